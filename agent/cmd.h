@@ -1,0 +1,45 @@
+/*
+** cmd.h — the station agent's commands.  One file a command (group); the
+** table in main.c maps names to them.  A command returns 0 or an error
+** code from sw.h with ctx->err filled; main() prints the message and
+** exits with the code.
+*/
+#ifndef SW_CMD_H
+#define SW_CMD_H
+
+#include <sqlite3.h>
+
+#include "sw.h"
+
+struct cmd_ctx {
+    const char *db_path;
+    const char *prog; /* "swsync" */
+    int quiet;
+    sqlite3 *db;      /* opened by main() unless the command opens it */
+    struct sw_err err;
+};
+
+struct cmd {
+    const char *name;
+    int (*fn)(struct cmd_ctx *ctx, int argc, char **argv);
+    int needs_db; /* main() opens ctx->db before calling */
+    const char *usage;
+    const char *help;
+};
+
+int cmd_init(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_record(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_status(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_config(struct cmd_ctx *ctx, int argc, char **argv);
+
+/* Shared helpers (main.c). */
+/* True if arg is "-h" or "--help". */
+int cmd_is_help(const char *arg);
+/* Print a command's usage and help to stdout. */
+void cmd_print_help(const struct cmd *c);
+/* Find a command by name. */
+const struct cmd *cmd_find(const char *name);
+/* Today's local date as YYYY-MM-DD into buf[11]. */
+void cmd_today(char buf[11]);
+
+#endif

@@ -1,0 +1,206 @@
+/*
+** swsync — the station agent.  main() parses the global options, opens
+** the replica, runs one command from the table and turns its error into
+** one line on stderr and an exit code (sysexits.h values).
+*/
+#include "config.h"
+
+#include <getopt.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cmd.h"
+#include "db.h"
+
+static const struct cmd commands[] = {
+    {"init", cmd_init, 0,
+     "init --station CODE --server URL [--token-file FILE]",
+     "Create a new station replica: one SQLite file (mode 0600) holding\n"
+     "the records, their versions, the outbox and the configuration.\n"
+     "Refuses (exit 73) if the file exists.\n"
+     "  --station CODE     this station's code (letters, digits, _ . -)\n"
+     "  --server URL       the county server, http:// or https://\n"
+     "  --token-file FILE  file holding this replica's token (keep it 0600)\n"},
+    {"case", cmd_record, 1,
+     "case add FIELD=VALUE... | set ID FIELD=VALUE... | show ID [--json] |\n"
+     "       list [--json] [--where FIELD=VALUE]... | delete ID",
+     "Cases (a person being served).  Fields:\n"
+     "  name*, gender (male|female|other), birth_date (YYYY-MM-DD),\n"
+     "  id_number (18 characters, GB 11643 check digit), phone, village,\n"
+     "  address, category* (elderly_alone|left_behind_child|disabled|\n"
+     "  low_income|other), risk_level (low|medium|high; default low),\n"
+     "  status (open|closed; default open), worker, opened_on (default\n"
+     "  today), closed_on, notes.   * required\n"
+     "add prints the new record's id alone on one line.  FIELD= (empty)\n"
+     "clears a field.  delete leaves a tombstone that syncs.\n"},
+    {"visit", cmd_record, 1,
+     "visit add case=ID FIELD=VALUE... | set ID FIELD=VALUE... |\n"
+     "       show ID [--json] | list [--json] [--where FIELD=VALUE]... |\n"
+     "       delete ID",
+     "Visits (home, phone, office or online contact).  Fields:\n"
+     "  case* (the case's id; also case_id), visited_at (YYYY-MM-DD or\n"
+     "  YYYY-MM-DDTHH:MM[:SS]; default today), worker, mode*\n"
+     "  (home|phone|office|online), purpose, findings, follow_up (0|1),\n"
+     "  next_visit_on (YYYY-MM-DD).   * required\n"
+     "A visit belongs to its case's station; its case cannot change.\n"},
+    {"service", cmd_record, 1,
+     "service add case=ID FIELD=VALUE... | set ID FIELD=VALUE... |\n"
+     "       show ID [--json] | list [--json] [--where FIELD=VALUE]... |\n"
+     "       delete ID",
+     "Service records (aid delivered, referrals, applications).  Fields:\n"
+     "  case* (also case_id), service_on (default today), service_type*,\n"
+     "  provider, minutes (0-100000), amount (e.g. 150.50), outcome,\n"
+     "  notes.   * required\n"},
+    {"status", cmd_status, 1, "status [--json]",
+     "Show the station, its server, the schema version and how many\n"
+     "changes wait to be sent.\n"},
+    {"config", cmd_config, 1,
+     "config set KEY VALUE | config get KEY | config list",
+     "Read or change settings.  Keys:\n"
+     "  server       the county server's URL\n"
+     "  token-file   file holding this replica's token\n"
+     "  cacert       CA certificate file to trust for the server's TLS\n"},
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: swsync [--db FILE] COMMAND [ARGS]\n"
+               "\n"
+               "Keep a station's case records in one SQLite file and sync "
+               "them with the county.\n"
+               "\n"
+               "Commands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(f, "  %s\n", commands[i].usage);
+    fprintf(f, "\n"
+               "Options:\n"
+               "  --db FILE    the replica (default: $SWSYNC_DB, else "
+               "./station.db)\n"
+               "  -q, --quiet  print nothing on success\n"
+               "  -h, --help   this help; 'swsync COMMAND --help' for one "
+               "command\n"
+               "  --version    print the version\n"
+               "\n"
+               "Exit status: 0 ok, 64 usage, 65 bad data, 66 no replica, "
+               "69 refused,\n"
+               "73 cannot create, 74 I/O error, 75 try again later, 77 not "
+               "permitted,\n"
+               "78 configuration error.  See swsync(1).\n");
+}
+
+int cmd_is_help(const char *arg)
+{
+    return arg && (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0);
+}
+
+void cmd_print_help(const struct cmd *c)
+{
+    printf("usage: swsync [--db FILE] %s\n\n%s", c->usage, c->help);
+}
+
+const struct cmd *cmd_find(const char *name)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+void cmd_today(char buf[11])
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    strftime(buf, 11, "%Y-%m-%d", &tm);
+}
+
+static int exit_code(int code)
+{
+    return code == SW_ETOOBIG ? SW_EDATA : code;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    struct cmd_ctx ctx;
+    const struct cmd *c;
+    int opt, rc;
+
+    setlocale(LC_ALL, "");
+    umask(077);
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.prog = "swsync";
+    ctx.db_path = getenv("SWSYNC_DB");
+    if (!ctx.db_path || !*ctx.db_path)
+        ctx.db_path = "station.db";
+
+    /* '+': stop at the command name; its arguments are its own */
+    while ((opt = getopt_long(argc, argv, "+qhV", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'd':
+            ctx.db_path = optarg;
+            break;
+        case 'q':
+            ctx.quiet = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case 'V':
+            printf("swsync %s\n", PACKAGE_VERSION);
+            return 0;
+        default:
+            usage(stderr);
+            return SW_EUSAGE;
+        }
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        return SW_EUSAGE;
+    }
+    c = cmd_find(argv[optind]);
+    if (!c) {
+        fprintf(stderr, "swsync: unknown command '%s' (see swsync --help)\n",
+                argv[optind]);
+        return SW_EUSAGE;
+    }
+    argc -= optind;
+    argv += optind;
+    if (argc > 1 && cmd_is_help(argv[1])) {
+        cmd_print_help(c);
+        return 0;
+    }
+    if (c->needs_db) {
+        rc = db_open(ctx.db_path, SW_ROLE_STATION, &ctx.db, &ctx.err);
+        if (rc) {
+            fprintf(stderr, "swsync: %s\n", ctx.err.msg);
+            return exit_code(rc);
+        }
+    }
+    rc = c->fn(&ctx, argc, argv);
+    db_close(ctx.db);
+    if (rc) {
+        if (ctx.err.msg[0])
+            fprintf(stderr, "swsync: %s\n", ctx.err.msg);
+        if (rc == SW_EUSAGE)
+            fprintf(stderr, "usage: swsync [--db FILE] %s\n", c->usage);
+        return exit_code(rc);
+    }
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "swsync: cannot write output\n");
+        return SW_EIO;
+    }
+    return 0;
+}

@@ -1,0 +1,50 @@
+-- swsync schema, version 1: the part the station replica and the county
+-- store share.  The replicated tables (cases, visits, services), their
+-- CHECK constraints and the station's capture triggers are generated from
+-- the one table description in sync/table.c (see sync/ddl.c).
+
+-- Settings: station or county code, site id, server URL, token file...
+CREATE TABLE config (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- One row.  hlc is this site's last hybrid logical clock value;
+-- capture = 0 while the engine applies received changes, so that the
+-- capture triggers (station only) stay quiet in that transaction.
+CREATE TABLE sync_state (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    capture INTEGER NOT NULL DEFAULT 1 CHECK (capture IN (0, 1)),
+    hlc     INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO sync_state (id) VALUES (1);
+
+-- Concurrent writes of one field: the winner is the field's value, the
+-- loser is kept here, never dropped.  kind 'edit_of_deleted': an edit met
+-- a concurrent delete of its record (winner: the tombstone).
+CREATE TABLE conflicts (
+    id          INTEGER PRIMARY KEY,
+    tbl         TEXT NOT NULL,
+    row_id      TEXT NOT NULL,
+    station     TEXT,
+    col         TEXT NOT NULL,
+    kind        TEXT NOT NULL DEFAULT 'field'
+                CHECK (kind IN ('field', 'edit_of_deleted')),
+    winner_value,
+    winner_hlc  INTEGER NOT NULL,
+    winner_site TEXT NOT NULL,
+    loser_value,
+    loser_hlc   INTEGER NOT NULL,
+    loser_site  TEXT NOT NULL,
+    base_hlc    INTEGER,
+    base_site   TEXT,
+    detected_at INTEGER NOT NULL,           -- ms since the epoch
+    status      TEXT NOT NULL DEFAULT 'open'
+                CHECK (status IN ('open', 'resolved')),
+    resolved_at INTEGER,
+    resolved_by TEXT,
+    resolution  TEXT,                       -- winner, loser, value
+    note        TEXT,
+    UNIQUE (tbl, row_id, col, loser_hlc, loser_site)
+);
+CREATE INDEX conflicts_open ON conflicts (status, station);

@@ -1,0 +1,43 @@
+-- swsync station replica, schema version 1: the station's own tables.
+
+-- The version of every field the replica holds: the (hlc, site) of the
+-- write its value came from.  tbl and col are indexes into the table
+-- description; rid is the row's INTEGER PRIMARY KEY.
+CREATE TABLE field_versions (
+    tbl  INTEGER NOT NULL,
+    rid  INTEGER NOT NULL,
+    col  INTEGER NOT NULL,
+    hlc  INTEGER NOT NULL,
+    site TEXT NOT NULL,
+    PRIMARY KEY (tbl, rid, col)
+) WITHOUT ROWID;
+
+-- Fields edited and not yet sealed, one entry a field however often it
+-- was edited.  base_* is the field's version when the first unsent edit
+-- was made; edited_at the wall-clock ms of the latest edit; gen counts the
+-- edits, so that sealing clears an entry only for the edit it sealed.
+CREATE TABLE outbox (
+    tbl       INTEGER NOT NULL,
+    rid       INTEGER NOT NULL,
+    col       INTEGER NOT NULL,
+    base_hlc  INTEGER,
+    base_site TEXT,
+    edited_at INTEGER NOT NULL,
+    gen       INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (tbl, rid, col)
+) WITHOUT ROWID;
+
+-- Sealed changes waiting for the county's acknowledgement, in order.
+-- value is the value sealed (later edits do not change it).
+CREATE TABLE pending (
+    seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+    tbl       INTEGER NOT NULL,
+    rid       INTEGER NOT NULL,
+    col       INTEGER NOT NULL,
+    value,
+    hlc       INTEGER NOT NULL,
+    site      TEXT NOT NULL,
+    base_hlc  INTEGER,
+    base_site TEXT
+);
+CREATE INDEX pending_field ON pending (tbl, rid, col);

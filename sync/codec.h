@@ -1,0 +1,96 @@
+/*
+** codec.h — change batches to zlib-deflated JSON and back.
+**
+** Wire format (protocol v1), before deflate (zlib stream, RFC 1950, which
+** is what HTTP's "Content-Encoding: deflate" means):
+**
+**   push:  {"v":1,"site":"A01-k3x9qz","from":12,"to":40,"rows":[ROW...]}
+**   pull:  {"v":1,"cursor":1234,"more":false,"rows":[ROW...]}
+**
+**   ROW:   {"t":"visits","id":"<uuid>","st":"A01",
+**           "h":"<hlc decimal string>","w":"<site>",
+**           "q":12,                         (push only)
+**           "f":{"case_id":"...","mode":"home","follow_up":0,"notes":null},
+**           "b":{"mode":"<hlc>@<site>"}}    (optional)
+**
+** A ROW groups consecutive changes of one row that share one version
+** (h, w); in a push their sequence numbers are q, q+1, ... in the order of
+** the keys of "f".  "b" gives the base version of those fields that had
+** one; a field absent from "b" had none.  Values: a string for a TEXT
+** column, an integer for an INT column, or null.  Numbers other than
+** hlcs are JSON integers below 2^53.  Unknown top-level keys are ignored
+** (room to grow); anything unexpected inside a ROW is an error.
+**
+** Decoding checks everything and refuses the whole batch at the first
+** problem, with a message that names it ("rows[3].f.gender: ...").
+*/
+#ifndef SW_CODEC_H
+#define SW_CODEC_H
+
+#include <stddef.h>
+
+#include "change.h"
+#include "sw.h"
+
+#define CODEC_VERSION 1
+
+struct codec_limits {
+    size_t max_compressed; /* bytes of the deflated body */
+    size_t max_inflated;   /* bytes after inflating; inflation stops here */
+    size_t max_changes;    /* field changes in one batch */
+};
+
+/* 4 MiB deflated, 32 MiB inflated, 50 000 changes. */
+extern const struct codec_limits codec_default_limits;
+
+/*
+** Deflate len bytes at data into a new buffer: *out is malloc'd (free()),
+** *outlen its size.  Returns 0 or SW_ESOFTWARE.
+*/
+int codec_deflate(const void *data, size_t len, unsigned char **out,
+                  size_t *outlen, struct sw_err *err);
+
+/*
+** Inflate a zlib stream.  Stops, without inflating further, as soon as the
+** output would pass max_out bytes: SW_ETOOBIG.  A truncated or corrupt
+** stream, or bytes after its end: SW_EDATA.  On success *out is malloc'd
+** and NUL-terminated (not counted in *outlen).
+*/
+int codec_inflate(const void *data, size_t len, size_t max_out,
+                  unsigned char **out, size_t *outlen, struct sw_err *err);
+
+/*
+** Encode a push (b->site, b->from, b->to, changes with their seq) or a
+** pull reply (b->cursor, b->more, changes; seq not sent): JSON, deflated.
+** *out is malloc'd.  Returns 0, SW_EDATA for a change that cannot be
+** encoded (bad table/column index), or SW_ESOFTWARE.
+*/
+int codec_encode_push(const struct sw_batch *b, unsigned char **out,
+                      size_t *outlen, struct sw_err *err);
+int codec_encode_pull(const struct sw_batch *b, unsigned char **out,
+                      size_t *outlen, struct sw_err *err);
+
+/*
+** Decode a deflated push or pull body into *b (initialised by the
+** callee; release with batch_release() also on failure).  Every value is
+** checked with sw_validate().  Push: every change's seq is within
+** from..to and from <= to.  Returns 0, SW_EDATA (malformed, with the
+** first problem named), SW_ETOOBIG (over a limit), SW_ESOFTWARE.
+** lim NULL means codec_default_limits.
+*/
+int codec_decode_push(const void *data, size_t len,
+                      const struct codec_limits *lim, struct sw_batch *b,
+                      struct sw_err *err);
+int codec_decode_pull(const void *data, size_t len,
+                      const struct codec_limits *lim, struct sw_batch *b,
+                      struct sw_err *err);
+
+/* The same for a JSON text that is not deflated (tests, tools). */
+int codec_decode_push_json(const char *json, size_t len,
+                           const struct codec_limits *lim,
+                           struct sw_batch *b, struct sw_err *err);
+int codec_decode_pull_json(const char *json, size_t len,
+                           const struct codec_limits *lim,
+                           struct sw_batch *b, struct sw_err *err);
+
+#endif

@@ -1,0 +1,413 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "ddl.h"
+
+/* No migrations yet: version 1 is the first schema. */
+static const struct db_migration station_steps[] = {{0, NULL, 0}};
+static const struct db_migration county_steps[] = {{0, NULL, 0}};
+
+static const char SQL_CONFIG_GET[] = "SELECT value FROM config WHERE key = ?1";
+static const char SQL_CONFIG_SET[] =
+    "INSERT INTO config (key, value) VALUES (?1, ?2) "
+    "ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+static const char SQL_SET_CAPTURE[] =
+    "UPDATE sync_state SET capture = ?1 WHERE id = 1";
+static const char SQL_GET_HLC[] = "SELECT hlc FROM sync_state WHERE id = 1";
+static const char SQL_SET_HLC[] =
+    "UPDATE sync_state SET hlc = ?1 WHERE id = 1";
+
+int db_fail(struct sw_err *err, sqlite3 *db, const char *what)
+{
+    int rc = db ? sqlite3_extended_errcode(db) : SQLITE_ERROR;
+    const char *msg = db ? sqlite3_errmsg(db) : "no database";
+    int code;
+
+    switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        code = SW_ETEMP;
+        break;
+    case SQLITE_CONSTRAINT:
+    case SQLITE_MISMATCH:
+    case SQLITE_TOOBIG:
+        code = SW_EDATA;
+        break;
+    case SQLITE_NOMEM:
+        code = SW_ESOFTWARE;
+        break;
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_AUTH:
+    case SQLITE_CANTOPEN:
+        code = SW_ECONFIG;
+        break;
+    case SQLITE_ERROR:
+        code = SW_ESOFTWARE;
+        break;
+    default:
+        code = SW_EIO;
+        break;
+    }
+    return sw_fail(err, code, "%s: %s", what, msg);
+}
+
+int db_exec(sqlite3 *db, const char *sql, struct sw_err *err)
+{
+    char *emsg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &emsg) != SQLITE_OK) {
+        int rc = db_fail(err, db, "sql");
+        sqlite3_free(emsg);
+        return rc;
+    }
+    return 0;
+}
+
+int db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st,
+               struct sw_err *err)
+{
+    if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK) {
+        *st = NULL;
+        return db_fail(err, db, "prepare");
+    }
+    return 0;
+}
+
+int db_begin(sqlite3 *db, struct sw_err *err)
+{
+    return db_exec(db, "BEGIN IMMEDIATE", err);
+}
+
+int db_commit(sqlite3 *db, struct sw_err *err)
+{
+    if (db_exec(db, "COMMIT", err)) {
+        db_rollback(db);
+        return err ? err->code : SW_EIO;
+    }
+    return 0;
+}
+
+void db_rollback(sqlite3 *db)
+{
+    if (!sqlite3_get_autocommit(db))
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+void db_close(sqlite3 *db)
+{
+    if (db)
+        sqlite3_close_v2(db);
+}
+
+/* An int-valued pragma such as user_version. */
+static int pragma_int(sqlite3 *db, const char *sql, int *out,
+                      struct sw_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = db_prepare(db, sql, &st, err);
+    if (rc)
+        return rc;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *out = sqlite3_column_int(st, 0);
+        rc = 0;
+    } else {
+        rc = db_fail(err, db, "read schema version");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int set_pragmas(sqlite3 *db, struct sw_err *err)
+{
+    sqlite3_busy_timeout(db, 10000);
+    sqlite3_extended_result_codes(db, 1);
+    return db_exec(db,
+                   "PRAGMA journal_mode = WAL;"
+                   "PRAGMA synchronous = FULL;"
+                   "PRAGMA foreign_keys = ON;"
+                   "PRAGMA trusted_schema = OFF;",
+                   err);
+}
+
+static int open_file(const char *path, int flags, sqlite3 **out,
+                     struct sw_err *err)
+{
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+        int rc = db_fail(err, db, path);
+        sqlite3_close_v2(db);
+        return rc;
+    }
+    *out = db;
+    return 0;
+}
+
+/* The whole current schema of a role, as one SQL text. */
+static char *schema_text(enum sw_role role)
+{
+    struct sw_buf sb;
+    sb_init(&sb);
+    sb_adds(&sb, schema_common_sql);
+    sb_adds(&sb, role == SW_ROLE_STATION ? schema_station_sql
+                                         : schema_county_sql);
+    ddl_tables(&sb);
+    if (role == SW_ROLE_STATION)
+        ddl_station_triggers(&sb);
+    sb_addf(&sb, "PRAGMA application_id = %d;\nPRAGMA user_version = %d;\n",
+            role == SW_ROLE_STATION ? DB_APPID_STATION : DB_APPID_COUNTY,
+            DB_SCHEMA_VERSION);
+    return sb_detach(&sb, NULL);
+}
+
+int db_create(const char *path, enum sw_role role, sqlite3 **out,
+              struct sw_err *err)
+{
+    sqlite3 *db = NULL;
+    char *sql = NULL;
+    int fd, rc;
+
+    *out = NULL;
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        if (errno == EEXIST)
+            return sw_fail(err, SW_ECANTCREAT,
+                           "%s: already exists; not touching it", path);
+        return sw_fail(err, SW_ECANTCREAT, "%s: cannot create: %s", path,
+                       strerror(errno));
+    }
+    close(fd);
+
+    rc = open_file(path, SQLITE_OPEN_READWRITE, &db, err);
+    if (rc)
+        goto fail;
+    rc = set_pragmas(db, err);
+    if (rc)
+        goto fail;
+    sql = schema_text(role);
+    if (!sql) {
+        rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+        goto fail;
+    }
+    rc = db_begin(db, err);
+    if (rc)
+        goto fail;
+    rc = db_exec(db, sql, err);
+    if (rc) {
+        db_rollback(db);
+        goto fail;
+    }
+    rc = db_commit(db, err);
+    if (rc)
+        goto fail;
+    free(sql);
+    *out = db;
+    return 0;
+
+fail:
+    free(sql);
+    db_close(db);
+    {
+        /* remove what we created, WAL and shm too */
+        char side[4096];
+        unlink(path);
+        snprintf(side, sizeof(side), "%s-wal", path);
+        unlink(side);
+        snprintf(side, sizeof(side), "%s-shm", path);
+        unlink(side);
+    }
+    return rc;
+}
+
+int db_migrate(sqlite3 *db, enum sw_role role,
+               const struct db_migration *steps, int nsteps, int target,
+               struct sw_err *err)
+{
+    int have, rc;
+    char setv[64];
+
+    rc = db_begin(db, err);
+    if (rc)
+        return rc;
+    rc = pragma_int(db, "PRAGMA user_version", &have, err);
+    if (rc)
+        goto out;
+    if (have > target) {
+        rc = sw_fail(err, SW_ECONFIG,
+                     "schema version %d is newer than this swsync "
+                     "understands (%d): upgrade swsync",
+                     have, target);
+        goto out;
+    }
+    if (have == target)
+        goto out;
+    for (int v = have + 1; v <= target; v++) {
+        const struct db_migration *m = NULL;
+        for (int i = 0; i < nsteps; i++)
+            if (steps[i].version == v)
+                m = &steps[i];
+        if (!m) {
+            rc = sw_fail(err, SW_ESOFTWARE,
+                         "no migration to schema version %d", v);
+            goto out;
+        }
+        rc = db_exec(db, m->sql, err);
+        if (rc)
+            goto out;
+        if (m->triggers && role == SW_ROLE_STATION) {
+            struct sw_buf sb;
+            char *t;
+            sb_init(&sb);
+            ddl_station_triggers(&sb);
+            t = sb_detach(&sb, NULL);
+            rc = t ? db_exec(db, t, err)
+                   : sw_fail(err, SW_ESOFTWARE, "out of memory");
+            free(t);
+            if (rc)
+                goto out;
+        }
+    }
+    snprintf(setv, sizeof(setv), "PRAGMA user_version = %d", target);
+    rc = db_exec(db, setv, err);
+out:
+    if (rc) {
+        db_rollback(db);
+        return rc;
+    }
+    return db_commit(db, err);
+}
+
+int db_open(const char *path, enum sw_role role, sqlite3 **out,
+            struct sw_err *err)
+{
+    sqlite3 *db = NULL;
+    int rc, appid, want;
+    struct stat stb;
+    const char *kind = role == SW_ROLE_STATION ? "station replica"
+                                               : "county store";
+
+    *out = NULL;
+    if (stat(path, &stb) != 0) {
+        if (errno == ENOENT)
+            return sw_fail(err, SW_ENOINPUT, "%s: no %s here (%s)", path,
+                           kind,
+                           role == SW_ROLE_STATION
+                               ? "create one with 'swsync init'"
+                               : "create one with 'swsync-county init'");
+        return sw_fail(err, SW_EIO, "%s: %s", path, strerror(errno));
+    }
+    rc = open_file(path, SQLITE_OPEN_READWRITE, &db, err);
+    if (rc)
+        return rc;
+    rc = pragma_int(db, "PRAGMA application_id", &appid, err);
+    if (rc) {
+        /* not a database at all */
+        db_close(db);
+        return sw_fail(err, SW_ECONFIG, "%s: not a swsync %s", path, kind);
+    }
+    want = role == SW_ROLE_STATION ? DB_APPID_STATION : DB_APPID_COUNTY;
+    if (appid != want) {
+        db_close(db);
+        return sw_fail(err, SW_ECONFIG, "%s: not a swsync %s%s", path, kind,
+                       appid == DB_APPID_STATION || appid == DB_APPID_COUNTY
+                           ? " (it is the other kind)"
+                           : "");
+    }
+    rc = set_pragmas(db, err);
+    if (!rc) {
+        if (role == SW_ROLE_STATION)
+            rc = db_migrate(db, role, station_steps, 0, DB_SCHEMA_VERSION,
+                            err);
+        else
+            rc = db_migrate(db, role, county_steps, 0, DB_SCHEMA_VERSION,
+                            err);
+    }
+    if (rc) {
+        db_close(db);
+        return rc;
+    }
+    *out = db;
+    return 0;
+}
+
+int db_config_get(sqlite3 *db, const char *key, char **out,
+                  struct sw_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = db_prepare(db, SQL_CONFIG_GET, &st, err);
+    *out = NULL;
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *out = sw_strdup((const char *)sqlite3_column_text(st, 0));
+        rc = *out ? 0 : sw_fail(err, SW_ESOFTWARE, "out of memory");
+    } else if (rc == SQLITE_DONE) {
+        rc = 0;
+    } else {
+        rc = db_fail(err, db, "read config");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int db_config_set(sqlite3 *db, const char *key, const char *value,
+                  struct sw_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = db_prepare(db, SQL_CONFIG_SET, &st, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(err, db, "set config");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int exec_int(sqlite3 *db, const char *sql, int64_t v,
+                    struct sw_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = db_prepare(db, sql, &st, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, v);
+    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(err, db, "sync state");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int db_set_capture(sqlite3 *db, int on, struct sw_err *err)
+{
+    return exec_int(db, SQL_SET_CAPTURE, on ? 1 : 0, err);
+}
+
+int db_set_hlc(sqlite3 *db, int64_t hlc, struct sw_err *err)
+{
+    return exec_int(db, SQL_SET_HLC, hlc, err);
+}
+
+int db_get_hlc(sqlite3 *db, int64_t *out, struct sw_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = db_prepare(db, SQL_GET_HLC, &st, err);
+    if (rc)
+        return rc;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *out = sqlite3_column_int64(st, 0);
+        rc = 0;
+    } else {
+        rc = db_fail(err, db, "read clock");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}

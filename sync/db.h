@@ -1,0 +1,93 @@
+/*
+** db.h — opening, creating and migrating the replica (station) and the
+** store (county): one SQLite file each, WAL, synchronous=FULL, mode 0600.
+*/
+#ifndef SW_DB_H
+#define SW_DB_H
+
+#include <sqlite3.h>
+
+#include "sw.h"
+
+enum sw_role { SW_ROLE_STATION, SW_ROLE_COUNTY };
+
+/* PRAGMA application_id of each kind of file ('SWST', 'SWCO'). */
+#define DB_APPID_STATION 0x53575354
+#define DB_APPID_COUNTY 0x5357434f
+
+/* The schema version this binary writes (PRAGMA user_version). */
+#define DB_SCHEMA_VERSION 1
+
+/*
+** A migration step: run in the same transaction as the others, it brings
+** the schema from version - 1 to version.  triggers: recreate the
+** station's capture triggers afterwards (a column was added).
+*/
+struct db_migration {
+    int version;
+    const char *sql;
+    int triggers;
+};
+
+/*
+** Create a new file at path with the full schema, mode 0600, and open it.
+** Refuses if path exists (SW_ECANTCREAT), and then changes nothing.  If
+** creating the schema fails the file is removed.  *out is closed with
+** db_close().
+*/
+int db_create(const char *path, enum sw_role role, sqlite3 **out,
+              struct sw_err *err);
+
+/*
+** Open an existing file of the given role, set the pragmas, and run any
+** pending migration in one transaction.  A missing file: SW_ENOINPUT; a
+** file of another kind: SW_ECONFIG; a schema newer than this binary:
+** SW_ECONFIG, opened nothing.
+*/
+int db_open(const char *path, enum sw_role role, sqlite3 **out,
+            struct sw_err *err);
+
+/* Bring db from its user_version to target with steps[] (for tests and
+** db_open). */
+int db_migrate(sqlite3 *db, enum sw_role role,
+               const struct db_migration *steps, int nsteps, int target,
+               struct sw_err *err);
+
+void db_close(sqlite3 *db); /* NULL is fine */
+
+/*
+** Turn the last SQLite error on db into err: BUSY/LOCKED -> SW_ETEMP,
+** CONSTRAINT -> SW_EDATA, FULL/IOERR/CORRUPT/... -> SW_EIO, NOMEM ->
+** SW_ESOFTWARE.  what names the operation ("insert case").
+*/
+int db_fail(struct sw_err *err, sqlite3 *db, const char *what);
+
+/* Run static SQL text (no input in it!).  Returns 0 or db_fail(). */
+int db_exec(sqlite3 *db, const char *sql, struct sw_err *err);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK (rollback never fails). */
+int db_begin(sqlite3 *db, struct sw_err *err);
+int db_commit(sqlite3 *db, struct sw_err *err);
+void db_rollback(sqlite3 *db);
+
+/*
+** Prepare sql on db into *st.  Returns 0 or db_fail().
+*/
+int db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st,
+               struct sw_err *err);
+
+/*
+** config table.  db_config_get: *out is malloc'd, or NULL when the key is
+** absent (and 0 returned).
+*/
+int db_config_get(sqlite3 *db, const char *key, char **out,
+                  struct sw_err *err);
+int db_config_set(sqlite3 *db, const char *key, const char *value,
+                  struct sw_err *err);
+
+/* The current capture flag / hlc in sync_state. */
+int db_set_capture(sqlite3 *db, int on, struct sw_err *err);
+int db_get_hlc(sqlite3 *db, int64_t *out, struct sw_err *err);
+int db_set_hlc(sqlite3 *db, int64_t hlc, struct sw_err *err);
+
+#endif

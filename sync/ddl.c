@@ -1,0 +1,150 @@
+#include "config.h"
+
+#include "ddl.h"
+#include "table.h"
+
+/* A UUIDv7 made in SQL, for rows that another program inserts without
+** an id: 48 bits of ms, version 7, variant 10, the rest random. */
+static const char SQL_UUID7[] =
+    "(lower(printf('%08x-%04x-7%s-%s%s-%s', "
+    "(" DDL_NOW_MS ") >> 16, (" DDL_NOW_MS ") & 65535, "
+    "substr(hex(randomblob(2)),2,3), "
+    "substr('89ab', 1 + (abs(random()) % 4), 1), "
+    "substr(hex(randomblob(2)),2,3), hex(randomblob(6)))))";
+
+void ddl_tables(struct sw_buf *sb)
+{
+    for (int t = 0; t < SW_NTABLES; t++) {
+        const struct sw_table *tb = &sw_tables[t];
+        struct sw_column idcol = {"id", SW_TEXT, CK_REF, 0, 0, NULL, NULL};
+
+        sb_addf(sb, "CREATE TABLE %s (\n", tb->name);
+        sb_adds(sb, "    rid INTEGER PRIMARY KEY,\n");
+        sb_adds(sb, "    id TEXT NOT NULL UNIQUE DEFAULT ");
+        sb_adds(sb, SQL_UUID7);
+        sb_adds(sb, "\n        ");
+        sw_sql_check(sb, &idcol);
+        sb_adds(sb, ",\n    station TEXT CHECK (station IS NULL OR "
+                    "(length(station) BETWEEN 1 AND 32 AND "
+                    "station NOT GLOB '*[^A-Za-z0-9_.-]*' AND "
+                    "station NOT GLOB '[-.]*'))");
+        for (int i = 0; i < tb->ncols; i++) {
+            const struct sw_column *c = &tb->cols[i];
+            sb_addf(sb, ",\n    %s %s", c->name,
+                    c->type == SW_INT ? "INTEGER" : "TEXT");
+            if (i == sw_col_deleted(tb))
+                sb_adds(sb, " NOT NULL DEFAULT 0");
+            sb_adds(sb, "\n        ");
+            sw_sql_check(sb, c);
+        }
+        sb_adds(sb, "\n);\n");
+        sb_addf(sb, "CREATE INDEX %s_station ON %s (station);\n", tb->name,
+                tb->name);
+        if (tb->ref_col >= 0)
+            sb_addf(sb, "CREATE INDEX %s_%s ON %s (%s);\n", tb->name,
+                    tb->cols[tb->ref_col].name, tb->name,
+                    tb->cols[tb->ref_col].name);
+    }
+    sb_adds(sb, "CREATE INDEX cases_name ON cases (name);\n");
+}
+
+static void capture_trigger(struct sw_buf *sb, const struct sw_table *tb,
+                            int t, int update)
+{
+    const char *op = update ? "upd" : "ins";
+    int del = sw_col_deleted(tb);
+
+    sb_addf(sb, "DROP TRIGGER IF EXISTS %s_capture_%s;\n", tb->name, op);
+    sb_addf(sb,
+            "CREATE TRIGGER %s_capture_%s AFTER %s ON %s\n"
+            "WHEN (SELECT capture FROM sync_state WHERE id = 1)\n"
+            "BEGIN\n"
+            "    INSERT INTO outbox (tbl, rid, col, base_hlc, base_site, "
+            "edited_at)\n"
+            "    SELECT %d, NEW.rid, d.c, %s, " DDL_NOW_MS "\n"
+            "    FROM (",
+            tb->name, op, update ? "UPDATE" : "INSERT", tb->name, t,
+            update ? "v.hlc, v.site" : "NULL, NULL");
+    for (int i = 0; i < tb->ncols; i++) {
+        const char *n = tb->cols[i].name;
+        sb_addf(sb, "%s\n        SELECT %d AS c WHERE ",
+                i ? " UNION ALL" : "", i);
+        if (update)
+            sb_addf(sb, "NEW.%s IS NOT OLD.%s", n, n);
+        else if (i == del)
+            sb_addf(sb, "NEW.%s = 1", n);
+        else
+            sb_addf(sb, "NEW.%s IS NOT NULL", n);
+    }
+    sb_adds(sb, ") AS d\n");
+    if (update)
+        sb_addf(sb,
+                "    LEFT JOIN field_versions AS v\n"
+                "        ON v.tbl = %d AND v.rid = NEW.rid AND v.col = d.c\n",
+                t);
+    sb_adds(sb, "    WHERE 1\n"
+                "    ON CONFLICT (tbl, rid, col) DO UPDATE\n"
+                "        SET edited_at = excluded.edited_at, gen = gen + 1;\n"
+                "END;\n");
+}
+
+void ddl_station_triggers(struct sw_buf *sb)
+{
+    for (int t = 0; t < SW_NTABLES; t++) {
+        const struct sw_table *tb = &sw_tables[t];
+        const char *n = tb->name;
+
+        capture_trigger(sb, tb, t, 0);
+        capture_trigger(sb, tb, t, 1);
+
+        /* a row written without a station gets the replica's (a visit
+           or service: its case's) */
+        sb_addf(sb, "DROP TRIGGER IF EXISTS %s_fill;\n", n);
+        sb_addf(sb,
+                "CREATE TRIGGER %s_fill AFTER INSERT ON %s\n"
+                "WHEN NEW.station IS NULL\n"
+                "BEGIN\n"
+                "    UPDATE %s SET station = coalesce(",
+                n, n, n);
+        if (tb->ref_col >= 0)
+            sb_addf(sb, "(SELECT station FROM cases WHERE id = NEW.%s), ",
+                    tb->cols[tb->ref_col].name);
+        else
+            sb_adds(sb, "NULL, ");
+        sb_adds(sb, "(SELECT value FROM config WHERE key = 'station'))\n"
+                    "        WHERE rid = NEW.rid;\n"
+                    "END;\n");
+
+        /* identity and fixed fields never change */
+        sb_addf(sb, "DROP TRIGGER IF EXISTS %s_fixed;\n", n);
+        sb_addf(sb,
+                "CREATE TRIGGER %s_fixed BEFORE UPDATE ON %s\n"
+                "WHEN NEW.rid IS NOT OLD.rid OR NEW.id IS NOT OLD.id OR "
+                "(OLD.station IS NOT NULL AND NEW.station IS NOT OLD.station)",
+                n, n);
+        for (int i = 0; i < tb->ncols; i++)
+            if (tb->cols[i].flags & SW_COL_FIXED)
+                sb_addf(sb, " OR NEW.%s IS NOT OLD.%s", tb->cols[i].name,
+                        tb->cols[i].name);
+        sb_addf(sb,
+                "\nBEGIN\n"
+                "    SELECT RAISE(ABORT, '%s: id, station",
+                n);
+        for (int i = 0; i < tb->ncols; i++)
+            if (tb->cols[i].flags & SW_COL_FIXED)
+                sb_addf(sb, ", %s", tb->cols[i].name);
+        sb_adds(sb, " cannot change');\nEND;\n");
+
+        /* DELETE leaves a tombstone, so the deletion replicates */
+        sb_addf(sb, "DROP TRIGGER IF EXISTS %s_tombstone;\n", n);
+        sb_addf(sb,
+                "CREATE TRIGGER %s_tombstone BEFORE DELETE ON %s\n"
+                "WHEN (SELECT capture FROM sync_state WHERE id = 1)\n"
+                "BEGIN\n"
+                "    UPDATE %s SET deleted = 1 WHERE rid = OLD.rid "
+                "AND deleted = 0;\n"
+                "    SELECT RAISE(IGNORE);\n"
+                "END;\n",
+                n, n, n);
+    }
+}

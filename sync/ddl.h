@@ -1,0 +1,34 @@
+/*
+** ddl.h — the schema text, built from the embedded SQL files and the
+** table description.
+*/
+#ifndef SW_DDL_H
+#define SW_DDL_H
+
+#include "sw.h"
+
+/* The embedded files (schema/schema-sql.c, generated at build time). */
+extern const char schema_common_sql[];
+extern const char schema_station_sql[];
+extern const char schema_county_sql[];
+
+/* The SQL expression for "now" in milliseconds since the epoch. */
+#define DDL_NOW_MS "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)"
+
+/*
+** Append the CREATE TABLE and CREATE INDEX statements of the replicated
+** tables to sb.
+*/
+void ddl_tables(struct sw_buf *sb);
+
+/*
+** Append the station's triggers: capture into the outbox (insert and
+** update, per field), the station fill-in for rows written without one,
+** the immutability of id, station and fixed fields, and DELETE turned
+** into a tombstone.  All in built-in SQL, so that another program writing
+** the replica is captured too.  Every trigger is dropped first, so the
+** text can be run again by a migration.
+*/
+void ddl_station_triggers(struct sw_buf *sb);
+
+#endif

@@ -1,0 +1,92 @@
+/*
+** table.h — the one description of the replicated tables.
+**
+** Everything that knows a column — the DDL and its CHECK constraints, the
+** capture triggers, the codec, the merge and the CLI's field validation —
+** reads it from sw_tables[].  No column list is written anywhere else.
+**
+** Every replicated row also has `rid` (local INTEGER PRIMARY KEY, never
+** replicated), `id` (UUID text, made where the row is created) and
+** `station` (owning station code).  Those three are identity, not fields.
+** The fields are the columns listed here, `deleted` (the tombstone) last.
+** A field's index in its table's column array is its number everywhere
+** (outbox, field_versions): append new columns, never reorder.
+*/
+#ifndef SW_TABLE_H
+#define SW_TABLE_H
+
+#include "sw.h"
+
+enum sw_ctype { SW_TEXT, SW_INT };
+
+enum sw_check {
+    CK_TEXT,     /* any UTF-8 text up to maxlen characters */
+    CK_NONEMPTY, /* text, not empty, up to maxlen */
+    CK_ENUM,     /* one of allowed[] */
+    CK_DATE,     /* YYYY-MM-DD, a real calendar date */
+    CK_DATETIME, /* YYYY-MM-DD, YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM:SS */
+    CK_IDNUM,    /* 18-character resident ID, GB 11643 check digit */
+    CK_PHONE,    /* 3..20 of digits, '+', '-', ' ', starting with + or digit */
+    CK_BOOL,     /* integer 0 or 1 */
+    CK_COUNT,    /* integer 0..maxlen */
+    CK_MONEY,    /* decimal text, up to 2 decimals, at most 12 digits */
+    CK_REF       /* the id of a case (UUID text) */
+};
+
+#define SW_COL_REQUIRED 0x01 /* must be given at add, cannot be cleared */
+#define SW_COL_SYSTEM 0x02   /* not settable as field=value (deleted) */
+#define SW_COL_LIST 0x04     /* shown in the text output of `list` */
+#define SW_COL_FIXED 0x08    /* set at add, never changed afterwards */
+
+struct sw_column {
+    const char *name;
+    enum sw_ctype type;
+    enum sw_check check;
+    unsigned flags;
+    int maxlen;                 /* characters, or the maximum for CK_COUNT */
+    const char *const *allowed; /* NULL-terminated, for CK_ENUM */
+    const char *dflt;           /* value given at add when omitted, or NULL;
+                                   "@today" is the station's date */
+};
+
+struct sw_table {
+    const char *name; /* SQL table: cases */
+    const char *noun; /* CLI noun: case */
+    const struct sw_column *cols;
+    int ncols;
+    int ref_col; /* index of the case reference column, or -1 */
+};
+
+enum { SW_T_CASES, SW_T_VISITS, SW_T_SERVICES, SW_NTABLES };
+
+extern const struct sw_table sw_tables[SW_NTABLES];
+
+/* Look-ups; return NULL / -1 when not found. */
+const struct sw_table *sw_table_by_name(const char *name);
+const struct sw_table *sw_table_by_noun(const char *noun);
+int sw_table_index(const struct sw_table *t);
+int sw_col_index(const struct sw_table *t, const char *name);
+/* The tombstone column's index (always the last). */
+int sw_col_deleted(const struct sw_table *t);
+
+/*
+** Check one value for a column, as the CLI and the codec do.  value is
+** the text form (integers as decimal text); NULL means "clear" and is
+** refused for required columns.  On failure fills err with SW_EDATA and a
+** message "TABLE.COLUMN: PROBLEM" (table given as t->name).
+*/
+int sw_validate(const struct sw_table *t, const struct sw_column *c,
+                const char *value, struct sw_err *err);
+
+/* The GB 11643 check character ('0'..'9' or 'X') for the first 17
+** digits of s, or 0 if those are not 17 digits. */
+char sw_idnum_check_char(const char *s);
+
+/*
+** The SQL CHECK expression for column c, over the SQL name `c->name`,
+** appended to sb.  It accepts exactly what sw_validate accepts (apart from
+** UTF-8 validity, which SQL cannot test), NULL included.
+*/
+void sw_sql_check(struct sw_buf *sb, const struct sw_column *c);
+
+#endif
