@@ -11,11 +11,13 @@ CREATE TABLE config (
 
 -- One row.  hlc is this site's last hybrid logical clock value;
 -- capture = 0 while the engine applies received changes, so that the
--- capture triggers (station only) stay quiet in that transaction.
+-- capture triggers (station only) stay quiet in that transaction; seq is
+-- the county's last write sequence number (the pull cursor's domain).
 CREATE TABLE sync_state (
     id      INTEGER PRIMARY KEY CHECK (id = 1),
     capture INTEGER NOT NULL DEFAULT 1 CHECK (capture IN (0, 1)),
-    hlc     INTEGER NOT NULL DEFAULT 0
+    hlc     INTEGER NOT NULL DEFAULT 0,
+    seq     INTEGER NOT NULL DEFAULT 0
 );
 INSERT INTO sync_state (id) VALUES (1);
 

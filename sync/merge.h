@@ -1,0 +1,97 @@
+/*
+** merge.h — apply field changes to a replica or to the county store: the
+** one merge rule of DESIGN.md, used by both ends.
+**
+** For an incoming change (table, row, column, value, ver, base) against
+** the local version cur of that field:
+**   1. ver == cur: already have it, skip (idempotent).
+**   2. base == cur: the writer saw our value: take it, no conflict.
+**   3. otherwise the writes were concurrent: the larger version wins; if
+**      the values differ the loser is recorded in `conflicts`.
+** On a station, a change pulled from the county (MERGE_UPSTREAM) meets a
+** field with no unsent local write: the county has seen everything this
+** replica sent, so its value is taken as it is.  Unsent local edits are
+** sealed first (seal.h), so they are versions the rule compares.
+**
+** Edit and delete of one record: a field write whose hlc is newer than
+** the record's tombstone (whichever arrives first) is flagged as an
+** 'edit_of_deleted' conflict; the edit's value is kept in the field.
+**
+** Usage: merge_open(); merge_begin(); merge_apply()...; merge_commit()
+** (or merge_abort()); merge_close().  Everything between begin and
+** commit is one transaction with capture switched off.
+*/
+#ifndef SW_MERGE_H
+#define SW_MERGE_H
+
+#include <sqlite3.h>
+
+#include "change.h"
+#include "db.h"
+#include "hlc.h"
+#include "table.h"
+
+#define MERGE_UPSTREAM 0x01 /* station: the change comes from the county */
+
+struct merge_stats {
+    long applied;    /* fields changed */
+    long skipped;    /* already had them, or lost to the local value */
+    long conflicts;  /* conflicts recorded */
+    long rows_added; /* records created */
+};
+
+struct merge_ctx {
+    sqlite3 *db;
+    enum sw_role role;
+    struct hlc_clock clock;
+    const char *src;  /* county: the site that sent the changes */
+    int64_t next_seq; /* county: the next write's seq */
+    struct merge_stats stats;
+    /* prepared statements, made by merge_open */
+    sqlite3_stmt *find_row[SW_NTABLES];
+    sqlite3_stmt *add_row[SW_NTABLES];
+    sqlite3_stmt **get_val[SW_NTABLES];
+    sqlite3_stmt **set_val[SW_NTABLES];
+    sqlite3_stmt *get_ver, *put_ver, *unsent, *conflict, *newer_fields;
+};
+
+/*
+** Prepare m for db.  Returns 0, or an error (and m needs merge_close()
+** all the same; merge_close on a zeroed m is fine).
+*/
+int merge_open(struct merge_ctx *m, sqlite3 *db, enum sw_role role,
+               struct sw_err *err);
+void merge_close(struct merge_ctx *m);
+
+/* BEGIN IMMEDIATE, capture off, load the clock (and the county's seq). */
+int merge_begin(struct merge_ctx *m, struct sw_err *err);
+
+/*
+** Apply one change by the rule above.  A received version advances the
+** clock (refused with SW_EDATA when m->clock.max_drift_ms is set and the
+** version is beyond it).  A change for a record of another station than
+** the record's: SW_EPERM.  On error the transaction stays open: call
+** merge_abort().
+*/
+int merge_apply(struct merge_ctx *m, const struct sw_change *c,
+                unsigned flags, struct sw_err *err);
+
+/* Save the clock, capture on, COMMIT.  On failure everything is rolled
+** back. */
+int merge_commit(struct merge_ctx *m, struct sw_err *err);
+void merge_abort(struct merge_ctx *m);
+
+/*
+** Read the current value and version of a field; *found is 0 if the
+** record does not exist.  The value is put into c (c->text malloc'd);
+** tbl, id, col of c are the input.  For tests and the county's writes.
+*/
+int merge_read_field(struct merge_ctx *m, struct sw_change *c, int *found,
+                     int *deleted, struct sw_err *err);
+
+/* The current value of a field of record rid, as a new sqlite3_value
+** (free with sqlite3_value_free). */
+int merge_get_value(struct merge_ctx *m, int tbl, int col, int64_t rid,
+                    sqlite3_value **out, struct sw_err *err);
+
+#endif

@@ -1,0 +1,359 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "replica.h"
+
+static const char SQL_OUTBOX[] =
+    "SELECT tbl, rid, col, base_hlc, base_site, edited_at, gen FROM outbox "
+    "ORDER BY edited_at, tbl, rid, col";
+static const char SQL_PEND_ADD[] =
+    "INSERT INTO pending (tbl, rid, col, value, hlc, site, base_hlc, "
+    "base_site) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+static const char SQL_VER_PUT[] =
+    "INSERT INTO field_versions (tbl, rid, col, hlc, site) "
+    "VALUES (?1, ?2, ?3, ?4, ?5) "
+    "ON CONFLICT (tbl, rid, col) DO UPDATE "
+    "SET hlc = excluded.hlc, site = excluded.site";
+static const char SQL_OUT_DEL[] =
+    "DELETE FROM outbox WHERE tbl = ?1 AND rid = ?2 AND col = ?3 AND gen = ?4";
+static const char SQL_ACK[] = "DELETE FROM pending WHERE seq <= ?1";
+static const char SQL_SEQ_FLOOR[] =
+    "UPDATE sqlite_sequence SET seq = max(seq, ?1) WHERE name = 'pending'";
+static const char SQL_SEQ_INSERT[] =
+    "INSERT INTO sqlite_sequence (name, seq) SELECT 'pending', ?1 "
+    "WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'pending')";
+static const char SQL_UNSENT_COUNT[] =
+    "SELECT (SELECT count(*) FROM outbox) + (SELECT count(*) FROM pending)";
+
+static int prep(struct replica *r, const char *sql, sqlite3_stmt **st,
+                struct sw_err *err)
+{
+    if (sqlite3_prepare_v3(r->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st,
+                           NULL) != SQLITE_OK) {
+        *st = NULL;
+        return db_fail(err, r->db, "prepare replica");
+    }
+    return 0;
+}
+
+/* SELECT of pending changes with each one's record id and station. */
+static char *pending_sql(void)
+{
+    struct sw_buf sb;
+    sb_init(&sb);
+    sb_adds(&sb, "SELECT p.seq, p.tbl, p.col, p.value, p.hlc, p.site, "
+                 "p.base_hlc, p.base_site");
+    for (int k = 0; k < 2; k++) {
+        sb_adds(&sb, ", CASE p.tbl");
+        for (int t = 0; t < SW_NTABLES; t++)
+            sb_addf(&sb, " WHEN %d THEN (SELECT %s FROM %s WHERE rid = p.rid)",
+                    t, k ? "station" : "id", sw_tables[t].name);
+        sb_adds(&sb, " END");
+    }
+    sb_adds(&sb, " FROM pending AS p WHERE p.seq > ?1 ORDER BY p.seq "
+                 "LIMIT ?2");
+    return sb_detach(&sb, NULL);
+}
+
+int replica_open(struct replica *r, sqlite3 *db, struct sw_err *err)
+{
+    char *site = NULL, *station = NULL, *sql = NULL;
+    int rc;
+
+    memset(r, 0, sizeof(*r));
+    r->db = db;
+    rc = db_config_get(db, "site", &site, err);
+    if (!rc)
+        rc = db_config_get(db, "station", &station, err);
+    if (!rc && (!site || !station || !sw_site_valid(site) ||
+                !sw_code_valid(station)))
+        rc = sw_fail(err, SW_ECONFIG, "replica has no valid site/station");
+    if (!rc) {
+        snprintf(r->site, sizeof(r->site), "%s", site);
+        snprintf(r->station, sizeof(r->station), "%s", station);
+        rc = merge_open(&r->m, db, SW_ROLE_STATION, err);
+    }
+    if (!rc)
+        rc = prep(r, SQL_OUTBOX, &r->outbox, err);
+    if (!rc)
+        rc = prep(r, SQL_PEND_ADD, &r->pend_add, err);
+    if (!rc)
+        rc = prep(r, SQL_VER_PUT, &r->ver_put, err);
+    if (!rc)
+        rc = prep(r, SQL_OUT_DEL, &r->out_del, err);
+    if (!rc) {
+        sql = pending_sql();
+        rc = sql ? prep(r, sql, &r->pend_read, err)
+                 : sw_fail(err, SW_ESOFTWARE, "out of memory");
+    }
+    free(sql);
+    free(site);
+    free(station);
+    return rc;
+}
+
+void replica_close(struct replica *r)
+{
+    merge_close(&r->m);
+    sqlite3_finalize(r->outbox);
+    sqlite3_finalize(r->pend_add);
+    sqlite3_finalize(r->ver_put);
+    sqlite3_finalize(r->out_del);
+    sqlite3_finalize(r->pend_read);
+    r->outbox = r->pend_add = r->ver_put = r->out_del = r->pend_read = NULL;
+}
+
+static int run(struct replica *r, sqlite3_stmt *st, const char *what,
+               struct sw_err *err)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? 0 : db_fail(err, r->db, what);
+}
+
+/* Seal inside an open write transaction, with the given clock. */
+static int seal_in_txn(struct replica *r, struct hlc_clock *clock, long *n,
+                       struct sw_err *err)
+{
+    sqlite3_stmt *o = r->outbox;
+    int64_t last_tbl = -1, last_rid = -1, last_at = -1, hlc = 0;
+    long count = 0;
+    int rc = 0, step;
+
+    clock->offset_ms = r->offset_ms;
+    while (!rc && (step = sqlite3_step(o)) == SQLITE_ROW) {
+        int tbl = sqlite3_column_int(o, 0);
+        int64_t rid = sqlite3_column_int64(o, 1);
+        int col = sqlite3_column_int(o, 2);
+        int64_t at = sqlite3_column_int64(o, 5);
+        int64_t gen = sqlite3_column_int64(o, 6);
+        sqlite3_value *val = NULL;
+
+        if (tbl < 0 || tbl >= SW_NTABLES || col < 0 ||
+            col >= sw_tables[tbl].ncols) {
+            rc = sw_fail(err, SW_EDATA, "outbox: bad entry (%d, %d)", tbl,
+                         col);
+            break;
+        }
+        /* one version for the fields one statement wrote in one record */
+        if (tbl != last_tbl || rid != last_rid || at != last_at) {
+            hlc = hlc_now(clock, at);
+            last_tbl = tbl;
+            last_rid = rid;
+            last_at = at;
+        }
+        rc = merge_get_value(&r->m, tbl, col, rid, &val, err);
+        if (rc)
+            break;
+        sqlite3_bind_int(r->pend_add, 1, tbl);
+        sqlite3_bind_int64(r->pend_add, 2, rid);
+        sqlite3_bind_int(r->pend_add, 3, col);
+        sqlite3_bind_value(r->pend_add, 4, val);
+        sqlite3_bind_int64(r->pend_add, 5, hlc);
+        sqlite3_bind_text(r->pend_add, 6, r->site, -1, SQLITE_STATIC);
+        sqlite3_bind_value(r->pend_add, 7, sqlite3_column_value(o, 3));
+        sqlite3_bind_value(r->pend_add, 8, sqlite3_column_value(o, 4));
+        rc = run(r, r->pend_add, "seal", err);
+        sqlite3_value_free(val);
+        if (rc)
+            break;
+        sqlite3_bind_int(r->ver_put, 1, tbl);
+        sqlite3_bind_int64(r->ver_put, 2, rid);
+        sqlite3_bind_int(r->ver_put, 3, col);
+        sqlite3_bind_int64(r->ver_put, 4, hlc);
+        sqlite3_bind_text(r->ver_put, 5, r->site, -1, SQLITE_STATIC);
+        rc = run(r, r->ver_put, "seal version", err);
+        if (rc)
+            break;
+        sqlite3_bind_int(r->out_del, 1, tbl);
+        sqlite3_bind_int64(r->out_del, 2, rid);
+        sqlite3_bind_int(r->out_del, 3, col);
+        sqlite3_bind_int64(r->out_del, 4, gen);
+        rc = run(r, r->out_del, "clear outbox", err);
+        count++;
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = db_fail(err, r->db, "read outbox");
+    sqlite3_reset(o);
+    if (n)
+        *n = count;
+    return rc;
+}
+
+int replica_seal(struct replica *r, long *n, struct sw_err *err)
+{
+    struct hlc_clock clock;
+    int rc;
+
+    memset(&clock, 0, sizeof(clock));
+    rc = db_begin(r->db, err);
+    if (rc)
+        return rc;
+    rc = db_get_hlc(r->db, &clock.last, err);
+    if (!rc)
+        rc = seal_in_txn(r, &clock, n, err);
+    if (!rc)
+        rc = db_set_hlc(r->db, clock.last, err);
+    if (rc) {
+        db_rollback(r->db);
+        return rc;
+    }
+    return db_commit(r->db, err);
+}
+
+int replica_read_pending(struct replica *r, int64_t after, size_t limit,
+                         struct sw_batch *b, struct sw_err *err)
+{
+    sqlite3_stmt *st = r->pend_read;
+    int rc = 0, step;
+
+    snprintf(b->site, sizeof(b->site), "%s", r->site);
+    b->from = b->to = 0;
+    sqlite3_bind_int64(st, 1, after);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        struct sw_change c;
+        const unsigned char *id = sqlite3_column_text(st, 8);
+        const unsigned char *station = sqlite3_column_text(st, 9);
+
+        memset(&c, 0, sizeof(c));
+        c.seq = sqlite3_column_int64(st, 0);
+        c.tbl = sqlite3_column_int(st, 1);
+        c.col = sqlite3_column_int(st, 2);
+        if (!id || !station) {
+            rc = sw_fail(err, SW_EDATA, "pending change %lld: its record is "
+                         "gone", (long long)c.seq);
+            break;
+        }
+        snprintf(c.id, sizeof(c.id), "%s", (const char *)id);
+        snprintf(c.station, sizeof(c.station), "%s", (const char *)station);
+        switch (sqlite3_column_type(st, 3)) {
+        case SQLITE_INTEGER:
+            c.vtype = SW_V_INT;
+            c.ival = sqlite3_column_int64(st, 3);
+            break;
+        case SQLITE_NULL:
+            c.vtype = SW_V_NULL;
+            break;
+        default:
+            c.vtype = SW_V_TEXT;
+            c.text = sw_strdup((const char *)sqlite3_column_text(st, 3));
+            if (!c.text)
+                rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+        }
+        c.ver.hlc = sqlite3_column_int64(st, 4);
+        snprintf(c.ver.site, sizeof(c.ver.site), "%s",
+                 (const char *)sqlite3_column_text(st, 5));
+        if (sqlite3_column_type(st, 6) != SQLITE_NULL) {
+            c.base.hlc = sqlite3_column_int64(st, 6);
+            snprintf(c.base.site, sizeof(c.base.site), "%s",
+                     (const char *)sqlite3_column_text(st, 7));
+        }
+        if (!rc && batch_add(b, &c))
+            rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+        change_release(&c);
+        if (!rc) {
+            if (b->n == 1)
+                b->from = c.seq;
+            b->to = c.seq;
+        }
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = db_fail(err, r->db, "read pending");
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int exec_int(sqlite3 *db, const char *sql, int64_t v,
+                    struct sw_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = db_prepare(db, sql, &st, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, v);
+    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(err, db, "update");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int replica_ack(struct replica *r, int64_t through, struct sw_err *err)
+{
+    return exec_int(r->db, SQL_ACK, through, err);
+}
+
+int replica_seq_floor(struct replica *r, int64_t seq, struct sw_err *err)
+{
+    int rc = db_begin(r->db, err);
+    if (!rc)
+        rc = exec_int(r->db, SQL_SEQ_FLOOR, seq, err);
+    if (!rc)
+        rc = exec_int(r->db, SQL_SEQ_INSERT, seq, err);
+    if (rc) {
+        db_rollback(r->db);
+        return rc;
+    }
+    return db_commit(r->db, err);
+}
+
+int replica_cursor(struct replica *r, int64_t *out, struct sw_err *err)
+{
+    char *v = NULL;
+    int rc = db_config_get(r->db, "cursor", &v, err);
+    *out = v ? strtoll(v, NULL, 10) : 0;
+    free(v);
+    return rc;
+}
+
+int replica_apply_pull(struct replica *r, const struct sw_batch *b,
+                       struct merge_stats *st, struct sw_err *err)
+{
+    char cur[32];
+    int rc;
+
+    r->m.clock.offset_ms = r->offset_ms;
+    rc = merge_begin(&r->m, err);
+    if (rc)
+        return rc;
+    /* unsent local edits become versions the merge rule compares */
+    rc = seal_in_txn(r, &r->m.clock, NULL, err);
+    for (size_t i = 0; !rc && i < b->n; i++) {
+        if (strcmp(b->v[i].station, r->station) != 0)
+            rc = sw_fail(err, SW_EDATA,
+                         "pulled record %s belongs to station %s, not %s",
+                         b->v[i].id, b->v[i].station, r->station);
+        else
+            rc = merge_apply(&r->m, &b->v[i], MERGE_UPSTREAM, err);
+    }
+    if (!rc) {
+        snprintf(cur, sizeof(cur), "%lld", (long long)b->cursor);
+        rc = db_config_set(r->db, "cursor", cur, err);
+    }
+    if (rc) {
+        merge_abort(&r->m);
+        return rc;
+    }
+    if (st)
+        *st = r->m.stats;
+    return merge_commit(&r->m, err);
+}
+
+int replica_unsent(struct replica *r, int64_t *out, struct sw_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = db_prepare(r->db, SQL_UNSENT_COUNT, &st, err);
+    if (rc)
+        return rc;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *out = sqlite3_column_int64(st, 0);
+        rc = 0;
+    } else {
+        rc = db_fail(err, r->db, "count unsent");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}

@@ -1,0 +1,65 @@
+/*
+** replica.h — the station side of sync: sealing the outbox into
+** versioned changes, reading them for a push, acknowledging them, and
+** applying a pulled batch.
+*/
+#ifndef SW_REPLICA_H
+#define SW_REPLICA_H
+
+#include <sqlite3.h>
+
+#include "change.h"
+#include "merge.h"
+
+struct replica {
+    sqlite3 *db;
+    char site[SW_SITE_MAX + 1];
+    char station[SW_CODE_MAX + 1];
+    int64_t offset_ms; /* skew correction added to the wall clock */
+    struct merge_ctx m;
+    sqlite3_stmt *outbox, *pend_add, *ver_put, *out_del, *pend_read;
+};
+
+/* Load site and station from the replica's config and prepare.  On
+** failure call replica_close() all the same. */
+int replica_open(struct replica *r, sqlite3 *db, struct sw_err *err);
+void replica_close(struct replica *r);
+
+/*
+** Seal the outbox: every dirty field becomes a pending change with a new
+** version (fields of one record written by one statement share it), the
+** field's version is updated, and the outbox entry is cleared only for
+** the edit that was sealed.  One transaction.  *n: changes sealed.
+*/
+int replica_seal(struct replica *r, long *n, struct sw_err *err);
+
+/*
+** Read up to limit pending changes with seq > after into b (initialised
+** by the caller): b->site, b->from, b->to are set.  b->n == 0: nothing
+** pending.
+*/
+int replica_read_pending(struct replica *r, int64_t after, size_t limit,
+                         struct sw_batch *b, struct sw_err *err);
+
+/* The county has applied everything through seq: forget those. */
+int replica_ack(struct replica *r, int64_t through, struct sw_err *err);
+
+/* Make the next pending seq larger than seq (after a restore from an
+** old backup the county may have acknowledged more than we remember). */
+int replica_seq_floor(struct replica *r, int64_t seq, struct sw_err *err);
+
+/*
+** Apply a pulled batch in one transaction: seal the outbox first, merge
+** every change as MERGE_UPSTREAM, store b->cursor as the pull cursor.
+** All or nothing.  st (may be NULL) gets the counts.
+*/
+int replica_apply_pull(struct replica *r, const struct sw_batch *b,
+                       struct merge_stats *st, struct sw_err *err);
+
+/* The pull cursor (0 before the first pull). */
+int replica_cursor(struct replica *r, int64_t *out, struct sw_err *err);
+
+/* Number of unsent changes: outbox entries plus pending. */
+int replica_unsent(struct replica *r, int64_t *out, struct sw_err *err);
+
+#endif

@@ -1,0 +1,328 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+
+static const char SQL_ACKED_GET[] =
+    "SELECT acked_seq FROM replicas WHERE site = ?1 AND station = ?2";
+static const char SQL_ACKED_SET[] =
+    "UPDATE replicas SET acked_seq = ?1 WHERE site = ?2";
+static const char SQL_CASE_STATION[] =
+    "SELECT station FROM cases WHERE id = ?1";
+static const char SQL_ADD_STATION[] =
+    "INSERT INTO stations (code, created_at) VALUES (?1, ?2) "
+    "ON CONFLICT DO NOTHING";
+static const char SQL_ADD_SITE[] =
+    "INSERT INTO replicas (station, device, token_hash, site, created_at) "
+    "VALUES (?1, ?2, 'none:' || ?2, ?2, ?3)";
+
+static int prep(struct store *s, const char *sql, sqlite3_stmt **st,
+                struct sw_err *err)
+{
+    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st,
+                           NULL) != SQLITE_OK) {
+        *st = NULL;
+        return db_fail(err, s->db, "prepare store");
+    }
+    return 0;
+}
+
+/* The pull query: each field's record id and value, in county order. */
+static char *pull_sql(void)
+{
+    struct sw_buf sb;
+    sb_init(&sb);
+    sb_adds(&sb, "SELECT fv.seq, fv.tbl, fv.col, fv.hlc, fv.site, "
+                 "fv.base_hlc, fv.base_site, fv.src, CASE fv.tbl");
+    for (int t = 0; t < SW_NTABLES; t++)
+        sb_addf(&sb, " WHEN %d THEN (SELECT id FROM %s WHERE rid = fv.rid)",
+                t, sw_tables[t].name);
+    sb_adds(&sb, " END, CASE fv.tbl");
+    for (int t = 0; t < SW_NTABLES; t++) {
+        const struct sw_table *tb = &sw_tables[t];
+        sb_addf(&sb, " WHEN %d THEN (SELECT CASE fv.col", t);
+        for (int c = 0; c < tb->ncols; c++)
+            sb_addf(&sb, " WHEN %d THEN %s", c, tb->cols[c].name);
+        sb_addf(&sb, " END FROM %s WHERE rid = fv.rid)", tb->name);
+    }
+    sb_adds(&sb, " END FROM field_versions AS fv "
+                 "WHERE fv.station = ?1 AND fv.seq > ?2 "
+                 "ORDER BY fv.seq LIMIT ?3");
+    return sb_detach(&sb, NULL);
+}
+
+int store_open(struct store *s, sqlite3 *db, struct sw_err *err)
+{
+    char *county = NULL, *sql = NULL;
+    int rc;
+
+    memset(s, 0, sizeof(*s));
+    s->db = db;
+    s->max_drift_ms = STORE_DEFAULT_DRIFT_MS;
+    rc = db_config_get(db, "county", &county, err);
+    if (!rc && (!county || !sw_code_valid(county)))
+        rc = sw_fail(err, SW_ECONFIG, "county store has no county code");
+    if (!rc) {
+        snprintf(s->county, sizeof(s->county), "%s", county);
+        rc = merge_open(&s->m, db, SW_ROLE_COUNTY, err);
+    }
+    if (!rc) {
+        sql = pull_sql();
+        rc = sql ? prep(s, sql, &s->pull, err)
+                 : sw_fail(err, SW_ESOFTWARE, "out of memory");
+    }
+    if (!rc)
+        rc = prep(s, SQL_ACKED_GET, &s->acked_get, err);
+    if (!rc)
+        rc = prep(s, SQL_ACKED_SET, &s->acked_set, err);
+    if (!rc)
+        rc = prep(s, SQL_CASE_STATION, &s->case_station, err);
+    free(sql);
+    free(county);
+    return rc;
+}
+
+void store_close(struct store *s)
+{
+    merge_close(&s->m);
+    sqlite3_finalize(s->pull);
+    sqlite3_finalize(s->acked_get);
+    sqlite3_finalize(s->acked_set);
+    sqlite3_finalize(s->case_station);
+    s->pull = s->acked_get = s->acked_set = s->case_station = NULL;
+}
+
+/* A visit or service must hang on a case of its own station. */
+static int check_case_scope(struct store *s, const struct sw_change *c,
+                            struct sw_err *err)
+{
+    const struct sw_table *tb = &sw_tables[c->tbl];
+    int rc = 0;
+
+    if (tb->ref_col != c->col || c->vtype != SW_V_TEXT)
+        return 0;
+    sqlite3_bind_text(s->case_station, 1, c->text, -1, SQLITE_STATIC);
+    if (sqlite3_step(s->case_station) == SQLITE_ROW) {
+        const char *owner =
+            (const char *)sqlite3_column_text(s->case_station, 0);
+        if (!owner || strcmp(owner, c->station) != 0)
+            rc = sw_fail(err, SW_EPERM, "%s %s: case %s is not station %s's",
+                         tb->noun, c->id, c->text, c->station);
+    }
+    sqlite3_reset(s->case_station);
+    return rc;
+}
+
+int store_apply_push(struct store *s, const char *station, const char *site,
+                     const struct sw_batch *b, struct push_result *res,
+                     struct sw_err *err)
+{
+    struct merge_ctx *m = &s->m;
+    int64_t acked = 0, now = sw_now_ms();
+    int rc, step;
+
+    memset(res, 0, sizeof(*res));
+    if (strcmp(b->site, site) != 0)
+        return sw_fail(err, SW_EPERM, "push names site %s, but this token "
+                       "is site %s's", b->site, site);
+    for (size_t i = 0; i < b->n; i++)
+        if (strcmp(b->v[i].station, station) != 0)
+            return sw_fail(err, SW_EPERM,
+                           "%s %s belongs to station %s: station %s may not "
+                           "write it",
+                           sw_tables[b->v[i].tbl].noun, b->v[i].id,
+                           b->v[i].station, station);
+
+    m->clock.max_drift_ms = 0; /* clamped below, never refused */
+    m->clock.offset_ms = 0;
+    rc = merge_begin(m, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(s->acked_get, 1, site, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s->acked_get, 2, station, -1, SQLITE_STATIC);
+    step = sqlite3_step(s->acked_get);
+    if (step == SQLITE_ROW)
+        acked = sqlite3_column_int64(s->acked_get, 0);
+    else if (step == SQLITE_DONE)
+        rc = sw_fail(err, SW_EPERM, "site %s is not a replica of station %s",
+                     site, station);
+    else
+        rc = db_fail(err, s->db, "read replica");
+    sqlite3_reset(s->acked_get);
+    res->acked = acked;
+
+    for (size_t i = 0; !rc && i < b->n; i++) {
+        struct sw_change c = b->v[i]; /* shallow: text stays the batch's */
+        if (c.seq <= acked) {
+            res->duplicates++;
+            continue;
+        }
+        rc = check_case_scope(s, &c, err);
+        if (rc)
+            break;
+        m->src = site;
+        if (hlc_ms(c.ver.hlc) > now + s->max_drift_ms) {
+            /* a clock far ahead must not win every conflict forever */
+            c.ver.hlc = hlc_now(&m->clock, now);
+            m->src = s->county;
+            res->clamped++;
+        }
+        rc = merge_apply(m, &c, 0, err);
+    }
+    if (!rc && b->to > acked) {
+        sqlite3_bind_int64(s->acked_set, 1, b->to);
+        sqlite3_bind_text(s->acked_set, 2, site, -1, SQLITE_STATIC);
+        if (sqlite3_step(s->acked_set) != SQLITE_DONE)
+            rc = db_fail(err, s->db, "save acknowledgement");
+        sqlite3_reset(s->acked_set);
+        res->acked = b->to;
+    }
+    m->src = NULL;
+    if (rc) {
+        merge_abort(m);
+        memset(res, 0, sizeof(*res));
+        return rc;
+    }
+    res->applied = m->stats.applied;
+    res->skipped = m->stats.skipped;
+    res->conflicts = m->stats.conflicts;
+    return merge_commit(m, err);
+}
+
+int store_read_pull(struct store *s, const char *station, const char *site,
+                    int64_t after, size_t limit, struct sw_batch *b,
+                    struct sw_err *err)
+{
+    sqlite3_stmt *st = s->pull;
+    size_t scanned = 0;
+    int rc = 0, step;
+
+    b->cursor = after;
+    b->more = 0;
+    sqlite3_bind_text(st, 1, station, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, after);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
+    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        struct sw_change c;
+        const unsigned char *id = sqlite3_column_text(st, 8);
+
+        scanned++;
+        b->cursor = sqlite3_column_int64(st, 0);
+        if (site && strcmp((const char *)sqlite3_column_text(st, 7), site) == 0)
+            continue; /* the sender has this very value */
+        memset(&c, 0, sizeof(c));
+        c.seq = b->cursor;
+        c.tbl = sqlite3_column_int(st, 1);
+        c.col = sqlite3_column_int(st, 2);
+        snprintf(c.id, sizeof(c.id), "%s", id ? (const char *)id : "");
+        snprintf(c.station, sizeof(c.station), "%s", station);
+        c.ver.hlc = sqlite3_column_int64(st, 3);
+        snprintf(c.ver.site, sizeof(c.ver.site), "%s",
+                 (const char *)sqlite3_column_text(st, 4));
+        if (sqlite3_column_type(st, 5) != SQLITE_NULL) {
+            c.base.hlc = sqlite3_column_int64(st, 5);
+            snprintf(c.base.site, sizeof(c.base.site), "%s",
+                     (const char *)sqlite3_column_text(st, 6));
+        }
+        switch (sqlite3_column_type(st, 9)) {
+        case SQLITE_INTEGER:
+            c.vtype = SW_V_INT;
+            c.ival = sqlite3_column_int64(st, 9);
+            break;
+        case SQLITE_NULL:
+            c.vtype = SW_V_NULL;
+            break;
+        default:
+            c.vtype = SW_V_TEXT;
+            c.text = sw_strdup((const char *)sqlite3_column_text(st, 9));
+            if (!c.text)
+                rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+        }
+        if (!rc && batch_add(b, &c))
+            rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+        change_release(&c);
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = db_fail(err, s->db, "read pull");
+    sqlite3_reset(st);
+    b->more = !rc && scanned == limit;
+    return rc;
+}
+
+int store_begin(struct store *s, struct sw_err *err)
+{
+    s->m.clock.max_drift_ms = 0;
+    s->m.clock.offset_ms = 0;
+    return merge_begin(&s->m, err);
+}
+
+int store_write(struct store *s, struct sw_change *c, struct sw_err *err)
+{
+    struct sw_change cur;
+    int found = 0, rc;
+
+    memset(&cur, 0, sizeof(cur));
+    cur.tbl = c->tbl;
+    cur.col = c->col;
+    snprintf(cur.id, sizeof(cur.id), "%s", c->id);
+    rc = merge_read_field(&s->m, &cur, &found, NULL, err);
+    if (!rc && !found)
+        rc = sw_fail(err, SW_ENOINPUT, "%s %s: not found",
+                     sw_tables[c->tbl].noun, c->id);
+    if (!rc) {
+        snprintf(c->station, sizeof(c->station), "%s", cur.station);
+        c->base = cur.ver;
+        c->ver.hlc = hlc_now(&s->m.clock, sw_now_ms());
+        snprintf(c->ver.site, sizeof(c->ver.site), "%s", s->county);
+        s->m.src = s->county;
+        rc = merge_apply(&s->m, c, 0, err);
+        s->m.src = NULL;
+    }
+    change_release(&cur);
+    return rc;
+}
+
+int store_commit(struct store *s, struct sw_err *err)
+{
+    return merge_commit(&s->m, err);
+}
+
+void store_abort(struct store *s)
+{
+    merge_abort(&s->m);
+}
+
+int store_add_site(struct store *s, const char *station, const char *site,
+                   struct sw_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = db_begin(s->db, err);
+    if (!rc)
+        rc = db_prepare(s->db, SQL_ADD_STATION, &st, err);
+    if (!rc) {
+        sqlite3_bind_text(st, 1, station, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, sw_now_ms());
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = db_fail(err, s->db, "add station");
+        sqlite3_finalize(st);
+        st = NULL;
+    }
+    if (!rc)
+        rc = db_prepare(s->db, SQL_ADD_SITE, &st, err);
+    if (!rc) {
+        sqlite3_bind_text(st, 1, station, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, site, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, sw_now_ms());
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = db_fail(err, s->db, "add replica");
+        sqlite3_finalize(st);
+    }
+    if (rc) {
+        db_rollback(s->db);
+        return rc;
+    }
+    return db_commit(s->db, err);
+}

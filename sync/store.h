@@ -1,0 +1,80 @@
+/*
+** store.h — the county side of sync: applying a replica's push, reading
+** a station's pull, and the county's own writes (corrections and conflict
+** resolutions), all through the one merge rule.
+**
+** Pushes are deduplicated per change: a replica's changes carry its
+** outbox sequence numbers and the store remembers, per site, the highest
+** one applied (replicas.acked_seq).  A change at or below it was applied
+** before and is skipped, however the batches were cut.
+*/
+#ifndef SW_STORE_H
+#define SW_STORE_H
+
+#include <sqlite3.h>
+
+#include "change.h"
+#include "merge.h"
+
+struct store {
+    sqlite3 *db;
+    char county[SW_SITE_MAX + 1]; /* the county's site id: its code */
+    int64_t max_drift_ms;         /* versions further ahead are clamped */
+    struct merge_ctx m;
+    sqlite3_stmt *pull, *acked_get, *acked_set, *case_station;
+};
+
+struct push_result {
+    int64_t acked;   /* everything through this seq is applied */
+    long applied;    /* fields changed */
+    long duplicates; /* changes seen before (seq <= acked) */
+    long skipped;    /* lost to the county's value, or equal */
+    long conflicts;  /* conflicts recorded */
+    long clamped;    /* versions too far ahead, clamped to the county's */
+};
+
+/* Default drift bound: versions more than 10 minutes ahead are clamped. */
+#define STORE_DEFAULT_DRIFT_MS (10 * 60 * 1000)
+
+int store_open(struct store *s, sqlite3 *db, struct sw_err *err);
+void store_close(struct store *s);
+
+/*
+** Apply a push from replica `site` of station `station` in one
+** transaction.  Every change must be of that station's records (and a
+** visit's or service's case, if the county has it, too): otherwise
+** SW_EPERM and nothing is applied.  Versions more than max_drift_ms ahead
+** of the county's clock are clamped to a fresh county version (counted,
+** and echoed back to the sender on its pull).  The site must be a known
+** replica (replicas.site).
+*/
+int store_apply_push(struct store *s, const char *station, const char *site,
+                     const struct sw_batch *b, struct push_result *res,
+                     struct sw_err *err);
+
+/*
+** Read the current values of station's fields written after cursor
+** `after`, up to limit fields scanned, into b (b->cursor, b->more set).
+** Fields whose value came from `site` itself are not sent back.
+*/
+int store_read_pull(struct store *s, const char *station, const char *site,
+                    int64_t after, size_t limit, struct sw_batch *b,
+                    struct sw_err *err);
+
+/*
+** The county's own write of one field: a fresh county version whose base
+** is the field's current version, so it reaches the owning station on its
+** next pull.  Call between store_begin and store_commit; *c gives tbl, id,
+** col and the value (c->station and versions are filled in).  The record
+** must exist: SW_ENOINPUT otherwise.
+*/
+int store_begin(struct store *s, struct sw_err *err);
+int store_write(struct store *s, struct sw_change *c, struct sw_err *err);
+int store_commit(struct store *s, struct sw_err *err);
+void store_abort(struct store *s);
+
+/* Register a replica without a token (tests, the in-process exchange). */
+int store_add_site(struct store *s, const char *station, const char *site,
+                   struct sw_err *err);
+
+#endif
