@@ -124,8 +124,8 @@ void ddl_station_triggers(struct sw_buf *sb)
                 n, n);
         for (int i = 0; i < tb->ncols; i++)
             if (tb->cols[i].flags & SW_COL_FIXED)
-                sb_addf(sb, " OR NEW.%s IS NOT OLD.%s", tb->cols[i].name,
-                        tb->cols[i].name);
+                sb_addf(sb, " OR (OLD.%s IS NOT NULL AND NEW.%s IS NOT OLD.%s)",
+                        tb->cols[i].name, tb->cols[i].name, tb->cols[i].name);
         sb_addf(sb,
                 "\nBEGIN\n"
                 "    SELECT RAISE(ABORT, '%s: id, station",

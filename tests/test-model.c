@@ -1,0 +1,640 @@
+/*
+** test-model.c — randomized model test of the sync engine.
+**
+** Six replicas of three stations (A has three: office PC and two
+** laptops) and one county store make thousands of random adds, edits and
+** deletes, and sync in random orders through the real codec, with
+** batches cut at random sizes, acknowledgements lost (so batches are
+** resent), pulls dropped on the way or applied twice.  Replica clocks are
+** skewed by up to +-5 s.  At the end, after a full exchange:
+**
+**   convergence  every replica holds exactly its station's records, with
+**                the same values and versions as the county;
+**   no lost write  every value ever written is the current value, or a
+**                recorded loser in some conflicts table, or was knowingly
+**                overwritten (a later write at a replica that held it);
+**   idempotence  applying a batch again changes nothing (checked on the
+**                way, by a hash of the whole database before and after).
+**
+** SWSYNC_MODEL_SEED=N repeats a run; SWSYNC_MODEL_OPS=N sets its length
+** (default 3000; a soak: SWSYNC_MODEL_OPS=200000).  The seed is printed.
+*/
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "codec.h"
+#include "db.h"
+#include "exchange.h"
+#include "replica.h"
+#include "store.h"
+#include "table.h"
+
+#define NREP 6
+static const char *const rep_station[NREP] = {"A", "A", "A", "B", "B", "C"};
+
+/* Free-text fields get unique values, so every write can be traced. */
+static const char *const case_text[] = {"village", "address", "worker",
+                                        "notes", "phone", NULL};
+static const char *const visit_text[] = {"worker", "purpose", "findings",
+                                         NULL};
+
+struct write {
+    char id[SW_UUID_LEN + 1];
+    int tbl;
+    const char *col;
+    char value[40];
+    int overwritten; /* a replica that held it wrote over it */
+};
+
+struct model {
+    uint64_t rng;
+    char dir[64];
+    sqlite3 *db[NREP], *county;
+    struct replica rep[NREP];
+    struct store store;
+    struct write *w;
+    size_t nw, capw;
+    long counter;
+    long pushes, pulls, resent, dropped, twice, conflicts;
+};
+
+static uint64_t rnd(struct model *m)
+{
+    /* xorshift64* */
+    m->rng ^= m->rng >> 12;
+    m->rng ^= m->rng << 25;
+    m->rng ^= m->rng >> 27;
+    return m->rng * UINT64_C(2685821657736338717);
+}
+
+static int pick(struct model *m, int n)
+{
+    return (int)(rnd(m) % (uint64_t)n);
+}
+
+static void must(int rc, struct sw_err *err, const char *what)
+{
+    if (rc)
+        fail_msg("%s: %d %s", what, rc, err->msg);
+}
+
+static void sql_ok(sqlite3 *db, int rc, const char *what)
+{
+    if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+        fail_msg("%s: %s", what, sqlite3_errmsg(db));
+}
+
+/* ---- hashing a whole database, for idempotence ------------------------- */
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    for (size_t i = 0; i < n; i++) {
+        h ^= s[i];
+        h *= UINT64_C(1099511628211);
+    }
+    return h;
+}
+
+static uint64_t hash_query(sqlite3 *db, const char *sql, uint64_t h)
+{
+    sqlite3_stmt *st;
+    sql_ok(db, sqlite3_prepare_v2(db, sql, -1, &st, NULL), sql);
+    while (sqlite3_step(st) == SQLITE_ROW)
+        for (int i = 0; i < sqlite3_column_count(st); i++) {
+            const unsigned char *t = sqlite3_column_text(st, i);
+            h = fnv(h, t ? (const char *)t : "\1", t ? strlen((const char *)t) : 1);
+            h = fnv(h, "|", 1);
+        }
+    sqlite3_finalize(st);
+    return h;
+}
+
+static uint64_t db_hash(sqlite3 *db)
+{
+    uint64_t h = UINT64_C(14695981039346656037);
+    h = hash_query(db, "SELECT * FROM cases ORDER BY id", h);
+    h = hash_query(db, "SELECT * FROM visits ORDER BY id", h);
+    h = hash_query(db, "SELECT * FROM services ORDER BY id", h);
+    h = hash_query(db, "SELECT tbl, rid, col, hlc, site FROM field_versions "
+                       "ORDER BY 1, 2, 3", h);
+    h = hash_query(db, "SELECT tbl, row_id, col, kind, winner_value, "
+                       "winner_hlc, loser_value, loser_hlc, status "
+                       "FROM conflicts ORDER BY 1, 2, 3, 6, 8", h);
+    h = hash_query(db, "SELECT value FROM config WHERE key = 'cursor'", h);
+    return h;
+}
+
+/* ---- the operations ------------------------------------------------------ */
+
+static void note_write(struct model *m, const char *id, int tbl,
+                       const char *col, const char *value)
+{
+    struct write *w;
+    if (m->nw == m->capw) {
+        m->capw = m->capw ? m->capw * 2 : 1024;
+        m->w = realloc(m->w, m->capw * sizeof(*m->w));
+        assert_non_null(m->w);
+    }
+    w = &m->w[m->nw++];
+    memset(w, 0, sizeof(*w));
+    snprintf(w->id, sizeof(w->id), "%s", id);
+    w->tbl = tbl;
+    w->col = col;
+    snprintf(w->value, sizeof(w->value), "%s", value);
+}
+
+/* A value written before at a replica is overwritten there knowingly. */
+static void note_overwrite(struct model *m, const char *value)
+{
+    /* values are "w<N>-..." with N the write's index */
+    if (value && value[0] == 'w') {
+        long n = strtol(value + 1, NULL, 10);
+        if (n >= 0 && (size_t)n < m->nw && strcmp(m->w[n].value, value) == 0)
+            m->w[n].overwritten = 1;
+    }
+}
+
+static void new_value(struct model *m, int r, char *buf, size_t n)
+{
+    snprintf(buf, n, "w%zu-r%d", m->nw, r);
+}
+
+/* A random live record of replica r's table tbl; 0 if none. */
+static int random_row(struct model *m, int r, int tbl, char *id)
+{
+    sqlite3_stmt *st;
+    char sql[160];
+    int found = 0;
+    snprintf(sql, sizeof(sql),
+             "SELECT id FROM %s WHERE deleted = 0 ORDER BY id LIMIT 1 "
+             "OFFSET ?1",
+             sw_tables[tbl].name);
+    sql_ok(m->db[r], sqlite3_prepare_v2(m->db[r], sql, -1, &st, NULL), sql);
+    {
+        sqlite3_stmt *cnt;
+        char csql[120];
+        int total;
+        snprintf(csql, sizeof(csql),
+                 "SELECT count(*) FROM %s WHERE deleted = 0",
+                 sw_tables[tbl].name);
+        sqlite3_prepare_v2(m->db[r], csql, -1, &cnt, NULL);
+        sqlite3_step(cnt);
+        total = sqlite3_column_int(cnt, 0);
+        sqlite3_finalize(cnt);
+        if (total > 0) {
+            sqlite3_bind_int(st, 1, pick(m, total));
+            if (sqlite3_step(st) == SQLITE_ROW) {
+                snprintf(id, SW_UUID_LEN + 1, "%s",
+                         (const char *)sqlite3_column_text(st, 0));
+                found = 1;
+            }
+        }
+    }
+    sqlite3_finalize(st);
+    return found;
+}
+
+static void op_add(struct model *m, int r)
+{
+    char id[SW_UUID_LEN + 1], val[40], caseid[SW_UUID_LEN + 1];
+    sqlite3_stmt *st;
+    sqlite3 *db = m->db[r];
+
+    assert_int_equal(sw_uuid7(id), 0);
+    new_value(m, r, val, sizeof(val));
+    if (pick(m, 3) == 0 && random_row(m, r, SW_T_CASES, caseid)) {
+        /* a visit of one of our cases, as another program would write it */
+        sql_ok(db, sqlite3_prepare_v2(db,
+               "INSERT INTO visits (id, case_id, visited_at, mode, findings) "
+               "VALUES (?1, ?2, '2026-11-20T10:00', 'home', ?3)",
+               -1, &st, NULL), "prepare visit");
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, caseid, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, val, -1, SQLITE_STATIC);
+        sql_ok(db, sqlite3_step(st), "insert visit");
+        sqlite3_finalize(st);
+        note_write(m, id, SW_T_VISITS, "findings", val);
+        return;
+    }
+    sql_ok(db, sqlite3_prepare_v2(db,
+           "INSERT INTO cases (id, name, category, risk_level, status, "
+           "opened_on, village) VALUES (?1, '测试', 'other', 'low', 'open', "
+           "'2026-01-01', ?2)",
+           -1, &st, NULL), "prepare case");
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, val, -1, SQLITE_STATIC);
+    sql_ok(db, sqlite3_step(st), "insert case");
+    sqlite3_finalize(st);
+    note_write(m, id, SW_T_CASES, "village", val);
+}
+
+static void op_edit(struct model *m, int r)
+{
+    int tbl = pick(m, 2) ? SW_T_CASES : SW_T_VISITS;
+    const char *const *cols = tbl == SW_T_CASES ? case_text : visit_text;
+    int ncols = 0;
+    char id[SW_UUID_LEN + 1], val[40], sql[200];
+    const char *col;
+    sqlite3_stmt *st;
+    sqlite3 *db = m->db[r];
+
+    if (!random_row(m, r, tbl, id))
+        return;
+    while (cols[ncols])
+        ncols++;
+    col = cols[pick(m, ncols)];
+    if (strcmp(col, "phone") == 0) {
+        /* not traced (digits only); still a write that syncs */
+        snprintf(sql, sizeof(sql), "UPDATE cases SET phone = ?1 WHERE id = ?2");
+        snprintf(val, sizeof(val), "1380013%04d", pick(m, 10000));
+    } else {
+        snprintf(sql, sizeof(sql), "UPDATE %s SET %s = ?1 WHERE id = ?2",
+                 sw_tables[tbl].name, col);
+        new_value(m, r, val, sizeof(val));
+    }
+    /* the old value at this replica is overwritten knowingly */
+    {
+        char q[160];
+        sqlite3_stmt *old;
+        snprintf(q, sizeof(q), "SELECT %s FROM %s WHERE id = ?1", col,
+                 sw_tables[tbl].name);
+        sqlite3_prepare_v2(db, q, -1, &old, NULL);
+        sqlite3_bind_text(old, 1, id, -1, SQLITE_STATIC);
+        if (sqlite3_step(old) == SQLITE_ROW)
+            note_overwrite(m, (const char *)sqlite3_column_text(old, 0));
+        sqlite3_finalize(old);
+    }
+    sql_ok(db, sqlite3_prepare_v2(db, sql, -1, &st, NULL), sql);
+    sqlite3_bind_text(st, 1, val, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+    sql_ok(db, sqlite3_step(st), "update");
+    sqlite3_finalize(st);
+    if (strcmp(col, "phone") != 0)
+        note_write(m, id, tbl, col, val);
+}
+
+static void op_delete(struct model *m, int r)
+{
+    int tbl = pick(m, 2) ? SW_T_CASES : SW_T_VISITS;
+    char id[SW_UUID_LEN + 1], sql[120];
+    sqlite3_stmt *st;
+    if (!random_row(m, r, tbl, id))
+        return;
+    /* plain DELETE: the trigger turns it into a tombstone */
+    snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE id = ?1",
+             sw_tables[tbl].name);
+    sql_ok(m->db[r], sqlite3_prepare_v2(m->db[r], sql, -1, &st, NULL), sql);
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sql_ok(m->db[r], sqlite3_step(st), "delete");
+    sqlite3_finalize(st);
+}
+
+/* Push a randomly cut batch; sometimes twice, sometimes losing the ack. */
+static void op_push(struct model *m, int r)
+{
+    struct sw_batch out, in;
+    struct push_result res;
+    struct sw_err err = {0, ""};
+    unsigned char *wire = NULL;
+    size_t wlen;
+    int64_t after = 0;
+
+    batch_init(&out);
+    batch_init(&in);
+    must(replica_seal(&m->rep[r], NULL, &err), &err, "seal");
+    /* sometimes resend from the start, sometimes skip what was sent */
+    must(replica_read_pending(&m->rep[r], after, (size_t)(1 + pick(m, 40)),
+                              &out, &err),
+         &err, "read pending");
+    if (out.n == 0)
+        goto out;
+    m->pushes++;
+    must(codec_encode_push(&out, &wire, &wlen, &err), &err, "encode push");
+    must(codec_decode_push(wire, wlen, NULL, &in, &err), &err, "decode push");
+    must(store_apply_push(&m->store, m->rep[r].station, m->rep[r].site, &in,
+                          &res, &err),
+         &err, "apply push");
+    if (pick(m, 5) == 0) {
+        /* the same batch again: nothing may change */
+        uint64_t h = db_hash(m->county);
+        struct push_result again;
+        must(store_apply_push(&m->store, m->rep[r].station, m->rep[r].site,
+                              &in, &again, &err),
+             &err, "apply push again");
+        assert_int_equal(again.applied, 0);
+        assert_int_equal((long)again.duplicates, (long)in.n);
+        if (db_hash(m->county) != h)
+            fail_msg("re-applying a push changed the county store");
+        m->twice++;
+    }
+    if (pick(m, 6) == 0) {
+        m->dropped++; /* the answer is lost: the batch will be resent */
+    } else {
+        must(replica_ack(&m->rep[r], res.acked, &err), &err, "ack");
+    }
+out:
+    free(wire);
+    batch_release(&out);
+    batch_release(&in);
+}
+
+static void op_pull(struct model *m, int r)
+{
+    struct sw_err err = {0, ""};
+    int times = pick(m, 8) == 0 ? 0 : 1;
+    int more;
+    size_t got;
+
+    must(exchange_pull(&m->store, &m->rep[r], (size_t)(1 + pick(m, 60)), times,
+                       &more, &got, &err),
+         &err, "pull");
+    m->pulls++;
+    if (times == 0)
+        m->dropped++;
+}
+
+/* Pull a batch and apply it twice: the second time changes nothing. */
+static void op_pull_twice(struct model *m, int r)
+{
+    struct sw_err err = {0, ""};
+    struct sw_batch b;
+    int64_t cursor;
+    uint64_t h;
+
+    batch_init(&b);
+    must(replica_cursor(&m->rep[r], &cursor, &err), &err, "cursor");
+    must(store_read_pull(&m->store, m->rep[r].station, m->rep[r].site, cursor,
+                         (size_t)(1 + pick(m, 60)), &b, &err),
+         &err, "read pull");
+    must(replica_apply_pull(&m->rep[r], &b, NULL, &err), &err, "apply pull");
+    h = db_hash(m->db[r]);
+    must(replica_apply_pull(&m->rep[r], &b, NULL, &err), &err,
+         "apply pull again");
+    if (db_hash(m->db[r]) != h)
+        fail_msg("re-applying a pulled batch changed replica %d", r);
+    m->twice++;
+    batch_release(&b);
+}
+
+/* ---- set-up and the final checks ------------------------------------------ */
+
+static void model_open(struct model *m, uint64_t seed)
+{
+    struct sw_err err = {0, ""};
+    char path[128];
+
+    memset(m, 0, sizeof(*m));
+    m->rng = seed ? seed : 1;
+    snprintf(m->dir, sizeof(m->dir), "/tmp/swsync-model-XXXXXX");
+    assert_non_null(mkdtemp(m->dir));
+
+    snprintf(path, sizeof(path), "%s/county.db", m->dir);
+    must(db_create(path, SW_ROLE_COUNTY, &m->county, &err), &err, "county");
+    sqlite3_exec(m->county, "PRAGMA synchronous = OFF", NULL, NULL, NULL);
+    must(db_config_set(m->county, "county", "C01", &err), &err, "county code");
+    must(store_open(&m->store, m->county, &err), &err, "store");
+
+    for (int r = 0; r < NREP; r++) {
+        char site[32];
+        snprintf(path, sizeof(path), "%s/r%d.db", m->dir, r);
+        must(db_create(path, SW_ROLE_STATION, &m->db[r], &err), &err,
+             "replica");
+        sqlite3_exec(m->db[r], "PRAGMA synchronous = OFF", NULL, NULL, NULL);
+        snprintf(site, sizeof(site), "%s-r%d", rep_station[r], r);
+        must(db_config_set(m->db[r], "station", rep_station[r], &err), &err,
+             "station");
+        must(db_config_set(m->db[r], "site", site, &err), &err, "site");
+        must(replica_open(&m->rep[r], m->db[r], &err), &err, "replica_open");
+        /* clocks that disagree by up to +-5 s */
+        m->rep[r].offset_ms = (int64_t)pick(m, 10001) - 5000;
+        must(store_add_site(&m->store, rep_station[r], site, &err), &err,
+             "add site");
+    }
+}
+
+static void model_close(struct model *m)
+{
+    char path[160];
+    for (int r = 0; r < NREP; r++) {
+        replica_close(&m->rep[r]);
+        db_close(m->db[r]);
+        snprintf(path, sizeof(path), "%s/r%d.db", m->dir, r);
+        unlink(path);
+        strcat(path, "-wal");
+        unlink(path);
+        snprintf(path, sizeof(path), "%s/r%d.db-shm", m->dir, r);
+        unlink(path);
+    }
+    store_close(&m->store);
+    db_close(m->county);
+    snprintf(path, sizeof(path), "%s/county.db", m->dir);
+    unlink(path);
+    strcat(path, "-wal");
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/county.db-shm", m->dir);
+    unlink(path);
+    rmdir(m->dir);
+    free(m->w);
+}
+
+/* Rows of one station with every value and field version, as text. */
+static char *station_dump(sqlite3 *db, const char *station)
+{
+    struct sw_buf sb;
+    sb_init(&sb);
+    for (int t = 0; t < SW_NTABLES; t++) {
+        const struct sw_table *tb = &sw_tables[t];
+        struct sw_buf q;
+        sqlite3_stmt *st;
+        sb_init(&q);
+        sb_adds(&q, "SELECT id, station");
+        for (int c = 0; c < tb->ncols; c++)
+            sb_addf(&q,
+                    ", quote(%s), (SELECT hlc || '@' || site FROM "
+                    "field_versions WHERE tbl = %d AND rid = r.rid AND col = %d)",
+                    tb->cols[c].name, t, c);
+        sb_addf(&q, " FROM %s AS r WHERE station = ?1 ORDER BY id", tb->name);
+        sql_ok(db, sqlite3_prepare_v2(db, q.buf, -1, &st, NULL), q.buf);
+        sqlite3_bind_text(st, 1, station, -1, SQLITE_STATIC);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            sb_addf(&sb, "%s:", tb->name);
+            for (int i = 0; i < sqlite3_column_count(st); i++) {
+                const unsigned char *v = sqlite3_column_text(st, i);
+                sb_addf(&sb, "%s|", v ? (const char *)v : "-");
+            }
+            sb_adds(&sb, "\n");
+        }
+        sqlite3_finalize(st);
+        sb_release(&q);
+    }
+    return sb_detach(&sb, NULL);
+}
+
+static int count_rows(sqlite3 *db, const char *sql, const char *arg)
+{
+    sqlite3_stmt *st;
+    int n = 0;
+    sql_ok(db, sqlite3_prepare_v2(db, sql, -1, &st, NULL), sql);
+    if (arg)
+        sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+static void check_converged(struct model *m)
+{
+    for (int r = 0; r < NREP; r++) {
+        char *mine = station_dump(m->db[r], m->rep[r].station);
+        char *county = station_dump(m->county, m->rep[r].station);
+        int foreign = count_rows(m->db[r],
+            "SELECT (SELECT count(*) FROM cases WHERE station <> ?1) + "
+            "(SELECT count(*) FROM visits WHERE station <> ?1)",
+            m->rep[r].station);
+        assert_int_equal(foreign, 0);
+        if (strcmp(mine, county) != 0) {
+            /* show the first difference */
+            size_t i = 0;
+            while (mine[i] && mine[i] == county[i])
+                i++;
+            fail_msg("replica %d (station %s) differs from the county at "
+                     "byte %zu:\n replica: %.200s\n county:  %.200s",
+                     r, m->rep[r].station, i, mine + (i > 60 ? i - 60 : 0),
+                     county + (i > 60 ? i - 60 : 0));
+        }
+        free(mine);
+        free(county);
+    }
+}
+
+static void check_no_lost_write(struct model *m)
+{
+    long current = 0, losers = 0, overwritten = 0;
+    for (size_t i = 0; i < m->nw; i++) {
+        struct write *w = &m->w[i];
+        char sql[200];
+        int found = 0;
+        snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE id = ?1 "
+                 "AND %s = '%s'", sw_tables[w->tbl].name, w->col, w->value);
+        if (count_rows(m->county, sql, w->id) > 0) {
+            current++;
+            continue;
+        }
+        for (int r = -1; r < NREP && !found; r++) {
+            sqlite3 *db = r < 0 ? m->county : m->db[r];
+            snprintf(sql, sizeof(sql), "SELECT count(*) FROM conflicts "
+                     "WHERE row_id = ?1 AND loser_value = '%s'", w->value);
+            found = count_rows(db, sql, w->id) > 0;
+        }
+        if (found) {
+            losers++;
+            continue;
+        }
+        if (w->overwritten) {
+            overwritten++;
+            continue;
+        }
+        fail_msg("write %zu lost: %s %s.%s = %s (neither current, nor a "
+                 "recorded loser, nor overwritten by a replica that held it)",
+                 i, sw_tables[w->tbl].name, w->id, w->col, w->value);
+    }
+    print_message("# %zu writes: %ld current, %ld recorded losers, %ld "
+                  "overwritten knowingly\n",
+                  m->nw, current, losers, overwritten);
+}
+
+static void run_model(uint64_t seed, long ops)
+{
+    struct model m;
+    struct sw_err err = {0, ""};
+
+    print_message("# model: seed=%" PRIu64 " ops=%ld (repeat with "
+                  "SWSYNC_MODEL_SEED=%" PRIu64 ")\n",
+                  seed, ops, seed);
+    model_open(&m, seed);
+    for (long i = 0; i < ops; i++) {
+        int r = pick(&m, NREP);
+        int op = pick(&m, 100);
+        if (op < 25)
+            op_add(&m, r);
+        else if (op < 70)
+            op_edit(&m, r);
+        else if (op < 75)
+            op_delete(&m, r);
+        else if (op < 87)
+            op_push(&m, r);
+        else if (op < 97)
+            op_pull(&m, r);
+        else
+            op_pull_twice(&m, r);
+    }
+    /* the final full exchange: everyone pushes everything, then pulls */
+    for (int r = 0; r < NREP; r++) {
+        size_t sent = 1;
+        while (sent)
+            must(exchange_push(&m.rep[r], &m.store, 50, 0, NULL, &sent, &err),
+                 &err, "final push");
+    }
+    for (int r = 0; r < NREP; r++)
+        must(exchange_sync(&m.rep[r], &m.store, &err), &err, "final sync");
+    for (int r = 0; r < NREP; r++) {
+        int64_t unsent;
+        must(replica_unsent(&m.rep[r], &unsent, &err), &err, "unsent");
+        assert_int_equal(unsent, 0);
+    }
+    m.conflicts = count_rows(m.county, "SELECT count(*) FROM conflicts", NULL);
+    print_message("# %ld pushes, %ld pulls, %ld dropped, %ld applied twice, "
+                  "%ld conflicts at the county\n",
+                  m.pushes, m.pulls, m.dropped, m.twice, m.conflicts);
+    check_converged(&m);
+    check_no_lost_write(&m);
+    /* concurrency happened: the run exercised the conflict path */
+    if (ops >= 1000)
+        assert_true(m.conflicts > 0);
+    model_close(&m);
+}
+
+static uint64_t env_u64(const char *name, uint64_t dflt)
+{
+    const char *v = getenv(name);
+    return v && *v ? strtoull(v, NULL, 10) : dflt;
+}
+
+static void test_model_random(void **state)
+{
+    uint64_t seed = env_u64("SWSYNC_MODEL_SEED", 0);
+    long ops = (long)env_u64("SWSYNC_MODEL_OPS", 3000);
+    (void)state;
+    if (!seed)
+        seed = (uint64_t)sw_now_ms() ^ ((uint64_t)getpid() << 32);
+    run_model(seed, ops);
+}
+
+static void test_model_fixed_seeds(void **state)
+{
+    (void)state;
+    run_model(42, 1500);
+    run_model(20261122, 1500);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_model_fixed_seeds),
+        cmocka_unit_test(test_model_random),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
