@@ -44,7 +44,7 @@ struct sw_change {
     char *text;     /* SW_V_TEXT, NUL-terminated UTF-8 */
     struct sw_version ver;
     struct sw_version base; /* hlc == 0: the writer had no version */
-    int64_t seq; /* push: the writer's outbox sequence; pull: county seq */
+    int64_t seq; /* push: the writer's outbox sequence; pull: 0 (not sent) */
 };
 
 void change_release(struct sw_change *c); /* frees text; NULL is fine */

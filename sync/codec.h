@@ -9,8 +9,8 @@
 **
 **   ROW:   {"t":"visits","id":"<uuid>","st":"A01",
 **           "h":"<hlc decimal string>","w":"<site>",
-**           "q":12,                         (push only)
-**           "f":{"case_id":"...","mode":"home","follow_up":0,"notes":null},
+**           "q":12,                  (push: required; pull: ignored)
+**           "f":{"case_id":"...","mode":"home","follow_up":0,"purpose":null},
 **           "b":{"mode":"<hlc>@<site>"}}    (optional)
 **
 ** A ROW groups consecutive changes of one row that share one version
@@ -18,8 +18,11 @@
 ** the keys of "f".  "b" gives the base version of those fields that had
 ** one; a field absent from "b" had none.  Values: a string for a TEXT
 ** column, an integer for an INT column, or null.  Numbers other than
-** hlcs are JSON integers below 2^53.  Unknown top-level keys are ignored
-** (room to grow); anything unexpected inside a ROW is an error.
+** hlcs are JSON integers below 2^53.  In a push, seqs increase strictly
+** from row to row.  Unknown top-level keys are ignored (room to grow);
+** anything else unexpected inside a ROW is an error.  Before parsing, the
+** number of JSON values is bounded by max_changes (cJSON spends ~64 bytes
+** a value), and the encoder refuses what the decoder would refuse.
 **
 ** Decoding checks everything and refuses the whole batch at the first
 ** problem, with a message that names it ("rows[3].f.gender: ...").
@@ -40,7 +43,7 @@ struct codec_limits {
     size_t max_changes;    /* field changes in one batch */
 };
 
-/* 4 MiB deflated, 32 MiB inflated, 50 000 changes. */
+/* 4 MiB deflated, 16 MiB inflated, 20 000 changes. */
 extern const struct codec_limits codec_default_limits;
 
 /*
