@@ -145,7 +145,7 @@ int cmd_init(struct cmd_ctx *ctx, int argc, char **argv)
     free(abs_token);
     if (rc) {
         /* nothing half-made stays behind */
-        unlink(ctx->db_path);
+        db_remove(ctx->db_path);
         return rc;
     }
     if (!ctx->quiet)

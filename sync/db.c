@@ -101,6 +101,16 @@ void db_rollback(sqlite3 *db)
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+void db_remove(const char *path)
+{
+    char side[4096];
+    unlink(path);
+    snprintf(side, sizeof(side), "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof(side), "%s-shm", path);
+    unlink(side);
+}
+
 void db_close(sqlite3 *db)
 {
     if (db)
@@ -214,15 +224,7 @@ int db_create(const char *path, enum sw_role role, sqlite3 **out,
 fail:
     free(sql);
     db_close(db);
-    {
-        /* remove what we created, WAL and shm too */
-        char side[4096];
-        unlink(path);
-        snprintf(side, sizeof(side), "%s-wal", path);
-        unlink(side);
-        snprintf(side, sizeof(side), "%s-shm", path);
-        unlink(side);
-    }
+    db_remove(path); /* what we created, WAL and shm too */
     return rc;
 }
 

@@ -55,6 +55,9 @@ int db_migrate(sqlite3 *db, enum sw_role role,
 
 void db_close(sqlite3 *db); /* NULL is fine */
 
+/* Remove a database file and its -wal and -shm files (errors ignored). */
+void db_remove(const char *path);
+
 /*
 ** Turn the last SQLite error on db into err: BUSY/LOCKED -> SW_ETEMP,
 ** CONSTRAINT -> SW_EDATA, FULL/IOERR/CORRUPT/... -> SW_EIO, NOMEM ->

@@ -135,6 +135,20 @@ void ddl_station_triggers(struct sw_buf *sb)
                 sb_addf(sb, ", %s", tb->cols[i].name);
         sb_adds(sb, " cannot change');\nEND;\n");
 
+        /* INSERT OR REPLACE would delete the old row without any delete
+           trigger (recursive_triggers is off): refuse it, so that a
+           record's fields can only change through captured UPDATEs */
+        sb_addf(sb, "DROP TRIGGER IF EXISTS %s_no_replace;\n", n);
+        sb_addf(sb,
+                "CREATE TRIGGER %s_no_replace BEFORE INSERT ON %s\n"
+                "WHEN (SELECT capture FROM sync_state WHERE id = 1) AND "
+                "EXISTS (SELECT 1 FROM %s WHERE id = NEW.id OR rid = NEW.rid)\n"
+                "BEGIN\n"
+                "    SELECT RAISE(ABORT, '%s: a record with this id exists; "
+                "change it with UPDATE');\n"
+                "END;\n",
+                n, n, n, n);
+
         /* DELETE leaves a tombstone, so the deletion replicates */
         sb_addf(sb, "DROP TRIGGER IF EXISTS %s_tombstone;\n", n);
         sb_addf(sb,

@@ -318,12 +318,14 @@ int sw_validate(const struct sw_table *t, const struct sw_column *c,
     return sw_fail(err, SW_ESOFTWARE, "%s.%s: unknown check", tn, cn);
 }
 
-/* ---- SQL CHECK expressions (same rules, in built-in SQL) ---- */
+/* ---- SQL CHECK expressions (same rules, in built-in SQL) ----
+** date(x) alone returns 2023-02-29 unchanged; with a modifier SQLite
+** normalises it (to 2023-03-01), so comparing catches impossible days. */
 
 static const char SQL_DATE[] =
     "(length(%1$s)=10 AND %1$s GLOB "
     "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' "
-    "AND %1$s>='0001-01-01' AND date(%1$s) IS %1$s)";
+    "AND %1$s>='0001-01-01' AND date(%1$s,'+0 days') IS %1$s)";
 
 void sw_sql_check(struct sw_buf *sb, const struct sw_column *c)
 {
@@ -358,7 +360,7 @@ void sw_sql_check(struct sw_buf *sb, const struct sw_column *c)
                 "substr(%1$s,1,10) GLOB "
                 "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' AND "
                 "substr(%1$s,1,10)>='0001-01-01' AND "
-                "date(substr(%1$s,1,10)) IS substr(%1$s,1,10) AND "
+                "date(substr(%1$s,1,10),'+0 days') IS substr(%1$s,1,10) AND "
                 "(length(%1$s)=10 OR (substr(%1$s,11,6) GLOB "
                 "'T[0-2][0-9]:[0-5][0-9]' AND substr(%1$s,12,2)<='23' AND "
                 "(length(%1$s)=16 OR substr(%1$s,17,3) GLOB ':[0-5][0-9]')))",

@@ -1,0 +1,983 @@
+/*
+** test-db.c — creating, opening and migrating replica files (sync/db.c),
+** and the station's capture triggers (sync/ddl.c) seen from plain SQL, as
+** another program writing the file would see them.
+**
+** Every test works in its own mkdtemp() directory, removed afterwards.
+*/
+#include "config.h"
+
+/* clang-format off */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+/* clang-format on */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "sw.h"
+#include "table.h"
+
+/* ---- fixture ----------------------------------------------------------- */
+
+struct fx {
+    char dir[256];
+    char path[512]; /* dir/station.db, not created */
+    sqlite3 *db;    /* closed by teardown */
+};
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    const char *tmp = getenv("TMPDIR");
+    if (!f)
+        return -1;
+    snprintf(f->dir, sizeof(f->dir), "%s/swsync-test-db-XXXXXX",
+             tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(f->dir)) {
+        free(f);
+        return -1;
+    }
+    snprintf(f->path, sizeof(f->path), "%s/station.db", f->dir);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    DIR *d;
+    struct dirent *e;
+
+    db_close(f->db);
+    d = opendir(f->dir);
+    if (d) {
+        while ((e = readdir(d)) != NULL) {
+            char p[1024];
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            snprintf(p, sizeof(p), "%s/%s", f->dir, e->d_name);
+            unlink(p);
+        }
+        closedir(d);
+    }
+    rmdir(f->dir);
+    free(f);
+    return 0;
+}
+
+/* dir/name into buf */
+static const char *in_dir(struct fx *f, const char *name, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s/%s", f->dir, name);
+    return buf;
+}
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static void write_file(const char *path, const void *data, size_t len)
+{
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    assert_int_equal(fwrite(data, 1, len, fp), len);
+    assert_int_equal(fclose(fp), 0);
+}
+
+/* The whole file, malloc'd; *len its size. */
+static unsigned char *read_file(const char *path, size_t *len)
+{
+    FILE *fp = fopen(path, "rb");
+    unsigned char *buf = NULL;
+    size_t cap = 0, n = 0, got;
+    assert_non_null(fp);
+    do {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 65536;
+            buf = realloc(buf, cap);
+            assert_non_null(buf);
+        }
+        got = fread(buf + n, 1, cap - n, fp);
+        n += got;
+    } while (got > 0);
+    fclose(fp);
+    *len = n;
+    return buf;
+}
+
+static int file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* Format SQL with sqlite3_mprintf (%Q quotes text); run it; return the
+** primary sqlite result code. */
+static int exec_rc(sqlite3 *db, const char *fmt, ...)
+{
+    va_list ap;
+    char *sql;
+    int rc;
+    va_start(ap, fmt);
+    sql = sqlite3_vmprintf(fmt, ap);
+    va_end(ap);
+    assert_non_null(sql);
+    rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+    sqlite3_free(sql);
+    return rc & 0xff; /* db.c turns on extended result codes */
+}
+
+#define must_exec(db, ...)                                                     \
+    do {                                                                       \
+        if (exec_rc(db, __VA_ARGS__) != SQLITE_OK)                             \
+            fail_msg("sql failed: %s", sqlite3_errmsg(db));                    \
+    } while (0)
+
+/* One integer from a formatted query (the first column of the first row). */
+static int64_t q_int(sqlite3 *db, const char *fmt, ...)
+{
+    va_list ap;
+    char *sql;
+    sqlite3_stmt *st;
+    int64_t v;
+    va_start(ap, fmt);
+    sql = sqlite3_vmprintf(fmt, ap);
+    va_end(ap);
+    assert_non_null(sql);
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+    if (sqlite3_step(st) != SQLITE_ROW)
+        fail_msg("%s: no row (%s)", sql, sqlite3_errmsg(db));
+    v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_free(sql);
+    return v;
+}
+
+/* One text value (malloc'd, NULL for SQL NULL) from a formatted query. */
+static char *q_text(sqlite3 *db, const char *fmt, ...)
+{
+    va_list ap;
+    char *sql, *out = NULL;
+    sqlite3_stmt *st;
+    va_start(ap, fmt);
+    sql = sqlite3_vmprintf(fmt, ap);
+    va_end(ap);
+    assert_non_null(sql);
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+    if (sqlite3_step(st) != SQLITE_ROW)
+        fail_msg("%s: no row (%s)", sql, sqlite3_errmsg(db));
+    if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+        out = strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_free(sql);
+    return out;
+}
+
+#define assert_text(db, want, ...)                                             \
+    do {                                                                       \
+        char *got_ = q_text(db, __VA_ARGS__);                                  \
+        if (!got_)                                                             \
+            fail_msg("got NULL, want '%s'", want);                             \
+        if (strcmp(got_, want) != 0)                                           \
+            fail_msg("got '%s', want '%s'", got_, want);                       \
+        free(got_);                                                            \
+    } while (0)
+
+static int table_exists(sqlite3 *db, const char *name)
+{
+    return (int)q_int(db,
+                      "SELECT count(*) FROM sqlite_master WHERE type = "
+                      "'table' AND name = %Q",
+                      name);
+}
+
+/* A raw connection, without db.c. */
+static sqlite3 *raw_open(const char *path)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL),
+                     SQLITE_OK);
+    return db;
+}
+
+/* A fresh station replica at f->path with config station = A01. */
+static sqlite3 *new_station(struct fx *f)
+{
+    struct sw_err e;
+    assert_int_equal(db_create(f->path, SW_ROLE_STATION, &f->db, &e), 0);
+    assert_int_equal(db_config_set(f->db, "station", "A01", &e), 0);
+    return f->db;
+}
+
+#define COL(tbl, name) sw_col_index(&sw_tables[tbl], name)
+
+static int64_t outbox_count(sqlite3 *db)
+{
+    return q_int(db, "SELECT count(*) FROM outbox");
+}
+
+/* Insert a case with plain SQL, as another program would; returns rid. */
+static int64_t add_case(sqlite3 *db, const char *station)
+{
+    if (station)
+        must_exec(db,
+                  "INSERT INTO cases (station, name, category, risk_level, "
+                  "status, opened_on) VALUES (%Q, 'Li Si', 'disabled', "
+                  "'low', 'open', '2026-01-05')",
+                  station);
+    else
+        must_exec(db, "INSERT INTO cases (name, category, risk_level, "
+                      "status, opened_on) VALUES ('\xe5\xbc\xa0\xe4\xb8\x89', "
+                      "'other', 'low', 'open', '2026-01-05')");
+    return sqlite3_last_insert_rowid(db);
+}
+
+/* ---- create / open ------------------------------------------------------ */
+
+static void test_create_mode_0600(void **state)
+{
+    struct fx *f = *state;
+    struct sw_err e;
+    struct stat st;
+    char side[600];
+    mode_t old = umask(022); /* a permissive umask must not matter */
+
+    int rc = db_create(f->path, SW_ROLE_STATION, &f->db, &e);
+    umask(old);
+    assert_int_equal(rc, 0);
+    assert_non_null(f->db);
+    assert_int_equal(stat(f->path, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+    assert_int_equal(st.st_mode & 07777, 0600);
+    /* the WAL and shared-memory files, while open, are private too */
+    snprintf(side, sizeof(side), "%s-wal", f->path);
+    if (stat(side, &st) == 0)
+        assert_int_equal(st.st_mode & 07777, 0600);
+    snprintf(side, sizeof(side), "%s-shm", f->path);
+    if (stat(side, &st) == 0)
+        assert_int_equal(st.st_mode & 07777, 0600);
+    assert_int_equal(q_int(f->db, "PRAGMA user_version"), DB_SCHEMA_VERSION);
+    assert_int_equal(q_int(f->db, "PRAGMA application_id"), DB_APPID_STATION);
+    /* the schema is all there */
+    assert_true(table_exists(f->db, "cases"));
+    assert_true(table_exists(f->db, "visits"));
+    assert_true(table_exists(f->db, "services"));
+    assert_true(table_exists(f->db, "outbox"));
+    assert_true(table_exists(f->db, "field_versions"));
+    assert_true(table_exists(f->db, "sync_state"));
+    assert_int_equal(q_int(f->db, "SELECT capture FROM sync_state"), 1);
+}
+
+static void test_create_refuses_existing(void **state)
+{
+    struct fx *f = *state;
+    static const char junk[] = "not a database; swsync must not touch it\n";
+    struct sw_err e;
+    sqlite3 *db = (sqlite3 *)1;
+    unsigned char *before, *after;
+    size_t nb, na;
+    char side[600], p2[600];
+
+    /* any file */
+    write_file(f->path, junk, sizeof(junk) - 1);
+    sw_err_clear(&e);
+    assert_int_equal(db_create(f->path, SW_ROLE_STATION, &db, &e),
+                     SW_ECANTCREAT);
+    assert_int_equal(e.code, SW_ECANTCREAT);
+    assert_null(db);
+    assert_non_null(strstr(e.msg, f->path));
+    assert_non_null(strstr(e.msg, "exists"));
+    after = read_file(f->path, &na);
+    assert_int_equal(na, sizeof(junk) - 1);
+    assert_memory_equal(after, junk, na);
+    free(after);
+    snprintf(side, sizeof(side), "%s-wal", f->path);
+    assert_false(file_exists(side));
+    snprintf(side, sizeof(side), "%s-shm", f->path);
+    assert_false(file_exists(side));
+
+    /* a real replica, with a record in it */
+    in_dir(f, "real.db", p2, sizeof(p2));
+    assert_int_equal(db_create(p2, SW_ROLE_STATION, &db, &e), 0);
+    assert_int_equal(db_config_set(db, "station", "A01", &e), 0);
+    add_case(db, NULL);
+    db_close(db);
+    before = read_file(p2, &nb);
+    assert_int_equal(db_create(p2, SW_ROLE_STATION, &db, &e), SW_ECANTCREAT);
+    assert_null(db);
+    assert_int_equal(db_create(p2, SW_ROLE_COUNTY, &db, &e), SW_ECANTCREAT);
+    after = read_file(p2, &na);
+    assert_int_equal(na, nb);
+    assert_memory_equal(after, before, na);
+    free(before);
+    free(after);
+    /* and it still opens, with its record */
+    assert_int_equal(db_open(p2, SW_ROLE_STATION, &db, &e), 0);
+    assert_int_equal(q_int(db, "SELECT count(*) FROM cases"), 1);
+    db_close(db);
+
+    /* a directory that is not there */
+    in_dir(f, "no/such/dir.db", p2, sizeof(p2));
+    assert_int_equal(db_create(p2, SW_ROLE_STATION, &db, &e), SW_ECANTCREAT);
+    assert_null(db);
+    assert_non_null(strstr(e.msg, "cannot create"));
+}
+
+static void test_open_missing(void **state)
+{
+    struct fx *f = *state;
+    struct sw_err e;
+    sqlite3 *db = (sqlite3 *)1;
+
+    assert_int_equal(db_open(f->path, SW_ROLE_STATION, &db, &e), SW_ENOINPUT);
+    assert_int_equal(e.code, SW_ENOINPUT);
+    assert_null(db);
+    assert_non_null(strstr(e.msg, f->path));
+    assert_non_null(strstr(e.msg, "swsync init"));
+    assert_false(file_exists(f->path)); /* opening created nothing */
+
+    assert_int_equal(db_open(f->path, SW_ROLE_COUNTY, &db, &e), SW_ENOINPUT);
+    assert_non_null(strstr(e.msg, "swsync-county init"));
+    assert_false(file_exists(f->path));
+}
+
+static void test_open_not_sqlite(void **state)
+{
+    struct fx *f = *state;
+    struct sw_err e;
+    sqlite3 *db = (sqlite3 *)1;
+    char text[8192], p2[600];
+    unsigned char *after;
+    size_t na;
+
+    for (size_t i = 0; i < sizeof(text); i++)
+        text[i] = "case notes, not a database\n"[i % 27];
+    write_file(f->path, text, sizeof(text));
+    assert_int_equal(db_open(f->path, SW_ROLE_STATION, &db, &e), SW_ECONFIG);
+    assert_null(db);
+    assert_non_null(strstr(e.msg, "not a swsync station replica"));
+    after = read_file(f->path, &na);
+    assert_int_equal(na, sizeof(text));
+    assert_memory_equal(after, text, na);
+    free(after);
+
+    /* an empty file is no replica either, and stays empty */
+    in_dir(f, "empty.db", p2, sizeof(p2));
+    write_file(p2, "", 0);
+    assert_int_equal(db_open(p2, SW_ROLE_STATION, &db, &e), SW_ECONFIG);
+    assert_null(db);
+    after = read_file(p2, &na);
+    assert_int_equal(na, 0);
+    free(after);
+
+    /* nor is some other program's SQLite file */
+    in_dir(f, "other.db", p2, sizeof(p2));
+    {
+        sqlite3 *o = NULL;
+        assert_int_equal(sqlite3_open(p2, &o), SQLITE_OK);
+        must_exec(o, "CREATE TABLE cases (name TEXT)");
+        sqlite3_close(o);
+    }
+    assert_int_equal(db_open(p2, SW_ROLE_STATION, &db, &e), SW_ECONFIG);
+    assert_null(db);
+    assert_non_null(strstr(e.msg, "not a swsync station replica"));
+}
+
+static void test_open_other_kind(void **state)
+{
+    struct fx *f = *state;
+    struct sw_err e;
+    sqlite3 *db = NULL;
+    char county[600];
+
+    in_dir(f, "county.db", county, sizeof(county));
+    assert_int_equal(db_create(county, SW_ROLE_COUNTY, &db, &e), 0);
+    assert_int_equal(q_int(db, "PRAGMA application_id"), DB_APPID_COUNTY);
+    db_close(db);
+    db = (sqlite3 *)1;
+    assert_int_equal(db_open(county, SW_ROLE_STATION, &db, &e), SW_ECONFIG);
+    assert_null(db);
+    assert_non_null(strstr(e.msg, "not a swsync station replica"));
+    assert_non_null(strstr(e.msg, "other kind"));
+
+    assert_int_equal(db_create(f->path, SW_ROLE_STATION, &db, &e), 0);
+    db_close(db);
+    db = (sqlite3 *)1;
+    assert_int_equal(db_open(f->path, SW_ROLE_COUNTY, &db, &e), SW_ECONFIG);
+    assert_null(db);
+    assert_non_null(strstr(e.msg, "not a swsync county store"));
+
+    /* each opens as what it is */
+    assert_int_equal(db_open(county, SW_ROLE_COUNTY, &db, &e), 0);
+    db_close(db);
+    assert_int_equal(db_open(f->path, SW_ROLE_STATION, &f->db, &e), 0);
+}
+
+static void test_pragmas(void **state)
+{
+    struct fx *f = *state;
+    struct sw_err e;
+    sqlite3 *db = NULL;
+
+    assert_int_equal(db_create(f->path, SW_ROLE_STATION, &db, &e), 0);
+    assert_text(db, "wal", "PRAGMA journal_mode");
+    db_close(db);
+    assert_int_equal(db_open(f->path, SW_ROLE_STATION, &f->db, &e), 0);
+    assert_text(f->db, "wal", "PRAGMA journal_mode");
+    assert_int_equal(q_int(f->db, "PRAGMA user_version"), DB_SCHEMA_VERSION);
+    assert_int_equal(q_int(f->db, "PRAGMA application_id"), DB_APPID_STATION);
+    assert_int_equal(q_int(f->db, "PRAGMA synchronous"), 2); /* FULL */
+    assert_int_equal(q_int(f->db, "PRAGMA foreign_keys"), 1);
+    assert_int_equal(q_int(f->db, "PRAGMA trusted_schema"), 0);
+    /* WAL is a property of the file: a plain connection sees it too */
+    {
+        sqlite3 *raw = raw_open(f->path);
+        assert_text(raw, "wal", "PRAGMA journal_mode");
+        sqlite3_close(raw);
+    }
+}
+
+static void test_open_newer_refused(void **state)
+{
+    struct fx *f = *state;
+    struct sw_err e;
+    sqlite3 *db = NULL, *raw;
+
+    assert_int_equal(db_create(f->path, SW_ROLE_STATION, &db, &e), 0);
+    must_exec(db, "PRAGMA user_version = %d", DB_SCHEMA_VERSION + 1);
+    db_close(db);
+    db = (sqlite3 *)1;
+    sw_err_clear(&e);
+    assert_int_equal(db_open(f->path, SW_ROLE_STATION, &db, &e), SW_ECONFIG);
+    assert_null(db);
+    assert_non_null(strstr(e.msg, "newer"));
+    raw = raw_open(f->path);
+    assert_int_equal(q_int(raw, "PRAGMA user_version"), DB_SCHEMA_VERSION + 1);
+    sqlite3_close(raw);
+}
+
+/* ---- migrations ------------------------------------------------------- */
+
+static void test_migrate_steps(void **state)
+{
+    struct fx *f = *state;
+    const int v1 = DB_SCHEMA_VERSION;
+    const struct db_migration steps[] = {
+        {v1 + 1, "CREATE TABLE m2 (x INTEGER); INSERT INTO m2 VALUES (42);", 0},
+        {v1 + 2, "CREATE TABLE m3 (y); THIS IS NOT SQL;", 0},
+    };
+    const struct db_migration good3[] = {
+        {v1 + 2, "CREATE TABLE m3 (y);", 0},
+    };
+    struct sw_err e;
+    sqlite3 *db;
+
+    assert_int_equal(db_create(f->path, SW_ROLE_STATION, &f->db, &e), 0);
+    db = f->db;
+
+    /* a failing step rolls back every step before it */
+    sw_err_clear(&e);
+    assert_int_not_equal(db_migrate(db, SW_ROLE_STATION, steps, 2, v1 + 2, &e),
+                         0);
+    assert_int_not_equal(e.code, 0);
+    assert_true(e.msg[0] != '\0');
+    assert_int_equal(q_int(db, "PRAGMA user_version"), v1);
+    assert_false(table_exists(db, "m2"));
+    assert_false(table_exists(db, "m3"));
+    assert_true(sqlite3_get_autocommit(db)); /* no transaction left open */
+
+    /* a good step bumps the version and does its work */
+    assert_int_equal(db_migrate(db, SW_ROLE_STATION, steps, 2, v1 + 1, &e), 0);
+    assert_int_equal(q_int(db, "PRAGMA user_version"), v1 + 1);
+    assert_true(table_exists(db, "m2"));
+    assert_int_equal(q_int(db, "SELECT x FROM m2"), 42);
+    assert_true(sqlite3_get_autocommit(db));
+
+    /* at the target: nothing runs again */
+    assert_int_equal(db_migrate(db, SW_ROLE_STATION, steps, 2, v1 + 1, &e), 0);
+    assert_int_equal(q_int(db, "SELECT count(*) FROM m2"), 1);
+
+    /* a missing step is an error, and changes nothing */
+    assert_int_equal(db_migrate(db, SW_ROLE_STATION, good3, 1, v1 + 3, &e),
+                     SW_ESOFTWARE);
+    assert_non_null(strstr(e.msg, "no migration"));
+    assert_int_equal(q_int(db, "PRAGMA user_version"), v1 + 1);
+    assert_false(table_exists(db, "m3"));
+
+    /* a file newer than the target is refused */
+    assert_int_equal(db_migrate(db, SW_ROLE_STATION, steps, 2, v1, &e),
+                     SW_ECONFIG);
+    assert_non_null(strstr(e.msg, "newer"));
+    assert_int_equal(q_int(db, "PRAGMA user_version"), v1 + 1);
+
+    /* and this binary, at version v1, will not open it any more */
+    db_close(f->db);
+    f->db = NULL;
+    assert_int_equal(db_open(f->path, SW_ROLE_STATION, &f->db, &e), SW_ECONFIG);
+    assert_null(f->db);
+    assert_non_null(strstr(e.msg, "newer"));
+}
+
+/* A step with triggers = 1 gets the station's triggers recreated. */
+static void test_migrate_triggers(void **state)
+{
+    struct fx *f = *state;
+    const int v1 = DB_SCHEMA_VERSION;
+    const struct db_migration steps[] = {
+        {v1 + 1, "DROP TRIGGER cases_capture_upd;", 1},
+    };
+    const struct db_migration county_steps[] = {
+        {v1 + 1, "CREATE TABLE c2 (x);", 1},
+    };
+    struct sw_err e;
+    sqlite3 *db = new_station(f), *county = NULL;
+    char cpath[600];
+    int64_t rid;
+
+    assert_int_equal(db_migrate(db, SW_ROLE_STATION, steps, 1, v1 + 1, &e), 0);
+    assert_int_equal(q_int(db, "SELECT count(*) FROM sqlite_master WHERE "
+                               "type = 'trigger' AND name = "
+                               "'cases_capture_upd'"),
+                     1);
+    rid = add_case(db, NULL);
+    must_exec(db, "DELETE FROM outbox");
+    must_exec(db, "UPDATE cases SET phone = '110' WHERE rid = %lld",
+              (long long)rid);
+    assert_int_equal(outbox_count(db), 1);
+
+    /* the county has no capture triggers, flag or not */
+    in_dir(f, "county.db", cpath, sizeof(cpath));
+    assert_int_equal(db_create(cpath, SW_ROLE_COUNTY, &county, &e), 0);
+    assert_int_equal(
+        db_migrate(county, SW_ROLE_COUNTY, county_steps, 1, v1 + 1, &e), 0);
+    assert_int_equal(q_int(county, "SELECT count(*) FROM sqlite_master "
+                                   "WHERE type = 'trigger'"),
+                     0);
+    assert_true(table_exists(county, "c2"));
+    db_close(county);
+}
+
+/* ---- capture, from plain SQL --------------------------------------- */
+
+static void test_capture_insert(void **state)
+{
+    struct fx *f = *state;
+    sqlite3 *db = new_station(f);
+    int64_t t0 = sw_now_ms(), t1, rid;
+    char want[128];
+    char *id;
+
+    rid = add_case(db, NULL);
+    t1 = sw_now_ms();
+    /* one entry a non-null field: name, category, risk_level, status,
+       opened_on; deleted = 0 is not a change */
+    assert_int_equal(outbox_count(db), 5);
+    snprintf(want, sizeof(want), "%d,%d,%d,%d,%d", COL(SW_T_CASES, "name"),
+             COL(SW_T_CASES, "category"), COL(SW_T_CASES, "risk_level"),
+             COL(SW_T_CASES, "status"), COL(SW_T_CASES, "opened_on"));
+    assert_text(db, want,
+                "SELECT group_concat(col) FROM (SELECT col FROM outbox "
+                "ORDER BY col)");
+    assert_int_equal(q_int(db,
+                           "SELECT count(*) FROM outbox WHERE tbl = %d AND "
+                           "rid = %lld AND base_hlc IS NULL AND base_site "
+                           "IS NULL AND gen = 1 AND edited_at BETWEEN %lld "
+                           "AND %lld",
+                           SW_T_CASES, (long long)rid, (long long)t0 - 1,
+                           (long long)t1 + 1),
+                     5);
+    /* the row got an id (UUIDv7) and the replica's station */
+    id = q_text(db, "SELECT id FROM cases WHERE rid = %lld", (long long)rid);
+    assert_non_null(id);
+    assert_true(sw_uuid_valid(id));
+    assert_int_equal(id[14], '7');
+    assert_non_null(strchr("89ab", id[19]));
+    free(id);
+    assert_text(db, "A01", "SELECT station FROM cases WHERE rid = %lld",
+                (long long)rid);
+    assert_int_equal(
+        q_int(db, "SELECT deleted FROM cases WHERE rid = %lld", (long long)rid),
+        0);
+
+    /* a visit: its own table number */
+    must_exec(db,
+              "INSERT INTO visits (case_id, visited_at, mode) VALUES "
+              "((SELECT id FROM cases WHERE rid = %lld), '2026-03-01T09:30', "
+              "'home')",
+              (long long)rid);
+    rid = sqlite3_last_insert_rowid(db);
+    /* case_id, visited_at, mode (follow_up has no SQL default) */
+    assert_int_equal(q_int(db,
+                           "SELECT count(*) FROM outbox WHERE tbl = %d AND "
+                           "rid = %lld",
+                           SW_T_VISITS, (long long)rid),
+                     3);
+}
+
+static void test_capture_update(void **state)
+{
+    struct fx *f = *state;
+    sqlite3 *db = new_station(f);
+    int phone = COL(SW_T_CASES, "phone");
+    int64_t rid = add_case(db, NULL), at1, at2;
+    char *s;
+
+    must_exec(db, "DELETE FROM outbox"); /* as if sent */
+    /* the field's version before the first unsent edit */
+    must_exec(db,
+              "INSERT INTO field_versions (tbl, rid, col, hlc, site) VALUES "
+              "(%d, %lld, %d, 12345, 'B02-abcdef')",
+              SW_T_CASES, (long long)rid, phone);
+
+    must_exec(db, "UPDATE cases SET phone = '13800138000' WHERE rid = %lld",
+              (long long)rid);
+    assert_int_equal(outbox_count(db), 1);
+    assert_int_equal(q_int(db,
+                           "SELECT count(*) FROM outbox WHERE tbl = %d AND "
+                           "rid = %lld AND col = %d AND gen = 1",
+                           SW_T_CASES, (long long)rid, phone),
+                     1);
+    assert_int_equal(q_int(db, "SELECT base_hlc FROM outbox"), 12345);
+    assert_text(db, "B02-abcdef", "SELECT base_site FROM outbox");
+    at1 = q_int(db, "SELECT edited_at FROM outbox");
+
+    /* the field's version moves on; a second edit keeps the first base */
+    must_exec(db,
+              "UPDATE field_versions SET hlc = 99999, site = 'C03-zzzzzz' "
+              "WHERE tbl = %d AND rid = %lld AND col = %d",
+              SW_T_CASES, (long long)rid, phone);
+    must_exec(db, "UPDATE cases SET phone = '13900139000' WHERE rid = %lld",
+              (long long)rid);
+    assert_int_equal(outbox_count(db), 1);
+    assert_int_equal(q_int(db, "SELECT gen FROM outbox"), 2);
+    assert_int_equal(q_int(db, "SELECT base_hlc FROM outbox"), 12345);
+    assert_text(db, "B02-abcdef", "SELECT base_site FROM outbox");
+    at2 = q_int(db, "SELECT edited_at FROM outbox");
+    assert_true(at2 >= at1);
+
+    /* the same value again is no edit */
+    must_exec(db, "UPDATE cases SET phone = '13900139000' WHERE rid = %lld",
+              (long long)rid);
+    must_exec(db, "UPDATE cases SET phone = phone, name = name");
+    assert_int_equal(outbox_count(db), 1);
+    assert_int_equal(q_int(db, "SELECT gen FROM outbox"), 2);
+
+    /* another field, never versioned: no base; clearing is an edit too */
+    must_exec(db,
+              "UPDATE cases SET village = 'East', category = 'low_income', "
+              "notes = NULL WHERE rid = %lld",
+              (long long)rid);
+    assert_int_equal(outbox_count(db), 3); /* notes was NULL already */
+    assert_int_equal(q_int(db,
+                           "SELECT count(*) FROM outbox WHERE col IN (%d, %d) "
+                           "AND base_hlc IS NULL AND base_site IS NULL AND "
+                           "gen = 1",
+                           COL(SW_T_CASES, "village"),
+                           COL(SW_T_CASES, "category")),
+                     2);
+    must_exec(db, "UPDATE cases SET village = NULL WHERE rid = %lld",
+              (long long)rid);
+    assert_int_equal(outbox_count(db), 3);
+    assert_int_equal(q_int(db, "SELECT gen FROM outbox WHERE col = %d",
+                           COL(SW_T_CASES, "village")),
+                     2);
+    s = q_text(db, "SELECT village FROM cases WHERE rid = %lld",
+               (long long)rid);
+    assert_null(s);
+}
+
+static void test_capture_off(void **state)
+{
+    struct fx *f = *state;
+    struct sw_err e;
+    sqlite3 *db = new_station(f);
+    int64_t rid;
+
+    assert_int_equal(db_set_capture(db, 0, &e), 0);
+    assert_int_equal(q_int(db, "SELECT capture FROM sync_state"), 0);
+    rid = add_case(db, NULL);
+    must_exec(db,
+              "UPDATE cases SET phone = '110', status = 'closed' "
+              "WHERE rid = %lld",
+              (long long)rid);
+    must_exec(db,
+              "INSERT INTO visits (case_id, visited_at, mode) VALUES "
+              "((SELECT id FROM cases WHERE rid = %lld), '2026-03-01', "
+              "'phone')",
+              (long long)rid);
+    assert_int_equal(outbox_count(db), 0);
+
+    assert_int_equal(db_set_capture(db, 1, &e), 0);
+    must_exec(db, "UPDATE cases SET phone = '120' WHERE rid = %lld",
+              (long long)rid);
+    assert_int_equal(outbox_count(db), 1);
+}
+
+static void test_delete_is_tombstone(void **state)
+{
+    struct fx *f = *state;
+    sqlite3 *db = new_station(f);
+    int64_t rid = add_case(db, NULL), vrid;
+    int del = sw_col_deleted(&sw_tables[SW_T_CASES]);
+
+    must_exec(db, "DELETE FROM outbox");
+    must_exec(db, "DELETE FROM cases WHERE rid = %lld", (long long)rid);
+    /* the row stays, marked, with its fields */
+    assert_int_equal(
+        q_int(db, "SELECT deleted FROM cases WHERE rid = %lld", (long long)rid),
+        1);
+    assert_text(db, "other", "SELECT category FROM cases WHERE rid = %lld",
+                (long long)rid);
+    /* and only the tombstone field is a change */
+    assert_int_equal(outbox_count(db), 1);
+    assert_int_equal(q_int(db,
+                           "SELECT count(*) FROM outbox WHERE tbl = %d AND "
+                           "rid = %lld AND col = %d AND gen = 1",
+                           SW_T_CASES, (long long)rid, del),
+                     1);
+    /* deleting again changes nothing */
+    must_exec(db, "DELETE FROM cases");
+    assert_int_equal(q_int(db, "SELECT count(*) FROM cases"), 1);
+    assert_int_equal(outbox_count(db), 1);
+    assert_int_equal(q_int(db, "SELECT gen FROM outbox"), 1);
+
+    /* visits too */
+    must_exec(db,
+              "INSERT INTO visits (case_id, visited_at, mode) VALUES "
+              "((SELECT id FROM cases WHERE rid = %lld), '2026-03-01', "
+              "'office')",
+              (long long)rid);
+    vrid = sqlite3_last_insert_rowid(db);
+    must_exec(db, "DELETE FROM outbox");
+    must_exec(db, "DELETE FROM visits WHERE rid = %lld", (long long)vrid);
+    assert_int_equal(q_int(db, "SELECT deleted FROM visits WHERE rid = %lld",
+                           (long long)vrid),
+                     1);
+    assert_int_equal(q_int(db,
+                           "SELECT count(*) FROM outbox WHERE tbl = %d AND "
+                           "col = %d",
+                           SW_T_VISITS,
+                           sw_col_deleted(&sw_tables[SW_T_VISITS])),
+                     1);
+    assert_int_equal(outbox_count(db), 1);
+}
+
+static void test_identity_is_fixed(void **state)
+{
+    struct fx *f = *state;
+    struct sw_err e;
+    sqlite3 *db = new_station(f);
+    int64_t rid = add_case(db, NULL), other = add_case(db, "B02"), vrid, srid;
+    char *id =
+        q_text(db, "SELECT id FROM cases WHERE rid = %lld", (long long)rid);
+    char *other_id =
+        q_text(db, "SELECT id FROM cases WHERE rid = %lld", (long long)other);
+
+    must_exec(db,
+              "INSERT INTO visits (case_id, visited_at, mode) VALUES (%Q, "
+              "'2026-03-01', 'home')",
+              id);
+    vrid = sqlite3_last_insert_rowid(db);
+    must_exec(db,
+              "INSERT INTO services (case_id, service_on, service_type) "
+              "VALUES (%Q, '2026-03-02', 'food')",
+              id);
+    srid = sqlite3_last_insert_rowid(db);
+    must_exec(db, "DELETE FROM outbox");
+
+    assert_int_equal(exec_rc(db,
+                             "UPDATE cases SET id = "
+                             "'0190a4c2-7b3e-7c1d-8e2f-123456789abc' WHERE "
+                             "rid = %lld",
+                             (long long)rid),
+                     SQLITE_CONSTRAINT);
+    assert_non_null(strstr(sqlite3_errmsg(db), "cannot change"));
+    assert_int_equal(db_fail(&e, db, "update case"), SW_EDATA);
+    assert_int_equal(strncmp(e.msg, "update case: ", 13), 0);
+    assert_int_equal(exec_rc(db,
+                             "UPDATE cases SET station = 'B02' WHERE rid = "
+                             "%lld",
+                             (long long)rid),
+                     SQLITE_CONSTRAINT);
+    assert_int_equal(exec_rc(db,
+                             "UPDATE cases SET station = NULL WHERE rid = "
+                             "%lld",
+                             (long long)rid),
+                     SQLITE_CONSTRAINT);
+    assert_int_equal(exec_rc(db,
+                             "UPDATE cases SET rid = 1000, phone = '110' "
+                             "WHERE rid = %lld",
+                             (long long)rid),
+                     SQLITE_CONSTRAINT);
+    assert_int_equal(exec_rc(db,
+                             "UPDATE visits SET case_id = %Q WHERE rid = "
+                             "%lld",
+                             other_id, (long long)vrid),
+                     SQLITE_CONSTRAINT);
+    assert_int_equal(exec_rc(db,
+                             "UPDATE services SET case_id = %Q WHERE rid = "
+                             "%lld",
+                             other_id, (long long)srid),
+                     SQLITE_CONSTRAINT);
+    /* nothing changed, nothing captured */
+    assert_text(db, id, "SELECT id FROM cases WHERE rid = %lld",
+                (long long)rid);
+    assert_text(db, "A01", "SELECT station FROM cases WHERE rid = %lld",
+                (long long)rid);
+    assert_text(db, id, "SELECT case_id FROM visits WHERE rid = %lld",
+                (long long)vrid);
+    assert_text(db, id, "SELECT case_id FROM services WHERE rid = %lld",
+                (long long)srid);
+    assert_null(
+        q_text(db, "SELECT phone FROM cases WHERE rid = %lld", (long long)rid));
+    assert_int_equal(outbox_count(db), 0);
+    /* an ordinary field of the same rows still changes */
+    must_exec(db, "UPDATE visits SET findings = 'ok' WHERE rid = %lld",
+              (long long)vrid);
+    assert_int_equal(outbox_count(db), 1);
+    free(id);
+    free(other_id);
+}
+
+static void test_station_fill(void **state)
+{
+    struct fx *f = *state;
+    sqlite3 *db = new_station(f);
+    int64_t mine = add_case(db, NULL), theirs = add_case(db, "B02");
+
+    /* a case without a station gets the replica's; one with keeps it */
+    assert_text(db, "A01", "SELECT station FROM cases WHERE rid = %lld",
+                (long long)mine);
+    assert_text(db, "B02", "SELECT station FROM cases WHERE rid = %lld",
+                (long long)theirs);
+
+    /* a visit or service without one gets its case's */
+    must_exec(db,
+              "INSERT INTO visits (case_id, visited_at, mode) VALUES "
+              "((SELECT id FROM cases WHERE rid = %lld), '2026-03-01', "
+              "'home')",
+              (long long)theirs);
+    assert_text(db, "B02", "SELECT station FROM visits WHERE rid = %lld",
+                (long long)sqlite3_last_insert_rowid(db));
+    must_exec(db,
+              "INSERT INTO services (case_id, service_on, service_type) "
+              "VALUES ((SELECT id FROM cases WHERE rid = %lld), "
+              "'2026-03-02', 'food')",
+              (long long)theirs);
+    assert_text(db, "B02", "SELECT station FROM services WHERE rid = %lld",
+                (long long)sqlite3_last_insert_rowid(db));
+    must_exec(db,
+              "INSERT INTO visits (case_id, visited_at, mode) VALUES "
+              "((SELECT id FROM cases WHERE rid = %lld), '2026-03-01', "
+              "'home')",
+              (long long)mine);
+    assert_text(db, "A01", "SELECT station FROM visits WHERE rid = %lld",
+                (long long)sqlite3_last_insert_rowid(db));
+    /* station is identity, not a field: filling it is not a change */
+    assert_int_equal(
+        q_int(db, "SELECT count(*) FROM outbox WHERE tbl = %d", SW_T_VISITS),
+        6);
+}
+
+/* The CHECK constraints hold against plain SQL too. */
+static void test_checks_hold(void **state)
+{
+    struct fx *f = *state;
+    struct sw_err e;
+    sqlite3 *db = new_station(f);
+    int64_t rid = add_case(db, NULL);
+    int64_t n = outbox_count(db);
+
+    assert_int_equal(exec_rc(db, "INSERT INTO cases (name, category, "
+                                 "birth_date) VALUES ('x', 'other', "
+                                 "'2026-13-01')"),
+                     SQLITE_CONSTRAINT);
+    assert_int_equal(db_fail(&e, db, "insert case"), SW_EDATA);
+    assert_int_equal(exec_rc(db,
+                             "UPDATE cases SET id_number = "
+                             "'110105194912310021' WHERE rid = %lld",
+                             (long long)rid),
+                     SQLITE_CONSTRAINT);
+    assert_int_equal(exec_rc(db,
+                             "UPDATE cases SET gender = 'unknown' WHERE rid "
+                             "= %lld",
+                             (long long)rid),
+                     SQLITE_CONSTRAINT);
+    assert_int_equal(exec_rc(db, "INSERT INTO services (case_id, "
+                                 "service_on, service_type, minutes) VALUES "
+                                 "('0190a4c2-7b3e-7c1d-8e2f-123456789abc', "
+                                 "'2026-01-01', 'x', -1)"),
+                     SQLITE_CONSTRAINT);
+    assert_int_equal(exec_rc(db, "INSERT INTO cases (id, name, category) "
+                                 "VALUES ('not-a-uuid', 'x', 'other')"),
+                     SQLITE_CONSTRAINT);
+    assert_int_equal(q_int(db, "SELECT count(*) FROM cases"), 1);
+    assert_int_equal(q_int(db, "SELECT count(*) FROM services"), 0);
+    assert_int_equal(outbox_count(db), n);
+    /* good ones pass */
+    must_exec(db,
+              "UPDATE cases SET id_number = '11010519491231002X', "
+              "birth_date = '2024-02-29' WHERE rid = %lld",
+              (long long)rid);
+    assert_int_equal(outbox_count(db), n + 2);
+}
+
+static void test_config_and_clock(void **state)
+{
+    struct fx *f = *state;
+    struct sw_err e;
+    sqlite3 *db = new_station(f);
+    char *v = (char *)1;
+    int64_t hlc = -1;
+
+    assert_int_equal(db_config_get(db, "station", &v, &e), 0);
+    assert_non_null(v);
+    assert_string_equal(v, "A01");
+    free(v);
+    assert_int_equal(db_config_get(db, "no-such-key", &v, &e), 0);
+    assert_null(v);
+    assert_int_equal(db_config_set(db, "server", "http://a", &e), 0);
+    assert_int_equal(db_config_set(db, "server", "https://b", &e), 0);
+    assert_int_equal(db_config_get(db, "server", &v, &e), 0);
+    assert_string_equal(v, "https://b");
+    free(v);
+    assert_int_equal(q_int(db, "SELECT count(*) FROM config WHERE key = "
+                               "'server'"),
+                     1);
+    assert_int_equal(db_get_hlc(db, &hlc, &e), 0);
+    assert_int_equal(hlc, 0);
+    assert_int_equal(db_set_hlc(db, INT64_C(1234567890123456789), &e), 0);
+    assert_int_equal(db_get_hlc(db, &hlc, &e), 0);
+    assert_true(hlc == INT64_C(1234567890123456789));
+    db_close(NULL); /* does nothing */
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_create_mode_0600),    T(test_create_refuses_existing),
+        T(test_open_missing),        T(test_open_not_sqlite),
+        T(test_open_other_kind),     T(test_pragmas),
+        T(test_open_newer_refused),  T(test_migrate_steps),
+        T(test_migrate_triggers),    T(test_capture_insert),
+        T(test_capture_update),      T(test_capture_off),
+        T(test_delete_is_tombstone), T(test_identity_is_fixed),
+        T(test_station_fill),        T(test_checks_hold),
+        T(test_config_and_clock),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
