@@ -1,12 +1,16 @@
 /*
-** swsync status — what the replica is and what waits to be sent.
+** swsync status — what the replica is, what waits to be sent, and how its
+** syncs have gone (last success, last error, open conflicts, clock skew as
+** the last hello measured it).
 */
 #include "config.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmd.h"
 #include "db.h"
@@ -18,6 +22,24 @@ static const char SQL_COUNTS[] =
     "SELECT (SELECT count(*) FROM cases WHERE deleted = 0),"
     " (SELECT count(*) FROM visits WHERE deleted = 0),"
     " (SELECT count(*) FROM services WHERE deleted = 0)";
+static const char SQL_OPEN_CONFLICTS[] =
+    "SELECT count(*) FROM conflicts WHERE status = 'open'";
+
+/* The config rows shown, in this order. */
+enum {
+    K_STATION,
+    K_SITE,
+    K_SERVER,
+    K_TOKEN_FILE,
+    K_LAST_SYNC,
+    K_LAST_ERROR,
+    K_LAST_ATTEMPT,
+    K_SKEW,
+    NKEYS
+};
+static const char *const keys[NKEYS] = {
+    "station",   "site",       "server",       "token_file",
+    "last_sync", "last_error", "last_attempt", "skew_ms"};
 
 static int query_ints(sqlite3 *db, const char *sql, int64_t *out, int n,
                       struct sw_err *err)
@@ -37,13 +59,47 @@ static int query_ints(sqlite3 *db, const char *sql, int64_t *out, int n,
     return rc;
 }
 
+/* A config value that is a whole number; 0 if absent or not one. */
+static int config_int(const char *v, int64_t *out)
+{
+    char *end;
+    long long x;
+    if (!v || !*v)
+        return 0;
+    errno = 0;
+    x = strtoll(v, &end, 10);
+    if (errno || *end)
+        return 0;
+    *out = x;
+    return 1;
+}
+
+/* ms since the epoch as local ISO 8601 with offset: 2025-11-22T14:05:09+08:00
+ */
+static void iso_time(int64_t ms, char *buf, size_t n)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    char off[8];
+    size_t len;
+
+    if (!localtime_r(&t, &tm) ||
+        (len = strftime(buf, n, "%Y-%m-%dT%H:%M:%S", &tm)) == 0 ||
+        strftime(off, sizeof(off), "%z", &tm) != 5) {
+        snprintf(buf, n, "@%lld", (long long)ms);
+        return;
+    }
+    snprintf(buf + len, n - len, "%.3s:%.2s", off, off + 3);
+}
+
 int cmd_status(struct cmd_ctx *ctx, int argc, char **argv)
 {
-    static const char *const keys[] = {"station", "site", "server",
-                                       "token_file"};
-    char *vals[4] = {NULL, NULL, NULL, NULL};
-    int64_t pending = 0, version = 0, counts[3] = {0, 0, 0};
-    int json = 0, rc = 0;
+    char *vals[NKEYS] = {NULL};
+    int64_t pending = 0, version = 0, counts[3] = {0, 0, 0}, conflicts = 0;
+    int64_t last_sync = 0, last_attempt = 0, skew = 0;
+    int has_sync, has_attempt, has_skew, json = 0, rc = 0;
+    const char *last_error;
+    char sync_iso[48], attempt_iso[48];
 
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0)
@@ -52,7 +108,7 @@ int cmd_status(struct cmd_ctx *ctx, int argc, char **argv)
             return sw_fail(&ctx->err, SW_EUSAGE, "status: unexpected '%s'",
                            argv[i]);
     }
-    for (int i = 0; i < 4 && !rc; i++)
+    for (int i = 0; i < NKEYS && !rc; i++)
         rc = db_config_get(ctx->db, keys[i], &vals[i], &ctx->err);
     if (!rc)
         rc = query_ints(ctx->db, SQL_PENDING, &pending, 1, &ctx->err);
@@ -60,25 +116,51 @@ int cmd_status(struct cmd_ctx *ctx, int argc, char **argv)
         rc = query_ints(ctx->db, SQL_VERSION, &version, 1, &ctx->err);
     if (!rc)
         rc = query_ints(ctx->db, SQL_COUNTS, counts, 3, &ctx->err);
+    if (!rc)
+        rc = query_ints(ctx->db, SQL_OPEN_CONFLICTS, &conflicts, 1, &ctx->err);
     if (rc)
         goto out;
+    has_sync = config_int(vals[K_LAST_SYNC], &last_sync);
+    has_attempt = config_int(vals[K_LAST_ATTEMPT], &last_attempt);
+    has_skew = config_int(vals[K_SKEW], &skew);
+    last_error =
+        vals[K_LAST_ERROR] && *vals[K_LAST_ERROR] ? vals[K_LAST_ERROR] : NULL;
+    if (has_sync)
+        iso_time(last_sync, sync_iso, sizeof(sync_iso));
+    if (has_attempt)
+        iso_time(last_attempt, attempt_iso, sizeof(attempt_iso));
 
     if (json) {
         cJSON *o = cJSON_CreateObject();
-        char *s;
-        for (int i = 0; i < 4; i++) {
-            if (vals[i])
-                cJSON_AddStringToObject(o, keys[i], vals[i]);
+        char *s = NULL;
+        if (o) {
+            for (int i = K_STATION; i <= K_TOKEN_FILE; i++) {
+                if (vals[i])
+                    cJSON_AddStringToObject(o, keys[i], vals[i]);
+                else
+                    cJSON_AddNullToObject(o, keys[i]);
+            }
+            cJSON_AddNumberToObject(o, "schema_version", (double)version);
+            cJSON_AddNumberToObject(o, "pending_changes", (double)pending);
+            cJSON_AddNumberToObject(o, "cases", (double)counts[0]);
+            cJSON_AddNumberToObject(o, "visits", (double)counts[1]);
+            cJSON_AddNumberToObject(o, "services", (double)counts[2]);
+            if (has_sync)
+                cJSON_AddStringToObject(o, "last_sync", sync_iso);
             else
-                cJSON_AddNullToObject(o, keys[i]);
+                cJSON_AddNullToObject(o, "last_sync");
+            if (last_error)
+                cJSON_AddStringToObject(o, "last_error", last_error);
+            else
+                cJSON_AddNullToObject(o, "last_error");
+            cJSON_AddNumberToObject(o, "open_conflicts", (double)conflicts);
+            if (has_skew)
+                cJSON_AddNumberToObject(o, "skew_ms", (double)skew);
+            else
+                cJSON_AddNullToObject(o, "skew_ms");
+            s = cJSON_Print(o);
+            cJSON_Delete(o);
         }
-        cJSON_AddNumberToObject(o, "schema_version", (double)version);
-        cJSON_AddNumberToObject(o, "pending_changes", (double)pending);
-        cJSON_AddNumberToObject(o, "cases", (double)counts[0]);
-        cJSON_AddNumberToObject(o, "visits", (double)counts[1]);
-        cJSON_AddNumberToObject(o, "services", (double)counts[2]);
-        s = cJSON_Print(o);
-        cJSON_Delete(o);
         if (!s) {
             rc = sw_fail(&ctx->err, SW_ESOFTWARE, "out of memory");
             goto out;
@@ -86,18 +168,34 @@ int cmd_status(struct cmd_ctx *ctx, int argc, char **argv)
         printf("%s\n", s);
         cJSON_free(s);
     } else {
-        printf("station:         %s\n", vals[0] ? vals[0] : "");
-        printf("site:            %s\n", vals[1] ? vals[1] : "");
-        printf("server:          %s\n", vals[2] ? vals[2] : "");
-        printf("token file:      %s\n", vals[3] ? vals[3] : "(not set)");
+        const char *v;
+        printf("station:         %s\n", vals[K_STATION] ? vals[K_STATION] : "");
+        printf("site:            %s\n", vals[K_SITE] ? vals[K_SITE] : "");
+        printf("server:          %s\n", vals[K_SERVER] ? vals[K_SERVER] : "");
+        v = vals[K_TOKEN_FILE];
+        printf("token file:      %s\n", v ? v : "(not set)");
         printf("schema version:  %lld\n", (long long)version);
         printf("pending changes: %lld\n", (long long)pending);
         printf("records:         %lld cases, %lld visits, %lld services\n",
                (long long)counts[0], (long long)counts[1],
                (long long)counts[2]);
+        printf("last sync:       %s\n", has_sync ? sync_iso : "never");
+        if (last_error && has_attempt)
+            printf("last error:      %s (%s)\n", last_error, attempt_iso);
+        else
+            printf("last error:      %s\n", last_error ? last_error : "none");
+        printf("open conflicts:  %lld\n", (long long)conflicts);
+        if (!has_skew)
+            printf("clock skew:      not measured yet\n");
+        else if (skew == 0)
+            printf("clock skew:      0 ms\n");
+        else
+            printf("clock skew:      %+lld ms (this PC's clock is %s the "
+                   "county's)\n",
+                   (long long)skew, skew > 0 ? "ahead of" : "behind");
     }
 out:
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < NKEYS; i++)
         free(vals[i]);
     return rc;
 }

@@ -121,6 +121,7 @@ static int seal_in_txn(struct replica *r, struct hlc_clock *clock, long *n,
 {
     sqlite3_stmt *o = r->outbox;
     int64_t last_tbl = -1, last_rid = -1, last_at = -1, hlc = 0;
+    int64_t now = sw_now_ms();
     long count = 0;
     int rc = 0, step;
 
@@ -129,7 +130,11 @@ static int seal_in_txn(struct replica *r, struct hlc_clock *clock, long *n,
         int tbl = sqlite3_column_int(o, 0);
         int64_t rid = sqlite3_column_int64(o, 1);
         int col = sqlite3_column_int(o, 2);
-        int64_t at = sqlite3_column_int64(o, 5);
+        /* an edit made while the clock was ahead (and since corrected)
+           did not happen in the future */
+        int64_t at = sqlite3_column_int64(o, 5) < now
+                         ? sqlite3_column_int64(o, 5)
+                         : now;
         int64_t gen = sqlite3_column_int64(o, 6);
         sqlite3_value *val = NULL;
 

@@ -1,0 +1,868 @@
+/*
+** swsync sync — one exchange with the county server (docs/protocol.md):
+** hello, then push the sealed outbox in batches, then pull until the
+** county has nothing more.
+**
+** Every step that changes the replica is its own transaction (the engine
+** sees to that), so a sync cut anywhere leaves the replica consistent: a
+** push batch the county acknowledged is forgotten and never resent; one
+** whose answer was lost stays pending and is resent next time, and the
+** county skips what it already applied by outbox sequence.  A pulled batch
+** and its cursor are stored together or not at all.
+**
+** Only one sync runs at a time on one replica: a second one finds the
+** lock "<db>.lock" taken and exits 75 at once (cron tries again later).
+**
+** Recorded in the replica's config: last_attempt (ms), last_sync (ms, on
+** success), last_error (text; removed on success), skew_ms (this PC's
+** clock minus the county's, as measured by the hello).
+*/
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+
+#include "cmd.h"
+#include "codec.h"
+#include "db.h"
+#include "hlc.h"
+#include "http.h"
+#include "replica.h"
+
+#define SYNC_PROTOCOL 1
+
+/* Defaults when the hello does not say (docs/protocol.md). */
+#define DEFAULT_MAX_BODY (4u << 20)
+#define DEFAULT_PUSH 500
+#define DEFAULT_PULL 2000
+/* Room for the answer's framing above max_body. */
+#define BODY_MARGIN (64u << 10)
+/* Whatever a hello says, this PC accepts no more than this. */
+#define CEIL_MAX_BODY (64u << 20)
+#define CEIL_MAX_INFLATED (256u << 20)
+#define CEIL_MAX_CHANGES 1000000
+#define CEIL_PULL 10000
+/* The hello's own answer is small. */
+#define HELLO_MAX (256u << 10)
+
+#define TOKEN_MAX 512
+#define TOKEN_FILE_MAX 4096
+#define MAX_SECONDS 86400
+
+static const char SQL_DEL_CONFIG[] = "DELETE FROM config WHERE key = ?1";
+
+struct hello {
+    int64_t server_ms;            /* the county's clock */
+    int64_t acked;                /* highest outbox seq of ours it applied */
+    int64_t max_drift_ms;         /* 0: not given */
+    int64_t offset_ms;            /* server_ms - midpoint of our send/receive */
+    size_t max_body;              /* the county's bound on a request body */
+    size_t push_changes;          /* changes in one push */
+    size_t pull_limit;            /* fields asked for in one pull */
+    struct codec_limits pull_lim; /* our bound on a pull answer */
+};
+
+struct sync {
+    struct cmd_ctx *ctx;
+    struct sw_err *err;
+    int quiet;
+    int tty;          /* progress on stderr, which is a terminal */
+    int progress_len; /* length of the progress line shown, 0: none */
+    const char *cacert_opt;
+    long timeout_s;
+    struct replica r;
+    int r_open;
+    struct http *h;
+    struct hello hi;
+    long pushed, pulled, conflicts, clamped;
+};
+
+/* ---- small helpers ------------------------------------------------------ */
+
+/* Seconds 0..MAX_SECONDS, digits only. */
+static int parse_secs(const char *s, long *out)
+{
+    long v = 0;
+    if (!s || !*s)
+        return -1;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return -1;
+        v = v * 10 + (*s - '0');
+        if (v > MAX_SECONDS)
+            return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int config_set_int(sqlite3 *db, const char *key, int64_t v,
+                          struct sw_err *err)
+{
+    char buf[32];
+    snprintf(buf, sizeof(buf), "%lld", (long long)v);
+    return db_config_set(db, key, buf, err);
+}
+
+static int config_del(sqlite3 *db, const char *key, struct sw_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = db_prepare(db, SQL_DEL_CONFIG, &st, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(err, db, "config");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Put "what: text: " before err's message.  Returns code. */
+static int prefix_err(struct sw_err *err, int code, const char *what,
+                      const char *text)
+{
+    char msg[SW_ERRMSG_MAX];
+    if (!err)
+        return code;
+    memcpy(msg, err->msg, sizeof(msg));
+    return sw_fail(err, code, "%s: %s: %s", what, text, msg);
+}
+
+/* "3 days", "5 hours", "12 minutes", "40 seconds" into buf. */
+static void human_ms(int64_t ms, char *buf, size_t n)
+{
+    int64_t s = (ms < 0 ? -ms : ms) / 1000;
+    if (s >= 2 * 86400)
+        snprintf(buf, n, "%lld days", (long long)(s / 86400));
+    else if (s >= 2 * 3600)
+        snprintf(buf, n, "%lld hours", (long long)(s / 3600));
+    else if (s >= 120)
+        snprintf(buf, n, "%lld minutes", (long long)(s / 60));
+    else
+        snprintf(buf, n, "%lld seconds", (long long)s);
+}
+
+static void progress(struct sync *s, const char *what, long n)
+{
+    int len;
+    if (!s->tty)
+        return;
+    len = fprintf(stderr, "\r%s: %ld changes", what, n);
+    if (len > 0 && len - 1 < s->progress_len)
+        fprintf(stderr, "%*s", s->progress_len - (len - 1), "");
+    if (len > 0 && len - 1 > s->progress_len)
+        s->progress_len = len - 1;
+    fflush(stderr);
+}
+
+static void progress_clear(struct sync *s)
+{
+    if (!s->tty || s->progress_len == 0)
+        return;
+    fprintf(stderr, "\r%*s\r", s->progress_len, "");
+    fflush(stderr);
+    s->progress_len = 0;
+}
+
+/* ---- lock, jitter, token ------------------------------------------------ */
+
+/*
+** Take the sync lock: "<db>.lock", flock'd exclusively.  *fd stays open
+** (and the lock held) until closed.  Taken: SW_ETEMP at once.
+*/
+static int take_lock(const char *db_path, int *fd, struct sw_err *err)
+{
+    struct sw_buf path;
+    int f, rc = 0;
+
+    *fd = -1;
+    sb_init(&path);
+    sb_adds(&path, db_path);
+    sb_adds(&path, ".lock");
+    if (path.oom)
+        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+    f = open(path.buf, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY,
+             0600);
+    if (f < 0) {
+        rc = sw_fail(err, SW_ECANTCREAT, "lock file %s: %s", path.buf,
+                     strerror(errno));
+    } else if (flock(f, LOCK_EX | LOCK_NB) != 0) {
+        if (errno == EWOULDBLOCK)
+            rc = sw_fail(err, SW_ETEMP,
+                         "another sync of %s is running (lock %s)", db_path,
+                         path.buf);
+        else
+            rc = sw_fail(err, SW_EIO, "lock file %s: %s", path.buf,
+                         strerror(errno));
+        close(f);
+    } else {
+        *fd = f;
+    }
+    sb_release(&path);
+    return rc;
+}
+
+/* Sleep a random 0..max_s seconds (millisecond steps). */
+static void jitter(long max_s)
+{
+    uint32_t r = 0;
+    struct timespec ts;
+    uint64_t ms;
+
+    if (max_s <= 0 || sw_random(&r, sizeof(r)))
+        return;
+    ms = (uint64_t)r % ((uint64_t)max_s * 1000 + 1);
+    ts.tv_sec = (time_t)(ms / 1000);
+    ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+/*
+** Read the token from path into out[TOKEN_MAX + 1], whitespace stripped.
+** The file must be a private regular file.  Nothing of the token goes
+** into an error message.
+*/
+static int read_token(const char *path, char *out, struct sw_err *err)
+{
+    char buf[TOKEN_FILE_MAX + 1];
+    size_t len = 0, a, b;
+    struct stat st;
+    int fd, rc = 0;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return sw_fail(err, SW_ECONFIG, "token file %s: %s", path,
+                       strerror(errno));
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return sw_fail(err, SW_ECONFIG, "token file %s: not a regular file",
+                       path);
+    }
+    if (st.st_mode & 077) {
+        close(fd);
+        return sw_fail(err, SW_ECONFIG,
+                       "token file %s: readable by others (mode %03o); "
+                       "run chmod 600 on it",
+                       path, (unsigned)(st.st_mode & 0777));
+    }
+    while (len < sizeof(buf)) {
+        ssize_t got = read(fd, buf + len, sizeof(buf) - len);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            rc = sw_fail(err, SW_ECONFIG, "token file %s: %s", path,
+                         strerror(errno));
+            break;
+        }
+        if (got == 0)
+            break;
+        len += (size_t)got;
+    }
+    close(fd);
+    a = 0;
+    b = len;
+    while (a < b && (buf[a] == ' ' || (buf[a] >= '\t' && buf[a] <= '\r')))
+        a++;
+    while (b > a &&
+           (buf[b - 1] == ' ' || (buf[b - 1] >= '\t' && buf[b - 1] <= '\r')))
+        b--;
+    if (rc) {
+        /* told already */
+    } else if (b == a) {
+        rc = sw_fail(err, SW_ECONFIG, "token file %s is empty", path);
+    } else if (len == sizeof(buf) || b - a > TOKEN_MAX) {
+        rc = sw_fail(err, SW_ECONFIG, "token file %s: too long to be a token",
+                     path);
+    } else {
+        for (size_t i = a; i < b && !rc; i++)
+            if (buf[i] < 0x21 || buf[i] > 0x7e)
+                rc = sw_fail(err, SW_ECONFIG,
+                             "token file %s: not a token (it holds spaces "
+                             "or other characters a token has not)",
+                             path);
+    }
+    if (!rc) {
+        memcpy(out, buf + a, b - a);
+        out[b - a] = '\0';
+    }
+    explicit_bzero(buf, sizeof(buf));
+    return rc;
+}
+
+/* ---- reading answers ---------------------------------------------------- */
+
+/*
+** o[key] as an integer >= min (and < 2^53).  Absent: 0 and *out unchanged
+** unless required.  what names the answer in the message.
+*/
+static int json_int(const cJSON *o, const char *key, int required, int64_t min,
+                    int64_t *out, const char *what, struct sw_err *err)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    double d;
+
+    if (!v || cJSON_IsNull(v)) {
+        if (required)
+            return sw_fail(err, SW_EUNAVAIL,
+                           "%s: the county's answer has no \"%s\"", what, key);
+        return 0;
+    }
+    d = cJSON_IsNumber(v) ? v->valuedouble : -1.0;
+    if (!cJSON_IsNumber(v) || !(d >= (double)min) || d > 9007199254740992.0 ||
+        (double)(int64_t)d != d)
+        return sw_fail(err, SW_EUNAVAIL,
+                       "%s: the county's answer has a bad \"%s\"", what, key);
+    *out = (int64_t)d;
+    return 0;
+}
+
+/* A size limit from the hello's "limits": at least 1, at most ceil. */
+static int limit_val(const cJSON *lim, const char *key, size_t ceil,
+                     size_t *out, struct sw_err *err)
+{
+    int64_t v = -1;
+    int rc = json_int(lim, key, 0, 1, &v, "hello", err);
+    if (!rc && v > 0)
+        *out = (uint64_t)v > ceil ? ceil : (size_t)v;
+    return rc;
+}
+
+/* Parse a 200 answer's body as a JSON object (inflating if deflated). */
+static int answer_json(const struct http_resp *res, const char *what,
+                       size_t max_inflated, cJSON **out, struct sw_err *err)
+{
+    unsigned char *plain = NULL;
+    const char *body = (const char *)res->body;
+    size_t len = res->len;
+    int rc = 0;
+
+    *out = NULL;
+    if (res->encoded)
+        return sw_fail(err, SW_EUNAVAIL,
+                       "%s: the county's answer has an unknown "
+                       "Content-Encoding",
+                       what);
+    if (res->deflated) {
+        rc =
+            codec_inflate(res->body, res->len, max_inflated, &plain, &len, err);
+        if (rc)
+            return prefix_err(err, rc, what, "the county's answer");
+        body = (const char *)plain;
+    }
+    *out = body ? cJSON_ParseWithLength(body, len) : NULL;
+    free(plain);
+    if (!cJSON_IsObject(*out)) {
+        cJSON_Delete(*out);
+        *out = NULL;
+        return sw_fail(err, SW_EUNAVAIL,
+                       "%s: the county's answer is not a JSON object (is the "
+                       "server URL a swsync county server?)",
+                       what);
+    }
+    return 0;
+}
+
+/* ---- the steps ---------------------------------------------------------- */
+
+static int hello(struct sync *s)
+{
+    struct sw_err *err = s->err;
+    struct http_resp res;
+    cJSON *req, *ans = NULL;
+    const cJSON *lim;
+    char *body = NULL;
+    int64_t proto = -1, schema = -1, v = -1, mid;
+    int rc;
+
+    memset(&res, 0, sizeof(res));
+    req = cJSON_CreateObject();
+    if (req && cJSON_AddNumberToObject(req, "v", SYNC_PROTOCOL) &&
+        cJSON_AddStringToObject(req, "site", s->r.site) &&
+        cJSON_AddStringToObject(req, "station", s->r.station) &&
+        cJSON_AddNumberToObject(req, "schema", DB_SCHEMA_VERSION) &&
+        cJSON_AddStringToObject(req, "agent", "swsync " PACKAGE_VERSION) &&
+        cJSON_AddNumberToObject(req, "time_ms", (double)sw_now_ms()))
+        body = cJSON_PrintUnformatted(req);
+    cJSON_Delete(req);
+    if (!body)
+        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+    rc = http_post(s->h, "hello", "/v1/hello", "application/json", 0, body,
+                   strlen(body), &res, err);
+    cJSON_free(body);
+    if (!rc && res.status != 200)
+        rc = http_answer_fail(&res, "hello", err);
+    if (!rc)
+        rc = answer_json(&res, "hello", HELLO_MAX, &ans, err);
+    if (rc)
+        goto out;
+
+    if (!(rc = json_int(ans, "v", 0, 0, &v, "hello", err)) && v != -1 &&
+        v != SYNC_PROTOCOL)
+        rc = sw_fail(err, SW_EUNAVAIL,
+                     "hello: the county answers in message version %lld; "
+                     "this swsync speaks %d: upgrade swsync or the server",
+                     (long long)v, SYNC_PROTOCOL);
+    if (!rc)
+        rc = json_int(ans, "protocol", 1, 0, &proto, "hello", err);
+    if (!rc && proto != SYNC_PROTOCOL)
+        rc = sw_fail(err, SW_EUNAVAIL,
+                     "hello: the county speaks protocol %lld, this swsync "
+                     "protocol %d: upgrade swsync or the server; nothing "
+                     "was sent",
+                     (long long)proto, SYNC_PROTOCOL);
+    if (!rc)
+        rc = json_int(ans, "schema", 1, 0, &schema, "hello", err);
+    if (!rc && schema != DB_SCHEMA_VERSION)
+        rc = sw_fail(err, SW_EUNAVAIL,
+                     "hello: the county has schema version %lld, this "
+                     "replica %d: upgrade swsync or the server; nothing was "
+                     "sent",
+                     (long long)schema, DB_SCHEMA_VERSION);
+    if (!rc)
+        rc = json_int(ans, "server_time_ms", 1, 1, &s->hi.server_ms, "hello",
+                      err);
+    if (!rc)
+        rc = json_int(ans, "acked", 1, 0, &s->hi.acked, "hello", err);
+    if (!rc)
+        rc = json_int(ans, "max_drift_ms", 0, 0, &s->hi.max_drift_ms, "hello",
+                      err);
+    lim = cJSON_GetObjectItemCaseSensitive(ans, "limits");
+    if (!rc && lim && !cJSON_IsObject(lim))
+        rc = sw_fail(err, SW_EUNAVAIL,
+                     "hello: the county's answer has a bad \"limits\"");
+    if (!rc && lim) {
+        size_t infl = 0, chg = 0;
+        rc = limit_val(lim, "max_body", CEIL_MAX_BODY, &s->hi.max_body, err);
+        if (!rc)
+            rc = limit_val(lim, "max_inflated", CEIL_MAX_INFLATED, &infl, err);
+        if (!rc)
+            rc = limit_val(lim, "max_changes", CEIL_MAX_CHANGES, &chg, err);
+        if (!rc)
+            rc = limit_val(lim, "push_changes", CEIL_MAX_CHANGES,
+                           &s->hi.push_changes, err);
+        if (!rc)
+            rc =
+                limit_val(lim, "pull_limit", CEIL_PULL, &s->hi.pull_limit, err);
+        /* a pull answer may be as big as the county's bounds, never less
+        ** than our defaults */
+        if (infl > s->hi.pull_lim.max_inflated)
+            s->hi.pull_lim.max_inflated = infl;
+        if (chg > s->hi.pull_lim.max_changes)
+            s->hi.pull_lim.max_changes = chg;
+        if (chg && s->hi.push_changes > chg)
+            s->hi.push_changes = chg;
+    }
+    if (rc)
+        goto out;
+    if (s->hi.max_body > s->hi.pull_lim.max_compressed)
+        s->hi.pull_lim.max_compressed = s->hi.max_body;
+    http_set_max_body(s->h, s->hi.pull_lim.max_compressed + BODY_MARGIN);
+
+    mid = res.sent_ms + (res.recv_ms - res.sent_ms) / 2;
+    s->hi.offset_ms = s->hi.server_ms - mid;
+    s->r.offset_ms = s->hi.offset_ms;
+out:
+    cJSON_Delete(ans);
+    http_resp_release(&res);
+    return rc;
+}
+
+/*
+** After the hello: remember the skew, raise the outbox sequence above what
+** the county has (a replica restored from an old backup), forget what it
+** has already applied, and pull the replica's clock back to the county's
+** time if it ran away into the future.
+*/
+static int after_hello(struct sync *s)
+{
+    sqlite3 *db = s->ctx->db;
+    struct sw_err *err = s->err;
+    int64_t hlc = 0;
+    int rc;
+
+    rc = config_set_int(db, "skew_ms", -s->hi.offset_ms, err);
+    if (!rc)
+        rc = replica_seq_floor(&s->r, s->hi.acked, err);
+    if (!rc)
+        rc = replica_ack(&s->r, s->hi.acked, err);
+    if (rc || s->hi.max_drift_ms <= 0)
+        return rc;
+
+    rc = db_begin(db, err);
+    if (!rc)
+        rc = db_get_hlc(db, &hlc, err);
+    if (!rc && hlc_ms(hlc) > s->hi.server_ms + s->hi.max_drift_ms)
+        rc = db_set_hlc(db, hlc_pack(s->hi.server_ms, 0), err);
+    else
+        hlc = 0; /* nothing to reset */
+    if (rc) {
+        db_rollback(db);
+        return rc;
+    }
+    rc = db_commit(db, err);
+    if (!rc && hlc && !s->quiet) {
+        char ahead[32];
+        human_ms(hlc_ms(hlc) - s->hi.server_ms, ahead, sizeof(ahead));
+        printf("sync: this replica's clock was %s ahead of the county's; "
+               "reset to the county's time\n",
+               ahead);
+    }
+    return rc;
+}
+
+/* Read the push answer's counts. */
+static int push_answer(struct sync *s, const struct http_resp *res,
+                       const struct sw_batch *b, int64_t *acked)
+{
+    struct sw_err *err = s->err;
+    int64_t conflicts = 0, clamped = 0;
+    cJSON *ans = NULL;
+    int rc;
+
+    rc = answer_json(res, "push", HELLO_MAX, &ans, err);
+    if (!rc)
+        rc = json_int(ans, "acked", 1, 0, acked, "push", err);
+    if (!rc)
+        rc = json_int(ans, "conflicts", 0, 0, &conflicts, "push", err);
+    if (!rc)
+        rc = json_int(ans, "clamped", 0, 0, &clamped, "push", err);
+    cJSON_Delete(ans);
+    if (rc)
+        return rc;
+    if (*acked < b->from)
+        return sw_fail(err, SW_EUNAVAIL,
+                       "push: the county acknowledged through %lld, not "
+                       "the changes %lld..%lld sent",
+                       (long long)*acked, (long long)b->from, (long long)b->to);
+    s->conflicts += (long)conflicts;
+    s->clamped += (long)clamped;
+    return 0;
+}
+
+/*
+** Push everything pending, in batches of up to push_changes.  A batch the
+** county finds too large (413), or that would be over its max_body, is
+** halved, down to one change.
+*/
+static int push(struct sync *s)
+{
+    struct sw_err *err = s->err;
+    size_t limit = s->hi.push_changes;
+    int rc;
+
+    rc = replica_seal(&s->r, NULL, err);
+    while (!rc) {
+        struct sw_batch b;
+        struct http_resp res;
+        unsigned char *wire = NULL;
+        size_t wlen = 0;
+        int64_t acked = 0;
+        int too_big = 0;
+
+        batch_init(&b);
+        memset(&res, 0, sizeof(res));
+        rc = replica_read_pending(&s->r, 0, limit, &b, err);
+        if (rc || b.n == 0) {
+            batch_release(&b);
+            break;
+        }
+        rc = codec_encode_push(&b, &wire, &wlen, err);
+        if (!rc && wlen > s->hi.max_body) {
+            too_big = 1;
+        } else if (!rc) {
+            rc = http_post(s->h, "push", "/v1/push", "application/json", 1,
+                           wire, wlen, &res, err);
+            if (!rc && res.status == 413)
+                too_big = 1;
+            else if (!rc && res.status != 200)
+                rc = http_answer_fail(&res, "push", err);
+            else if (!rc)
+                rc = push_answer(s, &res, &b, &acked);
+            if (!rc && !too_big) {
+                rc = replica_ack(&s->r, acked, err);
+                for (size_t i = 0; !rc && i < b.n; i++)
+                    if (b.v[i].seq <= acked)
+                        s->pushed++;
+                if (b.n == limit) /* likely more to come */
+                    progress(s, "pushing", s->pushed);
+            }
+        }
+        if (!rc && too_big) {
+            if (b.n > 1)
+                limit = b.n / 2;
+            else
+                rc = sw_fail(err, SW_ETOOBIG,
+                             "push: change %lld is too large for the county "
+                             "even alone (%zu bytes deflated)",
+                             (long long)b.from, wlen);
+        }
+        free(wire);
+        http_resp_release(&res);
+        batch_release(&b);
+    }
+    return rc;
+}
+
+/*
+** Pull until the county says there is no more.  An answer over our bound
+** (bytes, inflated bytes or changes) is asked for again with half the
+** limit, down to one field.
+*/
+static int pull(struct sync *s)
+{
+    struct sw_err *err = s->err;
+    int64_t cursor = 0;
+    int more = 1, rc;
+
+    rc = replica_cursor(&s->r, &cursor, err);
+    while (!rc && more) {
+        struct sw_batch b;
+        struct merge_stats st;
+        struct http_resp res;
+        char path[96];
+
+        batch_init(&b);
+        memset(&st, 0, sizeof(st));
+        snprintf(path, sizeof(path), "/v1/pull?after=%lld&limit=%zu",
+                 (long long)cursor, s->hi.pull_limit);
+        rc = http_get(s->h, "pull", path, &res, err);
+        if (!rc && res.status != 200)
+            rc = http_answer_fail(&res, "pull", err);
+        if (!rc && res.encoded)
+            rc = sw_fail(err, SW_EUNAVAIL,
+                         "pull: the county's answer has an unknown "
+                         "Content-Encoding");
+        if (!rc) {
+            rc = res.deflated
+                     ? codec_decode_pull(res.body, res.len, &s->hi.pull_lim, &b,
+                                         err)
+                     : codec_decode_pull_json((const char *)res.body, res.len,
+                                              &s->hi.pull_lim, &b, err);
+            if (rc)
+                rc = prefix_err(err, rc, "pull", "bad batch from the county");
+        }
+        if (rc == SW_ETOOBIG && s->hi.pull_limit > 1) {
+            /* over our bound: ask for fewer fields */
+            s->hi.pull_limit /= 2;
+            sw_err_clear(err);
+            rc = 0;
+            http_resp_release(&res);
+            batch_release(&b);
+            continue;
+        }
+        if (!rc && b.more && b.cursor <= cursor)
+            rc = sw_fail(err, SW_EUNAVAIL,
+                         "pull: the county says more remain but its cursor "
+                         "did not move past %lld",
+                         (long long)cursor);
+        if (!rc)
+            rc = replica_apply_pull(&s->r, &b, &st, err);
+        if (!rc) {
+            s->pulled += (long)b.n;
+            s->conflicts += st.conflicts;
+            cursor = b.cursor;
+            more = b.more;
+            if (more)
+                progress(s, "pulling", s->pulled);
+        }
+        http_resp_release(&res);
+        batch_release(&b);
+    }
+    return rc;
+}
+
+/* Everything after the lock and the replica are there. */
+static int run(struct sync *s)
+{
+    sqlite3 *db = s->ctx->db;
+    struct sw_err *err = s->err;
+    char *server = NULL, *token_file = NULL, *cacert = NULL;
+    char token[TOKEN_MAX + 1];
+    struct http_opts ho;
+    int rc;
+
+    token[0] = '\0';
+    rc = db_config_get(db, "server", &server, err);
+    if (!rc)
+        rc = db_config_get(db, "token_file", &token_file, err);
+    if (!rc && !s->cacert_opt)
+        rc = db_config_get(db, "cacert", &cacert, err);
+    if (rc)
+        goto out;
+    if (!server || !*server) {
+        rc = sw_fail(err, SW_ECONFIG,
+                     "no server set: run swsync config set server URL");
+        goto out;
+    }
+    if (!token_file || !*token_file) {
+        rc = sw_fail(err, SW_ECONFIG,
+                     "no token file set: run swsync config set token-file "
+                     "FILE");
+        goto out;
+    }
+    if (s->cacert_opt || (cacert && *cacert)) {
+        const char *ca = s->cacert_opt ? s->cacert_opt : cacert;
+        if (access(ca, R_OK) != 0) {
+            rc = sw_fail(err, SW_ECONFIG, "cacert %s: %s", ca, strerror(errno));
+            goto out;
+        }
+    }
+    rc = read_token(token_file, token, err);
+    if (rc)
+        goto out;
+
+    rc = replica_open(&s->r, db, err);
+    s->r_open = 1;
+    if (rc)
+        goto out;
+    memset(&ho, 0, sizeof(ho));
+    ho.server = server;
+    ho.token = token;
+    ho.cacert =
+        s->cacert_opt ? s->cacert_opt : (cacert && *cacert ? cacert : NULL);
+    ho.timeout_s = s->timeout_s;
+    ho.max_body = HELLO_MAX;
+    rc = http_open(&s->h, &ho, err);
+    explicit_bzero(token, sizeof(token));
+    if (rc)
+        goto out;
+
+    s->hi.max_body = DEFAULT_MAX_BODY;
+    s->hi.push_changes = DEFAULT_PUSH;
+    s->hi.pull_limit = DEFAULT_PULL;
+    s->hi.pull_lim = codec_default_limits;
+    rc = hello(s);
+    if (!rc)
+        rc = after_hello(s);
+    if (!rc)
+        rc = push(s);
+    if (!rc)
+        rc = pull(s);
+out:
+    progress_clear(s);
+    explicit_bzero(token, sizeof(token));
+    http_close(s->h);
+    s->h = NULL;
+    free(server);
+    free(token_file);
+    free(cacert);
+    return rc;
+}
+
+int cmd_sync(struct cmd_ctx *ctx, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"quiet", no_argument, NULL, 'q'},
+        {"timeout", required_argument, NULL, 't'},
+        {"jitter", required_argument, NULL, 'j'},
+        {"cacert", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct sync s;
+    struct sw_err scratch;
+    char clamped[64] = "";
+    long jitter_s = 0;
+    int opt, rc, lock = -1;
+    struct stat st;
+
+    memset(&s, 0, sizeof(s));
+    s.ctx = ctx;
+    s.err = &ctx->err;
+    s.quiet = ctx->quiet;
+    s.timeout_s = HTTP_DEFAULT_TIMEOUT;
+    optind = 1;
+    opterr = 0; /* one message, ours */
+    while ((opt = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'h':
+            cmd_print_help(cmd_find("sync"));
+            return 0;
+        case 'q':
+            s.quiet = 1;
+            break;
+        case 't':
+            if (parse_secs(optarg, &s.timeout_s) || s.timeout_s < 1)
+                return sw_fail(&ctx->err, SW_EUSAGE,
+                               "sync: --timeout '%s': give seconds, 1 to %d",
+                               optarg, MAX_SECONDS);
+            break;
+        case 'j':
+            if (parse_secs(optarg, &jitter_s))
+                return sw_fail(&ctx->err, SW_EUSAGE,
+                               "sync: --jitter '%s': give seconds, 0 to %d",
+                               optarg, MAX_SECONDS);
+            break;
+        case 'c':
+            s.cacert_opt = optarg;
+            break;
+        default:
+            return sw_fail(&ctx->err, SW_EUSAGE,
+                           "sync: unknown option or missing value: %s",
+                           argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return sw_fail(&ctx->err, SW_EUSAGE, "sync: unexpected argument '%s'",
+                       argv[optind]);
+    s.tty = !s.quiet && isatty(STDERR_FILENO);
+
+    /* a missing replica is reported by db_open, not turned into a lock */
+    if (stat(ctx->db_path, &st) != 0)
+        return db_open(ctx->db_path, SW_ROLE_STATION, &ctx->db, &ctx->err);
+    rc = take_lock(ctx->db_path, &lock, &ctx->err);
+    if (rc)
+        return rc;
+    rc = db_open(ctx->db_path, SW_ROLE_STATION, &ctx->db, &ctx->err);
+    if (rc)
+        goto out;
+    jitter(jitter_s);
+
+    /* a cut connection must not kill us with SIGPIPE (CURLOPT_NOSIGNAL
+    ** leaves SIGPIPE alone) */
+    signal(SIGPIPE, SIG_IGN);
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        rc = sw_fail(&ctx->err, SW_ESOFTWARE, "cannot initialise libcurl");
+        goto out;
+    }
+    sw_err_clear(&scratch);
+    config_set_int(ctx->db, "last_attempt", sw_now_ms(), &scratch);
+    rc = run(&s);
+    if (s.r_open)
+        replica_close(&s.r);
+    curl_global_cleanup();
+
+    /* a failed step rolled its transaction back already; be sure */
+    db_rollback(ctx->db);
+    if (rc) {
+        db_config_set(ctx->db, "last_error",
+                      ctx->err.msg[0] ? ctx->err.msg : "sync failed", &scratch);
+        goto out;
+    }
+    rc = config_set_int(ctx->db, "last_sync", sw_now_ms(), &ctx->err);
+    if (!rc)
+        rc = config_del(ctx->db, "last_error", &ctx->err);
+    if (s.clamped)
+        snprintf(clamped, sizeof(clamped),
+                 ", %ld clamped (this PC's clock is ahead)", s.clamped);
+    if (!rc && !s.quiet)
+        printf("sync: pushed %ld change%s, pulled %ld, %ld conflict%s%s\n",
+               s.pushed, s.pushed == 1 ? "" : "s", s.pulled, s.conflicts,
+               s.conflicts == 1 ? "" : "s", s.clamped ? clamped : "");
+out:
+    if (lock >= 0)
+        close(lock);
+    return rc;
+}
