@@ -55,9 +55,43 @@ static const struct cmd commands[] = {
      "  case* (also case_id), service_on (default today), service_type*,\n"
      "  provider, minutes (0-100000), amount (e.g. 150.50), outcome,\n"
      "  notes.   * required\n"},
+    {"sync", cmd_sync, 0,
+     "sync [--quiet] [--timeout S] [--jitter S] [--cacert FILE]",
+     "Exchange changes with the county server: say hello (check versions,\n"
+     "measure the clock skew), push this replica's changes in batches,\n"
+     "then pull the county's until none remain.  Each batch is one\n"
+     "transaction: a sync cut anywhere loses nothing and leaves the\n"
+     "replica consistent; the next sync carries on.  Only one sync runs\n"
+     "at a time on a replica (lock file FILE.lock next to the replica).\n"
+     "Settings used: server, token-file (the token is read from it, never\n"
+     "printed), cacert (see swsync config).\n"
+     "  -q, --quiet     print nothing on success (for cron)\n"
+     "  --timeout S     give up connecting after S seconds, and give up a\n"
+     "                  transfer that moves nothing for S seconds (default\n"
+     "                  30); a slow but living link is never cut\n"
+     "  --jitter S      first sleep a random 0..S seconds, so that many\n"
+     "                  stations' timers do not all call at once\n"
+     "  --cacert FILE   trust this CA certificate for the server's TLS\n"
+     "                  (default: the cacert setting, else the system's)\n"
+     "Prints one line on success, e.g.\n"
+     "  sync: pushed 12 changes, pulled 30, 1 conflict\n"
+     "and on a terminal the progress of a long transfer.  Errors are one\n"
+     "line on stderr.  Exit status: 0 done; 65 the county refused the\n"
+     "data as malformed or too large; 69 refused: protocol or schema\n"
+     "versions differ, or not a swsync server; 75 try again later: network\n"
+     "down, timeout, connection cut, county busy or failing, or another\n"
+     "sync running; 77 not permitted: token wrong or revoked, or bound to\n"
+     "another replica; 78 configuration: no server, token file missing,\n"
+     "unreadable, empty or readable by others, bad CA file.\n"},
     {"status", cmd_status, 1, "status [--json]",
-     "Show the station, its server, the schema version and how many\n"
-     "changes wait to be sent.\n"},
+     "Show the station, its server, the schema version, how many changes\n"
+     "wait to be sent, the last successful sync, the last error, the open\n"
+     "conflicts and the measured clock skew.\n"
+     "  --json   the same as one JSON object: station, site, server,\n"
+     "           token_file, schema_version, pending_changes, cases,\n"
+     "           visits, services, last_sync (ISO 8601 or null),\n"
+     "           last_error (or null), open_conflicts, skew_ms (this PC's\n"
+     "           clock minus the county's, or null if never measured)\n"},
     {"config", cmd_config, 1,
      "config set KEY VALUE | config get KEY | config list",
      "Read or change settings.  Keys:\n"
@@ -178,10 +212,12 @@ int main(int argc, char **argv)
     }
     argc -= optind;
     argv += optind;
-    if (argc > 1 && cmd_is_help(argv[1])) {
-        cmd_print_help(c);
-        return 0;
-    }
+    /* --help anywhere among the command's words: no replica needed */
+    for (int i = 1; i < argc; i++)
+        if (cmd_is_help(argv[i])) {
+            cmd_print_help(c);
+            return 0;
+        }
     if (c->needs_db) {
         rc = db_open(ctx.db_path, SW_ROLE_STATION, &ctx.db, &ctx.err);
         if (rc) {

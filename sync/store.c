@@ -167,6 +167,7 @@ int store_apply_push(struct store *s, const char *station, const char *site,
         if (hlc_ms(c.ver.hlc) > now + s->max_drift_ms) {
             /* a clock far ahead must not win every conflict forever */
             c.ver.hlc = hlc_now(&m->clock, now);
+            snprintf(c.ver.site, sizeof(c.ver.site), "%s", s->county);
             m->src = s->county;
             res->clamped++;
         }

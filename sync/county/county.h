@@ -1,0 +1,55 @@
+/*
+** county.h — swsync-county's commands.  One file a command (group); the
+** table in main.c maps names to them.  A command returns 0 or an error
+** code from sw.h with ctx->err filled; main() prints "swsync-county:
+** MESSAGE" and exits with the code.
+*/
+#ifndef SW_COUNTY_H
+#define SW_COUNTY_H
+
+#include <cjson/cJSON.h>
+#include <sqlite3.h>
+
+#include "sw.h"
+
+struct county_ctx {
+    const char *db_path;
+    const char *prog; /* "swsync-county" */
+    int quiet;
+    sqlite3 *db; /* opened by main() unless the command opens it */
+    struct sw_err err;
+};
+
+struct county_cmd {
+    const char *name;
+    int (*fn)(struct county_ctx *ctx, int argc, char **argv);
+    int needs_db; /* main() opens ctx->db before calling */
+    const char *usage;
+    const char *help;
+};
+
+/* argv[0] is the command name, as in main(). */
+int county_cmd_init(struct county_ctx *ctx, int argc, char **argv);
+int county_cmd_station(struct county_ctx *ctx, int argc, char **argv);
+int county_cmd_serve(struct county_ctx *ctx, int argc, char **argv);
+int county_cmd_record(struct county_ctx *ctx, int argc, char **argv);
+int county_cmd_conflicts(struct county_ctx *ctx, int argc, char **argv);
+
+/* Shared helpers (main.c). */
+int county_is_help(const char *arg);
+void county_print_help(const struct county_cmd *c);
+const struct county_cmd *county_find_cmd(const char *name);
+
+/*
+** Local time of a millisecond timestamp as "YYYY-MM-DD HH:MM:SS" into
+** buf[20]; "-" for ms <= 0.
+*/
+void county_format_time(int64_t ms, char buf[20]);
+
+/*
+** Print a cJSON value (pretty) and a newline to stdout, then delete it.
+** NULL (an allocation failed on the way) is SW_ESOFTWARE.
+*/
+int county_print_json(cJSON *j, struct sw_err *err);
+
+#endif

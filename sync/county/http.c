@@ -1,0 +1,1013 @@
+/*
+** http.c — protocol v1 routes on libmicrohttpd (see http.h and
+** docs/protocol.md).
+**
+** A request's life: the first call of the access handler finds the
+** route, checks the token and the announced Content-Length, and may
+** answer at once (401, 404, 405, 409, 413) without reading the body; the
+** next calls append the body, up to the route's bound: past it the body
+** is dropped as it comes (MHD takes no answer in the middle of an
+** upload) and 413 is the answer at its end, or the connection is closed
+** if it goes on much longer; the last call (no more data) runs the
+** route.  The completion callback logs the request and frees it.
+**
+** Every worker thread owns one database connection and one store,
+** opened on its first request and closed by http_stop().
+*/
+#include "config.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <openssl/crypto.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "codec.h"
+#include "db.h"
+#include "http.h"
+#include "store.h"
+
+#define PROTOCOL_VERSION 1
+#define HELLO_MAX_BODY (64 * 1024) /* hello's JSON; pull has none */
+#define PULL_DEFAULT 2000
+#define PULL_MAX 10000
+#define PUSH_CHANGES 500 /* advised to agents: changes per push */
+#define RETRY_AFTER "5"
+#define AGENT_MAX 100 /* bytes of the agent's version string */
+/* A body that passes its bound is discarded; past this much more, the
+** connection is dropped (a client that never stops sending). */
+#define DISCARD_MAX (1u << 20)
+
+enum route { R_NONE, R_HELLO, R_PUSH, R_PULL };
+
+struct worker {
+    struct http_server *srv;
+    sqlite3 *db;
+    struct store store;
+    int store_ok;
+    struct worker *next;
+};
+
+struct http_server {
+    struct MHD_Daemon *d;
+    struct http_config cfg;
+    struct codec_limits lim;
+    char county[SW_SITE_MAX + 1];
+    pthread_mutex_t lock; /* workers and inflight */
+    struct worker *workers;
+    int inflight;
+};
+
+/* This thread's worker (one server per process). */
+static __thread struct worker *my_worker;
+
+struct req {
+    struct http_server *srv;
+    enum route route;
+    char method[16];    /* for the log, cleaned */
+    char path[64];      /* for the log, cleaned */
+    struct timespec t0; /* CLOCK_MONOTONIC at the first call */
+    struct sw_buf body;
+    size_t max_body;
+    size_t bytes_in; /* body bytes received (kept or not) */
+    int too_big;     /* body passed max_body: being discarded */
+    int responded;   /* a response is queued */
+    unsigned status;
+    size_t bytes_out;
+    char errcode[24]; /* for the log */
+    char errmsg[200];
+    struct worker *w;
+    int authed;
+    struct auth_replica rep;
+};
+
+/* ---- small helpers ------------------------------------------------------- */
+
+/* Copy s into out (size n) for the log: printable ASCII only. */
+static void clean_copy(char *out, size_t n, const char *s)
+{
+    size_t i = 0;
+    for (; s && *s && i + 1 < n; s++, i++)
+        out[i] = (*s > 0x20 && *s < 0x7f) ? *s : '?';
+    out[i] = '\0';
+}
+
+/* A message for a client or the log: one line of valid UTF-8. */
+static void clean_message(char *out, size_t n, const char *s)
+{
+    int utf8 = sw_utf8_valid(s);
+    size_t i = 0;
+    for (; *s && i + 1 < n; s++, i++) {
+        unsigned char c = (unsigned char)*s;
+        out[i] = (c < 0x20 || c == 0x7f || (c >= 0x80 && !utf8)) ? '?' : *s;
+    }
+    /* cut short in the middle of a character: drop its first bytes */
+    if (*s && utf8 && ((unsigned char)*s & 0xc0) == 0x80) {
+        while (i > 0 && ((unsigned char)out[i - 1] & 0xc0) == 0x80)
+            i--;
+        if (i > 0)
+            i--;
+    }
+    out[i] = '\0';
+}
+
+static int64_t elapsed_ms(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)(t.tv_sec - t0->tv_sec) * 1000 +
+           (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* Digits only, 1..18 of them. */
+static int parse_count(const char *s, int64_t *out)
+{
+    int64_t v = 0;
+    size_t n = 0;
+    if (!s || !*s)
+        return -1;
+    for (; *s; s++, n++) {
+        if (*s < '0' || *s > '9' || n >= 18)
+            return -1;
+        v = v * 10 + (*s - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+/* A JSON integer member: 1 and *out if present and an exact integer
+** below 2^53, 0 if absent (or null), -1 if something else. */
+static int json_int(const cJSON *o, const char *key, int64_t *out)
+{
+    const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, key);
+    double d;
+    if (!j || cJSON_IsNull(j))
+        return 0;
+    if (!cJSON_IsNumber(j))
+        return -1;
+    d = j->valuedouble;
+    if (!(d > -9007199254740992.0 && d < 9007199254740992.0) ||
+        d != (double)(int64_t)d)
+        return -1;
+    *out = (int64_t)d;
+    return 1;
+}
+
+/* ---- workers ------------------------------------------------------------- */
+
+static void worker_free(struct worker *w)
+{
+    if (!w)
+        return;
+    if (w->store_ok)
+        store_close(&w->store);
+    db_close(w->db);
+    free(w);
+}
+
+/* This thread's worker, opened on first use. */
+static int worker_get(struct http_server *srv, struct worker **out,
+                      struct sw_err *err)
+{
+    struct worker *w = my_worker;
+    int rc;
+
+    if (w && w->srv == srv) {
+        *out = w;
+        return 0;
+    }
+    *out = NULL;
+    if (!(w = calloc(1, sizeof(*w))))
+        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+    w->srv = srv;
+    rc = db_open(srv->cfg.db_path, SW_ROLE_COUNTY, &w->db, err);
+    if (!rc) {
+        rc = store_open(&w->store, w->db, err);
+        w->store_ok = 1;
+        w->store.max_drift_ms = srv->cfg.max_drift_ms;
+    }
+    if (rc) {
+        worker_free(w);
+        return rc;
+    }
+    pthread_mutex_lock(&srv->lock);
+    w->next = srv->workers;
+    srv->workers = w;
+    pthread_mutex_unlock(&srv->lock);
+    my_worker = w;
+    *out = w;
+    return 0;
+}
+
+/* ---- responses ----------------------------------------------------------- */
+
+/*
+** Queue body (malloc'd, len bytes; taken over, also on failure) with
+** status.  hdr/val: one more header, or NULL.
+*/
+static enum MHD_Result respond(struct MHD_Connection *conn, struct req *r,
+                               unsigned status, char *body, size_t len,
+                               int deflated, const char *hdr, const char *val)
+{
+    struct MHD_Response *resp;
+    enum MHD_Result ret;
+
+    resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            "application/json");
+    if (deflated)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING,
+                                "deflate");
+    if (hdr)
+        MHD_add_response_header(resp, hdr, val);
+    ret = MHD_queue_response(conn, status, resp);
+    MHD_destroy_response(resp);
+    if (ret == MHD_YES) {
+        r->responded = 1;
+        r->status = status;
+        r->bytes_out = len;
+    }
+    return ret;
+}
+
+static enum MHD_Result respond_json(struct MHD_Connection *conn, struct req *r,
+                                    unsigned status, cJSON *j, const char *hdr,
+                                    const char *val)
+{
+    char *s = j ? cJSON_PrintUnformatted(j) : NULL;
+    cJSON_Delete(j);
+    if (!s)
+        return MHD_NO; /* out of memory: drop the connection */
+    return respond(conn, r, status, s, strlen(s), 0, hdr, val);
+}
+
+static const char SQL_PUSH_ERROR[] =
+    "UPDATE replicas SET last_seen = ?2, last_error = ?3 WHERE id = ?1";
+
+/* A failed push is shown in `station list`. */
+static void note_push_error(struct req *r, unsigned status)
+{
+    sqlite3_stmt *st;
+    char text[sizeof(r->errmsg) + 40];
+
+    if (r->route != R_PUSH || !r->authed || !r->w || status == 503)
+        return;
+    snprintf(text, sizeof(text), "%u %s: %s", status, r->errcode, r->errmsg);
+    if (db_prepare(r->w->db, SQL_PUSH_ERROR, &st, NULL))
+        return;
+    sqlite3_bind_int64(st, 1, r->rep.id);
+    sqlite3_bind_int64(st, 2, sw_now_ms());
+    sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
+    sqlite3_step(st); /* best effort: the answer matters more */
+    sqlite3_finalize(st);
+}
+
+/*
+** Answer {"error": code, "message": ...}.  A 500's message goes to the
+** log only; the client reads "internal error".
+*/
+static enum MHD_Result fail(struct MHD_Connection *conn, struct req *r,
+                            unsigned status, const char *code, const char *fmt,
+                            ...) __attribute__((format(printf, 5, 6)));
+
+static enum MHD_Result fail(struct MHD_Connection *conn, struct req *r,
+                            unsigned status, const char *code, const char *fmt,
+                            ...)
+{
+    char raw[SW_ERRMSG_MAX];
+    cJSON *j;
+    va_list ap;
+    const char *hdr = NULL, *val = NULL;
+
+    va_start(ap, fmt);
+    vsnprintf(raw, sizeof(raw), fmt, ap);
+    va_end(ap);
+    snprintf(r->errcode, sizeof(r->errcode), "%s", code);
+    clean_message(r->errmsg, sizeof(r->errmsg), raw);
+    note_push_error(r, status);
+
+    if (!(j = cJSON_CreateObject()))
+        return MHD_NO;
+    cJSON_AddStringToObject(j, "error", code);
+    cJSON_AddStringToObject(j, "message",
+                            status == 500 ? "internal error" : r->errmsg);
+    if (status == 503 || status == 429) {
+        hdr = MHD_HTTP_HEADER_RETRY_AFTER;
+        val = RETRY_AFTER;
+    } else if (status == 401) {
+        hdr = MHD_HTTP_HEADER_WWW_AUTHENTICATE;
+        val = "Bearer";
+    } else if (status == 405) {
+        hdr = MHD_HTTP_HEADER_ALLOW;
+        val = r->route == R_PULL ? "GET" : "POST";
+    }
+    return respond_json(conn, r, status, j, hdr, val);
+}
+
+/* An engine error as an answer: its code decides the status. */
+static enum MHD_Result fail_err(struct MHD_Connection *conn, struct req *r,
+                                const struct sw_err *e)
+{
+    switch (e->code) {
+    case SW_EDATA:
+        return fail(conn, r, 400, "bad_request", "%s", e->msg);
+    case SW_ETOOBIG:
+        return fail(conn, r, 413, "too_large", "%s", e->msg);
+    case SW_EPERM:
+        return fail(conn, r, 403, "forbidden", "%s", e->msg);
+    case SW_ETEMP:
+        return fail(conn, r, 503, "busy", "%s", e->msg);
+    default:
+        return fail(conn, r, 500, "internal", "%s", e->msg);
+    }
+}
+
+/* ---- POST /v1/hello ------------------------------------------------------ */
+
+static const char SQL_HELLO_READ[] =
+    "SELECT site, acked_seq FROM replicas WHERE id = ?1";
+static const char SQL_SITE_OWNER[] =
+    "SELECT 1 FROM replicas WHERE site = ?1 AND id <> ?2";
+static const char SQL_HELLO_WRITE[] =
+    "UPDATE replicas SET site = coalesce(site, ?2), last_seen = ?3, "
+    "agent_version = coalesce(?4, agent_version), "
+    "skew_ms = coalesce(?5, skew_ms) WHERE id = ?1";
+
+/*
+** Bind the site (first hello) and note what the replica told us, in one
+** transaction.  SW_EPERM: the site does not fit (409 site_mismatch).
+*/
+static int hello_update(struct req *r, const char *site, const char *agent,
+                        int has_skew, int64_t skew, int64_t *acked,
+                        struct sw_err *err)
+{
+    sqlite3 *db = r->w->db;
+    sqlite3_stmt *st = NULL;
+    int rc, step;
+
+    rc = db_begin(db, err);
+    if (rc)
+        return rc;
+    rc = db_prepare(db, SQL_HELLO_READ, &st, err);
+    if (rc)
+        goto out;
+    sqlite3_bind_int64(st, 1, r->rep.id);
+    step = sqlite3_step(st);
+    if (step != SQLITE_ROW) {
+        rc = step == SQLITE_DONE ? sw_fail(err, SW_EPERM, "token revoked")
+                                 : db_fail(err, db, "read replica");
+        goto out;
+    }
+    *acked = sqlite3_column_int64(st, 1);
+    if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
+        const char *bound = (const char *)sqlite3_column_text(st, 0);
+        if (strcmp(bound, site) != 0) {
+            rc = sw_fail(err, SW_EPERM,
+                         "this token is bound to site %s, not %s (a "
+                         "re-initialised replica needs a new token)",
+                         bound, site);
+            goto out;
+        }
+    } else {
+        sqlite3_finalize(st);
+        rc = db_prepare(db, SQL_SITE_OWNER, &st, err);
+        if (rc)
+            goto out;
+        sqlite3_bind_text(st, 1, site, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, r->rep.id);
+        step = sqlite3_step(st);
+        if (step == SQLITE_ROW) {
+            rc = sw_fail(err, SW_EPERM,
+                         "site %s belongs to another replica (two replicas "
+                         "must never share a site id)",
+                         site);
+            goto out;
+        }
+        if (step != SQLITE_DONE) {
+            rc = db_fail(err, db, "look up site");
+            goto out;
+        }
+    }
+    sqlite3_finalize(st);
+    rc = db_prepare(db, SQL_HELLO_WRITE, &st, err);
+    if (rc)
+        goto out;
+    sqlite3_bind_int64(st, 1, r->rep.id);
+    sqlite3_bind_text(st, 2, site, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, sw_now_ms());
+    if (agent)
+        sqlite3_bind_text(st, 4, agent, -1, SQLITE_STATIC);
+    if (has_skew)
+        sqlite3_bind_int64(st, 5, skew);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = db_fail(err, db, "update replica");
+out:
+    sqlite3_finalize(st);
+    if (rc) {
+        db_rollback(db);
+        return rc;
+    }
+    rc = db_commit(db, err);
+    if (!rc)
+        snprintf(r->rep.site, sizeof(r->rep.site), "%s", site);
+    return rc;
+}
+
+/* What a hello says, copied out of its JSON. */
+struct hello_msg {
+    int64_t v, protocol, schema, time_ms;
+    int has_time, has_station;
+    char site[SW_SITE_MAX + 1];
+    char station[SW_CODE_MAX + 1]; /* cleaned, for messages */
+    int station_ok;                /* has_station and equal to the token's */
+    char agent[AGENT_MAX + 1];
+    int has_agent;
+};
+
+/* Parse a hello body into h.  0, or 400 with why filled. */
+static int parse_hello(const struct req *r, struct hello_msg *h, char *why,
+                       size_t n)
+{
+    const cJSON *js, *ja, *jst;
+    cJSON *j;
+    int rc = 0;
+
+    memset(h, 0, sizeof(*h));
+    j = cJSON_ParseWithLength(r->body.buf ? r->body.buf : "", r->body.len);
+    if (!cJSON_IsObject(j)) {
+        snprintf(why, n, "hello: the body is not a JSON object");
+        rc = 400;
+        goto out;
+    }
+    if (json_int(j, "v", &h->v) != 1 ||
+        json_int(j, "schema", &h->schema) != 1 ||
+        json_int(j, "protocol", &h->protocol) < 0 ||
+        (h->has_time = json_int(j, "time_ms", &h->time_ms)) < 0) {
+        snprintf(why, n,
+                 "hello: v and schema must be integers, protocol "
+                 "and time_ms integers if given");
+        rc = 400;
+        goto out;
+    }
+    js = cJSON_GetObjectItemCaseSensitive(j, "site");
+    jst = cJSON_GetObjectItemCaseSensitive(j, "station");
+    ja = cJSON_GetObjectItemCaseSensitive(j, "agent");
+    if (!cJSON_IsString(js) || !sw_site_valid(js->valuestring) ||
+        (jst && !cJSON_IsString(jst) && !cJSON_IsNull(jst)) ||
+        (ja && !cJSON_IsString(ja) && !cJSON_IsNull(ja))) {
+        snprintf(why, n,
+                 "hello: site must be a site id; station and agent "
+                 "strings");
+        rc = 400;
+        goto out;
+    }
+    snprintf(h->site, sizeof(h->site), "%s", js->valuestring);
+    if (cJSON_IsString(jst)) {
+        h->has_station = 1;
+        h->station_ok = strcmp(jst->valuestring, r->rep.station) == 0;
+        clean_copy(h->station, sizeof(h->station), jst->valuestring);
+    }
+    if (cJSON_IsString(ja)) {
+        if (!sw_utf8_valid(ja->valuestring) ||
+            strlen(ja->valuestring) > AGENT_MAX) {
+            snprintf(why, n, "hello: agent: not UTF-8 text of at most %d bytes",
+                     AGENT_MAX);
+            rc = 400;
+            goto out;
+        }
+        h->has_agent = 1;
+        snprintf(h->agent, sizeof(h->agent), "%s", ja->valuestring);
+    }
+out:
+    cJSON_Delete(j);
+    return rc;
+}
+
+static enum MHD_Result do_hello(struct MHD_Connection *conn, struct req *r)
+{
+    struct http_server *srv = r->srv;
+    const char *enc = MHD_lookup_connection_value(
+        conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_ENCODING);
+    struct hello_msg h;
+    char why[SW_ERRMSG_MAX];
+    cJSON *ans, *lim;
+    struct sw_err err;
+    int64_t now, acked = 0;
+    int rc;
+    size_t plen;
+
+    if (enc && strcasecmp(enc, "identity") != 0)
+        return fail(conn, r, 400, "bad_request",
+                    "hello: the body is plain JSON, not Content-Encoding %s",
+                    enc);
+    if (parse_hello(r, &h, why, sizeof(why)))
+        return fail(conn, r, 400, "bad_request", "%s", why);
+    if (h.v != PROTOCOL_VERSION ||
+        (h.protocol && h.protocol != PROTOCOL_VERSION) ||
+        h.schema != DB_SCHEMA_VERSION)
+        return fail(conn, r, 409, "version_mismatch",
+                    "this server speaks protocol %d, schema %d (the agent "
+                    "sent v %" PRId64 ", schema %" PRId64 ")",
+                    PROTOCOL_VERSION, DB_SCHEMA_VERSION, h.v, h.schema);
+    if (h.has_station && !h.station_ok)
+        return fail(conn, r, 409, "site_mismatch",
+                    "this token is station %s's, not %s's", r->rep.station,
+                    h.station);
+    plen = strlen(r->rep.station);
+    if (strncmp(h.site, r->rep.station, plen) != 0 || h.site[plen] != '-' ||
+        !h.site[plen + 1] || strcmp(h.site, srv->county) == 0)
+        return fail(conn, r, 409, "site_mismatch",
+                    "site %s is not a site id of station %s (%s-...)", h.site,
+                    r->rep.station, r->rep.station);
+
+    now = sw_now_ms();
+    memset(&err, 0, sizeof(err));
+    rc = hello_update(r, h.site, h.has_agent ? h.agent : NULL, h.has_time == 1,
+                      h.time_ms - now, &acked, &err);
+    if (rc == SW_EPERM)
+        return fail(conn, r, 409, "site_mismatch", "%s", err.msg);
+    if (rc)
+        return fail_err(conn, r, &err);
+
+    if (!(ans = cJSON_CreateObject()))
+        return MHD_NO;
+    cJSON_AddNumberToObject(ans, "v", PROTOCOL_VERSION);
+    cJSON_AddNumberToObject(ans, "protocol", PROTOCOL_VERSION);
+    cJSON_AddNumberToObject(ans, "schema", DB_SCHEMA_VERSION);
+    cJSON_AddStringToObject(ans, "county", srv->county);
+    cJSON_AddNumberToObject(ans, "server_time_ms", (double)sw_now_ms());
+    cJSON_AddNumberToObject(ans, "acked", (double)acked);
+    cJSON_AddNumberToObject(ans, "max_drift_ms", (double)srv->cfg.max_drift_ms);
+    lim = cJSON_AddObjectToObject(ans, "limits");
+    if (lim) {
+        cJSON_AddNumberToObject(lim, "max_body",
+                                (double)srv->lim.max_compressed);
+        cJSON_AddNumberToObject(lim, "max_inflated",
+                                (double)srv->lim.max_inflated);
+        cJSON_AddNumberToObject(lim, "max_changes",
+                                (double)srv->lim.max_changes);
+        cJSON_AddNumberToObject(lim, "push_changes", PUSH_CHANGES);
+        cJSON_AddNumberToObject(lim, "pull_limit", PULL_DEFAULT);
+    }
+    return respond_json(conn, r, 200, ans, NULL, NULL);
+}
+
+/* ---- POST /v1/push ------------------------------------------------------- */
+
+static const char SQL_PUSH_DONE[] =
+    "UPDATE replicas SET last_sync = ?2, last_seen = ?2, last_error = NULL, "
+    "clamped = clamped + ?3 WHERE id = ?1";
+
+static enum MHD_Result do_push(struct MHD_Connection *conn, struct req *r)
+{
+    const char *enc = MHD_lookup_connection_value(
+        conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_ENCODING);
+    struct sw_batch b;
+    struct push_result res;
+    struct sw_err err;
+    sqlite3_stmt *st;
+    cJSON *ans;
+    int rc;
+
+    if (!enc || strcasecmp(enc, "deflate") != 0)
+        return fail(conn, r, 400, "bad_request",
+                    "push: the body must be sent with Content-Encoding: "
+                    "deflate");
+    memset(&err, 0, sizeof(err));
+    rc = codec_decode_push(r->body.buf ? r->body.buf : "", r->body.len,
+                           &r->srv->lim, &b, &err);
+    if (!rc)
+        rc = store_apply_push(&r->w->store, r->rep.station, r->rep.site, &b,
+                              &res, &err);
+    batch_release(&b);
+    if (rc)
+        return fail_err(conn, r, &err);
+
+    if (!db_prepare(r->w->db, SQL_PUSH_DONE, &st, NULL)) {
+        sqlite3_bind_int64(st, 1, r->rep.id);
+        sqlite3_bind_int64(st, 2, sw_now_ms());
+        sqlite3_bind_int64(st, 3, res.clamped);
+        sqlite3_step(st); /* the push is applied; this is bookkeeping */
+        sqlite3_finalize(st);
+    }
+    if (!(ans = cJSON_CreateObject()))
+        return MHD_NO;
+    cJSON_AddNumberToObject(ans, "acked", (double)res.acked);
+    cJSON_AddNumberToObject(ans, "applied", (double)res.applied);
+    cJSON_AddNumberToObject(ans, "duplicates", (double)res.duplicates);
+    cJSON_AddNumberToObject(ans, "conflicts", (double)res.conflicts);
+    cJSON_AddNumberToObject(ans, "clamped", (double)res.clamped);
+    return respond_json(conn, r, 200, ans, NULL, NULL);
+}
+
+/* ---- GET /v1/pull -------------------------------------------------------- */
+
+/* Per change, the most JSON a pull row can take besides its text: keys,
+** table, id, station, version, base, punctuation. */
+#define PULL_ROW_MAX 256
+
+/*
+** An upper bound of the inflated JSON of a pull batch, so that no answer
+** passes the max_inflated this server announces (the agent holds us to
+** it): every change as its own row, text as escaped JSON.
+*/
+static size_t pull_json_bound(const struct sw_batch *b)
+{
+    size_t n = 64;
+    for (size_t i = 0; i < b->n; i++) {
+        n += PULL_ROW_MAX;
+        if (b->v[i].vtype == SW_V_TEXT)
+            for (const unsigned char *p = (const unsigned char *)b->v[i].text;
+                 *p; p++)
+                n += *p < 0x20 ? 6 : (*p == '"' || *p == '\\') ? 2 : 1;
+    }
+    return n;
+}
+
+static enum MHD_Result do_pull(struct MHD_Connection *conn, struct req *r)
+{
+    const struct codec_limits *lim = &r->srv->lim;
+    const char *qa =
+        MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "after");
+    const char *ql =
+        MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "limit");
+    int64_t after = 0, limit = PULL_DEFAULT;
+    struct sw_batch b;
+    struct sw_err err;
+    unsigned char *out = NULL;
+    size_t outlen = 0;
+    int rc;
+
+    if ((qa && parse_count(qa, &after)) ||
+        (ql && (parse_count(ql, &limit) || limit < 1)))
+        return fail(conn, r, 400, "bad_request",
+                    "pull: after and limit must be whole numbers (limit "
+                    "1-%d)",
+                    PULL_MAX);
+    if (limit > PULL_MAX)
+        limit = PULL_MAX;
+    if ((uint64_t)limit > lim->max_changes)
+        limit = (int64_t)lim->max_changes;
+    memset(&err, 0, sizeof(err));
+    for (;;) {
+        batch_init(&b);
+        rc = store_read_pull(&r->w->store, r->rep.station, r->rep.site, after,
+                             (size_t)limit, &b, &err);
+        if (!rc && limit > 1 && pull_json_bound(&b) > lim->max_inflated) {
+            /* long texts: fewer fields, the rest on the next pull */
+            batch_release(&b);
+            limit /= 2;
+            continue;
+        }
+        if (!rc)
+            rc = codec_encode_pull(&b, &out, &outlen, &err);
+        batch_release(&b);
+        if (!rc && limit > 1 && outlen > lim->max_compressed) {
+            free(out);
+            out = NULL;
+            limit /= 2;
+            continue;
+        }
+        break;
+    }
+    if (rc)
+        return fail_err(conn, r, &err);
+    return respond(conn, r, 200, (char *)out, outlen, 1, NULL, NULL);
+}
+
+/* ---- the access handler -------------------------------------------------- */
+
+static enum route find_route(const char *url, const char *method,
+                             int *method_ok)
+{
+    static const struct {
+        const char *path, *method;
+        enum route route;
+    } routes[] = {
+        {"/v1/hello", MHD_HTTP_METHOD_POST, R_HELLO},
+        {"/v1/push", MHD_HTTP_METHOD_POST, R_PUSH},
+        {"/v1/pull", MHD_HTTP_METHOD_GET, R_PULL},
+    };
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+        if (strcmp(url, routes[i].path) == 0) {
+            *method_ok = strcmp(method, routes[i].method) == 0;
+            return routes[i].route;
+        }
+    *method_ok = 0;
+    return R_NONE;
+}
+
+/* The first call: route, token, announced size. */
+static enum MHD_Result begin(struct MHD_Connection *conn, struct req *r,
+                             const char *url, const char *method)
+{
+    struct http_server *srv = r->srv;
+    char tok[AUTH_TOKEN_LEN + 1];
+    const char *hdr;
+    struct sw_err err;
+    int method_ok, found = 0, rc;
+    int64_t clen;
+
+    r->route = find_route(url, method, &method_ok);
+    if (r->route == R_NONE)
+        return fail(conn, r, 404, "not_found", "no route %s", r->path);
+    if (!method_ok)
+        return fail(conn, r, 405, "method_not_allowed", "%s takes %s, not %s",
+                    r->path, r->route == R_PULL ? "GET" : "POST", r->method);
+    r->max_body = r->route == R_PUSH ? srv->lim.max_compressed : HELLO_MAX_BODY;
+
+    hdr = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                      MHD_HTTP_HEADER_AUTHORIZATION);
+    if (!auth_from_header(hdr, tok))
+        return fail(conn, r, 401, "unauthorized",
+                    hdr ? "malformed bearer token"
+                        : "no token (Authorization: Bearer TOKEN)");
+    memset(&err, 0, sizeof(err));
+    rc = worker_get(srv, &r->w, &err);
+    if (!rc)
+        rc = auth_lookup(r->w->db, tok, &r->rep, &found, &err);
+    OPENSSL_cleanse(tok, sizeof(tok));
+    if (rc)
+        return fail_err(conn, r, &err);
+    if (!found)
+        return fail(conn, r, 401, "unauthorized", "unknown or revoked token");
+    r->authed = 1;
+
+    if ((r->route == R_PUSH || r->route == R_PULL) && !r->rep.site[0])
+        return fail(conn, r, 409, "site_mismatch",
+                    "this token has no site id yet: send hello first");
+
+    hdr = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (hdr && parse_count(hdr, &clen) == 0 && (uint64_t)clen > r->max_body)
+        return fail(conn, r, 413, "too_large",
+                    "body of %" PRId64 " bytes is over the bound of %zu", clen,
+                    r->max_body);
+    return MHD_YES;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+                                  const char *url, const char *method,
+                                  const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+    struct http_server *srv = cls;
+    struct req *r = *con_cls;
+
+    if (!r) {
+        if (!(r = calloc(1, sizeof(*r))))
+            return MHD_NO;
+        r->srv = srv;
+        clock_gettime(CLOCK_MONOTONIC, &r->t0);
+        clean_copy(r->method, sizeof(r->method), method);
+        clean_copy(r->path, sizeof(r->path), url);
+        sb_init(&r->body);
+        *con_cls = r;
+        pthread_mutex_lock(&srv->lock);
+        srv->inflight++;
+        pthread_mutex_unlock(&srv->lock);
+        return begin(conn, r, url, method);
+    }
+
+    if (*upload_data_size) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        r->bytes_in += n;
+        if (r->responded)
+            return MHD_YES;
+        if (r->too_big || n > r->max_body - r->body.len) {
+            /* MHD takes no answer in the middle of an upload: drop the
+            ** body and answer 413 at its end, unless it never ends */
+            r->too_big = 1;
+            sb_release(&r->body);
+            if (r->bytes_in - r->max_body > DISCARD_MAX) {
+                snprintf(r->errcode, sizeof(r->errcode), "too_large");
+                snprintf(r->errmsg, sizeof(r->errmsg),
+                         "body far over the bound of %zu bytes: connection "
+                         "dropped",
+                         r->max_body);
+                return MHD_NO;
+            }
+            return MHD_YES;
+        }
+        sb_add(&r->body, upload_data, n);
+        if (r->body.oom)
+            return MHD_NO;
+        return MHD_YES;
+    }
+
+    if (r->responded)
+        return MHD_YES;
+    if (r->too_big)
+        return fail(conn, r, 413, "too_large",
+                    "body over the bound of %zu bytes", r->max_body);
+    switch (r->route) {
+    case R_HELLO:
+        return do_hello(conn, r);
+    case R_PUSH:
+        return do_push(conn, r);
+    case R_PULL:
+        return do_pull(conn, r);
+    default:
+        return MHD_NO;
+    }
+}
+
+/* One line a request: time, station, site, method, route, status, bytes
+** in, bytes out, ms.  Never the token. */
+static void log_request(const struct req *r,
+                        enum MHD_RequestTerminationCode toe)
+{
+    char line[600], when[40], status[16];
+    struct timespec ts;
+    struct tm tm;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+    if (r->responded)
+        snprintf(status, sizeof(status), "%u", r->status);
+    else
+        snprintf(status, sizeof(status), "-");
+    snprintf(
+        line, sizeof(line),
+        "%s.%03ldZ %s %s %s %s %s in=%zu out=%zu %" PRId64 "ms%s%s%s%s\n", when,
+        ts.tv_nsec / 1000000, r->rep.station[0] ? r->rep.station : "-",
+        r->rep.site[0] ? r->rep.site : "-", r->method, r->path, status,
+        r->bytes_in, r->bytes_out, elapsed_ms(&r->t0), r->errcode[0] ? " " : "",
+        r->errcode, r->errcode[0] ? ": " : "", r->errmsg);
+    if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK) {
+        size_t n = strlen(line);
+        snprintf(line + n - 1, sizeof(line) - n + 1, " (%s)\n",
+                 toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN
+                     ? "server shutdown"
+                 : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED
+                     ? "timeout"
+                     : "connection closed");
+    }
+    fputs(line, stderr);
+}
+
+static void on_done(void *cls, struct MHD_Connection *conn, void **con_cls,
+                    enum MHD_RequestTerminationCode toe)
+{
+    struct http_server *srv = cls;
+    struct req *r = *con_cls;
+
+    if (!r)
+        return;
+    *con_cls = NULL;
+    log_request(r, toe);
+    sb_release(&r->body);
+    free(r);
+    pthread_mutex_lock(&srv->lock);
+    srv->inflight--;
+    pthread_mutex_unlock(&srv->lock);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char raw[512], msg[512];
+    size_t n;
+    vsnprintf(raw, sizeof(raw), fmt, ap);
+    n = strlen(raw);
+    while (n > 0 && (raw[n - 1] == '\n' || raw[n - 1] == '\r'))
+        raw[--n] = '\0';
+    clean_message(msg, sizeof(msg), raw);
+    fprintf(stderr, "swsync-county: http: %s\n", msg);
+}
+
+/* ---- start and stop ------------------------------------------------------ */
+
+static int check_store(struct http_server *srv, struct sw_err *err)
+{
+    sqlite3 *db = NULL;
+    struct store s;
+    int rc = db_open(srv->cfg.db_path, SW_ROLE_COUNTY, &db, err);
+    if (rc)
+        return rc;
+    rc = store_open(&s, db, err);
+    if (!rc)
+        snprintf(srv->county, sizeof(srv->county), "%s", s.county);
+    store_close(&s);
+    db_close(db);
+    return rc;
+}
+
+int http_start(const struct http_config *cfg, struct http_server **out,
+               struct sw_err *err)
+{
+    struct http_server *srv;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+                     MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    int rc;
+
+    *out = NULL;
+    if (!(srv = calloc(1, sizeof(*srv))))
+        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+    srv->cfg = *cfg;
+    if (!srv->cfg.threads)
+        srv->cfg.threads = 4;
+    srv->lim = codec_default_limits;
+    if (cfg->max_body)
+        srv->lim.max_compressed = cfg->max_body;
+    if (cfg->max_inflated)
+        srv->lim.max_inflated = cfg->max_inflated;
+    if (cfg->max_changes)
+        srv->lim.max_changes = cfg->max_changes;
+    if (pthread_mutex_init(&srv->lock, NULL) != 0) {
+        free(srv);
+        return sw_fail(err, SW_ESOFTWARE, "cannot make a mutex");
+    }
+    rc = check_store(srv, err);
+    if (rc) {
+        http_stop(srv, 0);
+        return rc;
+    }
+    if (cfg->addr.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    if (cfg->tls_cert)
+        flags |= MHD_USE_TLS;
+
+    if (cfg->tls_cert)
+        srv->d = MHD_start_daemon(
+            flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
+            mhd_log, srv, MHD_OPTION_SOCK_ADDR,
+            (const struct sockaddr *)&srv->cfg.addr,
+            MHD_OPTION_THREAD_POOL_SIZE, srv->cfg.threads,
+            MHD_OPTION_NOTIFY_COMPLETED, on_done, srv,
+            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+            MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
+            MHD_OPTION_HTTPS_MEM_CERT, cfg->tls_cert, MHD_OPTION_HTTPS_MEM_KEY,
+            cfg->tls_key, MHD_OPTION_END);
+    else
+        srv->d = MHD_start_daemon(
+            flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
+            mhd_log, srv, MHD_OPTION_SOCK_ADDR,
+            (const struct sockaddr *)&srv->cfg.addr,
+            MHD_OPTION_THREAD_POOL_SIZE, srv->cfg.threads,
+            MHD_OPTION_NOTIFY_COMPLETED, on_done, srv,
+            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+            MHD_OPTION_CONNECTION_LIMIT, (unsigned)512, MHD_OPTION_END);
+    if (!srv->d) {
+        http_stop(srv, 0);
+        return sw_fail(err, SW_ECONFIG,
+                       "cannot serve there (address in use or not ours, "
+                       "or bad TLS certificate or key)");
+    }
+    *out = srv;
+    return 0;
+}
+
+unsigned http_port(const struct http_server *srv)
+{
+    const union MHD_DaemonInfo *info =
+        srv && srv->d ? MHD_get_daemon_info(srv->d, MHD_DAEMON_INFO_BIND_PORT)
+                      : NULL;
+    return info ? info->port : 0;
+}
+
+void http_stop(struct http_server *srv, int wait_ms)
+{
+    struct worker *w, *next;
+
+    if (!srv)
+        return;
+    if (srv->d) {
+        MHD_socket fd = MHD_quiesce_daemon(srv->d);
+        /* let the requests in flight finish */
+        for (int waited = 0; waited < wait_ms; waited += 20) {
+            struct timespec ts = {0, 20 * 1000000L};
+            int n;
+            pthread_mutex_lock(&srv->lock);
+            n = srv->inflight;
+            pthread_mutex_unlock(&srv->lock);
+            if (n == 0)
+                break;
+            nanosleep(&ts, NULL);
+        }
+        MHD_stop_daemon(srv->d);
+        if (fd != MHD_INVALID_SOCKET)
+            close(fd);
+    }
+    for (w = srv->workers; w; w = next) {
+        next = w->next;
+        worker_free(w);
+    }
+    pthread_mutex_destroy(&srv->lock);
+    free(srv);
+}

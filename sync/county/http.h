@@ -1,0 +1,54 @@
+/*
+** http.h — the county's protocol v1 server (docs/protocol.md) on
+** libmicrohttpd: POST /v1/hello, POST /v1/push, GET /v1/pull.
+**
+** A pool of worker threads serves the requests; each worker opens its
+** own connection to the county store the first time it needs one (WAL:
+** readers do not wait; writers wait on busy_timeout, and a write that
+** still finds the store busy gets 503 with Retry-After).  One line a
+** request is logged to stderr; tokens never are.
+*/
+#ifndef SW_HTTP_H
+#define SW_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "sw.h"
+
+struct http_config {
+    const char *db_path; /* the county store; must stay valid while served */
+    struct sockaddr_storage addr; /* where to listen (IPv4 or IPv6) */
+    socklen_t addrlen;
+    const char *tls_cert; /* PEM text (not a file name), or NULL: plain */
+    const char *tls_key;  /* PEM text of the unencrypted key */
+    int64_t max_drift_ms; /* versions further ahead are clamped */
+    unsigned threads;     /* worker threads (0: 4) */
+    size_t max_body;      /* bytes of a push body, deflated (0: 4 MiB) */
+    size_t max_inflated;  /* bytes of a push body inflated (0: 32 MiB) */
+    size_t max_changes;   /* changes in one push (0: 50 000) */
+};
+
+struct http_server;
+
+/*
+** Check the store, then start listening and serving.  The PEM strings
+** must stay valid until http_stop().  *out is freed by http_stop().
+** Returns 0, SW_ECONFIG (cannot listen there, bad TLS material, store
+** without a county code) or another code from sw.h.
+*/
+int http_start(const struct http_config *cfg, struct http_server **out,
+               struct sw_err *err);
+
+/* The port actually listened on (port 0 in the config: a free one). */
+unsigned http_port(const struct http_server *srv);
+
+/*
+** Stop accepting connections, let the requests in flight finish (at
+** most wait_ms), stop the workers, close their database connections
+** and free srv.  NULL is fine.
+*/
+void http_stop(struct http_server *srv, int wait_ms);
+
+#endif

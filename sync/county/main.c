@@ -1,0 +1,237 @@
+/*
+** swsync-county — the county server and its admin CLI.  main() parses
+** the global options, opens the county store, runs one command from the
+** table and turns its error into one line on stderr and an exit code
+** (sysexits.h values).
+*/
+#include "config.h"
+
+#include <getopt.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "county.h"
+#include "db.h"
+
+#define PROG "swsync-county"
+
+static const struct county_cmd commands[] = {
+    {"init", county_cmd_init, 0, "init --county CODE",
+     "Create a new county store: one SQLite file (mode 0600) holding every\n"
+     "station's records, their versions, the enrolled stations and their\n"
+     "replicas' token hashes, and the conflicts.  Refuses (exit 73) if the\n"
+     "file exists.\n"
+     "  --county CODE   this county's code (letters, digits, _ . -); it is\n"
+     "                  also the county's site id in versions\n"},
+    {"station", county_cmd_station, 1,
+     "station add CODE [--name TEXT] | token CODE [--device NAME] |\n"
+     "       list [--json] | revoke CODE [--device NAME]",
+     "Enrol stations and their replicas, and watch their sync health.\n"
+     "  add CODE      enrol a station with one replica, device \"main\";\n"
+     "                prints its token alone on one line, once (only its\n"
+     "                SHA-256 is stored)\n"
+     "  token CODE    another replica of the station (a field laptop);\n"
+     "                --device names it (default: main, else replica-N);\n"
+     "                prints its own token, once\n"
+     "  list          per replica: station, name, device, site, last seen,\n"
+     "                last sync, last error, open conflicts, agent version,\n"
+     "                clock skew, clamped versions, revoked\n"
+     "  revoke CODE   revoke every replica of the station, or only\n"
+     "                --device NAME; their tokens get 401 from then on\n"},
+    {"serve", county_cmd_serve, 1,
+     "serve --listen ADDR:PORT [--tls-cert FILE --tls-key FILE]\n"
+     "       [--max-drift SECONDS] [--threads N]",
+     "Serve protocol v1 (POST /v1/hello, POST /v1/push, GET /v1/pull) on\n"
+     "ADDR:PORT only.  Logs one line a request to stderr.  SIGTERM or\n"
+     "SIGINT: stop accepting, finish the requests in flight, exit 0.\n"
+     "  --listen ADDR:PORT   e.g. 0.0.0.0:8443, 127.0.0.1:8080, [::1]:8080;\n"
+     "                       port 0 picks a free port\n"
+     "  --tls-cert FILE      PEM certificate (chain) for HTTPS\n"
+     "  --tls-key FILE       PEM private key (unencrypted) for HTTPS\n"
+     "  --max-drift SECONDS  versions further ahead of the server's clock\n"
+     "                       are clamped (default 600)\n"
+     "  --threads N          worker threads, each with its own database\n"
+     "                       connection (default 4)\n"},
+    {"case", county_cmd_record, 1,
+     "case show ID [--json] | list [--json] [--where FIELD=VALUE]...\n"
+     "       [--station CODE] | set ID FIELD=VALUE...",
+     "Cases of every station.  set is a county correction: a new version\n"
+     "that reaches the owning station on its next pull.  Fields as in\n"
+     "swsync(1); FIELD= (empty) clears a field.\n"},
+    {"visit", county_cmd_record, 1,
+     "visit show ID [--json] | list [--json] [--where FIELD=VALUE]...\n"
+     "       [--station CODE] | set ID FIELD=VALUE...",
+     "Visits of every station; set as for case.  A visit's case cannot "
+     "change.\n"},
+    {"service", county_cmd_record, 1,
+     "service show ID [--json] | list [--json] [--where FIELD=VALUE]...\n"
+     "       [--station CODE] | set ID FIELD=VALUE...",
+     "Service records of every station; set as for case.\n"},
+    {"conflicts", county_cmd_conflicts, 1,
+     "conflicts list [--json] [--all] [--station CODE] [--table T] |\n"
+     "       show ID [--json] |\n"
+     "       resolve ID (--keep winner | --keep loser | --value TEXT)\n"
+     "       [--note TEXT] [--by NAME]",
+     "Concurrent writes of one field: the winner is the field's value, the\n"
+     "loser is kept here.  list shows open conflicts (--all: resolved ones\n"
+     "too).  resolve writes the chosen value as a new county version (it\n"
+     "reaches the station on its next pull) and closes the conflict, in\n"
+     "one transaction.  For an edit of a deleted record, --keep winner\n"
+     "keeps it deleted; --keep loser or --value restores the record with\n"
+     "that value.\n"},
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: " PROG " [--db FILE] COMMAND [ARGS]\n"
+               "\n"
+               "The county server of swsync: enrol stations, serve their "
+               "sync, correct\nrecords and resolve conflicts.\n"
+               "\n"
+               "Commands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(f, "  %s\n", commands[i].usage);
+    fprintf(f, "\n"
+               "Options:\n"
+               "  --db FILE    the county store (default: "
+               "$SWSYNC_COUNTY_DB, else ./county.db)\n"
+               "  -q, --quiet  print nothing on success\n"
+               "  -h, --help   this help; '" PROG
+               " COMMAND --help' for one command\n"
+               "  --version    print the version\n"
+               "\n"
+               "Exit status: 0 ok, 64 usage, 65 bad data, 66 no store, "
+               "70 internal error,\n"
+               "73 cannot create / exists, 74 I/O error, 75 try again "
+               "later, 78 configuration\nerror.  See " PROG "(1).\n");
+}
+
+int county_is_help(const char *arg)
+{
+    return arg && (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0);
+}
+
+void county_print_help(const struct county_cmd *c)
+{
+    printf("usage: " PROG " [--db FILE] %s\n\n%s", c->usage, c->help);
+}
+
+const struct county_cmd *county_find_cmd(const char *name)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+void county_format_time(int64_t ms, char buf[20])
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    if (ms <= 0 || !localtime_r(&t, &tm) ||
+        strftime(buf, 20, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+        snprintf(buf, 20, "-");
+}
+
+int county_print_json(cJSON *j, struct sw_err *err)
+{
+    char *s = j ? cJSON_Print(j) : NULL;
+    cJSON_Delete(j);
+    if (!s)
+        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+    printf("%s\n", s);
+    cJSON_free(s);
+    return 0;
+}
+
+static int exit_code(int code)
+{
+    return code == SW_ETOOBIG ? SW_EDATA : code;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    struct county_ctx ctx;
+    const struct county_cmd *c;
+    int opt, rc;
+
+    setlocale(LC_ALL, "");
+    umask(077);
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.prog = PROG;
+    ctx.db_path = getenv("SWSYNC_COUNTY_DB");
+    if (!ctx.db_path || !*ctx.db_path)
+        ctx.db_path = "county.db";
+
+    /* '+': stop at the command name; its arguments are its own */
+    while ((opt = getopt_long(argc, argv, "+qhV", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'd':
+            ctx.db_path = optarg;
+            break;
+        case 'q':
+            ctx.quiet = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case 'V':
+            printf(PROG " %s\n", PACKAGE_VERSION);
+            return 0;
+        default:
+            usage(stderr);
+            return SW_EUSAGE;
+        }
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        return SW_EUSAGE;
+    }
+    c = county_find_cmd(argv[optind]);
+    if (!c) {
+        fprintf(stderr, PROG ": unknown command '%s' (see " PROG " --help)\n",
+                argv[optind]);
+        return SW_EUSAGE;
+    }
+    argc -= optind;
+    argv += optind;
+    for (int i = 1; i < argc; i++)
+        if (county_is_help(argv[i])) {
+            county_print_help(c);
+            return 0;
+        }
+    if (c->needs_db) {
+        rc = db_open(ctx.db_path, SW_ROLE_COUNTY, &ctx.db, &ctx.err);
+        if (rc) {
+            fprintf(stderr, PROG ": %s\n", ctx.err.msg);
+            return exit_code(rc);
+        }
+    }
+    rc = c->fn(&ctx, argc, argv);
+    db_close(ctx.db);
+    if (rc) {
+        if (ctx.err.msg[0])
+            fprintf(stderr, PROG ": %s\n", ctx.err.msg);
+        if (rc == SW_EUSAGE)
+            fprintf(stderr, "usage: " PROG " [--db FILE] %s\n", c->usage);
+        return exit_code(rc);
+    }
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, PROG ": cannot write output\n");
+        return SW_EIO;
+    }
+    return 0;
+}

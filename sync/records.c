@@ -1,0 +1,335 @@
+/*
+** records.c — FIELD=VALUE parsing, show and list of the replicated
+** tables, shared by the agent's and the county's record commands.
+*/
+#include "config.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "records.h"
+
+const char *records_field_alias(const struct sw_table *t, const char *name)
+{
+    if (t->ref_col >= 0 && strcmp(name, "case") == 0)
+        return t->cols[t->ref_col].name;
+    return name;
+}
+
+int records_parse_assigns(const struct sw_table *t, int argc, char **argv,
+                          struct rec_assign *out, struct sw_err *err)
+{
+    int n = 0;
+    for (int i = 0; i < argc; i++) {
+        char *eq = strchr(argv[i], '=');
+        char name[64];
+        const char *fname;
+        int col;
+        size_t len;
+
+        if (!eq || eq == argv[i]) {
+            sw_fail(err, SW_EUSAGE, "expected FIELD=VALUE, got '%s'", argv[i]);
+            return -1;
+        }
+        len = (size_t)(eq - argv[i]);
+        if (len >= sizeof(name))
+            len = sizeof(name) - 1;
+        memcpy(name, argv[i], len);
+        name[len] = '\0';
+        fname = records_field_alias(t, name);
+        col = sw_col_index(t, fname);
+        if (col < 0 || (t->cols[col].flags & SW_COL_SYSTEM)) {
+            sw_fail(err, SW_EDATA, "%s.%s: no such field", t->name, name);
+            return -1;
+        }
+        for (int j = 0; j < n; j++)
+            if (out[j].col == col) {
+                sw_fail(err, SW_EDATA, "%s.%s: given twice", t->name, fname);
+                return -1;
+            }
+        out[n].col = col;
+        out[n].value = eq[1] ? eq + 1 : NULL;
+        if (sw_validate(t, &t->cols[col], out[n].value, err))
+            return -1;
+        n++;
+    }
+    return n;
+}
+
+void records_bind_value(sqlite3_stmt *st, int idx, const struct sw_column *c,
+                        const char *v)
+{
+    if (!v)
+        sqlite3_bind_null(st, idx);
+    else if (c->type == SW_INT)
+        sqlite3_bind_int64(st, idx, strtoll(v, NULL, 10));
+    else
+        sqlite3_bind_text(st, idx, v, -1, SQLITE_TRANSIENT);
+}
+
+/* SELECT id, station, <all fields but deleted> FROM t */
+static void select_cols(struct sw_buf *sql, const struct sw_table *t)
+{
+    sb_adds(sql, "SELECT id, station");
+    for (int c = 0; c < sw_col_deleted(t); c++)
+        sb_addf(sql, ", %s", t->cols[c].name);
+    sb_addf(sql, " FROM %s WHERE deleted = 0", t->name);
+}
+
+static cJSON *row_json(sqlite3_stmt *st, const struct sw_table *t)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "id", (const char *)sqlite3_column_text(st, 0));
+    if (sqlite3_column_type(st, 1) == SQLITE_NULL)
+        cJSON_AddNullToObject(o, "station");
+    else
+        cJSON_AddStringToObject(o, "station",
+                                (const char *)sqlite3_column_text(st, 1));
+    for (int c = 0; c < sw_col_deleted(t); c++) {
+        int k = c + 2;
+        const char *name = t->cols[c].name;
+        switch (sqlite3_column_type(st, k)) {
+        case SQLITE_NULL:
+            cJSON_AddNullToObject(o, name);
+            break;
+        case SQLITE_INTEGER:
+            cJSON_AddNumberToObject(o, name,
+                                    (double)sqlite3_column_int64(st, k));
+            break;
+        default:
+            cJSON_AddStringToObject(o, name,
+                                    (const char *)sqlite3_column_text(st, k));
+        }
+    }
+    return o;
+}
+
+static int print_json(FILE *out, cJSON *j, struct sw_err *err)
+{
+    char *s = j ? cJSON_Print(j) : NULL;
+    if (!s)
+        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+    fprintf(out, "%s\n", s);
+    cJSON_free(s);
+    return 0;
+}
+
+void records_print_cell(FILE *f, const unsigned char *s)
+{
+    if (!s)
+        return;
+    for (; *s; s++) {
+        if (*s == '\n')
+            fputs("\\n", f);
+        else if (*s == '\t')
+            fputs("\\t", f);
+        else if (*s == '\\')
+            fputs("\\\\", f);
+        else
+            fputc(*s, f);
+    }
+}
+
+int records_show(sqlite3 *db, const struct sw_table *t, int argc, char **argv,
+                 FILE *out, struct sw_err *err)
+{
+    struct sw_buf sql;
+    sqlite3_stmt *st = NULL;
+    const char *id = NULL;
+    int json = 0, rc;
+
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            json = 1;
+        else if (argv[i][0] == '-' || id)
+            return sw_fail(err, SW_EUSAGE, "%s show: unexpected '%s'", t->noun,
+                           argv[i]);
+        else
+            id = argv[i];
+    }
+    if (!id)
+        return sw_fail(err, SW_EUSAGE, "%s show: need an ID", t->noun);
+
+    sb_init(&sql);
+    select_cols(&sql, t);
+    sb_adds(&sql, " AND id = ?1");
+    rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, "out of memory")
+                 : db_prepare(db, sql.buf, &st, err);
+    if (rc)
+        goto out;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) {
+        rc = sw_fail(err, SW_EDATA, "%s %s: not found", t->noun, id);
+        goto out;
+    }
+    if (rc != SQLITE_ROW) {
+        rc = db_fail(err, db, t->noun);
+        goto out;
+    }
+    if (json) {
+        cJSON *o = row_json(st, t);
+        rc = print_json(out, o, err);
+        cJSON_Delete(o);
+        goto out;
+    }
+    fprintf(out, "id: %s\nstation: %s\n", sqlite3_column_text(st, 0),
+            sqlite3_column_text(st, 1)
+                ? (const char *)sqlite3_column_text(st, 1)
+                : "");
+    for (int c = 0; c < sw_col_deleted(t); c++) {
+        if (sqlite3_column_type(st, c + 2) == SQLITE_NULL)
+            continue;
+        fprintf(out, "%s: ", t->cols[c].name);
+        records_print_cell(out, sqlite3_column_text(st, c + 2));
+        fputc('\n', out);
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    sb_release(&sql);
+    return rc;
+}
+
+/* The value of an option given as "--opt VALUE" or "--opt=VALUE" at
+** argv[*i] (advancing *i past VALUE), or NULL if argv[*i] is not it. */
+static const char *opt_value(int argc, char **argv, int *i, const char *opt,
+                             int *matched)
+{
+    size_t n = strlen(opt);
+    *matched = 0;
+    if (strcmp(argv[*i], opt) == 0) {
+        *matched = 1;
+        return *i + 1 < argc ? argv[++*i] : NULL;
+    }
+    if (strncmp(argv[*i], opt, n) == 0 && argv[*i][n] == '=') {
+        *matched = 1;
+        return argv[*i] + n + 1;
+    }
+    return NULL;
+}
+
+int records_list(sqlite3 *db, const struct sw_table *t, int argc, char **argv,
+                 unsigned flags, FILE *out, struct sw_err *err)
+{
+    struct sw_buf sql;
+    sqlite3_stmt *st = NULL;
+    int json = 0, rc, nw = 0, matched;
+    int *wcol = calloc((size_t)argc + 1, sizeof(int));
+    const char **wval = calloc((size_t)argc + 1, sizeof(char *));
+    cJSON *arr = NULL;
+
+    sb_init(&sql);
+    if (!wcol || !wval) {
+        rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+        goto out;
+    }
+    for (int i = 0; i < argc; i++) {
+        const char *w;
+        if (strcmp(argv[i], "--json") == 0) {
+            json = 1;
+        } else if ((w = opt_value(argc, argv, &i, "--where", &matched)),
+                   matched) {
+            const char *eq = w ? strchr(w, '=') : NULL;
+            char name[64];
+            size_t len;
+            int col;
+            if (!eq || eq == w) {
+                rc = sw_fail(err, SW_EUSAGE,
+                             "%s list: --where needs FIELD=VALUE", t->noun);
+                goto out;
+            }
+            len = (size_t)(eq - w);
+            if (len >= sizeof(name))
+                len = sizeof(name) - 1;
+            memcpy(name, w, len);
+            name[len] = '\0';
+            if (strcmp(name, "id") == 0)
+                col = -1;
+            else if (strcmp(name, "station") == 0)
+                col = -2;
+            else {
+                col = sw_col_index(t, records_field_alias(t, name));
+                if (col < 0 || (t->cols[col].flags & SW_COL_SYSTEM)) {
+                    rc = sw_fail(err, SW_EDATA, "%s.%s: no such field", t->name,
+                                 name);
+                    goto out;
+                }
+            }
+            wcol[nw] = col;
+            wval[nw] = eq + 1;
+            nw++;
+        } else if ((flags & RECORDS_LIST_STATION) &&
+                   ((w = opt_value(argc, argv, &i, "--station", &matched)),
+                    matched)) {
+            if (!w || !*w) {
+                rc = sw_fail(err, SW_EUSAGE, "%s list: --station needs a CODE",
+                             t->noun);
+                goto out;
+            }
+            wcol[nw] = -2;
+            wval[nw] = w;
+            nw++;
+        } else {
+            rc = sw_fail(err, SW_EUSAGE, "%s list: unexpected '%s'", t->noun,
+                         argv[i]);
+            goto out;
+        }
+    }
+
+    select_cols(&sql, t);
+    for (int i = 0; i < nw; i++)
+        sb_addf(&sql, " AND %s = ?",
+                wcol[i] == -1   ? "id"
+                : wcol[i] == -2 ? "station"
+                                : t->cols[wcol[i]].name);
+    sb_adds(&sql, " ORDER BY rid");
+    rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, "out of memory")
+                 : db_prepare(db, sql.buf, &st, err);
+    if (rc)
+        goto out;
+    for (int i = 0; i < nw; i++) {
+        if (wcol[i] >= 0 && t->cols[wcol[i]].type == SW_INT)
+            sqlite3_bind_int64(st, i + 1, strtoll(wval[i], NULL, 10));
+        else
+            sqlite3_bind_text(st, i + 1, wval[i], -1, SQLITE_STATIC);
+    }
+    if (json && !(arr = cJSON_CreateArray())) {
+        rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+        goto out;
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (json) {
+            cJSON *o = row_json(st, t);
+            if (!o) {
+                rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+                goto out;
+            }
+            cJSON_AddItemToArray(arr, o);
+            continue;
+        }
+        fputs((const char *)sqlite3_column_text(st, 0), out);
+        for (int c = 0; c < sw_col_deleted(t); c++)
+            if (t->cols[c].flags & SW_COL_LIST) {
+                fputc('\t', out);
+                records_print_cell(out, sqlite3_column_text(st, c + 2));
+            }
+        fputc('\n', out);
+    }
+    if (rc != SQLITE_DONE) {
+        rc = db_fail(err, db, t->noun);
+        goto out;
+    }
+    rc = json ? print_json(out, arr, err) : 0;
+out:
+    cJSON_Delete(arr);
+    sqlite3_finalize(st);
+    sb_release(&sql);
+    free(wcol);
+    free(wval);
+    return rc;
+}

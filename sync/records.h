@@ -1,0 +1,64 @@
+/*
+** records.h — the record commands both CLIs share: FIELD=VALUE parsing
+** against the table description, and `show` / `list` of a replicated
+** table, text or JSON.  The agent (swsync case|visit|service) and the
+** county (swsync-county case|visit|service) call the same code, so the
+** two print records the same way.
+**
+** Column names come only from sw_tables[]; values are always bound.
+** The functions never print to stderr and never exit: output goes to
+** the FILE the caller gives, errors into err.
+*/
+#ifndef SW_RECORDS_H
+#define SW_RECORDS_H
+
+#include <sqlite3.h>
+#include <stdio.h>
+
+#include "sw.h"
+#include "table.h"
+
+/* One parsed FIELD=VALUE argument. */
+struct rec_assign {
+    int col;           /* index into t->cols */
+    const char *value; /* points into argv; NULL: clear the field */
+};
+
+/* "case" names the reference column of visits and services. */
+const char *records_field_alias(const struct sw_table *t, const char *name);
+
+/*
+** Parse "field=value" arguments into out[] (room for t->ncols entries).
+** Checks the field exists, is settable (not SW_COL_SYSTEM), is not given
+** twice, and the value passes sw_validate().  "field=" clears it.
+** Returns the count, or -1 with err filled (SW_EUSAGE or SW_EDATA).
+*/
+int records_parse_assigns(const struct sw_table *t, int argc, char **argv,
+                          struct rec_assign *out, struct sw_err *err);
+
+/* Bind a validated text value for column c (NULL binds NULL). */
+void records_bind_value(sqlite3_stmt *st, int idx, const struct sw_column *c,
+                        const char *v);
+
+/* Write a field value as one line: newline, tab, backslash escaped. */
+void records_print_cell(FILE *f, const unsigned char *s);
+
+/*
+** `show ID [--json]`: argv holds the arguments after "show".  A record
+** that does not exist or is deleted: SW_EDATA "case ID: not found".
+*/
+int records_show(sqlite3 *db, const struct sw_table *t, int argc, char **argv,
+                 FILE *out, struct sw_err *err);
+
+#define RECORDS_LIST_STATION 0x01 /* accept --station CODE (county) */
+
+/*
+** `list [--json] [--where FIELD=VALUE]...`: argv holds the arguments
+** after "list".  With RECORDS_LIST_STATION, `--station CODE` is the
+** same as `--where station=CODE`.  Text: the id and the SW_COL_LIST
+** fields, tab-separated, one record a line; JSON: an array of objects.
+*/
+int records_list(sqlite3 *db, const struct sw_table *t, int argc, char **argv,
+                 unsigned flags, FILE *out, struct sw_err *err);
+
+#endif
