@@ -52,6 +52,15 @@ static int prep(struct merge_ctx *m, const char *sql, sqlite3_stmt **st,
     return 0;
 }
 
+/* Prepare the SQL built in sb (out of memory while building it: say so). */
+static int prep_sb(struct merge_ctx *m, struct sw_buf *sb, sqlite3_stmt **st,
+                   struct sw_err *err)
+{
+    if (sb->oom)
+        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+    return prep(m, sb->buf, st, err);
+}
+
 int merge_open(struct merge_ctx *m, sqlite3 *db, enum sw_role role,
                struct sw_err *err)
 {
@@ -71,29 +80,27 @@ int merge_open(struct merge_ctx *m, sqlite3 *db, enum sw_role role,
         sb.len = 0;
         sb_addf(&sb, "SELECT rid, station, deleted FROM %s WHERE id = ?1",
                 tb->name);
-        rc = sb.oom ? SW_ESOFTWARE : prep(m, sb.buf, &m->find_row[t], err);
+        rc = prep_sb(m, &sb, &m->find_row[t], err);
         if (rc)
             break;
         sb.len = 0;
         sb_addf(&sb, "INSERT INTO %s (id, station) VALUES (?1, ?2)",
                 tb->name);
-        rc = sb.oom ? SW_ESOFTWARE : prep(m, sb.buf, &m->add_row[t], err);
+        rc = prep_sb(m, &sb, &m->add_row[t], err);
         for (int c = 0; c < tb->ncols && !rc; c++) {
             sb.len = 0;
             sb_addf(&sb, "SELECT %s FROM %s WHERE rid = ?1",
                     tb->cols[c].name, tb->name);
-            rc = sb.oom ? SW_ESOFTWARE : prep(m, sb.buf, &m->get_val[t][c], err);
+            rc = prep_sb(m, &sb, &m->get_val[t][c], err);
             if (rc)
                 break;
             sb.len = 0;
             sb_addf(&sb, "UPDATE %s SET %s = ?1 WHERE rid = ?2", tb->name,
                     tb->cols[c].name);
-            rc = sb.oom ? SW_ESOFTWARE : prep(m, sb.buf, &m->set_val[t][c], err);
+            rc = prep_sb(m, &sb, &m->set_val[t][c], err);
         }
     }
     sb_release(&sb);
-    if (rc == SW_ESOFTWARE)
-        return sw_fail(err, rc, "out of memory");
     if (!rc)
         rc = prep(m, SQL_GET_VER, &m->get_ver, err);
     if (!rc)

@@ -260,8 +260,14 @@ int records_list(sqlite3 *db, const struct sw_table *t, int argc, char **argv,
                     goto out;
                 }
             }
+            /* FIELD= matches an empty field; a value must be one the
+               field could hold */
+            if (col >= 0 && eq[1] && sw_validate(t, &t->cols[col], eq + 1, err)) {
+                rc = err ? err->code : SW_EDATA;
+                goto out;
+            }
             wcol[nw] = col;
-            wval[nw] = eq + 1;
+            wval[nw] = eq[1] ? eq + 1 : NULL;
             nw++;
         } else if ((flags & RECORDS_LIST_STATION) &&
                    ((w = opt_value(argc, argv, &i, "--station", &matched)),
@@ -283,7 +289,7 @@ int records_list(sqlite3 *db, const struct sw_table *t, int argc, char **argv,
 
     select_cols(&sql, t);
     for (int i = 0; i < nw; i++)
-        sb_addf(&sql, " AND %s = ?",
+        sb_addf(&sql, " AND %s IS ?",
                 wcol[i] == -1   ? "id"
                 : wcol[i] == -2 ? "station"
                                 : t->cols[wcol[i]].name);
@@ -293,7 +299,9 @@ int records_list(sqlite3 *db, const struct sw_table *t, int argc, char **argv,
     if (rc)
         goto out;
     for (int i = 0; i < nw; i++) {
-        if (wcol[i] >= 0 && t->cols[wcol[i]].type == SW_INT)
+        if (!wval[i])
+            sqlite3_bind_null(st, i + 1);
+        else if (wcol[i] >= 0 && t->cols[wcol[i]].type == SW_INT)
             sqlite3_bind_int64(st, i + 1, strtoll(wval[i], NULL, 10));
         else
             sqlite3_bind_text(st, i + 1, wval[i], -1, SQLITE_STATIC);

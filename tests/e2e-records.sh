@@ -229,6 +229,12 @@ exits 0 "list --where with no match" sw case list --json --where village=北村
 is "$OUT" "[]" "no match: an empty JSON array"
 exits 0 "list --where with no match (text)" sw case list --where village=北村
 is "$OUT" "" "no match: no lines"
+exits 0 "list --where gender= (empty)" sw case list --json --where gender=
+is "$(pyjson '" ".join(r["id"] for r in d)' <<<"$OUT")" "$C1 $C2" \
+    "--where FIELD= picks the records where the field is empty"
+exits 65 "list --where with a value the field cannot hold" \
+    sw case list --where risk_level=extreme
+like "$ERR" "cases.risk_level" "the message names the field"
 
 exits 0 "case set" sw case set "$C2" "phone=+86 138-0013-8000" worker=小陈 \
     status=closed closed_on=2026-02-28
