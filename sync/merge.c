@@ -475,6 +475,18 @@ int merge_apply(struct merge_ctx *m, const struct sw_change *c,
         m->stats.skipped++; /* 1. already have it */
         return 0;
     }
+    if ((tb->cols[c->col].flags & SW_COL_FIXED) && cur.hlc != 0) {
+        /* set once, when the record was made: never moved */
+        rc = merge_get_value(m, c->tbl, c->col, rid, &curval, err);
+        if (!rc && sqlite3_value_type(curval) != SQLITE_NULL &&
+            !value_equals_change(curval, c))
+            rc = sw_fail(err, SW_EPERM, "%s %s: %s cannot change", tb->noun,
+                         c->id, tb->cols[c->col].name);
+        sqlite3_value_free(curval);
+        curval = NULL;
+        if (rc)
+            return rc;
+    }
 
     if (m->role == SW_ROLE_STATION && (flags & MERGE_UPSTREAM)) {
         int unsent = 0;

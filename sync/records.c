@@ -129,6 +129,10 @@ void records_print_cell(FILE *f, const unsigned char *s)
             fputs("\\t", f);
         else if (*s == '\\')
             fputs("\\\\", f);
+        else if (*s < 0x20 || *s == 0x7f)
+            fprintf(f, "\\x%02x", *s); /* no terminal escapes from data */
+        else if (*s == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f)
+            fprintf(f, "\\u%04x", s[1]), s++; /* C1 controls */
         else
             fputc(*s, f);
     }

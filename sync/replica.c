@@ -84,6 +84,15 @@ int replica_open(struct replica *r, sqlite3 *db, struct sw_err *err)
         rc = prep(r, SQL_VER_PUT, &r->ver_put, err);
     if (!rc)
         rc = prep(r, SQL_OUT_DEL, &r->out_del, err);
+    for (int t = 0; t < SW_NTABLES && !rc; t++) {
+        char q[96];
+        snprintf(q, sizeof(q), "SELECT station FROM %s WHERE rid = ?1",
+                 sw_tables[t].name);
+        rc = prep(r, q, &r->row_station[t], err);
+    }
+    if (!rc)
+        rc = prep(r, "SELECT station FROM cases WHERE id = ?1",
+                  &r->case_station, err);
     if (!rc) {
         sql = pending_sql();
         rc = sql ? prep(r, sql, &r->pend_read, err)
@@ -103,6 +112,12 @@ void replica_close(struct replica *r)
     sqlite3_finalize(r->ver_put);
     sqlite3_finalize(r->out_del);
     sqlite3_finalize(r->pend_read);
+    for (int t = 0; t < SW_NTABLES; t++) {
+        sqlite3_finalize(r->row_station[t]);
+        r->row_station[t] = NULL;
+    }
+    sqlite3_finalize(r->case_station);
+    r->case_station = NULL;
     r->outbox = r->pend_add = r->ver_put = r->out_del = r->pend_read = NULL;
 }
 
@@ -115,6 +130,81 @@ static int run(struct replica *r, sqlite3_stmt *st, const char *what,
     return rc == SQLITE_DONE ? 0 : db_fail(err, r->db, what);
 }
 
+/* The station owning a record (rid of table tbl), or of a case (by id),
+** into out; "" when there is none. */
+static void station_of(sqlite3_stmt *st, int by_id, int64_t rid,
+                       const char *id, char *out, size_t n)
+{
+    if (by_id)
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_int64(st, 1, rid);
+    out[0] = '\0';
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_reset(st);
+}
+
+/*
+** Could the county accept this field's value?  0, or SW_EDATA with msg
+** naming table, record and field.
+*/
+static int sealable(struct replica *r, int tbl, int col, int64_t rid,
+                    sqlite3_value *val, char *msg, size_t n)
+{
+    const struct sw_table *tb = &sw_tables[tbl];
+    const struct sw_column *c = &tb->cols[col];
+    struct sw_err e;
+    char num[32], owner[SW_CODE_MAX + 1];
+    const char *text = NULL;
+
+    station_of(r->row_station[tbl], 0, rid, NULL, owner, sizeof(owner));
+    switch (sqlite3_value_type(val)) {
+    case SQLITE_NULL:
+        break;
+    case SQLITE_INTEGER:
+        snprintf(num, sizeof(num), "%lld",
+                 (long long)sqlite3_value_int64(val));
+        text = num;
+        break;
+    default:
+        text = (const char *)sqlite3_value_text(val);
+    }
+    if (strcmp(owner, r->station) != 0) {
+        snprintf(msg, n, "%s record %lld: of station '%s', not this one's",
+                 tb->name, (long long)rid, owner);
+        return SW_EDATA;
+    }
+    if (sw_validate(tb, c, text, &e)) {
+        snprintf(msg, n, "record %lld: %.400s", (long long)rid, e.msg);
+        return SW_EDATA;
+    }
+    if (tb->ref_col >= 0) {
+        /* a visit or service goes with a case of this station, or not at
+           all: all its fields wait while the reference is wrong */
+        sqlite3_value *ref = NULL;
+        const char *case_id;
+        if (merge_get_value(&r->m, tbl, tb->ref_col, rid, &ref, &e)) {
+            snprintf(msg, n, "%.400s", e.msg);
+            return SW_EDATA;
+        }
+        case_id = (const char *)sqlite3_value_text(ref);
+        owner[0] = '\0';
+        if (case_id)
+            station_of(r->case_station, 1, 0, case_id, owner, sizeof(owner));
+        if (strcmp(owner, r->station) != 0) {
+            snprintf(msg, n, "%s record %lld: %s: no case %.40s of this "
+                     "station",
+                     tb->name, (long long)rid, tb->cols[tb->ref_col].name,
+                     case_id ? case_id : "(none)");
+            sqlite3_value_free(ref);
+            return SW_EDATA;
+        }
+        sqlite3_value_free(ref);
+    }
+    return 0;
+}
+
 /* Seal inside an open write transaction, with the given clock. */
 static int seal_in_txn(struct replica *r, struct hlc_clock *clock, long *n,
                        struct sw_err *err)
@@ -122,10 +212,13 @@ static int seal_in_txn(struct replica *r, struct hlc_clock *clock, long *n,
     sqlite3_stmt *o = r->outbox;
     int64_t last_tbl = -1, last_rid = -1, last_at = -1, hlc = 0;
     int64_t now = sw_now_ms();
+    char why[SW_ERRMSG_MAX];
     long count = 0;
     int rc = 0, step;
 
     clock->offset_ms = r->offset_ms;
+    r->held = 0;
+    r->held_msg[0] = '\0';
     while (!rc && (step = sqlite3_step(o)) == SQLITE_ROW) {
         int tbl = sqlite3_column_int(o, 0);
         int64_t rid = sqlite3_column_int64(o, 1);
@@ -154,6 +247,13 @@ static int seal_in_txn(struct replica *r, struct hlc_clock *clock, long *n,
         rc = merge_get_value(&r->m, tbl, col, rid, &val, err);
         if (rc)
             break;
+        if (sealable(r, tbl, col, rid, val, why, sizeof(why))) {
+            if (!r->held)
+                snprintf(r->held_msg, sizeof(r->held_msg), "%s", why);
+            r->held++; /* stays in the outbox until fixed */
+            sqlite3_value_free(val);
+            continue;
+        }
         sqlite3_bind_int(r->pend_add, 1, tbl);
         sqlite3_bind_int64(r->pend_add, 2, rid);
         sqlite3_bind_int(r->pend_add, 3, col);

@@ -18,6 +18,9 @@ struct replica {
     int64_t offset_ms; /* skew correction added to the wall clock */
     struct merge_ctx m;
     sqlite3_stmt *outbox, *pend_add, *ver_put, *out_del, *pend_read;
+    sqlite3_stmt *row_station[SW_NTABLES], *case_station;
+    long held;             /* last seal: fields held back in the outbox */
+    char held_msg[SW_ERRMSG_MAX]; /* the first one's problem */
 };
 
 /* Load site and station from the replica's config and prepare.  On
@@ -30,6 +33,14 @@ void replica_close(struct replica *r);
 ** version (fields of one record written by one statement share it), the
 ** field's version is updated, and the outbox entry is cleared only for
 ** the edit that was sealed.  One transaction.  *n: changes sealed.
+**
+** A field the county could never accept — a value another program wrote
+** that fails its column's check (a required field cleared, text that is
+** not UTF-8), a record of another station, a visit of a case this
+** station does not have — is held back in the outbox rather than queued,
+** so it cannot block every later change; r->held counts them and
+** r->held_msg names the first ("visits.<id>.case_id: ...").  Fixing the
+** record (a new edit) seals it.
 */
 int replica_seal(struct replica *r, long *n, struct sw_err *err);
 

@@ -62,6 +62,7 @@ int store_open(struct store *s, sqlite3 *db, struct sw_err *err)
     memset(s, 0, sizeof(*s));
     s->db = db;
     s->max_drift_ms = STORE_DEFAULT_DRIFT_MS;
+    s->pull_max_bytes = STORE_PULL_MAX_BYTES;
     rc = db_config_get(db, "county", &county, err);
     if (!rc && (!county || !sw_code_valid(county)))
         rc = sw_fail(err, SW_ECONFIG, "county store has no county code");
@@ -111,6 +112,11 @@ static int check_case_scope(struct store *s, const struct sw_change *c,
         if (!owner || strcmp(owner, c->station) != 0)
             rc = sw_fail(err, SW_EPERM, "%s %s: case %s is not station %s's",
                          tb->noun, c->id, c->text, c->station);
+    } else {
+        /* a case is sealed, so pushed, before its visits: an unknown one
+           is not this station's */
+        rc = sw_fail(err, SW_EPERM, "%s %s: no case %s of station %s",
+                     tb->noun, c->id, c->text, c->station);
     }
     sqlite3_reset(s->case_station);
     return rc;
@@ -128,13 +134,26 @@ int store_apply_push(struct store *s, const char *station, const char *site,
     if (strcmp(b->site, site) != 0)
         return sw_fail(err, SW_EPERM, "push names site %s, but this token "
                        "is site %s's", b->site, site);
-    for (size_t i = 0; i < b->n; i++)
+    for (size_t i = 0; i < b->n; i++) {
         if (strcmp(b->v[i].station, station) != 0)
             return sw_fail(err, SW_EPERM,
                            "%s %s belongs to station %s: station %s may not "
                            "write it",
                            sw_tables[b->v[i].tbl].noun, b->v[i].id,
                            b->v[i].station, station);
+        /* a replica sends its own writes only: their version is its site */
+        if (strcmp(b->v[i].ver.site, site) != 0)
+            return sw_fail(err, SW_EPERM,
+                           "%s %s: version of site %s, pushed by site %s",
+                           sw_tables[b->v[i].tbl].noun, b->v[i].id,
+                           b->v[i].ver.site, site);
+    }
+    if ((b->n == 0 && (b->from || b->to)) ||
+        (b->n > 0 && (b->from != b->v[0].seq || b->to != b->v[b->n - 1].seq)))
+        return sw_fail(err, SW_EDATA, "push range %lld..%lld does not match "
+                       "its changes (%lld..%lld)",
+                       (long long)b->from, (long long)b->to,
+                       (long long)b->v[0].seq, (long long)b->v[b->n - 1].seq);
 
     m->clock.max_drift_ms = 0; /* clamped below, never refused */
     m->clock.offset_ms = 0;
@@ -198,8 +217,8 @@ int store_read_pull(struct store *s, const char *station, const char *site,
                     struct sw_err *err)
 {
     sqlite3_stmt *st = s->pull;
-    size_t scanned = 0;
-    int rc = 0, step;
+    size_t scanned = 0, bytes = 0;
+    int rc = 0, step, cut = 0;
 
     b->cursor = after;
     b->more = 0;
@@ -210,8 +229,13 @@ int store_read_pull(struct store *s, const char *station, const char *site,
         struct sw_change c;
         const unsigned char *id = sqlite3_column_text(st, 8);
 
+        if (b->n > 0 && bytes >= s->pull_max_bytes) {
+            cut = 1; /* long texts: the rest next time */
+            break;
+        }
         scanned++;
         b->cursor = sqlite3_column_int64(st, 0);
+        bytes += 96 + (size_t)sqlite3_column_bytes(st, 9);
         if (site && strcmp((const char *)sqlite3_column_text(st, 7), site) == 0)
             continue; /* the sender has this very value */
         memset(&c, 0, sizeof(c));
@@ -246,10 +270,10 @@ int store_read_pull(struct store *s, const char *station, const char *site,
             rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
         change_release(&c);
     }
-    if (!rc && step != SQLITE_DONE)
+    if (!rc && !cut && step != SQLITE_DONE)
         rc = db_fail(err, s->db, "read pull");
     sqlite3_reset(st);
-    b->more = !rc && scanned == limit;
+    b->more = !rc && (cut || scanned == limit);
     return rc;
 }
 

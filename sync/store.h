@@ -20,6 +20,7 @@ struct store {
     sqlite3 *db;
     char county[SW_SITE_MAX + 1]; /* the county's site id: its code */
     int64_t max_drift_ms;         /* versions further ahead are clamped */
+    size_t pull_max_bytes;        /* a pull stops after about this much */
     struct merge_ctx m;
     sqlite3_stmt *pull, *acked_get, *acked_set, *case_station;
 };
@@ -32,6 +33,10 @@ struct push_result {
     long conflicts;  /* conflicts recorded */
     long clamped;    /* versions too far ahead, clamped to the county's */
 };
+
+/* A pull answer holds about this many bytes of values at most (memory
+** is bounded by it, not by the backlog); `more` says the rest follows. */
+#define STORE_PULL_MAX_BYTES (2u << 20)
 
 /* Default drift bound: versions more than 10 minutes ahead are clamped. */
 #define STORE_DEFAULT_DRIFT_MS (10 * 60 * 1000)
@@ -46,7 +51,9 @@ void store_close(struct store *s);
 ** SW_EPERM and nothing is applied.  Versions more than max_drift_ms ahead
 ** of the county's clock are clamped to a fresh county version (counted,
 ** and echoed back to the sender on its pull).  The site must be a known
-** replica (replicas.site).
+** replica (replicas.site).  Every change's version must be the sender's
+** site, and b->from..b->to the seqs of the first and last change
+** (SW_EDATA otherwise): a replica pushes its own writes, in order.
 */
 int store_apply_push(struct store *s, const char *station, const char *site,
                      const struct sw_batch *b, struct push_result *res,
@@ -54,7 +61,8 @@ int store_apply_push(struct store *s, const char *station, const char *site,
 
 /*
 ** Read the current values of station's fields written after cursor
-** `after`, up to limit fields scanned, into b (b->cursor, b->more set).
+** `after`, up to limit fields scanned and about s->pull_max_bytes of
+** values, into b (b->cursor, b->more set).
 ** Fields whose value came from `site` itself are not sent back.
 */
 int store_read_pull(struct store *s, const char *station, const char *site,

@@ -218,7 +218,8 @@ int sw_validate(const struct sw_table *t, const struct sw_column *c,
     long long n;
 
     if (v == NULL) {
-        if (c->flags & SW_COL_REQUIRED)
+        /* the tombstone is never unknown: 0 or 1 */
+        if (c->flags & (SW_COL_REQUIRED | SW_COL_SYSTEM))
             return sw_fail(err, SW_EDATA, "%s.%s: is required", tn, cn);
         return 0;
     }

@@ -525,6 +525,149 @@ static void test_county_write(void **state)
     store_abort(&f->s);
 }
 
+
+/* ---- what the county could never accept ------------------------------------ */
+
+static void test_seal_holds_back_bad_values(void **state)
+{
+    struct fx *f = *state;
+    long n = 0;
+    station_sql(f, "INSERT INTO cases (id, name, category, risk_level, "
+                   "status, opened_on) VALUES ('" ID1 "', '王五', 'other', "
+                   "'low', 'open', '2026-01-01')");
+    assert_int_equal(replica_seal(&f->r, &n, &f->err), 0);
+    assert_int_equal(n, 5);
+    /* another program clears a required field */
+    station_sql(f, "UPDATE cases SET name = NULL, notes = 'ok'");
+    assert_int_equal(replica_seal(&f->r, &n, &f->err), 0);
+    assert_int_equal(n, 1); /* notes goes; name is held back */
+    assert_int_equal(f->r.held, 1);
+    assert_non_null(strstr(f->r.held_msg, "cases.name: is required"));
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM outbox"), 1);
+    /* fixing the record lets it through */
+    station_sql(f, "UPDATE cases SET name = '王六'");
+    assert_int_equal(replica_seal(&f->r, &n, &f->err), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(f->r.held, 0);
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM outbox"), 0);
+}
+
+static void test_seal_holds_back_foreign_case(void **state)
+{
+    struct fx *f = *state;
+    long n = 0;
+    /* a front-end writes a visit of a case this station does not have */
+    station_sql(f, "INSERT INTO visits (id, case_id, visited_at, mode) "
+                   "VALUES ('" ID2 "', '" ID1 "', '2026-11-20', 'home')");
+    assert_int_equal(replica_seal(&f->r, &n, &f->err), 0);
+    assert_int_equal(n, 0); /* none of the visit's fields go */
+    assert_int_equal(f->r.held, 3); /* case_id, visited_at, mode */
+    assert_non_null(strstr(f->r.held_msg, "no case"));
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM pending"), 0);
+}
+
+static void test_county_fixed_field(void **state)
+{
+    struct fx *f = *state;
+    struct sw_change c[3] = {
+        chg(ID1, "name", "x", T0, "A-one", 0, NULL),
+        chg(ID2, "name", "y", T0, "A-one", 0, NULL),
+    };
+    struct sw_change v;
+    assert_int_equal(county_apply(f, c, 2), 0);
+    memset(&v, 0, sizeof(v));
+    v.tbl = SW_T_VISITS;
+    snprintf(v.id, sizeof(v.id), "01a20205-4404-795b-894e-13e0de0924ce");
+    snprintf(v.station, sizeof(v.station), "A");
+    v.col = 0; /* case_id */
+    v.vtype = SW_V_TEXT;
+    v.text = (char *)ID1;
+    v.ver.hlc = T0;
+    snprintf(v.ver.site, sizeof(v.ver.site), "A-one");
+    assert_int_equal(county_apply(f, &v, 1), 0);
+    /* moving the visit to another case is refused */
+    v.text = (char *)ID2;
+    v.ver.hlc = T0 + 1;
+    v.base.hlc = T0;
+    snprintf(v.base.site, sizeof(v.base.site), "A-one");
+    assert_int_equal(county_apply(f, &v, 1), SW_EPERM);
+    assert_non_null(strstr(f->err.msg, "case_id cannot change"));
+}
+
+static void test_push_checks_sender(void **state)
+{
+    struct fx *f = *state;
+    struct sw_change c = chg(ID1, "name", "a", T0, "C01", 0, NULL);
+    struct sw_batch b = pull_of(&c, 1, 0);
+    struct push_result res;
+    snprintf(b.site, sizeof(b.site), "A-one");
+    b.v[0].seq = 1;
+    b.from = b.to = 1;
+    /* a version claiming to be the county's */
+    assert_int_equal(store_apply_push(&f->s, "A", "A-one", &b, &res, &f->err),
+                     SW_EPERM);
+    snprintf(b.v[0].ver.site, sizeof(b.v[0].ver.site), "A-one");
+    /* a range that does not match the changes */
+    b.to = 9000000000000000;
+    assert_int_equal(store_apply_push(&f->s, "A", "A-one", &b, &res, &f->err),
+                     SW_EDATA);
+    b.to = 1;
+    assert_int_equal(store_apply_push(&f->s, "A", "A-one", &b, &res, &f->err),
+                     0);
+    assert_int_equal(res.acked, 1);
+    batch_release(&b);
+}
+
+static void test_push_visit_of_unknown_case(void **state)
+{
+    struct fx *f = *state;
+    struct sw_change v;
+    struct sw_batch b;
+    struct push_result res;
+    memset(&v, 0, sizeof(v));
+    v.tbl = SW_T_VISITS;
+    snprintf(v.id, sizeof(v.id), ID2);
+    snprintf(v.station, sizeof(v.station), "A");
+    v.col = 0;
+    v.vtype = SW_V_TEXT;
+    v.text = (char *)ID1; /* a case the county does not have */
+    v.ver.hlc = T0;
+    snprintf(v.ver.site, sizeof(v.ver.site), "A-one");
+    b = pull_of(&v, 1, 0);
+    snprintf(b.site, sizeof(b.site), "A-one");
+    b.v[0].seq = 1;
+    b.from = b.to = 1;
+    assert_int_equal(store_apply_push(&f->s, "A", "A-one", &b, &res, &f->err),
+                     SW_EPERM);
+    assert_int_equal(qint(f->county, "SELECT count(*) FROM visits"), 0);
+    batch_release(&b);
+}
+
+static void test_pull_byte_budget(void **state)
+{
+    struct fx *f = *state;
+    char big[2001];
+    struct sw_change c[3];
+    struct sw_batch out;
+    memset(big, 'x', 2000);
+    big[2000] = '\0';
+    c[0] = chg(ID1, "notes", big, T0, "A-one", 0, NULL);
+    c[1] = chg(ID1, "address", "short", T0 + 1, "A-one", 0, NULL);
+    c[2] = chg(ID2, "notes", big, T0 + 2, "A-one", 0, NULL);
+    if (county_apply(f, c, 3))
+        fail_msg("%s", f->err.msg);
+    f->s.pull_max_bytes = 1000; /* less than one long note */
+    batch_init(&out);
+    assert_int_equal(store_read_pull(&f->s, "A", "A-two", 0, 100, &out,
+                                     &f->err),
+                     0);
+    assert_int_equal(out.n, 1); /* at least one, then the budget stops it */
+    assert_true(out.more);
+    assert_int_equal(out.cursor, qint(f->county, "SELECT min(seq) FROM "
+                                                 "field_versions"));
+    batch_release(&out);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -548,6 +691,12 @@ int main(void)
         T(test_push_scope_refused_whole),
         T(test_push_clamps_future),
         T(test_county_write),
+        T(test_seal_holds_back_bad_values),
+        T(test_seal_holds_back_foreign_case),
+        T(test_county_fixed_field),
+        T(test_push_checks_sender),
+        T(test_push_visit_of_unknown_case),
+        T(test_pull_byte_budget),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
