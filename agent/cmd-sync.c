@@ -683,6 +683,186 @@ static int pull(struct sync *s)
     return rc;
 }
 
+/* ---- the station's conflicts --------------------------------------------- */
+
+#define CONFLICTS_ANSWER_MAX 20000 /* conflicts in one answer, at most */
+#define CONFLICT_NOTE_MAX 4000
+
+static const char SQL_CONFLICT_UPSERT[] =
+    "INSERT INTO conflicts (tbl, row_id, station, col, kind, winner_value, "
+    "winner_hlc, winner_site, loser_value, loser_hlc, loser_site, "
+    "detected_at, status, resolved_at, resolution, note) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+    "?15, ?16) "
+    "ON CONFLICT (tbl, row_id, col, loser_hlc, loser_site) DO UPDATE SET "
+    "status = excluded.status, resolved_at = excluded.resolved_at, "
+    "resolution = excluded.resolution, note = excluded.note";
+
+/* A text member: 1 if a string (valid UTF-8, at most max bytes), 0 if
+** absent or null, -1 otherwise. */
+static int conflict_text(const cJSON *o, const char *k, size_t max,
+                         const char **out)
+{
+    const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, k);
+    *out = NULL;
+    if (!j || cJSON_IsNull(j))
+        return 0;
+    if (!cJSON_IsString(j) || !sw_utf8_valid(j->valuestring) ||
+        strlen(j->valuestring) > max)
+        return -1;
+    *out = j->valuestring;
+    return 1;
+}
+
+/* Bind a field value: a string, a whole number or null. */
+static int bind_conflict_value(sqlite3_stmt *st, int idx, const cJSON *j)
+{
+    double d;
+    if (!j || cJSON_IsNull(j)) {
+        sqlite3_bind_null(st, idx);
+        return 0;
+    }
+    if (cJSON_IsString(j) && sw_utf8_valid(j->valuestring)) {
+        sqlite3_bind_text(st, idx, j->valuestring, -1, SQLITE_STATIC);
+        return 0;
+    }
+    if (!cJSON_IsNumber(j))
+        return -1;
+    d = j->valuedouble;
+    if (!(d > -9007199254740992.0 && d < 9007199254740992.0) ||
+        (double)(int64_t)d != d)
+        return -1;
+    sqlite3_bind_int64(st, idx, (int64_t)d);
+    return 0;
+}
+
+/* Check one conflict of the answer and bind it.  -1: malformed. */
+static int bind_conflict(sqlite3_stmt *st, const cJSON *o, const char *station)
+{
+    const char *tbl, *rec, *col, *kind, *ws, *ls, *wh, *lh, *status, *res,
+        *note;
+    const struct sw_table *t;
+    int64_t whlc, lhlc, det = 0, rat = 0;
+    int has_rat;
+
+    if (!cJSON_IsObject(o) || conflict_text(o, "table", 32, &tbl) != 1 ||
+        conflict_text(o, "record", 64, &rec) != 1 ||
+        conflict_text(o, "field", 64, &col) != 1 ||
+        conflict_text(o, "kind", 32, &kind) != 1 ||
+        conflict_text(o, "winner_site", 64, &ws) != 1 ||
+        conflict_text(o, "loser_site", 64, &ls) != 1 ||
+        conflict_text(o, "winner_hlc", 32, &wh) != 1 ||
+        conflict_text(o, "loser_hlc", 32, &lh) != 1 ||
+        conflict_text(o, "status", 16, &status) != 1 ||
+        conflict_text(o, "resolution", 16, &res) < 0 ||
+        conflict_text(o, "note", CONFLICT_NOTE_MAX, &note) < 0)
+        return -1;
+    t = sw_table_by_name(tbl);
+    if (!t || sw_col_index(t, col) < 0 || !sw_uuid_valid(rec) ||
+        (strcmp(kind, "field") != 0 && strcmp(kind, "edit_of_deleted") != 0) ||
+        !sw_site_valid(ws) || !sw_site_valid(ls) || hlc_parse(wh, &whlc) ||
+        hlc_parse(lh, &lhlc) ||
+        (strcmp(status, "open") != 0 && strcmp(status, "resolved") != 0) ||
+        (res && strcmp(res, "winner") != 0 && strcmp(res, "loser") != 0 &&
+         strcmp(res, "value") != 0))
+        return -1;
+    if (json_int(o, "detected_at", 1, 0, &det, "conflicts", NULL) ||
+        json_int(o, "resolved_at", 0, 0, &rat, "conflicts", NULL))
+        return -1;
+    has_rat =
+        cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o, "resolved_at"));
+
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    sqlite3_bind_text(st, 1, t->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, rec, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, station, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, col, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, kind, -1, SQLITE_STATIC);
+    if (bind_conflict_value(
+            st, 6, cJSON_GetObjectItemCaseSensitive(o, "winner_value")))
+        return -1;
+    sqlite3_bind_int64(st, 7, whlc);
+    sqlite3_bind_text(st, 8, ws, -1, SQLITE_STATIC);
+    if (bind_conflict_value(st, 9,
+                            cJSON_GetObjectItemCaseSensitive(o, "loser_value")))
+        return -1;
+    sqlite3_bind_int64(st, 10, lhlc);
+    sqlite3_bind_text(st, 11, ls, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 12, det);
+    sqlite3_bind_text(st, 13, status, -1, SQLITE_STATIC);
+    if (has_rat)
+        sqlite3_bind_int64(st, 14, rat);
+    if (res)
+        sqlite3_bind_text(st, 15, res, -1, SQLITE_STATIC);
+    if (note)
+        sqlite3_bind_text(st, 16, note, -1, SQLITE_STATIC);
+    return 0;
+}
+
+/*
+** After the pull: GET /v1/conflicts and upsert the station's conflicts
+** into the replica's conflicts table, keyed by (table, record, field,
+** loser version) as both ends record a clash, in one transaction:
+** status, resolution, note and resolved_at follow the county.  A county
+** without the route (404) is skipped.  Returns 0 or an error code.
+*/
+static int fetch_conflicts(struct sync *s)
+{
+    sqlite3 *db = s->ctx->db;
+    struct sw_err *err = s->err;
+    struct http_resp res;
+    sqlite3_stmt *st = NULL;
+    cJSON *ans = NULL;
+    const cJSON *arr, *o;
+    int rc, n = 0;
+
+    memset(&res, 0, sizeof(res));
+    rc = http_get(s->h, "conflicts", "/v1/conflicts", &res, err);
+    if (!rc && res.status == 404)
+        goto out; /* a county that does not share its conflicts */
+    if (!rc && res.status != 200)
+        rc = http_answer_fail(&res, "conflicts", err);
+    if (!rc)
+        rc = answer_json(&res, "conflicts", s->hi.pull_lim.max_inflated, &ans,
+                         err);
+    if (rc)
+        goto out;
+    arr = cJSON_GetObjectItemCaseSensitive(ans, "conflicts");
+    if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) > CONFLICTS_ANSWER_MAX) {
+        rc = sw_fail(err, SW_EUNAVAIL,
+                     "conflicts: the county's answer has no \"conflicts\" "
+                     "array (or one too long)");
+        goto out;
+    }
+    rc = db_begin(db, err);
+    if (!rc)
+        rc = db_prepare(db, SQL_CONFLICT_UPSERT, &st, err);
+    cJSON_ArrayForEach (o, arr) {
+        if (rc)
+            break;
+        if (bind_conflict(st, o, s->r.station)) {
+            rc = sw_fail(err, SW_EUNAVAIL,
+                         "conflicts: the county's answer has a malformed "
+                         "conflict (number %d); nothing was stored",
+                         n + 1);
+            break;
+        }
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = db_fail(err, db, "store a conflict");
+        n++;
+    }
+    sqlite3_finalize(st);
+    if (!rc)
+        rc = db_commit(db, err);
+    else
+        db_rollback(db);
+out:
+    cJSON_Delete(ans);
+    http_resp_release(&res);
+    return rc;
+}
+
 /* Everything after the lock and the replica are there. */
 static int run(struct sync *s)
 {
@@ -750,6 +930,19 @@ static int run(struct sync *s)
         rc = push(s);
     if (!rc)
         rc = pull(s);
+    if (!rc) {
+        /* the data is exchanged; learning the conflicts is the last step.
+        ** The county unreachable or busy: 75 as ever.  An answer we cannot
+        ** use: a warning, and the sync still succeeded. */
+        int crc = fetch_conflicts(s);
+        if (crc == SW_ETEMP) {
+            rc = crc;
+        } else if (crc) {
+            progress_clear(s);
+            fprintf(stderr, "swsync: warning: %s\n", err->msg);
+            sw_err_clear(err);
+        }
+    }
 out:
     progress_clear(s);
     explicit_bzero(token, sizeof(token));

@@ -92,6 +92,21 @@ static const struct cmd commands[] = {
      "           visits, services, last_sync (ISO 8601 or null),\n"
      "           last_error (or null), open_conflicts, skew_ms (this PC's\n"
      "           clock minus the county's, or null if never measured)\n"},
+    {"conflicts", cmd_conflicts, 1, "conflicts [--json] [--open]",
+     "The conflicts on this station's records: concurrent edits of one\n"
+     "field, found here (a pulled value met an unsent edit) or at the\n"
+     "county, and how a county admin resolved them.  swsync sync learns\n"
+     "the county's conflicts and their resolutions after each pull.  Open\n"
+     "ones first, then the newest.\n"
+     "  --open   only the open ones\n"
+     "  --json   an array of objects: id, table, record, field, kind\n"
+     "           (field | edit_of_deleted), winner_value, winner_site,\n"
+     "           winner_hlc, loser_value, loser_site, loser_hlc (hlcs as\n"
+     "           strings), detected_at, status (open | resolved),\n"
+     "           resolution (winner | loser | value), note, resolved_at\n"
+     "           (ms since the epoch, or null)\n"
+     "Text: id, status, table, record, field, kind, winner's value,\n"
+     "loser's value, resolution, note, tab-separated.\n"},
     {"config", cmd_config, 1,
      "config set KEY VALUE | config get KEY | config list",
      "Read or change settings.  Keys:\n"

@@ -47,3 +47,60 @@ CREATE TABLE replicas (
     clamped       INTEGER NOT NULL DEFAULT 0,
     UNIQUE (station, device)
 );
+
+-- ---- the admin console (swsync-county admin, serve: /admin/) -------------
+
+-- County admins who may use the web console.  pw_hash is
+-- "pbkdf2-sha256$ITERATIONS$SALT_HEX$HASH_HEX" (never the password).
+CREATE TABLE admins (
+    name       TEXT PRIMARY KEY,
+    pw_hash    TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    created_by TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- Logged-in sessions: the SHA-256 (hex) of the cookie, never the cookie.
+-- A session ends 8 hours after login, or after a time without requests
+-- (30 minutes by default), or at logout; an admin's removal ends them.
+CREATE TABLE sessions (
+    id_hash    TEXT PRIMARY KEY,
+    admin      TEXT NOT NULL REFERENCES admins (name) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL,
+    last_used  INTEGER NOT NULL,
+    client     TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX sessions_admin ON sessions (admin);
+
+-- Failed logins per user name ('user') and per client address ('addr'):
+-- count of failures in a row, the last one, and until when further
+-- attempts are refused.
+CREATE TABLE login_failures (
+    kind         TEXT NOT NULL CHECK (kind IN ('user', 'addr')),
+    key          TEXT NOT NULL,
+    count        INTEGER NOT NULL,
+    last_at      INTEGER NOT NULL,
+    locked_until INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (kind, key)
+) WITHOUT ROWID;
+
+-- The audit trail: every admin action, web or CLI.  actor is the admin's
+-- user name, or "cli:" and the operating system user; source the client
+-- address, or "cli".  details never hold a password or a token.
+-- Append-only: the triggers below refuse UPDATE and DELETE.
+CREATE TABLE audit (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    at      INTEGER NOT NULL,
+    actor   TEXT NOT NULL,
+    action  TEXT NOT NULL,
+    target  TEXT,
+    details TEXT,
+    source  TEXT NOT NULL
+);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+BEGIN
+    SELECT RAISE(ABORT, 'the audit trail is append-only');
+END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+BEGIN
+    SELECT RAISE(ABORT, 'the audit trail is append-only');
+END;

@@ -274,7 +274,7 @@ static int text_ok(const char *what, const char *s, size_t max,
 
 int admin_resolve(struct store *s, int64_t id, enum admin_keep keep,
                   const char *value, const char *note, const char *by,
-                  struct sw_err *err)
+                  const struct audit_src *src, struct sw_err *err)
 {
     static const char *const how[] = {"winner", "loser", "value"};
     sqlite3_stmt *st = NULL;
@@ -385,6 +385,24 @@ int admin_resolve(struct store *s, int64_t id, enum admin_keep keep,
         goto fail;
     }
     sqlite3_finalize(st);
+    st = NULL;
+    if (src) {
+        struct sw_buf d;
+        char target[40];
+        sb_init(&d);
+        sb_addf(&d, "%s/%s.%s: keep %s", t->name, c.id, t->cols[col].name,
+                how[keep]);
+        if (keep == ADMIN_KEEP_VALUE)
+            sb_addf(&d, "; value: %s", vdup ? vdup : "(empty)");
+        if (note && *note)
+            sb_addf(&d, "; note: %s", note);
+        snprintf(target, sizeof(target), "conflict %" PRId64, id);
+        rc = d.oom ? sw_fail(err, SW_ESOFTWARE, "out of memory")
+                   : audit_log(s->db, src, AUDIT_RESOLVE, target, d.buf, err);
+        sb_release(&d);
+        if (rc)
+            goto fail;
+    }
     change_release(&c);
     free(vdup);
     return store_commit(s, err);
@@ -395,4 +413,372 @@ fail:
     free(vdup);
     store_abort(s);
     return rc;
+}
+
+/* ---- a station's conflicts, for its replicas ------------------------------
+ */
+
+static const char SQL_STATION_CONFLICTS[] =
+    "SELECT id, tbl, row_id, col, kind, winner_value, winner_site, "
+    "winner_hlc, loser_value, loser_site, loser_hlc, status, resolution, "
+    "note, detected_at, resolved_at FROM conflicts "
+    "WHERE station = ?1 AND (status = 'open' OR resolved_at >= ?2) "
+    "ORDER BY status = 'open' DESC, id DESC LIMIT ?3";
+
+int admin_station_conflicts_json(sqlite3 *db, const char *station,
+                                 int64_t since_ms, int limit, cJSON **out,
+                                 struct sw_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    cJSON *arr;
+    int rc, step = SQLITE_DONE;
+
+    *out = NULL;
+    if (!(arr = cJSON_CreateArray()))
+        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+    rc = db_prepare(db, SQL_STATION_CONFLICTS, &st, err);
+    if (!rc) {
+        sqlite3_bind_text(st, 1, station, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, since_ms);
+        sqlite3_bind_int(st, 3, limit);
+    }
+    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        cJSON *o = cJSON_CreateObject();
+        if (!o || !cJSON_AddItemToArray(arr, o)) {
+            cJSON_Delete(o);
+            rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+            break;
+        }
+        add_int(o, "id", st, 0);
+        add_text(o, "table", st, 1);
+        add_text(o, "record", st, 2);
+        add_text(o, "field", st, 3);
+        add_text(o, "kind", st, 4);
+        add_value(o, "winner_value", st, 5);
+        add_text(o, "winner_site", st, 6);
+        add_hlc(o, "winner_hlc", st, 7);
+        add_value(o, "loser_value", st, 8);
+        add_text(o, "loser_site", st, 9);
+        add_hlc(o, "loser_hlc", st, 10);
+        add_text(o, "status", st, 11);
+        add_text(o, "resolution", st, 12);
+        add_text(o, "note", st, 13);
+        add_int(o, "detected_at", st, 14);
+        add_int(o, "resolved_at", st, 15);
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = db_fail(err, db, "list conflicts");
+    sqlite3_finalize(st);
+    if (rc) {
+        cJSON_Delete(arr);
+        return rc;
+    }
+    *out = arr;
+    return 0;
+}
+
+/* ---- enrolment ----------------------------------------------------------- */
+
+static const char SQL_STATION_GET[] =
+    "SELECT code FROM stations WHERE code = ?1";
+static const char SQL_STATION_ADD[] =
+    "INSERT INTO stations (code, name, created_at) VALUES (?1, ?2, ?3)";
+static const char SQL_DEVICE_USED[] =
+    "SELECT 1 FROM replicas WHERE station = ?1 AND device = ?2";
+static const char SQL_REVOKE[] =
+    "UPDATE replicas SET revoked_at = ?3 WHERE station = ?1 "
+    "AND (?2 IS NULL OR device = ?2) AND revoked_at IS NULL";
+
+/* 0 if station exists, SW_EDATA if not, or a database error. */
+static int station_exists(sqlite3 *db, const char *code, struct sw_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = db_prepare(db, SQL_STATION_GET, &st, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        rc = 0;
+    else if (rc == SQLITE_DONE)
+        rc = sw_fail(err, SW_EDATA,
+                     "station %s: not enrolled (see 'station add')", code);
+    else
+        rc = db_fail(err, db, "look up station");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int device_used(sqlite3 *db, const char *code, const char *device,
+                       int *used, struct sw_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = db_prepare(db, SQL_DEVICE_USED, &st, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, device, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    *used = rc == SQLITE_ROW;
+    rc = rc == SQLITE_ROW || rc == SQLITE_DONE
+             ? 0
+             : db_fail(err, db, "look up replica");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int admin_station_add(sqlite3 *db, const char *code, const char *name,
+                      char tok[AUTH_TOKEN_LEN + 1], const struct audit_src *src,
+                      struct sw_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    struct sw_buf d;
+    int rc;
+
+    tok[0] = '\0';
+    if (!sw_code_valid(code))
+        return sw_fail(err, SW_EDATA,
+                       "station: not a valid code (1-%d of A-Z a-z 0-9 _ . -, "
+                       "not starting with - or .): %s",
+                       SW_CODE_MAX, code);
+    if (name && (!sw_utf8_valid(name) || strlen(name) > ADMIN_NAME_MAX))
+        return sw_fail(err, SW_EDATA,
+                       "name: not UTF-8 text of at most %d bytes",
+                       ADMIN_NAME_MAX);
+    rc = db_begin(db, err);
+    if (rc)
+        return rc;
+    rc = station_exists(db, code, err);
+    if (rc == 0) {
+        rc = sw_fail(err, SW_ECANTCREAT,
+                     "station %s: already enrolled (a new replica: "
+                     "'station token %s --device NAME')",
+                     code, code);
+        goto fail;
+    }
+    if (rc != SW_EDATA)
+        goto fail;
+    sw_err_clear(err);
+    rc = db_prepare(db, SQL_STATION_ADD, &st, err);
+    if (rc)
+        goto fail;
+    sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+    if (name && *name)
+        sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, sw_now_ms());
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        rc = db_fail(err, db, "add station");
+        goto fail;
+    }
+    rc = auth_add_replica(db, code, "main", tok, err);
+    if (rc)
+        goto fail;
+    sb_init(&d);
+    sb_adds(&d, "device main");
+    if (name && *name)
+        sb_addf(&d, "; name: %s", name);
+    rc = d.oom ? sw_fail(err, SW_ESOFTWARE, "out of memory")
+               : audit_log(db, src, AUDIT_STATION_ADD, code, d.buf, err);
+    sb_release(&d);
+    if (!rc)
+        rc = db_commit(db, err);
+    if (rc)
+        goto fail;
+    sqlite3_finalize(st);
+    return 0;
+fail:
+    sqlite3_finalize(st);
+    db_rollback(db);
+    memset(tok, 0, AUTH_TOKEN_LEN + 1);
+    return rc;
+}
+
+int admin_station_token(sqlite3 *db, const char *code, const char *device,
+                        char dev[AUTH_DEVICE_MAX + 1],
+                        char tok[AUTH_TOKEN_LEN + 1],
+                        const struct audit_src *src, struct sw_err *err)
+{
+    char d[AUTH_DEVICE_MAX + 1];
+    int rc, used = 0;
+
+    tok[0] = '\0';
+    dev[0] = '\0';
+    rc = db_begin(db, err);
+    if (rc)
+        return rc;
+    rc = station_exists(db, code, err);
+    if (rc)
+        goto fail;
+    if (!device || !*device) {
+        /* main, else the first free replica-N */
+        snprintf(d, sizeof(d), "main");
+        for (int n = 2;
+             !(rc = device_used(db, code, d, &used, err)) && used && n < 10000;
+             n++)
+            snprintf(d, sizeof(d), "replica-%d", n);
+        if (rc)
+            goto fail;
+        device = d;
+    }
+    rc = auth_add_replica(db, code, device, tok, err);
+    if (!rc) {
+        /* a valid device name now: at most AUTH_DEVICE_MAX bytes */
+        size_t n = strlen(device);
+        memcpy(dev, device, n > AUTH_DEVICE_MAX ? AUTH_DEVICE_MAX : n);
+        dev[n > AUTH_DEVICE_MAX ? AUTH_DEVICE_MAX : n] = '\0';
+        {
+            char det[AUTH_DEVICE_MAX + 16];
+            snprintf(det, sizeof(det), "device %s", dev);
+            rc = audit_log(db, src, AUDIT_TOKEN_NEW, code, det, err);
+        }
+    }
+    if (!rc)
+        rc = db_commit(db, err);
+    if (rc)
+        goto fail;
+    return 0;
+fail:
+    db_rollback(db);
+    memset(tok, 0, AUTH_TOKEN_LEN + 1);
+    dev[0] = '\0';
+    return rc;
+}
+
+int admin_station_revoke(sqlite3 *db, const char *code, const char *device,
+                         int *count, const struct audit_src *src,
+                         struct sw_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    char det[AUTH_DEVICE_MAX + 64];
+    int rc, used = 0;
+
+    *count = 0;
+    if (device && !*device)
+        device = NULL;
+    rc = db_begin(db, err);
+    if (rc)
+        return rc;
+    rc = station_exists(db, code, err);
+    if (!rc && device) {
+        rc = device_used(db, code, device, &used, err);
+        if (!rc && !used)
+            rc = sw_fail(err, SW_EDATA, "station %s has no replica '%s'", code,
+                         device);
+    }
+    if (!rc)
+        rc = db_prepare(db, SQL_REVOKE, &st, err);
+    if (!rc) {
+        sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+        if (device)
+            sqlite3_bind_text(st, 2, device, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, sw_now_ms());
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = db_fail(err, db, "revoke");
+        else
+            *count = sqlite3_changes(db);
+    }
+    sqlite3_finalize(st);
+    if (!rc) {
+        snprintf(det, sizeof(det), "%s%s: %d replica%s revoked now",
+                 device ? "device " : "every replica", device ? device : "",
+                 *count, *count == 1 ? "" : "s");
+        rc = audit_log(db, src, AUDIT_REVOKE, code, det, err);
+    }
+    if (!rc)
+        return db_commit(db, err);
+    db_rollback(db);
+    return rc;
+}
+
+/* ---- county corrections -------------------------------------------------- */
+
+/* Is record id of t live (exists, not deleted)?  SW_EDATA if not. */
+static int live_record(sqlite3 *db, const struct sw_table *t, const char *id,
+                       struct sw_err *err)
+{
+    struct sw_buf sql;
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    sb_init(&sql);
+    sb_addf(&sql, "SELECT deleted FROM %s WHERE id = ?1", t->name);
+    rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, "out of memory")
+                 : db_prepare(db, sql.buf, &st, err);
+    sb_release(&sql);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE)
+        rc = sw_fail(err, SW_EDATA, "%s %s: not found", t->noun, id);
+    else if (rc != SQLITE_ROW)
+        rc = db_fail(err, db, t->noun);
+    else if (sqlite3_column_int(st, 0) != 0)
+        rc = sw_fail(err, SW_EDATA, "%s %s: deleted", t->noun, id);
+    else
+        rc = 0;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int admin_record_set(struct store *s, const struct sw_table *t, const char *id,
+                     const struct rec_assign *as, int n,
+                     const struct audit_src *src, struct sw_err *err)
+{
+    struct sw_change c;
+    struct sw_buf d;
+    char target[64];
+    int rc;
+
+    if (!sw_uuid_valid(id))
+        return sw_fail(err, SW_EDATA, "%s %s: not found", t->noun, id);
+    for (int i = 0; i < n; i++)
+        if (t->cols[as[i].col].flags & (SW_COL_FIXED | SW_COL_SYSTEM))
+            return sw_fail(err, SW_EDATA, "%s.%s: cannot change", t->name,
+                           t->cols[as[i].col].name);
+    rc = store_begin(s, err);
+    if (rc)
+        return rc;
+    rc = live_record(s->db, t, id, err);
+    sb_init(&d);
+    for (int i = 0; !rc && i < n; i++) {
+        const struct sw_column *col = &t->cols[as[i].col];
+        memset(&c, 0, sizeof(c));
+        c.tbl = sw_table_index(t);
+        c.col = as[i].col;
+        snprintf(c.id, sizeof(c.id), "%s", id);
+        if (!as[i].value) {
+            c.vtype = SW_V_NULL;
+        } else if (col->type == SW_INT) {
+            c.vtype = SW_V_INT;
+            c.ival = strtoll(as[i].value, NULL, 10);
+        } else {
+            c.vtype = SW_V_TEXT;
+            c.text = sw_strdup(as[i].value);
+            if (!c.text)
+                rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+        }
+        if (!rc)
+            rc = store_write(s, &c, err);
+        change_release(&c);
+        sb_addf(&d, "%s%s=%s", i ? "; " : "", col->name,
+                as[i].value ? as[i].value : "");
+    }
+    if (!rc) {
+        snprintf(target, sizeof(target), "%s/%s", t->name, id);
+        rc = d.oom
+                 ? sw_fail(err, SW_ESOFTWARE, "out of memory")
+                 : audit_log(s->db, src, AUDIT_RECORD_SET, target, d.buf, err);
+    }
+    sb_release(&d);
+    if (rc) {
+        store_abort(s);
+        if (rc == SW_ENOINPUT) {
+            rc = SW_EDATA; /* as the agent: not found */
+            if (err)
+                err->code = rc;
+        }
+        return rc;
+    }
+    return store_commit(s, err);
 }

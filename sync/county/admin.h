@@ -13,8 +13,12 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
+#include "audit.h"
+#include "auth.h"
+#include "records.h"
 #include "store.h"
 #include "sw.h"
+#include "table.h"
 
 /*
 ** Every replica of every station, ordered by station code and enrolment:
@@ -53,13 +57,65 @@ enum admin_keep { ADMIN_KEEP_WINNER, ADMIN_KEEP_LOSER, ADMIN_KEEP_VALUE };
 ** clears the field) as a new county version with store_write, so it
 ** reaches the station on its next pull with a version above both; then
 ** mark the conflict resolved (resolved_at, resolved_by = by, resolution
-** "winner" / "loser" / "value", note).  For an edit_of_deleted conflict,
+** "winner" / "loser" / "value", note) and, if src is not NULL, write the
+** audit row.  For an edit_of_deleted conflict,
 ** keeping the winner writes deleted = 1; keeping the loser or a value
 ** writes deleted = 0 and then the value.  A resolved conflict or an
 ** unknown id: SW_EDATA, nothing written.  s is open on the store.
 */
 int admin_resolve(struct store *s, int64_t id, enum admin_keep keep,
                   const char *value, const char *note, const char *by,
-                  struct sw_err *err);
+                  const struct audit_src *src, struct sw_err *err);
+
+/*
+** The conflicts of one station for its replicas (GET /v1/conflicts): the
+** open ones and those resolved at or after since_ms, at most limit, open
+** ones first, then newest first.  An array of {id, table, record, field,
+** kind, winner_value, winner_site, winner_hlc, loser_value, loser_site,
+** loser_hlc, status, resolution, note, detected_at, resolved_at}.
+*/
+int admin_station_conflicts_json(sqlite3 *db, const char *station,
+                                 int64_t since_ms, int limit, cJSON **out,
+                                 struct sw_err *err);
+
+#define ADMIN_NAME_MAX 200 /* bytes of a station's name */
+
+/*
+** Enrol station `code` (name may be NULL) with one replica, device
+** "main", whose token goes into tok (the only copy: show it once); with
+** its audit row, in one transaction.  An enrolled code: SW_ECANTCREAT.
+*/
+int admin_station_add(sqlite3 *db, const char *code, const char *name,
+                      char tok[AUTH_TOKEN_LEN + 1], const struct audit_src *src,
+                      struct sw_err *err);
+
+/*
+** Another replica of station `code`: device (NULL: "main" if unused, else
+** the first free "replica-N"); its name goes into dev, its token into tok.
+** With its audit row, in one transaction.
+*/
+int admin_station_token(sqlite3 *db, const char *code, const char *device,
+                        char dev[AUTH_DEVICE_MAX + 1],
+                        char tok[AUTH_TOKEN_LEN + 1],
+                        const struct audit_src *src, struct sw_err *err);
+
+/*
+** Revoke every replica of station `code`, or only `device` (NULL: all);
+** *count replicas were revoked now (may be 0: already revoked).  With its
+** audit row, in one transaction.  Unknown station or device: SW_EDATA.
+*/
+int admin_station_revoke(sqlite3 *db, const char *code, const char *device,
+                         int *count, const struct audit_src *src,
+                         struct sw_err *err);
+
+/*
+** A county correction of record id of table t: the n values of as[]
+** (checked already, e.g. by records_parse_assigns) written as new county
+** versions, with the audit row, in one transaction.  A fixed field, a
+** deleted or unknown record: SW_EDATA, nothing written.
+*/
+int admin_record_set(struct store *s, const struct sw_table *t, const char *id,
+                     const struct rec_assign *as, int n,
+                     const struct audit_src *src, struct sw_err *err);
 
 #endif

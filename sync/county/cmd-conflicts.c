@@ -195,6 +195,7 @@ static int cf_resolve(struct county_ctx *ctx, int argc, char **argv)
     const char *ids = NULL, *keep = NULL, *value = NULL, *note = NULL;
     const char *by = NULL, *v;
     enum admin_keep how;
+    struct audit_src src;
     struct store s;
     int64_t id;
     int rc, nchoice = 0;
@@ -238,9 +239,10 @@ static int cf_resolve(struct county_ctx *ctx, int argc, char **argv)
     if (rc)
         return rc;
 
+    audit_cli_src(&src);
     rc = store_open(&s, ctx->db, &ctx->err);
     if (!rc)
-        rc = admin_resolve(&s, id, how, value, note, by, &ctx->err);
+        rc = admin_resolve(&s, id, how, value, note, by, &src, &ctx->err);
     store_close(&s);
     return rc;
 }

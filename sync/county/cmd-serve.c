@@ -147,7 +147,7 @@ int county_cmd_serve(struct county_ctx *ctx, int argc, char **argv)
     struct http_server *srv = NULL;
     char *cert_pem = NULL, *key_pem = NULL, addr[64];
     sigset_t sigs;
-    long drift = 600, threads = 4;
+    long drift = 600, threads = 4, idle = 0, smax = 0;
     int rc, sig = 0;
 
     memset(&cfg, 0, sizeof(cfg));
@@ -163,6 +163,18 @@ int county_cmd_serve(struct county_ctx *ctx, int argc, char **argv)
                 return sw_fail(&ctx->err, SW_EUSAGE,
                                "serve: --max-drift wants seconds (1 to a "
                                "year): '%s'",
+                               v);
+        } else if ((v = opt_arg(argc, argv, &i, "--session-idle"))) {
+            if (parse_num(v, 1, 86400, &idle))
+                return sw_fail(&ctx->err, SW_EUSAGE,
+                               "serve: --session-idle wants seconds (1 to a "
+                               "day): '%s'",
+                               v);
+        } else if ((v = opt_arg(argc, argv, &i, "--session-max"))) {
+            if (parse_num(v, 1, 7L * 86400, &smax))
+                return sw_fail(&ctx->err, SW_EUSAGE,
+                               "serve: --session-max wants seconds (1 to a "
+                               "week): '%s'",
                                v);
         } else if ((v = opt_arg(argc, argv, &i, "--threads"))) {
             if (parse_num(v, 1, 64, &threads))
@@ -194,6 +206,8 @@ int county_cmd_serve(struct county_ctx *ctx, int argc, char **argv)
     cfg.tls_key = key_pem;
     cfg.max_drift_ms = (int64_t)drift * 1000;
     cfg.threads = (unsigned)threads;
+    cfg.session_idle_ms = (int64_t)idle * 1000;
+    cfg.session_max_ms = (int64_t)smax * 1000;
 
     /* every thread started from here on leaves these signals to sigwait */
     sigemptyset(&sigs);

@@ -15,20 +15,6 @@
 #include "county.h"
 #include "db.h"
 
-static const char SQL_STATION_GET[] =
-    "SELECT code FROM stations WHERE code = ?1";
-static const char SQL_STATION_ADD[] =
-    "INSERT INTO stations (code, name, created_at) VALUES (?1, ?2, ?3)";
-static const char SQL_DEVICE_USED[] =
-    "SELECT 1 FROM replicas WHERE station = ?1 AND device = ?2";
-static const char SQL_DEVICE_GET[] =
-    "SELECT count(*) FROM replicas WHERE station = ?1 AND device = ?2";
-static const char SQL_REVOKE[] =
-    "UPDATE replicas SET revoked_at = ?3 WHERE station = ?1 "
-    "AND (?2 IS NULL OR device = ?2) AND revoked_at IS NULL";
-
-#define NAME_MAX_BYTES 200
-
 /* "--opt VALUE" / "--opt=VALUE" at argv[*i]: the value, or NULL. */
 static const char *opt_arg(int argc, char **argv, int *i, const char *opt)
 {
@@ -38,44 +24,6 @@ static const char *opt_arg(int argc, char **argv, int *i, const char *opt)
     if (strncmp(argv[*i], opt, n) == 0 && argv[*i][n] == '=')
         return argv[*i] + n + 1;
     return NULL;
-}
-
-/* 0 if station exists, SW_EDATA if not, or a database error. */
-static int station_exists(sqlite3 *db, const char *code, struct sw_err *err)
-{
-    sqlite3_stmt *st;
-    int rc = db_prepare(db, SQL_STATION_GET, &st, err);
-    if (rc)
-        return rc;
-    sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        rc = 0;
-    else if (rc == SQLITE_DONE)
-        rc = sw_fail(err, SW_EDATA,
-                     "station %s: not enrolled (see 'station add')", code);
-    else
-        rc = db_fail(err, db, "look up station");
-    sqlite3_finalize(st);
-    return rc;
-}
-
-static int device_used(sqlite3 *db, const char *code, const char *device,
-                       int *used, struct sw_err *err)
-{
-    sqlite3_stmt *st;
-    int rc = db_prepare(db, SQL_DEVICE_USED, &st, err);
-    if (rc)
-        return rc;
-    sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, device, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    *used = rc == SQLITE_ROW;
-    rc = rc == SQLITE_ROW || rc == SQLITE_DONE
-             ? 0
-             : db_fail(err, db, "look up replica");
-    sqlite3_finalize(st);
-    return rc;
 }
 
 /* Print a new token, then wipe it from memory. */
@@ -89,7 +37,7 @@ static int st_add(struct county_ctx *ctx, int argc, char **argv)
 {
     const char *code = NULL, *name = NULL, *v;
     char tok[AUTH_TOKEN_LEN + 1];
-    sqlite3_stmt *st = NULL;
+    struct audit_src src;
     int rc;
 
     for (int i = 0; i < argc; i++) {
@@ -103,61 +51,20 @@ static int st_add(struct county_ctx *ctx, int argc, char **argv)
     }
     if (!code)
         return sw_fail(&ctx->err, SW_EUSAGE, "station add: need a CODE");
-    if (!sw_code_valid(code))
-        return sw_fail(&ctx->err, SW_EDATA,
-                       "station: not a valid code (1-%d of A-Z a-z 0-9 _ . -, "
-                       "not starting with - or .): %s",
-                       SW_CODE_MAX, code);
-    if (name && (!sw_utf8_valid(name) || strlen(name) > NAME_MAX_BYTES))
-        return sw_fail(&ctx->err, SW_EDATA,
-                       "name: not UTF-8 text of at most %d bytes",
-                       NAME_MAX_BYTES);
-
-    rc = db_begin(ctx->db, &ctx->err);
-    if (rc)
-        return rc;
-    rc = station_exists(ctx->db, code, &ctx->err);
-    if (rc == 0) {
-        rc = sw_fail(&ctx->err, SW_ECANTCREAT,
-                     "station %s: already enrolled (a new replica: "
-                     "'station token %s --device NAME')",
-                     code, code);
-        goto fail;
-    }
-    if (rc != SW_EDATA)
-        goto fail;
-    sw_err_clear(&ctx->err);
-    rc = db_prepare(ctx->db, SQL_STATION_ADD, &st, &ctx->err);
-    if (rc)
-        goto fail;
-    sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-    if (name && *name)
-        sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, sw_now_ms());
-    if (sqlite3_step(st) != SQLITE_DONE) {
-        rc = db_fail(&ctx->err, ctx->db, "add station");
-        goto fail;
-    }
-    rc = auth_add_replica(ctx->db, code, "main", tok, &ctx->err);
-    if (rc)
-        goto fail;
-    rc = db_commit(ctx->db, &ctx->err);
+    audit_cli_src(&src);
+    rc = admin_station_add(ctx->db, code, name, tok, &src, &ctx->err);
     if (!rc)
         show_token(tok);
     OPENSSL_cleanse(tok, sizeof(tok));
-    sqlite3_finalize(st);
-    return rc;
-fail:
-    sqlite3_finalize(st);
-    db_rollback(ctx->db);
     return rc;
 }
 
 static int st_token(struct county_ctx *ctx, int argc, char **argv)
 {
     const char *code = NULL, *device = NULL, *v;
-    char tok[AUTH_TOKEN_LEN + 1], name[AUTH_DEVICE_MAX + 1];
-    int rc, used = 0;
+    char tok[AUTH_TOKEN_LEN + 1], dev[AUTH_DEVICE_MAX + 1];
+    struct audit_src src;
+    int rc;
 
     for (int i = 0; i < argc; i++) {
         if ((v = opt_arg(argc, argv, &i, "--device")))
@@ -170,35 +77,11 @@ static int st_token(struct county_ctx *ctx, int argc, char **argv)
     }
     if (!code)
         return sw_fail(&ctx->err, SW_EUSAGE, "station token: need a CODE");
-
-    rc = db_begin(ctx->db, &ctx->err);
-    if (rc)
-        return rc;
-    rc = station_exists(ctx->db, code, &ctx->err);
-    if (rc)
-        goto fail;
-    if (!device) {
-        /* main, else the first free replica-N */
-        snprintf(name, sizeof(name), "main");
-        for (int n = 2;
-             !(rc = device_used(ctx->db, code, name, &used, &ctx->err)) &&
-             used && n < 10000;
-             n++)
-            snprintf(name, sizeof(name), "replica-%d", n);
-        if (rc)
-            goto fail;
-        device = name;
-    }
-    rc = auth_add_replica(ctx->db, code, device, tok, &ctx->err);
-    if (rc)
-        goto fail;
-    rc = db_commit(ctx->db, &ctx->err);
+    audit_cli_src(&src);
+    rc = admin_station_token(ctx->db, code, device, dev, tok, &src, &ctx->err);
     if (!rc)
         show_token(tok);
     OPENSSL_cleanse(tok, sizeof(tok));
-    return rc;
-fail:
-    db_rollback(ctx->db);
     return rc;
 }
 
@@ -287,8 +170,8 @@ static int st_list(struct county_ctx *ctx, int argc, char **argv)
 static int st_revoke(struct county_ctx *ctx, int argc, char **argv)
 {
     const char *code = NULL, *device = NULL, *v;
-    sqlite3_stmt *st = NULL;
-    int rc;
+    struct audit_src src;
+    int count = 0;
 
     for (int i = 0; i < argc; i++) {
         if ((v = opt_arg(argc, argv, &i, "--device")))
@@ -301,41 +184,8 @@ static int st_revoke(struct county_ctx *ctx, int argc, char **argv)
     }
     if (!code)
         return sw_fail(&ctx->err, SW_EUSAGE, "station revoke: need a CODE");
-
-    rc = db_begin(ctx->db, &ctx->err);
-    if (rc)
-        return rc;
-    rc = station_exists(ctx->db, code, &ctx->err);
-    if (!rc && device) {
-        rc = db_prepare(ctx->db, SQL_DEVICE_GET, &st, &ctx->err);
-        if (!rc) {
-            sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 2, device, -1, SQLITE_STATIC);
-            if (sqlite3_step(st) != SQLITE_ROW)
-                rc = db_fail(&ctx->err, ctx->db, "look up replica");
-            else if (sqlite3_column_int(st, 0) == 0)
-                rc = sw_fail(&ctx->err, SW_EDATA,
-                             "station %s has no replica '%s'", code, device);
-            sqlite3_finalize(st);
-            st = NULL;
-        }
-    }
-    if (!rc)
-        rc = db_prepare(ctx->db, SQL_REVOKE, &st, &ctx->err);
-    if (!rc) {
-        sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-        if (device)
-            sqlite3_bind_text(st, 2, device, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, sw_now_ms());
-        if (sqlite3_step(st) != SQLITE_DONE)
-            rc = db_fail(&ctx->err, ctx->db, "revoke");
-    }
-    sqlite3_finalize(st);
-    if (rc) {
-        db_rollback(ctx->db);
-        return rc;
-    }
-    return db_commit(ctx->db, &ctx->err);
+    audit_cli_src(&src);
+    return admin_station_revoke(ctx->db, code, device, &count, &src, &ctx->err);
 }
 
 int county_cmd_station(struct county_ctx *ctx, int argc, char **argv)

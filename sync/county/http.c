@@ -31,11 +31,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "auth.h"
 #include "codec.h"
 #include "db.h"
 #include "http.h"
 #include "store.h"
+#include "web.h"
 
 #define PROTOCOL_VERSION 1
 #define HELLO_MAX_BODY (64 * 1024) /* hello's JSON; pull has none */
@@ -48,7 +50,11 @@
 ** connection is dropped (a client that never stops sending). */
 #define DISCARD_MAX (1u << 20)
 
-enum route { R_NONE, R_HELLO, R_PUSH, R_PULL };
+/* GET /v1/conflicts: resolved conflicts of the last 90 days, at most */
+#define CONFLICTS_DAYS 90
+#define CONFLICTS_MAX 5000
+
+enum route { R_NONE, R_HELLO, R_PUSH, R_PULL, R_CONFLICTS, R_ADMIN };
 
 struct worker {
     struct http_server *srv;
@@ -62,6 +68,7 @@ struct http_server {
     struct MHD_Daemon *d;
     struct http_config cfg;
     struct codec_limits lim;
+    struct web_config web;
     char county[SW_SITE_MAX + 1];
     pthread_mutex_t lock; /* workers and inflight */
     struct worker *workers;
@@ -89,6 +96,7 @@ struct req {
     struct worker *w;
     int authed;
     struct auth_replica rep;
+    char who[ACCT_NAME_MAX + 8]; /* admin console: "admin:USER", for the log */
 };
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -313,7 +321,7 @@ static enum MHD_Result fail(struct MHD_Connection *conn, struct req *r,
         val = "Bearer";
     } else if (status == 405) {
         hdr = MHD_HTTP_HEADER_ALLOW;
-        val = r->route == R_PULL ? "GET" : "POST";
+        val = r->route == R_PULL || r->route == R_CONFLICTS ? "GET" : "POST";
     }
     return respond_json(conn, r, status, j, hdr, val);
 }
@@ -689,6 +697,85 @@ static enum MHD_Result do_pull(struct MHD_Connection *conn, struct req *r)
     return respond(conn, r, 200, (char *)out, outlen, 1, NULL, NULL);
 }
 
+/* ---- GET /v1/conflicts --------------------------------------------------- */
+
+static enum MHD_Result do_conflicts(struct MHD_Connection *conn, struct req *r)
+{
+    struct sw_err err;
+    cJSON *arr = NULL, *ans;
+    int64_t since = sw_now_ms() - (int64_t)CONFLICTS_DAYS * 86400 * 1000;
+
+    memset(&err, 0, sizeof(err));
+    if (admin_station_conflicts_json(r->w->db, r->rep.station, since,
+                                     CONFLICTS_MAX, &arr, &err))
+        return fail_err(conn, r, &err);
+    if (!(ans = cJSON_CreateObject()) ||
+        !cJSON_AddItemToObject(ans, "conflicts", arr)) {
+        cJSON_Delete(ans);
+        cJSON_Delete(arr);
+        return MHD_NO;
+    }
+    return respond_json(conn, r, 200, ans, NULL, NULL);
+}
+
+/* ---- the admin console --------------------------------------------------- */
+
+static const char CSP[] = "default-src 'self'; base-uri 'none'; "
+                          "form-action 'self'; frame-ancestors 'none'";
+
+static enum MHD_Result do_admin(struct MHD_Connection *conn, struct req *r,
+                                const char *url, const char *method)
+{
+    struct web_resp wr;
+    struct MHD_Response *resp;
+    enum MHD_Result ret;
+
+    if (web_handle(conn, &r->srv->web, r->w->db, &r->w->store, method, url,
+                   r->body.buf, r->body.len, &wr) != 0) {
+        web_resp_release(&wr);
+        return MHD_NO;
+    }
+    if (wr.user[0])
+        snprintf(r->who, sizeof(r->who), "admin:%s", wr.user);
+    if (wr.errcode[0]) {
+        snprintf(r->errcode, sizeof(r->errcode), "%s", wr.errcode);
+        clean_message(r->errmsg, sizeof(r->errmsg), wr.errmsg);
+    }
+    resp = MHD_create_response_from_buffer(
+        wr.len, wr.body,
+        wr.persistent ? MHD_RESPMEM_PERSISTENT : MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        web_resp_release(&wr);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            wr.ctype ? wr.ctype : "text/plain");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+                            wr.cache ? wr.cache : "no-store");
+    MHD_add_response_header(resp, "Content-Security-Policy", CSP);
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
+    if (wr.location[0])
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, wr.location);
+    for (int i = 0; i < wr.ncookies; i++)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE,
+                                wr.cookies[i]);
+    if (wr.retry_after[0])
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER,
+                                wr.retry_after);
+    if (wr.allow)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, wr.allow);
+    ret = MHD_queue_response(conn, wr.status, resp);
+    MHD_destroy_response(resp);
+    if (ret == MHD_YES) {
+        r->responded = 1;
+        r->status = wr.status;
+        r->bytes_out = wr.len;
+    }
+    return ret;
+}
+
 /* ---- the access handler -------------------------------------------------- */
 
 static enum route find_route(const char *url, const char *method,
@@ -701,7 +788,12 @@ static enum route find_route(const char *url, const char *method,
         {"/v1/hello", MHD_HTTP_METHOD_POST, R_HELLO},
         {"/v1/push", MHD_HTTP_METHOD_POST, R_PUSH},
         {"/v1/pull", MHD_HTTP_METHOD_GET, R_PULL},
+        {"/v1/conflicts", MHD_HTTP_METHOD_GET, R_CONFLICTS},
     };
+    if (strcmp(url, "/admin") == 0 || strncmp(url, "/admin/", 7) == 0) {
+        *method_ok = 1; /* the console answers 405 itself */
+        return R_ADMIN;
+    }
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
         if (strcmp(url, routes[i].path) == 0) {
             *method_ok = strcmp(method, routes[i].method) == 0;
@@ -726,9 +818,25 @@ static enum MHD_Result begin(struct MHD_Connection *conn, struct req *r,
     if (r->route == R_NONE)
         return fail(conn, r, 404, "not_found", "no route %s", r->path);
     if (!method_ok)
-        return fail(conn, r, 405, "method_not_allowed", "%s takes %s, not %s",
-                    r->path, r->route == R_PULL ? "GET" : "POST", r->method);
+        return fail(
+            conn, r, 405, "method_not_allowed", "%s takes %s, not %s", r->path,
+            r->route == R_PULL || r->route == R_CONFLICTS ? "GET" : "POST",
+            r->method);
     r->max_body = r->route == R_PUSH ? srv->lim.max_compressed : HELLO_MAX_BODY;
+    if (r->route == R_ADMIN) {
+        /* the console's own login; a bearer token does not count here */
+        r->max_body = WEB_MAX_BODY;
+        memset(&err, 0, sizeof(err));
+        if (worker_get(srv, &r->w, &err))
+            return fail_err(conn, r, &err);
+        hdr = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                          MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (hdr && parse_count(hdr, &clen) == 0 && (uint64_t)clen > r->max_body)
+            return fail(conn, r, 413, "too_large",
+                        "body of %" PRId64 " bytes is over the bound of %zu",
+                        clen, r->max_body);
+        return MHD_YES;
+    }
 
     hdr = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                       MHD_HTTP_HEADER_AUTHORIZATION);
@@ -747,7 +855,8 @@ static enum MHD_Result begin(struct MHD_Connection *conn, struct req *r,
         return fail(conn, r, 401, "unauthorized", "unknown or revoked token");
     r->authed = 1;
 
-    if ((r->route == R_PUSH || r->route == R_PULL) && !r->rep.site[0])
+    if ((r->route == R_PUSH || r->route == R_PULL || r->route == R_CONFLICTS) &&
+        !r->rep.site[0])
         return fail(conn, r, 409, "site_mismatch",
                     "this token has no site id yet: send hello first");
 
@@ -822,6 +931,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         return do_push(conn, r);
     case R_PULL:
         return do_pull(conn, r);
+    case R_CONFLICTS:
+        return do_conflicts(conn, r);
+    case R_ADMIN:
+        return do_admin(conn, r, url, method);
     default:
         return MHD_NO;
     }
@@ -843,13 +956,16 @@ static void log_request(const struct req *r,
         snprintf(status, sizeof(status), "%u", r->status);
     else
         snprintf(status, sizeof(status), "-");
-    snprintf(
-        line, sizeof(line),
-        "%s.%03ldZ %s %s %s %s %s in=%zu out=%zu %" PRId64 "ms%s%s%s%s\n", when,
-        ts.tv_nsec / 1000000, r->rep.station[0] ? r->rep.station : "-",
-        r->rep.site[0] ? r->rep.site : "-", r->method, r->path, status,
-        r->bytes_in, r->bytes_out, elapsed_ms(&r->t0), r->errcode[0] ? " " : "",
-        r->errcode, r->errcode[0] ? ": " : "", r->errmsg);
+    snprintf(line, sizeof(line),
+             "%s.%03ldZ %s %s %s %s %s in=%zu out=%zu %" PRId64 "ms%s%s%s%s\n",
+             when, ts.tv_nsec / 1000000,
+             r->rep.station[0] ? r->rep.station : "-",
+             r->rep.site[0] ? r->rep.site
+             : r->who[0]    ? r->who
+                            : "-",
+             r->method, r->path, status, r->bytes_in, r->bytes_out,
+             elapsed_ms(&r->t0), r->errcode[0] ? " " : "", r->errcode,
+             r->errcode[0] ? ": " : "", r->errmsg);
     if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK) {
         size_t n = strlen(line);
         snprintf(line + n - 1, sizeof(line) - n + 1, " (%s)\n",
@@ -938,6 +1054,10 @@ int http_start(const struct http_config *cfg, struct http_server **out,
         http_stop(srv, 0);
         return rc;
     }
+    srv->web.tls = cfg->tls_cert != NULL;
+    srv->web.lim.idle_ms = cfg->session_idle_ms;
+    srv->web.lim.max_ms = cfg->session_max_ms;
+    snprintf(srv->web.county, sizeof(srv->web.county), "%s", srv->county);
     if (cfg->addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     if (cfg->tls_cert)

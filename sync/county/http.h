@@ -1,6 +1,7 @@
 /*
 ** http.h — the county's protocol v1 server (docs/protocol.md) on
-** libmicrohttpd: POST /v1/hello, POST /v1/push, GET /v1/pull.
+** libmicrohttpd: POST /v1/hello, POST /v1/push, GET /v1/pull, GET
+** /v1/conflicts; and the admin console under /admin/ (web.h).
 **
 ** A pool of worker threads serves the requests; each worker opens its
 ** own connection to the county store the first time it needs one (WAL:
@@ -21,13 +22,15 @@ struct http_config {
     const char *db_path; /* the county store; must stay valid while served */
     struct sockaddr_storage addr; /* where to listen (IPv4 or IPv6) */
     socklen_t addrlen;
-    const char *tls_cert; /* PEM text (not a file name), or NULL: plain */
-    const char *tls_key;  /* PEM text of the unencrypted key */
-    int64_t max_drift_ms; /* versions further ahead are clamped */
-    unsigned threads;     /* worker threads (0: 4) */
-    size_t max_body;      /* bytes of a push body, deflated (0: 4 MiB) */
-    size_t max_inflated;  /* bytes of a push body inflated (0: 32 MiB) */
-    size_t max_changes;   /* changes in one push (0: 50 000) */
+    const char *tls_cert;    /* PEM text (not a file name), or NULL: plain */
+    const char *tls_key;     /* PEM text of the unencrypted key */
+    int64_t max_drift_ms;    /* versions further ahead are clamped */
+    unsigned threads;        /* worker threads (0: 4) */
+    size_t max_body;         /* bytes of a push body, deflated (0: 4 MiB) */
+    size_t max_inflated;     /* bytes of a push body inflated (0: 32 MiB) */
+    size_t max_changes;      /* changes in one push (0: 50 000) */
+    int64_t session_idle_ms; /* admin console: idle session ends (0: 30 min) */
+    int64_t session_max_ms;  /* admin console: any session ends (0: 8 h) */
 };
 
 struct http_server;

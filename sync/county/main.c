@@ -44,10 +44,13 @@ static const struct county_cmd commands[] = {
      "                --device NAME; their tokens get 401 from then on\n"},
     {"serve", county_cmd_serve, 1,
      "serve --listen ADDR:PORT [--tls-cert FILE --tls-key FILE]\n"
-     "       [--max-drift SECONDS] [--threads N]",
-     "Serve protocol v1 (POST /v1/hello, POST /v1/push, GET /v1/pull) on\n"
-     "ADDR:PORT only.  Logs one line a request to stderr.  SIGTERM or\n"
-     "SIGINT: stop accepting, finish the requests in flight, exit 0.\n"
+     "       [--max-drift SECONDS] [--threads N] [--session-idle SECONDS]\n"
+     "       [--session-max SECONDS]",
+     "Serve protocol v1 (POST /v1/hello, POST /v1/push, GET /v1/pull,\n"
+     "GET /v1/conflicts) and the admin console (a web page at /admin/, for\n"
+     "the accounts made with 'admin add') on ADDR:PORT only.  Logs one\n"
+     "line a request to stderr.  SIGTERM or SIGINT: stop accepting, finish\n"
+     "the requests in flight, exit 0.\n"
      "  --listen ADDR:PORT   e.g. 0.0.0.0:8443, 127.0.0.1:8080, [::1]:8080;\n"
      "                       port 0 picks a free port\n"
      "  --tls-cert FILE      PEM certificate (chain) for HTTPS\n"
@@ -55,7 +58,11 @@ static const struct county_cmd commands[] = {
      "  --max-drift SECONDS  versions further ahead of the server's clock\n"
      "                       are clamped (default 600)\n"
      "  --threads N          worker threads, each with its own database\n"
-     "                       connection (default 4)\n"},
+     "                       connection (default 4)\n"
+     "  --session-idle SECONDS  an admin console session ends after this\n"
+     "                       long without a request (default 1800)\n"
+     "  --session-max SECONDS   and this long after its login at the\n"
+     "                       latest (default 28800: 8 hours)\n"},
     {"case", county_cmd_record, 1,
      "case show ID [--json] | list [--json] [--where FIELD=VALUE]...\n"
      "       [--station CODE] | set ID FIELD=VALUE...",
@@ -83,6 +90,24 @@ static const struct county_cmd commands[] = {
      "one transaction.  For an edit of a deleted record, --keep winner\n"
      "keeps it deleted; --keep loser or --value restores the record with\n"
      "that value.\n"},
+    {"admin", county_cmd_admin, 1,
+     "admin add USER [--password-stdin] | list [--json] | remove USER",
+     "Accounts of the admin console (serve: /admin/).\n"
+     "  add USER     a new admin; the password (at least 10 characters) is\n"
+     "               asked twice on the terminal, without echo, or read\n"
+     "               as one line from standard input with --password-stdin.\n"
+     "               Only its PBKDF2-HMAC-SHA256 hash is stored.  A user\n"
+     "               name is 1-64 of A-Z a-z 0-9 _ . - @\n"
+     "  list         the admins: created, by whom, last login, sessions\n"
+     "  remove USER  remove an admin and end their sessions\n"},
+    {"audit", county_cmd_audit, 1, "audit [--json] [--limit N]",
+     "The audit trail, newest first (default: the last 50): every admin\n"
+     "action, in the console or through this CLI: login, failed login,\n"
+     "logout, station add, new token, revoke, conflict resolved, record\n"
+     "corrected, admin added or removed.  Text: time, who (an admin, or\n"
+     "cli:USER for this CLI), from where (client address, or cli), action,\n"
+     "target, details, tab-separated.  --json: an array of {id, at, actor,\n"
+     "action, target, details, source}.  The trail cannot be changed.\n"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

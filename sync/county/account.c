@@ -1,0 +1,629 @@
+/*
+** account.c — admin accounts, sessions and login throttling (see
+** account.h).
+*/
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "account.h"
+#include "auth.h"
+#include "db.h"
+
+#define PW_PREFIX "pbkdf2-sha256$"
+#define SALT_LEN 16
+#define HASH_LEN 32
+#define ITER_MIN 1000
+#define ITER_MAX 100000000
+#define CSRF_PREFIX "swsync-csrf:"
+
+static const char SQL_ADMIN_GET[] =
+    "SELECT pw_hash FROM admins WHERE name = ?1";
+static const char SQL_ADMIN_ADD[] =
+    "INSERT INTO admins (name, pw_hash, created_at, created_by) "
+    "VALUES (?1, ?2, ?3, ?4)";
+static const char SQL_ADMIN_DEL[] = "DELETE FROM admins WHERE name = ?1";
+static const char SQL_ADMINS[] =
+    "SELECT a.name, a.created_at, a.created_by, "
+    "(SELECT count(*) FROM sessions AS s WHERE s.admin = a.name), "
+    "(SELECT max(at) FROM audit AS u WHERE u.actor = a.name "
+    " AND u.action = 'login') "
+    "FROM admins AS a ORDER BY a.name";
+static const char SQL_FAIL_GET[] =
+    "SELECT count, last_at, locked_until FROM login_failures "
+    "WHERE kind = ?1 AND key = ?2";
+static const char SQL_FAIL_PUT[] =
+    "INSERT INTO login_failures (kind, key, count, last_at, locked_until) "
+    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (kind, key) DO UPDATE SET "
+    "count = excluded.count, last_at = excluded.last_at, "
+    "locked_until = excluded.locked_until";
+static const char SQL_FAIL_CLEAR[] =
+    "DELETE FROM login_failures WHERE kind = ?1 AND key = ?2";
+static const char SQL_FAIL_PURGE[] =
+    "DELETE FROM login_failures WHERE last_at < ?1 AND locked_until < ?2";
+static const char SQL_SESSION_PURGE[] =
+    "DELETE FROM sessions WHERE created_at < ?1 OR last_used < ?2";
+static const char SQL_SESSION_ADD[] =
+    "INSERT INTO sessions (id_hash, admin, created_at, last_used, client) "
+    "VALUES (?1, ?2, ?3, ?3, ?4)";
+static const char SQL_SESSION_GET[] =
+    "SELECT admin, created_at, last_used FROM sessions WHERE id_hash = ?1";
+static const char SQL_SESSION_TOUCH[] =
+    "UPDATE sessions SET last_used = ?2 WHERE id_hash = ?1";
+static const char SQL_SESSION_DEL[] = "DELETE FROM sessions WHERE id_hash = ?1";
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static void to_hex(const unsigned char *b, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[b[i] >> 4];
+        out[2 * i + 1] = digits[b[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+/* Exactly 2n lowercase hex digits of s[0..len) into b[n]. */
+static int from_hex(const char *s, size_t len, unsigned char *b, size_t n)
+{
+    if (len != 2 * n)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return -1;
+        b[i] = (unsigned char)(hi << 4 | lo);
+    }
+    return 0;
+}
+
+int acct_name_valid(const char *name)
+{
+    size_t n = name ? strlen(name) : 0;
+    if (n == 0 || n > ACCT_NAME_MAX || name[0] == '-' || name[0] == '.')
+        return 0;
+    for (const char *p = name; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+              (*p >= '0' && *p <= '9') || *p == '_' || *p == '.' || *p == '-' ||
+              *p == '@'))
+            return 0;
+    return 1;
+}
+
+int acct_cookie_wellformed(const char *s)
+{
+    if (!s || strlen(s) != ACCT_COOKIE_LEN)
+        return 0;
+    for (; *s; s++)
+        if (hexval(*s) < 0)
+            return 0;
+    return 1;
+}
+
+/* ---- passwords ----------------------------------------------------------- */
+
+static int pbkdf2(const char *pw, const unsigned char *salt, long iter,
+                  unsigned char out[HASH_LEN])
+{
+    return PKCS5_PBKDF2_HMAC(pw, (int)strlen(pw), salt, SALT_LEN, (int)iter,
+                             EVP_sha256(), HASH_LEN, out) == 1
+               ? 0
+               : -1;
+}
+
+int acct_hash_password(const char *pw, char **out, struct sw_err *err)
+{
+    unsigned char salt[SALT_LEN], h[HASH_LEN];
+    char salt_hex[2 * SALT_LEN + 1], h_hex[2 * HASH_LEN + 1];
+    size_t n = sizeof(PW_PREFIX) + 12 + sizeof(salt_hex) + sizeof(h_hex) + 4;
+    char *s;
+
+    *out = NULL;
+    if (sw_random(salt, sizeof(salt)))
+        return sw_fail(err, SW_EIO, "cannot read random bytes");
+    if (pbkdf2(pw, salt, ACCT_ITERATIONS, h))
+        return sw_fail(err, SW_ESOFTWARE, "cannot hash the password");
+    to_hex(salt, sizeof(salt), salt_hex);
+    to_hex(h, sizeof(h), h_hex);
+    OPENSSL_cleanse(h, sizeof(h));
+    if (!(s = malloc(n)))
+        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+    snprintf(s, n, PW_PREFIX "%d$%s$%s", ACCT_ITERATIONS, salt_hex, h_hex);
+    *out = s;
+    return 0;
+}
+
+int acct_verify_password(const char *pw, const char *stored)
+{
+    unsigned char salt[SALT_LEN], want[HASH_LEN], got[HASH_LEN];
+    const char *p, *d1, *d2;
+    char *end;
+    long iter;
+    int ok;
+
+    if (!pw || !stored || strncmp(stored, PW_PREFIX, strlen(PW_PREFIX)) != 0)
+        return 0;
+    p = stored + strlen(PW_PREFIX);
+    errno = 0;
+    iter = strtol(p, &end, 10);
+    if (errno || end == p || *end != '$' || iter < ITER_MIN || iter > ITER_MAX)
+        return 0;
+    d1 = end + 1;
+    d2 = strchr(d1, '$');
+    if (!d2 || from_hex(d1, (size_t)(d2 - d1), salt, SALT_LEN) ||
+        from_hex(d2 + 1, strlen(d2 + 1), want, HASH_LEN))
+        return 0;
+    if (pbkdf2(pw, salt, iter, got))
+        return 0;
+    ok = CRYPTO_memcmp(got, want, HASH_LEN) == 0;
+    OPENSSL_cleanse(got, sizeof(got));
+    return ok;
+}
+
+/* ---- accounts ------------------------------------------------------------ */
+
+int acct_admin_add(sqlite3 *db, const char *name, const char *pw,
+                   const struct audit_src *src, struct sw_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    char *hash = NULL;
+    int rc;
+
+    if (!acct_name_valid(name))
+        return sw_fail(err, SW_EDATA,
+                       "admin: not a valid user name (1-%d of A-Z a-z 0-9 _ "
+                       ". - @, not starting with - or .): %s",
+                       ACCT_NAME_MAX, name ? name : "");
+    if (strlen(pw) < ACCT_PW_MIN)
+        return sw_fail(err, SW_EDATA,
+                       "admin: the password must have at least %d "
+                       "characters",
+                       ACCT_PW_MIN);
+    if (strlen(pw) > ACCT_PW_MAX || !sw_utf8_valid(pw))
+        return sw_fail(err, SW_EDATA,
+                       "admin: the password must be UTF-8 text of at most %d "
+                       "bytes",
+                       ACCT_PW_MAX);
+    rc = acct_hash_password(pw, &hash, err);
+    if (rc)
+        return rc;
+    rc = db_begin(db, err);
+    if (rc)
+        goto out;
+    rc = db_prepare(db, SQL_ADMIN_GET, &st, err);
+    if (!rc) {
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        rc = rc == SQLITE_ROW
+                 ? sw_fail(err, SW_ECANTCREAT, "admin %s: already exists", name)
+             : rc == SQLITE_DONE ? 0
+                                 : db_fail(err, db, "look up admin");
+        sqlite3_finalize(st);
+        st = NULL;
+    }
+    if (!rc)
+        rc = db_prepare(db, SQL_ADMIN_ADD, &st, err);
+    if (!rc) {
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, sw_now_ms());
+        sqlite3_bind_text(st, 4, src->actor, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = db_fail(err, db, "add admin");
+    }
+    if (!rc)
+        rc = audit_log(db, src, AUDIT_ADMIN_ADD, name, NULL, err);
+    if (!rc)
+        rc = db_commit(db, err);
+    else
+        db_rollback(db);
+out:
+    sqlite3_finalize(st);
+    if (hash) {
+        OPENSSL_cleanse(hash, strlen(hash));
+        free(hash);
+    }
+    return rc;
+}
+
+int acct_admin_remove(sqlite3 *db, const char *name,
+                      const struct audit_src *src, struct sw_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = db_begin(db, err);
+    if (rc)
+        return rc;
+    rc = db_prepare(db, SQL_ADMIN_DEL, &st, err);
+    if (!rc) {
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = db_fail(err, db, "remove admin");
+        else if (sqlite3_changes(db) == 0)
+            rc = sw_fail(err, SW_EDATA, "admin %s: no such admin", name);
+        sqlite3_finalize(st);
+    }
+    if (!rc)
+        rc = audit_log(db, src, AUDIT_ADMIN_REMOVE, name, NULL, err);
+    if (!rc)
+        return db_commit(db, err);
+    db_rollback(db);
+    return rc;
+}
+
+int acct_admins_json(sqlite3 *db, cJSON **out, struct sw_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    cJSON *arr = cJSON_CreateArray();
+    int rc, step = SQLITE_DONE;
+
+    *out = NULL;
+    if (!arr)
+        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+    rc = db_prepare(db, SQL_ADMINS, &st, err);
+    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        cJSON *o = cJSON_CreateObject();
+        if (!o || !cJSON_AddItemToArray(arr, o)) {
+            cJSON_Delete(o);
+            rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+            break;
+        }
+        cJSON_AddStringToObject(o, "name",
+                                (const char *)sqlite3_column_text(st, 0));
+        cJSON_AddNumberToObject(o, "created_at",
+                                (double)sqlite3_column_int64(st, 1));
+        cJSON_AddStringToObject(o, "created_by",
+                                (const char *)sqlite3_column_text(st, 2));
+        cJSON_AddNumberToObject(o, "sessions",
+                                (double)sqlite3_column_int64(st, 3));
+        if (sqlite3_column_type(st, 4) == SQLITE_NULL)
+            cJSON_AddNullToObject(o, "last_login");
+        else
+            cJSON_AddNumberToObject(o, "last_login",
+                                    (double)sqlite3_column_int64(st, 4));
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = db_fail(err, db, "list admins");
+    sqlite3_finalize(st);
+    if (rc) {
+        cJSON_Delete(arr);
+        return rc;
+    }
+    *out = arr;
+    return 0;
+}
+
+/* ---- throttling ---------------------------------------------------------- */
+
+struct fail_row {
+    int64_t count, last_at, locked_until;
+};
+
+static int fail_get(sqlite3 *db, const char *kind, const char *key,
+                    struct fail_row *f, struct sw_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = db_prepare(db, SQL_FAIL_GET, &st, err);
+    memset(f, 0, sizeof(*f));
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        f->count = sqlite3_column_int64(st, 0);
+        f->last_at = sqlite3_column_int64(st, 1);
+        f->locked_until = sqlite3_column_int64(st, 2);
+        rc = 0;
+    } else {
+        rc = rc == SQLITE_DONE ? 0 : db_fail(err, db, "read login failures");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* One more failure of (kind, key); max failures before the lock. */
+static int fail_count(sqlite3 *db, const char *kind, const char *key,
+                      int64_t max, int64_t now, struct sw_err *err)
+{
+    struct fail_row f;
+    sqlite3_stmt *st;
+    int64_t lock = 0;
+    int rc = fail_get(db, kind, key, &f, err);
+    if (rc)
+        return rc;
+    if (f.count > 0 && now - f.last_at > ACCT_FAIL_WINDOW_MS)
+        f.count = 0;
+    f.count++;
+    if (f.count >= max) {
+        int64_t d = ACCT_LOCK_BASE_MS;
+        for (int64_t k = f.count - max; k > 0 && d < ACCT_LOCK_MAX_MS; k--)
+            d *= 2;
+        lock = now + (d > ACCT_LOCK_MAX_MS ? ACCT_LOCK_MAX_MS : d);
+    }
+    rc = db_prepare(db, SQL_FAIL_PUT, &st, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, f.count);
+    sqlite3_bind_int64(st, 4, now);
+    sqlite3_bind_int64(st, 5, lock);
+    rc = sqlite3_step(st) == SQLITE_DONE
+             ? 0
+             : db_fail(err, db, "count a login failure");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int exec_kk(sqlite3 *db, const char *sql, const char *kind,
+                   const char *key, struct sw_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = db_prepare(db, sql, &st, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(err, db, "login");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int exec_ii(sqlite3 *db, const char *sql, int64_t a, int64_t b,
+                   struct sw_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = db_prepare(db, sql, &st, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, a);
+    sqlite3_bind_int64(st, 2, b);
+    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(err, db, "login");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* ---- login, sessions ----------------------------------------------------- */
+
+/* A hash of a password nobody has, so that an unknown user costs as much
+** time as a known one. */
+static const char DUMMY_HASH[] =
+    "pbkdf2-sha256$600000$00000000000000000000000000000000$"
+    "0000000000000000000000000000000000000000000000000000000000000000";
+
+int acct_login(sqlite3 *db, const char *name, const char *pw,
+               const char *client, const struct acct_limits *lim,
+               enum acct_outcome *outcome, char cookie[ACCT_COOKIE_LEN + 1],
+               int64_t *retry_after_s, struct sw_err *err)
+{
+    char ukey[ACCT_NAME_MAX + 2], hash_hex[AUTH_HASH_LEN + 1];
+    char *stored = NULL;
+    struct fail_row fu, fa;
+    struct audit_src src;
+    sqlite3_stmt *st = NULL;
+    unsigned char raw[ACCT_COOKIE_LEN / 2];
+    int64_t now = sw_now_ms(), until;
+    int rc, ok, known = 0;
+
+    *outcome = ACCT_DENIED;
+    *retry_after_s = 0;
+    cookie[0] = '\0';
+    /* an invalid name is throttled as one name */
+    snprintf(ukey, sizeof(ukey), "%s", acct_name_valid(name) ? name : "?");
+
+    rc = fail_get(db, "user", ukey, &fu, err);
+    if (!rc)
+        rc = fail_get(db, "addr", client, &fa, err);
+    if (rc)
+        return rc;
+    until =
+        fu.locked_until > fa.locked_until ? fu.locked_until : fa.locked_until;
+    if (until > now) {
+        *outcome = ACCT_THROTTLED;
+        *retry_after_s = (until - now + 999) / 1000;
+        return 0;
+    }
+
+    if (acct_name_valid(name)) {
+        rc = db_prepare(db, SQL_ADMIN_GET, &st, err);
+        if (rc)
+            return rc;
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            known = 1;
+            stored = sw_strdup((const char *)sqlite3_column_text(st, 0));
+            rc = stored ? 0 : sw_fail(err, SW_ESOFTWARE, "out of memory");
+        } else {
+            rc = rc == SQLITE_DONE ? 0 : db_fail(err, db, "look up admin");
+        }
+        sqlite3_finalize(st);
+        if (rc)
+            return rc;
+    }
+    /* the slow part, outside any transaction */
+    ok = acct_verify_password(pw, known ? stored : DUMMY_HASH) && known;
+    free(stored);
+
+    snprintf(src.actor, sizeof(src.actor), "%s", ukey);
+    snprintf(src.source, sizeof(src.source), "%s", client);
+    rc = db_begin(db, err);
+    if (rc)
+        return rc;
+    if (!ok) {
+        rc = fail_count(db, "user", ukey, ACCT_USER_MAX, now, err);
+        if (!rc)
+            rc = fail_count(db, "addr", client, ACCT_ADDR_MAX, now, err);
+        if (!rc)
+            rc = exec_ii(db, SQL_FAIL_PURGE, now - ACCT_FAIL_WINDOW_MS, now,
+                         err);
+        if (!rc)
+            rc = audit_log(db, &src, AUDIT_LOGIN_FAILED, NULL,
+                           known ? "wrong password" : "unknown user", err);
+    } else {
+        if (sw_random(raw, sizeof(raw)))
+            rc = sw_fail(err, SW_EIO, "cannot read random bytes");
+        if (!rc) {
+            to_hex(raw, sizeof(raw), cookie);
+            OPENSSL_cleanse(raw, sizeof(raw));
+            rc = auth_token_hash(cookie, hash_hex, err);
+        }
+        if (!rc)
+            rc = exec_kk(db, SQL_FAIL_CLEAR, "user", ukey, err);
+        if (!rc)
+            rc = exec_ii(db, SQL_SESSION_PURGE,
+                         now - (lim && lim->max_ms > 0 ? lim->max_ms
+                                                       : ACCT_DEFAULT_MAX_MS),
+                         now - (lim && lim->idle_ms > 0 ? lim->idle_ms
+                                                        : ACCT_DEFAULT_IDLE_MS),
+                         err);
+        if (!rc)
+            rc = db_prepare(db, SQL_SESSION_ADD, &st, err);
+        if (!rc) {
+            sqlite3_bind_text(st, 1, hash_hex, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 3, now);
+            sqlite3_bind_text(st, 4, client, -1, SQLITE_STATIC);
+            if (sqlite3_step(st) != SQLITE_DONE)
+                rc = db_fail(err, db, "add session");
+            sqlite3_finalize(st);
+        }
+        if (!rc)
+            rc = audit_log(db, &src, AUDIT_LOGIN, NULL, NULL, err);
+    }
+    if (!rc)
+        rc = db_commit(db, err);
+    if (rc) {
+        db_rollback(db);
+        OPENSSL_cleanse(cookie, ACCT_COOKIE_LEN + 1);
+        cookie[0] = '\0';
+        return rc;
+    }
+    *outcome = ok ? ACCT_OK : ACCT_DENIED;
+    return 0;
+}
+
+int acct_session_get(sqlite3 *db, const char *cookie,
+                     const struct acct_limits *lim, struct acct_session *s,
+                     enum acct_state *state, struct sw_err *err)
+{
+    char h[AUTH_HASH_LEN + 1];
+    sqlite3_stmt *st = NULL;
+    int64_t now = sw_now_ms();
+    int64_t idle =
+        lim && lim->idle_ms > 0 ? lim->idle_ms : ACCT_DEFAULT_IDLE_MS;
+    int64_t max = lim && lim->max_ms > 0 ? lim->max_ms : ACCT_DEFAULT_MAX_MS;
+    int rc;
+
+    memset(s, 0, sizeof(*s));
+    *state = ACCT_NONE;
+    if (!acct_cookie_wellformed(cookie))
+        return 0;
+    rc = auth_token_hash(cookie, h, err);
+    if (!rc)
+        rc = db_prepare(db, SQL_SESSION_GET, &st, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, h, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        snprintf(s->admin, sizeof(s->admin), "%s", sqlite3_column_text(st, 0));
+        s->created_at = sqlite3_column_int64(st, 1);
+        s->last_used = sqlite3_column_int64(st, 2);
+        *state = ACCT_VALID;
+        rc = 0;
+    } else {
+        rc = rc == SQLITE_DONE ? 0 : db_fail(err, db, "read session");
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (rc || *state != ACCT_VALID)
+        return rc;
+    if (now - s->created_at > max || now - s->last_used > idle) {
+        /* left for the purge at the next login, so that it keeps saying
+        ** "expired" until then */
+        *state = ACCT_EXPIRED;
+        memset(s, 0, sizeof(*s));
+        return 0;
+    }
+    s->last_used = now;
+    rc = db_prepare(db, SQL_SESSION_TOUCH, &st, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 2, now);
+    sqlite3_bind_text(st, 1, h, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st) == SQLITE_DONE ? 0
+                                         : db_fail(err, db, "update session");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int acct_logout(sqlite3 *db, const char *cookie, const struct audit_src *src,
+                struct sw_err *err)
+{
+    char h[AUTH_HASH_LEN + 1];
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (!acct_cookie_wellformed(cookie))
+        return 0;
+    rc = auth_token_hash(cookie, h, err);
+    if (!rc)
+        rc = db_begin(db, err);
+    if (rc)
+        return rc;
+    rc = db_prepare(db, SQL_SESSION_DEL, &st, err);
+    if (!rc) {
+        sqlite3_bind_text(st, 1, h, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = db_fail(err, db, "end session");
+        sqlite3_finalize(st);
+    }
+    if (!rc)
+        rc = audit_log(db, src, AUDIT_LOGOUT, NULL, NULL, err);
+    if (!rc)
+        return db_commit(db, err);
+    db_rollback(db);
+    return rc;
+}
+
+void acct_csrf(const char *cookie, char out[ACCT_CSRF_LEN + 1])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+
+    out[0] = '\0';
+    if (c && EVP_DigestInit_ex(c, EVP_sha256(), NULL) &&
+        EVP_DigestUpdate(c, CSRF_PREFIX, strlen(CSRF_PREFIX)) &&
+        EVP_DigestUpdate(c, cookie, strlen(cookie)) &&
+        EVP_DigestFinal_ex(c, md, &n) && n == ACCT_CSRF_LEN / 2)
+        to_hex(md, n, out);
+    EVP_MD_CTX_free(c);
+}
+
+int acct_csrf_ok(const char *cookie, const char *given)
+{
+    char want[ACCT_CSRF_LEN + 1];
+    if (!acct_cookie_wellformed(cookie) || !given ||
+        strlen(given) != ACCT_CSRF_LEN)
+        return 0;
+    acct_csrf(cookie, want);
+    return want[0] && CRYPTO_memcmp(want, given, ACCT_CSRF_LEN) == 0;
+}

@@ -1,0 +1,124 @@
+/*
+** account.h — the admin console's accounts, sessions and login
+** throttling (schema/county.sql: admins, sessions, login_failures).
+**
+** Passwords: PBKDF2-HMAC-SHA256 (OpenSSL), ACCT_ITERATIONS rounds, a
+** 16-byte random salt, stored as "pbkdf2-sha256$ITER$SALT_HEX$HASH_HEX";
+** compared in constant time.  At least ACCT_PW_MIN bytes.
+**
+** Sessions: the cookie is 32 random bytes (64 hex digits); the store keeps
+** only its SHA-256.  A session ends limits.max_ms after login, or after
+** limits.idle_ms without a request, or at logout.  Its CSRF token is the
+** SHA-256 of the cookie with a fixed prefix: only who holds the cookie
+** can compute it, and nothing more is stored.
+**
+** Throttling: failed logins are counted per user name and per client
+** address; a failure more than ACCT_FAIL_WINDOW_MS after the previous
+** one starts the count again.  From the ACCT_USER_MAX-th failure of a
+** user (ACCT_ADDR_MAX-th of an address) on, attempts are refused without
+** looking at the password until a delay has passed: 30 s, doubling with
+** every further failure, at most 15 minutes.  Nothing sleeps.
+*/
+#ifndef SW_ACCOUNT_H
+#define SW_ACCOUNT_H
+
+#include <cjson/cJSON.h>
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "audit.h"
+#include "sw.h"
+
+#define ACCT_NAME_MAX 64
+#define ACCT_PW_MIN 10
+#define ACCT_PW_MAX 1024
+#define ACCT_ITERATIONS 600000
+#define ACCT_COOKIE_LEN 64
+#define ACCT_CSRF_LEN 64
+
+#define ACCT_USER_MAX 5
+#define ACCT_ADDR_MAX 20
+#define ACCT_FAIL_WINDOW_MS (15 * 60 * 1000)
+#define ACCT_LOCK_BASE_MS (30 * 1000)
+#define ACCT_LOCK_MAX_MS (15 * 60 * 1000)
+
+#define ACCT_DEFAULT_IDLE_MS (30 * 60 * 1000)
+#define ACCT_DEFAULT_MAX_MS (8 * 3600 * 1000)
+
+struct acct_limits {
+    int64_t idle_ms; /* 0: ACCT_DEFAULT_IDLE_MS */
+    int64_t max_ms;  /* 0: ACCT_DEFAULT_MAX_MS */
+};
+
+/* A user name: 1..64 of A-Z a-z 0-9 _ . - @, not starting with - or . */
+int acct_name_valid(const char *name);
+
+/*
+** Hash a password for storage.  *out is malloc'd (free it).  Returns 0,
+** SW_EIO (no random bytes) or SW_ESOFTWARE.
+*/
+int acct_hash_password(const char *pw, char **out, struct sw_err *err);
+
+/* 1 if pw matches the stored hash, else 0 (also for a malformed hash). */
+int acct_verify_password(const char *pw, const char *stored);
+
+/*
+** Add an admin (name valid, password ACCT_PW_MIN..ACCT_PW_MAX bytes) and
+** its audit row, in one transaction.  A name in use: SW_ECANTCREAT.
+*/
+int acct_admin_add(sqlite3 *db, const char *name, const char *pw,
+                   const struct audit_src *src, struct sw_err *err);
+
+/* Remove an admin, its sessions and write the audit row, in one
+** transaction.  An unknown name: SW_EDATA. */
+int acct_admin_remove(sqlite3 *db, const char *name,
+                      const struct audit_src *src, struct sw_err *err);
+
+/* [{name, created_at, created_by, sessions, last_login}], by name. */
+int acct_admins_json(sqlite3 *db, cJSON **out, struct sw_err *err);
+
+enum acct_outcome { ACCT_OK, ACCT_DENIED, ACCT_THROTTLED };
+
+/*
+** A login attempt of user `name` from address `client` (sessions past
+** the limits lim are purged on the way).  ACCT_OK: a new
+** session, its cookie in cookie[]; ACCT_DENIED: wrong name or password
+** (counted and audited); ACCT_THROTTLED: refused before the password was
+** looked at, *retry_after_s seconds to wait.  The slow hash runs outside
+** any transaction.  Returns 0 (see *outcome) or an error code.
+*/
+int acct_login(sqlite3 *db, const char *name, const char *pw,
+               const char *client, const struct acct_limits *lim,
+               enum acct_outcome *outcome, char cookie[ACCT_COOKIE_LEN + 1],
+               int64_t *retry_after_s, struct sw_err *err);
+
+struct acct_session {
+    char admin[ACCT_NAME_MAX + 1];
+    int64_t created_at, last_used;
+};
+
+enum acct_state { ACCT_NONE, ACCT_EXPIRED, ACCT_VALID };
+
+/*
+** The session of a cookie: ACCT_VALID (and its last use set to now),
+** ACCT_EXPIRED (its row stays until a login purges it) or ACCT_NONE.  Returns 0
+*or an error code.
+*/
+int acct_session_get(sqlite3 *db, const char *cookie,
+                     const struct acct_limits *lim, struct acct_session *s,
+                     enum acct_state *state, struct sw_err *err);
+
+/* End the session of a cookie and write the audit row (one transaction). */
+int acct_logout(sqlite3 *db, const char *cookie, const struct audit_src *src,
+                struct sw_err *err);
+
+/* The CSRF token of the session of a cookie. */
+void acct_csrf(const char *cookie, char out[ACCT_CSRF_LEN + 1]);
+
+/* 1 if given is the session's CSRF token (constant time), else 0. */
+int acct_csrf_ok(const char *cookie, const char *given);
+
+/* True if s has the form of a session cookie. */
+int acct_cookie_wellformed(const char *s);
+
+#endif

@@ -1,0 +1,122 @@
+/*
+** audit.c — the audit trail (see audit.h).
+*/
+#include "config.h"
+
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "db.h"
+
+static const char SQL_AUDIT_ADD[] =
+    "INSERT INTO audit (at, actor, action, target, details, source) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+static const char SQL_AUDIT_LIST[] =
+    "SELECT id, at, actor, action, target, details, source FROM audit "
+    "WHERE (?2 <= 0 OR id < ?2) ORDER BY id DESC LIMIT ?1";
+
+void audit_cli_src(struct audit_src *src)
+{
+    struct passwd *pw = getpwuid(geteuid());
+    if (pw && pw->pw_name && *pw->pw_name)
+        snprintf(src->actor, sizeof(src->actor), "cli:%s", pw->pw_name);
+    else
+        snprintf(src->actor, sizeof(src->actor), "cli:uid=%lu",
+                 (unsigned long)geteuid());
+    snprintf(src->source, sizeof(src->source), "cli");
+}
+
+/* s as one line of at most max bytes, cut at a character boundary. */
+static void one_line(char *out, size_t max, const char *s)
+{
+    size_t i = 0;
+    for (; s[i] && i < max; i++) {
+        unsigned char c = (unsigned char)s[i];
+        out[i] = (c < 0x20 || c == 0x7f) ? ' ' : s[i];
+    }
+    /* cut in the middle of a character: drop its first bytes */
+    while (i > 0 && ((unsigned char)s[i] & 0xc0) == 0x80)
+        i--;
+    out[i] = '\0';
+}
+
+int audit_log(sqlite3 *db, const struct audit_src *src, const char *action,
+              const char *target, const char *details, struct sw_err *err)
+{
+    char det[AUDIT_DETAILS_MAX + 1], tgt[201];
+    sqlite3_stmt *st;
+    int rc = db_prepare(db, SQL_AUDIT_ADD, &st, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, sw_now_ms());
+    sqlite3_bind_text(st, 2, src->actor, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
+    if (target) {
+        one_line(tgt, sizeof(tgt) - 1, target);
+        sqlite3_bind_text(st, 4, tgt, -1, SQLITE_STATIC);
+    }
+    if (details && *details) {
+        one_line(det, sizeof(det) - 1, details);
+        sqlite3_bind_text(st, 5, det, -1, SQLITE_STATIC);
+    }
+    sqlite3_bind_text(st, 6, src->source, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(err, db, "audit");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static void add_col(cJSON *o, const char *name, sqlite3_stmt *st, int i)
+{
+    switch (sqlite3_column_type(st, i)) {
+    case SQLITE_NULL:
+        cJSON_AddNullToObject(o, name);
+        break;
+    case SQLITE_INTEGER:
+        cJSON_AddNumberToObject(o, name, (double)sqlite3_column_int64(st, i));
+        break;
+    default:
+        cJSON_AddStringToObject(o, name,
+                                (const char *)sqlite3_column_text(st, i));
+    }
+}
+
+int audit_json(sqlite3 *db, int64_t limit, int64_t before, cJSON **out,
+               struct sw_err *err)
+{
+    static const char *const names[] = {"id",     "at",      "actor", "action",
+                                        "target", "details", "source"};
+    sqlite3_stmt *st = NULL;
+    cJSON *arr;
+    int rc, step = SQLITE_DONE;
+
+    *out = NULL;
+    if (!(arr = cJSON_CreateArray()))
+        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+    rc = db_prepare(db, SQL_AUDIT_LIST, &st, err);
+    if (!rc) {
+        sqlite3_bind_int64(st, 1, limit);
+        sqlite3_bind_int64(st, 2, before);
+    }
+    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        cJSON *o = cJSON_CreateObject();
+        if (!o || !cJSON_AddItemToArray(arr, o)) {
+            cJSON_Delete(o);
+            rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+            break;
+        }
+        for (int i = 0; i < 7; i++)
+            add_col(o, names[i], st, i);
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = db_fail(err, db, "read the audit trail");
+    sqlite3_finalize(st);
+    if (rc) {
+        cJSON_Delete(arr);
+        return rc;
+    }
+    *out = arr;
+    return 0;
+}

@@ -1,0 +1,62 @@
+/*
+** audit.h — the county's audit trail: one row per admin action, web or
+** CLI, in the append-only table `audit` (schema/county.sql: triggers
+** refuse UPDATE and DELETE).
+**
+** Who: the admin's user name (web), or "cli:" and the operating system
+** user (CLI).  Where from: the client address (web), or "cli".  What: an
+** action word (AUDIT_* below) with a target and one line of details,
+** which never hold a password or a token.
+*/
+#ifndef SW_AUDIT_H
+#define SW_AUDIT_H
+
+#include <cjson/cJSON.h>
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "sw.h"
+
+/* The actions. */
+#define AUDIT_LOGIN "login"
+#define AUDIT_LOGIN_FAILED "login_failed"
+#define AUDIT_LOGOUT "logout"
+#define AUDIT_STATION_ADD "station_add"
+#define AUDIT_TOKEN_NEW "token_new"
+#define AUDIT_REVOKE "revoke"
+#define AUDIT_RESOLVE "resolve"
+#define AUDIT_RECORD_SET "record_set"
+#define AUDIT_ADMIN_ADD "admin_add"
+#define AUDIT_ADMIN_REMOVE "admin_remove"
+
+#define AUDIT_ACTOR_MAX 80
+#define AUDIT_SOURCE_MAX 64
+#define AUDIT_DETAILS_MAX 1000 /* bytes; longer details are cut */
+
+/* Who acts, and from where. */
+struct audit_src {
+    char actor[AUDIT_ACTOR_MAX + 1];
+    char source[AUDIT_SOURCE_MAX + 1];
+};
+
+/* "cli:" + the effective user's login name (or "cli:uid=N"), from "cli". */
+void audit_cli_src(struct audit_src *src);
+
+/*
+** Append one row.  target and details may be NULL; details longer than
+** AUDIT_DETAILS_MAX are cut at a character boundary, and control
+** characters become spaces.  Runs in the caller's transaction, if any.
+** Returns 0 or db_fail().
+*/
+int audit_log(sqlite3 *db, const struct audit_src *src, const char *action,
+              const char *target, const char *details, struct sw_err *err);
+
+/*
+** The newest rows first, at most limit (1..10000), only those with
+** id < before if before > 0: an array of {id, at, actor, action, target,
+** details, source}; at in ms since the epoch.  *out is the caller's.
+*/
+int audit_json(sqlite3 *db, int64_t limit, int64_t before, cJSON **out,
+               struct sw_err *err);
+
+#endif

@@ -1,0 +1,74 @@
+/*
+** swsync-county audit [--json] [--limit N] — the audit trail, newest
+** first.
+*/
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "county.h"
+#include "records.h"
+
+#define DEFAULT_LIMIT 50
+#define MAX_LIMIT 10000
+
+static const char *jstr(const cJSON *o, const char *k)
+{
+    const char *s =
+        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
+    return s ? s : "-";
+}
+
+int county_cmd_audit(struct county_ctx *ctx, int argc, char **argv)
+{
+    cJSON *arr = NULL, *o;
+    long limit = DEFAULT_LIMIT;
+    int json = 0, rc;
+
+    for (int i = 1; i < argc; i++) {
+        const char *v = NULL;
+        if (strcmp(argv[i], "--json") == 0) {
+            json = 1;
+            continue;
+        }
+        if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc)
+            v = argv[++i];
+        else if (strncmp(argv[i], "--limit=", 8) == 0)
+            v = argv[i] + 8;
+        if (!v)
+            return sw_fail(&ctx->err, SW_EUSAGE, "audit: unexpected '%s'",
+                           argv[i]);
+        {
+            char *end;
+            errno = 0;
+            limit = strtol(v, &end, 10);
+            if (errno || end == v || *end || limit < 1 || limit > MAX_LIMIT)
+                return sw_fail(&ctx->err, SW_EUSAGE,
+                               "audit: --limit wants 1-%d: '%s'", MAX_LIMIT, v);
+        }
+    }
+    rc = audit_json(ctx->db, limit, 0, &arr, &ctx->err);
+    if (rc)
+        return rc;
+    if (json)
+        return county_print_json(arr, &ctx->err);
+    cJSON_ArrayForEach (o, arr) {
+        char when[20];
+        county_format_time(
+            (int64_t)cJSON_GetObjectItemCaseSensitive(o, "at")->valuedouble,
+            when);
+        printf("%s\t%s\t%s\t%s\t%s\t", when, jstr(o, "actor"),
+               jstr(o, "source"), jstr(o, "action"), jstr(o, "target"));
+        records_print_cell(stdout,
+                           (const unsigned char *)cJSON_GetStringValue(
+                               cJSON_GetObjectItemCaseSensitive(o, "details")));
+        putchar('\n');
+    }
+    cJSON_Delete(arr);
+    return 0;
+}

@@ -1,0 +1,206 @@
+/*
+** i18n.c — the admin console's texts (see i18n.h).
+*/
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "html.h"
+#include "i18n.h"
+
+static const char *const texts[M__COUNT][2] = {
+#define I18N_TEXT(id, zh, en) [id] = {zh, en},
+    I18N_MESSAGES(I18N_TEXT)
+#undef I18N_TEXT
+};
+
+const char *tr(enum i18n_lang lang, enum i18n_msg m)
+{
+    if ((int)m < 0 || m >= M__COUNT)
+        return "";
+    return texts[m][lang == LANG_EN ? 1 : 0];
+}
+
+void i18n_fmt(struct sw_buf *b, enum i18n_lang lang, enum i18n_msg m,
+              const char *arg)
+{
+    const char *t = tr(lang, m), *p = strstr(t, "%s");
+    struct sw_buf tmp;
+    if (!p) {
+        html_esc(b, t);
+        return;
+    }
+    sb_init(&tmp);
+    sb_add(&tmp, t, (size_t)(p - t));
+    html_esc(b, tmp.buf ? tmp.buf : "");
+    sb_release(&tmp);
+    html_esc(b, arg);
+    html_esc(b, p + 2);
+}
+
+/* ---- fields, tables, values ---------------------------------------------- */
+
+static const struct {
+    const char *table, *col, *zh, *en;
+} fields[] = {
+    {"cases", "name", "姓名", "Name"},
+    {"cases", "gender", "性别", "Gender"},
+    {"cases", "birth_date", "出生日期", "Date of birth"},
+    {"cases", "id_number", "身份证号", "ID number"},
+    {"cases", "phone", "电话", "Phone"},
+    {"cases", "village", "村（社区）", "Village"},
+    {"cases", "address", "住址", "Address"},
+    {"cases", "category", "类别", "Category"},
+    {"cases", "risk_level", "风险等级", "Risk level"},
+    {"cases", "status", "状态", "Status"},
+    {"cases", "worker", "负责社工", "Worker"},
+    {"cases", "opened_on", "立案日期", "Opened on"},
+    {"cases", "closed_on", "结案日期", "Closed on"},
+    {"cases", "notes", "备注", "Notes"},
+    {NULL, "deleted", "已删除", "Deleted"},
+    {NULL, "case_id", "所属个案", "Case"},
+    {"visits", "visited_at", "走访时间", "Visited at"},
+    {"visits", "worker", "社工", "Worker"},
+    {"visits", "mode", "方式", "Mode"},
+    {"visits", "purpose", "目的", "Purpose"},
+    {"visits", "findings", "情况记录", "Findings"},
+    {"visits", "follow_up", "需跟进", "Follow-up"},
+    {"visits", "next_visit_on", "下次走访", "Next visit on"},
+    {"services", "service_on", "服务日期", "Service date"},
+    {"services", "service_type", "服务类型", "Service type"},
+    {"services", "provider", "提供方", "Provider"},
+    {"services", "minutes", "时长（分钟）", "Minutes"},
+    {"services", "amount", "金额", "Amount"},
+    {"services", "outcome", "结果", "Outcome"},
+    {"services", "notes", "备注", "Notes"},
+};
+
+const char *i18n_field(enum i18n_lang lang, const struct sw_table *t,
+                       const char *col)
+{
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+        if ((!fields[i].table ||
+             (t && strcmp(fields[i].table, t->name) == 0)) &&
+            strcmp(fields[i].col, col) == 0)
+            return lang == LANG_EN ? fields[i].en : fields[i].zh;
+    return col;
+}
+
+const char *i18n_table(enum i18n_lang lang, const char *table)
+{
+    if (strcmp(table, "cases") == 0)
+        return tr(lang, M_TABLE_CASES);
+    if (strcmp(table, "visits") == 0)
+        return tr(lang, M_TABLE_VISITS);
+    if (strcmp(table, "services") == 0)
+        return tr(lang, M_TABLE_SERVICES);
+    return table;
+}
+
+static const struct {
+    const char *col, *value, *zh, *en;
+} values[] = {
+    {"gender", "male", "男", "male"},
+    {"gender", "female", "女", "female"},
+    {"gender", "other", "其他", "other"},
+    {"category", "elderly_alone", "独居老人", "elderly, living alone"},
+    {"category", "left_behind_child", "留守儿童", "left-behind child"},
+    {"category", "disabled", "残疾人", "disabled"},
+    {"category", "low_income", "低收入", "low income"},
+    {"category", "other", "其他", "other"},
+    {"risk_level", "low", "低", "low"},
+    {"risk_level", "medium", "中", "medium"},
+    {"risk_level", "high", "高", "high"},
+    {"status", "open", "在案", "open"},
+    {"status", "closed", "已结案", "closed"},
+    {"mode", "home", "入户", "home"},
+    {"mode", "phone", "电话", "phone"},
+    {"mode", "office", "来访", "office"},
+    {"mode", "online", "线上", "online"},
+};
+
+const char *i18n_value(enum i18n_lang lang, const char *col, const char *value)
+{
+    if (!value)
+        return NULL;
+    for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++)
+        if (strcmp(values[i].col, col) == 0 &&
+            strcmp(values[i].value, value) == 0)
+            return lang == LANG_EN ? values[i].en : values[i].zh;
+    return NULL;
+}
+
+const char *i18n_action(enum i18n_lang lang, const char *action)
+{
+    static const struct {
+        const char *word;
+        enum i18n_msg m;
+    } acts[] = {
+        {"login", M_ACT_LOGIN},         {"login_failed", M_ACT_LOGIN_FAILED},
+        {"logout", M_ACT_LOGOUT},       {"station_add", M_ACT_STATION_ADD},
+        {"token_new", M_ACT_TOKEN_NEW}, {"revoke", M_ACT_REVOKE},
+        {"resolve", M_ACT_RESOLVE},     {"record_set", M_ACT_RECORD_SET},
+        {"admin_add", M_ACT_ADMIN_ADD}, {"admin_remove", M_ACT_ADMIN_REMOVE},
+    };
+    for (size_t i = 0; action && i < sizeof(acts) / sizeof(acts[0]); i++)
+        if (strcmp(acts[i].word, action) == 0)
+            return tr(lang, acts[i].m);
+    return action ? action : "";
+}
+
+void i18n_check(struct sw_buf *b, enum i18n_lang lang,
+                const struct sw_column *c)
+{
+    char num[32];
+    struct sw_buf list;
+
+    snprintf(num, sizeof(num), "%d", c->maxlen);
+    switch (c->check) {
+    case CK_TEXT:
+        i18n_fmt(b, lang, M_CK_TEXT, num);
+        break;
+    case CK_NONEMPTY:
+        i18n_fmt(b, lang, M_CK_NONEMPTY, num);
+        break;
+    case CK_ENUM:
+        sb_init(&list);
+        for (int i = 0; c->allowed && c->allowed[i]; i++) {
+            const char *l = i18n_value(lang, c->name, c->allowed[i]);
+            sb_addf(&list, "%s%s", i ? ", " : "", c->allowed[i]);
+            if (l && strcmp(l, c->allowed[i]) != 0)
+                sb_addf(&list, " (%s)", l);
+        }
+        i18n_fmt(b, lang, M_CK_ENUM, list.buf ? list.buf : "");
+        sb_release(&list);
+        break;
+    case CK_DATE:
+        i18n_fmt(b, lang, M_CK_DATE, NULL);
+        break;
+    case CK_DATETIME:
+        i18n_fmt(b, lang, M_CK_DATETIME, NULL);
+        break;
+    case CK_IDNUM:
+        i18n_fmt(b, lang, M_CK_IDNUM, NULL);
+        break;
+    case CK_PHONE:
+        i18n_fmt(b, lang, M_CK_PHONE, NULL);
+        break;
+    case CK_BOOL:
+        i18n_fmt(b, lang, M_CK_BOOL, NULL);
+        break;
+    case CK_COUNT:
+        i18n_fmt(b, lang, M_CK_COUNT, num);
+        break;
+    case CK_MONEY:
+        i18n_fmt(b, lang, M_CK_MONEY, NULL);
+        break;
+    case CK_REF:
+        i18n_fmt(b, lang, M_CK_REF, NULL);
+        break;
+    }
+    if (c->flags & SW_COL_REQUIRED) {
+        sb_adds(b, lang == LANG_EN ? "; " : "；");
+        html_esc(b, tr(lang, M_REQUIRED));
+    }
+}

@@ -1,0 +1,239 @@
+/*
+** i18n.h — every word of the admin console in Chinese (the default) and
+** English.  One list, I18N_MESSAGES, holds both texts of each message, so
+** neither language can miss one.  A text may hold one "%s", filled by
+** i18n_fmt() (escaped for HTML).
+*/
+#ifndef SW_I18N_H
+#define SW_I18N_H
+
+#include "sw.h"
+#include "table.h"
+
+enum i18n_lang { LANG_ZH = 0, LANG_EN = 1 };
+
+/* clang-format off */
+#define I18N_MESSAGES(X)                                                       \
+    X(M_APP, "社工站个案数据 · 县级管理台", "Case records · county console")     \
+    X(M_NAV_STATIONS, "站点", "Stations")                                      \
+    X(M_NAV_CONFLICTS, "冲突", "Conflicts")                                    \
+    X(M_NAV_RECORDS, "个案查询", "Case lookup")                                \
+    X(M_NAV_AUDIT, "审计日志", "Audit trail")                                  \
+    X(M_LOGOUT, "退出登录", "Log out")                                         \
+    X(M_SIGNED_IN_AS, "当前用户：", "Signed in as ")                           \
+    X(M_LANG_OTHER, "English", "中文")                                         \
+    X(M_LANG_OTHER_TITLE, "Switch to English", "切换到中文")                   \
+    X(M_COUNTY, "县代码", "County")                                            \
+    X(M_FOOTER, "时间均为服务器本地时间。", "Times are the server's local time.") \
+    X(M_LOGIN_TITLE, "管理员登录", "Admin log in")                             \
+    X(M_USER, "用户名", "User name")                                           \
+    X(M_PASSWORD, "密码", "Password")                                          \
+    X(M_LOGIN_BUTTON, "登录", "Log in")                                        \
+    X(M_LOGIN_FAILED, "用户名或密码错误。", "Wrong user name or password.")    \
+    X(M_LOGIN_THROTTLED, "登录失败次数过多，请在 %s 秒后再试。",                \
+      "Too many failed logins: try again in %s seconds.")                     \
+    X(M_SESSION_EXPIRED, "会话已过期，请重新登录。",                           \
+      "Your session has expired: please log in again.")                       \
+    X(M_LOGIN_NEEDED, "请先登录。", "Please log in.")                          \
+    X(M_LOGGED_OUT, "已退出登录。", "You have logged out.")                    \
+    X(M_STATIONS_TITLE, "站点与同步状态", "Stations and sync health")          \
+    X(M_COL_STATION, "站点", "Station")                                        \
+    X(M_COL_NAME, "名称", "Name")                                              \
+    X(M_COL_DEVICE, "设备", "Device")                                          \
+    X(M_COL_SITE, "副本标识", "Site id")                                       \
+    X(M_COL_LAST_SYNC, "最近同步", "Last sync")                                \
+    X(M_COL_LAST_SEEN, "最近联系", "Last contact")                             \
+    X(M_COL_LAST_ERROR, "最近错误", "Last error")                              \
+    X(M_COL_OPEN_CONFLICTS, "未解决冲突", "Open conflicts")                    \
+    X(M_COL_SKEW, "时钟偏差", "Clock skew")                                    \
+    X(M_COL_AGENT, "客户端版本", "Agent version")                              \
+    X(M_COL_STATE, "状态", "State")                                            \
+    X(M_STATE_OK, "正常", "OK")                                                \
+    X(M_STATE_STALE, "超过一天未同步", "Not synced for over a day")            \
+    X(M_STATE_NEVER, "尚未同步", "Never synced")                               \
+    X(M_STATE_ERROR, "出错", "Error")                                          \
+    X(M_STATE_REVOKED, "已吊销", "Revoked")                                    \
+    X(M_NEVER, "从未", "never")                                                \
+    X(M_NO_STATIONS, "还没有登记任何站点。", "No station is enrolled yet.")    \
+    X(M_STALE_SUMMARY, "注意：%s 个副本超过一天未同步。",                      \
+      "Note: %s replica(s) have not synced for over a day.")                  \
+    X(M_CLAMPED, "被校正的版本", "clamped versions")                           \
+    X(M_MANAGE_TITLE, "站点管理", "Manage stations")                           \
+    X(M_ENROL_TITLE, "登记新站点", "Enrol a station")                          \
+    X(M_ENROL_CODE, "站点代码", "Station code")                                \
+    X(M_ENROL_NAME, "站点名称", "Station name")                                \
+    X(M_ENROL_BUTTON, "登记", "Enrol")                                         \
+    X(M_TOKEN_TITLE, "新增副本（新令牌）", "New replica (new token)")          \
+    X(M_TOKEN_DEVICE, "设备名（可选，如 laptop）", "Device name (optional, e.g. laptop)") \
+    X(M_TOKEN_BUTTON, "生成令牌", "Make a token")                              \
+    X(M_REVOKE_TITLE, "吊销副本", "Revoke replicas")                           \
+    X(M_REVOKE_DEVICE, "设备名（留空：该站点全部副本）",                       \
+      "Device (empty: every replica of the station)")                         \
+    X(M_REVOKE_BUTTON, "吊销", "Revoke")                                       \
+    X(M_REVOKE_CONFIRM, "确定吊销吗？被吊销的副本将无法再同步。",              \
+      "Revoke? A revoked replica can no longer sync.")                        \
+    X(M_TOKEN_SHOWN, "请立即复制此令牌交给站点：它只显示这一次，服务器只保存其摘要。", \
+      "Copy this token now and give it to the station: it is shown only this once, and the server keeps only its hash.") \
+    X(M_STATION_ENROLLED, "站点 %s 已登记（设备 main）。",                     \
+      "Station %s is enrolled (device main).")                                \
+    X(M_TOKEN_MADE, "已新增副本，设备名：%s。", "New replica, device %s.")     \
+    X(M_REVOKED_N, "本次吊销了 %s 个副本。", "%s replica(s) revoked.")         \
+    X(M_BACK, "返回", "Back")                                                  \
+    X(M_CHOOSE_STATION, "选择站点", "Choose a station")                        \
+    X(M_ERR_STATION_CODE, "站点代码无效：1–32 个字母、数字或 _ . -，不能以 - 或 . 开头。", \
+      "Not a valid station code: 1-32 letters, digits or _ . -, not starting with - or .") \
+    X(M_ERR_STATION_NAME, "站点名称太长（最多 200 字节）。",                   \
+      "The station name is too long (at most 200 bytes).")                    \
+    X(M_ERR_DEVICE, "设备名无效：1–32 个字母、数字或 _ . -。",                 \
+      "Not a valid device name: 1-32 letters, digits or _ . -")               \
+    X(M_ERR_STATION_EXISTS, "该站点已登记。", "This station is already enrolled.") \
+    X(M_ERR_DEVICE_EXISTS, "该站点已有同名设备，请换一个设备名。",             \
+      "The station already has a device of that name: choose another.")       \
+    X(M_ERR_NO_STATION, "没有该站点或设备。", "No such station or device.")    \
+    X(M_CONFLICTS_TITLE, "冲突", "Conflicts")                                  \
+    X(M_FILTER_STATION, "站点", "Station")                                     \
+    X(M_FILTER_TABLE, "记录类型", "Record type")                               \
+    X(M_FILTER_STATUS, "状态", "Status")                                       \
+    X(M_ALL, "全部", "All")                                                    \
+    X(M_STATUS_OPEN, "未解决", "Open")                                         \
+    X(M_STATUS_RESOLVED, "已解决", "Resolved")                                 \
+    X(M_FILTER_BUTTON, "筛选", "Filter")                                       \
+    X(M_TABLE_CASES, "个案", "Case")                                           \
+    X(M_TABLE_VISITS, "走访", "Visit")                                         \
+    X(M_TABLE_SERVICES, "服务记录", "Service")                                 \
+    X(M_COL_ID, "编号", "No.")                                                 \
+    X(M_COL_RECORD, "记录", "Record")                                          \
+    X(M_COL_FIELD, "字段", "Field")                                            \
+    X(M_COL_CURRENT, "当前值", "Current value")                                \
+    X(M_COL_OTHER, "另一值", "Other value")                                    \
+    X(M_COL_DETECTED, "发现时间", "Detected")                                  \
+    X(M_COL_STATUS, "状态", "Status")                                          \
+    X(M_OPEN_LINK, "处理", "Resolve")                                          \
+    X(M_VIEW_LINK, "查看", "View")                                             \
+    X(M_NO_CONFLICTS, "没有符合条件的冲突。", "No conflict matches.")          \
+    X(M_KIND_FIELD, "同一字段被两处同时修改", "Edited in two places at once")  \
+    X(M_KIND_DELETED, "修改了已被删除的记录", "Edit of a deleted record")      \
+    X(M_CONFLICT_TITLE, "冲突 #%s", "Conflict #%s")                            \
+    X(M_WINNER, "当前值（较晚写入，正在生效）", "Current value (the later write, in effect)") \
+    X(M_LOSER, "另一值（被覆盖，保留在此）", "Other value (overwritten, kept here)") \
+    X(M_WINNER_WAS, "发现冲突时生效的值", "The value in effect when it was found") \
+    X(M_LOSER_WAS, "被覆盖的值", "The overwritten value")                      \
+    X(M_WRITTEN_BY, "写入方", "Written by")                                    \
+    X(M_WRITTEN_AT, "写入时间", "Written at")                                  \
+    X(M_COUNTY_SITE, "县级", "the county")                                     \
+    X(M_DELETED_MARK, "（记录已删除）", "(record deleted)")                    \
+    X(M_EMPTY_VALUE, "（空）", "(empty)")                                      \
+    X(M_RECORD_CONTEXT, "记录内容", "The record")                              \
+    X(M_RESOLVE_TITLE, "处理冲突", "Resolve the conflict")                     \
+    X(M_KEEP_WINNER, "保留当前值", "Keep the current value")                   \
+    X(M_KEEP_LOSER, "改用另一值", "Use the other value")                       \
+    X(M_KEEP_VALUE, "输入新值", "Enter a new value")                           \
+    X(M_KEEP_WINNER_DELETED, "保持删除", "Keep the record deleted")            \
+    X(M_KEEP_LOSER_DELETED, "恢复记录并采用另一值", "Restore the record with the other value") \
+    X(M_NOTE, "备注（如何核实）", "Note (how it was checked)")                 \
+    X(M_RESOLVE_BUTTON, "确认处理", "Resolve")                                 \
+    X(M_RESOLVED_OK, "冲突已处理，结果将在站点下次同步时下发。",               \
+      "Conflict resolved: the result reaches the station at its next sync.")  \
+    X(M_RESOLVED_AT, "处理时间", "Resolved at")                                \
+    X(M_RESOLVED_BY, "处理人", "Resolved by")                                  \
+    X(M_RESOLUTION, "处理方式", "Resolution")                                  \
+    X(M_INVALID_VALUE, "新值无效（%s）：", "The new value is not valid (%s): ") \
+    X(M_ALREADY_RESOLVED, "该冲突已被处理。", "This conflict is already resolved.") \
+    X(M_NOT_FOUND, "未找到该页面或记录。", "No such page or record.")          \
+    X(M_NOTE_TOO_LONG, "备注太长（最多 1000 字节）。", "The note is too long (at most 1000 bytes).") \
+    X(M_CHOOSE_KEEP, "请选择一种处理方式。", "Choose how to resolve it.")      \
+    X(M_FORMAT, "格式：", "Format: ")                                          \
+    X(M_RECORDS_TITLE, "个案查询", "Case lookup")                              \
+    X(M_SEARCH_LABEL, "个案编号或姓名（输入部分即可）", "Case id, or part of a name") \
+    X(M_SEARCH_BUTTON, "查询", "Search")                                       \
+    X(M_NO_RESULTS, "没有找到匹配的个案。", "No case found.")                  \
+    X(M_RESULTS_MAX, "只显示前 %s 条，请输入更完整的姓名。",                   \
+      "Only the first %s are shown: type more of the name.")                  \
+    X(M_VISITS, "走访记录", "Visits")                                          \
+    X(M_SERVICES, "服务记录", "Services")                                      \
+    X(M_NONE, "无", "None")                                                    \
+    X(M_CORRECT_TITLE, "更正字段（县级更正）", "Correct a field (county correction)") \
+    X(M_CORRECT_VALUE, "新值（留空则清除）", "New value (empty clears it)")    \
+    X(M_CORRECT_BUTTON, "保存更正", "Save the correction")                     \
+    X(M_CORRECTED, "已更正，将在站点下次同步时下发。",                         \
+      "Corrected: it reaches the station at its next sync.")                  \
+    X(M_CASE_OF, "所属个案", "Case")                                           \
+    X(M_RECORD_CONFLICTS, "该记录的冲突", "Conflicts on this record")          \
+    X(M_CANNOT_CHANGE, "该字段不能修改。", "This field cannot change.")        \
+    X(M_RECORD_DELETED, "该记录已被删除。", "This record is deleted.")         \
+    X(M_AUDIT_TITLE, "审计日志", "Audit trail")                                \
+    X(M_COL_WHEN, "时间", "When")                                              \
+    X(M_COL_WHO, "操作人", "Who")                                              \
+    X(M_COL_FROM, "来源", "From")                                              \
+    X(M_COL_ACTION, "操作", "Action")                                          \
+    X(M_COL_TARGET, "对象", "Target")                                          \
+    X(M_COL_DETAILS, "详情", "Details")                                        \
+    X(M_OLDER, "更早的记录 »", "Older entries »")                              \
+    X(M_NO_AUDIT, "还没有审计记录。", "No entry yet.")                         \
+    X(M_ACT_LOGIN, "登录", "log in")                                           \
+    X(M_ACT_LOGIN_FAILED, "登录失败", "failed log in")                         \
+    X(M_ACT_LOGOUT, "退出登录", "log out")                                     \
+    X(M_ACT_STATION_ADD, "登记站点", "enrol station")                          \
+    X(M_ACT_TOKEN_NEW, "新增副本令牌", "new token")                            \
+    X(M_ACT_REVOKE, "吊销", "revoke")                                          \
+    X(M_ACT_RESOLVE, "处理冲突", "resolve conflict")                           \
+    X(M_ACT_RECORD_SET, "更正记录", "correct record")                          \
+    X(M_ACT_ADMIN_ADD, "添加管理员", "add admin")                              \
+    X(M_ACT_ADMIN_REMOVE, "删除管理员", "remove admin")                        \
+    X(M_ERR_CSRF, "请求无效（缺少表单令牌或令牌不符），请刷新页面后重试。",   \
+      "Invalid request (missing or wrong form token): reload the page and try again.") \
+    X(M_ERR_ORIGIN, "请求来自其他网站，已拒绝。", "The request comes from another site: refused.") \
+    X(M_ERR_METHOD, "不支持该请求方法。", "Method not allowed.")               \
+    X(M_ERR_BUSY, "数据库繁忙，请稍后再试。", "The database is busy: try again shortly.") \
+    X(M_ERR_INTERNAL, "服务器内部错误。", "Internal server error.")            \
+    X(M_ERR_BAD_REQUEST, "请求格式错误。", "Malformed request.")               \
+    X(M_REQUIRED, "必填，不能清空", "required: cannot be empty")               \
+    X(M_CK_TEXT, "文本，最多 %s 个字", "text, at most %s characters")          \
+    X(M_CK_NONEMPTY, "文本，不能为空，最多 %s 个字", "text, not empty, at most %s characters") \
+    X(M_CK_ENUM, "取值之一：%s", "one of: %s")                                 \
+    X(M_CK_DATE, "日期，格式 YYYY-MM-DD", "a date, YYYY-MM-DD")                \
+    X(M_CK_DATETIME, "日期或日期时间：YYYY-MM-DD 或 YYYY-MM-DDTHH:MM[:SS]",     \
+      "a date, or a date and time: YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]")      \
+    X(M_CK_IDNUM, "18 位居民身份证号码（校验位须正确）",                       \
+      "an 18-character resident ID number with a valid check digit")          \
+    X(M_CK_PHONE, "电话号码：3–20 位，数字、+、- 或空格",                      \
+      "a phone number: 3-20 of digits, +, - or spaces")                       \
+    X(M_CK_BOOL, "0（否）或 1（是）", "0 (no) or 1 (yes)")                     \
+    X(M_CK_COUNT, "0 到 %s 的整数", "a whole number from 0 to %s")             \
+    X(M_CK_MONEY, "金额，最多两位小数，如 150.50", "an amount with at most 2 decimals, e.g. 150.50") \
+    X(M_CK_REF, "个案编号", "a case id")
+/* clang-format on */
+
+enum i18n_msg {
+#define I18N_ENUM(id, zh, en) id,
+    I18N_MESSAGES(I18N_ENUM)
+#undef I18N_ENUM
+        M__COUNT
+};
+
+/* The text of a message (not escaped: the texts hold no markup). */
+const char *tr(enum i18n_lang lang, enum i18n_msg m);
+
+/*
+** Append the text of m to b, HTML-escaped, with its "%s" replaced by arg
+** (escaped too).
+*/
+void i18n_fmt(struct sw_buf *b, enum i18n_lang lang, enum i18n_msg m,
+              const char *arg);
+
+/* The label of a field (column name if unknown), and of a table. */
+const char *i18n_field(enum i18n_lang lang, const struct sw_table *t,
+                       const char *col);
+const char *i18n_table(enum i18n_lang lang, const char *table);
+
+/* The label of an enumerated value of a column, or NULL. */
+const char *i18n_value(enum i18n_lang lang, const char *col, const char *value);
+
+/* The label of an audit action (the action word if unknown). */
+const char *i18n_action(enum i18n_lang lang, const char *action);
+
+/* What a column accepts, one line, HTML-escaped, appended to b. */
+void i18n_check(struct sw_buf *b, enum i18n_lang lang,
+                const struct sw_column *c);
+
+#endif

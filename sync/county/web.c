@@ -1,0 +1,2378 @@
+/*
+** web.c — the county admin console (see web.h): routing, sessions and
+** CSRF, forms, and the pages.  Pages are built into a struct sw_buf with
+** html_esc() around every value, then put into the embedded layout.
+*/
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <cjson/cJSON.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "account.h"
+#include "admin.h"
+#include "assets.h"
+#include "audit.h"
+#include "db.h"
+#include "hlc.h"
+#include "html.h"
+#include "i18n.h"
+#include "table.h"
+#include "web.h"
+
+#define SESSION_COOKIE "swsync_session"
+#define LANG_COOKIE "lang"
+#define FORM_MAX_FIELDS 64
+#define NOTE_MAX 1000
+#define SEARCH_MAX 100
+#define AUDIT_PAGE 100
+#define LIST_VALUE_CHARS 60
+#define STALE_MS (24 * 3600 * 1000LL)
+#define STATION_CONFLICTS_MAX 5000
+
+static const char CT_HTML[] = "text/html; charset=utf-8";
+static const char CT_JSON[] = "application/json";
+static const char NO_STORE[] = "no-store";
+
+static const char SQL_OPEN_COUNT[] =
+    "SELECT count(*) FROM conflicts WHERE status = 'open'";
+static const char SQL_STATION_CODES[] =
+    "SELECT code, name FROM stations ORDER BY code";
+static const char SQL_SITE_OWNER[] =
+    "SELECT station, device FROM replicas WHERE site = ?1";
+static const char SQL_CASE_NAME[] = "SELECT name FROM cases WHERE id = ?1";
+static const char SQL_REF_CASE[] =
+    "SELECT c.id, c.name FROM cases AS c WHERE c.id = "
+    "(SELECT case_id FROM visits WHERE id = ?1 UNION ALL "
+    " SELECT case_id FROM services WHERE id = ?1 LIMIT 1)";
+static const char SQL_SEARCH[] =
+    "SELECT id, station, name, village, category, risk_level, status "
+    "FROM cases WHERE deleted = 0 AND (id = ?1 OR instr(name, ?1) > 0) "
+    "ORDER BY name, id LIMIT ?2";
+static const char SQL_VISITS_OF[] =
+    "SELECT id, visited_at, mode, worker, findings FROM visits "
+    "WHERE case_id = ?1 AND deleted = 0 ORDER BY visited_at DESC, rid DESC "
+    "LIMIT 200";
+static const char SQL_SERVICES_OF[] =
+    "SELECT id, service_on, service_type, amount, outcome FROM services "
+    "WHERE case_id = ?1 AND deleted = 0 ORDER BY service_on DESC, rid DESC "
+    "LIMIT 200";
+static const char SQL_RECORD_CONFLICTS[] =
+    "SELECT id, col, status, detected_at FROM conflicts "
+    "WHERE tbl = ?1 AND row_id = ?2 ORDER BY id DESC LIMIT 100";
+static const char SQL_FIND_ID[] =
+    "SELECT 'cases' FROM cases WHERE id = ?1 UNION ALL "
+    "SELECT 'visits' FROM visits WHERE id = ?1 UNION ALL "
+    "SELECT 'services' FROM services WHERE id = ?1 LIMIT 1";
+
+struct kv {
+    char *k, *v;
+};
+
+struct web {
+    struct MHD_Connection *conn;
+    const struct web_config *cfg;
+    sqlite3 *db;
+    struct store *store;
+    const char *method;
+    const char *path;
+    const char *here; /* the GET page to switch languages on */
+    int post, api;
+    enum i18n_lang lang;
+    char cookie[ACCT_COOKIE_LEN + 1];
+    int authed;
+    struct acct_session sess;
+    char csrf[ACCT_CSRF_LEN + 1];
+    char client[AUDIT_SOURCE_MAX + 1];
+    char *formbuf;
+    struct kv form[FORM_MAX_FIELDS];
+    int nform;
+    struct web_resp *out;
+    struct sw_err err;
+};
+
+/* ---- request helpers ----------------------------------------------------- */
+
+static const char *qarg(struct web *w, const char *k)
+{
+    return MHD_lookup_connection_value(w->conn, MHD_GET_ARGUMENT_KIND, k);
+}
+
+static const char *hdr(struct web *w, const char *k)
+{
+    return MHD_lookup_connection_value(w->conn, MHD_HEADER_KIND, k);
+}
+
+static const char *farg(struct web *w, const char *k)
+{
+    for (int i = 0; i < w->nform; i++)
+        if (strcmp(w->form[i].k, k) == 0)
+            return w->form[i].v;
+    return NULL;
+}
+
+static int hexv(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Decode application/x-www-form-urlencoded text in place.  -1: a bad
+** escape or a NUL byte. */
+static int url_decode(char *s)
+{
+    char *o = s;
+    for (; *s; s++) {
+        if (*s == '+') {
+            *o++ = ' ';
+        } else if (*s == '%') {
+            int hi = hexv(s[1]), lo = hi < 0 ? -1 : hexv(s[2]);
+            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+                return -1;
+            *o++ = (char)(hi << 4 | lo);
+            s += 2;
+        } else {
+            *o++ = *s;
+        }
+    }
+    *o = '\0';
+    return 0;
+}
+
+/* Parse a form body.  -1: malformed (not UTF-8, too many fields...). */
+static int parse_form(struct web *w, const char *body, size_t len)
+{
+    char *p, *save = NULL, *tok;
+
+    if (!body || len == 0)
+        return 0;
+    if (memchr(body, '\0', len))
+        return -1;
+    if (!(w->formbuf = malloc(len + 1)))
+        return -2;
+    memcpy(w->formbuf, body, len);
+    w->formbuf[len] = '\0';
+    for (p = w->formbuf; (tok = strtok_r(p, "&", &save)); p = NULL) {
+        char *eq = strchr(tok, '=');
+        if (w->nform >= FORM_MAX_FIELDS)
+            return -1;
+        if (eq)
+            *eq = '\0';
+        if (url_decode(tok) || (eq && url_decode(eq + 1)) ||
+            !sw_utf8_valid(tok) || (eq && !sw_utf8_valid(eq + 1)))
+            return -1;
+        w->form[w->nform].k = tok;
+        w->form[w->nform].v = eq ? eq + 1 : tok + strlen(tok);
+        w->nform++;
+    }
+    return 0;
+}
+
+/* The client's address, as text. */
+static void client_addr(struct web *w)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(w->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    snprintf(w->client, sizeof(w->client), "?");
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+                  w->client, sizeof(w->client));
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
+                  w->client, sizeof(w->client));
+}
+
+/*
+** A POST from a page of this server: Origin, if sent, names our host
+** (the Host header, with its port); else Referer, if sent, is on it.
+** The scheme is not compared, so that a reverse proxy may terminate TLS
+** in front of a plain-HTTP server.  Neither sent: allowed (SameSite=Strict
+** cookies and the CSRF token still hold).
+*/
+static int origin_ok(struct web *w)
+{
+    const char *host = hdr(w, MHD_HTTP_HEADER_HOST);
+    const char *origin = hdr(w, "Origin");
+    const char *ref = hdr(w, MHD_HTTP_HEADER_REFERER);
+    const char *h;
+    size_t hl;
+
+    if (!origin && !ref)
+        return 1;
+    if (!host || !*host)
+        return 0;
+    hl = strlen(host);
+    h = origin ? origin : ref;
+    if (strncasecmp(h, "https://", 8) == 0)
+        h += 8;
+    else if (strncasecmp(h, "http://", 7) == 0)
+        h += 7;
+    else
+        return 0; /* "null", or another scheme */
+    if (origin)
+        return strcasecmp(h, host) == 0;
+    return strncasecmp(h, host, hl) == 0 &&
+           (h[hl] == '/' || h[hl] == '?' || h[hl] == '\0');
+}
+
+/* A safe place to go after login: a path of ours, nothing else. */
+static int local_path_ok(const char *p)
+{
+    if (!p || strncmp(p, "/admin/", 7) != 0 || strlen(p) > 512)
+        return 0;
+    for (; *p; p++)
+        if ((unsigned char)*p < 0x21 || *p == '\\' || *p == 0x7f ||
+            (p[0] == '/' && p[1] == '/'))
+            return 0;
+    return 1;
+}
+
+/* ---- responses ----------------------------------------------------------- */
+
+static void set_cookie(struct web *w, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void set_cookie(struct web *w, const char *fmt, ...)
+{
+    struct web_resp *o = w->out;
+    size_t n;
+    va_list ap;
+    if (o->ncookies >= 2)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(o->cookies[o->ncookies], sizeof(o->cookies[0]), fmt, ap);
+    va_end(ap);
+    n = strlen(o->cookies[o->ncookies]);
+    if (w->cfg->tls)
+        snprintf(o->cookies[o->ncookies] + n, sizeof(o->cookies[0]) - n,
+                 "; Secure");
+    o->ncookies++;
+}
+
+static void note_error(struct web *w, const char *code, const char *msg)
+{
+    snprintf(w->out->errcode, sizeof(w->out->errcode), "%s", code);
+    size_t n = msg ? strlen(msg) : 0;
+    if (n >= sizeof(w->out->errmsg))
+        n = sizeof(w->out->errmsg) - 1;
+    if (n)
+        memcpy(w->out->errmsg, msg, n);
+    w->out->errmsg[n] = '\0';
+}
+
+static int take_buf(struct web *w, struct sw_buf *b, unsigned status,
+                    const char *ctype)
+{
+    if (b->oom) {
+        sb_release(b);
+        return -1;
+    }
+    w->out->status = status;
+    w->out->ctype = ctype;
+    w->out->cache = NO_STORE;
+    w->out->body = sb_detach(b, &w->out->len);
+    if (!w->out->body) {
+        w->out->body = sw_strdup("");
+        w->out->len = 0;
+    }
+    return w->out->body ? 0 : -1;
+}
+
+static int send_json(struct web *w, unsigned status, cJSON *j)
+{
+    char *s = j ? cJSON_PrintUnformatted(j) : NULL;
+    cJSON_Delete(j);
+    if (!s)
+        return -1;
+    w->out->status = status;
+    w->out->ctype = CT_JSON;
+    w->out->cache = NO_STORE;
+    w->out->body = s;
+    w->out->len = strlen(s);
+    return 0;
+}
+
+/* {"KEY": item} */
+static int send_wrapped(struct web *w, const char *key, cJSON *item)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o || !item || !cJSON_AddItemToObject(o, key, item)) {
+        cJSON_Delete(o);
+        cJSON_Delete(item);
+        return -1;
+    }
+    return send_json(w, 200, o);
+}
+
+static int api_error(struct web *w, unsigned status, const char *code,
+                     const char *msg)
+{
+    cJSON *j = cJSON_CreateObject();
+    note_error(w, code, msg);
+    if (!j || !cJSON_AddStringToObject(j, "error", code) ||
+        !cJSON_AddStringToObject(j, "message", msg)) {
+        cJSON_Delete(j);
+        return -1;
+    }
+    return send_json(w, status, j);
+}
+
+static int redirect(struct web *w, const char *location)
+{
+    struct sw_buf b;
+    sb_init(&b);
+    snprintf(w->out->location, sizeof(w->out->location), "%s", location);
+    return take_buf(w, &b, 303, CT_HTML);
+}
+
+/* The language switch: this page with lang=OTHER and its other args. */
+struct argbuf {
+    struct sw_buf *b;
+    int n;
+};
+
+static enum MHD_Result keep_arg(void *cls, enum MHD_ValueKind kind,
+                                const char *k, const char *v)
+{
+    struct argbuf *a = cls;
+    if (!k || strcmp(k, "lang") == 0 || strcmp(k, "msg") == 0)
+        return MHD_YES;
+    sb_adds(a->b, a->n++ ? "&" : "?");
+    html_url(a->b, k);
+    sb_adds(a->b, "=");
+    html_url(a->b, v ? v : "");
+    return MHD_YES;
+}
+
+static void nav_link(struct web *w, struct sw_buf *b, const char *href,
+                     enum i18n_msg m, int cur, const char *badge)
+{
+    sb_addf(b, "<a href=\"%s\"%s>", href, cur ? " class=\"cur\"" : "");
+    html_esc(b, tr(w->lang, m));
+    if (badge) {
+        sb_adds(b, " <span class=\"badge\">");
+        html_esc(b, badge);
+        sb_adds(b, "</span>");
+    }
+    sb_adds(b, "</a>");
+}
+
+static int64_t query_count(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st;
+    int64_t n = 0;
+    if (db_prepare(db, sql, &st, NULL))
+        return 0;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+/*
+** Put main (taken over) into the layout and make it the answer.  title
+** is a message, with arg for its "%s".
+*/
+static int send_page(struct web *w, unsigned status, enum i18n_msg title,
+                     const char *arg, struct sw_buf *main)
+{
+    struct sw_buf page, head, t, foot;
+    const char *names[] = {"lang",   "csrf",   "title", "app",   "version",
+                           "county", "header", "main",  "footer"};
+    const char *vals[9];
+    char county[SW_SITE_MAX * 6 + 1];
+    const char *here = w->here ? w->here : w->path;
+    int rc;
+
+    sb_init(&page);
+    sb_init(&head);
+    sb_init(&t);
+    sb_init(&foot);
+    i18n_fmt(&t, w->lang, title, arg);
+    if (w->authed) {
+        const char *p = w->path + 6; /* after "/admin" */
+        char n[24];
+        int64_t open = query_count(w->db, SQL_OPEN_COUNT);
+        struct argbuf a = {&head, 0};
+        snprintf(n, sizeof(n), "%" PRId64, open);
+        sb_adds(&head, "<nav class=\"main\">");
+        nav_link(w, &head, "/admin/stations", M_NAV_STATIONS,
+                 strcmp(p, "/") == 0 || strncmp(p, "/stations", 9) == 0, NULL);
+        nav_link(w, &head, "/admin/conflicts", M_NAV_CONFLICTS,
+                 strncmp(p, "/conflicts", 10) == 0, open ? n : NULL);
+        nav_link(w, &head, "/admin/records", M_NAV_RECORDS,
+                 strncmp(p, "/records", 8) == 0, NULL);
+        nav_link(w, &head, "/admin/audit", M_NAV_AUDIT,
+                 strncmp(p, "/audit", 6) == 0, NULL);
+        sb_adds(&head, "</nav><div class=\"who\"><span>");
+        html_esc(&head, tr(w->lang, M_SIGNED_IN_AS));
+        sb_adds(&head, "<strong id=\"user\">");
+        html_esc(&head, w->sess.admin);
+        sb_adds(&head, "</strong></span><a id=\"lang-switch\" href=\"");
+        html_esc(&head, here);
+        /* the args, escaped for a URL, then for the attribute */
+        {
+            struct sw_buf q;
+            sb_init(&q);
+            a.b = &q;
+            if (!w->post)
+                MHD_get_connection_values(w->conn, MHD_GET_ARGUMENT_KIND,
+                                          keep_arg, &a);
+            sb_addf(&q, "%slang=%s", a.n ? "&" : "?",
+                    w->lang == LANG_EN ? "zh" : "en");
+            html_esc(&head, q.buf);
+            if (q.oom)
+                head.oom = 1;
+            sb_release(&q);
+        }
+        sb_addf(&head, "\" hreflang=\"%s\" title=\"",
+                w->lang == LANG_EN ? "zh" : "en");
+        html_esc(&head, tr(w->lang, M_LANG_OTHER_TITLE));
+        sb_adds(&head, "\">");
+        html_esc(&head, tr(w->lang, M_LANG_OTHER));
+        sb_adds(&head, "</a><form method=\"post\" action=\"/admin/logout\">"
+                       "<input type=\"hidden\" name=\"csrf\" value=\"");
+        html_esc(&head, w->csrf);
+        sb_adds(&head, "\"><button type=\"submit\" id=\"logout\">");
+        html_esc(&head, tr(w->lang, M_LOGOUT));
+        sb_adds(&head, "</button></form></div>");
+    } else {
+        sb_adds(&head, "<nav class=\"main\"></nav><div class=\"who\">"
+                       "<a id=\"lang-switch\" href=\"/admin/login?lang=");
+        sb_adds(&head, w->lang == LANG_EN ? "zh" : "en");
+        sb_adds(&head, "\">");
+        html_esc(&head, tr(w->lang, M_LANG_OTHER));
+        sb_adds(&head, "</a></div>");
+    }
+    html_esc(&foot, tr(w->lang, M_FOOTER));
+    sb_adds(&foot, " swsync " PACKAGE_VERSION);
+    {
+        struct sw_buf c;
+        sb_init(&c);
+        html_esc(&c, w->cfg->county);
+        snprintf(county, sizeof(county), "%s", c.buf ? c.buf : "");
+        sb_release(&c);
+    }
+    vals[0] = w->lang == LANG_EN ? "en" : "zh-CN";
+    vals[1] = w->authed ? w->csrf : "";
+    vals[2] = t.buf ? t.buf : "";
+    vals[3] = tr(w->lang, M_APP); /* no markup in it */
+    vals[4] = PACKAGE_VERSION;
+    vals[5] = county;
+    vals[6] = head.buf ? head.buf : "";
+    vals[7] = main->buf ? main->buf : "";
+    vals[8] = foot.buf ? foot.buf : "";
+    if (head.oom || t.oom || foot.oom)
+        page.oom = 1;
+    else
+        html_fill(&page, web_layout_html, names, vals, 9);
+    sb_release(&head);
+    sb_release(&t);
+    sb_release(&foot);
+    sb_release(main);
+    rc = take_buf(w, &page, status, CT_HTML);
+    return rc;
+}
+
+/* A page holding only a message (errors). */
+static int html_message(struct web *w, unsigned status, const char *code,
+                        enum i18n_msg m, enum i18n_msg title)
+{
+    struct sw_buf b;
+    note_error(w, code, tr(LANG_EN, m));
+    if (w->post && !w->here)
+        w->here = "/admin/";
+    sb_init(&b);
+    sb_adds(&b, "<h1>");
+    html_esc(&b, tr(w->lang, title));
+    sb_adds(&b, "</h1><p class=\"flash bad\" id=\"error\">");
+    html_esc(&b, tr(w->lang, m));
+    sb_adds(&b, "</p><p><a href=\"/admin/\">");
+    html_esc(&b, tr(w->lang, M_BACK));
+    sb_adds(&b, "</a></p>");
+    return send_page(w, status, title, NULL, &b);
+}
+
+/* An error in the form the request wants (API: JSON; page: HTML). */
+static int fail(struct web *w, unsigned status, const char *code,
+                enum i18n_msg m)
+{
+    if (w->api)
+        return api_error(w, status, code, tr(LANG_EN, m));
+    return html_message(w, status, code, m, m);
+}
+
+/* An engine error: its code decides the status. */
+static int fail_err(struct web *w)
+{
+    note_error(w, "engine", w->err.msg);
+    switch (w->err.code) {
+    case SW_ETEMP:
+        snprintf(w->out->retry_after, sizeof(w->out->retry_after), "5");
+        return fail(w, 503, "busy", M_ERR_BUSY);
+    case SW_EDATA:
+        if (w->api)
+            return api_error(w, 400, "bad_request", w->err.msg);
+        return fail(w, 400, "bad_request", M_ERR_BAD_REQUEST);
+    default:
+        return fail(w, 500, "internal", M_ERR_INTERNAL);
+    }
+}
+
+static void flash(struct sw_buf *b, const char *kind, const char *id,
+                  const char *html)
+{
+    sb_addf(b, "<p class=\"flash %s\" id=\"%s\" role=\"status\">%s</p>", kind,
+            id, html);
+}
+
+static void flash_msg(struct web *w, struct sw_buf *b, const char *kind,
+                      const char *id, enum i18n_msg m, const char *arg)
+{
+    struct sw_buf t;
+    sb_init(&t);
+    i18n_fmt(&t, w->lang, m, arg);
+    flash(b, kind, id, t.buf ? t.buf : "");
+    if (t.oom)
+        b->oom = 1;
+    sb_release(&t);
+}
+
+static void hidden_csrf(struct web *w, struct sw_buf *b)
+{
+    sb_adds(b, "<input type=\"hidden\" name=\"csrf\" value=\"");
+    html_esc(b, w->csrf);
+    sb_adds(b, "\">");
+}
+
+static void text(struct web *w, struct sw_buf *b, enum i18n_msg m)
+{
+    html_esc(b, tr(w->lang, m));
+}
+
+/* At most n characters of s, "…" if cut, escaped. */
+static void esc_short(struct sw_buf *b, const char *s, int n)
+{
+    const char *p = s;
+    int k = 0;
+    struct sw_buf t;
+    if (!s)
+        return;
+    while (*p && k < n) {
+        p++;
+        while (((unsigned char)*p & 0xc0) == 0x80)
+            p++;
+        k++;
+    }
+    if (!*p) {
+        html_esc(b, s);
+        return;
+    }
+    sb_init(&t);
+    sb_add(&t, s, (size_t)(p - s));
+    html_esc(b, t.buf);
+    if (t.oom)
+        b->oom = 1;
+    sb_release(&t);
+    sb_adds(b, "…");
+}
+
+/* ---- values -------------------------------------------------------------- */
+
+/* A field value (text form, NULL: empty), with the label of an enum. */
+static void put_value(struct web *w, struct sw_buf *b, const char *col,
+                      const char *v, int maxchars)
+{
+    const char *l;
+    if (!v) {
+        sb_adds(b, "<span class=\"empty\">");
+        text(w, b, M_EMPTY_VALUE);
+        sb_adds(b, "</span>");
+        return;
+    }
+    if (maxchars)
+        esc_short(b, v, maxchars);
+    else
+        html_esc(b, v);
+    l = i18n_value(w->lang, col, v);
+    if (l && strcmp(l, v) != 0) {
+        sb_adds(b, " <span class=\"sub\">(");
+        html_esc(b, l);
+        sb_adds(b, ")</span>");
+    }
+}
+
+/* The text form of a JSON value (NULL for null) into buf or the item. */
+static const char *jtext(const cJSON *j, char *buf, size_t n)
+{
+    if (cJSON_IsString(j))
+        return j->valuestring;
+    if (cJSON_IsNumber(j)) {
+        snprintf(buf, n, "%" PRId64, (int64_t)j->valuedouble);
+        return buf;
+    }
+    return NULL;
+}
+
+static const cJSON *jget(const cJSON *o, const char *k)
+{
+    return cJSON_GetObjectItemCaseSensitive(o, k);
+}
+
+static const char *jstr(const cJSON *o, const char *k)
+{
+    return cJSON_GetStringValue(jget(o, k));
+}
+
+static int64_t jint(const cJSON *o, const char *k)
+{
+    const cJSON *j = jget(o, k);
+    return cJSON_IsNumber(j) ? (int64_t)j->valuedouble : 0;
+}
+
+/* The text form of column i of a row (NULL for NULL). */
+static const char *col_text(sqlite3_stmt *st, int i, char *buf, size_t n)
+{
+    switch (sqlite3_column_type(st, i)) {
+    case SQLITE_NULL:
+        return NULL;
+    case SQLITE_INTEGER:
+        snprintf(buf, n, "%" PRId64, (int64_t)sqlite3_column_int64(st, i));
+        return buf;
+    default:
+        return (const char *)sqlite3_column_text(st, i);
+    }
+}
+
+static void put_time(struct sw_buf *b, int64_t ms)
+{
+    char t[20];
+    html_time(ms, t);
+    sb_adds(b, t);
+}
+
+/* Who wrote a version: the county, or a station's replica. */
+static void put_site(struct web *w, struct sw_buf *b, const char *site)
+{
+    sqlite3_stmt *st;
+    if (!site) {
+        sb_adds(b, "-");
+        return;
+    }
+    if (strcmp(site, w->cfg->county) == 0) {
+        text(w, b, M_COUNTY_SITE);
+        sb_adds(b, " <span class=\"sub\">");
+        html_esc(b, site);
+        sb_adds(b, "</span>");
+        return;
+    }
+    if (!db_prepare(w->db, SQL_SITE_OWNER, &st, NULL)) {
+        sqlite3_bind_text(st, 1, site, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            text(w, b, M_COL_STATION);
+            sb_adds(b, " ");
+            html_esc(b, (const char *)sqlite3_column_text(st, 0));
+            sb_adds(b, " · ");
+            text(w, b, M_COL_DEVICE);
+            sb_adds(b, " ");
+            html_esc(b, (const char *)sqlite3_column_text(st, 1));
+            sb_adds(b, " <span class=\"sub\">");
+            html_esc(b, site);
+            sb_adds(b, "</span>");
+            sqlite3_finalize(st);
+            return;
+        }
+        sqlite3_finalize(st);
+    }
+    html_esc(b, site);
+}
+
+/* The case a record is about: its name, linked (cases: itself). */
+static void put_record_label(struct web *w, struct sw_buf *b, const char *table,
+                             const char *id)
+{
+    sqlite3_stmt *st;
+    int is_case = strcmp(table, "cases") == 0;
+    const char *name = NULL;
+    int have =
+        !db_prepare(w->db, is_case ? SQL_CASE_NAME : SQL_REF_CASE, &st, NULL);
+    if (have) {
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            if (is_case) {
+                name = (const char *)sqlite3_column_text(st, 0);
+            } else {
+                name = (const char *)sqlite3_column_text(st, 1);
+            }
+        }
+    }
+    sb_adds(b, "<a href=\"/admin/records/");
+    html_url(b, table);
+    sb_adds(b, "/");
+    html_url(b, id);
+    sb_adds(b, "\">");
+    if (name) {
+        esc_short(b, name, 20);
+        if (!is_case) {
+            sb_adds(b, " · ");
+            html_esc(b, i18n_table(w->lang, table));
+        }
+    } else {
+        html_esc(b, i18n_table(w->lang, table));
+    }
+    sb_adds(b, "</a> <span class=\"sub\">");
+    sb_add(b, id, strlen(id) > 8 ? 8 : strlen(id));
+    sb_adds(b, "…</span>");
+    if (have)
+        sqlite3_finalize(st);
+}
+
+/* <option>s of the enrolled stations, sel selected. */
+static void station_options(struct web *w, struct sw_buf *b, const char *sel)
+{
+    sqlite3_stmt *st;
+    if (db_prepare(w->db, SQL_STATION_CODES, &st, NULL))
+        return;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *code = (const char *)sqlite3_column_text(st, 0);
+        const char *name = (const char *)sqlite3_column_text(st, 1);
+        sb_adds(b, "<option value=\"");
+        html_esc(b, code);
+        sb_addf(b, "\"%s>", sel && strcmp(sel, code) == 0 ? " selected" : "");
+        html_esc(b, code);
+        if (name) {
+            sb_adds(b, " ");
+            esc_short(b, name, 16);
+        }
+        sb_adds(b, "</option>");
+    }
+    sqlite3_finalize(st);
+}
+
+/* "+1.2s", "-3m", "+2d": a clock skew, short. */
+static void put_skew(struct sw_buf *b, const cJSON *j)
+{
+    int64_t ms, a;
+    char sign;
+    if (!cJSON_IsNumber(j)) {
+        sb_adds(b, "-");
+        return;
+    }
+    ms = (int64_t)j->valuedouble;
+    a = ms < 0 ? -ms : ms;
+    sign = ms < 0 ? '-' : '+';
+    if (a < 1000)
+        sb_addf(b, "%c%" PRId64 "ms", sign, a);
+    else if (a < 120000)
+        sb_addf(b, "%c%.1fs", sign, (double)a / 1000);
+    else if (a < 2 * 3600000)
+        sb_addf(b, "%c%" PRId64 "m", sign, a / 60000);
+    else if (a < 2 * (int64_t)86400000)
+        sb_addf(b, "%c%" PRId64 "h", sign, a / 3600000);
+    else
+        sb_addf(b, "%c%" PRId64 "d", sign, a / (int64_t)86400000);
+}
+
+/* ---- login, logout ------------------------------------------------------- */
+
+static int login_page(struct web *w, unsigned status, enum i18n_msg msg,
+                      const char *arg, const char *kind, const char *user,
+                      const char *next)
+{
+    struct sw_buf b, m, u, n;
+    const char *names[] = {"heading", "message",        "next",  "user_label",
+                           "user",    "password_label", "button"};
+    const char *vals[7];
+
+    sb_init(&b);
+    sb_init(&m);
+    sb_init(&u);
+    sb_init(&n);
+    if (kind) {
+        struct sw_buf t;
+        sb_init(&t);
+        i18n_fmt(&t, w->lang, msg, arg);
+        flash(&m, kind, "login-message", t.buf ? t.buf : "");
+        sb_release(&t);
+    }
+    html_esc(&u, user ? user : "");
+    html_esc(&n, next && local_path_ok(next) ? next : "/admin/");
+    vals[0] = tr(w->lang, M_LOGIN_TITLE);
+    vals[1] = m.buf ? m.buf : "";
+    vals[2] = n.buf ? n.buf : "";
+    vals[3] = tr(w->lang, M_USER);
+    vals[4] = u.buf ? u.buf : "";
+    vals[5] = tr(w->lang, M_PASSWORD);
+    vals[6] = tr(w->lang, M_LOGIN_BUTTON);
+    if (m.oom || u.oom || n.oom)
+        b.oom = 1;
+    else
+        html_fill(&b, web_login_html, names, vals, 7);
+    sb_release(&m);
+    sb_release(&u);
+    sb_release(&n);
+    w->here = "/admin/login";
+    return send_page(w, status, M_LOGIN_TITLE, NULL, &b);
+}
+
+static int do_login_get(struct web *w)
+{
+    const char *why = qarg(w, "why");
+    if (w->authed)
+        return redirect(w, "/admin/");
+    if (why && strcmp(why, "expired") == 0)
+        return login_page(w, 200, M_SESSION_EXPIRED, NULL, "warn", NULL,
+                          qarg(w, "next"));
+    if (why && strcmp(why, "out") == 0)
+        return login_page(w, 200, M_LOGGED_OUT, NULL, "ok", NULL, NULL);
+    return login_page(w, 200, M_LOGIN_NEEDED, NULL, NULL, NULL,
+                      qarg(w, "next"));
+}
+
+static int do_login_post(struct web *w)
+{
+    const char *user = farg(w, "user"), *pw = farg(w, "password");
+    const char *next = farg(w, "next");
+    char cookie[ACCT_COOKIE_LEN + 1], secs[24];
+    enum acct_outcome outcome;
+    int64_t retry = 0;
+    int rc;
+
+    if (!origin_ok(w))
+        return fail(w, 403, "forbidden", M_ERR_ORIGIN);
+    if (!user || !pw)
+        return login_page(w, 400, M_LOGIN_FAILED, NULL, "bad", user, next);
+    rc = acct_login(w->db, user, pw, w->client, &w->cfg->lim, &outcome, cookie,
+                    &retry, &w->err);
+    if (rc)
+        return fail_err(w);
+    snprintf(w->out->user, sizeof(w->out->user), "%s",
+             acct_name_valid(user) ? user : "?");
+    if (outcome == ACCT_THROTTLED) {
+        snprintf(secs, sizeof(secs), "%" PRId64, retry);
+        snprintf(w->out->retry_after, sizeof(w->out->retry_after), "%s", secs);
+        note_error(w, "throttled", "too many failed logins");
+        if (w->api)
+            return api_error(w, 429, "busy", "too many failed logins");
+        return login_page(w, 429, M_LOGIN_THROTTLED, secs, "bad", user, next);
+    }
+    if (outcome == ACCT_DENIED) {
+        note_error(w, "unauthorized", "wrong user name or password");
+        return login_page(w, 401, M_LOGIN_FAILED, NULL, "bad", user, next);
+    }
+    set_cookie(w, SESSION_COOKIE "=%s; Path=/admin/; HttpOnly; SameSite=Strict",
+               cookie);
+    memset(cookie, 0, sizeof(cookie));
+    return redirect(w, next && local_path_ok(next) ? next : "/admin/");
+}
+
+static int do_logout(struct web *w)
+{
+    struct audit_src src;
+    snprintf(src.actor, sizeof(src.actor), "%s", w->sess.admin);
+    snprintf(src.source, sizeof(src.source), "%s", w->client);
+    if (acct_logout(w->db, w->cookie, &src, &w->err))
+        return fail_err(w);
+    set_cookie(w, SESSION_COOKIE
+               "=; Path=/admin/; HttpOnly; SameSite=Strict; Max-Age=0");
+    return redirect(w, "/admin/login?why=out");
+}
+
+/* ---- stations ------------------------------------------------------------ */
+
+enum st_state { ST_OK, ST_STALE, ST_ERROR, ST_NEVER, ST_REVOKED };
+
+static enum st_state station_state(const cJSON *o, int64_t now)
+{
+    const cJSON *ls = jget(o, "last_sync");
+    if (cJSON_IsTrue(jget(o, "revoked")))
+        return ST_REVOKED;
+    if (!cJSON_IsString(jget(o, "device")))
+        return ST_NEVER; /* a station without a replica */
+    if (cJSON_IsNumber(ls) ? now - (int64_t)ls->valuedouble > STALE_MS
+                           : now - jint(o, "created_at") > STALE_MS)
+        return ST_STALE;
+    if (cJSON_IsString(jget(o, "last_error")))
+        return ST_ERROR;
+    if (!cJSON_IsNumber(ls))
+        return ST_NEVER;
+    return ST_OK;
+}
+
+static void put_state(struct web *w, struct sw_buf *b, enum st_state s)
+{
+    static const char *const cls[] = {"ok", "stale", "error", "never",
+                                      "revoked"};
+    static const enum i18n_msg msg[] = {M_STATE_OK, M_STATE_STALE,
+                                        M_STATE_ERROR, M_STATE_NEVER,
+                                        M_STATE_REVOKED};
+    sb_addf(b, "<span class=\"state %s\">", cls[s]);
+    text(w, b, msg[s]);
+    sb_adds(b, "</span>");
+}
+
+static void th(struct web *w, struct sw_buf *b, enum i18n_msg m,
+               const char *cls)
+{
+    sb_adds(b, "<th");
+    if (cls)
+        sb_addf(b, " class=\"%s\"", cls);
+    sb_adds(b, ">");
+    text(w, b, m);
+    sb_adds(b, "</th>");
+}
+
+/* The three forms: enrol, new token, revoke. */
+static void station_forms(struct web *w, struct sw_buf *b)
+{
+    sb_adds(b, "<h2>");
+    text(w, b, M_MANAGE_TITLE);
+    sb_adds(b, "</h2><div class=\"grid3\">");
+
+    sb_adds(b, "<form method=\"post\" action=\"/admin/stations/add\" "
+               "class=\"card stack\" id=\"enrol-form\"><strong>");
+    text(w, b, M_ENROL_TITLE);
+    sb_adds(b, "</strong>");
+    hidden_csrf(w, b);
+    sb_adds(b, "<label for=\"enrol-code\">");
+    text(w, b, M_ENROL_CODE);
+    sb_adds(b, "</label><input id=\"enrol-code\" name=\"code\" required "
+               "maxlength=\"32\" pattern=\"[A-Za-z0-9_][A-Za-z0-9_.\\-]*\">"
+               "<label for=\"enrol-name\">");
+    text(w, b, M_ENROL_NAME);
+    sb_adds(b, "</label><input id=\"enrol-name\" name=\"name\" "
+               "maxlength=\"60\"><button type=\"submit\">");
+    text(w, b, M_ENROL_BUTTON);
+    sb_adds(b, "</button></form>");
+
+    sb_adds(b, "<form method=\"post\" action=\"/admin/stations/token\" "
+               "class=\"card stack\" id=\"token-form\"><strong>");
+    text(w, b, M_TOKEN_TITLE);
+    sb_adds(b, "</strong>");
+    hidden_csrf(w, b);
+    sb_adds(b, "<label for=\"token-station\">");
+    text(w, b, M_CHOOSE_STATION);
+    sb_adds(b, "</label><select id=\"token-station\" name=\"code\" required>");
+    station_options(w, b, NULL);
+    sb_adds(b, "</select><label for=\"token-device\">");
+    text(w, b, M_TOKEN_DEVICE);
+    sb_adds(b, "</label><input id=\"token-device\" name=\"device\" "
+               "maxlength=\"32\"><button type=\"submit\">");
+    text(w, b, M_TOKEN_BUTTON);
+    sb_adds(b, "</button></form>");
+
+    sb_adds(b, "<form method=\"post\" action=\"/admin/stations/revoke\" "
+               "class=\"card stack\" id=\"revoke-form\" data-confirm=\"");
+    text(w, b, M_REVOKE_CONFIRM);
+    sb_adds(b, "\"><strong>");
+    text(w, b, M_REVOKE_TITLE);
+    sb_adds(b, "</strong>");
+    hidden_csrf(w, b);
+    sb_adds(b, "<label for=\"revoke-station\">");
+    text(w, b, M_CHOOSE_STATION);
+    sb_adds(b, "</label><select id=\"revoke-station\" name=\"code\" required>");
+    station_options(w, b, NULL);
+    sb_adds(b, "</select><label for=\"revoke-device\">");
+    text(w, b, M_REVOKE_DEVICE);
+    sb_adds(b, "</label><input id=\"revoke-device\" name=\"device\" "
+               "maxlength=\"32\"><button type=\"submit\" class=\"danger\">");
+    text(w, b, M_REVOKE_BUTTON);
+    sb_adds(b, "</button></form></div>");
+}
+
+static int do_stations(struct web *w)
+{
+    cJSON *arr = NULL, *o;
+    struct sw_buf b;
+    int64_t now = sw_now_ms();
+    int stale = 0, n = 0;
+    char num[24];
+
+    if (admin_stations_json(w->db, &arr, &w->err))
+        return fail_err(w);
+    if (w->api)
+        return send_wrapped(w, "stations", arr);
+    sb_init(&b);
+    sb_adds(&b, "<h1>");
+    text(w, &b, M_STATIONS_TITLE);
+    sb_adds(&b, "</h1>");
+    cJSON_ArrayForEach (o, arr)
+        if (station_state(o, now) == ST_STALE)
+            stale++;
+    if (stale) {
+        snprintf(num, sizeof(num), "%d", stale);
+        flash_msg(w, &b, "warn", "stale-summary", M_STALE_SUMMARY, num);
+    }
+    sb_adds(&b, "<div class=\"scroll\"><table id=\"stations\"><thead><tr>");
+    th(w, &b, M_COL_STATION, NULL);
+    th(w, &b, M_COL_NAME, NULL);
+    th(w, &b, M_COL_DEVICE, NULL);
+    th(w, &b, M_COL_STATE, NULL);
+    th(w, &b, M_COL_LAST_SYNC, NULL);
+    th(w, &b, M_COL_LAST_ERROR, NULL);
+    th(w, &b, M_COL_OPEN_CONFLICTS, "num");
+    th(w, &b, M_COL_SKEW, "num");
+    th(w, &b, M_COL_AGENT, NULL);
+    th(w, &b, M_COL_SITE, NULL);
+    sb_adds(&b, "</tr></thead><tbody>");
+    cJSON_ArrayForEach (o, arr) {
+        static const char *const rowcls[] = {"ok", "stale", "error", "never",
+                                             "revoked"};
+        enum st_state s = station_state(o, now);
+        const char *code = jstr(o, "code");
+        int64_t open = jint(o, "open_conflicts");
+        n++;
+        sb_addf(&b, "<tr class=\"%s\" data-station=\"", rowcls[s]);
+        html_esc(&b, code);
+        sb_adds(&b, "\"><td>");
+        html_esc(&b, code);
+        sb_adds(&b, "</td><td>");
+        esc_short(&b, jstr(o, "name"), 24);
+        sb_adds(&b, "</td><td>");
+        html_esc(&b, jstr(o, "device") ? jstr(o, "device") : "-");
+        sb_adds(&b, "</td><td>");
+        put_state(w, &b, s);
+        sb_adds(&b, "</td><td class=\"nowrap\">");
+        if (cJSON_IsNumber(jget(o, "last_sync")))
+            put_time(&b, jint(o, "last_sync"));
+        else
+            text(w, &b, M_NEVER);
+        sb_adds(&b, "</td><td class=\"err-text\">");
+        esc_short(&b, jstr(o, "last_error"), 120);
+        sb_adds(&b, "</td><td class=\"num\">");
+        if (open) {
+            sb_adds(&b, "<a href=\"/admin/conflicts?station=");
+            html_url(&b, code);
+            sb_addf(&b, "\">%" PRId64 "</a>", open);
+        } else {
+            sb_adds(&b, "0");
+        }
+        sb_adds(&b, "</td><td class=\"num nowrap\">");
+        put_skew(&b, jget(o, "skew_ms"));
+        if (jint(o, "clamped") > 0) {
+            sb_addf(&b, "<br><span class=\"sub\">%" PRId64 " ",
+                    jint(o, "clamped"));
+            text(w, &b, M_CLAMPED);
+            sb_adds(&b, "</span>");
+        }
+        sb_adds(&b, "</td><td>");
+        html_esc(&b, jstr(o, "agent_version") ? jstr(o, "agent_version") : "-");
+        sb_adds(&b, "</td><td class=\"sub\">");
+        html_esc(&b, jstr(o, "site") ? jstr(o, "site") : "-");
+        sb_adds(&b, "</td></tr>");
+    }
+    sb_adds(&b, "</tbody></table></div>");
+    if (!n) {
+        sb_adds(&b, "<p class=\"empty\">");
+        text(w, &b, M_NO_STATIONS);
+        sb_adds(&b, "</p>");
+    }
+    cJSON_Delete(arr);
+    station_forms(w, &b);
+    return send_page(w, 200, M_STATIONS_TITLE, NULL, &b);
+}
+
+/* The page that shows a new token once. */
+static int token_page(struct web *w, enum i18n_msg m, const char *arg,
+                      const char *tok)
+{
+    struct sw_buf b;
+    sb_init(&b);
+    sb_adds(&b, "<h1>");
+    text(w, &b, M_STATIONS_TITLE);
+    sb_adds(&b, "</h1>");
+    flash_msg(w, &b, "ok", "done", m, arg);
+    sb_adds(&b, "<div class=\"card\"><p>");
+    text(w, &b, M_TOKEN_SHOWN);
+    sb_adds(&b, "</p><code class=\"token\" id=\"token\">");
+    html_esc(&b, tok);
+    sb_adds(&b, "</code></div><p><a href=\"/admin/stations\">");
+    text(w, &b, M_BACK);
+    sb_adds(&b, "</a></p>");
+    w->here = "/admin/stations";
+    return send_page(w, 200, M_STATIONS_TITLE, NULL, &b);
+}
+
+static void web_src(struct web *w, struct audit_src *src)
+{
+    snprintf(src->actor, sizeof(src->actor), "%s", w->sess.admin);
+    snprintf(src->source, sizeof(src->source), "%s", w->client);
+}
+
+static int station_fail(struct web *w)
+{
+    note_error(w, "bad_request", w->err.msg);
+    switch (w->err.code) {
+    case SW_ECANTCREAT:
+        return fail(w, 409, "conflict",
+                    strstr(w->err.msg, "already enrolled")
+                        ? M_ERR_STATION_EXISTS
+                        : M_ERR_DEVICE_EXISTS);
+    case SW_EDATA:
+        return fail(w, 400, "bad_request", M_ERR_NO_STATION);
+    default:
+        return fail_err(w);
+    }
+}
+
+static int device_ok(const char *d)
+{
+    return !d || !*d || (sw_code_valid(d) && strlen(d) <= AUTH_DEVICE_MAX);
+}
+
+static int do_station_add(struct web *w)
+{
+    const char *code = farg(w, "code"), *name = farg(w, "name");
+    char tok[AUTH_TOKEN_LEN + 1];
+    struct audit_src src;
+    int rc;
+
+    if (!code || !sw_code_valid(code))
+        return fail(w, 400, "bad_request", M_ERR_STATION_CODE);
+    if (name && strlen(name) > ADMIN_NAME_MAX)
+        return fail(w, 400, "bad_request", M_ERR_STATION_NAME);
+    web_src(w, &src);
+    if (admin_station_add(w->db, code, name && *name ? name : NULL, tok, &src,
+                          &w->err))
+        return station_fail(w);
+    rc = token_page(w, M_STATION_ENROLLED, code, tok);
+    memset(tok, 0, sizeof(tok));
+    return rc;
+}
+
+static int do_station_token(struct web *w)
+{
+    const char *code = farg(w, "code"), *device = farg(w, "device");
+    char tok[AUTH_TOKEN_LEN + 1], dev[AUTH_DEVICE_MAX + 1];
+    struct audit_src src;
+    int rc;
+
+    if (!code || !sw_code_valid(code))
+        return fail(w, 400, "bad_request", M_ERR_STATION_CODE);
+    if (!device_ok(device))
+        return fail(w, 400, "bad_request", M_ERR_DEVICE);
+    web_src(w, &src);
+    if (admin_station_token(w->db, code, device && *device ? device : NULL, dev,
+                            tok, &src, &w->err))
+        return station_fail(w);
+    rc = token_page(w, M_TOKEN_MADE, dev, tok);
+    memset(tok, 0, sizeof(tok));
+    return rc;
+}
+
+static int do_station_revoke(struct web *w)
+{
+    const char *code = farg(w, "code"), *device = farg(w, "device");
+    struct audit_src src;
+    struct sw_buf b;
+    char num[24];
+    int count = 0;
+
+    if (!code || !sw_code_valid(code))
+        return fail(w, 400, "bad_request", M_ERR_STATION_CODE);
+    if (!device_ok(device))
+        return fail(w, 400, "bad_request", M_ERR_DEVICE);
+    web_src(w, &src);
+    if (admin_station_revoke(w->db, code, device, &count, &src, &w->err))
+        return station_fail(w);
+    snprintf(num, sizeof(num), "%d", count);
+    sb_init(&b);
+    sb_adds(&b, "<h1>");
+    text(w, &b, M_STATIONS_TITLE);
+    sb_adds(&b, "</h1>");
+    flash_msg(w, &b, "ok", "done", M_REVOKED_N, num);
+    sb_adds(&b, "<p><a href=\"/admin/stations\">");
+    text(w, &b, M_BACK);
+    sb_adds(&b, "</a></p>");
+    w->here = "/admin/stations";
+    return send_page(w, 200, M_STATIONS_TITLE, NULL, &b);
+}
+
+/* ---- conflicts ----------------------------------------------------------- */
+
+static const char *table_arg(const char *t)
+{
+    const struct sw_table *tb = t && *t ? sw_table_by_name(t) : NULL;
+    if (!tb && t && *t)
+        tb = sw_table_by_noun(t);
+    return tb ? tb->name : NULL;
+}
+
+static void select_option(struct sw_buf *b, const char *value,
+                          const char *label, const char *sel)
+{
+    sb_adds(b, "<option value=\"");
+    html_esc(b, value);
+    sb_addf(b, "\"%s>", sel && strcmp(sel, value) == 0 ? " selected" : "");
+    html_esc(b, label);
+    sb_adds(b, "</option>");
+}
+
+static int do_conflicts(struct web *w)
+{
+    struct admin_conflict_filter f;
+    const char *status = qarg(w, "status"), *station = qarg(w, "station");
+    cJSON *arr = NULL, *o, *keep;
+    struct sw_buf b;
+    int n = 0;
+
+    memset(&f, 0, sizeof(f));
+    if (!status ||
+        (strcmp(status, "resolved") != 0 && strcmp(status, "all") != 0))
+        status = "open";
+    f.all = strcmp(status, "open") != 0;
+    f.station = station && sw_code_valid(station) ? station : NULL;
+    f.table = table_arg(qarg(w, "table"));
+    if (admin_conflicts_json(w->db, &f, &arr, &w->err))
+        return fail_err(w);
+    if (strcmp(status, "resolved") == 0) {
+        /* only the resolved ones */
+        if (!(keep = cJSON_CreateArray())) {
+            cJSON_Delete(arr);
+            return -1;
+        }
+        while ((o = cJSON_DetachItemFromArray(arr, 0))) {
+            const char *s = jstr(o, "status");
+            if (s && strcmp(s, "resolved") == 0)
+                cJSON_AddItemToArray(keep, o);
+            else
+                cJSON_Delete(o);
+        }
+        cJSON_Delete(arr);
+        arr = keep;
+    }
+    if (w->api)
+        return send_wrapped(w, "conflicts", arr);
+
+    sb_init(&b);
+    sb_adds(&b, "<h1>");
+    text(w, &b, M_CONFLICTS_TITLE);
+    sb_adds(&b, "</h1><form method=\"get\" action=\"/admin/conflicts\" "
+                "class=\"filters card\" id=\"filters\"><label>");
+    text(w, &b, M_FILTER_STATION);
+    sb_adds(&b, "<select name=\"station\" id=\"f-station\">");
+    select_option(&b, "", tr(w->lang, M_ALL), f.station ? "x" : "");
+    station_options(w, &b, f.station);
+    sb_adds(&b, "</select></label><label>");
+    text(w, &b, M_FILTER_TABLE);
+    sb_adds(&b, "<select name=\"table\" id=\"f-table\">");
+    select_option(&b, "", tr(w->lang, M_ALL), f.table ? "x" : "");
+    for (int i = 0; i < SW_NTABLES; i++)
+        select_option(&b, sw_tables[i].name,
+                      i18n_table(w->lang, sw_tables[i].name), f.table);
+    sb_adds(&b, "</select></label><label>");
+    text(w, &b, M_FILTER_STATUS);
+    sb_adds(&b, "<select name=\"status\" id=\"f-status\">");
+    select_option(&b, "open", tr(w->lang, M_STATUS_OPEN), status);
+    select_option(&b, "resolved", tr(w->lang, M_STATUS_RESOLVED), status);
+    select_option(&b, "all", tr(w->lang, M_ALL), status);
+    sb_adds(&b, "</select></label><button type=\"submit\">");
+    text(w, &b, M_FILTER_BUTTON);
+    sb_adds(&b, "</button></form>");
+
+    sb_adds(&b, "<div class=\"scroll\"><table id=\"conflicts\"><thead><tr>");
+    th(w, &b, M_COL_ID, "num");
+    th(w, &b, M_COL_STATION, NULL);
+    th(w, &b, M_COL_RECORD, NULL);
+    th(w, &b, M_COL_FIELD, NULL);
+    th(w, &b, M_COL_CURRENT, NULL);
+    th(w, &b, M_COL_OTHER, NULL);
+    th(w, &b, M_COL_DETECTED, NULL);
+    th(w, &b, M_COL_STATUS, NULL);
+    sb_adds(&b, "<th></th></tr></thead><tbody>");
+    cJSON_ArrayForEach (o, arr) {
+        char nb[32], lb[32];
+        const char *tbl = jstr(o, "table"), *col = jstr(o, "field");
+        const struct sw_table *t = sw_table_by_name(tbl);
+        int open = strcmp(jstr(o, "status"), "open") == 0;
+        int64_t id = jint(o, "id");
+        n++;
+        sb_addf(&b,
+                "<tr data-id=\"%" PRId64 "\"><td class=\"num\">%" PRId64
+                "</td><td>",
+                id, id);
+        html_esc(&b, jstr(o, "station"));
+        sb_adds(&b, "</td><td>");
+        put_record_label(w, &b, tbl, jstr(o, "record"));
+        sb_adds(&b, "</td><td>");
+        html_esc(&b, i18n_field(w->lang, t, col));
+        if (strcmp(jstr(o, "kind"), "edit_of_deleted") == 0) {
+            sb_adds(&b, "<br><span class=\"sub\">");
+            text(w, &b, M_KIND_DELETED);
+            sb_adds(&b, "</span>");
+        }
+        sb_adds(&b, "</td><td class=\"v-current\">");
+        put_value(w, &b, col, jtext(jget(o, "winner_value"), nb, sizeof(nb)),
+                  LIST_VALUE_CHARS);
+        sb_adds(&b, "</td><td class=\"v-other\">");
+        put_value(w, &b, col, jtext(jget(o, "loser_value"), lb, sizeof(lb)),
+                  LIST_VALUE_CHARS);
+        sb_adds(&b, "</td><td class=\"nowrap\">");
+        put_time(&b, jint(o, "detected_at"));
+        sb_addf(&b, "</td><td><span class=\"state %s\">",
+                open ? "error" : "ok");
+        text(w, &b, open ? M_STATUS_OPEN : M_STATUS_RESOLVED);
+        sb_addf(&b,
+                "</span></td><td><a href=\"/admin/conflicts/%" PRId64
+                "\" class=\"open-conflict\">",
+                id);
+        text(w, &b, open ? M_OPEN_LINK : M_VIEW_LINK);
+        sb_adds(&b, "</a></td></tr>");
+    }
+    sb_adds(&b, "</tbody></table></div>");
+    if (!n) {
+        sb_adds(&b, "<p class=\"empty\" id=\"no-conflicts\">");
+        text(w, &b, M_NO_CONFLICTS);
+        sb_adds(&b, "</p>");
+    }
+    cJSON_Delete(arr);
+    return send_page(w, 200, M_CONFLICTS_TITLE, NULL, &b);
+}
+
+/*
+** The record's fields as a table, the field `hl` highlighted; deleted
+** records too.  Returns 0, or 1 when the record is not at the county.
+*/
+static int record_table(struct web *w, struct sw_buf *b,
+                        const struct sw_table *t, const char *id,
+                        const char *hl, int *deleted, char *station,
+                        size_t stlen)
+{
+    struct sw_buf sql;
+    sqlite3_stmt *st = NULL;
+    int found = 0;
+
+    *deleted = 0;
+    if (station)
+        station[0] = '\0';
+    sb_init(&sql);
+    sb_adds(&sql, "SELECT id, station");
+    for (int c = 0; c < t->ncols; c++)
+        sb_addf(&sql, ", %s", t->cols[c].name);
+    sb_addf(&sql, " FROM %s WHERE id = ?1", t->name);
+    if (sql.oom || db_prepare(w->db, sql.buf, &st, NULL)) {
+        sb_release(&sql);
+        return 1;
+    }
+    sb_release(&sql);
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        found = 1;
+        *deleted = sqlite3_column_int(st, 2 + sw_col_deleted(t)) != 0;
+        if (station)
+            snprintf(station, stlen, "%s",
+                     sqlite3_column_text(st, 1)
+                         ? (const char *)sqlite3_column_text(st, 1)
+                         : "");
+        sb_adds(b, "<table class=\"kv\" id=\"record\"><tbody><tr><th>ID</th>"
+                   "<td>");
+        html_esc(b, id);
+        sb_adds(b, "</td></tr><tr><th>");
+        text(w, b, M_COL_STATION);
+        sb_adds(b, "</th><td>");
+        html_esc(b, (const char *)sqlite3_column_text(st, 1));
+        sb_adds(b, "</td></tr>");
+        for (int c = 0; c < sw_col_deleted(t); c++) {
+            char num[32];
+            const char *name = t->cols[c].name;
+            const char *v = col_text(st, c + 2, num, sizeof(num));
+            sb_addf(b, "<tr%s data-field=\"%s\"><th>",
+                    hl && strcmp(hl, name) == 0 ? " class=\"hl\"" : "", name);
+            html_esc(b, i18n_field(w->lang, t, name));
+            sb_adds(b, "</th><td>");
+            if (c == t->ref_col && v) {
+                sb_adds(b, "<a href=\"/admin/records/cases/");
+                html_url(b, v);
+                sb_adds(b, "\">");
+                html_esc(b, v);
+                sb_adds(b, "</a>");
+            } else {
+                put_value(w, b, name, v, 0);
+            }
+            sb_adds(b, "</td></tr>");
+        }
+        if (*deleted) {
+            sb_adds(b, "<tr class=\"hl\"><th>");
+            html_esc(b, i18n_field(w->lang, t, "deleted"));
+            sb_adds(b, "</th><td>");
+            text(w, b, M_DELETED_MARK);
+            sb_adds(b, "</td></tr>");
+        }
+        sb_adds(b, "</tbody></table>");
+    }
+    sqlite3_finalize(st);
+    return found ? 0 : 1;
+}
+
+static void value_box(struct web *w, struct sw_buf *b, const cJSON *c,
+                      const char *which, enum i18n_msg title, int deleted_win)
+{
+    char vb[32], key[32];
+    int64_t h = 0;
+    const char *col = jstr(c, "field");
+    sb_addf(b, "<div class=\"value-box %s\" id=\"%s\"><strong>", which, which);
+    text(w, b, title);
+    sb_adds(b, "</strong><div class=\"v\">");
+    snprintf(key, sizeof(key), "%s_value", which);
+    if (deleted_win)
+        text(w, b, M_DELETED_MARK);
+    else
+        put_value(w, b, col, jtext(jget(c, key), vb, sizeof(vb)), 0);
+    sb_adds(b, "</div><dl><dt>");
+    text(w, b, M_WRITTEN_BY);
+    sb_adds(b, "</dt><dd>");
+    snprintf(key, sizeof(key), "%s_site", which);
+    put_site(w, b, jstr(c, key));
+    sb_adds(b, "</dd><dt>");
+    text(w, b, M_WRITTEN_AT);
+    sb_adds(b, "</dt><dd>");
+    snprintf(key, sizeof(key), "%s_hlc", which);
+    if (jstr(c, key) && hlc_parse(jstr(c, key), &h) == 0)
+        put_time(b, hlc_ms(h));
+    else
+        sb_adds(b, "-");
+    sb_adds(b, "</dd></dl></div>");
+}
+
+/*
+** The page of one conflict.  err_html: an error to show above the form
+** (markup, escaped), with the admin's entries kept.
+*/
+static int conflict_page(struct web *w, int64_t id, unsigned status,
+                         const char *err_html, const char *keep,
+                         const char *value, const char *note)
+{
+    cJSON *c = NULL;
+    struct sw_buf b;
+    const struct sw_table *t;
+    const char *col, *tbl, *msg = qarg(w, "msg");
+    char idtxt[24], vb[32];
+    int deleted = 0, open, eod;
+
+    if (admin_conflict_json(w->db, id, &c, &w->err)) {
+        if (w->err.code == SW_EDATA)
+            return fail(w, 404, "not_found", M_NOT_FOUND);
+        return fail_err(w);
+    }
+    if (w->api && !err_html)
+        return send_wrapped(w, "conflict", c);
+    tbl = jstr(c, "table");
+    col = jstr(c, "field");
+    t = sw_table_by_name(tbl);
+    open = strcmp(jstr(c, "status"), "open") == 0;
+    eod = strcmp(jstr(c, "kind"), "edit_of_deleted") == 0;
+    snprintf(idtxt, sizeof(idtxt), "%" PRId64, id);
+    snprintf(vb, sizeof(vb), "/admin/conflicts/%" PRId64, id);
+    w->here = NULL;
+
+    sb_init(&b);
+    sb_adds(&b, "<h1>");
+    i18n_fmt(&b, w->lang, M_CONFLICT_TITLE, idtxt);
+    sb_adds(&b, " · ");
+    html_esc(&b, i18n_table(w->lang, tbl));
+    sb_adds(&b, " · ");
+    html_esc(&b, t ? i18n_field(w->lang, t, col) : col);
+    sb_addf(&b, " <span class=\"state %s\" id=\"status\">",
+            open ? "error" : "ok");
+    text(w, &b, open ? M_STATUS_OPEN : M_STATUS_RESOLVED);
+    sb_adds(&b, "</span></h1>");
+    if (msg && strcmp(msg, "resolved") == 0)
+        flash_msg(w, &b, "ok", "done", M_RESOLVED_OK, NULL);
+    if (err_html)
+        flash(&b, "bad", "error", err_html);
+    sb_adds(&b, "<p class=\"sub\">");
+    text(w, &b, eod ? M_KIND_DELETED : M_KIND_FIELD);
+    sb_adds(&b, " · ");
+    text(w, &b, M_COL_DETECTED);
+    sb_adds(&b, " ");
+    put_time(&b, jint(c, "detected_at"));
+    sb_adds(&b, "</p><div class=\"grid2\">");
+    value_box(w, &b, c, "winner", open ? M_WINNER : M_WINNER_WAS, eod);
+    value_box(w, &b, c, "loser", open ? M_LOSER : M_LOSER_WAS, 0);
+    sb_adds(&b, "</div>");
+
+    if (open) {
+        const struct sw_column *cl =
+            t ? &t->cols[sw_col_index(t, col) < 0 ? 0 : sw_col_index(t, col)]
+              : NULL;
+        sb_addf(&b,
+                "<form method=\"post\" action=\"/admin/conflicts/%" PRId64
+                "/resolve\" id=\"resolve-form\"><fieldset><legend>",
+                id);
+        text(w, &b, M_RESOLVE_TITLE);
+        sb_adds(&b, "</legend>");
+        hidden_csrf(w, &b);
+        sb_addf(&b,
+                "<label class=\"choice\"><input type=\"radio\" "
+                "name=\"keep\" value=\"winner\" id=\"keep-winner\"%s> ",
+                keep && strcmp(keep, "winner") == 0 ? " checked" : "");
+        text(w, &b, eod ? M_KEEP_WINNER_DELETED : M_KEEP_WINNER);
+        sb_addf(&b,
+                "</label><label class=\"choice\"><input type=\"radio\" "
+                "name=\"keep\" value=\"loser\" id=\"keep-loser\"%s> ",
+                keep && strcmp(keep, "loser") == 0 ? " checked" : "");
+        text(w, &b, eod ? M_KEEP_LOSER_DELETED : M_KEEP_LOSER);
+        sb_adds(&b, "</label>");
+        if (cl && !(cl->flags & SW_COL_FIXED)) {
+            sb_addf(&b,
+                    "<label class=\"choice\"><input type=\"radio\" "
+                    "name=\"keep\" value=\"value\" id=\"keep-value\"%s> ",
+                    keep && strcmp(keep, "value") == 0 ? " checked" : "");
+            text(w, &b, M_KEEP_VALUE);
+            sb_adds(&b, "</label><div class=\"newvalue\"><input "
+                        "name=\"value\" id=\"new-value\" maxlength=\"4000\" "
+                        "aria-label=\"");
+            text(w, &b, M_KEEP_VALUE);
+            sb_adds(&b, "\" value=\"");
+            html_esc(&b, value ? value : "");
+            sb_adds(&b, "\"><p class=\"hint\">");
+            text(w, &b, M_FORMAT);
+            i18n_check(&b, w->lang, cl);
+            sb_adds(&b, "</p></div>");
+        }
+        sb_adds(&b, "<label for=\"note\">");
+        text(w, &b, M_NOTE);
+        sb_adds(&b, "</label><textarea name=\"note\" id=\"note\" "
+                    "maxlength=\"1000\">");
+        html_esc(&b, note ? note : "");
+        sb_adds(&b, "</textarea><p><button type=\"submit\" id=\"resolve\">");
+        text(w, &b, M_RESOLVE_BUTTON);
+        sb_adds(&b, "</button></p></fieldset></form>");
+    } else {
+        const char *res = jstr(c, "resolution");
+        sb_adds(&b, "<table class=\"kv card\" id=\"resolution\"><tr><th>");
+        text(w, &b, M_RESOLUTION);
+        sb_adds(&b, "</th><td>");
+        text(w, &b,
+             res && strcmp(res, "winner") == 0  ? M_KEEP_WINNER
+             : res && strcmp(res, "loser") == 0 ? M_KEEP_LOSER
+                                                : M_KEEP_VALUE);
+        sb_adds(&b, "</td></tr><tr><th>");
+        text(w, &b, M_RESOLVED_BY);
+        sb_adds(&b, "</th><td>");
+        html_esc(&b, jstr(c, "resolved_by"));
+        sb_adds(&b, "</td></tr><tr><th>");
+        text(w, &b, M_RESOLVED_AT);
+        sb_adds(&b, "</th><td>");
+        put_time(&b, jint(c, "resolved_at"));
+        sb_adds(&b, "</td></tr><tr><th>");
+        text(w, &b, M_NOTE);
+        sb_adds(&b, "</th><td id=\"resolution-note\">");
+        put_value(w, &b, "note", jstr(c, "note"), 0);
+        sb_adds(&b, "</td></tr></table>");
+    }
+
+    sb_adds(&b, "<h2>");
+    text(w, &b, M_RECORD_CONTEXT);
+    sb_adds(&b, "</h2>");
+    if (t)
+        record_table(w, &b, t, jstr(c, "record"), col, &deleted, NULL, 0);
+    cJSON_Delete(c);
+    w->here = vb;
+    return send_page(w, status, M_CONFLICT_TITLE, idtxt, &b);
+}
+
+static int do_resolve(struct web *w, int64_t id)
+{
+    const char *keep = farg(w, "keep"), *value = farg(w, "value");
+    const char *note = farg(w, "note");
+    enum admin_keep how;
+    struct audit_src src;
+    cJSON *c = NULL;
+    struct sw_buf e;
+    char loc[64];
+    int rc;
+
+    if (!keep || (strcmp(keep, "winner") != 0 && strcmp(keep, "loser") != 0 &&
+                  strcmp(keep, "value") != 0)) {
+        if (w->api)
+            return api_error(w, 400, "bad_request",
+                             "keep must be winner, loser or value");
+        sb_init(&e);
+        html_esc(&e, tr(w->lang, M_CHOOSE_KEEP));
+        rc = e.oom ? -1 : conflict_page(w, id, 400, e.buf, keep, value, note);
+        sb_release(&e);
+        return rc;
+    }
+    how = keep[0] == 'w'   ? ADMIN_KEEP_WINNER
+          : keep[0] == 'l' ? ADMIN_KEEP_LOSER
+                           : ADMIN_KEEP_VALUE;
+    if (note && strlen(note) > NOTE_MAX) {
+        if (w->api)
+            return api_error(w, 400, "bad_request",
+                             tr(LANG_EN, M_NOTE_TOO_LONG));
+        sb_init(&e);
+        html_esc(&e, tr(w->lang, M_NOTE_TOO_LONG));
+        rc = e.oom ? -1 : conflict_page(w, id, 400, e.buf, keep, value, note);
+        sb_release(&e);
+        return rc;
+    }
+    if (admin_conflict_json(w->db, id, &c, &w->err)) {
+        if (w->err.code == SW_EDATA)
+            return fail(w, 404, "not_found", M_NOT_FOUND);
+        return fail_err(w);
+    }
+    if (strcmp(jstr(c, "status"), "open") != 0) {
+        cJSON_Delete(c);
+        if (w->api)
+            return api_error(w, 409, "conflict",
+                             tr(LANG_EN, M_ALREADY_RESOLVED));
+        sb_init(&e);
+        html_esc(&e, tr(w->lang, M_ALREADY_RESOLVED));
+        rc = e.oom ? -1 : conflict_page(w, id, 409, e.buf, NULL, NULL, NULL);
+        sb_release(&e);
+        return rc;
+    }
+    if (how == ADMIN_KEEP_VALUE) {
+        /* check the value here, to say what is wrong in the page's words */
+        const struct sw_table *t = sw_table_by_name(jstr(c, "table"));
+        int ci = t ? sw_col_index(t, jstr(c, "field")) : -1;
+        struct sw_err verr;
+        memset(&verr, 0, sizeof(verr));
+        if (ci >= 0 && ((t->cols[ci].flags & SW_COL_FIXED) ||
+                        sw_validate(t, &t->cols[ci],
+                                    value && *value ? value : NULL, &verr))) {
+            sb_init(&e);
+            if (t->cols[ci].flags & SW_COL_FIXED) {
+                html_esc(&e, tr(w->lang, M_CANNOT_CHANGE));
+            } else {
+                i18n_fmt(&e, w->lang, M_INVALID_VALUE,
+                         i18n_field(w->lang, t, t->cols[ci].name));
+                i18n_check(&e, w->lang, &t->cols[ci]);
+            }
+            cJSON_Delete(c);
+            note_error(w, "bad_request", verr.msg);
+            if (w->api) {
+                rc = api_error(w, 400, "bad_request",
+                               verr.msg[0] ? verr.msg : "cannot change");
+                sb_release(&e);
+                return rc;
+            }
+            rc = e.oom ? -1
+                       : conflict_page(w, id, 400, e.buf, keep, value, note);
+            sb_release(&e);
+            return rc;
+        }
+    }
+    cJSON_Delete(c);
+    web_src(w, &src);
+    if (admin_resolve(w->store, id, how, value, note, w->sess.admin, &src,
+                      &w->err))
+        return fail_err(w);
+    if (w->api)
+        return conflict_page(w, id, 200, NULL, NULL, NULL, NULL);
+    snprintf(loc, sizeof(loc), "/admin/conflicts/%" PRId64 "?msg=resolved", id);
+    return redirect(w, loc);
+}
+
+/* ---- records ------------------------------------------------------------- */
+
+static int do_records(struct web *w)
+{
+    const char *q = qarg(w, "q");
+    struct sw_buf b;
+    sqlite3_stmt *st = NULL;
+    cJSON *arr = NULL;
+    int n = 0, step;
+
+    if (q && sw_uuid_valid(q) && !w->api) {
+        /* an id: straight to the record */
+        if (!db_prepare(w->db, SQL_FIND_ID, &st, &w->err)) {
+            sqlite3_bind_text(st, 1, q, -1, SQLITE_STATIC);
+            if (sqlite3_step(st) == SQLITE_ROW) {
+                char loc[128];
+                snprintf(loc, sizeof(loc), "/admin/records/%s/%s",
+                         (const char *)sqlite3_column_text(st, 0), q);
+                sqlite3_finalize(st);
+                return redirect(w, loc);
+            }
+            sqlite3_finalize(st);
+            st = NULL;
+        }
+    }
+    if (w->api && !(arr = cJSON_CreateArray()))
+        return -1;
+    sb_init(&b);
+    sb_adds(&b, "<h1>");
+    text(w, &b, M_RECORDS_TITLE);
+    sb_adds(&b, "</h1><form method=\"get\" action=\"/admin/records\" "
+                "class=\"filters card\" id=\"search\"><label for=\"q\">");
+    text(w, &b, M_SEARCH_LABEL);
+    sb_adds(&b, "<input id=\"q\" name=\"q\" size=\"40\" maxlength=\"100\" "
+                "value=\"");
+    html_esc(&b, q ? q : "");
+    sb_adds(&b, "\"></label><button type=\"submit\">");
+    text(w, &b, M_SEARCH_BUTTON);
+    sb_adds(&b, "</button></form>");
+    if (q && *q && strlen(q) <= 100) {
+        if (db_prepare(w->db, SQL_SEARCH, &st, &w->err)) {
+            sb_release(&b);
+            cJSON_Delete(arr);
+            return fail_err(w);
+        }
+        sqlite3_bind_text(st, 1, q, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 2, SEARCH_MAX + 1);
+        sb_adds(&b, "<table id=\"results\"><thead><tr>");
+        th(w, &b, M_COL_NAME, NULL);
+        th(w, &b, M_COL_STATION, NULL);
+        sb_adds(&b, "<th>");
+        html_esc(&b, i18n_field(w->lang, &sw_tables[SW_T_CASES], "village"));
+        sb_adds(&b, "</th><th>");
+        html_esc(&b, i18n_field(w->lang, &sw_tables[SW_T_CASES], "category"));
+        sb_adds(&b, "</th><th>");
+        html_esc(&b, i18n_field(w->lang, &sw_tables[SW_T_CASES], "risk_level"));
+        sb_adds(&b, "</th><th>");
+        html_esc(&b, i18n_field(w->lang, &sw_tables[SW_T_CASES], "status"));
+        sb_adds(&b, "</th><th>ID</th></tr></thead><tbody>");
+        while ((step = sqlite3_step(st)) == SQLITE_ROW && n < SEARCH_MAX) {
+            const char *id = (const char *)sqlite3_column_text(st, 0);
+            n++;
+            if (arr) {
+                cJSON *o = cJSON_CreateObject();
+                static const char *const k[] = {
+                    "id",       "station",    "name",  "village",
+                    "category", "risk_level", "status"};
+                if (!o || !cJSON_AddItemToArray(arr, o)) {
+                    cJSON_Delete(o);
+                    break;
+                }
+                for (int i = 0; i < 7; i++)
+                    if (sqlite3_column_type(st, i) == SQLITE_NULL)
+                        cJSON_AddNullToObject(o, k[i]);
+                    else
+                        cJSON_AddStringToObject(
+                            o, k[i], (const char *)sqlite3_column_text(st, i));
+                continue;
+            }
+            sb_adds(&b, "<tr><td><a class=\"case-link\" "
+                        "href=\"/admin/records/cases/");
+            html_url(&b, id);
+            sb_adds(&b, "\">");
+            html_esc(&b, (const char *)sqlite3_column_text(st, 2));
+            sb_adds(&b, "</a></td><td>");
+            html_esc(&b, (const char *)sqlite3_column_text(st, 1));
+            sb_adds(&b, "</td><td>");
+            put_value(w, &b, "village",
+                      (const char *)sqlite3_column_text(st, 3), 20);
+            sb_adds(&b, "</td><td>");
+            put_value(w, &b, "category",
+                      (const char *)sqlite3_column_text(st, 4), 0);
+            sb_adds(&b, "</td><td>");
+            put_value(w, &b, "risk_level",
+                      (const char *)sqlite3_column_text(st, 5), 0);
+            sb_adds(&b, "</td><td>");
+            put_value(w, &b, "status", (const char *)sqlite3_column_text(st, 6),
+                      0);
+            sb_adds(&b, "</td><td class=\"sub\">");
+            html_esc(&b, id);
+            sb_adds(&b, "</td></tr>");
+        }
+        sb_adds(&b, "</tbody></table>");
+        if (!n) {
+            sb_adds(&b, "<p class=\"empty\" id=\"no-results\">");
+            text(w, &b, M_NO_RESULTS);
+            sb_adds(&b, "</p>");
+        } else if (step == SQLITE_ROW) {
+            char num[16];
+            snprintf(num, sizeof(num), "%d", SEARCH_MAX);
+            flash_msg(w, &b, "warn", "more", M_RESULTS_MAX, num);
+        }
+        sqlite3_finalize(st);
+    }
+    if (arr) {
+        sb_release(&b);
+        return send_wrapped(w, "cases", arr);
+    }
+    return send_page(w, 200, M_RECORDS_TITLE, NULL, &b);
+}
+
+static void visits_services(struct web *w, struct sw_buf *b, const char *id)
+{
+    static const struct {
+        const char *sql, *table, *c1, *c2, *c3, *c4;
+        enum i18n_msg title;
+    } lists[] = {
+        {SQL_VISITS_OF, "visits", "visited_at", "mode", "worker", "findings",
+         M_VISITS},
+        {SQL_SERVICES_OF, "services", "service_on", "service_type", "amount",
+         "outcome", M_SERVICES},
+    };
+    for (int k = 0; k < 2; k++) {
+        const struct sw_table *t = sw_table_by_name(lists[k].table);
+        const char *cols[4] = {lists[k].c1, lists[k].c2, lists[k].c3,
+                               lists[k].c4};
+        sqlite3_stmt *st;
+        int n = 0;
+        sb_adds(b, "<h2>");
+        text(w, b, lists[k].title);
+        sb_addf(b, "</h2><table id=\"%s\"><thead><tr>", lists[k].table);
+        for (int i = 0; i < 4; i++) {
+            sb_adds(b, "<th>");
+            html_esc(b, i18n_field(w->lang, t, cols[i]));
+            sb_adds(b, "</th>");
+        }
+        sb_adds(b, "<th></th></tr></thead><tbody>");
+        if (!db_prepare(w->db, lists[k].sql, &st, NULL)) {
+            sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+            while (sqlite3_step(st) == SQLITE_ROW) {
+                char num[32];
+                n++;
+                sb_adds(b, "<tr>");
+                for (int i = 0; i < 4; i++) {
+                    sb_adds(b, "<td>");
+                    put_value(w, b, cols[i],
+                              col_text(st, i + 1, num, sizeof(num)), 80);
+                    sb_adds(b, "</td>");
+                }
+                sb_addf(b, "<td><a href=\"/admin/records/%s/", lists[k].table);
+                html_url(b, (const char *)sqlite3_column_text(st, 0));
+                sb_adds(b, "\">");
+                text(w, b, M_VIEW_LINK);
+                sb_adds(b, "</a></td></tr>");
+            }
+            sqlite3_finalize(st);
+        }
+        sb_adds(b, "</tbody></table>");
+        if (!n) {
+            sb_adds(b, "<p class=\"empty\">");
+            text(w, b, M_NONE);
+            sb_adds(b, "</p>");
+        }
+    }
+}
+
+static void record_conflicts(struct web *w, struct sw_buf *b,
+                             const struct sw_table *t, const char *id)
+{
+    sqlite3_stmt *st;
+    int n = 0;
+    if (db_prepare(w->db, SQL_RECORD_CONFLICTS, &st, NULL))
+        return;
+    sqlite3_bind_text(st, 1, t->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int64_t cid = sqlite3_column_int64(st, 0);
+        int open =
+            strcmp((const char *)sqlite3_column_text(st, 2), "open") == 0;
+        if (!n++) {
+            sb_adds(b, "<h2>");
+            text(w, b, M_RECORD_CONFLICTS);
+            sb_adds(b, "</h2><ul id=\"record-conflicts\">");
+        }
+        sb_addf(
+            b, "<li><a href=\"/admin/conflicts/%" PRId64 "\">#%" PRId64 "</a> ",
+            cid, cid);
+        html_esc(b, i18n_field(w->lang, t,
+                               (const char *)sqlite3_column_text(st, 1)));
+        sb_addf(b, " <span class=\"state %s\">", open ? "error" : "ok");
+        text(w, b, open ? M_STATUS_OPEN : M_STATUS_RESOLVED);
+        sb_adds(b, "</span> <span class=\"sub\">");
+        put_time(b, sqlite3_column_int64(st, 3));
+        sb_adds(b, "</span></li>");
+    }
+    if (n)
+        sb_adds(b, "</ul>");
+    sqlite3_finalize(st);
+}
+
+static int record_page(struct web *w, const struct sw_table *t, const char *id,
+                       unsigned status, const char *err_html, const char *field,
+                       const char *value)
+{
+    struct sw_buf b;
+    const char *msg = qarg(w, "msg");
+    char here[128], station[SW_CODE_MAX + 1];
+    int deleted = 0;
+
+    sb_init(&b);
+    sb_adds(&b, "<h1>");
+    html_esc(&b, i18n_table(w->lang, t->name));
+    sb_adds(&b, " <span class=\"sub\">");
+    html_esc(&b, id);
+    sb_adds(&b, "</span></h1>");
+    if (msg && strcmp(msg, "corrected") == 0)
+        flash_msg(w, &b, "ok", "done", M_CORRECTED, NULL);
+    if (err_html)
+        flash(&b, "bad", "error", err_html);
+    if (record_table(w, &b, t, id, NULL, &deleted, station, sizeof(station))) {
+        sb_release(&b);
+        return fail(w, 404, "not_found", M_NOT_FOUND);
+    }
+    if (deleted)
+        flash_msg(w, &b, "warn", "deleted", M_RECORD_DELETED, NULL);
+    record_conflicts(w, &b, t, id);
+    if (t == &sw_tables[SW_T_CASES])
+        visits_services(w, &b, id);
+    if (!deleted) {
+        sb_adds(&b, "<h2>");
+        text(w, &b, M_CORRECT_TITLE);
+        sb_addf(&b, "</h2><form method=\"post\" action=\"/admin/records/%s/",
+                t->name);
+        html_url(&b, id);
+        sb_adds(&b, "/set\" class=\"filters card\" id=\"correct-form\">");
+        hidden_csrf(w, &b);
+        sb_adds(&b, "<label>");
+        text(w, &b, M_COL_FIELD);
+        sb_adds(&b, "<select name=\"field\" id=\"correct-field\">");
+        for (int c = 0; c < sw_col_deleted(t); c++)
+            if (!(t->cols[c].flags & (SW_COL_FIXED | SW_COL_SYSTEM)))
+                select_option(&b, t->cols[c].name,
+                              i18n_field(w->lang, t, t->cols[c].name), field);
+        sb_adds(&b, "</select></label><label>");
+        text(w, &b, M_CORRECT_VALUE);
+        sb_adds(&b, "<input name=\"value\" id=\"correct-value\" size=\"40\" "
+                    "maxlength=\"4000\" value=\"");
+        html_esc(&b, value ? value : "");
+        sb_adds(&b, "\"></label><button type=\"submit\">");
+        text(w, &b, M_CORRECT_BUTTON);
+        sb_adds(&b, "</button></form>");
+    }
+    snprintf(here, sizeof(here), "/admin/records/%s/%s", t->name, id);
+    w->here = here;
+    return send_page(w, status, M_RECORDS_TITLE, NULL, &b);
+}
+
+static int do_record_set(struct web *w, const struct sw_table *t,
+                         const char *id)
+{
+    const char *field = farg(w, "field"), *value = farg(w, "value");
+    struct rec_assign as;
+    struct audit_src src;
+    struct sw_err verr;
+    struct sw_buf e;
+    char loc[128];
+    int ci = field ? sw_col_index(t, field) : -1, rc;
+
+    memset(&verr, 0, sizeof(verr));
+    if (ci < 0 || (t->cols[ci].flags & (SW_COL_FIXED | SW_COL_SYSTEM)) ||
+        sw_validate(t, &t->cols[ci], value && *value ? value : NULL, &verr)) {
+        sb_init(&e);
+        if (ci < 0 || (t->cols[ci].flags & (SW_COL_FIXED | SW_COL_SYSTEM))) {
+            html_esc(&e, tr(w->lang, M_CANNOT_CHANGE));
+        } else {
+            i18n_fmt(&e, w->lang, M_INVALID_VALUE,
+                     i18n_field(w->lang, t, t->cols[ci].name));
+            i18n_check(&e, w->lang, &t->cols[ci]);
+        }
+        note_error(w, "bad_request", verr.msg);
+        rc = e.oom ? -1 : record_page(w, t, id, 400, e.buf, field, value);
+        sb_release(&e);
+        return rc;
+    }
+    as.col = ci;
+    as.value = value && *value ? value : NULL;
+    web_src(w, &src);
+    if (admin_record_set(w->store, t, id, &as, 1, &src, &w->err)) {
+        if (w->err.code == SW_EDATA)
+            return fail(w, 404, "not_found", M_NOT_FOUND);
+        return fail_err(w);
+    }
+    snprintf(loc, sizeof(loc), "/admin/records/%s/%s?msg=corrected", t->name,
+             id);
+    return redirect(w, loc);
+}
+
+/* ---- audit --------------------------------------------------------------- */
+
+static int do_audit(struct web *w)
+{
+    const char *bs = qarg(w, "before"), *ls = qarg(w, "limit");
+    int64_t before = bs ? strtoll(bs, NULL, 10) : 0;
+    int64_t limit = ls ? strtoll(ls, NULL, 10) : AUDIT_PAGE, last = 0;
+    cJSON *arr = NULL, *o;
+    struct sw_buf b;
+    int n = 0;
+
+    if (limit < 1 || limit > 10000)
+        limit = AUDIT_PAGE;
+    if (audit_json(w->db, limit, before, &arr, &w->err))
+        return fail_err(w);
+    if (w->api)
+        return send_wrapped(w, "audit", arr);
+    sb_init(&b);
+    sb_adds(&b, "<h1>");
+    text(w, &b, M_AUDIT_TITLE);
+    sb_adds(&b, "</h1><div class=\"scroll\"><table id=\"audit\"><thead><tr>");
+    th(w, &b, M_COL_WHEN, NULL);
+    th(w, &b, M_COL_WHO, NULL);
+    th(w, &b, M_COL_FROM, NULL);
+    th(w, &b, M_COL_ACTION, NULL);
+    th(w, &b, M_COL_TARGET, NULL);
+    th(w, &b, M_COL_DETAILS, NULL);
+    sb_adds(&b, "</tr></thead><tbody>");
+    cJSON_ArrayForEach (o, arr) {
+        n++;
+        last = jint(o, "id");
+        sb_addf(&b, "<tr data-action=\"%s\"><td class=\"nowrap\">",
+                strcmp(jstr(o, "action"), "login_failed") == 0 ? "failed"
+                                                               : "ok");
+        put_time(&b, jint(o, "at"));
+        sb_adds(&b, "</td><td>");
+        html_esc(&b, jstr(o, "actor"));
+        sb_adds(&b, "</td><td>");
+        html_esc(&b, jstr(o, "source"));
+        sb_adds(&b, "</td><td>");
+        html_esc(&b, i18n_action(w->lang, jstr(o, "action")));
+        sb_adds(&b, "</td><td>");
+        html_esc(&b, jstr(o, "target"));
+        sb_adds(&b, "</td><td class=\"details\">");
+        esc_short(&b, jstr(o, "details"), 200);
+        sb_adds(&b, "</td></tr>");
+    }
+    sb_adds(&b, "</tbody></table></div>");
+    if (!n) {
+        sb_adds(&b, "<p class=\"empty\">");
+        text(w, &b, M_NO_AUDIT);
+        sb_adds(&b, "</p>");
+    } else if (n == limit && last > 1) {
+        sb_addf(&b,
+                "<p class=\"pager\"><a href=\"/admin/audit?before=%" PRId64
+                "\">",
+                last);
+        text(w, &b, M_OLDER);
+        sb_adds(&b, "</a></p>");
+    }
+    cJSON_Delete(arr);
+    return send_page(w, 200, M_AUDIT_TITLE, NULL, &b);
+}
+
+/* ---- routing ------------------------------------------------------------- */
+
+#define MAX_SEGS 5
+#define SEG_MAX 64
+
+/* Split "/a/b/c" into segments; -1 if too many or too long. */
+static int split_path(const char *p, char segs[MAX_SEGS][SEG_MAX + 1])
+{
+    int n = 0;
+    while (*p == '/')
+        p++;
+    while (*p) {
+        const char *e = strchr(p, '/');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (n >= MAX_SEGS || len > SEG_MAX)
+            return -1;
+        memcpy(segs[n], p, len);
+        segs[n][len] = '\0';
+        n++;
+        p += len;
+        while (*p == '/')
+            p++;
+    }
+    return n;
+}
+
+static int parse_id(const char *s, int64_t *out)
+{
+    int64_t v = 0;
+    size_t n = 0;
+    if (!*s)
+        return -1;
+    for (; *s; s++, n++) {
+        if (*s < '0' || *s > '9' || n >= 18)
+            return -1;
+        v = v * 10 + (*s - '0');
+    }
+    *out = v;
+    return v > 0 ? 0 : -1;
+}
+
+static int method_not_allowed(struct web *w, const char *allow)
+{
+    w->out->allow = allow;
+    return fail(w, 405, "method_not_allowed", M_ERR_METHOD);
+}
+
+static int serve_static(struct web *w, const char *name)
+{
+    const char *body = NULL, *ct = NULL;
+    if (strcmp(name, "style.css") == 0) {
+        body = web_style_css;
+        ct = "text/css; charset=utf-8";
+    } else if (strcmp(name, "admin.js") == 0) {
+        body = web_admin_js;
+        ct = "text/javascript; charset=utf-8";
+    }
+    if (!body)
+        return fail(w, 404, "not_found", M_NOT_FOUND);
+    if (w->post)
+        return method_not_allowed(w, "GET");
+    w->out->status = 200;
+    w->out->ctype = ct;
+    w->out->cache = "public, max-age=3600";
+    w->out->body = (char *)body;
+    w->out->len = strlen(body);
+    w->out->persistent = 1;
+    return 0;
+}
+
+/* Where to come back to after the login: this path and its args. */
+static int to_login(struct web *w, int expired)
+{
+    struct sw_buf here, loc;
+    struct argbuf a;
+    int rc;
+
+    sb_init(&here);
+    sb_init(&loc);
+    sb_adds(&here, w->path);
+    a.b = &here;
+    a.n = 0;
+    MHD_get_connection_values(w->conn, MHD_GET_ARGUMENT_KIND, keep_arg, &a);
+    sb_adds(&loc, "/admin/login?");
+    if (expired)
+        sb_adds(&loc, "why=expired&");
+    sb_adds(&loc, "next=");
+    html_url(&loc, here.buf && local_path_ok(here.buf) ? here.buf : "/admin/");
+    if (here.oom || loc.oom || loc.len >= sizeof(w->out->location))
+        rc = redirect(w, "/admin/login");
+    else
+        rc = redirect(w, loc.buf);
+    sb_release(&here);
+    sb_release(&loc);
+    return rc;
+}
+
+static int do_session(struct web *w)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o || !cJSON_AddStringToObject(o, "user", w->sess.admin) ||
+        !cJSON_AddStringToObject(o, "csrf", w->csrf) ||
+        !cJSON_AddNumberToObject(o, "created_at", (double)w->sess.created_at) ||
+        !cJSON_AddStringToObject(o, "lang", w->lang == LANG_EN ? "en" : "zh")) {
+        cJSON_Delete(o);
+        return -1;
+    }
+    return send_json(w, 200, o);
+}
+
+static int route(struct web *w, char segs[MAX_SEGS][SEG_MAX + 1], int n)
+{
+    const char *s0 = n > 0 ? segs[0] : "";
+    int64_t id;
+
+    if (n == 0 || (n == 1 && strcmp(s0, "stations") == 0))
+        return w->post ? method_not_allowed(w, "GET") : do_stations(w);
+    if (n == 2 && strcmp(s0, "stations") == 0) {
+        if (!w->post)
+            return method_not_allowed(w, "POST");
+        if (strcmp(segs[1], "add") == 0)
+            return do_station_add(w);
+        if (strcmp(segs[1], "token") == 0)
+            return do_station_token(w);
+        if (strcmp(segs[1], "revoke") == 0)
+            return do_station_revoke(w);
+    }
+    if (n == 1 && strcmp(s0, "logout") == 0)
+        return w->post ? do_logout(w) : method_not_allowed(w, "POST");
+    if (strcmp(s0, "conflicts") == 0) {
+        if (n == 1)
+            return w->post ? method_not_allowed(w, "GET") : do_conflicts(w);
+        if (parse_id(segs[1], &id) == 0) {
+            if (n == 2)
+                return w->post
+                           ? method_not_allowed(w, "GET")
+                           : conflict_page(w, id, 200, NULL, NULL, NULL, NULL);
+            if (n == 3 && strcmp(segs[2], "resolve") == 0)
+                return w->post ? do_resolve(w, id)
+                               : method_not_allowed(w, "POST");
+        }
+    }
+    if (strcmp(s0, "records") == 0) {
+        const struct sw_table *t = n >= 3 ? sw_table_by_name(segs[1]) : NULL;
+        if (n == 1)
+            return w->post ? method_not_allowed(w, "GET") : do_records(w);
+        if (t && sw_uuid_valid(segs[2])) {
+            if (n == 3)
+                return w->post
+                           ? method_not_allowed(w, "GET")
+                           : record_page(w, t, segs[2], 200, NULL, NULL, NULL);
+            if (n == 4 && strcmp(segs[3], "set") == 0)
+                return w->post ? do_record_set(w, t, segs[2])
+                               : method_not_allowed(w, "POST");
+        }
+    }
+    if (n == 1 && strcmp(s0, "audit") == 0)
+        return w->post ? method_not_allowed(w, "GET") : do_audit(w);
+    return fail(w, 404, "not_found", M_NOT_FOUND);
+}
+
+static int route_api(struct web *w, char segs[MAX_SEGS][SEG_MAX + 1], int n)
+{
+    const char *s1 = n > 1 ? segs[1] : "";
+    int64_t id;
+
+    if (n == 2 && strcmp(s1, "session") == 0)
+        return w->post ? method_not_allowed(w, "GET") : do_session(w);
+    if (n == 2 && strcmp(s1, "stations") == 0)
+        return w->post ? method_not_allowed(w, "GET") : do_stations(w);
+    if (n == 2 && strcmp(s1, "audit") == 0)
+        return w->post ? method_not_allowed(w, "GET") : do_audit(w);
+    if (n == 2 && strcmp(s1, "cases") == 0)
+        return w->post ? method_not_allowed(w, "GET") : do_records(w);
+    if (strcmp(s1, "conflicts") == 0) {
+        if (n == 2)
+            return w->post ? method_not_allowed(w, "GET") : do_conflicts(w);
+        if (parse_id(segs[2], &id) == 0) {
+            if (n == 3)
+                return w->post
+                           ? method_not_allowed(w, "GET")
+                           : conflict_page(w, id, 200, NULL, NULL, NULL, NULL);
+            if (n == 4 && strcmp(segs[3], "resolve") == 0)
+                return w->post ? do_resolve(w, id)
+                               : method_not_allowed(w, "POST");
+        }
+    }
+    return api_error(w, 404, "not_found", "no such route");
+}
+
+int web_handle(struct MHD_Connection *conn, const struct web_config *cfg,
+               sqlite3 *db, struct store *s, const char *method,
+               const char *url, const char *body, size_t len,
+               struct web_resp *out)
+{
+    char segs[MAX_SEGS][SEG_MAX + 1];
+    struct web w;
+    const char *ql, *cl, *ck;
+    enum acct_state state = ACCT_NONE;
+    int n, rc;
+
+    memset(out, 0, sizeof(*out));
+    memset(&w, 0, sizeof(w));
+    w.conn = conn;
+    w.cfg = cfg;
+    w.db = db;
+    w.store = s;
+    w.method = method;
+    w.path = url;
+    w.out = out;
+    w.post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+    client_addr(&w);
+
+    ql = qarg(&w, "lang");
+    if (ql && (strcmp(ql, "en") == 0 || strcmp(ql, "zh") == 0)) {
+        w.lang = ql[0] == 'e' ? LANG_EN : LANG_ZH;
+        set_cookie(&w,
+                   LANG_COOKIE "=%s; Path=/admin/; Max-Age=31536000; "
+                               "SameSite=Strict",
+                   ql);
+    } else {
+        cl = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, LANG_COOKIE);
+        w.lang = cl && strcmp(cl, "en") == 0 ? LANG_EN : LANG_ZH;
+    }
+
+    if (strcmp(url, "/admin") == 0)
+        return redirect(&w, "/admin/");
+    n = split_path(url + 6, segs);
+    w.api = n > 0 && strcmp(segs[0], "api") == 0;
+    if (n < 0) {
+        rc = fail(&w, 404, "not_found", M_NOT_FOUND);
+        goto out;
+    }
+    if (n == 2 && strcmp(segs[0], "static") == 0) {
+        rc = serve_static(&w, segs[1]);
+        goto out;
+    }
+    if (!w.post && strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
+        strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
+        rc = method_not_allowed(&w, "GET, POST");
+        goto out;
+    }
+
+    ck = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, SESSION_COOKIE);
+    if (ck && acct_cookie_wellformed(ck)) {
+        if (acct_session_get(db, ck, &cfg->lim, &w.sess, &state, &w.err)) {
+            rc = fail_err(&w);
+            goto out;
+        }
+        if (state == ACCT_VALID) {
+            w.authed = 1;
+            snprintf(w.cookie, sizeof(w.cookie), "%s", ck);
+            acct_csrf(w.cookie, w.csrf);
+            snprintf(out->user, sizeof(out->user), "%s", w.sess.admin);
+        }
+    }
+
+    if (w.post) {
+        const char *ct = hdr(&w, MHD_HTTP_HEADER_CONTENT_TYPE);
+        if (len > 0 &&
+            (!ct ||
+             strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0)) {
+            rc = w.api ? api_error(&w, 415, "bad_request",
+                                   "send the form as "
+                                   "application/x-www-form-urlencoded")
+                       : fail(&w, 415, "bad_request", M_ERR_BAD_REQUEST);
+            goto out;
+        }
+        rc = parse_form(&w, body, len);
+        if (rc == -2) {
+            rc = -1; /* out of memory */
+            goto out;
+        }
+        if (rc) {
+            rc = fail(&w, 400, "bad_request", M_ERR_BAD_REQUEST);
+            goto out;
+        }
+    }
+
+    if (n == 1 && strcmp(segs[0], "login") == 0) {
+        rc = w.post ? do_login_post(&w) : do_login_get(&w);
+        goto out;
+    }
+    if (!w.authed) {
+        if (w.api) {
+            rc = api_error(&w, 401, "unauthorized",
+                           state == ACCT_EXPIRED
+                               ? "the session has expired: log in again"
+                               : "log in first (POST /admin/login)");
+        } else if (w.post) {
+            note_error(&w, "unauthorized", "no session");
+            rc = login_page(&w, 401,
+                            state == ACCT_EXPIRED ? M_SESSION_EXPIRED
+                                                  : M_LOGIN_NEEDED,
+                            NULL, "warn", NULL, NULL);
+        } else {
+            rc = to_login(&w, state == ACCT_EXPIRED);
+        }
+        goto out;
+    }
+    if (w.post) {
+        const char *given = farg(&w, "csrf");
+        if (!given)
+            given = hdr(&w, "X-CSRF-Token");
+        if (!origin_ok(&w)) {
+            rc = fail(&w, 403, "forbidden", M_ERR_ORIGIN);
+            goto out;
+        }
+        if (!acct_csrf_ok(w.cookie, given)) {
+            rc = fail(&w, 403, "forbidden", M_ERR_CSRF);
+            goto out;
+        }
+    }
+    rc = w.api ? route_api(&w, segs, n) : route(&w, segs, n);
+out:
+    free(w.formbuf);
+    memset(w.cookie, 0, sizeof(w.cookie));
+    return rc;
+}
+
+void web_resp_release(struct web_resp *r)
+{
+    if (!r)
+        return;
+    if (!r->persistent)
+        free(r->body);
+    r->body = NULL;
+}

@@ -1,0 +1,177 @@
+#!/bin/bash
+# e2e-admin-browser.sh — the admin console in a real browser: Debian's
+# headless Chromium driven through chromedriver by tests/webdriver.py (the
+# W3C WebDriver protocol, standard library only).  Two real replicas of a
+# station make a conflict on one field through the real county; the
+# browser logs in, opens the conflicts page, finds the conflict, resolves
+# it with a new value and a note, switches to English; then both replicas
+# sync and hold that value, and learn the resolution.  Screenshots at
+# 1366x768 go to the test's directory, and are kept in
+# $SWSYNC_SCREENSHOT_DIR if that is set.
+. "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/county.sh"
+
+TESTS_SRCDIR=${TESTS_SRCDIR:-$(cd "$(dirname "$0")" && pwd)}
+if ! python3 -c "import sys; sys.path.insert(0, sys.argv[1]); import webdriver
+c, d = webdriver.find_tools(); sys.exit(0 if c and d else 1)" "$TESTS_SRCDIR"; then
+    echo "1..0 # SKIP chromium and chromium-driver are not installed (tools/install-deps)"
+    _tap_done=1
+    exit 0
+fi
+for tool in python3 sqlite3; do
+    command -v "$tool" >/dev/null || bail_out "$tool is needed"
+done
+
+T=$TAP_TMP
+CDB=$T/county.db
+C() { "$SWSYNC_COUNTY" --db "$CDB" "$@"; }
+S() {
+    local r=$1
+    shift
+    "$SWSYNC" --db "$T/$r.db" "$@"
+}
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+token() {
+    local f=$T/$1.token
+    cat >"$f"
+    chmod 600 "$f"
+}
+field() { S "$1" case show "$2" --json | json "d['$3']"; }
+
+# ---- a county, two replicas of station A, a conflict on the phone ----------
+
+exits 0 "county init" C init --county C01
+exits 0 "admin add 李科长's account" C admin add likz --password-stdin \
+    <<<"县里的密码 2026"
+C station add A --name 东风镇社工站 | token office
+C station token A --device laptop | token laptop
+county_start "$CDB"
+for r in office laptop; do
+    exits 0 "init replica $r" S $r init --station A --server "$URL" \
+        --token-file "$T/$r.token"
+done
+exits 0 "the office adds a case" S office case add name=王秀英 \
+    category=elderly_alone phone=13800000001 village=东村 address=东村3组
+X=$OUT
+for r in office laptop; do exits 0 "$r syncs" S $r sync --quiet; done
+S office case set "$X" phone=13911112222 >/dev/null
+S laptop case set "$X" phone=13700003333 >/dev/null
+for r in office laptop office; do exits 0 "$r syncs its offline edit" S $r sync --quiet; done
+exits 0 "conflicts list --json" C conflicts list --json
+is "$(json 'len(d)' <<<"$OUT")" 1 "one conflict at the county"
+CID=$(json 'd[0]["id"]' <<<"$OUT")
+
+# ---- the browser -------------------------------------------------------------
+
+python3 - "$TESTS_SRCDIR" "$URL" "$T" "$CID" >"$T/browser.out" 2>"$T/browser.err" <<'PY'
+import os, sys, traceback
+sys.path.insert(0, sys.argv[1])
+from webdriver import Browser, WebDriverError
+
+url, tmp, cid = sys.argv[2], sys.argv[3], sys.argv[4]
+NEW, NOTE = "13600001111", "电话回访核实 <b>本人</b>"
+
+
+def check(cond, desc, why=""):
+    print(("ok\t" if cond else "not ok\t") + desc + ("\t" + why if not cond else ""),
+          flush=True)
+    return cond
+
+
+try:
+    with Browser(tmp) as b:
+        b.get(url + "/admin/")
+        check("/admin/login" in b.url, "without a session the console opens the login page",
+              b.url)
+        check("管理员登录" in b.title, "... in Chinese", b.title)
+        b.find("#user").send_keys("likz")
+        b.find("#password").send_keys("县里的密码 2026")
+        b.find("#login-button").click()
+        b.wait("#stations")
+        check(b.url.endswith("/admin/"), "logged in, on the stations page", b.url)
+        check(b.find("#user").text == "likz", "the admin's name is shown")
+        b.screenshot(os.path.join(tmp, "stations.png"))
+
+        b.find('nav a[href="/admin/conflicts"]').click()
+        row = b.wait(f'#conflicts tr[data-id="{cid}"]')
+        check("电话" in row.text, "the conflicts page lists the phone conflict", row.text)
+        b.screenshot(os.path.join(tmp, "conflicts.png"))
+        row.find("a.open-conflict").click()
+        b.wait("#resolve-form")
+        winner = b.find("#winner .v").text
+        loser = b.find("#loser .v").text
+        check(sorted([winner, loser]) == ["13700003333", "13911112222"],
+              "both values side by side", f"{winner} / {loser}")
+        check("设备 laptop" in b.find("#winner").text or "设备 laptop" in b.find("#loser").text,
+              "... with the replica that wrote each")
+        check("王秀英" in b.find("#record").text, "the record's other fields for context")
+        b.screenshot(os.path.join(tmp, "conflict.png"))
+
+        b.find("#keep-value").click()
+        b.find("#new-value").send_keys(NEW)
+        b.find("#note").send_keys(NOTE)
+        check(b.find("#keep-value").selected, "'enter a new value' is chosen")
+        b.find("#resolve").click()
+        done = b.wait("#done")
+        check("冲突已处理" in done.text, "the page confirms the resolution", done.text)
+        check(b.find("#status").text == "已解决", "the conflict is resolved",
+              b.find("#status").text)
+        check(b.find("#resolution-note").text == NOTE, "the note is shown as typed",
+              b.find("#resolution-note").text)
+        b.screenshot(os.path.join(tmp, "resolved.png"))
+
+        b.find("#lang-switch").click()
+        b.wait("html[lang=en]")
+        h1 = b.find("h1").text
+        check(h1.startswith(f"Conflict #{cid}"), "the switch turns the page to English", h1)
+        check("Resolved by" in b.find("#resolution").text, "... every label",
+              b.find("#resolution").text)
+        check(b.find("#logout").text == "Log out", "... the buttons too",
+              b.find("#logout").text)
+        b.find('nav a[href="/admin/stations"]').click()
+        b.wait("#stations")
+        check(b.find("h1").text == "Stations and sync health",
+              "English stays on the next page", b.find("h1").text)
+        b.screenshot(os.path.join(tmp, "stations-en.png"))
+        b.find("#logout").click()
+        b.wait("#login-message")
+        check("/admin/login" in b.url, "logging out returns to the login page", b.url)
+except Exception as e:
+    check(False, "the browser session ran to its end",
+          f"{type(e).__name__}: {e}".replace("\n", " ")[:400])
+    traceback.print_exc(file=sys.stderr)
+PY
+while IFS=$'\t' read -r res desc why; do
+    if [ "$res" = ok ]; then
+        pass "$desc"
+    else
+        fail "$desc" "$why"
+    fi
+done <"$T/browser.out"
+[ -s "$T/browser.err" ] && diag "$(head -c 3000 "$T/browser.err")"
+ok "the browser took a screenshot of the conflict page" test -s "$T/conflict.png"
+if [ -n "${SWSYNC_SCREENSHOT_DIR:-}" ]; then
+    mkdir -p "$SWSYNC_SCREENSHOT_DIR" && cp "$T"/*.png "$SWSYNC_SCREENSHOT_DIR"/ 2>/dev/null
+fi
+
+# ---- the stations take the admin's value ---------------------------------------
+
+exits 0 "conflicts show --json" C conflicts show "$CID" --json
+is "$(json '" ".join(str(d[k]) for k in ("status", "resolution", "resolved_by"))' <<<"$OUT")" \
+    "resolved value likz" "the county recorded the resolution, by the admin"
+is "$(json 'd["note"]' <<<"$OUT")" "电话回访核实 <b>本人</b>" "... with the note"
+for r in office laptop; do exits 0 "$r syncs" S $r sync --quiet; done
+is "$(field office "$X" phone)" 13600001111 "the office PC holds the admin's value"
+is "$(field laptop "$X" phone)" 13600001111 "the laptop holds the admin's value"
+exits 0 "swsync conflicts --json on the laptop" S laptop conflicts --json
+is "$(json '[(c["status"], c["resolution"]) for c in d]' <<<"$OUT")" \
+    "[('resolved', 'value')]" "the laptop learned the resolution"
+is "$(S office status --json | json 'd["open_conflicts"]')" 0 "no open conflict at the office"
+ok "the office equals the county" scope_equal "$T/office.db" "$CDB" A
+ok "the laptop equals the county" scope_equal "$T/laptop.db" "$CDB" A
+exits 0 "audit --json" C audit --json
+is "$(json '[a["action"] for a in d if a["actor"] == "likz"]' <<<"$OUT")" \
+    "['logout', 'resolve', 'login']" "the admin's login, resolution and logout are audited"
+
+county_stop
+done_testing
