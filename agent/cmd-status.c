@@ -35,11 +35,12 @@ enum {
     K_LAST_ERROR,
     K_LAST_ATTEMPT,
     K_SKEW,
+    K_HELD,
     NKEYS
 };
 static const char *const keys[NKEYS] = {
     "station",   "site",       "server",       "token_file",
-    "last_sync", "last_error", "last_attempt", "skew_ms"};
+    "last_sync", "last_error", "last_attempt", "skew_ms", "held_back"};
 
 static int query_ints(sqlite3 *db, const char *sql, int64_t *out, int n,
                       struct sw_err *err)
@@ -158,6 +159,10 @@ int cmd_status(struct cmd_ctx *ctx, int argc, char **argv)
                 cJSON_AddNumberToObject(o, "skew_ms", (double)skew);
             else
                 cJSON_AddNullToObject(o, "skew_ms");
+            if (vals[K_HELD] && *vals[K_HELD])
+                cJSON_AddStringToObject(o, "held_back", vals[K_HELD]);
+            else
+                cJSON_AddNullToObject(o, "held_back");
             s = cJSON_Print(o);
             cJSON_Delete(o);
         }
@@ -185,6 +190,8 @@ int cmd_status(struct cmd_ctx *ctx, int argc, char **argv)
         else
             printf("last error:      %s\n", last_error ? last_error : "none");
         printf("open conflicts:  %lld\n", (long long)conflicts);
+        if (vals[K_HELD] && *vals[K_HELD])
+            printf("held back:       %s\n", vals[K_HELD]);
         if (!has_skew)
             printf("clock skew:      not measured yet\n");
         else if (skew == 0)

@@ -86,6 +86,7 @@ struct sync {
     int r_open;
     struct http *h;
     struct hello hi;
+    int echo; /* pull our own writes too (restored from a backup) */
     long pushed, pulled, conflicts, clamped;
 };
 
@@ -493,6 +494,23 @@ static int after_hello(struct sync *s)
     int rc;
 
     rc = config_set_int(db, "skew_ms", -s->hi.offset_ms, err);
+    if (!rc) {
+        /* the county has applied more of ours than we ever sent: this
+           file was restored from an older backup.  Our later writes are
+           at the county only; pull everything again, our own included. */
+        int64_t seq_max = 0;
+        rc = replica_seq_max(&s->r, &seq_max, err);
+        if (!rc && s->hi.acked > seq_max) {
+            s->echo = 1;
+            rc = replica_reset_cursor(&s->r, err);
+            if (!rc && !s->quiet)
+                fprintf(stderr,
+                        "swsync: the county has %lld changes from this "
+                        "replica, it remembers %lld (restored from a "
+                        "backup?): fetching every record again\n",
+                        (long long)s->hi.acked, (long long)seq_max);
+        }
+    }
     if (!rc)
         rc = replica_seq_floor(&s->r, s->hi.acked, err);
     if (!rc)
@@ -563,6 +581,23 @@ static int push(struct sync *s)
     int rc;
 
     rc = replica_seal(&s->r, NULL, err);
+    if (!rc) {
+        /* values the county could never take wait in the outbox: say so
+           (status shows it too) */
+        char note[SW_ERRMSG_MAX + 32];
+        if (s->r.held) {
+            snprintf(note, sizeof(note), "%ld: %.500s", s->r.held,
+                     s->r.held_msg);
+            rc = db_config_set(s->ctx->db, "held_back", note, err);
+            if (!rc && !s->quiet)
+                fprintf(stderr,
+                        "swsync: %ld changed fields wait until their "
+                        "record is fixed; the first: %s\n",
+                        s->r.held, s->r.held_msg);
+        } else {
+            rc = db_config_set(s->ctx->db, "held_back", "", err);
+        }
+    }
     while (!rc) {
         struct sw_batch b;
         struct http_resp res;
@@ -635,8 +670,8 @@ static int pull(struct sync *s)
 
         batch_init(&b);
         memset(&st, 0, sizeof(st));
-        snprintf(path, sizeof(path), "/v1/pull?after=%lld&limit=%zu",
-                 (long long)cursor, s->hi.pull_limit);
+        snprintf(path, sizeof(path), "/v1/pull?after=%lld&limit=%zu%s",
+                 (long long)cursor, s->hi.pull_limit, s->echo ? "&echo=1" : "");
         rc = http_get(s->h, "pull", path, &res, err);
         if (!rc && res.status != 200)
             rc = http_answer_fail(&res, "pull", err);

@@ -25,6 +25,9 @@ static const char SQL_SEQ_FLOOR[] =
 static const char SQL_SEQ_INSERT[] =
     "INSERT INTO sqlite_sequence (name, seq) SELECT 'pending', ?1 "
     "WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'pending')";
+static const char SQL_SEQ_MAX[] =
+    "SELECT coalesce((SELECT seq FROM sqlite_sequence "
+    "WHERE name = 'pending'), 0)";
 static const char SQL_UNSENT_COUNT[] =
     "SELECT (SELECT count(*) FROM outbox) + (SELECT count(*) FROM pending)";
 
@@ -461,4 +464,25 @@ int replica_unsent(struct replica *r, int64_t *out, struct sw_err *err)
     }
     sqlite3_finalize(st);
     return rc;
+}
+
+int replica_seq_max(struct replica *r, int64_t *out, struct sw_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = db_prepare(r->db, SQL_SEQ_MAX, &st, err);
+    if (rc)
+        return rc;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *out = sqlite3_column_int64(st, 0);
+        rc = 0;
+    } else {
+        rc = db_fail(err, r->db, "read seq");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int replica_reset_cursor(struct replica *r, struct sw_err *err)
+{
+    return db_config_set(r->db, "cursor", "0", err);
 }

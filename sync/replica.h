@@ -59,6 +59,12 @@ int replica_ack(struct replica *r, int64_t through, struct sw_err *err);
 ** old backup the county may have acknowledged more than we remember). */
 int replica_seq_floor(struct replica *r, int64_t seq, struct sw_err *err);
 
+/* The highest pending seq this replica ever gave out (0: none). */
+int replica_seq_max(struct replica *r, int64_t *out, struct sw_err *err);
+
+/* Forget the pull cursor: the next pull starts from the beginning. */
+int replica_reset_cursor(struct replica *r, struct sw_err *err);
+
 /*
 ** Apply a pulled batch in one transaction: seal the outbox first, merge
 ** every change as MERGE_UPSTREAM, store b->cursor as the pull cursor.

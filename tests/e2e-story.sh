@@ -107,6 +107,37 @@ exits 0 "status --json" S a1 status --json
 is "$(json 'd["pending_changes"]' <<<"$OUT")" 0 "nothing pending on the office PC"
 is "$(json 'd["last_error"]' <<<"$OUT")" None "no last error"
 
+# ---- a value the county could never take waits, and blocks nothing --------
+
+sqlite3 "$T/a1.db" "UPDATE cases SET name = NULL, notes = '名字待补' WHERE id = '$Y'"
+exits 0 "a sync with a required field cleared by another program" S a1 sync
+like "$ERR" "cases.name: is required" "it says which field waits"
+is "$(C case show "$Y" --json | json 'd["notes"]')" 名字待补 \
+    "the record's other change went through"
+exits 0 "status --json" S a1 status --json
+like "$(json 'd["held_back"]' <<<"$OUT")" "^1: " "status shows what is held back"
+exits 0 "the record is fixed" S a1 case set "$Y" name=王五
+sync_ok a1 "once it is fixed"
+is "$(S a1 status --json | json 'd["held_back"]')" None "nothing held back"
+ok "a1 equals the county for A" scope_equal "$T/a1.db" "$CDB" A
+
+# ---- a replica restored from an older backup gets its own writes back ------
+
+cp "$T/a2.db" "$T/a2.backup"
+exits 0 "laptop adds a case after the backup" S a2 case add name=备份后 category=other
+AFTER=$OUT
+sync_ok a2 "before the disk dies"
+cp "$T/a2.backup" "$T/a2.db"
+rm -f "$T/a2.db-wal" "$T/a2.db-shm"
+exits 0 "the restored laptop syncs" S a2 sync
+like "$ERR" "backup" "it says it fetches everything again"
+ok "the restored laptop has its own later case back" S a2 case show "$AFTER"
+exits 0 "and adds new work" S a2 case add name=恢复后 category=other
+sync_ok a2 "after the restore"
+is "$(C case list --json | json "sum(1 for c in d if c['name'] == '恢复后')")" 1 \
+    "its new work reaches the county (not taken for a duplicate)"
+ok "a2 equals the county for A" scope_equal "$T/a2.db" "$CDB" A
+
 # ---- the server is down -----------------------------------------------------
 
 county_stop

@@ -147,7 +147,7 @@ int county_cmd_serve(struct county_ctx *ctx, int argc, char **argv)
     struct http_server *srv = NULL;
     char *cert_pem = NULL, *key_pem = NULL, addr[64];
     sigset_t sigs;
-    long drift = 600, threads = 4, idle = 0, smax = 0;
+    long drift = 600, threads = 4, idle = 0, smax = 0, per_ip = 16;
     int rc, sig = 0;
 
     memset(&cfg, 0, sizeof(cfg));
@@ -175,6 +175,12 @@ int county_cmd_serve(struct county_ctx *ctx, int argc, char **argv)
                 return sw_fail(&ctx->err, SW_EUSAGE,
                                "serve: --session-max wants seconds (1 to a "
                                "week): '%s'",
+                               v);
+        } else if ((v = opt_arg(argc, argv, &i, "--per-ip-limit"))) {
+            if (parse_num(v, 0, 100000, &per_ip))
+                return sw_fail(&ctx->err, SW_EUSAGE,
+                               "serve: --per-ip-limit wants a count (0: no "
+                               "limit): '%s'",
                                v);
         } else if ((v = opt_arg(argc, argv, &i, "--threads"))) {
             if (parse_num(v, 1, 64, &threads))
@@ -206,6 +212,7 @@ int county_cmd_serve(struct county_ctx *ctx, int argc, char **argv)
     cfg.tls_key = key_pem;
     cfg.max_drift_ms = (int64_t)drift * 1000;
     cfg.threads = (unsigned)threads;
+    cfg.per_ip_limit = (unsigned)per_ip;
     cfg.session_idle_ms = (int64_t)idle * 1000;
     cfg.session_max_ms = (int64_t)smax * 1000;
 

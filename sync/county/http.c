@@ -646,6 +646,9 @@ static size_t pull_json_bound(const struct sw_batch *b)
     return n;
 }
 
+/* A connection silent this long is closed (a slow link still sends). */
+#define CONN_IDLE_S 60
+
 static enum MHD_Result do_pull(struct MHD_Connection *conn, struct req *r)
 {
     const struct codec_limits *lim = &r->srv->lim;
@@ -653,6 +656,11 @@ static enum MHD_Result do_pull(struct MHD_Connection *conn, struct req *r)
         MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "after");
     const char *ql =
         MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "limit");
+    /* echo=1: also the fields whose value came from the asking site (a
+       replica restored from an old backup lost its own later writes) */
+    const char *qe =
+        MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "echo");
+    const char *skip_site = qe && strcmp(qe, "1") == 0 ? NULL : r->rep.site;
     int64_t after = 0, limit = PULL_DEFAULT;
     struct sw_batch b;
     struct sw_err err;
@@ -673,7 +681,7 @@ static enum MHD_Result do_pull(struct MHD_Connection *conn, struct req *r)
     memset(&err, 0, sizeof(err));
     for (;;) {
         batch_init(&b);
-        rc = store_read_pull(&r->w->store, r->rep.station, r->rep.site, after,
+        rc = store_read_pull(&r->w->store, r->rep.station, skip_site, after,
                              (size_t)limit, &b, &err);
         if (!rc && limit > 1 && pull_json_bound(&b) > lim->max_inflated) {
             /* long texts: fewer fields, the rest on the next pull */
@@ -1070,8 +1078,9 @@ int http_start(const struct http_config *cfg, struct http_server **out,
             (const struct sockaddr *)&srv->cfg.addr,
             MHD_OPTION_THREAD_POOL_SIZE, srv->cfg.threads,
             MHD_OPTION_NOTIFY_COMPLETED, on_done, srv,
-            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_IDLE_S,
             MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
+            MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv->cfg.per_ip_limit,
             MHD_OPTION_HTTPS_MEM_CERT, cfg->tls_cert, MHD_OPTION_HTTPS_MEM_KEY,
             cfg->tls_key, MHD_OPTION_END);
     else
@@ -1081,8 +1090,9 @@ int http_start(const struct http_config *cfg, struct http_server **out,
             (const struct sockaddr *)&srv->cfg.addr,
             MHD_OPTION_THREAD_POOL_SIZE, srv->cfg.threads,
             MHD_OPTION_NOTIFY_COMPLETED, on_done, srv,
-            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-            MHD_OPTION_CONNECTION_LIMIT, (unsigned)512, MHD_OPTION_END);
+            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_IDLE_S,
+            MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
+            MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv->cfg.per_ip_limit, MHD_OPTION_END);
     if (!srv->d) {
         http_stop(srv, 0);
         return sw_fail(err, SW_ECONFIG,

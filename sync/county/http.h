@@ -26,6 +26,7 @@ struct http_config {
     const char *tls_key;     /* PEM text of the unencrypted key */
     int64_t max_drift_ms;    /* versions further ahead are clamped */
     unsigned threads;        /* worker threads (0: 4) */
+    unsigned per_ip_limit;   /* connections from one address (0: any) */
     size_t max_body;         /* bytes of a push body, deflated (0: 4 MiB) */
     size_t max_inflated;     /* bytes of a push body inflated (0: 32 MiB) */
     size_t max_changes;      /* changes in one push (0: 50 000) */

@@ -44,8 +44,8 @@ static const struct county_cmd commands[] = {
      "                --device NAME; their tokens get 401 from then on\n"},
     {"serve", county_cmd_serve, 1,
      "serve --listen ADDR:PORT [--tls-cert FILE --tls-key FILE]\n"
-     "       [--max-drift SECONDS] [--threads N] [--session-idle SECONDS]\n"
-     "       [--session-max SECONDS]",
+     "       [--max-drift SECONDS] [--threads N] [--per-ip-limit N]\n"
+     "       [--session-idle SECONDS] [--session-max SECONDS]",
      "Serve protocol v1 (POST /v1/hello, POST /v1/push, GET /v1/pull,\n"
      "GET /v1/conflicts) and the admin console (a web page at /admin/, for\n"
      "the accounts made with 'admin add') on ADDR:PORT only.  Logs one\n"
@@ -59,6 +59,8 @@ static const struct county_cmd commands[] = {
      "                       are clamped (default 600)\n"
      "  --threads N          worker threads, each with its own database\n"
      "                       connection (default 4)\n"
+     "  --per-ip-limit N     connections at once from one address (default\n"
+     "                       16; 0: no limit)\n"
      "  --session-idle SECONDS  an admin console session ends after this\n"
      "                       long without a request (default 1800)\n"
      "  --session-max SECONDS   and this long after its login at the\n"
