@@ -430,8 +430,10 @@ is "$(has token_new "$ME" cli)" True "audit: new token (CLI)"
 is "$(has record_set "$ME" cli)" True "audit: county correction (CLI)"
 is "$(has login alice 127.0.0.1)" True "audit: login, with the client address"
 is "$(has login_failed alice 127.0.0.1)" True "audit: failed login"
-is "$(has login_failed '?' 127.0.0.1)" False "... an unknown user is named as typed"
-is "$(has login_failed nobody 127.0.0.1)" True "audit: failed login of an unknown user"
+is "$(has login_failed '(unknown)' 127.0.0.1)" True \
+    "audit: failed login of an unknown user"
+is "$(has login_failed nobody 127.0.0.1)" False \
+    "... without the name typed (it may be a password in the wrong box)"
 is "$(has resolve alice 127.0.0.1)" True "audit: resolve"
 is "$(has record_set alice 127.0.0.1)" True "audit: county correction (web)"
 is "$(has station_add alice 127.0.0.1)" True "audit: enrol (web)"

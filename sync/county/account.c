@@ -461,7 +461,9 @@ int acct_login(sqlite3 *db, const char *name, const char *pw,
     ok = acct_verify_password(pw, known ? stored : DUMMY_HASH) && known;
     free(stored);
 
-    snprintf(src.actor, sizeof(src.actor), "%s", ukey);
+    /* an unknown name may be a password typed into the wrong box: the
+       audit trail names known admins only */
+    snprintf(src.actor, sizeof(src.actor), "%s", known ? ukey : "(unknown)");
     snprintf(src.source, sizeof(src.source), "%s", client);
     rc = db_begin(db, err);
     if (rc)
