@@ -45,7 +45,7 @@
 
 /* Defaults when the hello does not say (docs/protocol.md). */
 #define DEFAULT_MAX_BODY (4u << 20)
-#define DEFAULT_PUSH 500
+#define DEFAULT_PUSH 2000
 #define DEFAULT_PULL 2000
 /* Room for the answer's framing above max_body. */
 #define BODY_MARGIN (64u << 10)
@@ -67,6 +67,7 @@ struct hello {
     int64_t server_ms;            /* the county's clock */
     int64_t acked;                /* highest outbox seq of ours it applied */
     int64_t max_drift_ms;         /* 0: not given */
+    int64_t conflicts_mark;       /* -1: not given */
     int64_t offset_ms;            /* server_ms - midpoint of our send/receive */
     size_t max_body;              /* the county's bound on a request body */
     size_t push_changes;          /* changes in one push */
@@ -439,6 +440,10 @@ static int hello(struct sync *s)
     if (!rc)
         rc = json_int(ans, "max_drift_ms", 0, 0, &s->hi.max_drift_ms, "hello",
                       err);
+    s->hi.conflicts_mark = -1;
+    if (!rc)
+        rc = json_int(ans, "conflicts_mark", 0, 0, &s->hi.conflicts_mark,
+                      "hello", err);
     lim = cJSON_GetObjectItemCaseSensitive(ans, "limits");
     if (!rc && lim && !cJSON_IsObject(lim))
         rc = sw_fail(err, SW_EUNAVAIL,
@@ -969,7 +974,20 @@ static int run(struct sync *s)
         /* the data is exchanged; learning the conflicts is the last step.
         ** The county unreachable or busy: 75 as ever.  An answer we cannot
         ** use: a warning, and the sync still succeeded. */
-        int crc = fetch_conflicts(s);
+        int crc = 0;
+        char *seen = NULL, mark[32];
+        snprintf(mark, sizeof(mark), "%lld", (long long)s->hi.conflicts_mark);
+        if (db_config_get(s->ctx->db, "conflicts_mark", &seen, NULL))
+            seen = NULL;
+        /* only when they changed since we last looked, or this sync made
+           one: a routine sync stays at hello, push, pull */
+        if (s->hi.conflicts_mark < 0 || s->conflicts > 0 || !seen ||
+            strcmp(seen, mark) != 0) {
+            crc = fetch_conflicts(s);
+            if (!crc && s->hi.conflicts_mark >= 0)
+                crc = db_config_set(s->ctx->db, "conflicts_mark", mark, err);
+        }
+        free(seen);
         if (crc == SW_ETEMP) {
             rc = crc;
         } else if (crc) {

@@ -135,9 +135,10 @@ void ddl_station_triggers(struct sw_buf *sb)
                 sb_addf(sb, ", %s", tb->cols[i].name);
         sb_adds(sb, " cannot change');\nEND;\n");
 
-        /* INSERT OR REPLACE would delete the old row without any delete
-           trigger (recursive_triggers is off): refuse it, so that a
-           record's fields can only change through captured UPDATEs */
+        /* INSERT OR REPLACE deletes the old row, and fires delete
+           triggers only when recursive_triggers is on (a build or
+           connection setting): refuse it either way, so that a record's
+           fields change only through captured UPDATEs */
         sb_addf(sb, "DROP TRIGGER IF EXISTS %s_no_replace;\n", n);
         sb_addf(sb,
                 "CREATE TRIGGER %s_no_replace BEFORE INSERT ON %s\n"

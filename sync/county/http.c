@@ -43,7 +43,7 @@
 #define HELLO_MAX_BODY (64 * 1024) /* hello's JSON; pull has none */
 #define PULL_DEFAULT 2000
 #define PULL_MAX 10000
-#define PUSH_CHANGES 500 /* advised to agents: changes per push */
+#define PUSH_CHANGES 2000 /* advised to agents: changes per push */
 #define RETRY_AFTER "5"
 #define AGENT_MAX 100 /* bytes of the agent's version string */
 /* A body that passes its bound is discarded; past this much more, the
@@ -359,6 +359,24 @@ static const char SQL_HELLO_WRITE[] =
 ** Bind the site (first hello) and note what the replica told us, in one
 ** transaction.  SW_EPERM: the site does not fit (409 site_mismatch).
 */
+/* When the station's conflicts last changed (detected or resolved, ms;
+** 0: never), so that an agent fetches them only then. */
+static int64_t conflicts_mark(struct req *r)
+{
+    static const char SQL_MARK[] =
+        "SELECT coalesce(max(max(detected_at, coalesce(resolved_at, 0))), 0) "
+        "FROM conflicts WHERE station = ?1";
+    sqlite3_stmt *st = NULL;
+    int64_t mark = -1;
+    if (db_prepare(r->w->db, SQL_MARK, &st, NULL) == 0) {
+        sqlite3_bind_text(st, 1, r->rep.station, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            mark = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    return mark;
+}
+
 static int hello_update(struct req *r, const char *site, const char *agent,
                         int has_skew, int64_t skew, int64_t *acked,
                         struct sw_err *err)
@@ -560,6 +578,11 @@ static enum MHD_Result do_hello(struct MHD_Connection *conn, struct req *r)
     cJSON_AddNumberToObject(ans, "server_time_ms", (double)sw_now_ms());
     cJSON_AddNumberToObject(ans, "acked", (double)acked);
     cJSON_AddNumberToObject(ans, "max_drift_ms", (double)srv->cfg.max_drift_ms);
+    {
+        int64_t mark = conflicts_mark(r);
+        if (mark >= 0)
+            cJSON_AddNumberToObject(ans, "conflicts_mark", (double)mark);
+    }
     lim = cJSON_AddObjectToObject(ans, "limits");
     if (lim) {
         cJSON_AddNumberToObject(lim, "max_body",
