@@ -48,8 +48,9 @@ int cmd_config(struct cmd_ctx *ctx, int argc, char **argv)
         return 0;
     }
     if (argc < 3 || (strcmp(argv[1], "get") && strcmp(argv[1], "set")))
-        return sw_fail(&ctx->err, SW_EUSAGE, "config: set KEY VALUE, get KEY "
-                                             "or list");
+        return sw_fail(&ctx->err, SW_EUSAGE,
+                       "config: set KEY VALUE, get KEY "
+                       "or list");
     k = find_key(argv[2]);
     if (k < 0)
         return sw_fail(&ctx->err, SW_EUSAGE,
@@ -88,7 +89,6 @@ int cmd_config(struct cmd_ctx *ctx, int argc, char **argv)
     }
     if (strncmp(argv[3], "http://", 7) && strncmp(argv[3], "https://", 8))
         return sw_fail(&ctx->err, SW_ECONFIG,
-                       "server '%s': not an http:// or https:// URL",
-                       argv[3]);
+                       "server '%s': not an http:// or https:// URL", argv[3]);
     return db_config_set(ctx->db, keys[k].key, argv[3], &ctx->err);
 }

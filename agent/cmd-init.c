@@ -47,8 +47,7 @@ static int token_file_ok(const char *path, struct sw_err *err)
 {
     struct stat st;
     if (stat(path, &st) != 0)
-        return sw_fail(err, SW_ECONFIG, "token file %s: cannot read it",
-                       path);
+        return sw_fail(err, SW_ECONFIG, "token file %s: cannot read it", path);
     if (!S_ISREG(st.st_mode) || access(path, R_OK) != 0)
         return sw_fail(err, SW_ECONFIG, "token file %s: not a readable file",
                        path);
@@ -111,8 +110,10 @@ int cmd_init(struct cmd_ctx *ctx, int argc, char **argv)
             return rc;
         abs_token = realpath(token_file, NULL);
         if (!abs_token)
-            return sw_fail(&ctx->err, SW_ECONFIG, "token file %s: cannot "
-                           "resolve its path", token_file);
+            return sw_fail(&ctx->err, SW_ECONFIG,
+                           "token file %s: cannot "
+                           "resolve its path",
+                           token_file);
     }
     rc = make_site(station, site, sizeof(site));
     if (rc) {

@@ -36,8 +36,7 @@ int sw_site_valid(const char *s)
         for (size_t i = SW_CODE_MAX; i < n; i++) {
             char c = s[i];
             if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-                  (c >= 'A' && c <= 'Z') || c == '_' || c == '.' ||
-                  c == '-'))
+                  (c >= 'A' && c <= 'Z') || c == '_' || c == '.' || c == '-'))
                 return 0;
         }
     }

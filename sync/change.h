@@ -38,10 +38,10 @@ struct sw_change {
     int tbl;                  /* index into sw_tables */
     char id[SW_UUID_LEN + 1]; /* row id */
     char station[SW_CODE_MAX + 1];
-    int col;        /* index into sw_tables[tbl].cols */
-    int vtype;      /* enum sw_vtype */
-    int64_t ival;   /* SW_V_INT */
-    char *text;     /* SW_V_TEXT, NUL-terminated UTF-8 */
+    int col;      /* index into sw_tables[tbl].cols */
+    int vtype;    /* enum sw_vtype */
+    int64_t ival; /* SW_V_INT */
+    char *text;   /* SW_V_TEXT, NUL-terminated UTF-8 */
     struct sw_version ver;
     struct sw_version base; /* hlc == 0: the writer had no version */
     int64_t seq; /* push: the writer's outbox sequence; pull: 0 (not sent) */

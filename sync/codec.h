@@ -90,10 +90,10 @@ int codec_decode_pull(const void *data, size_t len,
 
 /* The same for a JSON text that is not deflated (tests, tools). */
 int codec_decode_push_json(const char *json, size_t len,
-                           const struct codec_limits *lim,
-                           struct sw_batch *b, struct sw_err *err);
+                           const struct codec_limits *lim, struct sw_batch *b,
+                           struct sw_err *err);
 int codec_decode_pull_json(const char *json, size_t len,
-                           const struct codec_limits *lim,
-                           struct sw_batch *b, struct sw_err *err);
+                           const struct codec_limits *lim, struct sw_batch *b,
+                           struct sw_err *err);
 
 #endif

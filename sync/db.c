@@ -22,8 +22,7 @@ static const char SQL_CONFIG_SET[] =
 static const char SQL_SET_CAPTURE[] =
     "UPDATE sync_state SET capture = ?1 WHERE id = 1";
 static const char SQL_GET_HLC[] = "SELECT hlc FROM sync_state WHERE id = 1";
-static const char SQL_SET_HLC[] =
-    "UPDATE sync_state SET hlc = ?1 WHERE id = 1";
+static const char SQL_SET_HLC[] = "UPDATE sync_state SET hlc = ?1 WHERE id = 1";
 
 int db_fail(struct sw_err *err, sqlite3 *db, const char *what)
 {
@@ -75,6 +74,17 @@ int db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st,
                struct sw_err *err)
 {
     if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK) {
+        *st = NULL;
+        return db_fail(err, db, "prepare");
+    }
+    return 0;
+}
+
+int db_prepare_keep(sqlite3 *db, const char *sql, sqlite3_stmt **st,
+                    struct sw_err *err)
+{
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) !=
+        SQLITE_OK) {
         *st = NULL;
         return db_fail(err, db, "prepare");
     }
@@ -166,8 +176,8 @@ static char *schema_text(enum sw_role role)
     struct sw_buf sb;
     sb_init(&sb);
     sb_adds(&sb, schema_common_sql);
-    sb_adds(&sb, role == SW_ROLE_STATION ? schema_station_sql
-                                         : schema_county_sql);
+    sb_adds(&sb,
+            role == SW_ROLE_STATION ? schema_station_sql : schema_county_sql);
     ddl_tables(&sb);
     if (role == SW_ROLE_STATION)
         ddl_station_triggers(&sb);
@@ -228,9 +238,8 @@ fail:
     return rc;
 }
 
-int db_migrate(sqlite3 *db, enum sw_role role,
-               const struct db_migration *steps, int nsteps, int target,
-               struct sw_err *err)
+int db_migrate(sqlite3 *db, enum sw_role role, const struct db_migration *steps,
+               int nsteps, int target, struct sw_err *err)
 {
     int have, rc;
     char setv[64];
@@ -256,8 +265,8 @@ int db_migrate(sqlite3 *db, enum sw_role role,
             if (steps[i].version == v)
                 m = &steps[i];
         if (!m) {
-            rc = sw_fail(err, SW_ESOFTWARE,
-                         "no migration to schema version %d", v);
+            rc = sw_fail(err, SW_ESOFTWARE, "no migration to schema version %d",
+                         v);
             goto out;
         }
         rc = db_exec(db, m->sql, err);
@@ -292,14 +301,13 @@ int db_open(const char *path, enum sw_role role, sqlite3 **out,
     sqlite3 *db = NULL;
     int rc, appid, want;
     struct stat stb;
-    const char *kind = role == SW_ROLE_STATION ? "station replica"
-                                               : "county store";
+    const char *kind =
+        role == SW_ROLE_STATION ? "station replica" : "county store";
 
     *out = NULL;
     if (stat(path, &stb) != 0) {
         if (errno == ENOENT)
-            return sw_fail(err, SW_ENOINPUT, "%s: no %s here (%s)", path,
-                           kind,
+            return sw_fail(err, SW_ENOINPUT, "%s: no %s here (%s)", path, kind,
                            role == SW_ROLE_STATION
                                ? "create one with 'swsync init'"
                                : "create one with 'swsync-county init'");
@@ -325,11 +333,9 @@ int db_open(const char *path, enum sw_role role, sqlite3 **out,
     rc = set_pragmas(db, err);
     if (!rc) {
         if (role == SW_ROLE_STATION)
-            rc = db_migrate(db, role, station_steps, 0, DB_SCHEMA_VERSION,
-                            err);
+            rc = db_migrate(db, role, station_steps, 0, DB_SCHEMA_VERSION, err);
         else
-            rc = db_migrate(db, role, county_steps, 0, DB_SCHEMA_VERSION,
-                            err);
+            rc = db_migrate(db, role, county_steps, 0, DB_SCHEMA_VERSION, err);
     }
     if (rc) {
         db_close(db);
@@ -339,8 +345,7 @@ int db_open(const char *path, enum sw_role role, sqlite3 **out,
     return 0;
 }
 
-int db_config_get(sqlite3 *db, const char *key, char **out,
-                  struct sw_err *err)
+int db_config_get(sqlite3 *db, const char *key, char **out, struct sw_err *err)
 {
     sqlite3_stmt *st;
     int rc = db_prepare(db, SQL_CONFIG_GET, &st, err);
@@ -375,8 +380,7 @@ int db_config_set(sqlite3 *db, const char *key, const char *value,
     return rc;
 }
 
-static int exec_int(sqlite3 *db, const char *sql, int64_t v,
-                    struct sw_err *err)
+int db_exec_int(sqlite3 *db, const char *sql, int64_t v, struct sw_err *err)
 {
     sqlite3_stmt *st;
     int rc = db_prepare(db, sql, &st, err);
@@ -390,12 +394,12 @@ static int exec_int(sqlite3 *db, const char *sql, int64_t v,
 
 int db_set_capture(sqlite3 *db, int on, struct sw_err *err)
 {
-    return exec_int(db, SQL_SET_CAPTURE, on ? 1 : 0, err);
+    return db_exec_int(db, SQL_SET_CAPTURE, on ? 1 : 0, err);
 }
 
 int db_set_hlc(sqlite3 *db, int64_t hlc, struct sw_err *err)
 {
-    return exec_int(db, SQL_SET_HLC, hlc, err);
+    return db_exec_int(db, SQL_SET_HLC, hlc, err);
 }
 
 int db_get_hlc(sqlite3 *db, int64_t *out, struct sw_err *err)

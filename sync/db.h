@@ -49,9 +49,8 @@ int db_open(const char *path, enum sw_role role, sqlite3 **out,
 
 /* Bring db from its user_version to target with steps[] (for tests and
 ** db_open). */
-int db_migrate(sqlite3 *db, enum sw_role role,
-               const struct db_migration *steps, int nsteps, int target,
-               struct sw_err *err);
+int db_migrate(sqlite3 *db, enum sw_role role, const struct db_migration *steps,
+               int nsteps, int target, struct sw_err *err);
 
 void db_close(sqlite3 *db); /* NULL is fine */
 
@@ -74,17 +73,22 @@ int db_commit(sqlite3 *db, struct sw_err *err);
 void db_rollback(sqlite3 *db);
 
 /*
-** Prepare sql on db into *st.  Returns 0 or db_fail().
+** Prepare sql on db into *st.  Returns 0 or db_fail().  db_prepare_keep
+** is for statements kept and reused for a long time (a context's).
 */
 int db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st,
                struct sw_err *err);
+int db_prepare_keep(sqlite3 *db, const char *sql, sqlite3_stmt **st,
+                    struct sw_err *err);
+
+/* Run a statement that takes one integer (?1) and returns no row. */
+int db_exec_int(sqlite3 *db, const char *sql, int64_t v, struct sw_err *err);
 
 /*
 ** config table.  db_config_get: *out is malloc'd, or NULL when the key is
 ** absent (and 0 returned).
 */
-int db_config_get(sqlite3 *db, const char *key, char **out,
-                  struct sw_err *err);
+int db_config_get(sqlite3 *db, const char *key, char **out, struct sw_err *err);
 int db_config_set(sqlite3 *db, const char *key, const char *value,
                   struct sw_err *err);
 

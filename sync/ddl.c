@@ -48,8 +48,8 @@ void ddl_tables(struct sw_buf *sb)
     sb_adds(sb, "CREATE INDEX cases_name ON cases (name);\n");
 }
 
-static void capture_trigger(struct sw_buf *sb, const struct sw_table *tb,
-                            int t, int update)
+static void capture_trigger(struct sw_buf *sb, const struct sw_table *tb, int t,
+                            int update)
 {
     const char *op = update ? "upd" : "ins";
     int del = sw_col_deleted(tb);
@@ -67,8 +67,8 @@ static void capture_trigger(struct sw_buf *sb, const struct sw_table *tb,
             update ? "v.hlc, v.site" : "NULL, NULL");
     for (int i = 0; i < tb->ncols; i++) {
         const char *n = tb->cols[i].name;
-        sb_addf(sb, "%s\n        SELECT %d AS c WHERE ",
-                i ? " UNION ALL" : "", i);
+        sb_addf(sb, "%s\n        SELECT %d AS c WHERE ", i ? " UNION ALL" : "",
+                i);
         if (update)
             sb_addf(sb, "NEW.%s IS NOT OLD.%s", n, n);
         else if (i == del)

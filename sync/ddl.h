@@ -13,7 +13,8 @@ extern const char schema_station_sql[];
 extern const char schema_county_sql[];
 
 /* The SQL expression for "now" in milliseconds since the epoch. */
-#define DDL_NOW_MS "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)"
+#define DDL_NOW_MS                                                             \
+    "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)"
 
 /*
 ** Append the CREATE TABLE and CREATE INDEX statements of the replicated

@@ -57,8 +57,7 @@ int exchange_pull(struct store *s, struct replica *r, size_t limit, int times,
     batch_init(&in);
     rc = replica_cursor(r, &cursor, err);
     if (!rc)
-        rc = store_read_pull(s, r->station, r->site, cursor, limit, &out,
-                             err);
+        rc = store_read_pull(s, r->station, r->site, cursor, limit, &out, err);
     if (!rc)
         rc = codec_encode_pull(&out, &wire, &wlen, err);
     if (!rc)

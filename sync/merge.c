@@ -6,9 +6,8 @@
 
 #include "merge.h"
 
-static const char SQL_GET_VER[] =
-    "SELECT hlc, site FROM field_versions "
-    "WHERE tbl = ?1 AND rid = ?2 AND col = ?3";
+static const char SQL_GET_VER[] = "SELECT hlc, site FROM field_versions "
+                                  "WHERE tbl = ?1 AND rid = ?2 AND col = ?3";
 static const char SQL_PUT_VER_STATION[] =
     "INSERT INTO field_versions (tbl, rid, col, hlc, site) "
     "VALUES (?1, ?2, ?3, ?4, ?5) "
@@ -38,19 +37,7 @@ static const char SQL_NEWER_FIELDS[] =
     "WHERE tbl = ?1 AND rid = ?2 AND col <> ?3 "
     "AND (hlc > ?4 OR (hlc = ?4 AND site > ?5))";
 static const char SQL_GET_SEQ[] = "SELECT seq FROM sync_state WHERE id = 1";
-static const char SQL_SET_SEQ[] =
-    "UPDATE sync_state SET seq = ?1 WHERE id = 1";
-
-static int prep(struct merge_ctx *m, const char *sql, sqlite3_stmt **st,
-                struct sw_err *err)
-{
-    if (sqlite3_prepare_v3(m->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st,
-                           NULL) != SQLITE_OK) {
-        *st = NULL;
-        return db_fail(err, m->db, "prepare merge");
-    }
-    return 0;
-}
+static const char SQL_SET_SEQ[] = "UPDATE sync_state SET seq = ?1 WHERE id = 1";
 
 /* Prepare the SQL built in sb (out of memory while building it: say so). */
 static int prep_sb(struct merge_ctx *m, struct sw_buf *sb, sqlite3_stmt **st,
@@ -58,7 +45,7 @@ static int prep_sb(struct merge_ctx *m, struct sw_buf *sb, sqlite3_stmt **st,
 {
     if (sb->oom)
         return sw_fail(err, SW_ESOFTWARE, "out of memory");
-    return prep(m, sb->buf, st, err);
+    return db_prepare_keep(m->db, sb->buf, st, err);
 }
 
 int merge_open(struct merge_ctx *m, sqlite3 *db, enum sw_role role,
@@ -84,13 +71,12 @@ int merge_open(struct merge_ctx *m, sqlite3 *db, enum sw_role role,
         if (rc)
             break;
         sb.len = 0;
-        sb_addf(&sb, "INSERT INTO %s (id, station) VALUES (?1, ?2)",
-                tb->name);
+        sb_addf(&sb, "INSERT INTO %s (id, station) VALUES (?1, ?2)", tb->name);
         rc = prep_sb(m, &sb, &m->add_row[t], err);
         for (int c = 0; c < tb->ncols && !rc; c++) {
             sb.len = 0;
-            sb_addf(&sb, "SELECT %s FROM %s WHERE rid = ?1",
-                    tb->cols[c].name, tb->name);
+            sb_addf(&sb, "SELECT %s FROM %s WHERE rid = ?1", tb->cols[c].name,
+                    tb->name);
             rc = prep_sb(m, &sb, &m->get_val[t][c], err);
             if (rc)
                 break;
@@ -102,18 +88,18 @@ int merge_open(struct merge_ctx *m, sqlite3 *db, enum sw_role role,
     }
     sb_release(&sb);
     if (!rc)
-        rc = prep(m, SQL_GET_VER, &m->get_ver, err);
+        rc = db_prepare_keep(m->db, SQL_GET_VER, &m->get_ver, err);
     if (!rc)
-        rc = prep(m,
-                  role == SW_ROLE_STATION ? SQL_PUT_VER_STATION
-                                          : SQL_PUT_VER_COUNTY,
-                  &m->put_ver, err);
+        rc = db_prepare_keep(m->db,
+                             role == SW_ROLE_STATION ? SQL_PUT_VER_STATION
+                                                     : SQL_PUT_VER_COUNTY,
+                             &m->put_ver, err);
     if (!rc && role == SW_ROLE_STATION)
-        rc = prep(m, SQL_UNSENT, &m->unsent, err);
+        rc = db_prepare_keep(m->db, SQL_UNSENT, &m->unsent, err);
     if (!rc)
-        rc = prep(m, SQL_CONFLICT, &m->conflict, err);
+        rc = db_prepare_keep(m->db, SQL_CONFLICT, &m->conflict, err);
     if (!rc)
-        rc = prep(m, SQL_NEWER_FIELDS, &m->newer_fields, err);
+        rc = db_prepare_keep(m->db, SQL_NEWER_FIELDS, &m->newer_fields, err);
     return rc;
 }
 
@@ -214,8 +200,7 @@ static void bind_change_value(sqlite3_stmt *st, int idx,
         sqlite3_bind_null(st, idx);
 }
 
-static void bind_version(sqlite3_stmt *st, int idx,
-                         const struct sw_version *v)
+static void bind_version(sqlite3_stmt *st, int idx, const struct sw_version *v)
 {
     if (v->hlc) {
         sqlite3_bind_int64(st, idx, v->hlc);
@@ -415,8 +400,8 @@ static int flag_newer_edits(struct merge_ctx *m, const struct sw_change *del,
     return rc;
 }
 
-int merge_apply(struct merge_ctx *m, const struct sw_change *c,
-                unsigned flags, struct sw_err *err)
+int merge_apply(struct merge_ctx *m, const struct sw_change *c, unsigned flags,
+                struct sw_err *err)
 {
     const struct sw_table *tb;
     sqlite3_stmt *st;
@@ -446,8 +431,7 @@ int merge_apply(struct merge_ctx *m, const struct sw_change *c,
         deleted = sqlite3_column_int(st, 2);
         if (!owner || strcmp(owner, c->station) != 0) {
             rc = sw_fail(err, SW_EPERM, "%s %s belongs to station %s, not %s",
-                         tb->noun, c->id, owner ? owner : "(none)",
-                         c->station);
+                         tb->noun, c->id, owner ? owner : "(none)", c->station);
             sqlite3_reset(st);
             return rc;
         }
@@ -509,11 +493,11 @@ int merge_apply(struct merge_ctx *m, const struct sw_change *c,
     }
     if (conflict) {
         if (take)
-            rc = record_conflict(m, c, c->col, "field", c, NULL, &c->ver,
-                                 NULL, curval, &cur, &c->base, err);
+            rc = record_conflict(m, c, c->col, "field", c, NULL, &c->ver, NULL,
+                                 curval, &cur, &c->base, err);
         else
-            rc = record_conflict(m, c, c->col, "field", NULL, curval, &cur,
-                                 c, NULL, &c->ver, &c->base, err);
+            rc = record_conflict(m, c, c->col, "field", NULL, curval, &cur, c,
+                                 NULL, &c->ver, &c->base, err);
     }
     sqlite3_value_free(curval);
     if (rc)

@@ -73,8 +73,8 @@ int merge_begin(struct merge_ctx *m, struct sw_err *err);
 ** the record's: SW_EPERM.  On error the transaction stays open: call
 ** merge_abort().
 */
-int merge_apply(struct merge_ctx *m, const struct sw_change *c,
-                unsigned flags, struct sw_err *err);
+int merge_apply(struct merge_ctx *m, const struct sw_change *c, unsigned flags,
+                struct sw_err *err);
 
 /* Save the clock, capture on, COMMIT.  On failure everything is rolled
 ** back. */

@@ -31,17 +31,6 @@ static const char SQL_SEQ_MAX[] =
 static const char SQL_UNSENT_COUNT[] =
     "SELECT (SELECT count(*) FROM outbox) + (SELECT count(*) FROM pending)";
 
-static int prep(struct replica *r, const char *sql, sqlite3_stmt **st,
-                struct sw_err *err)
-{
-    if (sqlite3_prepare_v3(r->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st,
-                           NULL) != SQLITE_OK) {
-        *st = NULL;
-        return db_fail(err, r->db, "prepare replica");
-    }
-    return 0;
-}
-
 /* SELECT of pending changes with each one's record id and station. */
 static char *pending_sql(void)
 {
@@ -71,8 +60,8 @@ int replica_open(struct replica *r, sqlite3 *db, struct sw_err *err)
     rc = db_config_get(db, "site", &site, err);
     if (!rc)
         rc = db_config_get(db, "station", &station, err);
-    if (!rc && (!site || !station || !sw_site_valid(site) ||
-                !sw_code_valid(station)))
+    if (!rc &&
+        (!site || !station || !sw_site_valid(site) || !sw_code_valid(station)))
         rc = sw_fail(err, SW_ECONFIG, "replica has no valid site/station");
     if (!rc) {
         snprintf(r->site, sizeof(r->site), "%s", site);
@@ -80,25 +69,25 @@ int replica_open(struct replica *r, sqlite3 *db, struct sw_err *err)
         rc = merge_open(&r->m, db, SW_ROLE_STATION, err);
     }
     if (!rc)
-        rc = prep(r, SQL_OUTBOX, &r->outbox, err);
+        rc = db_prepare_keep(r->db, SQL_OUTBOX, &r->outbox, err);
     if (!rc)
-        rc = prep(r, SQL_PEND_ADD, &r->pend_add, err);
+        rc = db_prepare_keep(r->db, SQL_PEND_ADD, &r->pend_add, err);
     if (!rc)
-        rc = prep(r, SQL_VER_PUT, &r->ver_put, err);
+        rc = db_prepare_keep(r->db, SQL_VER_PUT, &r->ver_put, err);
     if (!rc)
-        rc = prep(r, SQL_OUT_DEL, &r->out_del, err);
+        rc = db_prepare_keep(r->db, SQL_OUT_DEL, &r->out_del, err);
     for (int t = 0; t < SW_NTABLES && !rc; t++) {
         char q[96];
         snprintf(q, sizeof(q), "SELECT station FROM %s WHERE rid = ?1",
                  sw_tables[t].name);
-        rc = prep(r, q, &r->row_station[t], err);
+        rc = db_prepare_keep(r->db, q, &r->row_station[t], err);
     }
     if (!rc)
-        rc = prep(r, "SELECT station FROM cases WHERE id = ?1",
-                  &r->case_station, err);
+        rc = db_prepare_keep(r->db, "SELECT station FROM cases WHERE id = ?1",
+                             &r->case_station, err);
     if (!rc) {
         sql = pending_sql();
-        rc = sql ? prep(r, sql, &r->pend_read, err)
+        rc = sql ? db_prepare_keep(r->db, sql, &r->pend_read, err)
                  : sw_fail(err, SW_ESOFTWARE, "out of memory");
     }
     free(sql);
@@ -135,8 +124,8 @@ static int run(struct replica *r, sqlite3_stmt *st, const char *what,
 
 /* The station owning a record (rid of table tbl), or of a case (by id),
 ** into out; "" when there is none. */
-static void station_of(sqlite3_stmt *st, int by_id, int64_t rid,
-                       const char *id, char *out, size_t n)
+static void station_of(sqlite3_stmt *st, int by_id, int64_t rid, const char *id,
+                       char *out, size_t n)
 {
     if (by_id)
         sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -166,8 +155,7 @@ static int sealable(struct replica *r, int tbl, int col, int64_t rid,
     case SQLITE_NULL:
         break;
     case SQLITE_INTEGER:
-        snprintf(num, sizeof(num), "%lld",
-                 (long long)sqlite3_value_int64(val));
+        snprintf(num, sizeof(num), "%lld", (long long)sqlite3_value_int64(val));
         text = num;
         break;
     default:
@@ -196,7 +184,8 @@ static int sealable(struct replica *r, int tbl, int col, int64_t rid,
         if (case_id)
             station_of(r->case_station, 1, 0, case_id, owner, sizeof(owner));
         if (strcmp(owner, r->station) != 0) {
-            snprintf(msg, n, "%s record %lld: %s: no case %.40s of this "
+            snprintf(msg, n,
+                     "%s record %lld: %s: no case %.40s of this "
                      "station",
                      tb->name, (long long)rid, tb->cols[tb->ref_col].name,
                      case_id ? case_id : "(none)");
@@ -228,16 +217,14 @@ static int seal_in_txn(struct replica *r, struct hlc_clock *clock, long *n,
         int col = sqlite3_column_int(o, 2);
         /* an edit made while the clock was ahead (and since corrected)
            did not happen in the future */
-        int64_t at = sqlite3_column_int64(o, 5) < now
-                         ? sqlite3_column_int64(o, 5)
-                         : now;
+        int64_t at =
+            sqlite3_column_int64(o, 5) < now ? sqlite3_column_int64(o, 5) : now;
         int64_t gen = sqlite3_column_int64(o, 6);
         sqlite3_value *val = NULL;
 
         if (tbl < 0 || tbl >= SW_NTABLES || col < 0 ||
             col >= sw_tables[tbl].ncols) {
-            rc = sw_fail(err, SW_EDATA, "outbox: bad entry (%d, %d)", tbl,
-                         col);
+            rc = sw_fail(err, SW_EDATA, "outbox: bad entry (%d, %d)", tbl, col);
             break;
         }
         /* one version for the fields one statement wrote in one record */
@@ -333,8 +320,10 @@ int replica_read_pending(struct replica *r, int64_t after, size_t limit,
         c.tbl = sqlite3_column_int(st, 1);
         c.col = sqlite3_column_int(st, 2);
         if (!id || !station) {
-            rc = sw_fail(err, SW_EDATA, "pending change %lld: its record is "
-                         "gone", (long long)c.seq);
+            rc = sw_fail(err, SW_EDATA,
+                         "pending change %lld: its record is "
+                         "gone",
+                         (long long)c.seq);
             break;
         }
         snprintf(c.id, sizeof(c.id), "%s", (const char *)id);
@@ -376,31 +365,18 @@ int replica_read_pending(struct replica *r, int64_t after, size_t limit,
     return rc;
 }
 
-static int exec_int(sqlite3 *db, const char *sql, int64_t v,
-                    struct sw_err *err)
-{
-    sqlite3_stmt *st;
-    int rc = db_prepare(db, sql, &st, err);
-    if (rc)
-        return rc;
-    sqlite3_bind_int64(st, 1, v);
-    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(err, db, "update");
-    sqlite3_finalize(st);
-    return rc;
-}
-
 int replica_ack(struct replica *r, int64_t through, struct sw_err *err)
 {
-    return exec_int(r->db, SQL_ACK, through, err);
+    return db_exec_int(r->db, SQL_ACK, through, err);
 }
 
 int replica_seq_floor(struct replica *r, int64_t seq, struct sw_err *err)
 {
     int rc = db_begin(r->db, err);
     if (!rc)
-        rc = exec_int(r->db, SQL_SEQ_FLOOR, seq, err);
+        rc = db_exec_int(r->db, SQL_SEQ_FLOOR, seq, err);
     if (!rc)
-        rc = exec_int(r->db, SQL_SEQ_INSERT, seq, err);
+        rc = db_exec_int(r->db, SQL_SEQ_INSERT, seq, err);
     if (rc) {
         db_rollback(r->db);
         return rc;

@@ -19,7 +19,7 @@ struct replica {
     struct merge_ctx m;
     sqlite3_stmt *outbox, *pend_add, *ver_put, *out_del, *pend_read;
     sqlite3_stmt *row_station[SW_NTABLES], *case_station;
-    long held;             /* last seal: fields held back in the outbox */
+    long held; /* last seal: fields held back in the outbox */
     char held_msg[SW_ERRMSG_MAX]; /* the first one's problem */
 };
 

@@ -19,17 +19,6 @@ static const char SQL_ADD_SITE[] =
     "INSERT INTO replicas (station, device, token_hash, site, created_at) "
     "VALUES (?1, ?2, 'none:' || ?2, ?2, ?3)";
 
-static int prep(struct store *s, const char *sql, sqlite3_stmt **st,
-                struct sw_err *err)
-{
-    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st,
-                           NULL) != SQLITE_OK) {
-        *st = NULL;
-        return db_fail(err, s->db, "prepare store");
-    }
-    return 0;
-}
-
 /* The pull query: each field's record id and value, in county order. */
 static char *pull_sql(void)
 {
@@ -38,8 +27,8 @@ static char *pull_sql(void)
     sb_adds(&sb, "SELECT fv.seq, fv.tbl, fv.col, fv.hlc, fv.site, "
                  "fv.base_hlc, fv.base_site, fv.src, CASE fv.tbl");
     for (int t = 0; t < SW_NTABLES; t++)
-        sb_addf(&sb, " WHEN %d THEN (SELECT id FROM %s WHERE rid = fv.rid)",
-                t, sw_tables[t].name);
+        sb_addf(&sb, " WHEN %d THEN (SELECT id FROM %s WHERE rid = fv.rid)", t,
+                sw_tables[t].name);
     sb_adds(&sb, " END, CASE fv.tbl");
     for (int t = 0; t < SW_NTABLES; t++) {
         const struct sw_table *tb = &sw_tables[t];
@@ -72,15 +61,15 @@ int store_open(struct store *s, sqlite3 *db, struct sw_err *err)
     }
     if (!rc) {
         sql = pull_sql();
-        rc = sql ? prep(s, sql, &s->pull, err)
+        rc = sql ? db_prepare_keep(s->db, sql, &s->pull, err)
                  : sw_fail(err, SW_ESOFTWARE, "out of memory");
     }
     if (!rc)
-        rc = prep(s, SQL_ACKED_GET, &s->acked_get, err);
+        rc = db_prepare_keep(s->db, SQL_ACKED_GET, &s->acked_get, err);
     if (!rc)
-        rc = prep(s, SQL_ACKED_SET, &s->acked_set, err);
+        rc = db_prepare_keep(s->db, SQL_ACKED_SET, &s->acked_set, err);
     if (!rc)
-        rc = prep(s, SQL_CASE_STATION, &s->case_station, err);
+        rc = db_prepare_keep(s->db, SQL_CASE_STATION, &s->case_station, err);
     free(sql);
     free(county);
     return rc;
@@ -115,8 +104,8 @@ static int check_case_scope(struct store *s, const struct sw_change *c,
     } else {
         /* a case is sealed, so pushed, before its visits: an unknown one
            is not this station's */
-        rc = sw_fail(err, SW_EPERM, "%s %s: no case %s of station %s",
-                     tb->noun, c->id, c->text, c->station);
+        rc = sw_fail(err, SW_EPERM, "%s %s: no case %s of station %s", tb->noun,
+                     c->id, c->text, c->station);
     }
     sqlite3_reset(s->case_station);
     return rc;
@@ -132,8 +121,10 @@ int store_apply_push(struct store *s, const char *station, const char *site,
 
     memset(res, 0, sizeof(*res));
     if (strcmp(b->site, site) != 0)
-        return sw_fail(err, SW_EPERM, "push names site %s, but this token "
-                       "is site %s's", b->site, site);
+        return sw_fail(err, SW_EPERM,
+                       "push names site %s, but this token "
+                       "is site %s's",
+                       b->site, site);
     for (size_t i = 0; i < b->n; i++) {
         if (strcmp(b->v[i].station, station) != 0)
             return sw_fail(err, SW_EPERM,
@@ -150,7 +141,8 @@ int store_apply_push(struct store *s, const char *station, const char *site,
     }
     if ((b->n == 0 && (b->from || b->to)) ||
         (b->n > 0 && (b->from != b->v[0].seq || b->to != b->v[b->n - 1].seq)))
-        return sw_fail(err, SW_EDATA, "push range %lld..%lld does not match "
+        return sw_fail(err, SW_EDATA,
+                       "push range %lld..%lld does not match "
                        "its changes (%lld..%lld)",
                        (long long)b->from, (long long)b->to,
                        (long long)b->v[0].seq, (long long)b->v[b->n - 1].seq);

@@ -8,13 +8,12 @@
 #include "table.h"
 
 static const char *const genders[] = {"male", "female", "other", NULL};
-static const char *const categories[] = {
-    "elderly_alone", "left_behind_child", "disabled", "low_income", "other",
-    NULL};
+static const char *const categories[] = {"elderly_alone", "left_behind_child",
+                                         "disabled",      "low_income",
+                                         "other",         NULL};
 static const char *const risks[] = {"low", "medium", "high", NULL};
 static const char *const statuses[] = {"open", "closed", NULL};
-static const char *const modes[] = {"home", "phone", "office", "online",
-                                    NULL};
+static const char *const modes[] = {"home", "phone", "office", "online", NULL};
 
 #define REQ SW_COL_REQUIRED
 #define LST SW_COL_LIST
@@ -129,8 +128,7 @@ static int leap(int y)
 /* A real date in YYYY-MM-DD form, years 0001..9999 (first 10 chars). */
 static int date_ok(const char *s)
 {
-    static const int mdays[] = {31, 28, 31, 30, 31, 30,
-                                31, 31, 30, 31, 30, 31};
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int y, m, d;
     if (!all_digits(s, 4) || s[4] != '-' || !all_digits(s + 5, 2) ||
         s[7] != '-' || !all_digits(s + 8, 2))
@@ -159,8 +157,8 @@ static int time_ok(const char *s, size_t n)
 
 char sw_idnum_check_char(const char *s)
 {
-    static const int w[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6,
-                              3, 7, 9, 10, 5, 8, 4, 2};
+    static const int w[17] = {7, 9, 10, 5,  8, 4, 2, 1, 6,
+                              3, 7, 9,  10, 5, 8, 4, 2};
     static const char map[] = "10X98765432";
     int sum = 0;
     if (strlen(s) < 17 || !all_digits(s, 17))
@@ -229,14 +227,12 @@ int sw_validate(const struct sw_table *t, const struct sw_column *c,
     switch (c->check) {
     case CK_NONEMPTY:
         if (!*v)
-            return sw_fail(err, SW_EDATA, "%s.%s: must not be empty", tn,
-                           cn);
+            return sw_fail(err, SW_EDATA, "%s.%s: must not be empty", tn, cn);
         /* fall through */
     case CK_TEXT:
         if (utf8_chars(v) > c->maxlen)
-            return sw_fail(err, SW_EDATA,
-                           "%s.%s: longer than %d characters", tn, cn,
-                           c->maxlen);
+            return sw_fail(err, SW_EDATA, "%s.%s: longer than %d characters",
+                           tn, cn, c->maxlen);
         return 0;
     case CK_ENUM:
         for (const char *const *a = c->allowed; *a; a++)
@@ -249,14 +245,14 @@ int sw_validate(const struct sw_table *t, const struct sw_column *c,
                     strncat(list, ", ", sizeof(list) - strlen(list) - 1);
                 strncat(list, *a, sizeof(list) - strlen(list) - 1);
             }
-            return sw_fail(err, SW_EDATA, "%s.%s: '%.64s' is not one of %s",
-                           tn, cn, v, list);
+            return sw_fail(err, SW_EDATA, "%s.%s: '%.64s' is not one of %s", tn,
+                           cn, v, list);
         }
     case CK_DATE:
         if (strlen(v) != 10 || !date_ok(v))
             return sw_fail(err, SW_EDATA,
-                           "%s.%s: not a valid date (YYYY-MM-DD): '%.64s'",
-                           tn, cn, v);
+                           "%s.%s: not a valid date (YYYY-MM-DD): '%.64s'", tn,
+                           cn, v);
         return 0;
     case CK_DATETIME: {
         size_t len = strlen(v);
@@ -293,8 +289,8 @@ int sw_validate(const struct sw_table *t, const struct sw_column *c,
         return 0;
     case CK_BOOL:
         if (strcmp(v, "0") && strcmp(v, "1"))
-            return sw_fail(err, SW_EDATA, "%s.%s: must be 0 or 1: '%.64s'",
-                           tn, cn, v);
+            return sw_fail(err, SW_EDATA, "%s.%s: must be 0 or 1: '%.64s'", tn,
+                           cn, v);
         return 0;
     case CK_COUNT:
         if (!int_text(v, &n) || n < 0 || n > c->maxlen)
@@ -312,8 +308,8 @@ int sw_validate(const struct sw_table *t, const struct sw_column *c,
         return 0;
     case CK_REF:
         if (!sw_uuid_valid(v))
-            return sw_fail(err, SW_EDATA, "%s.%s: not a record id: '%.64s'",
-                           tn, cn, v);
+            return sw_fail(err, SW_EDATA, "%s.%s: not a record id: '%.64s'", tn,
+                           cn, v);
         return 0;
     }
     return sw_fail(err, SW_ESOFTWARE, "%s.%s: unknown check", tn, cn);
@@ -368,8 +364,8 @@ void sw_sql_check(struct sw_buf *sb, const struct sw_column *c)
                 n);
         break;
     case CK_IDNUM: {
-        static const int w[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6,
-                                  3, 7, 9, 10, 5, 8, 4, 2};
+        static const int w[17] = {7, 9, 10, 5,  8, 4, 2, 1, 6,
+                                  3, 7, 9,  10, 5, 8, 4, 2};
         sb_addf(sb,
                 "length(%1$s)=18 AND substr(%1$s,1,17) NOT GLOB '*[^0-9]*' "
                 "AND substr('10X98765432',((",
@@ -403,9 +399,8 @@ void sw_sql_check(struct sw_buf *sb, const struct sw_column *c)
     case CK_REF:
         sb_addf(sb, "%s GLOB '", n);
         for (int i = 0; i < SW_UUID_LEN; i++)
-            sb_adds(sb, (i == 8 || i == 13 || i == 18 || i == 23)
-                            ? "-"
-                            : "[0-9a-f]");
+            sb_adds(sb, (i == 8 || i == 13 || i == 18 || i == 23) ? "-"
+                                                                  : "[0-9a-f]");
         sb_adds(sb, "'");
         break;
     }

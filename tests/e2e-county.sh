@@ -8,6 +8,7 @@
 # (swsync) sync through the county and get a resolution back.  Every process started here is stopped
 # and every file removed on exit.
 . "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/county.sh"
 
 for tool in python3 curl sqlite3 openssl; do
     command -v "$tool" >/dev/null || bail_out "$tool is needed"
@@ -60,35 +61,15 @@ state() {
 SERVER_PID=
 SERVER_RC=
 LOG=
-# start_server [ARGS...]: serve on a free port of 127.0.0.1; sets PORT,
-# BASE and LOG; waits for "listening on".
+# start_server [ARGS...]: serve DB on a free port of 127.0.0.1 (county.sh);
+# sets PORT, BASE and LOG.  stop_server [SIGNAL]: sets SERVER_RC.
 start_server() {
-    local scheme=http
-    case " $* " in *" --tls-cert "*) scheme=https ;; esac
-    PORT=$(free_port)
-    LOG=$D/serve-$PORT.log
-    "$SWSYNC_COUNTY" --db "$DB" serve --listen "127.0.0.1:$PORT" "$@" \
-        2>"$LOG" &
-    SERVER_PID=$!
-    for _ in $(seq 300); do
-        grep -q '^listening on' "$LOG" && break
-        kill -0 "$SERVER_PID" 2>/dev/null || break
-        sleep 0.05
-    done
-    grep -q "^listening on 127.0.0.1:$PORT" "$LOG" ||
-        bail_out "server did not start: $(cat "$LOG")"
-    BASE=$scheme://127.0.0.1:$PORT
+    county_start "$DB" "$@"
+    BASE=$URL
 }
-# stop_server [SIGNAL]: sets SERVER_RC to the server's exit status
 stop_server() {
-    if [ -n "$SERVER_PID" ]; then
-        kill "-${1:-TERM}" "$SERVER_PID" 2>/dev/null
-        wait "$SERVER_PID"
-        SERVER_RC=$?
-        SERVER_PID=
-    fi
+    county_stop "$@"
 }
-at_exit stop_server
 
 BG_PIDS=()
 kill_bg() {

@@ -4,11 +4,13 @@
 */
 #include "config.h"
 
+/* clang-format off: cmocka.h needs these first, in this order */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+/* clang-format on */
 
 #include <string.h>
 
@@ -56,8 +58,7 @@ static void test_clock_behind(void **state)
     struct hlc_clock c = {0, 0, 0};
     int64_t remote = hlc_pack(T0, 3), h;
     (void)state;
-    assert_int_equal(hlc_recv(&c, remote, T0 - INT64_C(86400000) * 365,
-                              NULL),
+    assert_int_equal(hlc_recv(&c, remote, T0 - INT64_C(86400000) * 365, NULL),
                      0);
     h = hlc_now(&c, T0 - INT64_C(86400000) * 365);
     assert_true(h > remote);
@@ -122,7 +123,8 @@ static void test_text(void **state)
 
 static void test_version_order(void **state)
 {
-    struct sw_version a = {hlc_pack(T0, 1), "A-x"}, b = {hlc_pack(T0, 1), "B-y"};
+    struct sw_version a = {hlc_pack(T0, 1), "A-x"},
+                      b = {hlc_pack(T0, 1), "B-y"};
     struct sw_version none = {0, ""};
     (void)state;
     assert_true(sw_version_cmp(&a, &b) < 0); /* tie on hlc: site decides */

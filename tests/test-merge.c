@@ -4,11 +4,13 @@
 */
 #include "config.h"
 
+/* clang-format off: cmocka.h needs these first, in this order */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+/* clang-format on */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,8 +46,7 @@ static int setup(void **state)
     assert_int_equal(store_add_site(&f->s, "A", "A-one", &f->err), 0);
     assert_int_equal(store_add_site(&f->s, "A", "A-two", &f->err), 0);
     snprintf(path, sizeof(path), "%s/a.db", f->dir);
-    assert_int_equal(db_create(path, SW_ROLE_STATION, &f->station, &f->err),
-                     0);
+    assert_int_equal(db_create(path, SW_ROLE_STATION, &f->station, &f->err), 0);
     assert_int_equal(db_config_set(f->station, "station", "A", &f->err), 0);
     assert_int_equal(db_config_set(f->station, "site", "A-one", &f->err), 0);
     assert_int_equal(replica_open(&f->r, f->station, &f->err), 0);
@@ -156,8 +157,7 @@ static void test_new_record(void **state)
     assert_int_equal(f->s.m.stats.rows_added, 1);
     assert_text(f->county, "SELECT name FROM cases", "张三");
     assert_text(f->county, "SELECT station FROM cases", "A");
-    assert_int_equal(qint(f->county, "SELECT count(*) FROM field_versions"),
-                     2);
+    assert_int_equal(qint(f->county, "SELECT count(*) FROM field_versions"), 2);
     assert_int_equal(qint(f->county, "SELECT hlc FROM field_versions "
                                      "WHERE col = 0"),
                      T0);
@@ -192,7 +192,8 @@ static void test_concurrent_incoming_wins(void **state)
     struct fx *f = *state;
     struct sw_change a = chg(ID1, "name", "old", T0, "A-one", 0, NULL);
     struct sw_change b = chg(ID1, "name", "mine", T0 + 1, "A-one", T0, "A-one");
-    struct sw_change c = chg(ID1, "name", "theirs", T0 + 2, "A-two", T0, "A-one");
+    struct sw_change c =
+        chg(ID1, "name", "theirs", T0 + 2, "A-two", T0, "A-one");
     assert_int_equal(county_apply(f, &a, 1), 0);
     assert_int_equal(county_apply(f, &b, 1), 0);
     assert_int_equal(county_apply(f, &c, 1), 0);
@@ -210,8 +211,10 @@ static void test_concurrent_incoming_loses(void **state)
 {
     struct fx *f = *state;
     struct sw_change a = chg(ID1, "name", "old", T0, "A-one", 0, NULL);
-    struct sw_change b = chg(ID1, "name", "newer", T0 + 9, "A-one", T0, "A-one");
-    struct sw_change c = chg(ID1, "name", "older", T0 + 2, "A-two", T0, "A-one");
+    struct sw_change b =
+        chg(ID1, "name", "newer", T0 + 9, "A-one", T0, "A-one");
+    struct sw_change c =
+        chg(ID1, "name", "older", T0 + 2, "A-two", T0, "A-one");
     assert_int_equal(county_apply(f, &a, 1), 0);
     assert_int_equal(county_apply(f, &b, 1), 0);
     assert_int_equal(county_apply(f, &c, 1), 0);
@@ -266,8 +269,7 @@ static void test_tombstone_meets_newer_edit(void **state)
     assert_int_equal(county_apply(f, c, 3), 0);
     assert_int_equal(qint(f->county, "SELECT count(*) FROM conflicts"), 1);
     assert_text(f->county, "SELECT kind FROM conflicts", "edit_of_deleted");
-    assert_text(f->county, "SELECT loser_value FROM conflicts",
-                "edited later");
+    assert_text(f->county, "SELECT loser_value FROM conflicts", "edited later");
 }
 
 static void test_edit_before_tombstone_no_flag(void **state)
@@ -318,8 +320,7 @@ static void test_seal(void **state)
     assert_int_equal(qint(f->station, "SELECT count(DISTINCT hlc) FROM "
                                       "pending"),
                      1);
-    assert_text(f->station, "SELECT value FROM pending WHERE col = 0",
-                "王五");
+    assert_text(f->station, "SELECT value FROM pending WHERE col = 0", "王五");
     /* an edit after sealing has the sealed version as its base */
     station_sql(f, "UPDATE cases SET name = '王六'");
     assert_int_equal(qint(f->station, "SELECT base_hlc FROM outbox"),
@@ -327,8 +328,9 @@ static void test_seal(void **state)
     assert_int_equal(replica_seal(&f->r, &n, &f->err), 0);
     assert_int_equal(n, 1);
     /* the first sealed value stays what it was */
-    assert_text(f->station, "SELECT value FROM pending WHERE col = 0 "
-                            "ORDER BY seq LIMIT 1",
+    assert_text(f->station,
+                "SELECT value FROM pending WHERE col = 0 "
+                "ORDER BY seq LIMIT 1",
                 "王五");
     assert_true(qint(f->station, "SELECT max(hlc) FROM pending") >
                 qint(f->station, "SELECT min(hlc) FROM pending"));
@@ -404,7 +406,8 @@ static void test_pull_foreign_station_refused(void **state)
     batch_release(&b);
 }
 
-/* ---- county pushes --------------------------------------------------------- */
+/* ---- county pushes ---------------------------------------------------------
+ */
 
 static void test_push_dedup_and_echo(void **state)
 {
@@ -430,22 +433,19 @@ static void test_push_dedup_and_echo(void **state)
     assert_int_equal(res.duplicates, 2);
     /* the writer gets none of its own values back; its sibling does */
     batch_init(&out);
-    assert_int_equal(store_read_pull(&f->s, "A", "A-one", 0, 100, &out,
-                                     &f->err),
-                     0);
+    assert_int_equal(
+        store_read_pull(&f->s, "A", "A-one", 0, 100, &out, &f->err), 0);
     assert_int_equal(out.n, 0);
     assert_int_equal(out.cursor, 2);
     batch_release(&out);
     batch_init(&out);
-    assert_int_equal(store_read_pull(&f->s, "A", "A-two", 0, 100, &out,
-                                     &f->err),
-                     0);
+    assert_int_equal(
+        store_read_pull(&f->s, "A", "A-two", 0, 100, &out, &f->err), 0);
     assert_int_equal(out.n, 2);
     batch_release(&out);
     batch_init(&out);
-    assert_int_equal(store_read_pull(&f->s, "B", "B-one", 0, 100, &out,
-                                     &f->err),
-                     0);
+    assert_int_equal(
+        store_read_pull(&f->s, "B", "B-one", 0, 100, &out, &f->err), 0);
     assert_int_equal(out.n, 0);
     batch_release(&out);
     batch_release(&b);
@@ -477,8 +477,8 @@ static void test_push_clamps_future(void **state)
     struct fx *f = *state;
     int64_t now = sw_now_ms();
     struct sw_change c =
-        chg(ID1, "name", "from 2029", hlc_pack(now + INT64_C(86400000) * 1000, 0),
-            "A-one", 0, NULL);
+        chg(ID1, "name", "from 2029",
+            hlc_pack(now + INT64_C(86400000) * 1000, 0), "A-one", 0, NULL);
     struct sw_batch b = pull_of(&c, 1, 0), out;
     struct push_result res;
     snprintf(b.site, sizeof(b.site), "A-one");
@@ -491,9 +491,8 @@ static void test_push_clamps_future(void **state)
                 now + 60000);
     /* the clamped version goes back to its writer */
     batch_init(&out);
-    assert_int_equal(store_read_pull(&f->s, "A", "A-one", 0, 100, &out,
-                                     &f->err),
-                     0);
+    assert_int_equal(
+        store_read_pull(&f->s, "A", "A-one", 0, 100, &out, &f->err), 0);
     assert_int_equal(out.n, 1);
     batch_release(&out);
     batch_release(&b);
@@ -525,8 +524,8 @@ static void test_county_write(void **state)
     store_abort(&f->s);
 }
 
-
-/* ---- what the county could never accept ------------------------------------ */
+/* ---- what the county could never accept ------------------------------------
+ */
 
 static void test_seal_holds_back_bad_values(void **state)
 {
@@ -560,7 +559,7 @@ static void test_seal_holds_back_foreign_case(void **state)
     station_sql(f, "INSERT INTO visits (id, case_id, visited_at, mode) "
                    "VALUES ('" ID2 "', '" ID1 "', '2026-11-20', 'home')");
     assert_int_equal(replica_seal(&f->r, &n, &f->err), 0);
-    assert_int_equal(n, 0); /* none of the visit's fields go */
+    assert_int_equal(n, 0);         /* none of the visit's fields go */
     assert_int_equal(f->r.held, 3); /* case_id, visited_at, mode */
     assert_non_null(strstr(f->r.held_msg, "no case"));
     assert_int_equal(qint(f->station, "SELECT count(*) FROM pending"), 0);
@@ -658,9 +657,8 @@ static void test_pull_byte_budget(void **state)
         fail_msg("%s", f->err.msg);
     f->s.pull_max_bytes = 1000; /* less than one long note */
     batch_init(&out);
-    assert_int_equal(store_read_pull(&f->s, "A", "A-two", 0, 100, &out,
-                                     &f->err),
-                     0);
+    assert_int_equal(
+        store_read_pull(&f->s, "A", "A-two", 0, 100, &out, &f->err), 0);
     assert_int_equal(out.n, 1); /* at least one, then the budget stops it */
     assert_true(out.more);
     assert_int_equal(out.cursor, qint(f->county, "SELECT min(seq) FROM "

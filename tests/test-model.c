@@ -21,11 +21,13 @@
 */
 #include "config.h"
 
+/* clang-format off: cmocka.h needs these first, in this order */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+/* clang-format on */
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -45,9 +47,8 @@ static const char *const rep_station[NREP] = {"A", "A", "A", "B", "B", "C"};
 
 /* Free-text fields get unique values, so every write can be traced. */
 static const char *const case_text[] = {"village", "address", "worker",
-                                        "notes", "phone", NULL};
-static const char *const visit_text[] = {"worker", "purpose", "findings",
-                                         NULL};
+                                        "notes",   "phone",   NULL};
+static const char *const visit_text[] = {"worker", "purpose", "findings", NULL};
 
 struct write {
     char id[SW_UUID_LEN + 1];
@@ -114,7 +115,8 @@ static uint64_t hash_query(sqlite3 *db, const char *sql, uint64_t h)
     while (sqlite3_step(st) == SQLITE_ROW)
         for (int i = 0; i < sqlite3_column_count(st); i++) {
             const unsigned char *t = sqlite3_column_text(st, i);
-            h = fnv(h, t ? (const char *)t : "\1", t ? strlen((const char *)t) : 1);
+            h = fnv(h, t ? (const char *)t : "\1",
+                    t ? strlen((const char *)t) : 1);
             h = fnv(h, "|", 1);
         }
     sqlite3_finalize(st);
@@ -127,11 +129,15 @@ static uint64_t db_hash(sqlite3 *db)
     h = hash_query(db, "SELECT * FROM cases ORDER BY id", h);
     h = hash_query(db, "SELECT * FROM visits ORDER BY id", h);
     h = hash_query(db, "SELECT * FROM services ORDER BY id", h);
-    h = hash_query(db, "SELECT tbl, rid, col, hlc, site FROM field_versions "
-                       "ORDER BY 1, 2, 3", h);
-    h = hash_query(db, "SELECT tbl, row_id, col, kind, winner_value, "
-                       "winner_hlc, loser_value, loser_hlc, status "
-                       "FROM conflicts ORDER BY 1, 2, 3, 6, 8", h);
+    h = hash_query(db,
+                   "SELECT tbl, rid, col, hlc, site FROM field_versions "
+                   "ORDER BY 1, 2, 3",
+                   h);
+    h = hash_query(db,
+                   "SELECT tbl, row_id, col, kind, winner_value, "
+                   "winner_hlc, loser_value, loser_hlc, status "
+                   "FROM conflicts ORDER BY 1, 2, 3, 6, 8",
+                   h);
     h = hash_query(db, "SELECT value FROM config WHERE key = 'cursor'", h);
     return h;
 }
@@ -216,10 +222,14 @@ static void op_add(struct model *m, int r)
     new_value(m, r, val, sizeof(val));
     if (pick(m, 3) == 0 && random_row(m, r, SW_T_CASES, caseid)) {
         /* a visit of one of our cases, as another program would write it */
-        sql_ok(db, sqlite3_prepare_v2(db,
-               "INSERT INTO visits (id, case_id, visited_at, mode, findings) "
-               "VALUES (?1, ?2, '2026-11-20T10:00', 'home', ?3)",
-               -1, &st, NULL), "prepare visit");
+        sql_ok(
+            db,
+            sqlite3_prepare_v2(
+                db,
+                "INSERT INTO visits (id, case_id, visited_at, mode, findings) "
+                "VALUES (?1, ?2, '2026-11-20T10:00', 'home', ?3)",
+                -1, &st, NULL),
+            "prepare visit");
         sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, caseid, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, val, -1, SQLITE_STATIC);
@@ -228,11 +238,15 @@ static void op_add(struct model *m, int r)
         note_write(m, id, SW_T_VISITS, "findings", val);
         return;
     }
-    sql_ok(db, sqlite3_prepare_v2(db,
-           "INSERT INTO cases (id, name, category, risk_level, status, "
-           "opened_on, village) VALUES (?1, '测试', 'other', 'low', 'open', "
-           "'2026-01-01', ?2)",
-           -1, &st, NULL), "prepare case");
+    sql_ok(
+        db,
+        sqlite3_prepare_v2(
+            db,
+            "INSERT INTO cases (id, name, category, risk_level, status, "
+            "opened_on, village) VALUES (?1, '测试', 'other', 'low', 'open', "
+            "'2026-01-01', ?2)",
+            -1, &st, NULL),
+        "prepare case");
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, val, -1, SQLITE_STATIC);
     sql_ok(db, sqlite3_step(st), "insert case");
@@ -330,8 +344,8 @@ static void op_push(struct model *m, int r)
         /* the same batch again: nothing may change */
         uint64_t h = db_hash(m->county);
         struct push_result again;
-        must(store_apply_push(&m->store, m->rep[r].station, m->rep[r].site,
-                              &in, &again, &err),
+        must(store_apply_push(&m->store, m->rep[r].station, m->rep[r].site, &in,
+                              &again, &err),
              &err, "apply push again");
         assert_int_equal(again.applied, 0);
         assert_int_equal((long)again.duplicates, (long)in.n);
@@ -388,7 +402,8 @@ static void op_pull_twice(struct model *m, int r)
     batch_release(&b);
 }
 
-/* ---- set-up and the final checks ------------------------------------------ */
+/* ---- set-up and the final checks ------------------------------------------
+ */
 
 static void model_open(struct model *m, uint64_t seed)
 {
@@ -461,10 +476,11 @@ static char *station_dump(sqlite3 *db, const char *station)
         sb_init(&q);
         sb_adds(&q, "SELECT id, station");
         for (int c = 0; c < tb->ncols; c++)
-            sb_addf(&q,
-                    ", quote(%s), (SELECT hlc || '@' || site FROM "
-                    "field_versions WHERE tbl = %d AND rid = r.rid AND col = %d)",
-                    tb->cols[c].name, t, c);
+            sb_addf(
+                &q,
+                ", quote(%s), (SELECT hlc || '@' || site FROM "
+                "field_versions WHERE tbl = %d AND rid = r.rid AND col = %d)",
+                tb->cols[c].name, t, c);
         sb_addf(&q, " FROM %s AS r WHERE station = ?1 ORDER BY id", tb->name);
         sql_ok(db, sqlite3_prepare_v2(db, q.buf, -1, &st, NULL), q.buf);
         sqlite3_bind_text(st, 1, station, -1, SQLITE_STATIC);
@@ -500,7 +516,8 @@ static void check_converged(struct model *m)
     for (int r = 0; r < NREP; r++) {
         char *mine = station_dump(m->db[r], m->rep[r].station);
         char *county = station_dump(m->county, m->rep[r].station);
-        int foreign = count_rows(m->db[r],
+        int foreign = count_rows(
+            m->db[r],
             "SELECT (SELECT count(*) FROM cases WHERE station <> ?1) + "
             "(SELECT count(*) FROM visits WHERE station <> ?1)",
             m->rep[r].station);
@@ -527,16 +544,20 @@ static void check_no_lost_write(struct model *m)
         struct write *w = &m->w[i];
         char sql[200];
         int found = 0;
-        snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE id = ?1 "
-                 "AND %s = '%s'", sw_tables[w->tbl].name, w->col, w->value);
+        snprintf(sql, sizeof(sql),
+                 "SELECT count(*) FROM %s WHERE id = ?1 "
+                 "AND %s = '%s'",
+                 sw_tables[w->tbl].name, w->col, w->value);
         if (count_rows(m->county, sql, w->id) > 0) {
             current++;
             continue;
         }
         for (int r = -1; r < NREP && !found; r++) {
             sqlite3 *db = r < 0 ? m->county : m->db[r];
-            snprintf(sql, sizeof(sql), "SELECT count(*) FROM conflicts "
-                     "WHERE row_id = ?1 AND loser_value = '%s'", w->value);
+            snprintf(sql, sizeof(sql),
+                     "SELECT count(*) FROM conflicts "
+                     "WHERE row_id = ?1 AND loser_value = '%s'",
+                     w->value);
             found = count_rows(db, sql, w->id) > 0;
         }
         if (found) {
