@@ -567,22 +567,36 @@ int merge_read_field(struct merge_ctx *m, struct sw_change *c, int *found,
         rc = merge_get_value(m, c->tbl, c->col, rid, &v, err);
     if (rc)
         return rc;
+    rc = merge_set_value(c, v, err);
+    sqlite3_value_free(v);
+    return rc;
+}
+
+int merge_set_value(struct sw_change *c, sqlite3_value *v, struct sw_err *err)
+{
     free(c->text);
     c->text = NULL;
     switch (sqlite3_value_type(v)) {
     case SQLITE_INTEGER:
         c->vtype = SW_V_INT;
         c->ival = sqlite3_value_int64(v);
-        break;
+        return 0;
     case SQLITE_NULL:
         c->vtype = SW_V_NULL;
-        break;
+        return 0;
     default:
         c->vtype = SW_V_TEXT;
         c->text = sw_strdup((const char *)sqlite3_value_text(v));
-        if (!c->text)
-            rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+        return c->text ? 0 : sw_fail(err, SW_ESOFTWARE, "out of memory");
     }
-    sqlite3_value_free(v);
-    return rc;
+}
+
+void merge_column_version(sqlite3_stmt *st, int k, struct sw_version *v)
+{
+    const unsigned char *site = sqlite3_column_text(st, k + 1);
+    memset(v, 0, sizeof(*v));
+    if (sqlite3_column_type(st, k) == SQLITE_NULL)
+        return;
+    v->hlc = sqlite3_column_int64(st, k);
+    snprintf(v->site, sizeof(v->site), "%s", site ? (const char *)site : "");
 }

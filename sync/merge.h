@@ -94,4 +94,12 @@ int merge_read_field(struct merge_ctx *m, struct sw_change *c, int *found,
 int merge_get_value(struct merge_ctx *m, int tbl, int col, int64_t rid,
                     sqlite3_value **out, struct sw_err *err);
 
+/* Set c's value (vtype, ival, text: copied) from a SQLite value.
+** Returns 0 or SW_ESOFTWARE. */
+int merge_set_value(struct sw_change *c, sqlite3_value *v, struct sw_err *err);
+
+/* The version in columns k (hlc) and k + 1 (site) of st's current row;
+** "no version" when the hlc is NULL. */
+void merge_column_version(sqlite3_stmt *st, int k, struct sw_version *v);
+
 #endif

@@ -328,28 +328,9 @@ int replica_read_pending(struct replica *r, int64_t after, size_t limit,
         }
         snprintf(c.id, sizeof(c.id), "%s", (const char *)id);
         snprintf(c.station, sizeof(c.station), "%s", (const char *)station);
-        switch (sqlite3_column_type(st, 3)) {
-        case SQLITE_INTEGER:
-            c.vtype = SW_V_INT;
-            c.ival = sqlite3_column_int64(st, 3);
-            break;
-        case SQLITE_NULL:
-            c.vtype = SW_V_NULL;
-            break;
-        default:
-            c.vtype = SW_V_TEXT;
-            c.text = sw_strdup((const char *)sqlite3_column_text(st, 3));
-            if (!c.text)
-                rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
-        }
-        c.ver.hlc = sqlite3_column_int64(st, 4);
-        snprintf(c.ver.site, sizeof(c.ver.site), "%s",
-                 (const char *)sqlite3_column_text(st, 5));
-        if (sqlite3_column_type(st, 6) != SQLITE_NULL) {
-            c.base.hlc = sqlite3_column_int64(st, 6);
-            snprintf(c.base.site, sizeof(c.base.site), "%s",
-                     (const char *)sqlite3_column_text(st, 7));
-        }
+        rc = merge_set_value(&c, sqlite3_column_value(st, 3), err);
+        merge_column_version(st, 4, &c.ver);
+        merge_column_version(st, 6, &c.base);
         if (!rc && batch_add(b, &c))
             rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
         change_release(&c);

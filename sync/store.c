@@ -236,28 +236,9 @@ int store_read_pull(struct store *s, const char *station, const char *site,
         c.col = sqlite3_column_int(st, 2);
         snprintf(c.id, sizeof(c.id), "%s", id ? (const char *)id : "");
         snprintf(c.station, sizeof(c.station), "%s", station);
-        c.ver.hlc = sqlite3_column_int64(st, 3);
-        snprintf(c.ver.site, sizeof(c.ver.site), "%s",
-                 (const char *)sqlite3_column_text(st, 4));
-        if (sqlite3_column_type(st, 5) != SQLITE_NULL) {
-            c.base.hlc = sqlite3_column_int64(st, 5);
-            snprintf(c.base.site, sizeof(c.base.site), "%s",
-                     (const char *)sqlite3_column_text(st, 6));
-        }
-        switch (sqlite3_column_type(st, 9)) {
-        case SQLITE_INTEGER:
-            c.vtype = SW_V_INT;
-            c.ival = sqlite3_column_int64(st, 9);
-            break;
-        case SQLITE_NULL:
-            c.vtype = SW_V_NULL;
-            break;
-        default:
-            c.vtype = SW_V_TEXT;
-            c.text = sw_strdup((const char *)sqlite3_column_text(st, 9));
-            if (!c.text)
-                rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
-        }
+        merge_column_version(st, 3, &c.ver);
+        merge_column_version(st, 5, &c.base);
+        rc = merge_set_value(&c, sqlite3_column_value(st, 9), err);
         if (!rc && batch_add(b, &c))
             rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
         change_release(&c);
