@@ -15,6 +15,7 @@
 #include "account.h"
 #include "auth.h"
 #include "db.h"
+#include "rows.h"
 
 #define PW_PREFIX "pbkdf2-sha256$"
 #define SALT_LEN 16
@@ -266,46 +267,25 @@ int acct_admin_remove(sqlite3 *db, const char *name,
     return rc;
 }
 
+static cJSON *admin_row(sqlite3_stmt *st)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    rows_add_text(o, "name", st, 0);
+    rows_add_int(o, "created_at", st, 1);
+    rows_add_text(o, "created_by", st, 2);
+    rows_add_int(o, "sessions", st, 3);
+    rows_add_int(o, "last_login", st, 4);
+    return o;
+}
+
 int acct_admins_json(sqlite3 *db, cJSON **out, struct sw_err *err)
 {
     sqlite3_stmt *st = NULL;
-    cJSON *arr = cJSON_CreateArray();
-    int rc, step = SQLITE_DONE;
-
+    int rc = db_prepare(db, SQL_ADMINS, &st, err);
     *out = NULL;
-    if (!arr)
-        return sw_fail(err, SW_ESOFTWARE, "out of memory");
-    rc = db_prepare(db, SQL_ADMINS, &st, err);
-    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        cJSON *o = cJSON_CreateObject();
-        if (!o || !cJSON_AddItemToArray(arr, o)) {
-            cJSON_Delete(o);
-            rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
-            break;
-        }
-        cJSON_AddStringToObject(o, "name",
-                                (const char *)sqlite3_column_text(st, 0));
-        cJSON_AddNumberToObject(o, "created_at",
-                                (double)sqlite3_column_int64(st, 1));
-        cJSON_AddStringToObject(o, "created_by",
-                                (const char *)sqlite3_column_text(st, 2));
-        cJSON_AddNumberToObject(o, "sessions",
-                                (double)sqlite3_column_int64(st, 3));
-        if (sqlite3_column_type(st, 4) == SQLITE_NULL)
-            cJSON_AddNullToObject(o, "last_login");
-        else
-            cJSON_AddNumberToObject(o, "last_login",
-                                    (double)sqlite3_column_int64(st, 4));
-    }
-    if (!rc && step != SQLITE_DONE)
-        rc = db_fail(err, db, "list admins");
-    sqlite3_finalize(st);
-    if (rc) {
-        cJSON_Delete(arr);
-        return rc;
-    }
-    *out = arr;
-    return 0;
+    return rc ? rc : rows_json(db, st, admin_row, "list admins", out, err);
 }
 
 /* ---- throttling ---------------------------------------------------------- */

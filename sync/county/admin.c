@@ -11,6 +11,7 @@
 #include "admin.h"
 #include "db.h"
 #include "hlc.h"
+#include "rows.h"
 #include "table.h"
 
 static const char SQL_STATIONS[] =
@@ -43,86 +44,36 @@ static const char SQL_RESOLVE_MARK[] =
 
 /* ---- JSON from result columns -------------------------------------------- */
 
-static void add_text(cJSON *o, const char *name, sqlite3_stmt *st, int i)
+static cJSON *station_row(sqlite3_stmt *st)
 {
-    if (sqlite3_column_type(st, i) == SQLITE_NULL)
-        cJSON_AddNullToObject(o, name);
-    else
-        cJSON_AddStringToObject(o, name,
-                                (const char *)sqlite3_column_text(st, i));
-}
-
-static void add_int(cJSON *o, const char *name, sqlite3_stmt *st, int i)
-{
-    if (sqlite3_column_type(st, i) == SQLITE_NULL)
-        cJSON_AddNullToObject(o, name);
-    else
-        cJSON_AddNumberToObject(o, name, (double)sqlite3_column_int64(st, i));
-}
-
-/* A field value: string, integer or null, as stored. */
-static void add_value(cJSON *o, const char *name, sqlite3_stmt *st, int i)
-{
-    if (sqlite3_column_type(st, i) == SQLITE_INTEGER)
-        add_int(o, name, st, i);
-    else
-        add_text(o, name, st, i);
-}
-
-static void add_hlc(cJSON *o, const char *name, sqlite3_stmt *st, int i)
-{
-    char buf[HLC_STR_MAX + 1];
-    if (sqlite3_column_type(st, i) == SQLITE_NULL) {
-        cJSON_AddNullToObject(o, name);
-        return;
-    }
-    hlc_format(sqlite3_column_int64(st, i), buf);
-    cJSON_AddStringToObject(o, name, buf);
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    rows_add_text(o, "code", st, 0);
+    rows_add_text(o, "name", st, 1);
+    rows_add_text(o, "device", st, 2);
+    rows_add_text(o, "site", st, 3);
+    rows_add_int(o, "created_at", st, 4);
+    rows_add_int(o, "last_seen", st, 5);
+    rows_add_int(o, "last_sync", st, 6);
+    rows_add_text(o, "last_error", st, 7);
+    rows_add_int(o, "open_conflicts", st, 8);
+    rows_add_text(o, "agent_version", st, 9);
+    rows_add_int(o, "skew_ms", st, 10);
+    rows_add_int(o, "clamped", st, 11);
+    rows_add_int(o, "acked", st, 12);
+    cJSON_AddBoolToObject(o, "revoked",
+                          sqlite3_column_type(st, 13) != SQLITE_NULL);
+    rows_add_int(o, "revoked_at", st, 13);
+    return o;
 }
 
 int admin_stations_json(sqlite3 *db, cJSON **out, struct sw_err *err)
 {
     sqlite3_stmt *st = NULL;
-    cJSON *arr;
-    int rc, step;
-
+    int rc = db_prepare(db, SQL_STATIONS, &st, err);
     *out = NULL;
-    if (!(arr = cJSON_CreateArray()))
-        return sw_fail(err, SW_ESOFTWARE, "out of memory");
-    rc = db_prepare(db, SQL_STATIONS, &st, err);
-    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        cJSON *o = cJSON_CreateObject();
-        if (!o || !cJSON_AddItemToArray(arr, o)) {
-            cJSON_Delete(o);
-            rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
-            break;
-        }
-        add_text(o, "code", st, 0);
-        add_text(o, "name", st, 1);
-        add_text(o, "device", st, 2);
-        add_text(o, "site", st, 3);
-        add_int(o, "created_at", st, 4);
-        add_int(o, "last_seen", st, 5);
-        add_int(o, "last_sync", st, 6);
-        add_text(o, "last_error", st, 7);
-        add_int(o, "open_conflicts", st, 8);
-        add_text(o, "agent_version", st, 9);
-        add_int(o, "skew_ms", st, 10);
-        add_int(o, "clamped", st, 11);
-        add_int(o, "acked", st, 12);
-        cJSON_AddBoolToObject(o, "revoked",
-                              sqlite3_column_type(st, 13) != SQLITE_NULL);
-        add_int(o, "revoked_at", st, 13);
-    }
-    if (!rc && step != SQLITE_DONE)
-        rc = db_fail(err, db, "list stations");
-    sqlite3_finalize(st);
-    if (rc) {
-        cJSON_Delete(arr);
-        return rc;
-    }
-    *out = arr;
-    return 0;
+    return rc ? rc : rows_json(db, st, station_row, "list stations", out, err);
 }
 
 static cJSON *conflict_obj(sqlite3_stmt *st)
@@ -133,27 +84,27 @@ static cJSON *conflict_obj(sqlite3_stmt *st)
         return NULL;
     resolved =
         strcmp((const char *)sqlite3_column_text(st, 15), "resolved") == 0;
-    add_int(o, "id", st, 0);
-    add_text(o, "table", st, 1);
-    add_text(o, "record", st, 2);
-    add_text(o, "field", st, 3);
-    add_text(o, "kind", st, 4);
-    add_value(o, "winner_value", st, 5);
-    add_text(o, "winner_site", st, 6);
-    add_hlc(o, "winner_hlc", st, 7);
-    add_value(o, "loser_value", st, 8);
-    add_text(o, "loser_site", st, 9);
-    add_hlc(o, "loser_hlc", st, 10);
-    add_text(o, "base_site", st, 11);
-    add_hlc(o, "base_hlc", st, 12);
-    add_text(o, "station", st, 13);
-    add_int(o, "detected_at", st, 14);
-    add_text(o, "status", st, 15);
+    rows_add_int(o, "id", st, 0);
+    rows_add_text(o, "table", st, 1);
+    rows_add_text(o, "record", st, 2);
+    rows_add_text(o, "field", st, 3);
+    rows_add_text(o, "kind", st, 4);
+    rows_add_value(o, "winner_value", st, 5);
+    rows_add_text(o, "winner_site", st, 6);
+    rows_add_hlc(o, "winner_hlc", st, 7);
+    rows_add_value(o, "loser_value", st, 8);
+    rows_add_text(o, "loser_site", st, 9);
+    rows_add_hlc(o, "loser_hlc", st, 10);
+    rows_add_text(o, "base_site", st, 11);
+    rows_add_hlc(o, "base_hlc", st, 12);
+    rows_add_text(o, "station", st, 13);
+    rows_add_int(o, "detected_at", st, 14);
+    rows_add_text(o, "status", st, 15);
     if (resolved) {
-        add_text(o, "resolution", st, 16);
-        add_text(o, "note", st, 17);
-        add_int(o, "resolved_at", st, 18);
-        add_text(o, "resolved_by", st, 19);
+        rows_add_text(o, "resolution", st, 16);
+        rows_add_text(o, "note", st, 17);
+        rows_add_int(o, "resolved_at", st, 18);
+        rows_add_text(o, "resolved_by", st, 19);
     }
     return o;
 }
@@ -162,36 +113,17 @@ int admin_conflicts_json(sqlite3 *db, const struct admin_conflict_filter *f,
                          cJSON **out, struct sw_err *err)
 {
     sqlite3_stmt *st = NULL;
-    cJSON *arr;
-    int rc, step;
+    int rc = db_prepare(db, SQL_CONFLICTS, &st, err);
 
     *out = NULL;
-    if (!(arr = cJSON_CreateArray()))
-        return sw_fail(err, SW_ESOFTWARE, "out of memory");
-    rc = db_prepare(db, SQL_CONFLICTS, &st, err);
-    if (!rc) {
-        sqlite3_bind_int(st, 1, f->all ? 1 : 0);
-        if (f->station)
-            sqlite3_bind_text(st, 2, f->station, -1, SQLITE_STATIC);
-        if (f->table)
-            sqlite3_bind_text(st, 3, f->table, -1, SQLITE_STATIC);
-    }
-    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        cJSON *o = conflict_obj(st);
-        if (!o || !cJSON_AddItemToArray(arr, o)) {
-            cJSON_Delete(o);
-            rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
-        }
-    }
-    if (!rc && step != SQLITE_DONE)
-        rc = db_fail(err, db, "list conflicts");
-    sqlite3_finalize(st);
-    if (rc) {
-        cJSON_Delete(arr);
+    if (rc)
         return rc;
-    }
-    *out = arr;
-    return 0;
+    sqlite3_bind_int(st, 1, f->all ? 1 : 0);
+    if (f->station)
+        sqlite3_bind_text(st, 2, f->station, -1, SQLITE_STATIC);
+    if (f->table)
+        sqlite3_bind_text(st, 3, f->table, -1, SQLITE_STATIC);
+    return rows_json(db, st, conflict_obj, "list conflicts", out, err);
 }
 
 int admin_conflict_json(sqlite3 *db, int64_t id, cJSON **out,
@@ -425,56 +357,44 @@ static const char SQL_STATION_CONFLICTS[] =
     "WHERE station = ?1 AND (status = 'open' OR resolved_at >= ?2) "
     "ORDER BY status = 'open' DESC, id DESC LIMIT ?3";
 
+static cJSON *station_conflict_row(sqlite3_stmt *st)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    rows_add_int(o, "id", st, 0);
+    rows_add_text(o, "table", st, 1);
+    rows_add_text(o, "record", st, 2);
+    rows_add_text(o, "field", st, 3);
+    rows_add_text(o, "kind", st, 4);
+    rows_add_value(o, "winner_value", st, 5);
+    rows_add_text(o, "winner_site", st, 6);
+    rows_add_hlc(o, "winner_hlc", st, 7);
+    rows_add_value(o, "loser_value", st, 8);
+    rows_add_text(o, "loser_site", st, 9);
+    rows_add_hlc(o, "loser_hlc", st, 10);
+    rows_add_text(o, "status", st, 11);
+    rows_add_text(o, "resolution", st, 12);
+    rows_add_text(o, "note", st, 13);
+    rows_add_int(o, "detected_at", st, 14);
+    rows_add_int(o, "resolved_at", st, 15);
+    return o;
+}
+
 int admin_station_conflicts_json(sqlite3 *db, const char *station,
                                  int64_t since_ms, int limit, cJSON **out,
                                  struct sw_err *err)
 {
     sqlite3_stmt *st = NULL;
-    cJSON *arr;
-    int rc, step = SQLITE_DONE;
+    int rc = db_prepare(db, SQL_STATION_CONFLICTS, &st, err);
 
     *out = NULL;
-    if (!(arr = cJSON_CreateArray()))
-        return sw_fail(err, SW_ESOFTWARE, "out of memory");
-    rc = db_prepare(db, SQL_STATION_CONFLICTS, &st, err);
-    if (!rc) {
-        sqlite3_bind_text(st, 1, station, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, since_ms);
-        sqlite3_bind_int(st, 3, limit);
-    }
-    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        cJSON *o = cJSON_CreateObject();
-        if (!o || !cJSON_AddItemToArray(arr, o)) {
-            cJSON_Delete(o);
-            rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
-            break;
-        }
-        add_int(o, "id", st, 0);
-        add_text(o, "table", st, 1);
-        add_text(o, "record", st, 2);
-        add_text(o, "field", st, 3);
-        add_text(o, "kind", st, 4);
-        add_value(o, "winner_value", st, 5);
-        add_text(o, "winner_site", st, 6);
-        add_hlc(o, "winner_hlc", st, 7);
-        add_value(o, "loser_value", st, 8);
-        add_text(o, "loser_site", st, 9);
-        add_hlc(o, "loser_hlc", st, 10);
-        add_text(o, "status", st, 11);
-        add_text(o, "resolution", st, 12);
-        add_text(o, "note", st, 13);
-        add_int(o, "detected_at", st, 14);
-        add_int(o, "resolved_at", st, 15);
-    }
-    if (!rc && step != SQLITE_DONE)
-        rc = db_fail(err, db, "list conflicts");
-    sqlite3_finalize(st);
-    if (rc) {
-        cJSON_Delete(arr);
+    if (rc)
         return rc;
-    }
-    *out = arr;
-    return 0;
+    sqlite3_bind_text(st, 1, station, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, since_ms);
+    sqlite3_bind_int(st, 3, limit);
+    return rows_json(db, st, station_conflict_row, "list conflicts", out, err);
 }
 
 /* ---- enrolment ----------------------------------------------------------- */

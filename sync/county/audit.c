@@ -10,6 +10,7 @@
 
 #include "audit.h"
 #include "db.h"
+#include "rows.h"
 
 static const char SQL_AUDIT_ADD[] =
     "INSERT INTO audit (at, actor, action, target, details, source) "
@@ -68,55 +69,28 @@ int audit_log(sqlite3 *db, const struct audit_src *src, const char *action,
     return rc;
 }
 
-static void add_col(cJSON *o, const char *name, sqlite3_stmt *st, int i)
+static cJSON *audit_row(sqlite3_stmt *st)
 {
-    switch (sqlite3_column_type(st, i)) {
-    case SQLITE_NULL:
-        cJSON_AddNullToObject(o, name);
-        break;
-    case SQLITE_INTEGER:
-        cJSON_AddNumberToObject(o, name, (double)sqlite3_column_int64(st, i));
-        break;
-    default:
-        cJSON_AddStringToObject(o, name,
-                                (const char *)sqlite3_column_text(st, i));
-    }
+    static const char *const names[] = {"id",     "at",      "actor", "action",
+                                        "target", "details", "source"};
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    for (int i = 0; i < 7; i++)
+        rows_add_value(o, names[i], st, i);
+    return o;
 }
 
 int audit_json(sqlite3 *db, int64_t limit, int64_t before, cJSON **out,
                struct sw_err *err)
 {
-    static const char *const names[] = {"id",     "at",      "actor", "action",
-                                        "target", "details", "source"};
     sqlite3_stmt *st = NULL;
-    cJSON *arr;
-    int rc, step = SQLITE_DONE;
+    int rc = db_prepare(db, SQL_AUDIT_LIST, &st, err);
 
     *out = NULL;
-    if (!(arr = cJSON_CreateArray()))
-        return sw_fail(err, SW_ESOFTWARE, "out of memory");
-    rc = db_prepare(db, SQL_AUDIT_LIST, &st, err);
-    if (!rc) {
-        sqlite3_bind_int64(st, 1, limit);
-        sqlite3_bind_int64(st, 2, before);
-    }
-    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        cJSON *o = cJSON_CreateObject();
-        if (!o || !cJSON_AddItemToArray(arr, o)) {
-            cJSON_Delete(o);
-            rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
-            break;
-        }
-        for (int i = 0; i < 7; i++)
-            add_col(o, names[i], st, i);
-    }
-    if (!rc && step != SQLITE_DONE)
-        rc = db_fail(err, db, "read the audit trail");
-    sqlite3_finalize(st);
-    if (rc) {
-        cJSON_Delete(arr);
+    if (rc)
         return rc;
-    }
-    *out = arr;
-    return 0;
+    sqlite3_bind_int64(st, 1, limit);
+    sqlite3_bind_int64(st, 2, before);
+    return rows_json(db, st, audit_row, "read the audit trail", out, err);
 }
