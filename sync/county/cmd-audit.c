@@ -17,13 +17,6 @@
 #define DEFAULT_LIMIT 50
 #define MAX_LIMIT 10000
 
-static const char *jstr(const cJSON *o, const char *k)
-{
-    const char *s =
-        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
-    return s ? s : "-";
-}
-
 int county_cmd_audit(struct county_ctx *ctx, int argc, char **argv)
 {
     cJSON *arr = NULL, *o;
@@ -62,8 +55,9 @@ int county_cmd_audit(struct county_ctx *ctx, int argc, char **argv)
         county_format_time(
             (int64_t)cJSON_GetObjectItemCaseSensitive(o, "at")->valuedouble,
             when);
-        printf("%s\t%s\t%s\t%s\t%s\t", when, jstr(o, "actor"),
-               jstr(o, "source"), jstr(o, "action"), jstr(o, "target"));
+        printf("%s\t%s\t%s\t%s\t%s\t", when, county_jstr(o, "actor"),
+               county_jstr(o, "source"), county_jstr(o, "action"),
+               county_jstr(o, "target"));
         records_print_cell(stdout,
                            (const unsigned char *)cJSON_GetStringValue(
                                cJSON_GetObjectItemCaseSensitive(o, "details")));

@@ -16,17 +16,6 @@
 #include "store.h"
 #include "table.h"
 
-/* "--opt VALUE" / "--opt=VALUE" at argv[*i]: the value, or NULL. */
-static const char *opt_arg(int argc, char **argv, int *i, const char *opt)
-{
-    size_t n = strlen(opt);
-    if (strcmp(argv[*i], opt) == 0 && *i + 1 < argc)
-        return argv[++*i];
-    if (strncmp(argv[*i], opt, n) == 0 && argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    return NULL;
-}
-
 static int parse_id(const char *s, int64_t *out, struct sw_err *err)
 {
     char *end;
@@ -74,9 +63,9 @@ static int cf_list(struct county_ctx *ctx, int argc, char **argv)
             json = 1;
         else if (strcmp(argv[i], "--all") == 0)
             f.all = 1;
-        else if ((v = opt_arg(argc, argv, &i, "--station")))
+        else if ((v = county_opt_arg(argc, argv, &i, "--station")))
             f.station = v;
-        else if ((v = opt_arg(argc, argv, &i, "--table")))
+        else if ((v = county_opt_arg(argc, argv, &i, "--table")))
             f.table = v;
         else
             return sw_fail(&ctx->err, SW_EUSAGE,
@@ -201,15 +190,15 @@ static int cf_resolve(struct county_ctx *ctx, int argc, char **argv)
     int rc, nchoice = 0;
 
     for (int i = 0; i < argc; i++) {
-        if ((v = opt_arg(argc, argv, &i, "--keep"))) {
+        if ((v = county_opt_arg(argc, argv, &i, "--keep"))) {
             keep = v;
             nchoice++;
-        } else if ((v = opt_arg(argc, argv, &i, "--value"))) {
+        } else if ((v = county_opt_arg(argc, argv, &i, "--value"))) {
             value = v;
             nchoice++;
-        } else if ((v = opt_arg(argc, argv, &i, "--note"))) {
+        } else if ((v = county_opt_arg(argc, argv, &i, "--note"))) {
             note = v;
-        } else if ((v = opt_arg(argc, argv, &i, "--by"))) {
+        } else if ((v = county_opt_arg(argc, argv, &i, "--by"))) {
             by = v;
         } else if (argv[i][0] == '-' || ids) {
             return sw_fail(&ctx->err, SW_EUSAGE,

@@ -21,17 +21,6 @@
 #define PEM_MAX (1 << 20)
 #define STOP_WAIT_MS 30000
 
-/* "--opt VALUE" / "--opt=VALUE" at argv[*i]: the value, or NULL. */
-static const char *opt_arg(int argc, char **argv, int *i, const char *opt)
-{
-    size_t n = strlen(opt);
-    if (strcmp(argv[*i], opt) == 0 && *i + 1 < argc)
-        return argv[++*i];
-    if (strncmp(argv[*i], opt, n) == 0 && argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    return NULL;
-}
-
 static int parse_num(const char *s, long lo, long hi, long *out)
 {
     char *end;
@@ -152,37 +141,37 @@ int county_cmd_serve(struct county_ctx *ctx, int argc, char **argv)
 
     memset(&cfg, 0, sizeof(cfg));
     for (int i = 1; i < argc; i++) {
-        if ((v = opt_arg(argc, argv, &i, "--listen")))
+        if ((v = county_opt_arg(argc, argv, &i, "--listen")))
             listen = v;
-        else if ((v = opt_arg(argc, argv, &i, "--tls-cert")))
+        else if ((v = county_opt_arg(argc, argv, &i, "--tls-cert")))
             cert = v;
-        else if ((v = opt_arg(argc, argv, &i, "--tls-key")))
+        else if ((v = county_opt_arg(argc, argv, &i, "--tls-key")))
             key = v;
-        else if ((v = opt_arg(argc, argv, &i, "--max-drift"))) {
+        else if ((v = county_opt_arg(argc, argv, &i, "--max-drift"))) {
             if (parse_num(v, 1, 366L * 86400, &drift))
                 return sw_fail(&ctx->err, SW_EUSAGE,
                                "serve: --max-drift wants seconds (1 to a "
                                "year): '%s'",
                                v);
-        } else if ((v = opt_arg(argc, argv, &i, "--session-idle"))) {
+        } else if ((v = county_opt_arg(argc, argv, &i, "--session-idle"))) {
             if (parse_num(v, 1, 86400, &idle))
                 return sw_fail(&ctx->err, SW_EUSAGE,
                                "serve: --session-idle wants seconds (1 to a "
                                "day): '%s'",
                                v);
-        } else if ((v = opt_arg(argc, argv, &i, "--session-max"))) {
+        } else if ((v = county_opt_arg(argc, argv, &i, "--session-max"))) {
             if (parse_num(v, 1, 7L * 86400, &smax))
                 return sw_fail(&ctx->err, SW_EUSAGE,
                                "serve: --session-max wants seconds (1 to a "
                                "week): '%s'",
                                v);
-        } else if ((v = opt_arg(argc, argv, &i, "--per-ip-limit"))) {
+        } else if ((v = county_opt_arg(argc, argv, &i, "--per-ip-limit"))) {
             if (parse_num(v, 0, 100000, &per_ip))
                 return sw_fail(&ctx->err, SW_EUSAGE,
                                "serve: --per-ip-limit wants a count (0: no "
                                "limit): '%s'",
                                v);
-        } else if ((v = opt_arg(argc, argv, &i, "--threads"))) {
+        } else if ((v = county_opt_arg(argc, argv, &i, "--threads"))) {
             if (parse_num(v, 1, 64, &threads))
                 return sw_fail(&ctx->err, SW_EUSAGE,
                                "serve: --threads wants 1-64: '%s'", v);

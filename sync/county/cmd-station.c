@@ -15,17 +15,6 @@
 #include "county.h"
 #include "db.h"
 
-/* "--opt VALUE" / "--opt=VALUE" at argv[*i]: the value, or NULL. */
-static const char *opt_arg(int argc, char **argv, int *i, const char *opt)
-{
-    size_t n = strlen(opt);
-    if (strcmp(argv[*i], opt) == 0 && *i + 1 < argc)
-        return argv[++*i];
-    if (strncmp(argv[*i], opt, n) == 0 && argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    return NULL;
-}
-
 /* Print a new token, then wipe it from memory. */
 static void show_token(char *tok)
 {
@@ -41,7 +30,7 @@ static int st_add(struct county_ctx *ctx, int argc, char **argv)
     int rc;
 
     for (int i = 0; i < argc; i++) {
-        if ((v = opt_arg(argc, argv, &i, "--name")))
+        if ((v = county_opt_arg(argc, argv, &i, "--name")))
             name = v;
         else if (argv[i][0] == '-' || code)
             return sw_fail(&ctx->err, SW_EUSAGE, "station add: unexpected '%s'",
@@ -67,7 +56,7 @@ static int st_token(struct county_ctx *ctx, int argc, char **argv)
     int rc;
 
     for (int i = 0; i < argc; i++) {
-        if ((v = opt_arg(argc, argv, &i, "--device")))
+        if ((v = county_opt_arg(argc, argv, &i, "--device")))
             device = v;
         else if (argv[i][0] == '-' || code)
             return sw_fail(&ctx->err, SW_EUSAGE,
@@ -100,13 +89,6 @@ static void format_skew(int64_t ms, char *buf, size_t n)
         snprintf(buf, n, "%c%" PRId64 "h", sign, a / 3600000);
     else
         snprintf(buf, n, "%c%" PRId64 "d", sign, a / (int64_t)86400000);
-}
-
-static const char *jstr(const cJSON *o, const char *k)
-{
-    const char *s =
-        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
-    return s ? s : "-";
 }
 
 static int64_t jint(const cJSON *o, const char *k)
@@ -153,15 +135,16 @@ static int st_list(struct county_ctx *ctx, int argc, char **argv)
         else
             state = "ok";
         printf("%-10s %-10s %-16s %-19s %-19s %4" PRId64 " %7s %s",
-               jstr(o, "code"), jstr(o, "device"), jstr(o, "site"), seen, sync,
-               jint(o, "open_conflicts"), skew, state);
+               county_jstr(o, "code"), county_jstr(o, "device"),
+               county_jstr(o, "site"), seen, sync, jint(o, "open_conflicts"),
+               skew, state);
         if (jint(o, "clamped") > 0)
             printf(" (%" PRId64 " clamped)", jint(o, "clamped"));
         if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, "name")))
-            printf("  %s", jstr(o, "name"));
+            printf("  %s", county_jstr(o, "name"));
         putchar('\n');
         if (strcmp(state, "error") == 0)
-            printf("    last error: %s\n", jstr(o, "last_error"));
+            printf("    last error: %s\n", county_jstr(o, "last_error"));
     }
     cJSON_Delete(arr);
     return 0;
@@ -174,7 +157,7 @@ static int st_revoke(struct county_ctx *ctx, int argc, char **argv)
     int count = 0;
 
     for (int i = 0; i < argc; i++) {
-        if ((v = opt_arg(argc, argv, &i, "--device")))
+        if ((v = county_opt_arg(argc, argv, &i, "--device")))
             device = v;
         else if (argv[i][0] == '-' || code)
             return sw_fail(&ctx->err, SW_EUSAGE,

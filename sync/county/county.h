@@ -54,4 +54,11 @@ void county_format_time(int64_t ms, char buf[20]);
 */
 int county_print_json(cJSON *j, struct sw_err *err);
 
+/* "--opt VALUE" / "--opt=VALUE" at argv[*i]: the value (advancing *i
+** past a separate one), or NULL if argv[*i] is not that option. */
+const char *county_opt_arg(int argc, char **argv, int *i, const char *opt);
+
+/* Member k of o as a string, or "-" when absent or not a string. */
+const char *county_jstr(const cJSON *o, const char *k);
+
 #endif

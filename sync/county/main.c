@@ -166,6 +166,23 @@ void county_format_time(int64_t ms, char buf[20])
         snprintf(buf, 20, "-");
 }
 
+const char *county_opt_arg(int argc, char **argv, int *i, const char *opt)
+{
+    size_t n = strlen(opt);
+    if (strcmp(argv[*i], opt) == 0 && *i + 1 < argc)
+        return argv[++*i];
+    if (strncmp(argv[*i], opt, n) == 0 && argv[*i][n] == '=')
+        return argv[*i] + n + 1;
+    return NULL;
+}
+
+const char *county_jstr(const cJSON *o, const char *k)
+{
+    const char *s =
+        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
+    return s ? s : "-";
+}
+
 int county_print_json(cJSON *j, struct sw_err *err)
 {
     char *s = j ? cJSON_Print(j) : NULL;
