@@ -19,6 +19,11 @@ CREATE TABLE field_versions (
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX field_versions_pull ON field_versions (station, seq);
 
+-- Every field's version, one row a field: the same view as a station's
+-- (there it also unfolds the versions kept once a record).
+CREATE VIEW versions (tbl, rid, col, hlc, site) AS
+SELECT tbl, rid, col, hlc, site FROM field_versions;
+
 -- Enrolled stations.
 CREATE TABLE stations (
     code       TEXT PRIMARY KEY,

@@ -178,7 +178,7 @@ static char *schema_text(enum sw_role role)
     sb_adds(&sb, schema_common_sql);
     sb_adds(&sb,
             role == SW_ROLE_STATION ? schema_station_sql : schema_county_sql);
-    ddl_tables(&sb);
+    ddl_tables(&sb, role == SW_ROLE_COUNTY);
     if (role == SW_ROLE_STATION)
         ddl_station_triggers(&sb);
     sb_addf(&sb, "PRAGMA application_id = %d;\nPRAGMA user_version = %d;\n",

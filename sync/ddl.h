@@ -18,9 +18,9 @@ extern const char schema_county_sql[];
 
 /*
 ** Append the CREATE TABLE and CREATE INDEX statements of the replicated
-** tables to sb.
+** tables to sb; county: with the index on station (the scope of pulls).
 */
-void ddl_tables(struct sw_buf *sb);
+void ddl_tables(struct sw_buf *sb, int county);
 
 /*
 ** Append the station's triggers: capture into the outbox (insert and

@@ -6,8 +6,22 @@
 
 #include "merge.h"
 
-static const char SQL_GET_VER[] = "SELECT hlc, site FROM field_versions "
-                                  "WHERE tbl = ?1 AND rid = ?2 AND col = ?3";
+static const char SQL_GET_VER_COUNTY[] =
+    "SELECT hlc, site FROM field_versions "
+    "WHERE tbl = ?1 AND rid = ?2 AND col = ?3";
+/* a field's own version, else its record's (see schema/station.sql) */
+static const char SQL_GET_VER_STATION[] =
+    "SELECT hlc, site FROM field_versions "
+    "WHERE tbl = ?1 AND rid = ?2 AND col = ?3 "
+    "UNION ALL "
+    "SELECT hlc, site FROM row_versions "
+    "WHERE tbl = ?1 AND rid = ?2 AND (cols >> ?3) & 1 "
+    "LIMIT 1";
+static const char SQL_PUT_ROW_VER[] =
+    "INSERT INTO row_versions (tbl, rid, hlc, site, cols) "
+    "VALUES (?1, ?2, ?3, ?4, ?5) "
+    "ON CONFLICT (tbl, rid) DO UPDATE "
+    "SET hlc = excluded.hlc, site = excluded.site, cols = excluded.cols";
 static const char SQL_PUT_VER_STATION[] =
     "INSERT INTO field_versions (tbl, rid, col, hlc, site) "
     "VALUES (?1, ?2, ?3, ?4, ?5) "
@@ -32,10 +46,6 @@ static const char SQL_CONFLICT[] =
     "loser_site, base_hlc, base_site, detected_at) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
     "ON CONFLICT DO NOTHING";
-static const char SQL_NEWER_FIELDS[] =
-    "SELECT col, hlc, site FROM field_versions "
-    "WHERE tbl = ?1 AND rid = ?2 AND col <> ?3 "
-    "AND (hlc > ?4 OR (hlc = ?4 AND site > ?5))";
 static const char SQL_GET_SEQ[] = "SELECT seq FROM sync_state WHERE id = 1";
 static const char SQL_SET_SEQ[] = "UPDATE sync_state SET seq = ?1 WHERE id = 1";
 
@@ -60,6 +70,9 @@ int merge_open(struct merge_ctx *m, sqlite3 *db, enum sw_role role,
     sb_init(&sb);
     for (int t = 0; t < SW_NTABLES && !rc; t++) {
         const struct sw_table *tb = &sw_tables[t];
+        if (tb->ncols > 62) /* a bit each in row_versions.cols */
+            return sw_fail(err, SW_ESOFTWARE, "%s: too many columns",
+                           tb->name);
         m->get_val[t] = calloc((size_t)tb->ncols, sizeof(sqlite3_stmt *));
         m->set_val[t] = calloc((size_t)tb->ncols, sizeof(sqlite3_stmt *));
         if (!m->get_val[t] || !m->set_val[t])
@@ -73,6 +86,19 @@ int merge_open(struct merge_ctx *m, sqlite3 *db, enum sw_role role,
         sb.len = 0;
         sb_addf(&sb, "INSERT INTO %s (id, station) VALUES (?1, ?2)", tb->name);
         rc = prep_sb(m, &sb, &m->add_row[t], err);
+        if (rc)
+            break;
+        /* a new record with all its fields (?3 is column 0); nothing
+           when the id is taken */
+        sb.len = 0;
+        sb_addf(&sb, "INSERT INTO %s (id, station", tb->name);
+        for (int c = 0; c < tb->ncols; c++)
+            sb_addf(&sb, ", %s", tb->cols[c].name);
+        sb_adds(&sb, ") VALUES (?1, ?2");
+        for (int c = 0; c < tb->ncols; c++)
+            sb_addf(&sb, ", ?%d", c + 3);
+        sb_adds(&sb, ") ON CONFLICT (id) DO NOTHING");
+        rc = prep_sb(m, &sb, &m->add_full[t], err);
         for (int c = 0; c < tb->ncols && !rc; c++) {
             sb.len = 0;
             sb_addf(&sb, "SELECT %s FROM %s WHERE rid = ?1", tb->cols[c].name,
@@ -88,7 +114,12 @@ int merge_open(struct merge_ctx *m, sqlite3 *db, enum sw_role role,
     }
     sb_release(&sb);
     if (!rc)
-        rc = db_prepare_keep(m->db, SQL_GET_VER, &m->get_ver, err);
+        rc = db_prepare_keep(m->db,
+                             role == SW_ROLE_STATION ? SQL_GET_VER_STATION
+                                                     : SQL_GET_VER_COUNTY,
+                             &m->get_ver, err);
+    if (!rc && role == SW_ROLE_STATION)
+        rc = db_prepare_keep(m->db, SQL_PUT_ROW_VER, &m->put_row_ver, err);
     if (!rc)
         rc = db_prepare_keep(m->db,
                              role == SW_ROLE_STATION ? SQL_PUT_VER_STATION
@@ -98,8 +129,6 @@ int merge_open(struct merge_ctx *m, sqlite3 *db, enum sw_role role,
         rc = db_prepare_keep(m->db, SQL_UNSENT, &m->unsent, err);
     if (!rc)
         rc = db_prepare_keep(m->db, SQL_CONFLICT, &m->conflict, err);
-    if (!rc)
-        rc = db_prepare_keep(m->db, SQL_NEWER_FIELDS, &m->newer_fields, err);
     return rc;
 }
 
@@ -108,6 +137,7 @@ void merge_close(struct merge_ctx *m)
     for (int t = 0; t < SW_NTABLES; t++) {
         sqlite3_finalize(m->find_row[t]);
         sqlite3_finalize(m->add_row[t]);
+        sqlite3_finalize(m->add_full[t]);
         for (int c = 0; c < sw_tables[t].ncols; c++) {
             if (m->get_val[t])
                 sqlite3_finalize(m->get_val[t][c]);
@@ -121,7 +151,7 @@ void merge_close(struct merge_ctx *m)
     sqlite3_finalize(m->put_ver);
     sqlite3_finalize(m->unsent);
     sqlite3_finalize(m->conflict);
-    sqlite3_finalize(m->newer_fields);
+    sqlite3_finalize(m->put_row_ver);
     memset(m, 0, sizeof(*m));
 }
 
@@ -142,11 +172,39 @@ static int get_int(struct merge_ctx *m, const char *sql, int64_t *out,
     return rc;
 }
 
+/*
+** SQLite's CHECK constraints and triggers off (on) for this connection.
+** They guard the replicated tables against other programs writing the
+** file; in the merge's transaction they would add nothing, at more cost
+** than the rest of applying a record (docs/benchmarks.md): every value is
+** checked by check_value() from the same table description (test-table
+** holds the two to agreeing), a fixed field is refused in merge_apply(),
+** capture is off (sync_state) and the station always given.  Either
+** change expires the connection's prepared statements; they are prepared
+** again on their next use.
+*/
+static int set_guards(struct merge_ctx *m, int on, struct sw_err *err)
+{
+    int rc = sqlite3_db_config(m->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, on,
+                               (int *)NULL);
+    if (rc != SQLITE_OK)
+        return db_fail(err, m->db, "switch triggers");
+    return db_exec(m->db,
+                   on ? "PRAGMA ignore_check_constraints = 0"
+                      : "PRAGMA ignore_check_constraints = 1",
+                   err);
+}
+
 int merge_begin(struct merge_ctx *m, struct sw_err *err)
 {
     int rc = db_begin(m->db, err);
     if (rc)
         return rc;
+    rc = set_guards(m, 0, err);
+    if (rc) {
+        db_rollback(m->db);
+        return rc;
+    }
     memset(&m->stats, 0, sizeof(m->stats));
     rc = db_set_capture(m->db, 0, err);
     if (!rc)
@@ -156,7 +214,7 @@ int merge_begin(struct merge_ctx *m, struct sw_err *err)
         m->next_seq++;
     }
     if (rc)
-        db_rollback(m->db);
+        merge_abort(m);
     return rc;
 }
 
@@ -176,15 +234,18 @@ int merge_commit(struct merge_ctx *m, struct sw_err *err)
     if (!rc)
         rc = db_set_capture(m->db, 1, err);
     if (rc) {
-        db_rollback(m->db);
+        merge_abort(m);
         return rc;
     }
-    return db_commit(m->db, err);
+    rc = db_commit(m->db, err);
+    set_guards(m, 1, NULL); /* a PRAGMA on an open connection */
+    return rc;
 }
 
 void merge_abort(struct merge_ctx *m)
 {
     db_rollback(m->db); /* capture flag and clock roll back with it */
+    set_guards(m, 1, NULL);
 }
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -319,18 +380,12 @@ static int record_conflict(struct merge_ctx *m, const struct sw_change *c,
     return rc;
 }
 
-static int put_field(struct merge_ctx *m, const struct sw_change *c,
-                     int64_t rid, struct sw_err *err)
+/* The field's own version: c's. */
+static int put_version(struct merge_ctx *m, const struct sw_change *c,
+                       int64_t rid, struct sw_err *err)
 {
-    sqlite3_stmt *st = m->set_val[c->tbl][c->col];
-    int rc;
+    sqlite3_stmt *st = m->put_ver;
 
-    bind_change_value(st, 1, c);
-    sqlite3_bind_int64(st, 2, rid);
-    rc = step_done(m, st, "write field", err);
-    if (rc)
-        return rc;
-    st = m->put_ver;
     sqlite3_bind_int(st, 1, c->tbl);
     sqlite3_bind_int64(st, 2, rid);
     sqlite3_bind_int(st, 3, c->col);
@@ -344,6 +399,69 @@ static int put_field(struct merge_ctx *m, const struct sw_change *c,
                           SQLITE_STATIC);
     }
     return step_done(m, st, "write version", err);
+}
+
+static int put_field(struct merge_ctx *m, const struct sw_change *c,
+                     int64_t rid, struct sw_err *err)
+{
+    sqlite3_stmt *st = m->set_val[c->tbl][c->col];
+    int rc;
+
+    bind_change_value(st, 1, c);
+    sqlite3_bind_int64(st, 2, rid);
+    rc = step_done(m, st, "write field", err);
+    return rc ? rc : put_version(m, c, rid, err);
+}
+
+/*
+** What the CHECK constraints would refuse (they are off in the merge's
+** transaction; see set_guards): a bad id or station (check_record), a
+** value of the wrong type, or one sw_validate refuses (check_value).
+** NULL is any field's "no value", as in the CHECKs, but the tombstone's.
+*/
+static int check_record(const struct sw_change *c, struct sw_err *err)
+{
+    const struct sw_table *tb = &sw_tables[c->tbl];
+
+    if (!sw_uuid_valid(c->id))
+        return sw_fail(err, SW_EDATA, "%s: bad record id", tb->noun);
+    if (!sw_code_valid(c->station))
+        return sw_fail(err, SW_EDATA, "%s %s: bad station code", tb->noun,
+                       c->id);
+    return 0;
+}
+
+static int check_value(const struct sw_change *c, struct sw_err *err)
+{
+    const struct sw_table *tb = &sw_tables[c->tbl];
+    const struct sw_column *col = &tb->cols[c->col];
+    char num[32];
+    const char *v;
+
+    switch (c->vtype) {
+    case SW_V_NULL:
+        if (c->col != sw_col_deleted(tb))
+            return 0;
+        return sw_fail(err, SW_EDATA, "%s.%s: cannot be null", tb->name,
+                       col->name);
+    case SW_V_INT:
+        if (col->type != SW_INT)
+            return sw_fail(err, SW_EDATA, "%s.%s: an integer for a text column",
+                           tb->name, col->name);
+        snprintf(num, sizeof(num), "%lld", (long long)c->ival);
+        v = num;
+        break;
+    case SW_V_TEXT:
+        if (col->type != SW_TEXT || !c->text)
+            return sw_fail(err, SW_EDATA, "%s.%s: text for an integer column",
+                           tb->name, col->name);
+        v = c->text;
+        break;
+    default:
+        return sw_fail(err, SW_EDATA, "%s.%s: bad value type", tb->name,
+                       col->name);
+    }
+    return sw_validate(tb, col, v, err);
 }
 
 static int is_unsent(struct merge_ctx *m, const struct sw_change *c,
@@ -369,23 +487,16 @@ static int is_unsent(struct merge_ctx *m, const struct sw_change *c,
 static int flag_newer_edits(struct merge_ctx *m, const struct sw_change *del,
                             int64_t rid, struct sw_err *err)
 {
-    sqlite3_stmt *st = m->newer_fields;
-    int rc = 0, step;
+    int rc = 0;
 
-    sqlite3_bind_int(st, 1, del->tbl);
-    sqlite3_bind_int64(st, 2, rid);
-    sqlite3_bind_int(st, 3, del->col);
-    sqlite3_bind_int64(st, 4, del->ver.hlc);
-    sqlite3_bind_text(st, 5, del->ver.site, -1, SQLITE_STATIC);
-    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    for (int col = 0; !rc && col < sw_tables[del->tbl].ncols; col++) {
         struct sw_version fv;
         sqlite3_value *val = NULL;
-        int col = sqlite3_column_int(st, 0);
-        memset(&fv, 0, sizeof(fv));
-        fv.hlc = sqlite3_column_int64(st, 1);
-        snprintf(fv.site, sizeof(fv.site), "%s",
-                 (const char *)sqlite3_column_text(st, 2));
-        if (col < 0 || col >= sw_tables[del->tbl].ncols)
+
+        if (col == del->col)
+            continue;
+        rc = get_version(m, del->tbl, rid, col, &fv, err);
+        if (rc || !fv.hlc || sw_version_cmp(&fv, &del->ver) <= 0)
             continue;
         rc = merge_get_value(m, del->tbl, col, rid, &val, err);
         if (!rc)
@@ -393,10 +504,6 @@ static int flag_newer_edits(struct merge_ctx *m, const struct sw_change *del,
                                  &del->ver, NULL, val, &fv, &del->base, err);
         sqlite3_value_free(val);
     }
-    if (!rc && step != SQLITE_DONE)
-        rc = db_fail(err, m->db, "read versions");
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
     return rc;
 }
 
@@ -415,6 +522,11 @@ int merge_apply(struct merge_ctx *m, const struct sw_change *c, unsigned flags,
         return sw_fail(err, SW_EDATA, "change: bad table, column or version");
     tb = &sw_tables[c->tbl];
     delcol = sw_col_deleted(tb);
+    rc = check_record(c, err);
+    if (!rc)
+        rc = check_value(c, err);
+    if (rc)
+        return rc;
 
     rc = hlc_recv(&m->clock, c->ver.hlc, sw_now_ms(), err);
     if (rc)
@@ -530,6 +642,91 @@ check_deleted:
                                  &delver, c, NULL, &c->ver, &c->base, err);
         }
     }
+    return rc;
+}
+
+/*
+** Record c with its n fields in one INSERT, then their versions, if this
+** replica does not have it (*added set; else nothing is done).  Every
+** change is taken (there is no local version to meet), as merge_apply
+** would.
+*/
+static int add_record(struct merge_ctx *m, const struct sw_change *c, size_t n,
+                      int *added, struct sw_err *err)
+{
+    const struct sw_table *tb = &sw_tables[c->tbl];
+    sqlite3_stmt *st = m->add_full[c->tbl];
+    int64_t rid, cols = 0;
+    int one_ver = 1, rc = 0;
+
+    *added = 0;
+    rc = check_record(c, err); /* the others' are the same */
+    for (size_t i = 0; i < n && !rc; i++) {
+        rc = check_value(&c[i], err);
+        if (!rc)
+            rc = hlc_recv(&m->clock, c[i].ver.hlc, sw_now_ms(), err);
+        one_ver = one_ver && sw_version_eq(&c[i].ver, &c[0].ver);
+        cols |= (int64_t)1 << c[i].col;
+    }
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, c->station, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3 + sw_col_deleted(tb), 0);
+    for (size_t i = 0; i < n; i++)
+        bind_change_value(st, 3 + c[i].col, &c[i]);
+    rc = step_done(m, st, "create record", err);
+    if (rc || sqlite3_changes(m->db) == 0)
+        return rc; /* the id is taken: the record exists */
+    *added = 1;
+    rid = sqlite3_last_insert_rowid(m->db);
+    m->stats.rows_added++;
+    m->stats.applied += (long)n;
+    if (m->role == SW_ROLE_STATION && one_ver) {
+        st = m->put_row_ver;
+        sqlite3_bind_int(st, 1, c->tbl);
+        sqlite3_bind_int64(st, 2, rid);
+        sqlite3_bind_int64(st, 3, c->ver.hlc);
+        sqlite3_bind_text(st, 4, c->ver.site, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, cols);
+        return step_done(m, st, "write version", err);
+    }
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = put_version(m, &c[i], rid, err);
+    return rc;
+}
+
+int merge_apply_row(struct merge_ctx *m, const struct sw_change *c, size_t n,
+                    unsigned flags, size_t *used, struct sw_err *err)
+{
+    uint64_t seen = 0;
+    size_t k;
+    int rc = 0, tomb = 0, one_ver = 1, added = 0;
+
+    *used = 1;
+    if (n == 0 || c->tbl < 0 || c->tbl >= SW_NTABLES)
+        return n ? merge_apply(m, c, flags, err) : 0;
+    for (k = 0; k < n; k++) {
+        const struct sw_change *x = &c[k];
+        if (x->tbl != c->tbl || strcmp(x->id, c->id) ||
+            strcmp(x->station, c->station) || x->col < 0 ||
+            x->col >= sw_tables[c->tbl].ncols || x->ver.hlc <= 0 ||
+            (seen & ((uint64_t)1 << x->col)))
+            break;
+        seen |= (uint64_t)1 << x->col;
+        one_ver = one_ver && sw_version_eq(&x->ver, &c->ver);
+        tomb = tomb || (x->col == sw_col_deleted(&sw_tables[c->tbl]) &&
+                        x->vtype == SW_V_INT && x->ival == 1);
+    }
+    if (k == 0)
+        return merge_apply(m, c, flags, err); /* refuses it */
+    *used = k;
+    /* a tombstone among fields of other versions: merge_apply flags the
+       newer ones */
+    if (one_ver || !tomb)
+        rc = add_record(m, c, k, &added, err);
+    for (size_t i = 0; i < k && !rc && !added; i++)
+        rc = merge_apply(m, &c[i], flags, err);
     return rc;
 }
 

@@ -19,7 +19,10 @@
 **
 ** Usage: merge_open(); merge_begin(); merge_apply()...; merge_commit()
 ** (or merge_abort()); merge_close().  Everything between begin and
-** commit is one transaction with capture switched off.
+** commit is one transaction with capture switched off.  In it SQLite's
+** CHECK constraints and triggers are off too: merge_apply checks every
+** change against the table description itself (sw_validate, the same
+** rules) and refuses to move a fixed field, as the triggers would.
 */
 #ifndef SW_MERGE_H
 #define SW_MERGE_H
@@ -49,10 +52,11 @@ struct merge_ctx {
     struct merge_stats stats;
     /* prepared statements, made by merge_open */
     sqlite3_stmt *find_row[SW_NTABLES];
-    sqlite3_stmt *add_row[SW_NTABLES];
+    sqlite3_stmt *add_row[SW_NTABLES];  /* id and station */
+    sqlite3_stmt *add_full[SW_NTABLES]; /* id, station and every field */
     sqlite3_stmt **get_val[SW_NTABLES];
     sqlite3_stmt **set_val[SW_NTABLES];
-    sqlite3_stmt *get_ver, *put_ver, *unsent, *conflict, *newer_fields;
+    sqlite3_stmt *get_ver, *put_ver, *put_row_ver, *unsent, *conflict;
 };
 
 /*
@@ -75,6 +79,18 @@ int merge_begin(struct merge_ctx *m, struct sw_err *err);
 */
 int merge_apply(struct merge_ctx *m, const struct sw_change *c, unsigned flags,
                 struct sw_err *err);
+
+/*
+** Apply the first changes of c[0..n-1] that are of one record (same
+** table, id and station, each field once) and return how many it took
+** in *used (at least 1).  A record this replica does not have yet is
+** written in one INSERT with its versions (on a station, one version for
+** the record when its fields share one); otherwise each change goes
+** through merge_apply().  The outcome is the same as merge_apply() on
+** each change in order.
+*/
+int merge_apply_row(struct merge_ctx *m, const struct sw_change *c, size_t n,
+                    unsigned flags, size_t *used, struct sw_err *err);
 
 /* Save the clock, capture on, COMMIT.  On failure everything is rolled
 ** back. */

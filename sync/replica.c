@@ -391,9 +391,10 @@ int replica_apply_pull(struct replica *r, const struct sw_batch *b,
             rc = sw_fail(err, SW_EDATA,
                          "pulled record %s belongs to station %s, not %s",
                          b->v[i].id, b->v[i].station, r->station);
-        else
-            rc = merge_apply(&r->m, &b->v[i], MERGE_UPSTREAM, err);
     }
+    for (size_t i = 0, used = 0; !rc && i < b->n; i += used)
+        rc = merge_apply_row(&r->m, &b->v[i], b->n - i, MERGE_UPSTREAM, &used,
+                             err);
     if (!rc) {
         snprintf(cur, sizeof(cur), "%lld", (long long)b->cursor);
         rc = db_config_set(r->db, "cursor", cur, err);

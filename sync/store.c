@@ -116,6 +116,8 @@ int store_apply_push(struct store *s, const char *station, const char *site,
                      struct sw_err *err)
 {
     struct merge_ctx *m = &s->m;
+    struct sw_change *todo = NULL;
+    size_t ntodo = 0;
     int64_t acked = 0, now = sw_now_ms();
     int rc, step;
 
@@ -165,25 +167,38 @@ int store_apply_push(struct store *s, const char *station, const char *site,
     sqlite3_reset(s->acked_get);
     res->acked = acked;
 
+    /* what is new, in scope, clamped: shallow copies (text stays the
+       batch's), then applied a record at a time */
+    if (!rc && b->n && !(todo = malloc(b->n * sizeof(*todo))))
+        rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
     for (size_t i = 0; !rc && i < b->n; i++) {
-        struct sw_change c = b->v[i]; /* shallow: text stays the batch's */
-        if (c.seq <= acked) {
+        struct sw_change *c = &todo[ntodo];
+        if (b->v[i].seq <= acked) {
             res->duplicates++;
             continue;
         }
-        rc = check_case_scope(s, &c, err);
-        if (rc)
-            break;
-        m->src = site;
-        if (hlc_ms(c.ver.hlc) > now + s->max_drift_ms) {
+        *c = b->v[i];
+        if (hlc_ms(c->ver.hlc) > now + s->max_drift_ms) {
             /* a clock far ahead must not win every conflict forever */
-            c.ver.hlc = hlc_now(&m->clock, now);
-            snprintf(c.ver.site, sizeof(c.ver.site), "%s", s->county);
-            m->src = s->county;
+            c->ver.hlc = hlc_now(&m->clock, now);
+            snprintf(c->ver.site, sizeof(c->ver.site), "%s", s->county);
             res->clamped++;
         }
-        rc = merge_apply(m, &c, 0, err);
+        ntodo++;
     }
+    /* src: each value's version site, the sender's (checked above) or
+       the county's for a clamped one */
+    m->src = NULL;
+    for (size_t i = 0, used = 0; !rc && i < ntodo; i += used) {
+        /* one record's changes; its case may be one of this batch's */
+        size_t k = 0;
+        while (!rc && i + k < ntodo && todo[i + k].tbl == todo[i].tbl &&
+               !strcmp(todo[i + k].id, todo[i].id))
+            rc = check_case_scope(s, &todo[i + k++], err);
+        if (!rc)
+            rc = merge_apply_row(m, &todo[i], k, 0, &used, err);
+    }
+    free(todo);
     if (!rc && b->to > acked) {
         sqlite3_bind_int64(s->acked_set, 1, b->to);
         sqlite3_bind_text(s->acked_set, 2, site, -1, SQLITE_STATIC);
@@ -192,7 +207,6 @@ int store_apply_push(struct store *s, const char *station, const char *site,
         sqlite3_reset(s->acked_set);
         res->acked = b->to;
     }
-    m->src = NULL;
     if (rc) {
         merge_abort(m);
         memset(res, 0, sizeof(*res));

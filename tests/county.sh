@@ -56,7 +56,7 @@ def dump(path, scope_only):
             st = vals[cols.index("station")]
             if scope_only and st != station:
                 continue
-            vers = db.execute("SELECT col, hlc, site FROM field_versions "
+            vers = db.execute("SELECT col, hlc, site FROM versions "
                               "WHERE tbl = ? AND rid = ? ORDER BY col", (k, rid)).fetchall()
             out.append((t, vals, tuple(vers)))
     return out

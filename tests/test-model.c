@@ -130,7 +130,7 @@ static uint64_t db_hash(sqlite3 *db)
     h = hash_query(db, "SELECT * FROM visits ORDER BY id", h);
     h = hash_query(db, "SELECT * FROM services ORDER BY id", h);
     h = hash_query(db,
-                   "SELECT tbl, rid, col, hlc, site FROM field_versions "
+                   "SELECT tbl, rid, col, hlc, site FROM versions "
                    "ORDER BY 1, 2, 3",
                    h);
     h = hash_query(db,
@@ -479,7 +479,7 @@ static char *station_dump(sqlite3 *db, const char *station)
             sb_addf(
                 &q,
                 ", quote(%s), (SELECT hlc || '@' || site FROM "
-                "field_versions WHERE tbl = %d AND rid = r.rid AND col = %d)",
+                "versions WHERE tbl = %d AND rid = r.rid AND col = %d)",
                 tb->cols[c].name, t, c);
         sb_addf(&q, " FROM %s AS r WHERE station = ?1 ORDER BY id", tb->name);
         sql_ok(db, sqlite3_prepare_v2(db, q.buf, -1, &st, NULL), q.buf);
