@@ -4,10 +4,11 @@
 -- write its value came from.  tbl and col are indexes into the table
 -- description; rid is the row's INTEGER PRIMARY KEY.  A record pulled
 -- new has one version for all its fields (one statement wrote them): it
--- is kept once, in row_versions, bit col of cols set for each field it
--- covers.  field_versions holds a field's own version; where a field has
--- both, field_versions is the newer and counts.  The view `versions` is
--- the two together, one row a field.
+-- is kept in the record's own row (ver_hlc, ver_site; bit col of ver_cols
+-- set for each field it covers, see sync/ddl.c).  field_versions holds a
+-- field's own version; where a field has both, field_versions is the
+-- newer and counts.  The view `versions` is the two together, one row a
+-- field.
 CREATE TABLE field_versions (
     tbl  INTEGER NOT NULL,
     rid  INTEGER NOT NULL,
@@ -16,24 +17,6 @@ CREATE TABLE field_versions (
     site TEXT NOT NULL,
     PRIMARY KEY (tbl, rid, col)
 ) WITHOUT ROWID;
-
-CREATE TABLE row_versions (
-    tbl  INTEGER NOT NULL,
-    rid  INTEGER NOT NULL,
-    hlc  INTEGER NOT NULL,
-    site TEXT NOT NULL,
-    cols INTEGER NOT NULL,
-    PRIMARY KEY (tbl, rid)
-) WITHOUT ROWID;
-
-CREATE VIEW versions (tbl, rid, col, hlc, site) AS
-WITH RECURSIVE n (c) AS (SELECT 0 UNION ALL SELECT c + 1 FROM n WHERE c < 62)
-SELECT tbl, rid, col, hlc, site FROM field_versions
-UNION ALL
-SELECT r.tbl, r.rid, n.c, r.hlc, r.site FROM row_versions AS r, n
-WHERE (r.cols >> n.c) & 1
-  AND NOT EXISTS (SELECT 1 FROM field_versions AS f
-                  WHERE f.tbl = r.tbl AND f.rid = r.rid AND f.col = n.c);
 
 -- Fields edited and not yet sealed, one entry a field however often it
 -- was edited.  base_* is the field's version when the first unsent edit

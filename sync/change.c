@@ -77,6 +77,7 @@ int batch_add(struct sw_batch *b, struct sw_change *c)
         b->cap = cap;
     }
     b->v[b->n++] = *c;
+    b->checked = 0;
     c->text = NULL; /* owned by the batch now */
     return 0;
 }

@@ -58,6 +58,9 @@ struct sw_batch {
     int64_t from, to;           /* push: seq range, inclusive */
     int64_t cursor;             /* pull: next cursor (county seq) */
     int more;                   /* pull: more remain after cursor */
+    int checked; /* decoded: every change checked as the CHECKs would
+                    (ids, station, each value by sw_validate); cleared
+                    by batch_add */
     struct sw_change *v;
     size_t n, cap;
 };

@@ -232,6 +232,9 @@ static int check_change(const struct sw_change *c, size_t i,
                        (long long)c->seq, (long long)b->from, (long long)b->to);
     switch (c->vtype) {
     case SW_V_NULL:
+        if (c->col == sw_col_deleted(t))
+            return sw_fail(err, SW_EDATA, "changes[%zu]: %s.%s: cannot be null",
+                           i, t->name, col->name);
         break;
     case SW_V_INT:
         if (col->type != SW_INT)
@@ -281,23 +284,40 @@ static int same_group(const struct sw_change *first,
     return 1;
 }
 
+/*
+** One ROW: the n changes at v.  prev is the last change of the row before
+** (NULL for the first): what the row shares with it is left out.
+*/
 static void encode_row(struct sw_buf *sb, const struct sw_change *v, size_t n,
-                       int push)
+                       int push, const struct sw_change *prev)
 {
     const struct sw_table *t = &sw_tables[v[0].tbl];
     char h[HLC_STR_MAX + 1];
     int any_base = 0;
 
-    sb_adds(sb, "{\"t\":");
-    json_str(sb, t->name);
-    sb_adds(sb, ",\"id\":");
+    sb_adds(sb, "{\"id\":");
     json_str(sb, v[0].id);
-    sb_adds(sb, ",\"st\":");
-    json_str(sb, v[0].station);
-    hlc_format(v[0].ver.hlc, h);
-    sb_addf(sb, ",\"h\":\"%s\",\"w\":", h);
-    json_str(sb, v[0].ver.site);
-    if (push)
+    if (!prev || prev->tbl != v[0].tbl) {
+        sb_adds(sb, ",\"t\":");
+        json_str(sb, t->name);
+    }
+    if (!prev || strcmp(prev->station, v[0].station)) {
+        sb_adds(sb, ",\"st\":");
+        json_str(sb, v[0].station);
+    }
+    if (prev && v[0].ver.hlc - prev->ver.hlc < CODEC_INT_LIMIT &&
+        prev->ver.hlc - v[0].ver.hlc < CODEC_INT_LIMIT) {
+        /* both are > 0: the difference cannot overflow */
+        sb_addf(sb, ",\"d\":%lld", (long long)(v[0].ver.hlc - prev->ver.hlc));
+    } else {
+        hlc_format(v[0].ver.hlc, h);
+        sb_addf(sb, ",\"h\":\"%s\"", h);
+    }
+    if (!prev || strcmp(prev->ver.site, v[0].ver.site)) {
+        sb_adds(sb, ",\"w\":");
+        json_str(sb, v[0].ver.site);
+    }
+    if (push && (!prev || v[0].seq != prev->seq + 1))
         sb_addf(sb, ",\"q\":%lld", (long long)v[0].seq);
     sb_adds(sb, ",\"f\":{");
     for (size_t i = 0; i < n; i++) {
@@ -381,7 +401,7 @@ static int encode(const struct sw_batch *b, int push, unsigned char **out,
         }
         if (i)
             sb_add(&sb, ",", 1);
-        encode_row(&sb, &b->v[i], j - i, push);
+        encode_row(&sb, &b->v[i], j - i, push, i ? &b->v[i - 1] : NULL);
         i = j;
     }
     sb_adds(&sb, "]}");
@@ -546,12 +566,15 @@ static int check_value(const struct sw_table *t, const struct sw_column *c,
 }
 
 struct row_keys {
-    const cJSON *t, *id, *st, *h, *w, *q, *f, *b;
+    const cJSON *t, *id, *st, *h, *d, *w, *q, *f, *b;
 };
 
-/* Pick the members of a ROW; anything else, or a key twice, is an error. */
-static int row_keys(const cJSON *row, size_t r, int push, struct row_keys *k,
-                    struct sw_err *err)
+/*
+** Pick the members of a ROW; anything else, or a key twice, is an error.
+** first: no row before it, so nothing can be left out.
+*/
+static int row_keys(const cJSON *row, size_t r, int push, int first,
+                    struct row_keys *k, struct sw_err *err)
 {
     const cJSON *m;
     char sh[48];
@@ -569,6 +592,8 @@ static int row_keys(const cJSON *row, size_t r, int push, struct row_keys *k,
             slot = &k->st;
         else if (strcmp(key, "h") == 0)
             slot = &k->h;
+        else if (strcmp(key, "d") == 0)
+            slot = &k->d;
         else if (strcmp(key, "w") == 0)
             slot = &k->w;
         else if (strcmp(key, "q") == 0)
@@ -587,17 +612,21 @@ static int row_keys(const cJSON *row, size_t r, int push, struct row_keys *k,
     }
     if (!push)
         k->q = NULL; /* a pull reply carries no seq: ignored */
-    if (!k->t)
+    if (!k->t && first)
         return sw_fail(err, SW_EDATA, "rows[%zu].t: missing", r);
     if (!k->id)
         return sw_fail(err, SW_EDATA, "rows[%zu].id: missing", r);
-    if (!k->st)
+    if (!k->st && first)
         return sw_fail(err, SW_EDATA, "rows[%zu].st: missing", r);
-    if (!k->h)
+    if (k->h && k->d)
+        return sw_fail(err, SW_EDATA, "rows[%zu]: both h and d", r);
+    if (k->d && first)
+        return sw_fail(err, SW_EDATA, "rows[%zu].d: no row before it", r);
+    if (!k->h && !k->d)
         return sw_fail(err, SW_EDATA, "rows[%zu].h: missing", r);
-    if (!k->w)
+    if (!k->w && first)
         return sw_fail(err, SW_EDATA, "rows[%zu].w: missing", r);
-    if (push && !k->q)
+    if (push && !k->q && first)
         return sw_fail(err, SW_EDATA, "rows[%zu].q: missing", r);
     if (!k->f)
         return sw_fail(err, SW_EDATA, "rows[%zu].f: missing", r);
@@ -612,42 +641,58 @@ static int decode_row(const cJSON *row, size_t r, int push,
     struct row_keys k;
     const struct sw_table *t;
     struct sw_change proto, c;
+    /* the row before: what this one leaves out is its */
+    const struct sw_change *prev = b->n ? &b->v[b->n - 1] : NULL;
     const cJSON *m, *m2;
-    int64_t q = 0;
+    int64_t q = 0, d;
     size_t nf = 0, idx = 0;
     char sh[48];
     int rc;
 
     if (!cJSON_IsObject(row))
         return sw_fail(err, SW_EDATA, "rows[%zu]: not an object", r);
-    rc = row_keys(row, r, push, &k, err);
+    rc = row_keys(row, r, push, !prev, &k, err);
     if (rc)
         return rc;
 
     memset(&proto, 0, sizeof(proto));
-    if (!cJSON_IsString(k.t))
-        return sw_fail(err, SW_EDATA, "rows[%zu].t: not a string", r);
-    t = sw_table_by_name(k.t->valuestring);
-    if (!t)
-        return sw_fail(err, SW_EDATA, "rows[%zu].t: not a table: '%s'", r,
-                       shown(k.t->valuestring, sh));
+    if (k.t) {
+        if (!cJSON_IsString(k.t))
+            return sw_fail(err, SW_EDATA, "rows[%zu].t: not a string", r);
+        t = sw_table_by_name(k.t->valuestring);
+        if (!t)
+            return sw_fail(err, SW_EDATA, "rows[%zu].t: not a table: '%s'", r,
+                           shown(k.t->valuestring, sh));
+    } else {
+        t = &sw_tables[prev->tbl];
+    }
     proto.tbl = sw_table_index(t);
     if (!cJSON_IsString(k.id) || !sw_uuid_valid(k.id->valuestring))
         return sw_fail(err, SW_EDATA, "rows[%zu].id: not a record id", r);
     memcpy(proto.id, k.id->valuestring, SW_UUID_LEN + 1);
-    if (!cJSON_IsString(k.st) || !sw_code_valid(k.st->valuestring))
+    if (k.st && (!cJSON_IsString(k.st) || !sw_code_valid(k.st->valuestring)))
         return sw_fail(err, SW_EDATA, "rows[%zu].st: not a station code", r);
-    strcpy(proto.station, k.st->valuestring);
-    if (!cJSON_IsString(k.h))
+    strcpy(proto.station, k.st ? k.st->valuestring : prev->station);
+    if (k.h && !cJSON_IsString(k.h))
         return sw_fail(err, SW_EDATA, "rows[%zu].h: not an hlc string", r);
-    if (hlc_parse(k.h->valuestring, &proto.ver.hlc) || proto.ver.hlc <= 0)
+    if (k.h &&
+        (hlc_parse(k.h->valuestring, &proto.ver.hlc) || proto.ver.hlc <= 0))
         return sw_fail(err, SW_EDATA, "rows[%zu].h: not an hlc: '%s'", r,
                        shown(k.h->valuestring, sh));
-    if (!cJSON_IsString(k.w) || !sw_site_valid(k.w->valuestring))
+    if (k.d) {
+        if (!json_int(k.d, &d))
+            return sw_fail(err, SW_EDATA, "rows[%zu].d: not an integer", r);
+        if (d <= -prev->ver.hlc || (d > 0 && prev->ver.hlc > INT64_MAX - d))
+            return sw_fail(err, SW_EDATA, "rows[%zu].d: hlc out of range", r);
+        proto.ver.hlc = prev->ver.hlc + d;
+    }
+    if (k.w && (!cJSON_IsString(k.w) || !sw_site_valid(k.w->valuestring)))
         return sw_fail(err, SW_EDATA, "rows[%zu].w: not a site id", r);
-    strcpy(proto.ver.site, k.w->valuestring);
-    if (push && !json_int(k.q, &q))
+    strcpy(proto.ver.site, k.w ? k.w->valuestring : prev->ver.site);
+    if (push && k.q && !json_int(k.q, &q))
         return sw_fail(err, SW_EDATA, "rows[%zu].q: not an integer", r);
+    if (push && !k.q)
+        q = prev->seq + 1;
 
     if (!cJSON_IsObject(k.f) || !k.f->child)
         return sw_fail(err, SW_EDATA, "rows[%zu].f: not a non-empty object", r);
@@ -704,7 +749,10 @@ static int decode_row(const cJSON *row, size_t r, int push,
         c = proto;
         c.col = sw_col_index(t, m->string);
         col = &t->cols[c.col];
-        if (cJSON_IsNull(m)) {
+        if (cJSON_IsNull(m) && c.col == sw_col_deleted(t)) {
+            return sw_fail(err, SW_EDATA, "rows[%zu].f.%s: cannot be null", r,
+                           m->string);
+        } else if (cJSON_IsNull(m)) {
             c.vtype = SW_V_NULL;
         } else if (col->type == SW_INT) {
             if (!json_int(m, &c.ival))
@@ -865,6 +913,7 @@ static int decode_text(const char *s, size_t len, int push,
             goto out;
         r++;
     }
+    b->checked = 1; /* decode_row checked each (merge.h, MERGE_CHECKED) */
 out:
     cJSON_Delete(root);
     if (rc)

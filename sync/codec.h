@@ -7,22 +7,31 @@
 **   push:  {"v":1,"site":"A01-k3x9qz","from":12,"to":40,"rows":[ROW...]}
 **   pull:  {"v":1,"cursor":1234,"more":false,"rows":[ROW...]}
 **
-**   ROW:   {"t":"visits","id":"<uuid>","st":"A01",
-**           "h":"<hlc decimal string>","w":"<site>",
-**           "q":12,                  (push: required; pull: ignored)
+**   ROW:   {"id":"<uuid>","t":"visits","st":"A01",
+**           "h":"<hlc decimal string>" | "d":<hlc minus the previous row's>,
+**           "w":"<site>",
+**           "q":12,                  (push; pull: ignored)
 **           "f":{"case_id":"...","mode":"home","follow_up":0,"purpose":null},
 **           "b":{"mode":"<hlc>@<site>"}}    (optional)
 **
 ** A ROW groups consecutive changes of one row that share one version
 ** (h, w); in a push their sequence numbers are q, q+1, ... in the order of
-** the keys of "f".  "b" gives the base version of those fields that had
-** one; a field absent from "b" had none.  Values: a string for a TEXT
-** column, an integer for an INT column, or null.  Numbers other than
-** hlcs are JSON integers below 2^53.  In a push, seqs increase strictly
-** from row to row.  Unknown top-level keys are ignored (room to grow);
-** anything else unexpected inside a ROW is an error.  Before parsing, the
-** number of JSON values is bounded by max_changes (cJSON spends ~64 bytes
-** a value), and the encoder refuses what the decoder would refuse.
+** the keys of "f".  What a ROW shares with the row before it is left out:
+** "t", "st" and "w" when they are the same, "q" when it follows on (the
+** previous row's last seq + 1); "d" gives the version's hlc as the
+** difference from the previous row's (|d| < 2^53; an hlc is 64 bits, so
+** the first row, and any row too far from the one before, says "h").  A
+** batch of new visits from one site thus spends its bytes on ids and
+** values (docs/benchmarks.md, wire).  "b" gives the base version of those
+** fields that had one; a field absent from "b" had none.  Values: a
+** string for a TEXT column, an integer for an INT column, or null (not
+** for the tombstone, "deleted": 0 or 1).
+** Numbers other than hlcs are JSON integers below 2^53.  In a push, seqs
+** increase strictly from row to row.  Unknown top-level keys are ignored
+** (room to grow); anything else unexpected inside a ROW is an error.
+** Before parsing, the number of JSON values is bounded by max_changes
+** (cJSON spends ~64 bytes a value), and the encoder refuses what the
+** decoder would refuse.
 **
 ** Decoding checks everything and refuses the whole batch at the first
 ** problem, with a message that names it ("rows[3].f.gender: ...").

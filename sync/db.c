@@ -179,8 +179,10 @@ static char *schema_text(enum sw_role role)
     sb_adds(&sb,
             role == SW_ROLE_STATION ? schema_station_sql : schema_county_sql);
     ddl_tables(&sb, role == SW_ROLE_COUNTY);
-    if (role == SW_ROLE_STATION)
+    if (role == SW_ROLE_STATION) {
         ddl_station_triggers(&sb);
+        ddl_station_versions(&sb);
+    }
     sb_addf(&sb, "PRAGMA application_id = %d;\nPRAGMA user_version = %d;\n",
             role == SW_ROLE_STATION ? DB_APPID_STATION : DB_APPID_COUNTY,
             DB_SCHEMA_VERSION);

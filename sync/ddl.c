@@ -37,6 +37,11 @@ void ddl_tables(struct sw_buf *sb, int county)
             sb_adds(sb, "\n        ");
             sw_sql_check(sb, c);
         }
+        /* a station: the version the fields of a pulled record came
+           with, kept once in its row (schema/station.sql) */
+        if (!county)
+            sb_adds(sb, ",\n    ver_hlc INTEGER,\n    ver_site TEXT,\n"
+                        "    ver_cols INTEGER");
         sb_adds(sb, "\n);\n");
         /* a station holds its own records only: there the index would
            hold one key and cost a b-tree insert a record */
@@ -67,8 +72,10 @@ static void capture_trigger(struct sw_buf *sb, const struct sw_table *tb, int t,
             "    SELECT %d, NEW.rid, d.c, %s, " DDL_NOW_MS "\n"
             "    FROM (",
             tb->name, op, update ? "UPDATE" : "INSERT", tb->name, t,
-            update ? "coalesce(v.hlc, r.hlc), "
-                     "CASE WHEN v.hlc IS NULL THEN r.site ELSE v.site END"
+            update ? "coalesce(v.hlc, CASE WHEN (OLD.ver_cols >> d.c) & 1 "
+                     "THEN OLD.ver_hlc END), "
+                     "CASE WHEN v.hlc IS NOT NULL THEN v.site "
+                     "WHEN (OLD.ver_cols >> d.c) & 1 THEN OLD.ver_site END"
                    : "NULL, NULL");
     for (int i = 0; i < tb->ncols; i++) {
         const char *n = tb->cols[i].name;
@@ -85,11 +92,8 @@ static void capture_trigger(struct sw_buf *sb, const struct sw_table *tb, int t,
     if (update)
         sb_addf(sb,
                 "    LEFT JOIN field_versions AS v\n"
-                "        ON v.tbl = %d AND v.rid = NEW.rid AND v.col = d.c\n"
-                "    LEFT JOIN row_versions AS r\n"
-                "        ON r.tbl = %d AND r.rid = NEW.rid "
-                "AND (r.cols >> d.c) & 1\n",
-                t, t);
+                "        ON v.tbl = %d AND v.rid = NEW.rid AND v.col = d.c\n",
+                t);
     sb_adds(sb, "    WHERE 1\n"
                 "    ON CONFLICT (tbl, rid, col) DO UPDATE\n"
                 "        SET edited_at = excluded.edited_at, gen = gen + 1;\n"
@@ -170,4 +174,21 @@ void ddl_station_triggers(struct sw_buf *sb)
                 "END;\n",
                 n, n, n);
     }
+}
+
+void ddl_station_versions(struct sw_buf *sb)
+{
+    sb_adds(sb, "CREATE VIEW versions (tbl, rid, col, hlc, site) AS\n"
+                "WITH RECURSIVE n (c) AS "
+                "(SELECT 0 UNION ALL SELECT c + 1 FROM n WHERE c < 62)\n"
+                "SELECT tbl, rid, col, hlc, site FROM field_versions");
+    for (int t = 0; t < SW_NTABLES; t++)
+        sb_addf(sb,
+                "\nUNION ALL\n"
+                "SELECT %d, r.rid, n.c, r.ver_hlc, r.ver_site FROM %s AS r, n\n"
+                "WHERE (r.ver_cols >> n.c) & 1 AND NOT EXISTS (SELECT 1 FROM "
+                "field_versions AS f\n"
+                "    WHERE f.tbl = %d AND f.rid = r.rid AND f.col = n.c)",
+                t, sw_tables[t].name, t);
+    sb_adds(sb, ";\n");
 }

@@ -32,4 +32,11 @@ void ddl_tables(struct sw_buf *sb, int county);
 */
 void ddl_station_triggers(struct sw_buf *sb);
 
+/*
+** Append the station's view `versions (tbl, rid, col, hlc, site)`: every
+** field's version, one row a field, from field_versions and from the
+** versions kept in the records' rows (ver_hlc, ver_site, ver_cols).
+*/
+void ddl_station_versions(struct sw_buf *sb);
+
 #endif

@@ -6,22 +6,8 @@
 
 #include "merge.h"
 
-static const char SQL_GET_VER_COUNTY[] =
-    "SELECT hlc, site FROM field_versions "
-    "WHERE tbl = ?1 AND rid = ?2 AND col = ?3";
-/* a field's own version, else its record's (see schema/station.sql) */
-static const char SQL_GET_VER_STATION[] =
-    "SELECT hlc, site FROM field_versions "
-    "WHERE tbl = ?1 AND rid = ?2 AND col = ?3 "
-    "UNION ALL "
-    "SELECT hlc, site FROM row_versions "
-    "WHERE tbl = ?1 AND rid = ?2 AND (cols >> ?3) & 1 "
-    "LIMIT 1";
-static const char SQL_PUT_ROW_VER[] =
-    "INSERT INTO row_versions (tbl, rid, hlc, site, cols) "
-    "VALUES (?1, ?2, ?3, ?4, ?5) "
-    "ON CONFLICT (tbl, rid) DO UPDATE "
-    "SET hlc = excluded.hlc, site = excluded.site, cols = excluded.cols";
+static const char SQL_GET_VER[] = "SELECT hlc, site FROM field_versions "
+                                  "WHERE tbl = ?1 AND rid = ?2 AND col = ?3";
 static const char SQL_PUT_VER_STATION[] =
     "INSERT INTO field_versions (tbl, rid, col, hlc, site) "
     "VALUES (?1, ?2, ?3, ?4, ?5) "
@@ -70,7 +56,7 @@ int merge_open(struct merge_ctx *m, sqlite3 *db, enum sw_role role,
     sb_init(&sb);
     for (int t = 0; t < SW_NTABLES && !rc; t++) {
         const struct sw_table *tb = &sw_tables[t];
-        if (tb->ncols > 62) /* a bit each in row_versions.cols */
+        if (tb->ncols > 62) /* a bit each in ver_cols */
             return sw_fail(err, SW_ESOFTWARE, "%s: too many columns",
                            tb->name);
         m->get_val[t] = calloc((size_t)tb->ncols, sizeof(sqlite3_stmt *));
@@ -88,17 +74,31 @@ int merge_open(struct merge_ctx *m, sqlite3 *db, enum sw_role role,
         rc = prep_sb(m, &sb, &m->add_row[t], err);
         if (rc)
             break;
-        /* a new record with all its fields (?3 is column 0); nothing
+        /* a new record with all its fields (?3 is column 0), on a
+           station with the version they share (?N+3..?N+5); nothing
            when the id is taken */
         sb.len = 0;
         sb_addf(&sb, "INSERT INTO %s (id, station", tb->name);
         for (int c = 0; c < tb->ncols; c++)
             sb_addf(&sb, ", %s", tb->cols[c].name);
+        if (role == SW_ROLE_STATION)
+            sb_adds(&sb, ", ver_hlc, ver_site, ver_cols");
         sb_adds(&sb, ") VALUES (?1, ?2");
-        for (int c = 0; c < tb->ncols; c++)
+        for (int c = 0; c < tb->ncols + (role == SW_ROLE_STATION ? 3 : 0); c++)
             sb_addf(&sb, ", ?%d", c + 3);
         sb_adds(&sb, ") ON CONFLICT (id) DO NOTHING");
         rc = prep_sb(m, &sb, &m->add_full[t], err);
+        if (rc)
+            break;
+        /* a field's own version; on a station, else its record's */
+        sb.len = 0;
+        sb_adds(&sb, SQL_GET_VER);
+        if (role == SW_ROLE_STATION)
+            sb_addf(&sb,
+                    " UNION ALL SELECT ver_hlc, ver_site FROM %s "
+                    "WHERE rid = ?2 AND (ver_cols >> ?3) & 1 LIMIT 1",
+                    tb->name);
+        rc = prep_sb(m, &sb, &m->get_ver[t], err);
         for (int c = 0; c < tb->ncols && !rc; c++) {
             sb.len = 0;
             sb_addf(&sb, "SELECT %s FROM %s WHERE rid = ?1", tb->cols[c].name,
@@ -113,13 +113,6 @@ int merge_open(struct merge_ctx *m, sqlite3 *db, enum sw_role role,
         }
     }
     sb_release(&sb);
-    if (!rc)
-        rc = db_prepare_keep(m->db,
-                             role == SW_ROLE_STATION ? SQL_GET_VER_STATION
-                                                     : SQL_GET_VER_COUNTY,
-                             &m->get_ver, err);
-    if (!rc && role == SW_ROLE_STATION)
-        rc = db_prepare_keep(m->db, SQL_PUT_ROW_VER, &m->put_row_ver, err);
     if (!rc)
         rc = db_prepare_keep(m->db,
                              role == SW_ROLE_STATION ? SQL_PUT_VER_STATION
@@ -138,6 +131,7 @@ void merge_close(struct merge_ctx *m)
         sqlite3_finalize(m->find_row[t]);
         sqlite3_finalize(m->add_row[t]);
         sqlite3_finalize(m->add_full[t]);
+        sqlite3_finalize(m->get_ver[t]);
         for (int c = 0; c < sw_tables[t].ncols; c++) {
             if (m->get_val[t])
                 sqlite3_finalize(m->get_val[t][c]);
@@ -147,11 +141,9 @@ void merge_close(struct merge_ctx *m)
         free(m->get_val[t]);
         free(m->set_val[t]);
     }
-    sqlite3_finalize(m->get_ver);
     sqlite3_finalize(m->put_ver);
     sqlite3_finalize(m->unsent);
     sqlite3_finalize(m->conflict);
-    sqlite3_finalize(m->put_row_ver);
     memset(m, 0, sizeof(*m));
 }
 
@@ -287,7 +279,7 @@ static int step_done(struct merge_ctx *m, sqlite3_stmt *st, const char *what,
 static int get_version(struct merge_ctx *m, int tbl, int64_t rid, int col,
                        struct sw_version *v, struct sw_err *err)
 {
-    sqlite3_stmt *st = m->get_ver;
+    sqlite3_stmt *st = m->get_ver[tbl];
     int rc;
     memset(v, 0, sizeof(*v));
     sqlite3_bind_int(st, 1, tbl);
@@ -522,11 +514,13 @@ int merge_apply(struct merge_ctx *m, const struct sw_change *c, unsigned flags,
         return sw_fail(err, SW_EDATA, "change: bad table, column or version");
     tb = &sw_tables[c->tbl];
     delcol = sw_col_deleted(tb);
-    rc = check_record(c, err);
-    if (!rc)
-        rc = check_value(c, err);
-    if (rc)
-        return rc;
+    if (!(flags & MERGE_CHECKED)) {
+        rc = check_record(c, err);
+        if (!rc)
+            rc = check_value(c, err);
+        if (rc)
+            return rc;
+    }
 
     rc = hlc_recv(&m->clock, c->ver.hlc, sw_now_ms(), err);
     if (rc)
@@ -652,7 +646,7 @@ check_deleted:
 ** would.
 */
 static int add_record(struct merge_ctx *m, const struct sw_change *c, size_t n,
-                      int *added, struct sw_err *err)
+                      unsigned flags, int *added, struct sw_err *err)
 {
     const struct sw_table *tb = &sw_tables[c->tbl];
     sqlite3_stmt *st = m->add_full[c->tbl];
@@ -660,9 +654,11 @@ static int add_record(struct merge_ctx *m, const struct sw_change *c, size_t n,
     int one_ver = 1, rc = 0;
 
     *added = 0;
-    rc = check_record(c, err); /* the others' are the same */
+    if (!(flags & MERGE_CHECKED))
+        rc = check_record(c, err); /* the others' are the same */
     for (size_t i = 0; i < n && !rc; i++) {
-        rc = check_value(&c[i], err);
+        if (!(flags & MERGE_CHECKED))
+            rc = check_value(&c[i], err);
         if (!rc)
             rc = hlc_recv(&m->clock, c[i].ver.hlc, sw_now_ms(), err);
         one_ver = one_ver && sw_version_eq(&c[i].ver, &c[0].ver);
@@ -675,6 +671,11 @@ static int add_record(struct merge_ctx *m, const struct sw_change *c, size_t n,
     sqlite3_bind_int(st, 3 + sw_col_deleted(tb), 0);
     for (size_t i = 0; i < n; i++)
         bind_change_value(st, 3 + c[i].col, &c[i]);
+    if (m->role == SW_ROLE_STATION && one_ver) {
+        sqlite3_bind_int64(st, 3 + tb->ncols, c->ver.hlc);
+        sqlite3_bind_text(st, 4 + tb->ncols, c->ver.site, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5 + tb->ncols, cols);
+    }
     rc = step_done(m, st, "create record", err);
     if (rc || sqlite3_changes(m->db) == 0)
         return rc; /* the id is taken: the record exists */
@@ -682,15 +683,8 @@ static int add_record(struct merge_ctx *m, const struct sw_change *c, size_t n,
     rid = sqlite3_last_insert_rowid(m->db);
     m->stats.rows_added++;
     m->stats.applied += (long)n;
-    if (m->role == SW_ROLE_STATION && one_ver) {
-        st = m->put_row_ver;
-        sqlite3_bind_int(st, 1, c->tbl);
-        sqlite3_bind_int64(st, 2, rid);
-        sqlite3_bind_int64(st, 3, c->ver.hlc);
-        sqlite3_bind_text(st, 4, c->ver.site, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 5, cols);
-        return step_done(m, st, "write version", err);
-    }
+    if (m->role == SW_ROLE_STATION && one_ver)
+        return 0; /* in the row */
     for (size_t i = 0; i < n && !rc; i++)
         rc = put_version(m, &c[i], rid, err);
     return rc;
@@ -724,7 +718,7 @@ int merge_apply_row(struct merge_ctx *m, const struct sw_change *c, size_t n,
     /* a tombstone among fields of other versions: merge_apply flags the
        newer ones */
     if (one_ver || !tomb)
-        rc = add_record(m, c, k, &added, err);
+        rc = add_record(m, c, k, flags, &added, err);
     for (size_t i = 0; i < k && !rc && !added; i++)
         rc = merge_apply(m, &c[i], flags, err);
     return rc;

@@ -35,6 +35,8 @@
 #include "table.h"
 
 #define MERGE_UPSTREAM 0x01 /* station: the change comes from the county */
+#define MERGE_CHECKED 0x02  /* ids, station and values are checked already
+                               (a batch the codec decoded: b->checked) */
 
 struct merge_stats {
     long applied;    /* fields changed */
@@ -54,9 +56,10 @@ struct merge_ctx {
     sqlite3_stmt *find_row[SW_NTABLES];
     sqlite3_stmt *add_row[SW_NTABLES];  /* id and station */
     sqlite3_stmt *add_full[SW_NTABLES]; /* id, station and every field */
+    sqlite3_stmt *get_ver[SW_NTABLES];
     sqlite3_stmt **get_val[SW_NTABLES];
     sqlite3_stmt **set_val[SW_NTABLES];
-    sqlite3_stmt *get_ver, *put_ver, *put_row_ver, *unsent, *conflict;
+    sqlite3_stmt *put_ver, *unsent, *conflict;
 };
 
 /*
@@ -84,8 +87,8 @@ int merge_apply(struct merge_ctx *m, const struct sw_change *c, unsigned flags,
 ** Apply the first changes of c[0..n-1] that are of one record (same
 ** table, id and station, each field once) and return how many it took
 ** in *used (at least 1).  A record this replica does not have yet is
-** written in one INSERT with its versions (on a station, one version for
-** the record when its fields share one); otherwise each change goes
+** written in one INSERT with its versions (on a station, kept in the
+** record's row when its fields share one); otherwise each change goes
 ** through merge_apply().  The outcome is the same as merge_apply() on
 ** each change in order.
 */

@@ -393,8 +393,9 @@ int replica_apply_pull(struct replica *r, const struct sw_batch *b,
                          b->v[i].id, b->v[i].station, r->station);
     }
     for (size_t i = 0, used = 0; !rc && i < b->n; i += used)
-        rc = merge_apply_row(&r->m, &b->v[i], b->n - i, MERGE_UPSTREAM, &used,
-                             err);
+        rc = merge_apply_row(&r->m, &b->v[i], b->n - i,
+                             MERGE_UPSTREAM | (b->checked ? MERGE_CHECKED : 0),
+                             &used, err);
     if (!rc) {
         snprintf(cur, sizeof(cur), "%lld", (long long)b->cursor);
         rc = db_config_set(r->db, "cursor", cur, err);

@@ -46,11 +46,17 @@ scope_equal() {
     python3 - "$1" "$2" "$3" <<'PY'
 import sqlite3, sys
 rep, county, station = sys.argv[1:4]
+def columns(path, t):
+    db = sqlite3.connect(path)
+    return [r[1] for r in db.execute(f"PRAGMA table_info({t})") if r[1] != "rid"]
 def dump(path, scope_only):
     db = sqlite3.connect(path)
     out = []
     for k, t in enumerate(["cases", "visits", "services"]):
-        cols = [r[1] for r in db.execute(f"PRAGMA table_info({t})") if r[1] != "rid"]
+        # the record's own columns (a station's rows also hold a version:
+        # compared through the view `versions`)
+        theirs = columns(county if path == rep else rep, t)
+        cols = [c for c in columns(path, t) if c in theirs]
         for row in db.execute(f"SELECT rid, {', '.join(cols)} FROM {t} ORDER BY id"):
             rid, vals = row[0], row[1:]
             st = vals[cols.index("station")]

@@ -684,9 +684,26 @@ static void test_grouping_push(void **state)
     assert_int_equal(cJSON_GetObjectItemCaseSensitive(r, "q")->valuedouble, 5);
     r = row_at(root, 2);
     assert_int_equal(nkeys(r, "f"), 1);
-    assert_int_equal(cJSON_GetObjectItemCaseSensitive(r, "q")->valuedouble, 6);
+    /* 6 follows row 1's 5: left out */
+    assert_null(cJSON_GetObjectItemCaseSensitive(r, "q"));
     for (int i = 3; i < 6; i++)
         assert_int_equal(nkeys(row_at(root, i), "f"), 1);
+    /* what a row shares with the one before is left out: t, st, w; the
+       hlc is a difference ("d") from the previous row's */
+    for (int i = 1; i < 6; i++) {
+        r = row_at(root, i);
+        assert_null(cJSON_GetObjectItemCaseSensitive(r, "t"));
+        assert_null(cJSON_GetObjectItemCaseSensitive(r, "st"));
+        assert_null(cJSON_GetObjectItemCaseSensitive(r, "h"));
+        assert_true(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(r, "d")));
+        if (i < 5)
+            assert_null(cJSON_GetObjectItemCaseSensitive(r, "w"));
+    }
+    assert_int_equal(
+        cJSON_GetObjectItemCaseSensitive(row_at(root, 3), "d")->valuedouble,
+        h2 - h1);
+    assert_int_equal(
+        cJSON_GetObjectItemCaseSensitive(row_at(root, 4), "d")->valuedouble, 0);
     assert_string_equal(
         cJSON_GetObjectItemCaseSensitive(row_at(root, 5), "w")->valuestring,
         SITE2);
@@ -922,6 +939,7 @@ static const struct bad_case push_cases[] = {
      "rows[0].f.id_number: check digit"},
     {PUSH(RF("'deleted':'1'")), SW_EDATA, "rows[0].f.deleted: not an integer"},
     {PUSH(RF("'deleted':2")), SW_EDATA, "rows[0].f.deleted: must be 0 or 1"},
+    {PUSH(RF("'deleted':null")), SW_EDATA, "rows[0].f.deleted: cannot be null"},
     {PUSH(RF("'deleted':0.5")), SW_EDATA, "rows[0].f.deleted"},
     {PUSH(RF("'deleted':1e300")), SW_EDATA, "rows[0].f.deleted"},
     {PUSH(GOOD "," ROW("'cases'", "'" U1 "'", "'123456789'", "'" SITE "'",
@@ -965,6 +983,45 @@ static const struct bad_case push_cases[] = {
      SW_EDATA, "rows[0].q: seq 20..21 is outside 10..20"},
     {PUSH(ROW("'cases'", "'" U1 "'", "'1'", "'" SITE "'", "-1", "'name':'x'")),
      SW_EDATA, "rows[0].q"},
+    /* what a row leaves out is the previous row's; the first has none */
+    {PUSH(GOOD ",{'id':'" U3 "','d':5,'f':{'name':'y'}}"), 0, ""},
+    {PUSH(GOOD ",{'id':'" U3 "','d':-123456788,'f':{'name':'y'}}"), 0, ""},
+    {PUSH(GOOD ",{'id':'" U3 "','d':-123456789,'f':{'name':'y'}}"), SW_EDATA,
+     "rows[1].d: hlc out of range"},
+    {PUSH(GOOD ",{'id':'" U3 "','d':'5','f':{'name':'y'}}"), SW_EDATA,
+     "rows[1].d: not an integer"},
+    {PUSH(GOOD ",{'id':'" U3 "','d':0.5,'f':{'name':'y'}}"), SW_EDATA,
+     "rows[1].d: not an integer"},
+    {PUSH(GOOD ",{'id':'" U3 "','d':9007199254740992,'f':{'name':'y'}}"),
+     SW_EDATA, "rows[1].d: not an integer"},
+    {PUSH(GOOD ",{'id':'" U3 "','h':'5','d':5,'f':{'name':'y'}}"), SW_EDATA,
+     "rows[1]: both h and d"},
+    {PUSH(GOOD ",{'id':'" U3 "','f':{'name':'y'}}"), SW_EDATA,
+     "rows[1].h: missing"},
+    {PUSH(GOOD ",{'d':5,'f':{'name':'y'}}"), SW_EDATA, "rows[1].id: missing"},
+    {PUSH(GOOD ",{'id':'" U3 "','st':'-A','d':5,'f':{'name':'y'}}"),
+     SW_EDATA, "rows[1].st"},
+    {PUSH(GOOD ",{'id':'" U3 "','w':'bad site','d':5,'f':{'name':'y'}}"),
+     SW_EDATA, "rows[1].w"},
+    {PUSH(GOOD ",{'id':'" U3 "','t':'visits','d':5,'f':{'name':'y'}}"),
+     SW_EDATA, "rows[1].f.name: not a column of visits"},
+    {PUSH(ROW("'cases'", "'" U1 "'", "'123456789'", "'" SITE "'", "19",
+              "'name':'x','gender':'male'") ",{'id':'" U3
+          "','d':1,'f':{'name':'y'}}"),
+     SW_EDATA, "rows[1].q: seq 21..21 is outside 10..20"},
+    {PUSH("{'t':'cases','id':'" U1 "','st':'A01','d':1,'w':'" SITE
+          "','q':10,'f':{'name':'x'}}"),
+     SW_EDATA, "rows[0].d: no row before it"},
+    {PUSH("{'id':'" U1 "','st':'A01','h':'1','w':'" SITE
+          "','q':10,'f':{'name':'x'}}"),
+     SW_EDATA, "rows[0].t: missing"},
+    {PUSH("{'t':'cases','id':'" U1 "','st':'A01','h':'1','q':10,"
+          "'f':{'name':'x'}}"),
+     SW_EDATA, "rows[0].w: missing"},
+    {PUSH("{'t':'cases','id':'" U1 "','st':'A01','h':'9223372036854775000','w':'"
+          SITE "','q':10,'f':{'name':'x'}},{'id':'" U3
+          "','d':1000,'f':{'name':'y'}}"),
+     SW_EDATA, "rows[1].d: hlc out of range"},
 };
 
 static const struct bad_case pull_cases[] = {
@@ -1025,6 +1082,40 @@ static void run_cases(const struct bad_case *cases, size_t n, int push)
         }
         free(json);
     }
+}
+
+/* A row that leaves out t, st, w, q and says d takes them from the one
+** before; an encoded batch decodes to the same changes whatever it left
+** out. */
+static void test_decode_inherits(void **state)
+{
+    char *json = J(PUSH(GOOD ",{'id':'" U3 "','d':-23,'f':{'name':'y',"
+                                       "'gender':'female'}},{'id':'" U1
+                                       "','w':'" SITE2 "','q':14,'d':0,"
+                                       "'f':{'notes':null}}"));
+    struct sw_batch b;
+    struct sw_err err;
+
+    (void)state;
+    assert_ok(codec_decode_push_json(json, strlen(json), NULL, &b, &err),
+              &err);
+    assert_int_equal(b.n, 5);
+    for (size_t i = 2; i < 5; i++) {
+        assert_int_equal(b.v[i].tbl, SW_T_CASES);
+        assert_string_equal(b.v[i].station, "A01");
+    }
+    assert_string_equal(b.v[2].id, U3);
+    assert_int_equal(b.v[2].ver.hlc, 123456789 - 23);
+    assert_string_equal(b.v[2].ver.site, SITE);
+    assert_int_equal(b.v[2].seq, 12); /* follows on from 10, 11 */
+    assert_int_equal(b.v[3].seq, 13);
+    assert_string_equal(b.v[4].id, U1);
+    assert_int_equal(b.v[4].ver.hlc, 123456789 - 23);
+    assert_string_equal(b.v[4].ver.site, SITE2);
+    assert_int_equal(b.v[4].seq, 14);
+    assert_int_equal(b.v[4].vtype, SW_V_NULL);
+    batch_release(&b);
+    free(json);
 }
 
 static void test_decode_refuses_push(void **state)
@@ -1242,6 +1333,7 @@ int main(void)
         cmocka_unit_test(test_decode_handwritten),
         cmocka_unit_test(test_grouping_push),
         cmocka_unit_test(test_grouping_pull),
+        cmocka_unit_test(test_decode_inherits),
         cmocka_unit_test(test_encode_refuses),
         cmocka_unit_test(test_decode_refuses_push),
         cmocka_unit_test(test_decode_refuses_pull),
