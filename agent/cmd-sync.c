@@ -46,7 +46,7 @@
 /* Defaults when the hello does not say (docs/protocol.md). */
 #define DEFAULT_MAX_BODY (4u << 20)
 #define DEFAULT_PUSH 2000
-#define DEFAULT_PULL 10000
+#define DEFAULT_PULL 5000
 /* Room for the answer's framing above max_body. */
 #define BODY_MARGIN (64u << 10)
 /* Whatever a hello says, this PC accepts no more than this. */

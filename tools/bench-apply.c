@@ -20,7 +20,7 @@
 **               before the merge does anything.
 **   replica.db  a station replica; the same rows as pulled field changes
 **               (one change per non-NULL field, as the county sends them),
-**               BATCH changes a batch (the agent's pull limit, 10000),
+**               BATCH changes a batch (the agent's pull limit, 5000),
 **               each batch through replica_apply_pull (one transaction,
 **               as `swsync sync` does); then NEDITS single-field edits of
 **               distinct visits, the same way.  Each batch is also encoded
@@ -655,7 +655,7 @@ static char *path_in(const char *dir, const char *name)
 int main(int argc, char **argv)
 {
     const char *dir;
-    size_t n, ne, batch = 10000;
+    size_t n, ne, batch = 5000;
     struct vrec *vs;
     struct edit *es;
     struct vrec *cases;

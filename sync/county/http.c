@@ -41,7 +41,7 @@
 
 #define PROTOCOL_VERSION 1
 #define HELLO_MAX_BODY (64 * 1024) /* hello's JSON; pull has none */
-#define PULL_DEFAULT 10000
+#define PULL_DEFAULT 5000
 #define PULL_MAX 10000
 #define PUSH_CHANGES 2000 /* advised to agents: changes per push */
 #define RETRY_AFTER "5"
