@@ -57,8 +57,7 @@ int merge_open(struct merge_ctx *m, sqlite3 *db, enum sw_role role,
     for (int t = 0; t < SW_NTABLES && !rc; t++) {
         const struct sw_table *tb = &sw_tables[t];
         if (tb->ncols > 62) /* a bit each in ver_cols */
-            return sw_fail(err, SW_ESOFTWARE, "%s: too many columns",
-                           tb->name);
+            return sw_fail(err, SW_ESOFTWARE, "%s: too many columns", tb->name);
         m->get_val[t] = calloc((size_t)tb->ncols, sizeof(sqlite3_stmt *));
         m->set_val[t] = calloc((size_t)tb->ncols, sizeof(sqlite3_stmt *));
         if (!m->get_val[t] || !m->set_val[t])
@@ -565,7 +564,7 @@ int merge_apply(struct merge_ctx *m, const struct sw_change *c, unsigned flags,
         m->stats.skipped++; /* 1. already have it */
         return 0;
     }
-    if ((tb->cols[c->col].flags & SW_COL_FIXED) && cur.hlc != 0) {
+    if (tb->cols[c->col].flags & SW_COL_FIXED) {
         /* set once, when the record was made: never moved */
         rc = merge_get_value(m, c->tbl, c->col, rid, &curval, err);
         if (!rc && sqlite3_value_type(curval) != SQLITE_NULL &&
