@@ -244,6 +244,28 @@ static int64_t add_case(sqlite3 *db, const char *station)
     return sqlite3_last_insert_rowid(db);
 }
 
+/*
+** Give record rid of table tbl the version a station keeps once for a
+** record pulled new, covering the fields whose bit is set in cols: in
+** the record's own row (ver_hlc, ver_site, ver_cols), written with
+** capture off.
+*/
+static void set_row_version(sqlite3 *db, int tbl, int64_t rid, int64_t hlc,
+                            const char *site, int64_t cols)
+{
+    struct sw_err e;
+    assert_int_equal(db_set_capture(db, 0, &e), 0);
+    must_exec(db,
+              "UPDATE %s SET ver_hlc = %lld, ver_site = %Q, ver_cols = %lld "
+              "WHERE rid = %lld",
+              sw_tables[tbl].name, (long long)hlc, site, (long long)cols,
+              (long long)rid);
+    assert_int_equal(sqlite3_changes(db), 1);
+    assert_int_equal(db_set_capture(db, 1, &e), 0);
+}
+
+#define BIT(tbl, name) ((int64_t)1 << COL(tbl, name))
+
 /* ---- create / open ------------------------------------------------------ */
 
 static void test_create_mode_0600(void **state)
@@ -700,6 +722,156 @@ static void test_capture_update(void **state)
     assert_null(s);
 }
 
+/* A field whose version is its record's: that is the base of its first
+** unsent edit; a field's own version comes first. */
+static void test_capture_update_row_version(void **state)
+{
+    struct fx *f = *state;
+    sqlite3 *db = new_station(f);
+    int64_t rid = add_case(db, NULL), other = add_case(db, NULL);
+    int64_t all = ((int64_t)1 << sw_tables[SW_T_VISITS].ncols) - 1;
+    char *s;
+
+    /* a visit with the same rid, and another case: versions of their own */
+    must_exec(db,
+              "INSERT INTO visits (rid, case_id, visited_at, mode) VALUES "
+              "(%lld, (SELECT id FROM cases WHERE rid = %lld), '2026-03-01', "
+              "'home')",
+              (long long)rid, (long long)rid);
+    must_exec(db, "DELETE FROM outbox"); /* as if sent */
+    set_row_version(db, SW_T_CASES, rid, 5000, "C01",
+                    BIT(SW_T_CASES, "phone") | BIT(SW_T_CASES, "name") |
+                        BIT(SW_T_CASES, "village"));
+    set_row_version(db, SW_T_CASES, other, 8000, "C08",
+                    ((int64_t)1 << sw_tables[SW_T_CASES].ncols) - 1);
+    set_row_version(db, SW_T_VISITS, rid, 9000, "C09", all);
+    must_exec(db,
+              "INSERT INTO field_versions (tbl, rid, col, hlc, site) VALUES "
+              "(%d, %lld, %d, 7000, 'A01-abcdef')",
+              SW_T_CASES, (long long)rid, COL(SW_T_CASES, "village"));
+    assert_int_equal(outbox_count(db), 0);
+
+    must_exec(db,
+              "UPDATE cases SET phone = '110', name = 'Wang', village = "
+              "'West', worker = 'w' WHERE rid = %lld",
+              (long long)rid);
+    assert_int_equal(outbox_count(db), 4);
+    assert_int_equal(q_int(db,
+                           "SELECT count(*) FROM outbox WHERE tbl = %d AND "
+                           "rid = %lld AND col IN (%d, %d) AND base_hlc = "
+                           "5000 AND base_site = 'C01' AND gen = 1",
+                           SW_T_CASES, (long long)rid, COL(SW_T_CASES, "phone"),
+                           COL(SW_T_CASES, "name")),
+                     2);
+    assert_int_equal(q_int(db, "SELECT base_hlc FROM outbox WHERE col = %d",
+                           COL(SW_T_CASES, "village")),
+                     7000);
+    assert_text(db, "A01-abcdef", "SELECT base_site FROM outbox WHERE col = %d",
+                COL(SW_T_CASES, "village"));
+    /* worker's bit is not set: no version, no base */
+    assert_int_equal(q_int(db,
+                           "SELECT count(*) FROM outbox WHERE col = %d AND "
+                           "base_hlc IS NULL AND base_site IS NULL",
+                           COL(SW_T_CASES, "worker")),
+                     1);
+
+    /* a second edit keeps the first one's base */
+    must_exec(db, "UPDATE cases SET phone = '120' WHERE rid = %lld",
+              (long long)rid);
+    assert_int_equal(outbox_count(db), 4);
+    assert_int_equal(q_int(db,
+                           "SELECT count(*) FROM outbox WHERE col = %d AND "
+                           "gen = 2 AND base_hlc = 5000 AND base_site = "
+                           "'C01'",
+                           COL(SW_T_CASES, "phone")),
+                     1);
+
+    /* the other case and the visit: their own record's version */
+    must_exec(db, "UPDATE cases SET notes = 'n' WHERE rid = %lld",
+              (long long)other);
+    assert_int_equal(q_int(db,
+                           "SELECT count(*) FROM outbox WHERE rid = %lld AND "
+                           "base_hlc = 8000 AND base_site = 'C08'",
+                           (long long)other),
+                     1);
+    must_exec(db, "UPDATE visits SET mode = 'phone' WHERE rid = %lld",
+              (long long)rid);
+    assert_int_equal(q_int(db,
+                           "SELECT count(*) FROM outbox WHERE tbl = %d AND "
+                           "base_hlc = 9000 AND base_site = 'C09'",
+                           SW_T_VISITS),
+                     1);
+    assert_int_equal(outbox_count(db), 6);
+    s = q_text(db,
+               "SELECT group_concat(base_site) FROM outbox WHERE tbl = %d "
+               "AND rid = %lld AND base_site IN ('C08', 'C09')",
+               SW_T_CASES, (long long)rid);
+    assert_null(s);
+}
+
+/* The view versions: a row a field, its own version first, else its
+** record's; the county's is its field_versions. */
+static void test_versions_view(void **state)
+{
+    struct fx *f = *state;
+    struct sw_err e;
+    sqlite3 *db = new_station(f), *county = NULL;
+    int64_t r1 = add_case(db, NULL), r2 = add_case(db, NULL);
+    int del = sw_col_deleted(&sw_tables[SW_T_CASES]);
+    char want[128], cpath[600];
+
+    assert_text(db, "view",
+                "SELECT type FROM sqlite_master WHERE name = "
+                "'versions'");
+    assert_int_equal(q_int(db, "SELECT count(*) FROM versions"), 0);
+    set_row_version(db, SW_T_CASES, r1, 5000, "C01",
+                    BIT(SW_T_CASES, "name") | BIT(SW_T_CASES, "village") |
+                        ((int64_t)1 << del));
+    set_row_version(db, SW_T_CASES, r2, 4000, "C02", BIT(SW_T_CASES, "gender"));
+    must_exec(db,
+              "INSERT INTO field_versions (tbl, rid, col, hlc, site) VALUES "
+              "(%d, %lld, %d, 7000, 'A01-x'), (%d, %lld, %d, 6000, 'A01-y')",
+              SW_T_CASES, (long long)r1, COL(SW_T_CASES, "village"), SW_T_CASES,
+              (long long)r1, COL(SW_T_CASES, "id_number"));
+    snprintf(want, sizeof(want),
+             "%d:5000:C01,%d:6000:A01-y,%d:7000:A01-x,"
+             "%d:5000:C01",
+             COL(SW_T_CASES, "name"), COL(SW_T_CASES, "id_number"),
+             COL(SW_T_CASES, "village"), del);
+    assert_text(db, want,
+                "SELECT group_concat(col || ':' || hlc || ':' || site) FROM "
+                "(SELECT * FROM versions WHERE tbl = %d AND rid = %lld "
+                "ORDER BY col)",
+                SW_T_CASES, (long long)r1);
+    snprintf(want, sizeof(want), "%d:4000:C02", COL(SW_T_CASES, "gender"));
+    assert_text(db, want,
+                "SELECT group_concat(col || ':' || hlc || ':' || site) FROM "
+                "(SELECT * FROM versions WHERE tbl = %d AND rid = %lld "
+                "ORDER BY col)",
+                SW_T_CASES, (long long)r2);
+    assert_int_equal(q_int(db, "SELECT count(*) FROM versions"), 5);
+
+    /* the county keeps a version a field, and no other */
+    in_dir(f, "county.db", cpath, sizeof(cpath));
+    assert_int_equal(db_create(cpath, SW_ROLE_COUNTY, &county, &e), 0);
+    assert_int_equal(q_int(county, "SELECT count(*) FROM "
+                                   "pragma_table_info('cases') WHERE name "
+                                   "GLOB 'ver_*'"),
+                     0);
+    assert_text(county, "view",
+                "SELECT type FROM sqlite_master WHERE name = "
+                "'versions'");
+    must_exec(county, "INSERT INTO stations (code, created_at) VALUES "
+                      "('A01', 0)");
+    must_exec(county, "INSERT INTO field_versions (tbl, rid, col, hlc, site, "
+                      "seq, station, src) VALUES (0, 1, 2, 3000, 'A01-x', 1, "
+                      "'A01', 'A01-x')");
+    assert_text(county, "0:1:2:3000:A01-x",
+                "SELECT group_concat(tbl || ':' || rid || ':' || col || ':' "
+                "|| hlc || ':' || site) FROM versions");
+    db_close(county);
+}
+
 static void test_capture_off(void **state)
 {
     struct fx *f = *state;
@@ -976,7 +1148,8 @@ int main(void)
         T(test_open_other_kind),     T(test_pragmas),
         T(test_open_newer_refused),  T(test_migrate_steps),
         T(test_migrate_triggers),    T(test_capture_insert),
-        T(test_capture_update),      T(test_capture_off),
+        T(test_capture_update),      T(test_capture_update_row_version),
+        T(test_versions_view),       T(test_capture_off),
         T(test_delete_is_tombstone), T(test_identity_is_fixed),
         T(test_station_fill),        T(test_checks_hold),
         T(test_config_and_clock),

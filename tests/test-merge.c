@@ -4,7 +4,8 @@
 */
 #include "config.h"
 
-/* clang-format off: cmocka.h needs these first, in this order */
+/* cmocka.h needs these first, in this order */
+/* clang-format off */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -31,6 +32,10 @@ struct fx {
     struct store s;
     struct replica r;
     struct sw_err err;
+    /* a second county and station, opened by the tests that compare */
+    sqlite3 *county2, *station2;
+    struct store s2;
+    struct replica r2;
 };
 
 static int setup(void **state)
@@ -62,6 +67,12 @@ static int teardown(void **state)
     store_close(&f->s);
     db_close(f->county);
     db_close(f->station);
+    if (f->station2)
+        replica_close(&f->r2);
+    if (f->county2)
+        store_close(&f->s2);
+    db_close(f->county2);
+    db_close(f->station2);
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
     assert_int_equal(system(cmd), 0);
     free(f);
@@ -101,7 +112,8 @@ static int64_t qint(sqlite3 *db, const char *sql)
 {
     sqlite3_stmt *st;
     int64_t v = -1;
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
     if (sqlite3_step(st) == SQLITE_ROW)
         v = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
@@ -666,6 +678,1271 @@ static void test_pull_byte_budget(void **state)
     batch_release(&out);
 }
 
+/* ---- a record at a time (merge_apply_row) ----------------------------------
+ */
+
+#define ID3 "01a20205-4404-795b-894e-13e0de0924ce"
+#define VID1 "01a20205-4404-795b-894e-13e0de0924d1"
+#define VID2 "01a20205-4404-795b-894e-13e0de0924d2"
+
+/* A change of <tbl>.<col> of record id of station A; val is read as the
+** column's type (NULL: no value).  Text is not owned. */
+static struct sw_change tchg(int tbl, const char *id, const char *col,
+                             const char *val, int64_t hlc, const char *site)
+{
+    struct sw_change c;
+    memset(&c, 0, sizeof(c));
+    c.tbl = tbl;
+    snprintf(c.id, sizeof(c.id), "%s", id);
+    snprintf(c.station, sizeof(c.station), "A");
+    c.col = sw_col_index(&sw_tables[tbl], col);
+    assert_true(c.col >= 0);
+    if (!val) {
+        c.vtype = SW_V_NULL;
+    } else if (sw_tables[tbl].cols[c.col].type == SW_INT) {
+        c.vtype = SW_V_INT;
+        c.ival = atoll(val);
+    } else {
+        c.vtype = SW_V_TEXT;
+        c.text = (char *)val;
+    }
+    c.ver.hlc = hlc;
+    snprintf(c.ver.site, sizeof(c.ver.site), "%s", site);
+    return c;
+}
+
+/* A new case's six fields, all of version (hlc, site), into c[0..5]. */
+static size_t new_case(struct sw_change *c, const char *id, int64_t hlc,
+                       const char *site)
+{
+    c[0] = chg(id, "name", "张三", hlc, site, 0, NULL);
+    c[1] = chg(id, "village", "东村", hlc, site, 0, NULL);
+    c[2] = chg(id, "category", "other", hlc, site, 0, NULL);
+    c[3] = chg(id, "risk_level", "high", hlc, site, 0, NULL);
+    c[4] = chg(id, "status", "open", hlc, site, 0, NULL);
+    c[5] = chg(id, "opened_on", "2026-01-05", hlc, site, 0, NULL);
+    return 6;
+}
+
+/* A new visit of case_id: three fields, version (hlc, site), into c. */
+static size_t new_visit(struct sw_change *c, const char *id,
+                        const char *case_id, int64_t hlc, const char *site)
+{
+    c[0] = tchg(SW_T_VISITS, id, "case_id", case_id, hlc, site);
+    c[1] = tchg(SW_T_VISITS, id, "visited_at", "2026-03-01T09:30", hlc, site);
+    c[2] = tchg(SW_T_VISITS, id, "mode", "home", hlc, site);
+    return 3;
+}
+
+static int64_t col_bit(int tbl, const char *col)
+{
+    int c = sw_col_index(&sw_tables[tbl], col);
+    assert_true(c >= 0 && c < 62);
+    return (int64_t)1 << c;
+}
+
+/* One integer from a formatted query (%Q quotes text); -1: no row. */
+static int64_t qintf(sqlite3 *db, const char *fmt, ...)
+{
+    va_list ap;
+    char *sql;
+    int64_t v;
+    va_start(ap, fmt);
+    sql = sqlite3_vmprintf(fmt, ap);
+    va_end(ap);
+    assert_non_null(sql);
+    v = qint(db, sql);
+    sqlite3_free(sql);
+    return v;
+}
+
+/*
+** The version a station keeps once for a record pulled new: 1 and its
+** version and column bits into *v, *cols if record rid of table tbl has
+** one, else 0.  Kept in the record's own row (ver_hlc, ver_site,
+** ver_cols): the only place these tests look at how it is stored.
+*/
+static int row_version(sqlite3 *db, int tbl, int64_t rid, struct sw_version *v,
+                       int64_t *cols)
+{
+    char *sql;
+    sqlite3_stmt *st;
+    int found = 0;
+
+    sql = sqlite3_mprintf("SELECT ver_hlc, ver_site, ver_cols FROM %s "
+                          "WHERE rid = %lld AND ver_hlc IS NOT NULL",
+                          sw_tables[tbl].name, (long long)rid);
+    assert_non_null(sql);
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+    memset(v, 0, sizeof(*v));
+    *cols = 0;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        found = 1;
+        v->hlc = sqlite3_column_int64(st, 0);
+        snprintf(v->site, sizeof(v->site), "%s",
+                 (const char *)sqlite3_column_text(st, 1));
+        *cols = sqlite3_column_int64(st, 2);
+        assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    }
+    sqlite3_finalize(st);
+    sqlite3_free(sql);
+    return found;
+}
+
+/* How many records have a version kept once (see row_version). */
+static int64_t row_version_count(sqlite3 *db)
+{
+    int64_t n = 0;
+    for (int t = 0; t < SW_NTABLES; t++)
+        n += qintf(db, "SELECT count(*) FROM %s WHERE ver_hlc IS NOT NULL",
+                   sw_tables[t].name);
+    return n;
+}
+
+/* The county keeps no version a record: no ver_* columns. */
+static void assert_no_row_versions(sqlite3 *db)
+{
+    for (int t = 0; t < SW_NTABLES; t++)
+        assert_int_equal(qintf(db,
+                               "SELECT count(*) FROM pragma_table_info(%Q) "
+                               "WHERE name GLOB 'ver_*'",
+                               sw_tables[t].name),
+                         0);
+}
+
+static int64_t rid_of(sqlite3 *db, int tbl, const char *id)
+{
+    return qintf(db, "SELECT rid FROM %s WHERE id = %Q", sw_tables[tbl].name,
+                 id);
+}
+
+/* Run sql on db and return SQLite's primary result code. */
+static int sql_rc(sqlite3 *db, const char *sql)
+{
+    return sqlite3_exec(db, sql, NULL, NULL, NULL) & 0xff;
+}
+
+static void sql_ok(sqlite3 *db, const char *sql)
+{
+    char *emsg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &emsg) != SQLITE_OK)
+        fail_msg("%s: %s", sql, emsg);
+}
+
+/* Every row of sql, '|' between columns and '\n' after each row. */
+static void dump_rows(sqlite3 *db, const char *sql, struct sw_buf *sb)
+{
+    sqlite3_stmt *st;
+    int rc;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        for (int i = 0; i < sqlite3_column_count(st); i++) {
+            const unsigned char *t = sqlite3_column_text(st, i);
+            sb_addf(sb, "%s%s", i ? "|" : "", t ? (const char *)t : "NULL");
+        }
+        sb_adds(sb, "\n");
+    }
+    assert_int_equal(rc, SQLITE_DONE);
+    sqlite3_finalize(st);
+}
+
+/*
+** What two replicas that applied the same changes agree on, as text
+** (malloc'd): every record's fields, every field's version as the view
+** `versions` gives it, every conflict.  Not rids, not detection times.
+*/
+static char *replica_state(sqlite3 *db)
+{
+    struct sw_buf sb, q;
+    sb_init(&sb);
+    sb_init(&q);
+    for (int t = 0; t < SW_NTABLES; t++) {
+        const struct sw_table *tb = &sw_tables[t];
+        q.len = 0;
+        sb_addf(&q, "SELECT '%s', quote(id), quote(station)", tb->name);
+        for (int c = 0; c < tb->ncols; c++)
+            sb_addf(&q, ", quote(%s)", tb->cols[c].name);
+        sb_addf(&q, " FROM %s ORDER BY id", tb->name);
+        dump_rows(db, q.buf, &sb);
+    }
+    q.len = 0;
+    sb_adds(&q, "SELECT v.tbl, CASE v.tbl");
+    for (int t = 0; t < SW_NTABLES; t++)
+        sb_addf(&q, " WHEN %d THEN (SELECT id FROM %s WHERE rid = v.rid)", t,
+                sw_tables[t].name);
+    sb_adds(&q, " END AS rec, v.col, v.hlc, v.site FROM versions AS v "
+                "ORDER BY 1, 2, 3");
+    dump_rows(db, q.buf, &sb);
+    dump_rows(db,
+              "SELECT tbl, row_id, station, col, kind, quote(winner_value), "
+              "winner_hlc, winner_site, quote(loser_value), loser_hlc, "
+              "loser_site, base_hlc, base_site, status FROM conflicts "
+              "ORDER BY tbl, row_id, col, loser_hlc, loser_site",
+              &sb);
+    assert_false(q.oom || sb.oom);
+    sb_release(&q);
+    return sb_detach(&sb, NULL);
+}
+
+/* The county's own version columns, in write order. */
+static char *county_versions(sqlite3 *db)
+{
+    struct sw_buf sb;
+    sb_init(&sb);
+    dump_rows(db,
+              "SELECT tbl, col, hlc, site, base_hlc, base_site, seq, "
+              "station, src FROM field_versions ORDER BY seq",
+              &sb);
+    assert_false(sb.oom);
+    return sb_detach(&sb, NULL);
+}
+
+static void assert_same_state(sqlite3 *a, sqlite3 *b)
+{
+    char *sa = replica_state(a), *sb = replica_state(b);
+    assert_string_equal(sa, sb);
+    free(sa);
+    free(sb);
+}
+
+/* Another replica of station A (site A-two): r2 on station2. */
+static void open_station2(struct fx *f)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "%s/a2.db", f->dir);
+    assert_int_equal(db_create(path, SW_ROLE_STATION, &f->station2, &f->err),
+                     0);
+    assert_int_equal(db_config_set(f->station2, "station", "A", &f->err), 0);
+    assert_int_equal(db_config_set(f->station2, "site", "A-two", &f->err), 0);
+    assert_int_equal(replica_open(&f->r2, f->station2, &f->err), 0);
+}
+
+/* Another county store (C01, station A): s2 on county2. */
+static void open_county2(struct fx *f)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "%s/county2.db", f->dir);
+    assert_int_equal(db_create(path, SW_ROLE_COUNTY, &f->county2, &f->err), 0);
+    assert_int_equal(db_config_set(f->county2, "county", "C01", &f->err), 0);
+    assert_int_equal(store_open(&f->s2, f->county2, &f->err), 0);
+    assert_int_equal(store_add_site(&f->s2, "A", "A-one", &f->err), 0);
+}
+
+/*
+** Apply c[0..n-1] in one merge transaction: a record at a time
+** (merge_apply_row), or a change at a time (merge_apply).  Rolled back
+** on failure; returns the failure's code.
+*/
+static int apply_rows(struct merge_ctx *m, const struct sw_change *c, size_t n,
+                      unsigned flags, struct sw_err *err)
+{
+    int rc = merge_begin(m, err);
+    assert_int_equal(rc, 0);
+    for (size_t i = 0, used = 0; !rc && i < n; i += used) {
+        rc = merge_apply_row(m, &c[i], n - i, flags, &used, err);
+        if (!rc)
+            assert_true(used >= 1 && used <= n - i);
+    }
+    if (rc) {
+        merge_abort(m);
+        return rc;
+    }
+    return merge_commit(m, err);
+}
+
+static int apply_each(struct merge_ctx *m, const struct sw_change *c, size_t n,
+                      unsigned flags, struct sw_err *err)
+{
+    int rc = merge_begin(m, err);
+    assert_int_equal(rc, 0);
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = merge_apply(m, &c[i], flags, err);
+    if (rc) {
+        merge_abort(m);
+        return rc;
+    }
+    return merge_commit(m, err);
+}
+
+/* Pull c[0..n-1] into the station; must succeed. */
+static struct merge_stats pull_ok(struct fx *f, struct sw_change *c, size_t n,
+                                  int64_t cursor)
+{
+    struct sw_batch b = pull_of(c, (int)n, cursor);
+    struct merge_stats st;
+    memset(&st, 0xff, sizeof(st));
+    if (replica_apply_pull(&f->r, &b, &st, &f->err))
+        fail_msg("pull: %s", f->err.msg);
+    batch_release(&b);
+    return st;
+}
+
+/* A field's version as merge_read_field (get_version) sees it. */
+static struct sw_version read_version(struct merge_ctx *m, int tbl,
+                                      const char *id, const char *col)
+{
+    struct sw_change c;
+    int found = 0;
+    memset(&c, 0, sizeof(c));
+    c.tbl = tbl;
+    snprintf(c.id, sizeof(c.id), "%s", id);
+    c.col = sw_col_index(&sw_tables[tbl], col);
+    assert_true(c.col >= 0);
+    assert_int_equal(merge_read_field(m, &c, &found, NULL, NULL), 0);
+    assert_true(found);
+    change_release(&c);
+    return c.ver;
+}
+
+static void assert_version(struct sw_version v, int64_t hlc, const char *site)
+{
+    assert_int_equal(v.hlc, hlc);
+    if (site)
+        assert_string_equal(v.site, site);
+}
+
+static void test_row_new_on_station(void **state)
+{
+    struct fx *f = *state;
+    struct sw_change c[6];
+    size_t n = new_case(c, ID1, T0, "C01");
+    int64_t want =
+        col_bit(SW_T_CASES, "name") | col_bit(SW_T_CASES, "village") |
+        col_bit(SW_T_CASES, "category") | col_bit(SW_T_CASES, "risk_level") |
+        col_bit(SW_T_CASES, "status") | col_bit(SW_T_CASES, "opened_on");
+    struct merge_stats st = pull_ok(f, c, n, 7);
+    int64_t rid = rid_of(f->station, SW_T_CASES, ID1), cols = 0;
+    struct sw_version rv;
+    char expect[64];
+
+    assert_int_equal(st.rows_added, 1);
+    assert_int_equal(st.applied, 6);
+    assert_int_equal(st.skipped, 0);
+    assert_int_equal(st.conflicts, 0);
+    assert_text(f->station, "SELECT name FROM cases", "张三");
+    assert_text(f->station, "SELECT risk_level FROM cases", "high");
+    assert_text(f->station, "SELECT station FROM cases", "A");
+    assert_int_equal(qint(f->station, "SELECT deleted FROM cases"), 0);
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM cases WHERE "
+                                      "phone IS NULL AND notes IS NULL"),
+                     1);
+    /* one version for the record, a bit a field given */
+    assert_int_equal(row_version_count(f->station), 1);
+    assert_true(row_version(f->station, SW_T_CASES, rid, &rv, &cols));
+    assert_version(rv, T0, "C01");
+    assert_int_equal(cols, want);
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM field_versions"),
+                     0);
+    /* versions: a row a given field, all of that version */
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM versions"), 6);
+    assert_int_equal(qintf(f->station,
+                           "SELECT count(*) FROM versions WHERE tbl = %d AND "
+                           "rid = %lld AND hlc = %lld AND site = 'C01'",
+                           SW_T_CASES, (long long)rid, (long long)T0),
+                     6);
+    snprintf(expect, sizeof(expect), "%d,%d,%d,%d,%d,%d",
+             sw_col_index(&sw_tables[SW_T_CASES], "name"),
+             sw_col_index(&sw_tables[SW_T_CASES], "village"),
+             sw_col_index(&sw_tables[SW_T_CASES], "category"),
+             sw_col_index(&sw_tables[SW_T_CASES], "risk_level"),
+             sw_col_index(&sw_tables[SW_T_CASES], "status"),
+             sw_col_index(&sw_tables[SW_T_CASES], "opened_on"));
+    assert_text(f->station,
+                "SELECT group_concat(col) FROM (SELECT col FROM versions "
+                "ORDER BY col)",
+                expect);
+    /* the merge reads them so too; fields not given have none */
+    assert_version(read_version(&f->r.m, SW_T_CASES, ID1, "name"), T0, "C01");
+    assert_version(read_version(&f->r.m, SW_T_CASES, ID1, "opened_on"), T0,
+                   "C01");
+    assert_version(read_version(&f->r.m, SW_T_CASES, ID1, "phone"), 0, NULL);
+    assert_version(read_version(&f->r.m, SW_T_CASES, ID1, "notes"), 0, NULL);
+    assert_version(read_version(&f->r.m, SW_T_CASES, ID1, "deleted"), 0, NULL);
+    assert_int_equal(qintf(f->station,
+                           "SELECT count(*) FROM versions WHERE col IN "
+                           "(%d, %d, %d)",
+                           sw_col_index(&sw_tables[SW_T_CASES], "phone"),
+                           sw_col_index(&sw_tables[SW_T_CASES], "notes"),
+                           sw_col_index(&sw_tables[SW_T_CASES], "deleted")),
+                     0);
+    /* capture was off */
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM outbox"), 0);
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM pending"), 0);
+}
+
+/* Versions that differ, or a tie of hlc across sites: a version a field. */
+static void test_row_new_mixed_versions_station(void **state)
+{
+    struct fx *f = *state;
+    struct sw_change c[6];
+    size_t n = new_case(c, ID1, T0, "C01");
+    c[1].ver.hlc = T0 + 3; /* village */
+    assert_int_equal(apply_rows(&f->r.m, c, n, MERGE_UPSTREAM, &f->err), 0);
+    assert_int_equal(f->r.m.stats.rows_added, 1);
+    assert_int_equal(f->r.m.stats.applied, 6);
+    assert_int_equal(row_version_count(f->station), 0);
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM field_versions"),
+                     6);
+    assert_version(read_version(&f->r.m, SW_T_CASES, ID1, "village"), T0 + 3,
+                   "C01");
+    assert_version(read_version(&f->r.m, SW_T_CASES, ID1, "name"), T0, "C01");
+
+    new_case(c, ID2, T0, "C01");
+    snprintf(c[2].ver.site, sizeof(c[2].ver.site), "A-one");
+    assert_int_equal(apply_rows(&f->r.m, c, n, MERGE_UPSTREAM, &f->err), 0);
+    assert_int_equal(row_version_count(f->station), 0);
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM field_versions"),
+                     12);
+    assert_version(read_version(&f->r.m, SW_T_CASES, ID2, "category"), T0,
+                   "A-one");
+    assert_version(read_version(&f->r.m, SW_T_CASES, ID2, "village"), T0,
+                   "C01");
+}
+
+static void test_row_new_on_county(void **state)
+{
+    struct fx *f = *state;
+    struct sw_change c[9];
+    size_t n = new_case(c, ID1, T0, "A-one");
+    struct sw_batch b;
+    struct push_result res;
+
+    n += new_visit(c + n, VID1, ID1, T0 + 1, "A-one");
+    b = pull_of(c, (int)n, 0);
+    snprintf(b.site, sizeof(b.site), "A-one");
+    for (size_t i = 0; i < n; i++)
+        b.v[i].seq = (int64_t)i + 1;
+    b.from = 1;
+    b.to = (int64_t)n;
+    if (store_apply_push(&f->s, "A", "A-one", &b, &res, &f->err))
+        fail_msg("push: %s", f->err.msg);
+    assert_int_equal(res.applied, 9);
+    assert_int_equal(f->s.m.stats.rows_added, 2);
+    assert_text(f->county, "SELECT mode FROM visits", "home");
+    assert_text(f->county, "SELECT case_id FROM visits", ID1);
+    /* a version a field, each its own seq; no row versions at all */
+    assert_no_row_versions(f->county);
+    assert_int_equal(qint(f->county, "SELECT count(*) FROM field_versions"), 9);
+    assert_int_equal(qintf(f->county,
+                           "SELECT count(*) FROM field_versions WHERE tbl = "
+                           "%d AND hlc = %lld AND site = 'A-one' AND src = "
+                           "'A-one' AND station = 'A'",
+                           SW_T_CASES, (long long)T0),
+                     6);
+    assert_int_equal(qint(f->county, "SELECT count(DISTINCT seq) FROM "
+                                     "field_versions"),
+                     9);
+    assert_int_equal(qint(f->county, "SELECT count(*) FROM versions"), 9);
+    batch_release(&b);
+
+    /* the same straight through merge_apply_row at the county */
+    new_case(c, ID2, T0 + 5, "A-two");
+    assert_int_equal(apply_rows(&f->s.m, c, 6, 0, &f->err), 0);
+    assert_int_equal(f->s.m.stats.rows_added, 1);
+    assert_int_equal(f->s.m.stats.applied, 6);
+    assert_int_equal(qintf(f->county,
+                           "SELECT count(*) FROM field_versions WHERE hlc = "
+                           "%lld AND site = 'A-two'",
+                           (long long)T0 + 5),
+                     6);
+    assert_int_equal(qint(f->county, "SELECT count(*) FROM field_versions"),
+                     15);
+    assert_version(read_version(&f->s.m, SW_T_CASES, ID2, "status"), T0 + 5,
+                   "A-two");
+    assert_version(read_version(&f->s.m, SW_T_CASES, ID2, "phone"), 0, NULL);
+}
+
+static void test_row_later_change_idempotent(void **state)
+{
+    struct fx *f = *state;
+    struct sw_change c[6];
+    size_t n = new_case(c, ID1, T0, "C01");
+    struct sw_change upd = chg(ID1, "name", "李四", T0 + 10, "C01", T0, "C01");
+    int name = sw_col_index(&sw_tables[SW_T_CASES], "name");
+    int64_t rid, cols = 0, cols2 = 0;
+    struct sw_version rv;
+    struct merge_stats st;
+    char *before, *after;
+
+    pull_ok(f, c, n, 1);
+    rid = rid_of(f->station, SW_T_CASES, ID1);
+    assert_true(row_version(f->station, SW_T_CASES, rid, &rv, &cols));
+    before = replica_state(f->station);
+    st = pull_ok(f, c, n, 2); /* the same again */
+    assert_int_equal(st.applied, 0);
+    assert_int_equal(st.skipped, 6);
+    assert_int_equal(st.rows_added, 0);
+    assert_int_equal(st.conflicts, 0);
+    after = replica_state(f->station);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM field_versions"),
+                     0);
+
+    /* one field moves on: its own version; the rest keep the record's */
+    st = pull_ok(f, &upd, 1, 3);
+    assert_int_equal(st.applied, 1);
+    assert_int_equal(st.conflicts, 0);
+    assert_text(f->station, "SELECT name FROM cases", "李四");
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM field_versions"),
+                     1);
+    assert_int_equal(qintf(f->station,
+                           "SELECT count(*) FROM field_versions WHERE col = "
+                           "%d AND hlc = %lld AND site = 'C01'",
+                           name, (long long)T0 + 10),
+                     1);
+    assert_int_equal(row_version_count(f->station), 1);
+    assert_true(row_version(f->station, SW_T_CASES, rid, &rv, &cols2));
+    assert_int_equal(cols2, cols);
+    assert_version(rv, T0, "C01");
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM versions"), 6);
+    assert_int_equal(
+        qintf(f->station, "SELECT hlc FROM versions WHERE col = %d", name),
+        T0 + 10);
+    assert_int_equal(qintf(f->station,
+                           "SELECT count(*) FROM versions WHERE col <> %d "
+                           "AND hlc = %lld AND site = 'C01'",
+                           name, (long long)T0),
+                     5);
+    assert_version(read_version(&f->r.m, SW_T_CASES, ID1, "name"), T0 + 10,
+                   "C01");
+    assert_version(read_version(&f->r.m, SW_T_CASES, ID1, "village"), T0,
+                   "C01");
+
+    before = replica_state(f->station);
+    st = pull_ok(f, &upd, 1, 4);
+    assert_int_equal(st.applied, 0);
+    assert_int_equal(st.skipped, 1);
+    after = replica_state(f->station);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+
+    /* the county: the same batch twice, a record at a time */
+    new_case(c, ID2, T0, "A-one");
+    assert_int_equal(apply_rows(&f->s.m, c, n, 0, &f->err), 0);
+    before = county_versions(f->county);
+    assert_int_equal(apply_rows(&f->s.m, c, n, 0, &f->err), 0);
+    assert_int_equal(f->s.m.stats.applied, 0);
+    assert_int_equal(f->s.m.stats.skipped, 6);
+    assert_int_equal(f->s.m.stats.rows_added, 0);
+    after = county_versions(f->county);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+}
+
+/* A local edit of a field whose version is the record's: that is its base. */
+static void test_row_local_edit_base(void **state)
+{
+    struct fx *f = *state;
+    struct sw_change c[6];
+    size_t n = new_case(c, ID1, T0, "C01");
+    struct sw_change upd =
+        chg(ID1, "name", "李四", T0 + 10, "A-two", T0, "C01");
+    int village = sw_col_index(&sw_tables[SW_T_CASES], "village");
+    int name = sw_col_index(&sw_tables[SW_T_CASES], "name");
+    int phone = sw_col_index(&sw_tables[SW_T_CASES], "phone");
+    long sealed = 0;
+
+    pull_ok(f, c, n, 1);
+    pull_ok(f, &upd, 1, 2);
+    station_sql(f, "UPDATE cases SET village = '西村', name = '王五', "
+                   "phone = '110'");
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM outbox"), 3);
+    assert_int_equal(qintf(f->station,
+                           "SELECT count(*) FROM outbox WHERE col = %d AND "
+                           "base_hlc = %lld AND base_site = 'C01'",
+                           village, (long long)T0),
+                     1);
+    /* its own version beats the record's */
+    assert_int_equal(qintf(f->station,
+                           "SELECT count(*) FROM outbox WHERE col = %d AND "
+                           "base_hlc = %lld AND base_site = 'A-two'",
+                           name, (long long)T0 + 10),
+                     1);
+    /* a field never given has no base */
+    assert_int_equal(qintf(f->station,
+                           "SELECT count(*) FROM outbox WHERE col = %d AND "
+                           "base_hlc IS NULL AND base_site IS NULL",
+                           phone),
+                     1);
+    assert_int_equal(replica_seal(&f->r, &sealed, &f->err), 0);
+    assert_int_equal(sealed, 3);
+    assert_int_equal(qintf(f->station,
+                           "SELECT count(*) FROM pending WHERE col = %d AND "
+                           "base_hlc = %lld AND base_site = 'C01' AND "
+                           "value = '西村'",
+                           village, (long long)T0),
+                     1);
+    /* sealed: the field has a version of its own, newer than the record's */
+    assert_int_equal(qintf(f->station,
+                           "SELECT count(*) FROM versions WHERE col = %d AND "
+                           "site = 'A-one' AND hlc > %lld",
+                           village, (long long)T0 + 10),
+                     1);
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM versions"), 7);
+}
+
+/* A record pulled new moves the clock as its fields one at a time would:
+** an edit made after it is newer than it. */
+static void test_row_clock_follows(void **state)
+{
+    struct fx *f = *state;
+    struct sw_change c[6];
+    int64_t ahead = hlc_pack(sw_now_ms() + INT64_C(3600000), 7), hlc = 0;
+    size_t n = new_case(c, ID1, ahead, "C01");
+    long sealed = 0;
+
+    pull_ok(f, c, n, 1);
+    assert_int_equal(db_get_hlc(f->station, &hlc, &f->err), 0);
+    assert_true(hlc >= ahead);
+    station_sql(f, "UPDATE cases SET village = '西村'");
+    assert_int_equal(qint(f->station, "SELECT base_hlc FROM outbox"), ahead);
+    assert_int_equal(replica_seal(&f->r, &sealed, &f->err), 0);
+    assert_int_equal(sealed, 1);
+    assert_true(qint(f->station, "SELECT hlc FROM pending") > ahead);
+
+    new_case(c, ID1, ahead, "A-one");
+    assert_int_equal(apply_rows(&f->s.m, c, n, 0, &f->err), 0);
+    assert_int_equal(db_get_hlc(f->county, &hlc, &f->err), 0);
+    assert_true(hlc >= ahead);
+}
+
+/* Half a record in one call (new), the rest in another (it exists now):
+** the same as every change through merge_apply. */
+static void test_row_split_matches_each(void **state)
+{
+    struct fx *f = *state;
+    struct sw_change c[12];
+    size_t n = new_case(c, ID1, T0, "C01"), used = 0;
+    char *a, *b;
+
+    c[3].ver.hlc = c[4].ver.hlc = c[5].ver.hlc = T0 + 3;
+    c[4].base.hlc = T0; /* a base the record does not have: no matter */
+    snprintf(c[4].base.site, sizeof(c[4].base.site), "C01");
+    n += new_visit(c + n, VID1, ID1, T0 + 1, "A-one");
+    c[n] = tchg(SW_T_VISITS, VID1, "follow_up", "1", T0 + 2, "A-one");
+    c[n + 1] = tchg(SW_T_VISITS, VID1, "worker", "w", T0 + 2, "A-one");
+    n += 2;
+
+    /* station */
+    open_station2(f);
+    assert_int_equal(merge_begin(&f->r.m, &f->err), 0);
+    assert_int_equal(
+        merge_apply_row(&f->r.m, c, 3, MERGE_UPSTREAM, &used, &f->err), 0);
+    assert_int_equal(used, 3);
+    assert_int_equal(f->r.m.stats.rows_added, 1);
+    assert_int_equal(
+        merge_apply_row(&f->r.m, c + 3, 3, MERGE_UPSTREAM, &used, &f->err), 0);
+    assert_int_equal(used, 3);
+    assert_int_equal(f->r.m.stats.rows_added, 1);
+    assert_int_equal(
+        merge_apply_row(&f->r.m, c + 6, 2, MERGE_UPSTREAM, &used, &f->err), 0);
+    assert_int_equal(used, 2);
+    assert_int_equal(
+        merge_apply_row(&f->r.m, c + 8, 3, MERGE_UPSTREAM, &used, &f->err), 0);
+    assert_int_equal(used, 3);
+    assert_int_equal(f->r.m.stats.rows_added, 2);
+    assert_int_equal(f->r.m.stats.applied, 11);
+    assert_int_equal(merge_commit(&f->r.m, &f->err), 0);
+    assert_int_equal(apply_each(&f->r2.m, c, n, MERGE_UPSTREAM, &f->err), 0);
+    assert_int_equal(f->r2.m.stats.applied, 11);
+    assert_int_equal(f->r2.m.stats.rows_added, 2);
+    /* the first halves went in as new records: one version each */
+    assert_int_equal(row_version_count(f->station), 2);
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM field_versions"),
+                     6);
+    assert_int_equal(row_version_count(f->station2), 0);
+    assert_same_state(f->station, f->station2);
+
+    /* county */
+    open_county2(f);
+    assert_int_equal(merge_begin(&f->s.m, &f->err), 0);
+    for (size_t i = 0, k; i < n; i += used) {
+        k = i == 0 || i == 6 ? 3 : n - i; /* split each record */
+        assert_int_equal(merge_apply_row(&f->s.m, &c[i], k, 0, &used, &f->err),
+                         0);
+        assert_true(used >= 1 && used <= k);
+    }
+    assert_int_equal(merge_commit(&f->s.m, &f->err), 0);
+    assert_int_equal(apply_each(&f->s2.m, c, n, 0, &f->err), 0);
+    assert_same_state(f->county, f->county2);
+    a = county_versions(f->county);
+    b = county_versions(f->county2);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    assert_int_equal(qint(f->county, "SELECT count(*) FROM field_versions"),
+                     11);
+}
+
+/* A tombstone with fields of other versions in one record's changes: the
+** edits newer than it are flagged, as change by change. */
+static void test_row_tombstone_in_group(void **state)
+{
+    struct fx *f = *state;
+    struct sw_change c[] = {
+        /* tombstone first: later fields meet it */
+        chg(ID1, "name", "x", T0, "C01", 0, NULL),
+        chg(ID1, "deleted", "1", T0 + 5, "C01", 0, NULL),
+        chg(ID1, "notes", "还在服务", T0 + 9, "A-two", 0, NULL),
+        chg(ID1, "village", "东村", T0 + 7, "C01", 0, NULL),
+        chg(ID1, "phone", "110", T0 + 2, "C01", 0, NULL),
+        /* tombstone last: it meets them */
+        chg(ID2, "name", "y", T0, "C01", 0, NULL),
+        chg(ID2, "notes", "edited later", T0 + 9, "A-two", 0, NULL),
+        chg(ID2, "deleted", "1", T0 + 5, "C01", 0, NULL),
+        /* tombstone of the one version: nothing newer */
+        chg(ID3, "name", "z", T0, "C01", 0, NULL),
+        chg(ID3, "deleted", "1", T0, "C01", 0, NULL),
+    };
+    size_t n = sizeof(c) / sizeof(c[0]);
+    struct sw_version rv;
+    int64_t cols = 0;
+
+    open_station2(f);
+    pull_ok(f, c, n, 1);
+    assert_int_equal(apply_each(&f->r2.m, c, n, MERGE_UPSTREAM, &f->err), 0);
+    assert_same_state(f->station, f->station2);
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM conflicts"), 3);
+    assert_int_equal(qintf(f->station,
+                           "SELECT count(*) FROM conflicts WHERE kind = "
+                           "'edit_of_deleted' AND winner_hlc = %lld AND "
+                           "winner_site = 'C01' AND winner_value = 1",
+                           (long long)T0 + 5),
+                     3);
+    assert_text(f->station,
+                "SELECT group_concat(col) FROM (SELECT col FROM conflicts "
+                "WHERE row_id = '" ID1 "' ORDER BY col)",
+                "notes,village");
+    assert_text(f->station,
+                "SELECT loser_value FROM conflicts WHERE row_id = '" ID2 "'",
+                "edited later");
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM cases WHERE "
+                                      "deleted = 1"),
+                     3);
+    /* only the tombstone of one version went in as one row */
+    assert_int_equal(row_version_count(f->station), 1);
+    assert_true(row_version(f->station, SW_T_CASES,
+                            rid_of(f->station, SW_T_CASES, ID3), &rv, &cols));
+    assert_version(rv, T0, "C01");
+    assert_int_equal(cols, col_bit(SW_T_CASES, "name") |
+                               col_bit(SW_T_CASES, "deleted"));
+
+    open_county2(f);
+    assert_int_equal(apply_rows(&f->s.m, c, n, 0, &f->err), 0);
+    assert_int_equal(apply_each(&f->s2.m, c, n, 0, &f->err), 0);
+    assert_same_state(f->county, f->county2);
+    assert_int_equal(qint(f->county, "SELECT count(*) FROM conflicts"), 3);
+}
+
+/* A tombstone older than a record's version, applied later: flag_newer_edits
+** sees the fields whose version is the record's. */
+static void test_row_tombstone_later(void **state)
+{
+    struct fx *f = *state;
+    struct sw_change c[12], upd, del[2];
+    size_t n = new_case(c, ID1, T0 + 10, "C01");
+
+    n += new_case(c + n, ID2, T0 + 2, "C01");
+    upd = chg(ID1, "name", "李四", T0 + 20, "C01", T0 + 10, "C01");
+    del[0] = chg(ID1, "deleted", "1", T0 + 5, "A-two", 0, NULL);
+    del[1] = chg(ID2, "deleted", "1", T0 + 5, "A-two", 0, NULL);
+
+    open_station2(f);
+    pull_ok(f, c, n, 1);
+    assert_int_equal(row_version_count(f->station), 2);
+    pull_ok(f, &upd, 1, 2);
+    pull_ok(f, del, 2, 3);
+    assert_int_equal(apply_each(&f->r2.m, c, n, MERGE_UPSTREAM, &f->err), 0);
+    assert_int_equal(apply_each(&f->r2.m, &upd, 1, MERGE_UPSTREAM, &f->err), 0);
+    assert_int_equal(apply_each(&f->r2.m, del, 2, MERGE_UPSTREAM, &f->err), 0);
+    assert_same_state(f->station, f->station2);
+
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM cases WHERE "
+                                      "deleted = 1"),
+                     2);
+    /* every field of ID1 is newer than its tombstone; none of ID2's */
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM conflicts"), 6);
+    assert_int_equal(qintf(f->station,
+                           "SELECT count(*) FROM conflicts WHERE row_id = "
+                           "'" ID1 "' AND kind = 'edit_of_deleted' AND "
+                           "winner_hlc = %lld AND winner_site = 'A-two' AND "
+                           "winner_value = 1",
+                           (long long)T0 + 5),
+                     6);
+    /* the loser: the field's value and version, its own or the record's */
+    assert_int_equal(qintf(f->station,
+                           "SELECT count(*) FROM conflicts WHERE col = 'name' "
+                           "AND loser_value = '李四' AND loser_hlc = %lld AND "
+                           "loser_site = 'C01'",
+                           (long long)T0 + 20),
+                     1);
+    assert_int_equal(qintf(f->station,
+                           "SELECT count(*) FROM conflicts WHERE col = "
+                           "'village' AND loser_value = '东村' AND loser_hlc "
+                           "= %lld AND loser_site = 'C01'",
+                           (long long)T0 + 10),
+                     1);
+
+    /* the same on the county: a record at a time, then the tombstone */
+    open_county2(f);
+    assert_int_equal(apply_rows(&f->s.m, c, n, 0, &f->err), 0);
+    assert_int_equal(apply_rows(&f->s.m, &upd, 1, 0, &f->err), 0);
+    assert_int_equal(apply_rows(&f->s.m, del, 2, 0, &f->err), 0);
+    assert_int_equal(apply_each(&f->s2.m, c, n, 0, &f->err), 0);
+    assert_int_equal(apply_each(&f->s2.m, &upd, 1, 0, &f->err), 0);
+    assert_int_equal(apply_each(&f->s2.m, del, 2, 0, &f->err), 0);
+    assert_same_state(f->county, f->county2);
+    assert_int_equal(qint(f->county, "SELECT count(*) FROM conflicts"), 6);
+}
+
+/* Nothing of the replicated tables or their versions. */
+static void assert_nothing_written(sqlite3 *db, int station)
+{
+    assert_int_equal(qint(db, "SELECT count(*) FROM cases"), 0);
+    assert_int_equal(qint(db, "SELECT count(*) FROM visits"), 0);
+    assert_int_equal(qint(db, "SELECT count(*) FROM services"), 0);
+    assert_int_equal(qint(db, "SELECT count(*) FROM field_versions"), 0);
+    assert_int_equal(qint(db, "SELECT count(*) FROM conflicts"), 0);
+    if (station)
+        assert_int_equal(row_version_count(db), 0);
+}
+
+/* Refused by merge_apply_row and by merge_apply alike, on either side. */
+static void refuse_everywhere(struct fx *f, struct sw_change *c, size_t n,
+                              size_t bad, const char *msg)
+{
+    struct merge_ctx *ms[2] = {&f->r.m, &f->s.m};
+    sqlite3 *dbs[2] = {f->station, f->county};
+    size_t used = 0;
+
+    for (int k = 0; k < 2; k++) {
+        unsigned flags = k ? 0 : MERGE_UPSTREAM;
+        sw_err_clear(&f->err);
+        assert_int_equal(merge_begin(ms[k], &f->err), 0);
+        assert_int_equal(merge_apply_row(ms[k], c, n, flags, &used, &f->err),
+                         SW_EDATA);
+        assert_int_equal(f->err.code, SW_EDATA);
+        if (!strstr(f->err.msg, msg))
+            fail_msg("'%s' does not say '%s'", f->err.msg, msg);
+        merge_abort(ms[k]);
+        assert_nothing_written(dbs[k], !k);
+
+        assert_int_equal(merge_begin(ms[k], &f->err), 0);
+        assert_int_equal(merge_apply(ms[k], &c[bad], flags, &f->err), SW_EDATA);
+        merge_abort(ms[k]);
+        assert_nothing_written(dbs[k], !k);
+        assert_int_equal(apply_each(ms[k], c, n, flags, &f->err), SW_EDATA);
+        assert_nothing_written(dbs[k], !k);
+    }
+}
+
+static void test_row_bad_values(void **state)
+{
+    struct fx *f = *state;
+    struct sw_change c[4];
+    size_t n = new_visit(c, VID1, ID1, T0, "C01");
+    struct sw_batch b;
+    int64_t cur = -1;
+    char *before, *after;
+
+    c[2].text = (char *)"boat";
+    refuse_everywhere(f, c, n, 2, "visits.mode");
+
+    new_visit(c, VID1, ID1, T0, "C01");
+    c[3] = tchg(SW_T_VISITS, VID1, "follow_up", "1", T0, "C01");
+    c[3].vtype = SW_V_TEXT; /* text for an integer column */
+    c[3].text = (char *)"1";
+    refuse_everywhere(f, c, 4, 3, "visits.follow_up");
+    c[3].vtype = SW_V_INT;
+    c[3].ival = 2; /* not a boolean */
+    refuse_everywhere(f, c, 4, 3, "visits.follow_up");
+
+    new_visit(c, VID1, ID1, T0, "C01");
+    c[1].vtype = SW_V_INT; /* an integer for a text column */
+    c[1].ival = 20260301;
+    refuse_everywhere(f, c, n, 1, "visits.visited_at");
+
+    new_visit(c, VID1, "not-a-case-id", T0, "C01");
+    refuse_everywhere(f, c, n, 0, "visits.case_id");
+
+    new_visit(c, VID1, ID1, T0, "C01");
+    c[3] = tchg(SW_T_VISITS, VID1, "deleted", NULL, T0, "C01");
+    refuse_everywhere(f, c, 4, 3, "visits.deleted");
+
+    new_visit(c, VID1, ID1, T0, "C01");
+    c[1].text = (char *)"2026-02-30";
+    refuse_everywhere(f, c, n, 1, "visits.visited_at");
+
+    /* a bad record id, a bad station code */
+    new_visit(c, "not-a-uuid", ID1, T0, "C01");
+    refuse_everywhere(f, c, n, 0, "bad record id");
+    new_visit(c, VID1, ID1, T0, "C01");
+    for (size_t i = 0; i < n; i++)
+        snprintf(c[i].station, sizeof(c[i].station), "-A");
+    refuse_everywhere(f, c, n, 0, "bad station code");
+
+    /* through a pull: nothing written, the cursor where it was */
+    new_visit(c, VID1, ID1, T0, "C01");
+    c[2].text = (char *)"boat";
+    b = pull_of(c, (int)n, 5);
+    assert_int_equal(replica_apply_pull(&f->r, &b, NULL, &f->err), SW_EDATA);
+    batch_release(&b);
+    assert_nothing_written(f->station, 1);
+    assert_int_equal(replica_cursor(&f->r, &cur, &f->err), 0);
+    assert_int_equal(cur, 0);
+
+    /* a record that exists: its later bad value is refused as well */
+    new_visit(c, VID1, ID1, T0, "C01");
+    pull_ok(f, c, n, 6);
+    before = replica_state(f->station);
+    c[0] = tchg(SW_T_VISITS, VID1, "worker", "w", T0 + 1, "C01");
+    c[1] = tchg(SW_T_VISITS, VID1, "mode", "boat", T0 + 1, "C01");
+    assert_int_equal(apply_rows(&f->r.m, c, 2, MERGE_UPSTREAM, &f->err),
+                     SW_EDATA);
+    b = pull_of(c, 2, 7);
+    assert_int_equal(replica_apply_pull(&f->r, &b, NULL, &f->err), SW_EDATA);
+    batch_release(&b);
+    after = replica_state(f->station);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    assert_int_equal(replica_cursor(&f->r, &cur, &f->err), 0);
+    assert_int_equal(cur, 6);
+}
+
+/* A push with a bad value: refused whole. */
+static void test_row_bad_push(void **state)
+{
+    struct fx *f = *state;
+    struct sw_change c[6];
+    size_t n = new_case(c, ID1, T0, "A-one");
+    struct sw_batch b;
+    struct push_result res;
+
+    c[3].text = (char *)"extreme";
+    b = pull_of(c, (int)n, 0);
+    snprintf(b.site, sizeof(b.site), "A-one");
+    for (size_t i = 0; i < n; i++)
+        b.v[i].seq = (int64_t)i + 1;
+    b.from = 1;
+    b.to = (int64_t)n;
+    assert_int_equal(store_apply_push(&f->s, "A", "A-one", &b, &res, &f->err),
+                     SW_EDATA);
+    assert_non_null(strstr(f->err.msg, "cases.risk_level"));
+    assert_nothing_written(f->county, 0);
+    assert_int_equal(res.acked, 0);
+    batch_release(&b);
+}
+
+/* CHECK constraints and triggers of the connection: 1 if both are on. */
+static int guards_on(sqlite3 *db)
+{
+    int trig = -1;
+    assert_int_equal(
+        sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, -1, &trig),
+        SQLITE_OK);
+    return trig == 1 && qint(db, "PRAGMA ignore_check_constraints") == 0;
+}
+
+static int guards_off(sqlite3 *db)
+{
+    int trig = -1;
+    assert_int_equal(
+        sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, -1, &trig),
+        SQLITE_OK);
+    return trig == 0 && qint(db, "PRAGMA ignore_check_constraints") == 1;
+}
+
+/* As another program would see the station: CHECKs, capture and the fixed
+** fields hold. */
+static void assert_station_guarded(struct fx *f)
+{
+    static int n;
+    char sql[160];
+    int64_t gens = qint(f->station, "SELECT coalesce(sum(gen), 0) FROM outbox");
+
+    assert_true(guards_on(f->station));
+    assert_int_equal(sql_rc(f->station,
+                            "INSERT INTO visits (id, station, case_id, "
+                            "visited_at, mode) VALUES ('" VID2 "', 'A', '" ID1
+                            "', '2026-03-01', 'boat')"),
+                     SQLITE_CONSTRAINT);
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM visits WHERE id "
+                                      "= '" VID2 "'"),
+                     0);
+    assert_int_equal(sql_rc(f->station, "UPDATE cases SET risk_level = "
+                                        "'extreme'"),
+                     SQLITE_CONSTRAINT);
+    assert_int_equal(
+        sql_rc(f->station, "UPDATE visits SET case_id = '" ID2 "'"),
+        SQLITE_CONSTRAINT);
+    assert_text(f->station, "SELECT case_id FROM visits", ID1);
+    snprintf(sql, sizeof(sql),
+             "UPDATE cases SET phone = '1380000%04d' WHERE id = '" ID1 "'",
+             ++n);
+    sql_ok(f->station, sql);
+    assert_int_equal(qint(f->station, "SELECT coalesce(sum(gen), 0) FROM "
+                                      "outbox"),
+                     gens + 1);
+}
+
+static void test_guards_back_on(void **state)
+{
+    struct fx *f = *state;
+    struct sw_change c[15], bad;
+    size_t n = new_case(c, ID1, T0, "C01");
+    sqlite3_stmt *st;
+    struct sw_batch b;
+    struct push_result res;
+    int64_t gens;
+
+    n += new_case(c + n, ID2, T0, "C01");
+    n += new_visit(c + n, VID1, ID1, T0, "C01");
+    assert_true(guards_on(f->station));
+    pull_ok(f, c, n, 1); /* merge_commit */
+    assert_station_guarded(f);
+
+    /* off in the merge's transaction, back on at commit */
+    assert_int_equal(merge_begin(&f->r.m, &f->err), 0);
+    assert_true(guards_off(f->station));
+    /* a statement made while they are off is made again after */
+    assert_int_equal(sqlite3_prepare_v2(f->station,
+                                        "UPDATE cases SET notes = ?1 WHERE "
+                                        "id = '" ID2 "'",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(merge_commit(&f->r.m, &f->err), 0);
+    assert_station_guarded(f);
+    gens = qint(f->station, "SELECT coalesce(sum(gen), 0) FROM outbox");
+    sqlite3_bind_text(st, 1, "captured", -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    assert_int_equal(qint(f->station, "SELECT coalesce(sum(gen), 0) FROM "
+                                      "outbox"),
+                     gens + 1);
+
+    /* and at abort */
+    assert_int_equal(merge_begin(&f->r.m, &f->err), 0);
+    assert_true(guards_off(f->station));
+    merge_abort(&f->r.m);
+    assert_station_guarded(f);
+
+    /* a pull refused for a bad value, one refused for a fixed field */
+    bad = tchg(SW_T_VISITS, VID1, "mode", "boat", T0 + 1, "C01");
+    b = pull_of(&bad, 1, 2);
+    assert_int_equal(replica_apply_pull(&f->r, &b, NULL, &f->err), SW_EDATA);
+    batch_release(&b);
+    assert_station_guarded(f);
+    bad = tchg(SW_T_VISITS, VID1, "case_id", ID2, T0 + 1, "C01");
+    b = pull_of(&bad, 1, 2);
+    assert_int_equal(replica_apply_pull(&f->r, &b, NULL, &f->err), SW_EPERM);
+    batch_release(&b);
+    assert_station_guarded(f);
+
+    /* the county */
+    assert_true(guards_on(f->county));
+    assert_int_equal(apply_rows(&f->s.m, c, n, 0, &f->err), 0);
+    assert_true(guards_on(f->county));
+    assert_int_equal(apply_rows(&f->s.m, &bad, 1, 0, &f->err), SW_EPERM);
+    assert_true(guards_on(f->county));
+    bad.text = (char *)"no-uuid";
+    b = pull_of(&bad, 1, 0);
+    snprintf(b.site, sizeof(b.site), "A-one");
+    snprintf(b.v[0].ver.site, sizeof(b.v[0].ver.site), "A-one");
+    b.v[0].seq = 1;
+    b.from = b.to = 1;
+    assert_int_not_equal(
+        store_apply_push(&f->s, "A", "A-one", &b, &res, &f->err), 0);
+    batch_release(&b);
+    assert_true(guards_on(f->county));
+    assert_int_equal(sql_rc(f->county, "UPDATE cases SET status = 'gone'"),
+                     SQLITE_CONSTRAINT);
+    assert_int_equal(sql_rc(f->county,
+                            "INSERT INTO visits (id, station, case_id, "
+                            "visited_at, mode) VALUES ('" VID2 "', 'A', '" ID1
+                            "', '2026-03-01', 'boat')"),
+                     SQLITE_CONSTRAINT);
+    assert_text(f->county, "SELECT status FROM cases", "open");
+}
+
+/* A fixed field (a visit's case) is not moved by a merged change, with the
+** triggers off all the same. */
+/* A fixed field with a value but no version (written by another program
+** with capture off) is not moved by a merged change either: the trigger
+** that would refuse it is off in the merge. */
+static void test_fixed_field_without_version(void **state)
+{
+    struct fx *f = *state;
+    struct sw_change c[15], mv;
+    size_t n = new_case(c, ID1, T0, "C01");
+    struct sw_batch b;
+    struct sw_err e;
+
+    n += new_case(c + n, ID2, T0, "C01");
+    pull_ok(f, c, n, 1);
+    assert_int_equal(db_set_capture(f->station, 0, &e), 0);
+    sql_ok(f->station, "INSERT INTO visits (id, case_id, visited_at, mode) "
+                       "VALUES ('" VID1 "', '" ID1 "', '2026-03-01', 'home')");
+    assert_int_equal(db_set_capture(f->station, 1, &e), 0);
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM versions WHERE "
+                                      "tbl = 1"),
+                     0);
+
+    mv = tchg(SW_T_VISITS, VID1, "case_id", ID2, T0 + 5, "C01");
+    b = pull_of(&mv, 1, 2);
+    assert_int_equal(replica_apply_pull(&f->r, &b, NULL, &f->err), SW_EPERM);
+    assert_non_null(strstr(f->err.msg, "case_id cannot change"));
+    batch_release(&b);
+    assert_text(f->station, "SELECT case_id FROM visits", ID1);
+}
+
+static void test_row_fixed_field(void **state)
+{
+    struct fx *f = *state;
+    struct sw_change c[15], mv[2];
+    size_t n = new_case(c, ID1, T0, "C01"), used = 0;
+    struct sw_batch b;
+    struct push_result res;
+    struct sw_version rv;
+    int64_t cols = 0;
+    char *before, *after;
+
+    n += new_case(c + n, ID2, T0, "C01");
+    n += new_visit(c + n, VID1, ID1, T0, "C01");
+    pull_ok(f, c, n, 1);
+    /* case_id's version is the record's */
+    assert_true(row_version(f->station, SW_T_VISITS,
+                            rid_of(f->station, SW_T_VISITS, VID1), &rv, &cols));
+    assert_true(cols & col_bit(SW_T_VISITS, "case_id"));
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM field_versions"),
+                     0);
+    before = replica_state(f->station);
+
+    mv[0] = tchg(SW_T_VISITS, VID1, "case_id", ID2, T0 + 5, "C01");
+    mv[0].base.hlc = T0;
+    snprintf(mv[0].base.site, sizeof(mv[0].base.site), "C01");
+    b = pull_of(mv, 1, 2);
+    assert_int_equal(replica_apply_pull(&f->r, &b, NULL, &f->err), SW_EPERM);
+    assert_non_null(strstr(f->err.msg, "case_id cannot change"));
+    batch_release(&b);
+
+    /* with another field of the record, a record at a time */
+    mv[1] = mv[0];
+    mv[0] = tchg(SW_T_VISITS, VID1, "mode", "phone", T0 + 5, "C01");
+    assert_int_equal(merge_begin(&f->r.m, &f->err), 0);
+    assert_int_equal(
+        merge_apply_row(&f->r.m, mv, 2, MERGE_UPSTREAM, &used, &f->err),
+        SW_EPERM);
+    merge_abort(&f->r.m);
+    assert_int_equal(apply_each(&f->r.m, &mv[1], 1, 0, &f->err), SW_EPERM);
+    after = replica_state(f->station);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    assert_text(f->station, "SELECT case_id FROM visits", ID1);
+
+    /* the same case at a newer version is no move */
+    mv[1].text = (char *)ID1;
+    assert_int_equal(apply_rows(&f->r.m, mv, 2, MERGE_UPSTREAM, &f->err), 0);
+    assert_text(f->station, "SELECT mode FROM visits", "phone");
+    assert_version(read_version(&f->r.m, SW_T_VISITS, VID1, "case_id"), T0 + 5,
+                   "C01");
+
+    /* the county, through a push */
+    for (size_t i = 0; i < n; i++)
+        snprintf(c[i].ver.site, sizeof(c[i].ver.site), "A-one");
+    b = pull_of(c, (int)n, 0);
+    snprintf(b.site, sizeof(b.site), "A-one");
+    for (size_t i = 0; i < n; i++)
+        b.v[i].seq = (int64_t)i + 1;
+    b.from = 1;
+    b.to = (int64_t)n;
+    assert_int_equal(store_apply_push(&f->s, "A", "A-one", &b, &res, &f->err),
+                     0);
+    batch_release(&b);
+    mv[1].text = (char *)ID2;
+    snprintf(mv[0].ver.site, sizeof(mv[0].ver.site), "A-one");
+    snprintf(mv[1].ver.site, sizeof(mv[1].ver.site), "A-one");
+    b = pull_of(mv, 2, 0);
+    snprintf(b.site, sizeof(b.site), "A-one");
+    b.v[0].seq = (int64_t)n + 1;
+    b.v[1].seq = (int64_t)n + 2;
+    b.from = (int64_t)n + 1;
+    b.to = (int64_t)n + 2;
+    assert_int_equal(store_apply_push(&f->s, "A", "A-one", &b, &res, &f->err),
+                     SW_EPERM);
+    batch_release(&b);
+    assert_text(f->county, "SELECT case_id FROM visits", ID1);
+    assert_text(f->county, "SELECT mode FROM visits", "home");
+}
+
+/* How many changes a call takes: one record's, each field once. */
+static void test_row_grouping(void **state)
+{
+    struct fx *f = *state;
+    struct sw_change c[] = {
+        chg(ID1, "name", "a", T0, "C01", 0, NULL),
+        chg(ID1, "village", "v", T0, "C01", 0, NULL),
+        chg(ID2, "name", "b", T0, "C01", 0, NULL),
+        chg(ID1, "notes", "n1", T0 + 1, "C01", 0, NULL),
+        chg(ID1, "notes", "n2", T0 + 2, "C01", 0, NULL),
+        tchg(SW_T_VISITS, ID1, "mode", "home", T0, "C01"),
+        chg(ID1, "phone", "110", T0, "C01", 0, NULL),
+    };
+    size_t n = sizeof(c) / sizeof(c[0]), want[] = {2, 1, 1, 1, 1, 1};
+    size_t used = 0, k = 0;
+
+    open_station2(f);
+    assert_int_equal(merge_begin(&f->r.m, &f->err), 0);
+    for (size_t i = 0; i < n; i += used, k++) {
+        assert_int_equal(merge_apply_row(&f->r.m, &c[i], n - i, MERGE_UPSTREAM,
+                                         &used, &f->err),
+                         0);
+        assert_true(k < sizeof(want) / sizeof(want[0]));
+        assert_int_equal(used, want[k]);
+    }
+    assert_int_equal(merge_commit(&f->r.m, &f->err), 0);
+    assert_int_equal(apply_each(&f->r2.m, c, n, MERGE_UPSTREAM, &f->err), 0);
+    assert_same_state(f->station, f->station2);
+    assert_text(f->station, "SELECT notes FROM cases WHERE id = '" ID1 "'",
+                "n2");
+
+    /* a change it cannot take is refused, not skipped */
+    c[1].col = sw_tables[SW_T_CASES].ncols;
+    assert_int_equal(merge_begin(&f->r.m, &f->err), 0);
+    assert_int_equal(
+        merge_apply_row(&f->r.m, c, 2, MERGE_UPSTREAM, &used, &f->err), 0);
+    assert_int_equal(used, 1);
+    assert_int_equal(
+        merge_apply_row(&f->r.m, &c[1], 1, MERGE_UPSTREAM, &used, &f->err),
+        SW_EDATA);
+    merge_abort(&f->r.m);
+}
+
+/* Another station's record is not written a record at a time either. */
+static void test_row_other_station_refused(void **state)
+{
+    struct fx *f = *state;
+    struct sw_change c[6];
+    size_t n = new_case(c, ID1, T0, "A-one");
+
+    assert_int_equal(apply_rows(&f->s.m, c, n, 0, &f->err), 0);
+    new_case(c, ID1, T0 + 1, "B-one");
+    for (size_t i = 0; i < n; i++)
+        snprintf(c[i].station, sizeof(c[i].station), "B");
+    c[0].text = (char *)"B's";
+    assert_int_equal(apply_rows(&f->s.m, c, n, 0, &f->err), SW_EPERM);
+    assert_text(f->county, "SELECT name FROM cases", "张三");
+    assert_text(f->county, "SELECT station FROM cases", "A");
+    assert_int_equal(qint(f->county, "SELECT count(*) FROM cases"), 1);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -695,6 +1972,22 @@ int main(void)
         T(test_push_checks_sender),
         T(test_push_visit_of_unknown_case),
         T(test_pull_byte_budget),
+        T(test_row_new_on_station),
+        T(test_row_new_mixed_versions_station),
+        T(test_row_new_on_county),
+        T(test_row_later_change_idempotent),
+        T(test_row_local_edit_base),
+        T(test_row_clock_follows),
+        T(test_row_split_matches_each),
+        T(test_row_tombstone_in_group),
+        T(test_row_tombstone_later),
+        T(test_row_bad_values),
+        T(test_row_bad_push),
+        T(test_guards_back_on),
+        T(test_fixed_field_without_version),
+        T(test_row_fixed_field),
+        T(test_row_grouping),
+        T(test_row_other_station_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
