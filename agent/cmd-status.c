@@ -39,8 +39,8 @@ enum {
     NKEYS
 };
 static const char *const keys[NKEYS] = {
-    "station",   "site",       "server",       "token_file",
-    "last_sync", "last_error", "last_attempt", "skew_ms", "held_back"};
+    "station",    "site",         "server",  "token_file", "last_sync",
+    "last_error", "last_attempt", "skew_ms", "held_back"};
 
 static int query_ints(sqlite3 *db, const char *sql, int64_t *out, int n,
                       struct sw_err *err)

@@ -15,7 +15,7 @@ struct cmd_ctx {
     const char *db_path;
     const char *prog; /* "swsync" */
     int quiet;
-    sqlite3 *db;      /* opened by main() unless the command opens it */
+    sqlite3 *db; /* opened by main() unless the command opens it */
     struct sw_err err;
 };
 

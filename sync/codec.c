@@ -836,9 +836,9 @@ static int decode_text(const char *s, size_t len, int push,
         /* a change costs at most ~24 values (a row of one field) */
         size_t max = lim->max_changes * 24 + 4096;
         if (count_values(s, len, max) > max) {
-            rc = sw_fail(err, SW_ETOOBIG,
-                         "too many JSON values for %zu changes",
-                         lim->max_changes);
+            rc =
+                sw_fail(err, SW_ETOOBIG, "too many JSON values for %zu changes",
+                        lim->max_changes);
             goto out;
         }
     }

@@ -46,8 +46,8 @@ void ddl_tables(struct sw_buf *sb, int county)
         /* a station holds its own records only: there the index would
            hold one key and cost a b-tree insert a record */
         if (county)
-            sb_addf(sb, "CREATE INDEX %s_station ON %s (station);\n",
-                    tb->name, tb->name);
+            sb_addf(sb, "CREATE INDEX %s_station ON %s (station);\n", tb->name,
+                    tb->name);
         if (tb->ref_col >= 0)
             sb_addf(sb, "CREATE INDEX %s_%s ON %s (%s);\n", tb->name,
                     tb->cols[tb->ref_col].name, tb->name,

@@ -35,8 +35,9 @@
 #include "table.h"
 
 #define MERGE_UPSTREAM 0x01 /* station: the change comes from the county */
-#define MERGE_CHECKED 0x02  /* ids, station and values are checked already
-                               (a batch the codec decoded: b->checked) */
+#define MERGE_CHECKED                                                          \
+    0x02 /* ids, station and values are checked already                        \
+            (a batch the codec decoded: b->checked) */
 
 struct merge_stats {
     long applied;    /* fields changed */

@@ -266,7 +266,8 @@ int records_list(sqlite3 *db, const struct sw_table *t, int argc, char **argv,
             }
             /* FIELD= matches an empty field; a value must be one the
                field could hold */
-            if (col >= 0 && eq[1] && sw_validate(t, &t->cols[col], eq + 1, err)) {
+            if (col >= 0 && eq[1] &&
+                sw_validate(t, &t->cols[col], eq + 1, err)) {
                 rc = err ? err->code : SW_EDATA;
                 goto out;
             }

@@ -196,8 +196,8 @@ int store_apply_push(struct store *s, const char *station, const char *site,
                !strcmp(todo[i + k].id, todo[i].id))
             rc = check_case_scope(s, &todo[i + k++], err);
         if (!rc)
-            rc = merge_apply_row(m, &todo[i], k,
-                                 b->checked ? MERGE_CHECKED : 0, &used, err);
+            rc = merge_apply_row(m, &todo[i], k, b->checked ? MERGE_CHECKED : 0,
+                                 &used, err);
     }
     free(todo);
     if (!rc && b->to > acked) {

@@ -942,8 +942,8 @@ static const struct bad_case push_cases[] = {
     {PUSH(RF("'deleted':null")), SW_EDATA, "rows[0].f.deleted: cannot be null"},
     {PUSH(RF("'deleted':0.5")), SW_EDATA, "rows[0].f.deleted"},
     {PUSH(RF("'deleted':1e300")), SW_EDATA, "rows[0].f.deleted"},
-    {PUSH(GOOD "," ROW("'cases'", "'" U1 "'", "'123456789'", "'" SITE "'",
-                       "12", "'name':'y','gender':'x'")),
+    {PUSH(GOOD "," ROW("'cases'", "'" U1 "'", "'123456789'", "'" SITE "'", "12",
+                       "'name':'y','gender':'x'")),
      SW_EDATA, "rows[1].f.gender"},
     /* b */
     {PUSH("{'t':'cases','id':'" U1 "','st':'A01','h':'1','w':'" SITE
@@ -999,15 +999,15 @@ static const struct bad_case push_cases[] = {
     {PUSH(GOOD ",{'id':'" U3 "','f':{'name':'y'}}"), SW_EDATA,
      "rows[1].h: missing"},
     {PUSH(GOOD ",{'d':5,'f':{'name':'y'}}"), SW_EDATA, "rows[1].id: missing"},
-    {PUSH(GOOD ",{'id':'" U3 "','st':'-A','d':5,'f':{'name':'y'}}"),
-     SW_EDATA, "rows[1].st"},
+    {PUSH(GOOD ",{'id':'" U3 "','st':'-A','d':5,'f':{'name':'y'}}"), SW_EDATA,
+     "rows[1].st"},
     {PUSH(GOOD ",{'id':'" U3 "','w':'bad site','d':5,'f':{'name':'y'}}"),
      SW_EDATA, "rows[1].w"},
     {PUSH(GOOD ",{'id':'" U3 "','t':'visits','d':5,'f':{'name':'y'}}"),
      SW_EDATA, "rows[1].f.name: not a column of visits"},
     {PUSH(ROW("'cases'", "'" U1 "'", "'123456789'", "'" SITE "'", "19",
               "'name':'x','gender':'male'") ",{'id':'" U3
-          "','d':1,'f':{'name':'y'}}"),
+                                            "','d':1,'f':{'name':'y'}}"),
      SW_EDATA, "rows[1].q: seq 21..21 is outside 10..20"},
     {PUSH("{'t':'cases','id':'" U1 "','st':'A01','d':1,'w':'" SITE
           "','q':10,'f':{'name':'x'}}"),
@@ -1018,8 +1018,9 @@ static const struct bad_case push_cases[] = {
     {PUSH("{'t':'cases','id':'" U1 "','st':'A01','h':'1','q':10,"
           "'f':{'name':'x'}}"),
      SW_EDATA, "rows[0].w: missing"},
-    {PUSH("{'t':'cases','id':'" U1 "','st':'A01','h':'9223372036854775000','w':'"
-          SITE "','q':10,'f':{'name':'x'}},{'id':'" U3
+    {PUSH("{'t':'cases','id':'" U1
+          "','st':'A01','h':'9223372036854775000','w':'" SITE
+          "','q':10,'f':{'name':'x'}},{'id':'" U3
           "','d':1000,'f':{'name':'y'}}"),
      SW_EDATA, "rows[1].d: hlc out of range"},
 };
@@ -1090,15 +1091,14 @@ static void run_cases(const struct bad_case *cases, size_t n, int push)
 static void test_decode_inherits(void **state)
 {
     char *json = J(PUSH(GOOD ",{'id':'" U3 "','d':-23,'f':{'name':'y',"
-                                       "'gender':'female'}},{'id':'" U1
-                                       "','w':'" SITE2 "','q':14,'d':0,"
-                                       "'f':{'notes':null}}"));
+                             "'gender':'female'}},{'id':'" U1 "','w':'" SITE2
+                             "','q':14,'d':0,"
+                             "'f':{'notes':null}}"));
     struct sw_batch b;
     struct sw_err err;
 
     (void)state;
-    assert_ok(codec_decode_push_json(json, strlen(json), NULL, &b, &err),
-              &err);
+    assert_ok(codec_decode_push_json(json, strlen(json), NULL, &b, &err), &err);
     assert_int_equal(b.n, 5);
     for (size_t i = 2; i < 5; i++) {
         assert_int_equal(b.v[i].tbl, SW_T_CASES);

@@ -4,7 +4,8 @@
 */
 #include "config.h"
 
-/* clang-format off: cmocka.h needs these first, in this order */
+/* cmocka.h needs these first, in this order */
+/* clang-format off */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

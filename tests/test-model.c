@@ -21,7 +21,8 @@
 */
 #include "config.h"
 
-/* clang-format off: cmocka.h needs these first, in this order */
+/* cmocka.h needs these first, in this order */
+/* clang-format off */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -476,11 +477,10 @@ static char *station_dump(sqlite3 *db, const char *station)
         sb_init(&q);
         sb_adds(&q, "SELECT id, station");
         for (int c = 0; c < tb->ncols; c++)
-            sb_addf(
-                &q,
-                ", quote(%s), (SELECT hlc || '@' || site FROM "
-                "versions WHERE tbl = %d AND rid = r.rid AND col = %d)",
-                tb->cols[c].name, t, c);
+            sb_addf(&q,
+                    ", quote(%s), (SELECT hlc || '@' || site FROM "
+                    "versions WHERE tbl = %d AND rid = r.rid AND col = %d)",
+                    tb->cols[c].name, t, c);
         sb_addf(&q, " FROM %s AS r WHERE station = ?1 ORDER BY id", tb->name);
         sql_ok(db, sqlite3_prepare_v2(db, q.buf, -1, &st, NULL), q.buf);
         sqlite3_bind_text(st, 1, station, -1, SQLITE_STATIC);

@@ -825,7 +825,7 @@ static int compare_all(int *n)
 
             column_cases(c, &l);
             for (size_t k = 0; k < sizeof(junk) / sizeof(junk[0]); k++)
-                    vl_add(&l, junk[k], -1, 0);
+                vl_add(&l, junk[k], -1, 0);
             for (size_t k = 0; k < l.n; k++) {
                 const char *v = l.a[k].v;
                 int c_ok, s_ok;

@@ -1115,7 +1115,8 @@ int http_start(const struct http_config *cfg, struct http_server **out,
             MHD_OPTION_NOTIFY_COMPLETED, on_done, srv,
             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_IDLE_S,
             MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
-            MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv->cfg.per_ip_limit, MHD_OPTION_END);
+            MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv->cfg.per_ip_limit,
+            MHD_OPTION_END);
     if (!srv->d) {
         http_stop(srv, 0);
         return sw_fail(err, SW_ECONFIG,
