@@ -666,7 +666,10 @@ static int pull(struct sync *s)
     int64_t cursor = 0;
     int more = 1, rc;
 
-    rc = replica_cursor(&s->r, &cursor, err);
+    /* a sync killed during a long pull left the indexes dropped */
+    rc = replica_pull_end(&s->r, err);
+    if (!rc)
+        rc = replica_cursor(&s->r, &cursor, err);
     while (!rc && more) {
         struct sw_batch b;
         struct merge_stats st;
@@ -719,6 +722,13 @@ static int pull(struct sync *s)
         }
         http_resp_release(&res);
         batch_release(&b);
+    }
+    if (s->r.bulk) {
+        /* a long pull: the indexes back, also after a failure */
+        struct sw_err e2;
+        int rc2 = replica_pull_end(&s->r, rc ? &e2 : err);
+        if (!rc)
+            rc = rc2;
     }
     return rc;
 }
@@ -944,6 +954,7 @@ static int run(struct sync *s)
         goto out;
 
     rc = replica_open(&s->r, db, err);
+    s->r.bulk_after = REPLICA_BULK_AFTER;
     s->r_open = 1;
     if (rc)
         goto out;

@@ -43,17 +43,34 @@ void ddl_tables(struct sw_buf *sb, int county)
             sb_adds(sb, ",\n    ver_hlc INTEGER,\n    ver_site TEXT,\n"
                         "    ver_cols INTEGER");
         sb_adds(sb, "\n);\n");
+    }
+    ddl_indexes(sb, county, 0);
+}
+
+void ddl_indexes(struct sw_buf *sb, int county, int drop)
+{
+    for (int t = 0; t < SW_NTABLES; t++) {
+        const struct sw_table *tb = &sw_tables[t];
+        const char *n = tb->name;
+
         /* a station holds its own records only: there the index would
            hold one key and cost a b-tree insert a record */
-        if (county)
-            sb_addf(sb, "CREATE INDEX %s_station ON %s (station);\n", tb->name,
-                    tb->name);
-        if (tb->ref_col >= 0)
-            sb_addf(sb, "CREATE INDEX %s_%s ON %s (%s);\n", tb->name,
-                    tb->cols[tb->ref_col].name, tb->name,
+        if (county && drop)
+            sb_addf(sb, "DROP INDEX IF EXISTS %s_station;\n", n);
+        else if (county)
+            sb_addf(sb, "CREATE INDEX IF NOT EXISTS %s_station ON %s "
+                        "(station);\n",
+                    n, n);
+        if (tb->ref_col >= 0 && drop)
+            sb_addf(sb, "DROP INDEX IF EXISTS %s_%s;\n", n,
                     tb->cols[tb->ref_col].name);
+        else if (tb->ref_col >= 0)
+            sb_addf(sb, "CREATE INDEX IF NOT EXISTS %s_%s ON %s (%s);\n", n,
+                    tb->cols[tb->ref_col].name, n, tb->cols[tb->ref_col].name);
     }
-    sb_adds(sb, "CREATE INDEX cases_name ON cases (name);\n");
+    sb_adds(sb, drop ? "DROP INDEX IF EXISTS cases_name;\n"
+                     : "CREATE INDEX IF NOT EXISTS cases_name ON cases "
+                       "(name);\n");
 }
 
 static void capture_trigger(struct sw_buf *sb, const struct sw_table *tb, int t,

@@ -23,6 +23,14 @@ extern const char schema_county_sql[];
 void ddl_tables(struct sw_buf *sb, int county);
 
 /*
+** Append the statements that make (CREATE INDEX IF NOT EXISTS) or, with
+** drop, remove (DROP INDEX IF EXISTS) the replicated tables' secondary
+** indexes: a visit's or service's case, a case's name, on the county
+** the station.  Not the UNIQUE index on id.
+*/
+void ddl_indexes(struct sw_buf *sb, int county, int drop);
+
+/*
 ** Append the station's triggers: capture into the outbox (insert and
 ** update, per field), the station fill-in for rows written without one,
 ** the immutability of id, station and fixed fields, and DELETE turned

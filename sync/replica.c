@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ddl.h"
 #include "replica.h"
 
 static const char SQL_OUTBOX[] =
@@ -374,6 +375,29 @@ int replica_cursor(struct replica *r, int64_t *out, struct sw_err *err)
     return rc;
 }
 
+/* Drop (or make, when missing) the secondary indexes, one transaction. */
+static int set_indexes(struct replica *r, int drop, struct sw_err *err)
+{
+    struct sw_buf sb;
+    char *sql;
+    int rc;
+
+    sb_init(&sb);
+    ddl_indexes(&sb, 0, drop);
+    sql = sb_detach(&sb, NULL);
+    if (!sql)
+        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+    rc = db_begin(r->db, err);
+    if (!rc)
+        rc = db_exec(r->db, sql, err);
+    if (!rc)
+        rc = db_commit(r->db, err);
+    else
+        db_rollback(r->db);
+    free(sql);
+    return rc;
+}
+
 int replica_apply_pull(struct replica *r, const struct sw_batch *b,
                        struct merge_stats *st, struct sw_err *err)
 {
@@ -406,7 +430,21 @@ int replica_apply_pull(struct replica *r, const struct sw_batch *b,
     }
     if (st)
         *st = r->m.stats;
-    return merge_commit(&r->m, err);
+    rc = merge_commit(&r->m, err);
+    if (rc)
+        return rc;
+    r->pulled += (long)b->n;
+    if (r->bulk_after && !r->bulk && b->more && r->pulled >= r->bulk_after)
+        r->bulk = set_indexes(r, 1, NULL) == 0; /* else as before */
+    return 0;
+}
+
+int replica_pull_end(struct replica *r, struct sw_err *err)
+{
+    int rc = set_indexes(r, 0, err);
+    if (!rc)
+        r->bulk = 0;
+    return rc;
 }
 
 int replica_unsent(struct replica *r, int64_t *out, struct sw_err *err)

@@ -21,7 +21,14 @@ struct replica {
     sqlite3_stmt *row_station[SW_NTABLES], *case_station;
     long held; /* last seal: fields held back in the outbox */
     char held_msg[SW_ERRMSG_MAX]; /* the first one's problem */
+    /* a long pull (see replica_apply_pull): 0 never */
+    long bulk_after; /* changes pulled, more to come: indexes dropped */
+    long pulled;     /* changes applied since replica_open */
+    int bulk;        /* the indexes are dropped */
 };
+
+/* What `swsync sync` sets bulk_after to. */
+#define REPLICA_BULK_AFTER 20000
 
 /* Load site and station from the replica's config and prepare.  On
 ** failure call replica_close() all the same. */
@@ -69,9 +76,23 @@ int replica_reset_cursor(struct replica *r, struct sw_err *err);
 ** Apply a pulled batch in one transaction: seal the outbox first, merge
 ** every change as MERGE_UPSTREAM, store b->cursor as the pull cursor.
 ** All or nothing.  st (may be NULL) gets the counts.
+**
+** A long pull: once bulk_after changes (when not 0) are applied and the
+** county says more remain, the records' secondary indexes (a visit's and
+** a service's case, a case's name) are dropped until replica_pull_end:
+** one sort at the end instead of a random b-tree insert a record in
+** every batch's transaction (docs/design-notes.md).  Records read in
+** between are found by scanning.
 */
 int replica_apply_pull(struct replica *r, const struct sw_batch *b,
                        struct merge_stats *st, struct sw_err *err);
+
+/*
+** The pull is over (also when it failed): make every secondary index
+** that is missing, in one transaction.  Also how a sync killed during a
+** long pull gets them back: `swsync sync` calls it first too.
+*/
+int replica_pull_end(struct replica *r, struct sw_err *err);
 
 /* The pull cursor (0 before the first pull). */
 int replica_cursor(struct replica *r, int64_t *out, struct sw_err *err);

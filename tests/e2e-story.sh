@@ -195,6 +195,14 @@ got=$(sqlite3 "$T/a3.db" "SELECT count(*) FROM cases")
 diag "the spare replica held $got cases when it was killed"
 exits 0 "the killed sync runs again" S a3 sync --quiet
 ok "a3 equals the county for A" scope_equal "$T/a3.db" "$CDB" A
+IDX="SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN
+     ('cases_name', 'visits_case_id', 'services_case_id')"
+is "$(sqlite3 "$T/a3.db" "$IDX")" 3 \
+    "after its long pull (indexes dropped in between) a3 has its indexes"
+# as a sync killed during a long pull leaves them
+sqlite3 "$T/a3.db" "DROP INDEX cases_name; DROP INDEX visits_case_id"
+exits 0 "a sync after a long pull that was killed" S a3 sync --quiet
+is "$(sqlite3 "$T/a3.db" "$IDX")" 3 "... makes the dropped indexes again"
 
 # ---- several stations at once -----------------------------------------------
 

@@ -1773,6 +1773,86 @@ static void test_guards_back_on(void **state)
 
 /* A fixed field (a visit's case) is not moved by a merged change, with the
 ** triggers off all the same. */
+/* How many of the records' secondary indexes a station has (of 3). */
+static int64_t station_indexes(sqlite3 *db)
+{
+    return qint(db, "SELECT count(*) FROM sqlite_master WHERE type = "
+                    "'index' AND name IN ('cases_name', 'visits_case_id', "
+                    "'services_case_id')");
+}
+
+/* A long pull drops the secondary indexes once bulk_after changes are in
+** and more remain; replica_pull_end makes them again.  Values and
+** versions are the same as without (and as the indexes never exist in
+** between for a reader, records are found by scanning). */
+static void test_pull_bulk_indexes(void **state)
+{
+    struct fx *f = *state;
+    struct sw_change c[15];
+    size_t n = new_case(c, ID1, T0, "C01");
+    struct sw_batch b;
+
+    assert_int_equal(station_indexes(f->station), 3);
+    /* bulk_after 0 (tests, other callers): never */
+    b = pull_of(c, (int)n, 1);
+    b.more = 1;
+    assert_int_equal(replica_apply_pull(&f->r, &b, NULL, &f->err), 0);
+    batch_release(&b);
+    assert_int_equal(station_indexes(f->station), 3);
+
+    /* the last batch of a pull (more false): not dropped */
+    f->r.bulk_after = 5;
+    n = new_case(c, ID2, T0 + 1, "C01");
+    b = pull_of(c, (int)n, 2);
+    assert_int_equal(replica_apply_pull(&f->r, &b, NULL, &f->err), 0);
+    batch_release(&b);
+    assert_int_equal(station_indexes(f->station), 3);
+    assert_int_equal(f->r.bulk, 0);
+
+    /* past bulk_after with more to come: dropped, and a record of the
+       next batch is found all the same */
+    n = new_visit(c, VID1, ID1, T0 + 2, "C01");
+    b = pull_of(c, (int)n, 3);
+    b.more = 1;
+    assert_int_equal(replica_apply_pull(&f->r, &b, NULL, &f->err), 0);
+    batch_release(&b);
+    assert_int_equal(f->r.bulk, 1);
+    assert_int_equal(station_indexes(f->station), 0);
+    n = new_visit(c, VID2, ID1, T0 + 3, "C01");
+    b = pull_of(c, (int)n, 4);
+    assert_int_equal(replica_apply_pull(&f->r, &b, NULL, &f->err), 0);
+    batch_release(&b);
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM visits WHERE "
+                                      "case_id = '" ID1 "'"),
+                     2);
+
+    /* the end of the pull: all three back, used by the same query */
+    assert_int_equal(replica_pull_end(&f->r, &f->err), 0);
+    assert_int_equal(f->r.bulk, 0);
+    assert_int_equal(station_indexes(f->station), 3);
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM visits WHERE "
+                                      "case_id = '" ID1 "'"),
+                     2);
+    {
+        /* SQLite's plan for it names the index */
+        sqlite3_stmt *st;
+        int used = 0;
+        assert_int_equal(sqlite3_prepare_v2(f->station,
+                                            "EXPLAIN QUERY PLAN SELECT rid "
+                                            "FROM visits WHERE case_id = 'x'",
+                                            -1, &st, NULL),
+                         SQLITE_OK);
+        while (sqlite3_step(st) == SQLITE_ROW)
+            used |= strstr((const char *)sqlite3_column_text(st, 3),
+                           "visits_case_id") != NULL;
+        sqlite3_finalize(st);
+        assert_true(used);
+    }
+    /* and again: nothing to do */
+    assert_int_equal(replica_pull_end(&f->r, &f->err), 0);
+    assert_int_equal(station_indexes(f->station), 3);
+}
+
 /* A fixed field with a value but no version (written by another program
 ** with capture off) is not moved by a merged change either: the trigger
 ** that would refuse it is off in the merge. */
@@ -1984,6 +2064,7 @@ int main(void)
         T(test_row_bad_values),
         T(test_row_bad_push),
         T(test_guards_back_on),
+        T(test_pull_bulk_indexes),
         T(test_fixed_field_without_version),
         T(test_row_fixed_field),
         T(test_row_grouping),

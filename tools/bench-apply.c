@@ -21,11 +21,13 @@
 **   replica.db  a station replica; the same rows as pulled field changes
 **               (one change per non-NULL field, as the county sends them),
 **               BATCH changes a batch (the agent's pull limit, 5000),
-**               each batch through replica_apply_pull (one transaction,
-**               as `swsync sync` does); then NEDITS single-field edits of
-**               distinct visits, the same way.  Each batch is also encoded
-**               as a pull answer beforehand and decoded (timed apart), so
-**               the codec's share is visible.
+**               each batch encoded as a pull answer and decoded (timed
+**               apart, so the codec's share is visible), then applied
+**               through replica_apply_pull (one transaction, as `swsync
+**               sync` does: with bulk_after set, the indexes dropped
+**               during a long pull and made again by replica_pull_end,
+**               whose time counts); then NEDITS single-field edits of
+**               distinct visits, the same way.
 **   county.db   a county store; the same visits pushed by their writer
 **               in the agent's batches of 500 changes through
 **               store_apply_push: the county's side of ingest, no HTTP.
@@ -257,6 +259,8 @@ static sqlite3 *new_replica(const char *path, struct replica *r)
         die(path, err.msg);
     if (r && replica_open(r, db, &err))
         die("replica_open", err.msg);
+    if (r)
+        r->bulk_after = REPLICA_BULK_AFTER; /* as `swsync sync` */
     return db;
 }
 
@@ -302,7 +306,8 @@ struct timing {
     size_t batches, changes, wire;
 };
 
-/* Encode b as a pull answer, time decoding it, then time applying b. */
+/* Encode b as a pull answer, time decoding it, then time applying what
+** was decoded (as the agent does). */
 static void flush(struct replica *r, struct sw_batch *b, int64_t *cursor,
                   int more, struct timing *tm)
 {
@@ -321,18 +326,29 @@ static void flush(struct replica *r, struct sw_batch *b, int64_t *cursor,
     if (codec_decode_pull(wire, wlen, NULL, &d, &err))
         die("codec_decode_pull", err.msg);
     clk_add(&tm->decode, t0);
-    batch_release(&d);
     free(wire);
     tm->wire += wlen;
 
+    /* what the agent applies: the decoded answer */
     t0 = clk_now();
-    if (replica_apply_pull(r, b, NULL, &err))
+    if (replica_apply_pull(r, &d, NULL, &err))
         die("replica_apply_pull", err.msg);
     clk_add(&tm->apply, t0);
     tm->batches++;
-    tm->changes += b->n;
+    tm->changes += d.n;
+    batch_release(&d);
     batch_release(b);
     batch_init(b);
+}
+
+/* The end of a pull, as `swsync sync` ends it (indexes back). */
+static void pull_end(struct replica *r, struct timing *tm)
+{
+    struct sw_err err;
+    struct clk t0 = clk_now();
+    if (replica_pull_end(r, &err))
+        die("replica_pull_end", err.msg);
+    clk_add(&tm->apply, t0);
 }
 
 static void apply_visits(struct replica *r, const struct vrec *vs, size_t n,
@@ -350,6 +366,7 @@ static void apply_visits(struct replica *r, const struct vrec *vs, size_t n,
         }
     if (b.n)
         flush(r, &b, cursor, 0, tm);
+    pull_end(r, tm);
     batch_release(&b);
 }
 
@@ -367,6 +384,7 @@ static void apply_edits(struct replica *r, const struct vrec *vs,
     }
     if (b.n)
         flush(r, &b, cursor, 0, tm);
+    pull_end(r, tm);
     batch_release(&b);
 }
 
