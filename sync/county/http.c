@@ -71,6 +71,10 @@ struct http_server {
     struct web_config web;
     char county[SW_SITE_MAX + 1];
     pthread_mutex_t lock; /* workers and inflight */
+    /* Taken around the stations' writes (hello, push, a failed push's
+       note): the workers queue here instead of in SQLite's busy handler,
+       which sleeps up to 100 ms between tries (docs/benchmarks.md) */
+    pthread_mutex_t wlock;
     struct worker *workers;
     int inflight;
 };
@@ -280,7 +284,9 @@ static void note_push_error(struct req *r, unsigned status)
     sqlite3_bind_int64(st, 1, r->rep.id);
     sqlite3_bind_int64(st, 2, sw_now_ms());
     sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
+    pthread_mutex_lock(&r->srv->wlock);
     sqlite3_step(st); /* best effort: the answer matters more */
+    pthread_mutex_unlock(&r->srv->wlock);
     sqlite3_finalize(st);
 }
 
@@ -562,8 +568,10 @@ static enum MHD_Result do_hello(struct MHD_Connection *conn, struct req *r)
 
     now = sw_now_ms();
     memset(&err, 0, sizeof(err));
+    pthread_mutex_lock(&r->srv->wlock);
     rc = hello_update(r, h.site, h.has_agent ? h.agent : NULL, h.has_time == 1,
                       h.time_ms - now, &acked, &err);
+    pthread_mutex_unlock(&r->srv->wlock);
     if (rc == SW_EPERM)
         return fail(conn, r, 409, "site_mismatch", "%s", err.msg);
     if (rc)
@@ -621,20 +629,21 @@ static enum MHD_Result do_push(struct MHD_Connection *conn, struct req *r)
     memset(&err, 0, sizeof(err));
     rc = codec_decode_push(r->body.buf ? r->body.buf : "", r->body.len,
                            &r->srv->lim, &b, &err);
+    pthread_mutex_lock(&r->srv->wlock);
     if (!rc)
         rc = store_apply_push(&r->w->store, r->rep.station, r->rep.site, &b,
                               &res, &err);
     batch_release(&b);
-    if (rc)
-        return fail_err(conn, r, &err);
-
-    if (!db_prepare(r->w->db, SQL_PUSH_DONE, &st, NULL)) {
+    if (!rc && !db_prepare(r->w->db, SQL_PUSH_DONE, &st, NULL)) {
         sqlite3_bind_int64(st, 1, r->rep.id);
         sqlite3_bind_int64(st, 2, sw_now_ms());
         sqlite3_bind_int64(st, 3, res.clamped);
         sqlite3_step(st); /* the push is applied; this is bookkeeping */
         sqlite3_finalize(st);
     }
+    pthread_mutex_unlock(&r->srv->wlock);
+    if (rc)
+        return fail_err(conn, r, &err);
     if (!(ans = cJSON_CreateObject()))
         return MHD_NO;
     cJSON_AddNumberToObject(ans, "acked", (double)res.acked);
@@ -1080,6 +1089,11 @@ int http_start(const struct http_config *cfg, struct http_server **out,
         free(srv);
         return sw_fail(err, SW_ESOFTWARE, "cannot make a mutex");
     }
+    if (pthread_mutex_init(&srv->wlock, NULL) != 0) {
+        pthread_mutex_destroy(&srv->lock);
+        free(srv);
+        return sw_fail(err, SW_ESOFTWARE, "cannot make a mutex");
+    }
     rc = check_store(srv, err);
     if (rc) {
         http_stop(srv, 0);
@@ -1163,5 +1177,6 @@ void http_stop(struct http_server *srv, int wait_ms)
         worker_free(w);
     }
     pthread_mutex_destroy(&srv->lock);
+    pthread_mutex_destroy(&srv->wlock);
     free(srv);
 }
