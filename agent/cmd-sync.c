@@ -666,10 +666,7 @@ static int pull(struct sync *s)
     int64_t cursor = 0;
     int more = 1, rc;
 
-    /* a sync killed during a long pull left the indexes dropped */
-    rc = replica_pull_end(&s->r, err);
-    if (!rc)
-        rc = replica_cursor(&s->r, &cursor, err);
+    rc = replica_cursor(&s->r, &cursor, err);
     while (!rc && more) {
         struct sw_batch b;
         struct merge_stats st;
@@ -956,6 +953,10 @@ static int run(struct sync *s)
     rc = replica_open(&s->r, db, err);
     s->r.bulk_after = REPLICA_BULK_AFTER;
     s->r_open = 1;
+    /* a sync killed during a long pull left the indexes dropped: back
+       before anything can fail on the network */
+    if (!rc)
+        rc = replica_pull_end(&s->r, err);
     if (rc)
         goto out;
     memset(&ho, 0, sizeof(ho));

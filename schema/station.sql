@@ -6,8 +6,8 @@
 -- new has one version for all its fields (one statement wrote them): it
 -- is kept in the record's own row (ver_hlc, ver_site; bit col of ver_cols
 -- set for each field it covers, see sync/ddl.c).  field_versions holds a
--- field's own version; where a field has both, field_versions is the
--- newer and counts.  The view `versions` is the two together, one row a
+-- field's own version, written after the record's; where a field has
+-- both, field_versions counts.  The view `versions` is the two together, one row a
 -- field.
 CREATE TABLE field_versions (
     tbl  INTEGER NOT NULL,

@@ -56,12 +56,16 @@ int merge_open(struct merge_ctx *m, sqlite3 *db, enum sw_role role,
     sb_init(&sb);
     for (int t = 0; t < SW_NTABLES && !rc; t++) {
         const struct sw_table *tb = &sw_tables[t];
-        if (tb->ncols > 62) /* a bit each in ver_cols */
-            return sw_fail(err, SW_ESOFTWARE, "%s: too many columns", tb->name);
+        if (tb->ncols > 62) { /* a bit each in ver_cols */
+            rc = sw_fail(err, SW_ESOFTWARE, "%s: too many columns", tb->name);
+            break;
+        }
         m->get_val[t] = calloc((size_t)tb->ncols, sizeof(sqlite3_stmt *));
         m->set_val[t] = calloc((size_t)tb->ncols, sizeof(sqlite3_stmt *));
-        if (!m->get_val[t] || !m->set_val[t])
-            return sw_fail(err, SW_ESOFTWARE, "out of memory");
+        if (!m->get_val[t] || !m->set_val[t]) {
+            rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+            break;
+        }
         sb.len = 0;
         sb_addf(&sb, "SELECT rid, station, deleted FROM %s WHERE id = ?1",
                 tb->name);
@@ -193,7 +197,7 @@ int merge_begin(struct merge_ctx *m, struct sw_err *err)
         return rc;
     rc = set_guards(m, 0, err);
     if (rc) {
-        db_rollback(m->db);
+        merge_abort(m); /* whichever of the two was switched: back on */
         return rc;
     }
     memset(&m->stats, 0, sizeof(m->stats));
@@ -229,14 +233,19 @@ int merge_commit(struct merge_ctx *m, struct sw_err *err)
         return rc;
     }
     rc = db_commit(m->db, err);
-    set_guards(m, 1, NULL); /* a PRAGMA on an open connection */
+    /* committed or not, the connection must not go on unguarded */
+    {
+        int g = set_guards(m, 1, rc ? NULL : err);
+        if (g && !rc)
+            rc = g;
+    }
     return rc;
 }
 
 void merge_abort(struct merge_ctx *m)
 {
     db_rollback(m->db); /* capture flag and clock roll back with it */
-    set_guards(m, 1, NULL);
+    set_guards(m, 1, NULL); /* a PRAGMA and a flag of an open connection */
 }
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -286,9 +295,7 @@ static int get_version(struct merge_ctx *m, int tbl, int64_t rid, int col,
     sqlite3_bind_int(st, 3, col);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
-        v->hlc = sqlite3_column_int64(st, 0);
-        snprintf(v->site, sizeof(v->site), "%s",
-                 (const char *)sqlite3_column_text(st, 1));
+        merge_column_version(st, 0, v); /* NULLs (another program's): none */
         rc = 0;
     } else if (rc == SQLITE_DONE) {
         rc = 0;

@@ -22,7 +22,8 @@
 ** commit is one transaction with capture switched off.  In it SQLite's
 ** CHECK constraints and triggers are off too: merge_apply checks every
 ** change against the table description itself (sw_validate, the same
-** rules) and refuses to move a fixed field, as the triggers would.
+** rules; not again for MERGE_CHECKED, a batch the codec checked) and
+** refuses to move a fixed field, as the triggers would.
 */
 #ifndef SW_MERGE_H
 #define SW_MERGE_H

@@ -167,34 +167,42 @@ int store_apply_push(struct store *s, const char *station, const char *site,
     sqlite3_reset(s->acked_get);
     res->acked = acked;
 
-    /* what is new, in scope, clamped: shallow copies (text stays the
-       batch's), then applied a record at a time */
+    /* what is new: shallow copies (text stays the batch's), then applied
+       a record at a time */
     if (!rc && b->n && !(todo = malloc(b->n * sizeof(*todo))))
         rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
     for (size_t i = 0; !rc && i < b->n; i++) {
-        struct sw_change *c = &todo[ntodo];
-        if (b->v[i].seq <= acked) {
+        if (b->v[i].seq <= acked)
             res->duplicates++;
-            continue;
-        }
-        *c = b->v[i];
-        if (hlc_ms(c->ver.hlc) > now + s->max_drift_ms) {
-            /* a clock far ahead must not win every conflict forever */
-            c->ver.hlc = hlc_now(&m->clock, now);
-            snprintf(c->ver.site, sizeof(c->ver.site), "%s", s->county);
-            res->clamped++;
-        }
-        ntodo++;
+        else
+            todo[ntodo++] = b->v[i];
     }
     /* src: each value's version site, the sender's (checked above) or
        the county's for a clamped one */
     m->src = NULL;
-    for (size_t i = 0, used = 0; !rc && i < ntodo; i += used) {
-        /* one record's changes; its case may be one of this batch's */
+    for (size_t i = 0, used = 0, ready = 0; !rc && i < ntodo; i += used) {
         size_t k = 0;
-        while (!rc && i + k < ntodo && todo[i + k].tbl == todo[i].tbl &&
+        while (i + k < ntodo && todo[i + k].tbl == todo[i].tbl &&
                !strcmp(todo[i + k].id, todo[i].id))
-            rc = check_case_scope(s, &todo[i + k++], err);
+            k++;
+        /* the record's case may be one of this batch's: checked now; the
+           clock sees the versions first, so that a clamped one is newer
+           than every version before it in the push */
+        for (size_t j = ready; !rc && j < i + k; j++) {
+            rc = check_case_scope(s, &todo[j], err);
+            if (!rc && hlc_ms(todo[j].ver.hlc) <= now + s->max_drift_ms)
+                rc = hlc_recv(&m->clock, todo[j].ver.hlc, now, err);
+        }
+        for (size_t j = ready; !rc && j < i + k; j++) {
+            if (hlc_ms(todo[j].ver.hlc) > now + s->max_drift_ms) {
+                /* a clock far ahead must not win every conflict forever */
+                todo[j].ver.hlc = hlc_now(&m->clock, now);
+                snprintf(todo[j].ver.site, sizeof(todo[j].ver.site), "%s",
+                         s->county);
+                res->clamped++;
+            }
+        }
+        ready = ready > i + k ? ready : i + k;
         if (!rc)
             rc = merge_apply_row(m, &todo[i], k, b->checked ? MERGE_CHECKED : 0,
                                  &used, err);

@@ -510,6 +510,36 @@ static void test_push_clamps_future(void **state)
     batch_release(&b);
 }
 
+/* A clamped version is newer than the versions before it in the same
+** push: a record written at now+5 min (within the drift) and again at
+** now+30 min (clamped) keeps the later value with the newer version. */
+static void test_push_clamp_after_earlier(void **state)
+{
+    struct fx *f = *state;
+    int64_t now = sw_now_ms();
+    int64_t h1 = hlc_pack(now + 5 * 60000, 0), h2 = hlc_pack(now + 30 * 60000, 0);
+    struct sw_change c[2] = {
+        chg(ID1, "name", "v1", h1, "A-one", 0, NULL),
+        chg(ID1, "name", "v2", h2, "A-one", h1, "A-one"),
+    };
+    struct sw_batch b = pull_of(c, 2, 0);
+    struct push_result res;
+
+    f->s.max_drift_ms = 10 * 60000;
+    snprintf(b.site, sizeof(b.site), "A-one");
+    b.v[0].seq = 1;
+    b.v[1].seq = 2;
+    b.from = 1;
+    b.to = 2;
+    assert_int_equal(store_apply_push(&f->s, "A", "A-one", &b, &res, &f->err),
+                     0);
+    batch_release(&b);
+    assert_int_equal(res.clamped, 1);
+    assert_text(f->county, "SELECT name FROM cases", "v2");
+    assert_true(qint(f->county, "SELECT hlc FROM field_versions") > h1);
+    assert_text(f->county, "SELECT site FROM field_versions", "C01");
+}
+
 static void test_county_write(void **state)
 {
     struct fx *f = *state;
@@ -2045,6 +2075,7 @@ int main(void)
         T(test_push_dedup_and_echo),
         T(test_push_scope_refused_whole),
         T(test_push_clamps_future),
+        T(test_push_clamp_after_earlier),
         T(test_county_write),
         T(test_seal_holds_back_bad_values),
         T(test_seal_holds_back_foreign_case),
