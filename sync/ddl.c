@@ -58,8 +58,9 @@ void ddl_indexes(struct sw_buf *sb, int county, int drop)
         if (county && drop)
             sb_addf(sb, "DROP INDEX IF EXISTS %s_station;\n", n);
         else if (county)
-            sb_addf(sb, "CREATE INDEX IF NOT EXISTS %s_station ON %s "
-                        "(station);\n",
+            sb_addf(sb,
+                    "CREATE INDEX IF NOT EXISTS %s_station ON %s "
+                    "(station);\n",
                     n, n);
         if (tb->ref_col >= 0 && drop)
             sb_addf(sb, "DROP INDEX IF EXISTS %s_%s;\n", n,

@@ -244,7 +244,7 @@ int merge_commit(struct merge_ctx *m, struct sw_err *err)
 
 void merge_abort(struct merge_ctx *m)
 {
-    db_rollback(m->db); /* capture flag and clock roll back with it */
+    db_rollback(m->db);     /* capture flag and clock roll back with it */
     set_guards(m, 1, NULL); /* a PRAGMA and a flag of an open connection */
 }
 

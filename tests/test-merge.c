@@ -517,7 +517,8 @@ static void test_push_clamp_after_earlier(void **state)
 {
     struct fx *f = *state;
     int64_t now = sw_now_ms();
-    int64_t h1 = hlc_pack(now + 5 * 60000, 0), h2 = hlc_pack(now + 30 * 60000, 0);
+    int64_t h1 = hlc_pack(now + 5 * 60000, 0),
+            h2 = hlc_pack(now + 30 * 60000, 0);
     struct sw_change c[2] = {
         chg(ID1, "name", "v1", h1, "A-one", 0, NULL),
         chg(ID1, "name", "v2", h2, "A-one", h1, "A-one"),
