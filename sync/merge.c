@@ -647,17 +647,19 @@ check_deleted:
 
 /*
 ** Record c with its n fields in one INSERT, then their versions, if this
-** replica does not have it (*added set; else nothing is done).  Every
-** change is taken (there is no local version to meet), as merge_apply
-** would.
+** replica does not have it (*added set; else nothing is done, the changes
+** checked).  cols has a bit for each field given; one_ver: they share
+** c's version.  Every change is taken (there is no local version to
+** meet), as merge_apply would.
 */
 static int add_record(struct merge_ctx *m, const struct sw_change *c, size_t n,
-                      unsigned flags, int *added, struct sw_err *err)
+                      int64_t cols, int one_ver, unsigned flags, int *added,
+                      struct sw_err *err)
 {
     const struct sw_table *tb = &sw_tables[c->tbl];
     sqlite3_stmt *st = m->add_full[c->tbl];
-    int64_t rid, cols = 0;
-    int one_ver = 1, rc = 0;
+    int64_t rid;
+    int rc = 0;
 
     *added = 0;
     if (!(flags & MERGE_CHECKED))
@@ -667,8 +669,6 @@ static int add_record(struct merge_ctx *m, const struct sw_change *c, size_t n,
             rc = check_value(&c[i], err);
         if (!rc)
             rc = hlc_recv(&m->clock, c[i].ver.hlc, sw_now_ms(), err);
-        one_ver = one_ver && sw_version_eq(&c[i].ver, &c[0].ver);
-        cols |= (int64_t)1 << c[i].col;
     }
     if (rc)
         return rc;
@@ -723,8 +723,10 @@ int merge_apply_row(struct merge_ctx *m, const struct sw_change *c, size_t n,
     *used = k;
     /* a tombstone among fields of other versions: merge_apply flags the
        newer ones */
-    if (one_ver || !tomb)
-        rc = add_record(m, c, k, flags, &added, err);
+    if (one_ver || !tomb) {
+        rc = add_record(m, c, k, (int64_t)seen, one_ver, flags, &added, err);
+        flags |= MERGE_CHECKED; /* it checked them */
+    }
     for (size_t i = 0; i < k && !rc && !added; i++)
         rc = merge_apply(m, &c[i], flags, err);
     return rc;
