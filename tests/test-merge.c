@@ -418,8 +418,7 @@ static void test_pull_foreign_station_refused(void **state)
     batch_release(&b);
 }
 
-/* ---- county pushes ---------------------------------------------------------
- */
+/* ---- county pushes ------------------------------------------------------ */
 
 static void test_push_dedup_and_echo(void **state)
 {
@@ -567,8 +566,7 @@ static void test_county_write(void **state)
     store_abort(&f->s);
 }
 
-/* ---- what the county could never accept ------------------------------------
- */
+/* ---- what the county could never accept --------------------------------- */
 
 static void test_seal_holds_back_bad_values(void **state)
 {
@@ -709,8 +707,7 @@ static void test_pull_byte_budget(void **state)
     batch_release(&out);
 }
 
-/* ---- a record at a time (merge_apply_row) ----------------------------------
- */
+/* ---- a record at a time (merge_apply_row) ------------------------------- */
 
 #define ID3 "01a20205-4404-795b-894e-13e0de0924ce"
 #define VID1 "01a20205-4404-795b-894e-13e0de0924d1"

@@ -403,8 +403,7 @@ static void op_pull_twice(struct model *m, int r)
     batch_release(&b);
 }
 
-/* ---- set-up and the final checks ------------------------------------------
- */
+/* ---- set-up and the final checks ---------------------------------------- */
 
 static void model_open(struct model *m, uint64_t seed)
 {

@@ -347,8 +347,7 @@ fail:
     return rc;
 }
 
-/* ---- a station's conflicts, for its replicas ------------------------------
- */
+/* ---- a station's conflicts, for its replicas ---------------------------- */
 
 static const char SQL_STATION_CONFLICTS[] =
     "SELECT id, tbl, row_id, col, kind, winner_value, winner_site, "
