@@ -2,15 +2,10 @@
 ** account.h — the admin console's accounts, sessions and login
 ** throttling (schema/county.sql: admins, sessions, login_failures).
 **
-** Passwords: PBKDF2-HMAC-SHA256 (OpenSSL), ACCT_ITERATIONS rounds, a
-** 16-byte random salt, stored as "pbkdf2-sha256$ITER$SALT_HEX$HASH_HEX";
-** compared in constant time.  At least ACCT_PW_MIN bytes.
-**
-** Sessions: the cookie is 32 random bytes (64 hex digits); the store keeps
-** only its SHA-256.  A session ends limits.max_ms after login, or after
-** limits.idle_ms without a request, or at logout.  Its CSRF token is the
-** SHA-256 of the cookie with a fixed prefix: only who holds the cookie
-** can compute it, and nothing more is stored.
+** Passwords, cookies and CSRF tokens are the shared web layer's
+** (sync/web/session.h); this file keeps the county's storage of them.
+** The store keeps only a cookie's SHA-256.  A session ends limits.max_ms
+** after login, or after limits.idle_ms without a request, or at logout.
 **
 ** Throttling: failed logins are counted per user name and per client
 ** address; a failure more than ACCT_FAIL_WINDOW_MS after the previous
@@ -27,40 +22,14 @@
 #include <stdint.h>
 
 #include "audit.h"
+#include "session.h"
 #include "sw.h"
-
-#define ACCT_NAME_MAX 64
-#define ACCT_PW_MIN 10
-#define ACCT_PW_MAX 1024
-#define ACCT_ITERATIONS 600000
-#define ACCT_COOKIE_LEN 64
-#define ACCT_CSRF_LEN 64
 
 #define ACCT_USER_MAX 5
 #define ACCT_ADDR_MAX 20
 #define ACCT_FAIL_WINDOW_MS (15 * 60 * 1000)
 #define ACCT_LOCK_BASE_MS (30 * 1000)
 #define ACCT_LOCK_MAX_MS (15 * 60 * 1000)
-
-#define ACCT_DEFAULT_IDLE_MS (30 * 60 * 1000)
-#define ACCT_DEFAULT_MAX_MS (8 * 3600 * 1000)
-
-struct acct_limits {
-    int64_t idle_ms; /* 0: ACCT_DEFAULT_IDLE_MS */
-    int64_t max_ms;  /* 0: ACCT_DEFAULT_MAX_MS */
-};
-
-/* A user name: 1..64 of A-Z a-z 0-9 _ . - @, not starting with - or . */
-int acct_name_valid(const char *name);
-
-/*
-** Hash a password for storage.  *out is malloc'd (free it).  Returns 0,
-** SW_EIO (no random bytes) or SW_ESOFTWARE.
-*/
-int acct_hash_password(const char *pw, char **out, struct sw_err *err);
-
-/* 1 if pw matches the stored hash, else 0 (also for a malformed hash). */
-int acct_verify_password(const char *pw, const char *stored);
 
 /*
 ** Add an admin (name valid, password ACCT_PW_MIN..ACCT_PW_MAX bytes) and
@@ -111,14 +80,5 @@ int acct_session_get(sqlite3 *db, const char *cookie,
 /* End the session of a cookie and write the audit row (one transaction). */
 int acct_logout(sqlite3 *db, const char *cookie, const struct audit_src *src,
                 struct sw_err *err);
-
-/* The CSRF token of the session of a cookie. */
-void acct_csrf(const char *cookie, char out[ACCT_CSRF_LEN + 1]);
-
-/* 1 if given is the session's CSRF token (constant time), else 0. */
-int acct_csrf_ok(const char *cookie, const char *given);
-
-/* True if s has the form of a session cookie. */
-int acct_cookie_wellformed(const char *s);
 
 #endif

@@ -20,6 +20,7 @@
 #include "assets.h"
 #include "audit.h"
 #include "db.h"
+#include "form.h"
 #include "hlc.h"
 #include "html.h"
 #include "i18n.h"
@@ -28,7 +29,6 @@
 
 #define SESSION_COOKIE "swsync_session"
 #define LANG_COOKIE "lang"
-#define FORM_MAX_FIELDS 64
 #define NOTE_MAX 1000
 #define SEARCH_MAX 100
 #define AUDIT_PAGE 100
@@ -71,10 +71,6 @@ static const char SQL_FIND_ID[] =
     "SELECT 'visits' FROM visits WHERE id = ?1 UNION ALL "
     "SELECT 'services' FROM services WHERE id = ?1 LIMIT 1";
 
-struct kv {
-    char *k, *v;
-};
-
 struct web {
     struct MHD_Connection *conn;
     const struct web_config *cfg;
@@ -90,9 +86,7 @@ struct web {
     struct acct_session sess;
     char csrf[ACCT_CSRF_LEN + 1];
     char client[AUDIT_SOURCE_MAX + 1];
-    char *formbuf;
-    struct kv form[FORM_MAX_FIELDS];
-    int nform;
+    struct form form;
     struct web_resp *out;
     struct sw_err err;
 };
@@ -111,72 +105,7 @@ static const char *hdr(struct web *w, const char *k)
 
 static const char *farg(struct web *w, const char *k)
 {
-    for (int i = 0; i < w->nform; i++)
-        if (strcmp(w->form[i].k, k) == 0)
-            return w->form[i].v;
-    return NULL;
-}
-
-static int hexv(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Decode application/x-www-form-urlencoded text in place.  -1: a bad
-** escape or a NUL byte. */
-static int url_decode(char *s)
-{
-    char *o = s;
-    for (; *s; s++) {
-        if (*s == '+') {
-            *o++ = ' ';
-        } else if (*s == '%') {
-            int hi = hexv(s[1]), lo = hi < 0 ? -1 : hexv(s[2]);
-            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-                return -1;
-            *o++ = (char)(hi << 4 | lo);
-            s += 2;
-        } else {
-            *o++ = *s;
-        }
-    }
-    *o = '\0';
-    return 0;
-}
-
-/* Parse a form body.  -1: malformed (not UTF-8, too many fields...). */
-static int parse_form(struct web *w, const char *body, size_t len)
-{
-    char *p, *save = NULL, *tok;
-
-    if (!body || len == 0)
-        return 0;
-    if (memchr(body, '\0', len))
-        return -1;
-    if (!(w->formbuf = malloc(len + 1)))
-        return -2;
-    memcpy(w->formbuf, body, len);
-    w->formbuf[len] = '\0';
-    for (p = w->formbuf; (tok = strtok_r(p, "&", &save)); p = NULL) {
-        char *eq = strchr(tok, '=');
-        if (w->nform >= FORM_MAX_FIELDS)
-            return -1;
-        if (eq)
-            *eq = '\0';
-        if (url_decode(tok) || (eq && url_decode(eq + 1)) ||
-            !sw_utf8_valid(tok) || (eq && !sw_utf8_valid(eq + 1)))
-            return -1;
-        w->form[w->nform].k = tok;
-        w->form[w->nform].v = eq ? eq + 1 : tok + strlen(tok);
-        w->nform++;
-    }
-    return 0;
+    return form_get(&w->form, k);
 }
 
 /* The client's address, as text. */
@@ -194,49 +123,15 @@ static void client_addr(struct web *w)
                   w->client, sizeof(w->client));
 }
 
-/*
-** A POST from a page of this server: Origin, if sent, names our host
-** (the Host header, with its port); else Referer, if sent, is on it.
-** The scheme is not compared, so that a reverse proxy may terminate TLS
-** in front of a plain-HTTP server.  Neither sent: allowed (SameSite=Strict
-** cookies and the CSRF token still hold).
-*/
 static int origin_ok(struct web *w)
 {
-    const char *host = hdr(w, MHD_HTTP_HEADER_HOST);
-    const char *origin = hdr(w, "Origin");
-    const char *ref = hdr(w, MHD_HTTP_HEADER_REFERER);
-    const char *h;
-    size_t hl;
-
-    if (!origin && !ref)
-        return 1;
-    if (!host || !*host)
-        return 0;
-    hl = strlen(host);
-    h = origin ? origin : ref;
-    if (strncasecmp(h, "https://", 8) == 0)
-        h += 8;
-    else if (strncasecmp(h, "http://", 7) == 0)
-        h += 7;
-    else
-        return 0; /* "null", or another scheme */
-    if (origin)
-        return strcasecmp(h, host) == 0;
-    return strncasecmp(h, host, hl) == 0 &&
-           (h[hl] == '/' || h[hl] == '?' || h[hl] == '\0');
+    return form_origin_ok(hdr(w, MHD_HTTP_HEADER_HOST), hdr(w, "Origin"),
+                          hdr(w, MHD_HTTP_HEADER_REFERER));
 }
 
-/* A safe place to go after login: a path of ours, nothing else. */
 static int local_path_ok(const char *p)
 {
-    if (!p || strncmp(p, "/admin/", 7) != 0 || strlen(p) > 512)
-        return 0;
-    for (; *p; p++)
-        if ((unsigned char)*p < 0x21 || *p == '\\' || *p == 0x7f ||
-            (p[0] == '/' && p[1] == '/'))
-            return 0;
-    return 1;
+    return form_local_path_ok(p, "/admin/");
 }
 
 /* ---- responses ----------------------------------------------------------- */
@@ -2316,7 +2211,7 @@ int web_handle(struct MHD_Connection *conn, const struct web_config *cfg,
                        : fail(&w, 415, "bad_request", M_ERR_BAD_REQUEST);
             goto out;
         }
-        rc = parse_form(&w, body, len);
+        rc = form_parse(&w.form, body, len);
         if (rc == -2) {
             rc = -1; /* out of memory */
             goto out;
@@ -2363,7 +2258,7 @@ int web_handle(struct MHD_Connection *conn, const struct web_config *cfg,
     }
     rc = w.api ? route_api(&w, segs, n) : route(&w, segs, n);
 out:
-    free(w.formbuf);
+    form_release(&w.form);
     memset(w.cookie, 0, sizeof(w.cookie));
     return rc;
 }
