@@ -33,6 +33,8 @@ int cmd_status(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_config(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_sync(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_conflicts(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_console(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_worker(struct cmd_ctx *ctx, int argc, char **argv);
 
 /* Shared helpers (main.c). */
 /* True if arg is "-h" or "--help". */

@@ -107,6 +107,32 @@ static const struct cmd commands[] = {
      "           (ms since the epoch, or null)\n"
      "Text: id, status, table, record, field, kind, winner's value,\n"
      "loser's value, resolution, note, tab-separated.\n"},
+    {"console", cmd_console, 1,
+     "console [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE] [--open]",
+     "Serve the station console, a web app in Chinese (English on a\n"
+     "switch) for the station's workers: today's work, finding a case,\n"
+     "case pages and forms, sync now, conflicts, export.  Works with no\n"
+     "network; loads nothing from elsewhere.  Sign in as a worker (see\n"
+     "'worker add').  Runs until SIGINT or SIGTERM.\n"
+     "  --listen ADDR:PORT  where to listen (default 127.0.0.1:8765); an\n"
+     "                      address other than loopback needs TLS\n"
+     "  --tls-cert FILE     PEM certificate (with --tls-key): serve HTTPS\n"
+     "  --tls-key FILE      PEM private key, unencrypted\n"
+     "  --open              open the console in the desktop's browser\n"
+     "  --session-idle S    a session ends after S idle seconds (1800)\n"
+     "  --session-max S     any session ends S seconds after sign-in "
+     "(28800)\n"
+     "  --stale-days N      home page: high-risk cases not visited for N\n"
+     "                      days (30)\n"},
+    {"worker", cmd_worker, 1,
+     "worker add NAME [--password-stdin] | worker list | worker remove NAME",
+     "The station console's workers, kept in this replica only (never\n"
+     "synced).  add asks for the password twice on the terminal, without\n"
+     "echo, or reads one line from standard input with --password-stdin\n"
+     "(at least 10 characters).  Only a PBKDF2-HMAC-SHA256 hash is kept.\n"
+     "list prints name, created, open sessions, tab-separated.  remove\n"
+     "ends the worker's sessions too.  A worker changes their own\n"
+     "password in the console.\n"},
     {"config", cmd_config, 1,
      "config set KEY VALUE | config get KEY | config list",
      "Read or change settings.  Keys:\n"

@@ -17,8 +17,8 @@
 #include "county.h"
 #include "db.h"
 #include "http.h"
+#include "listen.h"
 
-#define PEM_MAX (1 << 20)
 #define STOP_WAIT_MS 30000
 
 static int parse_num(const char *s, long lo, long hi, long *out)
@@ -31,102 +31,6 @@ static int parse_num(const char *s, long lo, long hi, long *out)
         return -1;
     *out = v;
     return 0;
-}
-
-/* ADDR:PORT, [V6ADDR]:PORT or localhost:PORT into cfg. */
-static int parse_listen(const char *s, struct http_config *cfg,
-                        struct sw_err *err)
-{
-    char host[64];
-    const char *colon;
-    long port;
-    size_t n;
-
-    memset(&cfg->addr, 0, sizeof(cfg->addr));
-    if (s[0] == '[') {
-        const char *close = strchr(s, ']');
-        if (!close || close[1] != ':')
-            goto bad;
-        n = (size_t)(close - s - 1);
-        s++;
-        colon = close + 1;
-    } else {
-        colon = strrchr(s, ':');
-        if (!colon)
-            goto bad;
-        n = (size_t)(colon - s);
-    }
-    if (n == 0 || n >= sizeof(host) || parse_num(colon + 1, 0, 65535, &port))
-        goto bad;
-    memcpy(host, s, n);
-    host[n] = '\0';
-    if (strcmp(host, "localhost") == 0)
-        snprintf(host, sizeof(host), "127.0.0.1");
-    {
-        struct sockaddr_in *a4 = (struct sockaddr_in *)&cfg->addr;
-        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&cfg->addr;
-        if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
-            a4->sin_family = AF_INET;
-            a4->sin_port = htons((uint16_t)port);
-            cfg->addrlen = sizeof(*a4);
-            return 0;
-        }
-        memset(&cfg->addr, 0, sizeof(cfg->addr));
-        if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
-            a6->sin6_family = AF_INET6;
-            a6->sin6_port = htons((uint16_t)port);
-            cfg->addrlen = sizeof(*a6);
-            return 0;
-        }
-    }
-bad:
-    return sw_fail(err, SW_EUSAGE,
-                   "serve: --listen wants ADDR:PORT with a numeric address "
-                   "(127.0.0.1:8080, 0.0.0.0:8443, [::1]:8080): '%s'",
-                   s);
-}
-
-/* The text of a PEM file, malloc'd and NUL-terminated. */
-static int read_pem(const char *path, char **out, struct sw_err *err)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t n = 0;
-
-    *out = NULL;
-    if (!f)
-        return sw_fail(err, SW_ECONFIG, "%s: %s", path, strerror(errno));
-    buf = malloc(PEM_MAX + 1);
-    if (!buf) {
-        fclose(f);
-        return sw_fail(err, SW_ESOFTWARE, "out of memory");
-    }
-    n = fread(buf, 1, PEM_MAX + 1, f);
-    if (ferror(f) || n > PEM_MAX || n == 0 || memchr(buf, '\0', n)) {
-        int e = ferror(f);
-        fclose(f);
-        OPENSSL_cleanse(buf, n);
-        free(buf);
-        return sw_fail(err, SW_ECONFIG, "%s: %s", path,
-                       e ? "cannot read" : "not a PEM file");
-    }
-    fclose(f);
-    buf[n] = '\0';
-    if (!strstr(buf, "-----BEGIN ")) {
-        OPENSSL_cleanse(buf, n);
-        free(buf);
-        return sw_fail(err, SW_ECONFIG, "%s: not a PEM file", path);
-    }
-    *out = buf;
-    return 0;
-}
-
-static void free_pem(char *p)
-{
-    if (p) {
-        OPENSSL_cleanse(p, strlen(p));
-        free(p);
-    }
 }
 
 int county_cmd_serve(struct county_ctx *ctx, int argc, char **argv)
@@ -185,11 +89,11 @@ int county_cmd_serve(struct county_ctx *ctx, int argc, char **argv)
     if (!cert != !key)
         return sw_fail(&ctx->err, SW_EUSAGE,
                        "serve: --tls-cert and --tls-key go together");
-    rc = parse_listen(listen, &cfg, &ctx->err);
+    rc = web_parse_listen(listen, &cfg.addr, &cfg.addrlen, &ctx->err);
     if (rc)
         return rc;
-    if (cert && ((rc = read_pem(cert, &cert_pem, &ctx->err)) ||
-                 (rc = read_pem(key, &key_pem, &ctx->err))))
+    if (cert && ((rc = web_read_pem(cert, &cert_pem, &ctx->err)) ||
+                 (rc = web_read_pem(key, &key_pem, &ctx->err))))
         goto out;
 
     /* the workers open their own connections */
@@ -235,7 +139,7 @@ int county_cmd_serve(struct county_ctx *ctx, int argc, char **argv)
     fprintf(stderr, "%s: stopped\n", ctx->prog);
     rc = 0;
 out:
-    free_pem(cert_pem);
-    free_pem(key_pem);
+    web_free_pem(cert_pem);
+    web_free_pem(key_pem);
     return rc;
 }

@@ -201,7 +201,103 @@ enum i18n_lang { LANG_ZH = 0, LANG_EN = 1 };
     X(M_CK_BOOL, "0（否）或 1（是）", "0 (no) or 1 (yes)")                     \
     X(M_CK_COUNT, "0 到 %s 的整数", "a whole number from 0 to %s")             \
     X(M_CK_MONEY, "金额，最多两位小数，如 150.50", "an amount with at most 2 decimals, e.g. 150.50") \
-    X(M_CK_REF, "个案编号", "a case id")
+    X(M_CK_REF, "个案编号", "a case id") \
+    X(M_C_APP, "社工站个案工作台", "Station case desk") \
+    X(M_C_LOGIN_TITLE, "社工登录", "Worker sign in") \
+    X(M_C_NAV_HOME, "今日工作", "Today") \
+    X(M_C_NAV_SEARCH, "查找", "Find") \
+    X(M_C_NAV_NEW, "新建个案", "New case") \
+    X(M_C_NAV_CONFLICTS, "冲突", "Conflicts") \
+    X(M_C_NAV_EXPORT, "导出与月报", "Export") \
+    X(M_C_NAV_PASSWORD, "修改密码", "Password") \
+    X(M_C_DUE_TITLE, "到期与逾期的跟进", "Follow-ups due or overdue") \
+    X(M_C_DUE_NONE, "今天没有到期的跟进。", "No follow-up is due today.") \
+    X(M_C_COL_DUE, "约定日期", "Due") \
+    X(M_C_COL_LAST_VISIT, "上次走访", "Last visit") \
+    X(M_C_COL_LAST_FINDINGS, "上次情况", "Last findings") \
+    X(M_C_OVERDUE, "逾期", "overdue") \
+    X(M_C_TODAY, "今天", "today") \
+    X(M_C_STALE_TITLE, "%s 天未走访的高风险个案", "High-risk cases not visited for %s days") \
+    X(M_C_STALE_NONE, "没有。", "None.") \
+    X(M_C_NEVER_VISITED, "从未走访", "never visited") \
+    X(M_C_BYCAT_TITLE, "在案个案（按类别）", "Open cases by category") \
+    X(M_C_TOTAL, "合计", "Total") \
+    X(M_C_SYNC_TITLE, "与县级同步", "Sync with the county") \
+    X(M_C_LAST_SYNC, "上次成功同步", "Last successful sync") \
+    X(M_C_PENDING, "待上传的修改", "Changes waiting to be sent") \
+    X(M_C_OPEN_CONFLICTS, "未解决冲突", "Open conflicts") \
+    X(M_C_LAST_ERROR, "上次出错", "Last error") \
+    X(M_C_SYNC_NOW, "立即同步", "Sync now") \
+    X(M_C_SYNCING, "正在同步……已用 %s 秒。页面会自动刷新。", "Syncing... %s s so far. This page refreshes by itself.") \
+    X(M_C_SYNC_OK, "同步完成：", "Sync done: ") \
+    X(M_C_SYNC_FAILED, "同步失败：", "Sync failed: ") \
+    X(M_C_SKEW_WARN, "本机时钟与县级服务器相差 %s，请校准电脑时间。", "This PC's clock is %s off the county server's: please set it right.") \
+    X(M_C_AGO_S, "刚刚", "just now") \
+    X(M_C_AGO_M, "%s 分钟前", "%s min ago") \
+    X(M_C_AGO_H, "%s 小时前", "%s h ago") \
+    X(M_C_AGO_D, "%s 天前", "%s days ago") \
+    X(M_C_ERR_NET, "连不上县级服务器（网络不通，或服务器未开）。", "Cannot reach the county server (no network, or the server is down).") \
+    X(M_C_ERR_TOKEN, "县级服务器拒绝了本站的令牌（可能已吊销），请联系县级管理员。", "The county server refused this station's token (revoked?): call the county admin.") \
+    X(M_C_ERR_CONFIG, "本机同步设置有误（服务器地址或令牌文件），请联系技术人员。", "This PC's sync settings are wrong (server address or token file): call your technician.") \
+    X(M_C_ERR_OTHER, "同步出错，请稍后再试；如反复出现请联系县级管理员。", "Sync failed: try again later; if it keeps failing, call the county admin.") \
+    X(M_C_SEARCH_TITLE, "查找个案", "Find a case") \
+    X(M_C_SEARCH_HINT, "姓名（可只输部分或拼音首字母，如 zs）、身份证号、电话或村（社区）", "Name (part of it, or pinyin initials such as zs), ID number, phone or village") \
+    X(M_C_SEARCH_N, "找到 %s 个个案。", "%s case(s) found.") \
+    X(M_C_NEW_CASE_TITLE, "新建个案", "New case") \
+    X(M_C_EDIT_CASE_TITLE, "修改个案", "Edit the case") \
+    X(M_C_SAVE, "保存", "Save") \
+    X(M_C_CANCEL, "取消", "Cancel") \
+    X(M_C_SAVED, "已保存。", "Saved.") \
+    X(M_C_FORM_ERRORS, "有 %s 处需要改正，尚未保存：", "%s thing(s) to correct; nothing was saved:") \
+    X(M_C_REQUIRED, "必填", "required") \
+    X(M_C_ERR_REQUIRED, "「%s」必须填写。", "「%s」 is required.") \
+    X(M_C_ERR_FIELD, "「%s」填写有误：", "「%s」 is not valid: ") \
+    X(M_C_EDIT, "修改", "Edit") \
+    X(M_C_ADD_VISIT, "添加走访", "Add a visit") \
+    X(M_C_ADD_SERVICE, "添加服务", "Add a service") \
+    X(M_C_CLOSE_CASE, "结案", "Close the case") \
+    X(M_C_REOPEN_CASE, "重新立案", "Reopen") \
+    X(M_C_DELETE, "删除", "Delete") \
+    X(M_C_DELETE_TITLE, "删除个案", "Delete the case") \
+    X(M_C_DELETE_CONFIRM, "确定删除个案「%s」吗？删除后将同步到县级，只能由县级恢复。", "Delete the case 「%s」? The deletion goes to the county; only the county can undo it.") \
+    X(M_C_DELETED, "个案已删除。", "The case is deleted.") \
+    X(M_C_TIMELINE, "走访与服务记录（最新在前）", "Visits and services, newest first") \
+    X(M_C_NO_TIMELINE, "还没有走访或服务记录。", "No visit or service yet.") \
+    X(M_C_NEXT_VISIT, "下次走访：", "Next visit: ") \
+    X(M_C_BY_COUNTY, "县级已更正", "corrected by the county") \
+    X(M_C_BY_OTHER, "本站另一台电脑修改", "changed on another PC of this station") \
+    X(M_C_NEW_VISIT_TITLE, "添加走访：%s", "New visit: %s") \
+    X(M_C_NEW_SERVICE_TITLE, "添加服务：%s", "New service: %s") \
+    X(M_C_ID_OK, "身份证号校验通过", "ID number check digit is right") \
+    X(M_C_ID_BAD, "身份证号校验位不对，请核对", "The ID number's check digit is wrong: check it") \
+    X(M_C_CONFLICTS_TITLE, "本站的冲突", "Conflicts of this station") \
+    X(M_C_CONFLICTS_HELP, "同一字段在两处同时被修改时，较晚的写入生效，另一值保留在这里，由县级核实处理。", "When a field is changed in two places at once, the later write takes effect and the other value is kept here for the county to check.") \
+    X(M_C_THIS_PC, "本机", "this PC") \
+    X(M_C_OTHER_PC, "本站另一台电脑（%s）", "another PC of this station (%s)") \
+    X(M_C_RESOLUTION_WAIT, "等待县级处理", "waiting for the county") \
+    X(M_C_EXPORT_TITLE, "导出", "Export") \
+    X(M_C_EXPORT_FROM, "开始日期", "From") \
+    X(M_C_EXPORT_TO, "结束日期", "To") \
+    X(M_C_EXPORT_WHAT, "导出内容", "What") \
+    X(M_C_EXPORT_BUTTON, "下载 CSV", "Download CSV") \
+    X(M_C_MONTH_TITLE, "月报", "Month summary") \
+    X(M_C_MONTH, "月份", "Month") \
+    X(M_C_MONTH_BUTTON, "查看月报", "Show") \
+    X(M_C_EXPORT_MISSING, "导出功能尚未就绪。", "Export is not available yet.") \
+    X(M_C_PW_TITLE, "修改密码", "Change the password") \
+    X(M_C_PW_OLD, "当前密码", "Current password") \
+    X(M_C_PW_NEW, "新密码（至少 10 个字符）", "New password (at least 10 characters)") \
+    X(M_C_PW_NEW2, "再输一次新密码", "The new password again") \
+    X(M_C_PW_CHANGED, "密码已修改。", "The password is changed.") \
+    X(M_C_PW_WRONG, "当前密码不对。", "The current password is wrong.") \
+    X(M_C_PW_MISMATCH, "两次输入的新密码不一样。", "The two new passwords differ.") \
+    X(M_C_PW_SHORT, "新密码太短（至少 10 个字符）。", "The new password is too short (at least 10 characters).") \
+    X(M_C_NOT_CASE, "没有这个个案。", "No such case.") \
+    X(M_C_OPEN_CASE, "查看", "Open") \
+    X(M_C_YES, "是", "yes") \
+    X(M_C_NO, "否", "no") \
+    X(M_C_CHOOSE, "请选择", "Choose") \
+    X(M_C_FOR_CASE, "个案：", "Case: ")
 /* clang-format on */
 
 enum i18n_msg {

@@ -1,0 +1,141 @@
+/*
+** swsync worker add|list|remove — the station console's sign-in
+** accounts, kept in the replica (never synced).  Passwords are read from
+** the terminal without echo (asked twice), or from standard input with
+** --password-stdin; only their PBKDF2 hash is stored.
+*/
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "workers.h"
+
+#define PW_BUF (ACCT_PW_MAX + 2)
+
+/* One line from stdin into buf (PW_BUF bytes), without its line end. */
+static int read_line(char *buf, struct sw_err *err)
+{
+    size_t n;
+    if (!fgets(buf, PW_BUF, stdin))
+        return sw_fail(err, SW_EDATA, "worker add: no password given");
+    n = strlen(buf);
+    if (n > 0 && buf[n - 1] == '\n')
+        buf[--n] = '\0';
+    else if (n == PW_BUF - 1)
+        return sw_fail(err, SW_EDATA,
+                       "worker add: the password is longer than %d bytes",
+                       ACCT_PW_MAX);
+    if (n > 0 && buf[n - 1] == '\r')
+        buf[--n] = '\0';
+    return 0;
+}
+
+/* Prompt on stderr and read a line from the terminal, no echo. */
+static int read_hidden(const char *prompt, char *buf, struct sw_err *err)
+{
+    struct termios old, quiet;
+    int rc;
+
+    if (tcgetattr(STDIN_FILENO, &old) != 0)
+        return sw_fail(err, SW_EUSAGE,
+                       "worker add: standard input is not a terminal: give "
+                       "the password with --password-stdin");
+    quiet = old;
+    quiet.c_lflag &= ~(tcflag_t)ECHO;
+    quiet.c_lflag |= ECHONL;
+    fputs(prompt, stderr);
+    fflush(stderr);
+    if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) != 0)
+        return sw_fail(err, SW_EIO, "worker add: cannot turn off echo: %s",
+                       strerror(errno));
+    rc = read_line(buf, err);
+    tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+    return rc;
+}
+
+static int wk_add(struct cmd_ctx *ctx, int argc, char **argv)
+{
+    const char *name = NULL;
+    char pw[PW_BUF], again[PW_BUF];
+    int from_stdin = 0, rc;
+
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--password-stdin") == 0)
+            from_stdin = 1;
+        else if (argv[i][0] == '-' || name)
+            return sw_fail(&ctx->err, SW_EUSAGE, "worker add: unexpected '%s'",
+                           argv[i]);
+        else
+            name = argv[i];
+    }
+    if (!name)
+        return sw_fail(&ctx->err, SW_EUSAGE, "worker add: NAME is needed");
+    if (!acct_name_valid(name))
+        return sw_fail(&ctx->err, SW_EDATA,
+                       "worker add: '%s': use 1-64 letters, digits, _ . - @ "
+                       "(not starting with - or .)",
+                       name);
+    if (from_stdin) {
+        rc = read_line(pw, &ctx->err);
+    } else {
+        rc = read_hidden("Password: ", pw, &ctx->err);
+        if (!rc)
+            rc = read_hidden("Password again: ", again, &ctx->err);
+        if (!rc && strcmp(pw, again) != 0)
+            rc = sw_fail(&ctx->err, SW_EDATA,
+                         "worker add: the passwords differ");
+        OPENSSL_cleanse(again, sizeof(again));
+    }
+    if (!rc)
+        rc = workers_add(ctx->db, name, pw, &ctx->err);
+    OPENSSL_cleanse(pw, sizeof(pw));
+    return rc;
+}
+
+static int print_worker(void *arg, const char *name, int64_t created_at,
+                        int64_t sessions)
+{
+    char when[32] = "-";
+    time_t t = (time_t)(created_at / 1000);
+    struct tm tm;
+    (void)arg;
+    if (localtime_r(&t, &tm))
+        strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+    printf("%s\t%s\t%" PRId64 "\n", name, when, sessions);
+    return 0;
+}
+
+int cmd_worker(struct cmd_ctx *ctx, int argc, char **argv)
+{
+    if (argc < 2)
+        return sw_fail(&ctx->err, SW_EUSAGE, "worker: add, list or remove?");
+    for (int k = 2; k < argc; k++)
+        if (cmd_is_help(argv[k])) {
+            cmd_print_help(cmd_find("worker"));
+            return 0;
+        }
+    if (strcmp(argv[1], "add") == 0)
+        return wk_add(ctx, argc - 2, argv + 2);
+    if (strcmp(argv[1], "list") == 0) {
+        if (argc != 2)
+            return sw_fail(&ctx->err, SW_EUSAGE, "worker list: unexpected '%s'",
+                           argv[2]);
+        return workers_each(ctx->db, print_worker, NULL, &ctx->err);
+    }
+    if (strcmp(argv[1], "remove") == 0) {
+        if (argc != 3)
+            return sw_fail(&ctx->err, SW_EUSAGE,
+                           "worker remove: need one NAME");
+        return workers_remove(ctx->db, argv[2], &ctx->err);
+    }
+    return sw_fail(&ctx->err, SW_EUSAGE, "worker: unknown subcommand '%s'",
+                   argv[1]);
+}
