@@ -228,6 +228,16 @@ static int rec_list(struct cmd_ctx *ctx, const struct sw_table *t, int argc,
     return records_list(ctx->db, t, argc, argv, 0, stdout, &ctx->err);
 }
 
+static int rec_search(struct cmd_ctx *ctx, const struct sw_table *t, int argc,
+                      char **argv)
+{
+    if (t != &sw_tables[SW_T_CASES])
+        return sw_fail(&ctx->err, SW_EUSAGE,
+                       "%s: unknown subcommand 'search' (case search)",
+                       t->noun);
+    return records_search(ctx->db, argc, argv, 0, stdout, &ctx->err);
+}
+
 static int rec_delete(struct cmd_ctx *ctx, const struct sw_table *t, int argc,
                       char **argv)
 {
@@ -273,7 +283,7 @@ int cmd_record(struct cmd_ctx *ctx, int argc, char **argv)
         int (*fn)(struct cmd_ctx *, const struct sw_table *, int, char **);
     } verbs[] = {
         {"add", rec_add},   {"set", rec_set},       {"show", rec_show},
-        {"list", rec_list}, {"delete", rec_delete},
+        {"list", rec_list}, {"delete", rec_delete}, {"search", rec_search},
     };
     const struct sw_table *t = sw_table_by_noun(argv[0]);
 

@@ -27,7 +27,8 @@ static const struct cmd commands[] = {
      "  --token-file FILE  file holding this replica's token (keep it 0600)\n"},
     {"case", cmd_record, 1,
      "case add FIELD=VALUE... | set ID FIELD=VALUE... | show ID [--json] |\n"
-     "       list [--json] [--where FIELD=VALUE]... | delete ID",
+     "       list [--json] [--where FIELD=VALUE|FIELD~TEXT]... | delete ID |\n"
+     "       search TEXT [--json] [--limit N]",
      "Cases (a person being served).  Fields:\n"
      "  name*, gender (male|female|other), birth_date (YYYY-MM-DD),\n"
      "  id_number (18 characters, GB 11643 check digit), phone, village,\n"
@@ -36,11 +37,18 @@ static const struct cmd commands[] = {
      "  status (open|closed; default open), worker, opened_on (default\n"
      "  today), closed_on, notes.   * required\n"
      "add prints the new record's id alone on one line.  FIELD= (empty)\n"
-     "clears a field.  delete leaves a tombstone that syncs.\n"},
+     "clears a field.  delete leaves a tombstone that syncs.  A choice\n"
+     "takes its Chinese label too (category=独居老人, risk_level=高).\n"
+     "--where FIELD~TEXT: TEXT is part of the field.\n"
+     "search finds TEXT in the name, ID number, phone, village and\n"
+     "address, or as the pinyin initials of the name (zs finds 张三), best\n"
+     "matches first (whole ID number or phone, then the name's start...),\n"
+     "at most N (default 50; 0: all); --json adds \"match\" to each.\n"},
     {"visit", cmd_record, 1,
      "visit add case=ID FIELD=VALUE... | set ID FIELD=VALUE... |\n"
-     "       show ID [--json] | list [--json] [--where FIELD=VALUE]... |\n"
-     "       delete ID",
+     "       show ID [--json] | list [--json] [--where "
+     "FIELD=VALUE|FIELD~TEXT]...\n"
+     "       | delete ID",
      "Visits (home, phone, office or online contact).  Fields:\n"
      "  case* (the case's id; also case_id), visited_at (YYYY-MM-DD or\n"
      "  YYYY-MM-DDTHH:MM[:SS]; default today), worker, mode*\n"
@@ -49,8 +57,9 @@ static const struct cmd commands[] = {
      "A visit belongs to its case's station; its case cannot change.\n"},
     {"service", cmd_record, 1,
      "service add case=ID FIELD=VALUE... | set ID FIELD=VALUE... |\n"
-     "       show ID [--json] | list [--json] [--where FIELD=VALUE]... |\n"
-     "       delete ID",
+     "       show ID [--json] | list [--json] [--where "
+     "FIELD=VALUE|FIELD~TEXT]...\n"
+     "       | delete ID",
      "Service records (aid delivered, referrals, applications).  Fields:\n"
      "  case* (also case_id), service_on (default today), service_type*,\n"
      "  provider, minutes (0-100000), amount (e.g. 150.50), outcome,\n"

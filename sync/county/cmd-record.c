@@ -30,6 +30,17 @@ static int rec_list(struct county_ctx *ctx, const struct sw_table *t, int argc,
                         &ctx->err);
 }
 
+static int rec_search(struct county_ctx *ctx, const struct sw_table *t,
+                      int argc, char **argv)
+{
+    if (t != &sw_tables[SW_T_CASES])
+        return sw_fail(&ctx->err, SW_EUSAGE,
+                       "%s: unknown subcommand 'search' (case search)",
+                       t->noun);
+    return records_search(ctx->db, argc, argv, RECORDS_LIST_STATION, stdout,
+                          &ctx->err);
+}
+
 static int rec_set(struct county_ctx *ctx, const struct sw_table *t, int argc,
                    char **argv)
 {
@@ -72,6 +83,7 @@ int county_cmd_record(struct county_ctx *ctx, int argc, char **argv)
         {"show", rec_show},
         {"list", rec_list},
         {"set", rec_set},
+        {"search", rec_search},
     };
     const struct sw_table *t = sw_table_by_noun(argv[0]);
 

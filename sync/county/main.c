@@ -67,10 +67,14 @@ static const struct county_cmd commands[] = {
      "                       latest (default 28800: 8 hours)\n"},
     {"case", county_cmd_record, 1,
      "case show ID [--json] | list [--json] [--where FIELD=VALUE]...\n"
-     "       [--station CODE] | set ID FIELD=VALUE...",
+     "       [--station CODE] | set ID FIELD=VALUE... |\n"
+     "       search TEXT [--station CODE] [--json] [--limit N]",
      "Cases of every station.  set is a county correction: a new version\n"
      "that reaches the owning station on its next pull.  Fields as in\n"
-     "swsync(1); FIELD= (empty) clears a field.\n"},
+     "swsync(1); FIELD= (empty) clears a field; a choice takes its Chinese\n"
+     "label too.  --where FIELD~TEXT: TEXT is part of the field.  search\n"
+     "finds TEXT in the name, ID number, phone, village and address, or as\n"
+     "the pinyin initials of the name, best matches first, as swsync's.\n"},
     {"visit", county_cmd_record, 1,
      "visit show ID [--json] | list [--json] [--where FIELD=VALUE]...\n"
      "       [--station CODE] | set ID FIELD=VALUE...",
