@@ -10,6 +10,7 @@
 #include "db.h"
 #include "desk.h"
 #include "replica.h"
+#include "search.h"
 
 static const char SQL_DUE[] =
     "SELECT c.id, c.name, c.village, c.risk_level, v.next_visit_on, "
@@ -47,13 +48,9 @@ static const char SQL_CONFLICTS[] =
     "SELECT case_id FROM services WHERE id = k.row_id LIMIT 1)) "
     "FROM conflicts AS k ORDER BY k.status = 'open' DESC, k.id DESC "
     "LIMIT ?1";
-static const char SQL_SEARCH[] =
+static const char SQL_CASE_BY_RID[] =
     "SELECT id, name, village, id_number, phone, category, risk_level, "
-    "status FROM cases WHERE deleted = 0 AND (instr(name, ?1) > 0 OR "
-    "instr(id_number, upper(?1)) > 0 OR instr(phone, ?1) > 0 OR "
-    "instr(village, ?1) > 0 OR id = ?1) "
-    "ORDER BY (id_number = upper(?1) OR phone = ?1) DESC, "
-    "instr(name, ?1) = 1 DESC, status = 'open' DESC, name LIMIT ?2";
+    "status FROM cases WHERE rid = ?1";
 static const char SQL_VERSIONS[] =
     "SELECT col, site FROM versions WHERE tbl = ?1 AND rid = ?2";
 
@@ -317,15 +314,43 @@ int desk_conflicts(sqlite3 *db, int limit, struct desk_rows *out,
 int desk_search(sqlite3 *db, const char *q, int limit, struct desk_rows *out,
                 struct sw_err *err)
 {
-    sqlite3_stmt *st;
-    int rc;
+    struct search_hit *hits = NULL;
+    sqlite3_stmt *st = NULL;
+    int nhits = 0, rc;
+
     memset(out, 0, sizeof(*out));
+    out->ncols = 8;
     if (!q || !*q)
         return 0;
-    rc = db_prepare(db, SQL_SEARCH, &st, err);
+    rc = search_cases(db, q, NULL, limit, &hits, &nhits, NULL, err);
+    if (rc == SW_EUSAGE) /* nothing but spaces */
+        return 0;
+    if (!rc && nhits > 0) {
+        out->cells = calloc((size_t)nhits * 8, sizeof(*out->cells));
+        out->cap = nhits;
+        if (!out->cells)
+            rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+    }
+    if (!rc && nhits > 0)
+        rc = db_prepare(db, SQL_CASE_BY_RID, &st, err);
+    for (int i = 0; !rc && i < nhits; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, hits[i].rid);
+        if (sqlite3_step(st) != SQLITE_ROW) {
+            rc = db_fail(err, db, "read case");
+            break;
+        }
+        out->n++; /* calloc'd: a cell not filled is NULL */
+        for (int c = 0; c < 8 && !rc; c++) {
+            const unsigned char *v = sqlite3_column_text(st, c);
+            if (v && !(out->cells[(out->n - 1) * 8 + c] =
+                           strdup((const char *)v)))
+                rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+        }
+    }
+    sqlite3_finalize(st);
+    free(hits);
     if (rc)
-        return rc;
-    sqlite3_bind_text(st, 1, q, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, limit);
-    return collect(db, st, 8, out, err);
+        desk_rows_release(out);
+    return rc;
 }

@@ -90,9 +90,8 @@ int desk_conflicts(sqlite3 *db, int limit, struct desk_rows *out,
                    struct sw_err *err);
 
 /*
-** Cases whose name, ID number, phone or village holds q (a substring),
-** ranked: exact ID number or phone first, then name prefix, then the
-** rest; at most limit.  Columns: id, name, village, id_number, phone,
+** The cases search_cases() (search.h) finds for q, in its order (name,
+** ID number, phone, village, address, pinyin initials), at most limit.  Columns: id, name, village, id_number, phone,
 ** category, risk_level, status.
 */
 int desk_search(sqlite3 *db, const char *q, int limit, struct desk_rows *out,
