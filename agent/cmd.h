@@ -33,6 +33,9 @@ int cmd_status(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_config(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_sync(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_conflicts(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_export(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_report(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_import(struct cmd_ctx *ctx, int argc, char **argv);
 
 /* Shared helpers (main.c). */
 /* True if arg is "-h" or "--help". */
