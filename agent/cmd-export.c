@@ -51,13 +51,21 @@ int cmd_export(struct cmd_ctx *ctx, int argc, char **argv)
 int cmd_report(struct cmd_ctx *ctx, int argc, char **argv)
 {
     struct report_args a;
-    char detail[512];
+    char detail[512], *station = NULL;
     long n = 0;
     int rc = report_parse_args(argc - 1, argv + 1, 0, &a, &ctx->err);
     if (rc)
         return rc;
+    /* the replica holds its station's records only: name it */
+    rc = db_config_get(ctx->db, "station", &station, &ctx->err);
+    if (rc)
+        return rc;
+    a.station = station;
     rc = report_run(ctx->db, &a, stdout, &n, detail, sizeof(detail), &ctx->err);
-    return rc ? rc : audit(ctx, "report", detail);
+    if (!rc)
+        rc = audit(ctx, "report", detail);
+    free(station);
+    return rc;
 }
 
 /* The whole file into memory (a spreadsheet's CSV is small). */

@@ -95,10 +95,11 @@ int csv_next(struct csv_reader *r, struct sw_err *err)
             long line0 = r->line;
             p++;
             for (;;) {
-                if (p >= end)
-                    return sw_fail(err, SW_EDATA,
-                                   "line %ld: a quoted field is never closed",
-                                   line0);
+                if (p >= end) {
+                    sw_fail(err, SW_EDATA,
+                            "line %ld: a quoted field is never closed", line0);
+                    return -1;
+                }
                 if (*p == '"') {
                     if (p + 1 < end && p[1] == '"') {
                         sb_add(&r->buf, "\"", 1);
@@ -148,7 +149,8 @@ int csv_next(struct csv_reader *r, struct sw_err *err)
         r->fields[i] = r->buf.buf + r->offs[i];
     return 1;
 oom:
-    return sw_fail(err, SW_ESOFTWARE, "out of memory"), -1;
+    sw_fail(err, SW_ESOFTWARE, "out of memory");
+    return -1;
 }
 
 /* The line (1-based) of byte off in data. */

@@ -253,7 +253,8 @@ static int find_case(struct imp *im, struct sw_err *err)
         const unsigned char *s = sqlite3_column_text(im->case_by_id, 0);
         snprintf(im->case_station, sizeof(im->case_station), "%s",
                  s ? (const char *)s : "");
-        snprintf(im->case_id, sizeof(im->case_id), "%s", cid);
+        if (cid != im->case_id)
+            snprintf(im->case_id, sizeof(im->case_id), "%s", cid);
         im->vals[im->t->ref_col] = im->case_id;
         return 0;
     }
