@@ -72,16 +72,9 @@ static int rec_add(struct cmd_ctx *ctx, const struct sw_table *t, int argc,
     cmd_today(today);
     for (int i = 0; i < n; i++)
         vals[as[i].col] = as[i].value;
-    for (int c = 0; c < t->ncols; c++) {
-        const struct sw_column *col = &t->cols[c];
-        if (!vals[c] && col->dflt)
-            vals[c] = strcmp(col->dflt, "@today") == 0 ? today : col->dflt;
-        if (!vals[c] && (col->flags & SW_COL_REQUIRED)) {
-            rc = sw_fail(&ctx->err, SW_EDATA, "%s.%s: is required", t->name,
-                         t->ref_col == c ? "case" : col->name);
-            goto out;
-        }
-    }
+    rc = records_fill_defaults(t, vals, today, &ctx->err);
+    if (rc)
+        goto out;
 
     rc = db_begin(ctx->db, &ctx->err);
     if (rc)

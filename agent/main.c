@@ -142,6 +142,59 @@ static const struct cmd commands[] = {
      "list prints name, created, open sessions, tab-separated.  remove\n"
      "ends the worker's sessions too.  A worker changes their own\n"
      "password in the console.\n"},
+    {"export", cmd_export, 1,
+     "export cases|visits|services [--from DATE] [--to DATE]\n"
+     "       [--format csv|json] [--codes] [-o FILE]",
+     "Write records out for a spreadsheet or another program: the live\n"
+     "records whose date (cases: opened_on, visits: visited_at, services:\n"
+     "service_on) is in the range.  CSV (the default) opens in Excel and\n"
+     "WPS: UTF-8 with a BOM, a header row, RFC 4180 quoting, CRLF; the\n"
+     "header and the choice values are labels in your language (LANG),\n"
+     "0/1 fields are 是/否, and ID numbers are written =\"...\" so that Excel\n"
+     "keeps all 18 digits.  Visits and services add the case's ID number\n"
+     "and name.  The file can be imported again (swsync import).\n"
+     "  --from DATE     first day included (YYYY-MM-DD)\n"
+     "  --to DATE       last day included\n"
+     "  --format F      csv (default) or json (codes, one array)\n"
+     "  --codes         CSV header and values as the stored codes\n"
+     "  -o FILE         write FILE (mode 0600) instead of standard output;\n"
+     "                  it appears whole or not at all\n"
+     "Every export is written to the local audit trail (who, what, how\n"
+     "many).\n"},
+    {"report", cmd_report, 1,
+     "report month YYYY-MM [--json | --format text|json|csv] [-o FILE]",
+     "The month's summary a station reports upward: new and closed cases\n"
+     "by category, visits by mode, services by type with their amounts,\n"
+     "follow-ups due in the month and how many were done (a later visit\n"
+     "of the case by the month's end), and the open high-risk cases not\n"
+     "visited in the 30 days up to the month's end (or today).  Labels in\n"
+     "your language; --json gives codes.  Audited like export.\n"
+     "  --json, --format json   one JSON object\n"
+     "  --format csv            rows of section, item, count, amount\n"
+     "  -o FILE                 write FILE (0600) instead of stdout\n"},
+    {"import", cmd_import, 1,
+     "import cases|visits|services FILE.csv [--dry-run]\n"
+     "       [--skip-bad [--rejects FILE]] [--encoding utf-8|gb18030]",
+     "Read records from a spreadsheet saved as CSV (UTF-8, with or without\n"
+     "BOM, or GB18030/GBK: detected, or say --encoding).  The header row\n"
+     "names the fields by code or by label (姓名, 出生日期 ...); values may\n"
+     "be codes or labels (高, 入户), 是/否, dates as YYYY-MM-DD or\n"
+     "YYYY/M/D, date-times also RFC 3339 (2026-11-21T10:00:00+08:00).\n"
+     "Fields left empty get the defaults add gives.  Visits and services\n"
+     "find their case by its id (column case_id) or its ID number (column\n"
+     "id_number).  Every row is checked first and every problem printed\n"
+     "with its line; nothing is written unless all rows are good.  One\n"
+     "transaction.  Importing the same file again adds nothing: a row\n"
+     "with an id updates that record; otherwise a case with the same ID\n"
+     "number (or name and birth date), a visit of the same case, time and\n"
+     "mode, a service of the same case, day and type is updated.\n"
+     "  -n, --dry-run     check every row and say what would happen\n"
+     "  --skip-bad        write the good rows, report the bad ones\n"
+     "  --rejects FILE    with --skip-bad: the bad rows as CSV, with the\n"
+     "                    problem in a last column, to fix and import\n"
+     "  --encoding E      utf-8 or gb18030\n"
+     "Exit status: 0 imported; 65 bad rows or not CSV (nothing written);\n"
+     "66 no such file.\n"},
     {"config", cmd_config, 1,
      "config set KEY VALUE | config get KEY | config list",
      "Read or change settings.  Keys:\n"

@@ -190,6 +190,7 @@ static char *schema_text(enum sw_role role)
     if (role == SW_ROLE_STATION) {
         ddl_station_triggers(&sb);
         ddl_station_versions(&sb);
+        sb_adds(&sb, schema_station_local_sql);
     }
     sb_addf(&sb, "PRAGMA application_id = %d;\nPRAGMA user_version = %d;\n",
             role == SW_ROLE_STATION ? DB_APPID_STATION : DB_APPID_COUNTY,
@@ -347,6 +348,10 @@ int db_open(const char *path, enum sw_role role, sqlite3 **out,
         else
             rc = db_migrate(db, role, county_steps, 0, DB_SCHEMA_VERSION, err);
     }
+    /* the station's local tables (never replicated, no schema version):
+       idempotent, a no-op once they exist */
+    if (!rc && role == SW_ROLE_STATION)
+        rc = db_exec(db, schema_station_local_sql, err);
     if (rc) {
         db_close(db);
         return rc;

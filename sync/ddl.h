@@ -10,6 +10,8 @@
 /* The embedded files (schema/schema-sql.c, generated at build time). */
 extern const char schema_common_sql[];
 extern const char schema_station_sql[];
+/* station-only local tables, idempotent: run at create and every open */
+extern const char schema_station_local_sql[];
 extern const char schema_county_sql[];
 
 /* The SQL expression for "now" in milliseconds since the epoch. */

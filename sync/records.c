@@ -68,12 +68,33 @@ int records_parse_assigns(const struct sw_table *t, int argc, char **argv,
             }
         out[n].col = col;
         out[n].value =
-            eq[1] ? records_input_value(&t->cols[col], eq + 1) : NULL;
+            eq[1] ? sw_normalize(&t->cols[col],
+                                 records_input_value(&t->cols[col], eq + 1),
+                                 out[n].norm)
+                  : NULL;
         if (sw_validate(t, &t->cols[col], out[n].value, err))
             return -1;
         n++;
     }
     return n;
+}
+
+int records_fill_defaults(const struct sw_table *t, const char **vals,
+                          const char *today, struct sw_err *err)
+{
+    for (int c = 0; c < t->ncols; c++) {
+        const struct sw_column *col = &t->cols[c];
+        char fq[160];
+        if (!vals[c] && col->dflt)
+            vals[c] = strcmp(col->dflt, "@today") == 0 ? today : col->dflt;
+        if (!vals[c] && (col->flags & SW_COL_REQUIRED)) {
+            if (t->ref_col == c)
+                return sw_fail(err, SW_EDATA, "%s.case: is required", t->name);
+            return sw_fail(err, SW_EDATA, "%s: is required",
+                           labels_qualified(fq, sizeof(fq), t, col));
+        }
+    }
+    return 0;
 }
 
 void records_bind_value(sqlite3_stmt *st, int idx, const struct sw_column *c,

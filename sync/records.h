@@ -21,7 +21,8 @@
 /* One parsed FIELD=VALUE argument. */
 struct rec_assign {
     int col;           /* index into t->cols */
-    const char *value; /* points into argv; NULL: clear the field */
+    const char *value; /* points into argv or norm; NULL: clear the field */
+    char norm[SW_NORM_MAX]; /* a date-time brought to the stored form */
 };
 
 /* "case" names the reference column of visits and services. */
@@ -43,6 +44,16 @@ int records_parse_assigns(const struct sw_table *t, int argc, char **argv,
 ** named by their label (出生日期=1950-01-01).
 */
 const char *records_input_value(const struct sw_column *c, const char *v);
+
+/*
+** What `add` does with the fields it was not given: vals[] (t->ncols
+** entries, NULL where not given) gets each column's default ("@today":
+** today, YYYY-MM-DD in buf today[11], the caller's), and a required
+** field still missing is SW_EDATA "TABLE.FIELD: is required".  The CLI's
+** add and import call this one function, so both fill the same.
+*/
+int records_fill_defaults(const struct sw_table *t, const char **vals,
+                          const char *today, struct sw_err *err);
 
 /* Bind a validated text value for column c (NULL binds NULL). */
 void records_bind_value(sqlite3_stmt *st, int idx, const struct sw_column *c,

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "labels.h"
 #include "table.h"
@@ -210,6 +211,149 @@ static int int_text(const char *s, long long *out)
     return 1;
 }
 
+/* n digits at s as a number, or -1. */
+static int num(const char *s, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)s[i]))
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+/* YYYY/M/D or YYYY-MM-DD at v into out[11]; returns the characters used,
+** or 0. */
+static int norm_date(const char *v, char out[11])
+{
+    int y = num(v, 4), m, d, k = 5, n;
+    if (y < 0)
+        return 0;
+    if (v[4] == '-') {
+        if (num(v + 5, 2) < 0 || v[7] != '-' || num(v + 8, 2) < 0)
+            return 0;
+        memcpy(out, v, 10);
+        out[10] = '\0';
+        return 10;
+    }
+    if (v[4] != '/')
+        return 0;
+    /* YYYY/M/D, YYYY/MM/DD */
+    n = isdigit((unsigned char)v[k]) && isdigit((unsigned char)v[k + 1]) ? 2
+                                                                         : 1;
+    if ((m = num(v + k, n)) < 0 || v[k + n] != '/')
+        return 0;
+    k += n + 1;
+    n = isdigit((unsigned char)v[k]) && isdigit((unsigned char)v[k + 1]) ? 2
+                                                                         : 1;
+    if ((d = num(v + k, n)) < 0)
+        return 0;
+    if (m > 99 || d > 99)
+        return 0;
+    out[0] = v[0], out[1] = v[1], out[2] = v[2], out[3] = v[3];
+    out[4] = '-';
+    out[5] = (char)('0' + m / 10), out[6] = (char)('0' + m % 10);
+    out[7] = '-';
+    out[8] = (char)('0' + d / 10), out[9] = (char)('0' + d % 10);
+    out[10] = '\0';
+    return k + n;
+}
+
+const char *sw_normalize(const struct sw_column *c, const char *v,
+                         char buf[SW_NORM_MAX])
+{
+    char date[11];
+    int k, hh, mm, ss = 0, off = 0;
+    const char *p;
+
+    if (!v || (c->check != CK_DATE && c->check != CK_DATETIME))
+        return v;
+    k = norm_date(v, date);
+    if (!k)
+        return v;
+    if (c->check == CK_DATE) {
+        if (v[k] || v[4] != '/')
+            return v;
+        memcpy(buf, date, 11);
+        return buf;
+    }
+    if (!v[k]) {
+        if (v[4] != '/')
+            return v;
+        memcpy(buf, date, 11);
+        return buf;
+    }
+    if (v[k] != 'T' && v[k] != ' ' && v[k] != 't')
+        return v;
+    p = v + k + 1;
+    /* H:MM or HH:MM, optional :SS and fraction */
+    if (isdigit((unsigned char)p[0]) && p[1] == ':')
+        hh = num(p, 1), p += 2;
+    else if ((hh = num(p, 2)) >= 0 && p[2] == ':')
+        p += 3;
+    else
+        return v;
+    if ((mm = num(p, 2)) < 0)
+        return v;
+    p += 2;
+    if (*p == ':') {
+        if ((ss = num(p + 1, 2)) < 0)
+            return v;
+        p += 3;
+        if (*p == '.' || *p == ',') {
+            p++;
+            if (!isdigit((unsigned char)*p))
+                return v;
+            while (isdigit((unsigned char)*p))
+                p++;
+        }
+    }
+    if (hh > 23 || mm > 59 || ss > 59)
+        return v;
+    if (*p == '\0') {
+        /* no offset: already local time; only the form changes */
+        if (v[k] == 'T' && v[4] == '-' && !strchr(v, '.') && !strchr(v, ','))
+            return v;
+        snprintf(buf, SW_NORM_MAX, "%sT%02d:%02d:%02d", date, hh, mm, ss);
+        return buf;
+    }
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int oh = num(p + 1, 2), om;
+        if (oh < 0 || p[3] != ':' || (om = num(p + 4, 2)) < 0 || oh > 23 ||
+            om > 59)
+            return v;
+        off = (oh * 60 + om) * (*p == '-' ? -1 : 1);
+        p += 6;
+    } else {
+        return v;
+    }
+    if (*p || !date_ok(date))
+        return v;
+    {
+        struct tm tm;
+        time_t at;
+        memset(&tm, 0, sizeof(tm));
+        tm.tm_year = num(date, 4) - 1900;
+        tm.tm_mon = num(date + 5, 2) - 1;
+        tm.tm_mday = num(date + 8, 2);
+        tm.tm_hour = hh;
+        tm.tm_min = mm;
+        tm.tm_sec = ss;
+        at = timegm(&tm) - (time_t)off * 60;
+        if (!localtime_r(&at, &tm))
+            return v;
+        if (tm.tm_year + 1900 < 1 || tm.tm_year + 1900 > 9999)
+            return v;
+        snprintf(buf, SW_NORM_MAX, "%04d-%02d-%02dT%02d:%02d:%02d",
+                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                 tm.tm_min, tm.tm_sec);
+    }
+    return buf;
+}
+
 int sw_validate(const struct sw_table *t, const struct sw_column *c,
                 const char *v, struct sw_err *err)
 {
@@ -266,7 +410,8 @@ int sw_validate(const struct sw_table *t, const struct sw_column *c,
             return 0;
         return sw_fail(err, SW_EDATA,
                        "%s: not a valid date-time "
-                       "(YYYY-MM-DD[THH:MM[:SS]]): '%.64s'",
+                       "(YYYY-MM-DD[THH:MM[:SS]], or RFC 3339 with an "
+                       "offset): '%.64s'",
                        tn, v);
     }
     case CK_IDNUM: {

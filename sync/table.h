@@ -78,6 +78,22 @@ int sw_col_deleted(const struct sw_table *t);
 int sw_validate(const struct sw_table *t, const struct sw_column *c,
                 const char *value, struct sw_err *err);
 
+/*
+** Bring a date or date-time as other programs write it to the stored
+** form, before sw_validate():
+**   CK_DATETIME: RFC 3339 with an offset or Z (2026-11-21T10:00:00+08:00,
+**     2026-11-21T02:00Z, fractions of a second dropped) becomes the local
+**     time of this computer (TZ; the station's) as YYYY-MM-DDTHH:MM:SS;
+**     a space for the 'T' (2026-11-21 10:00) becomes 'T';
+**   CK_DATE and the date of CK_DATETIME: YYYY/M/D (as spreadsheets save
+**     dates) becomes YYYY-MM-DD.
+** Anything else (NULL too) is returned unchanged for sw_validate() to
+** judge.  Returns v or buf.
+*/
+#define SW_NORM_MAX 32
+const char *sw_normalize(const struct sw_column *c, const char *v,
+                         char buf[SW_NORM_MAX]);
+
 /* The GB 11643 check character ('0'..'9' or 'X') for the first 17
 ** digits of s, or 0 if those are not 17 digits. */
 char sw_idnum_check_char(const char *s);

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sw.h"
 #include "table.h"
@@ -320,6 +321,10 @@ static const char *const junk[] = {
     "'; DROP TABLE t; --",
     "2026-01-01",
     "2026-01-01T08:00",
+    "2026-11-21T10:00:00+08:00",
+    "2026-11-21T02:00:00Z",
+    "2026-11-21 10:00",
+    "2026/11/21",
     "13800138000",
     "11010519491231002X",
     "150.50",
@@ -850,6 +855,93 @@ static int compare_all(int *n)
     return bad;
 }
 
+/* ---- date-times as other programs write them (sw_normalize) ------------- */
+
+/*
+** RFC 3339 with an offset is brought to the station's local time (TZ),
+** and the form stored is one both sw_validate and the SQL CHECK take;
+** the offset forms themselves are refused by both (never stored).
+*/
+static void test_normalize_rfc3339(void **state)
+{
+    static const struct {
+        const char *in, *want; /* want NULL: returned unchanged */
+    } cases[] = {
+        {"2026-11-21T10:00:00+08:00", "2026-11-21T10:00:00"},
+        {"2026-11-21T02:00:00Z", "2026-11-21T10:00:00"},
+        {"2026-11-21T02:00:00z", "2026-11-21T10:00:00"},
+        {"2026-11-21T02:00Z", "2026-11-21T10:00:00"},
+        {"2026-11-21T20:00:00.123-08:00", "2026-11-22T12:00:00"},
+        {"2026-12-31T20:00:00-05:30", "2027-01-01T09:30:00"},
+        {"2024-02-28T20:00:00-08:00", "2024-02-29T12:00:00"},
+        {"2026-11-21t10:00:00+08:00", "2026-11-21T10:00:00"},
+        {"2026-11-21 10:00:00+08:00", "2026-11-21T10:00:00"},
+        {"2026-11-21 10:00", "2026-11-21T10:00:00"},
+        {"2026/11/21", "2026-11-21"},
+        {"2026/1/5 9:05", "2026-01-05T09:05:00"},
+        {"2026-11-21T10:00:00.5", "2026-11-21T10:00:00"},
+        /* unchanged: already stored forms, or not a form we take */
+        {"2026-11-21", NULL},
+        {"2026-11-21T10:00", NULL},
+        {"2026-11-21T10:00:00", NULL},
+        {"2026-11-21T10:00:00+08", NULL},
+        {"2026-11-21T10:00:00+0800", NULL},
+        {"2026-11-21T24:00:00Z", NULL},
+        {"2026-11-21T10:60:00Z", NULL},
+        {"2026-11-21T10:00:00+24:00", NULL},
+        {"2026-02-30T10:00:00+08:00", NULL},
+        {"2026-11-21T10:00:00+08:00x", NULL},
+        {"2026-11-21T10:00:00.+08:00", NULL},
+        {"2026-11-21X10:00:00Z", NULL},
+        {"", NULL},
+    };
+    const struct sw_table *t = sw_table_by_name("visits");
+    const struct sw_column *c = col_of("visits", "visited_at");
+    const struct sw_column *d = col_of("visits", "next_visit_on");
+    char buf[SW_NORM_MAX];
+    char *old = getenv("TZ") ? strdup(getenv("TZ")) : NULL;
+
+    (void)state;
+    setenv("TZ", "CST-8", 1);
+    tzset();
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *got = sw_normalize(c, cases[i].in, buf);
+        if (!cases[i].want) {
+            if (got != cases[i].in)
+                fail_msg("'%s': changed to '%s'", cases[i].in, got);
+            /* what stays as it was: C and SQL agree on it */
+            assert_int_equal(sw_validate(t, c, got, NULL) == 0,
+                             sql_accepts(c, got));
+            continue;
+        }
+        if (strcmp(got, cases[i].want) != 0)
+            fail_msg("'%s': got '%s', want '%s'", cases[i].in, got,
+                     cases[i].want);
+        assert_int_equal(sw_validate(t, c, got, NULL), 0);
+        assert_true(sql_accepts(c, got));
+        /* the raw offset form is never what is stored */
+        if (strpbrk(cases[i].in + 10, "Zz+") || strchr(cases[i].in + 11, '-')) {
+            assert_int_not_equal(sw_validate(t, c, cases[i].in, NULL), 0);
+            assert_false(sql_accepts(c, cases[i].in));
+        }
+    }
+    /* dates: only YYYY/M/D is rewritten */
+    assert_string_equal(sw_normalize(d, "2026/3/9", buf), "2026-03-09");
+    assert_string_equal(sw_normalize(d, "2026-03-09", buf), "2026-03-09");
+    assert_string_equal(sw_normalize(d, "2026/3/9 10:00", buf),
+                        "2026/3/9 10:00");
+    assert_null(sw_normalize(d, NULL, buf));
+    /* other columns are never touched */
+    assert_string_equal(sw_normalize(col_of("cases", "name"), "2026/3/9", buf),
+                        "2026/3/9");
+    if (old)
+        setenv("TZ", old, 1);
+    else
+        unsetenv("TZ");
+    tzset();
+    free(old);
+}
+
 static void test_sql_check_agrees(void **state)
 {
     int n, bad;
@@ -937,6 +1029,7 @@ int main(void)
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_err_optional),
         cmocka_unit_test(test_sql_check_agrees),
+        cmocka_unit_test(test_normalize_rfc3339),
         cmocka_unit_test(test_sql_check_null),
         cmocka_unit_test(test_int_spellings),
         cmocka_unit_test(test_sql_check_text),

@@ -28,6 +28,8 @@
 #define AUDIT_RECORD_SET "record_set"
 #define AUDIT_ADMIN_ADD "admin_add"
 #define AUDIT_ADMIN_REMOVE "admin_remove"
+#define AUDIT_EXPORT "export" /* records written out (target: the table) */
+#define AUDIT_REPORT "report" /* a monthly report (target: station or all) */
 
 #define AUDIT_ACTOR_MAX 80
 #define AUDIT_SOURCE_MAX 64

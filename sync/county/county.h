@@ -36,6 +36,8 @@ int county_cmd_record(struct county_ctx *ctx, int argc, char **argv);
 int county_cmd_conflicts(struct county_ctx *ctx, int argc, char **argv);
 int county_cmd_admin(struct county_ctx *ctx, int argc, char **argv);
 int county_cmd_audit(struct county_ctx *ctx, int argc, char **argv);
+int county_cmd_export(struct county_ctx *ctx, int argc, char **argv);
+int county_cmd_report(struct county_ctx *ctx, int argc, char **argv);
 
 /* Shared helpers (main.c). */
 int county_is_help(const char *arg);

@@ -106,6 +106,38 @@ static const struct county_cmd commands[] = {
      "               name is 1-64 of A-Z a-z 0-9 _ . - @\n"
      "  list         the admins: created, by whom, last login, sessions\n"
      "  remove USER  remove an admin and end their sessions\n"},
+    {"export", county_cmd_export, 1,
+     "export cases|visits|services [--station CODE] [--from DATE]\n"
+     "       [--to DATE] [--format csv|json] [--codes] [-o FILE]",
+     "Write records of every station (or of --station CODE) out for a\n"
+     "spreadsheet or another program: the live records whose date (cases:\n"
+     "opened_on, visits: visited_at, services: service_on) is in the\n"
+     "range.  CSV (the default) opens in Excel and WPS: UTF-8 with a BOM,\n"
+     "a header row, RFC 4180 quoting, CRLF; header and choice values are\n"
+     "labels in your language (LANG), 0/1 fields 是/否, ID numbers\n"
+     "=\"...\" so that Excel keeps all 18 digits.  Visits and services add\n"
+     "the case's ID number and name.\n"
+     "  --station CODE  only this station's records\n"
+     "  --from DATE     first day included (YYYY-MM-DD)\n"
+     "  --to DATE       last day included\n"
+     "  --format F      csv (default) or json (codes, one array)\n"
+     "  --codes         CSV header and values as the stored codes\n"
+     "  -o FILE         write FILE (mode 0600) instead of standard output;\n"
+     "                  it appears whole or not at all\n"
+     "Every export is in the audit trail (who, what, how many).\n"},
+    {"report", county_cmd_report, 1,
+     "report month YYYY-MM [--station CODE] [--json | --format\n"
+     "       text|json|csv] [-o FILE]",
+     "The month's summary of the county (or of one station): new and\n"
+     "closed cases by category, visits by mode, services by type with\n"
+     "their amounts, follow-ups due in the month and how many were done,\n"
+     "and the open high-risk cases not visited in the 30 days up to the\n"
+     "month's end (or today).  Labels in your language; --json gives\n"
+     "codes.  Every report is in the audit trail.\n"
+     "  --station CODE          only this station\n"
+     "  --json, --format json   one JSON object\n"
+     "  --format csv            rows of section, item, count, amount\n"
+     "  -o FILE                 write FILE (0600) instead of stdout\n"},
     {"audit", county_cmd_audit, 1, "audit [--json] [--limit N]",
      "The audit trail, newest first (default: the last 50): every admin\n"
      "action, in the console or through this CLI: login, failed login,\n"

@@ -1,0 +1,28 @@
+-- swsync station replica: tables that stay on the station PC and never
+-- travel.  They are not part of the replicated schema (the version the
+-- hello compares, PRAGMA user_version), so adding one does not need a
+-- schema version: db_create and every db_open run this file, and each
+-- statement here must be idempotent (IF NOT EXISTS).
+
+-- The station's own audit trail: exports, reports, imports (swsync
+-- export/report/import), console sign-ins.  who is the OS user ("cli:"
+-- and the login name) or the console's worker; action a word (export,
+-- report, import, login ...); detail one line (what and how many).
+-- Append-only: the triggers refuse UPDATE and DELETE.
+CREATE TABLE IF NOT EXISTS local_audit (
+    id     INTEGER PRIMARY KEY AUTOINCREMENT,
+    at     INTEGER NOT NULL,                -- ms since the epoch
+    who    TEXT NOT NULL,
+    action TEXT NOT NULL,
+    detail TEXT
+);
+CREATE TRIGGER IF NOT EXISTS local_audit_no_update
+BEFORE UPDATE ON local_audit
+BEGIN
+    SELECT RAISE(ABORT, 'the local audit trail is append-only');
+END;
+CREATE TRIGGER IF NOT EXISTS local_audit_no_delete
+BEFORE DELETE ON local_audit
+BEGIN
+    SELECT RAISE(ABORT, 'the local audit trail is append-only');
+END;
