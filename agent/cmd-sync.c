@@ -393,7 +393,7 @@ static int hello(struct sync *s)
     if (req && cJSON_AddNumberToObject(req, "v", SYNC_PROTOCOL) &&
         cJSON_AddStringToObject(req, "site", s->r.site) &&
         cJSON_AddStringToObject(req, "station", s->r.station) &&
-        cJSON_AddNumberToObject(req, "schema", DB_SYNC_SCHEMA) &&
+        cJSON_AddNumberToObject(req, "schema", DB_SCHEMA_VERSION) &&
         cJSON_AddStringToObject(req, "agent", "swsync " PACKAGE_VERSION) &&
         cJSON_AddNumberToObject(req, "time_ms", (double)sw_now_ms()))
         body = cJSON_PrintUnformatted(req);
@@ -426,12 +426,12 @@ static int hello(struct sync *s)
                      (long long)proto, SYNC_PROTOCOL);
     if (!rc)
         rc = json_int(ans, "schema", 1, 0, &schema, "hello", err);
-    if (!rc && schema != DB_SYNC_SCHEMA)
+    if (!rc && schema != DB_SCHEMA_VERSION)
         rc = sw_fail(err, SW_EUNAVAIL,
                      "hello: the county has schema version %lld, this "
                      "replica %d: upgrade swsync or the server; nothing was "
                      "sent",
-                     (long long)schema, DB_SYNC_SCHEMA);
+                     (long long)schema, DB_SCHEMA_VERSION);
     if (!rc)
         rc = json_int(ans, "server_time_ms", 1, 1, &s->hi.server_ms, "hello",
                       err);

@@ -32,6 +32,7 @@
 #include "form.h"
 #include "html.h"
 #include "i18n.h"
+#include "localaudit.h"
 #include "table.h"
 #include "workers.h"
 
@@ -334,14 +335,12 @@ static int login_page(struct cw *w, unsigned status, enum i18n_msg msg,
     return page(w, status, T(w, M_C_LOGIN_TITLE), &m, NULL);
 }
 
-static void audit(struct cw *w, const char *who, const char *action,
-                  const char *detail)
+/* A row of the station's local audit trail; a failure to write it fails
+** the request (an export must not go unaudited). */
+static int audit(struct cw *w, const char *who, const char *action,
+                 const char *detail)
 {
-    /* the station-local audit trail (reports branch: audit_local) */
-    (void)w;
-    (void)who;
-    (void)action;
-    (void)detail;
+    return audit_local(w->c->db, who, action, detail, &w->err);
 }
 
 static int do_login(struct cw *w)
@@ -356,11 +355,13 @@ static int do_login(struct cw *w)
     if (rc)
         return fail_err(w);
     if (!ok) {
-        audit(w, user && acct_name_valid(user) ? user : "?", "login_failed",
-              NULL);
+        if (audit(w, user && acct_name_valid(user) ? user : "?",
+                  "login_failed", "console"))
+            return fail_err(w);
         return login_page(w, MHD_HTTP_FORBIDDEN, M_LOGIN_FAILED, next);
     }
-    audit(w, user, "login", NULL);
+    if (audit(w, user, "login", "console"))
+        return fail_err(w);
     set_cookie(w, SESSION_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict",
                cookie);
     memset(cookie, 0, sizeof(cookie));
@@ -371,7 +372,8 @@ static int do_logout(struct cw *w)
 {
     if (workers_logout(w->c->db, w->cookie, &w->err))
         return fail_err(w);
-    audit(w, w->worker, "logout", NULL);
+    if (audit(w, w->worker, "logout", "console"))
+        return fail_err(w);
     set_cookie(w, SESSION_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; "
                                  "Max-Age=0");
     return redirect(w, "/login?bye=1");

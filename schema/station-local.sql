@@ -26,3 +26,19 @@ BEFORE DELETE ON local_audit
 BEGIN
     SELECT RAISE(ABORT, 'the local audit trail is append-only');
 END;
+
+-- The station console's workers (swsync worker add) and their sessions;
+-- a session row keeps only the SHA-256 of its cookie (sync/workers.c).
+CREATE TABLE IF NOT EXISTS workers (
+    name       TEXT PRIMARY KEY,
+    pw_hash    TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS worker_sessions (
+    id_hash    TEXT PRIMARY KEY,
+    worker     TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    last_used  INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS worker_sessions_worker
+    ON worker_sessions (worker);

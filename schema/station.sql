@@ -47,20 +47,3 @@ CREATE TABLE pending (
     base_site TEXT
 );
 CREATE INDEX pending_field ON pending (tbl, rid, col);
-
--- Schema version 2: the station console's workers (swsync worker add) and
--- their sessions.  Local to this PC: never replicated, never sent.  A
--- session row keeps only the SHA-256 of the cookie.  The same DDL is the
--- migration step in sync/db.c.
-CREATE TABLE workers (
-    name       TEXT PRIMARY KEY,
-    pw_hash    TEXT NOT NULL,
-    created_at INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE worker_sessions (
-    id_hash    TEXT PRIMARY KEY,
-    worker     TEXT NOT NULL,
-    created_at INTEGER NOT NULL,
-    last_used  INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX worker_sessions_worker ON worker_sessions (worker);

@@ -11,17 +11,9 @@
 #include "db.h"
 #include "ddl.h"
 
-/* Version 2: the station console's workers and sessions (the same DDL as
-** at the end of schema/station.sql); nothing changes in a county store. */
-static const char SQL_STATION_V2[] =
-    "CREATE TABLE workers (name TEXT PRIMARY KEY, pw_hash TEXT NOT NULL, "
-    "created_at INTEGER NOT NULL) WITHOUT ROWID;"
-    "CREATE TABLE worker_sessions (id_hash TEXT PRIMARY KEY, "
-    "worker TEXT NOT NULL, created_at INTEGER NOT NULL, "
-    "last_used INTEGER NOT NULL) WITHOUT ROWID;"
-    "CREATE INDEX worker_sessions_worker ON worker_sessions (worker);";
-static const struct db_migration station_steps[] = {{2, SQL_STATION_V2, 0}};
-static const struct db_migration county_steps[] = {{2, "SELECT 1", 0}};
+/* No migrations yet: version 1 is the first schema. */
+static const struct db_migration station_steps[] = {{0, NULL, 0}};
+static const struct db_migration county_steps[] = {{0, NULL, 0}};
 
 static const char SQL_CONFIG_GET[] = "SELECT value FROM config WHERE key = ?1";
 static const char SQL_CONFIG_SET[] =

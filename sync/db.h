@@ -16,16 +16,7 @@ enum sw_role { SW_ROLE_STATION, SW_ROLE_COUNTY };
 #define DB_APPID_COUNTY 0x5357434f
 
 /* The schema version this binary writes (PRAGMA user_version). */
-#define DB_SCHEMA_VERSION 2
-
-/*
-** The version of the replicated tables, as hello speaks it (protocol.md):
-** both ends must agree on it.  A step that only adds a side's local
-** tables (version 2: the station console's workers) bumps
-** DB_SCHEMA_VERSION, not this, so a county and its stations need not be
-** upgraded together for it.
-*/
-#define DB_SYNC_SCHEMA 1
+#define DB_SCHEMA_VERSION 1
 
 /*
 ** A migration step: run in the same transaction as the others, it brings

@@ -1,8 +1,8 @@
 /*
 ** workers.h — the station console's sign-in: the workers of a station
 ** (swsync worker add|list|remove) and their sessions, kept in the replica
-** (tables workers and worker_sessions, schema/station.sql, version 2:
-** local, never replicated).  Passwords, cookies and CSRF tokens are the
+** (tables workers and worker_sessions, schema/station-local.sql: local,
+** never replicated, no schema version).  Passwords, cookies and CSRF tokens are the
 ** shared web layer's (sync/web/session.h), so they work as the county
 ** console's do.
 **

@@ -550,11 +550,11 @@ static enum MHD_Result do_hello(struct MHD_Connection *conn, struct req *r)
         return fail(conn, r, 400, "bad_request", "%s", why);
     if (h.v != PROTOCOL_VERSION ||
         (h.protocol && h.protocol != PROTOCOL_VERSION) ||
-        h.schema != DB_SYNC_SCHEMA)
+        h.schema != DB_SCHEMA_VERSION)
         return fail(conn, r, 409, "version_mismatch",
                     "this server speaks protocol %d, schema %d (the agent "
                     "sent v %" PRId64 ", schema %" PRId64 ")",
-                    PROTOCOL_VERSION, DB_SYNC_SCHEMA, h.v, h.schema);
+                    PROTOCOL_VERSION, DB_SCHEMA_VERSION, h.v, h.schema);
     if (h.has_station && !h.station_ok)
         return fail(conn, r, 409, "site_mismatch",
                     "this token is station %s's, not %s's", r->rep.station,
@@ -581,7 +581,7 @@ static enum MHD_Result do_hello(struct MHD_Connection *conn, struct req *r)
         return MHD_NO;
     cJSON_AddNumberToObject(ans, "v", PROTOCOL_VERSION);
     cJSON_AddNumberToObject(ans, "protocol", PROTOCOL_VERSION);
-    cJSON_AddNumberToObject(ans, "schema", DB_SYNC_SCHEMA);
+    cJSON_AddNumberToObject(ans, "schema", DB_SCHEMA_VERSION);
     cJSON_AddStringToObject(ans, "county", srv->county);
     cJSON_AddNumberToObject(ans, "server_time_ms", (double)sw_now_ms());
     cJSON_AddNumberToObject(ans, "acked", (double)acked);
