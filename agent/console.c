@@ -29,10 +29,12 @@
 #include "db.h"
 #include "desk.h"
 #include "edit.h"
+#include "export.h"
 #include "form.h"
 #include "html.h"
 #include "i18n.h"
 #include "localaudit.h"
+#include "report.h"
 #include "table.h"
 #include "workers.h"
 
@@ -1596,15 +1598,224 @@ static int do_conflicts(struct cw *w)
 
 /* ---- export -------------------------------------------------------------- */
 
-static int do_export(struct cw *w)
+/* The first day of this month into buf[11]. */
+static void month_first(struct cw *w, char buf[11])
+{
+    snprintf(buf, 11, "%.8s01", w->today);
+}
+
+static void date_input(struct sw_buf *m, const char *name, const char *label,
+                       const char *v)
+{
+    sb_addf(m, "<div class=\"field\"><label for=\"x-%s\">", name);
+    html_esc(m, label);
+    sb_addf(m, "</label><input type=\"date\" id=\"x-%s\" name=\"%s\" "
+               "value=\"",
+            name, name);
+    html_esc(m, v);
+    sb_adds(m, "\"></div>");
+}
+
+/* The month summary as a table, labels in the page's language. */
+static void report_html(struct cw *w, struct sw_buf *m, const struct report *r)
+{
+    const struct sw_table *ct = &sw_tables[SW_T_CASES];
+    const struct sw_table *vt = &sw_tables[SW_T_VISITS];
+    const struct sw_column *cat = &ct->cols[sw_col_index(ct, "category")];
+    const struct sw_column *mode = &vt->cols[sw_col_index(vt, "mode")];
+    enum sw_lang l = w->lang == LANG_EN ? SW_LANG_EN : SW_LANG_ZH;
+    int zh = l == SW_LANG_ZH;
+
+    sb_adds(m, "<table class=\"report\" id=\"report\"><tbody>");
+    sb_addf(m, "<tr><th colspan=\"3\">%s</th></tr>",
+            zh ? "新立案 / 结案（按类别）" : "New / closed cases by category");
+    for (int i = 0; i < r->ncategories; i++) {
+        sb_adds(m, "<tr><td>");
+        html_esc(m, labels_choice(cat, cat->allowed[i], l));
+        sb_addf(m, "</td><td class=\"num\">%ld</td><td class=\"num\">%ld"
+                   "</td></tr>",
+                r->new_cases[i], r->closed_cases[i]);
+    }
+    sb_addf(m, "<tr class=\"total\"><td>%s</td><td class=\"num\">%ld</td>"
+               "<td class=\"num\">%ld</td></tr>",
+            zh ? "合计" : "Total", r->new_total, r->closed_total);
+    sb_addf(m, "<tr><th colspan=\"3\">%s</th></tr>",
+            zh ? "走访（按方式）" : "Visits by mode");
+    for (int i = 0; i < r->nmodes; i++) {
+        sb_adds(m, "<tr><td>");
+        html_esc(m, labels_choice(mode, mode->allowed[i], l));
+        sb_addf(m, "</td><td class=\"num\">%ld</td><td></td></tr>",
+                r->visits[i]);
+    }
+    sb_addf(m, "<tr class=\"total\"><td>%s</td><td class=\"num\">%ld</td>"
+               "<td></td></tr>",
+            zh ? "合计" : "Total", r->visits_total);
+    sb_addf(m, "<tr><th colspan=\"3\">%s</th></tr>",
+            zh ? "服务（按类型：次数、金额）" : "Services by type: count, amount");
+    for (int i = 0; i < r->nservices; i++) {
+        sb_adds(m, "<tr><td>");
+        html_esc(m, r->services[i].type);
+        sb_addf(m, "</td><td class=\"num\">%ld</td><td class=\"num\">"
+                   "%lld.%02lld</td></tr>",
+                r->services[i].count, r->services[i].cents / 100,
+                r->services[i].cents % 100);
+    }
+    sb_addf(m, "<tr class=\"total\"><td>%s</td><td class=\"num\">%ld</td>"
+               "<td class=\"num\">%lld.%02lld</td></tr>",
+            zh ? "合计" : "Total", r->services_total, r->cents_total / 100,
+            r->cents_total % 100);
+    sb_addf(m, "<tr><th colspan=\"3\">%s</th></tr><tr><td>%s</td>"
+               "<td class=\"num\" id=\"fu-due\">%ld</td><td></td></tr>"
+               "<tr><td>%s</td><td class=\"num\" id=\"fu-done\">%ld</td>"
+               "<td></td></tr>",
+            zh ? "跟进" : "Follow-ups", zh ? "到期" : "due", r->followups_due,
+            zh ? "已完成" : "done", r->followups_done);
+    sb_addf(m, "<tr><th colspan=\"3\">%s %d %s</th></tr>",
+            zh ? "高风险且" : "High risk, not visited in", REPORT_UNVISITED_DAYS,
+            zh ? "天未走访" : "days");
+    for (int i = 0; i < r->nunvisited; i++) {
+        sb_adds(m, "<tr><td>");
+        case_link(m, r->unvisited[i].id, r->unvisited[i].name);
+        sb_adds(m, "</td><td colspan=\"2\">");
+        html_esc(m, r->unvisited[i].last_visit
+                        ? r->unvisited[i].last_visit
+                        : T(w, M_C_NEVER_VISITED));
+        sb_adds(m, "</td></tr>");
+    }
+    sb_adds(m, "</tbody></table>");
+}
+
+/* CSV download of a table (POST /export) or of the month (POST
+** /export/month), audited. */
+static int export_download(struct cw *w, int month)
+{
+    char *buf = NULL, detail[300];
+    size_t len = 0;
+    long nrows = 0;
+    FILE *f = open_memstream(&buf, &len);
+    enum sw_lang l = w->lang == LANG_EN ? SW_LANG_EN : SW_LANG_ZH;
+    int rc;
+
+    if (!f)
+        return -1;
+    if (month) {
+        struct report r;
+        const char *mo = farg(w, "month");
+        memset(&r, 0, sizeof(r));
+        rc = report_month(w->c->db, mo ? mo : "", w->c->station, &r, &w->err);
+        if (!rc)
+            report_write_csv(f, &r, l);
+        report_release(&r);
+        snprintf(detail, sizeof(detail), "console: report month %s csv",
+                 mo ? mo : "");
+        snprintf(w->dispo, sizeof(w->dispo),
+                 "attachment; filename=\"report-%.7s.csv\"", mo ? mo : "");
+    } else {
+        struct export_opts o;
+        const char *what = farg(w, "what");
+        const struct sw_table *t = what ? sw_table_by_name(what) : NULL;
+        memset(&o, 0, sizeof(o));
+        o.from = farg(w, "from");
+        o.to = farg(w, "to");
+        if (o.from && !*o.from)
+            o.from = NULL;
+        if (o.to && !*o.to)
+            o.to = NULL;
+        o.station = w->c->station;
+        o.format = EXPORT_CSV;
+        o.lang = l;
+        rc = t ? export_write(w->c->db, t, &o, f, &nrows, &w->err)
+               : sw_fail(&w->err, SW_EUSAGE, "what: cases, visits or services");
+        snprintf(detail, sizeof(detail), "console: %s csv %s..%s: %ld records",
+                 t ? t->name : "?", o.from ? o.from : "", o.to ? o.to : "",
+                 nrows);
+        snprintf(w->dispo, sizeof(w->dispo),
+                 "attachment; filename=\"%s-%s.csv\"", t ? t->name : "export",
+                 w->today);
+    }
+    if (fclose(f) != 0 && !rc)
+        rc = sw_fail(&w->err, SW_ESOFTWARE, "out of memory");
+    if (!rc)
+        rc = audit(w, w->worker, month ? "report" : "export", detail);
+    if (rc) {
+        free(buf);
+        w->dispo[0] = '\0';
+        if (w->err.code == SW_EUSAGE)
+            return message(w, MHD_HTTP_BAD_REQUEST, T(w, M_C_EXPORT_TITLE),
+                           w->err.msg);
+        return fail_err(w);
+    }
+    sb_add(&w->body, buf, len);
+    free(buf);
+    w->status = MHD_HTTP_OK;
+    w->ctype = "text/csv; charset=utf-8";
+    return 0;
+}
+
+static int do_export(struct cw *w, int month)
 {
     struct sw_buf m;
+    struct report r;
+    char first[11], mo[8];
+    const char *qm = qarg(w, "month");
+    static const char *const tables[] = {"cases", "visits", "services"};
+
+    if (w->post)
+        return export_download(w, month);
+    month_first(w, first);
+    snprintf(mo, sizeof(mo), "%.7s", w->today);
+    if (qm && strlen(qm) == 7)
+        snprintf(mo, sizeof(mo), "%s", qm);
     sb_init(&m);
     sb_adds(&m, "<h1>");
     html_esc(&m, T(w, M_C_EXPORT_TITLE));
-    sb_adds(&m, "</h1><p class=\"muted\">");
-    html_esc(&m, T(w, M_C_EXPORT_MISSING));
-    sb_adds(&m, "</p>");
+    sb_adds(&m, "</h1><section class=\"card\"><form method=\"post\" "
+                "action=\"/export\" class=\"export\"><input type=\"hidden\" "
+                "name=\"csrf\" value=\"");
+    html_esc(&m, w->csrf);
+    sb_adds(&m, "\">");
+    date_input(&m, "from", T(w, M_C_EXPORT_FROM), first);
+    date_input(&m, "to", T(w, M_C_EXPORT_TO), w->today);
+    sb_adds(&m, "<div class=\"field\"><label for=\"x-what\">");
+    html_esc(&m, T(w, M_C_EXPORT_WHAT));
+    sb_adds(&m, "</label><select id=\"x-what\" name=\"what\">");
+    for (int i = 0; i < 3; i++) {
+        sb_addf(&m, "<option value=\"%s\">", tables[i]);
+        html_esc(&m, i18n_table(w->lang, tables[i]));
+        sb_adds(&m, "</option>");
+    }
+    sb_adds(&m, "</select></div><div class=\"field\"><button "
+                "id=\"export-csv\">");
+    html_esc(&m, T(w, M_C_EXPORT_BUTTON));
+    sb_adds(&m, "</button></div></form></section><section class=\"card\"><h2>");
+    html_esc(&m, T(w, M_C_MONTH_TITLE));
+    sb_adds(&m, "</h2><form method=\"get\" action=\"/export\" "
+                "class=\"export\"><div class=\"field\"><label for=\"x-month\">");
+    html_esc(&m, T(w, M_C_MONTH));
+    sb_adds(&m, "</label><input type=\"month\" id=\"x-month\" name=\"month\" "
+                "value=\"");
+    html_esc(&m, mo);
+    sb_adds(&m, "\"></div><div class=\"field\"><button>");
+    html_esc(&m, T(w, M_C_MONTH_BUTTON));
+    sb_adds(&m, "</button></div></form>");
+    memset(&r, 0, sizeof(r));
+    if (report_month(w->c->db, mo, w->c->station, &r, &w->err) == 0) {
+        report_html(w, &m, &r);
+        sb_adds(&m, "<form method=\"post\" action=\"/export/month\">"
+                    "<input type=\"hidden\" name=\"csrf\" value=\"");
+        html_esc(&m, w->csrf);
+        sb_adds(&m, "\"><input type=\"hidden\" name=\"month\" value=\"");
+        html_esc(&m, mo);
+        sb_adds(&m, "\"><button class=\"secondary\" id=\"month-csv\">");
+        html_esc(&m, T(w, M_C_EXPORT_BUTTON));
+        sb_adds(&m, "</button></form>");
+    } else {
+        sb_adds(&m, "<p class=\"msg error\">");
+        html_esc(&m, w->err.msg);
+        sb_adds(&m, "</p>");
+    }
+    report_release(&r);
+    sb_adds(&m, "</section>");
     return page(w, MHD_HTTP_OK, T(w, M_C_EXPORT_TITLE), &m, "/export");
 }
 
@@ -1744,7 +1955,10 @@ static int route(struct cw *w)
     if (n == 1 && strcmp(s[0], "conflicts") == 0 && get)
         return do_conflicts(w);
     if (n == 1 && strcmp(s[0], "export") == 0)
-        return do_export(w);
+        return do_export(w, 0);
+    if (n == 2 && strcmp(s[0], "export") == 0 && strcmp(s[1], "month") == 0 &&
+        w->post)
+        return do_export(w, 1);
     if (n == 1 && strcmp(s[0], "password") == 0)
         return do_password(w);
     if (n == 2 && strcmp(s[0], "case") == 0 && strcmp(s[1], "new") == 0)
