@@ -104,7 +104,8 @@ static const struct cmd commands[] = {
      "           winner_hlc, loser_value, loser_site, loser_hlc (hlcs as\n"
      "           strings), detected_at, status (open | resolved),\n"
      "           resolution (winner | loser | value), note, resolved_at\n"
-     "           (ms since the epoch, or null)\n"
+     "           (ms since the epoch, or null), winner_author,\n"
+     "           loser_author (who wrote each value, or null)\n"
      "Text: id, status, table, record, field, kind, winner's value,\n"
      "loser's value, resolution, note, tab-separated.\n"},
     {"config", cmd_config, 1,
