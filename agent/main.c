@@ -15,6 +15,7 @@
 
 #include "cmd.h"
 #include "db.h"
+#include "replica.h"
 
 static const struct cmd commands[] = {
     {"init", cmd_init, 0,
@@ -27,6 +28,7 @@ static const struct cmd commands[] = {
      "  --token-file FILE  file holding this replica's token (keep it 0600)\n"},
     {"case", cmd_record, 1,
      "case add FIELD=VALUE... | set ID FIELD=VALUE... | show ID [--json] |\n"
+     "       show ID --authors [--json] |\n"
      "       list [--json] [--where FIELD=VALUE]... | delete ID",
      "Cases (a person being served).  Fields:\n"
      "  name*, gender (male|female|other), birth_date (YYYY-MM-DD),\n"
@@ -36,7 +38,11 @@ static const struct cmd commands[] = {
      "  status (open|closed; default open), worker, opened_on (default\n"
      "  today), closed_on, notes.   * required\n"
      "add prints the new record's id alone on one line.  FIELD= (empty)\n"
-     "clears a field.  delete leaves a tombstone that syncs.\n"},
+     "clears a field.  delete leaves a tombstone that syncs.\n"
+     "show --authors: who wrote each field's value (FIELD: NAME lines, or\n"
+     "a JSON object), as far as this replica knows: the worker a console\n"
+     "signed in, a county admin; a field written from this CLI has none.\n"
+     "Also for visits and services.\n"},
     {"visit", cmd_record, 1,
      "visit add case=ID FIELD=VALUE... | set ID FIELD=VALUE... |\n"
      "       show ID [--json] | list [--json] [--where FIELD=VALUE]... |\n"
@@ -132,6 +138,9 @@ static void usage(FILE *f)
                "Options:\n"
                "  --db FILE    the replica (default: $SWSYNC_DB, else "
                "./station.db)\n"
+               "  --author NAME  record NAME as the author of what this "
+               "command writes\n"
+               "               (default: none; see swsync(1))\n"
                "  -q, --quiet  print nothing on success\n"
                "  -h, --help   this help; 'swsync COMMAND --help' for one "
                "command\n"
@@ -179,6 +188,7 @@ int main(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"db", required_argument, NULL, 'd'},
+        {"author", required_argument, NULL, 'a'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -186,6 +196,7 @@ int main(int argc, char **argv)
     };
     struct cmd_ctx ctx;
     const struct cmd *c;
+    const char *author = NULL;
     int opt, rc;
 
     setlocale(LC_ALL, "");
@@ -201,6 +212,9 @@ int main(int argc, char **argv)
         switch (opt) {
         case 'd':
             ctx.db_path = optarg;
+            break;
+        case 'a':
+            author = optarg;
             break;
         case 'q':
             ctx.quiet = 1;
@@ -236,7 +250,10 @@ int main(int argc, char **argv)
         }
     if (c->needs_db) {
         rc = db_open(ctx.db_path, SW_ROLE_STATION, &ctx.db, &ctx.err);
+        if (!rc && author)
+            rc = replica_set_author(ctx.db, author, &ctx.err);
         if (rc) {
+            db_close(ctx.db);
             fprintf(stderr, "swsync: %s\n", ctx.err.msg);
             return exit_code(rc);
         }

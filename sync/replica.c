@@ -556,3 +556,68 @@ int replica_set_author(sqlite3 *db, const char *worker, struct sw_err *err)
     sqlite3_finalize(st);
     return rc;
 }
+
+int replica_authors(sqlite3 *db, int tbl, const char *id, char **authors,
+                    struct sw_err *err)
+{
+    const struct sw_table *t = &sw_tables[tbl];
+    sqlite3_stmt *st = NULL;
+    char sql[160];
+    int64_t rid = 0, cols = 0;
+    int rc, step;
+
+    for (int c = 0; c < t->ncols; c++)
+        authors[c] = NULL;
+    snprintf(sql, sizeof(sql),
+             "SELECT rid, ver_cols, ver_author FROM %s WHERE id = ?1 AND "
+             "deleted = 0",
+             t->name);
+    rc = db_prepare(db, sql, &st, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        const char *a = (const char *)sqlite3_column_text(st, 2);
+        rid = sqlite3_column_int64(st, 0);
+        cols = sqlite3_column_int64(st, 1);
+        for (int c = 0; c < t->ncols && a && !rc; c++)
+            if (((cols >> c) & 1) && !(authors[c] = sw_strdup(a)))
+                rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+    } else if (step == SQLITE_DONE) {
+        rc = sw_fail(err, SW_EDATA, "%s %s: not found", t->noun, id);
+    } else {
+        rc = db_fail(err, db, t->noun);
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    /* a field's own version counts over its record's */
+    if (!rc)
+        rc = db_prepare(db,
+                        "SELECT col, author FROM field_versions "
+                        "WHERE tbl = ?1 AND rid = ?2",
+                        &st, err);
+    if (!rc) {
+        sqlite3_bind_int(st, 1, tbl);
+        sqlite3_bind_int64(st, 2, rid);
+        while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+            int c = sqlite3_column_int(st, 0);
+            const char *a = (const char *)sqlite3_column_text(st, 1);
+            if (c < 0 || c >= t->ncols)
+                continue;
+            free(authors[c]);
+            authors[c] = NULL;
+            if (a && !(authors[c] = sw_strdup(a)))
+                rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+        }
+        if (!rc && step != SQLITE_DONE)
+            rc = db_fail(err, db, "read versions");
+    }
+    sqlite3_finalize(st);
+    if (rc)
+        for (int c = 0; c < t->ncols; c++) {
+            free(authors[c]);
+            authors[c] = NULL;
+        }
+    return rc;
+}

@@ -110,6 +110,17 @@ int replica_cursor(struct replica *r, int64_t *out, struct sw_err *err);
 */
 int replica_set_author(sqlite3 *db, const char *worker, struct sw_err *err);
 
+/*
+** Who wrote the current value of each field of record id of table tbl,
+** as this replica knows it (sealed local writes, pulled changes; an
+** unsent edit is not counted until it is sealed): authors[c] is a
+** malloc'd name or NULL, for each of the table's ncols columns (the
+** caller's array, freed by the caller with free() on each).  A record
+** that is not here: SW_EDATA "case ID: not found".
+*/
+int replica_authors(sqlite3 *db, int tbl, const char *id, char **authors,
+                    struct sw_err *err);
+
 /* Number of unsent changes: outbox entries plus pending. */
 int replica_unsent(struct replica *r, int64_t *out, struct sw_err *err);
 
