@@ -21,6 +21,7 @@
 
 #include "codec.h"
 #include "hlc.h"
+#include "labels.h"
 #include "table.h"
 
 const struct codec_limits codec_default_limits = {
@@ -563,12 +564,13 @@ static int check_value(const struct sw_table *t, const struct sw_column *c,
                        const char *v, size_t r, struct sw_err *err)
 {
     struct sw_err verr;
-    char pre[128];
+    char pre[200], fq[160];
     size_t np;
 
     if (!sw_validate(t, c, v, &verr))
         return 0;
-    np = (size_t)snprintf(pre, sizeof(pre), "%s.%s: ", t->name, c->name);
+    np = (size_t)snprintf(pre, sizeof(pre),
+                          "%s: ", labels_qualified(fq, sizeof(fq), t, c));
     if (np < sizeof(pre) && strncmp(verr.msg, pre, np) == 0)
         return sw_fail(err, verr.code, "rows[%zu].f.%s: %s", r, c->name,
                        verr.msg + np);

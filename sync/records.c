@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "labels.h"
 #include "records.h"
 
 const char *records_field_alias(const struct sw_table *t, const char *name)
@@ -16,6 +17,21 @@ const char *records_field_alias(const struct sw_table *t, const char *name)
     if (t->ref_col >= 0 && strcmp(name, "case") == 0)
         return t->cols[t->ref_col].name;
     return name;
+}
+
+const char *records_input_value(const struct sw_column *c, const char *v)
+{
+    const char *code = c->check == CK_ENUM ? labels_choice_code(c, v) : NULL;
+    return code ? code : v;
+}
+
+/* A value as the text output shows it: a choice's label in Chinese. */
+static const unsigned char *shown_value(const struct sw_column *c,
+                                        const unsigned char *v)
+{
+    if (!v || c->check != CK_ENUM || labels_lang() != SW_LANG_ZH)
+        return v;
+    return (const unsigned char *)labels_choice(c, (const char *)v, SW_LANG_ZH);
 }
 
 int records_parse_assigns(const struct sw_table *t, int argc, char **argv,
@@ -38,8 +54,8 @@ int records_parse_assigns(const struct sw_table *t, int argc, char **argv,
             len = sizeof(name) - 1;
         memcpy(name, argv[i], len);
         name[len] = '\0';
-        fname = records_field_alias(t, name);
-        col = sw_col_index(t, fname);
+        col = labels_field_col(t, name);
+        fname = col >= 0 ? t->cols[col].name : name;
         if (col < 0 || (t->cols[col].flags & SW_COL_SYSTEM)) {
             sw_fail(err, SW_EDATA, "%s.%s: no such field", t->name, name);
             return -1;
@@ -50,7 +66,8 @@ int records_parse_assigns(const struct sw_table *t, int argc, char **argv,
                 return -1;
             }
         out[n].col = col;
-        out[n].value = eq[1] ? eq + 1 : NULL;
+        out[n].value =
+            eq[1] ? records_input_value(&t->cols[col], eq + 1) : NULL;
         if (sw_validate(t, &t->cols[col], out[n].value, err))
             return -1;
         n++;
@@ -188,8 +205,13 @@ int records_show(sqlite3 *db, const struct sw_table *t, int argc, char **argv,
     for (int c = 0; c < sw_col_deleted(t); c++) {
         if (sqlite3_column_type(st, c + 2) == SQLITE_NULL)
             continue;
-        fprintf(out, "%s: ", t->cols[c].name);
-        records_print_cell(out, sqlite3_column_text(st, c + 2));
+        if (labels_lang() == SW_LANG_ZH)
+            fprintf(out, "%s（%s）: ", t->cols[c].name,
+                    labels_field(t, c, SW_LANG_ZH));
+        else
+            fprintf(out, "%s: ", t->cols[c].name);
+        records_print_cell(
+            out, shown_value(&t->cols[c], sqlite3_column_text(st, c + 2)));
         fputc('\n', out);
     }
     rc = 0;
@@ -239,6 +261,7 @@ int records_list(sqlite3 *db, const struct sw_table *t, int argc, char **argv,
         } else if ((w = opt_value(argc, argv, &i, "--where", &matched)),
                    matched) {
             const char *eq = w ? strchr(w, '=') : NULL;
+            const char *v;
             char name[64];
             size_t len;
             int col;
@@ -252,27 +275,23 @@ int records_list(sqlite3 *db, const struct sw_table *t, int argc, char **argv,
                 len = sizeof(name) - 1;
             memcpy(name, w, len);
             name[len] = '\0';
-            if (strcmp(name, "id") == 0)
-                col = -1;
-            else if (strcmp(name, "station") == 0)
-                col = -2;
-            else {
-                col = sw_col_index(t, records_field_alias(t, name));
-                if (col < 0 || (t->cols[col].flags & SW_COL_SYSTEM)) {
-                    rc = sw_fail(err, SW_EDATA, "%s.%s: no such field", t->name,
-                                 name);
-                    goto out;
-                }
+            col = labels_field_col(t, name);
+            if (col < -2 ||
+                (col >= 0 && (t->cols[col].flags & SW_COL_SYSTEM))) {
+                rc = sw_fail(err, SW_EDATA, "%s.%s: no such field", t->name,
+                             name);
+                goto out;
             }
+            v = eq[1] && col >= 0 ? records_input_value(&t->cols[col], eq + 1)
+                                  : eq + 1;
             /* FIELD= matches an empty field; a value must be one the
                field could hold */
-            if (col >= 0 && eq[1] &&
-                sw_validate(t, &t->cols[col], eq + 1, err)) {
+            if (col >= 0 && *v && sw_validate(t, &t->cols[col], v, err)) {
                 rc = err ? err->code : SW_EDATA;
                 goto out;
             }
             wcol[nw] = col;
-            wval[nw] = eq[1] ? eq + 1 : NULL;
+            wval[nw] = *v ? v : NULL;
             nw++;
         } else if ((flags & RECORDS_LIST_STATION) &&
                    ((w = opt_value(argc, argv, &i, "--station", &matched)),
@@ -329,7 +348,9 @@ int records_list(sqlite3 *db, const struct sw_table *t, int argc, char **argv,
         for (int c = 0; c < sw_col_deleted(t); c++)
             if (t->cols[c].flags & SW_COL_LIST) {
                 fputc('\t', out);
-                records_print_cell(out, sqlite3_column_text(st, c + 2));
+                records_print_cell(
+                    out,
+                    shown_value(&t->cols[c], sqlite3_column_text(st, c + 2)));
             }
         fputc('\n', out);
     }

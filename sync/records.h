@@ -36,6 +36,14 @@ const char *records_field_alias(const struct sw_table *t, const char *name);
 int records_parse_assigns(const struct sw_table *t, int argc, char **argv,
                           struct rec_assign *out, struct sw_err *err);
 
+/*
+** The stored form of an input value: for a choice field, the code of a
+** code or of its Chinese or English label (category=独居老人 gives
+** elderly_alone); any other value unchanged.  Fields may likewise be
+** named by their label (出生日期=1950-01-01).
+*/
+const char *records_input_value(const struct sw_column *c, const char *v);
+
 /* Bind a validated text value for column c (NULL binds NULL). */
 void records_bind_value(sqlite3_stmt *st, int idx, const struct sw_column *c,
                         const char *v);

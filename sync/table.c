@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "labels.h"
 #include "table.h"
 
 static const char *const genders[] = {"male", "female", "other", NULL};
@@ -212,47 +213,51 @@ static int int_text(const char *s, long long *out)
 int sw_validate(const struct sw_table *t, const struct sw_column *c,
                 const char *v, struct sw_err *err)
 {
-    const char *tn = t->name, *cn = c->name;
+    char fq[160]; /* cases.birth_date, or cases.birth_date（出生日期） */
+    const char *tn = labels_qualified(fq, sizeof(fq), t, c);
     long long n;
 
     if (v == NULL) {
         /* the tombstone is never unknown: 0 or 1 */
         if (c->flags & (SW_COL_REQUIRED | SW_COL_SYSTEM))
-            return sw_fail(err, SW_EDATA, "%s.%s: is required", tn, cn);
+            return sw_fail(err, SW_EDATA, "%s: is required", tn);
         return 0;
     }
     if (!sw_utf8_valid(v))
-        return sw_fail(err, SW_EDATA, "%s.%s: not valid UTF-8", tn, cn);
+        return sw_fail(err, SW_EDATA, "%s: not valid UTF-8", tn);
 
     switch (c->check) {
     case CK_NONEMPTY:
         if (!*v)
-            return sw_fail(err, SW_EDATA, "%s.%s: must not be empty", tn, cn);
+            return sw_fail(err, SW_EDATA, "%s: must not be empty", tn);
         /* fall through */
     case CK_TEXT:
         if (utf8_chars(v) > c->maxlen)
-            return sw_fail(err, SW_EDATA, "%s.%s: longer than %d characters",
-                           tn, cn, c->maxlen);
+            return sw_fail(err, SW_EDATA, "%s: longer than %d characters", tn,
+                           c->maxlen);
         return 0;
     case CK_ENUM:
         for (const char *const *a = c->allowed; *a; a++)
             if (strcmp(*a, v) == 0)
                 return 0;
         {
-            char list[256] = "";
+            char list[512] = "";
             for (const char *const *a = c->allowed; *a; a++) {
-                if (list[0])
-                    strncat(list, ", ", sizeof(list) - strlen(list) - 1);
-                strncat(list, *a, sizeof(list) - strlen(list) - 1);
+                const char *l = labels_choice(c, *a, SW_LANG_ZH);
+                size_t used = strlen(list);
+                snprintf(list + used, sizeof(list) - used, "%s%s",
+                         used ? ", " : "", *a);
+                used = strlen(list);
+                if (labels_lang() == SW_LANG_ZH && strcmp(l, *a) != 0)
+                    snprintf(list + used, sizeof(list) - used, "（%s）", l);
             }
-            return sw_fail(err, SW_EDATA, "%s.%s: '%.64s' is not one of %s", tn,
-                           cn, v, list);
+            return sw_fail(err, SW_EDATA, "%s: '%.64s' is not one of %s", tn, v,
+                           list);
         }
     case CK_DATE:
         if (strlen(v) != 10 || !date_ok(v))
             return sw_fail(err, SW_EDATA,
-                           "%s.%s: not a valid date (YYYY-MM-DD): '%.64s'", tn,
-                           cn, v);
+                           "%s: not a valid date (YYYY-MM-DD): '%.64s'", tn, v);
         return 0;
     case CK_DATETIME: {
         size_t len = strlen(v);
@@ -260,59 +265,58 @@ int sw_validate(const struct sw_table *t, const struct sw_column *c,
             (len == 10 || (v[10] == 'T' && time_ok(v + 11, len - 11))))
             return 0;
         return sw_fail(err, SW_EDATA,
-                       "%s.%s: not a valid date-time "
+                       "%s: not a valid date-time "
                        "(YYYY-MM-DD[THH:MM[:SS]]): '%.64s'",
-                       tn, cn, v);
+                       tn, v);
     }
     case CK_IDNUM: {
         char want;
         if (strlen(v) != 18 || !all_digits(v, 17) ||
             !(isdigit((unsigned char)v[17]) || v[17] == 'X'))
             return sw_fail(err, SW_EDATA,
-                           "%s.%s: must be 17 digits and a check digit "
+                           "%s: must be 17 digits and a check digit "
                            "(0-9 or X): '%.64s'",
-                           tn, cn, v);
+                           tn, v);
         want = sw_idnum_check_char(v);
         if (v[17] != want)
             return sw_fail(err, SW_EDATA,
-                           "%s.%s: check digit is wrong (GB 11643): "
+                           "%s: check digit is wrong (GB 11643): "
                            "'%s' should end in %c",
-                           tn, cn, v, want);
+                           tn, v, want);
         return 0;
     }
     case CK_PHONE:
         if (!phone_ok(v))
             return sw_fail(err, SW_EDATA,
-                           "%s.%s: not a phone number (3-20 of digits, "
+                           "%s: not a phone number (3-20 of digits, "
                            "'+', '-', space): '%.64s'",
-                           tn, cn, v);
+                           tn, v);
         return 0;
     case CK_BOOL:
         if (strcmp(v, "0") && strcmp(v, "1"))
-            return sw_fail(err, SW_EDATA, "%s.%s: must be 0 or 1: '%.64s'", tn,
-                           cn, v);
+            return sw_fail(err, SW_EDATA, "%s: must be 0 or 1: '%.64s'", tn, v);
         return 0;
     case CK_COUNT:
         if (!int_text(v, &n) || n < 0 || n > c->maxlen)
             return sw_fail(err, SW_EDATA,
-                           "%s.%s: must be a whole number from 0 to %d: "
+                           "%s: must be a whole number from 0 to %d: "
                            "'%.64s'",
-                           tn, cn, c->maxlen, v);
+                           tn, c->maxlen, v);
         return 0;
     case CK_MONEY:
         if (!money_ok(v))
             return sw_fail(err, SW_EDATA,
-                           "%s.%s: not an amount (digits, up to 2 "
+                           "%s: not an amount (digits, up to 2 "
                            "decimals, e.g. 150.50): '%.64s'",
-                           tn, cn, v);
+                           tn, v);
         return 0;
     case CK_REF:
         if (!sw_uuid_valid(v))
-            return sw_fail(err, SW_EDATA, "%s.%s: not a record id: '%.64s'", tn,
-                           cn, v);
+            return sw_fail(err, SW_EDATA, "%s: not a record id: '%.64s'", tn,
+                           v);
         return 0;
     }
-    return sw_fail(err, SW_ESOFTWARE, "%s.%s: unknown check", tn, cn);
+    return sw_fail(err, SW_ESOFTWARE, "%s: unknown check", tn);
 }
 
 /* ---- SQL CHECK expressions (same rules, in built-in SQL) ----

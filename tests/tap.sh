@@ -35,6 +35,11 @@ _tap_todo=
 _tap_done=
 _tap_exit_cmds=()
 
+# The programs speak the user's language: the tests run them in English
+# (C.UTF-8, always present) unless a test asks for another.
+export LC_ALL=C.UTF-8
+unset LANGUAGE LC_MESSAGES
+
 _tap_testdir=$(cd "$(dirname "$0")" && pwd)
 SWSYNC=${SWSYNC:-$_tap_testdir/../swsync}
 SWSYNC_COUNTY=${SWSYNC_COUNTY:-$_tap_testdir/../swsync-county}

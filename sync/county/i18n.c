@@ -8,6 +8,7 @@
 
 #include "html.h"
 #include "i18n.h"
+#include "labels.h"
 
 static const char *const texts[M__COUNT][2] = {
 #define I18N_TEXT(id, zh, en) [id] = {zh, en},
@@ -41,50 +42,12 @@ void i18n_fmt(struct sw_buf *b, enum i18n_lang lang, enum i18n_msg m,
 
 /* ---- fields, tables, values ---------------------------------------------- */
 
-static const struct {
-    const char *table, *col, *zh, *en;
-} fields[] = {
-    {"cases", "name", "姓名", "Name"},
-    {"cases", "gender", "性别", "Gender"},
-    {"cases", "birth_date", "出生日期", "Date of birth"},
-    {"cases", "id_number", "身份证号", "ID number"},
-    {"cases", "phone", "电话", "Phone"},
-    {"cases", "village", "村（社区）", "Village"},
-    {"cases", "address", "住址", "Address"},
-    {"cases", "category", "类别", "Category"},
-    {"cases", "risk_level", "风险等级", "Risk level"},
-    {"cases", "status", "状态", "Status"},
-    {"cases", "worker", "负责社工", "Worker"},
-    {"cases", "opened_on", "立案日期", "Opened on"},
-    {"cases", "closed_on", "结案日期", "Closed on"},
-    {"cases", "notes", "备注", "Notes"},
-    {NULL, "deleted", "已删除", "Deleted"},
-    {NULL, "case_id", "所属个案", "Case"},
-    {"visits", "visited_at", "走访时间", "Visited at"},
-    {"visits", "worker", "社工", "Worker"},
-    {"visits", "mode", "方式", "Mode"},
-    {"visits", "purpose", "目的", "Purpose"},
-    {"visits", "findings", "情况记录", "Findings"},
-    {"visits", "follow_up", "需跟进", "Follow-up"},
-    {"visits", "next_visit_on", "下次走访", "Next visit on"},
-    {"services", "service_on", "服务日期", "Service date"},
-    {"services", "service_type", "服务类型", "Service type"},
-    {"services", "provider", "提供方", "Provider"},
-    {"services", "minutes", "时长（分钟）", "Minutes"},
-    {"services", "amount", "金额", "Amount"},
-    {"services", "outcome", "结果", "Outcome"},
-    {"services", "notes", "备注", "Notes"},
-};
+/* Field and value labels live in the one table of labels (labels.c). */
 
 const char *i18n_field(enum i18n_lang lang, const struct sw_table *t,
                        const char *col)
 {
-    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-        if ((!fields[i].table ||
-             (t && strcmp(fields[i].table, t->name) == 0)) &&
-            strcmp(fields[i].col, col) == 0)
-            return lang == LANG_EN ? fields[i].en : fields[i].zh;
-    return col;
+    return labels_field_name(t, col, lang == LANG_EN ? SW_LANG_EN : SW_LANG_ZH);
 }
 
 const char *i18n_table(enum i18n_lang lang, const char *table)
@@ -98,37 +61,10 @@ const char *i18n_table(enum i18n_lang lang, const char *table)
     return table;
 }
 
-static const struct {
-    const char *col, *value, *zh, *en;
-} values[] = {
-    {"gender", "male", "男", "male"},
-    {"gender", "female", "女", "female"},
-    {"gender", "other", "其他", "other"},
-    {"category", "elderly_alone", "独居老人", "elderly, living alone"},
-    {"category", "left_behind_child", "留守儿童", "left-behind child"},
-    {"category", "disabled", "残疾人", "disabled"},
-    {"category", "low_income", "低收入", "low income"},
-    {"category", "other", "其他", "other"},
-    {"risk_level", "low", "低", "low"},
-    {"risk_level", "medium", "中", "medium"},
-    {"risk_level", "high", "高", "high"},
-    {"status", "open", "在案", "open"},
-    {"status", "closed", "已结案", "closed"},
-    {"mode", "home", "入户", "home"},
-    {"mode", "phone", "电话", "phone"},
-    {"mode", "office", "来访", "office"},
-    {"mode", "online", "线上", "online"},
-};
-
 const char *i18n_value(enum i18n_lang lang, const char *col, const char *value)
 {
-    if (!value)
-        return NULL;
-    for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++)
-        if (strcmp(values[i].col, col) == 0 &&
-            strcmp(values[i].value, value) == 0)
-            return lang == LANG_EN ? values[i].en : values[i].zh;
-    return NULL;
+    return labels_choice_by_name(col, value,
+                                 lang == LANG_EN ? SW_LANG_EN : SW_LANG_ZH);
 }
 
 const char *i18n_action(enum i18n_lang lang, const char *action)
