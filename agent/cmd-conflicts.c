@@ -21,7 +21,8 @@
 static const char SQL_LIST[] =
     "SELECT id, tbl, row_id, col, kind, winner_value, winner_site, "
     "winner_hlc, loser_value, loser_site, loser_hlc, detected_at, status, "
-    "resolution, note, resolved_at FROM conflicts "
+    "resolution, note, resolved_at, winner_author, loser_author "
+    "FROM conflicts "
     "WHERE (?1 = 0 OR status = 'open') "
     "ORDER BY status = 'open' DESC, id DESC";
 
@@ -42,14 +43,16 @@ enum {
     C_RESOLUTION,
     C_NOTE,
     C_RESOLVED,
+    C_WAUTHOR,
+    C_LAUTHOR,
     NCOLS
 };
 
 static const char *const names[NCOLS] = {
-    "id",          "table",        "record",      "field",
-    "kind",        "winner_value", "winner_site", "winner_hlc",
-    "loser_value", "loser_site",   "loser_hlc",   "detected_at",
-    "status",      "resolution",   "note",        "resolved_at"};
+    "id",           "table",         "record",      "field",       "kind",
+    "winner_value", "winner_site",   "winner_hlc",  "loser_value", "loser_site",
+    "loser_hlc",    "detected_at",   "status",      "resolution",  "note",
+    "resolved_at",  "winner_author", "loser_author"};
 
 static void add_col(cJSON *o, sqlite3_stmt *st, int i)
 {

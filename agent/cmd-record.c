@@ -6,6 +6,7 @@
 */
 #include "config.h"
 
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "cmd.h"
 #include "db.h"
 #include "records.h"
+#include "replica.h"
 #include "table.h"
 
 /* The station of a live case, or an error naming the field. */
@@ -209,9 +211,65 @@ out:
     return rc;
 }
 
+/* show ID --authors [--json]: who wrote each field's value. */
+static int show_authors(struct cmd_ctx *ctx, const struct sw_table *t,
+                        const char *id, int json)
+{
+    char *authors[64];
+    cJSON *o = NULL;
+    int rc;
+
+    if (t->ncols > 64)
+        return sw_fail(&ctx->err, SW_ESOFTWARE, "%s: too many columns",
+                       t->name);
+    rc = replica_authors(ctx->db, sw_table_index(t), id, authors, &ctx->err);
+    if (rc)
+        return rc;
+    if (json && !(o = cJSON_CreateObject()))
+        rc = sw_fail(&ctx->err, SW_ESOFTWARE, "out of memory");
+    for (int c = 0; c < t->ncols && !rc; c++) {
+        if (!authors[c])
+            continue;
+        if (!json) {
+            printf("%s: ", t->cols[c].name);
+            records_print_cell(stdout, (const unsigned char *)authors[c]);
+            putchar('\n');
+        } else if (!cJSON_AddStringToObject(o, t->cols[c].name, authors[c])) {
+            rc = sw_fail(&ctx->err, SW_ESOFTWARE, "out of memory");
+        }
+    }
+    if (!rc && json) {
+        char *text = cJSON_PrintUnformatted(o);
+        if (!text)
+            rc = sw_fail(&ctx->err, SW_ESOFTWARE, "out of memory");
+        else
+            puts(text);
+        free(text);
+    }
+    cJSON_Delete(o);
+    for (int c = 0; c < t->ncols; c++)
+        free(authors[c]);
+    return rc;
+}
+
 static int rec_show(struct cmd_ctx *ctx, const struct sw_table *t, int argc,
                     char **argv)
 {
+    const char *id = NULL;
+    int authors = 0, json = 0;
+
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--authors") == 0)
+            authors = 1;
+        else if (strcmp(argv[i], "--json") == 0)
+            json = 1;
+        else if (argv[i][0] != '-' && !id)
+            id = argv[i];
+    }
+    if (authors && id)
+        return show_authors(ctx, t, id, json);
+    if (authors)
+        return sw_fail(&ctx->err, SW_EUSAGE, "%s show: need an ID", t->noun);
     return records_show(ctx->db, t, argc, argv, stdout, &ctx->err);
 }
 

@@ -738,12 +738,15 @@ static int pull(struct sync *s)
 static const char SQL_CONFLICT_UPSERT[] =
     "INSERT INTO conflicts (tbl, row_id, station, col, kind, winner_value, "
     "winner_hlc, winner_site, loser_value, loser_hlc, loser_site, "
-    "detected_at, status, resolved_at, resolution, note) "
+    "detected_at, status, resolved_at, resolution, note, winner_author, "
+    "loser_author) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-    "?15, ?16) "
+    "?15, ?16, ?17, ?18) "
     "ON CONFLICT (tbl, row_id, col, loser_hlc, loser_site) DO UPDATE SET "
     "status = excluded.status, resolved_at = excluded.resolved_at, "
-    "resolution = excluded.resolution, note = excluded.note";
+    "resolution = excluded.resolution, note = excluded.note, "
+    "winner_author = coalesce(excluded.winner_author, winner_author), "
+    "loser_author = coalesce(excluded.loser_author, loser_author)";
 
 /* A text member: 1 if a string (valid UTF-8, at most max bytes), 0 if
 ** absent or null, -1 otherwise. */
@@ -787,7 +790,7 @@ static int bind_conflict_value(sqlite3_stmt *st, int idx, const cJSON *j)
 static int bind_conflict(sqlite3_stmt *st, const cJSON *o, const char *station)
 {
     const char *tbl, *rec, *col, *kind, *ws, *ls, *wh, *lh, *status, *res,
-        *note;
+        *note, *wa, *la;
     const struct sw_table *t;
     int64_t whlc, lhlc, det = 0, rat = 0;
     int has_rat;
@@ -802,7 +805,11 @@ static int bind_conflict(sqlite3_stmt *st, const cJSON *o, const char *station)
         conflict_text(o, "loser_hlc", 32, &lh) != 1 ||
         conflict_text(o, "status", 16, &status) != 1 ||
         conflict_text(o, "resolution", 16, &res) < 0 ||
-        conflict_text(o, "note", CONFLICT_NOTE_MAX, &note) < 0)
+        conflict_text(o, "note", CONFLICT_NOTE_MAX, &note) < 0 ||
+        conflict_text(o, "winner_author", SW_AUTHOR_MAX, &wa) < 0 ||
+        conflict_text(o, "loser_author", SW_AUTHOR_MAX, &la) < 0)
+        return -1;
+    if ((wa && !sw_author_valid(wa)) || (la && !sw_author_valid(la)))
         return -1;
     t = sw_table_by_name(tbl);
     if (!t || sw_col_index(t, col) < 0 || !sw_uuid_valid(rec) ||
@@ -844,6 +851,10 @@ static int bind_conflict(sqlite3_stmt *st, const cJSON *o, const char *station)
         sqlite3_bind_text(st, 15, res, -1, SQLITE_STATIC);
     if (note)
         sqlite3_bind_text(st, 16, note, -1, SQLITE_STATIC);
+    if (wa)
+        sqlite3_bind_text(st, 17, wa, -1, SQLITE_STATIC);
+    if (la)
+        sqlite3_bind_text(st, 18, la, -1, SQLITE_STATIC);
     return 0;
 }
 

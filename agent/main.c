@@ -15,6 +15,7 @@
 
 #include "cmd.h"
 #include "db.h"
+#include "replica.h"
 
 static const struct cmd commands[] = {
     {"init", cmd_init, 0,
@@ -27,6 +28,7 @@ static const struct cmd commands[] = {
      "  --token-file FILE  file holding this replica's token (keep it 0600)\n"},
     {"case", cmd_record, 1,
      "case add FIELD=VALUE... | set ID FIELD=VALUE... | show ID [--json] |\n"
+     "       show ID --authors [--json] |\n"
      "       list [--json] [--where FIELD=VALUE|FIELD~TEXT]... | delete ID |\n"
      "       search TEXT [--json] [--limit N]",
      "Cases (a person being served).  Fields:\n"
@@ -43,7 +45,11 @@ static const struct cmd commands[] = {
      "search finds TEXT in the name, ID number, phone, village and\n"
      "address, or as the pinyin initials of the name (zs finds 张三), best\n"
      "matches first (whole ID number or phone, then the name's start...),\n"
-     "at most N (default 50; 0: all); --json adds \"match\" to each.\n"},
+     "at most N (default 50; 0: all); --json adds \"match\" to each.\n"
+     "show --authors: who wrote each field's value (FIELD: NAME lines, or\n"
+     "a JSON object), as far as this replica knows: the worker a console\n"
+     "signed in, a county admin; a field written from this CLI has none.\n"
+     "Also for visits and services.\n"},
     {"visit", cmd_record, 1,
      "visit add case=ID FIELD=VALUE... | set ID FIELD=VALUE... |\n"
      "       show ID [--json] | list [--json] [--where "
@@ -113,7 +119,8 @@ static const struct cmd commands[] = {
      "           winner_hlc, loser_value, loser_site, loser_hlc (hlcs as\n"
      "           strings), detected_at, status (open | resolved),\n"
      "           resolution (winner | loser | value), note, resolved_at\n"
-     "           (ms since the epoch, or null)\n"
+     "           (ms since the epoch, or null), winner_author,\n"
+     "           loser_author (who wrote each value, or null)\n"
      "Text: id, status, table, record, field, kind, winner's value,\n"
      "loser's value, resolution, note, tab-separated.\n"},
     {"console", cmd_console, 1,
@@ -219,6 +226,9 @@ static void usage(FILE *f)
                "Options:\n"
                "  --db FILE    the replica (default: $SWSYNC_DB, else "
                "./station.db)\n"
+               "  --author NAME  record NAME as the author of what this "
+               "command writes\n"
+               "               (default: none; see swsync(1))\n"
                "  -q, --quiet  print nothing on success\n"
                "  -h, --help   this help; 'swsync COMMAND --help' for one "
                "command\n"
@@ -266,6 +276,7 @@ int main(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"db", required_argument, NULL, 'd'},
+        {"author", required_argument, NULL, 'a'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -273,6 +284,7 @@ int main(int argc, char **argv)
     };
     struct cmd_ctx ctx;
     const struct cmd *c;
+    const char *author = NULL;
     int opt, rc;
 
     setlocale(LC_ALL, "");
@@ -288,6 +300,9 @@ int main(int argc, char **argv)
         switch (opt) {
         case 'd':
             ctx.db_path = optarg;
+            break;
+        case 'a':
+            author = optarg;
             break;
         case 'q':
             ctx.quiet = 1;
@@ -323,7 +338,10 @@ int main(int argc, char **argv)
         }
     if (c->needs_db) {
         rc = db_open(ctx.db_path, SW_ROLE_STATION, &ctx.db, &ctx.err);
+        if (!rc && author)
+            rc = replica_set_author(ctx.db, author, &ctx.err);
         if (rc) {
+            db_close(ctx.db);
             fprintf(stderr, "swsync: %s\n", ctx.err.msg);
             return exit_code(rc);
         }

@@ -24,6 +24,8 @@ INSERT INTO sync_state (id) VALUES (1);
 -- Concurrent writes of one field: the winner is the field's value, the
 -- loser is kept here, never dropped.  kind 'edit_of_deleted': an edit met
 -- a concurrent delete of its record (winner: the tombstone).
+-- winner_author, loser_author: who wrote each value (a worker's name as
+-- the writing console gave it, a county admin's), NULL when not known.
 CREATE TABLE conflicts (
     id          INTEGER PRIMARY KEY,
     tbl         TEXT NOT NULL,
@@ -38,6 +40,8 @@ CREATE TABLE conflicts (
     loser_value,
     loser_hlc   INTEGER NOT NULL,
     loser_site  TEXT NOT NULL,
+    winner_author TEXT,
+    loser_author  TEXT,
     base_hlc    INTEGER,
     base_site   TEXT,
     detected_at INTEGER NOT NULL,           -- ms since the epoch

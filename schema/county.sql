@@ -3,7 +3,8 @@
 -- The version of every field, as on a station, plus what the county
 -- needs to serve pulls: seq, the county-wide order of writes (the pull
 -- cursor); station, the owning station (scope); base, the writer's base
--- version; src, the site that sent this value (not echoed back to it).
+-- version; src, the site that sent this value (not echoed back to it);
+-- author, who wrote it (a station worker, a county admin; NULL: not known).
 CREATE TABLE field_versions (
     tbl       INTEGER NOT NULL,
     rid       INTEGER NOT NULL,
@@ -15,6 +16,7 @@ CREATE TABLE field_versions (
     seq       INTEGER NOT NULL,
     station   TEXT NOT NULL,
     src       TEXT NOT NULL,
+    author    TEXT,
     PRIMARY KEY (tbl, rid, col)
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX field_versions_pull ON field_versions (station, seq);

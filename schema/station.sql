@@ -8,13 +8,15 @@
 -- set for each field it covers, see sync/ddl.c).  field_versions holds a
 -- field's own version, written after the record's; where a field has
 -- both, field_versions counts.  The view `versions` is the two together, one row a
--- field.
+-- field.  author (ver_author in the row): who wrote that version, NULL
+-- when not known (see outbox.author).
 CREATE TABLE field_versions (
-    tbl  INTEGER NOT NULL,
-    rid  INTEGER NOT NULL,
-    col  INTEGER NOT NULL,
-    hlc  INTEGER NOT NULL,
-    site TEXT NOT NULL,
+    tbl    INTEGER NOT NULL,
+    rid    INTEGER NOT NULL,
+    col    INTEGER NOT NULL,
+    hlc    INTEGER NOT NULL,
+    site   TEXT NOT NULL,
+    author TEXT,
     PRIMARY KEY (tbl, rid, col)
 ) WITHOUT ROWID;
 
@@ -22,6 +24,9 @@ CREATE TABLE field_versions (
 -- was edited.  base_* is the field's version when the first unsent edit
 -- was made; edited_at the wall-clock ms of the latest edit; gen counts the
 -- edits, so that sealing clears an entry only for the edit it sealed.
+-- author is who made the latest edit: set by the TEMP triggers that
+-- replica_set_author() puts on a writer's own connection, NULL for any
+-- other writer (the capture trigger clears it on every edit).
 CREATE TABLE outbox (
     tbl       INTEGER NOT NULL,
     rid       INTEGER NOT NULL,
@@ -30,6 +35,7 @@ CREATE TABLE outbox (
     base_site TEXT,
     edited_at INTEGER NOT NULL,
     gen       INTEGER NOT NULL DEFAULT 1,
+    author    TEXT,
     PRIMARY KEY (tbl, rid, col)
 ) WITHOUT ROWID;
 
@@ -44,6 +50,7 @@ CREATE TABLE pending (
     hlc       INTEGER NOT NULL,
     site      TEXT NOT NULL,
     base_hlc  INTEGER,
-    base_site TEXT
+    base_site TEXT,
+    author    TEXT
 );
 CREATE INDEX pending_field ON pending (tbl, rid, col);

@@ -48,7 +48,25 @@ void change_release(struct sw_change *c)
     if (c) {
         free(c->text);
         c->text = NULL;
+        free(c->author);
+        c->author = NULL;
     }
+}
+
+int sw_author_valid(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > SW_AUTHOR_MAX || !sw_utf8_valid(s))
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return 0;
+    return 1;
+}
+
+int sw_author_eq(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
 }
 
 void batch_init(struct sw_batch *b)
@@ -79,5 +97,6 @@ int batch_add(struct sw_batch *b, struct sw_change *c)
     b->v[b->n++] = *c;
     b->checked = 0;
     c->text = NULL; /* owned by the batch now */
+    c->author = NULL;
     return 0;
 }

@@ -27,6 +27,12 @@ int sw_version_eq(const struct sw_version *a, const struct sw_version *b);
 /* A site id is valid: sw_code_valid() rules, up to SW_SITE_MAX. */
 int sw_site_valid(const char *s);
 
+/* Who wrote a change: a worker's name as the writing program gave it
+** (replica_set_author), 1..SW_AUTHOR_MAX bytes of UTF-8 without control
+** characters; NULL when nobody said (a CLI write, another program). */
+#define SW_AUTHOR_MAX 64
+int sw_author_valid(const char *s);
+
 /* The type of a field value: the SQLite fundamental types we use. */
 enum sw_vtype { SW_V_NULL = 5, SW_V_INT = 1, SW_V_TEXT = 3 };
 
@@ -44,10 +50,16 @@ struct sw_change {
     char *text;   /* SW_V_TEXT, NUL-terminated UTF-8 */
     struct sw_version ver;
     struct sw_version base; /* hlc == 0: the writer had no version */
-    int64_t seq; /* push: the writer's outbox sequence; pull: 0 (not sent) */
+    int64_t seq;  /* push: the writer's outbox sequence; pull: 0 (not sent) */
+    char *author; /* who wrote ver (sw_author_valid), malloc'd; NULL: not
+                     known.  One version has one author. */
 };
 
-void change_release(struct sw_change *c); /* frees text; NULL is fine */
+/* frees text and author; NULL is fine */
+void change_release(struct sw_change *c);
+
+/* a and b are both NULL or the same text */
+int sw_author_eq(const char *a, const char *b);
 
 /*
 ** A batch of changes: a push (site, from..to) or a pull reply
@@ -68,8 +80,8 @@ struct sw_batch {
 void batch_init(struct sw_batch *b);
 void batch_release(struct sw_batch *b); /* NULL is fine */
 /*
-** Append a copy of *c; takes ownership of c->text (c->text is set to
-** NULL).  Returns 0 or SW_ESOFTWARE on ENOMEM (c is unchanged then).
+** Append a copy of *c; takes ownership of c->text and c->author (both
+** are set to NULL).  Returns 0 or SW_ESOFTWARE on ENOMEM (c is unchanged then).
 */
 int batch_add(struct sw_batch *b, struct sw_change *c);
 

@@ -227,6 +227,8 @@ static int check_change(const struct sw_change *c, size_t i,
         return sw_fail(err, SW_EDATA, "changes[%zu]: bad version", i);
     if (c->base.hlc < 0 || (c->base.hlc > 0 && !sw_site_valid(c->base.site)))
         return sw_fail(err, SW_EDATA, "changes[%zu]: bad base version", i);
+    if (c->author && !sw_author_valid(c->author))
+        return sw_fail(err, SW_EDATA, "changes[%zu]: bad author", i);
     if (push && (c->seq < b->from || c->seq > b->to))
         return sw_fail(err, SW_EDATA,
                        "changes[%zu]: seq %lld is outside %lld..%lld", i,
@@ -274,7 +276,8 @@ static int same_group(const struct sw_change *first,
 {
     if (c->tbl != first->tbl || strcmp(c->id, first->id) ||
         strcmp(c->station, first->station) || c->ver.hlc != first->ver.hlc ||
-        strcmp(c->ver.site, first->ver.site))
+        strcmp(c->ver.site, first->ver.site) ||
+        !sw_author_eq(c->author, first->author))
         return 0;
     if (push && c->seq != prev->seq + 1)
         return 0;
@@ -320,6 +323,13 @@ static void encode_row(struct sw_buf *sb, const struct sw_change *v, size_t n,
     }
     if (push && (!prev || v[0].seq != prev->seq + 1))
         sb_addf(sb, ",\"q\":%lld", (long long)v[0].seq);
+    if (!sw_author_eq(prev ? prev->author : NULL, v[0].author)) {
+        sb_adds(sb, ",\"a\":");
+        if (v[0].author)
+            json_str(sb, v[0].author);
+        else
+            sb_adds(sb, "null");
+    }
     sb_adds(sb, ",\"f\":{");
     for (size_t i = 0; i < n; i++) {
         const struct sw_change *c = &v[i];
@@ -568,7 +578,7 @@ static int check_value(const struct sw_table *t, const struct sw_column *c,
 }
 
 struct row_keys {
-    const cJSON *t, *id, *st, *h, *d, *w, *q, *f, *b;
+    const cJSON *t, *id, *st, *h, *d, *w, *q, *a, *f, *b;
 };
 
 /*
@@ -600,6 +610,8 @@ static int row_keys(const cJSON *row, size_t r, int push, int first,
             slot = &k->w;
         else if (strcmp(key, "q") == 0)
             slot = &k->q;
+        else if (strcmp(key, "a") == 0)
+            slot = &k->a;
         else if (strcmp(key, "f") == 0)
             slot = &k->f;
         else if (strcmp(key, "b") == 0)
@@ -646,6 +658,7 @@ static int decode_row(const cJSON *row, size_t r, int push,
     /* the row before: what this one leaves out is its */
     const struct sw_change *prev = b->n ? &b->v[b->n - 1] : NULL;
     const cJSON *m, *m2;
+    const char *author = prev ? prev->author : NULL;
     int64_t q = 0, d;
     size_t nf = 0, idx = 0;
     char sh[48];
@@ -695,6 +708,14 @@ static int decode_row(const cJSON *row, size_t r, int push,
         return sw_fail(err, SW_EDATA, "rows[%zu].q: not an integer", r);
     if (push && !k.q)
         q = prev->seq + 1;
+    if (k.a && cJSON_IsNull(k.a))
+        author = NULL;
+    else if (k.a &&
+             (!cJSON_IsString(k.a) || !sw_author_valid(k.a->valuestring)))
+        return sw_fail(err, SW_EDATA, "rows[%zu].a: not an author name or null",
+                       r);
+    else if (k.a)
+        author = k.a->valuestring;
 
     if (!cJSON_IsObject(k.f) || !k.f->child)
         return sw_fail(err, SW_EDATA, "rows[%zu].f: not a non-empty object", r);
@@ -783,6 +804,10 @@ static int decode_row(const cJSON *row, size_t r, int push,
             c.text = sw_strdup(v);
             if (!c.text)
                 return sw_fail(err, SW_ESOFTWARE, "decode: out of memory");
+        }
+        if (author && !(c.author = sw_strdup(author))) {
+            change_release(&c);
+            return sw_fail(err, SW_ESOFTWARE, "decode: out of memory");
         }
         if (batch_add(b, &c)) {
             change_release(&c);

@@ -11,6 +11,7 @@
 **           "h":"<hlc decimal string>" | "d":<hlc minus the previous row's>,
 **           "w":"<site>",
 **           "q":12,                  (push; pull: ignored)
+**           "a":"<author>" | null,   (optional)
 **           "f":{"case_id":"...","mode":"home","follow_up":0,"purpose":null},
 **           "b":{"mode":"<hlc>@<site>"}}    (optional)
 **
@@ -22,7 +23,11 @@
 ** difference from the previous row's (|d| < 2^53; an hlc is 64 bits, so
 ** the first row, and any row too far from the one before, says "h").  A
 ** batch of new visits from one site thus spends its bytes on ids and
-** values (docs/benchmarks.md, wire).  "b" gives the base version of those
+** values (docs/benchmarks.md, wire).  "a" is who wrote the row's
+** version (sw_author_valid; null: not known); a row without "a" has the
+** previous row's author, the first row none, so a message from before
+** authors were sent reads as written by nobody.  "b" gives the base version of
+*those
 ** fields that had one; a field absent from "b" had none.  Values: a
 ** string for a TEXT column, an integer for an INT column, or null (not
 ** for the tombstone, "deleted": 0 or 1).

@@ -11,9 +11,27 @@
 #include "db.h"
 #include "ddl.h"
 
-/* No migrations yet: version 1 is the first schema. */
-static const struct db_migration station_steps[] = {{0, NULL, 0}};
-static const struct db_migration county_steps[] = {{0, NULL, 0}};
+/* 2: who wrote each change (docs/design-notes.md, "Authorship"). */
+static const struct db_migration station_steps[] = {
+    {2,
+     "ALTER TABLE outbox ADD COLUMN author TEXT;\n"
+     "ALTER TABLE pending ADD COLUMN author TEXT;\n"
+     "ALTER TABLE field_versions ADD COLUMN author TEXT;\n"
+     "ALTER TABLE cases ADD COLUMN ver_author TEXT;\n"
+     "ALTER TABLE visits ADD COLUMN ver_author TEXT;\n"
+     "ALTER TABLE services ADD COLUMN ver_author TEXT;\n"
+     "ALTER TABLE conflicts ADD COLUMN winner_author TEXT;\n"
+     "ALTER TABLE conflicts ADD COLUMN loser_author TEXT;\n",
+     1},
+};
+static const struct db_migration county_steps[] = {
+    {2,
+     "ALTER TABLE field_versions ADD COLUMN author TEXT;\n"
+     "ALTER TABLE conflicts ADD COLUMN winner_author TEXT;\n"
+     "ALTER TABLE conflicts ADD COLUMN loser_author TEXT;\n",
+     0},
+};
+#define NSTEPS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static const char SQL_CONFIG_GET[] = "SELECT value FROM config WHERE key = ?1";
 static const char SQL_CONFIG_SET[] =
@@ -336,9 +354,11 @@ int db_open(const char *path, enum sw_role role, sqlite3 **out,
     rc = set_pragmas(db, err);
     if (!rc) {
         if (role == SW_ROLE_STATION)
-            rc = db_migrate(db, role, station_steps, 0, DB_SCHEMA_VERSION, err);
+            rc = db_migrate(db, role, station_steps, NSTEPS(station_steps),
+                            DB_SCHEMA_VERSION, err);
         else
-            rc = db_migrate(db, role, county_steps, 0, DB_SCHEMA_VERSION, err);
+            rc = db_migrate(db, role, county_steps, NSTEPS(county_steps),
+                            DB_SCHEMA_VERSION, err);
     }
     /* the station's local tables (never replicated, no schema version):
        idempotent, a no-op once they exist */

@@ -41,7 +41,7 @@ void ddl_tables(struct sw_buf *sb, int county)
            with, kept once in its row (schema/station.sql) */
         if (!county)
             sb_adds(sb, ",\n    ver_hlc INTEGER,\n    ver_site TEXT,\n"
-                        "    ver_cols INTEGER");
+                        "    ver_cols INTEGER,\n    ver_author TEXT");
         sb_adds(sb, "\n);\n");
     }
     ddl_indexes(sb, county, 0);
@@ -114,7 +114,8 @@ static void capture_trigger(struct sw_buf *sb, const struct sw_table *tb, int t,
                 t);
     sb_adds(sb, "    WHERE 1\n"
                 "    ON CONFLICT (tbl, rid, col) DO UPDATE\n"
-                "        SET edited_at = excluded.edited_at, gen = gen + 1;\n"
+                "        SET edited_at = excluded.edited_at, gen = gen + 1, "
+                "author = NULL;\n"
                 "END;\n");
 }
 

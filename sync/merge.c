@@ -6,21 +6,23 @@
 
 #include "merge.h"
 
-static const char SQL_GET_VER[] = "SELECT hlc, site FROM field_versions "
-                                  "WHERE tbl = ?1 AND rid = ?2 AND col = ?3";
+static const char SQL_GET_VER[] =
+    "SELECT hlc, site, author FROM field_versions "
+    "WHERE tbl = ?1 AND rid = ?2 AND col = ?3";
 static const char SQL_PUT_VER_STATION[] =
-    "INSERT INTO field_versions (tbl, rid, col, hlc, site) "
-    "VALUES (?1, ?2, ?3, ?4, ?5) "
+    "INSERT INTO field_versions (tbl, rid, col, hlc, site, author) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?11) "
     "ON CONFLICT (tbl, rid, col) DO UPDATE "
-    "SET hlc = excluded.hlc, site = excluded.site";
+    "SET hlc = excluded.hlc, site = excluded.site, author = excluded.author";
 static const char SQL_PUT_VER_COUNTY[] =
     "INSERT INTO field_versions "
-    "(tbl, rid, col, hlc, site, base_hlc, base_site, seq, station, src) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+    "(tbl, rid, col, hlc, site, base_hlc, base_site, seq, station, src, "
+    "author) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
     "ON CONFLICT (tbl, rid, col) DO UPDATE "
     "SET hlc = excluded.hlc, site = excluded.site, "
     "base_hlc = excluded.base_hlc, base_site = excluded.base_site, "
-    "seq = excluded.seq, src = excluded.src";
+    "seq = excluded.seq, src = excluded.src, author = excluded.author";
 static const char SQL_UNSENT[] =
     "SELECT EXISTS (SELECT 1 FROM outbox "
     "               WHERE tbl = ?1 AND rid = ?2 AND col = ?3) "
@@ -29,8 +31,10 @@ static const char SQL_UNSENT[] =
 static const char SQL_CONFLICT[] =
     "INSERT INTO conflicts (tbl, row_id, station, col, kind, "
     "winner_value, winner_hlc, winner_site, loser_value, loser_hlc, "
-    "loser_site, base_hlc, base_site, detected_at) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
+    "loser_site, base_hlc, base_site, detected_at, winner_author, "
+    "loser_author) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+    "?15, ?16) "
     "ON CONFLICT DO NOTHING";
 static const char SQL_GET_SEQ[] = "SELECT seq FROM sync_state WHERE id = 1";
 static const char SQL_SET_SEQ[] = "UPDATE sync_state SET seq = ?1 WHERE id = 1";
@@ -85,9 +89,9 @@ int merge_open(struct merge_ctx *m, sqlite3 *db, enum sw_role role,
         for (int c = 0; c < tb->ncols; c++)
             sb_addf(&sb, ", %s", tb->cols[c].name);
         if (role == SW_ROLE_STATION)
-            sb_adds(&sb, ", ver_hlc, ver_site, ver_cols");
+            sb_adds(&sb, ", ver_hlc, ver_site, ver_cols, ver_author");
         sb_adds(&sb, ") VALUES (?1, ?2");
-        for (int c = 0; c < tb->ncols + (role == SW_ROLE_STATION ? 3 : 0); c++)
+        for (int c = 0; c < tb->ncols + (role == SW_ROLE_STATION ? 4 : 0); c++)
             sb_addf(&sb, ", ?%d", c + 3);
         sb_adds(&sb, ") ON CONFLICT (id) DO NOTHING");
         rc = prep_sb(m, &sb, &m->add_full[t], err);
@@ -98,7 +102,7 @@ int merge_open(struct merge_ctx *m, sqlite3 *db, enum sw_role role,
         sb_adds(&sb, SQL_GET_VER);
         if (role == SW_ROLE_STATION)
             sb_addf(&sb,
-                    " UNION ALL SELECT ver_hlc, ver_site FROM %s "
+                    " UNION ALL SELECT ver_hlc, ver_site, ver_author FROM %s "
                     "WHERE rid = ?2 AND (ver_cols >> ?3) & 1 LIMIT 1",
                     tb->name);
         rc = prep_sb(m, &sb, &m->get_ver[t], err);
@@ -272,6 +276,17 @@ static void bind_version(sqlite3_stmt *st, int idx, const struct sw_version *v)
     }
 }
 
+/* The author of the change c, or of the stored version when c is NULL. */
+static void bind_author(struct merge_ctx *m, sqlite3_stmt *st, int idx,
+                        const struct sw_change *c)
+{
+    const char *a = c ? c->author : m->cur_author;
+    if (a && *a)
+        sqlite3_bind_text(st, idx, a, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, idx);
+}
+
 static int step_done(struct merge_ctx *m, sqlite3_stmt *st, const char *what,
                      struct sw_err *err)
 {
@@ -283,19 +298,24 @@ static int step_done(struct merge_ctx *m, sqlite3_stmt *st, const char *what,
     return 0;
 }
 
-/* The field's version into *v (hlc 0 if none). */
+/* The field's version into *v (hlc 0 if none), its author into
+** m->cur_author ("" if none). */
 static int get_version(struct merge_ctx *m, int tbl, int64_t rid, int col,
                        struct sw_version *v, struct sw_err *err)
 {
     sqlite3_stmt *st = m->get_ver[tbl];
     int rc;
     memset(v, 0, sizeof(*v));
+    m->cur_author[0] = '\0';
     sqlite3_bind_int(st, 1, tbl);
     sqlite3_bind_int64(st, 2, rid);
     sqlite3_bind_int(st, 3, col);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         merge_column_version(st, 0, v); /* NULLs (another program's): none */
+        if (sqlite3_column_text(st, 2))
+            snprintf(m->cur_author, sizeof(m->cur_author), "%s",
+                     (const char *)sqlite3_column_text(st, 2));
         rc = 0;
     } else if (rc == SQLITE_DONE) {
         rc = 0;
@@ -339,7 +359,8 @@ static int value_equals_change(sqlite3_value *v, const struct sw_change *c)
 
 /*
 ** Record a conflict.  The winner and loser are each either the change
-** (when wc/lc is not NULL) or a stored value (wv/lv) with its version.
+** (when wc/lc is not NULL) or a stored value (wv/lv) with its version,
+** whose author is m->cur_author (the last get_version's).
 */
 static int record_conflict(struct merge_ctx *m, const struct sw_change *c,
                            int col, const char *kind,
@@ -372,6 +393,8 @@ static int record_conflict(struct merge_ctx *m, const struct sw_change *c,
     sqlite3_bind_text(st, 11, lver->site, -1, SQLITE_STATIC);
     bind_version(st, 12, base);
     sqlite3_bind_int64(st, 14, sw_now_ms());
+    bind_author(m, st, 15, wc);
+    bind_author(m, st, 16, lc);
     rc = step_done(m, st, "record conflict", err);
     if (!rc && sqlite3_changes(m->db) > 0)
         m->stats.conflicts++;
@@ -389,6 +412,7 @@ static int put_version(struct merge_ctx *m, const struct sw_change *c,
     sqlite3_bind_int(st, 3, c->col);
     sqlite3_bind_int64(st, 4, c->ver.hlc);
     sqlite3_bind_text(st, 5, c->ver.site, -1, SQLITE_STATIC);
+    bind_author(m, st, 11, c);
     if (m->role == SW_ROLE_COUNTY) {
         bind_version(st, 6, &c->base);
         sqlite3_bind_int64(st, 8, m->next_seq++);
@@ -638,6 +662,7 @@ check_deleted:
             memset(&tomb, 0, sizeof(tomb));
             tomb.vtype = SW_V_INT;
             tomb.ival = 1;
+            tomb.author = m->cur_author; /* the tombstone's (get_version) */
             rc = record_conflict(m, c, c->col, "edit_of_deleted", &tomb, NULL,
                                  &delver, c, NULL, &c->ver, &c->base, err);
         }
@@ -681,6 +706,7 @@ static int add_record(struct merge_ctx *m, const struct sw_change *c, size_t n,
         sqlite3_bind_int64(st, 3 + tb->ncols, c->ver.hlc);
         sqlite3_bind_text(st, 4 + tb->ncols, c->ver.site, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 5 + tb->ncols, cols);
+        bind_author(m, st, 6 + tb->ncols, c);
     }
     rc = step_done(m, st, "create record", err);
     if (rc || sqlite3_changes(m->db) == 0)
@@ -714,7 +740,8 @@ int merge_apply_row(struct merge_ctx *m, const struct sw_change *c, size_t n,
             (seen & ((uint64_t)1 << x->col)))
             break;
         seen |= (uint64_t)1 << x->col;
-        one_ver = one_ver && sw_version_eq(&x->ver, &c->ver);
+        one_ver = one_ver && sw_version_eq(&x->ver, &c->ver) &&
+                  sw_author_eq(x->author, c->author);
         tomb = tomb || (x->col == sw_col_deleted(&sw_tables[c->tbl]) &&
                         x->vtype == SW_V_INT && x->ival == 1);
     }

@@ -62,6 +62,7 @@ struct merge_ctx {
     sqlite3_stmt **get_val[SW_NTABLES];
     sqlite3_stmt **set_val[SW_NTABLES];
     sqlite3_stmt *put_ver, *unsent, *conflict;
+    char cur_author[SW_AUTHOR_MAX + 1]; /* the last version read's author */
 };
 
 /*

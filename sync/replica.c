@@ -8,16 +8,17 @@
 #include "replica.h"
 
 static const char SQL_OUTBOX[] =
-    "SELECT tbl, rid, col, base_hlc, base_site, edited_at, gen FROM outbox "
+    "SELECT tbl, rid, col, base_hlc, base_site, edited_at, gen, author "
+    "FROM outbox "
     "ORDER BY edited_at, tbl, rid, col";
 static const char SQL_PEND_ADD[] =
     "INSERT INTO pending (tbl, rid, col, value, hlc, site, base_hlc, "
-    "base_site) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+    "base_site, author) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 static const char SQL_VER_PUT[] =
-    "INSERT INTO field_versions (tbl, rid, col, hlc, site) "
-    "VALUES (?1, ?2, ?3, ?4, ?5) "
+    "INSERT INTO field_versions (tbl, rid, col, hlc, site, author) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
     "ON CONFLICT (tbl, rid, col) DO UPDATE "
-    "SET hlc = excluded.hlc, site = excluded.site";
+    "SET hlc = excluded.hlc, site = excluded.site, author = excluded.author";
 static const char SQL_OUT_DEL[] =
     "DELETE FROM outbox WHERE tbl = ?1 AND rid = ?2 AND col = ?3 AND gen = ?4";
 static const char SQL_ACK[] = "DELETE FROM pending WHERE seq <= ?1";
@@ -29,6 +30,36 @@ static const char SQL_SEQ_INSERT[] =
 static const char SQL_SEQ_MAX[] =
     "SELECT coalesce((SELECT seq FROM sqlite_sequence "
     "WHERE name = 'pending'), 0)";
+
+/* Who writes on this connection (replica_set_author): a TEMP table and
+** TEMP triggers, which only this connection sees.  A trigger of the main
+** schema cannot read a TEMP table (SQLite resolves its names in its own
+** schema), so the main capture trigger clears outbox.author on every
+** edit and these, on the writer's own connection, fill it in after it.
+** Triggers are off while the merge applies pulled changes. */
+static const char SQL_AUTHOR_SETUP[] =
+    "CREATE TEMP TABLE IF NOT EXISTS sw_author (\n"
+    "    id INTEGER PRIMARY KEY CHECK (id = 1),\n"
+    "    worker TEXT NOT NULL);\n"
+    "CREATE TEMP TRIGGER IF NOT EXISTS sw_author_ins AFTER INSERT ON "
+    "main.outbox\n"
+    "WHEN EXISTS (SELECT 1 FROM temp.sw_author)\n"
+    "BEGIN\n"
+    "    UPDATE outbox SET author = (SELECT worker FROM temp.sw_author)\n"
+    "    WHERE tbl = NEW.tbl AND rid = NEW.rid AND col = NEW.col;\n"
+    "END;\n"
+    "CREATE TEMP TRIGGER IF NOT EXISTS sw_author_upd AFTER UPDATE OF gen ON "
+    "main.outbox\n"
+    "WHEN EXISTS (SELECT 1 FROM temp.sw_author)\n"
+    "BEGIN\n"
+    "    UPDATE outbox SET author = (SELECT worker FROM temp.sw_author)\n"
+    "    WHERE tbl = NEW.tbl AND rid = NEW.rid AND col = NEW.col;\n"
+    "END;\n";
+static const char SQL_AUTHOR_SET[] =
+    "INSERT INTO temp.sw_author (id, worker) VALUES (1, ?1) "
+    "ON CONFLICT (id) DO UPDATE SET worker = excluded.worker";
+static const char SQL_AUTHOR_CLEAR[] = "DELETE FROM temp.sw_author";
+
 static const char SQL_UNSENT_COUNT[] =
     "SELECT (SELECT count(*) FROM outbox) + (SELECT count(*) FROM pending)";
 
@@ -38,7 +69,7 @@ static char *pending_sql(void)
     struct sw_buf sb;
     sb_init(&sb);
     sb_adds(&sb, "SELECT p.seq, p.tbl, p.col, p.value, p.hlc, p.site, "
-                 "p.base_hlc, p.base_site");
+                 "p.base_hlc, p.base_site, p.author");
     for (int k = 0; k < 2; k++) {
         sb_adds(&sb, ", CASE p.tbl");
         for (int t = 0; t < SW_NTABLES; t++)
@@ -204,6 +235,8 @@ static int seal_in_txn(struct replica *r, struct hlc_clock *clock, long *n,
 {
     sqlite3_stmt *o = r->outbox;
     int64_t last_tbl = -1, last_rid = -1, last_at = -1, hlc = 0;
+    char last_author[SW_AUTHOR_MAX + 1] = "";
+    int last_has_author = 0;
     int64_t now = sw_now_ms();
     char why[SW_ERRMSG_MAX];
     long count = 0;
@@ -221,19 +254,27 @@ static int seal_in_txn(struct replica *r, struct hlc_clock *clock, long *n,
         int64_t at =
             sqlite3_column_int64(o, 5) < now ? sqlite3_column_int64(o, 5) : now;
         int64_t gen = sqlite3_column_int64(o, 6);
+        /* who wrote it; another program's garbage there is nobody */
+        const char *author = (const char *)sqlite3_column_text(o, 7);
         sqlite3_value *val = NULL;
 
+        if (author && !sw_author_valid(author))
+            author = NULL;
         if (tbl < 0 || tbl >= SW_NTABLES || col < 0 ||
             col >= sw_tables[tbl].ncols) {
             rc = sw_fail(err, SW_EDATA, "outbox: bad entry (%d, %d)", tbl, col);
             break;
         }
         /* one version for the fields one statement wrote in one record */
-        if (tbl != last_tbl || rid != last_rid || at != last_at) {
+        if (tbl != last_tbl || rid != last_rid || at != last_at ||
+            !sw_author_eq(author, last_has_author ? last_author : NULL)) {
             hlc = hlc_now(clock, at);
             last_tbl = tbl;
             last_rid = rid;
             last_at = at;
+            last_has_author = author != NULL;
+            snprintf(last_author, sizeof(last_author), "%s",
+                     author ? author : "");
         }
         rc = merge_get_value(&r->m, tbl, col, rid, &val, err);
         if (rc)
@@ -253,6 +294,8 @@ static int seal_in_txn(struct replica *r, struct hlc_clock *clock, long *n,
         sqlite3_bind_text(r->pend_add, 6, r->site, -1, SQLITE_STATIC);
         sqlite3_bind_value(r->pend_add, 7, sqlite3_column_value(o, 3));
         sqlite3_bind_value(r->pend_add, 8, sqlite3_column_value(o, 4));
+        if (author)
+            sqlite3_bind_text(r->pend_add, 9, author, -1, SQLITE_TRANSIENT);
         rc = run(r, r->pend_add, "seal", err);
         sqlite3_value_free(val);
         if (rc)
@@ -262,6 +305,8 @@ static int seal_in_txn(struct replica *r, struct hlc_clock *clock, long *n,
         sqlite3_bind_int(r->ver_put, 3, col);
         sqlite3_bind_int64(r->ver_put, 4, hlc);
         sqlite3_bind_text(r->ver_put, 5, r->site, -1, SQLITE_STATIC);
+        if (author)
+            sqlite3_bind_text(r->ver_put, 6, author, -1, SQLITE_TRANSIENT);
         rc = run(r, r->ver_put, "seal version", err);
         if (rc)
             break;
@@ -313,8 +358,9 @@ int replica_read_pending(struct replica *r, int64_t after, size_t limit,
     sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
     while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
         struct sw_change c;
-        const unsigned char *id = sqlite3_column_text(st, 8);
-        const unsigned char *station = sqlite3_column_text(st, 9);
+        const unsigned char *author = sqlite3_column_text(st, 8);
+        const unsigned char *id = sqlite3_column_text(st, 9);
+        const unsigned char *station = sqlite3_column_text(st, 10);
 
         memset(&c, 0, sizeof(c));
         c.seq = sqlite3_column_int64(st, 0);
@@ -332,6 +378,9 @@ int replica_read_pending(struct replica *r, int64_t after, size_t limit,
         rc = merge_set_value(&c, sqlite3_column_value(st, 3), err);
         merge_column_version(st, 4, &c.ver);
         merge_column_version(st, 6, &c.base);
+        if (!rc && author && sw_author_valid((const char *)author) &&
+            !(c.author = sw_strdup((const char *)author)))
+            rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
         if (!rc && batch_add(b, &c))
             rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
         change_release(&c);
@@ -482,4 +531,93 @@ int replica_seq_max(struct replica *r, int64_t *out, struct sw_err *err)
 int replica_reset_cursor(struct replica *r, struct sw_err *err)
 {
     return db_config_set(r->db, "cursor", "0", err);
+}
+
+int replica_set_author(sqlite3 *db, const char *worker, struct sw_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (worker && !sw_author_valid(worker))
+        return sw_fail(err, SW_EDATA,
+                       "author: not 1 to %d bytes of UTF-8 text without "
+                       "control characters",
+                       SW_AUTHOR_MAX);
+    rc = db_exec(db, SQL_AUTHOR_SETUP, err);
+    if (!rc)
+        rc = db_prepare(db, worker ? SQL_AUTHOR_SET : SQL_AUTHOR_CLEAR, &st,
+                        err);
+    if (rc)
+        return rc;
+    if (worker)
+        sqlite3_bind_text(st, 1, worker, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = db_fail(err, db, "set author");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int replica_authors(sqlite3 *db, int tbl, const char *id, char **authors,
+                    struct sw_err *err)
+{
+    const struct sw_table *t = &sw_tables[tbl];
+    sqlite3_stmt *st = NULL;
+    char sql[160];
+    int64_t rid = 0, cols = 0;
+    int rc, step;
+
+    for (int c = 0; c < t->ncols; c++)
+        authors[c] = NULL;
+    snprintf(sql, sizeof(sql),
+             "SELECT rid, ver_cols, ver_author FROM %s WHERE id = ?1 AND "
+             "deleted = 0",
+             t->name);
+    rc = db_prepare(db, sql, &st, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        const char *a = (const char *)sqlite3_column_text(st, 2);
+        rid = sqlite3_column_int64(st, 0);
+        cols = sqlite3_column_int64(st, 1);
+        for (int c = 0; c < t->ncols && a && !rc; c++)
+            if (((cols >> c) & 1) && !(authors[c] = sw_strdup(a)))
+                rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+    } else if (step == SQLITE_DONE) {
+        rc = sw_fail(err, SW_EDATA, "%s %s: not found", t->noun, id);
+    } else {
+        rc = db_fail(err, db, t->noun);
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    /* a field's own version counts over its record's */
+    if (!rc)
+        rc = db_prepare(db,
+                        "SELECT col, author FROM field_versions "
+                        "WHERE tbl = ?1 AND rid = ?2",
+                        &st, err);
+    if (!rc) {
+        sqlite3_bind_int(st, 1, tbl);
+        sqlite3_bind_int64(st, 2, rid);
+        while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+            int c = sqlite3_column_int(st, 0);
+            const char *a = (const char *)sqlite3_column_text(st, 1);
+            if (c < 0 || c >= t->ncols)
+                continue;
+            free(authors[c]);
+            authors[c] = NULL;
+            if (a && !(authors[c] = sw_strdup(a)))
+                rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+        }
+        if (!rc && step != SQLITE_DONE)
+            rc = db_fail(err, db, "read versions");
+    }
+    sqlite3_finalize(st);
+    if (rc)
+        for (int c = 0; c < t->ncols; c++) {
+            free(authors[c]);
+            authors[c] = NULL;
+        }
+    return rc;
 }

@@ -97,6 +97,30 @@ int replica_pull_end(struct replica *r, struct sw_err *err);
 /* The pull cursor (0 before the first pull). */
 int replica_cursor(struct replica *r, int64_t *out, struct sw_err *err);
 
+/*
+** Who writes through this connection from now on: worker (a name, 1 to
+** SW_AUTHOR_MAX bytes of UTF-8 without control characters; else
+** SW_EDATA and nothing changes), or NULL for nobody.  Every field a
+** statement on db writes afterwards carries it as its change's author,
+** kept in the outbox, the pending change, the field's version, and sent
+** to the county with it.  Per connection: other connections (the CLI,
+** another program) write with no author.  Uses a TEMP table and TEMP
+** triggers on db (docs/design-notes.md, "Authorship").  Call it outside
+** a transaction or inside the writer's own.
+*/
+int replica_set_author(sqlite3 *db, const char *worker, struct sw_err *err);
+
+/*
+** Who wrote the current value of each field of record id of table tbl,
+** as this replica knows it (sealed local writes, pulled changes; an
+** unsent edit is not counted until it is sealed): authors[c] is a
+** malloc'd name or NULL, for each of the table's ncols columns (the
+** caller's array, freed by the caller with free() on each).  A record
+** that is not here: SW_EDATA "case ID: not found".
+*/
+int replica_authors(sqlite3 *db, int tbl, const char *id, char **authors,
+                    struct sw_err *err);
+
 /* Number of unsent changes: outbox entries plus pending. */
 int replica_unsent(struct replica *r, int64_t *out, struct sw_err *err);
 

@@ -37,7 +37,7 @@ static char *pull_sql(void)
             sb_addf(&sb, " WHEN %d THEN %s", c, tb->cols[c].name);
         sb_addf(&sb, " END FROM %s WHERE rid = fv.rid)", tb->name);
     }
-    sb_adds(&sb, " END FROM field_versions AS fv "
+    sb_adds(&sb, " END, fv.author FROM field_versions AS fv "
                  "WHERE fv.station = ?1 AND fv.seq > ?2 "
                  "ORDER BY fv.seq LIMIT ?3");
     return sb_detach(&sb, NULL);
@@ -250,7 +250,8 @@ int store_read_pull(struct store *s, const char *station, const char *site,
         }
         scanned++;
         b->cursor = sqlite3_column_int64(st, 0);
-        bytes += 96 + (size_t)sqlite3_column_bytes(st, 9);
+        bytes += 96 + (size_t)sqlite3_column_bytes(st, 9) +
+                 (size_t)sqlite3_column_bytes(st, 10);
         if (site && strcmp((const char *)sqlite3_column_text(st, 7), site) == 0)
             continue; /* the sender has this very value */
         memset(&c, 0, sizeof(c));
@@ -262,6 +263,10 @@ int store_read_pull(struct store *s, const char *station, const char *site,
         merge_column_version(st, 3, &c.ver);
         merge_column_version(st, 5, &c.base);
         rc = merge_set_value(&c, sqlite3_column_value(st, 9), err);
+        if (!rc && sqlite3_column_text(st, 10) &&
+            sw_author_valid((const char *)sqlite3_column_text(st, 10)) &&
+            !(c.author = sw_strdup((const char *)sqlite3_column_text(st, 10))))
+            rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
         if (!rc && batch_add(b, &c))
             rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
         change_release(&c);

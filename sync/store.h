@@ -73,7 +73,8 @@ int store_read_pull(struct store *s, const char *station, const char *site,
 ** The county's own write of one field: a fresh county version whose base
 ** is the field's current version, so it reaches the owning station on its
 ** next pull.  Call between store_begin and store_commit; *c gives tbl, id,
-** col and the value (c->station and versions are filled in).  The record
+** col, the value and its author (c->author; NULL: not known; c->station
+** and versions are filled in).  The record
 ** must exist: SW_ENOINPUT otherwise.
 */
 int store_begin(struct store *s, struct sw_err *err);

@@ -100,7 +100,7 @@ hello() {
     shift 2
     [ $# -gt 0 ] && shift
     req POST /v1/hello "$t" -H 'Content-Type: application/json' \
-        --data-binary "{\"v\":1,\"site\":\"$site\",\"station\":\"$st\",\"schema\":1,\"agent\":\"e2e-county\",\"time_ms\":$(date +%s%3N)}" \
+        --data-binary "{\"v\":1,\"site\":\"$site\",\"station\":\"$st\",\"schema\":2,\"agent\":\"e2e-county\",\"time_ms\":$(date +%s%3N)}" \
         "$@"
 }
 
@@ -199,7 +199,7 @@ pass "serve prints 'listening on 127.0.0.1:$PORT'"
 hello "$TOK_A" A01-main1
 is "$CODE" 200 "hello with the station's token: 200"
 is "$(jget "$D/body" '"%s %s %s %s" % (j["county"], j["protocol"], j["schema"], j["acked"])')" \
-    "C01 1 1 0" "hello answers county, protocol, schema, acked"
+    "C01 1 2 0" "hello answers county, protocol, schema, acked"
 like "$(jget "$D/body" 'j["limits"]["max_body"]')" '^[0-9]+$' "hello gives limits"
 hello "" A01-x
 is_error 401 unauthorized "no token: 401 unauthorized"
@@ -220,7 +220,7 @@ hello "$TOK_L" B02-lap1
 is_error 409 site_mismatch "a site id of another station: 409"
 hello "$TOK_L" A01-lap1 B02
 is_error 409 site_mismatch "a hello for another station: 409"
-req POST /v1/hello "$TOK_L" --data-binary '{"v":2,"site":"A01-lap1","station":"A01","schema":1}'
+req POST /v1/hello "$TOK_L" --data-binary '{"v":2,"site":"A01-lap1","station":"A01","schema":2}'
 is_error 409 version_mismatch "protocol v2: 409 version_mismatch"
 req POST /v1/hello "$TOK_L" --data-binary '{"v":1,"site":"A01-lap1","station":"A01","schema":99}'
 is_error 409 version_mismatch "schema 99: 409 version_mismatch"

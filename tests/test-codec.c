@@ -147,6 +147,12 @@ static void assert_change_eq(const struct sw_change *a,
         assert_string_equal(a->base.site, b->base.site);
     if (with_seq)
         assert_int_equal(a->seq, b->seq);
+    if (a->author) {
+        assert_non_null(b->author);
+        assert_string_equal(a->author, b->author);
+    } else {
+        assert_null(b->author);
+    }
 }
 
 /* Inflate a codec body back to its JSON text (malloc'd). */
@@ -843,6 +849,22 @@ struct bad_case {
 static const struct bad_case push_cases[] = {
     /* the anchor: the base body decodes */
     {PUSH(GOOD), 0, ""},
+    /* authors */
+    {PUSH(ROW("'cases'", "'" U1 "'", "'123456789','a':'x'", "'" SITE "'", "10",
+              "'name':'x'")),
+     0, ""},
+    {PUSH(ROW("'cases'", "'" U1 "'", "'123456789','a':5", "'" SITE "'", "10",
+              "'name':'x'")),
+     SW_EDATA, "rows[0].a: not an author"},
+    {PUSH(ROW("'cases'", "'" U1 "'", "'123456789','a':''", "'" SITE "'", "10",
+              "'name':'x'")),
+     SW_EDATA, "rows[0].a: not an author"},
+    {PUSH(ROW("'cases'", "'" U1 "'", "'123456789','a':'a\\tb'", "'" SITE "'",
+              "10", "'name':'x'")),
+     SW_EDATA, "rows[0].a: not an author"},
+    {PUSH(ROW("'cases'", "'" U1 "'", "'123456789','a':'x','a':'y'",
+              "'" SITE "'", "10", "'name':'x'")),
+     SW_EDATA, "rows[0].a: duplicate key"},
     /* seqs must increase from row to row */
     {PUSH(GOOD "," GOOD), SW_EDATA, "rows[1].q: seq 10 does not follow 11"},
     {PUSH(""), 0, ""},
@@ -1118,6 +1140,115 @@ static void test_decode_inherits(void **state)
     free(json);
 }
 
+/*
+** Authors: a row says "a" only when its author differs from the row
+** before's (null when it has none after one that had); a version's fields
+** with two authors are two rows; a body without "a" has no authors.
+*/
+static void test_author_roundtrip(void **state)
+{
+    struct sw_batch in, out;
+    unsigned char *body = NULL;
+    size_t len = 0;
+    struct sw_err err;
+    struct sw_change c;
+    char *json;
+    cJSON *root;
+    int64_t h1 = H(1732230000000, 0), h2 = H(1732230000000, 1);
+    static const char *const want[] = {"张三", NULL, "-", NULL, "李四", "-"};
+
+    (void)state;
+    batch_init(&in);
+    strcpy(in.site, SITE);
+    in.from = 1;
+    in.to = 7;
+    c = chg(SW_T_CASES, U1, "name", h1, SITE, 1); /* row 0: 张三 */
+    set_text(&c, "王五");
+    c.author = strdup("张三");
+    put(&in, &c);
+    c = chg(SW_T_CASES, U1, "notes", h1, SITE, 2);
+    c.author = strdup("张三");
+    put(&in, &c);
+    c = chg(SW_T_CASES, U2, "notes", h2, SITE, 3); /* row 1: 张三 again */
+    c.author = strdup("张三");
+    put(&in, &c);
+    c = chg(SW_T_CASES, U3, "notes", h2, SITE, 4); /* row 2: nobody */
+    put(&in, &c);
+    c = chg(SW_T_CASES, U1, "phone", h2, SITE, 5); /* row 3: nobody */
+    put(&in, &c);
+    c = chg(SW_T_CASES, U1, "village", h2, SITE, 6); /* row 4: same version, */
+    c.author = strdup("李四");                       /* another author */
+    put(&in, &c);
+    c = chg(SW_T_CASES, U2, "phone", h2, SITE, 7); /* row 5: nobody */
+    put(&in, &c);
+
+    assert_ok(codec_encode_push(&in, &body, &len, &err), &err);
+    json = inflate_json(body, len);
+    root = cJSON_Parse(json);
+    assert_non_null(root);
+    assert_int_equal(
+        cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(root, "rows")), 6);
+    for (int i = 0; i < 6; i++) {
+        const cJSON *a = cJSON_GetObjectItemCaseSensitive(row_at(root, i), "a");
+        if (want[i] && strcmp(want[i], "-") == 0) {
+            assert_true(cJSON_IsNull(a));
+        } else if (want[i]) {
+            assert_true(cJSON_IsString(a));
+            assert_string_equal(a->valuestring, want[i]);
+        } else {
+            assert_null(a); /* left out: the row before's */
+        }
+    }
+    cJSON_Delete(root);
+    free(json);
+    assert_ok(codec_decode_push(body, len, NULL, &out, &err), &err);
+    assert_int_equal(out.n, in.n);
+    for (size_t i = 0; i < in.n; i++)
+        assert_change_eq(&in.v[i], &out.v[i], 1);
+    batch_release(&out);
+    free(body);
+
+    /* a pull carries them too */
+    in.cursor = 9;
+    assert_ok(codec_encode_pull(&in, &body, &len, &err), &err);
+    assert_ok(codec_decode_pull(body, len, NULL, &out, &err), &err);
+    for (size_t i = 0; i < in.n; i++)
+        assert_change_eq(&in.v[i], &out.v[i], 0);
+    batch_release(&out);
+    free(body);
+
+    /* a bad author is not sent */
+    free(in.v[0].author);
+    in.v[0].author = strdup("a\nb");
+    assert_int_equal(codec_encode_push(&in, &body, &len, &err), SW_EDATA);
+    assert_msg_has(&err, "author");
+    batch_release(&in);
+
+    /* a body from before authors: nobody wrote anything */
+    json = J(PUSH(GOOD ",{'id':'" U3 "','d':1,'f':{'name':'y'}}"));
+    assert_ok(codec_decode_push_json(json, strlen(json), NULL, &out, &err),
+              &err);
+    for (size_t i = 0; i < out.n; i++)
+        assert_null(out.v[i].author);
+    batch_release(&out);
+    free(json);
+
+    /* inherited from the row before, and cleared by null */
+    json = J(PUSH("{'t':'cases','id':'" U1
+                  "','st':'A01','h':'123456789','w':'" SITE
+                  "','q':10,'a':'赵六','f':{'name':'x'}},"
+                  "{'id':'" U2 "','d':1,'f':{'name':'y'}},"
+                  "{'id':'" U3 "','d':1,'a':null,'f':{'name':'z'}}"));
+    assert_ok(codec_decode_push_json(json, strlen(json), NULL, &out, &err),
+              &err);
+    assert_int_equal(out.n, 3);
+    assert_string_equal(out.v[0].author, "赵六");
+    assert_string_equal(out.v[1].author, "赵六");
+    assert_null(out.v[2].author);
+    batch_release(&out);
+    free(json);
+}
+
 static void test_decode_refuses_push(void **state)
 {
     run_cases(push_cases, sizeof(push_cases) / sizeof(push_cases[0]), 1);
@@ -1339,6 +1470,7 @@ int main(void)
         cmocka_unit_test(test_decode_refuses_pull),
         cmocka_unit_test(test_decode_nul_byte),
         cmocka_unit_test(test_decode_bad_stream),
+        cmocka_unit_test(test_author_roundtrip),
         cmocka_unit_test(test_limit_compressed),
         cmocka_unit_test(test_limit_inflated),
         cmocka_unit_test(test_limit_changes),

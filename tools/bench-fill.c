@@ -4,13 +4,14 @@
 ** captured by its triggers.  For the benchmarks that sync real processes.
 **
 **   bench-fill DB [--seed N] [--cases N] [--visits N] [--case-edits N]
-**              [--visit-edits N] [--until-changes N]
+**              [--visit-edits N] [--until-changes N] [--author NAME]
 **
 ** In one transaction: N new cases, N new visits (of this replica's cases,
 ** picked at random), N single-field edits of distinct existing cases and
 ** of distinct existing visits (each one really changes the value).
 ** --until-changes N: instead, add visits (and a case every tenth) until
-** N field changes are captured.
+** N field changes are captured.  --author: written as NAME (what the
+** station console does for its signed-in worker: replica_set_author).
 **
 ** Prints a JSON object: what was written, "captured" (field changes: one
 ** per non-NULL field of a new record, one per edit), and the wire floor
@@ -30,6 +31,7 @@
 
 #include "bench-gen.h"
 #include "db.h"
+#include "replica.h"
 
 struct fill {
     sqlite3 *db;
@@ -250,11 +252,12 @@ int main(int argc, char **argv)
     struct sw_err err;
     long seed = 1, ncases = 0, nvisits = 0, cedits = 0, vedits = 0;
     long until = 0, done_c = 0, done_v = 0, done_ce = 0, done_ve = 0;
+    const char *author = NULL;
 
     if (argc < 2 || argv[1][0] == '-') {
         fprintf(stderr, "usage: bench-fill DB [--seed N] [--cases N] "
                         "[--visits N] [--case-edits N] [--visit-edits N] "
-                        "[--until-changes N]\n");
+                        "[--until-changes N] [--author NAME]\n");
         return 64;
     }
     for (int i = 2; i < argc; i++) {
@@ -270,6 +273,8 @@ int main(int argc, char **argv)
             vedits = arg_num(argc, argv, &i);
         else if (!strcmp(argv[i], "--until-changes"))
             until = arg_num(argc, argv, &i);
+        else if (!strcmp(argv[i], "--author") && i + 1 < argc)
+            author = argv[++i];
         else
             die(argv[i], "unknown option");
     }
@@ -280,6 +285,8 @@ int main(int argc, char **argv)
     sb_init(&f.bare_id);
     if (db_open(argv[1], SW_ROLE_STATION, &f.db, &err))
         die(argv[1], err.msg);
+    if (author && replica_set_author(f.db, author, &err))
+        die("--author", err.msg);
     gen_init(&f.g, (uint64_t)seed, sw_now_ms() - 3600000LL);
     load_cases(&f);
     if (db_exec(f.db, "BEGIN IMMEDIATE", &err))

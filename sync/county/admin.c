@@ -27,7 +27,7 @@ static const char SQL_STATIONS[] =
     "SELECT id, tbl, row_id, col, kind, winner_value, winner_site, "           \
     "winner_hlc, loser_value, loser_site, loser_hlc, base_site, base_hlc, "    \
     "station, detected_at, status, resolution, note, resolved_at, "            \
-    "resolved_by FROM conflicts "
+    "resolved_by, winner_author, loser_author FROM conflicts "
 
 static const char SQL_CONFLICTS[] =
     SQL_CONFLICT_COLS "WHERE (?1 OR status = 'open') "
@@ -97,6 +97,8 @@ static cJSON *conflict_obj(sqlite3_stmt *st)
     rows_add_hlc(o, "loser_hlc", st, 10);
     rows_add_text(o, "base_site", st, 11);
     rows_add_hlc(o, "base_hlc", st, 12);
+    rows_add_text(o, "winner_author", st, 20);
+    rows_add_text(o, "loser_author", st, 21);
     rows_add_text(o, "station", st, 13);
     rows_add_int(o, "detected_at", st, 14);
     rows_add_text(o, "status", st, 15);
@@ -225,6 +227,11 @@ int admin_resolve(struct store *s, int64_t id, enum admin_keep keep,
     rc = store_begin(s, err);
     if (rc)
         return rc;
+    /* the resolution is the resolver's write */
+    if (by && sw_author_valid(by) && !(c.author = sw_strdup(by))) {
+        rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+        goto fail;
+    }
     rc = db_prepare(s->db, SQL_RESOLVE_READ, &st, err);
     if (rc)
         goto fail;
@@ -352,8 +359,9 @@ fail:
 static const char SQL_STATION_CONFLICTS[] =
     "SELECT id, tbl, row_id, col, kind, winner_value, winner_site, "
     "winner_hlc, loser_value, loser_site, loser_hlc, status, resolution, "
-    "note, detected_at, resolved_at FROM conflicts "
-    "WHERE station = ?1 AND (status = 'open' OR resolved_at >= ?2) "
+    "note, detected_at, resolved_at, winner_author, loser_author "
+    "FROM conflicts WHERE station = ?1 AND (status = 'open' OR resolved_at >= "
+    "?2) "
     "ORDER BY status = 'open' DESC, id DESC LIMIT ?3";
 
 static cJSON *station_conflict_row(sqlite3_stmt *st)
@@ -377,6 +385,8 @@ static cJSON *station_conflict_row(sqlite3_stmt *st)
     rows_add_text(o, "note", st, 13);
     rows_add_int(o, "detected_at", st, 14);
     rows_add_int(o, "resolved_at", st, 15);
+    rows_add_text(o, "winner_author", st, 16);
+    rows_add_text(o, "loser_author", st, 17);
     return o;
 }
 
@@ -677,6 +687,9 @@ int admin_record_set(struct store *s, const struct sw_table *t, const char *id,
             if (!c.text)
                 rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
         }
+        if (!rc && src && sw_author_valid(src->actor) &&
+            !(c.author = sw_strdup(src->actor)))
+            rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
         if (!rc)
             rc = store_write(s, &c, err);
         change_release(&c);

@@ -152,10 +152,16 @@ static int cf_show(struct county_ctx *ctx, int argc, char **argv)
     print_jvalue(get(o, "winner_value"));
     printf("\n  version: %s@%s\n", cJSON_GetStringValue(get(o, "winner_hlc")),
            cJSON_GetStringValue(get(o, "winner_site")));
+    printf("  written by: ");
+    print_jvalue(get(o, "winner_author"));
+    putchar('\n');
     printf("loser: ");
     print_jvalue(get(o, "loser_value"));
     printf("\n  version: %s@%s\n", cJSON_GetStringValue(get(o, "loser_hlc")),
            cJSON_GetStringValue(get(o, "loser_site")));
+    printf("  written by: ");
+    print_jvalue(get(o, "loser_author"));
+    putchar('\n');
     if (cJSON_IsString(get(o, "base_hlc")))
         printf("base: %s@%s\n", cJSON_GetStringValue(get(o, "base_hlc")),
                cJSON_GetStringValue(get(o, "base_site")));

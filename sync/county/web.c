@@ -558,6 +558,16 @@ static void put_time(struct sw_buf *b, int64_t ms)
     sb_adds(b, t);
 }
 
+/* Under a value in the conflicts list: who wrote it, if known. */
+static void put_author(struct sw_buf *b, const char *author)
+{
+    if (!author)
+        return;
+    sb_adds(b, "<br><span class=\"sub author\">");
+    html_esc(b, author);
+    sb_adds(b, "</span>");
+}
+
 /* Who wrote a version: the county, or a station's replica. */
 static void put_site(struct web *w, struct sw_buf *b, const char *site)
 {
@@ -1211,9 +1221,11 @@ static int do_conflicts(struct web *w)
         sb_adds(&b, "</td><td class=\"v-current\">");
         put_value(w, &b, col, jtext(jget(o, "winner_value"), nb, sizeof(nb)),
                   LIST_VALUE_CHARS);
+        put_author(&b, jstr(o, "winner_author"));
         sb_adds(&b, "</td><td class=\"v-other\">");
         put_value(w, &b, col, jtext(jget(o, "loser_value"), lb, sizeof(lb)),
                   LIST_VALUE_CHARS);
+        put_author(&b, jstr(o, "loser_author"));
         sb_adds(&b, "</td><td class=\"nowrap\">");
         put_time(&b, jint(o, "detected_at"));
         sb_addf(&b, "</td><td><span class=\"state %s\">",
@@ -1328,6 +1340,13 @@ static void value_box(struct web *w, struct sw_buf *b, const cJSON *c,
     sb_adds(b, "</div><dl><dt>");
     text(w, b, M_WRITTEN_BY);
     sb_adds(b, "</dt><dd>");
+    /* the worker (or admin) who wrote it, when the writer said */
+    snprintf(key, sizeof(key), "%s_author", which);
+    if (jstr(c, key)) {
+        sb_addf(b, "<span class=\"author\" id=\"%s-author\">", which);
+        html_esc(b, jstr(c, key));
+        sb_adds(b, "</span> · ");
+    }
     snprintf(key, sizeof(key), "%s_site", which);
     put_site(w, b, jstr(c, key));
     sb_adds(b, "</dd><dt>");
