@@ -34,6 +34,7 @@
 #include "html.h"
 #include "i18n.h"
 #include "localaudit.h"
+#include "replica.h"
 #include "report.h"
 #include "table.h"
 #include "workers.h"
@@ -56,6 +57,7 @@ struct console {
     struct MHD_Daemon *d;
     sqlite3 *db;
     char station[SW_CODE_MAX + 1];
+    char author[ACCT_NAME_MAX + 1]; /* replica_set_author() on db */
     /* "sync now": the child, its output file, and the last outcome */
     pid_t sync_pid;
     int64_t sync_started;
@@ -1475,7 +1477,8 @@ static int do_case_delete(struct cw *w, const char *id)
 
 /* ---- conflicts ----------------------------------------------------------- */
 
-static void who_wrote(struct cw *w, struct sw_buf *m, const char *site)
+static void who_wrote(struct cw *w, struct sw_buf *m, const char *site,
+                      const char *author)
 {
     const char *station = w->c->station;
     size_t sl = strlen(station);
@@ -1497,6 +1500,10 @@ static void who_wrote(struct cw *w, struct sw_buf *m, const char *site)
         }
     }
     free(mine);
+    if (author) {
+        sb_adds(m, " · ");
+        html_esc(m, author);
+    }
 }
 
 static int do_conflicts(struct cw *w)
@@ -1552,7 +1559,7 @@ static int do_conflicts(struct cw *w)
         sb_adds(&m, "</p><p class=\"muted\">");
         html_esc(&m, T(w, M_WRITTEN_BY));
         sb_adds(&m, "：");
-        who_wrote(w, &m, desk_cell(&r, i, 6));
+        who_wrote(w, &m, desk_cell(&r, i, 6), desk_cell(&r, i, 16));
         sb_adds(&m, "</p></div><div class=\"c-v\"><h3>");
         html_esc(&m, T(w, M_LOSER));
         sb_adds(&m, "</h3><p class=\"value\">");
@@ -1565,7 +1572,7 @@ static int do_conflicts(struct cw *w)
         sb_adds(&m, "</p><p class=\"muted\">");
         html_esc(&m, T(w, M_WRITTEN_BY));
         sb_adds(&m, "：");
-        who_wrote(w, &m, desk_cell(&r, i, 8));
+        who_wrote(w, &m, desk_cell(&r, i, 8), desk_cell(&r, i, 17));
         sb_adds(&m, "</p></div></div><p class=\"c-res\">");
         if (open) {
             html_esc(&m, T(w, M_C_RESOLUTION_WAIT));
@@ -2053,6 +2060,12 @@ static int handle(struct cw *w, const char *body, size_t len)
         if (!acct_csrf_ok(w->cookie, given))
             return message(w, MHD_HTTP_FORBIDDEN, T(w, M_ERR_CSRF),
                            T(w, M_ERR_CSRF));
+        /* every write of this request is the signed-in worker's */
+        if (strcmp(w->c->author, w->worker) != 0) {
+            if (replica_set_author(w->c->db, w->worker, &w->err))
+                return fail_err(w);
+            snprintf(w->c->author, sizeof(w->c->author), "%s", w->worker);
+        }
     }
     return route(w);
 }

@@ -45,7 +45,8 @@ static const char SQL_CONFLICTS[] =
     "k.resolved_at, k.resolved_by, k.resolution, k.note, "
     "(SELECT c.name FROM cases AS c WHERE c.id = k.row_id OR c.id = "
     "(SELECT case_id FROM visits WHERE id = k.row_id UNION ALL "
-    "SELECT case_id FROM services WHERE id = k.row_id LIMIT 1)) "
+    "SELECT case_id FROM services WHERE id = k.row_id LIMIT 1)), "
+    "k.winner_author, k.loser_author "
     "FROM conflicts AS k ORDER BY k.status = 'open' DESC, k.id DESC "
     "LIMIT ?1";
 static const char SQL_CASE_BY_RID[] =
@@ -308,7 +309,7 @@ int desk_conflicts(sqlite3 *db, int limit, struct desk_rows *out,
     if (rc)
         return rc;
     sqlite3_bind_int(st, 1, limit);
-    return collect(db, st, 16, out, err);
+    return collect(db, st, 18, out, err);
 }
 
 int desk_search(sqlite3 *db, const char *q, int limit, struct desk_rows *out,

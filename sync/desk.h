@@ -84,7 +84,8 @@ int desk_timeline(sqlite3 *db, const char *case_id, struct desk_rows *out,
 ** This replica's conflicts, open first, newest first, at most limit.
 ** Columns: id, tbl, row_id, col, kind, winner_value, winner_site,
 ** loser_value, loser_site, detected_at, status, resolved_at, resolved_by,
-** resolution, note, case name (of the record or its case).
+** resolution, note, case name (of the record or its case), winner_author,
+** loser_author (the workers who wrote each value, when known).
 */
 int desk_conflicts(sqlite3 *db, int limit, struct desk_rows *out,
                    struct sw_err *err);
