@@ -4,6 +4,10 @@
 #include <string.h>
 
 #include "change.h"
+#include "table.h"
+
+/* Seqs travel as JSON numbers (doubles): below 2^53. */
+#define SEQ_LIMIT INT64_C(9007199254740992)
 
 int sw_version_cmp(const struct sw_version *a, const struct sw_version *b)
 {
@@ -98,5 +102,77 @@ int batch_add(struct sw_batch *b, struct sw_change *c)
     b->checked = 0;
     c->text = NULL; /* owned by the batch now */
     c->author = NULL;
+    return 0;
+}
+
+/* One change's shape (not its value); i names it in messages. */
+static int check_one(const struct sw_change *c, size_t i, struct sw_err *err)
+{
+    if (c->tbl < 0 || c->tbl >= SW_NTABLES)
+        return sw_fail(err, SW_EDATA, "changes[%zu]: bad table index %d", i,
+                       c->tbl);
+    if (c->col < 0 || c->col >= sw_tables[c->tbl].ncols)
+        return sw_fail(err, SW_EDATA, "changes[%zu]: bad column index %d", i,
+                       c->col);
+    if (!sw_uuid_valid(c->id))
+        return sw_fail(err, SW_EDATA, "changes[%zu]: bad row id", i);
+    if (!sw_code_valid(c->station))
+        return sw_fail(err, SW_EDATA, "changes[%zu]: bad station code", i);
+    if (c->ver.hlc <= 0 || !sw_site_valid(c->ver.site))
+        return sw_fail(err, SW_EDATA, "changes[%zu]: bad version", i);
+    if (c->base.hlc < 0 || (c->base.hlc > 0 && !sw_site_valid(c->base.site)))
+        return sw_fail(err, SW_EDATA, "changes[%zu]: bad base version", i);
+    if (c->vtype != SW_V_NULL && c->vtype != SW_V_INT &&
+        !(c->vtype == SW_V_TEXT && c->text))
+        return sw_fail(err, SW_EDATA, "changes[%zu]: bad value type %d", i,
+                       c->vtype);
+    return 0;
+}
+
+int batch_check(const struct sw_batch *b, int push, struct sw_err *err)
+{
+    int rc;
+
+    if (b->n > 0 && !b->v)
+        return sw_fail(err, SW_EDATA, "batch: %zu changes, none there", b->n);
+    for (size_t i = 0; i < b->n; i++)
+        if ((rc = check_one(&b->v[i], i, err)))
+            return rc;
+    if (!push) {
+        if (b->cursor < 0 || (b->more != 0 && b->more != 1))
+            return sw_fail(err, SW_EDATA, "pull: bad cursor %lld or more %d",
+                           (long long)b->cursor, b->more);
+        return 0;
+    }
+    if (!sw_site_valid(b->site))
+        return sw_fail(err, SW_EDATA, "push: bad site");
+    if (b->from < 0 || b->from > b->to || b->to >= SEQ_LIMIT)
+        return sw_fail(err, SW_EDATA, "push: bad seq range %lld..%lld",
+                       (long long)b->from, (long long)b->to);
+    if (b->n == 0) {
+        if (b->from != 0 || b->to != 0)
+            return sw_fail(err, SW_EDATA,
+                           "push: range %lld..%lld but no changes (an "
+                           "empty push is 0..0)",
+                           (long long)b->from, (long long)b->to);
+        return 0;
+    }
+    if (b->v[0].seq != b->from || b->v[b->n - 1].seq != b->to)
+        return sw_fail(err, SW_EDATA,
+                       "push: seq range %lld..%lld does not match its changes "
+                       "(%lld..%lld)",
+                       (long long)b->from, (long long)b->to,
+                       (long long)b->v[0].seq, (long long)b->v[b->n - 1].seq);
+    for (size_t i = 0; i < b->n; i++) {
+        if (i > 0 && b->v[i].seq <= b->v[i - 1].seq)
+            return sw_fail(err, SW_EDATA,
+                           "changes[%zu]: seq %lld does not follow %lld", i,
+                           (long long)b->v[i].seq, (long long)b->v[i - 1].seq);
+        if (strcmp(b->v[i].ver.site, b->site) != 0)
+            return sw_fail(err, SW_EDATA,
+                           "changes[%zu]: a version of site %s in a push "
+                           "of site %s",
+                           i, b->v[i].ver.site, b->site);
+    }
     return 0;
 }

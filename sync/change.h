@@ -85,4 +85,24 @@ void batch_release(struct sw_batch *b); /* NULL is fine */
 */
 int batch_add(struct sw_batch *b, struct sw_change *c);
 
+/*
+** Is b a consistent batch, as a push (push != 0) or as a pull answer?
+** The one place that decides it: the codec checks every batch it decodes
+** or encodes with it, and store_apply_push / replica_apply_pull check the
+** batches they are handed, so a batch that passes can be read without
+** further bounds checks (b->v[0] exists when b->n > 0, and so on).
+**
+** Every change: a table and column index in range, a valid row id and
+** station code, a version (hlc > 0, valid site), a base version that is
+** none or valid, a value type that fits (text present for SW_V_TEXT).
+** A push, besides: a valid site; 0 <= from <= to < 2^53; no changes only
+** with from == to == 0 (nothing claimed); otherwise the first change's
+** seq is from, the last one's is to, seqs increase strictly, and every
+** version is the sender's own site (a replica pushes its own writes).
+** A pull answer: cursor >= 0, more is 0 or 1.
+** Values are not checked here (sw_validate, the codec and merge do).
+** Returns 0 or SW_EDATA with the first problem named ("changes[3]: ...").
+*/
+int batch_check(const struct sw_batch *b, int push, struct sw_err *err);
+
 #endif

@@ -379,6 +379,9 @@ static int encode(const struct sw_batch *b, int push, unsigned char **out,
     *out = NULL;
     *outlen = 0;
     sb_init(&sb);
+    /* the decoder's rule (change.h): what it would refuse is not sent */
+    if ((rc = batch_check(b, push, err)))
+        return rc;
     if (push) {
         if (!sw_site_valid(b->site))
             return sw_fail(err, SW_EDATA, "push: bad site id");
@@ -940,6 +943,9 @@ static int decode_text(const char *s, size_t len, int push,
             goto out;
         r++;
     }
+    /* rows against the range, sequence order, sites: change.h */
+    if ((rc = batch_check(b, push, err)))
+        goto out;
     b->checked = 1; /* decode_row checked each (merge.h, MERGE_CHECKED) */
 out:
     cJSON_Delete(root);

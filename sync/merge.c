@@ -566,8 +566,12 @@ int merge_apply(struct merge_ctx *m, const struct sw_change *c, unsigned flags,
         rid = sqlite3_column_int64(st, 0);
         deleted = sqlite3_column_int(st, 2);
         if (!owner || strcmp(owner, c->station) != 0) {
-            rc = sw_fail(err, SW_EPERM, "%s %s belongs to station %s, not %s",
-                         tb->noun, c->id, owner ? owner : "(none)", c->station);
+            /* not who owns it: a refusal tells a station nothing of
+               another's records (docs/design-notes.md) */
+            rc = sw_fail(err, SW_EPERM,
+                         "%s %s: not a record station %s may "
+                         "write",
+                         tb->noun, c->id, c->station);
             sqlite3_reset(st);
             return rc;
         }

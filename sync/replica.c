@@ -453,6 +453,9 @@ int replica_apply_pull(struct replica *r, const struct sw_batch *b,
     char cur[32];
     int rc;
 
+    rc = batch_check(b, 0, err); /* before anything is read of it */
+    if (rc)
+        return rc;
     r->m.clock.offset_ms = r->offset_ms;
     rc = merge_begin(&r->m, err);
     if (rc)

@@ -232,7 +232,7 @@ static void sample_batch(struct sw_batch *b)
     set_base(&c, h1, SITE);
     put(b, &c);
 
-    b->to = seq - 1 + 5; /* room after the last seq is fine */
+    b->to = seq - 1; /* the range is exactly the changes' (change.h) */
 }
 
 /* Deflate n zero bytes with a streaming loop (no n-byte buffer). */
@@ -627,7 +627,7 @@ static void test_grouping_push(void **state)
     batch_init(&in);
     strcpy(in.site, SITE);
     in.from = 1;
-    in.to = 20;
+    in.to = 10;
     /* row 0: three changes of U1 at h1, seq 1..3, one with a base */
     c = chg(SW_T_CASES, U1, "name", h1, SITE, 1);
     set_text(&c, "李四");
@@ -654,8 +654,9 @@ static void test_grouping_push(void **state)
     c = chg(SW_T_CASES, U3, "village", h2, SITE, 8);
     set_text(&c, "西村");
     put(&in, &c);
-    /* row 5: same row and hlc but another site */
-    c = chg(SW_T_CASES, U3, "address", h2, SITE2, 9);
+    /* row 5: same row and version, but a gap in the seqs (a push's
+       versions are all the sender's site: change.h, batch_check) */
+    c = chg(SW_T_CASES, U3, "address", h2, SITE, 10);
     put(&in, &c);
 
     assert_ok(codec_encode_push(&in, &body, &len, &err), &err);
@@ -702,17 +703,16 @@ static void test_grouping_push(void **state)
         assert_null(cJSON_GetObjectItemCaseSensitive(r, "st"));
         assert_null(cJSON_GetObjectItemCaseSensitive(r, "h"));
         assert_true(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(r, "d")));
-        if (i < 5)
-            assert_null(cJSON_GetObjectItemCaseSensitive(r, "w"));
+        assert_null(cJSON_GetObjectItemCaseSensitive(r, "w"));
     }
     assert_int_equal(
         cJSON_GetObjectItemCaseSensitive(row_at(root, 3), "d")->valuedouble,
         h2 - h1);
     assert_int_equal(
         cJSON_GetObjectItemCaseSensitive(row_at(root, 4), "d")->valuedouble, 0);
-    assert_string_equal(
-        cJSON_GetObjectItemCaseSensitive(row_at(root, 5), "w")->valuestring,
-        SITE2);
+    assert_int_equal(
+        cJSON_GetObjectItemCaseSensitive(row_at(root, 5), "q")->valuedouble,
+        10);
     cJSON_Delete(root);
 
     /* the JSON itself decodes to the same changes */
@@ -777,7 +777,7 @@ static void test_encode_refuses(void **state)
     batch_init(&b);
     strcpy(b.site, SITE);
     b.from = 1;
-    b.to = 5;
+    b.to = 1;
     c = chg(SW_T_CASES, U1, "name", h, SITE, 1);
     set_text(&c, "x");
     put(&b, &c);
@@ -832,8 +832,11 @@ static void test_encode_refuses(void **state)
 
 /* ---- decoding refusals --------------------------------------------------- */
 
-#define TOP "'v':1,'site':'" SITE "','from':10,'to':20"
+#define TOP "'v':1,'site':'" SITE "','from':10,'to':11"
 #define PUSH(rows) "{" TOP ",'rows':[" rows "]}"
+/* a push whose changes are seqs from..to */
+#define PUSH_SEQS(from, to, rows)                                              \
+    "{'v':1,'site':'" SITE "','from':" from ",'to':" to ",'rows':[" rows "]}"
 #define ROW(t, id, h, w, q, f)                                                 \
     "{'t':" t ",'id':" id ",'st':'A01','h':" h ",'w':" w ",'q':" q ",'f':{" f  \
     "}}"
@@ -867,7 +870,18 @@ static const struct bad_case push_cases[] = {
      SW_EDATA, "rows[0].a: duplicate key"},
     /* seqs must increase from row to row */
     {PUSH(GOOD "," GOOD), SW_EDATA, "rows[1].q: seq 10 does not follow 11"},
-    {PUSH(""), 0, ""},
+    /* no changes: the range says none either (issue 10: 1..1 with no rows
+       crashed the server) */
+    {PUSH(""), SW_EDATA, "no changes"},
+    {PUSH_SEQS("1", "1", ""), SW_EDATA, "range 1..1 but no changes"},
+    {PUSH_SEQS("0", "0", ""), 0, ""},
+    /* the range is exactly the changes' seqs */
+    {PUSH_SEQS("9", "11", GOOD), SW_EDATA, "does not match"},
+    {PUSH_SEQS("10", "12", GOOD), SW_EDATA, "does not match"},
+    /* a push carries the sender's own versions only */
+    {PUSH(ROW("'cases'", "'" U1 "'", "'1'", "'" SITE2 "'", "10",
+              "'name':'x','gender':'male'")),
+     SW_EDATA, "a version of site " SITE2},
     /* not JSON */
     {"", SW_EDATA, "not JSON"},
     {"{", SW_EDATA, "not JSON"},
@@ -964,8 +978,9 @@ static const struct bad_case push_cases[] = {
     {PUSH(RF("'deleted':null")), SW_EDATA, "rows[0].f.deleted: cannot be null"},
     {PUSH(RF("'deleted':0.5")), SW_EDATA, "rows[0].f.deleted"},
     {PUSH(RF("'deleted':1e300")), SW_EDATA, "rows[0].f.deleted"},
-    {PUSH(GOOD "," ROW("'cases'", "'" U1 "'", "'123456789'", "'" SITE "'", "12",
-                       "'name':'y','gender':'x'")),
+    {PUSH_SEQS("10", "13",
+               GOOD "," ROW("'cases'", "'" U1 "'", "'123456789'", "'" SITE "'",
+                            "12", "'name':'y','gender':'x'")),
      SW_EDATA, "rows[1].f.gender"},
     /* b */
     {PUSH("{'t':'cases','id':'" U1 "','st':'A01','h':'1','w':'" SITE
@@ -990,46 +1005,53 @@ static const struct bad_case push_cases[] = {
           "','q':10,'f':{'name':'x'},'b':{'name':'5@" SITE "','name':'6@" SITE
           "'}}"),
      SW_EDATA, "rows[0].b.name: duplicate"},
-    /* seq */
-    {PUSH(ROW("'cases'", "'" U1 "'", "'1'", "'" SITE "'", "9", "'name':'x'")),
-     SW_EDATA, "rows[0].q"},
-    {PUSH(ROW("'cases'", "'" U1 "'", "'1'", "'" SITE "'", "21", "'name':'x'")),
-     SW_EDATA, "rows[0].q"},
-    {PUSH(ROW("'cases'", "'" U1 "'", "'1'", "'" SITE "'", "20", "'name':'x'")),
-     0, ""},
-    {PUSH(ROW("'cases'", "'" U1 "'", "'1'", "'" SITE "'", "19",
-              "'name':'x','gender':'male'")),
-     0, ""},
-    {PUSH(ROW("'cases'", "'" U1 "'", "'1'", "'" SITE "'", "20",
-              "'name':'x','gender':'male'")),
-     SW_EDATA, "rows[0].q: seq 20..21 is outside 10..20"},
-    {PUSH(ROW("'cases'", "'" U1 "'", "'1'", "'" SITE "'", "-1", "'name':'x'")),
-     SW_EDATA, "rows[0].q"},
+/* seq */
+#define Q(from, to, q, f)                                                      \
+    PUSH_SEQS(from, to, ROW("'cases'", "'" U1 "'", "'1'", "'" SITE "'", q, f))
+    {Q("10", "20", "9", "'name':'x'"), SW_EDATA, "rows[0].q"},
+    {Q("10", "20", "21", "'name':'x'"), SW_EDATA, "rows[0].q"},
+    {Q("20", "20", "20", "'name':'x'"), 0, ""},
+    {Q("10", "20", "20", "'name':'x'"), SW_EDATA, "does not match"},
+    {Q("19", "20", "19", "'name':'x','gender':'male'"), 0, ""},
+    {Q("10", "20", "20", "'name':'x','gender':'male'"), SW_EDATA,
+     "rows[0].q: seq 20..21 is outside 10..20"},
+    {Q("10", "20", "-1", "'name':'x'"), SW_EDATA, "rows[0].q"},
+#undef Q
     /* what a row leaves out is the previous row's; the first has none */
-    {PUSH(GOOD ",{'id':'" U3 "','d':5,'f':{'name':'y'}}"), 0, ""},
-    {PUSH(GOOD ",{'id':'" U3 "','d':-123456788,'f':{'name':'y'}}"), 0, ""},
-    {PUSH(GOOD ",{'id':'" U3 "','d':-123456789,'f':{'name':'y'}}"), SW_EDATA,
-     "rows[1].d: hlc out of range"},
-    {PUSH(GOOD ",{'id':'" U3 "','d':'5','f':{'name':'y'}}"), SW_EDATA,
-     "rows[1].d: not an integer"},
-    {PUSH(GOOD ",{'id':'" U3 "','d':0.5,'f':{'name':'y'}}"), SW_EDATA,
-     "rows[1].d: not an integer"},
-    {PUSH(GOOD ",{'id':'" U3 "','d':9007199254740992,'f':{'name':'y'}}"),
+    {PUSH_SEQS("10", "12", GOOD ",{'id':'" U3 "','d':5,'f':{'name':'y'}}"), 0,
+     ""},
+    {PUSH_SEQS("10", "12",
+               GOOD ",{'id':'" U3 "','d':-123456788,'f':{'name':'y'}}"),
+     0, ""},
+    {PUSH_SEQS("10", "12",
+               GOOD ",{'id':'" U3 "','d':-123456789,'f':{'name':'y'}}"),
+     SW_EDATA, "rows[1].d: hlc out of range"},
+    {PUSH_SEQS("10", "12", GOOD ",{'id':'" U3 "','d':'5','f':{'name':'y'}}"),
      SW_EDATA, "rows[1].d: not an integer"},
-    {PUSH(GOOD ",{'id':'" U3 "','h':'5','d':5,'f':{'name':'y'}}"), SW_EDATA,
-     "rows[1]: both h and d"},
-    {PUSH(GOOD ",{'id':'" U3 "','f':{'name':'y'}}"), SW_EDATA,
+    {PUSH_SEQS("10", "12", GOOD ",{'id':'" U3 "','d':0.5,'f':{'name':'y'}}"),
+     SW_EDATA, "rows[1].d: not an integer"},
+    {PUSH_SEQS("10", "12",
+               GOOD ",{'id':'" U3 "','d':9007199254740992,'f':{'name':'y'}}"),
+     SW_EDATA, "rows[1].d: not an integer"},
+    {PUSH_SEQS("10", "12",
+               GOOD ",{'id':'" U3 "','h':'5','d':5,'f':{'name':'y'}}"),
+     SW_EDATA, "rows[1]: both h and d"},
+    {PUSH_SEQS("10", "12", GOOD ",{'id':'" U3 "','f':{'name':'y'}}"), SW_EDATA,
      "rows[1].h: missing"},
     {PUSH(GOOD ",{'d':5,'f':{'name':'y'}}"), SW_EDATA, "rows[1].id: missing"},
-    {PUSH(GOOD ",{'id':'" U3 "','st':'-A','d':5,'f':{'name':'y'}}"), SW_EDATA,
-     "rows[1].st"},
-    {PUSH(GOOD ",{'id':'" U3 "','w':'bad site','d':5,'f':{'name':'y'}}"),
+    {PUSH_SEQS("10", "12",
+               GOOD ",{'id':'" U3 "','st':'-A','d':5,'f':{'name':'y'}}"),
+     SW_EDATA, "rows[1].st"},
+    {PUSH_SEQS("10", "12",
+               GOOD ",{'id':'" U3 "','w':'bad site','d':5,'f':{'name':'y'}}"),
      SW_EDATA, "rows[1].w"},
-    {PUSH(GOOD ",{'id':'" U3 "','t':'visits','d':5,'f':{'name':'y'}}"),
+    {PUSH_SEQS("10", "12",
+               GOOD ",{'id':'" U3 "','t':'visits','d':5,'f':{'name':'y'}}"),
      SW_EDATA, "rows[1].f.name: not a column of visits"},
-    {PUSH(ROW("'cases'", "'" U1 "'", "'123456789'", "'" SITE "'", "19",
-              "'name':'x','gender':'male'") ",{'id':'" U3
-                                            "','d':1,'f':{'name':'y'}}"),
+    {PUSH_SEQS("10", "20",
+               ROW("'cases'", "'" U1 "'", "'123456789'", "'" SITE "'", "19",
+                   "'name':'x','gender':'male'") ",{'id':'" U3
+                                                 "','d':1,'f':{'name':'y'}}"),
      SW_EDATA, "rows[1].q: seq 21..21 is outside 10..20"},
     {PUSH("{'t':'cases','id':'" U1 "','st':'A01','d':1,'w':'" SITE
           "','q':10,'f':{'name':'x'}}"),
@@ -1112,10 +1134,11 @@ static void run_cases(const struct bad_case *cases, size_t n, int push)
 ** out. */
 static void test_decode_inherits(void **state)
 {
-    char *json = J(PUSH(GOOD ",{'id':'" U3 "','d':-23,'f':{'name':'y',"
-                             "'gender':'female'}},{'id':'" U1 "','w':'" SITE2
-                             "','q':14,'d':0,"
-                             "'f':{'notes':null}}"));
+    char *json = J(PUSH_SEQS("10", "14",
+                             GOOD ",{'id':'" U3 "','d':-23,'f':{'name':'y',"
+                                  "'gender':'female'}},{'id':'" U1
+                                  "','w':'" SITE "','q':14,'d':0,"
+                                  "'f':{'notes':null}}"));
     struct sw_batch b;
     struct sw_err err;
 
@@ -1133,7 +1156,7 @@ static void test_decode_inherits(void **state)
     assert_int_equal(b.v[3].seq, 13);
     assert_string_equal(b.v[4].id, U1);
     assert_int_equal(b.v[4].ver.hlc, 123456789 - 23);
-    assert_string_equal(b.v[4].ver.site, SITE2);
+    assert_string_equal(b.v[4].ver.site, SITE);
     assert_int_equal(b.v[4].seq, 14);
     assert_int_equal(b.v[4].vtype, SW_V_NULL);
     batch_release(&b);
@@ -1262,7 +1285,7 @@ static void test_decode_refuses_pull(void **state)
 /* An embedded NUL byte in the text (not an escape) is not JSON either. */
 static void test_decode_nul_byte(void **state)
 {
-    char *json = J(PUSH(RF("'name':'ab'")));
+    char *json = J(PUSH_SEQS("10", "10", RF("'name':'ab'")));
     char *p = strstr(json, "ab");
     struct sw_batch b;
     struct sw_err err;
@@ -1441,6 +1464,7 @@ static void test_limit_changes_default(void **state)
     free(body);
 
     in.n--; /* exactly the limit */
+    in.to = (int64_t)n;
     change_release(&in.v[in.n]);
     assert_ok(codec_encode_push(&in, &body, &len, &err), &err);
     assert_ok(codec_decode_push(body, len, NULL, &b, &err), &err);

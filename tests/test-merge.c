@@ -643,9 +643,9 @@ static void test_push_checks_sender(void **state)
     snprintf(b.site, sizeof(b.site), "A-one");
     b.v[0].seq = 1;
     b.from = b.to = 1;
-    /* a version claiming to be the county's */
+    /* a version claiming to be the county's: not a push (batch_check) */
     assert_int_equal(store_apply_push(&f->s, "A", "A-one", &b, &res, &f->err),
-                     SW_EPERM);
+                     SW_EDATA);
     snprintf(b.v[0].ver.site, sizeof(b.v[0].ver.site), "A-one");
     /* a range that does not match the changes */
     b.to = 9000000000000000;
@@ -655,6 +655,27 @@ static void test_push_checks_sender(void **state)
     assert_int_equal(store_apply_push(&f->s, "A", "A-one", &b, &res, &f->err),
                      0);
     assert_int_equal(res.acked, 1);
+    batch_release(&b);
+}
+
+/* Issue 10: an empty push claiming 1..1 crashed the county (its error
+** message read the first change of an empty batch). */
+static void test_push_empty_with_range(void **state)
+{
+    struct fx *f = *state;
+    struct sw_batch b;
+    struct push_result res;
+
+    batch_init(&b);
+    snprintf(b.site, sizeof(b.site), "A-one");
+    b.from = b.to = 1;
+    assert_int_equal(store_apply_push(&f->s, "A", "A-one", &b, &res, &f->err),
+                     SW_EDATA);
+    assert_non_null(strstr(f->err.msg, "no changes"));
+    assert_int_equal(res.acked, 0);
+    b.from = b.to = 0; /* nothing claimed, nothing to do */
+    assert_int_equal(store_apply_push(&f->s, "A", "A-one", &b, &res, &f->err),
+                     0);
     batch_release(&b);
 }
 
@@ -2079,6 +2100,7 @@ int main(void)
         T(test_seal_holds_back_foreign_case),
         T(test_county_fixed_field),
         T(test_push_checks_sender),
+        T(test_push_empty_with_range),
         T(test_push_visit_of_unknown_case),
         T(test_pull_byte_budget),
         T(test_row_new_on_station),

@@ -45,7 +45,9 @@ int county_cmd_serve(struct county_ctx *ctx, int argc, char **argv)
 
     memset(&cfg, 0, sizeof(cfg));
     for (int i = 1; i < argc; i++) {
-        if ((v = county_opt_arg(argc, argv, &i, "--listen")))
+        if (strcmp(argv[i], "--secure-cookies") == 0)
+            cfg.secure_cookies = 1;
+        else if ((v = county_opt_arg(argc, argv, &i, "--listen")))
             listen = v;
         else if ((v = county_opt_arg(argc, argv, &i, "--tls-cert")))
             cert = v;

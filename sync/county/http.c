@@ -223,6 +223,14 @@ static int worker_get(struct http_server *srv, struct worker **out,
 
 /* ---- responses ----------------------------------------------------------- */
 
+/* Under TLS, browsers are told to come back over HTTPS only (a year). */
+static void add_hsts(const struct req *r, struct MHD_Response *resp)
+{
+    if (r->srv->cfg.tls_cert)
+        MHD_add_response_header(resp, "Strict-Transport-Security",
+                                "max-age=31536000");
+}
+
 /*
 ** Queue body (malloc'd, len bytes; taken over, also on failure) with
 ** status.  hdr/val: one more header, or NULL.
@@ -246,6 +254,7 @@ static enum MHD_Result respond(struct MHD_Connection *conn, struct req *r,
                                 "deflate");
     if (hdr)
         MHD_add_response_header(resp, hdr, val);
+    add_hsts(r, resp);
     ret = MHD_queue_response(conn, status, resp);
     MHD_destroy_response(resp);
     if (ret == MHD_YES) {
@@ -806,6 +815,7 @@ static enum MHD_Result do_admin(struct MHD_Connection *conn, struct req *r,
                                 wr.retry_after);
     if (wr.allow)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, wr.allow);
+    add_hsts(r, resp);
     ret = MHD_queue_response(conn, wr.status, resp);
     MHD_destroy_response(resp);
     if (ret == MHD_YES) {
@@ -843,6 +853,38 @@ static enum route find_route(const char *url, const char *method,
     return R_NONE;
 }
 
+/*
+** Ambiguous framing: Content-Length headers that differ, or one beside a
+** Transfer-Encoding.  A proxy in front may frame the body one way and
+** libmicrohttpd (0.9.75 takes the first Content-Length, and chunked over
+** a Content-Length, without a word) the other: request smuggling.
+*/
+struct framing {
+    const char *clen;
+    int differ, te;
+};
+
+static enum MHD_Result framing_header(void *cls, enum MHD_ValueKind kind,
+                                      const char *key, const char *value)
+{
+    struct framing *f = cls;
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+        if (f->clen && strcmp(f->clen, value ? value : "") != 0)
+            f->differ = 1;
+        f->clen = value ? value : "";
+    } else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+        f->te = 1;
+    }
+    return MHD_YES;
+}
+
+static int framing_ambiguous(struct MHD_Connection *conn)
+{
+    struct framing f = {NULL, 0, 0};
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, framing_header, &f);
+    return f.differ || (f.clen && f.te);
+}
+
 /* The first call: route, token, announced size. */
 static enum MHD_Result begin(struct MHD_Connection *conn, struct req *r,
                              const char *url, const char *method)
@@ -854,6 +896,10 @@ static enum MHD_Result begin(struct MHD_Connection *conn, struct req *r,
     int method_ok, found = 0, rc;
     int64_t clen;
 
+    if (framing_ambiguous(conn))
+        return fail(conn, r, 400, "bad_request",
+                    "ambiguous body length: Content-Length headers that "
+                    "differ, or Content-Length with Transfer-Encoding");
     r->route = find_route(url, method, &method_ok);
     if (r->route == R_NONE)
         return fail(conn, r, 404, "not_found", "no route %s", r->path);
@@ -1036,6 +1082,9 @@ static void on_done(void *cls, struct MHD_Connection *conn, void **con_cls,
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     char raw[512], msg[512];
     size_t n;
@@ -1099,7 +1148,8 @@ int http_start(const struct http_config *cfg, struct http_server **out,
         http_stop(srv, 0);
         return rc;
     }
-    srv->web.tls = cfg->tls_cert != NULL;
+    srv->web.tls = cfg->tls_cert != NULL || cfg->secure_cookies;
+    srv->web.wlock = &srv->wlock;
     srv->web.lim.idle_ms = cfg->session_idle_ms;
     srv->web.lim.max_ms = cfg->session_max_ms;
     snprintf(srv->web.county, sizeof(srv->web.county), "%s", srv->county);

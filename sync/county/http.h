@@ -32,6 +32,8 @@ struct http_config {
     size_t max_changes;      /* changes in one push (0: 50 000) */
     int64_t session_idle_ms; /* admin console: idle session ends (0: 30 min) */
     int64_t session_max_ms;  /* admin console: any session ends (0: 8 h) */
+    int secure_cookies;      /* cookies Secure without TLS here (a proxy does
+                                it); with tls_cert they always are */
 };
 
 struct http_server;

@@ -45,7 +45,8 @@ static const struct county_cmd commands[] = {
     {"serve", county_cmd_serve, 1,
      "serve --listen ADDR:PORT [--tls-cert FILE --tls-key FILE]\n"
      "       [--max-drift SECONDS] [--threads N] [--per-ip-limit N]\n"
-     "       [--session-idle SECONDS] [--session-max SECONDS]",
+     "       [--session-idle SECONDS] [--session-max SECONDS]\n"
+     "       [--secure-cookies]",
      "Serve protocol v1 (POST /v1/hello, POST /v1/push, GET /v1/pull,\n"
      "GET /v1/conflicts) and the admin console (a web page at /admin/, for\n"
      "the accounts made with 'admin add') on ADDR:PORT only.  Logs one\n"
@@ -64,7 +65,10 @@ static const struct county_cmd commands[] = {
      "  --session-idle SECONDS  an admin console session ends after this\n"
      "                       long without a request (default 1800)\n"
      "  --session-max SECONDS   and this long after its login at the\n"
-     "                       latest (default 28800: 8 hours)\n"},
+     "                       latest (default 28800: 8 hours)\n"
+     "  --secure-cookies     mark the admin console's cookies Secure when\n"
+     "                       a TLS-terminating proxy is in front (they are\n"
+     "                       with --tls-cert anyway)\n"},
     {"case", county_cmd_record, 1,
      "case show ID [--json] | list [--json] [--where FIELD=VALUE]...\n"
      "       [--station CODE] | set ID FIELD=VALUE... |\n"

@@ -93,6 +93,20 @@ struct web {
 
 /* ---- request helpers ----------------------------------------------------- */
 
+/* Around each write: station writes queue on the same lock (http.c), so
+** a console write and a push never meet in SQLite's busy handler. */
+static void wlock(const struct web *w)
+{
+    if (w->cfg->wlock)
+        pthread_mutex_lock(w->cfg->wlock);
+}
+
+static void wunlock(const struct web *w)
+{
+    if (w->cfg->wlock)
+        pthread_mutex_unlock(w->cfg->wlock);
+}
+
 static const char *qarg(struct web *w, const char *k)
 {
     return MHD_lookup_connection_value(w->conn, MHD_GET_ARGUMENT_KIND, k);
@@ -786,9 +800,13 @@ static int do_login_post(struct web *w)
 static int do_logout(struct web *w)
 {
     struct audit_src src;
+    int rc;
     snprintf(src.actor, sizeof(src.actor), "%s", w->sess.admin);
     snprintf(src.source, sizeof(src.source), "%s", w->client);
-    if (acct_logout(w->db, w->cookie, &src, &w->err))
+    wlock(w);
+    rc = acct_logout(w->db, w->cookie, &src, &w->err);
+    wunlock(w);
+    if (rc)
         return fail_err(w);
     set_cookie(w, SESSION_COOKIE
                "=; Path=/admin/; HttpOnly; SameSite=Strict; Max-Age=0");
@@ -1049,8 +1067,11 @@ static int do_station_add(struct web *w)
     if (name && strlen(name) > ADMIN_NAME_MAX)
         return fail(w, 400, "bad_request", M_ERR_STATION_NAME);
     web_src(w, &src);
-    if (admin_station_add(w->db, code, name && *name ? name : NULL, tok, &src,
-                          &w->err))
+    wlock(w);
+    rc = admin_station_add(w->db, code, name && *name ? name : NULL, tok, &src,
+                           &w->err);
+    wunlock(w);
+    if (rc)
         return station_fail(w);
     rc = token_page(w, M_STATION_ENROLLED, code, tok);
     memset(tok, 0, sizeof(tok));
@@ -1069,8 +1090,11 @@ static int do_station_token(struct web *w)
     if (!device_ok(device))
         return fail(w, 400, "bad_request", M_ERR_DEVICE);
     web_src(w, &src);
-    if (admin_station_token(w->db, code, device && *device ? device : NULL, dev,
-                            tok, &src, &w->err))
+    wlock(w);
+    rc = admin_station_token(w->db, code, device && *device ? device : NULL,
+                             dev, tok, &src, &w->err);
+    wunlock(w);
+    if (rc)
         return station_fail(w);
     rc = token_page(w, M_TOKEN_MADE, dev, tok);
     memset(tok, 0, sizeof(tok));
@@ -1083,14 +1107,17 @@ static int do_station_revoke(struct web *w)
     struct audit_src src;
     struct sw_buf b;
     char num[24];
-    int count = 0;
+    int count = 0, rc;
 
     if (!code || !sw_code_valid(code))
         return fail(w, 400, "bad_request", M_ERR_STATION_CODE);
     if (!device_ok(device))
         return fail(w, 400, "bad_request", M_ERR_DEVICE);
     web_src(w, &src);
-    if (admin_station_revoke(w->db, code, device, &count, &src, &w->err))
+    wlock(w);
+    rc = admin_station_revoke(w->db, code, device, &count, &src, &w->err);
+    wunlock(w);
+    if (rc)
         return station_fail(w);
     snprintf(num, sizeof(num), "%d", count);
     sb_init(&b);
@@ -1582,8 +1609,11 @@ static int do_resolve(struct web *w, int64_t id)
     }
     cJSON_Delete(c);
     web_src(w, &src);
-    if (admin_resolve(w->store, id, how, value, note, w->sess.admin, &src,
-                      &w->err))
+    wlock(w);
+    rc = admin_resolve(w->store, id, how, value, note, w->sess.admin, &src,
+                       &w->err);
+    wunlock(w);
+    if (rc)
         return fail_err(w);
     if (w->api)
         return conflict_page(w, id, 200, NULL, NULL, NULL, NULL);
@@ -1888,7 +1918,10 @@ static int do_record_set(struct web *w, const struct sw_table *t,
     as.col = ci;
     as.value = value && *value ? value : NULL;
     web_src(w, &src);
-    if (admin_record_set(w->store, t, id, &as, 1, &src, &w->err)) {
+    wlock(w);
+    rc = admin_record_set(w->store, t, id, &as, 1, &src, &w->err);
+    wunlock(w);
+    if (rc) {
         if (w->err.code == SW_EDATA)
             return fail(w, 404, "not_found", M_NOT_FOUND);
         return fail_err(w);
@@ -2207,7 +2240,11 @@ int web_handle(struct MHD_Connection *conn, const struct web_config *cfg,
 
     ck = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, SESSION_COOKIE);
     if (ck && acct_cookie_wellformed(ck)) {
-        if (acct_session_get(db, ck, &cfg->lim, &w.sess, &state, &w.err)) {
+        /* it notes the session's use: a write */
+        wlock(&w);
+        rc = acct_session_get(db, ck, &cfg->lim, &w.sess, &state, &w.err);
+        wunlock(&w);
+        if (rc) {
             rc = fail_err(&w);
             goto out;
         }

@@ -25,6 +25,7 @@
 #define SW_WEB_H
 
 #include <microhttpd.h>
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include "account.h"
@@ -37,6 +38,9 @@ struct web_config {
     int tls;                      /* serving HTTPS: cookies are Secure */
     struct acct_limits lim;       /* session lifetimes */
     char county[SW_SITE_MAX + 1]; /* the county's code (its site id) */
+    /* the server's writer lock, which station writes take too: held
+       around each write of the console (NULL: none) */
+    pthread_mutex_t *wlock;
 };
 
 /* The answer web_handle() decides; http.c sends it. */
