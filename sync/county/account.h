@@ -12,10 +12,12 @@
 ** SHA-256 of the cookie with a fixed prefix: only who holds the cookie
 ** can compute it, and nothing more is stored.
 **
-** Throttling: failed logins are counted per user name and per client
-** address; a failure more than ACCT_FAIL_WINDOW_MS after the previous
-** one starts the count again.  From the ACCT_USER_MAX-th failure of a
-** user (ACCT_ADDR_MAX-th of an address) on, attempts are refused without
+** Throttling: failed logins are counted per user name and client
+** address together, and per client address; a failure more than
+** ACCT_FAIL_WINDOW_MS after the previous one starts the count again.
+** From the ACCT_USER_MAX-th failure of a user from one address
+** (ACCT_ADDR_MAX-th of an address, whatever the names) on, attempts from
+** there are refused without
 ** looking at the password until a delay has passed: 30 s, doubling with
 ** every further failure, at most 15 minutes.  Nothing sleeps.
 */
