@@ -36,11 +36,12 @@ enum {
     K_LAST_ATTEMPT,
     K_SKEW,
     K_HELD,
+    K_CLAMPED,
     NKEYS
 };
 static const char *const keys[NKEYS] = {
     "station",    "site",         "server",  "token_file", "last_sync",
-    "last_error", "last_attempt", "skew_ms", "held_back"};
+    "last_error", "last_attempt", "skew_ms", "held_back",  "clock_clamped"};
 
 static int query_ints(sqlite3 *db, const char *sql, int64_t *out, int n,
                       struct sw_err *err)
@@ -163,6 +164,10 @@ int cmd_status(struct cmd_ctx *ctx, int argc, char **argv)
                 cJSON_AddStringToObject(o, "held_back", vals[K_HELD]);
             else
                 cJSON_AddNullToObject(o, "held_back");
+            if (vals[K_CLAMPED] && *vals[K_CLAMPED])
+                cJSON_AddStringToObject(o, "clock_clamped", vals[K_CLAMPED]);
+            else
+                cJSON_AddNullToObject(o, "clock_clamped");
             s = cJSON_Print(o);
             cJSON_Delete(o);
         }
@@ -200,6 +205,8 @@ int cmd_status(struct cmd_ctx *ctx, int argc, char **argv)
             printf("clock skew:      %+lld ms (this PC's clock is %s the "
                    "county's)\n",
                    (long long)skew, skew > 0 ? "ahead of" : "behind");
+        if (vals[K_CLAMPED] && *vals[K_CLAMPED])
+            printf("clock clamped:   %s\n", vals[K_CLAMPED]);
     }
 out:
     for (int i = 0; i < NKEYS; i++)

@@ -60,6 +60,11 @@
 #define TOKEN_MAX 512
 #define TOKEN_FILE_MAX 4096
 #define MAX_SECONDS 86400
+/* Pulled versions further ahead of the county's clock (measured at
+** hello) than its max_drift_ms do not move this replica's clock: the
+** bound when the county gives none, and the most we take from it. */
+#define PULL_DRIFT_DEFAULT_MS (600 * 1000)
+#define PULL_DRIFT_CEIL_MS (86400 * 1000)
 
 static const char SQL_DEL_CONFIG[] = "DELETE FROM config WHERE key = ?1";
 
@@ -479,6 +484,10 @@ static int hello(struct sync *s)
     mid = res.sent_ms + (res.recv_ms - res.sent_ms) / 2;
     s->hi.offset_ms = s->hi.server_ms - mid;
     s->r.offset_ms = s->hi.offset_ms;
+    s->r.max_drift_ms =
+        s->hi.max_drift_ms > 0 ? s->hi.max_drift_ms : PULL_DRIFT_DEFAULT_MS;
+    if (s->r.max_drift_ms > PULL_DRIFT_CEIL_MS)
+        s->r.max_drift_ms = PULL_DRIFT_CEIL_MS;
 out:
     cJSON_Delete(ans);
     http_resp_release(&res);
@@ -728,6 +737,37 @@ static int pull(struct sync *s)
             rc = rc2;
     }
     return rc;
+}
+
+/*
+** Pulled versions were far ahead of the county's clock (a wrong or
+** malicious county): they were stored as the county sent them, so that
+** the replica still equals the county, but this replica's clock was not
+** moved past the bound.  Say so (best effort): in the replica's config
+** ("clock_clamped", shown by status) and, unless --quiet, on stdout.
+*/
+static void note_clamped(struct sync *s)
+{
+    char ahead[32], bound[32], when[40], note[200];
+    struct sw_err scratch;
+    time_t t = time(NULL);
+    struct tm tm;
+
+    human_ms(s->r.clamped_ahead_ms, ahead, sizeof(ahead));
+    human_ms(s->r.max_drift_ms, bound, sizeof(bound));
+    localtime_r(&t, &tm);
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S%z", &tm);
+    snprintf(note, sizeof(note),
+             "%ld pulled version%s up to %s ahead of the county's clock "
+             "(bound %s), %s",
+             s->r.clamped, s->r.clamped == 1 ? "" : "s", ahead, bound, when);
+    sw_err_clear(&scratch);
+    db_config_set(s->ctx->db, "clock_clamped", note, &scratch);
+    if (!s->quiet)
+        printf("sync: %ld pulled version%s up to %s ahead of the county's "
+               "clock: kept as sent, but this replica's clock was not moved "
+               "past %s ahead\n",
+               s->r.clamped, s->r.clamped == 1 ? "" : "s", ahead, bound);
 }
 
 /* ---- the station's conflicts --------------------------------------------- */
@@ -993,6 +1033,8 @@ static int run(struct sync *s)
         rc = push(s);
     if (!rc)
         rc = pull(s);
+    if (s->r.clamped)
+        note_clamped(s); /* also after a failed pull: what it applied */
     if (!rc) {
         /* the data is exchanged; learning the conflicts is the last step.
         ** The county unreachable or busy: 75 as ever.  An answer we cannot

@@ -26,6 +26,16 @@ int hlc_recv(struct hlc_clock *c, int64_t remote, int64_t wall_ms,
 
     if (remote < 0)
         return sw_fail(err, SW_EDATA, "clock: negative hlc");
+    if (c->max_drift_ms > 0 && hlc_ms(remote) > pt + c->max_drift_ms &&
+        c->clamp) {
+        int64_t bound = hlc_pack(pt + c->max_drift_ms, 0);
+        if (bound > c->last)
+            c->last = bound;
+        c->clamped++;
+        if (hlc_ms(remote) - pt > c->clamped_ahead_ms)
+            c->clamped_ahead_ms = hlc_ms(remote) - pt;
+        return 0;
+    }
     if (c->max_drift_ms > 0 && hlc_ms(remote) > pt + c->max_drift_ms)
         return sw_fail(err, SW_EDATA,
                        "clock: version is %lld ms ahead of this clock "

@@ -18,10 +18,14 @@
 #define HLC_STR_MAX 20 /* decimal digits of a 64-bit value */
 
 struct hlc_clock {
-    int64_t last;         /* the last hlc issued or received */
-    int64_t offset_ms;    /* added to the wall clock (skew correction) */
-    int64_t max_drift_ms; /* 0: no bound; else refuse remote hlcs further
-                             than this ahead of our corrected wall clock */
+    int64_t last;             /* the last hlc issued or received */
+    int64_t offset_ms;        /* added to the wall clock (skew correction) */
+    int64_t max_drift_ms;     /* 0: no bound; else refuse remote hlcs further
+                                 than this ahead of our corrected wall clock */
+    int clamp;                /* with max_drift_ms: such an hlc is taken, but
+                                 the clock moves only to the bound */
+    long clamped;             /* hlcs past the bound seen with clamp set */
+    int64_t clamped_ahead_ms; /* the furthest ahead of them, ms */
 };
 
 static inline int64_t hlc_pack(int64_t ms, int counter)
@@ -49,7 +53,10 @@ int64_t hlc_now(struct hlc_clock *c, int64_t wall_ms);
 ** Take a received hlc into account: afterwards c->last >= remote, so every
 ** later hlc_now() orders after it.  If c->max_drift_ms > 0 and remote is
 ** more than that ahead of the corrected wall clock, c is unchanged and
-** SW_EDATA is returned with a message giving how far ahead it is.
+** SW_EDATA is returned with a message giving how far ahead it is; or,
+** with c->clamp set, 0 is returned, c->last moves no further than the
+** bound (a version from a clock years ahead does not drag ours along),
+** and c->clamped and c->clamped_ahead_ms say so.
 */
 int hlc_recv(struct hlc_clock *c, int64_t remote, int64_t wall_ms,
              struct sw_err *err);

@@ -457,6 +457,10 @@ int replica_apply_pull(struct replica *r, const struct sw_batch *b,
     if (rc)
         return rc;
     r->m.clock.offset_ms = r->offset_ms;
+    r->m.clock.max_drift_ms = r->max_drift_ms;
+    r->m.clock.clamp = 1;
+    r->m.clock.clamped = 0;
+    r->m.clock.clamped_ahead_ms = 0;
     rc = merge_begin(&r->m, err);
     if (rc)
         return rc;
@@ -485,6 +489,9 @@ int replica_apply_pull(struct replica *r, const struct sw_batch *b,
     rc = merge_commit(&r->m, err);
     if (rc)
         return rc;
+    r->clamped += r->m.clock.clamped;
+    if (r->m.clock.clamped_ahead_ms > r->clamped_ahead_ms)
+        r->clamped_ahead_ms = r->m.clock.clamped_ahead_ms;
     r->pulled += (long)b->n;
     if (r->bulk_after && !r->bulk && b->more && r->pulled >= r->bulk_after)
         r->bulk = set_indexes(r, 1, NULL) == 0; /* else as before */

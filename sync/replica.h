@@ -16,6 +16,12 @@ struct replica {
     char site[SW_SITE_MAX + 1];
     char station[SW_CODE_MAX + 1];
     int64_t offset_ms; /* skew correction added to the wall clock */
+    /* a pulled version further ahead of the corrected clock than this
+       (0: no bound) is stored as it is, but moves the replica's clock
+       only to the bound; counted here (replica_apply_pull) */
+    int64_t max_drift_ms;
+    long clamped;
+    int64_t clamped_ahead_ms; /* the furthest ahead, ms */
     struct merge_ctx m;
     sqlite3_stmt *outbox, *pend_add, *ver_put, *out_del, *pend_read;
     sqlite3_stmt *row_station[SW_NTABLES], *case_station;

@@ -31,6 +31,8 @@ MODE:
   huge        pull: a 6 MiB answer (over the agent's bound)
   future      hello: the county's clock 3 years behind (station ahead)
   pages       pull: two pages, one new case each (more=true, then false)
+  ahead       pull: one new case whose version is 3 years ahead of the
+              county's clock (a wrong or malicious county)
 """
 import json
 import os
@@ -189,6 +191,12 @@ class Handler(BaseHTTPRequestHandler):
                      "f": {"name": "张三%d" % after, "category": "other"}}]
             cursor = after + 1
             more = cursor < 2
+        if MODE == "ahead" and after < 1:
+            h = str((now_ms() + 3 * 365 * 86400 * 1000) << 16)
+            rows = [{"t": "cases", "id": IDS[0], "st": STATE["station"],
+                     "h": h, "w": "C01",
+                     "f": {"name": "未来", "category": "other"}}]
+            cursor = 1
         self.send(200, {"v": 1, "cursor": cursor, "more": more,
                         "rows": rows}, deflate=True)
 

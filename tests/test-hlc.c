@@ -31,7 +31,7 @@ static void test_pack(void **state)
 
 static void test_now_monotonic(void **state)
 {
-    struct hlc_clock c = {0, 0, 0};
+    struct hlc_clock c = {.last = 0, .offset_ms = 0, .max_drift_ms = 0};
     int64_t a, b, d;
     (void)state;
     a = hlc_now(&c, T0);
@@ -46,7 +46,9 @@ static void test_now_monotonic(void **state)
 
 static void test_counter_overflow(void **state)
 {
-    struct hlc_clock c = {hlc_pack(T0, HLC_COUNTER_MAX), 0, 0};
+    struct hlc_clock c = {.last = hlc_pack(T0, HLC_COUNTER_MAX),
+                          .offset_ms = 0,
+                          .max_drift_ms = 0};
     int64_t h;
     (void)state;
     h = hlc_now(&c, T0);
@@ -56,7 +58,7 @@ static void test_counter_overflow(void **state)
 /* A replica far behind still orders its writes after what it received. */
 static void test_clock_behind(void **state)
 {
-    struct hlc_clock c = {0, 0, 0};
+    struct hlc_clock c = {.last = 0, .offset_ms = 0, .max_drift_ms = 0};
     int64_t remote = hlc_pack(T0, 3), h;
     (void)state;
     assert_int_equal(hlc_recv(&c, remote, T0 - INT64_C(86400000) * 365, NULL),
@@ -69,7 +71,7 @@ static void test_clock_behind(void **state)
 ** skew correction brings its new writes back to the county's time. */
 static void test_clock_ahead(void **state)
 {
-    struct hlc_clock c = {0, 0, 0};
+    struct hlc_clock c = {.last = 0, .offset_ms = 0, .max_drift_ms = 0};
     int64_t ahead = T0 + INT64_C(86400000) * 365 * 3, h;
     (void)state;
     assert_int_equal(hlc_recv(&c, hlc_pack(T0, 0), ahead, NULL), 0);
@@ -84,7 +86,8 @@ static void test_clock_ahead(void **state)
 
 static void test_drift_bound(void **state)
 {
-    struct hlc_clock c = {hlc_pack(T0, 0), 0, 60000};
+    struct hlc_clock c = {
+        .last = hlc_pack(T0, 0), .offset_ms = 0, .max_drift_ms = 60000};
     struct sw_err err;
     (void)state;
     /* 59 s ahead: fine */
@@ -99,6 +102,30 @@ static void test_drift_bound(void **state)
     c.max_drift_ms = 0;
     assert_int_equal(hlc_recv(&c, hlc_pack(T0 + 600000, 0), T0, &err), 0);
     assert_int_equal(c.last, hlc_pack(T0 + 600000, 0));
+}
+
+/* clamp: a version past the bound is taken, the clock stops at the bound */
+static void test_drift_clamp(void **state)
+{
+    struct hlc_clock c = {
+        .last = hlc_pack(T0, 0), .max_drift_ms = 60000, .clamp = 1};
+    struct sw_err err;
+    int64_t three_years = (int64_t)3 * 365 * 86400 * 1000;
+    (void)state;
+    assert_int_equal(hlc_recv(&c, hlc_pack(T0 + 59000, 0), T0, &err), 0);
+    assert_int_equal(c.last, hlc_pack(T0 + 59000, 0));
+    assert_int_equal(c.clamped, 0);
+    assert_int_equal(hlc_recv(&c, hlc_pack(T0 + three_years, 7), T0, &err), 0);
+    assert_int_equal(c.last, hlc_pack(T0 + 60000, 0));
+    assert_int_equal(c.clamped, 1);
+    assert_int_equal(c.clamped_ahead_ms, three_years);
+    /* the next local version is just past the bound, not years ahead */
+    assert_int_equal(hlc_now(&c, T0), hlc_pack(T0 + 60000, 1));
+    /* a clock already past the bound is not pulled back */
+    c.last = hlc_pack(T0 + 120000, 0);
+    assert_int_equal(hlc_recv(&c, hlc_pack(T0 + 90000, 0), T0, &err), 0);
+    assert_int_equal(c.last, hlc_pack(T0 + 120000, 0));
+    assert_int_equal(c.clamped, 2);
 }
 
 static void test_text(void **state)
@@ -146,6 +173,7 @@ int main(void)
         cmocka_unit_test(test_clock_behind),
         cmocka_unit_test(test_clock_ahead),
         cmocka_unit_test(test_drift_bound),
+        cmocka_unit_test(test_drift_clamp),
         cmocka_unit_test(test_text),
         cmocka_unit_test(test_version_order),
     };

@@ -267,6 +267,7 @@ int acct_login(sqlite3 *db, const char *name, const char *pw,
                int64_t *retry_after_s, struct sw_err *err)
 {
     char ukey[ACCT_NAME_MAX + 2], hash_hex[AUTH_HASH_LEN + 1];
+    char fkey[ACCT_NAME_MAX + AUDIT_SOURCE_MAX + 4];
     char *stored = NULL;
     struct fail_row fu, fa;
     struct audit_src src;
@@ -279,8 +280,11 @@ int acct_login(sqlite3 *db, const char *name, const char *pw,
     cookie[0] = '\0';
     /* an invalid name is throttled as one name */
     snprintf(ukey, sizeof(ukey), "%s", acct_name_valid(name) ? name : "?");
+    /* a user's failures count from each address apart: failures from
+       elsewhere cannot lock the real admin out */
+    snprintf(fkey, sizeof(fkey), "%s %s", ukey, client);
 
-    rc = fail_get(db, "user", ukey, &fu, err);
+    rc = fail_get(db, "user", fkey, &fu, err);
     if (!rc)
         rc = fail_get(db, "addr", client, &fa, err);
     if (rc)
@@ -322,7 +326,7 @@ int acct_login(sqlite3 *db, const char *name, const char *pw,
     if (rc)
         return rc;
     if (!ok) {
-        rc = fail_count(db, "user", ukey, ACCT_USER_MAX, now, err);
+        rc = fail_count(db, "user", fkey, ACCT_USER_MAX, now, err);
         if (!rc)
             rc = fail_count(db, "addr", client, ACCT_ADDR_MAX, now, err);
         if (!rc)
@@ -336,7 +340,7 @@ int acct_login(sqlite3 *db, const char *name, const char *pw,
         if (!rc)
             rc = auth_token_hash(cookie, hash_hex, err);
         if (!rc)
-            rc = exec_kk(db, SQL_FAIL_CLEAR, "user", ukey, err);
+            rc = exec_kk(db, SQL_FAIL_CLEAR, "user", fkey, err);
         if (!rc)
             rc = exec_ii(db, SQL_SESSION_PURGE,
                          now - (lim && lim->max_ms > 0 ? lim->max_ms

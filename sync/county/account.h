@@ -7,10 +7,12 @@
 ** The store keeps only a cookie's SHA-256.  A session ends limits.max_ms
 ** after login, or after limits.idle_ms without a request, or at logout.
 **
-** Throttling: failed logins are counted per user name and per client
-** address; a failure more than ACCT_FAIL_WINDOW_MS after the previous
-** one starts the count again.  From the ACCT_USER_MAX-th failure of a
-** user (ACCT_ADDR_MAX-th of an address) on, attempts are refused without
+** Throttling: failed logins are counted per user name and client
+** address together, and per client address; a failure more than
+** ACCT_FAIL_WINDOW_MS after the previous one starts the count again.
+** From the ACCT_USER_MAX-th failure of a user from one address
+** (ACCT_ADDR_MAX-th of an address, whatever the names) on, attempts from
+** there are refused without
 ** looking at the password until a delay has passed: 30 s, doubling with
 ** every further failure, at most 15 minutes.  Nothing sleeps.
 */

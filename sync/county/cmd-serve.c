@@ -41,6 +41,8 @@ int county_cmd_serve(struct county_ctx *ctx, int argc, char **argv)
     char *cert_pem = NULL, *key_pem = NULL, addr[64];
     sigset_t sigs;
     long drift = 600, threads = 4, idle = 0, smax = 0, per_ip = 16;
+    long per_token = 4, max_conns = 512, reserved = 64, head_s = 30,
+         req_s = 300;
     int rc, sig = 0;
 
     memset(&cfg, 0, sizeof(cfg));
@@ -77,6 +79,36 @@ int county_cmd_serve(struct county_ctx *ctx, int argc, char **argv)
                                "serve: --per-ip-limit wants a count (0: no "
                                "limit): '%s'",
                                v);
+        } else if ((v = county_opt_arg(argc, argv, &i, "--per-token-limit"))) {
+            if (parse_num(v, 1, 1000, &per_token))
+                return sw_fail(&ctx->err, SW_EUSAGE,
+                               "serve: --per-token-limit wants 1-1000: '%s'",
+                               v);
+        } else if ((v = county_opt_arg(argc, argv, &i, "--max-connections"))) {
+            if (parse_num(v, 2, 100000, &max_conns))
+                return sw_fail(&ctx->err, SW_EUSAGE,
+                               "serve: --max-connections wants 2-100000: "
+                               "'%s'",
+                               v);
+        } else if ((v = county_opt_arg(argc, argv, &i,
+                                       "--reserved-connections"))) {
+            if (parse_num(v, 1, 100000, &reserved))
+                return sw_fail(&ctx->err, SW_EUSAGE,
+                               "serve: --reserved-connections wants a count "
+                               "(1 or more): '%s'",
+                               v);
+        } else if ((v = county_opt_arg(argc, argv, &i, "--header-timeout"))) {
+            if (parse_num(v, 1, 3600, &head_s))
+                return sw_fail(&ctx->err, SW_EUSAGE,
+                               "serve: --header-timeout wants seconds "
+                               "(1-3600): '%s'",
+                               v);
+        } else if ((v = county_opt_arg(argc, argv, &i, "--request-timeout"))) {
+            if (parse_num(v, 1, 86400, &req_s))
+                return sw_fail(&ctx->err, SW_EUSAGE,
+                               "serve: --request-timeout wants seconds "
+                               "(1-86400): '%s'",
+                               v);
         } else if ((v = county_opt_arg(argc, argv, &i, "--threads"))) {
             if (parse_num(v, 1, 64, &threads))
                 return sw_fail(&ctx->err, SW_EUSAGE,
@@ -88,6 +120,16 @@ int county_cmd_serve(struct county_ctx *ctx, int argc, char **argv)
     if (!listen)
         return sw_fail(&ctx->err, SW_EUSAGE,
                        "serve: --listen ADDR:PORT is needed");
+    if (reserved >= max_conns)
+        return sw_fail(&ctx->err, SW_EUSAGE,
+                       "serve: --reserved-connections (%ld) must be below "
+                       "--max-connections (%ld)",
+                       reserved, max_conns);
+    if (req_s < head_s)
+        return sw_fail(&ctx->err, SW_EUSAGE,
+                       "serve: --request-timeout (%ld s) must not be below "
+                       "--header-timeout (%ld s)",
+                       req_s, head_s);
     if (!cert != !key)
         return sw_fail(&ctx->err, SW_EUSAGE,
                        "serve: --tls-cert and --tls-key go together");
@@ -108,6 +150,11 @@ int county_cmd_serve(struct county_ctx *ctx, int argc, char **argv)
     cfg.max_drift_ms = (int64_t)drift * 1000;
     cfg.threads = (unsigned)threads;
     cfg.per_ip_limit = (unsigned)per_ip;
+    cfg.per_token_limit = (unsigned)per_token;
+    cfg.max_conns = (unsigned)max_conns;
+    cfg.reserved = (unsigned)reserved;
+    cfg.header_timeout_s = (unsigned)head_s;
+    cfg.request_timeout_s = (unsigned)req_s;
     cfg.session_idle_ms = (int64_t)idle * 1000;
     cfg.session_max_ms = (int64_t)smax * 1000;
 

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -56,6 +57,34 @@
 
 enum route { R_NONE, R_HELLO, R_PUSH, R_PULL, R_CONFLICTS, R_ADMIN };
 
+/* Connections (see http.h): defaults, and the grace period during which
+** a new connection is never closed to make room. */
+#define DEF_MAX_CONNS 512
+#define DEF_PER_TOKEN 4
+#define DEF_HEADER_S 30
+#define DEF_REQUEST_S 300
+#define GRACE_MS 5000
+#define REAP_EVERY_MS 250
+/* The console's logins: checked on this many threads, this many waiting
+** at most (the rest get 503 at once). */
+#define LOGIN_THREADS 1
+#define LOGIN_QUEUE 8
+
+enum conn_state { C_HEAD, C_BODY, C_BUSY };
+
+/* One a connection, from accept to close (the socket context). */
+struct conn {
+    struct conn *prev, *next;
+    MHD_socket fd;
+    unsigned char addr[16]; /* the client's address, v4 or v6 */
+    size_t addrlen;
+    int64_t born;  /* ms, CLOCK_MONOTONIC: accept */
+    int64_t since; /* ms: start of the current request */
+    enum conn_state state;
+    int authed;  /* a valid token or session came on it */
+    int evicted; /* shut down by us: closing */
+};
+
 struct worker {
     struct http_server *srv;
     sqlite3 *db;
@@ -77,6 +106,29 @@ struct http_server {
     pthread_mutex_t wlock;
     struct worker *workers;
     int inflight;
+    int answering; /* requests whose answer is queued or being made */
+    /* connections, under lock */
+    struct conn *conns, *conns_tail;
+    unsigned nunauth;         /* not evicted, not authenticated */
+    unsigned long n_slow;     /* closed past a deadline, not yet logged */
+    unsigned long n_evicted;  /* closed to make room, not yet logged */
+    struct token_use *tokens; /* requests in flight by replica */
+    pthread_t reaper;
+    int reaper_ok, stopping;
+    pthread_cond_t stop_cond;
+    /* the console's logins (under lock) */
+    struct req *lq_head, *lq_tail;
+    unsigned lq_n;
+    pthread_cond_t lq_cond;
+    pthread_t login[LOGIN_THREADS];
+    int nlogin;
+};
+
+/* Requests in flight with one replica's token. */
+struct token_use {
+    int64_t id;
+    unsigned n;
+    struct token_use *next;
 };
 
 /* This thread's worker (one server per process). */
@@ -101,6 +153,14 @@ struct req {
     int authed;
     struct auth_replica rep;
     char who[ACCT_NAME_MAX + 8]; /* admin console: "admin:USER", for the log */
+    struct MHD_Connection *conn;
+    struct conn *c;    /* its connection's entry */
+    int token_counted; /* counted in srv->tokens */
+    int answering;     /* counted in srv->answering */
+    /* a login handed to the login thread: queued, then answered */
+    struct req *lq_next;
+    int login_queued, login_done, login_failed;
+    struct web_resp wr;
 };
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -221,6 +281,274 @@ static int worker_get(struct http_server *srv, struct worker **out,
     return 0;
 }
 
+/* ---- connections: deadlines and caps (see http.h) ------------------------ */
+
+static int64_t mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static unsigned cfg_max_conns(const struct http_server *srv)
+{
+    return srv->cfg.max_conns ? srv->cfg.max_conns : DEF_MAX_CONNS;
+}
+
+/* Unauthenticated connections beyond this many make room. */
+static unsigned unauth_cap(const struct http_server *srv)
+{
+    unsigned max = cfg_max_conns(srv);
+    unsigned res = srv->cfg.reserved ? srv->cfg.reserved : max / 8;
+    return res < max ? max - res : 1;
+}
+
+/* Shut c's socket down (under srv->lock): libmicrohttpd sees the end
+** of the stream and closes the connection; the socket stays open (ours
+** to touch) until its NOTIFY_CLOSED, which unlinks c under the lock. */
+static void conn_evict(struct http_server *srv, struct conn *c)
+{
+    if (c->evicted)
+        return;
+    c->evicted = 1;
+    if (!c->authed)
+        srv->nunauth--;
+    shutdown(c->fd, SHUT_RDWR);
+}
+
+static int same_addr(const struct conn *a, const struct conn *b)
+{
+    return a->addrlen == b->addrlen && !memcmp(a->addr, b->addr, a->addrlen);
+}
+
+/*
+** Make room for a new connection nc (under srv->lock).  Past the cap of
+** unauthenticated connections, the oldest of them is closed: a client
+** that sends its request at once is only closed if that many others came
+** after it in the meantime, and connections that trickle are always the
+** oldest.  Past the limit for one address, the oldest unauthenticated
+** connection from there is closed if it is past the grace period (a burst
+** of stations behind one NAT address all get in).
+*/
+static void make_room(struct http_server *srv, struct conn *nc, int64_t now)
+{
+    unsigned per_ip = srv->cfg.per_ip_limit, same = 0;
+    struct conn *c, *oldest_same = NULL;
+
+    if (srv->nunauth > unauth_cap(srv)) {
+        for (c = srv->conns; c; c = c->next)
+            if (!c->evicted && !c->authed) {
+                conn_evict(srv, c);
+                srv->n_evicted++;
+                break;
+            }
+    }
+    if (!per_ip || nc->evicted)
+        return;
+    for (c = srv->conns; c; c = c->next)
+        if (!c->evicted && !c->authed && same_addr(c, nc)) {
+            same++;
+            if (!oldest_same && now - c->born >= GRACE_MS)
+                oldest_same = c;
+        }
+    if (same > per_ip && oldest_same) {
+        conn_evict(srv, oldest_same);
+        srv->n_evicted++;
+    }
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn,
+                          void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    struct http_server *srv = cls;
+    struct conn *c = *socket_context;
+    const union MHD_ConnectionInfo *fi, *ai;
+
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        fi = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        ai = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        if (!fi || !(c = calloc(1, sizeof(*c))))
+            return; /* not tracked: only the idle timeout applies */
+        c->fd = fi->connect_fd;
+        if (ai && ai->client_addr && ai->client_addr->sa_family == AF_INET) {
+            const struct sockaddr_in *a = (const void *)ai->client_addr;
+            memcpy(c->addr, &a->sin_addr, 4);
+            c->addrlen = 4;
+        } else if (ai && ai->client_addr &&
+                   ai->client_addr->sa_family == AF_INET6) {
+            const struct sockaddr_in6 *a = (const void *)ai->client_addr;
+            memcpy(c->addr, &a->sin6_addr, 16);
+            c->addrlen = 16;
+        }
+        c->born = c->since = mono_ms();
+        c->state = C_HEAD;
+        pthread_mutex_lock(&srv->lock);
+        c->prev = srv->conns_tail;
+        if (srv->conns_tail)
+            srv->conns_tail->next = c;
+        else
+            srv->conns = c;
+        srv->conns_tail = c;
+        srv->nunauth++;
+        make_room(srv, c, c->born);
+        pthread_mutex_unlock(&srv->lock);
+        *socket_context = c;
+        return;
+    }
+    if (code != MHD_CONNECTION_NOTIFY_CLOSED || !c)
+        return;
+    pthread_mutex_lock(&srv->lock);
+    if (!c->evicted && !c->authed)
+        srv->nunauth--;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        srv->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    else
+        srv->conns_tail = c->prev;
+    pthread_mutex_unlock(&srv->lock);
+    free(c);
+    *socket_context = NULL;
+}
+
+/* Set the state of r's connection (a request started, its answer began,
+** it ended); authed: it showed a valid token or session. */
+static void conn_mark(struct req *r, int state, int authed)
+{
+    struct http_server *srv = r->srv;
+    struct conn *c = r->c;
+
+    if (!c)
+        return;
+    pthread_mutex_lock(&srv->lock);
+    if (state >= 0) {
+        if (state == C_HEAD || (c->state == C_HEAD && state == C_BODY))
+            c->since = mono_ms();
+        c->state = (enum conn_state)state;
+    }
+    if (authed && !c->authed) {
+        c->authed = 1;
+        if (!c->evicted)
+            srv->nunauth--;
+    }
+    pthread_mutex_unlock(&srv->lock);
+}
+
+/* The reaper: every REAP_EVERY_MS, shut down the connections past their
+** deadline, and say in the log how many were closed. */
+static void *reaper_main(void *arg)
+{
+    struct http_server *srv = arg;
+    int64_t head_ms =
+        (int64_t)(srv->cfg.header_timeout_s ? srv->cfg.header_timeout_s
+                                            : DEF_HEADER_S) *
+        1000;
+    int64_t req_ms =
+        (int64_t)(srv->cfg.request_timeout_s ? srv->cfg.request_timeout_s
+                                             : DEF_REQUEST_S) *
+        1000;
+    int64_t last_log = 0;
+
+    pthread_mutex_lock(&srv->lock);
+    for (int last = 0; !last;) {
+        struct timespec until;
+        int64_t now = mono_ms();
+
+        for (struct conn *c = srv->conns; c; c = c->next) {
+            if (c->evicted || c->state == C_BUSY)
+                continue;
+            if ((c->state == C_HEAD && now - c->since > head_ms) ||
+                (c->state == C_BODY && now - c->since > req_ms)) {
+                conn_evict(srv, c);
+                srv->n_slow++;
+            }
+        }
+        if ((srv->n_slow || srv->n_evicted) &&
+            (now - last_log >= 10000 || srv->stopping)) {
+            fprintf(stderr,
+                    "swsync-county: http: closed %lu connection%s past "
+                    "the deadline (headers %" PRId64 " s, request %" PRId64
+                    " s), %lu to make room for new ones\n",
+                    srv->n_slow, srv->n_slow == 1 ? "" : "s", head_ms / 1000,
+                    req_ms / 1000, srv->n_evicted);
+            srv->n_slow = srv->n_evicted = 0;
+            last_log = now;
+        }
+        if ((last = srv->stopping))
+            break; /* the counts are said: done */
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += REAP_EVERY_MS * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&srv->stop_cond, &srv->lock, &until);
+    }
+    pthread_mutex_unlock(&srv->lock);
+    return NULL;
+}
+
+/* Count one more request of r's replica: 0, or -1 past the limit. */
+static int token_take(struct req *r)
+{
+    struct http_server *srv = r->srv;
+    unsigned lim =
+        srv->cfg.per_token_limit ? srv->cfg.per_token_limit : DEF_PER_TOKEN;
+    struct token_use *t;
+    int rc = 0;
+
+    pthread_mutex_lock(&srv->lock);
+    for (t = srv->tokens; t && t->id != r->rep.id; t = t->next)
+        ;
+    if (!t && (t = calloc(1, sizeof(*t)))) {
+        t->id = r->rep.id;
+        t->next = srv->tokens;
+        srv->tokens = t;
+    }
+    if (!t || t->n >= lim)
+        rc = -1;
+    else {
+        t->n++;
+        r->token_counted = 1;
+    }
+    pthread_mutex_unlock(&srv->lock);
+    return rc;
+}
+
+static void token_give(struct req *r)
+{
+    struct http_server *srv = r->srv;
+    struct token_use **pp, *t;
+
+    if (!r->token_counted)
+        return;
+    pthread_mutex_lock(&srv->lock);
+    for (pp = &srv->tokens; (t = *pp); pp = &t->next)
+        if (t->id == r->rep.id) {
+            if (--t->n == 0) {
+                *pp = t->next;
+                free(t);
+            }
+            break;
+        }
+    pthread_mutex_unlock(&srv->lock);
+    r->token_counted = 0;
+}
+
+/* r's answer is queued (or being made): http_stop waits for it. */
+static void mark_answering(struct req *r)
+{
+    if (r->answering)
+        return;
+    r->answering = 1;
+    pthread_mutex_lock(&r->srv->lock);
+    r->srv->answering++;
+    pthread_mutex_unlock(&r->srv->lock);
+}
+
 /* ---- responses ----------------------------------------------------------- */
 
 /* Under TLS, browsers are told to come back over HTTPS only (a year). */
@@ -261,6 +589,7 @@ static enum MHD_Result respond(struct MHD_Connection *conn, struct req *r,
         r->responded = 1;
         r->status = status;
         r->bytes_out = len;
+        mark_answering(r);
     }
     return ret;
 }
@@ -772,6 +1101,85 @@ static enum MHD_Result do_conflicts(struct MHD_Connection *conn, struct req *r)
 static const char CSP[] = "default-src 'self'; base-uri 'none'; "
                           "form-action 'self'; frame-ancestors 'none'";
 
+/* ---- the console's logins, on their own thread ----------------------------
+ */
+
+static int is_login(const char *url, const char *method)
+{
+    return strcmp(method, MHD_HTTP_METHOD_POST) == 0 &&
+           strcmp(url, "/admin/login") == 0;
+}
+
+/*
+** Hand a login to the login thread: the connection is suspended until
+** its answer is made (r->wr), then resumed, and the access handler is
+** called again to send it.  A full queue: 503 at once.
+*/
+static enum MHD_Result login_enqueue(struct MHD_Connection *conn, struct req *r)
+{
+    struct http_server *srv = r->srv;
+    int full;
+
+    pthread_mutex_lock(&srv->lock);
+    full = srv->stopping || srv->lq_n >= LOGIN_QUEUE || !srv->nlogin;
+    pthread_mutex_unlock(&srv->lock);
+    if (full)
+        return fail(conn, r, 503, "busy",
+                    "too many logins at once: try again in a few seconds");
+    mark_answering(r);
+    MHD_suspend_connection(conn);
+    pthread_mutex_lock(&srv->lock);
+    r->login_queued = 1;
+    r->lq_next = NULL;
+    if (srv->lq_tail)
+        srv->lq_tail->lq_next = r;
+    else
+        srv->lq_head = r;
+    srv->lq_tail = r;
+    srv->lq_n++;
+    pthread_cond_signal(&srv->lq_cond);
+    pthread_mutex_unlock(&srv->lock);
+    return MHD_YES;
+}
+
+/* The login thread: check one login at a time with its own store
+** connection; when stopping, the logins still queued get 503. */
+static void *login_main(void *arg)
+{
+    struct http_server *srv = arg;
+    struct worker *w;
+    struct sw_err err;
+    struct req *r;
+
+    pthread_mutex_lock(&srv->lock);
+    for (;;) {
+        while (!srv->lq_head && !srv->stopping)
+            pthread_cond_wait(&srv->lq_cond, &srv->lock);
+        if (!(r = srv->lq_head))
+            break;
+        srv->lq_head = r->lq_next;
+        if (!srv->lq_head)
+            srv->lq_tail = NULL;
+        srv->lq_n--;
+        if (srv->stopping) {
+            r->login_failed = 1;
+        } else {
+            pthread_mutex_unlock(&srv->lock);
+            memset(&err, 0, sizeof(err));
+            if (worker_get(srv, &w, &err) ||
+                web_handle(r->conn, &srv->web, w->db, &w->store,
+                           MHD_HTTP_METHOD_POST, "/admin/login", r->body.buf,
+                           r->body.len, &r->wr) != 0)
+                r->login_failed = 1;
+            pthread_mutex_lock(&srv->lock);
+        }
+        r->login_done = 1;
+        MHD_resume_connection(r->conn);
+    }
+    pthread_mutex_unlock(&srv->lock);
+    return NULL;
+}
+
 static enum MHD_Result do_admin(struct MHD_Connection *conn, struct req *r,
                                 const char *url, const char *method)
 {
@@ -779,13 +1187,27 @@ static enum MHD_Result do_admin(struct MHD_Connection *conn, struct req *r,
     struct MHD_Response *resp;
     enum MHD_Result ret;
 
-    if (web_handle(conn, &r->srv->web, r->w->db, &r->w->store, method, url,
-                   r->body.buf, r->body.len, &wr) != 0) {
+    if (r->login_queued && !r->login_done)
+        return MHD_YES; /* resumed by libmicrohttpd itself: not yet */
+    if (r->login_done) {
+        wr = r->wr;
+        memset(&r->wr, 0, sizeof(r->wr));
+        if (r->login_failed) {
+            web_resp_release(&wr);
+            return fail(conn, r, 503, "busy",
+                        "cannot check the login now: try again");
+        }
+    } else if (is_login(url, method)) {
+        return login_enqueue(conn, r);
+    } else if (web_handle(conn, &r->srv->web, r->w->db, &r->w->store, method,
+                          url, r->body.buf, r->body.len, &wr) != 0) {
         web_resp_release(&wr);
         return MHD_NO;
     }
-    if (wr.user[0])
+    if (wr.user[0]) {
         snprintf(r->who, sizeof(r->who), "admin:%s", wr.user);
+        conn_mark(r, -1, 1);
+    }
     if (wr.errcode[0]) {
         snprintf(r->errcode, sizeof(r->errcode), "%s", wr.errcode);
         clean_message(r->errmsg, sizeof(r->errmsg), wr.errmsg);
@@ -822,6 +1244,7 @@ static enum MHD_Result do_admin(struct MHD_Connection *conn, struct req *r,
         r->responded = 1;
         r->status = wr.status;
         r->bytes_out = wr.len;
+        mark_answering(r);
     }
     return ret;
 }
@@ -940,6 +1363,10 @@ static enum MHD_Result begin(struct MHD_Connection *conn, struct req *r,
     if (!found)
         return fail(conn, r, 401, "unauthorized", "unknown or revoked token");
     r->authed = 1;
+    conn_mark(r, -1, 1);
+    if (token_take(r))
+        return fail(conn, r, 429, "busy",
+                    "too many requests at once with this token");
 
     if ((r->route == R_PUSH || r->route == R_PULL || r->route == R_CONFLICTS) &&
         !r->rep.site[0])
@@ -967,6 +1394,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         if (!(r = calloc(1, sizeof(*r))))
             return MHD_NO;
         r->srv = srv;
+        r->conn = conn;
+        {
+            const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+                conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+            r->c = ci ? ci->socket_context : NULL;
+        }
+        conn_mark(r, C_BODY, 0);
         clock_gettime(CLOCK_MONOTONIC, &r->t0);
         clean_copy(r->method, sizeof(r->method), method);
         clean_copy(r->path, sizeof(r->path), url);
@@ -1007,6 +1441,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 
     if (r->responded)
         return MHD_YES;
+    conn_mark(r, C_BUSY, 0); /* all in: the deadlines no longer apply */
     if (r->too_big)
         return fail(conn, r, 413, "too_large",
                     "body over the bound of %zu bytes", r->max_body);
@@ -1074,11 +1509,16 @@ static void on_done(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     *con_cls = NULL;
     log_request(r, toe);
+    token_give(r);
+    conn_mark(r, C_HEAD, 0); /* the next request's deadlines start now */
     sb_release(&r->body);
-    free(r);
+    web_resp_release(&r->wr);
     pthread_mutex_lock(&srv->lock);
     srv->inflight--;
+    if (r->answering)
+        srv->answering--;
     pthread_mutex_unlock(&srv->lock);
+    free(r);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -1092,6 +1532,11 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     n = strlen(raw);
     while (n > 0 && (raw[n - 1] == '\n' || raw[n - 1] == '\r'))
         raw[--n] = '\0';
+    /* a client gone (or a connection we shut down) is in the request's
+       own line, or counted by the reaper: not one line more each */
+    if (strstr(raw, "closed by remote side") ||
+        strstr(raw, "detected connection closure"))
+        return;
     clean_message(msg, sizeof(msg), raw);
     fprintf(stderr, "swsync-county: http: %s\n", msg);
 }
@@ -1118,7 +1563,7 @@ int http_start(const struct http_config *cfg, struct http_server **out,
 {
     struct http_server *srv;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-                     MHD_USE_ITC | MHD_USE_ERROR_LOG;
+                     MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     int rc;
 
     *out = NULL;
@@ -1143,6 +1588,14 @@ int http_start(const struct http_config *cfg, struct http_server **out,
         free(srv);
         return sw_fail(err, SW_ESOFTWARE, "cannot make a mutex");
     }
+    if (pthread_cond_init(&srv->stop_cond, NULL) != 0 ||
+        pthread_cond_init(&srv->lq_cond, NULL) != 0) {
+        /* not destroyed: a failed init leaves nothing to free on Linux */
+        pthread_mutex_destroy(&srv->lock);
+        pthread_mutex_destroy(&srv->wlock);
+        free(srv);
+        return sw_fail(err, SW_ESOFTWARE, "cannot make a condition");
+    }
     rc = check_store(srv, err);
     if (rc) {
         http_stop(srv, 0);
@@ -1166,8 +1619,8 @@ int http_start(const struct http_config *cfg, struct http_server **out,
             MHD_OPTION_THREAD_POOL_SIZE, srv->cfg.threads,
             MHD_OPTION_NOTIFY_COMPLETED, on_done, srv,
             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_IDLE_S,
-            MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
-            MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv->cfg.per_ip_limit,
+            MHD_OPTION_CONNECTION_LIMIT, cfg_max_conns(srv),
+            MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
             MHD_OPTION_HTTPS_MEM_CERT, cfg->tls_cert, MHD_OPTION_HTTPS_MEM_KEY,
             cfg->tls_key, MHD_OPTION_END);
     else
@@ -1178,14 +1631,25 @@ int http_start(const struct http_config *cfg, struct http_server **out,
             MHD_OPTION_THREAD_POOL_SIZE, srv->cfg.threads,
             MHD_OPTION_NOTIFY_COMPLETED, on_done, srv,
             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_IDLE_S,
-            MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
-            MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv->cfg.per_ip_limit,
-            MHD_OPTION_END);
+            MHD_OPTION_CONNECTION_LIMIT, cfg_max_conns(srv),
+            MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_END);
     if (!srv->d) {
         http_stop(srv, 0);
         return sw_fail(err, SW_ECONFIG,
                        "cannot serve there (address in use or not ours, "
                        "or bad TLS certificate or key)");
+    }
+    if (pthread_create(&srv->reaper, NULL, reaper_main, srv) != 0) {
+        http_stop(srv, 0);
+        return sw_fail(err, SW_ESOFTWARE, "cannot start a thread");
+    }
+    srv->reaper_ok = 1;
+    for (int i = 0; i < LOGIN_THREADS; i++) {
+        if (pthread_create(&srv->login[i], NULL, login_main, srv) != 0) {
+            http_stop(srv, 0);
+            return sw_fail(err, SW_ESOFTWARE, "cannot start a thread");
+        }
+        srv->nlogin++;
     }
     *out = srv;
     return 0;
@@ -1207,12 +1671,24 @@ void http_stop(struct http_server *srv, int wait_ms)
         return;
     if (srv->d) {
         MHD_socket fd = MHD_quiesce_daemon(srv->d);
-        /* let the requests in flight finish */
+        /* the login thread answers what it holds (the rest: 503), the
+           reaper stops */
+        pthread_mutex_lock(&srv->lock);
+        srv->stopping = 1;
+        pthread_cond_broadcast(&srv->lq_cond);
+        pthread_cond_broadcast(&srv->stop_cond);
+        pthread_mutex_unlock(&srv->lock);
+        for (int i = 0; i < srv->nlogin; i++)
+            pthread_join(srv->login[i], NULL);
+        if (srv->reaper_ok)
+            pthread_join(srv->reaper, NULL);
+        /* let the answers being made or sent finish; a request still
+           coming in (half sent, or trickling) is not waited for */
         for (int waited = 0; waited < wait_ms; waited += 20) {
             struct timespec ts = {0, 20 * 1000000L};
             int n;
             pthread_mutex_lock(&srv->lock);
-            n = srv->inflight;
+            n = srv->answering;
             pthread_mutex_unlock(&srv->lock);
             if (n == 0)
                 break;
@@ -1226,6 +1702,13 @@ void http_stop(struct http_server *srv, int wait_ms)
         next = w->next;
         worker_free(w);
     }
+    while (srv->tokens) {
+        struct token_use *t = srv->tokens;
+        srv->tokens = t->next;
+        free(t);
+    }
+    pthread_cond_destroy(&srv->stop_cond);
+    pthread_cond_destroy(&srv->lq_cond);
     pthread_mutex_destroy(&srv->lock);
     pthread_mutex_destroy(&srv->wlock);
     free(srv);

@@ -8,6 +8,20 @@
 ** readers do not wait; writers wait on busy_timeout, and a write that
 ** still finds the store busy gets 503 with Retry-After).  One line a
 ** request is logged to stderr; tokens never are.
+**
+** Slow and hostile clients (docs/design-notes.md, "Connections"): a
+** request's headers must be in within header_timeout_s of its start (the
+** connection's accept, or the end of the previous answer on it), the
+** whole request within request_timeout_s, whatever trickles in; a
+** connection past its deadline is shut down by a reaper thread.  When
+** more than max_conns - reserved connections have not yet shown a valid
+** token or session, or more than per_ip_limit of them come from one
+** address, the oldest such connection (older than a grace period) is
+** closed to make room: a station that sends its request at once gets in.
+** Requests at once with one token are bounded by per_token_limit (429),
+** not by address, so that many stations behind one NAT address work.
+** Password checks (the console's login) run on their own thread, a few
+** queued at most (503 past that), never on the workers that serve sync.
 */
 #ifndef SW_HTTP_H
 #define SW_HTTP_H
@@ -22,14 +36,21 @@ struct http_config {
     const char *db_path; /* the county store; must stay valid while served */
     struct sockaddr_storage addr; /* where to listen (IPv4 or IPv6) */
     socklen_t addrlen;
-    const char *tls_cert;    /* PEM text (not a file name), or NULL: plain */
-    const char *tls_key;     /* PEM text of the unencrypted key */
-    int64_t max_drift_ms;    /* versions further ahead are clamped */
-    unsigned threads;        /* worker threads (0: 4) */
-    unsigned per_ip_limit;   /* connections from one address (0: any) */
-    size_t max_body;         /* bytes of a push body, deflated (0: 4 MiB) */
-    size_t max_inflated;     /* bytes of a push body inflated (0: 32 MiB) */
-    size_t max_changes;      /* changes in one push (0: 50 000) */
+    const char *tls_cert;       /* PEM text (not a file name), or NULL: plain */
+    const char *tls_key;        /* PEM text of the unencrypted key */
+    int64_t max_drift_ms;       /* versions further ahead are clamped */
+    unsigned threads;           /* worker threads (0: 4) */
+    unsigned per_ip_limit;      /* unauthenticated connections from one
+                                   address past the grace period (0: any) */
+    unsigned per_token_limit;   /* requests at once with one token (0: 4) */
+    unsigned max_conns;         /* connections at once (0: 512) */
+    unsigned reserved;          /* of max_conns, kept for authenticated
+                                   connections (0: max_conns / 8) */
+    unsigned header_timeout_s;  /* a request's headers (0: 30 s) */
+    unsigned request_timeout_s; /* a whole request, body too (0: 300 s) */
+    size_t max_body;            /* bytes of a push body, deflated (0: 4 MiB) */
+    size_t max_inflated;        /* bytes of a push body inflated (0: 32 MiB) */
+    size_t max_changes;         /* changes in one push (0: 50 000) */
     int64_t session_idle_ms; /* admin console: idle session ends (0: 30 min) */
     int64_t session_max_ms;  /* admin console: any session ends (0: 8 h) */
     int secure_cookies;      /* cookies Secure without TLS here (a proxy does
