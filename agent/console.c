@@ -241,13 +241,13 @@ static int page(struct cw *w, unsigned status, const char *title,
                        "class=\"inline\">");
         sb_adds(&head, "<input type=\"hidden\" name=\"csrf\" value=\"");
         html_esc(&head, w->csrf);
-        sb_adds(&head, "\"><button class=\"link\">");
+        sb_adds(&head, "\"><button class=\"link\" id=\"logout\">");
         html_esc(&head, T(w, M_LOGOUT));
         sb_adds(&head, "</button></form> ");
     } else {
         sb_adds(&head, "<div class=\"who\">");
     }
-    sb_adds(&head, "<a class=\"lang\" href=\"/lang?to=");
+    sb_adds(&head, "<a class=\"lang\" id=\"lang-switch\" href=\"/lang?to=");
     sb_adds(&head, w->lang == LANG_EN ? "zh" : "en");
     sb_adds(&head, "&amp;back=");
     html_url(&back, w->post ? "/" : w->path);
@@ -319,7 +319,8 @@ static int login_page(struct cw *w, unsigned status, enum i18n_msg msg,
     html_esc(&m, T(w, M_C_LOGIN_TITLE));
     sb_adds(&m, "</h1>");
     if ((int)msg >= 0) {
-        sb_adds(&m, "<p class=\"msg error\" role=\"alert\">");
+        sb_adds(&m, "<p class=\"msg error\" role=\"alert\" "
+                    "id=\"login-message\">");
         html_esc(&m, T(w, msg));
         sb_adds(&m, "</p>");
     }
@@ -328,12 +329,12 @@ static int login_page(struct cw *w, unsigned status, enum i18n_msg msg,
     html_esc(&m, next && form_local_path_ok(next, "/") ? next : "/");
     sb_adds(&m, "\"><label>");
     html_esc(&m, T(w, M_USER));
-    sb_adds(&m, "<input name=\"user\" autocomplete=\"username\" required "
+    sb_adds(&m, "<input name=\"user\" id=\"user\" autocomplete=\"username\" required "
                 "autofocus></label><label>");
     html_esc(&m, T(w, M_PASSWORD));
-    sb_adds(&m, "<input name=\"password\" type=\"password\" "
+    sb_adds(&m, "<input name=\"password\" id=\"password\" type=\"password\" "
                 "autocomplete=\"current-password\" required></label>"
-                "<button>");
+                "<button id=\"login-button\">");
     html_esc(&m, T(w, M_LOGIN_BUTTON));
     sb_adds(&m, "</button></form></section>");
     return page(w, status, T(w, M_C_LOGIN_TITLE), &m, NULL);
@@ -965,7 +966,7 @@ static void record_form(struct cw *w, struct sw_buf *m,
                        "aria-live=\"polite\"></output>");
         sb_adds(m, "</div>");
     }
-    sb_adds(m, "</div><div class=\"actions\"><button>");
+    sb_adds(m, "</div><div class=\"actions\"><button id=\"save\">");
     html_esc(m, T(w, M_C_SAVE));
     sb_adds(m, "</button> <a class=\"button-link\" href=\"");
     html_esc(m, cancel);
@@ -1326,7 +1327,7 @@ static int do_case(struct cw *w, const char *id)
         html_esc(&m, T(w, M_C_SAVED));
         sb_adds(&m, "</p>");
     }
-    sb_adds(&m, "<div class=\"case-head\"><h1>");
+    sb_adds(&m, "<div class=\"case-head\"><h1 id=\"case-name\">");
     html_esc(&m, vals[cn]);
     sb_adds(&m, "</h1><span class=\"tag\">");
     html_esc(&m, vlabel(w, "category", vals[sw_col_index(t, "category")]));
