@@ -329,8 +329,10 @@ static int login_page(struct cw *w, unsigned status, enum i18n_msg msg,
     html_esc(&m, next && form_local_path_ok(next, "/") ? next : "/");
     sb_adds(&m, "\"><label>");
     html_esc(&m, T(w, M_USER));
-    sb_adds(&m, "<input name=\"user\" id=\"user\" autocomplete=\"username\" required "
-                "autofocus></label><label>");
+    sb_adds(
+        &m,
+        "<input name=\"user\" id=\"user\" autocomplete=\"username\" required "
+        "autofocus></label><label>");
     html_esc(&m, T(w, M_PASSWORD));
     sb_adds(&m, "<input name=\"password\" id=\"password\" type=\"password\" "
                 "autocomplete=\"current-password\" required></label>"
@@ -360,8 +362,8 @@ static int do_login(struct cw *w)
     if (rc)
         return fail_err(w);
     if (!ok) {
-        if (audit(w, user && acct_name_valid(user) ? user : "?",
-                  "login_failed", "console"))
+        if (audit(w, user && acct_name_valid(user) ? user : "?", "login_failed",
+                  "console"))
             return fail_err(w);
         return login_page(w, MHD_HTTP_FORBIDDEN, M_LOGIN_FAILED, next);
     }
@@ -527,6 +529,18 @@ static void sync_box(struct cw *w, struct sw_buf *b)
     sb_adds(b, "</section>");
 }
 
+/* A date or date-time as people write it: "2026-11-20 10:00". */
+static void put_when(struct sw_buf *b, const char *v)
+{
+    char t[32];
+    if (!v)
+        return;
+    snprintf(t, sizeof(t), "%s", v);
+    if (strlen(t) > 10 && t[10] == 'T')
+        t[10] = ' ';
+    html_esc(b, t);
+}
+
 static void case_link(struct sw_buf *b, const char *id, const char *name)
 {
     sb_adds(b, "<a href=\"/case/");
@@ -621,7 +635,7 @@ static int do_home(struct cw *w)
             sb_adds(&m, "</span></div><div class=\"wl-body\">");
             html_esc(&m, T(w, M_C_COL_LAST_VISIT));
             sb_adds(&m, "：");
-            html_esc(&m, desk_cell(&due, i, 5));
+            put_when(&m, desk_cell(&due, i, 5));
             if (desk_cell(&due, i, 6)) {
                 sb_adds(&m, " · ");
                 short_text(&m, desk_cell(&due, i, 6), 60);
@@ -1270,6 +1284,8 @@ static void field_row(struct cw *w, struct sw_buf *m, const struct sw_table *t,
         html_esc(m, vlabel(w, col->name, v));
     else if (col->check == CK_BOOL)
         html_esc(m, T(w, strcmp(v, "1") == 0 ? M_C_YES : M_C_NO));
+    else if (col->check == CK_DATETIME)
+        put_when(m, v);
     else
         html_esc(m, v);
     if (from == 'c') {
@@ -1380,7 +1396,7 @@ static int do_case(struct cw *w, const char *id)
         int visit = strcmp(desk_cell(&tl, i, 0), "visits") == 0;
         sb_adds(&m, visit ? "<li class=\"visit\">" : "<li class=\"service\">");
         sb_adds(&m, "<div class=\"tl-head\"><span class=\"when\">");
-        html_esc(&m, desk_cell(&tl, i, 2));
+        put_when(&m, desk_cell(&tl, i, 2));
         sb_adds(&m, "</span> <span class=\"tag\">");
         html_esc(&m, i18n_table(w->lang, desk_cell(&tl, i, 0)));
         sb_adds(&m, "</span> ");
@@ -1536,7 +1552,11 @@ static int do_conflicts(struct cw *w)
         sb_addf(&m, "<li class=\"conflict %s\" id=\"conflict-%s\">",
                 open ? "open" : "resolved", desk_cell(&r, i, 0));
         sb_adds(&m, "<div class=\"c-head\"><strong>");
-        html_esc(&m, desk_cell(&r, i, 15) ? desk_cell(&r, i, 15) : "?");
+        if (desk_cell(&r, i, 18))
+            case_link(&m, desk_cell(&r, i, 18),
+                      desk_cell(&r, i, 15) ? desk_cell(&r, i, 15) : "?");
+        else
+            html_esc(&m, desk_cell(&r, i, 15) ? desk_cell(&r, i, 15) : "?");
         sb_adds(&m, "</strong> · ");
         html_esc(&m, i18n_table(w->lang, tbl));
         sb_adds(&m, " · ");
@@ -1617,8 +1637,9 @@ static void date_input(struct sw_buf *m, const char *name, const char *label,
 {
     sb_addf(m, "<div class=\"field\"><label for=\"x-%s\">", name);
     html_esc(m, label);
-    sb_addf(m, "</label><input type=\"date\" id=\"x-%s\" name=\"%s\" "
-               "value=\"",
+    sb_addf(m,
+            "</label><input type=\"date\" id=\"x-%s\" name=\"%s\" "
+            "value=\"",
             name, name);
     html_esc(m, v);
     sb_adds(m, "\"></div>");
@@ -1640,12 +1661,14 @@ static void report_html(struct cw *w, struct sw_buf *m, const struct report *r)
     for (int i = 0; i < r->ncategories; i++) {
         sb_adds(m, "<tr><td>");
         html_esc(m, labels_choice(cat, cat->allowed[i], l));
-        sb_addf(m, "</td><td class=\"num\">%ld</td><td class=\"num\">%ld"
-                   "</td></tr>",
+        sb_addf(m,
+                "</td><td class=\"num\">%ld</td><td class=\"num\">%ld"
+                "</td></tr>",
                 r->new_cases[i], r->closed_cases[i]);
     }
-    sb_addf(m, "<tr class=\"total\"><td>%s</td><td class=\"num\">%ld</td>"
-               "<td class=\"num\">%ld</td></tr>",
+    sb_addf(m,
+            "<tr class=\"total\"><td>%s</td><td class=\"num\">%ld</td>"
+            "<td class=\"num\">%ld</td></tr>",
             zh ? "合计" : "Total", r->new_total, r->closed_total);
     sb_addf(m, "<tr><th colspan=\"3\">%s</th></tr>",
             zh ? "走访（按方式）" : "Visits by mode");
@@ -1655,39 +1678,43 @@ static void report_html(struct cw *w, struct sw_buf *m, const struct report *r)
         sb_addf(m, "</td><td class=\"num\">%ld</td><td></td></tr>",
                 r->visits[i]);
     }
-    sb_addf(m, "<tr class=\"total\"><td>%s</td><td class=\"num\">%ld</td>"
-               "<td></td></tr>",
+    sb_addf(m,
+            "<tr class=\"total\"><td>%s</td><td class=\"num\">%ld</td>"
+            "<td></td></tr>",
             zh ? "合计" : "Total", r->visits_total);
     sb_addf(m, "<tr><th colspan=\"3\">%s</th></tr>",
-            zh ? "服务（按类型：次数、金额）" : "Services by type: count, amount");
+            zh ? "服务（按类型：次数、金额）"
+               : "Services by type: count, amount");
     for (int i = 0; i < r->nservices; i++) {
         sb_adds(m, "<tr><td>");
         html_esc(m, r->services[i].type);
-        sb_addf(m, "</td><td class=\"num\">%ld</td><td class=\"num\">"
-                   "%lld.%02lld</td></tr>",
+        sb_addf(m,
+                "</td><td class=\"num\">%ld</td><td class=\"num\">"
+                "%lld.%02lld</td></tr>",
                 r->services[i].count, r->services[i].cents / 100,
                 r->services[i].cents % 100);
     }
-    sb_addf(m, "<tr class=\"total\"><td>%s</td><td class=\"num\">%ld</td>"
-               "<td class=\"num\">%lld.%02lld</td></tr>",
+    sb_addf(m,
+            "<tr class=\"total\"><td>%s</td><td class=\"num\">%ld</td>"
+            "<td class=\"num\">%lld.%02lld</td></tr>",
             zh ? "合计" : "Total", r->services_total, r->cents_total / 100,
             r->cents_total % 100);
-    sb_addf(m, "<tr><th colspan=\"3\">%s</th></tr><tr><td>%s</td>"
-               "<td class=\"num\" id=\"fu-due\">%ld</td><td></td></tr>"
-               "<tr><td>%s</td><td class=\"num\" id=\"fu-done\">%ld</td>"
-               "<td></td></tr>",
+    sb_addf(m,
+            "<tr><th colspan=\"3\">%s</th></tr><tr><td>%s</td>"
+            "<td class=\"num\" id=\"fu-due\">%ld</td><td></td></tr>"
+            "<tr><td>%s</td><td class=\"num\" id=\"fu-done\">%ld</td>"
+            "<td></td></tr>",
             zh ? "跟进" : "Follow-ups", zh ? "到期" : "due", r->followups_due,
             zh ? "已完成" : "done", r->followups_done);
     sb_addf(m, "<tr><th colspan=\"3\">%s %d %s</th></tr>",
-            zh ? "高风险且" : "High risk, not visited in", REPORT_UNVISITED_DAYS,
-            zh ? "天未走访" : "days");
+            zh ? "高风险且" : "High risk, not visited in",
+            REPORT_UNVISITED_DAYS, zh ? "天未走访" : "days");
     for (int i = 0; i < r->nunvisited; i++) {
         sb_adds(m, "<tr><td>");
         case_link(m, r->unvisited[i].id, r->unvisited[i].name);
         sb_adds(m, "</td><td colspan=\"2\">");
-        html_esc(m, r->unvisited[i].last_visit
-                        ? r->unvisited[i].last_visit
-                        : T(w, M_C_NEVER_VISITED));
+        html_esc(m, r->unvisited[i].last_visit ? r->unvisited[i].last_visit
+                                               : T(w, M_C_NEVER_VISITED));
         sb_adds(m, "</td></tr>");
     }
     sb_adds(m, "</tbody></table>");
@@ -1797,8 +1824,9 @@ static int do_export(struct cw *w, int month)
     html_esc(&m, T(w, M_C_EXPORT_BUTTON));
     sb_adds(&m, "</button></div></form></section><section class=\"card\"><h2>");
     html_esc(&m, T(w, M_C_MONTH_TITLE));
-    sb_adds(&m, "</h2><form method=\"get\" action=\"/export\" "
-                "class=\"export\"><div class=\"field\"><label for=\"x-month\">");
+    sb_adds(&m,
+            "</h2><form method=\"get\" action=\"/export\" "
+            "class=\"export\"><div class=\"field\"><label for=\"x-month\">");
     html_esc(&m, T(w, M_C_MONTH));
     sb_adds(&m, "</label><input type=\"month\" id=\"x-month\" name=\"month\" "
                 "value=\"");

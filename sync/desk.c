@@ -46,7 +46,10 @@ static const char SQL_CONFLICTS[] =
     "(SELECT c.name FROM cases AS c WHERE c.id = k.row_id OR c.id = "
     "(SELECT case_id FROM visits WHERE id = k.row_id UNION ALL "
     "SELECT case_id FROM services WHERE id = k.row_id LIMIT 1)), "
-    "k.winner_author, k.loser_author "
+    "k.winner_author, k.loser_author, "
+    "(SELECT c.id FROM cases AS c WHERE c.id = k.row_id OR c.id = "
+    "(SELECT case_id FROM visits WHERE id = k.row_id UNION ALL "
+    "SELECT case_id FROM services WHERE id = k.row_id LIMIT 1)) "
     "FROM conflicts AS k ORDER BY k.status = 'open' DESC, k.id DESC "
     "LIMIT ?1";
 static const char SQL_CASE_BY_RID[] =
@@ -309,7 +312,7 @@ int desk_conflicts(sqlite3 *db, int limit, struct desk_rows *out,
     if (rc)
         return rc;
     sqlite3_bind_int(st, 1, limit);
-    return collect(db, st, 18, out, err);
+    return collect(db, st, 19, out, err);
 }
 
 int desk_search(sqlite3 *db, const char *q, int limit, struct desk_rows *out,
@@ -344,8 +347,8 @@ int desk_search(sqlite3 *db, const char *q, int limit, struct desk_rows *out,
         out->n++; /* calloc'd: a cell not filled is NULL */
         for (int c = 0; c < 8 && !rc; c++) {
             const unsigned char *v = sqlite3_column_text(st, c);
-            if (v && !(out->cells[(out->n - 1) * 8 + c] =
-                           strdup((const char *)v)))
+            if (v &&
+                !(out->cells[(out->n - 1) * 8 + c] = strdup((const char *)v)))
                 rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
         }
     }

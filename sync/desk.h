@@ -85,14 +85,15 @@ int desk_timeline(sqlite3 *db, const char *case_id, struct desk_rows *out,
 ** Columns: id, tbl, row_id, col, kind, winner_value, winner_site,
 ** loser_value, loser_site, detected_at, status, resolved_at, resolved_by,
 ** resolution, note, case name (of the record or its case), winner_author,
-** loser_author (the workers who wrote each value, when known).
+** loser_author (the workers who wrote each value, when known), case id.
 */
 int desk_conflicts(sqlite3 *db, int limit, struct desk_rows *out,
                    struct sw_err *err);
 
 /*
 ** The cases search_cases() (search.h) finds for q, in its order (name,
-** ID number, phone, village, address, pinyin initials), at most limit.  Columns: id, name, village, id_number, phone,
+** ID number, phone, village, address, pinyin initials), at most limit. Columns:
+*id, name, village, id_number, phone,
 ** category, risk_level, status.
 */
 int desk_search(sqlite3 *db, const char *q, int limit, struct desk_rows *out,
