@@ -12,22 +12,23 @@
 #include "replica.h"
 #include "search.h"
 
+/* The latest live visit of each open case (found through the visits'
+** case index, a few rows a case), kept when it asks for a visit by today. */
 static const char SQL_DUE[] =
-    "SELECT c.id, c.name, c.village, c.risk_level, v.next_visit_on, "
-    "v.visited_at, v.findings FROM visits AS v JOIN cases AS c "
-    "ON c.id = v.case_id "
-    "WHERE v.deleted = 0 AND c.deleted = 0 AND c.status = 'open' "
-    "AND v.next_visit_on IS NOT NULL AND v.next_visit_on <= ?1 "
-    "AND NOT EXISTS (SELECT 1 FROM visits AS w WHERE w.case_id = v.case_id "
-    "AND w.deleted = 0 AND (w.visited_at > v.visited_at OR "
-    "(w.visited_at = v.visited_at AND w.rid > v.rid))) "
-    "ORDER BY v.next_visit_on, c.name LIMIT ?2";
+    "SELECT x.id, x.name, x.village, x.risk_level, v.next_visit_on, "
+    "v.visited_at, v.findings FROM (SELECT c.id, c.name, c.village, "
+    "c.risk_level, (SELECT w.rid FROM visits AS w WHERE w.case_id = c.id "
+    "AND w.deleted = 0 ORDER BY w.visited_at DESC, w.rid DESC LIMIT 1) AS lr "
+    "FROM cases AS c WHERE c.deleted = 0 AND c.status = 'open') AS x "
+    "JOIN visits AS v ON v.rid = x.lr "
+    "WHERE v.next_visit_on IS NOT NULL AND v.next_visit_on <= ?1 "
+    "ORDER BY v.next_visit_on, x.name LIMIT ?2";
 static const char SQL_STALE_HIGH[] =
-    "SELECT c.id, c.name, c.village, (SELECT max(visited_at) FROM visits AS v "
-    "WHERE v.case_id = c.id AND v.deleted = 0) AS last "
-    "FROM cases AS c WHERE c.deleted = 0 AND c.status = 'open' "
-    "AND c.risk_level = 'high' AND (last IS NULL OR last < ?1) "
-    "ORDER BY last, c.name LIMIT ?2";
+    "SELECT id, name, village, last FROM (SELECT c.id, c.name, c.village, "
+    "(SELECT max(visited_at) FROM visits AS v WHERE v.case_id = c.id "
+    "AND v.deleted = 0) AS last FROM cases AS c WHERE c.deleted = 0 "
+    "AND c.status = 'open' AND c.risk_level = 'high') "
+    "WHERE last IS NULL OR last < ?1 ORDER BY last, name LIMIT ?2";
 static const char SQL_BY_CATEGORY[] =
     "SELECT category, count(*) FROM cases WHERE deleted = 0 AND "
     "status = 'open' GROUP BY category ORDER BY count(*) DESC, category";
