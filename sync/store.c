@@ -265,7 +265,10 @@ int store_read_pull(struct store *s, const char *station, const char *site,
         merge_column_version(st, 3, &c.ver);
         merge_column_version(st, 5, &c.base);
         rc = merge_set_value(&c, sqlite3_column_value(st, 9), err);
+        /* a county write's author (an admin) stays at the county:
+           the station sees the county's site (docs/protocol.md) */
         if (!rc && sqlite3_column_text(st, 10) &&
+            strcmp(c.ver.site, s->county) != 0 &&
             sw_author_valid((const char *)sqlite3_column_text(st, 10)) &&
             !(c.author = sw_strdup((const char *)sqlite3_column_text(st, 10))))
             rc = sw_fail(err, SW_ESOFTWARE, "out of memory");

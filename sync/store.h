@@ -63,7 +63,9 @@ int store_apply_push(struct store *s, const char *station, const char *site,
 ** Read the current values of station's fields written after cursor
 ** `after`, up to limit fields scanned and about s->pull_max_bytes of
 ** values, into b (b->cursor, b->more set).
-** Fields whose value came from `site` itself are not sent back.
+** Fields whose value came from `site` itself are not sent back.  Each
+** field carries its author, but for a county write (the admin's name
+** stays at the county).
 */
 int store_read_pull(struct store *s, const char *station, const char *site,
                     int64_t after, size_t limit, struct sw_batch *b,

@@ -5,8 +5,12 @@
 # station make a conflict on one field through the real county; the
 # browser logs in, opens the conflicts page, finds the conflict, resolves
 # it with a new value and a note, switches to English; then both replicas
-# sync and hold that value, and learn the resolution.  Screenshots at
-# 1366x768 go to the test's directory, and are kept in
+# sync and hold that value, and learn the resolution.  Then at a phone's
+# 390x844: the menu stays whole, no page is wider than the screen, a
+# conflict on a choice field (two named workers) shows who wrote each
+# value and offers the choices as a select with the Chinese labels;
+# resolving with 高 and correcting with 低 work.  Screenshots at 1366x768
+# and 390x844 go to the test's directory, and are kept in
 # $SWSYNC_SCREENSHOT_DIR if that is set.
 . "$(dirname "$0")/tap.sh"
 . "$(dirname "$0")/county.sh"
@@ -172,6 +176,122 @@ ok "the laptop equals the county" scope_equal "$T/laptop.db" "$CDB" A
 exits 0 "audit --json" C audit --json
 is "$(json '[a["action"] for a in d if a["actor"] == "likz"]' <<<"$OUT")" \
     "['logout', 'resolve', 'login']" "the admin's login, resolution and logout are audited"
+
+# ---- a phone's width: the menu, and choice fields as selects -------------------
+# A second conflict, on a choice field (the risk level), written by two
+# named workers; the browser is 390 px wide.
+
+exits 0 "张三 sets the risk level on the office PC" \
+    S office --author 张三 case set "$X" risk_level=high
+exits 0 "李四 sets it on the laptop" \
+    S laptop --author 李四 case set "$X" risk_level=medium
+for r in office laptop office; do exits 0 "$r syncs (risk level)" S $r sync --quiet; done
+exits 0 "conflicts list --json" C conflicts list --json
+CID2=$(json '[c["id"] for c in d if c["field"] == "risk_level"][0]' <<<"$OUT")
+like "$CID2" '^[0-9]+$' "a conflict on the risk level"
+
+python3 - "$TESTS_SRCDIR" "$URL" "$T" "$CID2" "$X" >"$T/browser2.out" 2>"$T/browser2.err" <<'PY'
+import os, sys, traceback
+sys.path.insert(0, sys.argv[1])
+from webdriver import Browser
+
+url, tmp, cid, rec = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+WIDE = """var W = document.documentElement.clientWidth, r = [];
+document.querySelectorAll('body *').forEach(function (e) {
+  var q = e.getBoundingClientRect();
+  if (q.width && q.right > W + 1 && !e.closest('.scroll'))
+    r.push(e.tagName + '#' + e.id);
+});
+return r.slice(0, 5);"""
+
+
+def check(cond, desc, why=""):
+    print(("ok\t" if cond else "not ok\t") + desc + ("\t" + str(why) if not cond else ""),
+          flush=True)
+    return cond
+
+
+try:
+    os.makedirs(os.path.join(tmp, "wd2"), exist_ok=True)
+    with Browser(os.path.join(tmp, "wd2"), width=390, height=844) as b:
+        b.get(url + "/admin/login")
+        b.find("#user").send_keys("likz")
+        b.find("#password").send_keys("县里的密码 2026")
+        b.find("#login-button").click()
+        b.wait("#stations")
+        menu = b.execute("""return Array.from(document.querySelectorAll('nav.main a'))
+          .map(function (a) { var q = a.getBoundingClientRect();
+            return [a.textContent, a.scrollWidth <= a.clientWidth, q.height,
+                    q.right <= document.documentElement.clientWidth]; });""")
+        check([m[0].split()[0] for m in menu] == ["站点", "冲突", "个案查询", "审计日志"],
+              "390 px: the menu is there", menu)
+        check(all(m[1] and m[2] < 60 for m in menu),
+              "... every label whole on one line, none clipped to a character", menu)
+        check(all(m[3] for m in menu), "... every item within the screen", menu)
+        check(b.execute(WIDE) == [], "... and no page wider than the screen",
+              b.execute(WIDE))
+        b.screenshot(os.path.join(tmp, "stations-390.png"))
+
+        b.get(url + "/admin/conflicts/" + cid)
+        b.wait("#resolve-form")
+        check(b.execute(WIDE) == [], "the conflict page fits 390 px", b.execute(WIDE))
+        who = sorted([b.find("#winner-author").text, b.find("#loser-author").text])
+        check(who == ["张三", "李四"], "the conflict page says who wrote each value", who)
+        sel = b.find("#new-value")
+        check(sel.prop("tagName") == "SELECT", "the new value of a choice field is a select",
+              sel.prop("tagName"))
+        opts = b.execute("return Array.from(document.querySelectorAll('#new-value option'))"
+                         ".map(function (o) { return [o.value, o.textContent]; });")
+        check(opts == [["low", "低"], ["medium", "中"], ["high", "高"]],
+              "... its options are the Chinese labels of the codes", opts)
+        b.screenshot(os.path.join(tmp, "conflict-390.png"))
+        b.find('#new-value option[value="high"]').click()
+        check(b.find("#keep-value").selected, "choosing 高 chooses 'enter a new value'")
+        b.find("#note").send_keys("电话核实：高")
+        b.find("#resolve").click()
+        done = b.wait("#done")
+        check("冲突已处理" in done.text, "resolving with the choice labelled 高 works",
+              done.text)
+
+        b.get(url + "/admin/records/cases/" + rec)
+        b.wait("#correct-form")
+        check(b.execute(WIDE) == [], "the record page fits 390 px", b.execute(WIDE))
+        b.find('#correct-field option[value="risk_level"]').click()
+        check(b.find("#correct-risk_level").prop("offsetParent") is not None,
+              "choosing the risk level shows its select", "")
+        check(b.find("#correct-value").prop("offsetParent") is None,
+              "... in place of the text box", "")
+        b.find('#correct-risk_level option[value="low"]').click()
+        check(b.find('#correct-risk_level option[value="low"]').text == "低",
+              "... labelled in Chinese", b.find('#correct-risk_level option[value="low"]').text)
+        b.screenshot(os.path.join(tmp, "record-390.png"))
+        b.find("#correct-form button[type=submit]").click()
+        b.wait("#done")
+        check("msg=corrected" in b.url, "the correction chosen as 低 is saved", b.url)
+except Exception as e:
+    check(False, "the 390 px browser session ran to its end",
+          f"{type(e).__name__}: {e}".replace("\n", " ")[:400])
+    traceback.print_exc(file=sys.stderr)
+PY
+while IFS=$'\t' read -r res desc why; do
+    if [ "$res" = ok ]; then
+        pass "$desc"
+    else
+        fail "$desc" "$why"
+    fi
+done <"$T/browser2.out"
+[ -s "$T/browser2.err" ] && diag "$(head -c 3000 "$T/browser2.err")"
+if [ -n "${SWSYNC_SCREENSHOT_DIR:-}" ]; then
+    cp "$T"/*-390.png "$SWSYNC_SCREENSHOT_DIR"/ 2>/dev/null
+fi
+exits 0 "conflicts show --json" C conflicts show "$CID2" --json
+is "$(json '" ".join(str(d[k]) for k in ("status", "resolution"))' <<<"$OUT")" \
+    "resolved value" "the county recorded the resolution"
+is "$(C case show "$X" --json | json 'd["risk_level"]')" low \
+    "the risk level is the correction's code (low), after the resolution's (high)"
+exits 0 "the office syncs" S office sync --quiet
+is "$(S office case show "$X" --authors --json | json 'd.get("risk_level")')" None \
+    "the office holds the county's value, without the admin's name"
 
 county_stop
 done_testing

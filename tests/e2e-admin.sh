@@ -245,7 +245,7 @@ curl -s -o "$T/v1c" -w '%{http_code}' -H "Authorization: Bearer $(cat "$T/a2.tok
     "$URL/v1/conflicts" >"$T/v1c.code"
 is "$(cat "$T/v1c.code")" 200 "GET /v1/conflicts with a replica's token"
 is "$(json 'sorted(d["conflicts"][0].keys())' <"$T/v1c")" \
-    "['detected_at', 'field', 'id', 'kind', 'loser_hlc', 'loser_site', 'loser_value', 'note', 'record', 'resolution', 'resolved_at', 'status', 'table', 'winner_hlc', 'winner_site', 'winner_value']" \
+    "['detected_at', 'field', 'id', 'kind', 'loser_author', 'loser_hlc', 'loser_site', 'loser_value', 'note', 'record', 'resolution', 'resolved_at', 'status', 'table', 'winner_author', 'winner_hlc', 'winner_site', 'winner_value']" \
     "... gives the protocol's fields"
 is "$(curl -s -o /dev/null -w '%{http_code}' "$URL/v1/conflicts")" 401 \
     "GET /v1/conflicts without a token: 401"
@@ -339,6 +339,26 @@ is "$CODE" 303 "a county correction on the page"
 is "$(C case show "$X" --json | json 'd["village"]')" 东村（更正） "... is written"
 exits 0 "a1 syncs" S a1 sync --quiet
 is "$(field a1 "$X" village)" 东村（更正） "... and reaches the station"
+
+# a choice field is chosen from its labels: a select for each, and the
+# label itself (what an admin reads and might type) is taken
+web GET "/admin/records/cases/$X"
+like "$BODY" '<select name="value_risk_level" id="correct-risk_level" class="choice-value" data-field="risk_level"><option value="low"[^>]*>低</option><option value="medium"[^>]*>中</option><option value="high"[^>]*>高</option></select>' \
+    "the correction form has a select with the Chinese labels for risk_level (required: no empty choice)"
+like "$BODY" 'id="correct-gender"[^>]*><option value=""[^>]*>（空）</option><option value="male"[^>]*>男</option>' \
+    "... and for the gender, which may be cleared"
+web POST "/admin/records/cases/$X/set" -d "csrf=$CSRF" -d field=risk_level \
+    -d value= -d value_risk_level=medium
+is "$CODE" 303 "a correction chosen in the select"
+is "$(C case show "$X" --json | json 'd["risk_level"]')" medium "... is written as its code"
+web POST "/admin/records/cases/$X/set" -d "csrf=$CSRF" -d field=risk_level \
+    --data-urlencode value=高
+is "$CODE" 303 "a label typed in the text box (高) is not a 400"
+is "$(C case show "$X" --json | json 'd["risk_level"]')" high "... it is written as its code"
+web POST "/admin/records/cases/$X/set" -d "csrf=$CSRF" -d field=risk_level \
+    --data-urlencode value=很高
+is "$CODE" 400 "a value that is no choice: 400"
+is "$(C case show "$X" --json | json 'd["risk_level"]')" high "... nothing written"
 
 # ---- stations on the page ----------------------------------------------------------
 

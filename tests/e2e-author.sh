@@ -5,8 +5,8 @@
 # another worker on a second replica; both sync; the county's conflict
 # (CLI, JSON, the console's conflict view) names both writers; pulled
 # authors are visible at the other replica; a CLI write has none; a
-# resolution is the resolving admin's write; a version 1 file is
-# migrated.
+# resolution is the resolving admin's write (kept at the county, not sent
+# to the stations); a version 1 file is migrated.
 . "$(dirname "$0")/tap.sh"
 . "$(dirname "$0")/county.sh"
 
@@ -110,8 +110,12 @@ like "$BODY" "<span class=\"sub author\">$LA</span>" "... both"
 exits 0 "resolve keeping the loser" C conflicts resolve "$CID" --keep loser --by alice
 sync_ok a1
 exits 0 "the office's authors" authors a1 "$X"
-is "$(json 'd.get("phone")' <<<"$OUT")" alice "the resolved value was written by alice"
+is "$(json 'd.get("phone")' <<<"$OUT")" None \
+    "the resolved value is the county's: the admin's name is not sent"
 is "$(json 'd.get("name")' <<<"$OUT")" 张三 "... the other fields by whom they were"
+is "$(sqlite3 "$CDB" "SELECT f.author FROM field_versions AS f JOIN cases AS c
+    ON c.rid = f.rid WHERE f.tbl = 0 AND f.col = 4 AND c.id = '$X'")" alice \
+    "the county keeps that alice wrote it"
 
 # ---- a replica file of schema version 1 is migrated ---------------------------
 

@@ -370,6 +370,18 @@ static void test_county_write_author(void **state)
     assert_int_equal(store_commit(&f->s, &f->err), 0);
     change_release(&w);
     assert_text(f->county, "SELECT author FROM field_versions", "admin1");
+
+    /* the admin's name stays at the county: a pull leaves it out */
+    {
+        struct sw_batch p;
+        batch_init(&p);
+        assert_int_equal(
+            store_read_pull(&f->s, "A", "A-two", 0, 100, &p, &f->err), 0);
+        assert_int_equal(p.n, 1);
+        assert_string_equal(p.v[0].ver.site, "C01");
+        assert_null(p.v[0].author);
+        batch_release(&p);
+    }
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)

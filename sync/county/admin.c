@@ -359,7 +359,12 @@ fail:
 static const char SQL_STATION_CONFLICTS[] =
     "SELECT id, tbl, row_id, col, kind, winner_value, winner_site, "
     "winner_hlc, loser_value, loser_site, loser_hlc, status, resolution, "
-    "note, detected_at, resolved_at, winner_author, loser_author "
+    "note, detected_at, resolved_at, "
+    /* a county admin's name stays at the county (docs/protocol.md) */
+    "CASE WHEN winner_site = (SELECT value FROM config WHERE key = 'county') "
+    "THEN NULL ELSE winner_author END, "
+    "CASE WHEN loser_site = (SELECT value FROM config WHERE key = 'county') "
+    "THEN NULL ELSE loser_author END "
     "FROM conflicts WHERE station = ?1 AND (status = 'open' OR resolved_at >= "
     "?2) "
     "ORDER BY status = 'open' DESC, id DESC LIMIT ?3";

@@ -24,6 +24,7 @@
 #include "hlc.h"
 #include "html.h"
 #include "i18n.h"
+#include "labels.h"
 #include "table.h"
 #include "web.h"
 
@@ -1152,6 +1153,38 @@ static void select_option(struct sw_buf *b, const char *value,
     sb_adds(b, "</option>");
 }
 
+/*
+** A choice field's value as a select: each code, shown by its label in
+** the page's language (sync/labels.h), and first an empty option that
+** clears a field that may be empty.  attrs: the select's attributes
+** (markup).  cur: the value to select, a code or a label.
+*/
+static void choice_select(struct web *w, struct sw_buf *b,
+                          const struct sw_column *c, const char *attrs,
+                          const char *cur)
+{
+    enum sw_lang l = w->lang == LANG_EN ? SW_LANG_EN : SW_LANG_ZH;
+    const char *code = cur && *cur ? labels_choice_code(c, cur) : NULL;
+
+    sb_addf(b, "<select %s>", attrs);
+    if (!(c->flags & SW_COL_REQUIRED))
+        select_option(b, "", tr(w->lang, M_EMPTY_VALUE), code ? code : "");
+    for (const char *const *a = c->allowed; a && *a; a++)
+        select_option(b, *a, labels_choice(c, *a, l), code);
+    sb_adds(b, "</select>");
+}
+
+/* A value typed or chosen for column c: the code of a choice given by
+** its label ("高": high), else as it is. */
+static const char *choice_code(const struct sw_column *c, const char *v)
+{
+    const char *code;
+    if (!v || !*v || c->check != CK_ENUM)
+        return v;
+    code = labels_choice_code(c, v);
+    return code ? code : v;
+}
+
 static int do_conflicts(struct web *w)
 {
     struct admin_conflict_filter f;
@@ -1472,16 +1505,29 @@ static int conflict_page(struct web *w, int64_t id, unsigned status,
                     "name=\"keep\" value=\"value\" id=\"keep-value\"%s> ",
                     keep && strcmp(keep, "value") == 0 ? " checked" : "");
             text(w, &b, M_KEEP_VALUE);
-            sb_adds(&b, "</label><div class=\"newvalue\"><input "
-                        "name=\"value\" id=\"new-value\" maxlength=\"4000\" "
-                        "aria-label=\"");
-            text(w, &b, M_KEEP_VALUE);
-            sb_adds(&b, "\" value=\"");
-            html_esc(&b, value ? value : "");
-            sb_adds(&b, "\"><p class=\"hint\">");
-            text(w, &b, M_FORMAT);
-            i18n_check(&b, w->lang, cl);
-            sb_adds(&b, "</p></div>");
+            sb_adds(&b, "</label><div class=\"newvalue\">");
+            if (cl->check == CK_ENUM) {
+                /* a choice is chosen, not typed */
+                struct sw_buf a;
+                sb_init(&a);
+                sb_adds(&a, "name=\"value\" id=\"new-value\" aria-label=\"");
+                html_esc(&a, tr(w->lang, M_KEEP_VALUE));
+                sb_adds(&a, "\"");
+                if (!a.oom)
+                    choice_select(w, &b, cl, a.buf, value);
+                sb_release(&a);
+            } else {
+                sb_adds(&b, "<input name=\"value\" id=\"new-value\" "
+                            "maxlength=\"4000\" aria-label=\"");
+                text(w, &b, M_KEEP_VALUE);
+                sb_adds(&b, "\" value=\"");
+                html_esc(&b, value ? value : "");
+                sb_adds(&b, "\"><p class=\"hint\">");
+                text(w, &b, M_FORMAT);
+                i18n_check(&b, w->lang, cl);
+                sb_adds(&b, "</p>");
+            }
+            sb_adds(&b, "</div>");
         }
         sb_adds(&b, "<label for=\"note\">");
         text(w, &b, M_NOTE);
@@ -1582,6 +1628,8 @@ static int do_resolve(struct web *w, int64_t id)
         int ci = t ? sw_col_index(t, jstr(c, "field")) : -1;
         struct sw_err verr;
         memset(&verr, 0, sizeof(verr));
+        if (ci >= 0)
+            value = choice_code(&t->cols[ci], value); /* "高": high */
         if (ci >= 0 && ((t->cols[ci].flags & SW_COL_FIXED) ||
                         sw_validate(t, &t->cols[ci],
                                     value && *value ? value : NULL, &verr))) {
@@ -1874,12 +1922,38 @@ static int record_page(struct web *w, const struct sw_table *t, const char *id,
             if (!(t->cols[c].flags & (SW_COL_FIXED | SW_COL_SYSTEM)))
                 select_option(&b, t->cols[c].name,
                               i18n_field(w->lang, t, t->cols[c].name), field);
-        sb_adds(&b, "</select></label><label>");
+        sb_adds(&b, "</select></label><label id=\"correct-text\">");
         text(w, &b, M_CORRECT_VALUE);
         sb_adds(&b, "<input name=\"value\" id=\"correct-value\" size=\"40\" "
                     "maxlength=\"4000\" value=\"");
         html_esc(&b, value ? value : "");
-        sb_adds(&b, "\"></label><button type=\"submit\">");
+        sb_adds(&b, "\"></label>");
+        /* a choice field's values: chosen from its labels (admin.js shows
+           the chosen field's select in place of the text box; without
+           it a label typed in the box is taken too) */
+        for (int c = 0; c < sw_col_deleted(t); c++) {
+            const struct sw_column *cl = &t->cols[c];
+            struct sw_buf a;
+            if (cl->check != CK_ENUM ||
+                (cl->flags & (SW_COL_FIXED | SW_COL_SYSTEM)))
+                continue;
+            sb_init(&a);
+            sb_addf(&a,
+                    "name=\"value_%s\" id=\"correct-%s\" "
+                    "class=\"choice-value\" data-field=\"%s\"",
+                    cl->name, cl->name, cl->name);
+            sb_addf(&b, "<label class=\"choice-value\" data-field=\"%s\"%s>",
+                    cl->name,
+                    field && strcmp(field, cl->name) == 0 ? "" : " hidden");
+            text(w, &b, M_CORRECT_VALUE);
+            if (!a.oom)
+                choice_select(w, &b, cl, a.buf,
+                              field && strcmp(field, cl->name) == 0 ? value
+                                                                    : NULL);
+            sb_adds(&b, "</label>");
+            sb_release(&a);
+        }
+        sb_adds(&b, "<button type=\"submit\">");
         text(w, &b, M_CORRECT_BUTTON);
         sb_adds(&b, "</button></form>");
     }
@@ -1900,6 +1974,15 @@ static int do_record_set(struct web *w, const struct sw_table *t,
     int ci = field ? sw_col_index(t, field) : -1, rc;
 
     memset(&verr, 0, sizeof(verr));
+    if (ci >= 0 && t->cols[ci].check == CK_ENUM) {
+        /* chosen in the field's select (value_FIELD), or typed: a code
+           or its label */
+        char key[64];
+        snprintf(key, sizeof(key), "value_%s", t->cols[ci].name);
+        if (farg(w, key))
+            value = farg(w, key);
+        value = choice_code(&t->cols[ci], value);
+    }
     if (ci < 0 || (t->cols[ci].flags & (SW_COL_FIXED | SW_COL_SYSTEM)) ||
         sw_validate(t, &t->cols[ci], value && *value ? value : NULL, &verr)) {
         sb_init(&e);

@@ -10,8 +10,10 @@
       }
     });
   });
-  // filters apply as soon as a choice changes
-  document.querySelectorAll("form.filters select").forEach(function (s) {
+  // filters apply as soon as a choice changes (not a form that writes:
+  // choosing the field to correct must not send the correction)
+  var filters = 'form.filters:not([method="post"]) select';
+  document.querySelectorAll(filters).forEach(function (s) {
     s.addEventListener("change", function () {
       s.form.submit();
     });
@@ -20,13 +22,32 @@
   var nv = document.getElementById("new-value");
   var keep = document.getElementById("keep-value");
   if (nv && keep) {
-    nv.addEventListener("input", function () {
-      keep.checked = true;
+    ["input", "change"].forEach(function (ev) {
+      nv.addEventListener(ev, function () {
+        keep.checked = true;
+      });
     });
     keep.addEventListener("change", function () {
       if (keep.checked) {
         nv.focus();
       }
     });
+  }
+  // the correction form: a choice field's value is chosen from its
+  // labels, in the select for that field, instead of the text box
+  var field = document.getElementById("correct-field");
+  var textBox = document.getElementById("correct-text");
+  if (field && textBox) {
+    var show = function () {
+      var any = false;
+      document.querySelectorAll("label.choice-value").forEach(function (l) {
+        var on = l.getAttribute("data-field") === field.value;
+        l.hidden = !on;
+        any = any || on;
+      });
+      textBox.hidden = any;
+    };
+    field.addEventListener("change", show);
+    show();
   }
 })();
