@@ -1598,9 +1598,15 @@ static int do_conflicts(struct cw *w)
         if (open) {
             html_esc(&m, T(w, M_C_RESOLUTION_WAIT));
         } else {
+            const char *res = desk_cell(&r, i, 13);
             html_esc(&m, T(w, M_RESOLUTION));
-            sb_adds(&m, "：");
-            html_esc(&m, desk_cell(&r, i, 13));
+            sb_adds(&m, "：<span class=\"resolution\">");
+            html_esc(&m, !res                         ? ""
+                         : strcmp(res, "winner") == 0 ? T(w, M_KEEP_WINNER)
+                         : strcmp(res, "loser") == 0  ? T(w, M_KEEP_LOSER)
+                         : strcmp(res, "value") == 0  ? T(w, M_KEEP_VALUE)
+                                                      : res);
+            sb_adds(&m, "</span>");
             if (desk_cell(&r, i, 12)) {
                 sb_adds(&m, " · ");
                 html_esc(&m, T(w, M_RESOLVED_BY));

@@ -330,6 +330,26 @@ is "$(sqlite3 "$T/office.db" "SELECT count(*) FROM local_audit WHERE who = 'li' 
     "the export is in the local audit trail"
 is "$(sqlite3 "$T/office.db" "SELECT count(*) FROM local_audit WHERE who = 'li' AND action = 'login'")" 2 \
     "... and both sign-ins"
+# ---- the county resolves and corrects: the console shows it ----------------------
+
+CID=$(C conflicts list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+exits 0 "the county resolves the conflict, keeping the laptop's value" \
+    C conflicts resolve "$CID" --keep loser --note "电话核实" --by likz
+exits 0 "the county corrects the village" C case set "$X" village=西风村
+exits 0 "the office syncs (CLI)" S office sync --quiet
+JAR=$T/jar
+curl -s -o /dev/null -c "$JAR" --data-urlencode user=li \
+    --data-urlencode "password=站里的密码 2026" "$CURL_BASE/login"
+PAGE=$(curl -s -b "$JAR" "$CURL_BASE/case/$X")
+like "$PAGE" 'data-field="village"><dt>[^<]*</dt><dd>西风村 <span class="tag county">县级已更正</span>' \
+    "the case page marks the value the county corrected"
+like "$PAGE" 'data-field="phone"><dt>[^<]*</dt><dd>13700003333 <span class="tag county">' \
+    "... and the one its resolution wrote"
+PAGE=$(curl -s -b "$JAR" "$CURL_BASE/conflicts")
+like "$PAGE" 'class="conflict resolved"' "the conflicts page shows the conflict resolved"
+like "$PAGE" '电话核实' "... with the county's note"
+like "$PAGE" '<span class="resolution">改用另一值</span>' "... and how it was resolved, in words"
+
 for n in home search case visit-form conflicts; do
     ok "screenshots of $n at 1366x768 and 390x844" test -s "$T/$n-1366.png" -a -s "$T/$n-390.png"
 done

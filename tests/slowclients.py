@@ -107,7 +107,7 @@ def nat(port, tokens_file, prefix):
         socks.append(socket.create_connection(("127.0.0.1", port)))
     out = []
     for i, (s, t) in enumerate(zip(socks, toks)):
-        body = json.dumps({"v": 1, "schema": 1,
+        body = json.dumps({"v": 1, "schema": 2,
                            "site": "%s%d" % (prefix, i)}).encode()
         try:
             s.sendall(b"POST /v1/hello HTTP/1.1\r\nHost: x\r\n"

@@ -283,7 +283,6 @@ enum i18n_lang { LANG_ZH = 0, LANG_EN = 1 };
     X(M_C_MONTH_TITLE, "月报", "Month summary") \
     X(M_C_MONTH, "月份", "Month") \
     X(M_C_MONTH_BUTTON, "查看月报", "Show") \
-    X(M_C_EXPORT_MISSING, "导出功能尚未就绪。", "Export is not available yet.") \
     X(M_C_PW_TITLE, "修改密码", "Change the password") \
     X(M_C_PW_OLD, "当前密码", "Current password") \
     X(M_C_PW_NEW, "新密码（至少 10 个字符）", "New password (at least 10 characters)") \
