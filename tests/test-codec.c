@@ -853,20 +853,25 @@ static const struct bad_case push_cases[] = {
     /* the anchor: the base body decodes */
     {PUSH(GOOD), 0, ""},
     /* authors */
-    {PUSH(ROW("'cases'", "'" U1 "'", "'123456789','a':'x'", "'" SITE "'", "10",
-              "'name':'x'")),
+    {PUSH_SEQS("10", "10",
+               ROW("'cases'", "'" U1 "'", "'123456789','a':'x'", "'" SITE "'",
+                   "10", "'name':'x'")),
      0, ""},
-    {PUSH(ROW("'cases'", "'" U1 "'", "'123456789','a':5", "'" SITE "'", "10",
-              "'name':'x'")),
+    {PUSH_SEQS("10", "10",
+               ROW("'cases'", "'" U1 "'", "'123456789','a':5", "'" SITE "'",
+                   "10", "'name':'x'")),
      SW_EDATA, "rows[0].a: not an author"},
-    {PUSH(ROW("'cases'", "'" U1 "'", "'123456789','a':''", "'" SITE "'", "10",
-              "'name':'x'")),
+    {PUSH_SEQS("10", "10",
+               ROW("'cases'", "'" U1 "'", "'123456789','a':''", "'" SITE "'",
+                   "10", "'name':'x'")),
      SW_EDATA, "rows[0].a: not an author"},
-    {PUSH(ROW("'cases'", "'" U1 "'", "'123456789','a':'a\\tb'", "'" SITE "'",
-              "10", "'name':'x'")),
+    {PUSH_SEQS("10", "10",
+               ROW("'cases'", "'" U1 "'", "'123456789','a':'a\\tb'",
+                   "'" SITE "'", "10", "'name':'x'")),
      SW_EDATA, "rows[0].a: not an author"},
-    {PUSH(ROW("'cases'", "'" U1 "'", "'123456789','a':'x','a':'y'",
-              "'" SITE "'", "10", "'name':'x'")),
+    {PUSH_SEQS("10", "10",
+               ROW("'cases'", "'" U1 "'", "'123456789','a':'x','a':'y'",
+                   "'" SITE "'", "10", "'name':'x'")),
      SW_EDATA, "rows[0].a: duplicate key"},
     /* seqs must increase from row to row */
     {PUSH(GOOD "," GOOD), SW_EDATA, "rows[1].q: seq 10 does not follow 11"},
@@ -1248,7 +1253,8 @@ static void test_author_roundtrip(void **state)
     batch_release(&in);
 
     /* a body from before authors: nobody wrote anything */
-    json = J(PUSH(GOOD ",{'id':'" U3 "','d':1,'f':{'name':'y'}}"));
+    json = J(
+        PUSH_SEQS("10", "12", GOOD ",{'id':'" U3 "','d':1,'f':{'name':'y'}}"));
     assert_ok(codec_decode_push_json(json, strlen(json), NULL, &out, &err),
               &err);
     for (size_t i = 0; i < out.n; i++)
@@ -1257,11 +1263,12 @@ static void test_author_roundtrip(void **state)
     free(json);
 
     /* inherited from the row before, and cleared by null */
-    json = J(PUSH("{'t':'cases','id':'" U1
-                  "','st':'A01','h':'123456789','w':'" SITE
-                  "','q':10,'a':'赵六','f':{'name':'x'}},"
-                  "{'id':'" U2 "','d':1,'f':{'name':'y'}},"
-                  "{'id':'" U3 "','d':1,'a':null,'f':{'name':'z'}}"));
+    json = J(PUSH_SEQS("10", "12",
+                       "{'t':'cases','id':'" U1
+                       "','st':'A01','h':'123456789','w':'" SITE
+                       "','q':10,'a':'赵六','f':{'name':'x'}},"
+                       "{'id':'" U2 "','d':1,'f':{'name':'y'}},"
+                       "{'id':'" U3 "','d':1,'a':null,'f':{'name':'z'}}"));
     assert_ok(codec_decode_push_json(json, strlen(json), NULL, &out, &err),
               &err);
     assert_int_equal(out.n, 3);
