@@ -1652,6 +1652,25 @@ static void date_input(struct sw_buf *m, const char *name, const char *label,
 }
 
 /* The month summary as a table, labels in the page's language. */
+static void report_total(struct cw *w, struct sw_buf *m, long a, long b,
+                         int has_b)
+{
+    sb_adds(m, "<tr class=\"total\"><td>");
+    html_esc(m, T(w, M_C_TOTAL));
+    sb_addf(m, "</td><td class=\"num\">%ld</td><td class=\"num\">", a);
+    if (has_b)
+        sb_addf(m, "%ld", b);
+    sb_adds(m, "</td></tr>");
+}
+
+static void report_head(struct cw *w, struct sw_buf *m, enum i18n_msg h)
+{
+    sb_adds(m, "<tr><th colspan=\"3\">");
+    html_esc(m, T(w, h));
+    sb_adds(m, "</th></tr>");
+}
+
+/* The month summary as a table, labels in the page's language. */
 static void report_html(struct cw *w, struct sw_buf *m, const struct report *r)
 {
     const struct sw_table *ct = &sw_tables[SW_T_CASES];
@@ -1659,11 +1678,10 @@ static void report_html(struct cw *w, struct sw_buf *m, const struct report *r)
     const struct sw_column *cat = &ct->cols[sw_col_index(ct, "category")];
     const struct sw_column *mode = &vt->cols[sw_col_index(vt, "mode")];
     enum sw_lang l = w->lang == LANG_EN ? SW_LANG_EN : SW_LANG_ZH;
-    int zh = l == SW_LANG_ZH;
+    char n[16];
 
     sb_adds(m, "<table class=\"report\" id=\"report\"><tbody>");
-    sb_addf(m, "<tr><th colspan=\"3\">%s</th></tr>",
-            zh ? "新立案 / 结案（按类别）" : "New / closed cases by category");
+    report_head(w, m, M_C_R_CASES);
     for (int i = 0; i < r->ncategories; i++) {
         sb_adds(m, "<tr><td>");
         html_esc(m, labels_choice(cat, cat->allowed[i], l));
@@ -1672,25 +1690,16 @@ static void report_html(struct cw *w, struct sw_buf *m, const struct report *r)
                 "</td></tr>",
                 r->new_cases[i], r->closed_cases[i]);
     }
-    sb_addf(m,
-            "<tr class=\"total\"><td>%s</td><td class=\"num\">%ld</td>"
-            "<td class=\"num\">%ld</td></tr>",
-            zh ? "合计" : "Total", r->new_total, r->closed_total);
-    sb_addf(m, "<tr><th colspan=\"3\">%s</th></tr>",
-            zh ? "走访（按方式）" : "Visits by mode");
+    report_total(w, m, r->new_total, r->closed_total, 1);
+    report_head(w, m, M_C_R_VISITS);
     for (int i = 0; i < r->nmodes; i++) {
         sb_adds(m, "<tr><td>");
         html_esc(m, labels_choice(mode, mode->allowed[i], l));
         sb_addf(m, "</td><td class=\"num\">%ld</td><td></td></tr>",
                 r->visits[i]);
     }
-    sb_addf(m,
-            "<tr class=\"total\"><td>%s</td><td class=\"num\">%ld</td>"
-            "<td></td></tr>",
-            zh ? "合计" : "Total", r->visits_total);
-    sb_addf(m, "<tr><th colspan=\"3\">%s</th></tr>",
-            zh ? "服务（按类型：次数、金额）"
-               : "Services by type: count, amount");
+    report_total(w, m, r->visits_total, 0, 0);
+    report_head(w, m, M_C_R_SERVICES);
     for (int i = 0; i < r->nservices; i++) {
         sb_adds(m, "<tr><td>");
         html_esc(m, r->services[i].type);
@@ -1700,27 +1709,34 @@ static void report_html(struct cw *w, struct sw_buf *m, const struct report *r)
                 r->services[i].count, r->services[i].cents / 100,
                 r->services[i].cents % 100);
     }
+    sb_adds(m, "<tr class=\"total\"><td>");
+    html_esc(m, T(w, M_C_TOTAL));
     sb_addf(m,
-            "<tr class=\"total\"><td>%s</td><td class=\"num\">%ld</td>"
-            "<td class=\"num\">%lld.%02lld</td></tr>",
-            zh ? "合计" : "Total", r->services_total, r->cents_total / 100,
-            r->cents_total % 100);
+            "</td><td class=\"num\">%ld</td><td class=\"num\">%lld.%02lld"
+            "</td></tr>",
+            r->services_total, r->cents_total / 100, r->cents_total % 100);
+    report_head(w, m, M_C_R_FOLLOWUPS);
+    sb_adds(m, "<tr><td>");
+    html_esc(m, T(w, M_C_R_DUE));
     sb_addf(m,
-            "<tr><th colspan=\"3\">%s</th></tr><tr><td>%s</td>"
-            "<td class=\"num\" id=\"fu-due\">%ld</td><td></td></tr>"
-            "<tr><td>%s</td><td class=\"num\" id=\"fu-done\">%ld</td>"
-            "<td></td></tr>",
-            zh ? "跟进" : "Follow-ups", zh ? "到期" : "due", r->followups_due,
-            zh ? "已完成" : "done", r->followups_done);
-    sb_addf(m, "<tr><th colspan=\"3\">%s %d %s</th></tr>",
-            zh ? "高风险且" : "High risk, not visited in",
-            REPORT_UNVISITED_DAYS, zh ? "天未走访" : "days");
+            "</td><td class=\"num\" id=\"fu-due\">%ld</td><td></td></tr>"
+            "<tr><td>",
+            r->followups_due);
+    html_esc(m, T(w, M_C_R_DONE));
+    sb_addf(m, "</td><td class=\"num\" id=\"fu-done\">%ld</td><td></td></tr>",
+            r->followups_done);
+    snprintf(n, sizeof(n), "%d", REPORT_UNVISITED_DAYS);
+    sb_adds(m, "<tr><th colspan=\"3\">");
+    i18n_fmt(m, w->lang, M_C_R_UNVISITED, n);
+    sb_adds(m, "</th></tr>");
     for (int i = 0; i < r->nunvisited; i++) {
         sb_adds(m, "<tr><td>");
         case_link(m, r->unvisited[i].id, r->unvisited[i].name);
         sb_adds(m, "</td><td colspan=\"2\">");
-        html_esc(m, r->unvisited[i].last_visit ? r->unvisited[i].last_visit
-                                               : T(w, M_C_NEVER_VISITED));
+        if (r->unvisited[i].last_visit)
+            put_when(m, r->unvisited[i].last_visit);
+        else
+            html_esc(m, T(w, M_C_NEVER_VISITED));
         sb_adds(m, "</td></tr>");
     }
     sb_adds(m, "</tbody></table>");

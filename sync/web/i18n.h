@@ -283,6 +283,13 @@ enum i18n_lang { LANG_ZH = 0, LANG_EN = 1 };
     X(M_C_MONTH_TITLE, "月报", "Month summary") \
     X(M_C_MONTH, "月份", "Month") \
     X(M_C_MONTH_BUTTON, "查看月报", "Show") \
+    X(M_C_R_CASES, "新立案 / 结案（按类别）", "New / closed cases by category") \
+    X(M_C_R_VISITS, "走访（按方式）", "Visits by mode") \
+    X(M_C_R_SERVICES, "服务（按类型：次数、金额）", "Services by type: count, amount") \
+    X(M_C_R_FOLLOWUPS, "跟进", "Follow-ups") \
+    X(M_C_R_DUE, "到期", "due") \
+    X(M_C_R_DONE, "已完成", "done") \
+    X(M_C_R_UNVISITED, "高风险且 %s 天未走访", "High risk, not visited in %s days") \
     X(M_C_PW_TITLE, "修改密码", "Change the password") \
     X(M_C_PW_OLD, "当前密码", "Current password") \
     X(M_C_PW_NEW, "新密码（至少 10 个字符）", "New password (at least 10 characters)") \
