@@ -182,7 +182,7 @@ int workers_login(sqlite3 *db, const char *name, const char *pw,
 {
     char *hash = NULL, h[ACCT_HASH_HEX_LEN + 1];
     sqlite3_stmt *st = NULL;
-    int64_t now = sw_now_ms();
+    int64_t now;
     int rc;
 
     *ok = 0;
@@ -197,6 +197,7 @@ int workers_login(sqlite3 *db, const char *name, const char *pw,
     free(hash);
     if (!*ok)
         return 0;
+    now = sw_now_ms(); /* after the slow hash: the session starts now */
     rc = acct_cookie_new(cookie, err);
     if (!rc)
         rc = acct_cookie_hash(cookie, h, err);
