@@ -2,9 +2,9 @@
 ** workers.h — the station console's sign-in: the workers of a station
 ** (swsync worker add|list|remove) and their sessions, kept in the replica
 ** (tables workers and worker_sessions, schema/station-local.sql: local,
-** never replicated, no schema version).  Passwords, cookies and CSRF tokens are the
-** shared web layer's (sync/web/session.h), so they work as the county
-** console's do.
+** never replicated, no schema version).  Passwords, cookies and CSRF
+** tokens are the shared web layer's (sync/web/session.h), so they work as
+** the county console's do.
 **
 ** A session ends lim->max_ms after sign-in, after lim->idle_ms without
 ** a request, at sign-out, or when its worker is removed.
