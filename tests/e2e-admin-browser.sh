@@ -211,9 +211,22 @@ def check(cond, desc, why=""):
     return cond
 
 
+def phone_browser():
+    """A 390x844 browser; a chromedriver that does not come up (its port
+    taken meanwhile, a loaded machine) is tried again, twice at most."""
+    for attempt in range(3):
+        d = os.path.join(tmp, "wd2-%d" % attempt)
+        os.makedirs(d, exist_ok=True)
+        try:
+            return Browser(d, width=390, height=844)
+        except RuntimeError as e:
+            if "did not start" not in str(e) or attempt == 2:
+                raise
+            print("# chromedriver did not start; again", file=sys.stderr)
+
+
 try:
-    os.makedirs(os.path.join(tmp, "wd2"), exist_ok=True)
-    with Browser(os.path.join(tmp, "wd2"), width=390, height=844) as b:
+    with phone_browser() as b:
         b.get(url + "/admin/login")
         b.find("#user").send_keys("likz")
         b.find("#password").send_keys("县里的密码 2026")
