@@ -605,7 +605,8 @@ static void note_push_error(struct req *r, unsigned status)
     sqlite3_stmt *st;
     char text[sizeof(r->errmsg) + 40];
 
-    if (r->route != R_PUSH || !r->authed || !r->w || status == 503)
+    if (r->route != R_PUSH || !r->authed || !r->w || status == 503 ||
+        status == 507)
         return;
     snprintf(text, sizeof(text), "%u %s: %s", status, r->errcode, r->errmsg);
     if (db_prepare(r->w->db, SQL_PUSH_ERROR, &st, NULL))
@@ -648,7 +649,7 @@ static enum MHD_Result fail(struct MHD_Connection *conn, struct req *r,
     cJSON_AddStringToObject(j, "error", code);
     cJSON_AddStringToObject(j, "message",
                             status == 500 ? "internal error" : r->errmsg);
-    if (status == 503 || status == 429) {
+    if (status == 503 || status == 429 || status == 507) {
         hdr = MHD_HTTP_HEADER_RETRY_AFTER;
         val = RETRY_AFTER;
     } else if (status == 401) {
@@ -674,6 +675,11 @@ static enum MHD_Result fail_err(struct MHD_Connection *conn, struct req *r,
         return fail(conn, r, 403, "forbidden", "%s", e->msg);
     case SW_ETEMP:
         return fail(conn, r, 503, "busy", "%s", e->msg);
+    case SW_EFULL:
+        /* nothing was written (one transaction); reads still work */
+        return fail(conn, r, 507, "storage_full",
+                    "the county's disk is full: nothing was applied, try "
+                    "again later");
     default:
         return fail(conn, r, 500, "internal", "%s", e->msg);
     }
@@ -774,8 +780,16 @@ static int hello_update(struct req *r, const char *site, const char *agent,
         sqlite3_bind_text(st, 4, agent, -1, SQLITE_STATIC);
     if (has_skew)
         sqlite3_bind_int64(st, 5, skew);
-    if (sqlite3_step(st) != SQLITE_DONE)
+    if (sqlite3_step(st) != SQLITE_DONE) {
         rc = db_fail(err, db, "update replica");
+        /* a full disk: a replica whose site is bound may still pull;
+           last_seen and the rest are notes (nothing is written) */
+        if (rc == SW_EFULL && strcmp(r->rep.site, site) == 0) {
+            sqlite3_finalize(st);
+            db_rollback(db);
+            return 0;
+        }
+    }
 out:
     sqlite3_finalize(st);
     if (rc) {

@@ -196,7 +196,7 @@ int county_print_json(cJSON *j, struct sw_err *err)
 
 static int exit_code(int code)
 {
-    return code == SW_ETOOBIG ? SW_EDATA : code;
+    return code == SW_ETOOBIG ? SW_EDATA : code == SW_EFULL ? SW_EIO : code;
 }
 
 int main(int argc, char **argv)
