@@ -301,7 +301,7 @@ out:
 }
 
 /*
-** A test hook (docs/testing.md, tests/e2e-storage-faults.sh): with
+** A test hook (docs/design-notes.md, "Storage faults"): with
 ** SWSYNC_TEST_DISK_FULL=PATH:N in the environment, the database opened
 ** at exactly PATH (the same text) may grow by N more pages only (PRAGMA
 ** max_page_count): a write past that fails with SQLITE_FULL, as on a

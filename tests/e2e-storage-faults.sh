@@ -9,7 +9,7 @@
 #   - kill -9 of the county while four replicas push at once; after a
 #     restart every replica converges, nothing lost or duplicated.
 # A full disk is simulated with the test hook SWSYNC_TEST_DISK_FULL=PATH:N
-# (sync/db.c, docs/testing.md): the database at PATH may grow by N pages.
+# (sync/db.c, docs/design-notes.md): the database at PATH may grow by N pages.
 . "$(dirname "$0")/tap.sh"
 . "$(dirname "$0")/county.sh"
 
