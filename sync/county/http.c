@@ -64,6 +64,10 @@ enum route { R_NONE, R_HELLO, R_PUSH, R_PULL, R_CONFLICTS, R_ADMIN };
 #define DEF_HEADER_S 30
 #define DEF_REQUEST_S 300
 #define GRACE_MS 5000
+/* At a stop, a request still coming in is waited for only while bytes
+** keep arriving: one silent this long (half sent, its client gone) is
+** not. */
+#define STALL_MS 2000
 #define REAP_EVERY_MS 250
 /* The console's logins: checked on this many threads, this many waiting
 ** at most (the rest get 503 at once). */
@@ -78,8 +82,9 @@ struct conn {
     MHD_socket fd;
     unsigned char addr[16]; /* the client's address, v4 or v6 */
     size_t addrlen;
-    int64_t born;  /* ms, CLOCK_MONOTONIC: accept */
-    int64_t since; /* ms: start of the current request */
+    int64_t born;    /* ms, CLOCK_MONOTONIC: accept */
+    int64_t since;   /* ms: start of the current request */
+    int64_t last_rx; /* ms: the last bytes of a request body */
     enum conn_state state;
     int authed;  /* a valid token or session came on it */
     int evicted; /* shut down by us: closing */
@@ -427,6 +432,8 @@ static void conn_mark(struct req *r, int state, int authed)
     if (state >= 0) {
         if (state == C_HEAD || (c->state == C_HEAD && state == C_BODY))
             c->since = mono_ms();
+        if (state == C_BODY)
+            c->last_rx = mono_ms();
         c->state = (enum conn_state)state;
     }
     if (authed && !c->authed) {
@@ -1384,6 +1391,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         size_t n = *upload_data_size;
         *upload_data_size = 0;
         r->bytes_in += n;
+        conn_mark(r, C_BODY, 0);
         if (r->responded)
             return MHD_YES;
         if (r->too_big || n > r->max_body - r->body.len) {
@@ -1646,13 +1654,19 @@ void http_stop(struct http_server *srv, int wait_ms)
             pthread_join(srv->login[i], NULL);
         if (srv->reaper_ok)
             pthread_join(srv->reaper, NULL);
-        /* let the answers being made or sent finish; a request still
-           coming in (half sent, or trickling) is not waited for */
+        /* let the answers being made or sent finish, and the requests
+           whose bodies are still arriving; one whose bytes stopped coming
+           (half sent, its client gone) is not waited for */
         for (int waited = 0; waited < wait_ms; waited += 20) {
             struct timespec ts = {0, 20 * 1000000L};
+            int64_t now = mono_ms();
             int n;
             pthread_mutex_lock(&srv->lock);
             n = srv->answering;
+            for (struct conn *c = srv->conns; c; c = c->next)
+                if (!c->evicted && c->state == C_BODY &&
+                    now - c->last_rx < STALL_MS)
+                    n++;
             pthread_mutex_unlock(&srv->lock);
             if (n == 0)
                 break;

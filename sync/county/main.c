@@ -53,7 +53,7 @@ static const struct county_cmd commands[] = {
      "GET /v1/conflicts) and the admin console (a web page at /admin/, for\n"
      "the accounts made with 'admin add') on ADDR:PORT only.  Logs one\n"
      "line a request to stderr.  SIGTERM or SIGINT: stop accepting, finish\n"
-     "the answers in flight (not requests still coming in), exit 0.\n"
+     "the requests in flight (not one half sent and silent), exit 0.\n"
      "  --listen ADDR:PORT   e.g. 0.0.0.0:8443, 127.0.0.1:8080, [::1]:8080;\n"
      "                       port 0 picks a free port\n"
      "  --tls-cert FILE      PEM certificate (chain) for HTTPS\n"
