@@ -1664,9 +1664,10 @@ void http_stop(struct http_server *srv, int wait_ms)
             pthread_mutex_lock(&srv->lock);
             n = srv->answering;
             for (struct conn *c = srv->conns; c; c = c->next)
-                if (!c->evicted && c->state == C_BODY &&
-                    now - c->last_rx < STALL_MS)
-                    n++;
+                if (!c->evicted &&
+                    (c->state == C_BUSY ||
+                     (c->state == C_BODY && now - c->last_rx < STALL_MS)))
+                    n++; /* being answered, or still arriving */
             pthread_mutex_unlock(&srv->lock);
             if (n == 0)
                 break;
