@@ -1186,7 +1186,10 @@ static void *login_main(void *arg)
             pthread_mutex_lock(&srv->lock);
         }
         r->login_done = 1;
+        /* not under our lock: libmicrohttpd takes its own */
+        pthread_mutex_unlock(&srv->lock);
         MHD_resume_connection(r->conn);
+        pthread_mutex_lock(&srv->lock);
     }
     pthread_mutex_unlock(&srv->lock);
     return NULL;
