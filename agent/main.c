@@ -101,12 +101,14 @@ static const struct cmd commands[] = {
     {"status", cmd_status, 1, "status [--json]",
      "Show the station, its server, the schema version, how many changes\n"
      "wait to be sent, the last successful sync, the last error, the open\n"
-     "conflicts and the measured clock skew.\n"
+     "conflicts, the measured clock skew, and the last sync that pulled\n"
+     "versions too far ahead of the county's clock.\n"
      "  --json   the same as one JSON object: station, site, server,\n"
      "           token_file, schema_version, pending_changes, cases,\n"
      "           visits, services, last_sync (ISO 8601 or null),\n"
      "           last_error (or null), open_conflicts, skew_ms (this PC's\n"
-     "           clock minus the county's, or null if never measured)\n"},
+     "           clock minus the county's, or null if never measured),\n"
+     "           held_back (or null), clock_clamped (or null)\n"},
     {"conflicts", cmd_conflicts, 1, "conflicts [--json] [--open]",
      "The conflicts on this station's records: concurrent edits of one\n"
      "field, found here (a pulled value met an unsent edit) or at the\n"
@@ -269,7 +271,7 @@ void cmd_today(char buf[11])
 
 static int exit_code(int code)
 {
-    return code == SW_ETOOBIG ? SW_EDATA : code;
+    return code == SW_ETOOBIG ? SW_EDATA : code == SW_EFULL ? SW_EIO : code;
 }
 
 int main(int argc, char **argv)

@@ -61,6 +61,9 @@ int db_fail(struct sw_err *err, sqlite3 *db, const char *what)
     case SQLITE_NOMEM:
         code = SW_ESOFTWARE;
         break;
+    case SQLITE_FULL:
+        code = SW_EFULL;
+        break;
     case SQLITE_READONLY:
     case SQLITE_PERM:
     case SQLITE_AUTH:
@@ -316,6 +319,35 @@ out:
     return db_commit(db, err);
 }
 
+/*
+** A test hook (docs/design-notes.md, "Storage faults"): with
+** SWSYNC_TEST_DISK_FULL=PATH:N in the environment, the database opened
+** at exactly PATH (the same text) may grow by N more pages only (PRAGMA
+** max_page_count): a write past that fails with SQLITE_FULL, as on a
+** full disk.  Any other value, or another path, changes nothing.
+*/
+static int test_disk_full(sqlite3 *db, const char *path, struct sw_err *err)
+{
+    const char *v = getenv("SWSYNC_TEST_DISK_FULL"), *colon;
+    char sql[80], *end;
+    size_t n = strlen(path);
+    long pages;
+    int count;
+
+    if (!v || strncmp(v, path, n) != 0 || v[n] != ':')
+        return 0;
+    colon = v + n;
+    errno = 0;
+    pages = strtol(colon + 1, &end, 10);
+    if (errno || end == colon + 1 || *end || pages < 0 || pages > 1000000)
+        return 0;
+    if (pragma_int(db, "PRAGMA page_count", &count, err))
+        return SW_EIO;
+    snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %ld",
+             (long)count + pages);
+    return db_exec(db, sql, err);
+}
+
 int db_open(const char *path, enum sw_role role, sqlite3 **out,
             struct sw_err *err)
 {
@@ -364,6 +396,8 @@ int db_open(const char *path, enum sw_role role, sqlite3 **out,
        idempotent, a no-op once they exist */
     if (!rc && role == SW_ROLE_STATION)
         rc = db_exec(db, schema_station_local_sql, err);
+    if (!rc)
+        rc = test_disk_full(db, path, err);
     if (rc) {
         db_close(db);
         return rc;

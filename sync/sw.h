@@ -25,7 +25,8 @@ enum {
     SW_ETEMP = 75,      /* temporary failure: try again later */
     SW_EPERM = 77,      /* not permitted (token revoked, wrong) */
     SW_ECONFIG = 78,    /* configuration error */
-    SW_ETOOBIG = 90     /* over a size bound (HTTP 413; exits as 65) */
+    SW_ETOOBIG = 90,    /* over a size bound (HTTP 413; exits as 65) */
+    SW_EFULL = 91       /* disk or database full (HTTP 507; exits as 74) */
 };
 
 #define SW_ERRMSG_MAX 512

@@ -45,13 +45,16 @@ static const struct county_cmd commands[] = {
     {"serve", county_cmd_serve, 1,
      "serve --listen ADDR:PORT [--tls-cert FILE --tls-key FILE]\n"
      "       [--max-drift SECONDS] [--threads N] [--per-ip-limit N]\n"
+     "       [--per-token-limit N] [--max-connections N]\n"
+     "       [--reserved-connections N] [--header-timeout SECONDS]\n"
+     "       [--request-timeout SECONDS]\n"
      "       [--session-idle SECONDS] [--session-max SECONDS]\n"
      "       [--secure-cookies]",
      "Serve protocol v1 (POST /v1/hello, POST /v1/push, GET /v1/pull,\n"
      "GET /v1/conflicts) and the admin console (a web page at /admin/, for\n"
      "the accounts made with 'admin add') on ADDR:PORT only.  Logs one\n"
      "line a request to stderr.  SIGTERM or SIGINT: stop accepting, finish\n"
-     "the requests in flight, exit 0.\n"
+     "the requests in flight (not one half sent and silent), exit 0.\n"
      "  --listen ADDR:PORT   e.g. 0.0.0.0:8443, 127.0.0.1:8080, [::1]:8080;\n"
      "                       port 0 picks a free port\n"
      "  --tls-cert FILE      PEM certificate (chain) for HTTPS\n"
@@ -60,8 +63,21 @@ static const struct county_cmd commands[] = {
      "                       are clamped (default 600)\n"
      "  --threads N          worker threads, each with its own database\n"
      "                       connection (default 4)\n"
-     "  --per-ip-limit N     connections at once from one address (default\n"
-     "                       16; 0: no limit)\n"
+     "  --per-ip-limit N     unauthenticated connections older than 5 s from\n"
+     "                       one address; past it the oldest is closed\n"
+     "                       (default 16; 0: no limit)\n"
+     "  --per-token-limit N  requests at once with one token; more get 429\n"
+     "                       (default 4)\n"
+     "  --max-connections N  connections at once (default 512)\n"
+     "  --reserved-connections N  of those, kept for connections that\n"
+     "                       showed a valid token or session: past the\n"
+     "                       rest, the oldest unauthenticated one is closed\n"
+     "                       (default 64)\n"
+     "  --header-timeout SECONDS   a request's headers must be in within\n"
+     "                       this long, however slowly they trickle\n"
+     "                       (default 30)\n"
+     "  --request-timeout SECONDS  and the whole request, body included\n"
+     "                       (default 300)\n"
      "  --session-idle SECONDS  an admin console session ends after this\n"
      "                       long without a request (default 1800)\n"
      "  --session-max SECONDS   and this long after its login at the\n"
@@ -236,7 +252,7 @@ int county_print_json(cJSON *j, struct sw_err *err)
 
 static int exit_code(int code)
 {
-    return code == SW_ETOOBIG ? SW_EDATA : code;
+    return code == SW_ETOOBIG ? SW_EDATA : code == SW_EFULL ? SW_EIO : code;
 }
 
 int main(int argc, char **argv)
