@@ -64,7 +64,9 @@ int records_parse_assigns(const struct sw_table *t, int argc, char **argv,
         }
         for (int j = 0; j < n; j++)
             if (out[j].col == col) {
-                sw_fail(err, SW_EDATA, _("%s.%s: given twice"), t->name, fname);
+                char fq[160];
+                sw_fail(err, SW_EDATA, _("%s: given twice"),
+                        labels_qualified(fq, sizeof(fq), t, &t->cols[col]));
                 return -1;
             }
         out[n].col = col;
