@@ -54,6 +54,7 @@ void change_release(struct sw_change *c)
 void batch_init(struct sw_batch *b)
 {
     memset(b, 0, sizeof(*b));
+    b->remaining = -1;
 }
 
 void batch_release(struct sw_batch *b)
