@@ -308,9 +308,14 @@ static int row_values(struct imp *im, char **cells, int n, struct sw_err *err)
             continue;
         }
         if (col == HDR_IDNUM) {
+            const struct sw_table *ct = &sw_tables[SW_T_CASES];
             for (char *p = v; *p; p++)
                 *p = (char)toupper((unsigned char)*p);
-            im->idnum = v;
+            if (sw_validate(ct, &ct->cols[sw_col_index(ct, "id_number")], v,
+                            &e))
+                problem(im, "%s", e.msg);
+            else
+                im->idnum = v;
             continue;
         }
         c = &t->cols[col];
