@@ -22,6 +22,7 @@
 #include "labels.h"
 #include "records.h"
 
+#define IMPORT_CACHE 64
 #define HDR_IGNORE -10
 #define HDR_ID -1
 #define HDR_STATION -2
@@ -71,7 +72,14 @@ struct imp {
     char case_station[SW_CODE_MAX + 1];
     char case_id[SW_UUID_LEN + 1];
     long line;
-    struct sw_buf why; /* this row's problems, "; "-separated */
+    struct sw_buf why;
+    /* prepared statements by SQL text: an INSERT compiles the capture
+       triggers, so preparing one a row would cost more than running it */
+    struct {
+        char *sql;
+        sqlite3_stmt *st;
+    } cache[IMPORT_CACHE];
+    int ncache; /* this row's problems, "; "-separated */
 };
 
 void import_result_init(struct import_result *r)
@@ -358,6 +366,49 @@ static int row_values(struct imp *im, char **cells, int n, struct sw_err *err)
 
 /* ---- matching and writing ------------------------------------------------ */
 
+/* sql prepared once per import: *st is reset, its bindings cleared; it
+** stays the cache's (do not finalize it). */
+static int cached(struct imp *im, const char *sql, sqlite3_stmt **st,
+                  struct sw_err *err)
+{
+    int rc, k;
+    for (int i = 0; i < im->ncache; i++)
+        if (strcmp(im->cache[i].sql, sql) == 0) {
+            *st = im->cache[i].st;
+            sqlite3_reset(*st);
+            sqlite3_clear_bindings(*st);
+            return 0;
+        }
+    rc = db_prepare(im->db, sql, st, err);
+    if (rc)
+        return rc;
+    if (im->ncache < IMPORT_CACHE) {
+        k = im->ncache++;
+    } else {
+        k = (int)(sw_now_ms() % IMPORT_CACHE); /* full: replace one */
+        sqlite3_finalize(im->cache[k].st);
+        free(im->cache[k].sql);
+    }
+    im->cache[k].sql = sw_strdup(sql);
+    im->cache[k].st = *st;
+    if (!im->cache[k].sql) {
+        sqlite3_finalize(*st);
+        *st = NULL;
+        im->ncache--;
+        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+    }
+    return 0;
+}
+
+static void cache_release(struct imp *im)
+{
+    for (int i = 0; i < im->ncache; i++) {
+        sqlite3_finalize(im->cache[i].st);
+        free(im->cache[i].sql);
+    }
+    im->ncache = 0;
+}
+
 /* The rid of the live record with id, 0 if none, -1 if deleted. */
 static int rid_of_id(struct imp *im, const char *id, sqlite3_int64 *rid,
                      struct sw_err *err)
@@ -368,7 +419,7 @@ static int rid_of_id(struct imp *im, const char *id, sqlite3_int64 *rid,
     sb_init(&sql);
     sb_addf(&sql, "SELECT rid, deleted FROM %s WHERE id = ?1", im->t->name);
     rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, "out of memory")
-                 : db_prepare(im->db, sql.buf, &st, err);
+                 : cached(im, sql.buf, &st, err);
     sb_release(&sql);
     if (rc)
         return rc;
@@ -379,7 +430,6 @@ static int rid_of_id(struct imp *im, const char *id, sqlite3_int64 *rid,
         *rid = sqlite3_column_int(st, 1) ? -1 : sqlite3_column_int64(st, 0);
     rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
                                                : db_fail(err, im->db, "import");
-    sqlite3_finalize(st);
     return rc;
 }
 
@@ -432,7 +482,7 @@ static int match(struct imp *im, sqlite3_int64 *rid, struct sw_err *err)
     }
     if (!a || !b || (sql != SQL_CASE_BY_NAME && !c))
         return 0;
-    rc = db_prepare(im->db, sql, &st, err);
+    rc = cached(im, sql, &st, err);
     if (rc)
         return rc;
     sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
@@ -444,7 +494,6 @@ static int match(struct imp *im, sqlite3_int64 *rid, struct sw_err *err)
         *rid = sqlite3_column_int64(st, 0);
     rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
                                                : db_fail(err, im->db, "import");
-    sqlite3_finalize(st);
     return rc;
 }
 
@@ -472,7 +521,7 @@ static int update_row(struct imp *im, sqlite3_int64 rid, struct sw_err *err)
             sb_addf(&sql, " OR %s IS NOT ?", t->cols[c].name);
     sb_adds(&sql, ")");
     rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, "out of memory")
-                 : db_prepare(im->db, sql.buf, &st, err);
+                 : cached(im, sql.buf, &st, err);
     if (rc)
         goto out;
     for (int c = 0; c < t->ncols; c++)
@@ -491,7 +540,6 @@ static int update_row(struct imp *im, sqlite3_int64 rid, struct sw_err *err)
     else
         im->res->unchanged++;
 out:
-    sqlite3_finalize(st);
     sb_release(&sql);
     return rc;
 }
@@ -523,7 +571,7 @@ static int insert_row(struct imp *im, struct sw_err *err)
             sb_adds(&sql, ", ?");
     sb_adds(&sql, ")");
     rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, "out of memory")
-                 : db_prepare(im->db, sql.buf, &st, err);
+                 : cached(im, sql.buf, &st, err);
     if (rc)
         goto out;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -547,7 +595,6 @@ static int insert_row(struct imp *im, struct sw_err *err)
         }
     }
 out:
-    sqlite3_finalize(st);
     sb_release(&sql);
     return rc;
 }
@@ -736,6 +783,7 @@ int import_csv(sqlite3 *db, const struct sw_table *t, const char *data,
     sqlite3_finalize(im.idn_add);
     sqlite3_finalize(im.case_by_id);
     im.idn_find = im.idn_add = im.case_by_id = NULL;
+    cache_release(&im);
     if (o->dry_run) {
         db_rollback(db);
         rc = 0;
@@ -748,6 +796,7 @@ int import_csv(sqlite3 *db, const struct sw_table *t, const char *data,
     goto out;
 
 rollback:
+    cache_release(&im);
     sqlite3_finalize(im.idn_find);
     sqlite3_finalize(im.idn_add);
     sqlite3_finalize(im.case_by_id);
@@ -759,6 +808,7 @@ out:
         db_rollback(db);
     sqlite3_exec(db, SQL_IDN_DROP, NULL, NULL, NULL);
     csv_reader_release(&r);
+    cache_release(&im);
     sb_release(&im.why);
     free(im.hdr);
     free(badrow);
