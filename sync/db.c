@@ -202,8 +202,8 @@ int db_create(const char *path, enum sw_role role, sqlite3 **out,
     if (fd < 0) {
         if (errno == EEXIST)
             return sw_fail(err, SW_ECANTCREAT,
-                           "%s: already exists; not touching it", path);
-        return sw_fail(err, SW_ECANTCREAT, "%s: cannot create: %s", path,
+                           _("%s: already exists; not touching it"), path);
+        return sw_fail(err, SW_ECANTCREAT, _("%s: cannot create: %s"), path,
                        strerror(errno));
     }
     close(fd);
@@ -216,7 +216,7 @@ int db_create(const char *path, enum sw_role role, sqlite3 **out,
         goto fail;
     sql = schema_text(role);
     if (!sql) {
-        rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+        rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         goto fail;
     }
     rc = db_begin(db, err);
@@ -255,8 +255,8 @@ int db_migrate(sqlite3 *db, enum sw_role role, const struct db_migration *steps,
         goto out;
     if (have > target) {
         rc = sw_fail(err, SW_ECONFIG,
-                     "schema version %d is newer than this swsync "
-                     "understands (%d): upgrade swsync",
+                     _("schema version %d is newer than this swsync "
+                       "understands (%d): upgrade swsync"),
                      have, target);
         goto out;
     }
@@ -268,8 +268,8 @@ int db_migrate(sqlite3 *db, enum sw_role role, const struct db_migration *steps,
             if (steps[i].version == v)
                 m = &steps[i];
         if (!m) {
-            rc = sw_fail(err, SW_ESOFTWARE, "no migration to schema version %d",
-                         v);
+            rc = sw_fail(err, SW_ESOFTWARE,
+                         _("no migration to schema version %d"), v);
             goto out;
         }
         rc = db_exec(db, m->sql, err);
@@ -282,7 +282,7 @@ int db_migrate(sqlite3 *db, enum sw_role role, const struct db_migration *steps,
             ddl_station_triggers(&sb);
             t = sb_detach(&sb, NULL);
             rc = t ? db_exec(db, t, err)
-                   : sw_fail(err, SW_ESOFTWARE, "out of memory");
+                   : sw_fail(err, SW_ESOFTWARE, _("out of memory"));
             free(t);
             if (rc)
                 goto out;
@@ -305,15 +305,16 @@ int db_open(const char *path, enum sw_role role, sqlite3 **out,
     int rc, appid, want;
     struct stat stb;
     const char *kind =
-        role == SW_ROLE_STATION ? "station replica" : "county store";
+        role == SW_ROLE_STATION ? _("station replica") : _("county store");
 
     *out = NULL;
     if (stat(path, &stb) != 0) {
         if (errno == ENOENT)
-            return sw_fail(err, SW_ENOINPUT, "%s: no %s here (%s)", path, kind,
+            return sw_fail(err, SW_ENOINPUT, _("%s: no %s here (%s)"), path,
+                           kind,
                            role == SW_ROLE_STATION
-                               ? "create one with 'swsync init'"
-                               : "create one with 'swsync-county init'");
+                               ? _("create one with 'swsync init'")
+                               : _("create one with 'swsync-county init'"));
         return sw_fail(err, SW_EIO, "%s: %s", path, strerror(errno));
     }
     rc = open_file(path, SQLITE_OPEN_READWRITE, &db, err);
@@ -323,14 +324,14 @@ int db_open(const char *path, enum sw_role role, sqlite3 **out,
     if (rc) {
         /* not a database at all */
         db_close(db);
-        return sw_fail(err, SW_ECONFIG, "%s: not a swsync %s", path, kind);
+        return sw_fail(err, SW_ECONFIG, _("%s: not a swsync %s"), path, kind);
     }
     want = role == SW_ROLE_STATION ? DB_APPID_STATION : DB_APPID_COUNTY;
     if (appid != want) {
         db_close(db);
-        return sw_fail(err, SW_ECONFIG, "%s: not a swsync %s%s", path, kind,
+        return sw_fail(err, SW_ECONFIG, _("%s: not a swsync %s%s"), path, kind,
                        appid == DB_APPID_STATION || appid == DB_APPID_COUNTY
-                           ? " (it is the other kind)"
+                           ? _(" (it is the other kind)")
                            : "");
     }
     rc = set_pragmas(db, err);
@@ -363,7 +364,7 @@ int db_config_get(sqlite3 *db, const char *key, char **out, struct sw_err *err)
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         *out = sw_strdup((const char *)sqlite3_column_text(st, 0));
-        rc = *out ? 0 : sw_fail(err, SW_ESOFTWARE, "out of memory");
+        rc = *out ? 0 : sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     } else if (rc == SQLITE_DONE) {
         rc = 0;
     } else {

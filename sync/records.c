@@ -11,6 +11,7 @@
 #include "db.h"
 #include "labels.h"
 #include "records.h"
+#include "search.h"
 
 const char *records_field_alias(const struct sw_table *t, const char *name)
 {
@@ -46,7 +47,8 @@ int records_parse_assigns(const struct sw_table *t, int argc, char **argv,
         size_t len;
 
         if (!eq || eq == argv[i]) {
-            sw_fail(err, SW_EUSAGE, "expected FIELD=VALUE, got '%s'", argv[i]);
+            sw_fail(err, SW_EUSAGE, _("expected FIELD=VALUE, got '%s'"),
+                    argv[i]);
             return -1;
         }
         len = (size_t)(eq - argv[i]);
@@ -57,12 +59,12 @@ int records_parse_assigns(const struct sw_table *t, int argc, char **argv,
         col = labels_field_col(t, name);
         fname = col >= 0 ? t->cols[col].name : name;
         if (col < 0 || (t->cols[col].flags & SW_COL_SYSTEM)) {
-            sw_fail(err, SW_EDATA, "%s.%s: no such field", t->name, name);
+            sw_fail(err, SW_EDATA, _("%s.%s: no such field"), t->name, name);
             return -1;
         }
         for (int j = 0; j < n; j++)
             if (out[j].col == col) {
-                sw_fail(err, SW_EDATA, "%s.%s: given twice", t->name, fname);
+                sw_fail(err, SW_EDATA, _("%s.%s: given twice"), t->name, fname);
                 return -1;
             }
         out[n].col = col;
@@ -150,7 +152,7 @@ static int print_json(FILE *out, cJSON *j, struct sw_err *err)
 {
     char *s = j ? cJSON_Print(j) : NULL;
     if (!s)
-        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+        return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     fprintf(out, "%s\n", s);
     cJSON_free(s);
     return 0;
@@ -188,25 +190,25 @@ int records_show(sqlite3 *db, const struct sw_table *t, int argc, char **argv,
         if (strcmp(argv[i], "--json") == 0)
             json = 1;
         else if (argv[i][0] == '-' || id)
-            return sw_fail(err, SW_EUSAGE, "%s show: unexpected '%s'", t->noun,
-                           argv[i]);
+            return sw_fail(err, SW_EUSAGE, _("%s show: unexpected '%s'"),
+                           t->noun, argv[i]);
         else
             id = argv[i];
     }
     if (!id)
-        return sw_fail(err, SW_EUSAGE, "%s show: need an ID", t->noun);
+        return sw_fail(err, SW_EUSAGE, _("%s show: need an ID"), t->noun);
 
     sb_init(&sql);
     select_cols(&sql, t);
     sb_adds(&sql, " AND id = ?1");
-    rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, "out of memory")
+    rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, _("out of memory"))
                  : db_prepare(db, sql.buf, &st, err);
     if (rc)
         goto out;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     if (rc == SQLITE_DONE) {
-        rc = sw_fail(err, SW_EDATA, "%s %s: not found", t->noun, id);
+        rc = sw_fail(err, SW_EDATA, _("%s %s: not found"), t->noun, id);
         goto out;
     }
     if (rc != SQLITE_ROW) {
@@ -219,7 +221,7 @@ int records_show(sqlite3 *db, const struct sw_table *t, int argc, char **argv,
         cJSON_Delete(o);
         goto out;
     }
-    fprintf(out, "id: %s\nstation: %s\n", sqlite3_column_text(st, 0),
+    fprintf(out, _("id: %s\nstation: %s\n"), sqlite3_column_text(st, 0),
             sqlite3_column_text(st, 1)
                 ? (const char *)sqlite3_column_text(st, 1)
                 : "");
@@ -240,6 +242,20 @@ out:
     sqlite3_finalize(st);
     sb_release(&sql);
     return rc;
+}
+
+/* One record as `list` prints it: the id and the SW_COL_LIST fields. */
+static void print_list_row(FILE *out, sqlite3_stmt *st,
+                           const struct sw_table *t)
+{
+    fputs((const char *)sqlite3_column_text(st, 0), out);
+    for (int c = 0; c < sw_col_deleted(t); c++)
+        if (t->cols[c].flags & SW_COL_LIST) {
+            fputc('\t', out);
+            records_print_cell(
+                out, shown_value(&t->cols[c], sqlite3_column_text(st, c + 2)));
+        }
+    fputc('\n', out);
 }
 
 /* The value of an option given as "--opt VALUE" or "--opt=VALUE" at
@@ -268,11 +284,12 @@ int records_list(sqlite3 *db, const struct sw_table *t, int argc, char **argv,
     int json = 0, rc, nw = 0, matched;
     int *wcol = calloc((size_t)argc + 1, sizeof(int));
     const char **wval = calloc((size_t)argc + 1, sizeof(char *));
+    int *wpart = calloc((size_t)argc + 1, sizeof(int));
     cJSON *arr = NULL;
 
     sb_init(&sql);
-    if (!wcol || !wval) {
-        rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+    if (!wcol || !wval || !wpart) {
+        rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         goto out;
     }
     for (int i = 0; i < argc; i++) {
@@ -281,14 +298,18 @@ int records_list(sqlite3 *db, const struct sw_table *t, int argc, char **argv,
             json = 1;
         } else if ((w = opt_value(argc, argv, &i, "--where", &matched)),
                    matched) {
-            const char *eq = w ? strchr(w, '=') : NULL;
+            /* FIELD=VALUE exact, FIELD~TEXT part of the value */
+            const char *eq =
+                w && w[strcspn(w, "=~")] ? w + strcspn(w, "=~") : NULL;
             const char *v;
             char name[64];
             size_t len;
             int col;
             if (!eq || eq == w) {
-                rc = sw_fail(err, SW_EUSAGE,
-                             "%s list: --where needs FIELD=VALUE", t->noun);
+                rc = sw_fail(
+                    err, SW_EUSAGE,
+                    _("%s list: --where needs FIELD=VALUE or FIELD~TEXT"),
+                    t->noun);
                 goto out;
             }
             len = (size_t)(eq - w);
@@ -299,81 +320,82 @@ int records_list(sqlite3 *db, const struct sw_table *t, int argc, char **argv,
             col = labels_field_col(t, name);
             if (col < -2 ||
                 (col >= 0 && (t->cols[col].flags & SW_COL_SYSTEM))) {
-                rc = sw_fail(err, SW_EDATA, "%s.%s: no such field", t->name,
+                rc = sw_fail(err, SW_EDATA, _("%s.%s: no such field"), t->name,
                              name);
                 goto out;
             }
             v = eq[1] && col >= 0 ? records_input_value(&t->cols[col], eq + 1)
                                   : eq + 1;
             /* FIELD= matches an empty field; a value must be one the
-               field could hold */
-            if (col >= 0 && *v && sw_validate(t, &t->cols[col], v, err)) {
+               field could hold; FIELD~TEXT any text (FIELD~ matches all
+               but empty fields) */
+            if (*eq == '=' && col >= 0 && *v &&
+                sw_validate(t, &t->cols[col], v, err)) {
                 rc = err ? err->code : SW_EDATA;
                 goto out;
             }
             wcol[nw] = col;
-            wval[nw] = *v ? v : NULL;
+            wval[nw] = *eq == '~' || *v ? v : NULL;
+            wpart[nw] = *eq == '~';
             nw++;
         } else if ((flags & RECORDS_LIST_STATION) &&
                    ((w = opt_value(argc, argv, &i, "--station", &matched)),
                     matched)) {
             if (!w || !*w) {
-                rc = sw_fail(err, SW_EUSAGE, "%s list: --station needs a CODE",
-                             t->noun);
+                rc = sw_fail(err, SW_EUSAGE,
+                             _("%s list: --station needs a CODE"), t->noun);
                 goto out;
             }
             wcol[nw] = -2;
             wval[nw] = w;
             nw++;
         } else {
-            rc = sw_fail(err, SW_EUSAGE, "%s list: unexpected '%s'", t->noun,
+            rc = sw_fail(err, SW_EUSAGE, _("%s list: unexpected '%s'"), t->noun,
                          argv[i]);
             goto out;
         }
     }
 
     select_cols(&sql, t);
-    for (int i = 0; i < nw; i++)
-        sb_addf(&sql, " AND %s IS ?",
-                wcol[i] == -1   ? "id"
-                : wcol[i] == -2 ? "station"
-                                : t->cols[wcol[i]].name);
+    for (int i = 0; i < nw; i++) {
+        const char *cn = wcol[i] == -1   ? "id"
+                         : wcol[i] == -2 ? "station"
+                                         : t->cols[wcol[i]].name;
+        if (wpart[i]) /* ASCII letters without regard to case */
+            sb_addf(&sql, " AND instr(lower(%s), lower(?)) > 0", cn);
+        else
+            sb_addf(&sql, " AND %s IS ?", cn);
+    }
     sb_adds(&sql, " ORDER BY rid");
-    rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, "out of memory")
+    rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, _("out of memory"))
                  : db_prepare(db, sql.buf, &st, err);
     if (rc)
         goto out;
     for (int i = 0; i < nw; i++) {
         if (!wval[i])
             sqlite3_bind_null(st, i + 1);
+        else if (wpart[i])
+            sqlite3_bind_text(st, i + 1, wval[i], -1, SQLITE_STATIC);
         else if (wcol[i] >= 0 && t->cols[wcol[i]].type == SW_INT)
             sqlite3_bind_int64(st, i + 1, strtoll(wval[i], NULL, 10));
         else
             sqlite3_bind_text(st, i + 1, wval[i], -1, SQLITE_STATIC);
     }
     if (json && !(arr = cJSON_CreateArray())) {
-        rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+        rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         goto out;
     }
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (json) {
             cJSON *o = row_json(st, t);
             if (!o) {
-                rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+                rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
                 goto out;
             }
             cJSON_AddItemToArray(arr, o);
             continue;
         }
-        fputs((const char *)sqlite3_column_text(st, 0), out);
-        for (int c = 0; c < sw_col_deleted(t); c++)
-            if (t->cols[c].flags & SW_COL_LIST) {
-                fputc('\t', out);
-                records_print_cell(
-                    out,
-                    shown_value(&t->cols[c], sqlite3_column_text(st, c + 2)));
-            }
-        fputc('\n', out);
+        print_list_row(out, st, t);
     }
     if (rc != SQLITE_DONE) {
         rc = db_fail(err, db, t->noun);
@@ -386,5 +408,100 @@ out:
     sb_release(&sql);
     free(wcol);
     free(wval);
+    free(wpart);
+    return rc;
+}
+
+int records_search(sqlite3 *db, int argc, char **argv, unsigned flags,
+                   FILE *out, struct sw_err *err)
+{
+    const struct sw_table *t = &sw_tables[SW_T_CASES];
+    struct search_hit *hits = NULL;
+    struct sw_buf sql;
+    sqlite3_stmt *st = NULL;
+    const char *text = NULL, *station = NULL;
+    int json = 0, limit = 50, nhits = 0, rc, matched;
+    cJSON *arr = NULL;
+
+    sb_init(&sql);
+    for (int i = 0; i < argc; i++) {
+        const char *w;
+        if (strcmp(argv[i], "--json") == 0) {
+            json = 1;
+        } else if ((w = opt_value(argc, argv, &i, "--limit", &matched)),
+                   matched) {
+            char *end;
+            long v = w ? strtol(w, &end, 10) : -1;
+            if (!w || !*w || *end || v < 0 || v > 1000000) {
+                rc = sw_fail(err, SW_EUSAGE,
+                             _("case search: --limit needs a number (0: all)"));
+                goto out;
+            }
+            limit = (int)v;
+        } else if ((flags & RECORDS_LIST_STATION) &&
+                   ((w = opt_value(argc, argv, &i, "--station", &matched)),
+                    matched)) {
+            if (!w || !*w) {
+                rc = sw_fail(err, SW_EUSAGE,
+                             _("case search: --station needs a CODE"));
+                goto out;
+            }
+            station = w;
+        } else if ((argv[i][0] == '-' && argv[i][1]) || text) {
+            rc = sw_fail(err, SW_EUSAGE, _("case search: unexpected '%s'"),
+                         argv[i]);
+            goto out;
+        } else {
+            text = argv[i];
+        }
+    }
+    if (!text) {
+        rc = sw_fail(err, SW_EUSAGE,
+                     _("case search: need the TEXT to look for"));
+        goto out;
+    }
+    rc = search_cases(db, text, station, limit, &hits, &nhits, NULL, err);
+    if (rc)
+        goto out;
+
+    select_cols(&sql, t);
+    sb_adds(&sql, " AND rid = ?1");
+    rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, _("out of memory"))
+                 : db_prepare(db, sql.buf, &st, err);
+    if (rc)
+        goto out;
+    if (json && !(arr = cJSON_CreateArray())) {
+        rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
+        goto out;
+    }
+    for (int h = 0; h < nhits; h++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, hits[h].rid);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE)
+            continue;
+        if (rc != SQLITE_ROW) {
+            rc = db_fail(err, db, "search");
+            goto out;
+        }
+        if (json) {
+            cJSON *o = row_json(st, t);
+            if (!o || !cJSON_AddStringToObject(
+                          o, "match", search_rank_name(hits[h].rank))) {
+                cJSON_Delete(o);
+                rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
+                goto out;
+            }
+            cJSON_AddItemToArray(arr, o);
+            continue;
+        }
+        print_list_row(out, st, t);
+    }
+    rc = json ? print_json(out, arr, err) : 0;
+out:
+    cJSON_Delete(arr);
+    sqlite3_finalize(st);
+    sb_release(&sql);
+    free(hits);
     return rc;
 }

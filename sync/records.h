@@ -72,12 +72,23 @@ int records_show(sqlite3 *db, const struct sw_table *t, int argc, char **argv,
 #define RECORDS_LIST_STATION 0x01 /* accept --station CODE (county) */
 
 /*
-** `list [--json] [--where FIELD=VALUE]...`: argv holds the arguments
-** after "list".  With RECORDS_LIST_STATION, `--station CODE` is the
+** `list [--json] [--where FIELD=VALUE|FIELD~TEXT]...`: argv holds the
+** arguments after "list".  FIELD~TEXT: TEXT is part of the field's value
+** (ASCII letters without regard to case).  With RECORDS_LIST_STATION,
+*`--station CODE` is the
 ** same as `--where station=CODE`.  Text: the id and the SW_COL_LIST
 ** fields, tab-separated, one record a line; JSON: an array of objects.
 */
 int records_list(sqlite3 *db, const struct sw_table *t, int argc, char **argv,
                  unsigned flags, FILE *out, struct sw_err *err);
+
+/*
+** `case search TEXT [--json] [--limit N]` (and `--station CODE` with
+** RECORDS_LIST_STATION): the cases search_cases() finds (search.h), best
+** first, at most N (default 50; 0: all).  Text as `list`; JSON an array
+** of objects as `list`'s with "match" (how it matched: search_rank_name).
+*/
+int records_search(sqlite3 *db, int argc, char **argv, unsigned flags,
+                   FILE *out, struct sw_err *err);
 
 #endif

@@ -63,7 +63,7 @@ int replica_open(struct replica *r, sqlite3 *db, struct sw_err *err)
         rc = db_config_get(db, "station", &station, err);
     if (!rc &&
         (!site || !station || !sw_site_valid(site) || !sw_code_valid(station)))
-        rc = sw_fail(err, SW_ECONFIG, "replica has no valid site/station");
+        rc = sw_fail(err, SW_ECONFIG, _("replica has no valid site/station"));
     if (!rc) {
         snprintf(r->site, sizeof(r->site), "%s", site);
         snprintf(r->station, sizeof(r->station), "%s", station);
@@ -89,7 +89,7 @@ int replica_open(struct replica *r, sqlite3 *db, struct sw_err *err)
     if (!rc) {
         sql = pending_sql();
         rc = sql ? db_prepare_keep(r->db, sql, &r->pend_read, err)
-                 : sw_fail(err, SW_ESOFTWARE, "out of memory");
+                 : sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     }
     free(sql);
     free(site);
@@ -225,7 +225,8 @@ static int seal_in_txn(struct replica *r, struct hlc_clock *clock, long *n,
 
         if (tbl < 0 || tbl >= SW_NTABLES || col < 0 ||
             col >= sw_tables[tbl].ncols) {
-            rc = sw_fail(err, SW_EDATA, "outbox: bad entry (%d, %d)", tbl, col);
+            rc = sw_fail(err, SW_EDATA, _("outbox: bad entry (%d, %d)"), tbl,
+                         col);
             break;
         }
         /* one version for the fields one statement wrote in one record */
@@ -322,8 +323,8 @@ int replica_read_pending(struct replica *r, int64_t after, size_t limit,
         c.col = sqlite3_column_int(st, 2);
         if (!id || !station) {
             rc = sw_fail(err, SW_EDATA,
-                         "pending change %lld: its record is "
-                         "gone",
+                         _("pending change %lld: its record is "
+                           "gone"),
                          (long long)c.seq);
             break;
         }
@@ -333,7 +334,7 @@ int replica_read_pending(struct replica *r, int64_t after, size_t limit,
         merge_column_version(st, 4, &c.ver);
         merge_column_version(st, 6, &c.base);
         if (!rc && batch_add(b, &c))
-            rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+            rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         change_release(&c);
         if (!rc) {
             if (b->n == 1)
@@ -386,7 +387,7 @@ static int set_indexes(struct replica *r, int drop, struct sw_err *err)
     ddl_indexes(&sb, 0, drop);
     sql = sb_detach(&sb, NULL);
     if (!sql)
-        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+        return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     rc = db_begin(r->db, err);
     if (!rc)
         rc = db_exec(r->db, sql, err);
@@ -413,7 +414,7 @@ int replica_apply_pull(struct replica *r, const struct sw_batch *b,
     for (size_t i = 0; !rc && i < b->n; i++) {
         if (strcmp(b->v[i].station, r->station) != 0)
             rc = sw_fail(err, SW_EDATA,
-                         "pulled record %s belongs to station %s, not %s",
+                         _("pulled record %s belongs to station %s, not %s"),
                          b->v[i].id, b->v[i].station, r->station);
     }
     for (size_t i = 0, used = 0; !rc && i < b->n; i += used)

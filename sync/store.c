@@ -54,7 +54,7 @@ int store_open(struct store *s, sqlite3 *db, struct sw_err *err)
     s->pull_max_bytes = STORE_PULL_MAX_BYTES;
     rc = db_config_get(db, "county", &county, err);
     if (!rc && (!county || !sw_code_valid(county)))
-        rc = sw_fail(err, SW_ECONFIG, "county store has no county code");
+        rc = sw_fail(err, SW_ECONFIG, _("county store has no county code"));
     if (!rc) {
         snprintf(s->county, sizeof(s->county), "%s", county);
         rc = merge_open(&s->m, db, SW_ROLE_COUNTY, err);
@@ -62,7 +62,7 @@ int store_open(struct store *s, sqlite3 *db, struct sw_err *err)
     if (!rc) {
         sql = pull_sql();
         rc = sql ? db_prepare_keep(s->db, sql, &s->pull, err)
-                 : sw_fail(err, SW_ESOFTWARE, "out of memory");
+                 : sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     }
     if (!rc)
         rc = db_prepare_keep(s->db, SQL_ACKED_GET, &s->acked_get, err);
@@ -99,13 +99,13 @@ static int check_case_scope(struct store *s, const struct sw_change *c,
         const char *owner =
             (const char *)sqlite3_column_text(s->case_station, 0);
         if (!owner || strcmp(owner, c->station) != 0)
-            rc = sw_fail(err, SW_EPERM, "%s %s: case %s is not station %s's",
+            rc = sw_fail(err, SW_EPERM, _("%s %s: case %s is not station %s's"),
                          tb->noun, c->id, c->text, c->station);
     } else {
         /* a case is sealed, so pushed, before its visits: an unknown one
            is not this station's */
-        rc = sw_fail(err, SW_EPERM, "%s %s: no case %s of station %s", tb->noun,
-                     c->id, c->text, c->station);
+        rc = sw_fail(err, SW_EPERM, _("%s %s: no case %s of station %s"),
+                     tb->noun, c->id, c->text, c->station);
     }
     sqlite3_reset(s->case_station);
     return rc;
@@ -124,28 +124,28 @@ int store_apply_push(struct store *s, const char *station, const char *site,
     memset(res, 0, sizeof(*res));
     if (strcmp(b->site, site) != 0)
         return sw_fail(err, SW_EPERM,
-                       "push names site %s, but this token "
-                       "is site %s's",
+                       _("push names site %s, but this token "
+                         "is site %s's"),
                        b->site, site);
     for (size_t i = 0; i < b->n; i++) {
         if (strcmp(b->v[i].station, station) != 0)
             return sw_fail(err, SW_EPERM,
-                           "%s %s belongs to station %s: station %s may not "
-                           "write it",
+                           _("%s %s belongs to station %s: station %s may not "
+                             "write it"),
                            sw_tables[b->v[i].tbl].noun, b->v[i].id,
                            b->v[i].station, station);
         /* a replica sends its own writes only: their version is its site */
         if (strcmp(b->v[i].ver.site, site) != 0)
             return sw_fail(err, SW_EPERM,
-                           "%s %s: version of site %s, pushed by site %s",
+                           _("%s %s: version of site %s, pushed by site %s"),
                            sw_tables[b->v[i].tbl].noun, b->v[i].id,
                            b->v[i].ver.site, site);
     }
     if ((b->n == 0 && (b->from || b->to)) ||
         (b->n > 0 && (b->from != b->v[0].seq || b->to != b->v[b->n - 1].seq)))
         return sw_fail(err, SW_EDATA,
-                       "push range %lld..%lld does not match "
-                       "its changes (%lld..%lld)",
+                       _("push range %lld..%lld does not match "
+                         "its changes (%lld..%lld)"),
                        (long long)b->from, (long long)b->to,
                        (long long)b->v[0].seq, (long long)b->v[b->n - 1].seq);
 
@@ -160,7 +160,7 @@ int store_apply_push(struct store *s, const char *station, const char *site,
     if (step == SQLITE_ROW)
         acked = sqlite3_column_int64(s->acked_get, 0);
     else if (step == SQLITE_DONE)
-        rc = sw_fail(err, SW_EPERM, "site %s is not a replica of station %s",
+        rc = sw_fail(err, SW_EPERM, _("site %s is not a replica of station %s"),
                      site, station);
     else
         rc = db_fail(err, s->db, "read replica");
@@ -170,7 +170,7 @@ int store_apply_push(struct store *s, const char *station, const char *site,
     /* what is new: shallow copies (text stays the batch's), then applied
        a record at a time */
     if (!rc && b->n && !(todo = malloc(b->n * sizeof(*todo))))
-        rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+        rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     for (size_t i = 0; !rc && i < b->n; i++) {
         if (b->v[i].seq <= acked)
             res->duplicates++;
@@ -263,7 +263,7 @@ int store_read_pull(struct store *s, const char *station, const char *site,
         merge_column_version(st, 5, &c.base);
         rc = merge_set_value(&c, sqlite3_column_value(st, 9), err);
         if (!rc && batch_add(b, &c))
-            rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+            rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         change_release(&c);
     }
     if (!rc && !cut && step != SQLITE_DONE)
@@ -291,7 +291,7 @@ int store_write(struct store *s, struct sw_change *c, struct sw_err *err)
     snprintf(cur.id, sizeof(cur.id), "%s", c->id);
     rc = merge_read_field(&s->m, &cur, &found, NULL, err);
     if (!rc && !found)
-        rc = sw_fail(err, SW_ENOINPUT, "%s %s: not found",
+        rc = sw_fail(err, SW_ENOINPUT, _("%s %s: not found"),
                      sw_tables[c->tbl].noun, c->id);
     if (!rc) {
         snprintf(c->station, sizeof(c->station), "%s", cur.station);

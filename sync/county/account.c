@@ -137,14 +137,14 @@ int acct_hash_password(const char *pw, char **out, struct sw_err *err)
 
     *out = NULL;
     if (sw_random(salt, sizeof(salt)))
-        return sw_fail(err, SW_EIO, "cannot read random bytes");
+        return sw_fail(err, SW_EIO, _("cannot read random bytes"));
     if (pbkdf2(pw, salt, ACCT_ITERATIONS, h))
-        return sw_fail(err, SW_ESOFTWARE, "cannot hash the password");
+        return sw_fail(err, SW_ESOFTWARE, _("cannot hash the password"));
     to_hex(salt, sizeof(salt), salt_hex);
     to_hex(h, sizeof(h), h_hex);
     OPENSSL_cleanse(h, sizeof(h));
     if (!(s = malloc(n)))
-        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+        return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     snprintf(s, n, PW_PREFIX "%d$%s$%s", ACCT_ITERATIONS, salt_hex, h_hex);
     *out = s;
     return 0;
@@ -188,18 +188,18 @@ int acct_admin_add(sqlite3 *db, const char *name, const char *pw,
 
     if (!acct_name_valid(name))
         return sw_fail(err, SW_EDATA,
-                       "admin: not a valid user name (1-%d of A-Z a-z 0-9 _ "
-                       ". - @, not starting with - or .): %s",
+                       _("admin: not a valid user name (1-%d of A-Z a-z 0-9 _ "
+                         ". - @, not starting with - or .): %s"),
                        ACCT_NAME_MAX, name ? name : "");
     if (strlen(pw) < ACCT_PW_MIN)
         return sw_fail(err, SW_EDATA,
-                       "admin: the password must have at least %d "
-                       "characters",
+                       _("admin: the password must have at least %d "
+                         "characters"),
                        ACCT_PW_MIN);
     if (strlen(pw) > ACCT_PW_MAX || !sw_utf8_valid(pw))
         return sw_fail(err, SW_EDATA,
-                       "admin: the password must be UTF-8 text of at most %d "
-                       "bytes",
+                       _("admin: the password must be UTF-8 text of at most %d "
+                         "bytes"),
                        ACCT_PW_MAX);
     rc = acct_hash_password(pw, &hash, err);
     if (rc)
@@ -211,8 +211,8 @@ int acct_admin_add(sqlite3 *db, const char *name, const char *pw,
     if (!rc) {
         sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
         rc = sqlite3_step(st);
-        rc = rc == SQLITE_ROW
-                 ? sw_fail(err, SW_ECANTCREAT, "admin %s: already exists", name)
+        rc = rc == SQLITE_ROW    ? sw_fail(err, SW_ECANTCREAT,
+                                           _("admin %s: already exists"), name)
              : rc == SQLITE_DONE ? 0
                                  : db_fail(err, db, "look up admin");
         sqlite3_finalize(st);
@@ -256,7 +256,7 @@ int acct_admin_remove(sqlite3 *db, const char *name,
         if (sqlite3_step(st) != SQLITE_DONE)
             rc = db_fail(err, db, "remove admin");
         else if (sqlite3_changes(db) == 0)
-            rc = sw_fail(err, SW_EDATA, "admin %s: no such admin", name);
+            rc = sw_fail(err, SW_EDATA, _("admin %s: no such admin"), name);
         sqlite3_finalize(st);
     }
     if (!rc)
@@ -429,7 +429,7 @@ int acct_login(sqlite3 *db, const char *name, const char *pw,
         if (rc == SQLITE_ROW) {
             known = 1;
             stored = sw_strdup((const char *)sqlite3_column_text(st, 0));
-            rc = stored ? 0 : sw_fail(err, SW_ESOFTWARE, "out of memory");
+            rc = stored ? 0 : sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         } else {
             rc = rc == SQLITE_DONE ? 0 : db_fail(err, db, "look up admin");
         }
@@ -460,7 +460,7 @@ int acct_login(sqlite3 *db, const char *name, const char *pw,
                            known ? "wrong password" : "unknown user", err);
     } else {
         if (sw_random(raw, sizeof(raw)))
-            rc = sw_fail(err, SW_EIO, "cannot read random bytes");
+            rc = sw_fail(err, SW_EIO, _("cannot read random bytes"));
         if (!rc) {
             to_hex(raw, sizeof(raw), cookie);
             OPENSSL_cleanse(raw, sizeof(raw));

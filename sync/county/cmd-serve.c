@@ -81,8 +81,8 @@ static int parse_listen(const char *s, struct http_config *cfg,
     }
 bad:
     return sw_fail(err, SW_EUSAGE,
-                   "serve: --listen wants ADDR:PORT with a numeric address "
-                   "(127.0.0.1:8080, 0.0.0.0:8443, [::1]:8080): '%s'",
+                   _("serve: --listen wants ADDR:PORT with a numeric address "
+                     "(127.0.0.1:8080, 0.0.0.0:8443, [::1]:8080): '%s'"),
                    s);
 }
 
@@ -99,7 +99,7 @@ static int read_pem(const char *path, char **out, struct sw_err *err)
     buf = malloc(PEM_MAX + 1);
     if (!buf) {
         fclose(f);
-        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+        return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     }
     n = fread(buf, 1, PEM_MAX + 1, f);
     if (ferror(f) || n > PEM_MAX || n == 0 || memchr(buf, '\0', n)) {
@@ -115,7 +115,7 @@ static int read_pem(const char *path, char **out, struct sw_err *err)
     if (!strstr(buf, "-----BEGIN ")) {
         OPENSSL_cleanse(buf, n);
         free(buf);
-        return sw_fail(err, SW_ECONFIG, "%s: not a PEM file", path);
+        return sw_fail(err, SW_ECONFIG, _("%s: not a PEM file"), path);
     }
     *out = buf;
     return 0;
@@ -150,41 +150,41 @@ int county_cmd_serve(struct county_ctx *ctx, int argc, char **argv)
         else if ((v = county_opt_arg(argc, argv, &i, "--max-drift"))) {
             if (parse_num(v, 1, 366L * 86400, &drift))
                 return sw_fail(&ctx->err, SW_EUSAGE,
-                               "serve: --max-drift wants seconds (1 to a "
-                               "year): '%s'",
+                               _("serve: --max-drift wants seconds (1 to a "
+                                 "year): '%s'"),
                                v);
         } else if ((v = county_opt_arg(argc, argv, &i, "--session-idle"))) {
             if (parse_num(v, 1, 86400, &idle))
                 return sw_fail(&ctx->err, SW_EUSAGE,
-                               "serve: --session-idle wants seconds (1 to a "
-                               "day): '%s'",
+                               _("serve: --session-idle wants seconds (1 to a "
+                                 "day): '%s'"),
                                v);
         } else if ((v = county_opt_arg(argc, argv, &i, "--session-max"))) {
             if (parse_num(v, 1, 7L * 86400, &smax))
                 return sw_fail(&ctx->err, SW_EUSAGE,
-                               "serve: --session-max wants seconds (1 to a "
-                               "week): '%s'",
+                               _("serve: --session-max wants seconds (1 to a "
+                                 "week): '%s'"),
                                v);
         } else if ((v = county_opt_arg(argc, argv, &i, "--per-ip-limit"))) {
             if (parse_num(v, 0, 100000, &per_ip))
                 return sw_fail(&ctx->err, SW_EUSAGE,
-                               "serve: --per-ip-limit wants a count (0: no "
-                               "limit): '%s'",
+                               _("serve: --per-ip-limit wants a count (0: no "
+                                 "limit): '%s'"),
                                v);
         } else if ((v = county_opt_arg(argc, argv, &i, "--threads"))) {
             if (parse_num(v, 1, 64, &threads))
                 return sw_fail(&ctx->err, SW_EUSAGE,
-                               "serve: --threads wants 1-64: '%s'", v);
+                               _("serve: --threads wants 1-64: '%s'"), v);
         } else
-            return sw_fail(&ctx->err, SW_EUSAGE, "serve: unexpected '%s'",
+            return sw_fail(&ctx->err, SW_EUSAGE, _("serve: unexpected '%s'"),
                            argv[i]);
     }
     if (!listen)
         return sw_fail(&ctx->err, SW_EUSAGE,
-                       "serve: --listen ADDR:PORT is needed");
+                       _("serve: --listen ADDR:PORT is needed"));
     if (!cert != !key)
         return sw_fail(&ctx->err, SW_EUSAGE,
-                       "serve: --tls-cert and --tls-key go together");
+                       _("serve: --tls-cert and --tls-key go together"));
     rc = parse_listen(listen, &cfg, &ctx->err);
     if (rc)
         return rc;
@@ -224,15 +224,15 @@ int county_cmd_serve(struct county_ctx *ctx, int argc, char **argv)
         inet_ntop(AF_INET, &((struct sockaddr_in *)&cfg.addr)->sin_addr, addr,
                   sizeof(addr));
     }
-    fprintf(stderr, "listening on %s:%u%s\n", addr, http_port(srv),
-            cert_pem ? " (https)" : "");
+    fprintf(stderr, /* no-i18n: scripts read it */ "listening on %s:%u%s\n",
+            addr, http_port(srv), cert_pem ? " (https)" : "");
 
     while (sigwait(&sigs, &sig) != 0)
         ;
-    fprintf(stderr, "%s: stopping (%s): finishing requests in flight\n",
+    fprintf(stderr, _("%s: stopping (%s): finishing requests in flight\n"),
             ctx->prog, sig == SIGINT ? "SIGINT" : "SIGTERM");
     http_stop(srv, STOP_WAIT_MS);
-    fprintf(stderr, "%s: stopped\n", ctx->prog);
+    fprintf(stderr, _("%s: stopped\n"), ctx->prog);
     rc = 0;
 out:
     free_pem(cert_pem);
