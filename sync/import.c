@@ -134,7 +134,7 @@ static int map_header(struct imp *im, char **cells, int n, struct sw_err *err)
 
     im->hdr = calloc((size_t)n + 1, sizeof(int));
     if (!im->hdr)
-        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+        return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     im->nhdr = n;
     sb_init(&bad);
     for (int i = 0; i < n; i++) {
@@ -163,8 +163,8 @@ static int map_header(struct imp *im, char **cells, int n, struct sw_err *err)
             col = HDR_STATION;
         for (int j = 0; j < i; j++)
             if (im->hdr[j] == col && col != HDR_IGNORE && col != HDR_STATION) {
-                rc = sw_fail(err, SW_EDATA, "line 1: column '%s' given twice",
-                             h);
+                rc = sw_fail(err, SW_EDATA,
+                             _("line 1: column '%s' given twice"), h);
                 goto out;
             }
         if (col == HDR_IDNUM)
@@ -172,7 +172,7 @@ static int map_header(struct imp *im, char **cells, int n, struct sw_err *err)
         im->hdr[i] = col;
     }
     if (bad.len)
-        rc = sw_fail(err, SW_EDATA, "line 1: not a field of %s: %s", t->name,
+        rc = sw_fail(err, SW_EDATA, _("line 1: not a field of %s: %s"), t->name,
                      bad.oom ? "?" : bad.buf);
 out:
     sb_release(&bad);
@@ -233,14 +233,14 @@ static int find_case(struct imp *im, struct sw_err *err)
         rc = sqlite3_step(im->idn_find);
         if (rc == SQLITE_ROW) {
             if (sqlite3_column_int(im->idn_find, 1) > 1) {
-                problem(im, "%s: more than one case has this ID number",
+                problem(im, _("%s: more than one case has this ID number"),
                         im->idnum);
                 return 0;
             }
             snprintf(im->case_id, sizeof(im->case_id), "%s",
                      sqlite3_column_text(im->idn_find, 0));
         } else if (rc == SQLITE_DONE) {
-            problem(im, "no case with ID number %s", im->idnum);
+            problem(im, _("no case with ID number %s"), im->idnum);
             return 0;
         } else {
             return db_fail(err, im->db, "import");
@@ -249,8 +249,8 @@ static int find_case(struct imp *im, struct sw_err *err)
     }
     if (!cid) {
         problem(im,
-                "%s.case: is required (a case id, or the case's ID "
-                "number)",
+                _("%s.case: is required (a case id, or the case's ID "
+                  "number)"),
                 im->t->name);
         return 0;
     }
@@ -268,7 +268,7 @@ static int find_case(struct imp *im, struct sw_err *err)
     }
     if (rc != SQLITE_DONE)
         return db_fail(err, im->db, "import");
-    problem(im, "no case with id %s", cid);
+    problem(im, _("no case with id %s"), cid);
     return 0;
 }
 
@@ -292,7 +292,7 @@ static int row_values(struct imp *im, char **cells, int n, struct sw_err *err)
             if (*trim(cells[i])) {
                 char num[16];
                 snprintf(num, sizeof(num), "%d", im->nhdr);
-                problem(im, "more cells than the header's %s", num);
+                problem(im, _("more cells than the header's %s"), num);
                 break;
             }
     }
@@ -311,7 +311,7 @@ static int row_values(struct imp *im, char **cells, int n, struct sw_err *err)
             continue;
         if (col == HDR_ID) {
             if (!sw_uuid_valid(v))
-                problem(im, "id: not a record id: '%.64s'", v);
+                problem(im, _("id: not a record id: '%.64s'"), v);
             im->id = v;
             continue;
         }
@@ -395,7 +395,7 @@ static int cached(struct imp *im, const char *sql, sqlite3_stmt **st,
         sqlite3_finalize(*st);
         *st = NULL;
         im->ncache--;
-        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+        return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     }
     return 0;
 }
@@ -418,7 +418,7 @@ static int rid_of_id(struct imp *im, const char *id, sqlite3_int64 *rid,
     int rc;
     sb_init(&sql);
     sb_addf(&sql, "SELECT rid, deleted FROM %s WHERE id = ?1", im->t->name);
-    rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, "out of memory")
+    rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, _("out of memory"))
                  : cached(im, sql.buf, &st, err);
     sb_release(&sql);
     if (rc)
@@ -520,7 +520,7 @@ static int update_row(struct imp *im, sqlite3_int64 rid, struct sw_err *err)
         if (im->vals[c] && !(t->cols[c].flags & SW_COL_FIXED))
             sb_addf(&sql, " OR %s IS NOT ?", t->cols[c].name);
     sb_adds(&sql, ")");
-    rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, "out of memory")
+    rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, _("out of memory"))
                  : cached(im, sql.buf, &st, err);
     if (rc)
         goto out;
@@ -559,7 +559,7 @@ static int insert_row(struct imp *im, struct sw_err *err)
     if (im->id)
         snprintf(id, sizeof(id), "%s", im->id);
     else if (sw_uuid7(id))
-        return sw_fail(err, SW_EIO, "cannot read random bytes");
+        return sw_fail(err, SW_EIO, _("cannot read random bytes"));
     sb_init(&sql);
     sb_addf(&sql, "INSERT INTO %s (id, station", t->name);
     for (int c = 0; c < t->ncols; c++)
@@ -570,7 +570,7 @@ static int insert_row(struct imp *im, struct sw_err *err)
         if (im->vals[c])
             sb_adds(&sql, ", ?");
     sb_adds(&sql, ")");
-    rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, "out of memory")
+    rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, _("out of memory"))
                  : cached(im, sql.buf, &st, err);
     if (rc)
         goto out;
@@ -608,7 +608,7 @@ static void check_required(struct imp *im)
         const struct sw_column *col = &t->cols[c];
         if (!im->vals[c] && !im->given[c] && !col->dflt &&
             (col->flags & SW_COL_REQUIRED) && c != t->ref_col && !im->id)
-            problem(im, "%s: is required",
+            problem(im, _("%s: is required"),
                     labels_qualified(fq, sizeof(fq), t, col));
     }
 }
@@ -677,7 +677,7 @@ int import_csv(sqlite3 *db, const struct sw_table *t, const char *data,
             goto rollback;
         }
         if (got == 0) {
-            rc = sw_fail(err, SW_EDATA, "the file is empty: no header row");
+            rc = sw_fail(err, SW_EDATA, _("the file is empty: no header row"));
             goto rollback;
         }
         if (pass == 0) {
@@ -712,7 +712,7 @@ int import_csv(sqlite3 *db, const struct sw_table *t, const char *data,
                     if (rc)
                         goto rollback;
                     if (rid < 0)
-                        problem(&im, "id %s: the record was deleted", im.id);
+                        problem(&im, _("id %s: the record was deleted"), im.id);
                     else if (rid == 0) {
                         /* a new record with this id: add's rules */
                         for (int c = 0; c < t->ncols; c++)
@@ -720,7 +720,7 @@ int import_csv(sqlite3 *db, const struct sw_table *t, const char *data,
                                 !t->cols[c].dflt &&
                                 (t->cols[c].flags & SW_COL_REQUIRED) &&
                                 c != t->ref_col)
-                                problem(&im, "%s: is required",
+                                problem(&im, _("%s: is required"),
                                         labels_qualified(fq, sizeof(fq), t,
                                                          &t->cols[c]));
                     }
@@ -729,7 +729,7 @@ int import_csv(sqlite3 *db, const struct sw_table *t, const char *data,
                     long nc = cap ? cap * 2 : 1024;
                     char *b = realloc(badrow, (size_t)nc);
                     if (!b) {
-                        rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+                        rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
                         goto rollback;
                     }
                     badrow = b;
@@ -739,7 +739,7 @@ int import_csv(sqlite3 *db, const struct sw_table *t, const char *data,
                 res->rows++;
                 if (im.why.len) {
                     res->bad++;
-                    sb_addf(&res->problems, "line %ld: %s\n", im.line,
+                    sb_addf(&res->problems, _("line %ld: %s\n"), im.line,
                             im.why.oom ? "?" : im.why.buf);
                     if (rejects && o->skip_bad)
                         write_reject(rejects, &r, im.why.buf);
@@ -748,7 +748,7 @@ int import_csv(sqlite3 *db, const struct sw_table *t, const char *data,
                 sqlite3_int64 rid;
                 if (im.why.len) {
                     rc = sw_fail(err, SW_ESOFTWARE,
-                                 "line %ld: changed between the passes: %s",
+                                 _("line %ld: changed between the passes: %s"),
                                  im.line, im.why.buf);
                     goto rollback;
                 }
@@ -758,7 +758,7 @@ int import_csv(sqlite3 *db, const struct sw_table *t, const char *data,
                 if (rc) {
                     char msg[SW_ERRMSG_MAX];
                     snprintf(msg, sizeof(msg), "%s", err ? err->msg : "");
-                    rc = sw_fail(err, rc, "line %ld: %s", im.line, msg);
+                    rc = sw_fail(err, rc, _("line %ld: %s"), im.line, msg);
                     goto rollback;
                 }
             }
@@ -771,9 +771,10 @@ int import_csv(sqlite3 *db, const struct sw_table *t, const char *data,
         nrec = idx;
         if (pass == 0) {
             if (res->bad && !o->skip_bad) {
-                rc = sw_fail(err, SW_EDATA,
-                             "%ld of %ld rows have problems; nothing imported",
-                             res->bad, res->rows);
+                rc = sw_fail(
+                    err, SW_EDATA,
+                    _("%ld of %ld rows have problems; nothing imported"),
+                    res->bad, res->rows);
                 goto rollback;
             }
         }

@@ -90,8 +90,9 @@ int records_fill_defaults(const struct sw_table *t, const char **vals,
             vals[c] = strcmp(col->dflt, "@today") == 0 ? today : col->dflt;
         if (!vals[c] && (col->flags & SW_COL_REQUIRED)) {
             if (t->ref_col == c)
-                return sw_fail(err, SW_EDATA, "%s.case: is required", t->name);
-            return sw_fail(err, SW_EDATA, "%s: is required",
+                return sw_fail(err, SW_EDATA, _("%s.case: is required"),
+                               t->name);
+            return sw_fail(err, SW_EDATA, _("%s: is required"),
                            labels_qualified(fq, sizeof(fq), t, col));
         }
     }

@@ -257,6 +257,9 @@ like "$ERR" "line 8: cases.risk_level: '极高'" "a bad choice label"
 like "$ERR" "4 of 6 rows have problems; nothing imported" "one summary"
 unlike "$ERR" "line (2|7):" "good rows are not reported"
 is "$(sqlq b "SELECT count(*) FROM cases")" "$n_before" "nothing was written"
+exits 65 "the same file under zh_CN" ZH S b import cases "$T/bad.csv"
+like "$ERR" "第 3 行：cases.birth_date（出生日期）：" "the problems in Chinese, fields by their label"
+like "$ERR" "4 / 6 行有问题；什么都没有导入" "the summary in Chinese"
 exits 0 "--dry-run of the good rows only" S b import cases "$T/dflt.csv" --dry-run
 is "$(sqlq b "SELECT count(*) FROM cases")" "$n_before" "a dry run writes nothing"
 exits 0 "--skip-bad --rejects" S b import cases "$T/bad.csv" --skip-bad \
