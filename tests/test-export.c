@@ -412,7 +412,10 @@ static void test_report_month(void **state)
          "'01900000-0000-7000-8000-000000000001','2025-03-01T09:00','home',"
          "'2025-03-15'),"
          "('01900000-0000-7000-8000-00000000000b','A',"
-         "'01900000-0000-7000-8000-000000000001','2025-03-15','phone',NULL);"
+         "'01900000-0000-7000-8000-000000000001','2025-03-15','phone',NULL),"
+         "('01900000-0000-7000-8000-00000000000c','A',"
+         "'01900000-0000-7000-8000-000000000002','2025-03-20','home',"
+         "'2025-03-25');"
          "INSERT INTO services (id, station, case_id, service_on, "
          "service_type, amount) VALUES "
          "('01900000-0000-7000-8000-0000000000a1','A',"
@@ -422,12 +425,12 @@ static void test_report_month(void **state)
     assert_int_equal(report_month(f->db, "2025-03", "A", &r, &e), 0);
     assert_int_equal(r.new_total, 1);
     assert_int_equal(r.closed_total, 1);
-    assert_int_equal(r.visits_total, 2);
-    assert_int_equal(r.visits[0], 1); /* home */
+    assert_int_equal(r.visits_total, 3);
+    assert_int_equal(r.visits[0], 2); /* home */
     assert_int_equal(r.nservices, 1);
     assert_int_equal(r.services[0].count, 2);
     assert_int_equal(r.services[0].cents, 30); /* 0.1 + 0.2, exactly */
-    assert_int_equal(r.followups_due, 1);
+    assert_int_equal(r.followups_due, 2); /* done: a later visit only */
     assert_int_equal(r.followups_done, 1);
     assert_int_equal(r.nunvisited, 0); /* visited 03-15 */
     assert_string_equal(r.last, "2025-03-31");
