@@ -158,6 +158,12 @@ is "$before" 3 "every report is in the local audit trail"
 like "$(sqlq a "SELECT who || ' ' || detail FROM local_audit WHERE action = 'report' LIMIT 1")" \
     "^cli:.* month 2025-03 station A json: 2 new cases, 1 closed, 4 visits, 3 services" \
     "the audit entry says who, what and how many"
+exits 0 "swsync audit --json" S a audit --json --limit 2
+is "$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d), d[0]["action"], d[0]["who"][:4])' <<<"$OUT")" \
+    "2 report cli:" "the newest entries first, with who and what"
+exits 0 "swsync audit as text" S a audit
+like "$OUT" $'\treport\tmonth 2025-03 station A' "one line an entry, tab-separated"
+exits 64 "audit --limit 0" S a audit --limit 0
 fails "the local audit trail is append-only" \
     sqlite3 "$T/a.db" "DELETE FROM local_audit"
 
