@@ -307,6 +307,9 @@ static int row_values(struct imp *im, char **cells, int n, struct sw_err *err)
         if (col < 0 || t->cols[col].check != CK_TEXT)
             v = trim(v);
         v = unformula(v);
+        /* '=..., '+..., as export writes a text that would be a formula */
+        if (v[0] == '\'' && v[1] && strchr("=+-@", v[1]))
+            v++;
         if (!*v)
             continue;
         if (col == HDR_ID) {

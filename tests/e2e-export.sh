@@ -77,7 +77,7 @@ c1=$(add a case add name=张一 category=elderly_alone risk_level=high \
     notes='独居, 有"低保"
 第二行')
 c2=$(add a case add name=李二 category=留守儿童 risk_level=medium \
-    opened_on=2025-03-10)
+    opened_on=2025-03-10 phone=+8613800000000 'notes==HYPERLINK("x")')
 c3=$(add a case add name=王三 category=elderly_alone opened_on=2025-01-05 \
     status=closed closed_on=2025-03-15)
 c4=$(add a case add name=赵四 category=disabled risk_level=high \
@@ -177,6 +177,8 @@ like "$OUT" '"独居, 有""低保""'$'\n''第二行"' \
     "a note with a comma, quotes and a newline quoted as RFC 4180"
 like "$OUT" ',"=""11010519491231002X""",' "the ID number as =\"…\" for Excel"
 like "$OUT" ',独居老人,高,在案,' "choice values as labels"
+like "$OUT" ",'\+8613800000000," "a leading + gets a ' (not a formula to Excel)"
+like "$OUT" ",\"'=HYPERLINK\(\"\"x\"\"\)\"" "and a note starting with ="
 python3 - "$OUT_FILE" <<'PY' && pass "Python's csv module reads it back: 7 rows, the note whole" || fail "python csv"
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1], encoding="utf-8-sig", newline="")))
