@@ -152,13 +152,13 @@ static void human_ms(int64_t ms, char *buf, size_t n)
 {
     int64_t s = (ms < 0 ? -ms : ms) / 1000;
     if (s >= 2 * 86400)
-        snprintf(buf, n, "%lld days", (long long)(s / 86400));
+        snprintf(buf, n, _("%lld days"), (long long)(s / 86400));
     else if (s >= 2 * 3600)
-        snprintf(buf, n, "%lld hours", (long long)(s / 3600));
+        snprintf(buf, n, _("%lld hours"), (long long)(s / 3600));
     else if (s >= 120)
-        snprintf(buf, n, "%lld minutes", (long long)(s / 60));
+        snprintf(buf, n, _("%lld minutes"), (long long)(s / 60));
     else
-        snprintf(buf, n, "%lld seconds", (long long)s);
+        snprintf(buf, n, _("%lld seconds"), (long long)s);
 }
 
 /* 1234567 bytes as "1.2 MB" (kB below 1 MB). */

@@ -42,7 +42,6 @@ int records_parse_assigns(const struct sw_table *t, int argc, char **argv,
     for (int i = 0; i < argc; i++) {
         char *eq = strchr(argv[i], '=');
         char name[64];
-        const char *fname;
         int col;
         size_t len;
 
@@ -57,14 +56,15 @@ int records_parse_assigns(const struct sw_table *t, int argc, char **argv,
         memcpy(name, argv[i], len);
         name[len] = '\0';
         col = labels_field_col(t, name);
-        fname = col >= 0 ? t->cols[col].name : name;
         if (col < 0 || (t->cols[col].flags & SW_COL_SYSTEM)) {
             sw_fail(err, SW_EDATA, _("%s.%s: no such field"), t->name, name);
             return -1;
         }
         for (int j = 0; j < n; j++)
             if (out[j].col == col) {
-                sw_fail(err, SW_EDATA, _("%s.%s: given twice"), t->name, fname);
+                char fq[160];
+                sw_fail(err, SW_EDATA, _("%s: given twice"),
+                        labels_qualified(fq, sizeof(fq), t, &t->cols[col]));
                 return -1;
             }
         out[n].col = col;

@@ -163,12 +163,12 @@ static int sealable(struct replica *r, int tbl, int col, int64_t rid,
         text = (const char *)sqlite3_value_text(val);
     }
     if (strcmp(owner, r->station) != 0) {
-        snprintf(msg, n, "%s record %lld: of station '%s', not this one's",
+        snprintf(msg, n, _("%s record %lld: of station '%s', not this one's"),
                  tb->name, (long long)rid, owner);
         return SW_EDATA;
     }
     if (sw_validate(tb, c, text, &e)) {
-        snprintf(msg, n, "record %lld: %.400s", (long long)rid, e.msg);
+        snprintf(msg, n, _("record %lld: %.400s"), (long long)rid, e.msg);
         return SW_EDATA;
     }
     if (tb->ref_col >= 0) {
@@ -186,8 +186,8 @@ static int sealable(struct replica *r, int tbl, int col, int64_t rid,
             station_of(r->case_station, 1, 0, case_id, owner, sizeof(owner));
         if (strcmp(owner, r->station) != 0) {
             snprintf(msg, n,
-                     "%s record %lld: %s: no case %.40s of this "
-                     "station",
+                     _("%s record %lld: %s: no case %.40s of this "
+                       "station"),
                      tb->name, (long long)rid, tb->cols[tb->ref_col].name,
                      case_id ? case_id : "(none)");
             sqlite3_value_free(ref);
