@@ -430,7 +430,7 @@ static void test_report_month(void **state)
     assert_int_equal(r.nservices, 1);
     assert_int_equal(r.services[0].count, 2);
     assert_int_equal(r.services[0].cents, 30); /* 0.1 + 0.2, exactly */
-    assert_int_equal(r.followups_due, 2); /* done: a later visit only */
+    assert_int_equal(r.followups_due, 2);      /* done: a later visit only */
     assert_int_equal(r.followups_done, 1);
     assert_int_equal(r.nunvisited, 0); /* visited 03-15 */
     assert_string_equal(r.last, "2025-03-31");
