@@ -224,3 +224,28 @@ out:
     free(data);
     return rc;
 }
+
+int cmd_audit(struct cmd_ctx *ctx, int argc, char **argv)
+{
+    long limit = 50;
+    int json = 0;
+
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        int miss;
+        if (strcmp(argv[i], "--json") == 0) {
+            json = 1;
+        } else if ((v = export_opt(argc, argv, &i, "--limit", &miss)) || miss) {
+            char *end;
+            limit = v ? strtol(v, &end, 10) : 0;
+            if (!v || end == v || *end || limit < 1 || limit > 10000)
+                return sw_fail(&ctx->err, SW_EUSAGE,
+                               _("audit: --limit wants 1-%d: '%s'"), 10000,
+                               v ? v : "");
+        } else {
+            return sw_fail(&ctx->err, SW_EUSAGE, _("audit: unexpected '%s'"),
+                           argv[i]);
+        }
+    }
+    return audit_local_list(ctx->db, limit, json, stdout, &ctx->err);
+}

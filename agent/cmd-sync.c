@@ -67,6 +67,7 @@
 #define PULL_DRIFT_CEIL_MS (86400 * 1000)
 
 static const char SQL_DEL_CONFIG[] = "DELETE FROM config WHERE key = ?1";
+static const char SQL_PENDING_COUNT[] = "SELECT count(*) FROM pending";
 
 struct hello {
     int64_t server_ms;            /* the county's clock */
@@ -86,6 +87,11 @@ struct sync {
     int quiet;
     int tty;          /* progress on stderr, which is a terminal */
     int progress_len; /* length of the progress line shown, 0: none */
+    /* the phase the progress line shows: its changes in all (-1: not
+       known), bytes on the wire so far, when it started */
+    int64_t total;
+    size_t bytes;
+    int64_t t0;
     const char *cacert_opt;
     long timeout_s;
     struct replica r;
@@ -160,13 +166,67 @@ static void human_ms(int64_t ms, char *buf, size_t n)
         snprintf(buf, n, _("%lld seconds"), (long long)s);
 }
 
+/* 1234567 bytes as "1.2 MB" (kB below 1 MB). */
+static void human_bytes(double b, char *buf, size_t n)
+{
+    if (b >= 1e6)
+        snprintf(buf, n, "%.1f MB", b / 1e6);
+    else
+        snprintf(buf, n, "%.0f kB", b / 1e3 + 0.5);
+}
+
+/* Start a phase of the progress line: total changes (-1: unknown). */
+static void progress_start(struct sync *s, int64_t total)
+{
+    s->total = total;
+    s->bytes = 0;
+    s->t0 = sw_now_ms();
+}
+
+/*
+** On a terminal, one line rewritten in place: what is done of how much,
+** bytes so far of the estimated whole (bytes per change so far times the
+** changes), the rate and the time left:
+**   pulling: 12000 of 100000 changes (12%), 1.2 of 9.8 MB, 800/s, 2 min left
+** Under cron (not a terminal, or --quiet) nothing.
+*/
 static void progress(struct sync *s, const char *what, long n)
 {
+    char line[200], b1[32], b2[32];
+    size_t k = 0;
+    int64_t el = sw_now_ms() - s->t0;
+    double rate = el > 0 ? (double)n * 1000.0 / (double)el : 0;
     int len;
+
     if (!s->tty)
         return;
-    fputc('\r', stderr);
-    len = 1 + fprintf(stderr, _("%s: %ld changes"), what, n);
+    if (s->total >= n && s->total > 0)
+        k += (size_t)snprintf(line + k, sizeof(line) - k,
+                              _("%s: %ld of %lld changes (%d%%)"), what, n,
+                              (long long)s->total,
+                              (int)((double)n * 100.0 / (double)s->total));
+    else
+        k += (size_t)snprintf(line + k, sizeof(line) - k, _("%s: %ld changes"),
+                              what, n);
+    human_bytes((double)s->bytes, b1, sizeof(b1));
+    if (s->total >= n && n > 0) {
+        human_bytes((double)s->bytes * (double)s->total / (double)n, b2,
+                    sizeof(b2));
+        k += (size_t)snprintf(line + k, sizeof(line) - k, _(", %s of %s"), b1,
+                              b2);
+    } else {
+        k += (size_t)snprintf(line + k, sizeof(line) - k, ", %s", b1);
+    }
+    if (el >= 1000 && rate > 0) {
+        k += (size_t)snprintf(line + k, sizeof(line) - k, ", %.0f/s", rate);
+        if (s->total > n) {
+            char left[32];
+            human_ms((int64_t)((double)(s->total - n) / rate * 1000.0), left,
+                     sizeof(left));
+            snprintf(line + k, sizeof(line) - k, _(", %s left"), left);
+        }
+    }
+    len = fprintf(stderr, "\r%s", line);
     if (len > 0 && len - 1 < s->progress_len)
         fprintf(stderr, "%*s", s->progress_len - (len - 1), "");
     if (len > 0 && len - 1 > s->progress_len)
@@ -615,6 +675,16 @@ static int push(struct sync *s)
             rc = db_config_set(s->ctx->db, "held_back", "", err);
         }
     }
+    if (!rc && s->tty) {
+        int64_t total = -1;
+        sqlite3_stmt *st;
+        if (db_prepare(s->ctx->db, SQL_PENDING_COUNT, &st, NULL) == 0) {
+            if (sqlite3_step(st) == SQLITE_ROW)
+                total = sqlite3_column_int64(st, 0);
+            sqlite3_finalize(st);
+        }
+        progress_start(s, total);
+    }
     while (!rc) {
         struct sw_batch b;
         struct http_resp res;
@@ -647,8 +717,9 @@ static int push(struct sync *s)
                 for (size_t i = 0; !rc && i < b.n; i++)
                     if (b.v[i].seq <= acked)
                         s->pushed++;
+                s->bytes += wlen;
                 if (b.n == limit) /* likely more to come */
-                    progress(s, "pushing", s->pushed);
+                    progress(s, _("pushing"), s->pushed);
             }
         }
         if (!rc && too_big) {
@@ -679,6 +750,7 @@ static int pull(struct sync *s)
     int more = 1, rc;
 
     rc = replica_cursor(&s->r, &cursor, err);
+    progress_start(s, -1);
     while (!rc && more) {
         struct sw_batch b;
         struct merge_stats st;
@@ -687,8 +759,10 @@ static int pull(struct sync *s)
 
         batch_init(&b);
         memset(&st, 0, sizeof(st));
-        snprintf(path, sizeof(path), "/v1/pull?after=%lld&limit=%zu%s",
-                 (long long)cursor, s->hi.pull_limit, s->echo ? "&echo=1" : "");
+        /* on a terminal, ask how many remain, for the progress line */
+        snprintf(path, sizeof(path), "/v1/pull?after=%lld&limit=%zu%s%s",
+                 (long long)cursor, s->hi.pull_limit, s->echo ? "&echo=1" : "",
+                 s->tty ? "&count=1" : "");
         rc = http_get(s->h, "pull", path, &res, err);
         if (!rc && res.status != 200)
             rc = http_answer_fail(&res, "pull", err);
@@ -724,10 +798,13 @@ static int pull(struct sync *s)
         if (!rc) {
             s->pulled += (long)b.n;
             s->conflicts += st.conflicts;
+            s->bytes += res.len;
+            /* what is left: the county's count, else unknown */
+            s->total = b.remaining >= 0 ? s->pulled + b.remaining : -1;
             cursor = b.cursor;
             more = b.more;
             if (more)
-                progress(s, "pulling", s->pulled);
+                progress(s, _("pulling"), s->pulled);
         }
         http_resp_release(&res);
         batch_release(&b);

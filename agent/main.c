@@ -207,6 +207,12 @@ static const struct cmd commands[] = {
         "  --encoding E      utf-8 or gb18030\n"
         "Exit status: 0 imported; 65 bad rows or not CSV (nothing written);\n"
         "66 no such file.\n")},
+    {"audit", cmd_audit, 1, "audit [--json] [--limit N]",
+     N_("The replica's local audit trail, newest first (default: the last\n"
+        "50): every export, report and import, and the station console's\n"
+        "sign-ins.  Text: time, who (cli:USER for this program), action,\n"
+        "detail, tab-separated.  --json: an array of {id, at (ms since the\n"
+        "epoch), who, action, detail}.  The trail cannot be changed.\n")},
     {"config", cmd_config, 1,
      "config set KEY VALUE | config get KEY | config list",
      N_("Read or change settings.  Keys:\n"

@@ -76,6 +76,7 @@ int sw_author_eq(const char *a, const char *b)
 void batch_init(struct sw_batch *b)
 {
     memset(b, 0, sizeof(*b));
+    b->remaining = -1;
 }
 
 void batch_release(struct sw_batch *b)

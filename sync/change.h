@@ -70,6 +70,9 @@ struct sw_batch {
     int64_t from, to;           /* push: seq range, inclusive */
     int64_t cursor;             /* pull: next cursor (county seq) */
     int more;                   /* pull: more remain after cursor */
+    int64_t remaining;          /* pull: fields in scope after cursor (an upper
+                                   bound: the asker's own may be skipped), or -1:
+                                   not told (batch_init) */
     int checked; /* decoded: every change checked as the CHECKs would
                     (ids, station, each value by sw_validate); cleared
                     by batch_add */

@@ -396,9 +396,11 @@ static int encode(const struct sw_batch *b, int push, unsigned char **out,
         if (b->cursor < 0 || b->cursor >= CODEC_INT_LIMIT)
             return sw_fail(err, SW_EDATA, "pull: bad cursor %lld",
                            (long long)b->cursor);
-        sb_addf(&sb, "{\"v\":%d,\"cursor\":%lld,\"more\":%s,\"rows\":[",
-                CODEC_VERSION, (long long)b->cursor,
-                b->more ? "true" : "false");
+        sb_addf(&sb, "{\"v\":%d,\"cursor\":%lld,\"more\":%s,", CODEC_VERSION,
+                (long long)b->cursor, b->more ? "true" : "false");
+        if (b->remaining >= 0 && b->remaining < CODEC_INT_LIMIT)
+            sb_addf(&sb, "\"remaining\":%lld,", (long long)b->remaining);
+        sb_adds(&sb, "\"rows\":[");
     }
 
     while (i < b->n) {
@@ -930,6 +932,17 @@ static int decode_text(const char *s, size_t len, int push,
             goto out;
         }
         b->more = cJSON_IsTrue(more) ? 1 : 0;
+        /* optional (protocol 1 since 0.2): how many fields remain */
+        {
+            int dup;
+            const cJSON *rem = member(root, "remaining", &dup);
+            b->remaining = -1;
+            if (dup ||
+                (rem && (!json_int(rem, &b->remaining) || b->remaining < 0))) {
+                rc = sw_fail(err, SW_EDATA, "remaining: not an integer >= 0");
+                goto out;
+            }
+        }
     }
     if ((rc = top_member(root, "rows", &rows, err)))
         goto out;

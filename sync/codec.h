@@ -6,6 +6,8 @@
 **
 **   push:  {"v":1,"site":"A01-k3x9qz","from":12,"to":40,"rows":[ROW...]}
 **   pull:  {"v":1,"cursor":1234,"more":false,"rows":[ROW...]}
+**          and, when asked for (pull?count=1), "remaining":N after "more"
+**          (b->remaining >= 0; absent: -1)
 **
 **   ROW:   {"id":"<uuid>","t":"visits","st":"A01",
 **           "h":"<hlc decimal string>" | "d":<hlc minus the previous row's>,

@@ -122,6 +122,17 @@ static void csv_value(FILE *out, const struct sw_column *c, const char *v,
         csv_put(out, buf, 0);
         return;
     default:
+        /* a cell starting with = + - @ is a formula to Excel and WPS:
+           a note "=HYPERLINK(...)" would run on the reader's PC.  A
+           leading ' makes it text; import takes it off again. */
+        if (strchr("=+-@", v[0]) && v[0]) {
+            struct sw_buf b;
+            sb_init(&b);
+            sb_addf(&b, "'%s", v);
+            csv_put(out, b.oom ? v : b.buf, 0);
+            sb_release(&b);
+            return;
+        }
         csv_put(out, v, 0);
     }
 }

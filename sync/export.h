@@ -13,7 +13,9 @@
 ** (codes = 0) the header holds the fields' labels in o->lang, choice
 ** values their labels, 0/1 fields 是/否 (yes/no), and an ID number is
 ** written as ="…" so that Excel keeps all 18 digits (import reads it
-** back); with codes = 1 header and values are the stored codes.
+** back), and a text starting with = + - or @ gets a leading ' so that
+** the spreadsheet does not take it as a formula (import takes it off);
+** with codes = 1 header and values are the stored codes.
 **
 ** JSON: an array of objects keyed by the codes, values as stored (codes
 ** always), plus case_id_number and case_name for visits and services.

@@ -22,6 +22,7 @@
 #include "labels.h"
 #include "records.h"
 
+#define IMPORT_CACHE 64
 #define HDR_IGNORE -10
 #define HDR_ID -1
 #define HDR_STATION -2
@@ -71,7 +72,14 @@ struct imp {
     char case_station[SW_CODE_MAX + 1];
     char case_id[SW_UUID_LEN + 1];
     long line;
-    struct sw_buf why; /* this row's problems, "; "-separated */
+    struct sw_buf why;
+    /* prepared statements by SQL text: an INSERT compiles the capture
+       triggers, so preparing one a row would cost more than running it */
+    struct {
+        char *sql;
+        sqlite3_stmt *st;
+    } cache[IMPORT_CACHE];
+    int ncache; /* this row's problems, "; "-separated */
 };
 
 void import_result_init(struct import_result *r)
@@ -225,14 +233,14 @@ static int find_case(struct imp *im, struct sw_err *err)
         rc = sqlite3_step(im->idn_find);
         if (rc == SQLITE_ROW) {
             if (sqlite3_column_int(im->idn_find, 1) > 1) {
-                problem(im, "%s: more than one case has this ID number",
+                problem(im, _("%s: more than one case has this ID number"),
                         im->idnum);
                 return 0;
             }
             snprintf(im->case_id, sizeof(im->case_id), "%s",
                      sqlite3_column_text(im->idn_find, 0));
         } else if (rc == SQLITE_DONE) {
-            problem(im, "no case with ID number %s", im->idnum);
+            problem(im, _("no case with ID number %s"), im->idnum);
             return 0;
         } else {
             return db_fail(err, im->db, "import");
@@ -241,8 +249,8 @@ static int find_case(struct imp *im, struct sw_err *err)
     }
     if (!cid) {
         problem(im,
-                "%s.case: is required (a case id, or the case's ID "
-                "number)",
+                _("%s.case: is required (a case id, or the case's ID "
+                  "number)"),
                 im->t->name);
         return 0;
     }
@@ -260,7 +268,7 @@ static int find_case(struct imp *im, struct sw_err *err)
     }
     if (rc != SQLITE_DONE)
         return db_fail(err, im->db, "import");
-    problem(im, "no case with id %s", cid);
+    problem(im, _("no case with id %s"), cid);
     return 0;
 }
 
@@ -284,7 +292,7 @@ static int row_values(struct imp *im, char **cells, int n, struct sw_err *err)
             if (*trim(cells[i])) {
                 char num[16];
                 snprintf(num, sizeof(num), "%d", im->nhdr);
-                problem(im, "more cells than the header's %s", num);
+                problem(im, _("more cells than the header's %s"), num);
                 break;
             }
     }
@@ -299,18 +307,26 @@ static int row_values(struct imp *im, char **cells, int n, struct sw_err *err)
         if (col < 0 || t->cols[col].check != CK_TEXT)
             v = trim(v);
         v = unformula(v);
+        /* '=..., '+..., as export writes a text that would be a formula */
+        if (v[0] == '\'' && v[1] && strchr("=+-@", v[1]))
+            v++;
         if (!*v)
             continue;
         if (col == HDR_ID) {
             if (!sw_uuid_valid(v))
-                problem(im, "id: not a record id: '%.64s'", v);
+                problem(im, _("id: not a record id: '%.64s'"), v);
             im->id = v;
             continue;
         }
         if (col == HDR_IDNUM) {
+            const struct sw_table *ct = &sw_tables[SW_T_CASES];
             for (char *p = v; *p; p++)
                 *p = (char)toupper((unsigned char)*p);
-            im->idnum = v;
+            if (sw_validate(ct, &ct->cols[sw_col_index(ct, "id_number")], v,
+                            &e))
+                problem(im, "%s", e.msg);
+            else
+                im->idnum = v;
             continue;
         }
         c = &t->cols[col];
@@ -353,6 +369,49 @@ static int row_values(struct imp *im, char **cells, int n, struct sw_err *err)
 
 /* ---- matching and writing ------------------------------------------------ */
 
+/* sql prepared once per import: *st is reset, its bindings cleared; it
+** stays the cache's (do not finalize it). */
+static int cached(struct imp *im, const char *sql, sqlite3_stmt **st,
+                  struct sw_err *err)
+{
+    int rc, k;
+    for (int i = 0; i < im->ncache; i++)
+        if (strcmp(im->cache[i].sql, sql) == 0) {
+            *st = im->cache[i].st;
+            sqlite3_reset(*st);
+            sqlite3_clear_bindings(*st);
+            return 0;
+        }
+    rc = db_prepare(im->db, sql, st, err);
+    if (rc)
+        return rc;
+    if (im->ncache < IMPORT_CACHE) {
+        k = im->ncache++;
+    } else {
+        k = (int)(sw_now_ms() % IMPORT_CACHE); /* full: replace one */
+        sqlite3_finalize(im->cache[k].st);
+        free(im->cache[k].sql);
+    }
+    im->cache[k].sql = sw_strdup(sql);
+    im->cache[k].st = *st;
+    if (!im->cache[k].sql) {
+        sqlite3_finalize(*st);
+        *st = NULL;
+        im->ncache--;
+        return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
+    }
+    return 0;
+}
+
+static void cache_release(struct imp *im)
+{
+    for (int i = 0; i < im->ncache; i++) {
+        sqlite3_finalize(im->cache[i].st);
+        free(im->cache[i].sql);
+    }
+    im->ncache = 0;
+}
+
 /* The rid of the live record with id, 0 if none, -1 if deleted. */
 static int rid_of_id(struct imp *im, const char *id, sqlite3_int64 *rid,
                      struct sw_err *err)
@@ -363,7 +422,7 @@ static int rid_of_id(struct imp *im, const char *id, sqlite3_int64 *rid,
     sb_init(&sql);
     sb_addf(&sql, "SELECT rid, deleted FROM %s WHERE id = ?1", im->t->name);
     rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, _("out of memory"))
-                 : db_prepare(im->db, sql.buf, &st, err);
+                 : cached(im, sql.buf, &st, err);
     sb_release(&sql);
     if (rc)
         return rc;
@@ -374,7 +433,6 @@ static int rid_of_id(struct imp *im, const char *id, sqlite3_int64 *rid,
         *rid = sqlite3_column_int(st, 1) ? -1 : sqlite3_column_int64(st, 0);
     rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
                                                : db_fail(err, im->db, "import");
-    sqlite3_finalize(st);
     return rc;
 }
 
@@ -427,7 +485,7 @@ static int match(struct imp *im, sqlite3_int64 *rid, struct sw_err *err)
     }
     if (!a || !b || (sql != SQL_CASE_BY_NAME && !c))
         return 0;
-    rc = db_prepare(im->db, sql, &st, err);
+    rc = cached(im, sql, &st, err);
     if (rc)
         return rc;
     sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
@@ -439,7 +497,6 @@ static int match(struct imp *im, sqlite3_int64 *rid, struct sw_err *err)
         *rid = sqlite3_column_int64(st, 0);
     rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
                                                : db_fail(err, im->db, "import");
-    sqlite3_finalize(st);
     return rc;
 }
 
@@ -467,7 +524,7 @@ static int update_row(struct imp *im, sqlite3_int64 rid, struct sw_err *err)
             sb_addf(&sql, " OR %s IS NOT ?", t->cols[c].name);
     sb_adds(&sql, ")");
     rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, _("out of memory"))
-                 : db_prepare(im->db, sql.buf, &st, err);
+                 : cached(im, sql.buf, &st, err);
     if (rc)
         goto out;
     for (int c = 0; c < t->ncols; c++)
@@ -486,7 +543,6 @@ static int update_row(struct imp *im, sqlite3_int64 rid, struct sw_err *err)
     else
         im->res->unchanged++;
 out:
-    sqlite3_finalize(st);
     sb_release(&sql);
     return rc;
 }
@@ -518,7 +574,7 @@ static int insert_row(struct imp *im, struct sw_err *err)
             sb_adds(&sql, ", ?");
     sb_adds(&sql, ")");
     rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, _("out of memory"))
-                 : db_prepare(im->db, sql.buf, &st, err);
+                 : cached(im, sql.buf, &st, err);
     if (rc)
         goto out;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -542,7 +598,6 @@ static int insert_row(struct imp *im, struct sw_err *err)
         }
     }
 out:
-    sqlite3_finalize(st);
     sb_release(&sql);
     return rc;
 }
@@ -556,7 +611,7 @@ static void check_required(struct imp *im)
         const struct sw_column *col = &t->cols[c];
         if (!im->vals[c] && !im->given[c] && !col->dflt &&
             (col->flags & SW_COL_REQUIRED) && c != t->ref_col && !im->id)
-            problem(im, "%s: is required",
+            problem(im, _("%s: is required"),
                     labels_qualified(fq, sizeof(fq), t, col));
     }
 }
@@ -660,7 +715,7 @@ int import_csv(sqlite3 *db, const struct sw_table *t, const char *data,
                     if (rc)
                         goto rollback;
                     if (rid < 0)
-                        problem(&im, "id %s: the record was deleted", im.id);
+                        problem(&im, _("id %s: the record was deleted"), im.id);
                     else if (rid == 0) {
                         /* a new record with this id: add's rules */
                         for (int c = 0; c < t->ncols; c++)
@@ -668,7 +723,7 @@ int import_csv(sqlite3 *db, const struct sw_table *t, const char *data,
                                 !t->cols[c].dflt &&
                                 (t->cols[c].flags & SW_COL_REQUIRED) &&
                                 c != t->ref_col)
-                                problem(&im, "%s: is required",
+                                problem(&im, _("%s: is required"),
                                         labels_qualified(fq, sizeof(fq), t,
                                                          &t->cols[c]));
                     }
@@ -687,7 +742,7 @@ int import_csv(sqlite3 *db, const struct sw_table *t, const char *data,
                 res->rows++;
                 if (im.why.len) {
                     res->bad++;
-                    sb_addf(&res->problems, "line %ld: %s\n", im.line,
+                    sb_addf(&res->problems, _("line %ld: %s\n"), im.line,
                             im.why.oom ? "?" : im.why.buf);
                     if (rejects && o->skip_bad)
                         write_reject(rejects, &r, im.why.buf);
@@ -732,6 +787,7 @@ int import_csv(sqlite3 *db, const struct sw_table *t, const char *data,
     sqlite3_finalize(im.idn_add);
     sqlite3_finalize(im.case_by_id);
     im.idn_find = im.idn_add = im.case_by_id = NULL;
+    cache_release(&im);
     if (o->dry_run) {
         db_rollback(db);
         rc = 0;
@@ -744,6 +800,7 @@ int import_csv(sqlite3 *db, const struct sw_table *t, const char *data,
     goto out;
 
 rollback:
+    cache_release(&im);
     sqlite3_finalize(im.idn_find);
     sqlite3_finalize(im.idn_add);
     sqlite3_finalize(im.case_by_id);
@@ -755,6 +812,7 @@ out:
         db_rollback(db);
     sqlite3_exec(db, SQL_IDN_DROP, NULL, NULL, NULL);
     csv_reader_release(&r);
+    cache_release(&im);
     sb_release(&im.why);
     free(im.hdr);
     free(badrow);

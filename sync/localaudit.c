@@ -3,13 +3,16 @@
 */
 #include "config.h"
 
+#include <cjson/cJSON.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "db.h"
 #include "localaudit.h"
+#include "records.h"
 
 static const char SQL_LOCAL_AUDIT_ADD[] =
     "INSERT INTO local_audit (at, who, action, detail) VALUES (?1, ?2, ?3, ?4)";
@@ -55,5 +58,73 @@ int audit_local(sqlite3 *db, const char *who, const char *action,
     }
     rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(err, db, "local audit");
     sqlite3_finalize(st);
+    return rc;
+}
+
+int audit_local_list(sqlite3 *db, long limit, int json, FILE *out,
+                     struct sw_err *err)
+{
+    static const char SQL_LIST[] = "SELECT id, at, who, action, detail FROM "
+                                   "local_audit ORDER BY id DESC LIMIT ?1";
+    sqlite3_stmt *st;
+    cJSON *arr = json ? cJSON_CreateArray() : NULL;
+    int rc = db_prepare(db, SQL_LIST, &st, err);
+
+    if (rc || (json && !arr)) {
+        cJSON_Delete(arr);
+        sqlite3_finalize(st);
+        return rc ? rc : sw_fail(err, SW_ESOFTWARE, _("out of memory"));
+    }
+    sqlite3_bind_int64(st, 1, limit);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *who = (const char *)sqlite3_column_text(st, 2);
+        const char *act = (const char *)sqlite3_column_text(st, 3);
+        const unsigned char *det = sqlite3_column_text(st, 4);
+        int64_t at = sqlite3_column_int64(st, 1);
+        if (json) {
+            cJSON *o = cJSON_CreateObject();
+            if (!o)
+                break;
+            cJSON_AddNumberToObject(o, "id",
+                                    (double)sqlite3_column_int64(st, 0));
+            cJSON_AddNumberToObject(o, "at", (double)at);
+            cJSON_AddStringToObject(o, "who", who);
+            cJSON_AddStringToObject(o, "action", act);
+            if (det)
+                cJSON_AddStringToObject(o, "detail", (const char *)det);
+            else
+                cJSON_AddNullToObject(o, "detail");
+            cJSON_AddItemToArray(arr, o);
+        } else {
+            char when[32];
+            time_t t = (time_t)(at / 1000);
+            struct tm tm;
+            localtime_r(&t, &tm);
+            strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+            fprintf(out, "%s\t", when);
+            records_print_cell(out, (const unsigned char *)who);
+            fputc('\t', out);
+            records_print_cell(out, (const unsigned char *)act);
+            fputc('\t', out);
+            records_print_cell(out, det);
+            fputc('\n', out);
+        }
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        rc = db_fail(err, db, "local audit");
+    else if (rc == SQLITE_ROW)
+        rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
+    else
+        rc = 0;
+    sqlite3_finalize(st);
+    if (!rc && json) {
+        char *s = cJSON_Print(arr);
+        if (!s)
+            rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
+        else
+            fprintf(out, "%s\n", s);
+        cJSON_free(s);
+    }
+    cJSON_Delete(arr);
     return rc;
 }

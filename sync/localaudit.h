@@ -8,6 +8,7 @@
 #define SW_LOCALAUDIT_H
 
 #include <sqlite3.h>
+#include <stdio.h>
 
 #include "sw.h"
 
@@ -28,5 +29,14 @@ int audit_local(sqlite3 *db, const char *who, const char *action,
 
 /* "cli:" + the effective user's login name (or "cli:uid=N") into buf. */
 void audit_local_cli_who(char buf[AUDIT_LOCAL_WHO_MAX + 1]);
+
+/*
+** The newest `limit` rows (1..10000), newest first, to out: text, one row
+** a line (local time, who, action, detail, tab-separated; the detail's
+** control characters escaped), or with json an array of {id, at (ms since
+** the epoch), who, action, detail}.  Returns 0 or db_fail().
+*/
+int audit_local_list(sqlite3 *db, long limit, int json, FILE *out,
+                     struct sw_err *err);
 
 #endif

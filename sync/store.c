@@ -357,3 +357,28 @@ int store_add_site(struct store *s, const char *station, const char *site,
     }
     return db_commit(s->db, err);
 }
+
+int store_pull_remaining(struct store *s, const char *station, const char *site,
+                         int64_t after, int64_t *n, struct sw_err *err)
+{
+    static const char SQL_REMAINING[] =
+        "SELECT count(*) FROM (SELECT 1 FROM field_versions "
+        "WHERE station = ?1 AND seq > ?2 AND src IS NOT ?4 LIMIT ?3)";
+    sqlite3_stmt *st;
+    int rc = db_prepare(s->db, SQL_REMAINING, &st, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, station, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, after);
+    sqlite3_bind_int64(st, 3, STORE_COUNT_MAX);
+    if (site)
+        sqlite3_bind_text(st, 4, site, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *n = sqlite3_column_int64(st, 0);
+        rc = 0;
+    } else {
+        rc = db_fail(err, s->db, "pull");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}

@@ -67,6 +67,17 @@ int store_apply_push(struct store *s, const char *station, const char *site,
 ** field carries its author, but for a county write (the admin's name
 ** stays at the county).
 */
+/*
+** How many of station's fields were written after cursor `after` (what
+** a pull from there would still send: not those whose value came from
+** site, unless site is NULL), counted up to STORE_COUNT_MAX: the
+** pull answer's "remaining" when the agent asks (count=1) for a progress
+** display.  Costs a scan of the (station, seq) index range.
+*/
+#define STORE_COUNT_MAX 10000000
+int store_pull_remaining(struct store *s, const char *station, const char *site,
+                         int64_t after, int64_t *n, struct sw_err *err);
+
 int store_read_pull(struct store *s, const char *station, const char *site,
                     int64_t after, size_t limit, struct sw_batch *b,
                     struct sw_err *err);

@@ -77,7 +77,7 @@ c1=$(add a case add name=张一 category=elderly_alone risk_level=high \
     notes='独居, 有"低保"
 第二行')
 c2=$(add a case add name=李二 category=留守儿童 risk_level=medium \
-    opened_on=2025-03-10)
+    opened_on=2025-03-10 phone=+8613800000000 'notes==HYPERLINK("x")')
 c3=$(add a case add name=王三 category=elderly_alone opened_on=2025-01-05 \
     status=closed closed_on=2025-03-15)
 c4=$(add a case add name=赵四 category=disabled risk_level=high \
@@ -158,6 +158,12 @@ is "$before" 3 "every report is in the local audit trail"
 like "$(sqlq a "SELECT who || ' ' || detail FROM local_audit WHERE action = 'report' LIMIT 1")" \
     "^cli:.* month 2025-03 station A json: 2 new cases, 1 closed, 4 visits, 3 services" \
     "the audit entry says who, what and how many"
+exits 0 "swsync audit --json" S a audit --json --limit 2
+is "$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d), d[0]["action"], d[0]["who"][:4])' <<<"$OUT")" \
+    "2 report cli:" "the newest entries first, with who and what"
+exits 0 "swsync audit as text" S a audit
+like "$OUT" $'\treport\tmonth 2025-03 station A' "one line an entry, tab-separated"
+exits 64 "audit --limit 0" S a audit --limit 0
 fails "the local audit trail is append-only" \
     sqlite3 "$T/a.db" "DELETE FROM local_audit"
 
@@ -171,6 +177,8 @@ like "$OUT" '"独居, 有""低保""'$'\n''第二行"' \
     "a note with a comma, quotes and a newline quoted as RFC 4180"
 like "$OUT" ',"=""11010519491231002X""",' "the ID number as =\"…\" for Excel"
 like "$OUT" ',独居老人,高,在案,' "choice values as labels"
+like "$OUT" ",'\+8613800000000," "a leading + gets a ' (not a formula to Excel)"
+like "$OUT" ",\"'=HYPERLINK\(\"\"x\"\"\)\"" "and a note starting with ="
 python3 - "$OUT_FILE" <<'PY' && pass "Python's csv module reads it back: 7 rows, the note whole" || fail "python csv"
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1], encoding="utf-8-sig", newline="")))
@@ -257,6 +265,9 @@ like "$ERR" "line 8: cases.risk_level: '极高'" "a bad choice label"
 like "$ERR" "4 of 6 rows have problems; nothing imported" "one summary"
 unlike "$ERR" "line (2|7):" "good rows are not reported"
 is "$(sqlq b "SELECT count(*) FROM cases")" "$n_before" "nothing was written"
+exits 65 "the same file under zh_CN" ZH S b import cases "$T/bad.csv"
+like "$ERR" "第 3 行：cases.birth_date（出生日期）：" "the problems in Chinese, fields by their label"
+like "$ERR" "4 / 6 行有问题；什么都没有导入" "the summary in Chinese"
 exits 0 "--dry-run of the good rows only" S b import cases "$T/dflt.csv" --dry-run
 is "$(sqlq b "SELECT count(*) FROM cases")" "$n_before" "a dry run writes nothing"
 exits 0 "--skip-bad --rejects" S b import cases "$T/bad.csv" --skip-bad \

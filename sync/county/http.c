@@ -1052,6 +1052,10 @@ static enum MHD_Result do_pull(struct MHD_Connection *conn, struct req *r)
     const char *qe =
         MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "echo");
     const char *skip_site = qe && strcmp(qe, "1") == 0 ? NULL : r->rep.site;
+    /* count=1: also say how many fields remain after this answer (for
+       the agent's progress on a terminal; costs an index range scan) */
+    const char *qc =
+        MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "count");
     int64_t after = 0, limit = PULL_DEFAULT;
     struct sw_batch b;
     struct sw_err err;
@@ -1080,6 +1084,9 @@ static enum MHD_Result do_pull(struct MHD_Connection *conn, struct req *r)
             limit /= 2;
             continue;
         }
+        if (!rc && qc && strcmp(qc, "1") == 0)
+            rc = store_pull_remaining(&r->w->store, r->rep.station, skip_site,
+                                      b.cursor, &b.remaining, &err);
         if (!rc)
             rc = codec_encode_pull(&b, &out, &outlen, &err);
         batch_release(&b);
