@@ -457,7 +457,12 @@ static void sync_box(struct cw *w, struct sw_buf *b)
     char t[20], n[32];
 
     if (desk_sync_state(c->db, &s, &w->err)) {
+        sb_adds(b, "<section class=\"card sync\" id=\"sync\"><p "
+                   "class=\"msg error\">");
+        html_esc(b, T(w, M_ERR_INTERNAL));
+        sb_adds(b, " <small class=\"muted\">(");
         html_esc(b, w->err.msg);
+        sb_adds(b, ")</small></p></section>");
         return;
     }
     sb_adds(b, "<section class=\"card sync\" id=\"sync\"><h2>");
