@@ -8,7 +8,6 @@
 #include "config.h"
 
 #include <arpa/inet.h>
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -48,7 +47,6 @@
 #define SYNC_OUT_MAX 4000
 
 static const char CT_HTML[] = "text/html; charset=utf-8";
-static const char CT_JSON[] = "application/json";
 static const char CSP[] = "default-src 'self'; base-uri 'none'; "
                           "form-action 'self'; frame-ancestors 'none'";
 
@@ -83,6 +81,7 @@ struct cw {
     char cookie[ACCT_COOKIE_LEN + 1];
     char worker[ACCT_NAME_MAX + 1];
     int authed, expired;
+    int refresh; /* the page refreshes itself (a sync is running) */
     char csrf[ACCT_CSRF_LEN + 1];
     struct form form;
     char today[11];
@@ -214,8 +213,8 @@ static int page(struct cw *w, unsigned status, const char *title,
 {
     struct sw_buf head, t, st, back, mainb;
     const char *names[] = {"lang",    "csrf",   "title", "app",
-                           "station", "header", "main"};
-    const char *vals[7];
+                           "station", "header", "main",  "head"};
+    const char *vals[8];
     struct sw_buf out;
 
     sb_init(&head);
@@ -265,7 +264,12 @@ static int page(struct cw *w, unsigned status, const char *title,
     vals[4] = st.buf ? st.buf : "";
     vals[5] = head.buf ? head.buf : "";
     vals[6] = mainb.buf ? mainb.buf : "";
-    html_fill(&out, console_layout_html, names, vals, 7);
+    /* a running sync: the page follows it by refreshing itself */
+    /* (with a URL without "#sync": a refresh to the same URL and its
+    ** fragment is not a reload in Chromium) */
+    vals[7] =
+        w->refresh ? "<meta http-equiv=\"refresh\" content=\"2; url=/\">" : "";
+    html_fill(&out, console_layout_html, names, vals, 8);
     sb_release(&head);
     sb_release(&t);
     sb_release(&st);
@@ -453,7 +457,12 @@ static void sync_box(struct cw *w, struct sw_buf *b)
     char t[20], n[32];
 
     if (desk_sync_state(c->db, &s, &w->err)) {
+        sb_adds(b, "<section class=\"card sync\" id=\"sync\"><p "
+                   "class=\"msg error\">");
+        html_esc(b, T(w, M_ERR_INTERNAL));
+        sb_adds(b, " <small class=\"muted\">(");
         html_esc(b, w->err.msg);
+        sb_adds(b, ")</small></p></section>");
         return;
     }
     sb_adds(b, "<section class=\"card sync\" id=\"sync\"><h2>");
@@ -504,6 +513,7 @@ static void sync_box(struct cw *w, struct sw_buf *b)
     }
     sync_poll(c);
     if (c->sync_pid > 0) {
+        w->refresh = 1;
         snprintf(n, sizeof(n), "%" PRId64,
                  (sw_now_ms() - c->sync_started) / 1000);
         sb_adds(b, "<p class=\"msg info\" id=\"sync-running\">");
@@ -598,8 +608,6 @@ static int do_home(struct cw *w)
         return fail_err(w);
     }
     sb_init(&m);
-    if (w->c->sync_pid > 0)
-        sb_adds(&m, "<meta http-equiv=\"refresh\" content=\"2\">");
     sb_adds(&m, "<div class=\"home\"><div class=\"col-main\">");
     /* follow-ups */
     sb_adds(&m, "<section class=\"card\" id=\"due\"><h2>");
@@ -736,26 +744,6 @@ static int do_sync(struct cw *w)
     c->sync_started = sw_now_ms();
     c->sync_done = 0;
     return redirect(w, "/#sync");
-}
-
-static int do_sync_status(struct cw *w)
-{
-    struct console *c = w->c;
-    cJSON *j = cJSON_CreateObject();
-    char *s;
-    sync_poll(c);
-    cJSON_AddBoolToObject(j, "running", c->sync_pid > 0);
-    cJSON_AddBoolToObject(j, "done", c->sync_done);
-    cJSON_AddNumberToObject(j, "status", c->sync_rc);
-    s = cJSON_PrintUnformatted(j);
-    cJSON_Delete(j);
-    if (!s)
-        return -1;
-    sb_adds(&w->body, s);
-    free(s);
-    w->status = MHD_HTTP_OK;
-    w->ctype = CT_JSON;
-    return 0;
 }
 
 /* ---- search -------------------------------------------------------------- */
@@ -2005,8 +1993,6 @@ static int route(struct cw *w)
     if (n == 2 && strcmp(s[0], "api") == 0 && strcmp(s[1], "search") == 0 &&
         get)
         return do_search(w, 1);
-    if (n == 2 && strcmp(s[0], "api") == 0 && strcmp(s[1], "sync") == 0 && get)
-        return do_sync_status(w);
     if (n == 1 && strcmp(s[0], "sync") == 0 && w->post)
         return do_sync(w);
     if (n == 1 && strcmp(s[0], "logout") == 0 && w->post)

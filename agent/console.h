@@ -9,7 +9,8 @@
 **
 ** One thread serves every request, on one connection to the replica.
 ** "Sync now" runs this same program's `sync` as a child process; the
-** page shows that it runs and then its outcome.
+** home page shows that it runs (refreshing itself every 2 s) and then
+** its outcome.
 */
 #ifndef SW_CONSOLE_H
 #define SW_CONSOLE_H

@@ -84,12 +84,38 @@ def shot(b, name):
     b.set_window(1366, 768)
 
 
+def text_of(b, css, timeout=30):
+    """The text of css once it is there, across the page's own reloads."""
+    deadline = time.time() + timeout
+    while True:
+        try:
+            return b.wait(css, timeout=timeout).text
+        except Exception:
+            if time.time() > deadline:
+                raise
+            time.sleep(0.2)
+
+
 def set_value(b, css, v):
     b.execute("document.querySelector(arguments[0]).value = arguments[1]", css, v)
 
 
+def browser(sub):
+    """A browser with its own profile directory; chromedriver is retried
+    (on a loaded machine it may be slow to come up)."""
+    d = os.path.join(tmp, sub)
+    os.makedirs(d, exist_ok=True)
+    for i in range(3):
+        try:
+            return Browser(d)
+        except RuntimeError:
+            if i == 2:
+                raise
+            time.sleep(2)
+
+
 try:
-    with Browser(tmp) as b:
+    with browser("b1") as b:
         b.get(base + "/")
         check("/login" in b.url, "without a session the console opens the sign-in page", b.url)
         check("社工登录" in b.title, "... in Chinese", b.title)
@@ -192,8 +218,8 @@ try:
 
         # sync now
         b.find("#sync-now").click()
-        res = b.wait("#sync-result", timeout=30)
-        check("同步完成" in res.text, "sync now runs and says it is done", res.text)
+        res = text_of(b, "#sync-result")
+        check("同步完成" in res, "sync now runs and says it is done", res)
         check(b.find("#pending").text == "0", "nothing is left to send", b.find("#pending").text)
         check("尚未同步" not in b.find("#last-sync").text and "刚刚" in b.find("#last-sync").text,
               "the last sync is now", b.find("#last-sync").text)
@@ -252,8 +278,34 @@ def shot(b, name):
     b.set_window(1366, 768)
 
 
+def text_of(b, css, timeout=30):
+    """The text of css once it is there, across the page's own reloads."""
+    deadline = time.time() + timeout
+    while True:
+        try:
+            return b.wait(css, timeout=timeout).text
+        except Exception:
+            if time.time() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def browser(sub):
+    """A browser with its own profile directory; chromedriver is retried
+    (on a loaded machine it may be slow to come up)."""
+    d = os.path.join(tmp, sub)
+    os.makedirs(d, exist_ok=True)
+    for i in range(3):
+        try:
+            return Browser(d)
+        except RuntimeError:
+            if i == 2:
+                raise
+            time.sleep(2)
+
+
 try:
-    with Browser(tmp) as b:
+    with browser("b2") as b:
         b.get(base + "/")
         b.wait("#user").send_keys("li")
         b.find("#password").send_keys("站里的密码 2026")
@@ -268,8 +320,8 @@ try:
         b.wait("#saved")
         b.find('nav a[href="/"]').click()
         b.wait("#sync-now").click()
-        res = b.wait("#sync-result", timeout=30)
-        check("同步完成" in res.text, "sync now after the concurrent edit", res.text)
+        res = text_of(b, "#sync-result")
+        check("同步完成" in res, "sync now after the concurrent edit", res)
         check(b.find("#open-conflicts").text == "1", "the home page counts one open conflict",
               b.find("#open-conflicts").text)
         b.find('nav a[href="/conflicts"]').click()

@@ -1,5 +1,6 @@
-/* swsync station console: search as you type, the ID number check, and
-   the sync progress.  Every page works without this script. */
+/* swsync station console: search as you type and the ID number check.
+   Every page works without this script (a running sync is followed by
+   the page's own refresh, not by script). */
 (function () {
   "use strict";
 
@@ -73,20 +74,10 @@
     });
   }
 
-  function setupSync() {
-    if (!document.getElementById("sync-running")) return;
-    setInterval(function () {
-      fetch("/api/sync", {credentials: "same-origin"})
-        .then(function (r) { return r.json(); })
-        .then(function (j) { if (!j.running) location.reload(); });
-    }, 1000);
-  }
-
   document.addEventListener("DOMContentLoaded", function () {
     var id = document.querySelector("input[data-idnum]");
     if (id) setupIdnum(id);
     var q = document.getElementById("q");
     if (q) setupSearch(q);
-    setupSync();
   });
 })();
