@@ -2,12 +2,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crypt.h"
 #include "db.h"
 #include "ddl.h"
 
@@ -114,6 +116,7 @@ void db_rollback(sqlite3 *db)
 void db_remove(const char *path)
 {
     char side[4096];
+    db_forget(path);
     unlink(path);
     snprintf(side, sizeof(side), "%s-wal", path);
     unlink(side);
@@ -149,6 +152,10 @@ static int set_pragmas(sqlite3 *db, struct sw_err *err)
 {
     sqlite3_busy_timeout(db, 10000);
     sqlite3_extended_result_codes(db, 1);
+    /* encrypted: sorts and temporary tables stay in memory (crypt.h) */
+    if (crypt_have_key())
+        if (db_exec(db, "PRAGMA temp_store = MEMORY", err))
+            return err ? err->code : SW_EIO;
     return db_exec(db,
                    "PRAGMA journal_mode = WAL;"
                    "PRAGMA synchronous = FULL;"
@@ -157,11 +164,12 @@ static int set_pragmas(sqlite3 *db, struct sw_err *err)
                    err);
 }
 
-static int open_file(const char *path, int flags, sqlite3 **out,
-                     struct sw_err *err)
+/* vfs: NULL (plain) or CRYPT_VFS.  URIs allowed (VACUUM INTO a VFS). */
+static int open_file(const char *path, int flags, const char *vfs,
+                     sqlite3 **out, struct sw_err *err)
 {
     sqlite3 *db = NULL;
-    if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_URI, vfs) != SQLITE_OK) {
         int rc = db_fail(err, db, path);
         sqlite3_close_v2(db);
         return rc;
@@ -197,6 +205,7 @@ int db_create(const char *path, enum sw_role role, sqlite3 **out,
     int fd, rc;
 
     *out = NULL;
+    db_forget(path);
     fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
         if (errno == EEXIST)
@@ -207,9 +216,15 @@ int db_create(const char *path, enum sw_role role, sqlite3 **out,
     }
     close(fd);
 
-    rc = open_file(path, SQLITE_OPEN_READWRITE, &db, err);
+    /* a key loaded (init --encrypt): the new file is encrypted */
+    rc = open_file(path, SQLITE_OPEN_READWRITE,
+                   crypt_have_key() ? CRYPT_VFS : NULL, &db, err);
     if (rc)
         goto fail;
+    if (crypt_have_key()) {
+        int reserve = CRYPT_RESERVE; /* nonce and tag in every page */
+        sqlite3_file_control(db, "main", SQLITE_FCNTL_RESERVE_BYTES, &reserve);
+    }
     rc = set_pragmas(db, err);
     if (rc)
         goto fail;
@@ -297,11 +312,51 @@ out:
     return db_commit(db, err);
 }
 
+/*
+** The VFS for path: CRYPT_VFS if it is encrypted (and the loaded key opens
+** it), else plain.  The file is looked at once a process and path: opening
+** and closing a file drops every POSIX lock this process holds on it, so
+** a server whose threads have it open must not do so again.
+*/
+static pthread_mutex_t seen_mu = PTHREAD_MUTEX_INITIALIZER;
+static char seen[4096];
+static int seen_enc;
+
+void db_forget(const char *path)
+{
+    pthread_mutex_lock(&seen_mu);
+    if (strcmp(seen, path) == 0)
+        seen[0] = '\0';
+    pthread_mutex_unlock(&seen_mu);
+}
+
+static int pick_vfs(const char *path, const char **vfs, struct sw_err *err)
+{
+    int rc = 0;
+
+    pthread_mutex_lock(&seen_mu);
+    if (strcmp(seen, path) != 0) {
+        int enc = crypt_file_is_encrypted(path);
+        if (enc)
+            rc = crypt_check_key(path, err); /* reads only */
+        if (!rc && strlen(path) < sizeof(seen)) {
+            snprintf(seen, sizeof(seen), "%s", path);
+            seen_enc = enc;
+        }
+        *vfs = enc ? CRYPT_VFS : NULL;
+    } else {
+        *vfs = seen_enc ? CRYPT_VFS : NULL;
+    }
+    pthread_mutex_unlock(&seen_mu);
+    return rc;
+}
+
 int db_open(const char *path, enum sw_role role, sqlite3 **out,
             struct sw_err *err)
 {
     sqlite3 *db = NULL;
     int rc, appid, want;
+    const char *vfs = NULL;
     struct stat stb;
     const char *kind =
         role == SW_ROLE_STATION ? "station replica" : "county store";
@@ -315,7 +370,10 @@ int db_open(const char *path, enum sw_role role, sqlite3 **out,
                                : "create one with 'swsync-county init'");
         return sw_fail(err, SW_EIO, "%s: %s", path, strerror(errno));
     }
-    rc = open_file(path, SQLITE_OPEN_READWRITE, &db, err);
+    rc = pick_vfs(path, &vfs, err);
+    if (rc)
+        return rc;
+    rc = open_file(path, SQLITE_OPEN_READWRITE, vfs, &db, err);
     if (rc)
         return rc;
     rc = pragma_int(db, "PRAGMA application_id", &appid, err);
