@@ -28,6 +28,9 @@
 **               during a long pull and made again by replica_pull_end,
 **               whose time counts); then NEDITS single-field edits of
 **               distinct visits, the same way.
+**   replica-enc.db  the replica's apply again (the same batches, new
+**               visits and edits) into a replica encrypted at rest
+**               (sync/crypt.c, a random key): the cost of encryption.
 **   county.db   a county store; the same visits pushed by their writer
 **               in the agent's batches of 500 changes through
 **               store_apply_push: the county's side of ingest, no HTTP.
@@ -59,6 +62,7 @@
 
 #include "bench-gen.h"
 #include "codec.h"
+#include "crypt.h"
 #include "db.h"
 #include "hlc.h"
 #include "replica.h"
@@ -682,11 +686,11 @@ int main(int argc, char **argv)
     struct clk t_ins[MAX_REPS], t_upd[MAX_REPS], t_sess_ins[MAX_REPS];
     struct clk t_sess_upd[MAX_REPS], t_schema[MAX_REPS], t_store;
     struct clk m_ins, m_upd, m_sess_ins, m_sess_upd, m_schema;
-    struct timing ta, te;
+    struct timing ta, te, tae, tee;
     int cs_ins_n = 0, reps = 5;
     sqlite3 *plain = NULL, *sess = NULL, *rdb;
     struct replica r;
-    char *p_plain, *p_sess, *p_schema, *p_replica, *p_county;
+    char *p_plain, *p_sess, *p_schema, *p_replica, *p_county, *p_enc;
     long long sz_plain, sz_replica, sz_sess;
     struct sw_buf bd;
     struct sw_err err;
@@ -722,6 +726,7 @@ int main(int argc, char **argv)
     p_schema = path_in(dir, "schema.db");
     p_replica = path_in(dir, "replica.db");
     p_county = path_in(dir, "county.db");
+    p_enc = path_in(dir, "replica-enc.db");
 
     /* the data: N visits of CASE_POOL cases, NE edits of distinct visits */
     base_ms = sw_now_ms() - 86400000LL;
@@ -795,6 +800,25 @@ int main(int argc, char **argv)
     /* 5. the county store: the same visits as pushes of 500 changes */
     t_store = apply_store(p_county, cases, CASE_POOL, vs, n, 500);
 
+    /* 5b. the replica's apply into an encrypted replica (last: from here
+       on db_create encrypts) */
+    {
+        unsigned char key[CRYPT_KEY_LEN];
+        struct replica er;
+        sqlite3 *edb;
+        int64_t ecur = 0;
+        memset(&tae, 0, sizeof(tae));
+        memset(&tee, 0, sizeof(tee));
+        if (sw_random(key, sizeof(key)) || crypt_use_key(key, &err))
+            die("crypt_use_key", err.msg);
+        edb = new_replica(p_enc, &er);
+        apply_visits(&er, vs, n, batch, &ecur, &tae);
+        apply_edits(&er, vs, es, ne, batch, &ecur, &tee);
+        replica_close(&er);
+        db_close(edb);
+        crypt_forget_key();
+    }
+
     /* 6. storage: the same rows, compacted */
     sz_plain = compact_size(plain, p_plain);
     sz_sess = compact_size(sess, p_sess);
@@ -815,6 +839,7 @@ int main(int argc, char **argv)
     put_rate("session", m_sess_ins, n);
     put_rate("schema_insert", m_schema, n);
     put_rate("apply", ta.apply, n);
+    put_rate("apply_enc", tae.apply, n);
     printf(" \"apply_changes_per_s\": %.0f,\n",
            (double)ta.changes / ta.apply.wall);
     put_rate("decode", ta.decode, n);
@@ -823,6 +848,7 @@ int main(int argc, char **argv)
         put_rate("update", m_upd, ne);
         put_rate("session_update", m_sess_upd, ne);
         put_rate("edit_apply", te.apply, ne);
+        put_rate("edit_apply_enc", tee.apply, ne);
     }
     put_rate("store", t_store, n);
     printf(" \"store_changes_per_s\": %.0f,\n",
@@ -855,5 +881,6 @@ int main(int argc, char **argv)
     free(p_schema);
     free(p_replica);
     free(p_county);
+    free(p_enc);
     return 0;
 }
