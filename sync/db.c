@@ -319,35 +319,50 @@ out:
 ** a server whose threads have it open must not do so again.
 */
 static pthread_mutex_t seen_mu = PTHREAD_MUTEX_INITIALIZER;
-static char seen[4096];
-static int seen_enc;
+#define SEEN_MAX 8
+static struct {
+    char *path;
+    int enc;
+} seen[SEEN_MAX];
+static int seen_next;
 
 void db_forget(const char *path)
 {
     pthread_mutex_lock(&seen_mu);
-    if (strcmp(seen, path) == 0)
-        seen[0] = '\0';
+    for (int i = 0; i < SEEN_MAX; i++)
+        if (seen[i].path && strcmp(seen[i].path, path) == 0) {
+            free(seen[i].path);
+            seen[i].path = NULL;
+        }
     pthread_mutex_unlock(&seen_mu);
 }
 
 static int pick_vfs(const char *path, const char **vfs, struct sw_err *err)
 {
-    int rc = 0;
+    int rc = 0, i, enc;
 
     pthread_mutex_lock(&seen_mu);
-    if (strcmp(seen, path) != 0) {
-        int enc = crypt_file_is_encrypted(path);
+    for (i = 0; i < SEEN_MAX; i++)
+        if (seen[i].path && strcmp(seen[i].path, path) == 0)
+            break;
+    if (i < SEEN_MAX) {
+        enc = seen[i].enc;
+    } else {
+        enc = crypt_file_is_encrypted(path);
         if (enc)
             rc = crypt_check_key(path, err); /* reads only */
-        if (!rc && strlen(path) < sizeof(seen)) {
-            snprintf(seen, sizeof(seen), "%s", path);
-            seen_enc = enc;
+        if (!rc) {
+            char *copy = sw_strdup(path);
+            if (copy) { /* no memory: look again next time */
+                free(seen[seen_next].path);
+                seen[seen_next].path = copy;
+                seen[seen_next].enc = enc;
+                seen_next = (seen_next + 1) % SEEN_MAX;
+            }
         }
-        *vfs = enc ? CRYPT_VFS : NULL;
-    } else {
-        *vfs = seen_enc ? CRYPT_VFS : NULL;
     }
     pthread_mutex_unlock(&seen_mu);
+    *vfs = enc ? CRYPT_VFS : NULL;
     return rc;
 }
 
