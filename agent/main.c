@@ -127,7 +127,8 @@ static const struct cmd commands[] = {
      "Exit status: 65 damaged or truncated backup; 77 wrong key or\n"
      "passphrase; 78 key file missing or readable by others.\n"},
     {"restore", cmd_backup, 0,
-     "restore FILE [--force] (--key-file K | --passphrase-stdin)",
+     "restore FILE [--force] [--encrypt] (--key-file K | "
+     "--passphrase-stdin)",
      "Put a backup back as the replica, atomically, after checking it\n"
      "(every chunk, integrity_check).  Refuses (exit 73) to replace a\n"
      "replica that is newer than the backup (its clock, sync_state.hlc,\n"
@@ -135,7 +136,9 @@ static const struct cmd commands[] = {
      "(exit 75) while a sync runs.  If the replica is encrypted (or\n"
      "--db-key is given) the restored file is encrypted with that key.\n"
      "The next sync sends what the county has of this replica's later\n"
-     "writes back to it.\n"},
+     "writes back to it.\n"
+     "  --encrypt  (a new PC) make the replica encrypted, with a new key\n"
+     "             file --db-key (default FILE.key) if there is none\n"},
     {"encrypt", cmd_encrypt, 0, "encrypt",
      "Encrypt an existing plain replica in place (one time): an encrypted\n"
      "copy is made and checked, then renamed over it.  The key file is\n"

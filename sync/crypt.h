@@ -35,6 +35,13 @@
 #define CRYPT_RESERVE 28              /* nonce 12 + tag 16 */
 #define CRYPT_MAGIC "SWSYNC-CRYPT-v1" /* 15 characters + NUL = 16 bytes */
 
+/*
+** Connections to an encrypted file keep an 8 MiB page cache (SQLite's
+** default is 2 MiB): a page read again from the OS costs a decryption.
+** Measured in tools/bench ("encrypted replica"); docs/privacy.md.
+*/
+#define CRYPT_CACHE_PRAGMA "PRAGMA cache_size = -8192"
+
 /* Register the ephemeral VFS (idempotent).  Returns 0 or SW_ESOFTWARE. */
 int crypt_init(struct sw_err *err);
 

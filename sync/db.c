@@ -152,9 +152,10 @@ static int set_pragmas(sqlite3 *db, struct sw_err *err)
 {
     sqlite3_busy_timeout(db, 10000);
     sqlite3_extended_result_codes(db, 1);
-    /* encrypted: sorts and temporary tables stay in memory (crypt.h) */
+    /* encrypted: sorts and temporary tables stay in memory, and a larger
+       page cache saves decrypting pages read again (crypt.h) */
     if (crypt_have_key())
-        if (db_exec(db, "PRAGMA temp_store = MEMORY", err))
+        if (db_exec(db, "PRAGMA temp_store = MEMORY; " CRYPT_CACHE_PRAGMA, err))
             return err ? err->code : SW_EIO;
     return db_exec(db,
                    "PRAGMA journal_mode = WAL;"

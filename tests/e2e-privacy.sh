@@ -182,6 +182,16 @@ exits 0 "syncs" S a sync --quiet
 exits 0 "and reaches the county" C case show "$X" --json
 like "$OUT" "新村" "with its value"
 
+# a new PC: restore --encrypt makes a new key and an encrypted replica
+exits 0 "restore --encrypt onto a new PC" "$SWSYNC" --db "$T/new.db" \
+    restore "$T/a1.swbk" --key-file "$BK" --encrypt
+ok "a new key file (0600)" test "$(stat -c %a "$T/new.db.key")" = 600
+fails "and an encrypted replica" leaks "$T/new.db"
+exits 0 "which opens with it" "$SWSYNC" --db "$T/new.db" case show "$X"
+exits 77 "restore --encrypt with a wrong backup key" "$SWSYNC" \
+    --db "$T/new2.db" restore "$T/a1.swbk" --key-file "$T/wrong.key" --encrypt
+ok "leaves neither a replica nor a key" test ! -e "$T/new2.db" -a ! -e "$T/new2.db.key"
+
 county_stop
 exits 0 "county restore once serve stopped" C restore "$T/c.swbk" \
     --key-file "$BK" --force

@@ -15,10 +15,28 @@ int county_cmd_backup(struct county_ctx *ctx, int argc, char **argv)
 {
     struct backup_info info;
     const char *what = "backup";
-    int rc = backup_cli(SW_ROLE_COUNTY, ctx->db_path, argc, argv, &info, &what,
-                        &ctx->err);
-    if (rc)
+    int rc, n = 0, made = 0;
+
+    /* restore --encrypt: onto a new PC, encrypted with a new key file */
+    for (int i = 0; i < argc; i++) {
+        if (i > 0 && strcmp(argv[0], "restore") == 0 &&
+            strcmp(argv[i], "--encrypt") == 0) {
+            made = access(ctx->key_path, F_OK) != 0;
+            rc = crypt_load(ctx->key_path, 1, 0, &ctx->err);
+            if (rc)
+                return rc;
+            continue;
+        }
+        argv[n++] = argv[i];
+    }
+    argc = n;
+    rc = backup_cli(SW_ROLE_COUNTY, ctx->db_path, argc, argv, &info, &what,
+                    &ctx->err);
+    if (rc) {
+        if (made)
+            unlink(ctx->key_path); /* the key of nothing */
         return rc;
+    }
     if (strcmp(what, "backup") == 0) {
         if (!ctx->quiet)
             printf("backup: %s written\n", argv[argc - 1]);

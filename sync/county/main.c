@@ -42,13 +42,16 @@ static const struct county_cmd commands[] = {
      "  --passphrase-stdin  a passphrase, one line on standard input\n"
      "Exit status: 65 damaged or truncated; 77 wrong key or passphrase.\n"},
     {"restore", county_cmd_backup, 0,
-     "restore FILE [--force] (--key-file K | --passphrase-stdin)",
+     "restore FILE [--force] [--encrypt] (--key-file K | "
+     "--passphrase-stdin)",
      "Put a backup back as the store, atomically, after checking it.\n"
      "Refuses (exit 73) to replace a store that changed after the backup\n"
      "(its clock, sync_state.hlc, is later) or cannot be read, unless\n"
      "--force; refuses (exit 75) while the store is in use: stop serve\n"
-     "first.  Stations restored from an older state resend what they\n"
-     "have (their outbox numbers are above the store's).\n"},
+     "first.  What stations sent after the backup was made is not sent\n"
+     "again: restore from the latest backup.\n"
+     "  --encrypt  make the store encrypted, with a new key file\n"
+     "             --db-key (default FILE.key) if there is none\n"},
     {"encrypt", county_cmd_encrypt, 0, "encrypt",
      "Encrypt an existing plain store in place (one time), with the key\n"
      "file --db-key (default FILE.key), created 0600 if missing.  Stop\n"
