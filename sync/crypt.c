@@ -54,6 +54,10 @@ struct cfile {
     unsigned char ctr_iv[8];
     unsigned char *buf;
     size_t cap;
+    /* random nonces, drawn from the CSPRNG 256 at a time (one call for
+       each costs about as much as encrypting the page) */
+    unsigned char nonces[NONCE_LEN * 256];
+    int nonces_left;
 };
 
 static struct ckey main_key, eph_key;
@@ -102,17 +106,33 @@ static EVP_CIPHER_CTX *gcm_ctx(const unsigned char *key, int encrypt)
     return c;
 }
 
+/* Put a fresh random nonce at out. */
+static int next_nonce(struct cfile *f, unsigned char *out)
+{
+    if (f->nonces_left == 0) {
+        if (RAND_bytes(f->nonces, sizeof(f->nonces)) != 1)
+            return -1;
+        f->nonces_left = (int)(sizeof(f->nonces) / NONCE_LEN);
+    }
+    f->nonces_left--;
+    memcpy(out, f->nonces + f->nonces_left * NONCE_LEN, NONCE_LEN);
+    OPENSSL_cleanse(f->nonces + f->nonces_left * NONCE_LEN, NONCE_LEN);
+    return 0;
+}
+
 /*
 ** Encrypt page[from, n - CRYPT_RESERVE) into out (same offsets), write
-** nonce and tag into out's reserve.  out[0, from) is copied plain.
+** a fresh nonce and the tag into out's reserve.  out[0, from) is copied
+** plain.
 */
-static int seal(EVP_CIPHER_CTX *c, const unsigned char *page, int n, int from,
+static int seal(struct cfile *f, const unsigned char *page, int n, int from,
                 const unsigned char *aad, size_t naad, unsigned char *out)
 {
+    EVP_CIPHER_CTX *c = f->enc;
     unsigned char *nonce = out + n - CRYPT_RESERVE;
     int len, end = n - CRYPT_RESERVE;
 
-    if (RAND_bytes(nonce, NONCE_LEN) != 1)
+    if (next_nonce(f, nonce))
         return -1;
     memcpy(out, page, (size_t)from);
     if (EVP_EncryptInit_ex(c, NULL, NULL, NULL, nonce) != 1 ||
@@ -296,7 +316,7 @@ static int c_write(sqlite3_file *pf, const void *buf, int n, sqlite3_int64 off)
     } else {
         naad = make_aad(aad, f->kind == K_WAL ? 'W' : 'J', (uint64_t)off, p, 0);
     }
-    if (seal(f->enc, p, n, from, aad, naad, out))
+    if (seal(f, p, n, from, aad, naad, out))
         return SQLITE_IOERR_WRITE;
     if (from)
         memcpy(out, crypt_magic, 16);
