@@ -197,6 +197,16 @@ exits 0 "county restore once serve stopped" C restore "$T/c.swbk" \
     --key-file "$BK" --force
 exits 0 "the restored county store opens" C case show "$X"
 
+# a plain county store encrypted in place
+C2() { "$SWSYNC_COUNTY" --db "$T/c2.db" "$@"; }
+exits 0 "a plain county store" C2 init --county C02
+exits 0 "with a station named $NAME" C2 station add S1 --name "$NAME"
+ok "plain: the name is in its bytes" leaks "$T/c2.db" "$T/c2.db-wal"
+exits 0 "swsync-county encrypt" C2 encrypt
+fails "encrypted: no longer" leaks "$T/c2.db" "$T/c2.db-wal"
+exits 0 "and it opens with its key" C2 station list
+like "$OUT" "$NAME" "showing the station"
+
 # ---- a plain replica encrypted in place -------------------------------------
 
 # while another process has the replica open, restore and encrypt refuse
