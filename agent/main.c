@@ -215,6 +215,17 @@ int cmd_load_key(struct cmd_ctx *ctx, int create)
     return crypt_load(ctx->key_path, create, ctx->key_given, &ctx->err);
 }
 
+/* "restore ... --encrypt": the command may make the key file. */
+static int restore_encrypt(const struct cmd *c, int argc, char **argv)
+{
+    if (c->fn != cmd_backup || strcmp(argv[0], "restore") != 0)
+        return 0;
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--encrypt") == 0)
+            return 1;
+    return 0;
+}
+
 static int exit_code(int code)
 {
     return code == SW_ETOOBIG ? SW_EDATA : code;
@@ -294,8 +305,10 @@ int main(int argc, char **argv)
                  ctx.db_path);
         ctx.key_path = ctx.key_default;
     }
-    /* init and encrypt decide themselves whether to make a key */
-    if (c->fn != cmd_init && c->fn != cmd_encrypt) {
+    /* init, encrypt and restore --encrypt decide themselves whether to
+       make a key */
+    if (c->fn != cmd_init && c->fn != cmd_encrypt &&
+        !restore_encrypt(c, argc, argv)) {
         rc = cmd_load_key(&ctx, 0);
         if (rc) {
             fprintf(stderr, "swsync: %s\n", ctx.err.msg);

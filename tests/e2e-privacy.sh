@@ -191,6 +191,13 @@ exits 0 "which opens with it" "$SWSYNC" --db "$T/new.db" case show "$X"
 exits 77 "restore --encrypt with a wrong backup key" "$SWSYNC" \
     --db "$T/new2.db" restore "$T/a1.swbk" --key-file "$T/wrong.key" --encrypt
 ok "leaves neither a replica nor a key" test ! -e "$T/new2.db" -a ! -e "$T/new2.db.key"
+# a new key for the same replica: restore --encrypt --force with --db-key
+exits 0 "a new key by restore --encrypt --force" "$SWSYNC" --db "$T/new.db" \
+    --db-key "$T/rotated.key" restore "$T/a1.swbk" --key-file "$BK" \
+    --encrypt --force
+exits 77 "the old key no longer opens it" "$SWSYNC" --db "$T/new.db" case list
+exits 0 "the new one does" "$SWSYNC" --db "$T/new.db" \
+    --db-key "$T/rotated.key" case show "$X"
 
 county_stop
 exits 0 "county restore once serve stopped" C restore "$T/c.swbk" \

@@ -226,6 +226,17 @@ int county_print_json(cJSON *j, struct sw_err *err)
     return 0;
 }
 
+/* "restore ... --encrypt": the command may make the key file. */
+static int restore_encrypt(const struct county_cmd *c, int argc, char **argv)
+{
+    if (c->fn != county_cmd_backup || strcmp(argv[0], "restore") != 0)
+        return 0;
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--encrypt") == 0)
+            return 1;
+    return 0;
+}
+
 static int exit_code(int code)
 {
     return code == SW_ETOOBIG ? SW_EDATA : code;
@@ -304,8 +315,10 @@ int main(int argc, char **argv)
                  ctx.db_path);
         ctx.key_path = ctx.key_default;
     }
-    /* init and encrypt decide themselves whether to make a key */
-    if (c->fn != county_cmd_init && c->fn != county_cmd_encrypt) {
+    /* init, encrypt and restore --encrypt decide themselves whether to
+       make a key */
+    if (c->fn != county_cmd_init && c->fn != county_cmd_encrypt &&
+        !restore_encrypt(c, argc, argv)) {
         rc = crypt_load(ctx.key_path, 0, ctx.key_given, &ctx.err);
         if (rc) {
             fprintf(stderr, PROG ": %s\n", ctx.err.msg);
