@@ -66,12 +66,13 @@ int cmd_init(struct cmd_ctx *ctx, int argc, char **argv)
         {"station", required_argument, NULL, 's'},
         {"server", required_argument, NULL, 'u'},
         {"token-file", required_argument, NULL, 't'},
+        {"encrypt", no_argument, NULL, 'e'},
         {NULL, 0, NULL, 0},
     };
     const char *station = NULL, *server = NULL, *token_file = NULL;
     char site[64], *abs_token = NULL;
     char now[32];
-    int opt, rc;
+    int opt, rc, encrypt = 0;
     sqlite3 *db = NULL;
 
     optind = 1;
@@ -85,6 +86,9 @@ int cmd_init(struct cmd_ctx *ctx, int argc, char **argv)
             break;
         case 't':
             token_file = optarg;
+            break;
+        case 'e':
+            encrypt = 1;
             break;
         default:
             return SW_EUSAGE;
@@ -122,7 +126,21 @@ int cmd_init(struct cmd_ctx *ctx, int argc, char **argv)
         return sw_fail(&ctx->err, rc, _("cannot read random bytes"));
     }
 
-    rc = db_create(ctx->db_path, SW_ROLE_STATION, &db, &ctx->err);
+    if (encrypt) {
+        int made = access(ctx->key_path, F_OK) != 0;
+        if (access(ctx->db_path, F_OK) == 0) {
+            free(abs_token);
+            return sw_fail(&ctx->err, SW_ECANTCREAT,
+                           "%s: already exists; not touching it", ctx->db_path);
+        }
+        rc = cmd_load_key(ctx, 1);
+        if (!rc)
+            rc = db_create(ctx->db_path, SW_ROLE_STATION, &db, &ctx->err);
+        if (rc && made)
+            unlink(ctx->key_path); /* the key of nothing */
+    } else {
+        rc = db_create(ctx->db_path, SW_ROLE_STATION, &db, &ctx->err);
+    }
     if (rc) {
         free(abs_token);
         return rc;

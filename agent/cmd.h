@@ -15,7 +15,10 @@ struct cmd_ctx {
     const char *db_path;
     const char *prog; /* "swsync" */
     int quiet;
-    sqlite3 *db; /* opened by main() unless the command opens it */
+    sqlite3 *db;            /* opened by main() unless the command opens it */
+    const char *key_path;   /* the replica's key file (--db-key) */
+    int key_given;          /* --db-key or $SWSYNC_DB_KEY set */
+    char key_default[4096]; /* "<db>.key" */
     struct sw_err err;
 };
 
@@ -39,6 +42,16 @@ int cmd_export(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_report(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_import(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_audit(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_backup(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_encrypt(struct cmd_ctx *ctx, int argc, char **argv);
+
+/*
+** Load the replica's key file (ctx->key_path) into the encrypting VFS.
+** create: make a new key file if there is none.  Without create, a
+** missing key file that was not named is no error (the replica is then
+** opened plain, or refused if it is encrypted).
+*/
+int cmd_load_key(struct cmd_ctx *ctx, int create);
 
 /* Shared helpers (main.c). */
 /* True if arg is "-h" or "--help". */

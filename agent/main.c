@@ -12,21 +12,26 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmd.h"
+#include "crypt.h"
 #include "db.h"
 #include "replica.h"
 
 static const struct cmd commands[] = {
     {"init", cmd_init, 0,
-     "init --station CODE --server URL [--token-file FILE]",
+     "init --station CODE --server URL [--token-file FILE] [--encrypt]",
      N_("Create a new station replica: one SQLite file (mode 0600) holding\n"
         "the records, their versions, the outbox and the configuration.\n"
         "Refuses (exit 73) if the file exists.\n"
         "  --station CODE     this station's code (letters, digits, _ . -)\n"
         "  --server URL       the county server, http:// or https://\n"
         "  --token-file FILE  file holding this replica's token (keep it "
-        "0600)\n")},
+        "0600)\n"
+        "  --encrypt          encrypt the replica at rest (AES-256-GCM pages)\n"
+        "                     with the key file --db-key (default FILE.key),\n"
+        "                     created 0600 if missing; see docs/privacy.md\n")},
     {"case", cmd_record, 1,
      "case add FIELD=VALUE... | set ID FIELD=VALUE... | show ID [--json] |\n"
      "       show ID --authors [--json] |\n"
@@ -213,6 +218,39 @@ static const struct cmd commands[] = {
         "sign-ins.  Text: time, who (cli:USER for this program), action,\n"
         "detail, tab-separated.  --json: an array of {id, at (ms since the\n"
         "epoch), who, action, detail}.  The trail cannot be changed.\n")},
+    {"backup", cmd_backup, 0,
+     "backup FILE | backup verify FILE  (--key-file K | --passphrase-stdin)",
+     N_("Write an encrypted, authenticated backup of the replica to FILE: a\n"
+        "consistent copy taken while sync runs (VACUUM INTO), AES-256-GCM in\n"
+        "1 MiB chunks (format: docs/privacy.md).  FILE is written beside\n"
+        "itself and renamed into place (0600).  'backup verify FILE' decrypts\n"
+        "it into an encrypted scratch file, runs SQLite's integrity_check and\n"
+        "prints the record counts.\n"
+        "  --key-file K        a key file (64 hex digits, mode 0600; e.g.\n"
+        "                      made by 'swsync init --encrypt')\n"
+        "  --passphrase-stdin  a passphrase, one line on standard input\n"
+        "                      (scrypt N=2^16 r=8 p=1)\n"
+        "Exit status: 65 damaged or truncated backup; 77 wrong key or\n"
+        "passphrase; 78 key file missing or readable by others.\n")},
+    {"restore", cmd_backup, 0,
+     "restore FILE [--force] [--encrypt] (--key-file K | "
+     "--passphrase-stdin)",
+     N_("Put a backup back as the replica, atomically, after checking it\n"
+        "(every chunk, integrity_check).  Refuses (exit 73) to replace a\n"
+        "replica that is newer than the backup (it changed later: its clock\n"
+        "or its newest edit), of another site, or unreadable, unless --force.\n"
+        "Refuses (exit 75) while a sync runs or another process has it\n"
+        "open.  If the replica is encrypted (or --db-key is given) the\n"
+        "restored file is encrypted with that key.\n"
+        "The next sync sends what the county has of this replica's later\n"
+        "writes back to it.\n"
+        "  --encrypt  (a new PC) make the replica encrypted, with a new key\n"
+        "             file --db-key (default FILE.key) if there is none\n")},
+    {"encrypt", cmd_encrypt, 0, "encrypt",
+     N_("Encrypt an existing plain replica in place (one time): an encrypted\n"
+        "copy is made and checked, then renamed over it.  The key file is\n"
+        "--db-key (default FILE.key), created (0600) if missing.  Keep a\n"
+        "copy of the key off this PC: without it the replica is lost.\n")},
     {"config", cmd_config, 1,
      "config set KEY VALUE | config get KEY | config list",
      N_("Read or change settings.  Keys:\n"
@@ -240,6 +278,9 @@ static void usage(FILE *f)
                  "  --author NAME  record NAME as the author of what this "
                  "command writes\n"
                  "               (default: none; see swsync(1))\n"
+                 "  --db-key K   the encrypted replica's key file (default: "
+                 "$SWSYNC_DB_KEY,\n"
+                 "               else FILE.key when it exists)\n"
                  "  -q, --quiet  print nothing on success\n"
                  "  -h, --help   this help; 'swsync COMMAND --help' for one "
                  "command\n"
@@ -278,6 +319,22 @@ void cmd_today(char buf[11])
     strftime(buf, 11, "%Y-%m-%d", &tm);
 }
 
+int cmd_load_key(struct cmd_ctx *ctx, int create)
+{
+    return crypt_load(ctx->key_path, create, ctx->key_given, &ctx->err);
+}
+
+/* "restore ... --encrypt": the command may make the key file. */
+static int restore_encrypt(const struct cmd *c, int argc, char **argv)
+{
+    if (c->fn != cmd_backup || strcmp(argv[0], "restore") != 0)
+        return 0;
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--encrypt") == 0)
+            return 1;
+    return 0;
+}
+
 static int exit_code(int code)
 {
     return code == SW_ETOOBIG ? SW_EDATA : code == SW_EFULL ? SW_EIO : code;
@@ -288,6 +345,7 @@ int main(int argc, char **argv)
     static const struct option opts[] = {
         {"db", required_argument, NULL, 'd'},
         {"author", required_argument, NULL, 'a'},
+        {"db-key", required_argument, NULL, 'k'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -314,6 +372,9 @@ int main(int argc, char **argv)
             break;
         case 'a':
             author = optarg;
+            break;
+        case 'k':
+            ctx.key_path = optarg;
             break;
         case 'q':
             ctx.quiet = 1;
@@ -347,6 +408,27 @@ int main(int argc, char **argv)
             cmd_print_help(c);
             return 0;
         }
+    if (!ctx.key_path) {
+        ctx.key_path = getenv("SWSYNC_DB_KEY");
+        if (ctx.key_path && !*ctx.key_path)
+            ctx.key_path = NULL;
+    }
+    ctx.key_given = ctx.key_path != NULL;
+    if (!ctx.key_path) {
+        snprintf(ctx.key_default, sizeof(ctx.key_default), "%s.key",
+                 ctx.db_path);
+        ctx.key_path = ctx.key_default;
+    }
+    /* init, encrypt and restore --encrypt decide themselves whether to
+       make a key */
+    if (c->fn != cmd_init && c->fn != cmd_encrypt &&
+        !restore_encrypt(c, argc, argv)) {
+        rc = cmd_load_key(&ctx, 0);
+        if (rc) {
+            fprintf(stderr, _("swsync: %s\n"), ctx.err.msg);
+            return exit_code(rc);
+        }
+    }
     if (c->needs_db) {
         rc = db_open(ctx.db_path, SW_ROLE_STATION, &ctx.db, &ctx.err);
         if (!rc && author)
@@ -359,6 +441,7 @@ int main(int argc, char **argv)
     }
     rc = c->fn(&ctx, argc, argv);
     db_close(ctx.db);
+    crypt_forget_key();
     if (rc) {
         if (ctx.err.msg[0])
             fprintf(stderr, _("swsync: %s\n"), ctx.err.msg);

@@ -2,12 +2,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crypt.h"
 #include "db.h"
 #include "ddl.h"
 
@@ -135,6 +137,7 @@ void db_rollback(sqlite3 *db)
 void db_remove(const char *path)
 {
     char side[4096];
+    db_forget(path);
     unlink(path);
     snprintf(side, sizeof(side), "%s-wal", path);
     unlink(side);
@@ -170,6 +173,11 @@ static int set_pragmas(sqlite3 *db, struct sw_err *err)
 {
     sqlite3_busy_timeout(db, 10000);
     sqlite3_extended_result_codes(db, 1);
+    /* encrypted: sorts and temporary tables stay in memory, and a larger
+       page cache saves decrypting pages read again (crypt.h) */
+    if (crypt_have_key())
+        if (db_exec(db, "PRAGMA temp_store = MEMORY; " CRYPT_CACHE_PRAGMA, err))
+            return err ? err->code : SW_EIO;
     return db_exec(db,
                    "PRAGMA journal_mode = WAL;"
                    "PRAGMA synchronous = FULL;"
@@ -178,11 +186,12 @@ static int set_pragmas(sqlite3 *db, struct sw_err *err)
                    err);
 }
 
-static int open_file(const char *path, int flags, sqlite3 **out,
-                     struct sw_err *err)
+/* vfs: NULL (plain) or CRYPT_VFS.  URIs allowed (VACUUM INTO a VFS). */
+static int open_file(const char *path, int flags, const char *vfs,
+                     sqlite3 **out, struct sw_err *err)
 {
     sqlite3 *db = NULL;
-    if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_URI, vfs) != SQLITE_OK) {
         int rc = db_fail(err, db, path);
         sqlite3_close_v2(db);
         return rc;
@@ -219,6 +228,7 @@ int db_create(const char *path, enum sw_role role, sqlite3 **out,
     int fd, rc;
 
     *out = NULL;
+    db_forget(path);
     fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
         if (errno == EEXIST)
@@ -229,9 +239,15 @@ int db_create(const char *path, enum sw_role role, sqlite3 **out,
     }
     close(fd);
 
-    rc = open_file(path, SQLITE_OPEN_READWRITE, &db, err);
+    /* a key loaded (init --encrypt): the new file is encrypted */
+    rc = open_file(path, SQLITE_OPEN_READWRITE,
+                   crypt_have_key() ? CRYPT_VFS : NULL, &db, err);
     if (rc)
         goto fail;
+    if (crypt_have_key()) {
+        int reserve = CRYPT_RESERVE; /* nonce and tag in every page */
+        sqlite3_file_control(db, "main", SQLITE_FCNTL_RESERVE_BYTES, &reserve);
+    }
     rc = set_pragmas(db, err);
     if (rc)
         goto fail;
@@ -348,11 +364,66 @@ static int test_disk_full(sqlite3 *db, const char *path, struct sw_err *err)
     return db_exec(db, sql, err);
 }
 
+/*
+** The VFS for path: CRYPT_VFS if it is encrypted (and the loaded key opens
+** it), else plain.  The file is looked at once a process and path: opening
+** and closing a file drops every POSIX lock this process holds on it, so
+** a server whose threads have it open must not do so again.
+*/
+static pthread_mutex_t seen_mu = PTHREAD_MUTEX_INITIALIZER;
+#define SEEN_MAX 8
+static struct {
+    char *path;
+    int enc;
+} seen[SEEN_MAX];
+static int seen_next;
+
+void db_forget(const char *path)
+{
+    pthread_mutex_lock(&seen_mu);
+    for (int i = 0; i < SEEN_MAX; i++)
+        if (seen[i].path && strcmp(seen[i].path, path) == 0) {
+            free(seen[i].path);
+            seen[i].path = NULL;
+        }
+    pthread_mutex_unlock(&seen_mu);
+}
+
+static int pick_vfs(const char *path, const char **vfs, struct sw_err *err)
+{
+    int rc = 0, i, enc;
+
+    pthread_mutex_lock(&seen_mu);
+    for (i = 0; i < SEEN_MAX; i++)
+        if (seen[i].path && strcmp(seen[i].path, path) == 0)
+            break;
+    if (i < SEEN_MAX) {
+        enc = seen[i].enc;
+    } else {
+        enc = crypt_file_is_encrypted(path);
+        if (enc)
+            rc = crypt_check_key(path, err); /* reads only */
+        if (!rc) {
+            char *copy = sw_strdup(path);
+            if (copy) { /* no memory: look again next time */
+                free(seen[seen_next].path);
+                seen[seen_next].path = copy;
+                seen[seen_next].enc = enc;
+                seen_next = (seen_next + 1) % SEEN_MAX;
+            }
+        }
+    }
+    pthread_mutex_unlock(&seen_mu);
+    *vfs = enc ? CRYPT_VFS : NULL;
+    return rc;
+}
+
 int db_open(const char *path, enum sw_role role, sqlite3 **out,
             struct sw_err *err)
 {
     sqlite3 *db = NULL;
     int rc, appid, want;
+    const char *vfs = NULL;
     struct stat stb;
     const char *kind =
         role == SW_ROLE_STATION ? _("station replica") : _("county store");
@@ -367,7 +438,10 @@ int db_open(const char *path, enum sw_role role, sqlite3 **out,
                                : _("create one with 'swsync-county init'"));
         return sw_fail(err, SW_EIO, "%s: %s", path, strerror(errno));
     }
-    rc = open_file(path, SQLITE_OPEN_READWRITE, &db, err);
+    rc = pick_vfs(path, &vfs, err);
+    if (rc)
+        return rc;
+    rc = open_file(path, SQLITE_OPEN_READWRITE, vfs, &db, err);
     if (rc)
         return rc;
     rc = pragma_int(db, "PRAGMA application_id", &appid, err);

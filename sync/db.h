@@ -54,6 +54,12 @@ int db_migrate(sqlite3 *db, enum sw_role role, const struct db_migration *steps,
 
 void db_close(sqlite3 *db); /* NULL is fine */
 
+/*
+** db_open() looks once a process at whether a path is encrypted (see
+** pick_vfs in db.c); after replacing the file at path, forget it.
+*/
+void db_forget(const char *path);
+
 /* Remove a database file and its -wal and -shm files (errors ignored). */
 void db_remove(const char *path);
 

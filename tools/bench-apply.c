@@ -28,6 +28,11 @@
 **               during a long pull and made again by replica_pull_end,
 **               whose time counts); then NEDITS single-field edits of
 **               distinct visits, the same way.
+**   replica-enc.db, replica-plain2.db  the replica's apply again (the
+**               same batches, new visits and edits) into a replica
+**               encrypted at rest (sync/crypt.c, a random key) and into a
+**               plain one, in turns, REPS times each (medians): the cost
+**               of encryption is apply_enc_base / apply_enc.
 **   county.db   a county store; the same visits pushed by their writer
 **               in the agent's batches of 500 changes through
 **               store_apply_push: the county's side of ingest, no HTTP.
@@ -59,6 +64,7 @@
 
 #include "bench-gen.h"
 #include "codec.h"
+#include "crypt.h"
 #include "db.h"
 #include "hlc.h"
 #include "replica.h"
@@ -682,11 +688,12 @@ int main(int argc, char **argv)
     struct clk t_ins[MAX_REPS], t_upd[MAX_REPS], t_sess_ins[MAX_REPS];
     struct clk t_sess_upd[MAX_REPS], t_schema[MAX_REPS], t_store;
     struct clk m_ins, m_upd, m_sess_ins, m_sess_upd, m_schema;
-    struct timing ta, te;
+    struct timing ta, te, tae, tee;
+    struct clk tpa, tpe;
     int cs_ins_n = 0, reps = 5;
     sqlite3 *plain = NULL, *sess = NULL, *rdb;
     struct replica r;
-    char *p_plain, *p_sess, *p_schema, *p_replica, *p_county;
+    char *p_plain, *p_sess, *p_schema, *p_replica, *p_county, *p_enc, *p_pl2;
     long long sz_plain, sz_replica, sz_sess;
     struct sw_buf bd;
     struct sw_err err;
@@ -722,6 +729,8 @@ int main(int argc, char **argv)
     p_schema = path_in(dir, "schema.db");
     p_replica = path_in(dir, "replica.db");
     p_county = path_in(dir, "county.db");
+    p_enc = path_in(dir, "replica-enc.db");
+    p_pl2 = path_in(dir, "replica-plain2.db");
 
     /* the data: N visits of CASE_POOL cases, NE edits of distinct visits */
     base_ms = sw_now_ms() - 86400000LL;
@@ -795,6 +804,40 @@ int main(int argc, char **argv)
     /* 5. the county store: the same visits as pushes of 500 changes */
     t_store = apply_store(p_county, cases, CASE_POOL, vs, n, 500);
 
+    /* 5b. the same apply into a plain and an encrypted replica, taken in
+       turns reps times (the median of each): the cost of encryption */
+    {
+        unsigned char key[CRYPT_KEY_LEN];
+        struct clk pa[MAX_REPS], pe[MAX_REPS], ea[MAX_REPS], ee[MAX_REPS];
+        if (sw_random(key, sizeof(key)))
+            die("sw_random", "no random bytes");
+        for (int k = 0; k < reps; k++)
+            for (int enc = 0; enc < 2; enc++) {
+                struct replica er;
+                struct timing x, y;
+                sqlite3 *edb;
+                int64_t ecur = 0;
+                const char *p = enc ? p_enc : p_pl2;
+                memset(&x, 0, sizeof(x));
+                memset(&y, 0, sizeof(y));
+                db_remove(p);
+                if (enc && crypt_use_key(key, &err))
+                    die("crypt_use_key", err.msg);
+                edb = new_replica(p, &er);
+                apply_visits(&er, vs, n, batch, &ecur, &x);
+                apply_edits(&er, vs, es, ne, batch, &ecur, &y);
+                replica_close(&er);
+                db_close(edb);
+                crypt_forget_key();
+                (enc ? ea : pa)[k] = x.apply;
+                (enc ? ee : pe)[k] = y.apply;
+            }
+        tae.apply = median(ea, reps);
+        tee.apply = median(ee, reps);
+        tpa = median(pa, reps);
+        tpe = median(pe, reps);
+    }
+
     /* 6. storage: the same rows, compacted */
     sz_plain = compact_size(plain, p_plain);
     sz_sess = compact_size(sess, p_sess);
@@ -815,6 +858,8 @@ int main(int argc, char **argv)
     put_rate("session", m_sess_ins, n);
     put_rate("schema_insert", m_schema, n);
     put_rate("apply", ta.apply, n);
+    put_rate("apply_enc", tae.apply, n);
+    put_rate("apply_enc_base", tpa, n);
     printf(" \"apply_changes_per_s\": %.0f,\n",
            (double)ta.changes / ta.apply.wall);
     put_rate("decode", ta.decode, n);
@@ -823,6 +868,8 @@ int main(int argc, char **argv)
         put_rate("update", m_upd, ne);
         put_rate("session_update", m_sess_upd, ne);
         put_rate("edit_apply", te.apply, ne);
+        put_rate("edit_apply_enc", tee.apply, ne);
+        put_rate("edit_apply_enc_base", tpe, ne);
     }
     put_rate("store", t_store, n);
     printf(" \"store_changes_per_s\": %.0f,\n",
@@ -855,5 +902,7 @@ int main(int argc, char **argv)
     free(p_schema);
     free(p_replica);
     free(p_county);
+    free(p_enc);
+    free(p_pl2);
     return 0;
 }

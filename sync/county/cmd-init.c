@@ -5,20 +5,24 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "county.h"
+#include "crypt.h"
 #include "db.h"
 
 int county_cmd_init(struct county_ctx *ctx, int argc, char **argv)
 {
     const char *county = NULL;
-    int rc;
+    int rc, encrypt = 0, made = 0;
 
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--county") == 0 && i + 1 < argc)
             county = argv[++i];
         else if (strncmp(argv[i], "--county=", 9) == 0)
             county = argv[i] + 9;
+        else if (strcmp(argv[i], "--encrypt") == 0)
+            encrypt = 1;
         else
             return sw_fail(&ctx->err, SW_EUSAGE, _("init: unexpected '%s'"),
                            argv[i]);
@@ -32,9 +36,21 @@ int county_cmd_init(struct county_ctx *ctx, int argc, char **argv)
                          "not starting with - or .): %s"),
                        SW_CODE_MAX, county);
 
+    if (encrypt) {
+        if (access(ctx->db_path, F_OK) == 0)
+            return sw_fail(&ctx->err, SW_ECANTCREAT,
+                           "%s: already exists; not touching it", ctx->db_path);
+        made = access(ctx->key_path, F_OK) != 0;
+        rc = crypt_load(ctx->key_path, 1, 1, &ctx->err);
+        if (rc)
+            return rc;
+    }
     rc = db_create(ctx->db_path, SW_ROLE_COUNTY, &ctx->db, &ctx->err);
-    if (rc)
+    if (rc) {
+        if (made)
+            unlink(ctx->key_path); /* the key of nothing */
         return rc;
+    }
     rc = db_config_set(ctx->db, "county", county, &ctx->err);
     if (rc) {
         /* a store without its code is of no use: do not leave it */

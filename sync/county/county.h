@@ -16,7 +16,10 @@ struct county_ctx {
     const char *db_path;
     const char *prog; /* "swsync-county" */
     int quiet;
-    sqlite3 *db; /* opened by main() unless the command opens it */
+    sqlite3 *db;            /* opened by main() unless the command opens it */
+    const char *key_path;   /* the store's key file (--db-key) */
+    int key_given;          /* --db-key or $SWSYNC_COUNTY_DB_KEY set */
+    char key_default[4096]; /* "<db>.key" */
     struct sw_err err;
 };
 
@@ -38,6 +41,8 @@ int county_cmd_admin(struct county_ctx *ctx, int argc, char **argv);
 int county_cmd_audit(struct county_ctx *ctx, int argc, char **argv);
 int county_cmd_export(struct county_ctx *ctx, int argc, char **argv);
 int county_cmd_report(struct county_ctx *ctx, int argc, char **argv);
+int county_cmd_backup(struct county_ctx *ctx, int argc, char **argv);
+int county_cmd_encrypt(struct county_ctx *ctx, int argc, char **argv);
 
 /* Shared helpers (main.c). */
 int county_is_help(const char *arg);

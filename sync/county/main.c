@@ -15,18 +15,47 @@
 #include <time.h>
 
 #include "county.h"
+#include "crypt.h"
 #include "db.h"
 
 #define PROG "swsync-county"
 
 static const struct county_cmd commands[] = {
-    {"init", county_cmd_init, 0, "init --county CODE",
+    {"init", county_cmd_init, 0, "init --county CODE [--encrypt]",
      N_("Create a new county store: one SQLite file (mode 0600) holding every\n"
         "station's records, their versions, the enrolled stations and their\n"
         "replicas' token hashes, and the conflicts.  Refuses (exit 73) if the\n"
         "file exists.\n"
         "  --county CODE   this county's code (letters, digits, _ . -); it is\n"
-        "                  also the county's site id in versions\n")},
+        "                  also the county's site id in versions\n"
+        "  --encrypt       encrypt the store at rest (AES-256-GCM pages) with\n"
+        "                  the key file --db-key (default FILE.key), created\n"
+        "                  0600 if missing; see docs/privacy.md\n")},
+    {"backup", county_cmd_backup, 0,
+     "backup FILE | backup verify FILE  (--key-file K | --passphrase-stdin)",
+     N_("Write an encrypted, authenticated backup of the store to FILE: a\n"
+        "consistent copy taken while serve runs (VACUUM INTO), AES-256-GCM in\n"
+        "1 MiB chunks (format: docs/privacy.md), renamed into place (0600).\n"
+        "'backup verify FILE' decrypts it into an encrypted scratch file, runs\n"
+        "integrity_check and prints the record counts.\n"
+        "  --key-file K        a key file (64 hex digits, mode 0600)\n"
+        "  --passphrase-stdin  a passphrase, one line on standard input\n"
+        "Exit status: 65 damaged or truncated; 77 wrong key or passphrase.\n")},
+    {"restore", county_cmd_backup, 0,
+     "restore FILE [--force] [--encrypt] (--key-file K | "
+     "--passphrase-stdin)",
+     N_("Put a backup back as the store, atomically, after checking it.\n"
+        "Refuses (exit 73) to replace a store that changed after the backup\n"
+        "(its clock, sync_state.hlc, is later) or cannot be read, unless\n"
+        "--force; refuses (exit 75) while the store is in use: stop serve\n"
+        "first.  What stations sent after the backup was made is not sent\n"
+        "again: restore from the latest backup.\n"
+        "  --encrypt  make the store encrypted, with a new key file\n"
+        "             --db-key (default FILE.key) if there is none\n")},
+    {"encrypt", county_cmd_encrypt, 0, "encrypt",
+     N_("Encrypt an existing plain store in place (one time), with the key\n"
+        "file --db-key (default FILE.key), created 0600 if missing.  Stop\n"
+        "serve first.  Keep a copy of the key elsewhere.\n")},
     {"station", county_cmd_station, 1,
      "station add CODE [--name TEXT] | token CODE [--device NAME] |\n"
      "       list [--json] | revoke CODE [--device NAME]",
@@ -189,6 +218,9 @@ static void usage(FILE *f)
                  "Options:\n"
                  "  --db FILE    the county store (default: "
                  "$SWSYNC_COUNTY_DB, else ./county.db)\n"
+                 "  --db-key K   the encrypted store's key file (default: "
+                 "$SWSYNC_COUNTY_DB_KEY,\n"
+                 "               else FILE.key when it exists)\n"
                  "  -q, --quiet  print nothing on success\n"
                  "  -h, --help   this help; 'swsync-county COMMAND --help' for "
                  "one command\n"
@@ -256,6 +288,17 @@ int county_print_json(cJSON *j, struct sw_err *err)
     return 0;
 }
 
+/* "restore ... --encrypt": the command may make the key file. */
+static int restore_encrypt(const struct county_cmd *c, int argc, char **argv)
+{
+    if (c->fn != county_cmd_backup || strcmp(argv[0], "restore") != 0)
+        return 0;
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--encrypt") == 0)
+            return 1;
+    return 0;
+}
+
 static int exit_code(int code)
 {
     return code == SW_ETOOBIG ? SW_EDATA : code == SW_EFULL ? SW_EIO : code;
@@ -265,6 +308,7 @@ int main(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"db", required_argument, NULL, 'd'},
+        {"db-key", required_argument, NULL, 'k'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -287,6 +331,9 @@ int main(int argc, char **argv)
         switch (opt) {
         case 'd':
             ctx.db_path = optarg;
+            break;
+        case 'k':
+            ctx.key_path = optarg;
             break;
         case 'q':
             ctx.quiet = 1;
@@ -321,6 +368,27 @@ int main(int argc, char **argv)
             county_print_help(c);
             return 0;
         }
+    if (!ctx.key_path) {
+        ctx.key_path = getenv("SWSYNC_COUNTY_DB_KEY");
+        if (ctx.key_path && !*ctx.key_path)
+            ctx.key_path = NULL;
+    }
+    ctx.key_given = ctx.key_path != NULL;
+    if (!ctx.key_path) {
+        snprintf(ctx.key_default, sizeof(ctx.key_default), "%s.key",
+                 ctx.db_path);
+        ctx.key_path = ctx.key_default;
+    }
+    /* init, encrypt and restore --encrypt decide themselves whether to
+       make a key */
+    if (c->fn != county_cmd_init && c->fn != county_cmd_encrypt &&
+        !restore_encrypt(c, argc, argv)) {
+        rc = crypt_load(ctx.key_path, 0, ctx.key_given, &ctx.err);
+        if (rc) {
+            fprintf(stderr, _("swsync-county: %s\n"), ctx.err.msg);
+            return exit_code(rc);
+        }
+    }
     if (c->needs_db) {
         rc = db_open(ctx.db_path, SW_ROLE_COUNTY, &ctx.db, &ctx.err);
         if (rc) {
@@ -330,6 +398,7 @@ int main(int argc, char **argv)
     }
     rc = c->fn(&ctx, argc, argv);
     db_close(ctx.db);
+    crypt_forget_key();
     if (rc) {
         if (ctx.err.msg[0])
             fprintf(stderr, _("swsync-county: %s\n"), ctx.err.msg);
