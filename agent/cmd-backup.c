@@ -38,10 +38,10 @@ int cmd_backup(struct cmd_ctx *ctx, int argc, char **argv)
     }
     if (strcmp(what, "backup") == 0) {
         if (!ctx->quiet)
-            printf("backup: %s written\n", argv[argc - 1]);
+            printf(_("backup: %s written\n"), argv[argc - 1]);
     } else if (!ctx->quiet || strcmp(what, "verify") == 0) {
-        printf("%s: ok, site %s, %lld bytes, cases %lld, visits %lld, "
-               "services %lld\n",
+        printf(_("%s: ok, site %s, %lld bytes, cases %lld, visits %lld, "
+                 "services %lld\n"),
                what, info.site[0] ? info.site : "-", (long long)info.bytes,
                (long long)info.cases, (long long)info.visits,
                (long long)info.services);
@@ -54,7 +54,7 @@ int cmd_encrypt(struct cmd_ctx *ctx, int argc, char **argv)
     int rc, made;
     (void)argv;
     if (argc != 1)
-        return sw_fail(&ctx->err, SW_EUSAGE, "encrypt takes no argument");
+        return sw_fail(&ctx->err, SW_EUSAGE, _("encrypt takes no argument"));
     made = access(ctx->key_path, F_OK) != 0;
     rc = cmd_load_key(ctx, 1);
     if (rc)
@@ -63,8 +63,8 @@ int cmd_encrypt(struct cmd_ctx *ctx, int argc, char **argv)
     if (rc && made)
         unlink(ctx->key_path); /* the key of nothing */
     if (!rc && !ctx->quiet)
-        printf("encrypt: %s is encrypted; its key is %s (keep a copy "
-               "elsewhere)\n",
+        printf(_("encrypt: %s is encrypted; its key is %s (keep a copy "
+                 "elsewhere)\n"),
                ctx->db_path, ctx->key_path);
     return rc;
 }

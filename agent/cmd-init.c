@@ -131,7 +131,8 @@ int cmd_init(struct cmd_ctx *ctx, int argc, char **argv)
         if (access(ctx->db_path, F_OK) == 0) {
             free(abs_token);
             return sw_fail(&ctx->err, SW_ECANTCREAT,
-                           "%s: already exists; not touching it", ctx->db_path);
+                           _("%s: already exists; not touching it"),
+                           ctx->db_path);
         }
         rc = cmd_load_key(ctx, 1);
         if (!rc)

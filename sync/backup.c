@@ -93,13 +93,13 @@ int backup_key_from_fd(struct backup_key *k, int fd, struct sw_err *err)
     if (n < 8 || n >= sizeof(buf)) {
         OPENSSL_cleanse(buf, sizeof(buf));
         return sw_fail(err, SW_EUSAGE,
-                       "passphrase: give one line of 8 to 1000 bytes on "
-                       "standard input");
+                       _("passphrase: give one line of 8 to 1000 bytes on "
+                         "standard input"));
     }
     k->pass = malloc(n);
     if (!k->pass) {
         OPENSSL_cleanse(buf, sizeof(buf));
-        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+        return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     }
     memcpy(k->pass, buf, n);
     k->passlen = n;
@@ -127,29 +127,30 @@ static int derive(const struct backup_key *k, const unsigned char *hdr,
     unsigned int maclen;
 
     if (hdr[9] != k->kdf)
-        return sw_fail(err, SW_EPERM, "this backup was made with %s; give %s",
-                       hdr[9] ? "a passphrase" : "a key file",
+        return sw_fail(err, SW_EPERM,
+                       _("this backup was made with %s; give %s"),
+                       hdr[9] ? _("a passphrase") : _("a key file"),
                        hdr[9] ? "--passphrase-stdin" : "--key-file");
     if (k->kdf == BACKUP_KDF_SCRYPT) {
         uint64_t N = (uint64_t)1 << hdr[11];
         uint32_t r = get32(hdr + 12), p = get32(hdr + 16);
         if (hdr[11] < 10 || hdr[11] > 22 || r < 1 || r > 32 || p < 1 || p > 16)
-            return sw_fail(err, SW_EDATA, "backup: bad scrypt parameters");
+            return sw_fail(err, SW_EDATA, _("backup: bad scrypt parameters"));
         if (EVP_PBE_scrypt(k->pass, k->passlen, hdr + 20, 16, N, r, p,
                            (uint64_t)1 << 31, K, 32) != 1)
-            return sw_fail(err, SW_ESOFTWARE, "scrypt failed");
+            return sw_fail(err, SW_ESOFTWARE, _("scrypt failed"));
     } else {
         memcpy(msg, "swsync backup v1", 16);
         memcpy(msg + 16, hdr + 20, 16);
         if (!HMAC(EVP_sha256(), k->key, CRYPT_KEY_LEN, msg, sizeof(msg), K,
                   &maclen))
-            return sw_fail(err, SW_ESOFTWARE, "HMAC failed");
+            return sw_fail(err, SW_ESOFTWARE, _("HMAC failed"));
     }
     if (!HMAC(EVP_sha256(), K, 32,
               (const unsigned char *)"swsync backup key "
                                      "check",
               23, mac, &maclen))
-        return sw_fail(err, SW_ESOFTWARE, "HMAC failed");
+        return sw_fail(err, SW_ESOFTWARE, _("HMAC failed"));
     memcpy(check, mac, 16);
     return 0;
 }
@@ -198,9 +199,9 @@ static int seal_chunk(struct sealer *s, const unsigned char *in, uint32_t len,
         EVP_EncryptFinal_ex(s->c, out + n, &n) != 1 ||
         EVP_CIPHER_CTX_ctrl(s->c, EVP_CTRL_GCM_GET_TAG, TAG_LEN, out + len) !=
             1)
-        return sw_fail(err, SW_ESOFTWARE, "encryption failed");
+        return sw_fail(err, SW_ESOFTWARE, _("encryption failed"));
     if (write_all(s->fd, head, 5) || write_all(s->fd, out, len + TAG_LEN))
-        return sw_fail(err, SW_EIO, "write backup: %s", strerror(errno));
+        return sw_fail(err, SW_EIO, _("write backup: %s"), strerror(errno));
     s->idx++;
     return 0;
 }
@@ -215,7 +216,7 @@ static char *scratch_name(const char *path, const char *tag, int *fd,
     sb_addf(&sb, "%s.%s-XXXXXX", path, tag);
     name = sb_detach(&sb, NULL);
     if (!name) {
-        sw_fail(err, SW_ESOFTWARE, "out of memory");
+        sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         return NULL;
     }
     *fd = mkstemp(name);
@@ -275,7 +276,7 @@ int backup_write(sqlite3 *db, enum sw_role role, const char *out,
     fd = -1;
     uri = crypt_uri(snap, CRYPT_VFS_EPH);
     if (!uri) {
-        rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+        rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         goto out;
     }
     unlink(snap); /* VACUUM INTO wants no file there */
@@ -296,14 +297,14 @@ int backup_write(sqlite3 *db, enum sw_role role, const char *out,
     f = file_of(sdb);
     if (!f || f->pMethods->xFileSize(f, &size) != SQLITE_OK ||
         f->pMethods->xRead(f, hdr100, 100, 0) != SQLITE_OK) {
-        rc = sw_fail(err, SW_EIO, "snapshot: cannot read it");
+        rc = sw_fail(err, SW_EIO, _("snapshot: cannot read it"));
         goto out;
     }
     ps = hdr100[16] << 8 | hdr100[17];
     if (ps == 1)
         ps = 65536;
     if (hdr100[20] != CRYPT_RESERVE || ps < 512 || size % ps) {
-        rc = sw_fail(err, SW_ESOFTWARE, "snapshot: unexpected layout");
+        rc = sw_fail(err, SW_ESOFTWARE, _("snapshot: unexpected layout"));
         goto out;
     }
 
@@ -323,7 +324,7 @@ int backup_write(sqlite3 *db, enum sw_role role, const char *out,
         put32(s.hdr + 16, SCRYPT_P);
     }
     if (RAND_bytes(s.hdr + 20, 24) != 1) { /* salt and nonce prefix */
-        rc = sw_fail(err, SW_ESOFTWARE, "no random bytes");
+        rc = sw_fail(err, SW_ESOFTWARE, _("no random bytes"));
         goto out;
     }
     put32(s.hdr + 44, CHUNK);
@@ -335,16 +336,16 @@ int backup_write(sqlite3 *db, enum sw_role role, const char *out,
     cipher = malloc(CHUNK + TAG_LEN);
     if (!s.c || !plain || !cipher ||
         EVP_EncryptInit_ex(s.c, EVP_aes_256_gcm(), NULL, K, NULL) != 1) {
-        rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+        rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         goto out;
     }
     if (write_all(s.fd, s.hdr, HDR_LEN)) {
-        rc = sw_fail(err, SW_EIO, "write %s: %s", tmp, strerror(errno));
+        rc = sw_fail(err, SW_EIO, _("write %s: %s"), tmp, strerror(errno));
         goto out;
     }
     for (sqlite3_int64 off = 0; off < size; off += ps) {
         if (f->pMethods->xRead(f, plain + fill, ps, off) != SQLITE_OK) {
-            rc = sw_fail(err, SW_EIO, "snapshot: cannot read page %lld",
+            rc = sw_fail(err, SW_EIO, _("snapshot: cannot read page %lld"),
                          (long long)(off / ps + 1));
             goto out;
         }
@@ -358,7 +359,7 @@ int backup_write(sqlite3 *db, enum sw_role role, const char *out,
     }
     if (fsync(s.fd) != 0 || close(s.fd) != 0) {
         s.fd = -1;
-        rc = sw_fail(err, SW_EIO, "write %s: %s", tmp, strerror(errno));
+        rc = sw_fail(err, SW_EIO, _("write %s: %s"), tmp, strerror(errno));
         goto out;
     }
     s.fd = -1;
@@ -429,24 +430,25 @@ static int unseal_into(const char *in, enum sw_role role,
     if (fd < 0)
         return sw_fail(err, SW_ENOINPUT, "%s: %s", in, strerror(errno));
     if (read_full(fd, hdr, HDR_LEN) != 1 || memcmp(hdr, MAGIC, 8) != 0) {
-        rc = sw_fail(err, SW_EDATA, "%s: not a swsync backup", in);
+        rc = sw_fail(err, SW_EDATA, _("%s: not a swsync backup"), in);
         goto out;
     }
     if (hdr[8] != 1) {
-        rc = sw_fail(err, SW_EDATA, "%s: backup format %d; this swsync reads 1",
-                     in, hdr[8]);
+        rc =
+            sw_fail(err, SW_EDATA,
+                    _("%s: backup format %d; this swsync reads 1"), in, hdr[8]);
         goto out;
     }
     if (hdr[10] != (role == SW_ROLE_STATION ? 'S' : 'C')) {
-        rc = sw_fail(err, SW_EDATA, "%s: a backup of a %s, not of a %s", in,
-                     hdr[10] == 'S' ? "station replica" : "county store",
-                     role == SW_ROLE_STATION ? "station replica"
-                                             : "county store");
+        rc = sw_fail(err, SW_EDATA, _("%s: a backup of a %s, not of a %s"), in,
+                     hdr[10] == 'S' ? _("station replica") : _("county store"),
+                     role == SW_ROLE_STATION ? _("station replica")
+                                             : _("county store"));
         goto out;
     }
     chunk = get32(hdr + 44);
     if (chunk < 65536 || chunk > (1u << 24) || chunk % 65536) {
-        rc = sw_fail(err, SW_EDATA, "%s: damaged (bad chunk size)", in);
+        rc = sw_fail(err, SW_EDATA, _("%s: damaged (bad chunk size)"), in);
         goto out;
     }
     rc = derive(k, hdr, K, check, err);
@@ -454,15 +456,15 @@ static int unseal_into(const char *in, enum sw_role role,
         goto out;
     if (CRYPTO_memcmp(check, hdr + 48, 16) != 0) {
         rc = sw_fail(err, SW_EPERM,
-                     "%s: wrong %s (or the backup's header is damaged)", in,
-                     k->kdf == BACKUP_KDF_SCRYPT ? "passphrase" : "key");
+                     _("%s: wrong %s (or the backup's header is damaged)"), in,
+                     k->kdf == BACKUP_KDF_SCRYPT ? _("passphrase") : _("key"));
         goto out;
     }
     c = EVP_CIPHER_CTX_new();
     buf = malloc(chunk + TAG_LEN);
     if (!c || !buf ||
         EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, K, NULL) != 1) {
-        rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+        rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         goto out;
     }
     while (!last) {
@@ -471,21 +473,21 @@ static int unseal_into(const char *in, enum sw_role role,
         if (got != 1) {
             rc = got < 0 ? sw_fail(err, SW_EIO, "%s: %s", in, strerror(errno))
                          : sw_fail(err, SW_EDATA,
-                                   "%s: truncated (chunk %u and the end are "
-                                   "missing)",
+                                   _("%s: truncated (chunk %u and the end are "
+                                     "missing)"),
                                    in, (unsigned)idx);
             goto out;
         }
         last = head[0] == 1;
         len = get32(head + 1);
         if (head[0] > 1 || len > chunk || (!last && len != chunk) || len == 0) {
-            rc = sw_fail(err, SW_EDATA, "%s: damaged (chunk %u)", in,
+            rc = sw_fail(err, SW_EDATA, _("%s: damaged (chunk %u)"), in,
                          (unsigned)idx);
             goto out;
         }
         got = read_full(fd, buf, len + TAG_LEN);
         if (got != 1) {
-            rc = sw_fail(err, SW_EDATA, "%s: truncated (in chunk %u)", in,
+            rc = sw_fail(err, SW_EDATA, _("%s: truncated (in chunk %u)"), in,
                          (unsigned)idx);
             goto out;
         }
@@ -501,41 +503,41 @@ static int unseal_into(const char *in, enum sw_role role,
                 1 ||
             EVP_DecryptFinal_ex(c, buf + n, &n) != 1) {
             rc = sw_fail(err, SW_EDATA,
-                         "%s: damaged (chunk %u does not authenticate)", in,
+                         _("%s: damaged (chunk %u does not authenticate)"), in,
                          (unsigned)idx);
             goto out;
         }
         if (idx == 0) {
             if (len < 100 || memcmp(buf, "SQLite format 3", 16) != 0 ||
                 buf[20] != CRYPT_RESERVE) {
-                rc = sw_fail(err, SW_EDATA, "%s: no database inside", in);
+                rc = sw_fail(err, SW_EDATA, _("%s: no database inside"), in);
                 goto out;
             }
             ps = buf[16] << 8 | buf[17];
             if (ps == 1)
                 ps = 65536;
             if (ps < 512 || chunk % (uint32_t)ps) {
-                rc = sw_fail(err, SW_EDATA, "%s: no database inside", in);
+                rc = sw_fail(err, SW_EDATA, _("%s: no database inside"), in);
                 goto out;
             }
         }
         if (len % (uint32_t)ps) {
-            rc = sw_fail(err, SW_EDATA, "%s: damaged (a partial page)", in);
+            rc = sw_fail(err, SW_EDATA, _("%s: damaged (a partial page)"), in);
             goto out;
         }
         for (uint32_t i = 0; i < len; i += (uint32_t)ps, off += ps)
             if (f->pMethods->xWrite(f, buf + i, ps, off) != SQLITE_OK) {
-                rc = sw_fail(err, SW_EIO, "write the restored database");
+                rc = sw_fail(err, SW_EIO, _("write the restored database"));
                 goto out;
             }
         idx++;
     }
     if (read(fd, &extra, 1) != 0) {
-        rc = sw_fail(err, SW_EDATA, "%s: damaged (data after the end)", in);
+        rc = sw_fail(err, SW_EDATA, _("%s: damaged (data after the end)"), in);
         goto out;
     }
     if (f->pMethods->xSync(f, SQLITE_SYNC_FULL) != SQLITE_OK) {
-        rc = sw_fail(err, SW_EIO, "sync the restored database");
+        rc = sw_fail(err, SW_EIO, _("sync the restored database"));
         goto out;
     }
     info->role = role;
@@ -594,15 +596,15 @@ static int check_db(sqlite3 *db, const char *in, enum sw_role role,
 
     appid = count_of(db, "PRAGMA application_id");
     if (appid != (role == SW_ROLE_STATION ? DB_APPID_STATION : DB_APPID_COUNTY))
-        return sw_fail(err, SW_EDATA, "%s: the database inside is not a %s", in,
-                       role == SW_ROLE_STATION ? "station replica"
-                                               : "county store");
+        return sw_fail(
+            err, SW_EDATA, _("%s: the database inside is not a %s"), in,
+            role == SW_ROLE_STATION ? _("station replica") : _("county store"));
     rc = db_prepare(db, "PRAGMA integrity_check", &st, err);
     if (rc)
         return rc;
     if (sqlite3_step(st) != SQLITE_ROW ||
         strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0) {
-        rc = sw_fail(err, SW_EDATA, "%s: integrity check failed: %s", in,
+        rc = sw_fail(err, SW_EDATA, _("%s: integrity check failed: %s"), in,
                      sqlite3_column_text(st, 0)
                          ? (const char *)sqlite3_column_text(st, 0)
                          : sqlite3_errmsg(db));
@@ -741,14 +743,14 @@ static int lock_db(const char *db_path, int *fd, struct sw_err *err)
     sb_init(&sb);
     sb_addf(&sb, "%s.lock", db_path);
     if (sb.oom)
-        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+        return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     *fd = open(sb.buf, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (*fd < 0)
-        rc = sw_fail(err, SW_ECANTCREAT, "lock file %s: %s", sb.buf,
+        rc = sw_fail(err, SW_ECANTCREAT, _("lock file %s: %s"), sb.buf,
                      strerror(errno));
     else if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
-        rc = sw_fail(err, SW_ETEMP, "%s is in use (a sync holds %s)", db_path,
-                     sb.buf);
+        rc = sw_fail(err, SW_ETEMP, _("%s is in use (a sync holds %s)"),
+                     db_path, sb.buf);
         close(*fd);
         *fd = -1;
     }
@@ -783,7 +785,7 @@ int backup_restore(const char *in, enum sw_role role, const char *db_path,
     if (exists && shm_busy(db_path)) {
         close(lock);
         return sw_fail(err, SW_ETEMP,
-                       "%s is in use (stop the server or the sync first)",
+                       _("%s is in use (stop the server or the sync first)"),
                        db_path);
     }
     rc = unpack(in, role, k, db_path, vfs, &scratch, info, err);
@@ -796,8 +798,8 @@ int backup_restore(const char *in, enum sw_role role, const char *db_path,
         if (db_open(db_path, role, &old, &oerr) != 0) {
             if (!force) {
                 rc = sw_fail(err, SW_ECANTCREAT,
-                             "%s cannot be read (%s); restore over it with "
-                             "--force",
+                             _("%s cannot be read (%s); restore over it with "
+                               "--force"),
                              db_path, oerr.msg);
                 goto out;
             }
@@ -811,22 +813,22 @@ int backup_restore(const char *in, enum sw_role role, const char *db_path,
             }
             if (!force && cur.last_ms > info->last_ms) {
                 rc = sw_fail(err, SW_ECANTCREAT,
-                             "%s is newer than the backup (changed %lld ms "
-                             "after it); restore over it with --force",
+                             _("%s is newer than the backup (changed %lld ms "
+                               "after it); restore over it with --force"),
                              db_path, (long long)(cur.last_ms - info->last_ms));
                 goto out;
             }
             if (!force && strcmp(cur.site, info->site) != 0) {
                 rc = sw_fail(err, SW_ECANTCREAT,
-                             "%s is another replica (%s) than the backup's "
-                             "(%s); restore over it with --force",
+                             _("%s is another replica (%s) than the backup's "
+                               "(%s); restore over it with --force"),
                              db_path, cur.site, info->site);
                 goto out;
             }
             if (in_use(old)) {
                 rc = sw_fail(err, SW_ETEMP,
-                             "%s is in use (stop the server or the sync "
-                             "first)",
+                             _("%s is in use (stop the server or the sync "
+                               "first)"),
                              db_path);
                 goto out;
             }
@@ -885,15 +887,15 @@ int backup_encrypt_in_place(const char *db_path, enum sw_role role,
     int rc, fd, lock = -1, reserve = CRYPT_RESERVE;
 
     if (!crypt_have_key())
-        return sw_fail(err, SW_ESOFTWARE, "encrypt: no key loaded");
+        return sw_fail(err, SW_ESOFTWARE, _("encrypt: no key loaded"));
     if (crypt_file_is_encrypted(db_path))
-        return sw_fail(err, SW_ECONFIG, "%s is encrypted already", db_path);
+        return sw_fail(err, SW_ECONFIG, _("%s is encrypted already"), db_path);
     rc = lock_db(db_path, &lock, err);
     if (rc)
         return rc;
     if (shm_busy(db_path)) {
         rc = sw_fail(err, SW_ETEMP,
-                     "%s is in use (stop the server or the sync first)",
+                     _("%s is in use (stop the server or the sync first)"),
                      db_path);
         goto out;
     }
@@ -909,7 +911,7 @@ int backup_encrypt_in_place(const char *db_path, enum sw_role role,
     unlink(scratch);
     uri = crypt_uri(scratch, CRYPT_VFS);
     if (!uri) {
-        rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+        rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         goto out;
     }
     sqlite3_file_control(db, "main", SQLITE_FCNTL_RESERVE_BYTES, &reserve);
@@ -934,7 +936,7 @@ int backup_encrypt_in_place(const char *db_path, enum sw_role role,
         goto out;
     if (in_use(db)) {
         rc = sw_fail(err, SW_ETEMP,
-                     "%s is in use (stop the server or the sync first)",
+                     _("%s is in use (stop the server or the sync first)"),
                      db_path);
         goto out;
     }
@@ -1010,13 +1012,13 @@ int backup_cli(enum sw_role role, const char *db_path, int argc, char **argv,
     }
     *what = restore ? "restore" : verify ? "verify" : "backup";
     if (optind + 1 != argc)
-        return sw_fail(err, SW_EUSAGE, "%s: give one FILE", argv[0]);
+        return sw_fail(err, SW_EUSAGE, _("%s: give one FILE"), argv[0]);
     file = argv[optind];
     if (force && !restore)
-        return sw_fail(err, SW_EUSAGE, "--force is for restore");
+        return sw_fail(err, SW_EUSAGE, _("--force is for restore"));
     if (!key_file == !pass)
         return sw_fail(err, SW_EUSAGE,
-                       "%s: give --key-file FILE or --passphrase-stdin",
+                       _("%s: give --key-file FILE or --passphrase-stdin"),
                        argv[0]);
     rc = key_file ? backup_key_from_file(&k, key_file, err)
                   : backup_key_from_fd(&k, 0, err);

@@ -549,11 +549,11 @@ int crypt_init(struct sw_err *err)
 {
     if (!eph_key.set) {
         if (RAND_bytes(eph_key.key, sizeof(eph_key.key)) != 1)
-            return sw_fail(err, SW_ESOFTWARE, "no random bytes for a key");
+            return sw_fail(err, SW_ESOFTWARE, _("no random bytes for a key"));
         eph_key.set = 1;
     }
     if (register_vfs(&vfs_eph, CRYPT_VFS_EPH, &eph_key) != SQLITE_OK)
-        return sw_fail(err, SW_ESOFTWARE, "cannot register the %s VFS",
+        return sw_fail(err, SW_ESOFTWARE, _("cannot register the %s VFS"),
                        CRYPT_VFS_EPH);
     return 0;
 }
@@ -566,7 +566,7 @@ int crypt_use_key(const unsigned char key[CRYPT_KEY_LEN], struct sw_err *err)
     memcpy(main_key.key, key, CRYPT_KEY_LEN);
     main_key.set = 1;
     if (register_vfs(&vfs_main, CRYPT_VFS, &main_key) != SQLITE_OK)
-        return sw_fail(err, SW_ESOFTWARE, "cannot register the %s VFS",
+        return sw_fail(err, SW_ESOFTWARE, _("cannot register the %s VFS"),
                        CRYPT_VFS);
     return 0;
 }
@@ -582,7 +582,7 @@ int crypt_load(const char *path, int create, int required, struct sw_err *err)
         if (create)
             rc = crypt_key_create(path, key, err);
         else if (required)
-            return sw_fail(err, SW_ECONFIG, "key file %s: missing", path);
+            return sw_fail(err, SW_ECONFIG, _("key file %s: missing"), path);
         else
             return 0;
     } else {
@@ -626,16 +626,17 @@ int crypt_key_read(const char *path, unsigned char key[CRYPT_KEY_LEN],
 
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
-        return sw_fail(err, SW_ECONFIG, "key file %s: %s", path,
+        return sw_fail(err, SW_ECONFIG, _("key file %s: %s"), path,
                        strerror(errno));
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        rc = sw_fail(err, SW_ECONFIG, "key file %s: not a regular file", path);
+        rc = sw_fail(err, SW_ECONFIG, _("key file %s: not a regular file"),
+                     path);
         goto out;
     }
     if (st.st_mode & 077) {
         rc = sw_fail(err, SW_ECONFIG,
-                     "key file %s: readable by others (mode %03o); run "
-                     "chmod 600 on it",
+                     _("key file %s: readable by others (mode %03o); run "
+                       "chmod 600 on it"),
                      path, (unsigned)(st.st_mode & 0777));
         goto out;
     }
@@ -643,15 +644,16 @@ int crypt_key_read(const char *path, unsigned char key[CRYPT_KEY_LEN],
     if (n < 2 * CRYPT_KEY_LEN || n > 2 * CRYPT_KEY_LEN + 2 ||
         (n > 2 * CRYPT_KEY_LEN && strspn(text + 2 * CRYPT_KEY_LEN, "\r\n") !=
                                       (size_t)n - 2 * CRYPT_KEY_LEN)) {
-        rc = sw_fail(err, SW_ECONFIG,
-                     "key file %s: not a key (64 hex digits expected)", path);
+        rc =
+            sw_fail(err, SW_ECONFIG,
+                    _("key file %s: not a key (64 hex digits expected)"), path);
         goto out;
     }
     for (int i = 0; i < CRYPT_KEY_LEN; i++) {
         int hi = hexval(text[2 * i]), lo = hexval(text[2 * i + 1]);
         if (hi < 0 || lo < 0) {
             rc = sw_fail(err, SW_ECONFIG,
-                         "key file %s: not a key (64 hex digits expected)",
+                         _("key file %s: not a key (64 hex digits expected)"),
                          path);
             goto out;
         }
@@ -671,7 +673,7 @@ int crypt_key_create(const char *path, unsigned char key[CRYPT_KEY_LEN],
     int fd, rc = 0;
 
     if (RAND_bytes(key, CRYPT_KEY_LEN) != 1)
-        return sw_fail(err, SW_ESOFTWARE, "no random bytes for a key");
+        return sw_fail(err, SW_ESOFTWARE, _("no random bytes for a key"));
     for (int i = 0; i < CRYPT_KEY_LEN; i++) {
         text[2 * i] = hex[key[i] >> 4];
         text[2 * i + 1] = hex[key[i] & 15];
@@ -679,14 +681,14 @@ int crypt_key_create(const char *path, unsigned char key[CRYPT_KEY_LEN],
     text[2 * CRYPT_KEY_LEN] = '\n';
     fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
-        rc = sw_fail(err, SW_ECANTCREAT, "key file %s: %s", path,
+        rc = sw_fail(err, SW_ECANTCREAT, _("key file %s: %s"), path,
                      errno == EEXIST ? "already exists; not touching it"
                                      : strerror(errno));
         goto out;
     }
     if (write(fd, text, sizeof(text)) != (ssize_t)sizeof(text) ||
         fsync(fd) != 0) {
-        rc = sw_fail(err, SW_EIO, "key file %s: %s", path, strerror(errno));
+        rc = sw_fail(err, SW_EIO, _("key file %s: %s"), path, strerror(errno));
         close(fd);
         unlink(path);
         goto out;
@@ -718,8 +720,8 @@ int crypt_check_key(const char *path, struct sw_err *err)
 
     if (!main_key.set)
         return sw_fail(err, SW_ECONFIG,
-                       "%s is encrypted: give its key file with --db-key "
-                       "(default: %s.key)",
+                       _("%s is encrypted: give its key file with --db-key "
+                         "(default: %s.key)"),
                        path, path);
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
@@ -727,11 +729,11 @@ int crypt_check_key(const char *path, struct sw_err *err)
     page = malloc(65536);
     c = gcm_ctx(main_key.key, 0);
     if (!page || !c) {
-        rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+        rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         goto out;
     }
     if (pread(fd, page, HDR_PLAIN, 0) != HDR_PLAIN) {
-        rc = sw_fail(err, SW_EIO, "%s: too short", path);
+        rc = sw_fail(err, SW_EIO, _("%s: too short"), path);
         goto out;
     }
     ps = page[16] << 8 | page[17];
@@ -739,15 +741,15 @@ int crypt_check_key(const char *path, struct sw_err *err)
         ps = 65536;
     if (!is_page_size(ps) || page[20] != CRYPT_RESERVE ||
         pread(fd, page, (size_t)ps, 0) != ps) {
-        rc = sw_fail(err, SW_EIO, "%s: damaged (bad header)", path);
+        rc = sw_fail(err, SW_EIO, _("%s: damaged (bad header)"), path);
         goto out;
     }
     memcpy(page, sqlite_magic, 16);
     naad = make_aad(aad, 'M', 1, page, 1);
     if (open_page(c, page, ps, HDR_PLAIN, aad, naad))
         rc = sw_fail(err, SW_EPERM,
-                     "%s: wrong key (the key file does not open this file, "
-                     "or the file was altered)",
+                     _("%s: wrong key (the key file does not open this file, "
+                       "or the file was altered)"),
                      path);
 out:
     if (page)

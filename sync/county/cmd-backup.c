@@ -39,11 +39,12 @@ int county_cmd_backup(struct county_ctx *ctx, int argc, char **argv)
     }
     if (strcmp(what, "backup") == 0) {
         if (!ctx->quiet)
-            printf("backup: %s written\n", argv[argc - 1]);
+            printf(_("backup: %s written\n"), argv[argc - 1]);
     } else if (!ctx->quiet || strcmp(what, "verify") == 0) {
-        printf("%s: ok, %lld bytes, cases %lld, visits %lld, services %lld\n",
-               what, (long long)info.bytes, (long long)info.cases,
-               (long long)info.visits, (long long)info.services);
+        printf(
+            _("%s: ok, %lld bytes, cases %lld, visits %lld, services %lld\n"),
+            what, (long long)info.bytes, (long long)info.cases,
+            (long long)info.visits, (long long)info.services);
     }
     return 0;
 }
@@ -53,7 +54,7 @@ int county_cmd_encrypt(struct county_ctx *ctx, int argc, char **argv)
     int rc, made;
     (void)argv;
     if (argc != 1)
-        return sw_fail(&ctx->err, SW_EUSAGE, "encrypt takes no argument");
+        return sw_fail(&ctx->err, SW_EUSAGE, _("encrypt takes no argument"));
     made = access(ctx->key_path, F_OK) != 0;
     rc = crypt_load(ctx->key_path, 1, 0, &ctx->err);
     if (rc)
@@ -62,8 +63,8 @@ int county_cmd_encrypt(struct county_ctx *ctx, int argc, char **argv)
     if (rc && made)
         unlink(ctx->key_path); /* the key of nothing */
     if (!rc && !ctx->quiet)
-        printf("encrypt: %s is encrypted; its key is %s (keep a copy "
-               "elsewhere)\n",
+        printf(_("encrypt: %s is encrypted; its key is %s (keep a copy "
+                 "elsewhere)\n"),
                ctx->db_path, ctx->key_path);
     return rc;
 }

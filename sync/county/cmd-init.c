@@ -39,7 +39,8 @@ int county_cmd_init(struct county_ctx *ctx, int argc, char **argv)
     if (encrypt) {
         if (access(ctx->db_path, F_OK) == 0)
             return sw_fail(&ctx->err, SW_ECANTCREAT,
-                           "%s: already exists; not touching it", ctx->db_path);
+                           _("%s: already exists; not touching it"),
+                           ctx->db_path);
         made = access(ctx->key_path, F_OK) != 0;
         rc = crypt_load(ctx->key_path, 1, 1, &ctx->err);
         if (rc)
