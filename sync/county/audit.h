@@ -30,6 +30,8 @@
 #define AUDIT_ADMIN_REMOVE "admin_remove"
 #define AUDIT_EXPORT "export" /* records written out (target: the table) */
 #define AUDIT_REPORT "report" /* a monthly report (target: station or all) */
+#define AUDIT_PURGE "purge"   /* a person erased (target: cases/ID) */
+#define AUDIT_RETENTION "retention" /* a retention run */
 
 #define AUDIT_ACTOR_MAX 80
 #define AUDIT_SOURCE_MAX 64

@@ -74,16 +74,49 @@ static int rec_set(struct county_ctx *ctx, const struct sw_table *t, int argc,
     return rc;
 }
 
+/* case purge ID --reason TEXT */
+static int rec_purge(struct county_ctx *ctx, const struct sw_table *t, int argc,
+                     char **argv)
+{
+    const char *reason = NULL, *id = NULL;
+    struct audit_src src;
+    long n = 0;
+    int rc;
+
+    if (t != &sw_tables[SW_T_CASES])
+        return sw_fail(&ctx->err, SW_EUSAGE,
+                       "%s: unknown subcommand 'purge' (case purge)", t->noun);
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--reason") && i + 1 < argc)
+            reason = argv[++i];
+        else if (!strncmp(argv[i], "--reason=", 9))
+            reason = argv[i] + 9;
+        else if (argv[i][0] != '-' && !id)
+            id = argv[i];
+        else
+            return sw_fail(&ctx->err, SW_EUSAGE, "case purge: unexpected %s",
+                           argv[i]);
+    }
+    if (!id || !reason)
+        return sw_fail(&ctx->err, SW_EUSAGE,
+                       "case purge: need ID and --reason TEXT");
+    audit_cli_src(&src);
+    rc = admin_purge_case(ctx->db, id, reason, &src, &n, &ctx->err);
+    if (rc == SW_ENOINPUT && (rc = SW_EDATA))
+        ctx->err.code = rc; /* as show: not found */
+    if (!rc && !ctx->quiet)
+        printf("purged case %s: %ld records erased\n", id, n);
+    return rc;
+}
+
 int county_cmd_record(struct county_ctx *ctx, int argc, char **argv)
 {
     static const struct {
         const char *name;
         int (*fn)(struct county_ctx *, const struct sw_table *, int, char **);
     } verbs[] = {
-        {"show", rec_show},
-        {"list", rec_list},
-        {"set", rec_set},
-        {"search", rec_search},
+        {"show", rec_show},     {"list", rec_list},   {"set", rec_set},
+        {"search", rec_search}, {"purge", rec_purge},
     };
     const struct sw_table *t = sw_table_by_noun(argv[0]);
 

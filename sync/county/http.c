@@ -989,6 +989,7 @@ static enum MHD_Result do_push(struct MHD_Connection *conn, struct req *r)
     cJSON_AddNumberToObject(ans, "duplicates", (double)res.duplicates);
     cJSON_AddNumberToObject(ans, "conflicts", (double)res.conflicts);
     cJSON_AddNumberToObject(ans, "clamped", (double)res.clamped);
+    cJSON_AddNumberToObject(ans, "refused", (double)res.refused);
     return respond_json(conn, r, 200, ans, NULL, NULL);
 }
 
