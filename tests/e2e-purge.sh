@@ -4,6 +4,7 @@
 # case of A with a visit, a service and a conflict is purged at the
 # county; every replica syncs; the person's name, phone and ID number are
 # in no byte of any file (.db, -wal, -shm, a backup made afterwards).
+# Retention (item 2): a dry run and real runs on fixed dates.
 # The field laptop was offline at the purge and edits the person: its
 # edits are refused at push (counted, not stored) and its copy is erased
 # by the same sync's pull; the person is never made again.
@@ -112,6 +113,40 @@ for r in a1 a2; do ok "$r equals the county for A" scope_equal "$T/$r.db" "$CDB"
 ok "b equals the county for B" scope_equal "$T/b.db" "$CDB" B
 ok "B's person untouched" S b case show "$Z"
 
+# ---- retention: closed cases erased N years after closing ------------------
+
+exits 0 "B: a case closed in 2019" S b case add name=赵六 category=low_income \
+    status=closed closed_on=2019-05-01
+OLD=$OUT
+exits 0 "B: a case closed in 2021" S b case add name=钱七 category=low_income \
+    status=closed closed_on=2021-01-01
+NEWER=$OUT
+sync_ok b "with its closed cases"
+exits 0 "retention is off by default" C retention run --today 2025-06-01
+is "$OUT" "retention is off" "and says so"
+exits 0 "retention show" C retention show
+is "$OUT" off "shows off"
+exits 64 "retention set refuses a bad number" C retention set 0
+exits 0 "retention set 5" C retention set 5
+exits 0 "dry run on 2025-06-01" C retention run --dry-run --today 2025-06-01
+is "$OUT" "$(printf 'would purge\t%s\tB\t2019-05-01' "$OLD")" \
+    "lists only the case closed more than 5 years before"
+ok "the dry run erased nothing" C case show "$OLD"
+is "$(q "$CDB" "SELECT details FROM audit WHERE action = 'retention' ORDER BY id DESC LIMIT 1")" \
+    "dry run: 1 closed cases, 5 years, 2025-06-01" "the dry run is audited"
+exits 0 "real run on 2025-06-01" C retention run --today 2025-06-01
+is "$OUT" "$(printf 'purged\t%s\tB\t2019-05-01' "$OLD")" "purges it"
+exits 65 "the old case is gone at the county" C case show "$OLD"
+ok "the newer one stays" C case show "$NEWER"
+ok "the open one stays" C case show "$Z"
+is "$(q "$CDB" "SELECT reason FROM purged WHERE id = '$OLD'")" \
+    "retention: closed 5 years" "the tombstone says why"
+sync_ok b "after the retention run"
+exits 65 "station B no longer holds it" S b case show "$OLD"
+ok "B keeps the newer one" S b case show "$NEWER"
+exits 0 "a run on 2026-01-02 takes the 2021 case" C retention run --today 2026-01-02
+like "$OUT" "$NEWER" "the 2021 case goes 5 years on"
+
 # ---- no byte of any file holds the person ---------------------------------
 
 nohits() {
@@ -131,7 +166,7 @@ PY
 
 is "$(q "$T/a1.db" "SELECT count(*) FROM local_audit WHERE detail = '(erased by purge)'")" \
     1 "the office's local audit line that named the person is blanked"
-NEEDLES="$NAME,$PHONE1,$PHONE2,$PHONE3,$PHONE4,$IDNUM,$VISIT_TEXT"
+NEEDLES="$NAME,$PHONE1,$PHONE2,$PHONE3,$PHONE4,$IDNUM,$VISIT_TEXT,赵六"
 # the county still serving: its -wal and -shm are there
 live=$(ls "$CDB" "$CDB"-wal "$CDB"-shm 2>/dev/null | tr '\n' ' ')
 diag "county files while it serves: $live"

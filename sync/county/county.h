@@ -38,6 +38,7 @@ int county_cmd_admin(struct county_ctx *ctx, int argc, char **argv);
 int county_cmd_audit(struct county_ctx *ctx, int argc, char **argv);
 int county_cmd_export(struct county_ctx *ctx, int argc, char **argv);
 int county_cmd_report(struct county_ctx *ctx, int argc, char **argv);
+int county_cmd_retention(struct county_ctx *ctx, int argc, char **argv);
 
 /* Shared helpers (main.c). */
 int county_is_help(const char *arg);
