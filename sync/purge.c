@@ -37,6 +37,7 @@ static const char SQL_DEL_PENDING[] =
 static const char SQL_AUDIT_ERASE[] =
     "UPDATE audit SET details = '" PURGE_ERASED_TEXT "' "
     "WHERE details IS NOT '" PURGE_ERASED_TEXT "' AND (target = ?1 "
+    "OR target LIKE '%/' || ?1 "
     "OR instr(details, ?1) "
     "OR (length(?2) > 1 AND instr(details, ?2)) "
     "OR (length(?3) > 1 AND instr(details, ?3)) "

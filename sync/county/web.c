@@ -1312,10 +1312,53 @@ static int do_conflicts(struct web *w)
 ** The record's fields as a table, the field `hl` highlighted; deleted
 ** records too.  Returns 0, or 1 when the record is not at the county.
 */
+/* Is this column masked in a view of a person until asked (issue 13:
+** only what an admin needs by default)? */
+static int masked_col(const struct sw_table *t, const char *name)
+{
+    return t == &sw_tables[SW_T_CASES] &&
+           (strcmp(name, "id_number") == 0 || strcmp(name, "phone") == 0);
+}
+
+/* v with all but its first `head` and last 4 characters as '*' (ASCII:
+** an ID number or a phone): 3201**********1234, 139****2222. */
+static void put_masked(struct sw_buf *b, const char *name, const char *v)
+{
+    size_t len = strlen(v), head = strcmp(name, "phone") == 0 ? 3 : 4;
+    if (len <= head + 4) {
+        for (size_t i = 0; i < len; i++)
+            sb_add(b, "*", 1);
+        return;
+    }
+    {
+        char first[8];
+        memcpy(first, v, head);
+        first[head] = '\0';
+        html_esc(b, first);
+    }
+    for (size_t i = head; i < len - 4; i++)
+        sb_add(b, "*", 1);
+    html_esc(b, v + len - 4);
+}
+
+/* Audit one view of a person's record by the signed-in admin. */
+static void audit_view(struct web *w, const char *action, const char *target,
+                       const char *details)
+{
+    struct audit_src src;
+    web_src(w, &src);
+    wlock(w);
+    /* a view is shown even when its audit row cannot be written: the
+       failure is in the server's log */
+    if (audit_log(w->db, &src, action, target, details, &w->err))
+        note_error(w, "internal", w->err.msg);
+    wunlock(w);
+}
+
 static int record_table(struct web *w, struct sw_buf *b,
                         const struct sw_table *t, const char *id,
                         const char *hl, int *deleted, char *station,
-                        size_t stlen)
+                        size_t stlen, int reveal)
 {
     struct sw_buf sql;
     sqlite3_stmt *st = NULL;
@@ -1365,6 +1408,10 @@ static int record_table(struct web *w, struct sw_buf *b,
                 sb_adds(b, "\">");
                 html_esc(b, v);
                 sb_adds(b, "</a>");
+            } else if (v && !reveal && masked_col(t, name)) {
+                sb_adds(b, "<span class=\"masked\">");
+                put_masked(b, name, v);
+                sb_adds(b, "</span>");
             } else {
                 put_value(w, b, name, v, 0);
             }
@@ -1565,7 +1612,7 @@ static int conflict_page(struct web *w, int64_t id, unsigned status,
     text(w, &b, M_RECORD_CONTEXT);
     sb_adds(&b, "</h2>");
     if (t)
-        record_table(w, &b, t, jstr(c, "record"), col, &deleted, NULL, 0);
+        record_table(w, &b, t, jstr(c, "record"), col, &deleted, NULL, 0, 0);
     cJSON_Delete(c);
     w->here = vb;
     return send_page(w, status, M_CONFLICT_TITLE, idtxt, &b);
@@ -1783,6 +1830,13 @@ static int do_records(struct web *w)
         }
         sqlite3_finalize(st);
     }
+    if (q && *q && strlen(q) <= 100) {
+        /* how many people the search showed (not the search text) */
+        char d[64];
+        snprintf(d, sizeof(d), "%s: %d cases", arr ? "api search" : "search",
+                 n);
+        audit_view(w, AUDIT_SEARCH, "cases", d);
+    }
     if (arr) {
         sb_release(&b);
         return send_wrapped(w, "cases", arr);
@@ -1884,9 +1938,9 @@ static int record_page(struct web *w, const struct sw_table *t, const char *id,
                        const char *value)
 {
     struct sw_buf b;
-    const char *msg = qarg(w, "msg");
-    char here[128], station[SW_CODE_MAX + 1];
-    int deleted = 0;
+    const char *msg = qarg(w, "msg"), *rv = qarg(w, "reveal");
+    char here[128], station[SW_CODE_MAX + 1], target[80];
+    int deleted = 0, reveal = rv && strcmp(rv, "1") == 0;
 
     sb_init(&b);
     sb_adds(&b, "<h1>");
@@ -1898,9 +1952,22 @@ static int record_page(struct web *w, const struct sw_table *t, const char *id,
         flash_msg(w, &b, "ok", "done", M_CORRECTED, NULL);
     if (err_html)
         flash(&b, "bad", "error", err_html);
-    if (record_table(w, &b, t, id, NULL, &deleted, station, sizeof(station))) {
+    if (record_table(w, &b, t, id, NULL, &deleted, station, sizeof(station),
+                     reveal)) {
         sb_release(&b);
         return fail(w, 404, "not_found", M_NOT_FOUND);
+    }
+    /* who read what: every view of a record, and the unmasking apart */
+    snprintf(target, sizeof(target), "%s/%s", t->name, id);
+    audit_view(w, reveal ? AUDIT_REVEAL : AUDIT_VIEW, target,
+               reveal ? "record page: ID number and phone shown"
+                      : "record page");
+    if (t == &sw_tables[SW_T_CASES] && !reveal) {
+        sb_adds(&b, "<p><a id=\"reveal\" href=\"/admin/records/cases/");
+        html_url(&b, id);
+        sb_adds(&b, "?reveal=1\">");
+        text(w, &b, M_REVEAL);
+        sb_adds(&b, "</a></p>");
     }
     if (deleted)
         flash_msg(w, &b, "warn", "deleted", M_RECORD_DELETED, NULL);
@@ -2025,16 +2092,62 @@ static int do_audit(struct web *w)
     struct sw_buf b;
     int n = 0;
 
+    const char *actor = qarg(w, "actor"), *record = qarg(w, "record");
+    const char *fmt = qarg(w, "format");
+
     if (limit < 1 || limit > 10000)
         limit = AUDIT_PAGE;
-    if (audit_json(w->db, limit, before, &arr, &w->err))
+    if (audit_json(w->db, limit, before, actor, record, &arr, &w->err))
         return fail_err(w);
     if (w->api)
         return send_wrapped(w, "audit", arr);
     sb_init(&b);
+    if (fmt && strcmp(fmt, "csv") == 0) {
+        /* the same rows as a CSV file (every field quoted) */
+        static const char *const k[] = {"at",     "actor",  "source",
+                                        "action", "target", "details"};
+        sb_adds(&b, "at,actor,source,action,target,details\r\n");
+        cJSON_ArrayForEach (o, arr) {
+            for (int i = 0; i < 6; i++) {
+                char num[32];
+                const char *v = num;
+                if (i == 0)
+                    snprintf(num, sizeof(num), "%" PRId64, jint(o, "at"));
+                else if (!(v = jstr(o, k[i])))
+                    v = ""; /* null: an empty field */
+                sb_adds(&b, i ? ",\"" : "\"");
+                for (const char *p = v; *p; p++) {
+                    if (*p == '"')
+                        sb_add(&b, "\"", 1); /* a quote is doubled */
+                    sb_add(&b, p, 1);
+                }
+                sb_adds(&b, "\"");
+            }
+            sb_adds(&b, "\r\n");
+        }
+        cJSON_Delete(arr);
+        return take_buf(w, &b, 200, "text/csv; charset=utf-8");
+    }
     sb_adds(&b, "<h1>");
     text(w, &b, M_AUDIT_TITLE);
-    sb_adds(&b, "</h1><div class=\"scroll\"><table id=\"audit\"><thead><tr>");
+    sb_adds(&b, "</h1><form method=\"get\" action=\"/admin/audit\" "
+                "class=\"filters card\" id=\"audit-filter\"><label>");
+    text(w, &b, M_COL_WHO);
+    sb_adds(&b, "<input name=\"actor\" id=\"audit-actor\" size=\"16\" "
+                "value=\"");
+    html_esc(&b, actor ? actor : "");
+    sb_adds(&b, "\"></label><label>ID<input name=\"record\" "
+                "id=\"audit-record\" size=\"36\" value=\"");
+    html_esc(&b, record ? record : "");
+    sb_adds(&b, "\"></label><button type=\"submit\">");
+    text(w, &b, M_SEARCH_BUTTON);
+    sb_adds(&b, "</button> <a id=\"audit-csv\" href=\"/admin/audit?format=csv"
+                "&amp;limit=10000&amp;actor=");
+    html_url(&b, actor ? actor : "");
+    sb_adds(&b, "&amp;record=");
+    html_url(&b, record ? record : "");
+    sb_adds(&b, "\">CSV</a></form><div class=\"scroll\"><table "
+                "id=\"audit\"><thead><tr>");
     th(w, &b, M_COL_WHEN, NULL);
     th(w, &b, M_COL_WHO, NULL);
     th(w, &b, M_COL_FROM, NULL);

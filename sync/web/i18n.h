@@ -178,6 +178,12 @@ enum i18n_lang { LANG_ZH = 0, LANG_EN = 1 };
     X(M_ACT_REVOKE, "吊销", "revoke")                                          \
     X(M_ACT_RESOLVE, "处理冲突", "resolve conflict")                           \
     X(M_ACT_RECORD_SET, "更正记录", "correct record")                          \
+    X(M_ACT_VIEW, "查看记录", "view record")                                   \
+    X(M_ACT_REVEAL, "查看完整证件号/电话", "reveal ID number/phone")           \
+    X(M_ACT_SEARCH, "查询", "search")                                          \
+    X(M_ACT_PURGE, "清除个人信息", "purge person")                             \
+    X(M_REVEAL, "显示证件号和电话（记入审计）",                                \
+      "Show ID number and phone (audited)")                                   \
     X(M_ACT_ADMIN_ADD, "添加管理员", "add admin")                              \
     X(M_ACT_ADMIN_REMOVE, "删除管理员", "remove admin")                        \
     X(M_ERR_CSRF, "请求无效（缺少表单令牌或令牌不符），请刷新页面后重试。",   \
