@@ -122,4 +122,21 @@ like "$BODY" "\"reveal\",\"cases/$X\"" "including the reveal"
 exits 0 "CLI audit --record --csv" C audit --record "$X" --csv --limit 100
 is "$(tail -n +2 <<<"$OUT" | wc -l)" 3 "the person's three entries (view, reveal, CLI show)"
 
+# ---- the console's purge button, behind a typed confirmation ------------------
+
+web GET "/admin/records/cases/$Y"
+like "$BODY" 'id="purge-form"' "the record page has the purge form"
+CSRF=$(sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' <<<"$BODY" | head -n1)
+web POST "/admin/records/cases/$Y/purge" --data-urlencode "csrf=$CSRF" \
+    --data-urlencode "confirm=王六" --data-urlencode "reason=test"
+is "$CODE" 400 "a confirmation that is not the name: refused"
+ok "... and nothing erased" C case show "$Y"
+web POST "/admin/records/cases/$Y/purge" --data-urlencode "csrf=$CSRF" \
+    --data-urlencode "confirm=王五" --data-urlencode "reason=本人申请"
+is "$CODE" 303 "the person's name confirms"
+exits 65 "the person is erased" C case show "$Y"
+is "$(q "SELECT actor || '|' || action || '|' || source FROM audit WHERE action = 'purge'")" \
+    "bob|purge|127.0.0.1" "the console's purge is audited"
+is "$(q "SELECT admin FROM purged WHERE id = '$Y'")" bob "the tombstone names the admin"
+
 done_testing

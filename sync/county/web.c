@@ -1746,7 +1746,10 @@ static int do_records(struct web *w)
     sb_init(&b);
     sb_adds(&b, "<h1>");
     text(w, &b, M_RECORDS_TITLE);
-    sb_adds(&b, "</h1><form method=\"get\" action=\"/admin/records\" "
+    sb_adds(&b, "</h1>");
+    if (qarg(w, "msg") && strcmp(qarg(w, "msg"), "purged") == 0)
+        flash_msg(w, &b, "ok", "done", M_PURGED, NULL);
+    sb_adds(&b, "<form method=\"get\" action=\"/admin/records\" "
                 "class=\"filters card\" id=\"search\"><label for=\"q\">");
     text(w, &b, M_SEARCH_LABEL);
     sb_adds(&b, "<input id=\"q\" name=\"q\" size=\"40\" maxlength=\"100\" "
@@ -2024,9 +2027,73 @@ static int record_page(struct web *w, const struct sw_table *t, const char *id,
         text(w, &b, M_CORRECT_BUTTON);
         sb_adds(&b, "</button></form>");
     }
+    if (t == &sw_tables[SW_T_CASES]) {
+        sb_adds(&b, "<h2>");
+        text(w, &b, M_PURGE_TITLE);
+        sb_adds(&b, "</h2><p class=\"sub\">");
+        text(w, &b, M_PURGE_HELP);
+        sb_adds(&b, "</p><form method=\"post\" action=\"/admin/records/cases/");
+        html_url(&b, id);
+        sb_adds(&b, "/purge\" class=\"filters card\" id=\"purge-form\">");
+        hidden_csrf(w, &b);
+        sb_adds(&b, "<label>");
+        text(w, &b, M_PURGE_CONFIRM);
+        sb_adds(&b, "<input name=\"confirm\" id=\"purge-confirm\" size=\"20\" "
+                    "autocomplete=\"off\" required></label><label>");
+        text(w, &b, M_PURGE_REASON);
+        sb_adds(&b, "<input name=\"reason\" id=\"purge-reason\" size=\"40\" "
+                    "maxlength=\"500\" required></label>"
+                    "<button type=\"submit\" class=\"danger\">");
+        text(w, &b, M_PURGE_BUTTON);
+        sb_adds(&b, "</button></form>");
+    }
     snprintf(here, sizeof(here), "/admin/records/%s/%s", t->name, id);
     w->here = here;
     return send_page(w, status, M_RECORDS_TITLE, NULL, &b);
+}
+
+/* POST /admin/records/cases/ID/purge: confirm (the person's name or
+** 清除) and reason; erases the person (admin_purge_case). */
+static int do_purge(struct web *w, const char *id)
+{
+    const char *confirm = farg(w, "confirm"), *reason = farg(w, "reason");
+    sqlite3_stmt *st = NULL;
+    struct audit_src src;
+    struct sw_buf e;
+    int match = 0, rc;
+
+    if (db_prepare(w->db, SQL_CASE_NAME, &st, &w->err))
+        return fail_err(w);
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return fail(w, 404, "not_found", M_NOT_FOUND);
+    }
+    match = confirm &&
+            (strcmp(confirm, "清除") == 0 ||
+             (sqlite3_column_text(st, 0) &&
+              strcmp(confirm, (const char *)sqlite3_column_text(st, 0)) == 0));
+    sqlite3_finalize(st);
+    if (!match || !reason || !*reason || strlen(reason) > 500) {
+        note_error(w, "bad_request", "purge: confirmation or reason");
+        sb_init(&e);
+        html_esc(&e, tr(w->lang, M_PURGE_MISMATCH));
+        rc = e.oom ? -1
+                   : record_page(w, &sw_tables[SW_T_CASES], id, 400, e.buf,
+                                 NULL, NULL);
+        sb_release(&e);
+        return rc;
+    }
+    web_src(w, &src);
+    wlock(w);
+    rc = admin_purge_case(w->db, id, reason, &src, NULL, &w->err);
+    wunlock(w);
+    if (rc) {
+        if (w->err.code == SW_ENOINPUT || w->err.code == SW_EDATA)
+            return fail(w, 404, "not_found", M_NOT_FOUND);
+        return fail_err(w);
+    }
+    return redirect(w, "/admin/records?msg=purged");
 }
 
 static int do_record_set(struct web *w, const struct sw_table *t,
@@ -2344,6 +2411,10 @@ static int route(struct web *w, char segs[MAX_SEGS][SEG_MAX + 1], int n)
                            : record_page(w, t, segs[2], 200, NULL, NULL, NULL);
             if (n == 4 && strcmp(segs[3], "set") == 0)
                 return w->post ? do_record_set(w, t, segs[2])
+                               : method_not_allowed(w, "POST");
+            if (n == 4 && strcmp(segs[3], "purge") == 0 &&
+                t == &sw_tables[SW_T_CASES])
+                return w->post ? do_purge(w, segs[2])
                                : method_not_allowed(w, "POST");
         }
     }
