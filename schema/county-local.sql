@@ -45,3 +45,14 @@ WHEN NOT (NEW.details IS '(erased by purge)' AND NEW.id = OLD.id
 BEGIN
     SELECT RAISE(ABORT, 'the audit trail is append-only');
 END;
+
+-- The stations' own audit lines (exports, reports, sign-ins, a console's
+-- reads) copied into `audit` by POST /v1/audit: which line of which
+-- replica became which audit row, so each is stored once however often
+-- it is sent.
+CREATE TABLE IF NOT EXISTS station_audit (
+    site     TEXT NOT NULL,
+    local_id INTEGER NOT NULL,
+    audit_id INTEGER NOT NULL,
+    PRIMARY KEY (site, local_id)
+) WITHOUT ROWID;

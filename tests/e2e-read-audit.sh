@@ -122,6 +122,24 @@ like "$BODY" "\"reveal\",\"cases/$X\"" "including the reveal"
 exits 0 "CLI audit --record --csv" C audit --record "$X" --csv --limit 100
 is "$(tail -n +2 <<<"$OUT" | wc -l)" 3 "the person's three entries (view, reveal, CLI show)"
 
+# ---- the station's audit lines reach the county audit -------------------------
+
+exits 0 "the station exports its cases" S a1 export cases -o "$T/a1.csv"
+rm -f "$T/a1.csv"
+exits 0 "the station syncs" S a1 sync --quiet
+is "$(q "SELECT count(*) FROM audit WHERE action = 'station_export'")" 1 \
+    "the station's export is in the county audit"
+like "$(q "SELECT actor || '|' || source FROM audit WHERE action = 'station_export'")" \
+    "^A-[^|]*:cli:$(id -un)\|station A-" "who (replica and user) and from which replica"
+exits 0 "the station syncs again" S a1 sync --quiet
+is "$(q "SELECT count(*) FROM audit WHERE action = 'station_export'")" 1 \
+    "each line is stored once"
+is "$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT value FROM config WHERE key = '"'"'audit_sent'"'"'").fetchone()[0])' "$T/a1.db")" \
+    "$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT max(id) FROM local_audit").fetchone()[0])' "$T/a1.db")" \
+    "the station remembers the last line acknowledged"
+web GET "/admin/audit"
+like "$BODY" "station_export" "the audit page shows it"
+
 # ---- the console's purge button, behind a typed confirmation ------------------
 
 web GET "/admin/records/cases/$Y"
