@@ -229,6 +229,12 @@ int purge_case(sqlite3 *db, const char *case_id, const char *admin,
         rc = case_values(db, case_id, vals, err);
     if (!rc && !vals[3])
         rc = sw_fail(err, SW_ENOINPUT, "case %s: not found", case_id);
+    /* the reason stays in the tombstone: it must not hold the person */
+    for (int i = 0; !rc && i < 3; i++)
+        if (vals[i] && strlen(vals[i]) > 1 && strstr(reason, vals[i]))
+            rc = sw_fail(err, SW_EUSAGE,
+                         "purge: the reason must not hold the person's name, "
+                         "ID number or phone");
     if (!rc)
         rc = find_targets(db, SW_T_CASES, case_id, &v, &n, err);
     if (!rc)

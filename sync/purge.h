@@ -19,9 +19,9 @@
 
 /*
 ** County: erase case case_id with its visits and services, in the
-** caller's transaction (with the audit row of the purge): the rows, their
-*versions, their conflicts (winners and
-** losers), and the audit details that named them or held their values;
+** caller's transaction (with the audit row of the purge): the rows,
+** their versions, their conflicts (winners and losers), and the audit
+** details that named them or held their values;
 ** record a `purged` row for each record, under a new county sequence
 ** number, so that every replica of the station erases them on its next
 ** pull.  admin and reason are kept (reason: 1..500 bytes).  The caller
@@ -29,7 +29,8 @@
 ** secure_delete (set by db_open) zeroes the freed space.  *nrecords (may
 ** be NULL): records erased; station_out (may be NULL, SW_CODE_MAX + 1
 ** bytes): the case's station.  A case that is not there: SW_ENOINPUT;
-** already purged: SW_EDATA.  On error the caller rolls back.
+** already purged: SW_EDATA; a reason that holds the case's name, ID
+** number or phone: SW_EUSAGE.  On error the caller rolls back.
 */
 int purge_case(sqlite3 *db, const char *case_id, const char *admin,
                const char *reason, long *nrecords, char *station_out,

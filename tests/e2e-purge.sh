@@ -70,6 +70,9 @@ sync_ok a1 "gets the correction"
 exits 64 "purge needs a reason" C case purge "$X"
 exits 65 "purge of a case that is not there" C case purge \
     01890000-0000-7000-8000-000000000000 --reason test
+exits 64 "a reason that names the person is refused" C case purge "$X" \
+    --reason "$NAME 申请删除"
+ok "... and nothing was erased" C case show "$X"
 exits 0 "purge" C case purge "$X" --reason "本人申请删除"
 like "$OUT" "3 records" "case, visit and service erased"
 exits 65 "the case is gone at the county" C case show "$X"
