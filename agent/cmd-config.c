@@ -49,13 +49,13 @@ int cmd_config(struct cmd_ctx *ctx, int argc, char **argv)
     }
     if (argc < 3 || (strcmp(argv[1], "get") && strcmp(argv[1], "set")))
         return sw_fail(&ctx->err, SW_EUSAGE,
-                       "config: set KEY VALUE, get KEY "
-                       "or list");
+                       _("config: set KEY VALUE, get KEY "
+                         "or list"));
     k = find_key(argv[2]);
     if (k < 0)
         return sw_fail(&ctx->err, SW_EUSAGE,
-                       "config: unknown key '%s' (server, token-file, "
-                       "cacert)",
+                       _("config: unknown key '%s' (server, token-file, "
+                         "cacert)"),
                        argv[2]);
     if (strcmp(argv[1], "get") == 0) {
         if (argc != 3)
@@ -67,20 +67,20 @@ int cmd_config(struct cmd_ctx *ctx, int argc, char **argv)
         return rc;
     }
     if (argc != 4)
-        return sw_fail(&ctx->err, SW_EUSAGE, "config set: KEY VALUE");
+        return sw_fail(&ctx->err, SW_EUSAGE, _("config set: KEY VALUE"));
     if (keys[k].is_file) {
         struct stat st;
         char *abs = realpath(argv[3], NULL);
         if (!abs || stat(abs, &st) != 0 || !S_ISREG(st.st_mode)) {
             free(abs);
-            return sw_fail(&ctx->err, SW_ECONFIG, "%s: %s: not a readable file",
-                           argv[2], argv[3]);
+            return sw_fail(&ctx->err, SW_ECONFIG,
+                           _("%s: %s: not a readable file"), argv[2], argv[3]);
         }
         if (strcmp(keys[k].key, "token_file") == 0 && (st.st_mode & 077)) {
             free(abs);
             return sw_fail(&ctx->err, SW_ECONFIG,
-                           "token file %s: readable by others (mode %03o); "
-                           "run chmod 600 on it",
+                           _("token file %s: readable by others (mode %03o); "
+                             "run chmod 600 on it"),
                            argv[3], (unsigned)(st.st_mode & 0777));
         }
         rc = db_config_set(ctx->db, keys[k].key, abs, &ctx->err);
@@ -89,6 +89,7 @@ int cmd_config(struct cmd_ctx *ctx, int argc, char **argv)
     }
     if (strncmp(argv[3], "http://", 7) && strncmp(argv[3], "https://", 8))
         return sw_fail(&ctx->err, SW_ECONFIG,
-                       "server '%s': not an http:// or https:// URL", argv[3]);
+                       _("server '%s': not an http:// or https:// URL"),
+                       argv[3]);
     return db_config_set(ctx->db, keys[k].key, argv[3], &ctx->err);
 }

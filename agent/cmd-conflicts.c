@@ -93,11 +93,11 @@ int cmd_conflicts(struct cmd_ctx *ctx, int argc, char **argv)
         else if (strcmp(argv[i], "--open") == 0)
             open_only = 1;
         else
-            return sw_fail(&ctx->err, SW_EUSAGE, "conflicts: unexpected '%s'",
-                           argv[i]);
+            return sw_fail(&ctx->err, SW_EUSAGE,
+                           _("conflicts: unexpected '%s'"), argv[i]);
     }
     if (json && !(arr = cJSON_CreateArray()))
-        return sw_fail(&ctx->err, SW_ESOFTWARE, "out of memory");
+        return sw_fail(&ctx->err, SW_ESOFTWARE, _("out of memory"));
     rc = db_prepare(ctx->db, SQL_LIST, &st, &ctx->err);
     if (rc) {
         cJSON_Delete(arr);
@@ -109,7 +109,7 @@ int cmd_conflicts(struct cmd_ctx *ctx, int argc, char **argv)
             cJSON *o = cJSON_CreateObject();
             if (!o || !cJSON_AddItemToArray(arr, o)) {
                 cJSON_Delete(o);
-                rc = sw_fail(&ctx->err, SW_ESOFTWARE, "out of memory");
+                rc = sw_fail(&ctx->err, SW_ESOFTWARE, _("out of memory"));
                 break;
             }
             for (int i = 0; i < NCOLS; i++)
@@ -143,7 +143,7 @@ int cmd_conflicts(struct cmd_ctx *ctx, int argc, char **argv)
     if (!rc && json) {
         char *s = cJSON_Print(arr);
         if (!s) {
-            rc = sw_fail(&ctx->err, SW_ESOFTWARE, "out of memory");
+            rc = sw_fail(&ctx->err, SW_ESOFTWARE, _("out of memory"));
         } else {
             printf("%s\n", s);
             cJSON_free(s);

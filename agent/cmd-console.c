@@ -91,45 +91,46 @@ int cmd_console(struct cmd_ctx *ctx, int argc, char **argv)
         else if ((v = opt(argc, argv, &i, "--session-idle"))) {
             if (parse_num(v, 1, 86400, &idle))
                 return sw_fail(&ctx->err, SW_EUSAGE,
-                               "console: --session-idle wants seconds (1 to "
-                               "a day): '%s'",
+                               _("console: --session-idle wants seconds (1 to "
+                                 "a day): '%s'"),
                                v);
         } else if ((v = opt(argc, argv, &i, "--session-max"))) {
             if (parse_num(v, 1, 7L * 86400, &smax))
                 return sw_fail(&ctx->err, SW_EUSAGE,
-                               "console: --session-max wants seconds (1 to a "
-                               "week): '%s'",
+                               _("console: --session-max wants seconds (1 to a "
+                                 "week): '%s'"),
                                v);
         } else if ((v = opt(argc, argv, &i, "--stale-days"))) {
             if (parse_num(v, 1, 3650, &stale))
                 return sw_fail(&ctx->err, SW_EUSAGE,
-                               "console: --stale-days wants 1-3650: '%s'", v);
+                               _("console: --stale-days wants 1-3650: '%s'"),
+                               v);
         } else if (cmd_is_help(argv[i])) {
             cmd_print_help(cmd_find("console"));
             return 0;
         } else {
-            return sw_fail(&ctx->err, SW_EUSAGE, "console: unexpected '%s'",
+            return sw_fail(&ctx->err, SW_EUSAGE, _("console: unexpected '%s'"),
                            argv[i]);
         }
     }
     if (!cert != !key)
         return sw_fail(&ctx->err, SW_EUSAGE,
-                       "console: --tls-cert and --tls-key go together");
+                       _("console: --tls-cert and --tls-key go together"));
     rc = web_parse_listen(listen, &cfg.addr, &cfg.addrlen, &ctx->err);
     if (rc)
         return rc;
     if (!cert && !web_addr_loopback(&cfg.addr))
         return sw_fail(&ctx->err, SW_EUSAGE,
-                       "console: %s is not a loopback address: serving "
-                       "another computer needs --tls-cert and --tls-key",
+                       _("console: %s is not a loopback address: serving "
+                         "another computer needs --tls-cert and --tls-key"),
                        listen);
     if (cert && ((rc = web_read_pem(cert, &cert_pem, &ctx->err)) ||
                  (rc = web_read_pem(key, &key_pem, &ctx->err))))
         goto out;
     n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
     if (n <= 0) {
-        rc =
-            sw_fail(&ctx->err, SW_ESOFTWARE, "cannot find this program's path");
+        rc = sw_fail(&ctx->err, SW_ESOFTWARE,
+                     _("cannot find this program's path"));
         goto out;
     }
     exe[n] = '\0';
@@ -165,12 +166,13 @@ int cmd_console(struct cmd_ctx *ctx, int argc, char **argv)
     }
     snprintf(url, sizeof(url), "%s://%s:%u/", cert_pem ? "https" : "http", addr,
              console_port(c));
-    fprintf(stderr, "console: listening on %s\n", url);
+    fprintf(stderr, /* no-i18n: scripts read it */ "console: listening on %s\n",
+            url);
     if (open)
         open_browser(url);
     while (sigwait(&sigs, &sig) != 0)
         ;
-    fprintf(stderr, "console: stopping (%s)\n",
+    fprintf(stderr, _("console: stopping (%s)\n"),
             sig == SIGINT ? "SIGINT" : "SIGTERM");
     console_stop(c);
     rc = 0;

@@ -44,7 +44,7 @@ int cmd_export(struct cmd_ctx *ctx, int argc, char **argv)
         return rc;
     rc = audit(ctx, "export", detail);
     if (!rc && a.outfile && !ctx->quiet)
-        fprintf(stderr, "export: %ld records to %s\n", n, a.outfile);
+        fprintf(stderr, _("export: %ld records to %s\n"), n, a.outfile);
     return rc;
 }
 
@@ -100,7 +100,7 @@ static int read_file(const char *path, char **out, size_t *len,
         fclose(f);
     *len = sb.len;
     *out = sb.buf ? sb_detach(&sb, NULL) : calloc(1, 1);
-    return *out ? 0 : sw_fail(err, SW_ESOFTWARE, "out of memory");
+    return *out ? 0 : sw_fail(err, SW_ESOFTWARE, _("out of memory"));
 }
 
 struct import_cli {
@@ -119,13 +119,13 @@ static int parse_import(int argc, char **argv, struct import_cli *a,
         if ((v = export_opt(argc, argv, &i, "--encoding", &miss)) || miss) {
             if (!v || !*v)
                 return sw_fail(err, SW_EUSAGE,
-                               "import: --encoding needs utf-8 or gb18030");
+                               _("import: --encoding needs utf-8 or gb18030"));
             a->o.encoding = v;
         } else if ((v = export_opt(argc, argv, &i, "--rejects", &miss)) ||
                    miss) {
             if (!v || !*v)
                 return sw_fail(err, SW_EUSAGE,
-                               "import: --rejects needs a FILE");
+                               _("import: --rejects needs a FILE"));
             a->rejects = v;
         } else if (strcmp(argv[i], "--dry-run") == 0 ||
                    strcmp(argv[i], "-n") == 0) {
@@ -133,28 +133,30 @@ static int parse_import(int argc, char **argv, struct import_cli *a,
         } else if (strcmp(argv[i], "--skip-bad") == 0) {
             a->o.skip_bad = 1;
         } else if (argv[i][0] == '-' && argv[i][1]) {
-            return sw_fail(err, SW_EUSAGE, "import: unexpected '%s'", argv[i]);
+            return sw_fail(err, SW_EUSAGE, _("import: unexpected '%s'"),
+                           argv[i]);
         } else if (!a->t) {
             a->t = sw_table_by_name(argv[i]);
             if (!a->t)
                 a->t = sw_table_by_noun(argv[i]);
             if (!a->t)
                 return sw_fail(err, SW_EUSAGE,
-                               "import: cases, visits or services, not '%s'",
+                               _("import: cases, visits or services, not '%s'"),
                                argv[i]);
         } else if (!a->file) {
             a->file = argv[i];
         } else {
-            return sw_fail(err, SW_EUSAGE, "import: unexpected '%s'", argv[i]);
+            return sw_fail(err, SW_EUSAGE, _("import: unexpected '%s'"),
+                           argv[i]);
         }
     }
     if (!a->t || !a->file)
         return sw_fail(err, SW_EUSAGE,
-                       "import: need cases|visits|services and a FILE.csv");
+                       _("import: need cases|visits|services and a FILE.csv"));
     if (a->rejects && !a->o.skip_bad)
         return sw_fail(err, SW_EUSAGE,
-                       "import: --rejects goes with "
-                       "--skip-bad");
+                       _("import: --rejects goes with "
+                         "--skip-bad"));
     return 0;
 }
 
@@ -188,7 +190,7 @@ int cmd_import(struct cmd_ctx *ctx, int argc, char **argv)
     if (!rc)
         rc = db_config_get(ctx->db, "station", &station, &ctx->err);
     if (!rc && !station)
-        rc = sw_fail(&ctx->err, SW_ECONFIG, "replica has no station");
+        rc = sw_fail(&ctx->err, SW_ECONFIG, _("replica has no station"));
     if (rc)
         goto out;
     cmd_today(today);
@@ -215,7 +217,7 @@ int cmd_import(struct cmd_ctx *ctx, int argc, char **argv)
     if (!a.o.dry_run)
         rc = audit(ctx, "import", detail);
     if (!rc && !ctx->quiet)
-        fprintf(stderr, "import: %s\n", detail);
+        fprintf(stderr, _("import: %s\n"), detail);
 out:
     import_result_release(&res);
     free(station);

@@ -47,14 +47,15 @@ static int token_file_ok(const char *path, struct sw_err *err)
 {
     struct stat st;
     if (stat(path, &st) != 0)
-        return sw_fail(err, SW_ECONFIG, "token file %s: cannot read it", path);
+        return sw_fail(err, SW_ECONFIG, _("token file %s: cannot read it"),
+                       path);
     if (!S_ISREG(st.st_mode) || access(path, R_OK) != 0)
-        return sw_fail(err, SW_ECONFIG, "token file %s: not a readable file",
+        return sw_fail(err, SW_ECONFIG, _("token file %s: not a readable file"),
                        path);
     if (st.st_mode & 077)
         return sw_fail(err, SW_ECONFIG,
-                       "token file %s: readable by others (mode %03o); "
-                       "run chmod 600 on it",
+                       _("token file %s: readable by others (mode %03o); "
+                         "run chmod 600 on it"),
                        path, (unsigned)(st.st_mode & 0777));
     return 0;
 }
@@ -90,19 +91,19 @@ int cmd_init(struct cmd_ctx *ctx, int argc, char **argv)
         }
     }
     if (optind < argc)
-        return sw_fail(&ctx->err, SW_EUSAGE, "init: unexpected argument '%s'",
-                       argv[optind]);
+        return sw_fail(&ctx->err, SW_EUSAGE,
+                       _("init: unexpected argument '%s'"), argv[optind]);
     if (!station || !server)
         return sw_fail(&ctx->err, SW_EUSAGE,
-                       "init: --station and --server are required");
+                       _("init: --station and --server are required"));
     if (!sw_code_valid(station))
         return sw_fail(&ctx->err, SW_EUSAGE,
-                       "init: --station '%s': use 1-32 letters, digits, "
-                       "'_', '.' or '-'",
+                       _("init: --station '%s': use 1-32 letters, digits, "
+                         "'_', '.' or '-'"),
                        station);
     if (!url_ok(server))
         return sw_fail(&ctx->err, SW_EUSAGE,
-                       "init: --server '%s': not an http:// or https:// URL",
+                       _("init: --server '%s': not an http:// or https:// URL"),
                        server);
     if (token_file) {
         rc = token_file_ok(token_file, &ctx->err);
@@ -111,14 +112,14 @@ int cmd_init(struct cmd_ctx *ctx, int argc, char **argv)
         abs_token = realpath(token_file, NULL);
         if (!abs_token)
             return sw_fail(&ctx->err, SW_ECONFIG,
-                           "token file %s: cannot "
-                           "resolve its path",
+                           _("token file %s: cannot "
+                             "resolve its path"),
                            token_file);
     }
     rc = make_site(station, site, sizeof(site));
     if (rc) {
         free(abs_token);
-        return sw_fail(&ctx->err, rc, "cannot read random bytes");
+        return sw_fail(&ctx->err, rc, _("cannot read random bytes"));
     }
 
     rc = db_create(ctx->db_path, SW_ROLE_STATION, &db, &ctx->err);
@@ -150,7 +151,7 @@ int cmd_init(struct cmd_ctx *ctx, int argc, char **argv)
         return rc;
     }
     if (!ctx->quiet)
-        printf("created replica %s for station %s (site %s)\n", ctx->db_path,
+        printf(_("created replica %s for station %s (site %s)\n"), ctx->db_path,
                station, site);
     return 0;
 }

@@ -35,7 +35,7 @@ static int case_station(sqlite3 *db, const struct sw_table *t,
         snprintf(station, n, "%s", s ? (const char *)s : "");
         rc = 0;
     } else if (rc == SQLITE_DONE) {
-        rc = sw_fail(err, SW_EDATA, "%s.%s: no case with id %s", t->name,
+        rc = sw_fail(err, SW_EDATA, _("%s.%s: no case with id %s"), t->name,
                      t->cols[t->ref_col].name, case_id);
     } else {
         rc = db_fail(err, db, "look up case");
@@ -59,11 +59,11 @@ static int rec_add(struct cmd_ctx *ctx, const struct sw_table *t, int argc,
     as = calloc((size_t)t->ncols, sizeof(*as));
     vals = calloc((size_t)t->ncols, sizeof(*vals));
     if (!as || !vals) {
-        rc = sw_fail(&ctx->err, SW_ESOFTWARE, "out of memory");
+        rc = sw_fail(&ctx->err, SW_ESOFTWARE, _("out of memory"));
         goto out;
     }
     if (argc > t->ncols) {
-        rc = sw_fail(&ctx->err, SW_EUSAGE, "too many fields");
+        rc = sw_fail(&ctx->err, SW_EUSAGE, _("too many fields"));
         goto out;
     }
     n = records_parse_assigns(t, argc, argv, as, &ctx->err);
@@ -87,14 +87,14 @@ static int rec_add(struct cmd_ctx *ctx, const struct sw_table *t, int argc,
     } else {
         rc = db_config_get(ctx->db, "station", &cfg_station, &ctx->err);
         if (!rc && !cfg_station)
-            rc = sw_fail(&ctx->err, SW_ECONFIG, "replica has no station");
+            rc = sw_fail(&ctx->err, SW_ECONFIG, _("replica has no station"));
         if (!rc)
             snprintf(station, sizeof(station), "%s", cfg_station);
     }
     if (rc)
         goto rollback;
     if (sw_uuid7(id)) {
-        rc = sw_fail(&ctx->err, SW_EIO, "cannot read random bytes");
+        rc = sw_fail(&ctx->err, SW_EIO, _("cannot read random bytes"));
         goto rollback;
     }
 
@@ -108,7 +108,7 @@ static int rec_add(struct cmd_ctx *ctx, const struct sw_table *t, int argc,
             sb_adds(&sql, ", ?");
     sb_adds(&sql, ")");
     if (sql.oom) {
-        rc = sw_fail(&ctx->err, SW_ESOFTWARE, "out of memory");
+        rc = sw_fail(&ctx->err, SW_ESOFTWARE, _("out of memory"));
         goto rollback;
     }
     rc = db_prepare(ctx->db, sql.buf, &st, &ctx->err);
@@ -154,14 +154,14 @@ static int rec_set(struct cmd_ctx *ctx, const struct sw_table *t, int argc,
 
     sb_init(&sql);
     if (argc < 2)
-        return sw_fail(&ctx->err, SW_EUSAGE, "%s set: need ID and FIELD=VALUE",
-                       t->noun);
+        return sw_fail(&ctx->err, SW_EUSAGE,
+                       _("%s set: need ID and FIELD=VALUE"), t->noun);
     id = argv[0];
     if (argc - 1 > t->ncols)
-        return sw_fail(&ctx->err, SW_EUSAGE, "too many fields");
+        return sw_fail(&ctx->err, SW_EUSAGE, _("too many fields"));
     as = calloc((size_t)t->ncols, sizeof(*as));
     if (!as)
-        return sw_fail(&ctx->err, SW_ESOFTWARE, "out of memory");
+        return sw_fail(&ctx->err, SW_ESOFTWARE, _("out of memory"));
     n = records_parse_assigns(t, argc - 1, argv + 1, as, &ctx->err);
     if (n < 0) {
         rc = ctx->err.code;
@@ -169,8 +169,8 @@ static int rec_set(struct cmd_ctx *ctx, const struct sw_table *t, int argc,
     }
     for (int i = 0; i < n; i++)
         if (t->cols[as[i].col].flags & SW_COL_FIXED) {
-            rc = sw_fail(&ctx->err, SW_EDATA, "%s.%s: cannot change", t->name,
-                         t->cols[as[i].col].name);
+            rc = sw_fail(&ctx->err, SW_EDATA, _("%s.%s: cannot change"),
+                         t->name, t->cols[as[i].col].name);
             goto out;
         }
 
@@ -179,7 +179,7 @@ static int rec_set(struct cmd_ctx *ctx, const struct sw_table *t, int argc,
         sb_addf(&sql, "%s%s = ?", i ? ", " : "", t->cols[as[i].col].name);
     sb_adds(&sql, " WHERE id = ? AND deleted = 0");
     if (sql.oom) {
-        rc = sw_fail(&ctx->err, SW_ESOFTWARE, "out of memory");
+        rc = sw_fail(&ctx->err, SW_ESOFTWARE, _("out of memory"));
         goto out;
     }
     rc = db_begin(ctx->db, &ctx->err);
@@ -196,7 +196,7 @@ static int rec_set(struct cmd_ctx *ctx, const struct sw_table *t, int argc,
         goto rollback;
     }
     if (sqlite3_changes(ctx->db) == 0) {
-        rc = sw_fail(&ctx->err, SW_EDATA, "%s %s: not found", t->noun, id);
+        rc = sw_fail(&ctx->err, SW_EDATA, _("%s %s: not found"), t->noun, id);
         goto rollback;
     }
     rc = db_commit(ctx->db, &ctx->err);
@@ -220,13 +220,13 @@ static int show_authors(struct cmd_ctx *ctx, const struct sw_table *t,
     int rc;
 
     if (t->ncols > 64)
-        return sw_fail(&ctx->err, SW_ESOFTWARE, "%s: too many columns",
+        return sw_fail(&ctx->err, SW_ESOFTWARE, _("%s: too many columns"),
                        t->name);
     rc = replica_authors(ctx->db, sw_table_index(t), id, authors, &ctx->err);
     if (rc)
         return rc;
     if (json && !(o = cJSON_CreateObject()))
-        rc = sw_fail(&ctx->err, SW_ESOFTWARE, "out of memory");
+        rc = sw_fail(&ctx->err, SW_ESOFTWARE, _("out of memory"));
     for (int c = 0; c < t->ncols && !rc; c++) {
         if (!authors[c])
             continue;
@@ -235,13 +235,13 @@ static int show_authors(struct cmd_ctx *ctx, const struct sw_table *t,
             records_print_cell(stdout, (const unsigned char *)authors[c]);
             putchar('\n');
         } else if (!cJSON_AddStringToObject(o, t->cols[c].name, authors[c])) {
-            rc = sw_fail(&ctx->err, SW_ESOFTWARE, "out of memory");
+            rc = sw_fail(&ctx->err, SW_ESOFTWARE, _("out of memory"));
         }
     }
     if (!rc && json) {
         char *text = cJSON_PrintUnformatted(o);
         if (!text)
-            rc = sw_fail(&ctx->err, SW_ESOFTWARE, "out of memory");
+            rc = sw_fail(&ctx->err, SW_ESOFTWARE, _("out of memory"));
         else
             puts(text);
         free(text);
@@ -269,7 +269,7 @@ static int rec_show(struct cmd_ctx *ctx, const struct sw_table *t, int argc,
     if (authors && id)
         return show_authors(ctx, t, id, json);
     if (authors)
-        return sw_fail(&ctx->err, SW_EUSAGE, "%s show: need an ID", t->noun);
+        return sw_fail(&ctx->err, SW_EUSAGE, _("%s show: need an ID"), t->noun);
     return records_show(ctx->db, t, argc, argv, stdout, &ctx->err);
 }
 
@@ -284,7 +284,7 @@ static int rec_search(struct cmd_ctx *ctx, const struct sw_table *t, int argc,
 {
     if (t != &sw_tables[SW_T_CASES])
         return sw_fail(&ctx->err, SW_EUSAGE,
-                       "%s: unknown subcommand 'search' (case search)",
+                       _("%s: unknown subcommand 'search' (case search)"),
                        t->noun);
     return records_search(ctx->db, argc, argv, 0, stdout, &ctx->err);
 }
@@ -297,11 +297,12 @@ static int rec_delete(struct cmd_ctx *ctx, const struct sw_table *t, int argc,
     int rc;
 
     if (argc != 1)
-        return sw_fail(&ctx->err, SW_EUSAGE, "%s delete: need one ID", t->noun);
+        return sw_fail(&ctx->err, SW_EUSAGE, _("%s delete: need one ID"),
+                       t->noun);
     sb_init(&sql);
     sb_addf(&sql, "UPDATE %s SET deleted = 1 WHERE id = ?1 AND deleted = 0",
             t->name);
-    rc = sql.oom ? sw_fail(&ctx->err, SW_ESOFTWARE, "out of memory")
+    rc = sql.oom ? sw_fail(&ctx->err, SW_ESOFTWARE, _("out of memory"))
                  : db_begin(ctx->db, &ctx->err);
     if (rc)
         goto out;
@@ -314,7 +315,8 @@ static int rec_delete(struct cmd_ctx *ctx, const struct sw_table *t, int argc,
         goto rollback;
     }
     if (sqlite3_changes(ctx->db) == 0) {
-        rc = sw_fail(&ctx->err, SW_EDATA, "%s %s: not found", t->noun, argv[0]);
+        rc = sw_fail(&ctx->err, SW_EDATA, _("%s %s: not found"), t->noun,
+                     argv[0]);
         goto rollback;
     }
     rc = db_commit(ctx->db, &ctx->err);
@@ -339,7 +341,8 @@ int cmd_record(struct cmd_ctx *ctx, int argc, char **argv)
     const struct sw_table *t = sw_table_by_noun(argv[0]);
 
     if (argc < 2)
-        return sw_fail(&ctx->err, SW_EUSAGE, "%s: missing subcommand", argv[0]);
+        return sw_fail(&ctx->err, SW_EUSAGE, _("%s: missing subcommand"),
+                       argv[0]);
     for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
         if (strcmp(argv[1], verbs[i].name) == 0) {
             for (int k = 2; k < argc; k++)
@@ -349,6 +352,6 @@ int cmd_record(struct cmd_ctx *ctx, int argc, char **argv)
                 }
             return verbs[i].fn(ctx, t, argc - 2, argv + 2);
         }
-    return sw_fail(&ctx->err, SW_EUSAGE, "%s: unknown subcommand '%s'", argv[0],
-                   argv[1]);
+    return sw_fail(&ctx->err, SW_EUSAGE, _("%s: unknown subcommand '%s'"),
+                   argv[0], argv[1]);
 }

@@ -107,7 +107,7 @@ int cmd_status(struct cmd_ctx *ctx, int argc, char **argv)
         if (strcmp(argv[i], "--json") == 0)
             json = 1;
         else
-            return sw_fail(&ctx->err, SW_EUSAGE, "status: unexpected '%s'",
+            return sw_fail(&ctx->err, SW_EUSAGE, _("status: unexpected '%s'"),
                            argv[i]);
     }
     for (int i = 0; i < NKEYS && !rc; i++)
@@ -172,41 +172,44 @@ int cmd_status(struct cmd_ctx *ctx, int argc, char **argv)
             cJSON_Delete(o);
         }
         if (!s) {
-            rc = sw_fail(&ctx->err, SW_ESOFTWARE, "out of memory");
+            rc = sw_fail(&ctx->err, SW_ESOFTWARE, _("out of memory"));
             goto out;
         }
         printf("%s\n", s);
         cJSON_free(s);
     } else {
         const char *v;
-        printf("station:         %s\n", vals[K_STATION] ? vals[K_STATION] : "");
-        printf("site:            %s\n", vals[K_SITE] ? vals[K_SITE] : "");
-        printf("server:          %s\n", vals[K_SERVER] ? vals[K_SERVER] : "");
+        printf(_("station:         %s\n"),
+               vals[K_STATION] ? vals[K_STATION] : "");
+        printf(_("site:            %s\n"), vals[K_SITE] ? vals[K_SITE] : "");
+        printf(_("server:          %s\n"),
+               vals[K_SERVER] ? vals[K_SERVER] : "");
         v = vals[K_TOKEN_FILE];
-        printf("token file:      %s\n", v ? v : "(not set)");
-        printf("schema version:  %lld\n", (long long)version);
-        printf("pending changes: %lld\n", (long long)pending);
-        printf("records:         %lld cases, %lld visits, %lld services\n",
+        printf(_("token file:      %s\n"), v ? v : _("(not set)"));
+        printf(_("schema version:  %lld\n"), (long long)version);
+        printf(_("pending changes: %lld\n"), (long long)pending);
+        printf(_("records:         %lld cases, %lld visits, %lld services\n"),
                (long long)counts[0], (long long)counts[1],
                (long long)counts[2]);
-        printf("last sync:       %s\n", has_sync ? sync_iso : "never");
+        printf(_("last sync:       %s\n"), has_sync ? sync_iso : _("never"));
         if (last_error && has_attempt)
-            printf("last error:      %s (%s)\n", last_error, attempt_iso);
+            printf(_("last error:      %s (%s)\n"), last_error, attempt_iso);
         else
-            printf("last error:      %s\n", last_error ? last_error : "none");
-        printf("open conflicts:  %lld\n", (long long)conflicts);
+            printf(_("last error:      %s\n"),
+                   last_error ? last_error : _("none"));
+        printf(_("open conflicts:  %lld\n"), (long long)conflicts);
         if (vals[K_HELD] && *vals[K_HELD])
-            printf("held back:       %s\n", vals[K_HELD]);
+            printf(_("held back:       %s\n"), vals[K_HELD]);
         if (!has_skew)
-            printf("clock skew:      not measured yet\n");
+            printf(_("clock skew:      not measured yet\n"));
         else if (skew == 0)
-            printf("clock skew:      0 ms\n");
+            printf(_("clock skew:      0 ms\n"));
         else
-            printf("clock skew:      %+lld ms (this PC's clock is %s the "
-                   "county's)\n",
-                   (long long)skew, skew > 0 ? "ahead of" : "behind");
+            printf(_("clock skew:      %+lld ms (this PC's clock is %s the "
+                     "county's)\n"),
+                   (long long)skew, skew > 0 ? _("ahead of") : _("behind"));
         if (vals[K_CLAMPED] && *vals[K_CLAMPED])
-            printf("clock clamped:   %s\n", vals[K_CLAMPED]);
+            printf(_("clock clamped:   %s\n"), vals[K_CLAMPED]);
     }
 out:
     for (int i = 0; i < NKEYS; i++)

@@ -151,13 +151,13 @@ static void human_ms(int64_t ms, char *buf, size_t n)
 {
     int64_t s = (ms < 0 ? -ms : ms) / 1000;
     if (s >= 2 * 86400)
-        snprintf(buf, n, "%lld days", (long long)(s / 86400));
+        snprintf(buf, n, _("%lld days"), (long long)(s / 86400));
     else if (s >= 2 * 3600)
-        snprintf(buf, n, "%lld hours", (long long)(s / 3600));
+        snprintf(buf, n, _("%lld hours"), (long long)(s / 3600));
     else if (s >= 120)
-        snprintf(buf, n, "%lld minutes", (long long)(s / 60));
+        snprintf(buf, n, _("%lld minutes"), (long long)(s / 60));
     else
-        snprintf(buf, n, "%lld seconds", (long long)s);
+        snprintf(buf, n, _("%lld seconds"), (long long)s);
 }
 
 static void progress(struct sync *s, const char *what, long n)
@@ -165,7 +165,8 @@ static void progress(struct sync *s, const char *what, long n)
     int len;
     if (!s->tty)
         return;
-    len = fprintf(stderr, "\r%s: %ld changes", what, n);
+    fputc('\r', stderr);
+    len = 1 + fprintf(stderr, _("%s: %ld changes"), what, n);
     if (len > 0 && len - 1 < s->progress_len)
         fprintf(stderr, "%*s", s->progress_len - (len - 1), "");
     if (len > 0 && len - 1 > s->progress_len)
@@ -198,19 +199,19 @@ static int take_lock(const char *db_path, int *fd, struct sw_err *err)
     sb_adds(&path, db_path);
     sb_adds(&path, ".lock");
     if (path.oom)
-        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+        return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     f = open(path.buf, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY,
              0600);
     if (f < 0) {
-        rc = sw_fail(err, SW_ECANTCREAT, "lock file %s: %s", path.buf,
+        rc = sw_fail(err, SW_ECANTCREAT, _("lock file %s: %s"), path.buf,
                      strerror(errno));
     } else if (flock(f, LOCK_EX | LOCK_NB) != 0) {
         if (errno == EWOULDBLOCK)
             rc = sw_fail(err, SW_ETEMP,
-                         "another sync of %s is running (lock %s)", db_path,
+                         _("another sync of %s is running (lock %s)"), db_path,
                          path.buf);
         else
-            rc = sw_fail(err, SW_EIO, "lock file %s: %s", path.buf,
+            rc = sw_fail(err, SW_EIO, _("lock file %s: %s"), path.buf,
                          strerror(errno));
         close(f);
     } else {
@@ -250,18 +251,18 @@ static int read_token(const char *path, char *out, struct sw_err *err)
 
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
-        return sw_fail(err, SW_ECONFIG, "token file %s: %s", path,
+        return sw_fail(err, SW_ECONFIG, _("token file %s: %s"), path,
                        strerror(errno));
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         close(fd);
-        return sw_fail(err, SW_ECONFIG, "token file %s: not a regular file",
+        return sw_fail(err, SW_ECONFIG, _("token file %s: not a regular file"),
                        path);
     }
     if (st.st_mode & 077) {
         close(fd);
         return sw_fail(err, SW_ECONFIG,
-                       "token file %s: readable by others (mode %03o); "
-                       "run chmod 600 on it",
+                       _("token file %s: readable by others (mode %03o); "
+                         "run chmod 600 on it"),
                        path, (unsigned)(st.st_mode & 0777));
     }
     while (len < sizeof(buf)) {
@@ -269,7 +270,7 @@ static int read_token(const char *path, char *out, struct sw_err *err)
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0) {
-            rc = sw_fail(err, SW_ECONFIG, "token file %s: %s", path,
+            rc = sw_fail(err, SW_ECONFIG, _("token file %s: %s"), path,
                          strerror(errno));
             break;
         }
@@ -288,16 +289,16 @@ static int read_token(const char *path, char *out, struct sw_err *err)
     if (rc) {
         /* told already */
     } else if (b == a) {
-        rc = sw_fail(err, SW_ECONFIG, "token file %s is empty", path);
+        rc = sw_fail(err, SW_ECONFIG, _("token file %s is empty"), path);
     } else if (len == sizeof(buf) || b - a > TOKEN_MAX) {
-        rc = sw_fail(err, SW_ECONFIG, "token file %s: too long to be a token",
-                     path);
+        rc = sw_fail(err, SW_ECONFIG,
+                     _("token file %s: too long to be a token"), path);
     } else {
         for (size_t i = a; i < b && !rc; i++)
             if (buf[i] < 0x21 || buf[i] > 0x7e)
                 rc = sw_fail(err, SW_ECONFIG,
-                             "token file %s: not a token (it holds spaces "
-                             "or other characters a token has not)",
+                             _("token file %s: not a token (it holds spaces "
+                               "or other characters a token has not)"),
                              path);
     }
     if (!rc) {
@@ -323,14 +324,16 @@ static int json_int(const cJSON *o, const char *key, int required, int64_t min,
     if (!v || cJSON_IsNull(v)) {
         if (required)
             return sw_fail(err, SW_EUNAVAIL,
-                           "%s: the county's answer has no \"%s\"", what, key);
+                           _("%s: the county's answer has no \"%s\""), what,
+                           key);
         return 0;
     }
     d = cJSON_IsNumber(v) ? v->valuedouble : -1.0;
     if (!cJSON_IsNumber(v) || !(d >= (double)min) || d > 9007199254740992.0 ||
         (double)(int64_t)d != d)
         return sw_fail(err, SW_EUNAVAIL,
-                       "%s: the county's answer has a bad \"%s\"", what, key);
+                       _("%s: the county's answer has a bad \"%s\""), what,
+                       key);
     *out = (int64_t)d;
     return 0;
 }
@@ -358,8 +361,8 @@ static int answer_json(const struct http_resp *res, const char *what,
     *out = NULL;
     if (res->encoded)
         return sw_fail(err, SW_EUNAVAIL,
-                       "%s: the county's answer has an unknown "
-                       "Content-Encoding",
+                       _("%s: the county's answer has an unknown "
+                         "Content-Encoding"),
                        what);
     if (res->deflated) {
         rc =
@@ -374,8 +377,8 @@ static int answer_json(const struct http_resp *res, const char *what,
         cJSON_Delete(*out);
         *out = NULL;
         return sw_fail(err, SW_EUNAVAIL,
-                       "%s: the county's answer is not a JSON object (is the "
-                       "server URL a swsync county server?)",
+                       _("%s: the county's answer is not a JSON object (is the "
+                         "server URL a swsync county server?)"),
                        what);
     }
     return 0;
@@ -404,7 +407,7 @@ static int hello(struct sync *s)
         body = cJSON_PrintUnformatted(req);
     cJSON_Delete(req);
     if (!body)
-        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+        return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     rc = http_post(s->h, "hello", "/v1/hello", "application/json", 0, body,
                    strlen(body), &res, err);
     cJSON_free(body);
@@ -418,24 +421,24 @@ static int hello(struct sync *s)
     if (!(rc = json_int(ans, "v", 0, 0, &v, "hello", err)) && v != -1 &&
         v != SYNC_PROTOCOL)
         rc = sw_fail(err, SW_EUNAVAIL,
-                     "hello: the county answers in message version %lld; "
-                     "this swsync speaks %d: upgrade swsync or the server",
+                     _("hello: the county answers in message version %lld; "
+                       "this swsync speaks %d: upgrade swsync or the server"),
                      (long long)v, SYNC_PROTOCOL);
     if (!rc)
         rc = json_int(ans, "protocol", 1, 0, &proto, "hello", err);
     if (!rc && proto != SYNC_PROTOCOL)
         rc = sw_fail(err, SW_EUNAVAIL,
-                     "hello: the county speaks protocol %lld, this swsync "
-                     "protocol %d: upgrade swsync or the server; nothing "
-                     "was sent",
+                     _("hello: the county speaks protocol %lld, this swsync "
+                       "protocol %d: upgrade swsync or the server; nothing "
+                       "was sent"),
                      (long long)proto, SYNC_PROTOCOL);
     if (!rc)
         rc = json_int(ans, "schema", 1, 0, &schema, "hello", err);
     if (!rc && schema != DB_SCHEMA_VERSION)
         rc = sw_fail(err, SW_EUNAVAIL,
-                     "hello: the county has schema version %lld, this "
-                     "replica %d: upgrade swsync or the server; nothing was "
-                     "sent",
+                     _("hello: the county has schema version %lld, this "
+                       "replica %d: upgrade swsync or the server; nothing was "
+                       "sent"),
                      (long long)schema, DB_SCHEMA_VERSION);
     if (!rc)
         rc = json_int(ans, "server_time_ms", 1, 1, &s->hi.server_ms, "hello",
@@ -452,7 +455,7 @@ static int hello(struct sync *s)
     lim = cJSON_GetObjectItemCaseSensitive(ans, "limits");
     if (!rc && lim && !cJSON_IsObject(lim))
         rc = sw_fail(err, SW_EUNAVAIL,
-                     "hello: the county's answer has a bad \"limits\"");
+                     _("hello: the county's answer has a bad \"limits\""));
     if (!rc && lim) {
         size_t infl = 0, chg = 0;
         rc = limit_val(lim, "max_body", CEIL_MAX_BODY, &s->hi.max_body, err);
@@ -519,9 +522,9 @@ static int after_hello(struct sync *s)
             rc = replica_reset_cursor(&s->r, err);
             if (!rc && !s->quiet)
                 fprintf(stderr,
-                        "swsync: the county has %lld changes from this "
-                        "replica, it remembers %lld (restored from a "
-                        "backup?): fetching every record again\n",
+                        _("swsync: the county has %lld changes from this "
+                          "replica, it remembers %lld (restored from a "
+                          "backup?): fetching every record again\n"),
                         (long long)s->hi.acked, (long long)seq_max);
         }
     }
@@ -547,8 +550,8 @@ static int after_hello(struct sync *s)
     if (!rc && hlc && !s->quiet) {
         char ahead[32];
         human_ms(hlc_ms(hlc) - s->hi.server_ms, ahead, sizeof(ahead));
-        printf("sync: this replica's clock was %s ahead of the county's; "
-               "reset to the county's time\n",
+        printf(_("sync: this replica's clock was %s ahead of the county's; "
+                 "reset to the county's time\n"),
                ahead);
     }
     return rc;
@@ -575,8 +578,8 @@ static int push_answer(struct sync *s, const struct http_resp *res,
         return rc;
     if (*acked < b->from)
         return sw_fail(err, SW_EUNAVAIL,
-                       "push: the county acknowledged through %lld, not "
-                       "the changes %lld..%lld sent",
+                       _("push: the county acknowledged through %lld, not "
+                         "the changes %lld..%lld sent"),
                        (long long)*acked, (long long)b->from, (long long)b->to);
     s->conflicts += (long)conflicts;
     s->clamped += (long)clamped;
@@ -605,8 +608,8 @@ static int push(struct sync *s)
             rc = db_config_set(s->ctx->db, "held_back", note, err);
             if (!rc && !s->quiet)
                 fprintf(stderr,
-                        "swsync: %ld changed fields wait until their "
-                        "record is fixed; the first: %s\n",
+                        _("swsync: %ld changed fields wait until their "
+                          "record is fixed; the first: %s\n"),
                         s->r.held, s->r.held_msg);
         } else {
             rc = db_config_set(s->ctx->db, "held_back", "", err);
@@ -653,8 +656,8 @@ static int push(struct sync *s)
                 limit = b.n / 2;
             else
                 rc = sw_fail(err, SW_ETOOBIG,
-                             "push: change %lld is too large for the county "
-                             "even alone (%zu bytes deflated)",
+                             _("push: change %lld is too large for the county "
+                               "even alone (%zu bytes deflated)"),
                              (long long)b.from, wlen);
         }
         free(wire);
@@ -691,8 +694,8 @@ static int pull(struct sync *s)
             rc = http_answer_fail(&res, "pull", err);
         if (!rc && res.encoded)
             rc = sw_fail(err, SW_EUNAVAIL,
-                         "pull: the county's answer has an unknown "
-                         "Content-Encoding");
+                         _("pull: the county's answer has an unknown "
+                           "Content-Encoding"));
         if (!rc) {
             rc = res.deflated
                      ? codec_decode_pull(res.body, res.len, &s->hi.pull_lim, &b,
@@ -713,8 +716,8 @@ static int pull(struct sync *s)
         }
         if (!rc && b.more && b.cursor <= cursor)
             rc = sw_fail(err, SW_EUNAVAIL,
-                         "pull: the county says more remain but its cursor "
-                         "did not move past %lld",
+                         _("pull: the county says more remain but its cursor "
+                           "did not move past %lld"),
                          (long long)cursor);
         if (!rc)
             rc = replica_apply_pull(&s->r, &b, &st, err);
@@ -764,9 +767,9 @@ static void note_clamped(struct sync *s)
     sw_err_clear(&scratch);
     db_config_set(s->ctx->db, "clock_clamped", note, &scratch);
     if (!s->quiet)
-        printf("sync: %ld pulled version%s up to %s ahead of the county's "
-               "clock: kept as sent, but this replica's clock was not moved "
-               "past %s ahead\n",
+        printf(_("sync: %ld pulled version%s up to %s ahead of the county's "
+                 "clock: kept as sent, but this replica's clock was not moved "
+                 "past %s ahead\n"),
                s->r.clamped, s->r.clamped == 1 ? "" : "s", ahead, bound);
 }
 
@@ -929,8 +932,8 @@ static int fetch_conflicts(struct sync *s)
     arr = cJSON_GetObjectItemCaseSensitive(ans, "conflicts");
     if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) > CONFLICTS_ANSWER_MAX) {
         rc = sw_fail(err, SW_EUNAVAIL,
-                     "conflicts: the county's answer has no \"conflicts\" "
-                     "array (or one too long)");
+                     _("conflicts: the county's answer has no \"conflicts\" "
+                       "array (or one too long)"));
         goto out;
     }
     rc = db_begin(db, err);
@@ -941,8 +944,8 @@ static int fetch_conflicts(struct sync *s)
             break;
         if (bind_conflict(st, o, s->r.station)) {
             rc = sw_fail(err, SW_EUNAVAIL,
-                         "conflicts: the county's answer has a malformed "
-                         "conflict (number %d); nothing was stored",
+                         _("conflicts: the county's answer has a malformed "
+                           "conflict (number %d); nothing was stored"),
                          n + 1);
             break;
         }
@@ -1083,19 +1086,20 @@ static int run(struct sync *s)
         goto out;
     if (!server || !*server) {
         rc = sw_fail(err, SW_ECONFIG,
-                     "no server set: run swsync config set server URL");
+                     _("no server set: run swsync config set server URL"));
         goto out;
     }
     if (!token_file || !*token_file) {
         rc = sw_fail(err, SW_ECONFIG,
-                     "no token file set: run swsync config set token-file "
-                     "FILE");
+                     _("no token file set: run swsync config set token-file "
+                       "FILE"));
         goto out;
     }
     if (s->cacert_opt || (cacert && *cacert)) {
         const char *ca = s->cacert_opt ? s->cacert_opt : cacert;
         if (access(ca, R_OK) != 0) {
-            rc = sw_fail(err, SW_ECONFIG, "cacert %s: %s", ca, strerror(errno));
+            rc = sw_fail(err, SW_ECONFIG, _("cacert %s: %s"), ca,
+                         strerror(errno));
             goto out;
         }
     }
@@ -1162,7 +1166,7 @@ static int run(struct sync *s)
             rc = crc;
         } else if (crc) {
             progress_clear(s);
-            fprintf(stderr, "swsync: warning: %s\n", err->msg);
+            fprintf(stderr, _("swsync: warning: %s\n"), err->msg);
             sw_err_clear(err);
         }
     }
@@ -1212,13 +1216,13 @@ int cmd_sync(struct cmd_ctx *ctx, int argc, char **argv)
         case 't':
             if (parse_secs(optarg, &s.timeout_s) || s.timeout_s < 1)
                 return sw_fail(&ctx->err, SW_EUSAGE,
-                               "sync: --timeout '%s': give seconds, 1 to %d",
+                               _("sync: --timeout '%s': give seconds, 1 to %d"),
                                optarg, MAX_SECONDS);
             break;
         case 'j':
             if (parse_secs(optarg, &jitter_s))
                 return sw_fail(&ctx->err, SW_EUSAGE,
-                               "sync: --jitter '%s': give seconds, 0 to %d",
+                               _("sync: --jitter '%s': give seconds, 0 to %d"),
                                optarg, MAX_SECONDS);
             break;
         case 'c':
@@ -1226,13 +1230,13 @@ int cmd_sync(struct cmd_ctx *ctx, int argc, char **argv)
             break;
         default:
             return sw_fail(&ctx->err, SW_EUSAGE,
-                           "sync: unknown option or missing value: %s",
+                           _("sync: unknown option or missing value: %s"),
                            argv[optind - 1]);
         }
     }
     if (optind < argc)
-        return sw_fail(&ctx->err, SW_EUSAGE, "sync: unexpected argument '%s'",
-                       argv[optind]);
+        return sw_fail(&ctx->err, SW_EUSAGE,
+                       _("sync: unexpected argument '%s'"), argv[optind]);
     s.tty = !s.quiet && isatty(STDERR_FILENO);
 
     /* a missing replica is reported by db_open, not turned into a lock */
@@ -1250,7 +1254,7 @@ int cmd_sync(struct cmd_ctx *ctx, int argc, char **argv)
     ** leaves SIGPIPE alone) */
     signal(SIGPIPE, SIG_IGN);
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        rc = sw_fail(&ctx->err, SW_ESOFTWARE, "cannot initialise libcurl");
+        rc = sw_fail(&ctx->err, SW_ESOFTWARE, _("cannot initialise libcurl"));
         goto out;
     }
     sw_err_clear(&scratch);
@@ -1272,9 +1276,11 @@ int cmd_sync(struct cmd_ctx *ctx, int argc, char **argv)
         rc = config_del(ctx->db, "last_error", &ctx->err);
     if (s.clamped)
         snprintf(clamped, sizeof(clamped),
-                 ", %ld clamped (this PC's clock is ahead)", s.clamped);
+                 _(", %ld clamped (this PC's clock is ahead)"), s.clamped);
     if (!rc && !s.quiet)
-        printf("sync: pushed %ld change%s, pulled %ld, %ld conflict%s%s\n",
+        /* TRANSLATORS: the %s after change and conflict are the plural "s"
+       (or empty); a language without plural s drops them with %.0s */
+        printf(_("sync: pushed %ld change%s, pulled %ld, %ld conflict%s%s\n"),
                s.pushed, s.pushed == 1 ? "" : "s", s.pulled, s.conflicts,
                s.conflicts == 1 ? "" : "s", s.clamped ? clamped : "");
 out:

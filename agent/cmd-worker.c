@@ -25,13 +25,13 @@ static int read_line(char *buf, struct sw_err *err)
 {
     size_t n;
     if (!fgets(buf, PW_BUF, stdin))
-        return sw_fail(err, SW_EDATA, "worker add: no password given");
+        return sw_fail(err, SW_EDATA, _("worker add: no password given"));
     n = strlen(buf);
     if (n > 0 && buf[n - 1] == '\n')
         buf[--n] = '\0';
     else if (n == PW_BUF - 1)
         return sw_fail(err, SW_EDATA,
-                       "worker add: the password is longer than %d bytes",
+                       _("worker add: the password is longer than %d bytes"),
                        ACCT_PW_MAX);
     if (n > 0 && buf[n - 1] == '\r')
         buf[--n] = '\0';
@@ -46,15 +46,15 @@ static int read_hidden(const char *prompt, char *buf, struct sw_err *err)
 
     if (tcgetattr(STDIN_FILENO, &old) != 0)
         return sw_fail(err, SW_EUSAGE,
-                       "worker add: standard input is not a terminal: give "
-                       "the password with --password-stdin");
+                       _("worker add: standard input is not a terminal: give "
+                         "the password with --password-stdin"));
     quiet = old;
     quiet.c_lflag &= ~(tcflag_t)ECHO;
     quiet.c_lflag |= ECHONL;
     fputs(prompt, stderr);
     fflush(stderr);
     if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) != 0)
-        return sw_fail(err, SW_EIO, "worker add: cannot turn off echo: %s",
+        return sw_fail(err, SW_EIO, _("worker add: cannot turn off echo: %s"),
                        strerror(errno));
     rc = read_line(buf, err);
     tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
@@ -71,17 +71,17 @@ static int wk_add(struct cmd_ctx *ctx, int argc, char **argv)
         if (strcmp(argv[i], "--password-stdin") == 0)
             from_stdin = 1;
         else if (argv[i][0] == '-' || name)
-            return sw_fail(&ctx->err, SW_EUSAGE, "worker add: unexpected '%s'",
-                           argv[i]);
+            return sw_fail(&ctx->err, SW_EUSAGE,
+                           _("worker add: unexpected '%s'"), argv[i]);
         else
             name = argv[i];
     }
     if (!name)
-        return sw_fail(&ctx->err, SW_EUSAGE, "worker add: NAME is needed");
+        return sw_fail(&ctx->err, SW_EUSAGE, _("worker add: NAME is needed"));
     if (!acct_name_valid(name))
         return sw_fail(&ctx->err, SW_EDATA,
-                       "worker add: '%s': use 1-64 letters, digits, _ . - @ "
-                       "(not starting with - or .)",
+                       _("worker add: '%s': use 1-64 letters, digits, _ . - @ "
+                         "(not starting with - or .)"),
                        name);
     if (from_stdin) {
         rc = read_line(pw, &ctx->err);
@@ -91,7 +91,7 @@ static int wk_add(struct cmd_ctx *ctx, int argc, char **argv)
             rc = read_hidden("Password again: ", again, &ctx->err);
         if (!rc && strcmp(pw, again) != 0)
             rc = sw_fail(&ctx->err, SW_EDATA,
-                         "worker add: the passwords differ");
+                         _("worker add: the passwords differ"));
         OPENSSL_cleanse(again, sizeof(again));
     }
     if (!rc)
@@ -116,7 +116,7 @@ static int print_worker(void *arg, const char *name, int64_t created_at,
 int cmd_worker(struct cmd_ctx *ctx, int argc, char **argv)
 {
     if (argc < 2)
-        return sw_fail(&ctx->err, SW_EUSAGE, "worker: add, list or remove?");
+        return sw_fail(&ctx->err, SW_EUSAGE, _("worker: add, list or remove?"));
     for (int k = 2; k < argc; k++)
         if (cmd_is_help(argv[k])) {
             cmd_print_help(cmd_find("worker"));
@@ -126,16 +126,16 @@ int cmd_worker(struct cmd_ctx *ctx, int argc, char **argv)
         return wk_add(ctx, argc - 2, argv + 2);
     if (strcmp(argv[1], "list") == 0) {
         if (argc != 2)
-            return sw_fail(&ctx->err, SW_EUSAGE, "worker list: unexpected '%s'",
-                           argv[2]);
+            return sw_fail(&ctx->err, SW_EUSAGE,
+                           _("worker list: unexpected '%s'"), argv[2]);
         return workers_each(ctx->db, print_worker, NULL, &ctx->err);
     }
     if (strcmp(argv[1], "remove") == 0) {
         if (argc != 3)
             return sw_fail(&ctx->err, SW_EUSAGE,
-                           "worker remove: need one NAME");
+                           _("worker remove: need one NAME"));
         return workers_remove(ctx->db, argv[2], &ctx->err);
     }
-    return sw_fail(&ctx->err, SW_EUSAGE, "worker: unknown subcommand '%s'",
+    return sw_fail(&ctx->err, SW_EUSAGE, _("worker: unknown subcommand '%s'"),
                    argv[1]);
 }

@@ -711,14 +711,14 @@ static int do_sync(struct cw *w)
     snprintf(c->sync_log, sizeof(c->sync_log), "/tmp/swsync-console-XXXXXX");
     fd = mkstemp(c->sync_log);
     if (fd < 0) {
-        sw_fail(&w->err, SW_EIO, "cannot make a temporary file");
+        sw_fail(&w->err, SW_EIO, _("cannot make a temporary file"));
         return fail_err(w);
     }
     pid = fork();
     if (pid < 0) {
         close(fd);
         unlink(c->sync_log);
-        sw_fail(&w->err, SW_EIO, "cannot start a process");
+        sw_fail(&w->err, SW_EIO, _("cannot start a process"));
         return fail_err(w);
     }
     if (pid == 0) {
@@ -1782,7 +1782,8 @@ static int export_download(struct cw *w, int month)
         o.format = EXPORT_CSV;
         o.lang = l;
         rc = t ? export_write(w->c->db, t, &o, f, &nrows, &w->err)
-               : sw_fail(&w->err, SW_EUSAGE, "what: cases, visits or services");
+               : sw_fail(&w->err, SW_EUSAGE,
+                         _("what: cases, visits or services"));
         snprintf(detail, sizeof(detail), "console: %s csv %s..%s: %ld records",
                  t ? t->name : "?", o.from ? o.from : "", o.to ? o.to : "",
                  nrows);
@@ -1791,7 +1792,7 @@ static int export_download(struct cw *w, int month)
                  w->today);
     }
     if (fclose(f) != 0 && !rc)
-        rc = sw_fail(&w->err, SW_ESOFTWARE, "out of memory");
+        rc = sw_fail(&w->err, SW_ESOFTWARE, _("out of memory"));
     if (!rc)
         rc = audit(w, w->worker, month ? "report" : "export", detail);
     if (rc) {
@@ -2230,7 +2231,7 @@ int console_start(const struct console_config *cfg, struct console **out,
 
     *out = NULL;
     if (!(c = calloc(1, sizeof(*c))))
-        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+        return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     c->cfg = *cfg;
     rc = db_open(cfg->db_path, SW_ROLE_STATION, &c->db, err);
     if (!rc)
@@ -2262,8 +2263,8 @@ int console_start(const struct console_config *cfg, struct console **out,
     if (!c->d) {
         console_stop(c);
         return sw_fail(err, SW_ECONFIG,
-                       "cannot listen there (address in use, or bad TLS "
-                       "certificate or key)");
+                       _("cannot listen there (address in use, or bad TLS "
+                         "certificate or key)"));
     }
     *out = c;
     return 0;

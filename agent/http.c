@@ -61,11 +61,11 @@ int http_open(struct http **out, const struct http_opts *o, struct sw_err *err)
     if (!o->server || (strncmp(o->server, "http://", 7) != 0 &&
                        strncmp(o->server, "https://", 8) != 0))
         return sw_fail(err, SW_ECONFIG,
-                       "server '%s': not an http:// or https:// URL",
+                       _("server '%s': not an http:// or https:// URL"),
                        o->server ? o->server : "");
     h = calloc(1, sizeof(*h));
     if (!h)
-        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+        return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     h->timeout_s = o->timeout_s > 0 ? o->timeout_s : HTTP_DEFAULT_TIMEOUT;
     h->max_body = o->max_body;
     h->base = sw_strdup(o->server);
@@ -85,7 +85,7 @@ int http_open(struct http **out, const struct http_opts *o, struct sw_err *err)
     h->curl = curl_easy_init();
     if (!h->base || !h->auth || (o->cacert && !h->cacert) || !h->curl) {
         http_close(h);
-        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+        return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     }
     n = strlen(h->base);
     while (n > 0 && h->base[n - 1] == '/')
@@ -200,21 +200,21 @@ static const char *curl_what(CURLcode cc)
     switch (cc) {
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
-        return "cannot resolve the county server's name";
+        return _("cannot resolve the county server's name");
     case CURLE_COULDNT_CONNECT:
-        return "cannot connect to the county server";
+        return _("cannot connect to the county server");
     case CURLE_OPERATION_TIMEDOUT:
-        return "the county server did not answer in time";
+        return _("the county server did not answer in time");
     case CURLE_PEER_FAILED_VERIFICATION:
-        return "the county server's TLS certificate is not trusted "
-               "(wrong server, or set cacert)";
+        return _("the county server's TLS certificate is not trusted "
+                 "(wrong server, or set cacert)");
     case CURLE_SSL_CACERT_BADFILE:
-        return "cannot use the CA certificate file (cacert)";
+        return _("cannot use the CA certificate file (cacert)");
     case CURLE_UNSUPPORTED_PROTOCOL:
     case CURLE_URL_MALFORMAT:
-        return "bad server URL";
+        return _("bad server URL");
     default:
-        return "connection to the county server failed";
+        return _("connection to the county server failed");
     }
 }
 
@@ -297,7 +297,7 @@ static int perform(struct http *h, const char *what, const char *path,
     sb_adds(&url, h->base);
     sb_adds(&url, path);
     if (url.oom) {
-        rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+        rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         goto out;
     }
     set_common(h, &x);
@@ -310,10 +310,10 @@ static int perform(struct http *h, const char *what, const char *path,
     if (cc != CURLE_OK) {
         if (x.over)
             rc = sw_fail(err, SW_ETOOBIG,
-                         "%s: the county's answer is over %zu bytes", what,
+                         _("%s: the county's answer is over %zu bytes"), what,
                          h->max_body);
         else if (x.sb.oom)
-            rc = sw_fail(err, SW_ESOFTWARE, "%s: out of memory", what);
+            rc = sw_fail(err, SW_ESOFTWARE, _("%s: out of memory"), what);
         else
             rc = sw_fail(err, http_curl_exit((int)cc), "%s: %s: %s", what,
                          curl_what(cc),
@@ -332,7 +332,7 @@ static int perform(struct http *h, const char *what, const char *path,
         res->recv_ms = sw_now_ms();
     res->body = (unsigned char *)sb_detach(&x.sb, &res->len);
     if (!res->body)
-        rc = sw_fail(err, SW_ESOFTWARE, "%s: out of memory", what);
+        rc = sw_fail(err, SW_ESOFTWARE, _("%s: out of memory"), what);
 out:
     sb_release(&x.sb);
     sb_release(&url);
@@ -368,7 +368,7 @@ int http_post(struct http *h, const char *what, const char *path,
     snprintf(ct, sizeof(ct), "Content-Type: %s", ctype);
     l = headers(h, extra);
     if (!l)
-        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+        return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     curl_easy_setopt(h->curl, CURLOPT_POST, 1L);
     curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
@@ -389,7 +389,7 @@ int http_get(struct http *h, const char *what, const char *path,
     res->retry_after = -1;
     l = headers(h, extra);
     if (!l)
-        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+        return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L);
     rc = perform(h, what, path, l, res, err);
     free_headers(l);
@@ -481,34 +481,34 @@ static const char *hint(long status, const char *code, long retry_after,
 {
     switch (status) {
     case 400:
-        return "the county could not read what this agent sent";
+        return _("the county could not read what this agent sent");
     case 401:
-        return "the county does not accept this replica's token (wrong "
-               "or revoked): ask the county for a new one";
+        return _("the county does not accept this replica's token (wrong "
+                 "or revoked): ask the county for a new one");
     case 403:
-        return "the county refused a change outside this station's scope";
+        return _("the county refused a change outside this station's scope");
     case 404:
     case 405:
-        return "is the server URL right, and is it a swsync county server?";
+        return _("is the server URL right, and is it a swsync county server?");
     case 409:
         if (code && strcmp(code, "site_mismatch") == 0)
-            return "the token belongs to another replica; a re-created "
-                   "replica needs a new token";
-        return "swsync and the county server speak different versions: "
-               "upgrade";
+            return _("the token belongs to another replica; a re-created "
+                     "replica needs a new token");
+        return _("swsync and the county server speak different versions: "
+                 "upgrade");
     case 413:
-        return "too large for the county";
+        return _("too large for the county");
     case 429:
     case 503:
         if (retry_after >= 0) {
-            snprintf(buf, n, "the county is busy: try again in %ld s",
+            snprintf(buf, n, _("the county is busy: try again in %ld s"),
                      retry_after);
             return buf;
         }
-        return "the county is busy: try again later";
+        return _("the county is busy: try again later");
     default:
         if (status >= 500)
-            return "the county server failed: try again later";
+            return _("the county server failed: try again later");
         return NULL;
     }
 }
@@ -547,8 +547,8 @@ int http_answer_fail(const struct http_resp *res, const char *what,
     free(plain);
     rc = http_status_exit(res->status, code[0] ? code : NULL);
     h = hint(res->status, code, res->retry_after, hb, sizeof(hb));
-    sw_fail(err, rc, "%s: county answered %ld%s%s%s%s%s%s", what, res->status,
-            code[0] ? " " : "", code, msg[0] ? ": " : "", msg, h ? "; " : "",
-            h ? h : "");
+    sw_fail(err, rc, _("%s: county answered %ld%s%s%s%s%s%s"), what,
+            res->status, code[0] ? " " : "", code, msg[0] ? ": " : "", msg,
+            h ? "; " : "", h ? h : "");
     return rc;
 }

@@ -20,225 +20,230 @@
 static const struct cmd commands[] = {
     {"init", cmd_init, 0,
      "init --station CODE --server URL [--token-file FILE]",
-     "Create a new station replica: one SQLite file (mode 0600) holding\n"
-     "the records, their versions, the outbox and the configuration.\n"
-     "Refuses (exit 73) if the file exists.\n"
-     "  --station CODE     this station's code (letters, digits, _ . -)\n"
-     "  --server URL       the county server, http:// or https://\n"
-     "  --token-file FILE  file holding this replica's token (keep it 0600)\n"},
+     N_("Create a new station replica: one SQLite file (mode 0600) holding\n"
+        "the records, their versions, the outbox and the configuration.\n"
+        "Refuses (exit 73) if the file exists.\n"
+        "  --station CODE     this station's code (letters, digits, _ . -)\n"
+        "  --server URL       the county server, http:// or https://\n"
+        "  --token-file FILE  file holding this replica's token (keep it "
+        "0600)\n")},
     {"case", cmd_record, 1,
      "case add FIELD=VALUE... | set ID FIELD=VALUE... | show ID [--json] |\n"
      "       show ID --authors [--json] |\n"
      "       list [--json] [--where FIELD=VALUE|FIELD~TEXT]... | delete ID |\n"
      "       search TEXT [--json] [--limit N]",
-     "Cases (a person being served).  Fields:\n"
-     "  name*, gender (male|female|other), birth_date (YYYY-MM-DD),\n"
-     "  id_number (18 characters, GB 11643 check digit), phone, village,\n"
-     "  address, category* (elderly_alone|left_behind_child|disabled|\n"
-     "  low_income|other), risk_level (low|medium|high; default low),\n"
-     "  status (open|closed; default open), worker, opened_on (default\n"
-     "  today), closed_on, notes.   * required\n"
-     "add prints the new record's id alone on one line.  FIELD= (empty)\n"
-     "clears a field.  delete leaves a tombstone that syncs.  A choice\n"
-     "takes its Chinese label too (category=独居老人, risk_level=高).\n"
-     "--where FIELD~TEXT: TEXT is part of the field.\n"
-     "search finds TEXT in the name, ID number, phone, village and\n"
-     "address, or as the pinyin initials of the name (zs finds 张三), best\n"
-     "matches first (whole ID number or phone, then the name's start...),\n"
-     "at most N (default 50; 0: all); --json adds \"match\" to each.\n"
-     "show --authors: who wrote each field's value (FIELD: NAME lines, or\n"
-     "a JSON object), as far as this replica knows: the worker a console\n"
-     "signed in, a county admin; a field written from this CLI has none.\n"
-     "Also for visits and services.\n"},
+     N_("Cases (a person being served).  Fields:\n"
+        "  name*, gender (male|female|other), birth_date (YYYY-MM-DD),\n"
+        "  id_number (18 characters, GB 11643 check digit), phone, village,\n"
+        "  address, category* (elderly_alone|left_behind_child|disabled|\n"
+        "  low_income|other), risk_level (low|medium|high; default low),\n"
+        "  status (open|closed; default open), worker, opened_on (default\n"
+        "  today), closed_on, notes.   * required\n"
+        "add prints the new record's id alone on one line.  FIELD= (empty)\n"
+        "clears a field.  delete leaves a tombstone that syncs.  A choice\n"
+        "takes its Chinese label too (category=独居老人, risk_level=高).\n"
+        "--where FIELD~TEXT: TEXT is part of the field.\n"
+        "search finds TEXT in the name, ID number, phone, village and\n"
+        "address, or as the pinyin initials of the name (zs finds 张三), best\n"
+        "matches first (whole ID number or phone, then the name's start...),\n"
+        "at most N (default 50; 0: all); --json adds \"match\" to each.\n"
+        "show --authors: who wrote each field's value (FIELD: NAME lines, or\n"
+        "a JSON object), as far as this replica knows: the worker a console\n"
+        "signed in, a county admin; a field written from this CLI has none.\n"
+        "Also for visits and services.\n")},
     {"visit", cmd_record, 1,
      "visit add case=ID FIELD=VALUE... | set ID FIELD=VALUE... |\n"
      "       show ID [--json] | list [--json] [--where "
      "FIELD=VALUE|FIELD~TEXT]...\n"
      "       | delete ID",
-     "Visits (home, phone, office or online contact).  Fields:\n"
-     "  case* (the case's id; also case_id), visited_at (YYYY-MM-DD or\n"
-     "  YYYY-MM-DDTHH:MM[:SS]; default today), worker, mode*\n"
-     "  (home|phone|office|online), purpose, findings, follow_up (0|1),\n"
-     "  next_visit_on (YYYY-MM-DD).   * required\n"
-     "A visit belongs to its case's station; its case cannot change.\n"},
+     N_("Visits (home, phone, office or online contact).  Fields:\n"
+        "  case* (the case's id; also case_id), visited_at (YYYY-MM-DD or\n"
+        "  YYYY-MM-DDTHH:MM[:SS]; default today), worker, mode*\n"
+        "  (home|phone|office|online), purpose, findings, follow_up (0|1),\n"
+        "  next_visit_on (YYYY-MM-DD).   * required\n"
+        "A visit belongs to its case's station; its case cannot change.\n")},
     {"service", cmd_record, 1,
      "service add case=ID FIELD=VALUE... | set ID FIELD=VALUE... |\n"
      "       show ID [--json] | list [--json] [--where "
      "FIELD=VALUE|FIELD~TEXT]...\n"
      "       | delete ID",
-     "Service records (aid delivered, referrals, applications).  Fields:\n"
-     "  case* (also case_id), service_on (default today), service_type*,\n"
-     "  provider, minutes (0-100000), amount (e.g. 150.50), outcome,\n"
-     "  notes.   * required\n"},
+     N_("Service records (aid delivered, referrals, applications).  Fields:\n"
+        "  case* (also case_id), service_on (default today), service_type*,\n"
+        "  provider, minutes (0-100000), amount (e.g. 150.50), outcome,\n"
+        "  notes.   * required\n")},
     {"sync", cmd_sync, 0,
      "sync [--quiet] [--timeout S] [--jitter S] [--cacert FILE]",
-     "Exchange changes with the county server: say hello (check versions,\n"
-     "measure the clock skew), push this replica's changes in batches,\n"
-     "then pull the county's until none remain.  Each batch is one\n"
-     "transaction: a sync cut anywhere loses nothing and leaves the\n"
-     "replica consistent; the next sync carries on.  Only one sync runs\n"
-     "at a time on a replica (lock file FILE.lock next to the replica).\n"
-     "Settings used: server, token-file (the token is read from it, never\n"
-     "printed), cacert (see swsync config).\n"
-     "  -q, --quiet     print nothing on success (for cron)\n"
-     "  --timeout S     give up connecting after S seconds, and give up a\n"
-     "                  transfer that moves nothing for S seconds (default\n"
-     "                  30); a slow but living link is never cut\n"
-     "  --jitter S      first sleep a random 0..S seconds, so that many\n"
-     "                  stations' timers do not all call at once\n"
-     "  --cacert FILE   trust this CA certificate for the server's TLS\n"
-     "                  (default: the cacert setting, else the system's)\n"
-     "Prints one line on success, e.g.\n"
-     "  sync: pushed 12 changes, pulled 30, 1 conflict\n"
-     "and on a terminal the progress of a long transfer.  Errors are one\n"
-     "line on stderr.  Exit status: 0 done; 65 the county refused the\n"
-     "data as malformed or too large; 69 refused: protocol or schema\n"
-     "versions differ, or not a swsync server; 75 try again later: network\n"
-     "down, timeout, connection cut, county busy or failing, or another\n"
-     "sync running; 77 not permitted: token wrong or revoked, or bound to\n"
-     "another replica; 78 configuration: no server, token file missing,\n"
-     "unreadable, empty or readable by others, bad CA file.\n"},
+     N_("Exchange changes with the county server: say hello (check versions,\n"
+        "measure the clock skew), push this replica's changes in batches,\n"
+        "then pull the county's until none remain.  Each batch is one\n"
+        "transaction: a sync cut anywhere loses nothing and leaves the\n"
+        "replica consistent; the next sync carries on.  Only one sync runs\n"
+        "at a time on a replica (lock file FILE.lock next to the replica).\n"
+        "Settings used: server, token-file (the token is read from it, never\n"
+        "printed), cacert (see swsync config).\n"
+        "  -q, --quiet     print nothing on success (for cron)\n"
+        "  --timeout S     give up connecting after S seconds, and give up a\n"
+        "                  transfer that moves nothing for S seconds (default\n"
+        "                  30); a slow but living link is never cut\n"
+        "  --jitter S      first sleep a random 0..S seconds, so that many\n"
+        "                  stations' timers do not all call at once\n"
+        "  --cacert FILE   trust this CA certificate for the server's TLS\n"
+        "                  (default: the cacert setting, else the system's)\n"
+        "Prints one line on success, e.g.\n"
+        "  sync: pushed 12 changes, pulled 30, 1 conflict\n"
+        "and on a terminal the progress of a long transfer.  Errors are one\n"
+        "line on stderr.  Exit status: 0 done; 65 the county refused the\n"
+        "data as malformed or too large; 69 refused: protocol or schema\n"
+        "versions differ, or not a swsync server; 75 try again later: network\n"
+        "down, timeout, connection cut, county busy or failing, or another\n"
+        "sync running; 77 not permitted: token wrong or revoked, or bound to\n"
+        "another replica; 78 configuration: no server, token file missing,\n"
+        "unreadable, empty or readable by others, bad CA file.\n")},
     {"status", cmd_status, 1, "status [--json]",
-     "Show the station, its server, the schema version, how many changes\n"
-     "wait to be sent, the last successful sync, the last error, the open\n"
-     "conflicts and the measured clock skew.\n"
-     "  --json   the same as one JSON object: station, site, server,\n"
-     "           token_file, schema_version, pending_changes, cases,\n"
-     "           visits, services, last_sync (ISO 8601 or null),\n"
-     "           last_error (or null), open_conflicts, skew_ms (this PC's\n"
-     "           clock minus the county's, or null if never measured)\n"},
+     N_("Show the station, its server, the schema version, how many changes\n"
+        "wait to be sent, the last successful sync, the last error, the open\n"
+        "conflicts, the measured clock skew, and the last sync that pulled\n"
+        "versions too far ahead of the county's clock.\n"
+        "  --json   the same as one JSON object: station, site, server,\n"
+        "           token_file, schema_version, pending_changes, cases,\n"
+        "           visits, services, last_sync (ISO 8601 or null),\n"
+        "           last_error (or null), open_conflicts, skew_ms (this PC's\n"
+        "           clock minus the county's, or null if never measured),\n"
+        "           held_back (or null), clock_clamped (or null)\n")},
     {"conflicts", cmd_conflicts, 1, "conflicts [--json] [--open]",
-     "The conflicts on this station's records: concurrent edits of one\n"
-     "field, found here (a pulled value met an unsent edit) or at the\n"
-     "county, and how a county admin resolved them.  swsync sync learns\n"
-     "the county's conflicts and their resolutions after each pull.  Open\n"
-     "ones first, then the newest.\n"
-     "  --open   only the open ones\n"
-     "  --json   an array of objects: id, table, record, field, kind\n"
-     "           (field | edit_of_deleted), winner_value, winner_site,\n"
-     "           winner_hlc, loser_value, loser_site, loser_hlc (hlcs as\n"
-     "           strings), detected_at, status (open | resolved),\n"
-     "           resolution (winner | loser | value), note, resolved_at\n"
-     "           (ms since the epoch, or null), winner_author,\n"
-     "           loser_author (who wrote each value, or null)\n"
-     "Text: id, status, table, record, field, kind, winner's value,\n"
-     "loser's value, resolution, note, tab-separated.\n"},
+     N_("The conflicts on this station's records: concurrent edits of one\n"
+        "field, found here (a pulled value met an unsent edit) or at the\n"
+        "county, and how a county admin resolved them.  swsync sync learns\n"
+        "the county's conflicts and their resolutions after each pull.  Open\n"
+        "ones first, then the newest.\n"
+        "  --open   only the open ones\n"
+        "  --json   an array of objects: id, table, record, field, kind\n"
+        "           (field | edit_of_deleted), winner_value, winner_site,\n"
+        "           winner_hlc, loser_value, loser_site, loser_hlc (hlcs as\n"
+        "           strings), detected_at, status (open | resolved),\n"
+        "           resolution (winner | loser | value), note, resolved_at\n"
+        "           (ms since the epoch, or null), winner_author,\n"
+        "           loser_author (who wrote each value, or null)\n"
+        "Text: id, status, table, record, field, kind, winner's value,\n"
+        "loser's value, resolution, note, tab-separated.\n")},
     {"console", cmd_console, 1,
      "console [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE] [--open]",
-     "Serve the station console, a web app in Chinese (English on a\n"
-     "switch) for the station's workers: today's work, finding a case,\n"
-     "case pages and forms, sync now, conflicts, export.  Works with no\n"
-     "network; loads nothing from elsewhere.  Sign in as a worker (see\n"
-     "'worker add').  Runs until SIGINT or SIGTERM.\n"
-     "  --listen ADDR:PORT  where to listen (default 127.0.0.1:8765); an\n"
-     "                      address other than loopback needs TLS\n"
-     "  --tls-cert FILE     PEM certificate (with --tls-key): serve HTTPS\n"
-     "  --tls-key FILE      PEM private key, unencrypted\n"
-     "  --open              open the console in the desktop's browser\n"
-     "  --session-idle S    a session ends after S idle seconds (1800)\n"
-     "  --session-max S     any session ends S seconds after sign-in "
-     "(28800)\n"
-     "  --stale-days N      home page: high-risk cases not visited for N\n"
-     "                      days (30)\n"},
+     N_("Serve the station console, a web app in Chinese (English on a\n"
+        "switch) for the station's workers: today's work, finding a case,\n"
+        "case pages and forms, sync now, conflicts, export.  Works with no\n"
+        "network; loads nothing from elsewhere.  Sign in as a worker (see\n"
+        "'worker add').  Runs until SIGINT or SIGTERM.\n"
+        "  --listen ADDR:PORT  where to listen (default 127.0.0.1:8765); an\n"
+        "                      address other than loopback needs TLS\n"
+        "  --tls-cert FILE     PEM certificate (with --tls-key): serve HTTPS\n"
+        "  --tls-key FILE      PEM private key, unencrypted\n"
+        "  --open              open the console in the desktop's browser\n"
+        "  --session-idle S    a session ends after S idle seconds (1800)\n"
+        "  --session-max S     any session ends S seconds after sign-in "
+        "(28800)\n"
+        "  --stale-days N      home page: high-risk cases not visited for N\n"
+        "                      days (30)\n")},
     {"worker", cmd_worker, 1,
      "worker add NAME [--password-stdin] | worker list | worker remove NAME",
-     "The station console's workers, kept in this replica only (never\n"
-     "synced).  add asks for the password twice on the terminal, without\n"
-     "echo, or reads one line from standard input with --password-stdin\n"
-     "(at least 10 characters).  Only a PBKDF2-HMAC-SHA256 hash is kept.\n"
-     "list prints name, created, open sessions, tab-separated.  remove\n"
-     "ends the worker's sessions too.  A worker changes their own\n"
-     "password in the console.\n"},
+     N_("The station console's workers, kept in this replica only (never\n"
+        "synced).  add asks for the password twice on the terminal, without\n"
+        "echo, or reads one line from standard input with --password-stdin\n"
+        "(at least 10 characters).  Only a PBKDF2-HMAC-SHA256 hash is kept.\n"
+        "list prints name, created, open sessions, tab-separated.  remove\n"
+        "ends the worker's sessions too.  A worker changes their own\n"
+        "password in the console.\n")},
     {"export", cmd_export, 1,
      "export cases|visits|services [--from DATE] [--to DATE]\n"
      "       [--format csv|json] [--codes] [-o FILE]",
-     "Write records out for a spreadsheet or another program: the live\n"
-     "records whose date (cases: opened_on, visits: visited_at, services:\n"
-     "service_on) is in the range.  CSV (the default) opens in Excel and\n"
-     "WPS: UTF-8 with a BOM, a header row, RFC 4180 quoting, CRLF; the\n"
-     "header and the choice values are labels in your language (LANG),\n"
-     "0/1 fields are 是/否, and ID numbers are written =\"...\" so that Excel\n"
-     "keeps all 18 digits.  Visits and services add the case's ID number\n"
-     "and name.  The file can be imported again (swsync import).\n"
-     "  --from DATE     first day included (YYYY-MM-DD)\n"
-     "  --to DATE       last day included\n"
-     "  --format F      csv (default) or json (codes, one array)\n"
-     "  --codes         CSV header and values as the stored codes\n"
-     "  -o FILE         write FILE (mode 0600) instead of standard output;\n"
-     "                  it appears whole or not at all\n"
-     "Every export is written to the local audit trail (who, what, how\n"
-     "many).\n"},
+     N_("Write records out for a spreadsheet or another program: the live\n"
+        "records whose date (cases: opened_on, visits: visited_at, services:\n"
+        "service_on) is in the range.  CSV (the default) opens in Excel and\n"
+        "WPS: UTF-8 with a BOM, a header row, RFC 4180 quoting, CRLF; the\n"
+        "header and the choice values are labels in your language (LANG),\n"
+        "0/1 fields are 是/否, and ID numbers are written =\"...\" so that "
+        "Excel\n"
+        "keeps all 18 digits.  Visits and services add the case's ID number\n"
+        "and name.  The file can be imported again (swsync import).\n"
+        "  --from DATE     first day included (YYYY-MM-DD)\n"
+        "  --to DATE       last day included\n"
+        "  --format F      csv (default) or json (codes, one array)\n"
+        "  --codes         CSV header and values as the stored codes\n"
+        "  -o FILE         write FILE (mode 0600) instead of standard output;\n"
+        "                  it appears whole or not at all\n"
+        "Every export is written to the local audit trail (who, what, how\n"
+        "many).\n")},
     {"report", cmd_report, 1,
      "report month YYYY-MM [--json | --format text|json|csv] [-o FILE]",
-     "The month's summary a station reports upward: new and closed cases\n"
-     "by category, visits by mode, services by type with their amounts,\n"
-     "follow-ups due in the month and how many were done (a later visit\n"
-     "of the case by the month's end), and the open high-risk cases not\n"
-     "visited in the 30 days up to the month's end (or today).  Labels in\n"
-     "your language; --json gives codes.  Audited like export.\n"
-     "  --json, --format json   one JSON object\n"
-     "  --format csv            rows of section, item, count, amount\n"
-     "  -o FILE                 write FILE (0600) instead of stdout\n"},
+     N_("The month's summary a station reports upward: new and closed cases\n"
+        "by category, visits by mode, services by type with their amounts,\n"
+        "follow-ups due in the month and how many were done (a later visit\n"
+        "of the case by the month's end), and the open high-risk cases not\n"
+        "visited in the 30 days up to the month's end (or today).  Labels in\n"
+        "your language; --json gives codes.  Audited like export.\n"
+        "  --json, --format json   one JSON object\n"
+        "  --format csv            rows of section, item, count, amount\n"
+        "  -o FILE                 write FILE (0600) instead of stdout\n")},
     {"import", cmd_import, 1,
      "import cases|visits|services FILE.csv [--dry-run]\n"
      "       [--skip-bad [--rejects FILE]] [--encoding utf-8|gb18030]",
-     "Read records from a spreadsheet saved as CSV (UTF-8, with or without\n"
-     "BOM, or GB18030/GBK: detected, or say --encoding).  The header row\n"
-     "names the fields by code or by label (姓名, 出生日期 ...); values may\n"
-     "be codes or labels (高, 入户), 是/否, dates as YYYY-MM-DD or\n"
-     "YYYY/M/D, date-times also RFC 3339 (2026-11-21T10:00:00+08:00).\n"
-     "Fields left empty get the defaults add gives.  Visits and services\n"
-     "find their case by its id (column case_id) or its ID number (column\n"
-     "id_number).  Every row is checked first and every problem printed\n"
-     "with its line; nothing is written unless all rows are good.  One\n"
-     "transaction.  Importing the same file again adds nothing: a row\n"
-     "with an id updates that record; otherwise a case with the same ID\n"
-     "number (or name and birth date), a visit of the same case, time and\n"
-     "mode, a service of the same case, day and type is updated.\n"
-     "  -n, --dry-run     check every row and say what would happen\n"
-     "  --skip-bad        write the good rows, report the bad ones\n"
-     "  --rejects FILE    with --skip-bad: the bad rows as CSV, with the\n"
-     "                    problem in a last column, to fix and import\n"
-     "  --encoding E      utf-8 or gb18030\n"
-     "Exit status: 0 imported; 65 bad rows or not CSV (nothing written);\n"
-     "66 no such file.\n"},
+     N_("Read records from a spreadsheet saved as CSV (UTF-8, with or without\n"
+        "BOM, or GB18030/GBK: detected, or say --encoding).  The header row\n"
+        "names the fields by code or by label (姓名, 出生日期 ...); values "
+        "may\n"
+        "be codes or labels (高, 入户), 是/否, dates as YYYY-MM-DD or\n"
+        "YYYY/M/D, date-times also RFC 3339 (2026-11-21T10:00:00+08:00).\n"
+        "Fields left empty get the defaults add gives.  Visits and services\n"
+        "find their case by its id (column case_id) or its ID number (column\n"
+        "id_number).  Every row is checked first and every problem printed\n"
+        "with its line; nothing is written unless all rows are good.  One\n"
+        "transaction.  Importing the same file again adds nothing: a row\n"
+        "with an id updates that record; otherwise a case with the same ID\n"
+        "number (or name and birth date), a visit of the same case, time and\n"
+        "mode, a service of the same case, day and type is updated.\n"
+        "  -n, --dry-run     check every row and say what would happen\n"
+        "  --skip-bad        write the good rows, report the bad ones\n"
+        "  --rejects FILE    with --skip-bad: the bad rows as CSV, with the\n"
+        "                    problem in a last column, to fix and import\n"
+        "  --encoding E      utf-8 or gb18030\n"
+        "Exit status: 0 imported; 65 bad rows or not CSV (nothing written);\n"
+        "66 no such file.\n")},
     {"config", cmd_config, 1,
      "config set KEY VALUE | config get KEY | config list",
-     "Read or change settings.  Keys:\n"
-     "  server       the county server's URL\n"
-     "  token-file   file holding this replica's token\n"
-     "  cacert       CA certificate file to trust for the server's TLS\n"},
+     N_("Read or change settings.  Keys:\n"
+        "  server       the county server's URL\n"
+        "  token-file   file holding this replica's token\n"
+        "  cacert       CA certificate file to trust for the server's TLS\n")},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: swsync [--db FILE] COMMAND [ARGS]\n"
-               "\n"
-               "Keep a station's case records in one SQLite file and sync "
-               "them with the county.\n"
-               "\n"
-               "Commands:\n");
+    fprintf(f, _("usage: swsync [--db FILE] COMMAND [ARGS]\n"
+                 "\n"
+                 "Keep a station's case records in one SQLite file and sync "
+                 "them with the county.\n"
+                 "\n"
+                 "Commands:\n"));
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(f, "  %s\n", commands[i].usage);
-    fprintf(f, "\n"
-               "Options:\n"
-               "  --db FILE    the replica (default: $SWSYNC_DB, else "
-               "./station.db)\n"
-               "  --author NAME  record NAME as the author of what this "
-               "command writes\n"
-               "               (default: none; see swsync(1))\n"
-               "  -q, --quiet  print nothing on success\n"
-               "  -h, --help   this help; 'swsync COMMAND --help' for one "
-               "command\n"
-               "  --version    print the version\n"
-               "\n"
-               "Exit status: 0 ok, 64 usage, 65 bad data, 66 no replica, "
-               "69 refused,\n"
-               "73 cannot create, 74 I/O error, 75 try again later, 77 not "
-               "permitted,\n"
-               "78 configuration error.  See swsync(1).\n");
+    fprintf(f, _("\n"
+                 "Options:\n"
+                 "  --db FILE    the replica (default: $SWSYNC_DB, else "
+                 "./station.db)\n"
+                 "  --author NAME  record NAME as the author of what this "
+                 "command writes\n"
+                 "               (default: none; see swsync(1))\n"
+                 "  -q, --quiet  print nothing on success\n"
+                 "  -h, --help   this help; 'swsync COMMAND --help' for one "
+                 "command\n"
+                 "  --version    print the version\n"
+                 "\n"
+                 "Exit status: 0 ok, 64 usage, 65 bad data, 66 no replica, "
+                 "69 refused,\n"
+                 "73 cannot create, 74 I/O error, 75 try again later, 77 not "
+                 "permitted,\n"
+                 "78 configuration error.  See swsync(1).\n"));
 }
 
 int cmd_is_help(const char *arg)
@@ -248,7 +253,7 @@ int cmd_is_help(const char *arg)
 
 void cmd_print_help(const struct cmd *c)
 {
-    printf("usage: swsync [--db FILE] %s\n\n%s", c->usage, c->help);
+    printf(_("usage: swsync [--db FILE] %s\n\n%s"), c->usage, _(c->help));
 }
 
 const struct cmd *cmd_find(const char *name)
@@ -269,7 +274,7 @@ void cmd_today(char buf[11])
 
 static int exit_code(int code)
 {
-    return code == SW_ETOOBIG ? SW_EDATA : code;
+    return code == SW_ETOOBIG ? SW_EDATA : code == SW_EFULL ? SW_EIO : code;
 }
 
 int main(int argc, char **argv)
@@ -287,7 +292,7 @@ int main(int argc, char **argv)
     const char *author = NULL;
     int opt, rc;
 
-    setlocale(LC_ALL, "");
+    sw_nls_init();
     umask(077);
     memset(&ctx, 0, sizeof(ctx));
     ctx.prog = "swsync";
@@ -311,7 +316,7 @@ int main(int argc, char **argv)
             usage(stdout);
             return 0;
         case 'V':
-            printf("swsync %s\n", PACKAGE_VERSION);
+            printf(_("swsync %s\n"), PACKAGE_VERSION);
             return 0;
         default:
             usage(stderr);
@@ -324,7 +329,7 @@ int main(int argc, char **argv)
     }
     c = cmd_find(argv[optind]);
     if (!c) {
-        fprintf(stderr, "swsync: unknown command '%s' (see swsync --help)\n",
+        fprintf(stderr, _("swsync: unknown command '%s' (see swsync --help)\n"),
                 argv[optind]);
         return SW_EUSAGE;
     }
@@ -342,7 +347,7 @@ int main(int argc, char **argv)
             rc = replica_set_author(ctx.db, author, &ctx.err);
         if (rc) {
             db_close(ctx.db);
-            fprintf(stderr, "swsync: %s\n", ctx.err.msg);
+            fprintf(stderr, _("swsync: %s\n"), ctx.err.msg);
             return exit_code(rc);
         }
     }
@@ -350,13 +355,13 @@ int main(int argc, char **argv)
     db_close(ctx.db);
     if (rc) {
         if (ctx.err.msg[0])
-            fprintf(stderr, "swsync: %s\n", ctx.err.msg);
+            fprintf(stderr, _("swsync: %s\n"), ctx.err.msg);
         if (rc == SW_EUSAGE)
-            fprintf(stderr, "usage: swsync [--db FILE] %s\n", c->usage);
+            fprintf(stderr, _("usage: swsync [--db FILE] %s\n"), c->usage);
         return exit_code(rc);
     }
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "swsync: cannot write output\n");
+        fprintf(stderr, _("swsync: cannot write output\n"));
         return SW_EIO;
     }
     return 0;

@@ -97,7 +97,8 @@ int csv_next(struct csv_reader *r, struct sw_err *err)
             for (;;) {
                 if (p >= end) {
                     sw_fail(err, SW_EDATA,
-                            "line %ld: a quoted field is never closed", line0);
+                            _("line %ld: a quoted field is never closed"),
+                            line0);
                     return -1;
                 }
                 if (*p == '"') {
@@ -149,7 +150,7 @@ int csv_next(struct csv_reader *r, struct sw_err *err)
         r->fields[i] = r->buf.buf + r->offs[i];
     return 1;
 oom:
-    sw_fail(err, SW_ESOFTWARE, "out of memory");
+    sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     return -1;
 }
 
@@ -208,11 +209,11 @@ static int from_gb18030(const char *data, size_t len, char **out,
 
     if (cd == (iconv_t)-1)
         return sw_fail(err, SW_ECONFIG,
-                       "this system's iconv cannot read GB18030");
+                       _("this system's iconv cannot read GB18030"));
     buf = malloc(cap);
     if (!buf) {
         iconv_close(cd);
-        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+        return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     }
     o = buf;
     while (inleft > 0) {
@@ -223,7 +224,7 @@ static int from_gb18030(const char *data, size_t len, char **out,
                 if (!nb) {
                     free(buf);
                     iconv_close(cd);
-                    return sw_fail(err, SW_ESOFTWARE, "out of memory");
+                    return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
                 }
                 buf = nb;
                 o = buf + used;
@@ -236,8 +237,8 @@ static int from_gb18030(const char *data, size_t len, char **out,
                 free(buf);
                 iconv_close(cd);
                 return sw_fail(err, SW_EDATA,
-                               "line %ld: neither UTF-8 nor GB18030 text "
-                               "(use --encoding)",
+                               _("line %ld: neither UTF-8 nor GB18030 text "
+                                 "(use --encoding)"),
                                line);
             }
         }
@@ -260,7 +261,7 @@ int csv_to_utf8(const char *data, size_t len, const char *encoding, char **out,
         strcasecmp(encoding, "utf8") && strcasecmp(encoding, "gb18030") &&
         strcasecmp(encoding, "gbk"))
         return sw_fail(err, SW_EUSAGE,
-                       "unknown encoding '%s' (utf-8 or gb18030)", encoding);
+                       _("unknown encoding '%s' (utf-8 or gb18030)"), encoding);
     if (len >= 3 && memcmp(data, CSV_BOM, 3) == 0 &&
         (!encoding || strncasecmp(encoding, "utf", 3) == 0)) {
         data += 3;
@@ -278,11 +279,11 @@ int csv_to_utf8(const char *data, size_t len, const char *encoding, char **out,
     *used = "utf-8";
     bad = utf8_bad_at((const unsigned char *)data, len);
     if (bad != len)
-        return sw_fail(err, SW_EDATA, "line %ld: not valid UTF-8 text",
+        return sw_fail(err, SW_EDATA, _("line %ld: not valid UTF-8 text"),
                        line_of(data, bad));
     *out = malloc(len + 1);
     if (!*out)
-        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+        return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     memcpy(*out, data, len);
     (*out)[len] = '\0';
     *outlen = len;

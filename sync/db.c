@@ -61,6 +61,9 @@ int db_fail(struct sw_err *err, sqlite3 *db, const char *what)
     case SQLITE_NOMEM:
         code = SW_ESOFTWARE;
         break;
+    case SQLITE_FULL:
+        code = SW_EFULL;
+        break;
     case SQLITE_READONLY:
     case SQLITE_PERM:
     case SQLITE_AUTH:
@@ -223,8 +226,8 @@ int db_create(const char *path, enum sw_role role, sqlite3 **out,
     if (fd < 0) {
         if (errno == EEXIST)
             return sw_fail(err, SW_ECANTCREAT,
-                           "%s: already exists; not touching it", path);
-        return sw_fail(err, SW_ECANTCREAT, "%s: cannot create: %s", path,
+                           _("%s: already exists; not touching it"), path);
+        return sw_fail(err, SW_ECANTCREAT, _("%s: cannot create: %s"), path,
                        strerror(errno));
     }
     close(fd);
@@ -237,7 +240,7 @@ int db_create(const char *path, enum sw_role role, sqlite3 **out,
         goto fail;
     sql = schema_text(role);
     if (!sql) {
-        rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+        rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         goto fail;
     }
     rc = db_begin(db, err);
@@ -276,8 +279,8 @@ int db_migrate(sqlite3 *db, enum sw_role role, const struct db_migration *steps,
         goto out;
     if (have > target) {
         rc = sw_fail(err, SW_ECONFIG,
-                     "schema version %d is newer than this swsync "
-                     "understands (%d): upgrade swsync",
+                     _("schema version %d is newer than this swsync "
+                       "understands (%d): upgrade swsync"),
                      have, target);
         goto out;
     }
@@ -289,8 +292,8 @@ int db_migrate(sqlite3 *db, enum sw_role role, const struct db_migration *steps,
             if (steps[i].version == v)
                 m = &steps[i];
         if (!m) {
-            rc = sw_fail(err, SW_ESOFTWARE, "no migration to schema version %d",
-                         v);
+            rc = sw_fail(err, SW_ESOFTWARE,
+                         _("no migration to schema version %d"), v);
             goto out;
         }
         rc = db_exec(db, m->sql, err);
@@ -303,7 +306,7 @@ int db_migrate(sqlite3 *db, enum sw_role role, const struct db_migration *steps,
             ddl_station_triggers(&sb);
             t = sb_detach(&sb, NULL);
             rc = t ? db_exec(db, t, err)
-                   : sw_fail(err, SW_ESOFTWARE, "out of memory");
+                   : sw_fail(err, SW_ESOFTWARE, _("out of memory"));
             free(t);
             if (rc)
                 goto out;
@@ -319,6 +322,35 @@ out:
     return db_commit(db, err);
 }
 
+/*
+** A test hook (docs/design-notes.md, "Storage faults"): with
+** SWSYNC_TEST_DISK_FULL=PATH:N in the environment, the database opened
+** at exactly PATH (the same text) may grow by N more pages only (PRAGMA
+** max_page_count): a write past that fails with SQLITE_FULL, as on a
+** full disk.  Any other value, or another path, changes nothing.
+*/
+static int test_disk_full(sqlite3 *db, const char *path, struct sw_err *err)
+{
+    const char *v = getenv("SWSYNC_TEST_DISK_FULL"), *colon;
+    char sql[80], *end;
+    size_t n = strlen(path);
+    long pages;
+    int count;
+
+    if (!v || strncmp(v, path, n) != 0 || v[n] != ':')
+        return 0;
+    colon = v + n;
+    errno = 0;
+    pages = strtol(colon + 1, &end, 10);
+    if (errno || end == colon + 1 || *end || pages < 0 || pages > 1000000)
+        return 0;
+    if (pragma_int(db, "PRAGMA page_count", &count, err))
+        return SW_EIO;
+    snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %ld",
+             (long)count + pages);
+    return db_exec(db, sql, err);
+}
+
 int db_open(const char *path, enum sw_role role, sqlite3 **out,
             struct sw_err *err)
 {
@@ -326,15 +358,16 @@ int db_open(const char *path, enum sw_role role, sqlite3 **out,
     int rc, appid, want;
     struct stat stb;
     const char *kind =
-        role == SW_ROLE_STATION ? "station replica" : "county store";
+        role == SW_ROLE_STATION ? _("station replica") : _("county store");
 
     *out = NULL;
     if (stat(path, &stb) != 0) {
         if (errno == ENOENT)
-            return sw_fail(err, SW_ENOINPUT, "%s: no %s here (%s)", path, kind,
+            return sw_fail(err, SW_ENOINPUT, _("%s: no %s here (%s)"), path,
+                           kind,
                            role == SW_ROLE_STATION
-                               ? "create one with 'swsync init'"
-                               : "create one with 'swsync-county init'");
+                               ? _("create one with 'swsync init'")
+                               : _("create one with 'swsync-county init'"));
         return sw_fail(err, SW_EIO, "%s: %s", path, strerror(errno));
     }
     rc = open_file(path, SQLITE_OPEN_READWRITE, &db, err);
@@ -344,14 +377,14 @@ int db_open(const char *path, enum sw_role role, sqlite3 **out,
     if (rc) {
         /* not a database at all */
         db_close(db);
-        return sw_fail(err, SW_ECONFIG, "%s: not a swsync %s", path, kind);
+        return sw_fail(err, SW_ECONFIG, _("%s: not a swsync %s"), path, kind);
     }
     want = role == SW_ROLE_STATION ? DB_APPID_STATION : DB_APPID_COUNTY;
     if (appid != want) {
         db_close(db);
-        return sw_fail(err, SW_ECONFIG, "%s: not a swsync %s%s", path, kind,
+        return sw_fail(err, SW_ECONFIG, _("%s: not a swsync %s%s"), path, kind,
                        appid == DB_APPID_STATION || appid == DB_APPID_COUNTY
-                           ? " (it is the other kind)"
+                           ? _(" (it is the other kind)")
                            : "");
     }
     rc = set_pragmas(db, err);
@@ -370,6 +403,8 @@ int db_open(const char *path, enum sw_role role, sqlite3 **out,
                      role == SW_ROLE_STATION ? schema_station_local_sql
                                              : schema_county_local_sql,
                      err);
+    if (!rc)
+        rc = test_disk_full(db, path, err);
     if (rc) {
         db_close(db);
         return rc;
@@ -389,7 +424,7 @@ int db_config_get(sqlite3 *db, const char *key, char **out, struct sw_err *err)
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         *out = sw_strdup((const char *)sqlite3_column_text(st, 0));
-        rc = *out ? 0 : sw_fail(err, SW_ESOFTWARE, "out of memory");
+        rc = *out ? 0 : sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     } else if (rc == SQLITE_DONE) {
         rc = 0;
     } else {

@@ -114,7 +114,7 @@ static int collect(sqlite3 *db, sqlite3_stmt *st, int ncols,
 oom:
     sqlite3_finalize(st);
     desk_rows_release(out);
-    return sw_fail(err, SW_ESOFTWARE, "out of memory");
+    return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
 }
 
 int desk_due(sqlite3 *db, const char *today, int limit, struct desk_rows *out,
@@ -232,7 +232,7 @@ int desk_record(sqlite3 *db, const struct sw_table *t, const char *id,
     for (int c = 0; c < t->ncols; c++)
         sb_addf(&sql, ", %s", t->cols[c].name);
     sb_addf(&sql, " FROM %s WHERE id = ?1", t->name);
-    rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, "out of memory")
+    rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, _("out of memory"))
                  : db_prepare(db, sql.buf, &st, err);
     if (rc)
         goto out;
@@ -244,7 +244,7 @@ int desk_record(sqlite3 *db, const struct sw_table *t, const char *id,
             const unsigned char *v = sqlite3_column_text(st, c + 1);
             if (v && !(vals[c] = strdup((const char *)v))) {
                 desk_vals_free(t, vals);
-                rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+                rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
                 goto out;
             }
         }
@@ -334,7 +334,7 @@ int desk_search(sqlite3 *db, const char *q, int limit, struct desk_rows *out,
         out->cells = calloc((size_t)nhits * 8, sizeof(*out->cells));
         out->cap = nhits;
         if (!out->cells)
-            rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+            rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     }
     if (!rc && nhits > 0)
         rc = db_prepare(db, SQL_CASE_BY_RID, &st, err);
@@ -350,7 +350,7 @@ int desk_search(sqlite3 *db, const char *q, int limit, struct desk_rows *out,
             const unsigned char *v = sqlite3_column_text(st, c);
             if (v &&
                 !(out->cells[(out->n - 1) * 8 + c] = strdup((const char *)v)))
-                rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+                rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         }
     }
     sqlite3_finalize(st);

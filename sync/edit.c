@@ -31,7 +31,7 @@ static int case_station(sqlite3 *db, const struct sw_table *t,
         snprintf(station, n, "%s", s ? (const char *)s : "");
         rc = 0;
     } else if (rc == SQLITE_DONE) {
-        rc = sw_fail(err, SW_EDATA, "%s.%s: no case with id %s", t->name,
+        rc = sw_fail(err, SW_EDATA, _("%s.%s: no case with id %s"), t->name,
                      t->cols[t->ref_col].name, case_id);
     } else {
         rc = db_fail(err, db, "look up case");
@@ -52,17 +52,17 @@ int edit_add(sqlite3 *db, const struct sw_table *t, const char *const *in,
     id[0] = '\0';
     sb_init(&sql);
     if (!vals)
-        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+        return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     for (int c = 0; c < t->ncols && !rc; c++) {
         const struct sw_column *col = &t->cols[c];
         vals[c] = in[c];
         if (vals[c] && (col->flags & SW_COL_SYSTEM))
-            rc = sw_fail(err, SW_EDATA, "%s.%s: cannot be set", t->name,
+            rc = sw_fail(err, SW_EDATA, _("%s.%s: cannot be set"), t->name,
                          col->name);
         else if (!vals[c] && col->dflt)
             vals[c] = strcmp(col->dflt, "@today") == 0 ? today : col->dflt;
         if (!rc && !vals[c] && (col->flags & SW_COL_REQUIRED))
-            rc = sw_fail(err, SW_EDATA, "%s.%s: is required", t->name,
+            rc = sw_fail(err, SW_EDATA, _("%s.%s: is required"), t->name,
                          col->name);
         if (!rc && vals[c])
             rc = sw_validate(t, col, vals[c], err);
@@ -78,12 +78,12 @@ int edit_add(sqlite3 *db, const struct sw_table *t, const char *const *in,
     } else {
         rc = db_config_get(db, "station", &cfg_station, err);
         if (!rc && !cfg_station)
-            rc = sw_fail(err, SW_ECONFIG, "replica has no station");
+            rc = sw_fail(err, SW_ECONFIG, _("replica has no station"));
         if (!rc)
             snprintf(station, sizeof(station), "%s", cfg_station);
     }
     if (!rc && sw_uuid7(id))
-        rc = sw_fail(err, SW_EIO, "cannot read random bytes");
+        rc = sw_fail(err, SW_EIO, _("cannot read random bytes"));
     if (rc)
         goto rollback;
     sb_addf(&sql, "INSERT INTO %s (id, station", t->name);
@@ -95,7 +95,7 @@ int edit_add(sqlite3 *db, const struct sw_table *t, const char *const *in,
         if (vals[c])
             sb_adds(&sql, ", ?");
     sb_adds(&sql, ")");
-    rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, "out of memory")
+    rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, _("out of memory"))
                  : db_prepare(db, sql.buf, &st, err);
     if (rc)
         goto rollback;
@@ -138,7 +138,7 @@ int edit_set(sqlite3 *db, const struct sw_table *t, const char *id,
         if (!given[c])
             continue;
         if (col->flags & (SW_COL_FIXED | SW_COL_SYSTEM))
-            rc = sw_fail(err, SW_EDATA, "%s.%s: cannot change", t->name,
+            rc = sw_fail(err, SW_EDATA, _("%s.%s: cannot change"), t->name,
                          col->name);
         else
             rc = sw_validate(t, col, vals[c], err);
@@ -147,11 +147,11 @@ int edit_set(sqlite3 *db, const struct sw_table *t, const char *id,
     if (rc)
         goto out;
     if (n == 0) {
-        rc = sw_fail(err, SW_EUSAGE, "%s: nothing to change", t->noun);
+        rc = sw_fail(err, SW_EUSAGE, _("%s: nothing to change"), t->noun);
         goto out;
     }
     sb_adds(&sql, " WHERE id = ? AND deleted = 0");
-    rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, "out of memory")
+    rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, _("out of memory"))
                  : db_begin(db, err);
     if (rc)
         goto out;
@@ -168,7 +168,7 @@ int edit_set(sqlite3 *db, const struct sw_table *t, const char *id,
         goto rollback;
     }
     if (sqlite3_changes(db) == 0) {
-        rc = sw_fail(err, SW_EDATA, "%s %s: not found", t->noun, id);
+        rc = sw_fail(err, SW_EDATA, _("%s %s: not found"), t->noun, id);
         goto rollback;
     }
     rc = db_commit(db, err);
@@ -191,7 +191,7 @@ int edit_delete(sqlite3 *db, const struct sw_table *t, const char *id,
     sb_init(&sql);
     sb_addf(&sql, "UPDATE %s SET deleted = 1 WHERE id = ?1 AND deleted = 0",
             t->name);
-    rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, "out of memory")
+    rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, _("out of memory"))
                  : db_begin(db, err);
     if (rc)
         goto out;
@@ -204,7 +204,7 @@ int edit_delete(sqlite3 *db, const struct sw_table *t, const char *id,
         goto rollback;
     }
     if (sqlite3_changes(db) == 0) {
-        rc = sw_fail(err, SW_EDATA, "%s %s: not found", t->noun, id);
+        rc = sw_fail(err, SW_EDATA, _("%s %s: not found"), t->noun, id);
         goto rollback;
     }
     rc = db_commit(db, err);

@@ -34,16 +34,16 @@ int export_check_opts(const struct export_opts *o, struct sw_err *err)
     struct sw_err e;
 
     if (o->from && sw_validate(&none, &day, o->from, &e))
-        return sw_fail(err, SW_EUSAGE, "--from: not a date (YYYY-MM-DD): '%s'",
-                       o->from);
+        return sw_fail(err, SW_EUSAGE,
+                       _("--from: not a date (YYYY-MM-DD): '%s'"), o->from);
     if (o->to && sw_validate(&none, &day, o->to, &e))
-        return sw_fail(err, SW_EUSAGE, "--to: not a date (YYYY-MM-DD): '%s'",
+        return sw_fail(err, SW_EUSAGE, _("--to: not a date (YYYY-MM-DD): '%s'"),
                        o->to);
     if (o->from && o->to && strcmp(o->from, o->to) > 0)
-        return sw_fail(err, SW_EUSAGE, "--from %s is after --to %s", o->from,
+        return sw_fail(err, SW_EUSAGE, _("--from %s is after --to %s"), o->from,
                        o->to);
     if (o->station && !sw_code_valid(o->station))
-        return sw_fail(err, SW_EUSAGE, "--station: not a station code: '%s'",
+        return sw_fail(err, SW_EUSAGE, _("--station: not a station code: '%s'"),
                        o->station);
     return 0;
 }
@@ -199,7 +199,7 @@ int export_write(sqlite3 *db, const struct sw_table *t,
     sb_init(&sql);
     export_sql(&sql, t);
     if (sql.oom) {
-        rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+        rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         goto out;
     }
     /* one read transaction: the rows are one state of the file */
@@ -231,7 +231,7 @@ int export_write(sqlite3 *db, const struct sw_table *t,
         } else {
             char *s = json_row(st, t);
             if (!s) {
-                rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+                rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
                 goto out;
             }
             fprintf(out, "%s\n%s", n ? "," : "", s);
@@ -246,7 +246,7 @@ int export_write(sqlite3 *db, const struct sw_table *t,
     if (o->format == EXPORT_JSON)
         fputs(n ? "\n]\n" : "]\n", out);
     if (fflush(out) != 0 || ferror(out)) {
-        rc = sw_fail(err, SW_EIO, "cannot write the export: %s",
+        rc = sw_fail(err, SW_EIO, _("cannot write the export: %s"),
                      strerror(errno));
         goto out;
     }
@@ -272,10 +272,10 @@ int export_to_file(const char *path,
     sb_init(&tmp);
     sb_addf(&tmp, "%s.XXXXXX", path);
     if (tmp.oom)
-        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+        return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     fd = mkostemp(tmp.buf, O_CLOEXEC); /* mode 0600 */
     if (fd < 0) {
-        rc = sw_fail(err, SW_ECANTCREAT, "%s: cannot create: %s", path,
+        rc = sw_fail(err, SW_ECANTCREAT, _("%s: cannot create: %s"), path,
                      strerror(errno));
         sb_release(&tmp);
         return rc;
@@ -290,19 +290,19 @@ int export_to_file(const char *path,
     if (rc)
         goto fail;
     if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0) {
-        rc =
-            sw_fail(err, SW_EIO, "%s: cannot write: %s", path, strerror(errno));
+        rc = sw_fail(err, SW_EIO, _("%s: cannot write: %s"), path,
+                     strerror(errno));
         goto fail;
     }
     if (fclose(f) != 0) {
         f = NULL;
-        rc =
-            sw_fail(err, SW_EIO, "%s: cannot write: %s", path, strerror(errno));
+        rc = sw_fail(err, SW_EIO, _("%s: cannot write: %s"), path,
+                     strerror(errno));
         goto fail;
     }
     f = NULL;
     if (rename(tmp.buf, path) != 0) {
-        rc = sw_fail(err, SW_ECANTCREAT, "%s: cannot create: %s", path,
+        rc = sw_fail(err, SW_ECANTCREAT, _("%s: cannot create: %s"), path,
                      strerror(errno));
         goto fail;
     }
@@ -352,7 +352,7 @@ int export_parse_args(int argc, char **argv, unsigned flags,
                 a->o.format = EXPORT_JSON;
             else
                 return sw_fail(err, SW_EUSAGE,
-                               "export: --format is csv or json, not '%s'",
+                               _("export: --format is csv or json, not '%s'"),
                                v ? v : "");
             continue;
         } else if ((v = export_opt(argc, argv, &i, "-o", &miss)) || miss ||
@@ -370,23 +370,25 @@ int export_parse_args(int argc, char **argv, unsigned flags,
             a->o.format = EXPORT_JSON;
             continue;
         } else if (argv[i][0] == '-' || a->t) {
-            return sw_fail(err, SW_EUSAGE, "export: unexpected '%s'", argv[i]);
+            return sw_fail(err, SW_EUSAGE, _("export: unexpected '%s'"),
+                           argv[i]);
         } else {
             a->t = sw_table_by_name(argv[i]);
             if (!a->t)
                 a->t = sw_table_by_noun(argv[i]);
             if (!a->t)
                 return sw_fail(err, SW_EUSAGE,
-                               "export: cases, visits or services, not '%s'",
+                               _("export: cases, visits or services, not '%s'"),
                                argv[i]);
             continue;
         }
         if (miss || !v || !*v)
-            return sw_fail(err, SW_EUSAGE, "export: %s needs a value", argv[i]);
+            return sw_fail(err, SW_EUSAGE, _("export: %s needs a value"),
+                           argv[i]);
     }
     if (!a->t)
         return sw_fail(err, SW_EUSAGE,
-                       "export: which records? cases, visits or services");
+                       _("export: which records? cases, visits or services"));
     return export_check_opts(&a->o, err);
 }
 

@@ -25,7 +25,7 @@ int hlc_recv(struct hlc_clock *c, int64_t remote, int64_t wall_ms,
     int64_t pt = wall_ms + c->offset_ms;
 
     if (remote < 0)
-        return sw_fail(err, SW_EDATA, "clock: negative hlc");
+        return sw_fail(err, SW_EDATA, _("clock: negative hlc"));
     if (c->max_drift_ms > 0 && hlc_ms(remote) > pt + c->max_drift_ms &&
         c->clamp) {
         int64_t bound = hlc_pack(pt + c->max_drift_ms, 0);
@@ -38,8 +38,8 @@ int hlc_recv(struct hlc_clock *c, int64_t remote, int64_t wall_ms,
     }
     if (c->max_drift_ms > 0 && hlc_ms(remote) > pt + c->max_drift_ms)
         return sw_fail(err, SW_EDATA,
-                       "clock: version is %lld ms ahead of this clock "
-                       "(bound %lld ms)",
+                       _("clock: version is %lld ms ahead of this clock "
+                         "(bound %lld ms)"),
                        (long long)(hlc_ms(remote) - pt),
                        (long long)c->max_drift_ms);
     if (remote > c->last)

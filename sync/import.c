@@ -126,7 +126,7 @@ static int map_header(struct imp *im, char **cells, int n, struct sw_err *err)
 
     im->hdr = calloc((size_t)n + 1, sizeof(int));
     if (!im->hdr)
-        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+        return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     im->nhdr = n;
     sb_init(&bad);
     for (int i = 0; i < n; i++) {
@@ -155,8 +155,8 @@ static int map_header(struct imp *im, char **cells, int n, struct sw_err *err)
             col = HDR_STATION;
         for (int j = 0; j < i; j++)
             if (im->hdr[j] == col && col != HDR_IGNORE && col != HDR_STATION) {
-                rc = sw_fail(err, SW_EDATA, "line 1: column '%s' given twice",
-                             h);
+                rc = sw_fail(err, SW_EDATA,
+                             _("line 1: column '%s' given twice"), h);
                 goto out;
             }
         if (col == HDR_IDNUM)
@@ -164,7 +164,7 @@ static int map_header(struct imp *im, char **cells, int n, struct sw_err *err)
         im->hdr[i] = col;
     }
     if (bad.len)
-        rc = sw_fail(err, SW_EDATA, "line 1: not a field of %s: %s", t->name,
+        rc = sw_fail(err, SW_EDATA, _("line 1: not a field of %s: %s"), t->name,
                      bad.oom ? "?" : bad.buf);
 out:
     sb_release(&bad);
@@ -362,7 +362,7 @@ static int rid_of_id(struct imp *im, const char *id, sqlite3_int64 *rid,
     int rc;
     sb_init(&sql);
     sb_addf(&sql, "SELECT rid, deleted FROM %s WHERE id = ?1", im->t->name);
-    rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, "out of memory")
+    rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, _("out of memory"))
                  : db_prepare(im->db, sql.buf, &st, err);
     sb_release(&sql);
     if (rc)
@@ -466,7 +466,7 @@ static int update_row(struct imp *im, sqlite3_int64 rid, struct sw_err *err)
         if (im->vals[c] && !(t->cols[c].flags & SW_COL_FIXED))
             sb_addf(&sql, " OR %s IS NOT ?", t->cols[c].name);
     sb_adds(&sql, ")");
-    rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, "out of memory")
+    rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, _("out of memory"))
                  : db_prepare(im->db, sql.buf, &st, err);
     if (rc)
         goto out;
@@ -506,7 +506,7 @@ static int insert_row(struct imp *im, struct sw_err *err)
     if (im->id)
         snprintf(id, sizeof(id), "%s", im->id);
     else if (sw_uuid7(id))
-        return sw_fail(err, SW_EIO, "cannot read random bytes");
+        return sw_fail(err, SW_EIO, _("cannot read random bytes"));
     sb_init(&sql);
     sb_addf(&sql, "INSERT INTO %s (id, station", t->name);
     for (int c = 0; c < t->ncols; c++)
@@ -517,7 +517,7 @@ static int insert_row(struct imp *im, struct sw_err *err)
         if (im->vals[c])
             sb_adds(&sql, ", ?");
     sb_adds(&sql, ")");
-    rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, "out of memory")
+    rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, _("out of memory"))
                  : db_prepare(im->db, sql.buf, &st, err);
     if (rc)
         goto out;
@@ -625,7 +625,7 @@ int import_csv(sqlite3 *db, const struct sw_table *t, const char *data,
             goto rollback;
         }
         if (got == 0) {
-            rc = sw_fail(err, SW_EDATA, "the file is empty: no header row");
+            rc = sw_fail(err, SW_EDATA, _("the file is empty: no header row"));
             goto rollback;
         }
         if (pass == 0) {
@@ -677,7 +677,7 @@ int import_csv(sqlite3 *db, const struct sw_table *t, const char *data,
                     long nc = cap ? cap * 2 : 1024;
                     char *b = realloc(badrow, (size_t)nc);
                     if (!b) {
-                        rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+                        rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
                         goto rollback;
                     }
                     badrow = b;
@@ -696,7 +696,7 @@ int import_csv(sqlite3 *db, const struct sw_table *t, const char *data,
                 sqlite3_int64 rid;
                 if (im.why.len) {
                     rc = sw_fail(err, SW_ESOFTWARE,
-                                 "line %ld: changed between the passes: %s",
+                                 _("line %ld: changed between the passes: %s"),
                                  im.line, im.why.buf);
                     goto rollback;
                 }
@@ -706,7 +706,7 @@ int import_csv(sqlite3 *db, const struct sw_table *t, const char *data,
                 if (rc) {
                     char msg[SW_ERRMSG_MAX];
                     snprintf(msg, sizeof(msg), "%s", err ? err->msg : "");
-                    rc = sw_fail(err, rc, "line %ld: %s", im.line, msg);
+                    rc = sw_fail(err, rc, _("line %ld: %s"), im.line, msg);
                     goto rollback;
                 }
             }
@@ -719,9 +719,10 @@ int import_csv(sqlite3 *db, const struct sw_table *t, const char *data,
         nrec = idx;
         if (pass == 0) {
             if (res->bad && !o->skip_bad) {
-                rc = sw_fail(err, SW_EDATA,
-                             "%ld of %ld rows have problems; nothing imported",
-                             res->bad, res->rows);
+                rc = sw_fail(
+                    err, SW_EDATA,
+                    _("%ld of %ld rows have problems; nothing imported"),
+                    res->bad, res->rows);
                 goto rollback;
             }
         }

@@ -44,7 +44,7 @@ static int prep_sb(struct merge_ctx *m, struct sw_buf *sb, sqlite3_stmt **st,
                    struct sw_err *err)
 {
     if (sb->oom)
-        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+        return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     return db_prepare_keep(m->db, sb->buf, st, err);
 }
 
@@ -61,13 +61,14 @@ int merge_open(struct merge_ctx *m, sqlite3 *db, enum sw_role role,
     for (int t = 0; t < SW_NTABLES && !rc; t++) {
         const struct sw_table *tb = &sw_tables[t];
         if (tb->ncols > 62) { /* a bit each in ver_cols */
-            rc = sw_fail(err, SW_ESOFTWARE, "%s: too many columns", tb->name);
+            rc =
+                sw_fail(err, SW_ESOFTWARE, _("%s: too many columns"), tb->name);
             break;
         }
         m->get_val[t] = calloc((size_t)tb->ncols, sizeof(sqlite3_stmt *));
         m->set_val[t] = calloc((size_t)tb->ncols, sizeof(sqlite3_stmt *));
         if (!m->get_val[t] || !m->set_val[t]) {
-            rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+            rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
             break;
         }
         sb.len = 0;
@@ -338,7 +339,7 @@ int merge_get_value(struct merge_ctx *m, int tbl, int col, int64_t rid,
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         *out = sqlite3_value_dup(sqlite3_column_value(st, 0));
-        rc = *out ? 0 : sw_fail(err, SW_ESOFTWARE, "out of memory");
+        rc = *out ? 0 : sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     } else {
         rc = db_fail(err, m->db, "read field");
     }
@@ -446,9 +447,9 @@ static int check_record(const struct sw_change *c, struct sw_err *err)
     const struct sw_table *tb = &sw_tables[c->tbl];
 
     if (!sw_uuid_valid(c->id))
-        return sw_fail(err, SW_EDATA, "%s: bad record id", tb->noun);
+        return sw_fail(err, SW_EDATA, _("%s: bad record id"), tb->noun);
     if (!sw_code_valid(c->station))
-        return sw_fail(err, SW_EDATA, "%s %s: bad station code", tb->noun,
+        return sw_fail(err, SW_EDATA, _("%s %s: bad station code"), tb->noun,
                        c->id);
     return 0;
 }
@@ -464,23 +465,25 @@ static int check_value(const struct sw_change *c, struct sw_err *err)
     case SW_V_NULL:
         if (c->col != sw_col_deleted(tb))
             return 0;
-        return sw_fail(err, SW_EDATA, "%s.%s: cannot be null", tb->name,
+        return sw_fail(err, SW_EDATA, _("%s.%s: cannot be null"), tb->name,
                        col->name);
     case SW_V_INT:
         if (col->type != SW_INT)
-            return sw_fail(err, SW_EDATA, "%s.%s: an integer for a text column",
-                           tb->name, col->name);
+            return sw_fail(err, SW_EDATA,
+                           _("%s.%s: an integer for a text column"), tb->name,
+                           col->name);
         snprintf(num, sizeof(num), "%lld", (long long)c->ival);
         v = num;
         break;
     case SW_V_TEXT:
         if (col->type != SW_TEXT || !c->text)
-            return sw_fail(err, SW_EDATA, "%s.%s: text for an integer column",
-                           tb->name, col->name);
+            return sw_fail(err, SW_EDATA,
+                           _("%s.%s: text for an integer column"), tb->name,
+                           col->name);
         v = c->text;
         break;
     default:
-        return sw_fail(err, SW_EDATA, "%s.%s: bad value type", tb->name,
+        return sw_fail(err, SW_EDATA, _("%s.%s: bad value type"), tb->name,
                        col->name);
     }
     return sw_validate(tb, col, v, err);
@@ -541,7 +544,8 @@ int merge_apply(struct merge_ctx *m, const struct sw_change *c, unsigned flags,
 
     if (c->tbl < 0 || c->tbl >= SW_NTABLES || c->col < 0 ||
         c->col >= sw_tables[c->tbl].ncols || c->ver.hlc <= 0)
-        return sw_fail(err, SW_EDATA, "change: bad table, column or version");
+        return sw_fail(err, SW_EDATA,
+                       _("change: bad table, column or version"));
     tb = &sw_tables[c->tbl];
     delcol = sw_col_deleted(tb);
     if (!(flags & MERGE_CHECKED)) {
@@ -569,8 +573,8 @@ int merge_apply(struct merge_ctx *m, const struct sw_change *c, unsigned flags,
             /* not who owns it: a refusal tells a station nothing of
                another's records (docs/design-notes.md) */
             rc = sw_fail(err, SW_EPERM,
-                         "%s %s: not a record station %s may "
-                         "write",
+                         _("%s %s: not a record station %s may "
+                           "write"),
                          tb->noun, c->id, c->station);
             sqlite3_reset(st);
             return rc;
@@ -604,7 +608,7 @@ int merge_apply(struct merge_ctx *m, const struct sw_change *c, unsigned flags,
         rc = merge_get_value(m, c->tbl, c->col, rid, &curval, err);
         if (!rc && sqlite3_value_type(curval) != SQLITE_NULL &&
             !value_equals_change(curval, c))
-            rc = sw_fail(err, SW_EPERM, "%s %s: %s cannot change", tb->noun,
+            rc = sw_fail(err, SW_EPERM, _("%s %s: %s cannot change"), tb->noun,
                          c->id, tb->cols[c->col].name);
         sqlite3_value_free(curval);
         curval = NULL;
@@ -817,7 +821,7 @@ int merge_set_value(struct sw_change *c, sqlite3_value *v, struct sw_err *err)
     default:
         c->vtype = SW_V_TEXT;
         c->text = sw_strdup((const char *)sqlite3_value_text(v));
-        return c->text ? 0 : sw_fail(err, SW_ESOFTWARE, "out of memory");
+        return c->text ? 0 : sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     }
 }
 

@@ -42,12 +42,12 @@ int records_parse_assigns(const struct sw_table *t, int argc, char **argv,
     for (int i = 0; i < argc; i++) {
         char *eq = strchr(argv[i], '=');
         char name[64];
-        const char *fname;
         int col;
         size_t len;
 
         if (!eq || eq == argv[i]) {
-            sw_fail(err, SW_EUSAGE, "expected FIELD=VALUE, got '%s'", argv[i]);
+            sw_fail(err, SW_EUSAGE, _("expected FIELD=VALUE, got '%s'"),
+                    argv[i]);
             return -1;
         }
         len = (size_t)(eq - argv[i]);
@@ -56,14 +56,15 @@ int records_parse_assigns(const struct sw_table *t, int argc, char **argv,
         memcpy(name, argv[i], len);
         name[len] = '\0';
         col = labels_field_col(t, name);
-        fname = col >= 0 ? t->cols[col].name : name;
         if (col < 0 || (t->cols[col].flags & SW_COL_SYSTEM)) {
-            sw_fail(err, SW_EDATA, "%s.%s: no such field", t->name, name);
+            sw_fail(err, SW_EDATA, _("%s.%s: no such field"), t->name, name);
             return -1;
         }
         for (int j = 0; j < n; j++)
             if (out[j].col == col) {
-                sw_fail(err, SW_EDATA, "%s.%s: given twice", t->name, fname);
+                char fq[160];
+                sw_fail(err, SW_EDATA, _("%s: given twice"),
+                        labels_qualified(fq, sizeof(fq), t, &t->cols[col]));
                 return -1;
             }
         out[n].col = col;
@@ -89,8 +90,9 @@ int records_fill_defaults(const struct sw_table *t, const char **vals,
             vals[c] = strcmp(col->dflt, "@today") == 0 ? today : col->dflt;
         if (!vals[c] && (col->flags & SW_COL_REQUIRED)) {
             if (t->ref_col == c)
-                return sw_fail(err, SW_EDATA, "%s.case: is required", t->name);
-            return sw_fail(err, SW_EDATA, "%s: is required",
+                return sw_fail(err, SW_EDATA, _("%s.case: is required"),
+                               t->name);
+            return sw_fail(err, SW_EDATA, _("%s: is required"),
                            labels_qualified(fq, sizeof(fq), t, col));
         }
     }
@@ -151,7 +153,7 @@ static int print_json(FILE *out, cJSON *j, struct sw_err *err)
 {
     char *s = j ? cJSON_Print(j) : NULL;
     if (!s)
-        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+        return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     fprintf(out, "%s\n", s);
     cJSON_free(s);
     return 0;
@@ -189,25 +191,25 @@ int records_show(sqlite3 *db, const struct sw_table *t, int argc, char **argv,
         if (strcmp(argv[i], "--json") == 0)
             json = 1;
         else if (argv[i][0] == '-' || id)
-            return sw_fail(err, SW_EUSAGE, "%s show: unexpected '%s'", t->noun,
-                           argv[i]);
+            return sw_fail(err, SW_EUSAGE, _("%s show: unexpected '%s'"),
+                           t->noun, argv[i]);
         else
             id = argv[i];
     }
     if (!id)
-        return sw_fail(err, SW_EUSAGE, "%s show: need an ID", t->noun);
+        return sw_fail(err, SW_EUSAGE, _("%s show: need an ID"), t->noun);
 
     sb_init(&sql);
     select_cols(&sql, t);
     sb_adds(&sql, " AND id = ?1");
-    rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, "out of memory")
+    rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, _("out of memory"))
                  : db_prepare(db, sql.buf, &st, err);
     if (rc)
         goto out;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     if (rc == SQLITE_DONE) {
-        rc = sw_fail(err, SW_EDATA, "%s %s: not found", t->noun, id);
+        rc = sw_fail(err, SW_EDATA, _("%s %s: not found"), t->noun, id);
         goto out;
     }
     if (rc != SQLITE_ROW) {
@@ -220,7 +222,7 @@ int records_show(sqlite3 *db, const struct sw_table *t, int argc, char **argv,
         cJSON_Delete(o);
         goto out;
     }
-    fprintf(out, "id: %s\nstation: %s\n", sqlite3_column_text(st, 0),
+    fprintf(out, _("id: %s\nstation: %s\n"), sqlite3_column_text(st, 0),
             sqlite3_column_text(st, 1)
                 ? (const char *)sqlite3_column_text(st, 1)
                 : "");
@@ -288,7 +290,7 @@ int records_list(sqlite3 *db, const struct sw_table *t, int argc, char **argv,
 
     sb_init(&sql);
     if (!wcol || !wval || !wpart) {
-        rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+        rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         goto out;
     }
     for (int i = 0; i < argc; i++) {
@@ -305,9 +307,10 @@ int records_list(sqlite3 *db, const struct sw_table *t, int argc, char **argv,
             size_t len;
             int col;
             if (!eq || eq == w) {
-                rc = sw_fail(err, SW_EUSAGE,
-                             "%s list: --where needs FIELD=VALUE or FIELD~TEXT",
-                             t->noun);
+                rc = sw_fail(
+                    err, SW_EUSAGE,
+                    _("%s list: --where needs FIELD=VALUE or FIELD~TEXT"),
+                    t->noun);
                 goto out;
             }
             len = (size_t)(eq - w);
@@ -318,7 +321,7 @@ int records_list(sqlite3 *db, const struct sw_table *t, int argc, char **argv,
             col = labels_field_col(t, name);
             if (col < -2 ||
                 (col >= 0 && (t->cols[col].flags & SW_COL_SYSTEM))) {
-                rc = sw_fail(err, SW_EDATA, "%s.%s: no such field", t->name,
+                rc = sw_fail(err, SW_EDATA, _("%s.%s: no such field"), t->name,
                              name);
                 goto out;
             }
@@ -340,15 +343,15 @@ int records_list(sqlite3 *db, const struct sw_table *t, int argc, char **argv,
                    ((w = opt_value(argc, argv, &i, "--station", &matched)),
                     matched)) {
             if (!w || !*w) {
-                rc = sw_fail(err, SW_EUSAGE, "%s list: --station needs a CODE",
-                             t->noun);
+                rc = sw_fail(err, SW_EUSAGE,
+                             _("%s list: --station needs a CODE"), t->noun);
                 goto out;
             }
             wcol[nw] = -2;
             wval[nw] = w;
             nw++;
         } else {
-            rc = sw_fail(err, SW_EUSAGE, "%s list: unexpected '%s'", t->noun,
+            rc = sw_fail(err, SW_EUSAGE, _("%s list: unexpected '%s'"), t->noun,
                          argv[i]);
             goto out;
         }
@@ -365,7 +368,7 @@ int records_list(sqlite3 *db, const struct sw_table *t, int argc, char **argv,
             sb_addf(&sql, " AND %s IS ?", cn);
     }
     sb_adds(&sql, " ORDER BY rid");
-    rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, "out of memory")
+    rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, _("out of memory"))
                  : db_prepare(db, sql.buf, &st, err);
     if (rc)
         goto out;
@@ -380,14 +383,14 @@ int records_list(sqlite3 *db, const struct sw_table *t, int argc, char **argv,
             sqlite3_bind_text(st, i + 1, wval[i], -1, SQLITE_STATIC);
     }
     if (json && !(arr = cJSON_CreateArray())) {
-        rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+        rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         goto out;
     }
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (json) {
             cJSON *o = row_json(st, t);
             if (!o) {
-                rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+                rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
                 goto out;
             }
             cJSON_AddItemToArray(arr, o);
@@ -432,7 +435,7 @@ int records_search(sqlite3 *db, int argc, char **argv, unsigned flags,
             long v = w ? strtol(w, &end, 10) : -1;
             if (!w || !*w || *end || v < 0 || v > 1000000) {
                 rc = sw_fail(err, SW_EUSAGE,
-                             "case search: --limit needs a number (0: all)");
+                             _("case search: --limit needs a number (0: all)"));
                 goto out;
             }
             limit = (int)v;
@@ -441,12 +444,12 @@ int records_search(sqlite3 *db, int argc, char **argv, unsigned flags,
                     matched)) {
             if (!w || !*w) {
                 rc = sw_fail(err, SW_EUSAGE,
-                             "case search: --station needs a CODE");
+                             _("case search: --station needs a CODE"));
                 goto out;
             }
             station = w;
         } else if ((argv[i][0] == '-' && argv[i][1]) || text) {
-            rc = sw_fail(err, SW_EUSAGE, "case search: unexpected '%s'",
+            rc = sw_fail(err, SW_EUSAGE, _("case search: unexpected '%s'"),
                          argv[i]);
             goto out;
         } else {
@@ -454,7 +457,8 @@ int records_search(sqlite3 *db, int argc, char **argv, unsigned flags,
         }
     }
     if (!text) {
-        rc = sw_fail(err, SW_EUSAGE, "case search: need the TEXT to look for");
+        rc = sw_fail(err, SW_EUSAGE,
+                     _("case search: need the TEXT to look for"));
         goto out;
     }
     rc = search_cases(db, text, station, limit, &hits, &nhits, NULL, err);
@@ -463,12 +467,12 @@ int records_search(sqlite3 *db, int argc, char **argv, unsigned flags,
 
     select_cols(&sql, t);
     sb_adds(&sql, " AND rid = ?1");
-    rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, "out of memory")
+    rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, _("out of memory"))
                  : db_prepare(db, sql.buf, &st, err);
     if (rc)
         goto out;
     if (json && !(arr = cJSON_CreateArray())) {
-        rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+        rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         goto out;
     }
     for (int h = 0; h < nhits; h++) {
@@ -486,7 +490,7 @@ int records_search(sqlite3 *db, int argc, char **argv, unsigned flags,
             if (!o || !cJSON_AddStringToObject(
                           o, "match", search_rank_name(hits[h].rank))) {
                 cJSON_Delete(o);
-                rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+                rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
                 goto out;
             }
             cJSON_AddItemToArray(arr, o);

@@ -95,7 +95,7 @@ int replica_open(struct replica *r, sqlite3 *db, struct sw_err *err)
         rc = db_config_get(db, "station", &station, err);
     if (!rc &&
         (!site || !station || !sw_site_valid(site) || !sw_code_valid(station)))
-        rc = sw_fail(err, SW_ECONFIG, "replica has no valid site/station");
+        rc = sw_fail(err, SW_ECONFIG, _("replica has no valid site/station"));
     if (!rc) {
         snprintf(r->site, sizeof(r->site), "%s", site);
         snprintf(r->station, sizeof(r->station), "%s", station);
@@ -121,7 +121,7 @@ int replica_open(struct replica *r, sqlite3 *db, struct sw_err *err)
     if (!rc) {
         sql = pending_sql();
         rc = sql ? db_prepare_keep(r->db, sql, &r->pend_read, err)
-                 : sw_fail(err, SW_ESOFTWARE, "out of memory");
+                 : sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     }
     free(sql);
     free(site);
@@ -195,12 +195,12 @@ static int sealable(struct replica *r, int tbl, int col, int64_t rid,
         text = (const char *)sqlite3_value_text(val);
     }
     if (strcmp(owner, r->station) != 0) {
-        snprintf(msg, n, "%s record %lld: of station '%s', not this one's",
+        snprintf(msg, n, _("%s record %lld: of station '%s', not this one's"),
                  tb->name, (long long)rid, owner);
         return SW_EDATA;
     }
     if (sw_validate(tb, c, text, &e)) {
-        snprintf(msg, n, "record %lld: %.400s", (long long)rid, e.msg);
+        snprintf(msg, n, _("record %lld: %.400s"), (long long)rid, e.msg);
         return SW_EDATA;
     }
     if (tb->ref_col >= 0) {
@@ -218,8 +218,8 @@ static int sealable(struct replica *r, int tbl, int col, int64_t rid,
             station_of(r->case_station, 1, 0, case_id, owner, sizeof(owner));
         if (strcmp(owner, r->station) != 0) {
             snprintf(msg, n,
-                     "%s record %lld: %s: no case %.40s of this "
-                     "station",
+                     _("%s record %lld: %s: no case %.40s of this "
+                       "station"),
                      tb->name, (long long)rid, tb->cols[tb->ref_col].name,
                      case_id ? case_id : "(none)");
             sqlite3_value_free(ref);
@@ -263,7 +263,8 @@ static int seal_in_txn(struct replica *r, struct hlc_clock *clock, long *n,
             author = NULL;
         if (tbl < 0 || tbl >= SW_NTABLES || col < 0 ||
             col >= sw_tables[tbl].ncols) {
-            rc = sw_fail(err, SW_EDATA, "outbox: bad entry (%d, %d)", tbl, col);
+            rc = sw_fail(err, SW_EDATA, _("outbox: bad entry (%d, %d)"), tbl,
+                         col);
             break;
         }
         /* one version for the fields one statement wrote in one record */
@@ -369,8 +370,8 @@ int replica_read_pending(struct replica *r, int64_t after, size_t limit,
         c.col = sqlite3_column_int(st, 2);
         if (!id || !station) {
             rc = sw_fail(err, SW_EDATA,
-                         "pending change %lld: its record is "
-                         "gone",
+                         _("pending change %lld: its record is "
+                           "gone"),
                          (long long)c.seq);
             break;
         }
@@ -381,9 +382,9 @@ int replica_read_pending(struct replica *r, int64_t after, size_t limit,
         merge_column_version(st, 6, &c.base);
         if (!rc && author && sw_author_valid((const char *)author) &&
             !(c.author = sw_strdup((const char *)author)))
-            rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+            rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         if (!rc && batch_add(b, &c))
-            rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+            rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         change_release(&c);
         if (!rc) {
             if (b->n == 1)
@@ -436,7 +437,7 @@ static int set_indexes(struct replica *r, int drop, struct sw_err *err)
     ddl_indexes(&sb, 0, drop);
     sql = sb_detach(&sb, NULL);
     if (!sql)
-        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+        return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     rc = db_begin(r->db, err);
     if (!rc)
         rc = db_exec(r->db, sql, err);
@@ -471,7 +472,7 @@ int replica_apply_pull(struct replica *r, const struct sw_batch *b,
     for (size_t i = 0; !rc && i < b->n; i++) {
         if (strcmp(b->v[i].station, r->station) != 0)
             rc = sw_fail(err, SW_EDATA,
-                         "pulled record %s belongs to station %s, not %s",
+                         _("pulled record %s belongs to station %s, not %s"),
                          b->v[i].id, b->v[i].station, r->station);
     }
     for (size_t i = 0, used = 0; !rc && i < b->n; i += used)
@@ -564,8 +565,8 @@ int replica_set_author(sqlite3 *db, const char *worker, struct sw_err *err)
 
     if (worker && !sw_author_valid(worker))
         return sw_fail(err, SW_EDATA,
-                       "author: not 1 to %d bytes of UTF-8 text without "
-                       "control characters",
+                       _("author: not 1 to %d bytes of UTF-8 text without "
+                         "control characters"),
                        SW_AUTHOR_MAX);
     rc = db_exec(db, SQL_AUTHOR_SETUP, err);
     if (!rc)
@@ -607,9 +608,9 @@ int replica_authors(sqlite3 *db, int tbl, const char *id, char **authors,
         cols = sqlite3_column_int64(st, 1);
         for (int c = 0; c < t->ncols && a && !rc; c++)
             if (((cols >> c) & 1) && !(authors[c] = sw_strdup(a)))
-                rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+                rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     } else if (step == SQLITE_DONE) {
-        rc = sw_fail(err, SW_EDATA, "%s %s: not found", t->noun, id);
+        rc = sw_fail(err, SW_EDATA, _("%s %s: not found"), t->noun, id);
     } else {
         rc = db_fail(err, db, t->noun);
     }
@@ -632,7 +633,7 @@ int replica_authors(sqlite3 *db, int tbl, const char *id, char **authors,
             free(authors[c]);
             authors[c] = NULL;
             if (a && !(authors[c] = sw_strdup(a)))
-                rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+                rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         }
         if (!rc && step != SQLITE_DONE)
             rc = db_fail(err, db, "read versions");

@@ -136,7 +136,7 @@ static int count_services(sqlite3 *db, struct report *r, struct sw_err *err)
     return rc;
 oom:
     sqlite3_finalize(st);
-    return sw_fail(err, SW_ESOFTWARE, "out of memory");
+    return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
 }
 
 static int count_followups(sqlite3 *db, struct report *r, struct sw_err *err)
@@ -200,7 +200,7 @@ static int list_unvisited(sqlite3 *db, struct report *r, struct sw_err *err)
             break;
     }
     if (oom)
-        rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+        rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     else
         rc = rc == SQLITE_DONE ? 0 : db_fail(err, db, "report");
     sqlite3_finalize(st);
@@ -227,10 +227,10 @@ int report_month(sqlite3 *db, const char *yyyymm, const char *station,
         strspn(yyyymm, "0123456789") != 4 ||
         strspn(yyyymm + 5, "0123456789") != 2 || (y = atoi(yyyymm)) < 1 ||
         (m = atoi(yyyymm + 5)) < 1 || m > 12)
-        return sw_fail(err, SW_EUSAGE, "not a month (YYYY-MM): '%.20s'",
+        return sw_fail(err, SW_EUSAGE, _("not a month (YYYY-MM): '%.20s'"),
                        yyyymm ? yyyymm : "");
     if (station && !sw_code_valid(station))
-        return sw_fail(err, SW_EUSAGE, "--station: not a station code: '%s'",
+        return sw_fail(err, SW_EUSAGE, _("--station: not a station code: '%s'"),
                        station);
     snprintf(r->month, sizeof(r->month), "%04d-%02d", y, m);
     snprintf(r->first, sizeof(r->first), "%04d-%02d-01", y, m);
@@ -445,7 +445,7 @@ int report_write_json(FILE *out, const struct report *r, struct sw_err *err)
     int rc = 0;
 
     if (!o)
-        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+        return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     cJSON_AddStringToObject(o, "month", r->month);
     cJSON_AddItemToObject(o, "station",
                           str_or_null(r->station[0] ? r->station : NULL));
@@ -504,7 +504,7 @@ int report_write_json(FILE *out, const struct report *r, struct sw_err *err)
     }
     s = cJSON_Print(o);
     if (!s)
-        rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+        rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     else
         fprintf(out, "%s\n", s);
     cJSON_free(s);
@@ -575,7 +575,8 @@ int report_parse_args(int argc, char **argv, unsigned flags,
     memset(a, 0, sizeof(*a));
     a->lang = labels_lang();
     if (argc < 1 || strcmp(argv[0], "month") != 0)
-        return sw_fail(err, SW_EUSAGE, "report: only 'report month YYYY-MM'");
+        return sw_fail(err, SW_EUSAGE,
+                       _("report: only 'report month YYYY-MM'"));
     for (int i = 1; i < argc; i++) {
         const char *v;
         int miss;
@@ -588,32 +589,33 @@ int report_parse_args(int argc, char **argv, unsigned flags,
                 a->format = REPORT_CSV;
             else
                 return sw_fail(err, SW_EUSAGE,
-                               "report: --format is text, json or csv, "
-                               "not '%s'",
+                               _("report: --format is text, json or csv, "
+                                 "not '%s'"),
                                v ? v : "");
         } else if ((v = export_opt(argc, argv, &i, "-o", &miss)) || miss ||
                    (v = export_opt(argc, argv, &i, "--output", &miss)) ||
                    miss) {
             if (!v || !*v)
-                return sw_fail(err, SW_EUSAGE, "report: -o needs a FILE");
+                return sw_fail(err, SW_EUSAGE, _("report: -o needs a FILE"));
             a->outfile = v;
         } else if ((flags & REPORT_ARGS_STATION) &&
                    ((v = export_opt(argc, argv, &i, "--station", &miss)) ||
                     miss)) {
             if (!v || !*v)
                 return sw_fail(err, SW_EUSAGE,
-                               "report: --station needs a CODE");
+                               _("report: --station needs a CODE"));
             a->station = v;
         } else if (strcmp(argv[i], "--json") == 0) {
             a->format = REPORT_JSON;
         } else if (argv[i][0] == '-' || a->month) {
-            return sw_fail(err, SW_EUSAGE, "report: unexpected '%s'", argv[i]);
+            return sw_fail(err, SW_EUSAGE, _("report: unexpected '%s'"),
+                           argv[i]);
         } else {
             a->month = argv[i];
         }
     }
     if (!a->month)
-        return sw_fail(err, SW_EUSAGE, "report month: which month? YYYY-MM");
+        return sw_fail(err, SW_EUSAGE, _("report month: which month? YYYY-MM"));
     return 0;
 }
 
@@ -635,7 +637,7 @@ static int rep_to(FILE *out, void *arg, struct sw_err *err)
         report_write_text(out, ra->r, ra->a->lang);
     }
     if (fflush(out) != 0 || ferror(out))
-        return sw_fail(err, SW_EIO, "cannot write the report");
+        return sw_fail(err, SW_EIO, _("cannot write the report"));
     return 0;
 }
 

@@ -299,9 +299,9 @@ int search_cases(sqlite3 *db, const char *text, const char *station, int limit,
     for (e = s + strlen(s); e > s && (e[-1] == ' ' || e[-1] == '\t'); e--)
         ;
     if (e == s)
-        return sw_fail(err, SW_EUSAGE, "search: empty text");
+        return sw_fail(err, SW_EUSAGE, _("search: empty text"));
     if ((size_t)(e - s) >= sizeof(q.text))
-        return sw_fail(err, SW_EUSAGE, "search: text longer than %d bytes",
+        return sw_fail(err, SW_EUSAGE, _("search: text longer than %d bytes"),
                        (int)sizeof(q.text) - 1);
     q.len = (size_t)(e - s);
     memcpy(q.text, s, q.len);
@@ -340,7 +340,7 @@ int search_cases(sqlite3 *db, const char *text, const char *station, int limit,
             size_t nc = cap ? cap * 2 : 64;
             struct hit_tmp *t2 = realloc(tmp, nc * sizeof(*tmp));
             if (!t2) {
-                rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+                rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
                 goto out;
             }
             tmp = t2;
@@ -365,7 +365,7 @@ int search_cases(sqlite3 *db, const char *text, const char *station, int limit,
         n = (size_t)limit;
     *hits = malloc(n * sizeof(**hits));
     if (!*hits) {
-        rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+        rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         goto out;
     }
     for (size_t i = 0; i < n; i++)

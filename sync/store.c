@@ -64,7 +64,7 @@ int store_open(struct store *s, sqlite3 *db, struct sw_err *err)
     s->pull_max_bytes = STORE_PULL_MAX_BYTES;
     rc = db_config_get(db, "county", &county, err);
     if (!rc && (!county || !sw_code_valid(county)))
-        rc = sw_fail(err, SW_ECONFIG, "county store has no county code");
+        rc = sw_fail(err, SW_ECONFIG, _("county store has no county code"));
     if (!rc) {
         snprintf(s->county, sizeof(s->county), "%s", county);
         rc = merge_open(&s->m, db, SW_ROLE_COUNTY, err);
@@ -72,7 +72,7 @@ int store_open(struct store *s, sqlite3 *db, struct sw_err *err)
     if (!rc) {
         sql = pull_sql();
         rc = sql ? db_prepare_keep(s->db, sql, &s->pull, err)
-                 : sw_fail(err, SW_ESOFTWARE, "out of memory");
+                 : sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     }
     if (!rc)
         rc = db_prepare_keep(s->db, SQL_ACKED_GET, &s->acked_get, err);
@@ -110,8 +110,8 @@ void store_close(struct store *s)
 static int not_its_case(const struct sw_table *tb, const struct sw_change *c,
                         struct sw_err *err)
 {
-    return sw_fail(err, SW_EPERM, "%s %s: station %s has no case %s", tb->noun,
-                   c->id, c->station, c->text);
+    return sw_fail(err, SW_EPERM, _("%s %s: station %s has no case %s"),
+                   tb->noun, c->id, c->station, c->text);
 }
 
 /* A visit or service must hang on a case of its own station. */
@@ -221,8 +221,8 @@ int store_apply_push(struct store *s, const char *station, const char *site,
     memset(res, 0, sizeof(*res));
     if (strcmp(b->site, site) != 0)
         return sw_fail(err, SW_EPERM,
-                       "push names site %s, but this token "
-                       "is site %s's",
+                       _("push names site %s, but this token "
+                         "is site %s's"),
                        b->site, site);
     /* range, order, sites (every version the sender's own): decoded
        batches were checked, in-process ones (exchange.c, tests) are
@@ -235,8 +235,8 @@ int store_apply_push(struct store *s, const char *station, const char *site,
     for (size_t i = 0; i < b->n; i++) {
         if (strcmp(b->v[i].station, station) != 0)
             return sw_fail(err, SW_EPERM,
-                           "%s %s belongs to station %s: station %s may not "
-                           "write it",
+                           _("%s %s belongs to station %s: station %s may not "
+                             "write it"),
                            sw_tables[b->v[i].tbl].noun, b->v[i].id,
                            b->v[i].station, station);
     }
@@ -252,7 +252,7 @@ int store_apply_push(struct store *s, const char *station, const char *site,
     if (step == SQLITE_ROW)
         acked = sqlite3_column_int64(s->acked_get, 0);
     else if (step == SQLITE_DONE)
-        rc = sw_fail(err, SW_EPERM, "site %s is not a replica of station %s",
+        rc = sw_fail(err, SW_EPERM, _("site %s is not a replica of station %s"),
                      site, station);
     else
         rc = db_fail(err, s->db, "read replica");
@@ -262,7 +262,7 @@ int store_apply_push(struct store *s, const char *station, const char *site,
     /* what is new: shallow copies (text stays the batch's), then applied
        a record at a time */
     if (!rc && b->n && !(todo = malloc(b->n * sizeof(*todo))))
-        rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+        rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     for (size_t i = 0; !rc && i < b->n; i++) {
         if (b->v[i].seq <= acked)
             res->duplicates++;
@@ -381,9 +381,9 @@ int store_read_pull(struct store *s, const char *station, const char *site,
             strcmp(c.ver.site, s->county) != 0 &&
             sw_author_valid((const char *)sqlite3_column_text(st, 10)) &&
             !(c.author = sw_strdup((const char *)sqlite3_column_text(st, 10))))
-            rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+            rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         if (!rc && batch_add(b, &c))
-            rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+            rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         change_release(&c);
     }
     if (!rc && !cut && step != SQLITE_DONE)
@@ -430,7 +430,7 @@ int store_write(struct store *s, struct sw_change *c, struct sw_err *err)
     snprintf(cur.id, sizeof(cur.id), "%s", c->id);
     rc = merge_read_field(&s->m, &cur, &found, NULL, err);
     if (!rc && !found)
-        rc = sw_fail(err, SW_ENOINPUT, "%s %s: not found",
+        rc = sw_fail(err, SW_ENOINPUT, _("%s %s: not found"),
                      sw_tables[c->tbl].noun, c->id);
     if (!rc) {
         snprintf(c->station, sizeof(c->station), "%s", cur.station);

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -229,4 +230,14 @@ void sb_addf(struct sw_buf *sb, const char *fmt, ...)
     vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
     va_end(ap);
     sb->len += (size_t)n;
+}
+
+void sw_nls_init(void)
+{
+    const char *dir = getenv("SWSYNC_LOCALEDIR");
+    setlocale(LC_ALL, "");
+    setlocale(LC_NUMERIC, "C"); /* decimal points in JSON and amounts */
+    bindtextdomain(SW_TEXTDOMAIN, dir && *dir ? dir : LOCALEDIR);
+    bind_textdomain_codeset(SW_TEXTDOMAIN, "UTF-8");
+    textdomain(SW_TEXTDOMAIN);
 }

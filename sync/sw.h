@@ -10,8 +10,25 @@
 #ifndef SW_H
 #define SW_H
 
+#include <libintl.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/*
+** Messages people read are translated with gettext (po/, text domain
+** "swsync"), where they are made: sw_fail(err, code, _("...")) in the
+** library, _() around what main() and the commands print.  dgettext,
+** so the library's texts are found whichever domain a program chose;
+** the programs bind it in main() (sw_nls_init).  N_() marks a text in a
+** static table, translated where it is printed.
+*/
+#define SW_TEXTDOMAIN "swsync"
+#define _(s) dgettext(SW_TEXTDOMAIN, s)
+#define N_(s) (s)
+
+/* setlocale(LC_ALL, "") (LC_NUMERIC stays "C") and bind the text domain
+** to $SWSYNC_LOCALEDIR (the tests' uninstalled catalogs) or LOCALEDIR. */
+void sw_nls_init(void);
 
 enum {
     SW_OK = 0,
@@ -25,7 +42,8 @@ enum {
     SW_ETEMP = 75,      /* temporary failure: try again later */
     SW_EPERM = 77,      /* not permitted (token revoked, wrong) */
     SW_ECONFIG = 78,    /* configuration error */
-    SW_ETOOBIG = 90     /* over a size bound (HTTP 413; exits as 65) */
+    SW_ETOOBIG = 90,    /* over a size bound (HTTP 413; exits as 65) */
+    SW_EFULL = 91       /* disk or database full (HTTP 507; exits as 74) */
 };
 
 #define SW_ERRMSG_MAX 512

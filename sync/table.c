@@ -364,21 +364,21 @@ int sw_validate(const struct sw_table *t, const struct sw_column *c,
     if (v == NULL) {
         /* the tombstone is never unknown: 0 or 1 */
         if (c->flags & (SW_COL_REQUIRED | SW_COL_SYSTEM))
-            return sw_fail(err, SW_EDATA, "%s: is required", tn);
+            return sw_fail(err, SW_EDATA, _("%s: is required"), tn);
         return 0;
     }
     if (!sw_utf8_valid(v))
-        return sw_fail(err, SW_EDATA, "%s: not valid UTF-8", tn);
+        return sw_fail(err, SW_EDATA, _("%s: not valid UTF-8"), tn);
 
     switch (c->check) {
     case CK_NONEMPTY:
         if (!*v)
-            return sw_fail(err, SW_EDATA, "%s: must not be empty", tn);
+            return sw_fail(err, SW_EDATA, _("%s: must not be empty"), tn);
         /* fall through */
     case CK_TEXT:
         if (utf8_chars(v) > c->maxlen)
-            return sw_fail(err, SW_EDATA, "%s: longer than %d characters", tn,
-                           c->maxlen);
+            return sw_fail(err, SW_EDATA, _("%s: longer than %d characters"),
+                           tn, c->maxlen);
         return 0;
     case CK_ENUM:
         for (const char *const *a = c->allowed; *a; a++)
@@ -395,13 +395,14 @@ int sw_validate(const struct sw_table *t, const struct sw_column *c,
                 if (labels_lang() == SW_LANG_ZH && strcmp(l, *a) != 0)
                     snprintf(list + used, sizeof(list) - used, "（%s）", l);
             }
-            return sw_fail(err, SW_EDATA, "%s: '%.64s' is not one of %s", tn, v,
-                           list);
+            return sw_fail(err, SW_EDATA, _("%s: '%.64s' is not one of %s"), tn,
+                           v, list);
         }
     case CK_DATE:
         if (strlen(v) != 10 || !date_ok(v))
             return sw_fail(err, SW_EDATA,
-                           "%s: not a valid date (YYYY-MM-DD): '%.64s'", tn, v);
+                           _("%s: not a valid date (YYYY-MM-DD): '%.64s'"), tn,
+                           v);
         return 0;
     case CK_DATETIME: {
         size_t len = strlen(v);
@@ -409,9 +410,9 @@ int sw_validate(const struct sw_table *t, const struct sw_column *c,
             (len == 10 || (v[10] == 'T' && time_ok(v + 11, len - 11))))
             return 0;
         return sw_fail(err, SW_EDATA,
-                       "%s: not a valid date-time "
-                       "(YYYY-MM-DD[THH:MM[:SS]], or RFC 3339 with an "
-                       "offset): '%.64s'",
+                       _("%s: not a valid date-time "
+                         "(YYYY-MM-DD[THH:MM[:SS]], or RFC 3339 with an "
+                         "offset): '%.64s'"),
                        tn, v);
     }
     case CK_IDNUM: {
@@ -419,49 +420,50 @@ int sw_validate(const struct sw_table *t, const struct sw_column *c,
         if (strlen(v) != 18 || !all_digits(v, 17) ||
             !(isdigit((unsigned char)v[17]) || v[17] == 'X'))
             return sw_fail(err, SW_EDATA,
-                           "%s: must be 17 digits and a check digit "
-                           "(0-9 or X): '%.64s'",
+                           _("%s: must be 17 digits and a check digit "
+                             "(0-9 or X): '%.64s'"),
                            tn, v);
         want = sw_idnum_check_char(v);
         if (v[17] != want)
             return sw_fail(err, SW_EDATA,
-                           "%s: check digit is wrong (GB 11643): "
-                           "'%s' should end in %c",
+                           _("%s: check digit is wrong (GB 11643): "
+                             "'%s' should end in %c"),
                            tn, v, want);
         return 0;
     }
     case CK_PHONE:
         if (!phone_ok(v))
             return sw_fail(err, SW_EDATA,
-                           "%s: not a phone number (3-20 of digits, "
-                           "'+', '-', space): '%.64s'",
+                           _("%s: not a phone number (3-20 of digits, "
+                             "'+', '-', space): '%.64s'"),
                            tn, v);
         return 0;
     case CK_BOOL:
         if (strcmp(v, "0") && strcmp(v, "1"))
-            return sw_fail(err, SW_EDATA, "%s: must be 0 or 1: '%.64s'", tn, v);
+            return sw_fail(err, SW_EDATA, _("%s: must be 0 or 1: '%.64s'"), tn,
+                           v);
         return 0;
     case CK_COUNT:
         if (!int_text(v, &n) || n < 0 || n > c->maxlen)
             return sw_fail(err, SW_EDATA,
-                           "%s: must be a whole number from 0 to %d: "
-                           "'%.64s'",
+                           _("%s: must be a whole number from 0 to %d: "
+                             "'%.64s'"),
                            tn, c->maxlen, v);
         return 0;
     case CK_MONEY:
         if (!money_ok(v))
             return sw_fail(err, SW_EDATA,
-                           "%s: not an amount (digits, up to 2 "
-                           "decimals, e.g. 150.50): '%.64s'",
+                           _("%s: not an amount (digits, up to 2 "
+                             "decimals, e.g. 150.50): '%.64s'"),
                            tn, v);
         return 0;
     case CK_REF:
         if (!sw_uuid_valid(v))
-            return sw_fail(err, SW_EDATA, "%s: not a record id: '%.64s'", tn,
+            return sw_fail(err, SW_EDATA, _("%s: not a record id: '%.64s'"), tn,
                            v);
         return 0;
     }
-    return sw_fail(err, SW_ESOFTWARE, "%s: unknown check", tn);
+    return sw_fail(err, SW_ESOFTWARE, _("%s: unknown check"), tn);
 }
 
 /* ---- SQL CHECK expressions (same rules, in built-in SQL) ----

@@ -61,7 +61,7 @@ static int get_hash(sqlite3 *db, const char *name, char **out,
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         *out = strdup((const char *)sqlite3_column_text(st, 0));
-        rc = *out ? 0 : sw_fail(err, SW_ESOFTWARE, "out of memory");
+        rc = *out ? 0 : sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     } else {
         rc = rc == SQLITE_DONE ? 0 : db_fail(err, db, "look up worker");
     }
@@ -90,10 +90,10 @@ static int pw_ok(const char *pw, struct sw_err *err)
     size_t n = pw ? strlen(pw) : 0;
     if (n < ACCT_PW_MIN)
         return sw_fail(err, SW_EDATA,
-                       "the password is too short (at least %d characters)",
+                       _("the password is too short (at least %d characters)"),
                        ACCT_PW_MIN);
     if (n > ACCT_PW_MAX)
-        return sw_fail(err, SW_EDATA, "the password is too long");
+        return sw_fail(err, SW_EDATA, _("the password is too long"));
     return 0;
 }
 
@@ -106,8 +106,8 @@ int workers_add(sqlite3 *db, const char *name, const char *pw,
 
     if (!acct_name_valid(name))
         return sw_fail(err, SW_EDATA,
-                       "'%s': not a valid worker name (1-64 of letters, "
-                       "digits, _ . - @)",
+                       _("'%s': not a valid worker name (1-64 of letters, "
+                         "digits, _ . - @)"),
                        name ? name : "");
     rc = pw_ok(pw, err);
     if (!rc)
@@ -118,7 +118,7 @@ int workers_add(sqlite3 *db, const char *name, const char *pw,
         goto out;
     rc = get_hash(db, name, &have, err);
     if (!rc && have)
-        rc = sw_fail(err, SW_ECANTCREAT, "worker %s already exists", name);
+        rc = sw_fail(err, SW_ECANTCREAT, _("worker %s already exists"), name);
     if (!rc)
         rc = db_prepare(db, SQL_ADD, &st, err);
     if (!rc) {
@@ -146,7 +146,7 @@ int workers_remove(sqlite3 *db, const char *name, struct sw_err *err)
         return rc;
     rc = exec_tt(db, SQL_DEL, name, NULL, err);
     if (!rc && sqlite3_changes(db) == 0)
-        rc = sw_fail(err, SW_EDATA, "no worker named %s", name);
+        rc = sw_fail(err, SW_EDATA, _("no worker named %s"), name);
     if (!rc)
         rc = exec_tt(db, SQL_DEL_SESSIONS, name, NULL, err);
     if (!rc)

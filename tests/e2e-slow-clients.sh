@@ -63,19 +63,27 @@ like "$(cat "$T/attack.out")" '^opened=[0-9]+ cut=[1-9][0-9]*$' \
 diag "attacker: $(cat "$T/attack.out")"
 
 # ---- 600 from 40 addresses: more than the server takes --------------------
+# The server as deployed (a 30 s header deadline): the station must get in
+# because the oldest unauthenticated connections make room, not because
+# the deadline frees a slot now and then.  --timeout 10 is a liveness
+# bound (without the room kept, the sync waits ~30 s in the listen queue).
 
+county_stop
+LOG1=$LOG
+county_start "$CDB"
+S config set server "$URL"
 rm -f "$T/stop"
 python3 "$SLOW" trickle "$PORT" 600 40 1 "$T/stop" 60 >"$T/attack.out" &
 ATTACK_PID=$!
 sleep 4
 exits 0 "a third case" S case add name=王五 category=disabled
 t0=$(ms)
-exits 0 "the station syncs while 600 connections trickle" S sync --quiet
+exits 0 "the station syncs while 600 connections trickle" S sync --quiet --timeout 10
 ATTACK_MS=$(($(ms) - t0))
 is "$(C case list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" \
     3 "its new cases reached the county"
 t0=$(ms)
-exits 0 "and syncs again" S sync --quiet
+exits 0 "and syncs again" S sync --quiet --timeout 10
 ATTACK2_MS=$(($(ms) - t0))
 stop_attack
 diag "a station's sync: ${QUIET_MS} ms alone; ${SLOW_MS} ms under 200 trickling connections; ${ATTACK_MS} ms and ${ATTACK2_MS} ms under 600"
@@ -165,13 +173,13 @@ for _ in $(seq 100); do # at most 10 s (it used to wait 30)
 done
 is "$stopped" yes "SIGTERM with a half-sent request in flight: the server exits (within 10 s)"
 county_stop KILL
-like "$(cat "$LOG")" 'closed [1-9][0-9]* connections? past the deadline' \
+like "$(cat "$LOG1")" 'closed [1-9][0-9]* connections? past the deadline' \
     "the log says how many connections it closed past their deadline"
 like "$(cat "$LOG")" ', [1-9][0-9]* to make room for new ones' \
     "and how many to make room"
-is "$(grep -c 'closed by remote\|connection closure' "$LOG")" 0 \
+is "$(cat "$LOG1" "$LOG" | grep -c 'closed by remote\|connection closure')" 0 \
     "not one line each"
-diag "$(grep 'past the deadline' "$LOG")"
+diag "$(cat "$LOG1" "$LOG" | grep 'past the deadline')"
 kill "$HALF_PID" 2>/dev/null
 
 done_testing

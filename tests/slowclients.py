@@ -8,10 +8,6 @@ usage:
       seconds, never finishing; a connection the server closes is opened
       again (after 0.1 s).  Runs until STOP_FILE exists or MAX_S passed,
       then prints "opened=N cut=M" (cut: closed by the server).
-  nat PORT TOKENS_FILE SITE_PREFIX
-      one connection per token (one a line) from 127.0.0.1, all opened
-      before any request is sent; then a hello on each.  Prints the
-      status codes, space separated (000: the connection was reset).
   hold PORT TOKEN N
       N connections with one token, each sending the headers of a push
       and half its body, all held open; then prints the status of those
@@ -89,40 +85,6 @@ def trickle(port, n, addrs, every, stop_file, max_s):
     print("opened=%d cut=%d" % (opened, cut))
 
 
-def read_status(s):
-    try:
-        data = s.recv(4096)
-    except OSError:
-        return "000"
-    if not data.startswith(b"HTTP/1.1 "):
-        return "000"
-    return data[9:12].decode()
-
-
-def nat(port, tokens_file, prefix):
-    import json
-    toks = [t.strip() for t in open(tokens_file) if t.strip()]
-    socks = []
-    for _ in toks:
-        socks.append(socket.create_connection(("127.0.0.1", port)))
-    out = []
-    for i, (s, t) in enumerate(zip(socks, toks)):
-        body = json.dumps({"v": 1, "schema": 2,
-                           "site": "%s%d" % (prefix, i)}).encode()
-        try:
-            s.sendall(b"POST /v1/hello HTTP/1.1\r\nHost: x\r\n"
-                      b"Authorization: Bearer " + t.encode() +
-                      b"\r\nContent-Type: application/json\r\n"
-                      b"Content-Length: %d\r\n\r\n" % len(body) + body)
-        except OSError:
-            pass
-    for s in socks:
-        s.settimeout(20)
-        out.append(read_status(s))
-        s.close()
-    print(" ".join(out))
-
-
 def hold(port, token, n):
     socks = []
     for _ in range(n):
@@ -164,8 +126,6 @@ def main():
     if mode == "trickle":
         trickle(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]),
                 float(sys.argv[5]), sys.argv[6], float(sys.argv[7]))
-    elif mode == "nat":
-        nat(int(sys.argv[2]), sys.argv[3], sys.argv[4])
     elif mode == "hold":
         hold(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]))
     elif mode == "half":

@@ -62,18 +62,18 @@ int acct_admin_add(sqlite3 *db, const char *name, const char *pw,
 
     if (!acct_name_valid(name))
         return sw_fail(err, SW_EDATA,
-                       "admin: not a valid user name (1-%d of A-Z a-z 0-9 _ "
-                       ". - @, not starting with - or .): %s",
+                       _("admin: not a valid user name (1-%d of A-Z a-z 0-9 _ "
+                         ". - @, not starting with - or .): %s"),
                        ACCT_NAME_MAX, name ? name : "");
     if (strlen(pw) < ACCT_PW_MIN)
         return sw_fail(err, SW_EDATA,
-                       "admin: the password must have at least %d "
-                       "characters",
+                       _("admin: the password must have at least %d "
+                         "characters"),
                        ACCT_PW_MIN);
     if (strlen(pw) > ACCT_PW_MAX || !sw_utf8_valid(pw))
         return sw_fail(err, SW_EDATA,
-                       "admin: the password must be UTF-8 text of at most %d "
-                       "bytes",
+                       _("admin: the password must be UTF-8 text of at most %d "
+                         "bytes"),
                        ACCT_PW_MAX);
     rc = acct_hash_password(pw, &hash, err);
     if (rc)
@@ -85,8 +85,8 @@ int acct_admin_add(sqlite3 *db, const char *name, const char *pw,
     if (!rc) {
         sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
         rc = sqlite3_step(st);
-        rc = rc == SQLITE_ROW
-                 ? sw_fail(err, SW_ECANTCREAT, "admin %s: already exists", name)
+        rc = rc == SQLITE_ROW    ? sw_fail(err, SW_ECANTCREAT,
+                                           _("admin %s: already exists"), name)
              : rc == SQLITE_DONE ? 0
                                  : db_fail(err, db, "look up admin");
         sqlite3_finalize(st);
@@ -130,7 +130,7 @@ int acct_admin_remove(sqlite3 *db, const char *name,
         if (sqlite3_step(st) != SQLITE_DONE)
             rc = db_fail(err, db, "remove admin");
         else if (sqlite3_changes(db) == 0)
-            rc = sw_fail(err, SW_EDATA, "admin %s: no such admin", name);
+            rc = sw_fail(err, SW_EDATA, _("admin %s: no such admin"), name);
         sqlite3_finalize(st);
     }
     if (!rc)
@@ -306,7 +306,7 @@ int acct_login(sqlite3 *db, const char *name, const char *pw,
         if (rc == SQLITE_ROW) {
             known = 1;
             stored = sw_strdup((const char *)sqlite3_column_text(st, 0));
-            rc = stored ? 0 : sw_fail(err, SW_ESOFTWARE, "out of memory");
+            rc = stored ? 0 : sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         } else {
             rc = rc == SQLITE_DONE ? 0 : db_fail(err, db, "look up admin");
         }

@@ -143,9 +143,9 @@ int admin_conflict_json(sqlite3 *db, int64_t id, cJSON **out,
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         *out = conflict_obj(st);
-        rc = *out ? 0 : sw_fail(err, SW_ESOFTWARE, "out of memory");
+        rc = *out ? 0 : sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     } else if (rc == SQLITE_DONE) {
-        rc = sw_fail(err, SW_EDATA, "conflict %" PRId64 ": no such conflict",
+        rc = sw_fail(err, SW_EDATA, _("conflict %" PRId64 ": no such conflict"),
                      id);
     } else {
         rc = db_fail(err, db, "read conflict");
@@ -178,7 +178,7 @@ static int set_change_value(struct sw_change *c, const struct sw_table *t,
     } else {
         c->vtype = SW_V_TEXT;
         if (!(c->text = sw_strdup(v)))
-            return sw_fail(err, SW_ESOFTWARE, "out of memory");
+            return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     }
     return 0;
 }
@@ -202,8 +202,8 @@ static int text_ok(const char *what, const char *s, size_t max,
                    struct sw_err *err)
 {
     if (s && (!sw_utf8_valid(s) || strlen(s) > max))
-        return sw_fail(err, SW_EDATA, "%s: not UTF-8 text of at most %zu bytes",
-                       what, max);
+        return sw_fail(err, SW_EDATA,
+                       _("%s: not UTF-8 text of at most %zu bytes"), what, max);
     return 0;
 }
 
@@ -230,7 +230,7 @@ int admin_resolve(struct store *s, int64_t id, enum admin_keep keep,
         return rc;
     /* the resolution is the resolver's write */
     if (by && sw_author_valid(by) && !(c.author = sw_strdup(by))) {
-        rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+        rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         goto fail;
     }
     rc = db_prepare(s->db, SQL_RESOLVE_READ, &st, err);
@@ -239,7 +239,7 @@ int admin_resolve(struct store *s, int64_t id, enum admin_keep keep,
     sqlite3_bind_int64(st, 1, id);
     rc = sqlite3_step(st);
     if (rc == SQLITE_DONE) {
-        rc = sw_fail(err, SW_EDATA, "conflict %" PRId64 ": no such conflict",
+        rc = sw_fail(err, SW_EDATA, _("conflict %" PRId64 ": no such conflict"),
                      id);
         goto fail;
     }
@@ -250,7 +250,7 @@ int admin_resolve(struct store *s, int64_t id, enum admin_keep keep,
     rc = 0;
     if (strcmp((const char *)sqlite3_column_text(st, 6), "open") != 0) {
         rc = sw_fail(err, SW_EDATA,
-                     "conflict %" PRId64 ": already resolved (by %s)", id,
+                     _("conflict %" PRId64 ": already resolved (by %s)"), id,
                      sqlite3_column_text(st, 7)
                          ? (const char *)sqlite3_column_text(st, 7)
                          : "?");
@@ -261,7 +261,7 @@ int admin_resolve(struct store *s, int64_t id, enum admin_keep keep,
         col = sw_col_index(t, (const char *)sqlite3_column_text(st, 2));
     if (!t || col < 0) {
         rc = sw_fail(err, SW_EDATA,
-                     "conflict %" PRId64 ": unknown table or field", id);
+                     _("conflict %" PRId64 ": unknown table or field"), id);
         goto fail;
     }
     edit_of_deleted = strcmp((const char *)sqlite3_column_text(st, 3),
@@ -278,7 +278,7 @@ int admin_resolve(struct store *s, int64_t id, enum admin_keep keep,
         break;
     default:
         if (t->cols[col].flags & SW_COL_FIXED) {
-            rc = sw_fail(err, SW_EDATA, "%s.%s: cannot change", t->name,
+            rc = sw_fail(err, SW_EDATA, _("%s.%s: cannot change"), t->name,
                          t->cols[col].name);
             goto fail;
         }
@@ -286,7 +286,7 @@ int admin_resolve(struct store *s, int64_t id, enum admin_keep keep,
     }
 
     if (v && !(vdup = sw_strdup(v))) {
-        rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+        rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         goto fail;
     }
     sqlite3_finalize(st); /* v pointed into its row */
@@ -337,7 +337,7 @@ int admin_resolve(struct store *s, int64_t id, enum admin_keep keep,
         if (note && *note)
             sb_addf(&d, "; note: %s", note);
         snprintf(target, sizeof(target), "conflict %" PRId64, id);
-        rc = d.oom ? sw_fail(err, SW_ESOFTWARE, "out of memory")
+        rc = d.oom ? sw_fail(err, SW_ESOFTWARE, _("out of memory"))
                    : audit_log(s->db, src, AUDIT_RESOLVE, target, d.buf, err);
         sb_release(&d);
         if (rc)
@@ -437,7 +437,7 @@ static int station_exists(sqlite3 *db, const char *code, struct sw_err *err)
         rc = 0;
     else if (rc == SQLITE_DONE)
         rc = sw_fail(err, SW_EDATA,
-                     "station %s: not enrolled (see 'station add')", code);
+                     _("station %s: not enrolled (see 'station add')"), code);
     else
         rc = db_fail(err, db, "look up station");
     sqlite3_finalize(st);
@@ -472,13 +472,14 @@ int admin_station_add(sqlite3 *db, const char *code, const char *name,
 
     tok[0] = '\0';
     if (!sw_code_valid(code))
-        return sw_fail(err, SW_EDATA,
-                       "station: not a valid code (1-%d of A-Z a-z 0-9 _ . -, "
-                       "not starting with - or .): %s",
-                       SW_CODE_MAX, code);
+        return sw_fail(
+            err, SW_EDATA,
+            _("station: not a valid code (1-%d of A-Z a-z 0-9 _ . -, "
+              "not starting with - or .): %s"),
+            SW_CODE_MAX, code);
     if (name && (!sw_utf8_valid(name) || strlen(name) > ADMIN_NAME_MAX))
         return sw_fail(err, SW_EDATA,
-                       "name: not UTF-8 text of at most %d bytes",
+                       _("name: not UTF-8 text of at most %d bytes"),
                        ADMIN_NAME_MAX);
     rc = db_begin(db, err);
     if (rc)
@@ -486,8 +487,8 @@ int admin_station_add(sqlite3 *db, const char *code, const char *name,
     rc = station_exists(db, code, err);
     if (rc == 0) {
         rc = sw_fail(err, SW_ECANTCREAT,
-                     "station %s: already enrolled (a new replica: "
-                     "'station token %s --device NAME')",
+                     _("station %s: already enrolled (a new replica: "
+                       "'station token %s --device NAME')"),
                      code, code);
         goto fail;
     }
@@ -512,7 +513,7 @@ int admin_station_add(sqlite3 *db, const char *code, const char *name,
     sb_adds(&d, "device main");
     if (name && *name)
         sb_addf(&d, "; name: %s", name);
-    rc = d.oom ? sw_fail(err, SW_ESOFTWARE, "out of memory")
+    rc = d.oom ? sw_fail(err, SW_ESOFTWARE, _("out of memory"))
                : audit_log(db, src, AUDIT_STATION_ADD, code, d.buf, err);
     sb_release(&d);
     if (!rc)
@@ -597,8 +598,8 @@ int admin_station_revoke(sqlite3 *db, const char *code, const char *device,
     if (!rc && device) {
         rc = device_used(db, code, device, &used, err);
         if (!rc && !used)
-            rc = sw_fail(err, SW_EDATA, "station %s has no replica '%s'", code,
-                         device);
+            rc = sw_fail(err, SW_EDATA, _("station %s has no replica '%s'"),
+                         code, device);
     }
     if (!rc)
         rc = db_prepare(db, SQL_REVOKE, &st, err);
@@ -637,7 +638,7 @@ static int live_record(sqlite3 *db, const struct sw_table *t, const char *id,
 
     sb_init(&sql);
     sb_addf(&sql, "SELECT deleted FROM %s WHERE id = ?1", t->name);
-    rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, "out of memory")
+    rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, _("out of memory"))
                  : db_prepare(db, sql.buf, &st, err);
     sb_release(&sql);
     if (rc)
@@ -645,11 +646,11 @@ static int live_record(sqlite3 *db, const struct sw_table *t, const char *id,
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     if (rc == SQLITE_DONE)
-        rc = sw_fail(err, SW_EDATA, "%s %s: not found", t->noun, id);
+        rc = sw_fail(err, SW_EDATA, _("%s %s: not found"), t->noun, id);
     else if (rc != SQLITE_ROW)
         rc = db_fail(err, db, t->noun);
     else if (sqlite3_column_int(st, 0) != 0)
-        rc = sw_fail(err, SW_EDATA, "%s %s: deleted", t->noun, id);
+        rc = sw_fail(err, SW_EDATA, _("%s %s: deleted"), t->noun, id);
     else
         rc = 0;
     sqlite3_finalize(st);
@@ -666,10 +667,10 @@ int admin_record_set(struct store *s, const struct sw_table *t, const char *id,
     int rc;
 
     if (!sw_uuid_valid(id))
-        return sw_fail(err, SW_EDATA, "%s %s: not found", t->noun, id);
+        return sw_fail(err, SW_EDATA, _("%s %s: not found"), t->noun, id);
     for (int i = 0; i < n; i++)
         if (t->cols[as[i].col].flags & (SW_COL_FIXED | SW_COL_SYSTEM))
-            return sw_fail(err, SW_EDATA, "%s.%s: cannot change", t->name,
+            return sw_fail(err, SW_EDATA, _("%s.%s: cannot change"), t->name,
                            t->cols[as[i].col].name);
     rc = store_begin(s, err);
     if (rc)
@@ -691,11 +692,11 @@ int admin_record_set(struct store *s, const struct sw_table *t, const char *id,
             c.vtype = SW_V_TEXT;
             c.text = sw_strdup(as[i].value);
             if (!c.text)
-                rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+                rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         }
         if (!rc && src && sw_author_valid(src->actor) &&
             !(c.author = sw_strdup(src->actor)))
-            rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+            rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         if (!rc)
             rc = store_write(s, &c, err);
         change_release(&c);
@@ -705,7 +706,7 @@ int admin_record_set(struct store *s, const struct sw_table *t, const char *id,
     if (!rc) {
         snprintf(target, sizeof(target), "%s/%s", t->name, id);
         rc = d.oom
-                 ? sw_fail(err, SW_ESOFTWARE, "out of memory")
+                 ? sw_fail(err, SW_ESOFTWARE, _("out of memory"))
                  : audit_log(s->db, src, AUDIT_RECORD_SET, target, d.buf, err);
     }
     sb_release(&d);

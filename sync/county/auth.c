@@ -35,7 +35,7 @@ int auth_new_token(char tok[AUTH_TOKEN_LEN + 1], struct sw_err *err)
 {
     unsigned char b[32];
     if (sw_random(b, sizeof(b)))
-        return sw_fail(err, SW_EIO, "cannot read random bytes");
+        return sw_fail(err, SW_EIO, _("cannot read random bytes"));
     memcpy(tok, AUTH_TOKEN_PREFIX, 4);
     hex(b, sizeof(b), tok + 4);
     OPENSSL_cleanse(b, sizeof(b));
@@ -61,7 +61,7 @@ int auth_token_hash(const char *tok, char out[AUTH_HASH_LEN + 1],
 
     if (!EVP_Digest(tok, strlen(tok), md, &n, EVP_sha256(), NULL) ||
         n != AUTH_HASH_LEN / 2)
-        return sw_fail(err, SW_ESOFTWARE, "cannot hash token");
+        return sw_fail(err, SW_ESOFTWARE, _("cannot hash token"));
     hex(md, n, out);
     return 0;
 }
@@ -139,10 +139,11 @@ int auth_add_replica(sqlite3 *db, const char *station, const char *device,
 
     tok[0] = '\0';
     if (!sw_code_valid(device) || strlen(device) > AUTH_DEVICE_MAX)
-        return sw_fail(err, SW_EDATA,
-                       "device: not a valid name (1-%d of A-Z a-z 0-9 _ . -): "
-                       "%s",
-                       AUTH_DEVICE_MAX, device);
+        return sw_fail(
+            err, SW_EDATA,
+            _("device: not a valid name (1-%d of A-Z a-z 0-9 _ . -): "
+              "%s"),
+            AUTH_DEVICE_MAX, device);
     rc = db_prepare(db, SQL_DEVICE_USED, &st, err);
     if (rc)
         return rc;
@@ -151,8 +152,8 @@ int auth_add_replica(sqlite3 *db, const char *station, const char *device,
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         rc = sw_fail(err, SW_ECANTCREAT,
-                     "station %s already has a replica '%s' (choose another "
-                     "--device name)",
+                     _("station %s already has a replica '%s' (choose another "
+                       "--device name)"),
                      station, device);
     else if (rc == SQLITE_DONE)
         rc = 0;

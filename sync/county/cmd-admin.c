@@ -27,13 +27,13 @@ static int read_line(FILE *f, char *buf, struct sw_err *err)
 {
     size_t n;
     if (!fgets(buf, PW_BUF, f))
-        return sw_fail(err, SW_EDATA, "admin add: no password given");
+        return sw_fail(err, SW_EDATA, _("admin add: no password given"));
     n = strlen(buf);
     if (n > 0 && buf[n - 1] == '\n')
         buf[--n] = '\0';
     else if (n == PW_BUF - 1)
         return sw_fail(err, SW_EDATA,
-                       "admin add: the password is longer than %d bytes",
+                       _("admin add: the password is longer than %d bytes"),
                        ACCT_PW_MAX);
     if (n > 0 && buf[n - 1] == '\r')
         buf[--n] = '\0';
@@ -48,15 +48,15 @@ static int read_hidden(const char *prompt, char *buf, struct sw_err *err)
 
     if (tcgetattr(STDIN_FILENO, &old) != 0)
         return sw_fail(err, SW_EUSAGE,
-                       "admin add: standard input is not a terminal: give "
-                       "the password with --password-stdin");
+                       _("admin add: standard input is not a terminal: give "
+                         "the password with --password-stdin"));
     quiet = old;
     quiet.c_lflag &= ~(tcflag_t)ECHO;
     quiet.c_lflag |= ECHONL;
     fputs(prompt, stderr);
     fflush(stderr);
     if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) != 0)
-        return sw_fail(err, SW_EIO, "admin add: cannot turn off echo: %s",
+        return sw_fail(err, SW_EIO, _("admin add: cannot turn off echo: %s"),
                        strerror(errno));
     rc = read_line(stdin, buf, err);
     tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
@@ -74,17 +74,17 @@ static int ad_add(struct county_ctx *ctx, int argc, char **argv)
         if (strcmp(argv[i], "--password-stdin") == 0)
             from_stdin = 1;
         else if (argv[i][0] == '-' || name)
-            return sw_fail(&ctx->err, SW_EUSAGE, "admin add: unexpected '%s'",
-                           argv[i]);
+            return sw_fail(&ctx->err, SW_EUSAGE,
+                           _("admin add: unexpected '%s'"), argv[i]);
         else
             name = argv[i];
     }
     if (!name)
-        return sw_fail(&ctx->err, SW_EUSAGE, "admin add: need a USER name");
+        return sw_fail(&ctx->err, SW_EUSAGE, _("admin add: need a USER name"));
     if (!acct_name_valid(name))
         return sw_fail(&ctx->err, SW_EDATA,
-                       "admin: not a valid user name (1-%d of A-Z a-z 0-9 _ "
-                       ". - @, not starting with - or .): %s",
+                       _("admin: not a valid user name (1-%d of A-Z a-z 0-9 _ "
+                         ". - @, not starting with - or .): %s"),
                        ACCT_NAME_MAX, name);
     pw[0] = again[0] = '\0';
     if (from_stdin) {
@@ -95,7 +95,7 @@ static int ad_add(struct county_ctx *ctx, int argc, char **argv)
             rc = read_hidden("Password (again): ", again, &ctx->err);
         if (!rc && strlen(pw) >= ACCT_PW_MIN && strcmp(pw, again) != 0)
             rc = sw_fail(&ctx->err, SW_EDATA,
-                         "admin add: the two passwords differ");
+                         _("admin add: the two passwords differ"));
     }
     if (!rc) {
         audit_cli_src(&src);
@@ -104,7 +104,7 @@ static int ad_add(struct county_ctx *ctx, int argc, char **argv)
     OPENSSL_cleanse(pw, sizeof(pw));
     OPENSSL_cleanse(again, sizeof(again));
     if (!rc && !ctx->quiet)
-        printf("admin %s added\n", name);
+        printf(_("admin %s added\n"), name);
     return rc;
 }
 
@@ -117,8 +117,8 @@ static int ad_list(struct county_ctx *ctx, int argc, char **argv)
         if (strcmp(argv[i], "--json") == 0)
             json = 1;
         else
-            return sw_fail(&ctx->err, SW_EUSAGE, "admin list: unexpected '%s'",
-                           argv[i]);
+            return sw_fail(&ctx->err, SW_EUSAGE,
+                           _("admin list: unexpected '%s'"), argv[i]);
     }
     rc = acct_admins_json(ctx->db, &arr, &ctx->err);
     if (rc)
@@ -154,11 +154,11 @@ static int ad_remove(struct county_ctx *ctx, int argc, char **argv)
     int rc;
 
     if (argc != 1 || argv[0][0] == '-')
-        return sw_fail(&ctx->err, SW_EUSAGE, "admin remove: need one USER");
+        return sw_fail(&ctx->err, SW_EUSAGE, _("admin remove: need one USER"));
     audit_cli_src(&src);
     rc = acct_admin_remove(ctx->db, argv[0], &src, &ctx->err);
     if (!rc && !ctx->quiet)
-        printf("admin %s removed; their sessions ended\n", argv[0]);
+        printf(_("admin %s removed; their sessions ended\n"), argv[0]);
     return rc;
 }
 
@@ -174,10 +174,10 @@ int county_cmd_admin(struct county_ctx *ctx, int argc, char **argv)
     };
 
     if (argc < 2)
-        return sw_fail(&ctx->err, SW_EUSAGE, "admin: missing subcommand");
+        return sw_fail(&ctx->err, SW_EUSAGE, _("admin: missing subcommand"));
     for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
         if (strcmp(argv[1], verbs[i].name) == 0)
             return verbs[i].fn(ctx, argc - 2, argv + 2);
-    return sw_fail(&ctx->err, SW_EUSAGE, "admin: unknown subcommand '%s'",
+    return sw_fail(&ctx->err, SW_EUSAGE, _("admin: unknown subcommand '%s'"),
                    argv[1]);
 }

@@ -49,7 +49,7 @@ int county_cmd_audit(struct county_ctx *ctx, int argc, char **argv)
         else if (strncmp(argv[i], "--limit=", 8) == 0)
             v = argv[i] + 8;
         if (!v)
-            return sw_fail(&ctx->err, SW_EUSAGE, "audit: unexpected '%s'",
+            return sw_fail(&ctx->err, SW_EUSAGE, _("audit: unexpected '%s'"),
                            argv[i]);
         {
             char *end;
@@ -57,7 +57,8 @@ int county_cmd_audit(struct county_ctx *ctx, int argc, char **argv)
             limit = strtol(v, &end, 10);
             if (errno || end == v || *end || limit < 1 || limit > MAX_LIMIT)
                 return sw_fail(&ctx->err, SW_EUSAGE,
-                               "audit: --limit wants 1-%d: '%s'", MAX_LIMIT, v);
+                               _("audit: --limit wants 1-%d: '%s'"), MAX_LIMIT,
+                               v);
         }
     }
     rc = audit_json(ctx->db, limit, 0, actor, record, &arr, &ctx->err);

@@ -23,7 +23,8 @@ static int parse_id(const char *s, int64_t *out, struct sw_err *err)
     errno = 0;
     v = strtoll(s, &end, 10);
     if (errno || end == s || *end || v <= 0)
-        return sw_fail(err, SW_EUSAGE, "conflicts: not a conflict id: '%s'", s);
+        return sw_fail(err, SW_EUSAGE, _("conflicts: not a conflict id: '%s'"),
+                       s);
     *out = v;
     return 0;
 }
@@ -40,7 +41,7 @@ static void print_jvalue(const cJSON *j)
     } else if (cJSON_IsBool(j)) {
         fputs(cJSON_IsTrue(j) ? "true" : "false", stdout);
     } else {
-        fputs("(null)", stdout);
+        fputs(_("(null)"), stdout);
     }
 }
 
@@ -69,7 +70,7 @@ static int cf_list(struct county_ctx *ctx, int argc, char **argv)
             f.table = v;
         else
             return sw_fail(&ctx->err, SW_EUSAGE,
-                           "conflicts list: unexpected '%s'", argv[i]);
+                           _("conflicts list: unexpected '%s'"), argv[i]);
     }
     if (f.table) {
         /* a table name (cases) or the CLI's noun (case) */
@@ -78,8 +79,8 @@ static int cf_list(struct county_ctx *ctx, int argc, char **argv)
             t = sw_table_by_noun(f.table);
         if (!t)
             return sw_fail(&ctx->err, SW_EDATA,
-                           "conflicts list: no table '%s' (cases, visits, "
-                           "services)",
+                           _("conflicts list: no table '%s' (cases, visits, "
+                             "services)"),
                            f.table);
         f.table = t->name;
     }
@@ -125,12 +126,12 @@ static int cf_show(struct county_ctx *ctx, int argc, char **argv)
             json = 1;
         else if (argv[i][0] == '-' || ids)
             return sw_fail(&ctx->err, SW_EUSAGE,
-                           "conflicts show: unexpected '%s'", argv[i]);
+                           _("conflicts show: unexpected '%s'"), argv[i]);
         else
             ids = argv[i];
     }
     if (!ids)
-        return sw_fail(&ctx->err, SW_EUSAGE, "conflicts show: need an ID");
+        return sw_fail(&ctx->err, SW_EUSAGE, _("conflicts show: need an ID"));
     rc = parse_id(ids, &id, &ctx->err);
     if (!rc)
         rc = admin_conflict_json(ctx->db, id, &o, &ctx->err);
@@ -148,35 +149,36 @@ static int cf_show(struct county_ctx *ctx, int argc, char **argv)
             putchar('\n');
         }
     }
-    printf("winner: ");
+    printf(_("winner: "));
     print_jvalue(get(o, "winner_value"));
-    printf("\n  version: %s@%s\n", cJSON_GetStringValue(get(o, "winner_hlc")),
+    printf(_("\n  version: %s@%s\n"),
+           cJSON_GetStringValue(get(o, "winner_hlc")),
            cJSON_GetStringValue(get(o, "winner_site")));
-    printf("  written by: ");
+    printf(_("  written by: "));
     print_jvalue(get(o, "winner_author"));
     putchar('\n');
-    printf("loser: ");
+    printf(_("loser: "));
     print_jvalue(get(o, "loser_value"));
-    printf("\n  version: %s@%s\n", cJSON_GetStringValue(get(o, "loser_hlc")),
+    printf(_("\n  version: %s@%s\n"), cJSON_GetStringValue(get(o, "loser_hlc")),
            cJSON_GetStringValue(get(o, "loser_site")));
-    printf("  written by: ");
+    printf(_("  written by: "));
     print_jvalue(get(o, "loser_author"));
     putchar('\n');
     if (cJSON_IsString(get(o, "base_hlc")))
-        printf("base: %s@%s\n", cJSON_GetStringValue(get(o, "base_hlc")),
+        printf(_("base: %s@%s\n"), cJSON_GetStringValue(get(o, "base_hlc")),
                cJSON_GetStringValue(get(o, "base_site")));
     else
-        printf("base: (none)\n");
+        printf(_("base: (none)\n"));
     show_time("detected", get(o, "detected_at"));
     if (cJSON_IsString(get(o, "resolution"))) {
         show_time("resolved", get(o, "resolved_at"));
-        printf("resolved by: ");
+        printf(_("resolved by: "));
         print_jvalue(get(o, "resolved_by"));
-        printf("\nresolution: ");
+        printf(_("\nresolution: "));
         print_jvalue(get(o, "resolution"));
         putchar('\n');
         if (cJSON_IsString(get(o, "note"))) {
-            printf("note: ");
+            printf(_("note: "));
             print_jvalue(get(o, "note"));
             putchar('\n');
         }
@@ -208,25 +210,26 @@ static int cf_resolve(struct county_ctx *ctx, int argc, char **argv)
             by = v;
         } else if (argv[i][0] == '-' || ids) {
             return sw_fail(&ctx->err, SW_EUSAGE,
-                           "conflicts resolve: unexpected '%s'", argv[i]);
+                           _("conflicts resolve: unexpected '%s'"), argv[i]);
         } else {
             ids = argv[i];
         }
     }
     if (!ids)
-        return sw_fail(&ctx->err, SW_EUSAGE, "conflicts resolve: need an ID");
+        return sw_fail(&ctx->err, SW_EUSAGE,
+                       _("conflicts resolve: need an ID"));
     if (nchoice != 1)
         return sw_fail(&ctx->err, SW_EUSAGE,
-                       "conflicts resolve: give one of --keep winner, "
-                       "--keep loser, --value TEXT");
+                       _("conflicts resolve: give one of --keep winner, "
+                         "--keep loser, --value TEXT"));
     if (keep && strcmp(keep, "winner") == 0)
         how = ADMIN_KEEP_WINNER;
     else if (keep && strcmp(keep, "loser") == 0)
         how = ADMIN_KEEP_LOSER;
     else if (keep)
         return sw_fail(&ctx->err, SW_EUSAGE,
-                       "conflicts resolve: --keep takes winner or loser, not "
-                       "'%s'",
+                       _("conflicts resolve: --keep takes winner or loser, not "
+                         "'%s'"),
                        keep);
     else
         how = ADMIN_KEEP_VALUE;
@@ -254,10 +257,11 @@ int county_cmd_conflicts(struct county_ctx *ctx, int argc, char **argv)
     };
 
     if (argc < 2)
-        return sw_fail(&ctx->err, SW_EUSAGE, "conflicts: missing subcommand");
+        return sw_fail(&ctx->err, SW_EUSAGE,
+                       _("conflicts: missing subcommand"));
     for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
         if (strcmp(argv[1], verbs[i].name) == 0)
             return verbs[i].fn(ctx, argc - 2, argv + 2);
-    return sw_fail(&ctx->err, SW_EUSAGE, "conflicts: unknown subcommand '%s'",
-                   argv[1]);
+    return sw_fail(&ctx->err, SW_EUSAGE,
+                   _("conflicts: unknown subcommand '%s'"), argv[1]);
 }

@@ -31,7 +31,7 @@ int county_cmd_export(struct county_ctx *ctx, int argc, char **argv)
     audit_cli_src(&src);
     rc = audit_log(ctx->db, &src, AUDIT_EXPORT, a.t->name, detail, &ctx->err);
     if (!rc && a.outfile && !ctx->quiet)
-        fprintf(stderr, "export: %ld records to %s\n", n, a.outfile);
+        fprintf(stderr, _("export: %ld records to %s\n"), n, a.outfile);
     return rc;
 }
 

@@ -20,15 +20,16 @@ int county_cmd_init(struct county_ctx *ctx, int argc, char **argv)
         else if (strncmp(argv[i], "--county=", 9) == 0)
             county = argv[i] + 9;
         else
-            return sw_fail(&ctx->err, SW_EUSAGE, "init: unexpected '%s'",
+            return sw_fail(&ctx->err, SW_EUSAGE, _("init: unexpected '%s'"),
                            argv[i]);
     }
     if (!county)
-        return sw_fail(&ctx->err, SW_EUSAGE, "init: --county CODE is needed");
+        return sw_fail(&ctx->err, SW_EUSAGE,
+                       _("init: --county CODE is needed"));
     if (!sw_code_valid(county))
         return sw_fail(&ctx->err, SW_EDATA,
-                       "county: not a valid code (1-%d of A-Z a-z 0-9 _ . -, "
-                       "not starting with - or .): %s",
+                       _("county: not a valid code (1-%d of A-Z a-z 0-9 _ . -, "
+                         "not starting with - or .): %s"),
                        SW_CODE_MAX, county);
 
     rc = db_create(ctx->db_path, SW_ROLE_COUNTY, &ctx->db, &ctx->err);
@@ -43,6 +44,7 @@ int county_cmd_init(struct county_ctx *ctx, int argc, char **argv)
         return rc;
     }
     if (!ctx->quiet)
-        printf("created county store %s for county %s\n", ctx->db_path, county);
+        printf(_("created county store %s for county %s\n"), ctx->db_path,
+               county);
     return 0;
 }

@@ -102,7 +102,7 @@ static int rec_search(struct county_ctx *ctx, const struct sw_table *t,
 {
     if (t != &sw_tables[SW_T_CASES])
         return sw_fail(&ctx->err, SW_EUSAGE,
-                       "%s: unknown subcommand 'search' (case search)",
+                       _("%s: unknown subcommand 'search' (case search)"),
                        t->noun);
     return audited_read(ctx, t, argc, argv, 2);
 }
@@ -116,16 +116,16 @@ static int rec_set(struct county_ctx *ctx, const struct sw_table *t, int argc,
     int n, rc;
 
     if (argc < 2)
-        return sw_fail(&ctx->err, SW_EUSAGE, "%s set: need ID and FIELD=VALUE",
-                       t->noun);
+        return sw_fail(&ctx->err, SW_EUSAGE,
+                       _("%s set: need ID and FIELD=VALUE"), t->noun);
     if (argc - 1 > t->ncols)
-        return sw_fail(&ctx->err, SW_EUSAGE, "too many fields");
+        return sw_fail(&ctx->err, SW_EUSAGE, _("too many fields"));
     if (!sw_uuid_valid(argv[0]))
-        return sw_fail(&ctx->err, SW_EDATA, "%s %s: not found", t->noun,
+        return sw_fail(&ctx->err, SW_EDATA, _("%s %s: not found"), t->noun,
                        argv[0]);
     as = calloc((size_t)t->ncols, sizeof(*as));
     if (!as)
-        return sw_fail(&ctx->err, SW_ESOFTWARE, "out of memory");
+        return sw_fail(&ctx->err, SW_ESOFTWARE, _("out of memory"));
     n = records_parse_assigns(t, argc - 1, argv + 1, as, &ctx->err);
     if (n < 0) {
         free(as);
@@ -187,10 +187,11 @@ int county_cmd_record(struct county_ctx *ctx, int argc, char **argv)
     const struct sw_table *t = sw_table_by_noun(argv[0]);
 
     if (argc < 2)
-        return sw_fail(&ctx->err, SW_EUSAGE, "%s: missing subcommand", argv[0]);
+        return sw_fail(&ctx->err, SW_EUSAGE, _("%s: missing subcommand"),
+                       argv[0]);
     for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
         if (strcmp(argv[1], verbs[i].name) == 0)
             return verbs[i].fn(ctx, t, argc - 2, argv + 2);
-    return sw_fail(&ctx->err, SW_EUSAGE, "%s: unknown subcommand '%s'", argv[0],
-                   argv[1]);
+    return sw_fail(&ctx->err, SW_EUSAGE, _("%s: unknown subcommand '%s'"),
+                   argv[0], argv[1]);
 }

@@ -58,81 +58,81 @@ int county_cmd_serve(struct county_ctx *ctx, int argc, char **argv)
         else if ((v = county_opt_arg(argc, argv, &i, "--max-drift"))) {
             if (parse_num(v, 1, 366L * 86400, &drift))
                 return sw_fail(&ctx->err, SW_EUSAGE,
-                               "serve: --max-drift wants seconds (1 to a "
-                               "year): '%s'",
+                               _("serve: --max-drift wants seconds (1 to a "
+                                 "year): '%s'"),
                                v);
         } else if ((v = county_opt_arg(argc, argv, &i, "--session-idle"))) {
             if (parse_num(v, 1, 86400, &idle))
                 return sw_fail(&ctx->err, SW_EUSAGE,
-                               "serve: --session-idle wants seconds (1 to a "
-                               "day): '%s'",
+                               _("serve: --session-idle wants seconds (1 to a "
+                                 "day): '%s'"),
                                v);
         } else if ((v = county_opt_arg(argc, argv, &i, "--session-max"))) {
             if (parse_num(v, 1, 7L * 86400, &smax))
                 return sw_fail(&ctx->err, SW_EUSAGE,
-                               "serve: --session-max wants seconds (1 to a "
-                               "week): '%s'",
+                               _("serve: --session-max wants seconds (1 to a "
+                                 "week): '%s'"),
                                v);
         } else if ((v = county_opt_arg(argc, argv, &i, "--per-ip-limit"))) {
             if (parse_num(v, 0, 100000, &per_ip))
                 return sw_fail(&ctx->err, SW_EUSAGE,
-                               "serve: --per-ip-limit wants a count (0: no "
-                               "limit): '%s'",
+                               _("serve: --per-ip-limit wants a count (0: no "
+                                 "limit): '%s'"),
                                v);
         } else if ((v = county_opt_arg(argc, argv, &i, "--per-token-limit"))) {
             if (parse_num(v, 1, 1000, &per_token))
                 return sw_fail(&ctx->err, SW_EUSAGE,
-                               "serve: --per-token-limit wants 1-1000: '%s'",
+                               _("serve: --per-token-limit wants 1-1000: '%s'"),
                                v);
         } else if ((v = county_opt_arg(argc, argv, &i, "--max-connections"))) {
             if (parse_num(v, 2, 100000, &max_conns))
                 return sw_fail(&ctx->err, SW_EUSAGE,
-                               "serve: --max-connections wants 2-100000: "
-                               "'%s'",
+                               _("serve: --max-connections wants 2-100000: "
+                                 "'%s'"),
                                v);
         } else if ((v = county_opt_arg(argc, argv, &i,
                                        "--reserved-connections"))) {
             if (parse_num(v, 1, 100000, &reserved))
                 return sw_fail(&ctx->err, SW_EUSAGE,
-                               "serve: --reserved-connections wants a count "
-                               "(1 or more): '%s'",
+                               _("serve: --reserved-connections wants a count "
+                                 "(1 or more): '%s'"),
                                v);
         } else if ((v = county_opt_arg(argc, argv, &i, "--header-timeout"))) {
             if (parse_num(v, 1, 3600, &head_s))
                 return sw_fail(&ctx->err, SW_EUSAGE,
-                               "serve: --header-timeout wants seconds "
-                               "(1-3600): '%s'",
+                               _("serve: --header-timeout wants seconds "
+                                 "(1-3600): '%s'"),
                                v);
         } else if ((v = county_opt_arg(argc, argv, &i, "--request-timeout"))) {
             if (parse_num(v, 1, 86400, &req_s))
                 return sw_fail(&ctx->err, SW_EUSAGE,
-                               "serve: --request-timeout wants seconds "
-                               "(1-86400): '%s'",
+                               _("serve: --request-timeout wants seconds "
+                                 "(1-86400): '%s'"),
                                v);
         } else if ((v = county_opt_arg(argc, argv, &i, "--threads"))) {
             if (parse_num(v, 1, 64, &threads))
                 return sw_fail(&ctx->err, SW_EUSAGE,
-                               "serve: --threads wants 1-64: '%s'", v);
+                               _("serve: --threads wants 1-64: '%s'"), v);
         } else
-            return sw_fail(&ctx->err, SW_EUSAGE, "serve: unexpected '%s'",
+            return sw_fail(&ctx->err, SW_EUSAGE, _("serve: unexpected '%s'"),
                            argv[i]);
     }
     if (!listen)
         return sw_fail(&ctx->err, SW_EUSAGE,
-                       "serve: --listen ADDR:PORT is needed");
+                       _("serve: --listen ADDR:PORT is needed"));
     if (reserved >= max_conns)
         return sw_fail(&ctx->err, SW_EUSAGE,
-                       "serve: --reserved-connections (%ld) must be below "
-                       "--max-connections (%ld)",
+                       _("serve: --reserved-connections (%ld) must be below "
+                         "--max-connections (%ld)"),
                        reserved, max_conns);
     if (req_s < head_s)
         return sw_fail(&ctx->err, SW_EUSAGE,
-                       "serve: --request-timeout (%ld s) must not be below "
-                       "--header-timeout (%ld s)",
+                       _("serve: --request-timeout (%ld s) must not be below "
+                         "--header-timeout (%ld s)"),
                        req_s, head_s);
     if (!cert != !key)
         return sw_fail(&ctx->err, SW_EUSAGE,
-                       "serve: --tls-cert and --tls-key go together");
+                       _("serve: --tls-cert and --tls-key go together"));
     rc = web_parse_listen(listen, &cfg.addr, &cfg.addrlen, &ctx->err);
     if (rc)
         return rc;
@@ -177,15 +177,15 @@ int county_cmd_serve(struct county_ctx *ctx, int argc, char **argv)
         inet_ntop(AF_INET, &((struct sockaddr_in *)&cfg.addr)->sin_addr, addr,
                   sizeof(addr));
     }
-    fprintf(stderr, "listening on %s:%u%s\n", addr, http_port(srv),
-            cert_pem ? " (https)" : "");
+    fprintf(stderr, /* no-i18n: scripts read it */ "listening on %s:%u%s\n",
+            addr, http_port(srv), cert_pem ? " (https)" : "");
 
     while (sigwait(&sigs, &sig) != 0)
         ;
-    fprintf(stderr, "%s: stopping (%s): finishing requests in flight\n",
+    fprintf(stderr, _("%s: stopping (%s): finishing requests in flight\n"),
             ctx->prog, sig == SIGINT ? "SIGINT" : "SIGTERM");
     http_stop(srv, STOP_WAIT_MS);
-    fprintf(stderr, "%s: stopped\n", ctx->prog);
+    fprintf(stderr, _("%s: stopped\n"), ctx->prog);
     rc = 0;
 out:
     web_free_pem(cert_pem);

@@ -33,13 +33,13 @@ static int st_add(struct county_ctx *ctx, int argc, char **argv)
         if ((v = county_opt_arg(argc, argv, &i, "--name")))
             name = v;
         else if (argv[i][0] == '-' || code)
-            return sw_fail(&ctx->err, SW_EUSAGE, "station add: unexpected '%s'",
-                           argv[i]);
+            return sw_fail(&ctx->err, SW_EUSAGE,
+                           _("station add: unexpected '%s'"), argv[i]);
         else
             code = argv[i];
     }
     if (!code)
-        return sw_fail(&ctx->err, SW_EUSAGE, "station add: need a CODE");
+        return sw_fail(&ctx->err, SW_EUSAGE, _("station add: need a CODE"));
     audit_cli_src(&src);
     rc = admin_station_add(ctx->db, code, name, tok, &src, &ctx->err);
     if (!rc)
@@ -60,12 +60,12 @@ static int st_token(struct county_ctx *ctx, int argc, char **argv)
             device = v;
         else if (argv[i][0] == '-' || code)
             return sw_fail(&ctx->err, SW_EUSAGE,
-                           "station token: unexpected '%s'", argv[i]);
+                           _("station token: unexpected '%s'"), argv[i]);
         else
             code = argv[i];
     }
     if (!code)
-        return sw_fail(&ctx->err, SW_EUSAGE, "station token: need a CODE");
+        return sw_fail(&ctx->err, SW_EUSAGE, _("station token: need a CODE"));
     audit_cli_src(&src);
     rc = admin_station_token(ctx->db, code, device, dev, tok, &src, &ctx->err);
     if (!rc)
@@ -107,7 +107,7 @@ static int st_list(struct county_ctx *ctx, int argc, char **argv)
             json = 1;
         else
             return sw_fail(&ctx->err, SW_EUSAGE,
-                           "station list: unexpected '%s'", argv[i]);
+                           _("station list: unexpected '%s'"), argv[i]);
     }
     rc = admin_stations_json(ctx->db, &arr, &ctx->err);
     if (rc)
@@ -139,12 +139,12 @@ static int st_list(struct county_ctx *ctx, int argc, char **argv)
                county_jstr(o, "site"), seen, sync, jint(o, "open_conflicts"),
                skew, state);
         if (jint(o, "clamped") > 0)
-            printf(" (%" PRId64 " clamped)", jint(o, "clamped"));
+            printf(_(" (%" PRId64 " clamped)"), jint(o, "clamped"));
         if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, "name")))
             printf("  %s", county_jstr(o, "name"));
         putchar('\n');
         if (strcmp(state, "error") == 0)
-            printf("    last error: %s\n", county_jstr(o, "last_error"));
+            printf(_("    last error: %s\n"), county_jstr(o, "last_error"));
     }
     cJSON_Delete(arr);
     return 0;
@@ -161,12 +161,12 @@ static int st_revoke(struct county_ctx *ctx, int argc, char **argv)
             device = v;
         else if (argv[i][0] == '-' || code)
             return sw_fail(&ctx->err, SW_EUSAGE,
-                           "station revoke: unexpected '%s'", argv[i]);
+                           _("station revoke: unexpected '%s'"), argv[i]);
         else
             code = argv[i];
     }
     if (!code)
-        return sw_fail(&ctx->err, SW_EUSAGE, "station revoke: need a CODE");
+        return sw_fail(&ctx->err, SW_EUSAGE, _("station revoke: need a CODE"));
     audit_cli_src(&src);
     return admin_station_revoke(ctx->db, code, device, &count, &src, &ctx->err);
 }
@@ -184,10 +184,10 @@ int county_cmd_station(struct county_ctx *ctx, int argc, char **argv)
     };
 
     if (argc < 2)
-        return sw_fail(&ctx->err, SW_EUSAGE, "station: missing subcommand");
+        return sw_fail(&ctx->err, SW_EUSAGE, _("station: missing subcommand"));
     for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
         if (strcmp(argv[1], verbs[i].name) == 0)
             return verbs[i].fn(ctx, argc - 2, argv + 2);
-    return sw_fail(&ctx->err, SW_EUSAGE, "station: unknown subcommand '%s'",
+    return sw_fail(&ctx->err, SW_EUSAGE, _("station: unknown subcommand '%s'"),
                    argv[1]);
 }

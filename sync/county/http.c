@@ -67,6 +67,10 @@ enum route { R_NONE, R_HELLO, R_PUSH, R_PULL, R_CONFLICTS, R_AUDIT, R_ADMIN };
 #define DEF_HEADER_S 30
 #define DEF_REQUEST_S 300
 #define GRACE_MS 5000
+/* At a stop, a request still coming in is waited for only while bytes
+** keep arriving: one silent this long (half sent, its client gone) is
+** not. */
+#define STALL_MS 2000
 #define REAP_EVERY_MS 250
 /* The console's logins: checked on this many threads, this many waiting
 ** at most (the rest get 503 at once). */
@@ -81,8 +85,9 @@ struct conn {
     MHD_socket fd;
     unsigned char addr[16]; /* the client's address, v4 or v6 */
     size_t addrlen;
-    int64_t born;  /* ms, CLOCK_MONOTONIC: accept */
-    int64_t since; /* ms: start of the current request */
+    int64_t born;    /* ms, CLOCK_MONOTONIC: accept */
+    int64_t since;   /* ms: start of the current request */
+    int64_t last_rx; /* ms: the last bytes of a request body */
     enum conn_state state;
     int authed;  /* a valid token or session came on it */
     int evicted; /* shut down by us: closing */
@@ -430,6 +435,8 @@ static void conn_mark(struct req *r, int state, int authed)
     if (state >= 0) {
         if (state == C_HEAD || (c->state == C_HEAD && state == C_BODY))
             c->since = mono_ms();
+        if (state == C_BODY)
+            c->last_rx = mono_ms();
         c->state = (enum conn_state)state;
     }
     if (authed && !c->authed) {
@@ -617,7 +624,8 @@ static void note_push_error(struct req *r, unsigned status)
     sqlite3_stmt *st;
     char text[sizeof(r->errmsg) + 40];
 
-    if (r->route != R_PUSH || !r->authed || !r->w || status == 503)
+    if (r->route != R_PUSH || !r->authed || !r->w || status == 503 ||
+        status == 507)
         return;
     snprintf(text, sizeof(text), "%u %s: %s", status, r->errcode, r->errmsg);
     if (db_prepare(r->w->db, SQL_PUSH_ERROR, &st, NULL))
@@ -660,7 +668,7 @@ static enum MHD_Result fail(struct MHD_Connection *conn, struct req *r,
     cJSON_AddStringToObject(j, "error", code);
     cJSON_AddStringToObject(j, "message",
                             status == 500 ? "internal error" : r->errmsg);
-    if (status == 503 || status == 429) {
+    if (status == 503 || status == 429 || status == 507) {
         hdr = MHD_HTTP_HEADER_RETRY_AFTER;
         val = RETRY_AFTER;
     } else if (status == 401) {
@@ -686,6 +694,11 @@ static enum MHD_Result fail_err(struct MHD_Connection *conn, struct req *r,
         return fail(conn, r, 403, "forbidden", "%s", e->msg);
     case SW_ETEMP:
         return fail(conn, r, 503, "busy", "%s", e->msg);
+    case SW_EFULL:
+        /* nothing was written (one transaction); reads still work */
+        return fail(conn, r, 507, "storage_full",
+                    "the county's disk is full: nothing was applied, try "
+                    "again later");
     default:
         return fail(conn, r, 500, "internal", "%s", e->msg);
     }
@@ -786,8 +799,16 @@ static int hello_update(struct req *r, const char *site, const char *agent,
         sqlite3_bind_text(st, 4, agent, -1, SQLITE_STATIC);
     if (has_skew)
         sqlite3_bind_int64(st, 5, skew);
-    if (sqlite3_step(st) != SQLITE_DONE)
+    if (sqlite3_step(st) != SQLITE_DONE) {
         rc = db_fail(err, db, "update replica");
+        /* a full disk: a replica whose site is bound may still pull;
+           last_seen and the rest are notes (nothing is written) */
+        if (rc == SW_EFULL && strcmp(r->rep.site, site) == 0) {
+            sqlite3_finalize(st);
+            db_rollback(db);
+            return 0;
+        }
+    }
 out:
     sqlite3_finalize(st);
     if (rc) {
@@ -1287,7 +1308,10 @@ static void *login_main(void *arg)
             pthread_mutex_lock(&srv->lock);
         }
         r->login_done = 1;
+        /* not under our lock: libmicrohttpd takes its own */
+        pthread_mutex_unlock(&srv->lock);
         MHD_resume_connection(r->conn);
+        pthread_mutex_lock(&srv->lock);
     }
     pthread_mutex_unlock(&srv->lock);
     return NULL;
@@ -1533,6 +1557,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         size_t n = *upload_data_size;
         *upload_data_size = 0;
         r->bytes_in += n;
+        conn_mark(r, C_BODY, 0);
         if (r->responded)
             return MHD_YES;
         if (r->too_big || n > r->max_body - r->body.len) {
@@ -1801,13 +1826,20 @@ void http_stop(struct http_server *srv, int wait_ms)
             pthread_join(srv->login[i], NULL);
         if (srv->reaper_ok)
             pthread_join(srv->reaper, NULL);
-        /* let the answers being made or sent finish; a request still
-           coming in (half sent, or trickling) is not waited for */
+        /* let the answers being made or sent finish, and the requests
+           whose bodies are still arriving; one whose bytes stopped coming
+           (half sent, its client gone) is not waited for */
         for (int waited = 0; waited < wait_ms; waited += 20) {
             struct timespec ts = {0, 20 * 1000000L};
+            int64_t now = mono_ms();
             int n;
             pthread_mutex_lock(&srv->lock);
             n = srv->answering;
+            for (struct conn *c = srv->conns; c; c = c->next)
+                if (!c->evicted &&
+                    (c->state == C_BUSY ||
+                     (c->state == C_BODY && now - c->last_rx < STALL_MS)))
+                    n++; /* being answered, or still arriving */
             pthread_mutex_unlock(&srv->lock);
             if (n == 0)
                 break;

@@ -21,175 +21,198 @@
 
 static const struct county_cmd commands[] = {
     {"init", county_cmd_init, 0, "init --county CODE",
-     "Create a new county store: one SQLite file (mode 0600) holding every\n"
-     "station's records, their versions, the enrolled stations and their\n"
-     "replicas' token hashes, and the conflicts.  Refuses (exit 73) if the\n"
-     "file exists.\n"
-     "  --county CODE   this county's code (letters, digits, _ . -); it is\n"
-     "                  also the county's site id in versions\n"},
+     N_("Create a new county store: one SQLite file (mode 0600) holding every\n"
+        "station's records, their versions, the enrolled stations and their\n"
+        "replicas' token hashes, and the conflicts.  Refuses (exit 73) if the\n"
+        "file exists.\n"
+        "  --county CODE   this county's code (letters, digits, _ . -); it is\n"
+        "                  also the county's site id in versions\n")},
     {"station", county_cmd_station, 1,
      "station add CODE [--name TEXT] | token CODE [--device NAME] |\n"
      "       list [--json] | revoke CODE [--device NAME]",
-     "Enrol stations and their replicas, and watch their sync health.\n"
-     "  add CODE      enrol a station with one replica, device \"main\";\n"
-     "                prints its token alone on one line, once (only its\n"
-     "                SHA-256 is stored)\n"
-     "  token CODE    another replica of the station (a field laptop);\n"
-     "                --device names it (default: main, else replica-N);\n"
-     "                prints its own token, once\n"
-     "  list          per replica: station, name, device, site, last seen,\n"
-     "                last sync, last error, open conflicts, agent version,\n"
-     "                clock skew, clamped versions, revoked\n"
-     "  revoke CODE   revoke every replica of the station, or only\n"
-     "                --device NAME; their tokens get 401 from then on\n"},
+     N_("Enrol stations and their replicas, and watch their sync health.\n"
+        "  add CODE      enrol a station with one replica, device \"main\";\n"
+        "                prints its token alone on one line, once (only its\n"
+        "                SHA-256 is stored)\n"
+        "  token CODE    another replica of the station (a field laptop);\n"
+        "                --device names it (default: main, else replica-N);\n"
+        "                prints its own token, once\n"
+        "  list          per replica: station, name, device, site, last seen,\n"
+        "                last sync, last error, open conflicts, agent "
+        "version,\n"
+        "                clock skew, clamped versions, revoked\n"
+        "  revoke CODE   revoke every replica of the station, or only\n"
+        "                --device NAME; their tokens get 401 from then on\n")},
     {"serve", county_cmd_serve, 1,
      "serve --listen ADDR:PORT [--tls-cert FILE --tls-key FILE]\n"
      "       [--max-drift SECONDS] [--threads N] [--per-ip-limit N]\n"
+     "       [--per-token-limit N] [--max-connections N]\n"
+     "       [--reserved-connections N] [--header-timeout SECONDS]\n"
+     "       [--request-timeout SECONDS]\n"
      "       [--session-idle SECONDS] [--session-max SECONDS]\n"
      "       [--secure-cookies]",
-     "Serve protocol v1 (POST /v1/hello, POST /v1/push, GET /v1/pull,\n"
-     "GET /v1/conflicts) and the admin console (a web page at /admin/, for\n"
-     "the accounts made with 'admin add') on ADDR:PORT only.  Logs one\n"
-     "line a request to stderr.  SIGTERM or SIGINT: stop accepting, finish\n"
-     "the requests in flight, exit 0.\n"
-     "  --listen ADDR:PORT   e.g. 0.0.0.0:8443, 127.0.0.1:8080, [::1]:8080;\n"
-     "                       port 0 picks a free port\n"
-     "  --tls-cert FILE      PEM certificate (chain) for HTTPS\n"
-     "  --tls-key FILE       PEM private key (unencrypted) for HTTPS\n"
-     "  --max-drift SECONDS  versions further ahead of the server's clock\n"
-     "                       are clamped (default 600)\n"
-     "  --threads N          worker threads, each with its own database\n"
-     "                       connection (default 4)\n"
-     "  --per-ip-limit N     connections at once from one address (default\n"
-     "                       16; 0: no limit)\n"
-     "  --session-idle SECONDS  an admin console session ends after this\n"
-     "                       long without a request (default 1800)\n"
-     "  --session-max SECONDS   and this long after its login at the\n"
-     "                       latest (default 28800: 8 hours)\n"
-     "  --secure-cookies     mark the admin console's cookies Secure when\n"
-     "                       a TLS-terminating proxy is in front (they are\n"
-     "                       with --tls-cert anyway)\n"},
+     N_("Serve protocol v1 (POST /v1/hello, POST /v1/push, GET /v1/pull,\n"
+        "GET /v1/conflicts) and the admin console (a web page at /admin/, for\n"
+        "the accounts made with 'admin add') on ADDR:PORT only.  Logs one\n"
+        "line a request to stderr.  SIGTERM or SIGINT: stop accepting, finish\n"
+        "the requests in flight (not one half sent and silent), exit 0.\n"
+        "  --listen ADDR:PORT   e.g. 0.0.0.0:8443, 127.0.0.1:8080, "
+        "[::1]:8080;\n"
+        "                       port 0 picks a free port\n"
+        "  --tls-cert FILE      PEM certificate (chain) for HTTPS\n"
+        "  --tls-key FILE       PEM private key (unencrypted) for HTTPS\n"
+        "  --max-drift SECONDS  versions further ahead of the server's clock\n"
+        "                       are clamped (default 600)\n"
+        "  --threads N          worker threads, each with its own database\n"
+        "                       connection (default 4)\n"
+        "  --per-ip-limit N     unauthenticated connections older than 5 s "
+        "from\n"
+        "                       one address; past it the oldest is closed\n"
+        "                       (default 16; 0: no limit)\n"
+        "  --per-token-limit N  requests at once with one token; more get 429\n"
+        "                       (default 4)\n"
+        "  --max-connections N  connections at once (default 512)\n"
+        "  --reserved-connections N  of those, kept for connections that\n"
+        "                       showed a valid token or session: past the\n"
+        "                       rest, the oldest unauthenticated one is "
+        "closed\n"
+        "                       (default 64)\n"
+        "  --header-timeout SECONDS   a request's headers must be in within\n"
+        "                       this long, however slowly they trickle\n"
+        "                       (default 30)\n"
+        "  --request-timeout SECONDS  and the whole request, body included\n"
+        "                       (default 300)\n"
+        "  --session-idle SECONDS  an admin console session ends after this\n"
+        "                       long without a request (default 1800)\n"
+        "  --session-max SECONDS   and this long after its login at the\n"
+        "                       latest (default 28800: 8 hours)\n"
+        "  --secure-cookies     mark the admin console's cookies Secure when\n"
+        "                       a TLS-terminating proxy is in front (they are\n"
+        "                       with --tls-cert anyway)\n")},
     {"case", county_cmd_record, 1,
      "case show ID [--json] | list [--json] [--where FIELD=VALUE]...\n"
      "       [--station CODE] | set ID FIELD=VALUE... |\n"
      "       purge ID --reason TEXT |\n"
      "       search TEXT [--station CODE] [--json] [--limit N]",
-     "Cases of every station.  set is a county correction: a new version\n"
-     "that reaches the owning station on its next pull.  Fields as in\n"
-     "swsync(1); FIELD= (empty) clears a field; a choice takes its Chinese\n"
-     "label too.  --where FIELD~TEXT: TEXT is part of the field.  search\n"
-     "finds TEXT in the name, ID number, phone, village and address, or as\n"
-     "the pinyin initials of the name, best matches first, as swsync's.\n"
-     "purge erases the person: the case, its visits and services, their\n"
-     "versions, conflicts and audit text, at the county and, on their\n"
-     "next pull, on every replica of the station; a tombstone keeps the\n"
-     "record ids, the time, the admin and the reason (do not name the\n"
-     "person in it).  Later pushes of the person are refused.\n"},
+     N_("Cases of every station.  set is a county correction: a new version\n"
+        "that reaches the owning station on its next pull.  Fields as in\n"
+        "swsync(1); FIELD= (empty) clears a field; a choice takes its Chinese\n"
+        "label too.  --where FIELD~TEXT: TEXT is part of the field.  search\n"
+        "finds TEXT in the name, ID number, phone, village and address, or as\n"
+        "the pinyin initials of the name, best matches first, as swsync's.\n"
+        "purge erases the person: the case, its visits and services, their\n"
+        "versions, conflicts and audit text, at the county and, on their\n"
+        "next pull, on every replica of the station; a tombstone keeps the\n"
+        "record ids, the time, the admin and the reason (do not name the\n"
+        "person in it).  Later pushes of the person are refused.\n")},
     {"visit", county_cmd_record, 1,
      "visit show ID [--json] | list [--json] [--where FIELD=VALUE]...\n"
      "       [--station CODE] | set ID FIELD=VALUE...",
-     "Visits of every station; set as for case.  A visit's case cannot "
-     "change.\n"},
+     N_("Visits of every station; set as for case.  A visit's case cannot "
+        "change.\n")},
     {"service", county_cmd_record, 1,
      "service show ID [--json] | list [--json] [--where FIELD=VALUE]...\n"
      "       [--station CODE] | set ID FIELD=VALUE...",
-     "Service records of every station; set as for case.\n"},
+     N_("Service records of every station; set as for case.\n")},
     {"conflicts", county_cmd_conflicts, 1,
      "conflicts list [--json] [--all] [--station CODE] [--table T] |\n"
      "       show ID [--json] |\n"
      "       resolve ID (--keep winner | --keep loser | --value TEXT)\n"
      "       [--note TEXT] [--by NAME]",
-     "Concurrent writes of one field: the winner is the field's value, the\n"
-     "loser is kept here.  list shows open conflicts (--all: resolved ones\n"
-     "too).  resolve writes the chosen value as a new county version (it\n"
-     "reaches the station on its next pull) and closes the conflict, in\n"
-     "one transaction.  For an edit of a deleted record, --keep winner\n"
-     "keeps it deleted; --keep loser or --value restores the record with\n"
-     "that value.\n"},
+     N_("Concurrent writes of one field: the winner is the field's value, the\n"
+        "loser is kept here.  list shows open conflicts (--all: resolved ones\n"
+        "too).  resolve writes the chosen value as a new county version (it\n"
+        "reaches the station on its next pull) and closes the conflict, in\n"
+        "one transaction.  For an edit of a deleted record, --keep winner\n"
+        "keeps it deleted; --keep loser or --value restores the record with\n"
+        "that value.\n")},
     {"admin", county_cmd_admin, 1,
      "admin add USER [--password-stdin] | list [--json] | remove USER",
-     "Accounts of the admin console (serve: /admin/).\n"
-     "  add USER     a new admin; the password (at least 10 characters) is\n"
-     "               asked twice on the terminal, without echo, or read\n"
-     "               as one line from standard input with --password-stdin.\n"
-     "               Only its PBKDF2-HMAC-SHA256 hash is stored.  A user\n"
-     "               name is 1-64 of A-Z a-z 0-9 _ . - @\n"
-     "  list         the admins: created, by whom, last login, sessions\n"
-     "  remove USER  remove an admin and end their sessions\n"},
+     N_("Accounts of the admin console (serve: /admin/).\n"
+        "  add USER     a new admin; the password (at least 10 characters) is\n"
+        "               asked twice on the terminal, without echo, or read\n"
+        "               as one line from standard input with "
+        "--password-stdin.\n"
+        "               Only its PBKDF2-HMAC-SHA256 hash is stored.  A user\n"
+        "               name is 1-64 of A-Z a-z 0-9 _ . - @\n"
+        "  list         the admins: created, by whom, last login, sessions\n"
+        "  remove USER  remove an admin and end their sessions\n")},
     {"export", county_cmd_export, 1,
      "export cases|visits|services [--station CODE] [--from DATE]\n"
      "       [--to DATE] [--format csv|json] [--codes] [-o FILE]",
-     "Write records of every station (or of --station CODE) out for a\n"
-     "spreadsheet or another program: the live records whose date (cases:\n"
-     "opened_on, visits: visited_at, services: service_on) is in the\n"
-     "range.  CSV (the default) opens in Excel and WPS: UTF-8 with a BOM,\n"
-     "a header row, RFC 4180 quoting, CRLF; header and choice values are\n"
-     "labels in your language (LANG), 0/1 fields 是/否, ID numbers\n"
-     "=\"...\" so that Excel keeps all 18 digits.  Visits and services add\n"
-     "the case's ID number and name.\n"
-     "  --station CODE  only this station's records\n"
-     "  --from DATE     first day included (YYYY-MM-DD)\n"
-     "  --to DATE       last day included\n"
-     "  --format F      csv (default) or json (codes, one array)\n"
-     "  --codes         CSV header and values as the stored codes\n"
-     "  -o FILE         write FILE (mode 0600) instead of standard output;\n"
-     "                  it appears whole or not at all\n"
-     "Every export is in the audit trail (who, what, how many).\n"},
+     N_("Write records of every station (or of --station CODE) out for a\n"
+        "spreadsheet or another program: the live records whose date (cases:\n"
+        "opened_on, visits: visited_at, services: service_on) is in the\n"
+        "range.  CSV (the default) opens in Excel and WPS: UTF-8 with a BOM,\n"
+        "a header row, RFC 4180 quoting, CRLF; header and choice values are\n"
+        "labels in your language (LANG), 0/1 fields 是/否, ID numbers\n"
+        "=\"...\" so that Excel keeps all 18 digits.  Visits and services add\n"
+        "the case's ID number and name.\n"
+        "  --station CODE  only this station's records\n"
+        "  --from DATE     first day included (YYYY-MM-DD)\n"
+        "  --to DATE       last day included\n"
+        "  --format F      csv (default) or json (codes, one array)\n"
+        "  --codes         CSV header and values as the stored codes\n"
+        "  -o FILE         write FILE (mode 0600) instead of standard output;\n"
+        "                  it appears whole or not at all\n"
+        "Every export is in the audit trail (who, what, how many).\n")},
     {"report", county_cmd_report, 1,
      "report month YYYY-MM [--station CODE] [--json | --format\n"
      "       text|json|csv] [-o FILE]",
-     "The month's summary of the county (or of one station): new and\n"
-     "closed cases by category, visits by mode, services by type with\n"
-     "their amounts, follow-ups due in the month and how many were done,\n"
-     "and the open high-risk cases not visited in the 30 days up to the\n"
-     "month's end (or today).  Labels in your language; --json gives\n"
-     "codes.  Every report is in the audit trail.\n"
-     "  --station CODE          only this station\n"
-     "  --json, --format json   one JSON object\n"
-     "  --format csv            rows of section, item, count, amount\n"
-     "  -o FILE                 write FILE (0600) instead of stdout\n"},
+     N_("The month's summary of the county (or of one station): new and\n"
+        "closed cases by category, visits by mode, services by type with\n"
+        "their amounts, follow-ups due in the month and how many were done,\n"
+        "and the open high-risk cases not visited in the 30 days up to the\n"
+        "month's end (or today).  Labels in your language; --json gives\n"
+        "codes.  Every report is in the audit trail.\n"
+        "  --station CODE          only this station\n"
+        "  --json, --format json   one JSON object\n"
+        "  --format csv            rows of section, item, count, amount\n"
+        "  -o FILE                 write FILE (0600) instead of stdout\n")},
     {"retention", county_cmd_retention, 1,
      "retention set YEARS|off | show | run [--dry-run] [--today DATE]",
-     "Erase closed cases YEARS after their closed_on date (off by default):\n"
-     "run purges each (as case purge: the case, its visits and services,\n"
-     "at the county and, on their next pull, at its station's replicas)\n"
-     "and prints them; --dry-run only lists what would go.  Every run is\n"
-     "audited.  Run it daily from a timer (dist/swsync-county-retention.*).\n"},
+     N_("Erase closed cases YEARS after their closed_on date (off by "
+        "default):\n"
+        "run purges each (as case purge: the case, its visits and services,\n"
+        "at the county and, on their next pull, at its station's replicas)\n"
+        "and prints them; --dry-run only lists what would go.  Every run is\n"
+        "audited.  Run it daily from a timer (dist/swsync-county-retention.*)."
+        "\n")},
     {"audit", county_cmd_audit, 1, "audit [--json] [--limit N]",
-     "The audit trail, newest first (default: the last 50): every admin\n"
-     "action, in the console or through this CLI: login, failed login,\n"
-     "logout, station add, new token, revoke, conflict resolved, record\n"
-     "corrected, admin added or removed.  Text: time, who (an admin, or\n"
-     "cli:USER for this CLI), from where (client address, or cli), action,\n"
-     "target, details, tab-separated.  --json: an array of {id, at, actor,\n"
-     "action, target, details, source}.  The trail cannot be changed.\n"},
+     N_("The audit trail, newest first (default: the last 50): every admin\n"
+        "action, in the console or through this CLI: login, failed login,\n"
+        "logout, station add, new token, revoke, conflict resolved, record\n"
+        "corrected, admin added or removed.  Text: time, who (an admin, or\n"
+        "cli:USER for this CLI), from where (client address, or cli), action,\n"
+        "target, details, tab-separated.  --json: an array of {id, at, actor,\n"
+        "action, target, details, source}.  The trail cannot be changed.\n")},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: " PROG " [--db FILE] COMMAND [ARGS]\n"
-               "\n"
-               "The county server of swsync: enrol stations, serve their "
-               "sync, correct\nrecords and resolve conflicts.\n"
-               "\n"
-               "Commands:\n");
+    fprintf(f, _("usage: swsync-county [--db FILE] COMMAND [ARGS]\n"
+                 "\n"
+                 "The county server of swsync: enrol stations, serve their "
+                 "sync, correct\nrecords and resolve conflicts.\n"
+                 "\n"
+                 "Commands:\n"));
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(f, "  %s\n", commands[i].usage);
-    fprintf(f, "\n"
-               "Options:\n"
-               "  --db FILE    the county store (default: "
-               "$SWSYNC_COUNTY_DB, else ./county.db)\n"
-               "  -q, --quiet  print nothing on success\n"
-               "  -h, --help   this help; '" PROG
-               " COMMAND --help' for one command\n"
-               "  --version    print the version\n"
-               "\n"
-               "Exit status: 0 ok, 64 usage, 65 bad data, 66 no store, "
-               "70 internal error,\n"
-               "73 cannot create / exists, 74 I/O error, 75 try again "
-               "later, 78 configuration\nerror.  See " PROG "(1).\n");
+    fprintf(f, _("\n"
+                 "Options:\n"
+                 "  --db FILE    the county store (default: "
+                 "$SWSYNC_COUNTY_DB, else ./county.db)\n"
+                 "  -q, --quiet  print nothing on success\n"
+                 "  -h, --help   this help; 'swsync-county COMMAND --help' for "
+                 "one command\n"
+                 "  --version    print the version\n"
+                 "\n"
+                 "Exit status: 0 ok, 64 usage, 65 bad data, 66 no store, "
+                 "70 internal error,\n"
+                 "73 cannot create / exists, 74 I/O error, 75 try again "
+                 "later, 78 configuration\nerror.  See swsync-county(1).\n"));
 }
 
 int county_is_help(const char *arg)
@@ -199,7 +222,8 @@ int county_is_help(const char *arg)
 
 void county_print_help(const struct county_cmd *c)
 {
-    printf("usage: " PROG " [--db FILE] %s\n\n%s", c->usage, c->help);
+    printf(_("usage: swsync-county [--db FILE] %s\n\n%s"), c->usage,
+           _(c->help));
 }
 
 const struct county_cmd *county_find_cmd(const char *name)
@@ -241,7 +265,7 @@ int county_print_json(cJSON *j, struct sw_err *err)
     char *s = j ? cJSON_Print(j) : NULL;
     cJSON_Delete(j);
     if (!s)
-        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+        return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     printf("%s\n", s);
     cJSON_free(s);
     return 0;
@@ -249,7 +273,7 @@ int county_print_json(cJSON *j, struct sw_err *err)
 
 static int exit_code(int code)
 {
-    return code == SW_ETOOBIG ? SW_EDATA : code;
+    return code == SW_ETOOBIG ? SW_EDATA : code == SW_EFULL ? SW_EIO : code;
 }
 
 int main(int argc, char **argv)
@@ -265,7 +289,7 @@ int main(int argc, char **argv)
     const struct county_cmd *c;
     int opt, rc;
 
-    setlocale(LC_ALL, "");
+    sw_nls_init();
     umask(077);
     memset(&ctx, 0, sizeof(ctx));
     ctx.prog = PROG;
@@ -286,7 +310,7 @@ int main(int argc, char **argv)
             usage(stdout);
             return 0;
         case 'V':
-            printf(PROG " %s\n", PACKAGE_VERSION);
+            printf(_("swsync-county %s\n"), PACKAGE_VERSION);
             return 0;
         default:
             usage(stderr);
@@ -299,7 +323,9 @@ int main(int argc, char **argv)
     }
     c = county_find_cmd(argv[optind]);
     if (!c) {
-        fprintf(stderr, PROG ": unknown command '%s' (see " PROG " --help)\n",
+        fprintf(stderr,
+                _("swsync-county: unknown command '%s' (see swsync-county "
+                  "--help)\n"),
                 argv[optind]);
         return SW_EUSAGE;
     }
@@ -313,7 +339,7 @@ int main(int argc, char **argv)
     if (c->needs_db) {
         rc = db_open(ctx.db_path, SW_ROLE_COUNTY, &ctx.db, &ctx.err);
         if (rc) {
-            fprintf(stderr, PROG ": %s\n", ctx.err.msg);
+            fprintf(stderr, _("swsync-county: %s\n"), ctx.err.msg);
             return exit_code(rc);
         }
     }
@@ -321,13 +347,14 @@ int main(int argc, char **argv)
     db_close(ctx.db);
     if (rc) {
         if (ctx.err.msg[0])
-            fprintf(stderr, PROG ": %s\n", ctx.err.msg);
+            fprintf(stderr, _("swsync-county: %s\n"), ctx.err.msg);
         if (rc == SW_EUSAGE)
-            fprintf(stderr, "usage: " PROG " [--db FILE] %s\n", c->usage);
+            fprintf(stderr, _("usage: swsync-county [--db FILE] %s\n"),
+                    c->usage);
         return exit_code(rc);
     }
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, PROG ": cannot write output\n");
+        fprintf(stderr, _("swsync-county: cannot write output\n"));
         return SW_EIO;
     }
     return 0;

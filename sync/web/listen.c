@@ -75,8 +75,8 @@ int web_parse_listen(const char *s, struct sockaddr_storage *addr,
     }
 bad:
     return sw_fail(err, SW_EUSAGE,
-                   "--listen wants ADDR:PORT with a numeric address "
-                   "(127.0.0.1:8080, 0.0.0.0:8443, [::1]:8080): '%s'",
+                   _("--listen wants ADDR:PORT with a numeric address "
+                     "(127.0.0.1:8080, 0.0.0.0:8443, [::1]:8080): '%s'"),
                    s);
 }
 
@@ -92,7 +92,7 @@ int web_read_pem(const char *path, char **out, struct sw_err *err)
     buf = malloc(PEM_MAX + 1);
     if (!buf) {
         fclose(f);
-        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+        return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     }
     n = fread(buf, 1, PEM_MAX + 1, f);
     if (ferror(f) || n > PEM_MAX || n == 0 || memchr(buf, '\0', n)) {
@@ -108,7 +108,7 @@ int web_read_pem(const char *path, char **out, struct sw_err *err)
     if (!strstr(buf, "-----BEGIN ")) {
         OPENSSL_cleanse(buf, n);
         free(buf);
-        return sw_fail(err, SW_ECONFIG, "%s: not a PEM file", path);
+        return sw_fail(err, SW_ECONFIG, _("%s: not a PEM file"), path);
     }
     *out = buf;
     return 0;

@@ -87,7 +87,7 @@ int acct_cookie_new(char cookie[ACCT_COOKIE_LEN + 1], struct sw_err *err)
     unsigned char raw[ACCT_COOKIE_LEN / 2];
     cookie[0] = '\0';
     if (sw_random(raw, sizeof(raw)))
-        return sw_fail(err, SW_EIO, "cannot read random bytes");
+        return sw_fail(err, SW_EIO, _("cannot read random bytes"));
     to_hex(raw, sizeof(raw), cookie);
     OPENSSL_cleanse(raw, sizeof(raw));
     return 0;
@@ -102,7 +102,7 @@ int acct_cookie_hash(const char *cookie, char hex[ACCT_HASH_HEX_LEN + 1],
     hex[0] = '\0';
     if (EVP_Digest(cookie, strlen(cookie), md, &n, EVP_sha256(), NULL) != 1 ||
         n != ACCT_HASH_HEX_LEN / 2)
-        return sw_fail(err, SW_ESOFTWARE, "cannot hash the cookie");
+        return sw_fail(err, SW_ESOFTWARE, _("cannot hash the cookie"));
     to_hex(md, n, hex);
     return 0;
 }
@@ -127,14 +127,14 @@ int acct_hash_password(const char *pw, char **out, struct sw_err *err)
 
     *out = NULL;
     if (sw_random(salt, sizeof(salt)))
-        return sw_fail(err, SW_EIO, "cannot read random bytes");
+        return sw_fail(err, SW_EIO, _("cannot read random bytes"));
     if (pbkdf2(pw, salt, ACCT_ITERATIONS, h))
-        return sw_fail(err, SW_ESOFTWARE, "cannot hash the password");
+        return sw_fail(err, SW_ESOFTWARE, _("cannot hash the password"));
     to_hex(salt, sizeof(salt), salt_hex);
     to_hex(h, sizeof(h), h_hex);
     OPENSSL_cleanse(h, sizeof(h));
     if (!(s = malloc(n)))
-        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+        return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     snprintf(s, n, PW_PREFIX "%d$%s$%s", ACCT_ITERATIONS, salt_hex, h_hex);
     *out = s;
     return 0;

@@ -83,6 +83,17 @@ MHD_get_connection_info(struct MHD_Connection *connection,
     return &ci;
 }
 
+static int hexv(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 /* libmicrohttpd's unescaping: %XX; a bad escape stays as it is */
 static void unescape(char *s)
 {
