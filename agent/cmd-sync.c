@@ -1004,7 +1004,7 @@ static int send_audit(struct sync *s)
         memset(&res, 0, sizeof(res));
         arr = body ? cJSON_AddArrayToObject(body, "entries") : NULL;
         if (!arr)
-            rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+            rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         if (!rc)
             rc = db_prepare(db, SQL_AUDIT_UNSENT, &st, err);
         if (!rc) {
@@ -1014,7 +1014,7 @@ static int send_audit(struct sync *s)
                 cJSON *e = cJSON_CreateObject();
                 if (!e || !cJSON_AddItemToArray(arr, e)) {
                     cJSON_Delete(e);
-                    rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+                    rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
                     break;
                 }
                 last = sqlite3_column_int64(st, 0);
@@ -1036,7 +1036,7 @@ static int send_audit(struct sync *s)
         }
         more = n == AUDIT_BATCH;
         if (!rc && n > 0 && !(text = cJSON_PrintUnformatted(body)))
-            rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+            rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         if (!rc && n > 0)
             rc = http_post(s->h, "audit", "/v1/audit", "application/json", 0,
                            text, strlen(text), &res, err);

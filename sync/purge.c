@@ -109,7 +109,7 @@ static int find_targets(sqlite3 *db, int tbl, const char *id,
             cap = cap ? cap * 2 : 16;
             nv = realloc(v, cap * sizeof(*v));
             if (!nv) {
-                rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+                rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
                 break;
             }
             v = nv;
@@ -147,7 +147,7 @@ static int case_values(sqlite3 *db, const char *id, char *vals[4],
             if (sqlite3_column_text(st, i) &&
                 !(vals[i] =
                       sw_strdup((const char *)sqlite3_column_text(st, i))))
-                rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+                rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     } else if (step != SQLITE_DONE) {
         rc = db_fail(err, db, "read case");
     }
@@ -217,24 +217,24 @@ int purge_case(sqlite3 *db, const char *case_id, const char *admin,
     if (nrecords)
         *nrecords = 0;
     if (!reason || !*reason || strlen(reason) > 500)
-        return sw_fail(err, SW_EUSAGE, "purge: a reason of 1 to 500 bytes");
+        return sw_fail(err, SW_EUSAGE, _("purge: a reason of 1 to 500 bytes"));
     if (!sw_uuid_valid(case_id))
-        return sw_fail(err, SW_ENOINPUT, "case %s: not found", case_id);
+        return sw_fail(err, SW_ENOINPUT, _("case %s: not found"), case_id);
     rc = purge_is_purged(db, case_id, err);
     if (rc == 1)
-        rc = sw_fail(err, SW_EDATA, "case %s: already purged", case_id);
+        rc = sw_fail(err, SW_EDATA, _("case %s: already purged"), case_id);
     else if (rc == -1)
         rc = err ? err->code : SW_ESOFTWARE;
     if (!rc)
         rc = case_values(db, case_id, vals, err);
     if (!rc && !vals[3])
-        rc = sw_fail(err, SW_ENOINPUT, "case %s: not found", case_id);
+        rc = sw_fail(err, SW_ENOINPUT, _("case %s: not found"), case_id);
     /* the reason stays in the tombstone: it must not hold the person */
     for (int i = 0; !rc && i < 3; i++)
         if (vals[i] && strlen(vals[i]) > 1 && strstr(reason, vals[i]))
             rc = sw_fail(err, SW_EUSAGE,
-                         "purge: the reason must not hold the person's name, "
-                         "ID number or phone");
+                         _("purge: the reason must not hold the person's name, "
+                           "ID number or phone"));
     if (!rc)
         rc = find_targets(db, SW_T_CASES, case_id, &v, &n, err);
     if (!rc)

@@ -274,7 +274,7 @@ int store_apply_push(struct store *s, const char *station, const char *site,
         char *refused = calloc(ntodo, 1);
         size_t k = 0;
         if (!refused)
-            rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+            rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         if (!rc)
             rc = refuse_purged(s, station, site, todo, ntodo, refused,
                                &res->refused, err);
@@ -401,7 +401,7 @@ int store_read_pull(struct store *s, const char *station, const char *site,
             int64_t seq = sqlite3_column_int64(st, 2);
             if (batch_add_erase(b, sqlite3_column_int(st, 0),
                                 (const char *)sqlite3_column_text(st, 1)))
-                rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+                rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
             if (seq > b->cursor)
                 b->cursor = seq;
         }

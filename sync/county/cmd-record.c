@@ -60,7 +60,7 @@ static int audited_read(struct county_ctx *ctx, const struct sw_table *t,
     int rc;
 
     if (!f)
-        return sw_fail(&ctx->err, SW_ESOFTWARE, "out of memory");
+        return sw_fail(&ctx->err, SW_ESOFTWARE, _("out of memory"));
     if (kind == 0)
         rc = records_show(ctx->db, t, argc, argv, f, &ctx->err);
     else if (kind == 1)
@@ -151,7 +151,8 @@ static int rec_purge(struct county_ctx *ctx, const struct sw_table *t, int argc,
 
     if (t != &sw_tables[SW_T_CASES])
         return sw_fail(&ctx->err, SW_EUSAGE,
-                       "%s: unknown subcommand 'purge' (case purge)", t->noun);
+                       _("%s: unknown subcommand 'purge' (case purge)"),
+                       t->noun);
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--reason") && i + 1 < argc)
             reason = argv[++i];
@@ -160,18 +161,18 @@ static int rec_purge(struct county_ctx *ctx, const struct sw_table *t, int argc,
         else if (argv[i][0] != '-' && !id)
             id = argv[i];
         else
-            return sw_fail(&ctx->err, SW_EUSAGE, "case purge: unexpected %s",
+            return sw_fail(&ctx->err, SW_EUSAGE, _("case purge: unexpected %s"),
                            argv[i]);
     }
     if (!id || !reason)
         return sw_fail(&ctx->err, SW_EUSAGE,
-                       "case purge: need ID and --reason TEXT");
+                       _("case purge: need ID and --reason TEXT"));
     audit_cli_src(&src);
     rc = admin_purge_case(ctx->db, id, reason, &src, &n, &ctx->err);
     if (rc == SW_ENOINPUT && (rc = SW_EDATA))
         ctx->err.code = rc; /* as show: not found */
     if (!rc && !ctx->quiet)
-        printf("purged case %s: %ld records erased\n", id, n);
+        printf(_("purged case %s: %ld records erased\n"), id, n);
     return rc;
 }
 

@@ -62,7 +62,7 @@ static int load_due(sqlite3 *db, const char *today, long years,
             struct due *nv;
             cap = cap ? cap * 2 : 32;
             if (!(nv = realloc(v, cap * sizeof(*v)))) {
-                rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+                rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
                 break;
             }
             v = nv;
@@ -107,20 +107,20 @@ static int retention_run(struct county_ctx *ctx, int argc, char **argv)
             today = argv[++i];
         else
             return sw_fail(&ctx->err, SW_EUSAGE,
-                           "retention run: unexpected '%s'", argv[i]);
+                           _("retention run: unexpected '%s'"), argv[i]);
     }
     if (today) {
         struct sw_column dc = {"today", SW_TEXT, CK_DATE, 0, 0, NULL, NULL};
         if (sw_validate(&sw_tables[SW_T_CASES], &dc, today, NULL))
             return sw_fail(&ctx->err, SW_EUSAGE,
-                           "retention run: --today wants YYYY-MM-DD: '%s'",
+                           _("retention run: --today wants YYYY-MM-DD: '%s'"),
                            today);
     } else {
         time_t now = time(NULL);
         struct tm tm;
         if (!localtime_r(&now, &tm) ||
             !strftime(today_buf, sizeof(today_buf), "%Y-%m-%d", &tm))
-            return sw_fail(&ctx->err, SW_ESOFTWARE, "no date today");
+            return sw_fail(&ctx->err, SW_ESOFTWARE, _("no date today"));
         today = today_buf;
     }
     rc = db_config_get(ctx->db, RETENTION_KEY, &setting, &ctx->err);
@@ -129,7 +129,7 @@ static int retention_run(struct county_ctx *ctx, int argc, char **argv)
     if (!setting || !years_of(setting, &years)) {
         free(setting);
         if (!ctx->quiet)
-            printf("retention is off\n");
+            printf(_("retention is off\n"));
         return 0;
     }
     free(setting);
@@ -166,7 +166,8 @@ int county_cmd_retention(struct county_ctx *ctx, int argc, char **argv)
     int rc;
 
     if (argc < 2)
-        return sw_fail(&ctx->err, SW_EUSAGE, "retention: missing subcommand");
+        return sw_fail(&ctx->err, SW_EUSAGE,
+                       _("retention: missing subcommand"));
     if (!strcmp(argv[1], "run"))
         return retention_run(ctx, argc - 2, argv + 2);
     if (!strcmp(argv[1], "show") && argc == 2) {
@@ -180,7 +181,7 @@ int county_cmd_retention(struct county_ctx *ctx, int argc, char **argv)
         struct audit_src src;
         if (strcmp(argv[2], "off") != 0 && !years_of(argv[2], &years))
             return sw_fail(&ctx->err, SW_EUSAGE,
-                           "retention set: wants 1-100 years or off: '%s'",
+                           _("retention set: wants 1-100 years or off: '%s'"),
                            argv[2]);
         audit_cli_src(&src);
         rc = db_begin(ctx->db, &ctx->err);
@@ -195,6 +196,6 @@ int county_cmd_retention(struct county_ctx *ctx, int argc, char **argv)
         }
         return db_commit(ctx->db, &ctx->err);
     }
-    return sw_fail(&ctx->err, SW_EUSAGE, "retention: unknown subcommand '%s'",
-                   argv[1]);
+    return sw_fail(&ctx->err, SW_EUSAGE,
+                   _("retention: unknown subcommand '%s'"), argv[1]);
 }
