@@ -1041,6 +1041,108 @@ out:
     return rc;
 }
 
+/* ---- the station's audit lines to the county ------------------------------
+ */
+
+#define AUDIT_BATCH 200 /* lines a request (the county takes up to 500) */
+
+static const char SQL_AUDIT_UNSENT[] =
+    "SELECT id, at, who, action, detail FROM local_audit WHERE id > ?1 "
+    "ORDER BY id LIMIT ?2";
+
+/*
+** POST /v1/audit: the local audit lines (exports, reports, imports,
+** console sign-ins and reads) not yet acknowledged, a batch at a time;
+** the county stores each once and answers the highest id it has, kept
+** as config audit_sent.  A county without the route (404) is skipped.
+*/
+static int send_audit(struct sync *s)
+{
+    sqlite3 *db = s->ctx->db;
+    struct sw_err *err = s->err;
+    char *sent_s = NULL;
+    int64_t sent = 0;
+    int rc, more = 1;
+
+    rc = db_config_get(db, "audit_sent", &sent_s, err);
+    if (rc)
+        return rc;
+    if (sent_s)
+        sent = strtoll(sent_s, NULL, 10);
+    free(sent_s);
+    while (!rc && more) {
+        sqlite3_stmt *st = NULL;
+        struct http_resp res;
+        cJSON *body = cJSON_CreateObject(), *arr, *ans = NULL;
+        char *text = NULL;
+        int64_t acked = 0, last = sent;
+        int n = 0, step;
+
+        memset(&res, 0, sizeof(res));
+        arr = body ? cJSON_AddArrayToObject(body, "entries") : NULL;
+        if (!arr)
+            rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
+        if (!rc)
+            rc = db_prepare(db, SQL_AUDIT_UNSENT, &st, err);
+        if (!rc) {
+            sqlite3_bind_int64(st, 1, sent);
+            sqlite3_bind_int(st, 2, AUDIT_BATCH);
+            while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+                cJSON *e = cJSON_CreateObject();
+                if (!e || !cJSON_AddItemToArray(arr, e)) {
+                    cJSON_Delete(e);
+                    rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
+                    break;
+                }
+                last = sqlite3_column_int64(st, 0);
+                cJSON_AddNumberToObject(e, "id", (double)last);
+                cJSON_AddNumberToObject(e, "at",
+                                        (double)sqlite3_column_int64(st, 1));
+                cJSON_AddStringToObject(
+                    e, "who", (const char *)sqlite3_column_text(st, 2));
+                cJSON_AddStringToObject(
+                    e, "action", (const char *)sqlite3_column_text(st, 3));
+                if (sqlite3_column_text(st, 4))
+                    cJSON_AddStringToObject(
+                        e, "detail", (const char *)sqlite3_column_text(st, 4));
+                n++;
+            }
+            if (!rc && step != SQLITE_DONE)
+                rc = db_fail(err, db, "read the local audit");
+            sqlite3_finalize(st);
+        }
+        more = n == AUDIT_BATCH;
+        if (!rc && n > 0 && !(text = cJSON_PrintUnformatted(body)))
+            rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
+        if (!rc && n > 0)
+            rc = http_post(s->h, "audit", "/v1/audit", "application/json", 0,
+                           text, strlen(text), &res, err);
+        if (!rc && n > 0 && res.status == 404)
+            more = 0; /* a county without the route */
+        else if (!rc && n > 0 && res.status != 200)
+            rc = http_answer_fail(&res, "audit", err);
+        else if (!rc && n > 0)
+            rc = answer_json(&res, "audit", 1 << 16, &ans, err);
+        if (!rc && ans)
+            rc = json_int(ans, "acked", 1, 0, &acked, "audit", err);
+        if (!rc && ans) {
+            if (acked > last)
+                acked = last; /* never past what was sent */
+            if (acked > sent) {
+                sent = acked;
+                rc = config_set_int(db, "audit_sent", sent, err);
+            } else {
+                more = 0;
+            }
+        }
+        cJSON_Delete(ans);
+        cJSON_Delete(body);
+        free(text);
+        http_resp_release(&res);
+    }
+    return rc;
+}
+
 /* Everything after the lock and the replica are there. */
 static int run(struct sync *s)
 {
@@ -1134,6 +1236,9 @@ static int run(struct sync *s)
                 crc = db_config_set(s->ctx->db, "conflicts_mark", mark, err);
         }
         free(seen);
+        /* then the station's own audit lines go to the county's audit */
+        if (!crc)
+            crc = send_audit(s);
         if (crc == SW_ETEMP) {
             rc = crc;
         } else if (crc) {

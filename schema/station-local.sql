@@ -16,11 +16,6 @@ CREATE TABLE IF NOT EXISTS local_audit (
     action TEXT NOT NULL,
     detail TEXT
 );
-CREATE TRIGGER IF NOT EXISTS local_audit_no_update
-BEFORE UPDATE ON local_audit
-BEGIN
-    SELECT RAISE(ABORT, 'the local audit trail is append-only');
-END;
 CREATE TRIGGER IF NOT EXISTS local_audit_no_delete
 BEFORE DELETE ON local_audit
 BEGIN
@@ -42,3 +37,22 @@ CREATE TABLE IF NOT EXISTS worker_sessions (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS worker_sessions_worker
     ON worker_sessions (worker);
+
+-- Records the county erased (purge): their ids and when, nothing else.
+CREATE TABLE IF NOT EXISTS erased (
+    id  TEXT PRIMARY KEY,
+    tbl INTEGER NOT NULL,
+    at  INTEGER NOT NULL                    -- ms since the epoch
+) WITHOUT ROWID;
+
+-- The local audit stays append-only, but for the purge's one change:
+-- details that held an erased person's values are blanked.
+DROP TRIGGER IF EXISTS local_audit_no_update;
+CREATE TRIGGER IF NOT EXISTS local_audit_no_update_v2
+BEFORE UPDATE ON local_audit
+WHEN NOT (NEW.detail IS '(erased by purge)' AND NEW.id = OLD.id
+          AND NEW.at = OLD.at AND NEW.who = OLD.who
+          AND NEW.action = OLD.action)
+BEGIN
+    SELECT RAISE(ABORT, 'the local audit trail is append-only');
+END;

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,7 +87,24 @@ void batch_release(struct sw_batch *b)
     for (size_t i = 0; i < b->n; i++)
         change_release(&b->v[i]);
     free(b->v);
+    free(b->erase);
     batch_init(b);
+}
+
+int batch_add_erase(struct sw_batch *b, int tbl, const char *id)
+{
+    if (b->nerase == b->ecap) {
+        size_t cap = b->ecap ? b->ecap * 2 : 8;
+        struct sw_erase *v = realloc(b->erase, cap * sizeof(*v));
+        if (!v)
+            return SW_ESOFTWARE;
+        b->erase = v;
+        b->ecap = cap;
+    }
+    b->erase[b->nerase].tbl = tbl;
+    snprintf(b->erase[b->nerase].id, sizeof(b->erase[0].id), "%s", id);
+    b->nerase++;
+    return 0;
 }
 
 int batch_add(struct sw_batch *b, struct sw_change *c)
@@ -143,8 +161,17 @@ int batch_check(const struct sw_batch *b, int push, struct sw_err *err)
         if (b->cursor < 0 || (b->more != 0 && b->more != 1))
             return sw_fail(err, SW_EDATA, "pull: bad cursor %lld or more %d",
                            (long long)b->cursor, b->more);
+        if (b->nerase > 0 && !b->erase)
+            return sw_fail(err, SW_EDATA, "pull: %zu erases, none there",
+                           b->nerase);
+        for (size_t i = 0; i < b->nerase; i++)
+            if (b->erase[i].tbl < 0 || b->erase[i].tbl >= SW_NTABLES ||
+                !sw_uuid_valid(b->erase[i].id))
+                return sw_fail(err, SW_EDATA, "erase[%zu]: bad table or id", i);
         return 0;
     }
+    if (b->nerase > 0)
+        return sw_fail(err, SW_EDATA, "push: a push erases nothing");
     if (!sw_site_valid(b->site))
         return sw_fail(err, SW_EDATA, "push: bad site");
     if (b->from < 0 || b->from > b->to || b->to >= SEQ_LIMIT)

@@ -61,9 +61,17 @@ void change_release(struct sw_change *c);
 /* a and b are both NULL or the same text */
 int sw_author_eq(const char *a, const char *b);
 
+/* A pull answer's order to erase one record from the replica, with its
+** children if it is a case (purge, docs/design-notes.md "Erase"). */
+struct sw_erase {
+    int tbl;                  /* index into sw_tables */
+    char id[SW_UUID_LEN + 1]; /* the record's id */
+};
+
 /*
 ** A batch of changes: a push (site, from..to) or a pull reply
-** (cursor, more).  The batch owns its changes' text.
+** (cursor, more, and the records to erase).  The batch owns its changes'
+** text and its erase list.
 */
 struct sw_batch {
     char site[SW_SITE_MAX + 1]; /* push: sender's site id */
@@ -78,6 +86,8 @@ struct sw_batch {
                     by batch_add */
     struct sw_change *v;
     size_t n, cap;
+    struct sw_erase *erase; /* pull: records to erase, after the changes */
+    size_t nerase, ecap;
 };
 
 void batch_init(struct sw_batch *b);
@@ -87,6 +97,9 @@ void batch_release(struct sw_batch *b); /* NULL is fine */
 ** are set to NULL).  Returns 0 or SW_ESOFTWARE on ENOMEM (c is unchanged then).
 */
 int batch_add(struct sw_batch *b, struct sw_change *c);
+
+/* Append an erase order to a pull answer: 0 or SW_ESOFTWARE (ENOMEM). */
+int batch_add_erase(struct sw_batch *b, int tbl, const char *id);
 
 /*
 ** Is b a consistent batch, as a push (push != 0) or as a pull answer?

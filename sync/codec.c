@@ -420,7 +420,20 @@ static int encode(const struct sw_batch *b, int push, unsigned char **out,
         encode_row(&sb, &b->v[i], j - i, push, i ? &b->v[i - 1] : NULL);
         i = j;
     }
-    sb_adds(&sb, "]}");
+    sb_adds(&sb, "]");
+    /* a pull's erase orders (purge): after the rows, applied after them */
+    if (!push && b->nerase > 0) {
+        sb_adds(&sb, ",\"erase\":[");
+        for (size_t k = 0; k < b->nerase; k++) {
+            sb_addf(&sb, "%s{\"t\":", k ? "," : "");
+            json_str(&sb, sw_tables[b->erase[k].tbl].name);
+            sb_adds(&sb, ",\"id\":");
+            json_str(&sb, b->erase[k].id);
+            sb_adds(&sb, "}");
+        }
+        sb_adds(&sb, "]");
+    }
+    sb_adds(&sb, "}");
 
     json = sb_detach(&sb, &len);
     if (!json) {
@@ -538,6 +551,36 @@ static int top_member(const cJSON *o, const char *key, const cJSON **out,
         return sw_fail(err, SW_EDATA, "%s: duplicate key", key);
     if (!*out)
         return sw_fail(err, SW_EDATA, "%s: missing", key);
+    return 0;
+}
+
+/* A pull's "erase": [{"t": TABLE, "id": UUID}...], optional. */
+static int decode_erase(const cJSON *root, const struct codec_limits *lim,
+                        struct sw_batch *b, struct sw_err *err)
+{
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "erase"), *e;
+    size_t k = 0;
+
+    if (!list)
+        return 0;
+    if (!cJSON_IsArray(list))
+        return sw_fail(err, SW_EDATA, "erase: not an array");
+    cJSON_ArrayForEach (e, list) {
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(e, "t");
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, "id");
+        const struct sw_table *tb;
+
+        if (lim && k >= lim->max_changes)
+            return sw_fail(err, SW_ETOOBIG, "erase: more than %zu",
+                           lim->max_changes);
+        if (!cJSON_IsObject(e) || !cJSON_IsString(t) || !cJSON_IsString(id) ||
+            !(tb = sw_table_by_name(t->valuestring)) ||
+            !sw_uuid_valid(id->valuestring))
+            return sw_fail(err, SW_EDATA, "erase[%zu]: not {t, id}", k);
+        if (batch_add_erase(b, sw_table_index(tb), id->valuestring))
+            return sw_fail(err, SW_ESOFTWARE, "out of memory");
+        k++;
+    }
     return 0;
 }
 
@@ -943,6 +986,9 @@ static int decode_text(const char *s, size_t len, int push,
                 goto out;
             }
         }
+        rc = decode_erase(root, lim, b, err);
+        if (rc)
+            goto out;
     }
     if ((rc = top_member(root, "rows", &rows, err)))
         goto out;

@@ -182,7 +182,8 @@ static int set_pragmas(sqlite3 *db, struct sw_err *err)
                    "PRAGMA journal_mode = WAL;"
                    "PRAGMA synchronous = FULL;"
                    "PRAGMA foreign_keys = ON;"
-                   "PRAGMA trusted_schema = OFF;",
+                   "PRAGMA trusted_schema = OFF;"
+                   "PRAGMA secure_delete = ON;",
                    err);
 }
 
@@ -213,6 +214,8 @@ static char *schema_text(enum sw_role role)
         ddl_station_triggers(&sb);
         ddl_station_versions(&sb);
         sb_adds(&sb, schema_station_local_sql);
+    } else {
+        sb_adds(&sb, schema_county_local_sql);
     }
     sb_addf(&sb, "PRAGMA application_id = %d;\nPRAGMA user_version = %d;\n",
             role == SW_ROLE_STATION ? DB_APPID_STATION : DB_APPID_COUNTY,
@@ -469,8 +472,11 @@ int db_open(const char *path, enum sw_role role, sqlite3 **out,
     }
     /* the station's local tables (never replicated, no schema version):
        idempotent, a no-op once they exist */
-    if (!rc && role == SW_ROLE_STATION)
-        rc = db_exec(db, schema_station_local_sql, err);
+    if (!rc)
+        rc = db_exec(db,
+                     role == SW_ROLE_STATION ? schema_station_local_sql
+                                             : schema_county_local_sql,
+                     err);
     if (!rc)
         rc = test_disk_full(db, path, err);
     if (rc) {

@@ -12,6 +12,7 @@ extern const char schema_common_sql[];
 extern const char schema_station_sql[];
 /* station-only local tables, idempotent: run at create and every open */
 extern const char schema_station_local_sql[];
+extern const char schema_county_local_sql[];
 extern const char schema_county_sql[];
 
 /* The SQL expression for "now" in milliseconds since the epoch. */

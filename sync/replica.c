@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ddl.h"
+#include "purge.h"
 #include "replica.h"
 
 static const char SQL_OUTBOX[] =
@@ -452,6 +453,7 @@ int replica_apply_pull(struct replica *r, const struct sw_batch *b,
                        struct merge_stats *st, struct sw_err *err)
 {
     char cur[32];
+    long erased = 0;
     int rc;
 
     rc = batch_check(b, 0, err); /* before anything is read of it */
@@ -477,6 +479,11 @@ int replica_apply_pull(struct replica *r, const struct sw_batch *b,
         rc = merge_apply_row(&r->m, &b->v[i], b->n - i,
                              MERGE_UPSTREAM | (b->checked ? MERGE_CHECKED : 0),
                              &used, err);
+    for (size_t i = 0; !rc && i < b->nerase; i++) {
+        long n = 0;
+        rc = purge_erase_local(r->db, b->erase[i].tbl, b->erase[i].id, &n, err);
+        erased += n;
+    }
     if (!rc) {
         snprintf(cur, sizeof(cur), "%lld", (long long)b->cursor);
         rc = db_config_set(r->db, "cursor", cur, err);
@@ -494,6 +501,13 @@ int replica_apply_pull(struct replica *r, const struct sw_batch *b,
     if (r->m.clock.clamped_ahead_ms > r->clamped_ahead_ms)
         r->clamped_ahead_ms = r->m.clock.clamped_ahead_ms;
     r->pulled += (long)b->n;
+    if (b->nerase > 0) {
+        r->erased += erased;
+        /* the -wal must not keep the erased values */
+        rc = purge_checkpoint(r->db, err);
+        if (rc)
+            return rc;
+    }
     if (r->bulk_after && !r->bulk && b->more && r->pulled >= r->bulk_after)
         r->bulk = set_indexes(r, 1, NULL) == 0; /* else as before */
     return 0;

@@ -30,6 +30,7 @@ struct replica {
     /* a long pull (see replica_apply_pull): 0 never */
     long bulk_after; /* changes pulled, more to come: indexes dropped */
     long pulled;     /* changes applied since replica_open */
+    long erased;     /* records erased by the county's orders (purge) */
     int bulk;        /* the indexes are dropped */
 };
 
@@ -80,8 +81,12 @@ int replica_reset_cursor(struct replica *r, struct sw_err *err);
 
 /*
 ** Apply a pulled batch in one transaction: seal the outbox first, merge
-** every change as MERGE_UPSTREAM, store b->cursor as the pull cursor.
-** All or nothing.  st (may be NULL) gets the counts.
+** every change as MERGE_UPSTREAM, erase the records b->erase names
+** (purge_erase_local: a case with its visits and services, their
+** versions, outbox and pending entries, conflicts, local audit text),
+** store b->cursor as the pull cursor.  All or nothing.  st (may be NULL)
+** gets the counts.  After a batch that erased something, the -wal is
+** checkpointed and truncated (purge_checkpoint).
 **
 ** A long pull: once bulk_after changes (when not 0) are applied and the
 ** county says more remain, the records' secondary indexes (a visit's and

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "purge.h"
 #include "store.h"
 
 static const char SQL_ACKED_GET[] =
@@ -12,6 +13,15 @@ static const char SQL_ACKED_SET[] =
     "UPDATE replicas SET acked_seq = ?1 WHERE site = ?2";
 static const char SQL_CASE_STATION[] =
     "SELECT station FROM cases WHERE id = ?1";
+static const char SQL_IS_PURGED[] = "SELECT 1 FROM purged WHERE id = ?1";
+static const char SQL_REFUSED_ADD[] =
+    "INSERT INTO refused_changes (at, station, site, tbl, record, changes) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+/* the erase orders of a pull: records purged after the cursor, up to
+   ?3 (the answer's cursor) */
+static const char SQL_ERASE_PULL[] =
+    "SELECT tbl, id, seq FROM purged WHERE station = ?1 AND seq > ?2 "
+    "AND seq <= ?3 ORDER BY seq, tbl, id";
 static const char SQL_ADD_STATION[] =
     "INSERT INTO stations (code, created_at) VALUES (?1, ?2) "
     "ON CONFLICT DO NOTHING";
@@ -70,6 +80,12 @@ int store_open(struct store *s, sqlite3 *db, struct sw_err *err)
         rc = db_prepare_keep(s->db, SQL_ACKED_SET, &s->acked_set, err);
     if (!rc)
         rc = db_prepare_keep(s->db, SQL_CASE_STATION, &s->case_station, err);
+    if (!rc)
+        rc = db_prepare_keep(s->db, SQL_IS_PURGED, &s->is_purged, err);
+    if (!rc)
+        rc = db_prepare_keep(s->db, SQL_REFUSED_ADD, &s->refused_add, err);
+    if (!rc)
+        rc = db_prepare_keep(s->db, SQL_ERASE_PULL, &s->erase_pull, err);
     free(sql);
     free(county);
     return rc;
@@ -82,7 +98,11 @@ void store_close(struct store *s)
     sqlite3_finalize(s->acked_get);
     sqlite3_finalize(s->acked_set);
     sqlite3_finalize(s->case_station);
+    sqlite3_finalize(s->is_purged);
+    sqlite3_finalize(s->refused_add);
+    sqlite3_finalize(s->erase_pull);
     s->pull = s->acked_get = s->acked_set = s->case_station = NULL;
+    s->is_purged = s->refused_add = s->erase_pull = NULL;
 }
 
 /* The one answer for a case of another station and for no case at all:
@@ -115,6 +135,76 @@ static int check_case_scope(struct store *s, const struct sw_change *c,
         rc = not_its_case(tb, c, err);
     }
     sqlite3_reset(s->case_station);
+    return rc;
+}
+
+/* Is id purged: 1, 0, or -1 with err filled. */
+static int is_purged(struct store *s, const char *id, struct sw_err *err)
+{
+    int step;
+    sqlite3_bind_text(s->is_purged, 1, id, -1, SQLITE_STATIC);
+    step = sqlite3_step(s->is_purged);
+    sqlite3_reset(s->is_purged);
+    if (step == SQLITE_ROW)
+        return 1;
+    if (step == SQLITE_DONE)
+        return 0;
+    db_fail(err, s->db, "read purged");
+    return -1;
+}
+
+/*
+** Mark refused[i] for each change of a purged record, or of a record
+** whose case (in this batch) is purged; note each such record once in
+** refused_changes.  Returns 0 or an error.
+*/
+static int refuse_purged(struct store *s, const char *station, const char *site,
+                         struct sw_change *todo, size_t n, char *refused,
+                         long *count, struct sw_err *err)
+{
+    int rc = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        const struct sw_table *tb = &sw_tables[todo[i].tbl];
+        int p = is_purged(s, todo[i].id, err);
+        if (p == 0 && tb->ref_col == todo[i].col && todo[i].vtype == SW_V_TEXT)
+            p = is_purged(s, todo[i].text, err);
+        if (p < 0)
+            return err ? err->code : SW_ESOFTWARE;
+        if (!p)
+            continue;
+        /* every change of this record in the batch */
+        for (size_t j = 0; j < n; j++)
+            if (todo[j].tbl == todo[i].tbl && !strcmp(todo[j].id, todo[i].id))
+                refused[j] = 1;
+    }
+    /* one row a record: how many changes, no value */
+    for (size_t i = 0; !rc && i < n; i++) {
+        long k = 0;
+        int first = 1;
+        if (!refused[i])
+            continue;
+        for (size_t j = 0; j < n; j++) {
+            if (refused[j] && todo[j].tbl == todo[i].tbl &&
+                !strcmp(todo[j].id, todo[i].id)) {
+                if (j < i)
+                    first = 0;
+                k++;
+            }
+        }
+        if (!first)
+            continue;
+        *count += k;
+        sqlite3_bind_int64(s->refused_add, 1, sw_now_ms());
+        sqlite3_bind_text(s->refused_add, 2, station, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s->refused_add, 3, site, -1, SQLITE_STATIC);
+        sqlite3_bind_int(s->refused_add, 4, todo[i].tbl);
+        sqlite3_bind_text(s->refused_add, 5, todo[i].id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s->refused_add, 6, k);
+        if (sqlite3_step(s->refused_add) != SQLITE_DONE)
+            rc = db_fail(err, s->db, "note refused changes");
+        sqlite3_reset(s->refused_add);
+    }
     return rc;
 }
 
@@ -179,6 +269,22 @@ int store_apply_push(struct store *s, const char *station, const char *site,
         else
             todo[ntodo++] = b->v[i];
     }
+    /* a purged person is never made again: their changes are dropped */
+    if (!rc && ntodo) {
+        char *refused = calloc(ntodo, 1);
+        size_t k = 0;
+        if (!refused)
+            rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
+        if (!rc)
+            rc = refuse_purged(s, station, site, todo, ntodo, refused,
+                               &res->refused, err);
+        for (size_t i = 0; !rc && i < ntodo; i++)
+            if (!refused[i])
+                todo[k++] = todo[i];
+        if (!rc)
+            ntodo = k;
+        free(refused);
+    }
     /* src: each value's version site, the sender's (checked above) or
        the county's for a clamped one */
     m->src = NULL;
@@ -223,8 +329,12 @@ int store_apply_push(struct store *s, const char *station, const char *site,
         memset(res, 0, sizeof(*res));
         return rc;
     }
-    res->applied = m->stats.applied;
-    res->skipped = m->stats.skipped;
+    {
+        long refused = res->refused;
+        res->applied = m->stats.applied;
+        res->skipped = m->stats.skipped;
+        res->refused = refused;
+    }
     res->conflicts = m->stats.conflicts;
     return merge_commit(m, err);
 }
@@ -280,6 +390,25 @@ int store_read_pull(struct store *s, const char *station, const char *site,
         rc = db_fail(err, s->db, "read pull");
     sqlite3_reset(st);
     b->more = !rc && (cut || scanned == limit);
+    /* erase orders: purged after `after`, up to where this answer ends
+       (all of them when it is the last one) */
+    if (!rc) {
+        st = s->erase_pull;
+        sqlite3_bind_text(st, 1, station, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, after);
+        sqlite3_bind_int64(st, 3, b->more ? b->cursor : INT64_MAX);
+        while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+            int64_t seq = sqlite3_column_int64(st, 2);
+            if (batch_add_erase(b, sqlite3_column_int(st, 0),
+                                (const char *)sqlite3_column_text(st, 1)))
+                rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
+            if (seq > b->cursor)
+                b->cursor = seq;
+        }
+        if (!rc && step != SQLITE_DONE)
+            rc = db_fail(err, s->db, "read erase orders");
+        sqlite3_reset(st);
+    }
     return rc;
 }
 

@@ -23,6 +23,7 @@ struct store {
     size_t pull_max_bytes;        /* a pull stops after about this much */
     struct merge_ctx m;
     sqlite3_stmt *pull, *acked_get, *acked_set, *case_station;
+    sqlite3_stmt *is_purged, *refused_add, *erase_pull;
 };
 
 struct push_result {
@@ -32,6 +33,7 @@ struct push_result {
     long skipped;    /* lost to the county's value, or equal */
     long conflicts;  /* conflicts recorded */
     long clamped;    /* versions too far ahead, clamped to the county's */
+    long refused;    /* changes of purged records: not stored, counted */
 };
 
 /* A pull answer holds about this many bytes of values at most (memory
@@ -54,6 +56,9 @@ void store_close(struct store *s);
 ** replica (replicas.site).  Every change's version must be the sender's
 ** site, and b->from..b->to the seqs of the first and last change
 ** (SW_EDATA otherwise): a replica pushes its own writes, in order.
+** A change of a purged record (or of a visit or service of a purged
+** case) is refused: not stored, counted in res->refused, and noted in
+** refused_changes without its value; the rest of the push is applied.
 */
 int store_apply_push(struct store *s, const char *station, const char *site,
                      const struct sw_batch *b, struct push_result *res,
@@ -65,7 +70,8 @@ int store_apply_push(struct store *s, const char *station, const char *site,
 ** values, into b (b->cursor, b->more set).
 ** Fields whose value came from `site` itself are not sent back.  Each
 ** field carries its author, but for a county write (the admin's name
-** stays at the county).
+** stays at the county).  Records purged after `after` (through the
+** answer's cursor) come as erase orders (b->erase).
 */
 /*
 ** How many of station's fields were written after cursor `after` (what

@@ -542,6 +542,62 @@ static void test_roundtrip_pull(void **state)
     batch_release(&out);
 }
 
+/* A pull's erase orders (purge): encoded after the rows, decoded back,
+** refused when malformed, and never in a push. */
+static void test_pull_erase(void **state)
+{
+    static const char id1[] = "01890000-0000-7000-8000-000000000001";
+    static const char id2[] = "01890000-0000-7000-8000-000000000002";
+    struct sw_batch in, out;
+    unsigned char *body = NULL;
+    size_t len = 0;
+    struct sw_err err;
+    char *json;
+    static const char *const bad[] = {
+        "{\"v\":1,\"cursor\":1,\"more\":false,\"rows\":[],\"erase\":{}}",
+        "{\"v\":1,\"cursor\":1,\"more\":false,\"rows\":[],"
+        "\"erase\":[{\"t\":\"people\",\"id\":\"01890000-0000-7000-8000-"
+        "000000000001\"}]}",
+        "{\"v\":1,\"cursor\":1,\"more\":false,\"rows\":[],"
+        "\"erase\":[{\"t\":\"cases\",\"id\":\"not-an-id\"}]}",
+        "{\"v\":1,\"cursor\":1,\"more\":false,\"rows\":[],"
+        "\"erase\":[{\"t\":\"cases\"}]}",
+    };
+
+    (void)state;
+    sample_batch(&in);
+    in.cursor = 77;
+    assert_int_equal(batch_add_erase(&in, SW_T_CASES, id1), 0);
+    assert_int_equal(batch_add_erase(&in, SW_T_VISITS, id2), 0);
+    assert_ok(codec_encode_pull(&in, &body, &len, &err), &err);
+    json = inflate_json(body, len);
+    assert_non_null(strstr(json, "\"erase\":[{\"t\":\"cases\",\"id\":\""));
+    free(json);
+    assert_ok(codec_decode_pull(body, len, NULL, &out, &err), &err);
+    assert_int_equal(out.n, in.n);
+    assert_int_equal(out.nerase, 2);
+    assert_int_equal(out.erase[0].tbl, SW_T_CASES);
+    assert_string_equal(out.erase[0].id, id1);
+    assert_int_equal(out.erase[1].tbl, SW_T_VISITS);
+    assert_string_equal(out.erase[1].id, id2);
+    batch_release(&out);
+    free(body);
+    body = NULL;
+    /* a push erases nothing */
+    memset(&err, 0, sizeof(err));
+    assert_int_equal(batch_check(&in, 1, &err), SW_EDATA);
+    batch_release(&in);
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        memset(&err, 0, sizeof(err));
+        assert_int_equal(
+            codec_decode_pull_json(bad[i], strlen(bad[i]), NULL, &out, &err),
+            SW_EDATA);
+        assert_msg_has(&err, "erase");
+        assert_released(&out);
+    }
+}
+
 /* A hand-written body, so the decoder is not only checked against the
 ** encoder: \u escapes, key order, a pull that carries q (ignored). */
 static void test_decode_handwritten(void **state)
@@ -1492,6 +1548,7 @@ int main(void)
         cmocka_unit_test(test_inflate_zip_bomb),
         cmocka_unit_test(test_roundtrip_push),
         cmocka_unit_test(test_roundtrip_pull),
+        cmocka_unit_test(test_pull_erase),
         cmocka_unit_test(test_decode_handwritten),
         cmocka_unit_test(test_grouping_push),
         cmocka_unit_test(test_grouping_pull),

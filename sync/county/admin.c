@@ -11,6 +11,7 @@
 #include "admin.h"
 #include "db.h"
 #include "hlc.h"
+#include "purge.h"
 #include "rows.h"
 #include "table.h"
 
@@ -719,4 +720,35 @@ int admin_record_set(struct store *s, const struct sw_table *t, const char *id,
         return rc;
     }
     return store_commit(s, err);
+}
+
+int admin_purge_case(sqlite3 *db, const char *id, const char *reason,
+                     const struct audit_src *src, long *nrecords,
+                     struct sw_err *err)
+{
+    char station[SW_CODE_MAX + 1] = "", details[700], target[64];
+    long n = 0;
+    int rc = db_begin(db, err);
+
+    if (rc)
+        return rc;
+    rc = purge_case(db, id, src->actor, reason, &n, station, err);
+    if (!rc) {
+        /* the reason is kept as the admin gave it: not a value of the
+           person (docs/design-notes.md) */
+        snprintf(target, sizeof(target), "cases/%s", id);
+        snprintf(details, sizeof(details), "station %s; %ld records; %s",
+                 station, n, reason);
+        rc = audit_log(db, src, AUDIT_PURGE, target, details, err);
+    }
+    if (rc) {
+        db_rollback(db);
+        return rc;
+    }
+    rc = db_commit(db, err);
+    if (!rc)
+        rc = purge_checkpoint(db, err);
+    if (!rc && nrecords)
+        *nrecords = n;
+    return rc;
 }

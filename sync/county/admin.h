@@ -118,4 +118,14 @@ int admin_record_set(struct store *s, const struct sw_table *t, const char *id,
                      const struct rec_assign *as, int n,
                      const struct audit_src *src, struct sw_err *err);
 
+/*
+** Purge case id (purge_case): erase it with its visits and services at
+** the county, and, through their next pull, on every replica of its
+** station; audit it (AUDIT_PURGE), all in one transaction; then
+** checkpoint the -wal.  *nrecords (may be NULL): records erased.
+*/
+int admin_purge_case(sqlite3 *db, const char *id, const char *reason,
+                     const struct audit_src *src, long *nrecords,
+                     struct sw_err *err);
+
 #endif

@@ -17,7 +17,9 @@ static const char SQL_AUDIT_ADD[] =
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 static const char SQL_AUDIT_LIST[] =
     "SELECT id, at, actor, action, target, details, source FROM audit "
-    "WHERE (?2 <= 0 OR id < ?2) ORDER BY id DESC LIMIT ?1";
+    "WHERE (?2 <= 0 OR id < ?2) AND (?3 IS NULL OR actor = ?3) "
+    "AND (?4 IS NULL OR target = ?4 OR target LIKE '%/' || ?4 "
+    "OR instr(details, ?4)) ORDER BY id DESC LIMIT ?1";
 
 void audit_cli_src(struct audit_src *src)
 {
@@ -81,8 +83,8 @@ static cJSON *audit_row(sqlite3_stmt *st)
     return o;
 }
 
-int audit_json(sqlite3 *db, int64_t limit, int64_t before, cJSON **out,
-               struct sw_err *err)
+int audit_json(sqlite3 *db, int64_t limit, int64_t before, const char *actor,
+               const char *record, cJSON **out, struct sw_err *err)
 {
     sqlite3_stmt *st = NULL;
     int rc = db_prepare(db, SQL_AUDIT_LIST, &st, err);
@@ -92,5 +94,9 @@ int audit_json(sqlite3 *db, int64_t limit, int64_t before, cJSON **out,
         return rc;
     sqlite3_bind_int64(st, 1, limit);
     sqlite3_bind_int64(st, 2, before);
+    if (actor && *actor)
+        sqlite3_bind_text(st, 3, actor, -1, SQLITE_STATIC);
+    if (record && *record)
+        sqlite3_bind_text(st, 4, record, -1, SQLITE_STATIC);
     return rows_json(db, st, audit_row, "read the audit trail", out, err);
 }

@@ -30,6 +30,11 @@
 #define AUDIT_ADMIN_REMOVE "admin_remove"
 #define AUDIT_EXPORT "export" /* records written out (target: the table) */
 #define AUDIT_REPORT "report" /* a monthly report (target: station or all) */
+#define AUDIT_VIEW "view"     /* a person's record shown (target) */
+#define AUDIT_REVEAL "reveal" /* its ID number and phone unmasked */
+#define AUDIT_SEARCH "search" /* records listed or searched (how many) */
+#define AUDIT_PURGE "purge"   /* a person erased (target: cases/ID) */
+#define AUDIT_RETENTION "retention" /* a retention run */
 
 #define AUDIT_ACTOR_MAX 80
 #define AUDIT_SOURCE_MAX 64
@@ -55,10 +60,13 @@ int audit_log(sqlite3 *db, const struct audit_src *src, const char *action,
 
 /*
 ** The newest rows first, at most limit (1..10000), only those with
-** id < before if before > 0: an array of {id, at, actor, action, target,
-** details, source}; at in ms since the epoch.  *out is the caller's.
+** id < before if before > 0, only actor's if actor is not NULL or
+** empty, only those about record (a record id: the target names it, or
+** the details do) if record is not NULL or empty: an array of {id, at,
+** actor, action, target, details, source}; at in ms since the epoch.
+** *out is the caller's.
 */
-int audit_json(sqlite3 *db, int64_t limit, int64_t before, cJSON **out,
-               struct sw_err *err);
+int audit_json(sqlite3 *db, int64_t limit, int64_t before, const char *actor,
+               const char *record, cJSON **out, struct sw_err *err);
 
 #endif

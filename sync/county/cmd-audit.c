@@ -1,6 +1,7 @@
 /*
-** swsync-county audit [--json] [--limit N] — the audit trail, newest
-** first.
+** swsync-county audit [--json|--csv] [--limit N] [--actor NAME]
+** [--record ID] — the audit trail, newest first, of one admin or about
+** one record if asked.
 */
 #include "config.h"
 
@@ -12,6 +13,7 @@
 
 #include "audit.h"
 #include "county.h"
+#include "csv.h"
 #include "records.h"
 
 #define DEFAULT_LIMIT 50
@@ -21,12 +23,25 @@ int county_cmd_audit(struct county_ctx *ctx, int argc, char **argv)
 {
     cJSON *arr = NULL, *o;
     long limit = DEFAULT_LIMIT;
-    int json = 0, rc;
+    const char *actor = NULL, *record = NULL;
+    int json = 0, csv = 0, rc;
 
     for (int i = 1; i < argc; i++) {
         const char *v = NULL;
         if (strcmp(argv[i], "--json") == 0) {
             json = 1;
+            continue;
+        }
+        if (strcmp(argv[i], "--csv") == 0) {
+            csv = 1;
+            continue;
+        }
+        if (strcmp(argv[i], "--actor") == 0 && i + 1 < argc) {
+            actor = argv[++i];
+            continue;
+        }
+        if (strcmp(argv[i], "--record") == 0 && i + 1 < argc) {
+            record = argv[++i];
             continue;
         }
         if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc)
@@ -46,11 +61,30 @@ int county_cmd_audit(struct county_ctx *ctx, int argc, char **argv)
                                v);
         }
     }
-    rc = audit_json(ctx->db, limit, 0, &arr, &ctx->err);
+    rc = audit_json(ctx->db, limit, 0, actor, record, &arr, &ctx->err);
     if (rc)
         return rc;
     if (json)
         return county_print_json(arr, &ctx->err);
+    if (csv) {
+        static const char *const k[] = {"at",     "actor",  "source",
+                                        "action", "target", "details"};
+        for (int i = 0; i < 6; i++)
+            csv_put(stdout, k[i], i == 0);
+        csv_end(stdout);
+        cJSON_ArrayForEach (o, arr) {
+            char when[20];
+            county_format_time(
+                (int64_t)cJSON_GetObjectItemCaseSensitive(o, "at")->valuedouble,
+                when);
+            csv_put(stdout, when, 1);
+            for (int i = 1; i < 6; i++)
+                csv_put(stdout, county_jstr(o, k[i]), 0);
+            csv_end(stdout);
+        }
+        cJSON_Delete(arr);
+        return 0;
+    }
     cJSON_ArrayForEach (o, arr) {
         char when[20];
         county_format_time(

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "admin.h"
 #include "county.h"
 #include "db.h"
@@ -17,17 +19,82 @@
 #include "store.h"
 #include "table.h"
 
+/*
+** Who read what (issue 13): every show, list and search of people's
+** records from the CLI is in the audit, with the record (show) or how
+** many records were written out (list, search: JSON objects or lines),
+** never the values.
+*/
+static int audit_read(struct county_ctx *ctx, const char *action,
+                      const char *target, const char *what, const char *out,
+                      size_t len)
+{
+    struct audit_src src;
+    char details[120];
+    long n = 0;
+
+    if (len && out[0] == '[') {
+        cJSON *j = cJSON_ParseWithLength(out, len);
+        n = j ? cJSON_GetArraySize(j) : 0;
+        cJSON_Delete(j);
+    } else {
+        for (size_t i = 0; i < len; i++)
+            n += out[i] == '\n';
+    }
+    audit_cli_src(&src);
+    if (what)
+        snprintf(details, sizeof(details), "cli %s", what);
+    else
+        snprintf(details, sizeof(details), "cli: %ld records", n);
+    return audit_log(ctx->db, &src, action, target, details, &ctx->err);
+}
+
+/* Run a read into memory, audit it, then print it: a read that cannot
+** be audited shows nothing. */
+static int audited_read(struct county_ctx *ctx, const struct sw_table *t,
+                        int argc, char **argv, int kind)
+{
+    char *buf = NULL, target[80];
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    int rc;
+
+    if (!f)
+        return sw_fail(&ctx->err, SW_ESOFTWARE, _("out of memory"));
+    if (kind == 0)
+        rc = records_show(ctx->db, t, argc, argv, f, &ctx->err);
+    else if (kind == 1)
+        rc = records_list(ctx->db, t, argc, argv, RECORDS_LIST_STATION, f,
+                          &ctx->err);
+    else
+        rc = records_search(ctx->db, argc, argv, RECORDS_LIST_STATION, f,
+                            &ctx->err);
+    fclose(f);
+    if (!rc) {
+        if (kind == 0) {
+            snprintf(target, sizeof(target), "%s/%s", t->name,
+                     argc > 0 ? argv[0] : "");
+            rc = audit_read(ctx, AUDIT_VIEW, target, "show", buf, len);
+        } else {
+            rc = audit_read(ctx, AUDIT_SEARCH, t->name, NULL, buf, len);
+        }
+    }
+    if (!rc)
+        fwrite(buf, 1, len, stdout);
+    free(buf);
+    return rc;
+}
+
 static int rec_show(struct county_ctx *ctx, const struct sw_table *t, int argc,
                     char **argv)
 {
-    return records_show(ctx->db, t, argc, argv, stdout, &ctx->err);
+    return audited_read(ctx, t, argc, argv, 0);
 }
 
 static int rec_list(struct county_ctx *ctx, const struct sw_table *t, int argc,
                     char **argv)
 {
-    return records_list(ctx->db, t, argc, argv, RECORDS_LIST_STATION, stdout,
-                        &ctx->err);
+    return audited_read(ctx, t, argc, argv, 1);
 }
 
 static int rec_search(struct county_ctx *ctx, const struct sw_table *t,
@@ -37,8 +104,7 @@ static int rec_search(struct county_ctx *ctx, const struct sw_table *t,
         return sw_fail(&ctx->err, SW_EUSAGE,
                        _("%s: unknown subcommand 'search' (case search)"),
                        t->noun);
-    return records_search(ctx->db, argc, argv, RECORDS_LIST_STATION, stdout,
-                          &ctx->err);
+    return audited_read(ctx, t, argc, argv, 2);
 }
 
 static int rec_set(struct county_ctx *ctx, const struct sw_table *t, int argc,
@@ -74,16 +140,50 @@ static int rec_set(struct county_ctx *ctx, const struct sw_table *t, int argc,
     return rc;
 }
 
+/* case purge ID --reason TEXT */
+static int rec_purge(struct county_ctx *ctx, const struct sw_table *t, int argc,
+                     char **argv)
+{
+    const char *reason = NULL, *id = NULL;
+    struct audit_src src;
+    long n = 0;
+    int rc;
+
+    if (t != &sw_tables[SW_T_CASES])
+        return sw_fail(&ctx->err, SW_EUSAGE,
+                       _("%s: unknown subcommand 'purge' (case purge)"),
+                       t->noun);
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--reason") && i + 1 < argc)
+            reason = argv[++i];
+        else if (!strncmp(argv[i], "--reason=", 9))
+            reason = argv[i] + 9;
+        else if (argv[i][0] != '-' && !id)
+            id = argv[i];
+        else
+            return sw_fail(&ctx->err, SW_EUSAGE, _("case purge: unexpected %s"),
+                           argv[i]);
+    }
+    if (!id || !reason)
+        return sw_fail(&ctx->err, SW_EUSAGE,
+                       _("case purge: need ID and --reason TEXT"));
+    audit_cli_src(&src);
+    rc = admin_purge_case(ctx->db, id, reason, &src, &n, &ctx->err);
+    if (rc == SW_ENOINPUT && (rc = SW_EDATA))
+        ctx->err.code = rc; /* as show: not found */
+    if (!rc && !ctx->quiet)
+        printf(_("purged case %s: %ld records erased\n"), id, n);
+    return rc;
+}
+
 int county_cmd_record(struct county_ctx *ctx, int argc, char **argv)
 {
     static const struct {
         const char *name;
         int (*fn)(struct county_ctx *, const struct sw_table *, int, char **);
     } verbs[] = {
-        {"show", rec_show},
-        {"list", rec_list},
-        {"set", rec_set},
-        {"search", rec_search},
+        {"show", rec_show},     {"list", rec_list},   {"set", rec_set},
+        {"search", rec_search}, {"purge", rec_purge},
     };
     const struct sw_table *t = sw_table_by_noun(argv[0]);
 

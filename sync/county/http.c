@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "audit.h"
 #include "auth.h"
 #include "codec.h"
 #include "db.h"
@@ -41,7 +42,9 @@
 #include "web.h"
 
 #define PROTOCOL_VERSION 1
-#define HELLO_MAX_BODY (64 * 1024) /* hello's JSON; pull has none */
+#define HELLO_MAX_BODY (64 * 1024)   /* hello's JSON; pull has none */
+#define AUDIT_MAX_BODY (1024 * 1024) /* POST /v1/audit: a station's lines */
+#define AUDIT_MAX_ENTRIES 500
 #define PULL_DEFAULT 5000
 #define PULL_MAX 10000
 #define PUSH_CHANGES 2000 /* advised to agents: changes per push */
@@ -55,7 +58,7 @@
 #define CONFLICTS_DAYS 90
 #define CONFLICTS_MAX 5000
 
-enum route { R_NONE, R_HELLO, R_PUSH, R_PULL, R_CONFLICTS, R_ADMIN };
+enum route { R_NONE, R_HELLO, R_PUSH, R_PULL, R_CONFLICTS, R_AUDIT, R_ADMIN };
 
 /* Connections (see http.h): defaults, and the grace period during which
 ** a new connection is never closed to make room. */
@@ -1010,6 +1013,7 @@ static enum MHD_Result do_push(struct MHD_Connection *conn, struct req *r)
     cJSON_AddNumberToObject(ans, "duplicates", (double)res.duplicates);
     cJSON_AddNumberToObject(ans, "conflicts", (double)res.conflicts);
     cJSON_AddNumberToObject(ans, "clamped", (double)res.clamped);
+    cJSON_AddNumberToObject(ans, "refused", (double)res.refused);
     return respond_json(conn, r, 200, ans, NULL, NULL);
 }
 
@@ -1121,6 +1125,115 @@ static enum MHD_Result do_conflicts(struct MHD_Connection *conn, struct req *r)
         cJSON_Delete(arr);
         return MHD_NO;
     }
+    return respond_json(conn, r, 200, ans, NULL, NULL);
+}
+
+/* ---- POST /v1/audit ------------------------------------------------------ */
+
+static const char SQL_SA_SEEN[] =
+    "SELECT 1 FROM station_audit WHERE site = ?1 AND local_id = ?2";
+static const char SQL_SA_ADD[] =
+    "INSERT INTO station_audit (site, local_id, audit_id) "
+    "VALUES (?1, ?2, last_insert_rowid())";
+
+/* One station line into the county audit, once (docs/protocol.md). */
+static int station_audit_one(sqlite3 *db, const char *site, const cJSON *e,
+                             sqlite3_stmt *seen, sqlite3_stmt *add, int64_t *id,
+                             struct sw_err *err)
+{
+    const cJSON *jid = cJSON_GetObjectItemCaseSensitive(e, "id");
+    const cJSON *at = cJSON_GetObjectItemCaseSensitive(e, "at");
+    const cJSON *who = cJSON_GetObjectItemCaseSensitive(e, "who");
+    const cJSON *act = cJSON_GetObjectItemCaseSensitive(e, "action");
+    const cJSON *det = cJSON_GetObjectItemCaseSensitive(e, "detail");
+    struct audit_src src;
+    char action[64], details[AUDIT_DETAILS_MAX + 1];
+    int step, rc = 0;
+
+    if (!cJSON_IsNumber(jid) || jid->valuedouble < 1 ||
+        jid->valuedouble > 9007199254740991.0 || !cJSON_IsNumber(at) ||
+        !cJSON_IsString(who) || !cJSON_IsString(act) ||
+        strlen(act->valuestring) > 40 ||
+        (det && !cJSON_IsNull(det) && !cJSON_IsString(det)))
+        return sw_fail(err, SW_EDATA,
+                       "audit: an entry is not {id, at, who, "
+                       "action, detail}");
+    *id = (int64_t)jid->valuedouble;
+    sqlite3_bind_text(seen, 1, site, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(seen, 2, *id);
+    step = sqlite3_step(seen);
+    sqlite3_reset(seen);
+    if (step == SQLITE_ROW)
+        return 0; /* sent before */
+    if (step != SQLITE_DONE)
+        return db_fail(err, db, "station audit");
+    /* who: the replica and its user; where from: the station's replica;
+       when: the station's time is in the details (the row's is ours) */
+    snprintf(src.actor, sizeof(src.actor), "%s:%s", site, who->valuestring);
+    snprintf(src.source, sizeof(src.source), "station %s", site);
+    snprintf(action, sizeof(action), "station_%s", act->valuestring);
+    snprintf(details, sizeof(details), "at %" PRId64 "; %s",
+             (int64_t)at->valuedouble,
+             cJSON_IsString(det) ? det->valuestring : "");
+    rc = audit_log(db, &src, action, NULL, details, err);
+    if (!rc) {
+        sqlite3_bind_text(add, 1, site, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(add, 2, *id);
+        if (sqlite3_step(add) != SQLITE_DONE)
+            rc = db_fail(err, db, "station audit");
+        sqlite3_reset(add);
+    }
+    return rc;
+}
+
+static enum MHD_Result do_station_audit(struct MHD_Connection *conn,
+                                        struct req *r)
+{
+    sqlite3 *db = r->w->db;
+    sqlite3_stmt *seen = NULL, *add = NULL;
+    struct sw_err err;
+    cJSON *j, *ans;
+    const cJSON *arr, *e;
+    int64_t acked = 0, id = 0;
+    int rc;
+
+    memset(&err, 0, sizeof(err));
+    j = cJSON_ParseWithLength(r->body.buf ? r->body.buf : "", r->body.len);
+    arr = j ? cJSON_GetObjectItemCaseSensitive(j, "entries") : NULL;
+    if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) > AUDIT_MAX_ENTRIES) {
+        cJSON_Delete(j);
+        return fail(conn, r, 400, "bad_request",
+                    "audit: want {\"entries\": [...]}, at most %d",
+                    AUDIT_MAX_ENTRIES);
+    }
+    pthread_mutex_lock(&r->srv->wlock);
+    rc = db_begin(db, &err);
+    if (!rc)
+        rc = db_prepare(db, SQL_SA_SEEN, &seen, &err);
+    if (!rc)
+        rc = db_prepare(db, SQL_SA_ADD, &add, &err);
+    cJSON_ArrayForEach (e, arr) {
+        if (rc)
+            break;
+        rc = station_audit_one(db, r->rep.site, e, seen, add, &id, &err);
+        if (!rc && id > acked)
+            acked = id;
+    }
+    sqlite3_finalize(seen);
+    sqlite3_finalize(add);
+    if (!rc)
+        rc = db_commit(db, &err);
+    else
+        db_rollback(db);
+    pthread_mutex_unlock(&r->srv->wlock);
+    cJSON_Delete(j);
+    if (rc == SW_EDATA)
+        return fail(conn, r, 400, "bad_request", "%s", err.msg);
+    if (rc)
+        return fail_err(conn, r, &err);
+    if (!(ans = cJSON_CreateObject()))
+        return MHD_NO;
+    cJSON_AddNumberToObject(ans, "acked", (double)acked);
     return respond_json(conn, r, 200, ans, NULL, NULL);
 }
 
@@ -1293,6 +1406,7 @@ static enum route find_route(const char *url, const char *method,
         {"/v1/push", MHD_HTTP_METHOD_POST, R_PUSH},
         {"/v1/pull", MHD_HTTP_METHOD_GET, R_PULL},
         {"/v1/conflicts", MHD_HTTP_METHOD_GET, R_CONFLICTS},
+        {"/v1/audit", MHD_HTTP_METHOD_POST, R_AUDIT},
     };
     if (strcmp(url, "/admin") == 0 || strncmp(url, "/admin/", 7) == 0) {
         *method_ok = 1; /* the console answers 405 itself */
@@ -1362,7 +1476,9 @@ static enum MHD_Result begin(struct MHD_Connection *conn, struct req *r,
             conn, r, 405, "method_not_allowed", "%s takes %s, not %s", r->path,
             r->route == R_PULL || r->route == R_CONFLICTS ? "GET" : "POST",
             r->method);
-    r->max_body = r->route == R_PUSH ? srv->lim.max_compressed : HELLO_MAX_BODY;
+    r->max_body = r->route == R_PUSH    ? srv->lim.max_compressed
+                  : r->route == R_AUDIT ? AUDIT_MAX_BODY
+                                        : HELLO_MAX_BODY;
     if (r->route == R_ADMIN) {
         /* the console's own login; a bearer token does not count here */
         r->max_body = WEB_MAX_BODY;
@@ -1399,7 +1515,8 @@ static enum MHD_Result begin(struct MHD_Connection *conn, struct req *r,
         return fail(conn, r, 429, "busy",
                     "too many requests at once with this token");
 
-    if ((r->route == R_PUSH || r->route == R_PULL || r->route == R_CONFLICTS) &&
+    if ((r->route == R_PUSH || r->route == R_PULL || r->route == R_CONFLICTS ||
+         r->route == R_AUDIT) &&
         !r->rep.site[0])
         return fail(conn, r, 409, "site_mismatch",
                     "this token has no site id yet: send hello first");
@@ -1486,6 +1603,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         return do_pull(conn, r);
     case R_CONFLICTS:
         return do_conflicts(conn, r);
+    case R_AUDIT:
+        return do_station_audit(conn, r);
     case R_ADMIN:
         return do_admin(conn, r, url, method);
     default:

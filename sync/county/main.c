@@ -122,13 +122,19 @@ static const struct county_cmd commands[] = {
     {"case", county_cmd_record, 1,
      "case show ID [--json] | list [--json] [--where FIELD=VALUE]...\n"
      "       [--station CODE] | set ID FIELD=VALUE... |\n"
+     "       purge ID --reason TEXT |\n"
      "       search TEXT [--station CODE] [--json] [--limit N]",
      N_("Cases of every station.  set is a county correction: a new version\n"
         "that reaches the owning station on its next pull.  Fields as in\n"
         "swsync(1); FIELD= (empty) clears a field; a choice takes its Chinese\n"
         "label too.  --where FIELD~TEXT: TEXT is part of the field.  search\n"
         "finds TEXT in the name, ID number, phone, village and address, or as\n"
-        "the pinyin initials of the name, best matches first, as swsync's.\n")},
+        "the pinyin initials of the name, best matches first, as swsync's.\n"
+        "purge erases the person: the case, its visits and services, their\n"
+        "versions, conflicts and audit text, at the county and, on their\n"
+        "next pull, on every replica of the station; a tombstone keeps the\n"
+        "record ids, the time, the admin and the reason (do not name the\n"
+        "person in it).  Later pushes of the person are refused.\n")},
     {"visit", county_cmd_record, 1,
      "visit show ID [--json] | list [--json] [--where FIELD=VALUE]...\n"
      "       [--station CODE] | set ID FIELD=VALUE...",
@@ -193,6 +199,15 @@ static const struct county_cmd commands[] = {
         "  --json, --format json   one JSON object\n"
         "  --format csv            rows of section, item, count, amount\n"
         "  -o FILE                 write FILE (0600) instead of stdout\n")},
+    {"retention", county_cmd_retention, 1,
+     "retention set YEARS|off | show | run [--dry-run] [--today DATE]",
+     N_("Erase closed cases YEARS after their closed_on date (off by "
+        "default):\n"
+        "run purges each (as case purge: the case, its visits and services,\n"
+        "at the county and, on their next pull, at its station's replicas)\n"
+        "and prints them; --dry-run only lists what would go.  Every run is\n"
+        "audited.  Run it daily from a timer (dist/swsync-county-retention.*)."
+        "\n")},
     {"audit", county_cmd_audit, 1, "audit [--json] [--limit N]",
      N_("The audit trail, newest first (default: the last 50): every admin\n"
         "action, in the console or through this CLI: login, failed login,\n"

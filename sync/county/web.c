@@ -1312,10 +1312,53 @@ static int do_conflicts(struct web *w)
 ** The record's fields as a table, the field `hl` highlighted; deleted
 ** records too.  Returns 0, or 1 when the record is not at the county.
 */
+/* Is this column masked in a view of a person until asked (issue 13:
+** only what an admin needs by default)? */
+static int masked_col(const struct sw_table *t, const char *name)
+{
+    return t == &sw_tables[SW_T_CASES] &&
+           (strcmp(name, "id_number") == 0 || strcmp(name, "phone") == 0);
+}
+
+/* v with all but its first `head` and last 4 characters as '*' (ASCII:
+** an ID number or a phone): 3201**********1234, 139****2222. */
+static void put_masked(struct sw_buf *b, const char *name, const char *v)
+{
+    size_t len = strlen(v), head = strcmp(name, "phone") == 0 ? 3 : 4;
+    if (len <= head + 4) {
+        for (size_t i = 0; i < len; i++)
+            sb_add(b, "*", 1);
+        return;
+    }
+    {
+        char first[8];
+        memcpy(first, v, head);
+        first[head] = '\0';
+        html_esc(b, first);
+    }
+    for (size_t i = head; i < len - 4; i++)
+        sb_add(b, "*", 1);
+    html_esc(b, v + len - 4);
+}
+
+/* Audit one view of a person's record by the signed-in admin. */
+static void audit_view(struct web *w, const char *action, const char *target,
+                       const char *details)
+{
+    struct audit_src src;
+    web_src(w, &src);
+    wlock(w);
+    /* a view is shown even when its audit row cannot be written: the
+       failure is in the server's log */
+    if (audit_log(w->db, &src, action, target, details, &w->err))
+        note_error(w, "internal", w->err.msg);
+    wunlock(w);
+}
+
 static int record_table(struct web *w, struct sw_buf *b,
                         const struct sw_table *t, const char *id,
                         const char *hl, int *deleted, char *station,
-                        size_t stlen)
+                        size_t stlen, int reveal)
 {
     struct sw_buf sql;
     sqlite3_stmt *st = NULL;
@@ -1365,6 +1408,10 @@ static int record_table(struct web *w, struct sw_buf *b,
                 sb_adds(b, "\">");
                 html_esc(b, v);
                 sb_adds(b, "</a>");
+            } else if (v && !reveal && masked_col(t, name)) {
+                sb_adds(b, "<span class=\"masked\">");
+                put_masked(b, name, v);
+                sb_adds(b, "</span>");
             } else {
                 put_value(w, b, name, v, 0);
             }
@@ -1565,7 +1612,7 @@ static int conflict_page(struct web *w, int64_t id, unsigned status,
     text(w, &b, M_RECORD_CONTEXT);
     sb_adds(&b, "</h2>");
     if (t)
-        record_table(w, &b, t, jstr(c, "record"), col, &deleted, NULL, 0);
+        record_table(w, &b, t, jstr(c, "record"), col, &deleted, NULL, 0, 0);
     cJSON_Delete(c);
     w->here = vb;
     return send_page(w, status, M_CONFLICT_TITLE, idtxt, &b);
@@ -1699,7 +1746,10 @@ static int do_records(struct web *w)
     sb_init(&b);
     sb_adds(&b, "<h1>");
     text(w, &b, M_RECORDS_TITLE);
-    sb_adds(&b, "</h1><form method=\"get\" action=\"/admin/records\" "
+    sb_adds(&b, "</h1>");
+    if (qarg(w, "msg") && strcmp(qarg(w, "msg"), "purged") == 0)
+        flash_msg(w, &b, "ok", "done", M_PURGED, NULL);
+    sb_adds(&b, "<form method=\"get\" action=\"/admin/records\" "
                 "class=\"filters card\" id=\"search\"><label for=\"q\">");
     text(w, &b, M_SEARCH_LABEL);
     sb_adds(&b, "<input id=\"q\" name=\"q\" size=\"40\" maxlength=\"100\" "
@@ -1782,6 +1832,13 @@ static int do_records(struct web *w)
             flash_msg(w, &b, "warn", "more", M_RESULTS_MAX, num);
         }
         sqlite3_finalize(st);
+    }
+    if (q && *q && strlen(q) <= 100) {
+        /* how many people the search showed (not the search text) */
+        char d[64];
+        snprintf(d, sizeof(d), "%s: %d cases", arr ? "api search" : "search",
+                 n);
+        audit_view(w, AUDIT_SEARCH, "cases", d);
     }
     if (arr) {
         sb_release(&b);
@@ -1884,9 +1941,9 @@ static int record_page(struct web *w, const struct sw_table *t, const char *id,
                        const char *value)
 {
     struct sw_buf b;
-    const char *msg = qarg(w, "msg");
-    char here[128], station[SW_CODE_MAX + 1];
-    int deleted = 0;
+    const char *msg = qarg(w, "msg"), *rv = qarg(w, "reveal");
+    char here[128], station[SW_CODE_MAX + 1], target[80];
+    int deleted = 0, reveal = rv && strcmp(rv, "1") == 0;
 
     sb_init(&b);
     sb_adds(&b, "<h1>");
@@ -1898,9 +1955,22 @@ static int record_page(struct web *w, const struct sw_table *t, const char *id,
         flash_msg(w, &b, "ok", "done", M_CORRECTED, NULL);
     if (err_html)
         flash(&b, "bad", "error", err_html);
-    if (record_table(w, &b, t, id, NULL, &deleted, station, sizeof(station))) {
+    if (record_table(w, &b, t, id, NULL, &deleted, station, sizeof(station),
+                     reveal)) {
         sb_release(&b);
         return fail(w, 404, "not_found", M_NOT_FOUND);
+    }
+    /* who read what: every view of a record, and the unmasking apart */
+    snprintf(target, sizeof(target), "%s/%s", t->name, id);
+    audit_view(w, reveal ? AUDIT_REVEAL : AUDIT_VIEW, target,
+               reveal ? "record page: ID number and phone shown"
+                      : "record page");
+    if (t == &sw_tables[SW_T_CASES] && !reveal) {
+        sb_adds(&b, "<p><a id=\"reveal\" href=\"/admin/records/cases/");
+        html_url(&b, id);
+        sb_adds(&b, "?reveal=1\">");
+        text(w, &b, M_REVEAL);
+        sb_adds(&b, "</a></p>");
     }
     if (deleted)
         flash_msg(w, &b, "warn", "deleted", M_RECORD_DELETED, NULL);
@@ -1957,9 +2027,73 @@ static int record_page(struct web *w, const struct sw_table *t, const char *id,
         text(w, &b, M_CORRECT_BUTTON);
         sb_adds(&b, "</button></form>");
     }
+    if (t == &sw_tables[SW_T_CASES]) {
+        sb_adds(&b, "<h2>");
+        text(w, &b, M_PURGE_TITLE);
+        sb_adds(&b, "</h2><p class=\"sub\">");
+        text(w, &b, M_PURGE_HELP);
+        sb_adds(&b, "</p><form method=\"post\" action=\"/admin/records/cases/");
+        html_url(&b, id);
+        sb_adds(&b, "/purge\" class=\"filters card\" id=\"purge-form\">");
+        hidden_csrf(w, &b);
+        sb_adds(&b, "<label>");
+        text(w, &b, M_PURGE_CONFIRM);
+        sb_adds(&b, "<input name=\"confirm\" id=\"purge-confirm\" size=\"20\" "
+                    "autocomplete=\"off\" required></label><label>");
+        text(w, &b, M_PURGE_REASON);
+        sb_adds(&b, "<input name=\"reason\" id=\"purge-reason\" size=\"40\" "
+                    "maxlength=\"500\" required></label>"
+                    "<button type=\"submit\" class=\"danger\">");
+        text(w, &b, M_PURGE_BUTTON);
+        sb_adds(&b, "</button></form>");
+    }
     snprintf(here, sizeof(here), "/admin/records/%s/%s", t->name, id);
     w->here = here;
     return send_page(w, status, M_RECORDS_TITLE, NULL, &b);
+}
+
+/* POST /admin/records/cases/ID/purge: confirm (the person's name or
+** 清除) and reason; erases the person (admin_purge_case). */
+static int do_purge(struct web *w, const char *id)
+{
+    const char *confirm = farg(w, "confirm"), *reason = farg(w, "reason");
+    sqlite3_stmt *st = NULL;
+    struct audit_src src;
+    struct sw_buf e;
+    int match = 0, rc;
+
+    if (db_prepare(w->db, SQL_CASE_NAME, &st, &w->err))
+        return fail_err(w);
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return fail(w, 404, "not_found", M_NOT_FOUND);
+    }
+    match = confirm &&
+            (strcmp(confirm, "清除") == 0 ||
+             (sqlite3_column_text(st, 0) &&
+              strcmp(confirm, (const char *)sqlite3_column_text(st, 0)) == 0));
+    sqlite3_finalize(st);
+    if (!match || !reason || !*reason || strlen(reason) > 500) {
+        note_error(w, "bad_request", "purge: confirmation or reason");
+        sb_init(&e);
+        html_esc(&e, tr(w->lang, M_PURGE_MISMATCH));
+        rc = e.oom ? -1
+                   : record_page(w, &sw_tables[SW_T_CASES], id, 400, e.buf,
+                                 NULL, NULL);
+        sb_release(&e);
+        return rc;
+    }
+    web_src(w, &src);
+    wlock(w);
+    rc = admin_purge_case(w->db, id, reason, &src, NULL, &w->err);
+    wunlock(w);
+    if (rc) {
+        if (w->err.code == SW_ENOINPUT || w->err.code == SW_EDATA)
+            return fail(w, 404, "not_found", M_NOT_FOUND);
+        return fail_err(w);
+    }
+    return redirect(w, "/admin/records?msg=purged");
 }
 
 static int do_record_set(struct web *w, const struct sw_table *t,
@@ -2025,16 +2159,62 @@ static int do_audit(struct web *w)
     struct sw_buf b;
     int n = 0;
 
+    const char *actor = qarg(w, "actor"), *record = qarg(w, "record");
+    const char *fmt = qarg(w, "format");
+
     if (limit < 1 || limit > 10000)
         limit = AUDIT_PAGE;
-    if (audit_json(w->db, limit, before, &arr, &w->err))
+    if (audit_json(w->db, limit, before, actor, record, &arr, &w->err))
         return fail_err(w);
     if (w->api)
         return send_wrapped(w, "audit", arr);
     sb_init(&b);
+    if (fmt && strcmp(fmt, "csv") == 0) {
+        /* the same rows as a CSV file (every field quoted) */
+        static const char *const k[] = {"at",     "actor",  "source",
+                                        "action", "target", "details"};
+        sb_adds(&b, "at,actor,source,action,target,details\r\n");
+        cJSON_ArrayForEach (o, arr) {
+            for (int i = 0; i < 6; i++) {
+                char num[32];
+                const char *v = num;
+                if (i == 0)
+                    snprintf(num, sizeof(num), "%" PRId64, jint(o, "at"));
+                else if (!(v = jstr(o, k[i])))
+                    v = ""; /* null: an empty field */
+                sb_adds(&b, i ? ",\"" : "\"");
+                for (const char *p = v; *p; p++) {
+                    if (*p == '"')
+                        sb_add(&b, "\"", 1); /* a quote is doubled */
+                    sb_add(&b, p, 1);
+                }
+                sb_adds(&b, "\"");
+            }
+            sb_adds(&b, "\r\n");
+        }
+        cJSON_Delete(arr);
+        return take_buf(w, &b, 200, "text/csv; charset=utf-8");
+    }
     sb_adds(&b, "<h1>");
     text(w, &b, M_AUDIT_TITLE);
-    sb_adds(&b, "</h1><div class=\"scroll\"><table id=\"audit\"><thead><tr>");
+    sb_adds(&b, "</h1><form method=\"get\" action=\"/admin/audit\" "
+                "class=\"filters card\" id=\"audit-filter\"><label>");
+    text(w, &b, M_COL_WHO);
+    sb_adds(&b, "<input name=\"actor\" id=\"audit-actor\" size=\"16\" "
+                "value=\"");
+    html_esc(&b, actor ? actor : "");
+    sb_adds(&b, "\"></label><label>ID<input name=\"record\" "
+                "id=\"audit-record\" size=\"36\" value=\"");
+    html_esc(&b, record ? record : "");
+    sb_adds(&b, "\"></label><button type=\"submit\">");
+    text(w, &b, M_SEARCH_BUTTON);
+    sb_adds(&b, "</button> <a id=\"audit-csv\" href=\"/admin/audit?format=csv"
+                "&amp;limit=10000&amp;actor=");
+    html_url(&b, actor ? actor : "");
+    sb_adds(&b, "&amp;record=");
+    html_url(&b, record ? record : "");
+    sb_adds(&b, "\">CSV</a></form><div class=\"scroll\"><table "
+                "id=\"audit\"><thead><tr>");
     th(w, &b, M_COL_WHEN, NULL);
     th(w, &b, M_COL_WHO, NULL);
     th(w, &b, M_COL_FROM, NULL);
@@ -2231,6 +2411,10 @@ static int route(struct web *w, char segs[MAX_SEGS][SEG_MAX + 1], int n)
                            : record_page(w, t, segs[2], 200, NULL, NULL, NULL);
             if (n == 4 && strcmp(segs[3], "set") == 0)
                 return w->post ? do_record_set(w, t, segs[2])
+                               : method_not_allowed(w, "POST");
+            if (n == 4 && strcmp(segs[3], "purge") == 0 &&
+                t == &sw_tables[SW_T_CASES])
+                return w->post ? do_purge(w, segs[2])
                                : method_not_allowed(w, "POST");
         }
     }

@@ -178,6 +178,27 @@ enum i18n_lang { LANG_ZH = 0, LANG_EN = 1 };
     X(M_ACT_REVOKE, "吊销", "revoke")                                          \
     X(M_ACT_RESOLVE, "处理冲突", "resolve conflict")                           \
     X(M_ACT_RECORD_SET, "更正记录", "correct record")                          \
+    X(M_ACT_VIEW, "查看记录", "view record")                                   \
+    X(M_ACT_REVEAL, "查看完整证件号/电话", "reveal ID number/phone")           \
+    X(M_ACT_SEARCH, "查询", "search")                                          \
+    X(M_ACT_PURGE, "清除个人信息", "purge person")                             \
+    X(M_PURGE_TITLE, "清除此人的全部信息", "Erase this person")              \
+    X(M_PURGE_HELP,                                                            \
+      "个案及其走访、服务记录将在县级和本站所有副本上永久清除，无法恢复。"     \
+      "请输入此人的姓名或“清除”二字确认。",                                    \
+      "The case with its visits and services is erased for good, here and "   \
+      "on every replica of its station. Type the person's name or 清除 to "   \
+      "confirm.")                                                             \
+    X(M_PURGE_CONFIRM, "确认（姓名或“清除”）", "Confirm (name or 清除)")      \
+    X(M_PURGE_REASON, "原因（不要写入姓名等个人信息）",                        \
+      "Reason (do not name the person)")                                      \
+    X(M_PURGE_BUTTON, "永久清除", "Erase for good")                            \
+    X(M_PURGE_MISMATCH, "确认文字不符，未清除。",                              \
+      "The confirmation does not match: nothing was erased.")                 \
+    X(M_PURGED, "已清除。各站副本将在下次同步时清除。",                        \
+      "Erased. The station's replicas erase it at their next sync.")          \
+    X(M_REVEAL, "显示证件号和电话（记入审计）",                                \
+      "Show ID number and phone (audited)")                                   \
     X(M_ACT_ADMIN_ADD, "添加管理员", "add admin")                              \
     X(M_ACT_ADMIN_REMOVE, "删除管理员", "remove admin")                        \
     X(M_ERR_CSRF, "请求无效（缺少表单令牌或令牌不符），请刷新页面后重试。",   \

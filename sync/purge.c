@@ -1,0 +1,340 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "purge.h"
+#include "table.h"
+
+/* A case and its children, or one visit or service: table, rid, id. */
+static const char SQL_TARGETS_CASE[] =
+    "SELECT 0, rid, id FROM cases WHERE id = ?1 "
+    "UNION ALL SELECT 1, rid, id FROM visits WHERE case_id = ?1 "
+    "UNION ALL SELECT 2, rid, id FROM services WHERE case_id = ?1";
+static const char SQL_TARGETS_VISIT[] =
+    "SELECT 1, rid, id FROM visits WHERE id = ?1";
+static const char SQL_TARGETS_SERVICE[] =
+    "SELECT 2, rid, id FROM services WHERE id = ?1";
+static const char SQL_CASE_VALUES[] =
+    "SELECT name, id_number, phone, station FROM cases WHERE id = ?1";
+static const char *const SQL_DEL_ROW[SW_NTABLES] = {
+    "DELETE FROM cases WHERE rid = ?1",
+    "DELETE FROM visits WHERE rid = ?1",
+    "DELETE FROM services WHERE rid = ?1",
+};
+static const char SQL_DEL_VERSIONS[] =
+    "DELETE FROM field_versions WHERE tbl = ?1 AND rid = ?2";
+static const char SQL_DEL_CONFLICTS[] =
+    "DELETE FROM conflicts WHERE tbl = ?1 AND row_id = ?2";
+static const char SQL_DEL_OUTBOX[] =
+    "DELETE FROM outbox WHERE tbl = ?1 AND rid = ?2";
+static const char SQL_DEL_PENDING[] =
+    "DELETE FROM pending WHERE tbl = ?1 AND rid = ?2";
+/* audit details that name a record, or hold one of the person's values
+   (a value of fewer than 2 characters is not looked for) */
+static const char SQL_AUDIT_ERASE[] =
+    "UPDATE audit SET details = '" PURGE_ERASED_TEXT "' "
+    "WHERE details IS NOT '" PURGE_ERASED_TEXT "' AND (target = ?1 "
+    "OR target LIKE '%/' || ?1 "
+    "OR instr(details, ?1) "
+    "OR (length(?2) > 1 AND instr(details, ?2)) "
+    "OR (length(?3) > 1 AND instr(details, ?3)) "
+    "OR (length(?4) > 1 AND instr(details, ?4)))";
+static const char SQL_LOCAL_AUDIT_ERASE[] =
+    "UPDATE local_audit SET detail = '" PURGE_ERASED_TEXT "' "
+    "WHERE detail IS NOT '" PURGE_ERASED_TEXT "' AND (instr(detail, ?1) "
+    "OR (length(?2) > 1 AND instr(detail, ?2)) "
+    "OR (length(?3) > 1 AND instr(detail, ?3)) "
+    "OR (length(?4) > 1 AND instr(detail, ?4)))";
+static const char SQL_PURGED_ADD[] =
+    "INSERT INTO purged (id, tbl, station, case_id, seq, purged_at, admin, "
+    "reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+static const char SQL_ERASED_ADD[] =
+    "INSERT INTO erased (id, tbl, at) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT DO NOTHING";
+static const char SQL_IS_PURGED[] = "SELECT 1 FROM purged WHERE id = ?1";
+static const char SQL_SEQ_NEXT[] =
+    "UPDATE sync_state SET seq = seq + 1 WHERE id = 1 RETURNING seq";
+
+struct target {
+    int tbl;
+    int64_t rid;
+    char id[SW_UUID_LEN + 1];
+};
+
+/* One statement run with (int, int64) or (text, text) bound: DONE. */
+static int run2(sqlite3 *db, const char *sql, int tbl, int64_t rid,
+                const char *text, struct sw_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = db_prepare(db, sql, &st, err);
+    if (rc)
+        return rc;
+    if (text) {
+        sqlite3_bind_text(st, 1, sw_tables[tbl].name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_int(st, 1, tbl);
+        sqlite3_bind_int64(st, 2, rid);
+    }
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = db_fail(err, db, "erase");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* The records to erase: *out malloc'd, *n of them (0: none there). */
+static int find_targets(sqlite3 *db, int tbl, const char *id,
+                        struct target **out, size_t *n, struct sw_err *err)
+{
+    const char *sql = tbl == SW_T_CASES    ? SQL_TARGETS_CASE
+                      : tbl == SW_T_VISITS ? SQL_TARGETS_VISIT
+                                           : SQL_TARGETS_SERVICE;
+    sqlite3_stmt *st = NULL;
+    struct target *v = NULL;
+    size_t cap = 0;
+    int rc, step;
+
+    *out = NULL;
+    *n = 0;
+    rc = db_prepare(db, sql, &st, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            struct target *nv;
+            cap = cap ? cap * 2 : 16;
+            nv = realloc(v, cap * sizeof(*v));
+            if (!nv) {
+                rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
+                break;
+            }
+            v = nv;
+        }
+        v[*n].tbl = sqlite3_column_int(st, 0);
+        v[*n].rid = sqlite3_column_int64(st, 1);
+        snprintf(v[*n].id, sizeof(v[*n].id), "%s",
+                 (const char *)sqlite3_column_text(st, 2));
+        (*n)++;
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = db_fail(err, db, "find records");
+    sqlite3_finalize(st);
+    if (rc) {
+        free(v);
+        *n = 0;
+        return rc;
+    }
+    *out = v;
+    return 0;
+}
+
+/* The case's name, ID number, phone and station (malloc'd or NULL). */
+static int case_values(sqlite3 *db, const char *id, char *vals[4],
+                       struct sw_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = db_prepare(db, SQL_CASE_VALUES, &st, err), step;
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        for (int i = 0; i < 4 && !rc; i++)
+            if (sqlite3_column_text(st, i) &&
+                !(vals[i] =
+                      sw_strdup((const char *)sqlite3_column_text(st, i))))
+                rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
+    } else if (step != SQLITE_DONE) {
+        rc = db_fail(err, db, "read case");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Blank the audit texts that hold id or one of vals[0..2]. */
+static int erase_audit(sqlite3 *db, int county, const char *id,
+                       char *const vals[4], struct sw_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = db_prepare(db, county ? SQL_AUDIT_ERASE : SQL_LOCAL_AUDIT_ERASE,
+                        &st, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    for (int i = 0; i < 3; i++)
+        sqlite3_bind_text(st, 2 + i, vals[i], -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = db_fail(err, db, "erase audit text");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Erase the targets' rows and everything that holds their values. */
+static int erase_targets(sqlite3 *db, int county, const struct target *v,
+                         size_t n, char *const vals[4], struct sw_err *err)
+{
+    int rc = 0;
+
+    for (size_t i = 0; !rc && i < n; i++) {
+        rc = erase_audit(db, county, v[i].id, vals, err);
+        if (!rc)
+            rc = run2(db, SQL_DEL_VERSIONS, v[i].tbl, v[i].rid, NULL, err);
+        if (!rc)
+            rc = run2(db, SQL_DEL_CONFLICTS, v[i].tbl, 0, v[i].id, err);
+        if (!rc && !county)
+            rc = run2(db, SQL_DEL_OUTBOX, v[i].tbl, v[i].rid, NULL, err);
+        if (!rc && !county)
+            rc = run2(db, SQL_DEL_PENDING, v[i].tbl, v[i].rid, NULL, err);
+        if (!rc) {
+            sqlite3_stmt *st = NULL;
+            rc = db_prepare(db, SQL_DEL_ROW[v[i].tbl], &st, err);
+            if (!rc) {
+                sqlite3_bind_int64(st, 1, v[i].rid);
+                if (sqlite3_step(st) != SQLITE_DONE)
+                    rc = db_fail(err, db, "erase record");
+                sqlite3_finalize(st);
+            }
+        }
+    }
+    return rc;
+}
+
+int purge_case(sqlite3 *db, const char *case_id, const char *admin,
+               const char *reason, long *nrecords, char *station_out,
+               struct sw_err *err)
+{
+    struct target *v = NULL;
+    char *vals[4] = {NULL, NULL, NULL, NULL};
+    sqlite3_stmt *st = NULL;
+    int64_t seq = 0, now = sw_now_ms();
+    size_t n = 0;
+    int rc;
+
+    if (nrecords)
+        *nrecords = 0;
+    if (!reason || !*reason || strlen(reason) > 500)
+        return sw_fail(err, SW_EUSAGE, _("purge: a reason of 1 to 500 bytes"));
+    if (!sw_uuid_valid(case_id))
+        return sw_fail(err, SW_ENOINPUT, _("case %s: not found"), case_id);
+    rc = purge_is_purged(db, case_id, err);
+    if (rc == 1)
+        rc = sw_fail(err, SW_EDATA, _("case %s: already purged"), case_id);
+    else if (rc == -1)
+        rc = err ? err->code : SW_ESOFTWARE;
+    if (!rc)
+        rc = case_values(db, case_id, vals, err);
+    if (!rc && !vals[3])
+        rc = sw_fail(err, SW_ENOINPUT, _("case %s: not found"), case_id);
+    /* the reason stays in the tombstone: it must not hold the person */
+    for (int i = 0; !rc && i < 3; i++)
+        if (vals[i] && strlen(vals[i]) > 1 && strstr(reason, vals[i]))
+            rc = sw_fail(err, SW_EUSAGE,
+                         _("purge: the reason must not hold the person's name, "
+                           "ID number or phone"));
+    if (!rc)
+        rc = find_targets(db, SW_T_CASES, case_id, &v, &n, err);
+    if (!rc)
+        rc = db_prepare(db, SQL_SEQ_NEXT, &st, err);
+    if (!rc) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            seq = sqlite3_column_int64(st, 0);
+        else
+            rc = db_fail(err, db, "county sequence");
+        sqlite3_finalize(st);
+        st = NULL;
+    }
+    if (!rc)
+        rc = db_prepare(db, SQL_PURGED_ADD, &st, err);
+    for (size_t i = 0; !rc && i < n; i++) {
+        sqlite3_bind_text(st, 1, v[i].id, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 2, v[i].tbl);
+        sqlite3_bind_text(st, 3, vals[3], -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, case_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, seq);
+        sqlite3_bind_int64(st, 6, now);
+        sqlite3_bind_text(st, 7, admin, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 8, reason, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = db_fail(err, db, "record the purge");
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    if (!rc)
+        rc = erase_targets(db, 1, v, n, vals, err);
+    if (!rc && station_out)
+        snprintf(station_out, SW_CODE_MAX + 1, "%s", vals[3]);
+    for (int i = 0; i < 4; i++)
+        free(vals[i]);
+    free(v);
+    if (!rc && nrecords)
+        *nrecords = (long)n;
+    return rc;
+}
+
+int purge_erase_local(sqlite3 *db, int tbl, const char *id, long *n,
+                      struct sw_err *err)
+{
+    struct target *v = NULL;
+    char *vals[4] = {NULL, NULL, NULL, NULL};
+    sqlite3_stmt *st = NULL;
+    size_t nt = 0;
+    int rc = 0;
+
+    *n = 0;
+    if (tbl == SW_T_CASES)
+        rc = case_values(db, id, vals, err);
+    if (!rc)
+        rc = find_targets(db, tbl, id, &v, &nt, err);
+    if (!rc)
+        rc = erase_targets(db, 0, v, nt, vals, err);
+    if (!rc)
+        rc = db_prepare(db, SQL_ERASED_ADD, &st, err);
+    if (!rc) {
+        /* the order's record even when this replica never had it */
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 2, tbl);
+        sqlite3_bind_int64(st, 3, sw_now_ms());
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = db_fail(err, db, "note the erase");
+        sqlite3_reset(st);
+    }
+    for (size_t i = 0; !rc && i < nt; i++) {
+        sqlite3_bind_text(st, 1, v[i].id, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 2, v[i].tbl);
+        sqlite3_bind_int64(st, 3, sw_now_ms());
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = db_fail(err, db, "note the erase");
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    for (int i = 0; i < 4; i++)
+        free(vals[i]);
+    free(v);
+    if (!rc)
+        *n = (long)nt;
+    return rc;
+}
+
+int purge_is_purged(sqlite3 *db, const char *id, struct sw_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = db_prepare(db, SQL_IS_PURGED, &st, err), step;
+    if (rc)
+        return -1;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    step = sqlite3_step(st);
+    rc = step == SQLITE_ROW ? 1 : step == SQLITE_DONE ? 0 : -1;
+    if (rc < 0)
+        db_fail(err, db, "read purged");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int purge_checkpoint(sqlite3 *db, struct sw_err *err)
+{
+    return db_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", err);
+}
