@@ -78,6 +78,7 @@ const char *i18n_action(enum i18n_lang lang, const char *action)
         {"token_new", M_ACT_TOKEN_NEW}, {"revoke", M_ACT_REVOKE},
         {"resolve", M_ACT_RESOLVE},     {"record_set", M_ACT_RECORD_SET},
         {"admin_add", M_ACT_ADMIN_ADD}, {"admin_remove", M_ACT_ADMIN_REMOVE},
+        {"export", M_ACT_EXPORT},       {"report", M_ACT_REPORT},
     };
     for (size_t i = 0; action && i < sizeof(acts) / sizeof(acts[0]); i++)
         if (strcmp(acts[i].word, action) == 0)
