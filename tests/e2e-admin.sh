@@ -450,7 +450,8 @@ is "$(q "SELECT count(*) FROM audit WHERE action = 'report' AND actor = 'alice' 
 is "$(q "SELECT count(*) FROM audit WHERE action = 'report' AND actor = 'alice' AND target = 'all' AND details LIKE '%page: % 1 services%'")" 2 \
     "the page of all stations, shown twice, is audited twice with its figures"
 web GET /admin/audit
-like "$BODY" '<td>报表</td><td>A</td>' "the audit page names the report"
+like "$BODY" '<td>alice</td><td>127.0.0.1</td><td>报表</td><td>A</td>' \
+    "the audit page names the admin's report"
 
 # ---- the session ends: idle, logout, admin removed -------------------------------
 
