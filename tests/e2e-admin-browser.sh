@@ -5,7 +5,8 @@
 # station make a conflict on one field through the real county; the
 # browser logs in, opens the conflicts page, finds the conflict, resolves
 # it with a new value and a note, switches to English; then both replicas
-# sync and hold that value, and learn the resolution.  Then at a phone's
+# sync and hold that value, and learn the resolution; the 报表 page shows
+# the month's figures.  Then at a phone's
 # 390x844: the menu stays whole, no page is wider than the screen, a
 # conflict on a choice field (two named workers) shows who wrote each
 # value and offers the choices as a select with the Chinese labels;
@@ -137,6 +138,18 @@ try:
         check(b.find("h1").text == "Stations and sync health",
               "English stays on the next page", b.find("h1").text)
         b.screenshot(os.path.join(tmp, "stations-en.png"))
+
+        b.find('nav a[href="/admin/report"]').click()
+        b.wait("#report")
+        b.find("#lang-switch").click()
+        b.wait("html[lang=zh-CN]")
+        check(b.find("h1").text == "月度报表", "the 报表 page, in Chinese", b.find("h1").text)
+        check(b.find("#new-elderly_alone").text == "1",
+              "... shows this month's new case of an elder living alone",
+              b.find("#new-elderly_alone").text)
+        check(b.find("#report-csv").text == "下载 CSV", "... and its CSV download link",
+              b.find("#report-csv").text)
+        b.screenshot(os.path.join(tmp, "report.png"))
         b.find("#logout").click()
         b.wait("#login-message")
         check("/admin/login" in b.url, "logging out returns to the login page", b.url)
@@ -175,7 +188,8 @@ ok "the office equals the county" scope_equal "$T/office.db" "$CDB" A
 ok "the laptop equals the county" scope_equal "$T/laptop.db" "$CDB" A
 exits 0 "audit --json" C audit --json
 is "$(json '[a["action"] for a in d if a["actor"] == "likz"]' <<<"$OUT")" \
-    "['logout', 'resolve', 'login']" "the admin's login, resolution and logout are audited"
+    "['logout', 'report', 'report', 'resolve', 'login']" \
+    "the admin's login, resolution, reports (two languages) and logout are audited"
 
 # ---- a phone's width: the menu, and choice fields as selects -------------------
 # A second conflict, on a choice field (the risk level), written by two
@@ -236,7 +250,7 @@ try:
           .map(function (a) { var q = a.getBoundingClientRect();
             return [a.textContent, a.scrollWidth <= a.clientWidth, q.height,
                     q.right <= document.documentElement.clientWidth]; });""")
-        check([m[0].split()[0] for m in menu] == ["站点", "冲突", "个案查询", "审计日志"],
+        check([m[0].split()[0] for m in menu] == ["站点", "冲突", "个案查询", "报表", "审计日志"],
               "390 px: the menu is there", menu)
         check(all(m[1] and m[2] < 60 for m in menu),
               "... every label whole on one line, none clipped to a character", menu)

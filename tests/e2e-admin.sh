@@ -389,6 +389,70 @@ unlike "$BODY" "处理人" "... with no Chinese label left"
 web GET "/admin/audit?lang=zh"
 like "$BODY" "<h1>审计日志</h1>" "?lang=zh: back to Chinese"
 
+# ---- the report page (报表) -------------------------------------------------------------
+
+MONTH=$(date +%Y-%m)
+S a1 service add case="$X" service_type=助餐 amount=150.50 >/dev/null
+S a1 case add name=李四 category=disabled risk_level=high >/dev/null
+exits 0 "a1 syncs a service and a high-risk case" S a1 sync --quiet
+exits 0 "the CLI report of station A" C report month "$MONTH" --station A --json
+CLI_NEW=$(json 'd["new_cases"]["total"]' <<<"$OUT")
+web GET /admin/report
+is "$CODE" 200 "the report page"
+like "$BODY" '<nav class="main">.*href="/admin/report" class="cur">报表<' \
+    "... is in the menu, marked as the current page"
+like "$BODY" "<input type=\"month\" name=\"month\" id=\"f-month\" value=\"$MONTH\">" \
+    "... the month picker shows this month by default"
+like "$BODY" '<option value="A">A 东风镇</option>' "... the station select lists A"
+like "$BODY" 'id="services-total">1<' "all stations: 1 service (hand-counted)"
+like "$BODY" 'id="amount-total">150.50<' "... for 150.50"
+like "$BODY" '<td>助餐</td><td class="num">1</td><td class="num">150.50</td>' \
+    "... by type"
+like "$BODY" '<tr class="unvisited"><td><a href="/admin/records/cases/[0-9a-f-]+">李四</a>' \
+    "the high-risk case never visited is listed"
+like "$BODY" 'id="visits-home">1<' "1 home visit"
+web GET "/admin/report?month=$MONTH&station=A"
+like "$BODY" "id=\"new-total\">$CLI_NEW<" "station A: the page's new cases are the CLI's ($CLI_NEW)"
+like "$BODY" 'id="new-disabled">1<' "... 1 new case of the disabled"
+like "$BODY" '<option value="A" selected>' "... A stays selected"
+like "$BODY" "href=\"/admin/report/csv\\?month=$MONTH&amp;station=A\" download>" \
+    "... the download link carries the month and station"
+web GET "/admin/report?month=$MONTH&station=B"
+is "$CODE" 200 "station B"
+like "$BODY" 'id="services-total">0<' "... has no service"
+like "$BODY" 'id="new-total">0<' "... and no new case"
+web GET "/admin/report?month=2026-13"
+is "$CODE" 400 "a month 13 is refused"
+like "$BODY" 'class="flash bad" id="error"' "... with a message on the page"
+web GET "/admin/report?month=%3Cb%3E"
+unlike "$BODY" '<b>' "the month asked for is escaped"
+web GET "/admin/report/csv?month=$MONTH&station=A"
+is "$CODE" 200 "the CSV download"
+is "$(header Content-Type)" "text/csv; charset=utf-8" "... is CSV"
+is "$(header Content-Disposition)" "attachment; filename=\"report-$MONTH-A.csv\"" \
+    "... as an attachment"
+is "$(head -c 3 "$T/body" | od -An -tx1 | tr -d ' ')" efbbbf "... with a UTF-8 BOM"
+like "$BODY" '助餐,1,150.50' "... with the service's figure"
+like "$(head -n 1 "$T/body" | tr -d '\r')" "月报,$MONTH,站点,A\$" "... a title row"
+is "$(sed -n 2p "$T/body")" $'项目,分项,数量,金额\r' "... and a header row"
+web GET "/admin/report/csv?month=$MONTH&station=A&lang=en"
+LANGUAGE=en LC_ALL=C C report month "$MONTH" --station A --format csv \
+    -o "$T/cli-report.csv"
+ok "in English, the same bytes as the CLI's CSV" cmp "$T/body" "$T/cli-report.csv"
+web GET "/admin/report?lang=zh"
+JAR=$T/nojar web GET "/admin/report?month=$MONTH"
+is "$CODE $(header Location)" "303 /admin/login?next=%2Fadmin%2Freport%3Fmonth%3D$MONTH" \
+    "no session: the report page sends to the login page"
+JAR=$T/nojar web GET "/admin/report/csv?month=$MONTH"
+is "$CODE" 303 "... and so does the download"
+is "$(q "SELECT count(*) FROM audit WHERE action = 'report' AND actor = 'alice' AND source = '127.0.0.1' AND target = 'A' AND details LIKE 'console: month $MONTH station A csv:%'")" 2 \
+    "the download is audited: who, from where, what"
+is "$(q "SELECT count(*) FROM audit WHERE action = 'report' AND actor = 'alice' AND target = 'all' AND details LIKE '%page: % 1 services%'")" 2 \
+    "the page of all stations, shown twice, is audited twice with its figures"
+web GET /admin/audit
+like "$BODY" '<td>alice</td><td>127.0.0.1</td><td>报表</td><td>A</td>' \
+    "the audit page names the admin's report"
+
 # ---- the session ends: idle, logout, admin removed -------------------------------
 
 web POST /admin/logout -d "csrf=$CSRF"

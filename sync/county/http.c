@@ -1373,6 +1373,9 @@ static enum MHD_Result do_admin(struct MHD_Connection *conn, struct req *r,
     MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
     if (wr.location[0])
         MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, wr.location);
+    if (wr.dispo[0])
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION,
+                                wr.dispo);
     for (int i = 0; i < wr.ncookies; i++)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE,
                                 wr.cookies[i]);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "account.h"
 #include "admin.h"
@@ -25,6 +26,7 @@
 #include "html.h"
 #include "i18n.h"
 #include "labels.h"
+#include "report.h"
 #include "table.h"
 #include "web.h"
 
@@ -324,6 +326,8 @@ static int send_page(struct web *w, unsigned status, enum i18n_msg title,
                  strncmp(p, "/conflicts", 10) == 0, open ? n : NULL);
         nav_link(w, &head, "/admin/records", M_NAV_RECORDS,
                  strncmp(p, "/records", 8) == 0, NULL);
+        nav_link(w, &head, "/admin/report", M_NAV_REPORT,
+                 strncmp(p, "/report", 7) == 0, NULL);
         nav_link(w, &head, "/admin/audit", M_NAV_AUDIT,
                  strncmp(p, "/audit", 6) == 0, NULL);
         sb_adds(&head, "</nav><div class=\"who\"><span>");
@@ -2258,6 +2262,236 @@ static int do_audit(struct web *w)
     return send_page(w, 200, M_AUDIT_TITLE, NULL, &b);
 }
 
+/* ---- report -------------------------------------------------------------- */
+
+/* The month asked for (YYYY-MM, checked by report_month), or this one. */
+static void report_month_arg(struct web *w, char mo[8])
+{
+    const char *q = qarg(w, "month");
+    if (q && *q) {
+        snprintf(mo, 8, "%.7s", q);
+        if (strlen(q) != 7)
+            snprintf(mo, 8, "%s", "x"); /* refused by report_month */
+    } else {
+        time_t now = time(NULL);
+        struct tm tm;
+        localtime_r(&now, &tm);
+        strftime(mo, 8, "%Y-%m", &tm);
+    }
+}
+
+/* Audit one report (page or CSV) as the CLI does: who, what, how many. */
+static int report_audit(struct web *w, const struct report *r, const char *how)
+{
+    struct audit_src src;
+    char detail[512];
+    int rc;
+    snprintf(detail, sizeof(detail),
+             "console: month %s%s%s %s: %ld new cases, %ld closed, %ld "
+             "visits, %ld services, %ld follow-ups due, %d high-risk not "
+             "visited; %ld records",
+             r->month, r->station[0] ? " station " : "", r->station, how,
+             r->new_total, r->closed_total, r->visits_total, r->services_total,
+             r->followups_due, r->nunvisited, report_records(r));
+    web_src(w, &src);
+    wlock(w);
+    rc = audit_log(w->db, &src, AUDIT_REPORT,
+                   r->station[0] ? r->station : "all", detail, &w->err);
+    wunlock(w);
+    return rc;
+}
+
+static void report_row(struct sw_buf *b, const char *label, const char *id,
+                       long n)
+{
+    sb_adds(b, "<tr><td>");
+    html_esc(b, label);
+    sb_adds(b, "</td><td class=\"num\"");
+    if (id) {
+        sb_adds(b, " id=\"");
+        html_esc(b, id);
+        sb_adds(b, "\"");
+    }
+    sb_addf(b, ">%ld</td>", n);
+}
+
+static void report_section(struct web *w, struct sw_buf *b, enum i18n_msg m,
+                           const char *arg)
+{
+    sb_adds(b, "<tr><th colspan=\"3\">");
+    i18n_fmt(b, w->lang, m, arg);
+    sb_adds(b, "</th></tr>");
+}
+
+/* The figures as one table, labels in the page's language. */
+static void report_table(struct web *w, struct sw_buf *b,
+                         const struct report *r)
+{
+    const struct sw_table *ct = &sw_tables[SW_T_CASES];
+    const struct sw_table *vt = &sw_tables[SW_T_VISITS];
+    const struct sw_column *cat = &ct->cols[sw_col_index(ct, "category")];
+    const struct sw_column *mode = &vt->cols[sw_col_index(vt, "mode")];
+    enum sw_lang l = w->lang == LANG_EN ? SW_LANG_EN : SW_LANG_ZH;
+    char id[64], n[16];
+
+    sb_adds(b, "<div class=\"scroll\"><table id=\"report\"><tbody>");
+    report_section(w, b, M_C_R_CASES, NULL);
+    for (int i = 0; i < r->ncategories; i++) {
+        snprintf(id, sizeof(id), "new-%s", cat->allowed[i]);
+        report_row(b, labels_choice(cat, cat->allowed[i], l), id,
+                   r->new_cases[i]);
+        sb_addf(b, "<td class=\"num\">%ld</td></tr>", r->closed_cases[i]);
+    }
+    report_row(b, tr(w->lang, M_C_TOTAL), "new-total", r->new_total);
+    sb_addf(b, "<td class=\"num\" id=\"closed-total\">%ld</td></tr>",
+            r->closed_total);
+    report_section(w, b, M_C_R_VISITS, NULL);
+    for (int i = 0; i < r->nmodes; i++) {
+        snprintf(id, sizeof(id), "visits-%s", mode->allowed[i]);
+        report_row(b, labels_choice(mode, mode->allowed[i], l), id,
+                   r->visits[i]);
+        sb_adds(b, "<td></td></tr>");
+    }
+    report_row(b, tr(w->lang, M_C_TOTAL), "visits-total", r->visits_total);
+    sb_adds(b, "<td></td></tr>");
+    report_section(w, b, M_C_R_SERVICES, NULL);
+    for (int i = 0; i < r->nservices; i++) {
+        report_row(b, r->services[i].type, NULL, r->services[i].count);
+        sb_addf(b, "<td class=\"num\">%lld.%02lld</td></tr>",
+                r->services[i].cents / 100, r->services[i].cents % 100);
+    }
+    report_row(b, tr(w->lang, M_C_TOTAL), "services-total", r->services_total);
+    sb_addf(b, "<td class=\"num\" id=\"amount-total\">%lld.%02lld</td></tr>",
+            r->cents_total / 100, r->cents_total % 100);
+    report_section(w, b, M_C_R_FOLLOWUPS, NULL);
+    report_row(b, tr(w->lang, M_C_R_DUE), "fu-due", r->followups_due);
+    sb_adds(b, "<td></td></tr>");
+    report_row(b, tr(w->lang, M_C_R_DONE), "fu-done", r->followups_done);
+    sb_adds(b, "<td></td></tr>");
+    snprintf(n, sizeof(n), "%d", REPORT_UNVISITED_DAYS);
+    report_section(w, b, M_C_R_UNVISITED, n);
+    for (int i = 0; i < r->nunvisited; i++) {
+        const struct report_case *c = &r->unvisited[i];
+        sb_adds(b, "<tr class=\"unvisited\"><td><a href=\"/admin/records/"
+                   "cases/");
+        html_url(b, c->id);
+        sb_adds(b, "\">");
+        html_esc(b, c->name ? c->name : c->id);
+        sb_adds(b, "</a> ");
+        html_esc(b, c->village);
+        sb_adds(b, "</td><td colspan=\"2\">");
+        html_esc(b, c->last_visit ? c->last_visit
+                                  : tr(w->lang, M_C_NEVER_VISITED));
+        sb_adds(b, "</td></tr>");
+    }
+    sb_adds(b, "</tbody></table></div>");
+}
+
+/* GET /admin/report[?month=YYYY-MM&station=CODE]: the page; GET
+** /admin/report/csv with the same args: the download.  Both audited. */
+static int do_report(struct web *w, int csv)
+{
+    const char *st = qarg(w, "station");
+    char mo[8];
+    struct report r;
+    struct sw_buf b;
+    int rc;
+
+    if (st && !*st)
+        st = NULL;
+    report_month_arg(w, mo);
+    memset(&r, 0, sizeof(r));
+    rc = report_month(w->db, mo, st, &r, &w->err);
+    if (!rc)
+        rc = report_audit(w, &r, csv ? "csv" : "page");
+    if (rc && w->err.code != SW_EUSAGE) {
+        report_release(&r);
+        return fail_err(w);
+    }
+    if (csv) {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f;
+        if (rc) {
+            report_release(&r);
+            return fail(w, 400, "bad_request", M_ERR_BAD_REQUEST);
+        }
+        f = open_memstream(&buf, &len);
+        if (!f) {
+            report_release(&r);
+            return -1;
+        }
+        report_write_csv(f, &r, w->lang == LANG_EN ? SW_LANG_EN : SW_LANG_ZH);
+        if (fclose(f) != 0) {
+            free(buf);
+            report_release(&r);
+            return -1;
+        }
+        snprintf(w->out->dispo, sizeof(w->out->dispo),
+                 "attachment; filename=\"report-%s%s%s.csv\"", r.month,
+                 r.station[0] ? "-" : "", r.station);
+        report_release(&r);
+        sb_init(&b);
+        sb_add(&b, buf, len);
+        free(buf);
+        return take_buf(w, &b, 200, "text/csv; charset=utf-8");
+    }
+    sb_init(&b);
+    sb_adds(&b, "<h1>");
+    text(w, &b, M_REPORT_TITLE);
+    sb_adds(&b, "</h1><form method=\"get\" action=\"/admin/report\" "
+                "class=\"filters card\" id=\"filters\"><label>");
+    text(w, &b, M_C_MONTH);
+    sb_adds(&b, " <input type=\"month\" name=\"month\" id=\"f-month\" "
+                "value=\"");
+    html_esc(&b, rc ? qarg(w, "month") : mo);
+    sb_adds(&b, "\"></label><label>");
+    text(w, &b, M_FILTER_STATION);
+    sb_adds(&b, " <select name=\"station\" id=\"f-station\">");
+    select_option(&b, "", tr(w->lang, M_REPORT_ALL), st ? "x" : "");
+    station_options(w, &b, st);
+    sb_adds(&b, "</select></label><button type=\"submit\">");
+    text(w, &b, M_C_MONTH_BUTTON);
+    sb_adds(&b, "</button></form>");
+    if (rc) {
+        sb_adds(&b, "<p class=\"flash bad\" id=\"error\">");
+        html_esc(&b, w->err.msg);
+        sb_adds(&b, "</p>");
+        note_error(w, "bad_request", w->err.msg);
+        report_release(&r);
+        return send_page(w, 400, M_REPORT_TITLE, NULL, &b);
+    }
+    sb_adds(&b, "<h2 id=\"report-of\">");
+    html_esc(&b, r.month);
+    sb_adds(&b, " · ");
+    if (r.station[0])
+        html_esc(&b, r.station);
+    else
+        text(w, &b, M_REPORT_ALL);
+    sb_adds(&b, "</h2>");
+    report_table(w, &b, &r);
+    sb_adds(&b, "<p><a class=\"button\" id=\"report-csv\" "
+                "href=\"/admin/report/csv?month=");
+    {
+        struct sw_buf q;
+        sb_init(&q);
+        html_url(&q, r.month);
+        if (r.station[0]) {
+            sb_adds(&q, "&station=");
+            html_url(&q, r.station);
+        }
+        html_esc(&b, q.buf ? q.buf : "");
+        if (q.oom)
+            b.oom = 1;
+        sb_release(&q);
+    }
+    sb_adds(&b, "\" download>");
+    text(w, &b, M_C_EXPORT_BUTTON);
+    sb_adds(&b, "</a></p>");
+    report_release(&r);
+    return send_page(w, 200, M_REPORT_TITLE, NULL, &b);
+}
+
 /* ---- routing ------------------------------------------------------------- */
 
 #define MAX_SEGS 5
@@ -2420,6 +2654,9 @@ static int route(struct web *w, char segs[MAX_SEGS][SEG_MAX + 1], int n)
     }
     if (n == 1 && strcmp(s0, "audit") == 0)
         return w->post ? method_not_allowed(w, "GET") : do_audit(w);
+    if (strcmp(s0, "report") == 0 &&
+        (n == 1 || (n == 2 && strcmp(segs[1], "csv") == 0)))
+        return w->post ? method_not_allowed(w, "GET") : do_report(w, n == 2);
     return fail(w, 404, "not_found", M_NOT_FOUND);
 }
 

@@ -52,6 +52,7 @@ struct web_resp {
     size_t len;
     int persistent; /* body is static: not to be freed */
     char location[1024];
+    char dispo[128]; /* Content-Disposition, when not empty */
     char cookies[2][256];
     int ncookies;
     char retry_after[24];

@@ -80,6 +80,7 @@ const char *i18n_action(enum i18n_lang lang, const char *action)
         {"admin_add", M_ACT_ADMIN_ADD}, {"admin_remove", M_ACT_ADMIN_REMOVE},
         {"view", M_ACT_VIEW},           {"reveal", M_ACT_REVEAL},
         {"search", M_ACT_SEARCH},       {"purge", M_ACT_PURGE},
+        {"export", M_ACT_EXPORT},       {"report", M_ACT_REPORT},
     };
     for (size_t i = 0; action && i < sizeof(acts) / sizeof(acts[0]); i++)
         if (strcmp(acts[i].word, action) == 0)

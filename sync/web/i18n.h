@@ -19,6 +19,11 @@ enum i18n_lang { LANG_ZH = 0, LANG_EN = 1 };
     X(M_NAV_CONFLICTS, "冲突", "Conflicts")                                    \
     X(M_NAV_RECORDS, "个案查询", "Case lookup")                                \
     X(M_NAV_AUDIT, "审计日志", "Audit trail")                                  \
+    X(M_NAV_REPORT, "报表", "Report")                                          \
+    X(M_REPORT_TITLE, "月度报表", "Monthly report")                            \
+    X(M_REPORT_ALL, "全部站点", "All stations")                                \
+    X(M_ACT_EXPORT, "导出", "export")                                          \
+    X(M_ACT_REPORT, "报表", "report")                                          \
     X(M_LOGOUT, "退出登录", "Log out")                                         \
     X(M_SIGNED_IN_AS, "当前用户：", "Signed in as ")                           \
     X(M_LANG_OTHER, "English", "中文")                                         \
