@@ -263,8 +263,9 @@ static const char DUMMY_HASH[] =
 
 int acct_login(sqlite3 *db, const char *name, const char *pw,
                const char *client, const struct acct_limits *lim,
-               enum acct_outcome *outcome, char cookie[ACCT_COOKIE_LEN + 1],
-               int64_t *retry_after_s, struct sw_err *err)
+               pthread_mutex_t *wlock, enum acct_outcome *outcome,
+               char cookie[ACCT_COOKIE_LEN + 1], int64_t *retry_after_s,
+               struct sw_err *err)
 {
     char ukey[ACCT_NAME_MAX + 2], hash_hex[AUTH_HASH_LEN + 1];
     char fkey[ACCT_NAME_MAX + AUDIT_SOURCE_MAX + 4];
@@ -322,9 +323,16 @@ int acct_login(sqlite3 *db, const char *name, const char *pw,
        audit trail names known admins only */
     snprintf(src.actor, sizeof(src.actor), "%s", known ? ukey : "(unknown)");
     snprintf(src.source, sizeof(src.source), "%s", client);
+    /* the outcome's write takes the writer lock like every console write,
+       for its transaction only: never during the hash above */
+    if (wlock)
+        pthread_mutex_lock(wlock);
     rc = db_begin(db, err);
-    if (rc)
+    if (rc) {
+        if (wlock)
+            pthread_mutex_unlock(wlock);
         return rc;
+    }
     if (!ok) {
         rc = fail_count(db, "user", fkey, ACCT_USER_MAX, now, err);
         if (!rc)
@@ -364,8 +372,11 @@ int acct_login(sqlite3 *db, const char *name, const char *pw,
     }
     if (!rc)
         rc = db_commit(db, err);
-    if (rc) {
+    if (rc)
         db_rollback(db);
+    if (wlock)
+        pthread_mutex_unlock(wlock);
+    if (rc) {
         OPENSSL_cleanse(cookie, ACCT_COOKIE_LEN + 1);
         cookie[0] = '\0';
         return rc;

@@ -20,6 +20,7 @@
 #define SW_ACCOUNT_H
 
 #include <cjson/cJSON.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdint.h>
 
@@ -56,12 +57,15 @@ enum acct_outcome { ACCT_OK, ACCT_DENIED, ACCT_THROTTLED };
 ** session, its cookie in cookie[]; ACCT_DENIED: wrong name or password
 ** (counted and audited); ACCT_THROTTLED: refused before the password was
 ** looked at, *retry_after_s seconds to wait.  The slow hash runs outside
-** any transaction.  Returns 0 (see *outcome) or an error code.
+** any transaction; the write that records the outcome holds wlock (the
+** server's writer lock, or NULL) for its transaction only.  Returns 0
+** (see *outcome) or an error code.
 */
 int acct_login(sqlite3 *db, const char *name, const char *pw,
                const char *client, const struct acct_limits *lim,
-               enum acct_outcome *outcome, char cookie[ACCT_COOKIE_LEN + 1],
-               int64_t *retry_after_s, struct sw_err *err);
+               pthread_mutex_t *wlock, enum acct_outcome *outcome,
+               char cookie[ACCT_COOKIE_LEN + 1], int64_t *retry_after_s,
+               struct sw_err *err);
 
 struct acct_session {
     char admin[ACCT_NAME_MAX + 1];

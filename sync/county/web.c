@@ -778,8 +778,8 @@ static int do_login_post(struct web *w)
         return fail(w, 403, "forbidden", M_ERR_ORIGIN);
     if (!user || !pw)
         return login_page(w, 400, M_LOGIN_FAILED, NULL, "bad", user, next);
-    rc = acct_login(w->db, user, pw, w->client, &w->cfg->lim, &outcome, cookie,
-                    &retry, &w->err);
+    rc = acct_login(w->db, user, pw, w->client, &w->cfg->lim, w->cfg->wlock,
+                    &outcome, cookie, &retry, &w->err);
     if (rc)
         return fail_err(w);
     snprintf(w->out->user, sizeof(w->out->user), "%s",

@@ -158,7 +158,7 @@ static void setup(void)
     cfg.lim.idle_ms = INT64_C(30) * 86400 * 1000; /* a long fuzz run */
     cfg.lim.max_ms = INT64_C(30) * 86400 * 1000;
     snprintf(cfg.county, sizeof(cfg.county), "C01");
-    if (acct_login(F.db, "fuzz", "fuzz", "127.0.0.1", &cfg.lim, &outcome,
+    if (acct_login(F.db, "fuzz", "fuzz", "127.0.0.1", &cfg.lim, NULL, &outcome,
                    session, &retry, &err) ||
         outcome != ACCT_OK)
         fixture_die("login", &err);
