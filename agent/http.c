@@ -231,6 +231,9 @@ int http_curl_exit(int curlcode)
     case CURLE_SSL_CIPHER:
     case CURLE_SSL_ENGINE_NOTFOUND:
     case CURLE_SSL_ENGINE_SETFAILED:
+    /* an untrusted certificate does not fix itself: set cacert, or the
+    ** URL names the wrong server */
+    case CURLE_PEER_FAILED_VERIFICATION:
         return SW_ECONFIG;
     case CURLE_OUT_OF_MEMORY:
     case CURLE_FAILED_INIT:
@@ -314,6 +317,14 @@ static int perform(struct http *h, const char *what, const char *path,
                          h->max_body);
         else if (x.sb.oom)
             rc = sw_fail(err, SW_ESOFTWARE, "%s: out of memory", what);
+        else if (cc == CURLE_SSL_CONNECT_ERROR &&
+                 strstr(h->errbuf, "wrong version number"))
+            /* a plain-HTTP server answered the TLS handshake: set-up */
+            rc = sw_fail(err, SW_ECONFIG,
+                         "%s: the county server does not speak https on this "
+                         "port: use an http:// URL, or the port it serves "
+                         "https on (%s)",
+                         what, h->errbuf);
         else
             rc = sw_fail(err, http_curl_exit((int)cc), "%s: %s: %s", what,
                          curl_what(cc),
@@ -489,7 +500,10 @@ static const char *hint(long status, const char *code, long retry_after,
         return "the county refused a change outside this station's scope";
     case 404:
     case 405:
-        return "is the server URL right, and is it a swsync county server?";
+    case 415:
+        return "not a swsync county server at this URL: give the server's "
+               "address with no path (e.g. https://county.example:8443), "
+               "see swsync config";
     case 409:
         if (code && strcmp(code, "site_mismatch") == 0)
             return "the token belongs to another replica; a re-created "
