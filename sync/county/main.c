@@ -36,7 +36,8 @@ static const struct county_cmd commands[] = {
      "  --county CODE   this county's code (letters, digits, _ . -); it is\n"
      "                  also the county's site id in versions\n"},
     {"station", county_cmd_station, 1,
-     "station add CODE [--name TEXT] | token CODE [--device NAME] |\n"
+     "station add CODE [--name TEXT] [--enrol-code [--expires T]] |\n"
+     "       token CODE [--device NAME] [--enrol-code [--expires T]] |\n"
      "       list [--json] | revoke CODE [--device NAME]",
      "Enrol stations and their replicas, and watch their sync health.\n"
      "  add CODE      enrol a station with one replica, device \"main\";\n"
@@ -48,6 +49,12 @@ static const struct county_cmd commands[] = {
      "  list          per replica: station, name, device, site, last seen,\n"
      "                last sync, last error, open conflicts, agent version,\n"
      "                clock skew, clamped versions, revoked\n"
+     "  --enrol-code  print a one-time enrolment code instead of the\n"
+     "                token: XXXXX-XXXXX, single use, valid --expires T\n"
+     "                (default 24h; e.g. 30m, 7d; at most 30d); the\n"
+     "                station runs swsync init --enrol CODE --server URL\n"
+     "                and gets its token over the network (only the\n"
+     "                code's SHA-256 is stored)\n"
      "  revoke CODE   revoke every replica of the station, or only\n"
      "                --device NAME; their tokens get 401 from then on\n"},
     {"serve", county_cmd_serve, 1,
