@@ -292,6 +292,8 @@ int cmd_init(struct cmd_ctx *ctx, int argc, char **argv)
         rc = db_config_set(db, "server", server, &ctx->err);
     if (!rc && abs_token)
         rc = db_config_set(db, "token_file", abs_token, &ctx->err);
+    if (!rc && cacert) /* the CA that enrolment trusted, for every sync */
+        rc = db_config_set(db, "cacert", cacert, &ctx->err);
     if (!rc)
         rc = db_config_set(db, "created_at", now, &ctx->err);
     if (!rc)

@@ -325,6 +325,14 @@ static int perform(struct http *h, const char *what, const char *path,
                          "port: use an http:// URL, or the port it serves "
                          "https on (%s)",
                          what, h->errbuf);
+        else if (cc == CURLE_GOT_NOTHING && strncmp(h->base, "http:", 5) == 0)
+            /* a TLS server says nothing to plain HTTP; so does a cut link:
+            ** still 75, with the likely fix */
+            rc = sw_fail(err, SW_ETEMP,
+                         "%s: %s: %s (if the county serves https on this "
+                         "port, use an https:// URL)",
+                         what, curl_what(cc),
+                         h->errbuf[0] ? h->errbuf : curl_easy_strerror(cc));
         else
             rc = sw_fail(err, http_curl_exit((int)cc), "%s: %s: %s", what,
                          curl_what(cc),

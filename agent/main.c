@@ -20,13 +20,22 @@
 
 static const struct cmd commands[] = {
     {"init", cmd_init, 0,
-     "init --station CODE --server URL [--token-file FILE]",
+     "init --station CODE --server URL [--token-file FILE] |\n"
+     "       init --enrol CODE --server URL [--token-file FILE]\n"
+     "       [--cacert FILE]",
      "Create a new station replica: one SQLite file (mode 0600) holding\n"
      "the records, their versions, the outbox and the configuration.\n"
      "Refuses (exit 73) if the file exists.\n"
      "  --station CODE     this station's code (letters, digits, _ . -)\n"
      "  --server URL       the county server, http:// or https://\n"
-     "  --token-file FILE  file holding this replica's token (keep it 0600)\n"},
+     "  --token-file FILE  file holding this replica's token (keep it 0600)\n"
+     "  --enrol CODE       a one-time code from 'swsync-county station add\n"
+     "                     --enrol-code': fetch the token from the county\n"
+     "                     (https, or http to loopback only) and write it\n"
+     "                     to FILE (default: the replica's path + .token),\n"
+     "                     created 0600; the county names the station\n"
+     "  --cacert FILE      trust this CA for the server's TLS (kept as\n"
+     "                     the cacert setting)\n"},
     {"case", cmd_record, 1,
      "case add FIELD=VALUE... | set ID FIELD=VALUE... | show ID [--json] |\n"
      "       show ID --authors [--json] |\n"
@@ -72,7 +81,8 @@ static const struct cmd commands[] = {
      "  provider, minutes (0-100000), amount (e.g. 150.50), outcome,\n"
      "  notes.   * required\n"},
     {"sync", cmd_sync, 0,
-     "sync [--quiet] [--timeout S] [--jitter S] [--cacert FILE]",
+     "sync [--quiet] [--warn-after T] [--timeout S] [--jitter S]\n"
+     "       [--cacert FILE]",
      "Exchange changes with the county server: say hello (check versions,\n"
      "measure the clock skew), push this replica's changes in batches,\n"
      "then pull the county's until none remain.  Each batch is one\n"
@@ -81,7 +91,11 @@ static const struct cmd commands[] = {
      "at a time on a replica (lock file FILE.lock next to the replica).\n"
      "Settings used: server, token-file (the token is read from it, never\n"
      "printed), cacert (see swsync config).\n"
-     "  -q, --quiet     print nothing on success (for cron)\n"
+     "  -q, --quiet     print nothing on success (for cron), nor on a\n"
+     "                  temporary failure (75) until --warn-after\n"
+     "  --warn-after T  under --quiet: warn once a day when the last\n"
+     "                  successful sync is older than T (default 24h;\n"
+     "                  e.g. 90m, 2d)\n"
      "  --timeout S     give up connecting after S seconds, and give up a\n"
      "                  transfer that moves nothing for S seconds (default\n"
      "                  30); a slow but living link is never cut\n"
@@ -94,11 +108,13 @@ static const struct cmd commands[] = {
      "and on a terminal the progress of a long transfer.  Errors are one\n"
      "line on stderr.  Exit status: 0 done; 65 the county refused the\n"
      "data as malformed or too large; 69 refused: protocol or schema\n"
-     "versions differ, or not a swsync server; 75 try again later: network\n"
+     "versions differ, or not a swsync server (404/415: a wrong URL path);\n"
+     "75 try again later: network\n"
      "down, timeout, connection cut, county busy or failing, or another\n"
      "sync running; 77 not permitted: token wrong or revoked, or bound to\n"
      "another replica; 78 configuration: no server, token file missing,\n"
-     "unreadable, empty or readable by others, bad CA file.\n"},
+     "unreadable, empty or readable by others, bad CA file, an untrusted\n"
+     "certificate, https:// to a plain-http server.\n"},
     {"status", cmd_status, 1, "status [--json]",
      "Show the station, its server, the schema version, how many changes\n"
      "wait to be sent, the last successful sync, the last error, the open\n"

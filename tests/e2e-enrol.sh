@@ -93,4 +93,26 @@ done
 is "$last" 75 "many wrong codes: the county says try later (75)"
 like "$(cat "$D/r.err")" 'wrong enrolment codes' "rate-limited: says why"
 county_stop
+
+# over https with the county's own CA: --cacert is kept for every sync;
+# http:// to the TLS port: 75 with the likely fix in the message
+if openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+    -addext subjectAltName=IP:127.0.0.1 -keyout "$D/key.pem" \
+    -out "$D/cert.pem" >/dev/null 2>&1; then
+    county_start "$C" --tls-cert "$D/cert.pem" --tls-key "$D/key.pem"
+    exits 0 "a code for https" "$SWSYNC_COUNTY" --db "$C" station token A01 --device tls --enrol-code
+    CODE5=$OUT
+    exits 78 "https enrolment without the CA: exit 78 (untrusted)" \
+        "$SWSYNC" --db "$D/t.db" init --enrol "$CODE5" --server "$URL"
+    ok "untrusted: no token file" test ! -e "$D/t.db.token"
+    exits 0 "https enrolment with --cacert" \
+        "$SWSYNC" --db "$D/t.db" init --enrol "$CODE5" --server "$URL" --cacert "$D/cert.pem"
+    exits 0 "... and it syncs, trusting the kept cacert" "$SWSYNC" --db "$D/t.db" sync
+    "$SWSYNC" --db "$D/t.db" config set server "http://127.0.0.1:$PORT"
+    exits 75 "http:// to the county's https port: exit 75" "$SWSYNC" --db "$D/t.db" sync --timeout 5
+    like "$ERR" 'use an https:// URL' "http:// to https: the message names the fix"
+    county_stop
+else
+    diag "openssl cannot make a certificate: https enrolment not tested"
+fi
 done_testing
