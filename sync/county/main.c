@@ -63,7 +63,8 @@ static const struct county_cmd commands[] = {
      "       [--session-idle SECONDS] [--session-max SECONDS]\n"
      "       [--secure-cookies]",
      "Serve protocol v1 (POST /v1/hello, POST /v1/push, GET /v1/pull,\n"
-     "GET /v1/conflicts) and the admin console (a web page at /admin/, for\n"
+     "GET /v1/conflicts, POST /v1/enrol) and the admin console (a web page at "
+     "/admin/, for\n"
      "the accounts made with 'admin add') on ADDR:PORT only.  Logs one\n"
      "line a request to stderr.  SIGTERM or SIGINT: stop accepting, finish\n"
      "the requests in flight, exit 0.\n"
