@@ -101,16 +101,16 @@ static int enrol(const char *server, const char *code, const char *cacert,
     memset(&res, 0, sizeof(res));
     if (strncmp(server, "https://", 8) != 0 && !url_loopback(server))
         return sw_fail(err, SW_ECONFIG,
-                       "init --enrol: the token would cross the network in "
-                       "clear: use an https:// server URL (plain http only "
-                       "to 127.0.0.1 or localhost)");
+                       _("init --enrol: the token would cross the network in "
+                         "clear: use an https:// server URL (plain http only "
+                         "to 127.0.0.1 or localhost)"));
     fd = open(token_file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0)
         return sw_fail(err, errno == EEXIST ? SW_ECANTCREAT : SW_ECONFIG,
-                       "token file %s: %s%s", token_file, strerror(errno),
+                       _("token file %s: %s%s"), token_file, strerror(errno),
                        errno == EEXIST ? " (it is not overwritten)" : "");
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        rc = sw_fail(err, SW_ESOFTWARE, "cannot initialise libcurl");
+        rc = sw_fail(err, SW_ESOFTWARE, _("cannot initialise libcurl"));
         goto out;
     }
     memset(&o, 0, sizeof(o));
@@ -123,7 +123,7 @@ static int enrol(const char *server, const char *code, const char *cacert,
     req = cJSON_CreateObject();
     if (!req || !cJSON_AddStringToObject(req, "code", code) ||
         !(body = cJSON_PrintUnformatted(req))) {
-        rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+        rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         goto out_curl;
     }
     rc = http_post(h, "enrol", "/v1/enrol", "application/json", 0, body,
@@ -142,16 +142,16 @@ static int enrol(const char *server, const char *code, const char *cacert,
     if (!tok || !st || !sw_code_valid(st) || strncmp(tok, "sw1_", 4) != 0 ||
         strpbrk(tok, " \t\r\n")) {
         rc = sw_fail(err, SW_EUNAVAIL,
-                     "enrol: the county's answer holds no token: not a "
-                     "swsync county server?");
+                     _("enrol: the county's answer holds no token: not a "
+                       "swsync county server?"));
         goto out_curl;
     }
     snprintf(station, 64, "%s", st);
     len = strlen(tok);
     if (write(fd, tok, len) != (ssize_t)len || write(fd, "\n", 1) != 1 ||
         fsync(fd) != 0)
-        rc = sw_fail(err, SW_EIO, "token file %s: cannot write: %s", token_file,
-                     strerror(errno));
+        rc = sw_fail(err, SW_EIO, _("token file %s: cannot write: %s"),
+                     token_file, strerror(errno));
     explicit_bzero((char *)tok, len);
 out_curl:
     http_close(h);
@@ -164,7 +164,7 @@ out:
     cJSON_Delete(req);
     cJSON_free(body);
     if (close(fd) != 0 && !rc)
-        rc = sw_fail(err, SW_EIO, "token file %s: cannot write", token_file);
+        rc = sw_fail(err, SW_EIO, _("token file %s: cannot write"), token_file);
     if (rc)
         unlink(token_file);
     return rc;

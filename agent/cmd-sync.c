@@ -226,9 +226,10 @@ static void quiet_temp_failure(sqlite3 *db, int64_t warn_after,
         strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
     }
     memcpy(msg, err->msg, sizeof(msg));
-    sw_fail(err, SW_ETEMP,
-            "no successful sync for %lld hours (last: %s); still failing: %s",
-            (long long)((now - since) / 3600000), when, msg);
+    sw_fail(
+        err, SW_ETEMP,
+        _("no successful sync for %lld hours (last: %s); still failing: %s"),
+        (long long)((now - since) / 3600000), when, msg);
 }
 
 /* Put "what: text: " before err's message.  Returns code. */
@@ -1224,8 +1225,8 @@ int cmd_sync(struct cmd_ctx *ctx, int argc, char **argv)
         case 'w':
             if (parse_duration_ms(optarg, &warn_after))
                 return sw_fail(&ctx->err, SW_EUSAGE,
-                               "sync: --warn-after '%s': give a duration "
-                               "such as 24h, 90m, 2d (at most 365d)",
+                               _("sync: --warn-after '%s': give a duration "
+                                 "such as 24h, 90m, 2d (at most 365d)"),
                                optarg);
             break;
         default:

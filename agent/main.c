@@ -28,7 +28,8 @@ static const struct cmd commands[] = {
         "Refuses (exit 73) if the file exists.\n"
         "  --station CODE     this station's code (letters, digits, _ . -)\n"
         "  --server URL       the county server, http:// or https://\n"
-        "  --token-file FILE  file holding this replica's token (keep it 0600)\n"
+        "  --token-file FILE  file holding this replica's token (keep it "
+        "0600)\n"
         "  --enrol CODE       a one-time code from 'swsync-county station add\n"
         "                     --enrol-code': fetch the token from the county\n"
         "                     (https, or http to loopback only) and write it\n"
@@ -290,29 +291,30 @@ static void usage(FILE *f)
                  "Commands:\n"));
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(f, "  %s\n", commands[i].usage);
-    fprintf(f,
-            _("\n"
-              "Options:\n"
-              "  --db FILE    the replica (default: $SWSYNC_DB, else db in the\n"
-              "               config file, else %s\n"
-              "               if %s exists, else ./station.db)\n"
-              "  --config FILE  the settings file (default: $SWSYNC_CONFIG, "
-              "else\n"
-              "               %s if it exists)\n"
-              "  --author NAME  record NAME as the author of what this "
-              "command writes\n"
-              "               (default: none; see swsync(1))\n"
-              "  -q, --quiet  print nothing on success\n"
-              "  -h, --help   this help; 'swsync COMMAND --help' for one "
-              "command\n"
-              "  --version    print the version\n"
-              "\n"
-              "Exit status: 0 ok, 64 usage, 65 bad data, 66 no replica, "
-              "69 refused,\n"
-              "73 cannot create, 74 I/O error, 75 try again later, 77 not "
-              "permitted,\n"
-              "78 configuration error.  See swsync(1).\n"),
-            INSTALLED_DB, CONF_FILE, CONF_FILE);
+    fprintf(
+        f,
+        _("\n"
+          "Options:\n"
+          "  --db FILE    the replica (default: $SWSYNC_DB, else db in the\n"
+          "               config file, else %s\n"
+          "               if %s exists, else ./station.db)\n"
+          "  --config FILE  the settings file (default: $SWSYNC_CONFIG, "
+          "else\n"
+          "               %s if it exists)\n"
+          "  --author NAME  record NAME as the author of what this "
+          "command writes\n"
+          "               (default: none; see swsync(1))\n"
+          "  -q, --quiet  print nothing on success\n"
+          "  -h, --help   this help; 'swsync COMMAND --help' for one "
+          "command\n"
+          "  --version    print the version\n"
+          "\n"
+          "Exit status: 0 ok, 64 usage, 65 bad data, 66 no replica, "
+          "69 refused,\n"
+          "73 cannot create, 74 I/O error, 75 try again later, 77 not "
+          "permitted,\n"
+          "78 configuration error.  See swsync(1).\n"),
+        INSTALLED_DB, CONF_FILE, CONF_FILE);
 }
 
 int cmd_is_help(const char *arg)
@@ -420,7 +422,7 @@ int main(int argc, char **argv)
         rc = conf_argv(&cf, c->name, argc, argv, &cargc, &cargv, &ctx.err);
     if (rc) {
         conf_free(&cf);
-        fprintf(stderr, "swsync: %s\n", ctx.err.msg);
+        fprintf(stderr, _("swsync: %s\n"), ctx.err.msg);
         return exit_code(rc);
     }
     ctx.db_path = conf_get(&cf, "db");
@@ -435,9 +437,9 @@ int main(int argc, char **argv)
             const char *eq = strchr(argv[i], '=');
             if (strncmp(argv[i], "--", 2) != 0 || !eq ||
                 (size_t)(eq - argv[i]) - 2 >= sizeof(key))
-                rc =
-                    sw_fail(&ctx.err, SW_EUSAGE,
-                            "config show: flags as --KEY=VALUE: '%s'", argv[i]);
+                rc = sw_fail(&ctx.err, SW_EUSAGE,
+                             _("config show: flags as --KEY=VALUE: '%s'"),
+                             argv[i]);
             else {
                 memcpy(key, argv[i] + 2, (size_t)(eq - argv[i]) - 2);
                 key[eq - argv[i] - 2] = '\0';
@@ -449,9 +451,10 @@ int main(int argc, char **argv)
             rc = exit_code(rc);
             goto done;
         }
-        printf("# %s\n", cf.path[0] ? cf.path
-                                    : "no settings file (" CONF_FILE
-                                      " does not exist)");
+        if (cf.path[0])
+            printf("# %s\n", cf.path);
+        else
+            printf(_("# no settings file (%s does not exist)\n"), CONF_FILE);
         conf_show(&cf, stdout);
         rc = 0;
         goto done;

@@ -80,14 +80,14 @@ static const char *type_hint(const struct conf_key *k, char *buf, size_t n)
 {
     switch (k->type) {
     case CONF_INT:
-        snprintf(buf, n, "a whole number from %ld to %ld", k->min, k->max);
+        snprintf(buf, n, _("a whole number from %ld to %ld"), k->min, k->max);
         return buf;
     case CONF_DURATION:
-        return "a duration such as 90s, 30m, 24h or 2d";
+        return _("a duration such as 90s, 30m, 24h or 2d");
     case CONF_BOOL:
-        return "yes or no";
+        return _("yes or no");
     default:
-        return "a value";
+        return _("a value");
     }
 }
 
@@ -99,14 +99,14 @@ int conf_set(struct conf *c, const char *key, const char *value,
     char *dup;
 
     if (i < 0)
-        return sw_fail(err, SW_ECONFIG, "%s: unknown setting '%s'", origin,
+        return sw_fail(err, SW_ECONFIG, _("%s: unknown setting '%s'"), origin,
                        key);
     if (conf_check(&c->keys[i], value))
-        return sw_fail(err, SW_ECONFIG, "%s: %s = '%s': give %s", origin, key,
-                       value, type_hint(&c->keys[i], hb, sizeof(hb)));
+        return sw_fail(err, SW_ECONFIG, _("%s: %s = '%s': give %s"), origin,
+                       key, value, type_hint(&c->keys[i], hb, sizeof(hb)));
     dup = strdup(value);
     if (!dup)
-        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+        return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     free(c->vals[i].value);
     c->vals[i].value = dup;
     snprintf(c->vals[i].origin, sizeof(c->vals[i].origin), "%s", origin);
@@ -121,14 +121,14 @@ int conf_init(struct conf *c, const struct conf_key *keys, size_t n,
     c->n = n;
     c->vals = calloc(n, sizeof(*c->vals));
     if (!c->vals)
-        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+        return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     for (size_t i = 0; i < n; i++) {
         snprintf(c->vals[i].origin, sizeof(c->vals[i].origin), "default");
         if (keys[i].def) {
             c->vals[i].value = strdup(keys[i].def);
             if (!c->vals[i].value) {
                 conf_free(c);
-                return sw_fail(err, SW_ESOFTWARE, "out of memory");
+                return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
             }
         }
     }
@@ -173,7 +173,8 @@ static int on_value(void *user, const char *section, const char *name,
     snprintf(origin, sizeof(origin), "%.280s:%d", r->c->path, r->line);
     if (section && *section) {
         sw_fail(r->err, SW_ECONFIG,
-                "%s: section [%s]: this file has no sections", origin, section);
+                _("%s: section [%s]: this file has no sections"), origin,
+                section);
         r->failed = 1;
         return 0;
     }
@@ -198,7 +199,7 @@ int conf_load(struct conf *c, const char *path, int must_exist,
             c->path[0] = '\0';
             return 0;
         }
-        return sw_fail(err, SW_ECONFIG, "%s: cannot read: %s", path,
+        return sw_fail(err, SW_ECONFIG, _("%s: cannot read: %s"), path,
                        strerror(errno));
     }
     r.c = c;
@@ -209,7 +210,7 @@ int conf_load(struct conf *c, const char *path, int must_exist,
         return SW_ECONFIG;
     if (rc != 0)
         return sw_fail(err, SW_ECONFIG,
-                       "%s:%d: not a setting (write KEY = VALUE)", path,
+                       _("%s:%d: not a setting (write KEY = VALUE)"), path,
                        rc > 0 ? rc : r.line);
     return 0;
 }
@@ -243,7 +244,7 @@ int conf_argv(const struct conf *c, const char *cmd, int argc, char **argv,
     int k = 0;
 
     if (!a)
-        return sw_fail(err, SW_ESOFTWARE, "out of memory");
+        return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     if (!(a[k++] = strdup(argv[0])))
         goto oom;
     for (size_t i = 0; i < c->n; i++) {
@@ -275,5 +276,5 @@ int conf_argv(const struct conf *c, const char *cmd, int argc, char **argv,
     return 0;
 oom:
     conf_argv_free(a, k);
-    return sw_fail(err, SW_ESOFTWARE, "out of memory");
+    return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
 }

@@ -50,9 +50,9 @@ static int show_code(struct county_ctx *ctx, const char *station,
     printf("%s\n", code);
     if (!ctx->quiet)
         fprintf(stderr,
-                "enrolment code for station %s, device %s: valid %lld h, "
-                "once.\nOn the station: swsync init --enrol %s --server "
-                "URL\n",
+                _("enrolment code for station %s, device %s: valid %lld h, "
+                  "once.\nOn the station: swsync init --enrol %s --server "
+                  "URL\n"),
                 station, device, (long long)(ttl_ms / 3600000), code);
     OPENSSL_cleanse(code, sizeof(code));
     return 0;
@@ -118,8 +118,8 @@ static int st_token(struct county_ctx *ctx, int argc, char **argv)
         else if ((v = county_opt_arg(argc, argv, &i, "--expires"))) {
             if (parse_ttl(v, &ttl))
                 return sw_fail(&ctx->err, SW_EUSAGE,
-                               "station token: --expires '%s': give e.g. "
-                               "30m, 24h, 7d (at most 30d)",
+                               _("station token: --expires '%s': give e.g. "
+                                 "30m, 24h, 7d (at most 30d)"),
                                v);
         } else if (argv[i][0] == '-' || code)
             return sw_fail(&ctx->err, SW_EUSAGE,

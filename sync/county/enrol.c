@@ -50,7 +50,7 @@ int enrol_new_code(sqlite3 *db, const char *station, const char *device,
     int rc;
 
     if (sw_random(r, sizeof(r)))
-        return sw_fail(err, SW_EIO, "cannot read random bytes");
+        return sw_fail(err, SW_EIO, _("cannot read random bytes"));
     for (int i = 0; i < 10; i++)
         norm[i] = ALPHA[r[i] & 31];
     norm[10] = '\0';
@@ -86,8 +86,8 @@ int enrol_redeem(sqlite3 *db, const char *code, int64_t now_ms,
     if (normalize(code, norm)) {
         *why = ENROL_UNKNOWN;
         return sw_fail(err, SW_EPERM,
-                       "not an enrolment code (10 letters and digits, "
-                       "XXXXX-XXXXX)");
+                       _("not an enrolment code (10 letters and digits, "
+                         "XXXXX-XXXXX)"));
     }
     rc = code_key(norm, key, err);
     OPENSSL_cleanse(norm, sizeof(norm));
@@ -102,26 +102,26 @@ int enrol_redeem(sqlite3 *db, const char *code, int64_t now_ms,
     if (!val) {
         *why = ENROL_UNKNOWN;
         rc = sw_fail(err, SW_EPERM,
-                     "unknown enrolment code: check it, or ask the county "
-                     "for a new one");
+                     _("unknown enrolment code: check it, or ask the county "
+                       "for a new one"));
         goto out;
     }
     if (strncmp(val, "used ", 5) == 0) {
         *why = ENROL_USED;
         rc = sw_fail(err, SW_EPERM,
-                     "this enrolment code was used already: ask the county "
-                     "for a new one");
+                     _("this enrolment code was used already: ask the county "
+                       "for a new one"));
         goto out;
     }
     if (sscanf(val, "%63s %63s %lld", station, dev, &expires) != 3) {
-        rc = sw_fail(err, SW_EIO, "enrolment code: bad stored value");
+        rc = sw_fail(err, SW_EIO, _("enrolment code: bad stored value"));
         goto out;
     }
     if (now_ms > expires) {
         *why = ENROL_EXPIRED;
         rc = sw_fail(err, SW_EPERM,
-                     "this enrolment code expired: ask the county for a new "
-                     "one");
+                     _("this enrolment code expired: ask the county for a new "
+                       "one"));
         goto out;
     }
     rc = auth_new_token(tok, err);
@@ -141,8 +141,8 @@ int enrol_redeem(sqlite3 *db, const char *code, int64_t now_ms,
     if (sqlite3_changes(db) != 1) {
         *why = ENROL_USED;
         rc = sw_fail(err, SW_EPERM,
-                     "the replica of this code is revoked or has synced "
-                     "already: ask the county for a new code");
+                     _("the replica of this code is revoked or has synced "
+                       "already: ask the county for a new code"));
         goto out;
     }
     snprintf(used, sizeof(used), "used %" PRId64, now_ms);

@@ -24,7 +24,7 @@
 ** error */
 static int cmd_config(struct county_ctx *ctx, int argc, char **argv)
 {
-    return sw_fail(&ctx->err, SW_EUSAGE, "config: only 'config show'");
+    return sw_fail(&ctx->err, SW_EUSAGE, _("config: only 'config show'"));
 }
 
 static const struct county_cmd commands[] = {
@@ -68,10 +68,10 @@ static const struct county_cmd commands[] = {
      "       [--secure-cookies]",
      N_("Serve protocol v1 (POST /v1/hello, POST /v1/push, GET /v1/pull,\n"
         "GET /v1/conflicts, POST /v1/enrol) and the admin console (a web page\n"
-        "at /admin/, for\n"
-        "the accounts made with 'admin add') on ADDR:PORT only.  Logs one\n"
-        "line a request to stderr.  SIGTERM or SIGINT: stop accepting, finish\n"
-        "the requests in flight (not one half sent and silent), exit 0.\n"
+        "at /admin/, for the accounts made with 'admin add') on ADDR:PORT\n"
+        "only.  Logs one line a request to stderr.  SIGTERM or SIGINT: stop\n"
+        "accepting, finish the requests in flight (not one half sent and\n"
+        "silent), exit 0.\n"
         "  --listen ADDR:PORT   e.g. 0.0.0.0:8443, 127.0.0.1:8080, "
         "[::1]:8080;\n"
         "                       port 0 picks a free port\n"
@@ -415,7 +415,7 @@ int main(int argc, char **argv)
         rc = conf_argv(&cf, c->name, argc, argv, &cargc, &cargv, &ctx.err);
     if (rc) {
         conf_free(&cf);
-        fprintf(stderr, PROG ": %s\n", ctx.err.msg);
+        fprintf(stderr, _("swsync-county: %s\n"), ctx.err.msg);
         return exit_code(rc);
     }
     ctx.db_path = conf_get(&cf, "db");
@@ -428,9 +428,9 @@ int main(int argc, char **argv)
             const char *eq = strchr(argv[i], '=');
             if (strncmp(argv[i], "--", 2) != 0 || !eq ||
                 (size_t)(eq - argv[i]) - 2 >= sizeof(key))
-                rc =
-                    sw_fail(&ctx.err, SW_EUSAGE,
-                            "config show: flags as --KEY=VALUE: '%s'", argv[i]);
+                rc = sw_fail(&ctx.err, SW_EUSAGE,
+                             _("config show: flags as --KEY=VALUE: '%s'"),
+                             argv[i]);
             else {
                 memcpy(key, argv[i] + 2, (size_t)(eq - argv[i]) - 2);
                 key[eq - argv[i] - 2] = '\0';
@@ -442,9 +442,10 @@ int main(int argc, char **argv)
             rc = exit_code(rc);
             goto done;
         }
-        printf("# %s\n", cf.path[0] ? cf.path
-                                    : "no settings file (" CONF_FILE
-                                      " does not exist)");
+        if (cf.path[0])
+            printf("# %s\n", cf.path);
+        else
+            printf(_("# no settings file (%s does not exist)\n"), CONF_FILE);
         conf_show(&cf, stdout);
         rc = 0;
         goto done;
