@@ -141,6 +141,103 @@ static int config_del(sqlite3 *db, const char *key, struct sw_err *err)
     return rc;
 }
 
+/* A duration: digits with an optional unit s, m, h or d (default s), e.g.
+** 24h, 90m, 2d.  Into ms; up to 365 days. */
+static int parse_duration_ms(const char *s, int64_t *out)
+{
+    int64_t v = 0, unit = 1000;
+    const char *p = s;
+    if (!s || *s < '0' || *s > '9')
+        return -1;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        v = v * 10 + (*p - '0');
+        if (v > 365LL * 86400)
+            return -1;
+    }
+    if (*p == 'm')
+        unit = 60000;
+    else if (*p == 'h')
+        unit = 3600000;
+    else if (*p == 'd')
+        unit = 86400000;
+    else if (*p != 's' && *p != '\0')
+        return -1;
+    if (*p && p[1])
+        return -1;
+    if (v * unit > 365LL * 86400000)
+        return -1;
+    *out = v * unit;
+    return 0;
+}
+
+/* The time --quiet's warning decisions use: the clock, or for tests only
+** the environment variable SWSYNC_NOW_MS (ms since the epoch).  Versions
+** and the recorded times never use it. */
+static int64_t quiet_now_ms(void)
+{
+    const char *e = getenv("SWSYNC_NOW_MS");
+    if (e && *e) {
+        char *end;
+        long long v = strtoll(e, &end, 10);
+        if (*end == '\0' && v > 0)
+            return (int64_t)v;
+    }
+    return sw_now_ms();
+}
+
+static int config_get_int(sqlite3 *db, const char *key, int64_t *out)
+{
+    char *v = NULL, *end;
+    int ok = 0;
+    if (db_config_get(db, key, &v, NULL) == 0 && v && *v) {
+        long long n = strtoll(v, &end, 10);
+        if (*end == '\0') {
+            *out = (int64_t)n;
+            ok = 1;
+        }
+    }
+    free(v);
+    return ok;
+}
+
+/* A temporary failure (75) under --quiet: silent while the last
+** successful sync (else the first attempt) is younger than warn_after,
+** then one line a day (the last warning's time is kept in the replica's
+** config as last_warned).  Empties err's message when silent. */
+static void quiet_temp_failure(sqlite3 *db, int64_t warn_after,
+                               struct sw_err *err)
+{
+    struct sw_err scratch;
+    int64_t now = quiet_now_ms(), since = 0, warned = 0;
+    char msg[sizeof(err->msg)], when[32] = "never";
+    int synced = config_get_int(db, "last_sync", &since);
+
+    sw_err_clear(&scratch);
+    if (!synced && !config_get_int(db, "first_attempt", &since))
+        since = now;
+    if (now - since < warn_after) {
+        err->msg[0] = '\0';
+        return;
+    }
+    if (config_get_int(db, "last_warned", &warned) && now - warned < 86400000 &&
+        now >= warned) {
+        err->msg[0] = '\0';
+        return;
+    }
+    config_set_int(db, "last_warned", now, &scratch);
+    if (synced) {
+        time_t t = (time_t)(since / 1000);
+        struct tm tm;
+        localtime_r(&t, &tm);
+        strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+    }
+    memcpy(msg, err->msg, sizeof(msg));
+    sw_fail(
+        err, SW_ETEMP,
+        _("no successful sync for %lld hours (last: %s); still failing: %s"),
+        (long long)((now - since) / 3600000), when, msg);
+}
+
 /* Put "what: text: " before err's message.  Returns code. */
 static int prefix_err(struct sw_err *err, int code, const char *what,
                       const char *text)
@@ -1265,6 +1362,7 @@ int cmd_sync(struct cmd_ctx *ctx, int argc, char **argv)
         {"timeout", required_argument, NULL, 't'},
         {"jitter", required_argument, NULL, 'j'},
         {"cacert", required_argument, NULL, 'c'},
+        {"warn-after", required_argument, NULL, 'w'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -1272,6 +1370,7 @@ int cmd_sync(struct cmd_ctx *ctx, int argc, char **argv)
     struct sw_err scratch;
     char clamped[64] = "";
     long jitter_s = 0;
+    int64_t warn_after = 24LL * 3600000, first = 0;
     int opt, rc, lock = -1;
     struct stat st;
 
@@ -1305,6 +1404,13 @@ int cmd_sync(struct cmd_ctx *ctx, int argc, char **argv)
         case 'c':
             s.cacert_opt = optarg;
             break;
+        case 'w':
+            if (parse_duration_ms(optarg, &warn_after))
+                return sw_fail(&ctx->err, SW_EUSAGE,
+                               _("sync: --warn-after '%s': give a duration "
+                                 "such as 24h, 90m, 2d (at most 365d)"),
+                               optarg);
+            break;
         default:
             return sw_fail(&ctx->err, SW_EUSAGE,
                            _("sync: unknown option or missing value: %s"),
@@ -1336,6 +1442,8 @@ int cmd_sync(struct cmd_ctx *ctx, int argc, char **argv)
     }
     sw_err_clear(&scratch);
     config_set_int(ctx->db, "last_attempt", sw_now_ms(), &scratch);
+    if (!config_get_int(ctx->db, "first_attempt", &first))
+        config_set_int(ctx->db, "first_attempt", quiet_now_ms(), &scratch);
     rc = run(&s);
     if (s.r_open)
         replica_close(&s.r);
@@ -1346,11 +1454,15 @@ int cmd_sync(struct cmd_ctx *ctx, int argc, char **argv)
     if (rc) {
         db_config_set(ctx->db, "last_error",
                       ctx->err.msg[0] ? ctx->err.msg : "sync failed", &scratch);
+        if (rc == SW_ETEMP && s.quiet)
+            quiet_temp_failure(ctx->db, warn_after, &ctx->err);
         goto out;
     }
     rc = config_set_int(ctx->db, "last_sync", sw_now_ms(), &ctx->err);
     if (!rc)
         rc = config_del(ctx->db, "last_error", &ctx->err);
+    if (!rc)
+        rc = config_del(ctx->db, "last_warned", &ctx->err);
     if (s.clamped)
         snprintf(clamped, sizeof(clamped),
                  _(", %ld clamped (this PC's clock is ahead)"), s.clamped);

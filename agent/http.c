@@ -231,6 +231,9 @@ int http_curl_exit(int curlcode)
     case CURLE_SSL_CIPHER:
     case CURLE_SSL_ENGINE_NOTFOUND:
     case CURLE_SSL_ENGINE_SETFAILED:
+    /* an untrusted certificate does not fix itself: set cacert, or the
+    ** URL names the wrong server */
+    case CURLE_PEER_FAILED_VERIFICATION:
         return SW_ECONFIG;
     case CURLE_OUT_OF_MEMORY:
     case CURLE_FAILED_INIT:
@@ -314,6 +317,22 @@ static int perform(struct http *h, const char *what, const char *path,
                          h->max_body);
         else if (x.sb.oom)
             rc = sw_fail(err, SW_ESOFTWARE, _("%s: out of memory"), what);
+        else if (cc == CURLE_SSL_CONNECT_ERROR &&
+                 strstr(h->errbuf, "wrong version number"))
+            /* a plain-HTTP server answered the TLS handshake: set-up */
+            rc = sw_fail(err, SW_ECONFIG,
+                         _("%s: the county server does not speak https on this "
+                           "port: use an http:// URL, or the port it serves "
+                           "https on (%s)"),
+                         what, h->errbuf);
+        else if (cc == CURLE_GOT_NOTHING && strncmp(h->base, "http:", 5) == 0)
+            /* a TLS server says nothing to plain HTTP; so does a cut link:
+            ** still 75, with the likely fix */
+            rc = sw_fail(err, SW_ETEMP,
+                         _("%s: %s: %s (if the county serves https on this "
+                           "port, use an https:// URL)"),
+                         what, curl_what(cc),
+                         h->errbuf[0] ? h->errbuf : curl_easy_strerror(cc));
         else
             rc = sw_fail(err, http_curl_exit((int)cc), "%s: %s: %s", what,
                          curl_what(cc),
@@ -489,7 +508,10 @@ static const char *hint(long status, const char *code, long retry_after,
         return _("the county refused a change outside this station's scope");
     case 404:
     case 405:
-        return _("is the server URL right, and is it a swsync county server?");
+    case 415:
+        return _("not a swsync county server at this URL: give the server's "
+                 "address with no path (e.g. https://county.example:8443), "
+                 "see swsync config");
     case 409:
         if (code && strcmp(code, "site_mismatch") == 0)
             return _("the token belongs to another replica; a re-created "

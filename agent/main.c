@@ -15,13 +15,16 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "conf.h"
 #include "crypt.h"
 #include "db.h"
 #include "replica.h"
 
 static const struct cmd commands[] = {
     {"init", cmd_init, 0,
-     "init --station CODE --server URL [--token-file FILE] [--encrypt]",
+     "init --station CODE --server URL [--token-file FILE] [--encrypt] |\n"
+     "       init --enrol CODE --server URL [--token-file FILE]\n"
+     "       [--cacert FILE] [--encrypt]",
      N_("Create a new station replica: one SQLite file (mode 0600) holding\n"
         "the records, their versions, the outbox and the configuration.\n"
         "Refuses (exit 73) if the file exists.\n"
@@ -31,7 +34,14 @@ static const struct cmd commands[] = {
         "0600)\n"
         "  --encrypt          encrypt the replica at rest (AES-256-GCM pages)\n"
         "                     with the key file --db-key (default FILE.key),\n"
-        "                     created 0600 if missing; see docs/privacy.md\n")},
+        "                     created 0600 if missing; see docs/privacy.md\n"
+        "  --enrol CODE       a one-time code from 'swsync-county station add\n"
+        "                     --enrol-code': fetch the token from the county\n"
+        "                     (https, or http to loopback only) and write it\n"
+        "                     to FILE (default: the replica's path + .token),\n"
+        "                     created 0600; the county names the station\n"
+        "  --cacert FILE      trust this CA for the server's TLS (kept as\n"
+        "                     the cacert setting)\n")},
     {"case", cmd_record, 1,
      "case add FIELD=VALUE... | set ID FIELD=VALUE... | show ID [--json] |\n"
      "       show ID --authors [--json] |\n"
@@ -77,7 +87,8 @@ static const struct cmd commands[] = {
         "  provider, minutes (0-100000), amount (e.g. 150.50), outcome,\n"
         "  notes.   * required\n")},
     {"sync", cmd_sync, 0,
-     "sync [--quiet] [--timeout S] [--jitter S] [--cacert FILE]",
+     "sync [--quiet] [--warn-after T] [--timeout S] [--jitter S]\n"
+     "       [--cacert FILE]",
      N_("Exchange changes with the county server: say hello (check versions,\n"
         "measure the clock skew), push this replica's changes in batches,\n"
         "then pull the county's until none remain.  Each batch is one\n"
@@ -86,7 +97,11 @@ static const struct cmd commands[] = {
         "at a time on a replica (lock file FILE.lock next to the replica).\n"
         "Settings used: server, token-file (the token is read from it, never\n"
         "printed), cacert (see swsync config).\n"
-        "  -q, --quiet     print nothing on success (for cron)\n"
+        "  -q, --quiet     print nothing on success (for cron), nor on a\n"
+        "                  temporary failure (75) until --warn-after\n"
+        "  --warn-after T  under --quiet: warn once a day when the last\n"
+        "                  successful sync is older than T (default 24h;\n"
+        "                  e.g. 90m, 2d)\n"
         "  --timeout S     give up connecting after S seconds, and give up a\n"
         "                  transfer that moves nothing for S seconds (default\n"
         "                  30); a slow but living link is never cut\n"
@@ -99,11 +114,13 @@ static const struct cmd commands[] = {
         "and on a terminal the progress of a long transfer.  Errors are one\n"
         "line on stderr.  Exit status: 0 done; 65 the county refused the\n"
         "data as malformed or too large; 69 refused: protocol or schema\n"
-        "versions differ, or not a swsync server; 75 try again later: network\n"
+        "versions differ, or not a swsync server (404/415: a wrong URL path);\n"
+        "75 try again later: network\n"
         "down, timeout, connection cut, county busy or failing, or another\n"
         "sync running; 77 not permitted: token wrong or revoked, or bound to\n"
         "another replica; 78 configuration: no server, token file missing,\n"
-        "unreadable, empty or readable by others, bad CA file.\n")},
+        "unreadable, empty or readable by others, bad CA file, an untrusted\n"
+        "certificate, https:// to a plain-http server.\n")},
     {"status", cmd_status, 1, "status [--json]",
      N_("Show the station, its server, the schema version, how many changes\n"
         "wait to be sent, the last successful sync, the last error, the open\n"
@@ -252,18 +269,65 @@ static const struct cmd commands[] = {
         "--db-key (default FILE.key), created (0600) if missing.  Keep a\n"
         "copy of the key off this PC: without it the replica is lost.\n")},
     {"config", cmd_config, 1,
-     "config set KEY VALUE | config get KEY | config list",
-     N_("Read or change settings.  Keys:\n"
+     "config set KEY VALUE | config get KEY | config list | config show",
+     N_("Read or change the replica's settings.  Keys:\n"
         "  server       the county server's URL\n"
         "  token-file   file holding this replica's token\n"
-        "  cacert       CA certificate file to trust for the server's TLS\n")},
+        "  cacert       CA certificate file to trust for the server's TLS\n"
+        "show: the program's settings instead (swsync.conf: db, and sync's\n"
+        "timeout, jitter, warn-after, console's listen, tls-cert, tls-key),\n"
+        "their effective values and where each came from: default,\n"
+        "FILE:LINE, env NAME or flag.  An unknown key or a bad value in the\n"
+        "file is an error naming the file and line (exit 78).\n")},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
+/* /etc/swsync/swsync.conf (SW_SYSCONFDIR from configure): the settings
+** of this program (the replica's own settings are `swsync config set`).
+** db's default is the installed data folder when this file exists (an
+** installed swsync), else ./station.db (a build tree). */
+#define CONF_FILE SW_SYSCONFDIR "/swsync/swsync.conf"
+#define INSTALLED_DB SW_LOCALSTATEDIR "/lib/swsync/station.db"
+static const struct conf_key conf_keys[] = {
+    {"db", NULL, CONF_STR, 0, 0, NULL},
+    {"timeout", "sync", CONF_INT, 1, 86400, "30"},
+    {"jitter", "sync", CONF_INT, 0, 86400, "0"},
+    {"warn-after", "sync", CONF_DURATION, 0, 0, "24h"},
+    {"listen", "console", CONF_STR, 0, 0, "127.0.0.1:8765"},
+    {"tls-cert", "console", CONF_STR, 0, 0, NULL},
+    {"tls-key", "console", CONF_STR, 0, 0, NULL},
+};
+#define NCONF (sizeof(conf_keys) / sizeof(conf_keys[0]))
+
+/* Defaults, then the file (--config FILE, $SWSYNC_CONFIG, or CONF_FILE
+** if it exists), then $SWSYNC_DB, then --db. */
+static int load_conf(struct conf *cf, const char *file, const char *db_flag,
+                     struct sw_err *err)
+{
+    const char *env = getenv("SWSYNC_CONFIG"), *db = getenv("SWSYNC_DB");
+    int rc = conf_init(cf, conf_keys, NCONF, err);
+    if (rc)
+        return rc;
+    if (!file && env && *env)
+        file = env;
+    rc = conf_load(cf, file ? file : CONF_FILE, file != NULL, err);
+    if (!rc && !conf_get(cf, "db")) {
+        struct stat st;
+        rc = conf_set(cf, "db",
+                      stat(CONF_FILE, &st) == 0 ? INSTALLED_DB : "station.db",
+                      "default", err);
+    }
+    if (!rc && db && *db)
+        rc = conf_set(cf, "db", db, "env SWSYNC_DB", err);
+    if (!rc && db_flag)
+        rc = conf_set(cf, "db", db_flag, "flag", err);
+    return rc;
+}
+
 static void usage(FILE *f)
 {
-    fprintf(f, _("usage: swsync [--db FILE] COMMAND [ARGS]\n"
+    fprintf(f, _("usage: swsync [--config FILE] [--db FILE] COMMAND [ARGS]\n"
                  "\n"
                  "Keep a station's case records in one SQLite file and sync "
                  "them with the county.\n"
@@ -271,26 +335,33 @@ static void usage(FILE *f)
                  "Commands:\n"));
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(f, "  %s\n", commands[i].usage);
-    fprintf(f, _("\n"
-                 "Options:\n"
-                 "  --db FILE    the replica (default: $SWSYNC_DB, else "
-                 "./station.db)\n"
-                 "  --author NAME  record NAME as the author of what this "
-                 "command writes\n"
-                 "               (default: none; see swsync(1))\n"
-                 "  --db-key K   the encrypted replica's key file (default: "
-                 "$SWSYNC_DB_KEY,\n"
-                 "               else FILE.key when it exists)\n"
-                 "  -q, --quiet  print nothing on success\n"
-                 "  -h, --help   this help; 'swsync COMMAND --help' for one "
-                 "command\n"
-                 "  --version    print the version\n"
-                 "\n"
-                 "Exit status: 0 ok, 64 usage, 65 bad data, 66 no replica, "
-                 "69 refused,\n"
-                 "73 cannot create, 74 I/O error, 75 try again later, 77 not "
-                 "permitted,\n"
-                 "78 configuration error.  See swsync(1).\n"));
+    fprintf(
+        f,
+        _("\n"
+          "Options:\n"
+          "  --db FILE    the replica (default: $SWSYNC_DB, else db in the\n"
+          "               config file, else %s\n"
+          "               if %s exists, else ./station.db)\n"
+          "  --config FILE  the settings file (default: $SWSYNC_CONFIG, "
+          "else\n"
+          "               %s if it exists)\n"
+          "  --author NAME  record NAME as the author of what this "
+          "command writes\n"
+          "               (default: none; see swsync(1))\n"
+          "  --db-key K   the encrypted replica's key file (default: "
+          "$SWSYNC_DB_KEY,\n"
+          "               else FILE.key when it exists)\n"
+          "  -q, --quiet  print nothing on success\n"
+          "  -h, --help   this help; 'swsync COMMAND --help' for one "
+          "command\n"
+          "  --version    print the version\n"
+          "\n"
+          "Exit status: 0 ok, 64 usage, 65 bad data, 66 no replica, "
+          "69 refused,\n"
+          "73 cannot create, 74 I/O error, 75 try again later, 77 not "
+          "permitted,\n"
+          "78 configuration error.  See swsync(1).\n"),
+        INSTALLED_DB, CONF_FILE, CONF_FILE);
 }
 
 int cmd_is_help(const char *arg)
@@ -344,6 +415,7 @@ int main(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"db", required_argument, NULL, 'd'},
+        {"config", required_argument, NULL, 'C'},
         {"author", required_argument, NULL, 'a'},
         {"db-key", required_argument, NULL, 'k'},
         {"quiet", no_argument, NULL, 'q'},
@@ -353,22 +425,26 @@ int main(int argc, char **argv)
     };
     struct cmd_ctx ctx;
     const struct cmd *c;
-    const char *author = NULL;
+    const char *author = NULL, *db_flag = NULL, *conf_file = NULL;
+    struct conf cf;
+    char **cargv = NULL;
+    int cargc = 0;
     int opt, rc;
 
     sw_nls_init();
     umask(077);
     memset(&ctx, 0, sizeof(ctx));
     ctx.prog = "swsync";
-    ctx.db_path = getenv("SWSYNC_DB");
-    if (!ctx.db_path || !*ctx.db_path)
-        ctx.db_path = "station.db";
+    memset(&cf, 0, sizeof(cf));
 
     /* '+': stop at the command name; its arguments are its own */
     while ((opt = getopt_long(argc, argv, "+qhV", opts, NULL)) != -1) {
         switch (opt) {
         case 'd':
-            ctx.db_path = optarg;
+            db_flag = optarg;
+            break;
+        case 'C':
+            conf_file = optarg;
             break;
         case 'a':
             author = optarg;
@@ -408,6 +484,48 @@ int main(int argc, char **argv)
             cmd_print_help(c);
             return 0;
         }
+    rc = load_conf(&cf, conf_file, db_flag, &ctx.err);
+    if (!rc)
+        rc = conf_argv(&cf, c->name, argc, argv, &cargc, &cargv, &ctx.err);
+    if (rc) {
+        conf_free(&cf);
+        fprintf(stderr, _("swsync: %s\n"), ctx.err.msg);
+        return exit_code(rc);
+    }
+    ctx.db_path = conf_get(&cf, "db");
+    argc = cargc;
+    argv = cargv;
+    /* config show: the effective settings and where each came from */
+    if (strcmp(c->name, "config") == 0 && argc >= 2 &&
+        strcmp(argv[1], "show") == 0) {
+        /* --KEY=VALUE after show: as the command's flag would be */
+        for (int i = 2; i < argc && !rc; i++) {
+            char key[64];
+            const char *eq = strchr(argv[i], '=');
+            if (strncmp(argv[i], "--", 2) != 0 || !eq ||
+                (size_t)(eq - argv[i]) - 2 >= sizeof(key))
+                rc = sw_fail(&ctx.err, SW_EUSAGE,
+                             _("config show: flags as --KEY=VALUE: '%s'"),
+                             argv[i]);
+            else {
+                memcpy(key, argv[i] + 2, (size_t)(eq - argv[i]) - 2);
+                key[eq - argv[i] - 2] = '\0';
+                rc = conf_set(&cf, key, eq + 1, "flag", &ctx.err);
+            }
+        }
+        if (rc) {
+            fprintf(stderr, "%s: %s\n", ctx.prog, ctx.err.msg);
+            rc = exit_code(rc);
+            goto done;
+        }
+        if (cf.path[0])
+            printf("# %s\n", cf.path);
+        else
+            printf(_("# no settings file (%s does not exist)\n"), CONF_FILE);
+        conf_show(&cf, stdout);
+        rc = 0;
+        goto done;
+    }
     if (!ctx.key_path) {
         ctx.key_path = getenv("SWSYNC_DB_KEY");
         if (ctx.key_path && !*ctx.key_path)
@@ -426,7 +544,8 @@ int main(int argc, char **argv)
         rc = cmd_load_key(&ctx, 0);
         if (rc) {
             fprintf(stderr, _("swsync: %s\n"), ctx.err.msg);
-            return exit_code(rc);
+            rc = exit_code(rc);
+            goto done;
         }
     }
     if (c->needs_db) {
@@ -436,7 +555,8 @@ int main(int argc, char **argv)
         if (rc) {
             db_close(ctx.db);
             fprintf(stderr, _("swsync: %s\n"), ctx.err.msg);
-            return exit_code(rc);
+            rc = exit_code(rc);
+            goto done;
         }
     }
     rc = c->fn(&ctx, argc, argv);
@@ -447,11 +567,15 @@ int main(int argc, char **argv)
             fprintf(stderr, _("swsync: %s\n"), ctx.err.msg);
         if (rc == SW_EUSAGE)
             fprintf(stderr, _("usage: swsync [--db FILE] %s\n"), c->usage);
-        return exit_code(rc);
+        rc = exit_code(rc);
+        goto done;
     }
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, _("swsync: cannot write output\n"));
-        return SW_EIO;
+        rc = SW_EIO;
     }
-    return 0;
+done:
+    conf_argv_free(cargv, cargc);
+    conf_free(&cf);
+    return rc;
 }

@@ -63,7 +63,7 @@ county_stop
 SWSYNC_TEST_DISK_FULL="$CDB:2" serve
 add_cases a A 300
 exits 75 "a push to a county whose disk is full: exit 75 (try again later)" \
-    S a sync --quiet
+    S a sync
 like "$ERR" '507 storage_full' "... the county answered 507 storage_full"
 is "$(count "$CDB" 'SELECT count(*) FROM cases')" 1 \
     "nothing of the push is at the county"

@@ -143,6 +143,8 @@ ok "a2 equals the county for A" scope_equal "$T/a2.db" "$CDB" A
 county_stop
 exits 0 "office edits while the county is down" S a1 case set "$X" notes=离线修改
 exits 75 "sync with the server down exits 75" S a1 sync --quiet --timeout 5
+is "$ERR" "" "--quiet: a link down since a recent sync is not worth a word"
+exits 75 "without --quiet: exits 75" S a1 sync --timeout 5
 like "$ERR" "." "and says why on stderr"
 exits 0 "status shows the last error" S a1 status --json
 isnt "$(json 'd["last_error"]' <<<"$OUT")" None "last_error is set"
@@ -249,10 +251,10 @@ S a1 case set "$X" notes=经由HTTPS >/dev/null
 # as a sync killed during a long pull leaves them; a sync that cannot
 # reach the county makes them again all the same
 sqlite3 "$T/a1.db" "DROP INDEX cases_name; DROP INDEX services_case_id"
-exits 75 "HTTPS with an unknown CA is refused" S a1 sync --quiet
+exits 78 "HTTPS with an unknown CA is refused (78: set-up, not temporary)" S a1 sync --quiet
 is "$(sqlite3 "$T/a1.db" "$IDX")" 3 \
     "... and that failed sync made the dropped indexes again"
-exits 75 "HTTPS with the wrong CA is refused" S a1 sync --quiet --cacert "$T/other.pem"
+exits 78 "HTTPS with the wrong CA is refused (78)" S a1 sync --quiet --cacert "$T/other.pem"
 exits 0 "HTTPS with the county's CA works" S a1 sync --quiet --cacert "$T/ca.pem"
 is "$(C case show "$X" --json | json 'd["notes"]')" 经由HTTPS "the change arrived over HTTPS"
 ok "a1 equals the county for A" scope_equal "$T/a1.db" "$CDB" A

@@ -123,6 +123,8 @@ expect_exit proto2 69 "hello with another protocol"
 like "$ERR" 'protocol 2' "another protocol: named in the message"
 is "$(log_count /v1/push)" 0 "another protocol: nothing pushed"
 expect_exit notfound 69 "404: not a swsync server"
+expect_exit wrongpath 69 "415: a wrong path"
+like "$ERR" 'with no path' "415: the message names the fix"
 expect_exit html 69 "hello answered with HTML"
 expect_exit busy 75 "503 busy"
 like "$ERR" '30 s' "503: Retry-After is passed on"
@@ -303,8 +305,16 @@ if openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
     start_fake ok "$D/cert.pem" "$D/key.pem"
     point_at_fake https
     run_sync
-    is "$RC" 75 "https with an untrusted certificate: exit 75"
+    is "$RC" 78 "https with an untrusted certificate: exit 78 (set-up)"
     like "$ERR" 'not trusted' "untrusted certificate: says so"
+    like "$ERR" 'cacert' "untrusted certificate: names the fix"
+    run_sync --quiet
+    is "$RC" 78 "untrusted certificate under --quiet: still 78"
+    like "$ERR" 'not trusted' "untrusted certificate under --quiet: still said"
+    point_at_fake http
+    run_sync
+    ok "http:// to an https server: not 0 ($RC)" test "$RC" -ne 0
+    point_at_fake https
     run_sync --cacert "$D/cert.pem"
     is "$RC" 0 "https with --cacert: sync works"
     like "$(head -n 1 "$LOG")" '"/v1/hello"' "https: the fake saw the hello"
@@ -314,6 +324,71 @@ if openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
 else
     diag "openssl cannot make a certificate: HTTPS not tested"
 fi
+
+# ---- https:// to a plain-HTTP server: set-up, not "try again" ------------
+
+new_db mixup
+start_fake ok
+point_at_fake https
+run_sync --quiet
+is "$RC" 78 "https:// to an http server: exit 78"
+like "$ERR" 'does not speak https' "https:// to an http server: says so"
+like "$ERR" 'http:// URL' "https:// to an http server: names the fix"
+
+# ---- --quiet: a temporary failure is silent until --warn-after ------------
+# SWSYNC_NOW_MS (tests only) moves the clock the warning decision uses.
+
+new_db warn24
+start_fake ok
+point_at_fake
+run_sync --quiet
+is "$RC" 0 "quiet: a first sync works"
+synced_ms=$(($(date +%s) * 1000))
+stop_fake
+"$SWSYNC" --db "$DB" config set server "http://127.0.0.1:$(free_port)"
+hour=3600000
+quiet_at() { # quiet_at MS [ARGS...]: sync --quiet with the clock at MS
+    local at=$1
+    shift
+    SWSYNC_NOW_MS=$at run_sync --quiet --timeout 5 "$@"
+}
+quiet_at $((synced_ms + hour))
+is "$RC" 75 "quiet, link down 1 h after a sync: exit 75"
+is "$ERR$OUT" "" "quiet, link down 1 h after a sync: prints nothing"
+run_sync --timeout 5
+is "$RC" 75 "not quiet, link down: exit 75"
+like "$ERR" 'cannot connect' "not quiet: the error is printed"
+quiet_at $((synced_ms + 23 * hour))
+is "$ERR$OUT" "" "quiet, 23 h: still nothing"
+quiet_at $((synced_ms + 25 * hour))
+is "$RC" 75 "quiet, 25 h: exit 75"
+like "$ERR" '^swsync: no successful sync for 2[45] hours \(last: [0-9-]+ [0-9:]+\); still failing: hello: cannot connect' \
+    "quiet, 25 h: one line naming the age and the error"
+quiet_at $((synced_ms + 30 * hour))
+is "$ERR$OUT" "" "quiet, 30 h: warned 5 h ago, nothing"
+quiet_at $((synced_ms + 50 * hour))
+like "$ERR" 'no successful sync for (49|50) hours' "quiet, 50 h: the next day's line"
+quiet_at $((synced_ms + 2 * hour)) --warn-after 1h
+like "$ERR" 'no successful sync' "--warn-after 1h: warned after 2 h"
+quiet_at $((synced_ms + 2 * hour)) --warn-after 3h
+is "$ERR" "" "--warn-after 3h: nothing after 2 h"
+run_sync --quiet --warn-after 24x
+is "$RC" 64 "--warn-after 24x: usage error"
+like "$ERR" 'warn-after' "--warn-after 24x: names the option"
+# never synced: counted from the first attempt
+new_db warn-new "http://127.0.0.1:$(free_port)"
+first=$(($(date +%s) * 1000))
+quiet_at "$first"
+is "$ERR$OUT" "" "never synced, first failure: nothing"
+quiet_at $((first + 25 * hour))
+like "$ERR" 'last: never' "never synced, 25 h after the first attempt: warned"
+# a set-up error is never silenced
+new_db warn-perm
+start_fake unauthorized
+point_at_fake
+quiet_at $((first + hour))
+is "$RC" 77 "quiet, 401: exit 77"
+like "$ERR" 'token' "quiet, 401: printed at once"
 
 # ---- the token is never printed --------------------------------------------
 

@@ -21,6 +21,7 @@ MODE:
   internal    every request: 500
   bad         push: 400
   notfound    every request: 404 (not a swsync server)
+  wrongpath   every request: 415 (a web server at a wrong path)
   proto2      hello 200 with protocol 2
   html        hello 200 with an HTML page
   small       push: 413 when a batch has more than 2 changes
@@ -116,6 +117,8 @@ class Handler(BaseHTTPRequestHandler):
             self.error(500, "internal", "database is sad")
         elif MODE == "notfound":
             self.error(404, "not_found", "no such route")
+        elif MODE == "wrongpath":
+            self.error(415, "unsupported_media_type", "not here")
         else:
             return False
         return True

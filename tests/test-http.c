@@ -42,6 +42,7 @@ static void test_status_table(void **state)
     assert_int_equal(http_status_exit(403, "forbidden"), 77);
     assert_int_equal(http_status_exit(404, "not_found"), 69);
     assert_int_equal(http_status_exit(405, "method_not_allowed"), 69);
+    assert_int_equal(http_status_exit(415, NULL), 69);
     assert_int_equal(http_status_exit(409, "version_mismatch"), 69);
     assert_int_equal(http_status_exit(409, "site_mismatch"), 77);
     assert_int_equal(http_status_exit(409, NULL), 69);
@@ -80,7 +81,7 @@ static void test_curl_codes(void **state)
     assert_int_equal(http_curl_exit(CURLE_GOT_NOTHING), 75);
     assert_int_equal(http_curl_exit(CURLE_PARTIAL_FILE), 75);
     assert_int_equal(http_curl_exit(CURLE_SSL_CONNECT_ERROR), 75);
-    assert_int_equal(http_curl_exit(CURLE_PEER_FAILED_VERIFICATION), 75);
+    assert_int_equal(http_curl_exit(CURLE_PEER_FAILED_VERIFICATION), 78);
     assert_int_equal(http_curl_exit(CURLE_SSL_CACERT_BADFILE), 78);
     assert_int_equal(http_curl_exit(CURLE_UNSUPPORTED_PROTOCOL), 78);
     assert_int_equal(http_curl_exit(CURLE_URL_MALFORMAT), 78);
@@ -142,6 +143,13 @@ static void test_answer_fail_not_json(void **state)
     r = resp(404, NULL);
     assert_int_equal(http_answer_fail(&r, "hello", &err), 69);
     assert_has(err.msg, "404");
+    http_resp_release(&r);
+
+    /* a wrong path (a web server's 415): the fix is named */
+    r = resp(415, NULL);
+    assert_int_equal(http_answer_fail(&r, "hello", &err), 69);
+    assert_has(err.msg, "415");
+    assert_has(err.msg, "with no path");
     http_resp_release(&r);
 }
 

@@ -14,6 +14,49 @@
 #include "auth.h"
 #include "county.h"
 #include "db.h"
+#include "enrol.h"
+
+/* --expires DURATION (digits with m, h or d; at most 30 days). */
+static int parse_ttl(const char *v, int64_t *ms)
+{
+    char *end;
+    long long n = strtoll(v, &end, 10);
+    int64_t unit = 0;
+    if (end == v || n <= 0)
+        return -1;
+    if (strcmp(end, "m") == 0)
+        unit = 60000;
+    else if (strcmp(end, "h") == 0)
+        unit = 3600000;
+    else if (strcmp(end, "d") == 0)
+        unit = 86400000;
+    if (!unit || n > 30LL * 86400000 / unit)
+        return -1;
+    *ms = n * unit;
+    return 0;
+}
+
+/* With --enrol-code: wipe the token, store a code for the replica
+** instead, and print the code (and how to use it). */
+static int show_code(struct county_ctx *ctx, const char *station,
+                     const char *device, int64_t ttl_ms, char *tok)
+{
+    char code[ENROL_CODE_LEN + 1];
+    int rc;
+    OPENSSL_cleanse(tok, AUTH_TOKEN_LEN + 1);
+    rc = enrol_new_code(ctx->db, station, device, ttl_ms, code, &ctx->err);
+    if (rc)
+        return rc;
+    printf("%s\n", code);
+    if (!ctx->quiet)
+        fprintf(stderr,
+                _("enrolment code for station %s, device %s: valid %lld h, "
+                  "once.\nOn the station: swsync init --enrol %s --server "
+                  "URL\n"),
+                station, device, (long long)(ttl_ms / 3600000), code);
+    OPENSSL_cleanse(code, sizeof(code));
+    return 0;
+}
 
 /* Print a new token, then wipe it from memory. */
 static void show_token(char *tok)
@@ -27,12 +70,21 @@ static int st_add(struct county_ctx *ctx, int argc, char **argv)
     const char *code = NULL, *name = NULL, *v;
     char tok[AUTH_TOKEN_LEN + 1];
     struct audit_src src;
-    int rc;
+    int64_t ttl = ENROL_DEFAULT_TTL_MS;
+    int rc, enrol = 0;
 
     for (int i = 0; i < argc; i++) {
         if ((v = county_opt_arg(argc, argv, &i, "--name")))
             name = v;
-        else if (argv[i][0] == '-' || code)
+        else if (strcmp(argv[i], "--enrol-code") == 0)
+            enrol = 1;
+        else if ((v = county_opt_arg(argc, argv, &i, "--expires"))) {
+            if (parse_ttl(v, &ttl))
+                return sw_fail(&ctx->err, SW_EUSAGE,
+                               _("station add: --expires '%s': give e.g. 30m, "
+                                 "24h, 7d (at most 30d)"),
+                               v);
+        } else if (argv[i][0] == '-' || code)
             return sw_fail(&ctx->err, SW_EUSAGE,
                            _("station add: unexpected '%s'"), argv[i]);
         else
@@ -42,7 +94,9 @@ static int st_add(struct county_ctx *ctx, int argc, char **argv)
         return sw_fail(&ctx->err, SW_EUSAGE, _("station add: need a CODE"));
     audit_cli_src(&src);
     rc = admin_station_add(ctx->db, code, name, tok, &src, &ctx->err);
-    if (!rc)
+    if (!rc && enrol)
+        rc = show_code(ctx, code, "main", ttl, tok);
+    else if (!rc)
         show_token(tok);
     OPENSSL_cleanse(tok, sizeof(tok));
     return rc;
@@ -53,12 +107,21 @@ static int st_token(struct county_ctx *ctx, int argc, char **argv)
     const char *code = NULL, *device = NULL, *v;
     char tok[AUTH_TOKEN_LEN + 1], dev[AUTH_DEVICE_MAX + 1];
     struct audit_src src;
-    int rc;
+    int64_t ttl = ENROL_DEFAULT_TTL_MS;
+    int rc, enrol = 0;
 
     for (int i = 0; i < argc; i++) {
         if ((v = county_opt_arg(argc, argv, &i, "--device")))
             device = v;
-        else if (argv[i][0] == '-' || code)
+        else if (strcmp(argv[i], "--enrol-code") == 0)
+            enrol = 1;
+        else if ((v = county_opt_arg(argc, argv, &i, "--expires"))) {
+            if (parse_ttl(v, &ttl))
+                return sw_fail(&ctx->err, SW_EUSAGE,
+                               _("station token: --expires '%s': give e.g. "
+                                 "30m, 24h, 7d (at most 30d)"),
+                               v);
+        } else if (argv[i][0] == '-' || code)
             return sw_fail(&ctx->err, SW_EUSAGE,
                            _("station token: unexpected '%s'"), argv[i]);
         else
@@ -68,7 +131,9 @@ static int st_token(struct county_ctx *ctx, int argc, char **argv)
         return sw_fail(&ctx->err, SW_EUSAGE, _("station token: need a CODE"));
     audit_cli_src(&src);
     rc = admin_station_token(ctx->db, code, device, dev, tok, &src, &ctx->err);
-    if (!rc)
+    if (!rc && enrol)
+        rc = show_code(ctx, code, dev, ttl, tok);
+    else if (!rc)
         show_token(tok);
     OPENSSL_cleanse(tok, sizeof(tok));
     return rc;

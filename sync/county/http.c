@@ -37,6 +37,7 @@
 #include "auth.h"
 #include "codec.h"
 #include "db.h"
+#include "enrol.h"
 #include "http.h"
 #include "store.h"
 #include "web.h"
@@ -58,7 +59,16 @@
 #define CONFLICTS_DAYS 90
 #define CONFLICTS_MAX 5000
 
-enum route { R_NONE, R_HELLO, R_PUSH, R_PULL, R_CONFLICTS, R_AUDIT, R_ADMIN };
+enum route {
+    R_NONE,
+    R_HELLO,
+    R_PUSH,
+    R_PULL,
+    R_CONFLICTS,
+    R_AUDIT,
+    R_ADMIN,
+    R_ENROL
+};
 
 /* Connections (see http.h): defaults, and the grace period during which
 ** a new connection is never closed to make room. */
@@ -702,6 +712,77 @@ static enum MHD_Result fail_err(struct MHD_Connection *conn, struct req *r,
     default:
         return fail(conn, r, 500, "internal", "%s", e->msg);
     }
+}
+
+/* ---- POST /v1/enrol ------------------------------------------------------ */
+
+/* Refused enrolment codes, server-wide: at most ENROL_FAILS_MAX a minute;
+** past that every enrolment gets 429 until the minute is over (50-bit
+** codes, so guessing stays hopeless). */
+#define ENROL_FAILS_MAX 10
+static pthread_mutex_t enrol_lock = PTHREAD_MUTEX_INITIALIZER;
+static int64_t enrol_window;
+static int enrol_fails;
+
+static int enrol_limited(int add_fail)
+{
+    int64_t minute = sw_now_ms() / 60000;
+    int over;
+    pthread_mutex_lock(&enrol_lock);
+    if (minute != enrol_window) {
+        enrol_window = minute;
+        enrol_fails = 0;
+    }
+    enrol_fails += add_fail;
+    over = enrol_fails >= ENROL_FAILS_MAX;
+    pthread_mutex_unlock(&enrol_lock);
+    return over;
+}
+
+/* {"code": "XXXXX-XXXXX"} -> {"station": CODE, "token": TOKEN}.  Refused:
+** 403 enrol_unknown, 410 enrol_used or enrol_expired. */
+static enum MHD_Result do_enrol(struct MHD_Connection *conn, struct req *r)
+{
+    char station[64], tok[AUTH_TOKEN_LEN + 1];
+    enum enrol_refusal why;
+    struct sw_err err;
+    cJSON *j, *ans;
+    const char *code;
+    int rc;
+
+    if (enrol_limited(0))
+        return fail(conn, r, 429, "busy",
+                    "too many wrong enrolment codes: try again in a minute");
+    j = cJSON_ParseWithLength(r->body.buf ? r->body.buf : "", r->body.len);
+    code = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "code"));
+    if (!code) {
+        cJSON_Delete(j);
+        return fail(conn, r, 400, "bad_request",
+                    "enrol: send {\"code\": \"XXXXX-XXXXX\"}");
+    }
+    memset(&err, 0, sizeof(err));
+    pthread_mutex_lock(&r->srv->wlock);
+    rc = enrol_redeem(r->w->db, code, sw_now_ms(), station, tok, &why, &err);
+    pthread_mutex_unlock(&r->srv->wlock);
+    cJSON_Delete(j);
+    if (rc == SW_EPERM) {
+        enrol_limited(1);
+        if (why == ENROL_UNKNOWN)
+            return fail(conn, r, 403, "enrol_unknown", "%s", err.msg);
+        return fail(conn, r, 410,
+                    why == ENROL_EXPIRED ? "enrol_expired" : "enrol_used", "%s",
+                    err.msg);
+    }
+    if (rc)
+        return fail_err(conn, r, &err);
+    snprintf(r->who, sizeof(r->who), "enrol:%s", station);
+    ans = cJSON_CreateObject();
+    if (ans) {
+        cJSON_AddStringToObject(ans, "station", station);
+        cJSON_AddStringToObject(ans, "token", tok);
+    }
+    OPENSSL_cleanse(tok, sizeof(tok));
+    return respond_json(conn, r, 200, ans, NULL, NULL);
 }
 
 /* ---- POST /v1/hello ------------------------------------------------------ */
@@ -1410,6 +1491,7 @@ static enum route find_route(const char *url, const char *method,
         {"/v1/pull", MHD_HTTP_METHOD_GET, R_PULL},
         {"/v1/conflicts", MHD_HTTP_METHOD_GET, R_CONFLICTS},
         {"/v1/audit", MHD_HTTP_METHOD_POST, R_AUDIT},
+        {"/v1/enrol", MHD_HTTP_METHOD_POST, R_ENROL},
     };
     if (strcmp(url, "/admin") == 0 || strncmp(url, "/admin/", 7) == 0) {
         *method_ok = 1; /* the console answers 405 itself */
@@ -1494,6 +1576,14 @@ static enum MHD_Result begin(struct MHD_Connection *conn, struct req *r,
             return fail(conn, r, 413, "too_large",
                         "body of %" PRId64 " bytes is over the bound of %zu",
                         clen, r->max_body);
+        return MHD_YES;
+    }
+
+    if (r->route == R_ENROL) {
+        /* no token yet: the enrolment code is the credential */
+        memset(&err, 0, sizeof(err));
+        if (worker_get(srv, &r->w, &err))
+            return fail_err(conn, r, &err);
         return MHD_YES;
     }
 
@@ -1610,6 +1700,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         return do_station_audit(conn, r);
     case R_ADMIN:
         return do_admin(conn, r, url, method);
+    case R_ENROL:
+        return do_enrol(conn, r);
     default:
         return MHD_NO;
     }

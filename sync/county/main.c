@@ -14,11 +14,19 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "conf.h"
 #include "county.h"
 #include "crypt.h"
 #include "db.h"
 
 #define PROG "swsync-county"
+
+/* config show is answered by main() itself; anything else is a usage
+** error */
+static int cmd_config(struct county_ctx *ctx, int argc, char **argv)
+{
+    return sw_fail(&ctx->err, SW_EUSAGE, _("config: only 'config show'"));
+}
 
 static const struct county_cmd commands[] = {
     {"init", county_cmd_init, 0, "init --county CODE [--encrypt]",
@@ -58,7 +66,8 @@ static const struct county_cmd commands[] = {
         "file --db-key (default FILE.key), created 0600 if missing.  Stop\n"
         "serve first.  Keep a copy of the key elsewhere.\n")},
     {"station", county_cmd_station, 1,
-     "station add CODE [--name TEXT] | token CODE [--device NAME] |\n"
+     "station add CODE [--name TEXT] [--enrol-code [--expires T]] |\n"
+     "       token CODE [--device NAME] [--enrol-code [--expires T]] |\n"
      "       list [--json] | revoke CODE [--device NAME]",
      N_("Enrol stations and their replicas, and watch their sync health.\n"
         "  add CODE      enrol a station with one replica, device \"main\";\n"
@@ -71,6 +80,12 @@ static const struct county_cmd commands[] = {
         "                last sync, last error, open conflicts, agent "
         "version,\n"
         "                clock skew, clamped versions, revoked\n"
+        "  --enrol-code  print a one-time enrolment code instead of the\n"
+        "                token: XXXXX-XXXXX, single use, valid --expires T\n"
+        "                (default 24h; e.g. 30m, 7d; at most 30d); the\n"
+        "                station runs swsync init --enrol CODE --server URL\n"
+        "                and gets its token over the network (only the\n"
+        "                code's SHA-256 is stored)\n"
         "  revoke CODE   revoke every replica of the station, or only\n"
         "                --device NAME; their tokens get 401 from then on\n")},
     {"serve", county_cmd_serve, 1,
@@ -82,10 +97,11 @@ static const struct county_cmd commands[] = {
      "       [--session-idle SECONDS] [--session-max SECONDS]\n"
      "       [--secure-cookies]",
      N_("Serve protocol v1 (POST /v1/hello, POST /v1/push, GET /v1/pull,\n"
-        "GET /v1/conflicts) and the admin console (a web page at /admin/, for\n"
-        "the accounts made with 'admin add') on ADDR:PORT only.  Logs one\n"
-        "line a request to stderr.  SIGTERM or SIGINT: stop accepting, finish\n"
-        "the requests in flight (not one half sent and silent), exit 0.\n"
+        "GET /v1/conflicts, POST /v1/enrol) and the admin console (a web page\n"
+        "at /admin/, for the accounts made with 'admin add') on ADDR:PORT\n"
+        "only.  Logs one line a request to stderr.  SIGTERM or SIGINT: stop\n"
+        "accepting, finish the requests in flight (not one half sent and\n"
+        "silent), exit 0.\n"
         "  --listen ADDR:PORT   e.g. 0.0.0.0:8443, 127.0.0.1:8080, "
         "[::1]:8080;\n"
         "                       port 0 picks a free port\n"
@@ -216,13 +232,73 @@ static const struct county_cmd commands[] = {
         "cli:USER for this CLI), from where (client address, or cli), action,\n"
         "target, details, tab-separated.  --json: an array of {id, at, actor,\n"
         "action, target, details, source}.  The trail cannot be changed.\n")},
+    {"config", cmd_config, 0, "config show",
+     N_("The settings (county.conf: db, and serve's listen, tls-cert,\n"
+        "tls-key, max-drift, threads, per-ip-limit, per-token-limit,\n"
+        "max-connections, reserved-connections, header-timeout,\n"
+        "request-timeout, session-idle, session-max, secure-cookies), their\n"
+        "effective values and where each came from: default, FILE:LINE, env\n"
+        "NAME or flag.  Every setting is also serve's option of the same\n"
+        "name, which wins over the file.  An unknown key or a bad value in\n"
+        "the file is an error naming the file and line (exit 78).\n")},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
+/* /etc/swsync/county.conf (SW_SYSCONFDIR from configure).  db's default
+** is the installed data folder when this file exists (an installed
+** swsync-county), else ./county.db (a build tree). */
+#define CONF_FILE SW_SYSCONFDIR "/swsync/county.conf"
+#define INSTALLED_DB SW_LOCALSTATEDIR "/lib/swsync/county.db"
+static const struct conf_key conf_keys[] = {
+    {"db", NULL, CONF_STR, 0, 0, NULL},
+    {"listen", "serve", CONF_STR, 0, 0, NULL},
+    {"tls-cert", "serve", CONF_STR, 0, 0, NULL},
+    {"tls-key", "serve", CONF_STR, 0, 0, NULL},
+    {"max-drift", "serve", CONF_INT, 1, 366L * 86400, "600"},
+    {"threads", "serve", CONF_INT, 1, 64, "4"},
+    {"per-ip-limit", "serve", CONF_INT, 0, 100000, "16"},
+    {"per-token-limit", "serve", CONF_INT, 1, 1000, "4"},
+    {"max-connections", "serve", CONF_INT, 2, 100000, "512"},
+    {"reserved-connections", "serve", CONF_INT, 1, 100000, "64"},
+    {"header-timeout", "serve", CONF_INT, 1, 3600, "30"},
+    {"request-timeout", "serve", CONF_INT, 1, 86400, "300"},
+    {"session-idle", "serve", CONF_INT, 1, 86400, "1800"},
+    {"session-max", "serve", CONF_INT, 1, 7L * 86400, "28800"},
+    {"secure-cookies", "serve", CONF_BOOL, 0, 0, "no"},
+};
+#define NCONF (sizeof(conf_keys) / sizeof(conf_keys[0]))
+
+/* Defaults, then the file (--config FILE, $SWSYNC_COUNTY_CONFIG, or
+** CONF_FILE if it exists), then $SWSYNC_COUNTY_DB, then --db. */
+static int load_conf(struct conf *cf, const char *file, const char *db_flag,
+                     struct sw_err *err)
+{
+    const char *env = getenv("SWSYNC_COUNTY_CONFIG");
+    const char *db = getenv("SWSYNC_COUNTY_DB");
+    int rc = conf_init(cf, conf_keys, NCONF, err);
+    if (rc)
+        return rc;
+    if (!file && env && *env)
+        file = env;
+    rc = conf_load(cf, file ? file : CONF_FILE, file != NULL, err);
+    if (!rc && !conf_get(cf, "db")) {
+        struct stat st;
+        rc = conf_set(cf, "db",
+                      stat(CONF_FILE, &st) == 0 ? INSTALLED_DB : "county.db",
+                      "default", err);
+    }
+    if (!rc && db && *db)
+        rc = conf_set(cf, "db", db, "env SWSYNC_COUNTY_DB", err);
+    if (!rc && db_flag)
+        rc = conf_set(cf, "db", db_flag, "flag", err);
+    return rc;
+}
+
 static void usage(FILE *f)
 {
-    fprintf(f, _("usage: swsync-county [--db FILE] COMMAND [ARGS]\n"
+    fprintf(f, _("usage: swsync-county [--config FILE] [--db FILE] COMMAND "
+                 "[ARGS]\n"
                  "\n"
                  "The county server of swsync: enrol stations, serve their "
                  "sync, correct\nrecords and resolve conflicts.\n"
@@ -230,22 +306,29 @@ static void usage(FILE *f)
                  "Commands:\n"));
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(f, "  %s\n", commands[i].usage);
-    fprintf(f, _("\n"
-                 "Options:\n"
-                 "  --db FILE    the county store (default: "
-                 "$SWSYNC_COUNTY_DB, else ./county.db)\n"
-                 "  --db-key K   the encrypted store's key file (default: "
-                 "$SWSYNC_COUNTY_DB_KEY,\n"
-                 "               else FILE.key when it exists)\n"
-                 "  -q, --quiet  print nothing on success\n"
-                 "  -h, --help   this help; 'swsync-county COMMAND --help' for "
-                 "one command\n"
-                 "  --version    print the version\n"
-                 "\n"
-                 "Exit status: 0 ok, 64 usage, 65 bad data, 66 no store, "
-                 "70 internal error,\n"
-                 "73 cannot create / exists, 74 I/O error, 75 try again "
-                 "later, 78 configuration\nerror.  See swsync-county(1).\n"));
+    fprintf(f,
+            _("\n"
+              "Options:\n"
+              "  --db FILE    the county store (default: "
+              "$SWSYNC_COUNTY_DB, else db in the\n"
+              "               config file, else %s\n"
+              "               if %s exists, else ./county.db)\n"
+              "  --config FILE  the settings file (default: "
+              "$SWSYNC_COUNTY_CONFIG, else\n"
+              "               %s if it exists)\n"
+              "  --db-key K   the encrypted store's key file (default: "
+              "$SWSYNC_COUNTY_DB_KEY,\n"
+              "               else FILE.key when it exists)\n"
+              "  -q, --quiet  print nothing on success\n"
+              "  -h, --help   this help; 'swsync-county COMMAND --help' for "
+              "one command\n"
+              "  --version    print the version\n"
+              "\n"
+              "Exit status: 0 ok, 64 usage, 65 bad data, 66 no store, "
+              "70 internal error,\n"
+              "73 cannot create / exists, 74 I/O error, 75 try again "
+              "later, 78 configuration\nerror.  See swsync-county(1).\n"),
+            INSTALLED_DB, CONF_FILE, CONF_FILE);
 }
 
 int county_is_help(const char *arg)
@@ -325,6 +408,7 @@ int main(int argc, char **argv)
     static const struct option opts[] = {
         {"db", required_argument, NULL, 'd'},
         {"db-key", required_argument, NULL, 'k'},
+        {"config", required_argument, NULL, 'C'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -332,21 +416,26 @@ int main(int argc, char **argv)
     };
     struct county_ctx ctx;
     const struct county_cmd *c;
+    const char *db_flag = NULL, *conf_file = NULL;
+    struct conf cf;
+    char **cargv = NULL;
+    int cargc = 0;
     int opt, rc;
 
     sw_nls_init();
     umask(077);
     memset(&ctx, 0, sizeof(ctx));
     ctx.prog = PROG;
-    ctx.db_path = getenv("SWSYNC_COUNTY_DB");
-    if (!ctx.db_path || !*ctx.db_path)
-        ctx.db_path = "county.db";
+    memset(&cf, 0, sizeof(cf));
 
     /* '+': stop at the command name; its arguments are its own */
     while ((opt = getopt_long(argc, argv, "+qhV", opts, NULL)) != -1) {
         switch (opt) {
         case 'd':
-            ctx.db_path = optarg;
+            db_flag = optarg;
+            break;
+        case 'C':
+            conf_file = optarg;
             break;
         case 'k':
             ctx.key_path = optarg;
@@ -384,6 +473,46 @@ int main(int argc, char **argv)
             county_print_help(c);
             return 0;
         }
+    rc = load_conf(&cf, conf_file, db_flag, &ctx.err);
+    if (!rc)
+        rc = conf_argv(&cf, c->name, argc, argv, &cargc, &cargv, &ctx.err);
+    if (rc) {
+        conf_free(&cf);
+        fprintf(stderr, _("swsync-county: %s\n"), ctx.err.msg);
+        return exit_code(rc);
+    }
+    ctx.db_path = conf_get(&cf, "db");
+    argc = cargc;
+    argv = cargv;
+    if (c->fn == cmd_config && argc >= 2 && strcmp(argv[1], "show") == 0) {
+        /* --KEY=VALUE after show: as the command's flag would be */
+        for (int i = 2; i < argc && !rc; i++) {
+            char key[64];
+            const char *eq = strchr(argv[i], '=');
+            if (strncmp(argv[i], "--", 2) != 0 || !eq ||
+                (size_t)(eq - argv[i]) - 2 >= sizeof(key))
+                rc = sw_fail(&ctx.err, SW_EUSAGE,
+                             _("config show: flags as --KEY=VALUE: '%s'"),
+                             argv[i]);
+            else {
+                memcpy(key, argv[i] + 2, (size_t)(eq - argv[i]) - 2);
+                key[eq - argv[i] - 2] = '\0';
+                rc = conf_set(&cf, key, eq + 1, "flag", &ctx.err);
+            }
+        }
+        if (rc) {
+            fprintf(stderr, "%s: %s\n", ctx.prog, ctx.err.msg);
+            rc = exit_code(rc);
+            goto done;
+        }
+        if (cf.path[0])
+            printf("# %s\n", cf.path);
+        else
+            printf(_("# no settings file (%s does not exist)\n"), CONF_FILE);
+        conf_show(&cf, stdout);
+        rc = 0;
+        goto done;
+    }
     if (!ctx.key_path) {
         ctx.key_path = getenv("SWSYNC_COUNTY_DB_KEY");
         if (ctx.key_path && !*ctx.key_path)
@@ -402,14 +531,16 @@ int main(int argc, char **argv)
         rc = crypt_load(ctx.key_path, 0, ctx.key_given, &ctx.err);
         if (rc) {
             fprintf(stderr, _("swsync-county: %s\n"), ctx.err.msg);
-            return exit_code(rc);
+            rc = exit_code(rc);
+            goto done;
         }
     }
     if (c->needs_db) {
         rc = db_open(ctx.db_path, SW_ROLE_COUNTY, &ctx.db, &ctx.err);
         if (rc) {
             fprintf(stderr, _("swsync-county: %s\n"), ctx.err.msg);
-            return exit_code(rc);
+            rc = exit_code(rc);
+            goto done;
         }
     }
     rc = c->fn(&ctx, argc, argv);
@@ -421,11 +552,15 @@ int main(int argc, char **argv)
         if (rc == SW_EUSAGE)
             fprintf(stderr, _("usage: swsync-county [--db FILE] %s\n"),
                     c->usage);
-        return exit_code(rc);
+        rc = exit_code(rc);
+        goto done;
     }
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, _("swsync-county: cannot write output\n"));
-        return SW_EIO;
+        rc = SW_EIO;
     }
-    return 0;
+done:
+    conf_argv_free(cargv, cargc);
+    conf_free(&cf);
+    return rc;
 }
