@@ -427,7 +427,7 @@ int main(int argc, char **argv)
     const struct cmd *c;
     const char *author = NULL, *db_flag = NULL, *conf_file = NULL;
     struct conf cf;
-    char **cargv = NULL;
+    char **cargv = NULL, **run_argv = NULL;
     int cargc = 0;
     int opt, rc;
 
@@ -493,8 +493,19 @@ int main(int argc, char **argv)
         return exit_code(rc);
     }
     ctx.db_path = conf_get(&cf, "db");
+    /* the command gets its own array of the same strings: it may reorder
+       or compact it (getopt, restore --encrypt), cargv still frees each
+       string once */
+    run_argv = malloc(((size_t)cargc + 1) * sizeof(*run_argv));
+    if (!run_argv) {
+        conf_argv_free(cargv, cargc);
+        conf_free(&cf);
+        fprintf(stderr, "%s: %s\n", ctx.prog, _("out of memory"));
+        return SW_ESOFTWARE;
+    }
+    memcpy(run_argv, cargv, ((size_t)cargc + 1) * sizeof(*run_argv));
     argc = cargc;
-    argv = cargv;
+    argv = run_argv;
     /* config show: the effective settings and where each came from */
     if (strcmp(c->name, "config") == 0 && argc >= 2 &&
         strcmp(argv[1], "show") == 0) {
@@ -575,6 +586,7 @@ int main(int argc, char **argv)
         rc = SW_EIO;
     }
 done:
+    free(run_argv);
     conf_argv_free(cargv, cargc);
     conf_free(&cf);
     return rc;

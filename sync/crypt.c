@@ -640,7 +640,9 @@ int crypt_key_read(const char *path, unsigned char key[CRYPT_KEY_LEN],
                      path, (unsigned)(st.st_mode & 0777));
         goto out;
     }
-    n = read(fd, text, sizeof(text));
+    n = read(fd, text, sizeof(text) - 1);
+    if (n >= 0)
+        text[n] = '\0'; /* strspn below reads to the end */
     if (n < 2 * CRYPT_KEY_LEN || n > 2 * CRYPT_KEY_LEN + 2 ||
         (n > 2 * CRYPT_KEY_LEN && strspn(text + 2 * CRYPT_KEY_LEN, "\r\n") !=
                                       (size_t)n - 2 * CRYPT_KEY_LEN)) {
