@@ -37,7 +37,7 @@ static char *pull_sql(void)
             sb_addf(&sb, " WHEN %d THEN %s", c, tb->cols[c].name);
         sb_addf(&sb, " END FROM %s WHERE rid = fv.rid)", tb->name);
     }
-    sb_adds(&sb, " END FROM field_versions AS fv "
+    sb_adds(&sb, " END, fv.rid FROM field_versions AS fv "
                  "WHERE fv.station = ?1 AND fv.seq > ?2 "
                  "ORDER BY fv.seq LIMIT ?3");
     return sb_detach(&sb, NULL);
@@ -262,6 +262,10 @@ int store_read_pull(struct store *s, const char *station, const char *site,
         merge_column_version(st, 3, &c.ver);
         merge_column_version(st, 5, &c.base);
         rc = merge_set_value(&c, sqlite3_column_value(st, 9), err);
+        if (!rc && c.col == sw_col_deleted(&sw_tables[c.tbl]) &&
+            c.vtype == SW_V_INT && c.ival == 1)
+            rc = merge_tomb_seen(&s->m, c.tbl, sqlite3_column_int64(st, 10),
+                                 &c.ver, &c.seen, err);
         if (!rc && batch_add(b, &c))
             rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
         change_release(&c);
@@ -278,6 +282,21 @@ int store_begin(struct store *s, struct sw_err *err)
     s->m.clock.max_drift_ms = 0;
     s->m.clock.offset_ms = 0;
     return merge_begin(&s->m, err);
+}
+
+/* c->seen: every version of c's record the county has. */
+static int county_seen(struct store *s, struct sw_change *c, struct sw_err *err)
+{
+    sqlite3_stmt *st = s->m.find_row[c->tbl];
+    int64_t rid = -1;
+
+    sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        rid = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    if (rid < 0)
+        return 0;
+    return merge_row_seen(&s->m, c->tbl, rid, &c->seen, err);
 }
 
 int store_write(struct store *s, struct sw_change *c, struct sw_err *err)
@@ -299,7 +318,11 @@ int store_write(struct store *s, struct sw_change *c, struct sw_err *err)
         c->ver.hlc = hlc_now(&s->m.clock, sw_now_ms());
         snprintf(c->ver.site, sizeof(c->ver.site), "%s", s->county);
         s->m.src = s->county;
-        rc = merge_apply(&s->m, c, 0, err);
+        if (c->col == sw_col_deleted(&sw_tables[c->tbl]) &&
+            c->vtype == SW_V_INT && c->ival == 1 && !c->seen)
+            rc = county_seen(s, c, err); /* the county saw all it has */
+        if (!rc)
+            rc = merge_apply(&s->m, c, 0, err);
         s->m.src = NULL;
     }
     change_release(&cur);

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "codec.h"
 #include "db.h"
 #include "replica.h"
 #include "store.h"
@@ -296,6 +297,107 @@ static void test_edit_before_tombstone_no_flag(void **state)
     assert_int_equal(qint(f->county, "SELECT count(*) FROM conflicts"), 0);
 }
 
+/* A tombstone that says what it saw: T0@A-one for name (and nothing else). */
+static struct sw_change tomb_seen(const char *id, int64_t hlc, const char *site,
+                                  const char *seen)
+{
+    struct sw_change c = chg(id, "deleted", "1", hlc, site, 0, NULL);
+    c.seen = (char *)seen; /* not owned: never released here */
+    return c;
+}
+
+/* Issue 18: an edit older than a delete that never saw it is flagged, in
+** both orders of arrival, and its value kept for the admin. */
+static void test_unseen_older_edit_flagged(void **state)
+{
+    struct fx *f = *state;
+    char seen[64];
+    struct sw_change c[3];
+
+    snprintf(seen, sizeof(seen), "%lld@A-one=name", (long long)T0);
+    c[0] = chg(ID1, "name", "x", T0, "A-one", 0, NULL);
+    c[1] = chg(ID1, "phone", "13800138000", T0 + 2, "A-two", 0, NULL);
+    c[2] = tomb_seen(ID1, T0 + 5, "A-one", seen);
+    /* the edit first, then the delete */
+    assert_int_equal(county_apply(f, c, 3), 0);
+    assert_int_equal(qint(f->county, "SELECT count(*) FROM conflicts"), 1);
+    assert_text(f->county, "SELECT kind FROM conflicts", "edit_of_deleted");
+    assert_text(f->county, "SELECT col FROM conflicts", "phone");
+    assert_text(f->county, "SELECT loser_value FROM conflicts", "13800138000");
+    assert_text(f->county, "SELECT loser_site FROM conflicts", "A-two");
+    assert_text(f->county, "SELECT winner_site FROM conflicts", "A-one");
+    assert_text(f->county, "SELECT seen FROM tombstones", seen);
+    assert_text(f->county, "SELECT phone FROM cases", "13800138000");
+}
+
+static void test_unseen_older_edit_after_delete(void **state)
+{
+    struct fx *f = *state;
+    char seen[64];
+    struct sw_change c[3];
+
+    snprintf(seen, sizeof(seen), "%lld@A-one=name", (long long)T0);
+    c[0] = chg(ID1, "name", "x", T0, "A-one", 0, NULL);
+    c[1] = tomb_seen(ID1, T0 + 5, "A-one", seen);
+    c[2] = chg(ID1, "phone", "13800138000", T0 + 2, "A-two", 0, NULL);
+    /* the delete first, then the edit it had not seen */
+    assert_int_equal(county_apply(f, c, 3), 0);
+    assert_int_equal(qint(f->county, "SELECT count(*) FROM conflicts"), 1);
+    assert_text(f->county, "SELECT kind FROM conflicts", "edit_of_deleted");
+    assert_text(f->county, "SELECT loser_value FROM conflicts", "13800138000");
+    assert_int_equal(qint(f->county, "SELECT deleted FROM cases"), 1);
+}
+
+/* What the deleter had seen is no conflict, however new. */
+static void test_seen_edit_not_flagged(void **state)
+{
+    struct fx *f = *state;
+    char seen[96];
+    struct sw_change c[4];
+
+    snprintf(seen, sizeof(seen), "%lld@A-one=name;%lld@A-two=phone",
+             (long long)T0, (long long)T0 + 2);
+    c[0] = chg(ID1, "name", "x", T0, "A-one", 0, NULL);
+    c[1] = chg(ID1, "phone", "13800138000", T0 + 2, "A-two", 0, NULL);
+    /* the deleter's own earlier write: seen though not listed */
+    c[2] = chg(ID1, "notes", "own", T0 + 3, "A-one", 0, NULL);
+    c[3] = tomb_seen(ID1, T0 + 5, "A-one", seen);
+    assert_int_equal(county_apply(f, c, 4), 0);
+    assert_int_equal(qint(f->county, "SELECT count(*) FROM conflicts"), 0);
+    /* a later edit of a field it saw, by another site: not seen */
+    c[0] = chg(ID1, "phone", "13900139000", T0 + 4, "A-two", T0 + 2, "A-two");
+    assert_int_equal(county_apply(f, c, 1), 0);
+    assert_int_equal(qint(f->county, "SELECT count(*) FROM conflicts"), 1);
+    assert_text(f->county, "SELECT loser_value FROM conflicts", "13900139000");
+}
+
+/* The seen text: well-formed or refused, by the codec and the merge. */
+static void test_seen_text(void **state)
+{
+    const struct sw_table *t = &sw_tables[SW_T_CASES];
+    struct sw_version tomb = {T0 + 5, "A-one"}, v = {T0 + 2, "A-two"};
+    struct fx *f = *state;
+    struct sw_change c;
+
+    assert_true(sw_seen_valid(t, ""));
+    assert_true(sw_seen_valid(t, "5@A-one=name,phone;7@C01=notes"));
+    assert_false(sw_seen_valid(t, "5@A-one=name;7@C01=name"));
+    assert_false(sw_seen_valid(t, "5@A-one=nosuch"));
+    assert_false(sw_seen_valid(t, "5@A-one="));
+    assert_false(sw_seen_valid(t, "5@A-one=name;"));
+    assert_false(sw_seen_valid(t, "0@A-one=name"));
+    assert_false(sw_seen_valid(t, "5=name"));
+    assert_false(sw_seen_valid(t, NULL));
+    /* not said: the hlc decides, as before seen sets */
+    assert_true(sw_seen_covers(t, NULL, &tomb, 1, &v));
+    assert_false(sw_seen_covers(t, "", &tomb, 1, &v));
+    c = chg(ID1, "name", "x", T0, "A-one", 0, NULL);
+    c.seen = (char *)"";
+    assert_int_equal(county_apply(f, &c, 1), SW_EDATA); /* not a tombstone */
+    c = tomb_seen(ID1, T0, "A-one", "5@A-one=nosuch");
+    assert_int_equal(county_apply(f, &c, 1), SW_EDATA);
+}
+
 static void test_other_station_refused(void **state)
 {
     struct fx *f = *state;
@@ -356,6 +458,8 @@ static struct sw_batch pull_of(struct sw_change *c, int n, int64_t cursor)
         struct sw_change x = c[i];
         if (x.vtype == SW_V_TEXT)
             x.text = strdup(c[i].text);
+        if (x.seen)
+            x.seen = strdup(c[i].seen);
         assert_int_equal(batch_add(&b, &x), 0);
     }
     b.cursor = cursor;
@@ -1408,6 +1512,78 @@ static void test_row_split_matches_each(void **state)
                      11);
 }
 
+/* At the station: the delete sealed here carries what this replica had
+** seen; an older edit of another replica pulled after it is flagged here,
+** and at the county when the delete is pushed after the edit. */
+static void test_station_delete_carries_seen(void **state)
+{
+    struct fx *f = *state;
+    struct sw_change c[1] = {chg(ID1, "name", "x", T0, "C01", 0, NULL)};
+    struct sw_change e =
+        chg(ID1, "phone", "13800138000", T0 + 2, "A-two", 0, NULL);
+    struct sw_batch b;
+    struct push_result res;
+    char want[64];
+    long n = 0;
+
+    pull_ok(f, c, 1, 1);
+    station_sql(f, "DELETE FROM cases WHERE id = '" ID1 "'");
+    assert_int_equal(replica_seal(&f->r, &n, &f->err), 0);
+    assert_int_equal(n, 1);
+    snprintf(want, sizeof(want), "%lld@C01=name", (long long)T0);
+    assert_text(f->station, "SELECT seen FROM pending", want);
+    assert_text(f->station, "SELECT seen FROM tombstones", want);
+
+    /* the county has the record, and the edit the station never saw */
+    assert_int_equal(county_apply(f, c, 1), 0);
+    assert_int_equal(county_apply(f, &e, 1), 0);
+    batch_init(&b);
+    assert_int_equal(replica_read_pending(&f->r, 0, 100, &b, &f->err), 0);
+    assert_int_equal(b.n, 1);
+    assert_string_equal(b.v[0].seen, want);
+    {
+        /* through the codec, as on the wire */
+        unsigned char *wire = NULL;
+        size_t len = 0;
+        struct sw_batch d;
+        assert_int_equal(codec_encode_push(&b, &wire, &len, &f->err), 0);
+        assert_int_equal(codec_decode_push(wire, len, NULL, &d, &f->err), 0);
+        free(wire);
+        assert_string_equal(d.v[0].seen, want);
+        assert_int_equal(
+            store_apply_push(&f->s, "A", "A-one", &d, &res, &f->err), 0);
+        batch_release(&d);
+    }
+    batch_release(&b);
+    assert_int_equal(res.conflicts, 1);
+    assert_text(f->county,
+                "SELECT loser_value FROM conflicts WHERE kind = "
+                "'edit_of_deleted'",
+                "13800138000");
+    /* the pull gives the station the edit: flagged here too (the hlc of
+       the edit is older than the delete's: the old rule missed it) */
+    pull_ok(f, &e, 1, 2);
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM conflicts WHERE "
+                                      "kind = 'edit_of_deleted'"),
+                     1);
+    assert_text(f->station, "SELECT loser_value FROM conflicts", "13800138000");
+    /* and the county's pull answer carries the tombstone's seen text */
+    batch_init(&b);
+    assert_int_equal(store_read_pull(&f->s, "A", "A-two", 0, 100, &b, &f->err),
+                     0);
+    {
+        int got = 0;
+        for (size_t i = 0; i < b.n; i++)
+            if (b.v[i].col == sw_col_deleted(&sw_tables[SW_T_CASES])) {
+                assert_non_null(b.v[i].seen);
+                assert_string_equal(b.v[i].seen, want);
+                got = 1;
+            }
+        assert_true(got);
+    }
+    batch_release(&b);
+}
+
 /* A tombstone with fields of other versions in one record's changes: the
 ** edits newer than it are flagged, as change by change. */
 static void test_row_tombstone_in_group(void **state)
@@ -2065,6 +2241,11 @@ int main(void)
         T(test_edit_meets_older_tombstone),
         T(test_tombstone_meets_newer_edit),
         T(test_edit_before_tombstone_no_flag),
+        T(test_unseen_older_edit_flagged),
+        T(test_unseen_older_edit_after_delete),
+        T(test_seen_edit_not_flagged),
+        T(test_seen_text),
+        T(test_station_delete_carries_seen),
         T(test_other_station_refused),
         T(test_seal),
         T(test_station_fast_forward),
