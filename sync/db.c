@@ -147,7 +147,7 @@ static int pragma_int(sqlite3 *db, const char *sql, int *out,
 
 static int set_pragmas(sqlite3 *db, struct sw_err *err)
 {
-    sqlite3_busy_timeout(db, 10000);
+    sqlite3_busy_timeout(db, DB_BUSY_MS);
     sqlite3_extended_result_codes(db, 1);
     return db_exec(db,
                    "PRAGMA journal_mode = WAL;"
@@ -318,11 +318,22 @@ int db_open(const char *path, enum sw_role role, sqlite3 **out,
     rc = open_file(path, SQLITE_OPEN_READWRITE, &db, err);
     if (rc)
         return rc;
+    /* wait for another program's lock before reading anything: a busy
+       replica is not a foreign one */
+    sqlite3_busy_timeout(db, DB_BUSY_MS);
+    sqlite3_extended_result_codes(db, 1);
     rc = pragma_int(db, "PRAGMA application_id", &appid, err);
     if (rc) {
-        /* not a database at all */
+        int sqlrc = sqlite3_errcode(db) & 0xff;
         db_close(db);
-        return sw_fail(err, SW_ECONFIG, "%s: not a swsync %s", path, kind);
+        if (sqlrc == SQLITE_BUSY || sqlrc == SQLITE_LOCKED)
+            return sw_fail(err, SW_ETEMP,
+                           "%s: the %s is locked by another program; try "
+                           "again later",
+                           path, kind);
+        if (sqlrc == SQLITE_NOTADB)
+            return sw_fail(err, SW_ECONFIG, "%s: not a swsync %s", path, kind);
+        return rc; /* an I/O error, ...: as it is */
     }
     want = role == SW_ROLE_STATION ? DB_APPID_STATION : DB_APPID_COUNTY;
     if (appid != want) {

@@ -87,4 +87,39 @@ sync_ok a2
 is "$(C conflicts list --json | json "len([c for c in d if c['record'] == '$Z'])")" 0 \
     "a delete that saw the edit flags nothing"
 
+# ---- 4. a replica locked by another program -----------------------------
+
+# hold_lock DB SECONDS: another program holds an exclusive lock on DB (in
+# the background: HOLD_PID) until SECONDS have passed; returns once held
+hold_lock() {
+    rm -f "$T/held"
+    python3 - "$1" "$T/held" "$2" <<'PY' &
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("PRAGMA locking_mode = EXCLUSIVE")
+db.execute("BEGIN EXCLUSIVE")
+db.execute("UPDATE config SET value = value WHERE key = 'station'")
+open(sys.argv[2], "w").close()
+time.sleep(float(sys.argv[3]))
+db.execute("COMMIT")
+PY
+    HOLD_PID=$!
+    for _ in $(seq 200); do [ -e "$T/held" ] && break; sleep 0.05; done
+    [ -e "$T/held" ] || bail_out "could not lock $1"
+}
+stop_hold() { [ -n "${HOLD_PID:-}" ] && kill "$HOLD_PID" 2>/dev/null; wait "${HOLD_PID:-}" 2>/dev/null; HOLD_PID=; }
+at_exit stop_hold
+
+hold_lock "$T/a1.db" 2
+exits 0 "a command waits for a short lock (not 'not a replica')" S a1 case list
+stop_hold
+hold_lock "$T/a1.db" 15
+exits 75 "a lock held past the wait is a temporary failure" S a1 case list
+like "$ERR" "locked by another program" "and says so"
+unlike "$ERR" "not a swsync" "not 'not a replica'"
+stop_hold
+printf 'not a database at all, not at all.......................................................' >"$T/junk.db"
+exits 78 "a file that is not a replica is still 78" "$SWSYNC" --db "$T/junk.db" case list
+like "$ERR" "not a swsync station replica" "named so"
+
 done_testing
