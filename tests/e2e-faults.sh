@@ -87,6 +87,50 @@ sync_ok a2
 is "$(C conflicts list --json | json "len([c for c in d if c['record'] == '$Z'])")" 0 \
     "a delete that saw the edit flags nothing"
 
+# ---- 5. an answer cut short is a cut connection ------------------------
+
+FAULTS=$SRCDIR/../tools/faults.py
+PROXY_PID=
+stop_proxy() { [ -n "$PROXY_PID" ] && kill "$PROXY_PID" 2>/dev/null; wait "$PROXY_PID" 2>/dev/null; PROXY_PID=; }
+at_exit stop_proxy
+echo '{}' >"$T/plan"
+python3 "$FAULTS" proxy --target "127.0.0.1:$PORT" --plan "$T/plan" \
+    >"$T/proxy.out" 2>&1 &
+PROXY_PID=$!
+for _ in $(seq 100); do grep -q '^listening on' "$T/proxy.out" && break; sleep 0.05; done
+PX=$(sed -n 's/^listening on //p' "$T/proxy.out")
+[ -n "$PX" ] || bail_out "the fault proxy did not start: $(cat "$T/proxy.out")"
+exits 0 "a2 syncs through the proxy" S a2 config set server "http://$PX"
+sync_ok a2 "through the proxy, nothing cut"
+# cut: exchange K of the sync's connection (1 hello, 2 push or pull), after
+# N bytes of the answer; the county's answers have headers of ~150 bytes
+cut() { echo "{\"req\": $1, \"down\": $2}" >"$T/plan"; }
+for n in 0 12 40 100; do
+    cut 1 $n
+    exits 75 "hello answer cut after $n bytes: 75" S a2 sync --quiet
+    unlike "$ERR" "not a swsync county|bad batch" "not judged as a bad answer"
+done
+exits 0 "a change to push" S a2 case add name=赵六 category=other
+for n in 40 100; do
+    cut 2 $n
+    exits 75 "push answer cut after $n bytes: 75" S a2 sync --quiet
+    unlike "$ERR" "not a swsync county|bad batch" "not judged as a bad answer"
+done
+echo '{}' >"$T/plan"
+sync_ok a2 "the push goes through"
+exits 0 "office adds a case to pull" S a1 case add name=钱七 category=other
+sync_ok a1
+for n in 40 100 200; do
+    cut 2 $n
+    exits 75 "pull answer cut after $n bytes: 75" S a2 sync --quiet
+    unlike "$ERR" "not a swsync county|bad batch" "not judged as a bad answer"
+done
+echo '{}' >"$T/plan"
+sync_ok a2 "the pull goes through"
+ok "a2 equals the county after the cuts" scope_equal "$T/a2.db" "$CDB" A
+stop_proxy
+exits 0 "a2 back to the county" S a2 config set server "$URL"
+
 # ---- 4. a replica locked by another program -----------------------------
 
 # hold_lock DB SECONDS: another program holds an exclusive lock on DB (in
