@@ -87,6 +87,24 @@ sync_ok a2
 is "$(C conflicts list --json | json "len([c for c in d if c['record'] == '$Z'])")" 0 \
     "a delete that saw the edit flags nothing"
 
+# ---- 2. another program's incomplete record ------------------------------
+
+fails "sqlite3: a case without its required fields is refused" \
+    sqlite3 "$T/a1.db" "INSERT INTO cases (village) VALUES ('外来村')"
+like "$ERR" "CHECK constraint failed: name IS NOT NULL" "by the name's CHECK"
+fails "sqlite3: a visit without its mode is refused" \
+    sqlite3 "$T/a1.db" "INSERT INTO visits (case_id) VALUES ('$Z')"
+ok "sqlite3: a case with name and category goes in" \
+    sqlite3 "$T/a1.db" "INSERT INTO cases (name, category) VALUES ('孙八', 'other')"
+sync_ok a1 "after the outside writes"
+sync_ok a2
+is "$(C case list --json | json "[(c['name'], c['risk_level'], c['status'], bool(c['opened_on'])) for c in d if c.get('village') == '外来村' or c['name'] == '孙八']")" \
+    "[('孙八', 'low', 'open', True)]" \
+    "the county has the whole record with add's defaults, not the incomplete one"
+is "$(S a2 case list --json | json "len([c for c in d if c.get('village') == '外来村'])")" 0 \
+    "the other replica never sees the incomplete one"
+for r in a1 a2; do ok "$r equals the county" scope_equal "$T/$r.db" "$CDB" A; done
+
 # ---- 5. an answer cut short is a cut connection ------------------------
 
 FAULTS=$SRCDIR/../tools/faults.py

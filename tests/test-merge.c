@@ -681,8 +681,17 @@ static void test_seal_holds_back_bad_values(void **state)
                    "'low', 'open', '2026-01-01')");
     assert_int_equal(replica_seal(&f->r, &n, &f->err), 0);
     assert_int_equal(n, 5);
-    /* another program clears a required field */
+    /* another program cannot clear a required field: SQL refuses */
+    assert_int_not_equal(sqlite3_exec(f->station,
+                                      "UPDATE cases SET name = NULL, notes = "
+                                      "'ok'",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM outbox"), 0);
+    /* unless it switches the CHECKs off: then sealing holds it back */
+    station_sql(f, "PRAGMA ignore_check_constraints = 1");
     station_sql(f, "UPDATE cases SET name = NULL, notes = 'ok'");
+    station_sql(f, "PRAGMA ignore_check_constraints = 0");
     assert_int_equal(replica_seal(&f->r, &n, &f->err), 0);
     assert_int_equal(n, 1); /* notes goes; name is held back */
     assert_int_equal(f->r.held, 1);
@@ -696,6 +705,41 @@ static void test_seal_holds_back_bad_values(void **state)
     assert_int_equal(qint(f->station, "SELECT count(*) FROM outbox"), 0);
 }
 
+/* Issue 18: a record inserted by another program without its required
+** fields is refused by SQL, so it is never sealed nor pushed. */
+static void test_outside_insert_incomplete_refused(void **state)
+{
+    struct fx *f = *state;
+    long n = 0;
+    assert_int_not_equal(sqlite3_exec(f->station,
+                                      "INSERT INTO cases (village) VALUES "
+                                      "('东村')",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+    assert_non_null(strstr(sqlite3_errmsg(f->station), "name IS NOT NULL"));
+    assert_int_not_equal(sqlite3_exec(f->station,
+                                      "INSERT INTO visits (case_id, "
+                                      "visited_at) VALUES ('" ID1 "', "
+                                      "'2026-11-20')",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+    assert_non_null(strstr(sqlite3_errmsg(f->station), "mode IS NOT NULL"));
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM cases"), 0);
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM outbox"), 0);
+    assert_int_equal(replica_seal(&f->r, &n, &f->err), 0);
+    assert_int_equal(n, 0);
+    /* what has a default gets it, as `add` fills it: a whole record */
+    station_sql(f, "INSERT INTO cases (id, name, category) VALUES ('" ID1
+                   "', '王五', 'other')");
+    assert_text(f->station,
+                "SELECT risk_level || ' ' || status || ' ' || "
+                "(opened_on = date('now', 'localtime')) FROM cases",
+                "low open 1");
+    assert_int_equal(replica_seal(&f->r, &n, &f->err), 0);
+    assert_int_equal(n, 5); /* name, category, risk_level, status, opened_on */
+    assert_int_equal(f->r.held, 0);
+}
+
 static void test_seal_holds_back_foreign_case(void **state)
 {
     struct fx *f = *state;
@@ -705,7 +749,8 @@ static void test_seal_holds_back_foreign_case(void **state)
                    "VALUES ('" ID2 "', '" ID1 "', '2026-11-20', 'home')");
     assert_int_equal(replica_seal(&f->r, &n, &f->err), 0);
     assert_int_equal(n, 0);         /* none of the visit's fields go */
-    assert_int_equal(f->r.held, 3); /* case_id, visited_at, mode */
+    assert_int_equal(f->r.held, 4); /* case_id, visited_at, mode, and
+                                       follow_up's default */
     assert_non_null(strstr(f->r.held_msg, "no case"));
     assert_int_equal(qint(f->station, "SELECT count(*) FROM pending"), 0);
 }
@@ -2258,6 +2303,7 @@ int main(void)
         T(test_county_write),
         T(test_seal_holds_back_bad_values),
         T(test_seal_holds_back_foreign_case),
+        T(test_outside_insert_incomplete_refused),
         T(test_county_fixed_field),
         T(test_push_checks_sender),
         T(test_push_visit_of_unknown_case),
