@@ -849,7 +849,10 @@ static void test_pull_byte_budget(void **state)
     batch_init(&out);
     assert_int_equal(
         store_read_pull(&f->s, "A", "A-two", 0, 100, &out, &f->err), 0);
-    assert_int_equal(out.n, 1); /* at least one, then the budget stops it */
+    /* at least one, then the budget stops it; the record comes whole */
+    assert_int_equal(out.n, 2);
+    assert_string_equal(out.v[0].id, ID1);
+    assert_string_equal(out.v[1].id, ID1);
     assert_true(out.more);
     assert_int_equal(out.cursor, qint(f->county, "SELECT min(seq) FROM "
                                                  "field_versions"));
@@ -909,6 +912,47 @@ static size_t new_visit(struct sw_change *c, const char *id,
     c[1] = tchg(SW_T_VISITS, id, "visited_at", "2026-03-01T09:30", hlc, site);
     c[2] = tchg(SW_T_VISITS, id, "mode", "home", hlc, site);
     return 3;
+}
+
+/* Issue 18: an answer cut by its limit holds the whole of every record in
+** it, so a station never shows one half made; what it sent early comes
+** again in the next answer and changes nothing. */
+static void test_pull_never_splits_a_record(void **state)
+{
+    struct fx *f = *state;
+    struct sw_change c[12];
+    struct sw_batch out;
+    struct merge_stats st;
+    size_t n = new_case(c, ID1, T0, "A-one");
+
+    n += new_case(c + n, ID2, T0 + 1, "A-one");
+    if (county_apply(f, c, (int)n))
+        fail_msg("%s", f->err.msg);
+    batch_init(&out);
+    /* 2 fields scanned: ID1 is cut after its first */
+    assert_int_equal(store_read_pull(&f->s, "A", "A-two", 0, 2, &out, &f->err),
+                     0);
+    assert_true(out.more);
+    assert_int_equal(out.n, n / 2); /* all of ID1, none of ID2 */
+    for (size_t i = 0; i < out.n; i++)
+        assert_string_equal(out.v[i].id, ID1);
+    if (replica_apply_pull(&f->r, &out, &st, &f->err))
+        fail_msg("%s", f->err.msg);
+    batch_release(&out);
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM cases WHERE "
+                                      "name IS NULL OR category IS NULL OR "
+                                      "status IS NULL"),
+                     0);
+    /* the rest: ID1's later fields again (skipped) and ID2 */
+    batch_init(&out);
+    assert_int_equal(
+        store_read_pull(&f->s, "A", "A-two", 2, 100, &out, &f->err), 0);
+    assert_false(out.more);
+    if (replica_apply_pull(&f->r, &out, &st, &f->err))
+        fail_msg("%s", f->err.msg);
+    batch_release(&out);
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM cases"), 2);
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM conflicts"), 0);
 }
 
 static int64_t col_bit(int tbl, const char *col)
@@ -2308,6 +2352,7 @@ int main(void)
         T(test_push_checks_sender),
         T(test_push_visit_of_unknown_case),
         T(test_pull_byte_budget),
+        T(test_pull_never_splits_a_record),
         T(test_row_new_on_station),
         T(test_row_new_mixed_versions_station),
         T(test_row_new_on_county),
