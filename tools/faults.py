@@ -225,6 +225,7 @@ class Campaign:
         self.misreports = []      # exit codes a fault must not give
         self.commands = 0
         self.has_faketime = shutil.which("faketime") is not None
+        self.slow_stop = 0        # SIGTERMs the county took > 5 s over
 
     # -- processes ----------------------------------------------------------
 
@@ -289,8 +290,12 @@ class Campaign:
 
     def run(self, r, *args, killed_ok=False):
         self.commands += 1
+        t = time.time()
         p = subprocess.run(self.argv(r, list(args)), capture_output=True,
                            text=True)
+        if time.time() - t > 2:
+            self.log("%s %s took %.1f s (exit %d)" %
+                     (r, " ".join(args[:2]), time.time() - t, p.returncode))
         self.check_signal(p.returncode, r, args, killed_ok)
         return p.returncode, p.stdout.strip(), p.stderr.strip()
 
@@ -652,10 +657,14 @@ class Campaign:
             if p and p.poll() is None:
                 p.terminate()
                 try:
-                    p.wait(timeout=40)
+                    p.wait(timeout=5)
                 except subprocess.TimeoutExpired:
+                    # a county that does not stop at SIGTERM in 5 s (a
+                    # request left half-sent by a cut keeps it waiting)
+                    self.slow_stop += 1
                     p.kill()
                     p.wait()
+                    continue
                 if p is self.county and p.returncode not in (0, -15):
                     self.crashes.append("county exit %d at SIGTERM" %
                                         p.returncode)
@@ -680,6 +689,7 @@ def run_seed(seed, args):
     finally:
         c.close()
     res["crashes"] = len(c.crashes)
+    res["slow_stop"] = c.slow_stop
     res["misreports"] = len(c.misreports)
     res["details"] += c.crashes[:5] + c.misreports[:5]
     res["faults"] = c.faults
@@ -712,7 +722,7 @@ def run_campaign(args):
     total = {k: 0 for k in KINDS}
     sums = {"divergences": 0, "lost": 0, "resurrected": 0, "integrity": 0,
             "crashes": 0, "misreports": 0, "writes": 0, "conflicts": 0,
-            "commands": 0}
+            "commands": 0, "slow_stop": 0}
     failed = []
     t0 = time.time()
     print("# faults: %d seeds (%s), %d operations each; repeat one with "
@@ -755,6 +765,10 @@ def run_campaign(args):
           (sums["writes"], sums["conflicts"], sums["divergences"],
            sums["lost"], sums["resurrected"], sums["integrity"],
            sums["crashes"], sums["misreports"]))
+    if sums["slow_stop"]:
+        print("# not counted as failures: the county took over 5 s to stop "
+              "at SIGTERM %d times (a request left half-sent by a cut; "
+              "issue 18 item 6)" % sums["slow_stop"])
     if failed:
         print("# failed seeds: %s" % " ".join(map(str, failed)))
     return 1 if failed else 0
