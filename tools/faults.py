@@ -713,7 +713,12 @@ def run_seed(seed, args):
     return res, bad
 
 
+def _stop(*_):
+    raise KeyboardInterrupt  # so that every seed's finally stops its servers
+
+
 def run_campaign(args):
+    signal.signal(signal.SIGTERM, _stop)
     seeds = list(args.seed or [])
     if not seeds:
         first = args.first if args.first is not None else \
