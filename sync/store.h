@@ -22,7 +22,7 @@ struct store {
     int64_t max_drift_ms;         /* versions further ahead are clamped */
     size_t pull_max_bytes;        /* a pull stops after about this much */
     struct merge_ctx m;
-    sqlite3_stmt *pull, *acked_get, *acked_set, *case_station;
+    sqlite3_stmt *pull, *pull_rest, *acked_get, *acked_set, *case_station;
 };
 
 struct push_result {
@@ -63,9 +63,12 @@ int store_apply_push(struct store *s, const char *station, const char *site,
 ** Read the current values of station's fields written after cursor
 ** `after`, up to limit fields scanned and about s->pull_max_bytes of
 ** values, into b (b->cursor, b->more set).
-** Fields whose value came from `site` itself are not sent back.  Each
-** field carries its author, but for a county write (the admin's name
-** stays at the county).
+** Fields whose value came from `site` itself are not sent back.  An
+** answer that stops before the end (b->more) also holds the fields of
+** its records written after b->cursor: a record is never split across
+** answers (they come again, and are skipped, later).  Each field carries
+** its author, but for a county write (the admin's name stays at the
+** county).
 */
 int store_read_pull(struct store *s, const char *station, const char *site,
                     int64_t after, size_t limit, struct sw_batch *b,
