@@ -338,8 +338,8 @@ static int perform(struct http *h, const char *what, const char *path,
        its Content-Length, is a cut connection like any other */
     if (!x.hdr_done || (x.clen >= 0 && (long long)x.sb.len != x.clen)) {
         rc = sw_fail(err, SW_ETEMP,
-                     "%s: connection to the county server failed: the "
-                     "answer was cut short",
+                     _("%s: connection to the county server failed: the "
+                       "answer was cut short"),
                      what);
         goto out;
     }

@@ -521,10 +521,10 @@ static int check_seen(const struct sw_change *c, struct sw_err *err)
         return 0;
     if (c->col != sw_col_deleted(tb) || c->vtype != SW_V_INT || c->ival != 1)
         return sw_fail(err, SW_EDATA,
-                       "%s %s: only a tombstone says what it saw", tb->noun,
+                       _("%s %s: only a tombstone says what it saw"), tb->noun,
                        c->id);
     if (!sw_seen_valid(tb, c->seen))
-        return sw_fail(err, SW_EDATA, "%s %s: bad list of seen versions",
+        return sw_fail(err, SW_EDATA, _("%s %s: bad list of seen versions"),
                        tb->noun, c->id);
     return 0;
 }
@@ -609,13 +609,13 @@ int merge_row_seen(struct merge_ctx *m, int tbl, int64_t rid, char **out,
     rc = step == SQLITE_DONE ? 0 : db_fail(err, m->db, "read versions");
     sqlite3_reset(st);
     if (!rc && sb.oom)
-        rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+        rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     if (!rc) {
         *out = sb_detach(&sb, NULL);
         if (!*out)
             *out = sw_strdup("");
         if (!*out)
-            rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+            rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     }
     sb_release(&sb);
     return rc;
@@ -653,7 +653,7 @@ int merge_tomb_seen(struct merge_ctx *m, int tbl, int64_t rid,
         if (sw_version_eq(&tv, v) && sqlite3_column_text(st, 2)) {
             *out = sw_strdup((const char *)sqlite3_column_text(st, 2));
             if (!*out)
-                rc = sw_fail(err, SW_ESOFTWARE, "out of memory");
+                rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         }
     } else if (step != SQLITE_DONE) {
         rc = db_fail(err, m->db, "read tombstone");
