@@ -597,8 +597,11 @@ class Campaign:
         db = sqlite3.connect(path, timeout=20)
         out = []
         for k, t in enumerate(["cases", "visits", "services"]):
+            # ver_author: a station's only (a county write's author, an
+            # admin, stays at the county: docs/protocol.md)
             cols = [c[1] for c in db.execute("PRAGMA table_info(%s)" % t)
-                    if c[1] not in ("rid", "ver_hlc", "ver_site", "ver_cols")]
+                    if c[1] not in ("rid", "ver_hlc", "ver_site", "ver_cols",
+                                    "ver_author")]
             for row in db.execute("SELECT rid, %s FROM %s WHERE station = ? "
                                   "ORDER BY id" % (", ".join(cols), t),
                                   (station,)):
