@@ -37,6 +37,8 @@ struct xfer {
     size_t max;
     int over; /* the body passed max: aborted */
     struct http_resp *res;
+    int hdr_done;   /* the answer's header block ended (empty line) */
+    long long clen; /* its Content-Length, -1 when absent */
 };
 
 static void wipe(char *s)
@@ -164,6 +166,15 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
         /* a new answer (after a 1xx): forget the headers before */
         x->res->deflated = x->res->encoded = 0;
         x->res->retry_after = -1;
+        x->hdr_done = 0;
+        x->clen = -1;
+    } else if ((n == 2 && p[0] == '\r' && p[1] == '\n') ||
+               (n == 1 && p[0] == '\n')) {
+        x->hdr_done = 1; /* the end of this answer's headers */
+    } else if (header_value(p, n, "Content-Length", v, sizeof(v))) {
+        char *end;
+        long long cl = strtoll(v, &end, 10);
+        x->clen = end != v && *end == '\0' && cl >= 0 ? cl : -1;
     } else if (header_value(p, n, "Content-Encoding", v, sizeof(v))) {
         if (strcasecmp(v, "deflate") == 0)
             x->res->deflated = 1;
@@ -296,6 +307,8 @@ static int perform(struct http *h, const char *what, const char *path,
     x.max = h->max_body;
     x.over = 0;
     x.res = res;
+    x.hdr_done = 0;
+    x.clen = -1;
     sb_init(&url);
     sb_adds(&url, h->base);
     sb_adds(&url, path);
@@ -337,6 +350,16 @@ static int perform(struct http *h, const char *what, const char *path,
             rc = sw_fail(err, http_curl_exit((int)cc), "%s: %s: %s", what,
                          curl_what(cc),
                          h->errbuf[0] ? h->errbuf : curl_easy_strerror(cc));
+        goto out;
+    }
+    /* only a whole answer may be judged: a connection cut inside the
+       headers (curl takes what came as the answer), or a body short of
+       its Content-Length, is a cut connection like any other */
+    if (!x.hdr_done || (x.clen >= 0 && (long long)x.sb.len != x.clen)) {
+        rc = sw_fail(err, SW_ETEMP,
+                     _("%s: connection to the county server failed: the "
+                       "answer was cut short"),
+                     what);
         goto out;
     }
     curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &res->status);

@@ -14,6 +14,11 @@
 ** a Content-Encoding, and an answer longer than max_body is cut off
 ** (SW_ETOOBIG) while it arrives, before it is all in memory.
 **
+** Only a whole answer is an answer: one whose connection was cut inside
+** its headers (curl takes what came as the answer) or whose body is short
+** of its Content-Length is a cut connection (SW_ETEMP), never judged as a
+** malformed answer.
+**
 ** A transport failure (refused, DNS, timeout, cut, TLS) is an error
 ** (SW_ETEMP, or SW_ECONFIG for an unusable local CA file or URL).  Any
 ** HTTP answer, 200 or not, is a success of http_post/http_get: the caller

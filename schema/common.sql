@@ -21,6 +21,20 @@ CREATE TABLE sync_state (
 );
 INSERT INTO sync_state (id) VALUES (1);
 
+-- What the writer of a record's current tombstone had seen of it: the
+-- versions of its fields ("HLC@SITE=col,col;...", sw_seen_* in
+-- sync/change.h), kept while the tombstone (version hlc, site) stands, so
+-- that an edit arriving after it is judged by what the deleter knew: one
+-- it had not seen is an 'edit_of_deleted' conflict (docs/design-notes.md).
+CREATE TABLE tombstones (
+    tbl  INTEGER NOT NULL,
+    rid  INTEGER NOT NULL,
+    hlc  INTEGER NOT NULL,
+    site TEXT NOT NULL,
+    seen TEXT NOT NULL,
+    PRIMARY KEY (tbl, rid)
+) WITHOUT ROWID;
+
 -- Concurrent writes of one field: the winner is the field's value, the
 -- loser is kept here, never dropped.  kind 'edit_of_deleted': an edit met
 -- a concurrent delete of its record (winner: the tombstone).

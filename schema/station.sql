@@ -40,7 +40,9 @@ CREATE TABLE outbox (
 ) WITHOUT ROWID;
 
 -- Sealed changes waiting for the county's acknowledgement, in order.
--- value is the value sealed (later edits do not change it).
+-- value is the value sealed (later edits do not change it); seen, for a
+-- tombstone, the versions of the record's fields this replica had when it
+-- was sealed (sent with it: see the tombstones table).
 CREATE TABLE pending (
     seq       INTEGER PRIMARY KEY AUTOINCREMENT,
     tbl       INTEGER NOT NULL,
@@ -51,6 +53,7 @@ CREATE TABLE pending (
     site      TEXT NOT NULL,
     base_hlc  INTEGER,
     base_site TEXT,
-    author    TEXT
+    author    TEXT,
+    seen      TEXT
 );
 CREATE INDEX pending_field ON pending (tbl, rid, col);

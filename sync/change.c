@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "change.h"
+#include "hlc.h"
 #include "table.h"
 
 /* Seqs travel as JSON numbers (doubles): below 2^53. */
@@ -55,6 +56,8 @@ void change_release(struct sw_change *c)
         c->text = NULL;
         free(c->author);
         c->author = NULL;
+        free(c->seen);
+        c->seen = NULL;
     }
 }
 
@@ -121,6 +124,7 @@ int batch_add(struct sw_batch *b, struct sw_change *c)
     b->checked = 0;
     c->text = NULL; /* owned by the batch now */
     c->author = NULL;
+    c->seen = NULL;
     return 0;
 }
 
@@ -145,6 +149,11 @@ static int check_one(const struct sw_change *c, size_t i, struct sw_err *err)
         !(c->vtype == SW_V_TEXT && c->text))
         return sw_fail(err, SW_EDATA, "changes[%zu]: bad value type %d", i,
                        c->vtype);
+    /* a seen list only on a tombstone, and well-formed for its table */
+    if (c->seen &&
+        (c->col != sw_col_deleted(&sw_tables[c->tbl]) || c->vtype != SW_V_INT ||
+         c->ival != 1 || !sw_seen_valid(&sw_tables[c->tbl], c->seen)))
+        return sw_fail(err, SW_EDATA, "changes[%zu]: bad seen list", i);
     return 0;
 }
 
@@ -203,4 +212,110 @@ int batch_check(const struct sw_batch *b, int push, struct sw_err *err)
                            i, b->v[i].ver.site, b->site);
     }
     return 0;
+}
+
+/*
+** Walk a seen text: for each (version, column) pair call fn; stop at the
+** first nonzero return (given back).  -1 for malformed text.
+*/
+static int seen_walk(const struct sw_table *t, const char *s,
+                     int (*fn)(void *, const struct sw_version *, int),
+                     void *arg)
+{
+    while (*s) {
+        char tmp[HLC_STR_MAX + SW_SITE_MAX + 2];
+        struct sw_version v;
+        const char *eq = strchr(s, '='), *end;
+        char *at;
+        size_t n;
+
+        if (!eq || (size_t)(eq - s) >= sizeof(tmp))
+            return -1;
+        n = (size_t)(eq - s);
+        memcpy(tmp, s, n);
+        tmp[n] = '\0';
+        at = strchr(tmp, '@');
+        if (!at)
+            return -1;
+        *at = '\0';
+        memset(&v, 0, sizeof(v));
+        if (hlc_parse(tmp, &v.hlc) || v.hlc <= 0 || !sw_site_valid(at + 1))
+            return -1;
+        snprintf(v.site, sizeof(v.site), "%s", at + 1);
+        s = eq + 1;
+        end = s + strcspn(s, ";");
+        for (;;) {
+            const char *comma = s + strcspn(s, ",;");
+            char name[64];
+            int col, r;
+            if (comma == s || (size_t)(comma - s) >= sizeof(name))
+                return -1;
+            memcpy(name, s, (size_t)(comma - s));
+            name[comma - s] = '\0';
+            col = sw_col_index(t, name);
+            if (col < 0)
+                return -1;
+            r = fn(arg, &v, col);
+            if (r)
+                return r;
+            s = comma;
+            if (s == end)
+                break;
+            s++; /* the comma */
+        }
+        if (*end == ';') {
+            if (!end[1])
+                return -1; /* a trailing ';' */
+            end++;
+        }
+        s = end;
+    }
+    return 0;
+}
+
+static int seen_once(void *arg, const struct sw_version *v, int col)
+{
+    uint64_t *cols = arg;
+    (void)v;
+    if (col >= 64 || (*cols & ((uint64_t)1 << col)))
+        return -1;
+    *cols |= (uint64_t)1 << col;
+    return 0;
+}
+
+int sw_seen_valid(const struct sw_table *t, const char *seen)
+{
+    uint64_t cols = 0;
+    return seen && seen_walk(t, seen, seen_once, &cols) == 0;
+}
+
+struct seen_find {
+    int col;
+    const struct sw_version *v;
+};
+
+static int seen_match(void *arg, const struct sw_version *v, int col)
+{
+    struct seen_find *f = arg;
+    if (col != f->col)
+        return 0;
+    return sw_version_cmp(f->v, v) <= 0 ? 1 : 2;
+}
+
+int sw_seen_covers(const struct sw_table *t, const char *seen,
+                   const struct sw_version *tomb, int col,
+                   const struct sw_version *v)
+{
+    struct seen_find f;
+
+    if (v->hlc == 0)
+        return 1; /* never written: nothing to see */
+    if (sw_version_cmp(v, tomb) <= 0 &&
+        (!seen || strcmp(v->site, tomb->site) == 0))
+        return 1;
+    if (!seen)
+        return 0;
+    f.col = col;
+    f.v = v;
+    return seen_walk(t, seen, seen_match, &f) == 1;
 }

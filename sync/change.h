@@ -9,6 +9,8 @@
 
 #include "sw.h"
 
+struct sw_table;
+
 /* A site id: a station code plus '-' and a random suffix, or the county
 ** code.  Same characters as a code (sw_code_valid), at most 40. */
 #define SW_SITE_MAX 40
@@ -53,9 +55,14 @@ struct sw_change {
     int64_t seq;  /* push: the writer's outbox sequence; pull: 0 (not sent) */
     char *author; /* who wrote ver (sw_author_valid), malloc'd; NULL: not
                      known.  One version has one author. */
+    /* a tombstone (deleted = 1) only: the versions of the record's fields
+       its writer had seen, "HLC@SITE=col,col;HLC@SITE=col" (sw_seen_*);
+       "" saw none; NULL not said (a writer before it was sent).  malloc'd
+       and owned like text. */
+    char *seen;
 };
 
-/* frees text and author; NULL is fine */
+/* frees text, author and seen; NULL is fine */
 void change_release(struct sw_change *c);
 
 /* a and b are both NULL or the same text */
@@ -67,6 +74,20 @@ struct sw_erase {
     int tbl;                  /* index into sw_tables */
     char id[SW_UUID_LEN + 1]; /* the record's id */
 };
+
+/*
+** The "seen" text of a tombstone.  sw_seen_valid: well-formed for table
+** t (versions HLC@SITE with hlc > 0, column names of t, each at most
+** once).  sw_seen_covers: had the tombstone's writer seen version v of
+** column col?  Yes if seen gives col a version at or after v, or v is the
+** tombstone's own site's and not after it; with seen NULL (not said), if
+** v is not after the tombstone (the rule before seen sets).  An edit the
+** deleter had not seen is an 'edit_of_deleted' conflict (merge.c).
+*/
+int sw_seen_valid(const struct sw_table *t, const char *seen);
+int sw_seen_covers(const struct sw_table *t, const char *seen,
+                   const struct sw_version *tomb, int col,
+                   const struct sw_version *v);
 
 /*
 ** A batch of changes: a push (site, from..to) or a pull reply

@@ -365,6 +365,12 @@ static void encode_row(struct sw_buf *sb, const struct sw_change *v, size_t n,
         }
         sb_add(sb, "}", 1);
     }
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].seen && v[i].col == sw_col_deleted(t)) {
+            sb_adds(sb, ",\"k\":");
+            json_str(sb, v[i].seen);
+        }
+    }
     sb_add(sb, "}", 1);
 }
 
@@ -626,7 +632,7 @@ static int check_value(const struct sw_table *t, const struct sw_column *c,
 }
 
 struct row_keys {
-    const cJSON *t, *id, *st, *h, *d, *w, *q, *a, *f, *b;
+    const cJSON *t, *id, *st, *h, *d, *w, *q, *a, *f, *b, *k;
 };
 
 /*
@@ -664,6 +670,8 @@ static int row_keys(const cJSON *row, size_t r, int push, int first,
             slot = &k->f;
         else if (strcmp(key, "b") == 0)
             slot = &k->b;
+        else if (strcmp(key, "k") == 0)
+            slot = &k->k;
         if (!slot)
             return sw_fail(err, SW_EDATA, "rows[%zu]: unexpected key '%s'", r,
                            shown(key, sh));
@@ -797,6 +805,18 @@ static int decode_row(const cJSON *row, size_t r, int push,
                                m->string);
         }
     }
+    if (k.k) {
+        int dupk;
+        const cJSON *del = member(k.f, t->cols[sw_col_deleted(t)].name, &dupk);
+        int64_t one = 0;
+        if (!del || !json_int(del, &one) || one != 1)
+            return sw_fail(err, SW_EDATA,
+                           "rows[%zu].k: only with a tombstone (deleted: 1)",
+                           r);
+        if (!cJSON_IsString(k.k) || !sw_seen_valid(t, k.k->valuestring))
+            return sw_fail(err, SW_EDATA,
+                           "rows[%zu].k: not a list of seen versions", r);
+    }
     if (push && b->n > 0 && q <= b->v[b->n - 1].seq)
         return sw_fail(err, SW_EDATA,
                        "rows[%zu].q: seq %lld does not follow %lld", r,
@@ -856,6 +876,13 @@ static int decode_row(const cJSON *row, size_t r, int push,
         if (author && !(c.author = sw_strdup(author))) {
             change_release(&c);
             return sw_fail(err, SW_ESOFTWARE, "decode: out of memory");
+        }
+        if (k.k && c.col == sw_col_deleted(t)) {
+            c.seen = sw_strdup(k.k->valuestring);
+            if (!c.seen) {
+                change_release(&c);
+                return sw_fail(err, SW_ESOFTWARE, "decode: out of memory");
+            }
         }
         if (batch_add(b, &c)) {
             change_release(&c);

@@ -15,7 +15,8 @@
 **           "q":12,                  (push; pull: ignored)
 **           "a":"<author>" | null,   (optional)
 **           "f":{"case_id":"...","mode":"home","follow_up":0,"purpose":null},
-**           "b":{"mode":"<hlc>@<site>"}}    (optional)
+**           "b":{"mode":"<hlc>@<site>"},    (optional)
+**           "k":"<hlc>@<site>=name,phone;<hlc>@<site>=status"} (optional)
 **
 ** A ROW groups consecutive changes of one row that share one version
 ** (h, w); in a push their sequence numbers are q, q+1, ... in the order of
@@ -32,7 +33,11 @@
 *those
 ** fields that had one; a field absent from "b" had none.  Values: a
 ** string for a TEXT column, an integer for an INT column, or null (not
-** for the tombstone, "deleted": 0 or 1).
+** for the tombstone, "deleted": 0 or 1).  "k" goes only with "deleted": 1:
+** the versions of the record's fields the deleting site had seen, grouped
+** by version (sw_seen_* in change.h); the merge flags an edit the deleter
+** had not seen as 'edit_of_deleted'.  A ROW without it (a writer that
+** predates it) is read as before: such a tombstone is judged by its hlc.
 ** Numbers other than hlcs are JSON integers below 2^53.  In a push, seqs
 ** increase strictly from row to row.  Unknown top-level keys are ignored
 ** (room to grow); anything else unexpected inside a ROW is an error.

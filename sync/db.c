@@ -13,7 +13,20 @@
 #include "db.h"
 #include "ddl.h"
 
-/* 2: who wrote each change (docs/design-notes.md, "Authorship"). */
+/* 2: who wrote each change (docs/design-notes.md, "Authorship"); what a
+   tombstone's writer had seen (pending.seen, the tombstones table: issue
+   18).  Nothing was released at version 2 before both, so
+   one step holds them.  (A version-1 file keeps its record tables'
+   CHECKs: SQLite cannot change them in place; the merge checks in C.) */
+#define TOMBSTONES_SQL                                                         \
+    "CREATE TABLE IF NOT EXISTS tombstones (\n"                                \
+    "    tbl  INTEGER NOT NULL,\n"                                             \
+    "    rid  INTEGER NOT NULL,\n"                                             \
+    "    hlc  INTEGER NOT NULL,\n"                                             \
+    "    site TEXT NOT NULL,\n"                                                \
+    "    seen TEXT NOT NULL,\n"                                                \
+    "    PRIMARY KEY (tbl, rid)\n"                                             \
+    ") WITHOUT ROWID;\n"
 static const struct db_migration station_steps[] = {
     {2,
      "ALTER TABLE outbox ADD COLUMN author TEXT;\n"
@@ -23,14 +36,15 @@ static const struct db_migration station_steps[] = {
      "ALTER TABLE visits ADD COLUMN ver_author TEXT;\n"
      "ALTER TABLE services ADD COLUMN ver_author TEXT;\n"
      "ALTER TABLE conflicts ADD COLUMN winner_author TEXT;\n"
-     "ALTER TABLE conflicts ADD COLUMN loser_author TEXT;\n",
+     "ALTER TABLE conflicts ADD COLUMN loser_author TEXT;\n"
+     "ALTER TABLE pending ADD COLUMN seen TEXT;\n" TOMBSTONES_SQL,
      1},
 };
 static const struct db_migration county_steps[] = {
     {2,
      "ALTER TABLE field_versions ADD COLUMN author TEXT;\n"
      "ALTER TABLE conflicts ADD COLUMN winner_author TEXT;\n"
-     "ALTER TABLE conflicts ADD COLUMN loser_author TEXT;\n",
+     "ALTER TABLE conflicts ADD COLUMN loser_author TEXT;\n" TOMBSTONES_SQL,
      0},
 };
 #define NSTEPS(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -171,7 +185,7 @@ static int pragma_int(sqlite3 *db, const char *sql, int *out,
 
 static int set_pragmas(sqlite3 *db, struct sw_err *err)
 {
-    sqlite3_busy_timeout(db, 10000);
+    sqlite3_busy_timeout(db, DB_BUSY_MS);
     sqlite3_extended_result_codes(db, 1);
     /* encrypted: sorts and temporary tables stay in memory, and a larger
        page cache saves decrypting pages read again (crypt.h) */
@@ -447,11 +461,23 @@ int db_open(const char *path, enum sw_role role, sqlite3 **out,
     rc = open_file(path, SQLITE_OPEN_READWRITE, vfs, &db, err);
     if (rc)
         return rc;
+    /* wait for another program's lock before reading anything: a busy
+       replica is not a foreign one */
+    sqlite3_busy_timeout(db, DB_BUSY_MS);
+    sqlite3_extended_result_codes(db, 1);
     rc = pragma_int(db, "PRAGMA application_id", &appid, err);
     if (rc) {
-        /* not a database at all */
+        int sqlrc = sqlite3_errcode(db) & 0xff;
         db_close(db);
-        return sw_fail(err, SW_ECONFIG, _("%s: not a swsync %s"), path, kind);
+        if (sqlrc == SQLITE_BUSY || sqlrc == SQLITE_LOCKED)
+            return sw_fail(err, SW_ETEMP,
+                           _("%s: the %s is locked by another program; try "
+                             "again later"),
+                           path, kind);
+        if (sqlrc == SQLITE_NOTADB)
+            return sw_fail(err, SW_ECONFIG, _("%s: not a swsync %s"), path,
+                           kind);
+        return rc; /* an I/O error, ...: as it is */
     }
     want = role == SW_ROLE_STATION ? DB_APPID_STATION : DB_APPID_COUNTY;
     if (appid != want) {

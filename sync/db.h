@@ -11,6 +11,10 @@
 
 enum sw_role { SW_ROLE_STATION, SW_ROLE_COUNTY };
 
+/* How long a command waits for another program's lock on the file before
+** it gives up with SW_ETEMP (exit 75). */
+#define DB_BUSY_MS 10000
+
 /* PRAGMA application_id of each kind of file ('SWST', 'SWCO'). */
 #define DB_APPID_STATION 0x53575354
 #define DB_APPID_COUNTY 0x5357434f

@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <string.h>
+
 #include "ddl.h"
 #include "table.h"
 
@@ -133,17 +135,35 @@ void ddl_station_triggers(struct sw_buf *sb)
         sb_addf(sb, "DROP TRIGGER IF EXISTS %s_fill;\n", n);
         sb_addf(sb,
                 "CREATE TRIGGER %s_fill AFTER INSERT ON %s\n"
-                "WHEN NEW.station IS NULL\n"
-                "BEGIN\n"
-                "    UPDATE %s SET station = coalesce(",
-                n, n, n);
+                "WHEN NEW.station IS NULL",
+                n, n);
+        for (int i = 0; i < tb->ncols; i++)
+            if (tb->cols[i].dflt)
+                sb_addf(sb, " OR NEW.%s IS NULL", tb->cols[i].name);
+        sb_addf(sb,
+                "\nBEGIN\n"
+                "    UPDATE %s SET station = coalesce(NEW.station, ",
+                n);
         if (tb->ref_col >= 0)
             sb_addf(sb, "(SELECT station FROM cases WHERE id = NEW.%s), ",
                     tb->cols[tb->ref_col].name);
-        else
-            sb_adds(sb, "NULL, ");
-        sb_adds(sb, "(SELECT value FROM config WHERE key = 'station'))\n"
-                    "        WHERE rid = NEW.rid;\n"
+        sb_adds(sb, "(SELECT value FROM config WHERE key = 'station'))");
+        /* the defaults `add` fills (sw_column.dflt; "@today": the
+           station's date), so that another program's INSERT makes the
+           same record */
+        for (int i = 0; i < tb->ncols; i++) {
+            const struct sw_column *c = &tb->cols[i];
+            if (!c->dflt)
+                continue;
+            sb_addf(sb, ",\n        %s = coalesce(NEW.%s, ", c->name, c->name);
+            if (strcmp(c->dflt, "@today") == 0)
+                sb_adds(sb, "date('now', 'localtime'))");
+            else if (c->type == SW_INT)
+                sb_addf(sb, "%s)", c->dflt);
+            else
+                sb_addf(sb, "'%s')", c->dflt);
+        }
+        sb_adds(sb, "\n        WHERE rid = NEW.rid;\n"
                     "END;\n");
 
         /* identity and fixed fields never change */

@@ -36,6 +36,17 @@ static const char SQL_CONFLICT[] =
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
     "?15, ?16) "
     "ON CONFLICT DO NOTHING";
+static const char SQL_TOMB_GET[] =
+    "SELECT hlc, site, seen FROM tombstones WHERE tbl = ?1 AND rid = ?2";
+static const char SQL_TOMB_PUT[] =
+    "INSERT INTO tombstones (tbl, rid, hlc, site, seen) "
+    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (tbl, rid) DO UPDATE "
+    "SET hlc = excluded.hlc, site = excluded.site, seen = excluded.seen";
+static const char SQL_TOMB_DEL[] =
+    "DELETE FROM tombstones WHERE tbl = ?1 AND rid = ?2";
+static const char SQL_ROW_VERS[] =
+    "SELECT hlc, site, col FROM versions WHERE tbl = ?1 AND rid = ?2 "
+    "AND hlc IS NOT NULL ORDER BY hlc, site, col";
 static const char SQL_GET_SEQ[] = "SELECT seq FROM sync_state WHERE id = 1";
 static const char SQL_SET_SEQ[] = "UPDATE sync_state SET seq = ?1 WHERE id = 1";
 
@@ -130,6 +141,14 @@ int merge_open(struct merge_ctx *m, sqlite3 *db, enum sw_role role,
         rc = db_prepare_keep(m->db, SQL_UNSENT, &m->unsent, err);
     if (!rc)
         rc = db_prepare_keep(m->db, SQL_CONFLICT, &m->conflict, err);
+    if (!rc)
+        rc = db_prepare_keep(m->db, SQL_TOMB_GET, &m->tomb_get, err);
+    if (!rc)
+        rc = db_prepare_keep(m->db, SQL_TOMB_PUT, &m->tomb_put, err);
+    if (!rc)
+        rc = db_prepare_keep(m->db, SQL_TOMB_DEL, &m->tomb_del, err);
+    if (!rc)
+        rc = db_prepare_keep(m->db, SQL_ROW_VERS, &m->row_vers, err);
     return rc;
 }
 
@@ -152,6 +171,10 @@ void merge_close(struct merge_ctx *m)
     sqlite3_finalize(m->put_ver);
     sqlite3_finalize(m->unsent);
     sqlite3_finalize(m->conflict);
+    sqlite3_finalize(m->tomb_get);
+    sqlite3_finalize(m->tomb_put);
+    sqlite3_finalize(m->tomb_del);
+    sqlite3_finalize(m->row_vers);
     memset(m, 0, sizeof(*m));
 }
 
@@ -489,6 +512,23 @@ static int check_value(const struct sw_change *c, struct sw_err *err)
     return sw_validate(tb, col, v, err);
 }
 
+/* Only a tombstone says what it had seen, and in the form of sw_seen_*. */
+static int check_seen(const struct sw_change *c, struct sw_err *err)
+{
+    const struct sw_table *tb = &sw_tables[c->tbl];
+
+    if (!c->seen)
+        return 0;
+    if (c->col != sw_col_deleted(tb) || c->vtype != SW_V_INT || c->ival != 1)
+        return sw_fail(err, SW_EDATA,
+                       _("%s %s: only a tombstone says what it saw"), tb->noun,
+                       c->id);
+    if (!sw_seen_valid(tb, c->seen))
+        return sw_fail(err, SW_EDATA, _("%s %s: bad list of seen versions"),
+                       tb->noun, c->id);
+    return 0;
+}
+
 static int is_unsent(struct merge_ctx *m, const struct sw_change *c,
                      int64_t rid, int *out, struct sw_err *err)
 {
@@ -508,20 +548,22 @@ static int is_unsent(struct merge_ctx *m, const struct sw_change *c,
     return rc;
 }
 
-/* A tombstone just taken: flag every field written after it. */
-static int flag_newer_edits(struct merge_ctx *m, const struct sw_change *del,
-                            int64_t rid, struct sw_err *err)
+/* A tombstone just taken: keep what its writer had seen, and flag every
+** field write it had not seen. */
+static int flag_unseen_edits(struct merge_ctx *m, const struct sw_change *del,
+                             int64_t rid, struct sw_err *err)
 {
-    int rc = 0;
+    const struct sw_table *tb = &sw_tables[del->tbl];
+    int rc = merge_put_tomb(m, del->tbl, rid, &del->ver, del->seen, err);
 
-    for (int col = 0; !rc && col < sw_tables[del->tbl].ncols; col++) {
+    for (int col = 0; !rc && col < tb->ncols; col++) {
         struct sw_version fv;
         sqlite3_value *val = NULL;
 
         if (col == del->col)
             continue;
         rc = get_version(m, del->tbl, rid, col, &fv, err);
-        if (rc || !fv.hlc || sw_version_cmp(&fv, &del->ver) <= 0)
+        if (rc || sw_seen_covers(tb, del->seen, &del->ver, col, &fv))
             continue;
         rc = merge_get_value(m, del->tbl, col, rid, &val, err);
         if (!rc)
@@ -529,6 +571,94 @@ static int flag_newer_edits(struct merge_ctx *m, const struct sw_change *del,
                                  &del->ver, NULL, val, &fv, &del->base, err);
         sqlite3_value_free(val);
     }
+    return rc;
+}
+
+int merge_row_seen(struct merge_ctx *m, int tbl, int64_t rid, char **out,
+                   struct sw_err *err)
+{
+    const struct sw_table *tb = &sw_tables[tbl];
+    sqlite3_stmt *st = m->row_vers;
+    struct sw_version last;
+    struct sw_buf sb;
+    int rc, step;
+
+    *out = NULL;
+    memset(&last, 0, sizeof(last));
+    sb_init(&sb);
+    sqlite3_bind_int(st, 1, tbl);
+    sqlite3_bind_int64(st, 2, rid);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        struct sw_version v;
+        int col = sqlite3_column_int(st, 2);
+        if (col < 0 || col >= tb->ncols || col == sw_col_deleted(tb))
+            continue;
+        merge_column_version(st, 0, &v);
+        if (!v.hlc || !sw_site_valid(v.site))
+            continue; /* another program's: not a version */
+        if (sw_version_eq(&v, &last)) {
+            sb_add(&sb, ",", 1);
+        } else {
+            char h[HLC_STR_MAX + 1];
+            hlc_format(v.hlc, h);
+            sb_addf(&sb, "%s%s@%s=", sb.len ? ";" : "", h, v.site);
+            last = v;
+        }
+        sb_adds(&sb, tb->cols[col].name);
+    }
+    rc = step == SQLITE_DONE ? 0 : db_fail(err, m->db, "read versions");
+    sqlite3_reset(st);
+    if (!rc && sb.oom)
+        rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
+    if (!rc) {
+        *out = sb_detach(&sb, NULL);
+        if (!*out)
+            *out = sw_strdup("");
+        if (!*out)
+            rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
+    }
+    sb_release(&sb);
+    return rc;
+}
+
+int merge_put_tomb(struct merge_ctx *m, int tbl, int64_t rid,
+                   const struct sw_version *v, const char *seen,
+                   struct sw_err *err)
+{
+    sqlite3_stmt *st = seen ? m->tomb_put : m->tomb_del;
+
+    sqlite3_bind_int(st, 1, tbl);
+    sqlite3_bind_int64(st, 2, rid);
+    if (seen) {
+        sqlite3_bind_int64(st, 3, v->hlc);
+        sqlite3_bind_text(st, 4, v->site, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, seen, -1, SQLITE_STATIC);
+    }
+    return step_done(m, st, "keep tombstone", err);
+}
+
+int merge_tomb_seen(struct merge_ctx *m, int tbl, int64_t rid,
+                    const struct sw_version *v, char **out, struct sw_err *err)
+{
+    sqlite3_stmt *st = m->tomb_get;
+    int rc = 0, step;
+
+    *out = NULL;
+    sqlite3_bind_int(st, 1, tbl);
+    sqlite3_bind_int64(st, 2, rid);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        struct sw_version tv;
+        merge_column_version(st, 0, &tv);
+        if (sw_version_eq(&tv, v) && sqlite3_column_text(st, 2)) {
+            *out = sw_strdup((const char *)sqlite3_column_text(st, 2));
+            if (!*out)
+                rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
+        }
+    } else if (step != SQLITE_DONE) {
+        rc = db_fail(err, m->db, "read tombstone");
+    }
+    sqlite3_reset(st);
     return rc;
 }
 
@@ -552,6 +682,8 @@ int merge_apply(struct merge_ctx *m, const struct sw_change *c, unsigned flags,
         rc = check_record(c, err);
         if (!rc)
             rc = check_value(c, err);
+        if (!rc)
+            rc = check_seen(c, err);
         if (rc)
             return rc;
     }
@@ -657,15 +789,22 @@ take_it:
         return rc;
     m->stats.applied++;
     if (c->col == delcol && c->vtype == SW_V_INT && c->ival == 1)
-        return flag_newer_edits(m, c, rid, err);
+        return flag_unseen_edits(m, c, rid, err);
 
 check_deleted:
-    /* an edit that meets a tombstone older than itself */
+    /* an edit that meets a tombstone whose writer had not seen it */
     if (c->col != delcol && deleted) {
+        char *seen = NULL;
+        int covered;
         rc = get_version(m, c->tbl, rid, delcol, &delver, err);
+        if (!rc && delver.hlc)
+            rc = merge_tomb_seen(m, c->tbl, rid, &delver, &seen, err);
         if (rc)
             return rc;
-        if (delver.hlc && sw_version_cmp(&c->ver, &delver) > 0) {
+        covered =
+            !delver.hlc || sw_seen_covers(tb, seen, &delver, c->col, &c->ver);
+        free(seen);
+        if (!covered) {
             struct sw_change tomb;
             memset(&tomb, 0, sizeof(tomb));
             tomb.vtype = SW_V_INT;
@@ -723,6 +862,12 @@ static int add_record(struct merge_ctx *m, const struct sw_change *c, size_t n,
     rid = sqlite3_last_insert_rowid(m->db);
     m->stats.rows_added++;
     m->stats.applied += (long)n;
+    for (size_t i = 0; i < n && !rc; i++)
+        if (c[i].col == sw_col_deleted(tb) && c[i].vtype == SW_V_INT &&
+            c[i].ival == 1 && c[i].seen)
+            rc = merge_put_tomb(m, c->tbl, rid, &c[i].ver, c[i].seen, err);
+    if (rc)
+        return rc;
     if (m->role == SW_ROLE_STATION && one_ver)
         return 0; /* in the row */
     for (size_t i = 0; i < n && !rc; i++)

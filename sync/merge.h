@@ -13,9 +13,13 @@
 ** replica sent, so its value is taken as it is.  Unsent local edits are
 ** sealed first (seal.h), so they are versions the rule compares.
 **
-** Edit and delete of one record: a field write whose hlc is newer than
-** the record's tombstone (whichever arrives first) is flagged as an
-** 'edit_of_deleted' conflict; the edit's value is kept in the field.
+** Edit and delete of one record: a tombstone carries the versions of the
+** record's fields its writer had seen (sw_change.seen, kept in the
+** `tombstones` table while it stands).  A field write the deleter had not
+** seen (sw_seen_covers), whichever of the two arrives first, is flagged
+** as an 'edit_of_deleted' conflict; the edit's value is kept in the
+** field.  A tombstone that does not say what it saw (an older writer) is
+** judged as before: an edit newer than it was not seen.
 **
 ** Usage: merge_open(); merge_begin(); merge_apply()...; merge_commit()
 ** (or merge_abort()); merge_close().  Everything between begin and
@@ -63,6 +67,7 @@ struct merge_ctx {
     sqlite3_stmt **set_val[SW_NTABLES];
     sqlite3_stmt *put_ver, *unsent, *conflict;
     char cur_author[SW_AUTHOR_MAX + 1]; /* the last version read's author */
+    sqlite3_stmt *tomb_get, *tomb_put, *tomb_del, *row_vers;
 };
 
 /*
@@ -119,6 +124,25 @@ int merge_get_value(struct merge_ctx *m, int tbl, int col, int64_t rid,
 /* Set c's value (vtype, ival, text: copied) from a SQLite value.
 ** Returns 0 or SW_ESOFTWARE. */
 int merge_set_value(struct sw_change *c, sqlite3_value *v, struct sw_err *err);
+
+/*
+** The seen text of record rid of table tbl as this site has it now: the
+** version of each of its fields but the tombstone's (*out malloc'd).  A
+** tombstone written here carries it (sealing; the county's own writes).
+*/
+int merge_row_seen(struct merge_ctx *m, int tbl, int64_t rid, char **out,
+                   struct sw_err *err);
+
+/* Keep seen for the tombstone of version v of record rid (NULL: forget
+** what was kept).  Inside the merge's or the sealing's transaction. */
+int merge_put_tomb(struct merge_ctx *m, int tbl, int64_t rid,
+                   const struct sw_version *v, const char *seen,
+                   struct sw_err *err);
+
+/* The seen text kept for record rid's tombstone of version v: *out
+** malloc'd, NULL when none is kept for that version. */
+int merge_tomb_seen(struct merge_ctx *m, int tbl, int64_t rid,
+                    const struct sw_version *v, char **out, struct sw_err *err);
 
 /* The version in columns k (hlc) and k + 1 (site) of st's current row;
 ** "no version" when the hlc is NULL. */

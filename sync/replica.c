@@ -14,7 +14,8 @@ static const char SQL_OUTBOX[] =
     "ORDER BY edited_at, tbl, rid, col";
 static const char SQL_PEND_ADD[] =
     "INSERT INTO pending (tbl, rid, col, value, hlc, site, base_hlc, "
-    "base_site, author) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+    "base_site, author, seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+    "?10)";
 static const char SQL_VER_PUT[] =
     "INSERT INTO field_versions (tbl, rid, col, hlc, site, author) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
@@ -78,7 +79,7 @@ static char *pending_sql(void)
                     t, k ? "station" : "id", sw_tables[t].name);
         sb_adds(&sb, " END");
     }
-    sb_adds(&sb, " FROM pending AS p WHERE p.seq > ?1 ORDER BY p.seq "
+    sb_adds(&sb, ", p.seen FROM pending AS p WHERE p.seq > ?1 ORDER BY p.seq "
                  "LIMIT ?2");
     return sb_detach(&sb, NULL);
 }
@@ -258,6 +259,7 @@ static int seal_in_txn(struct replica *r, struct hlc_clock *clock, long *n,
         /* who wrote it; another program's garbage there is nobody */
         const char *author = (const char *)sqlite3_column_text(o, 7);
         sqlite3_value *val = NULL;
+        char *seen = NULL;
 
         if (author && !sw_author_valid(author))
             author = NULL;
@@ -298,8 +300,25 @@ static int seal_in_txn(struct replica *r, struct hlc_clock *clock, long *n,
         sqlite3_bind_value(r->pend_add, 8, sqlite3_column_value(o, 4));
         if (author)
             sqlite3_bind_text(r->pend_add, 9, author, -1, SQLITE_TRANSIENT);
-        rc = run(r, r->pend_add, "seal", err);
+        if (col == sw_col_deleted(&sw_tables[tbl]) &&
+            sqlite3_value_type(val) == SQLITE_INTEGER &&
+            sqlite3_value_int64(val) == 1) {
+            /* a delete says which versions of the record it had seen */
+            struct sw_version tv;
+            memset(&tv, 0, sizeof(tv));
+            tv.hlc = hlc;
+            snprintf(tv.site, sizeof(tv.site), "%s", r->site);
+            rc = merge_row_seen(&r->m, tbl, rid, &seen, err);
+            if (!rc)
+                rc = merge_put_tomb(&r->m, tbl, rid, &tv, seen, err);
+            if (!rc)
+                sqlite3_bind_text(r->pend_add, 10, seen, -1, SQLITE_STATIC);
+        }
+        if (!rc)
+            rc = run(r, r->pend_add, "seal", err);
         sqlite3_value_free(val);
+        free(seen);
+        seen = NULL;
         if (rc)
             break;
         sqlite3_bind_int(r->ver_put, 1, tbl);
@@ -383,6 +402,11 @@ int replica_read_pending(struct replica *r, int64_t after, size_t limit,
         if (!rc && author && sw_author_valid((const char *)author) &&
             !(c.author = sw_strdup((const char *)author)))
             rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
+        if (!rc && sqlite3_column_text(st, 11)) {
+            c.seen = sw_strdup((const char *)sqlite3_column_text(st, 11));
+            if (!c.seen)
+                rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
+        }
         if (!rc && batch_add(b, &c))
             rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         change_release(&c);

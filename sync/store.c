@@ -29,8 +29,9 @@ static const char SQL_ADD_SITE[] =
     "INSERT INTO replicas (station, device, token_hash, site, created_at) "
     "VALUES (?1, ?2, 'none:' || ?2, ?2, ?3)";
 
-/* The pull query: each field's record id and value, in county order. */
-static char *pull_sql(void)
+/* The pull query: each field's record id and value, in county order
+** (rest: the fields of one record past a cursor). */
+static char *pull_sql(int rest)
 {
     struct sw_buf sb;
     sb_init(&sb);
@@ -47,9 +48,11 @@ static char *pull_sql(void)
             sb_addf(&sb, " WHEN %d THEN %s", c, tb->cols[c].name);
         sb_addf(&sb, " END FROM %s WHERE rid = fv.rid)", tb->name);
     }
-    sb_adds(&sb, " END, fv.author FROM field_versions AS fv "
-                 "WHERE fv.station = ?1 AND fv.seq > ?2 "
-                 "ORDER BY fv.seq LIMIT ?3");
+    sb_adds(&sb, " END, fv.author, fv.rid FROM field_versions AS fv ");
+    sb_adds(&sb, rest ? "WHERE fv.tbl = ?1 AND fv.rid = ?2 AND fv.seq > ?3 "
+                        "ORDER BY fv.col"
+                      : "WHERE fv.station = ?1 AND fv.seq > ?2 "
+                        "ORDER BY fv.seq LIMIT ?3");
     return sb_detach(&sb, NULL);
 }
 
@@ -69,10 +72,13 @@ int store_open(struct store *s, sqlite3 *db, struct sw_err *err)
         snprintf(s->county, sizeof(s->county), "%s", county);
         rc = merge_open(&s->m, db, SW_ROLE_COUNTY, err);
     }
-    if (!rc) {
-        sql = pull_sql();
-        rc = sql ? db_prepare_keep(s->db, sql, &s->pull, err)
+    for (int rest = 0; rest < 2 && !rc; rest++) {
+        sql = pull_sql(rest);
+        rc = sql ? db_prepare_keep(s->db, sql, rest ? &s->pull_rest : &s->pull,
+                                   err)
                  : sw_fail(err, SW_ESOFTWARE, _("out of memory"));
+        free(sql);
+        sql = NULL;
     }
     if (!rc)
         rc = db_prepare_keep(s->db, SQL_ACKED_GET, &s->acked_get, err);
@@ -95,6 +101,8 @@ void store_close(struct store *s)
 {
     merge_close(&s->m);
     sqlite3_finalize(s->pull);
+    sqlite3_finalize(s->pull_rest);
+    s->pull_rest = NULL;
     sqlite3_finalize(s->acked_get);
     sqlite3_finalize(s->acked_set);
     sqlite3_finalize(s->case_station);
@@ -339,6 +347,75 @@ int store_apply_push(struct store *s, const char *station, const char *site,
     return merge_commit(m, err);
 }
 
+/* The field of st's current row (pull_sql's columns) into b. */
+static int pull_add(struct store *s, sqlite3_stmt *st, const char *station,
+                    struct sw_batch *b, struct sw_err *err)
+{
+    struct sw_change c;
+    const unsigned char *id = sqlite3_column_text(st, 8);
+    int rc;
+
+    memset(&c, 0, sizeof(c));
+    c.tbl = sqlite3_column_int(st, 1);
+    c.col = sqlite3_column_int(st, 2);
+    snprintf(c.id, sizeof(c.id), "%s", id ? (const char *)id : "");
+    snprintf(c.station, sizeof(c.station), "%s", station);
+    merge_column_version(st, 3, &c.ver);
+    merge_column_version(st, 5, &c.base);
+    rc = merge_set_value(&c, sqlite3_column_value(st, 9), err);
+    if (!rc && c.col == sw_col_deleted(&sw_tables[c.tbl]) &&
+        c.vtype == SW_V_INT && c.ival == 1)
+        rc = merge_tomb_seen(&s->m, c.tbl, sqlite3_column_int64(st, 11), &c.ver,
+                             &c.seen, err);
+    /* a county write's author (an admin) stays at the county:
+       the station sees the county's site (docs/protocol.md) */
+    if (!rc && sqlite3_column_text(st, 10) &&
+        strcmp(c.ver.site, s->county) != 0 &&
+        sw_author_valid((const char *)sqlite3_column_text(st, 10)) &&
+        !(c.author = sw_strdup((const char *)sqlite3_column_text(st, 10))))
+        rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
+    if (!rc && batch_add(b, &c))
+        rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
+    change_release(&c);
+    return rc;
+}
+
+/*
+** An answer that stops before the end: the records it holds get their
+** fields written after its cursor too (sent again, and skipped, when the
+** cursor gets there), so that a record is never split across answers and
+** a station never shows one half made (issue 18).
+*/
+static int pull_complete(struct store *s, const char *station, const char *site,
+                         struct sw_batch *b, struct sw_err *err)
+{
+    sqlite3_stmt *st = s->pull_rest;
+    size_t n = b->n;
+    int rc = 0;
+
+    for (size_t i = 0; i < n && !rc; i++) {
+        int64_t rid;
+        int step;
+        if (i > 0 && b->v[i].tbl == b->v[i - 1].tbl &&
+            strcmp(b->v[i].id, b->v[i - 1].id) == 0)
+            continue;      /* the same record as the change before */
+        rid = b->v[i].seq; /* pull: the record's rid, set below */
+        sqlite3_bind_int(st, 1, b->v[i].tbl);
+        sqlite3_bind_int64(st, 2, rid);
+        sqlite3_bind_int64(st, 3, b->cursor);
+        while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+            if (site &&
+                strcmp((const char *)sqlite3_column_text(st, 7), site) == 0)
+                continue;
+            rc = pull_add(s, st, station, b, err);
+        }
+        if (!rc && step != SQLITE_DONE)
+            rc = db_fail(err, s->db, "read pull");
+        sqlite3_reset(st);
+    }
+    return rc;
+}
+
 int store_read_pull(struct store *s, const char *station, const char *site,
                     int64_t after, size_t limit, struct sw_batch *b,
                     struct sw_err *err)
@@ -353,9 +430,6 @@ int store_read_pull(struct store *s, const char *station, const char *site,
     sqlite3_bind_int64(st, 2, after);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
     while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        struct sw_change c;
-        const unsigned char *id = sqlite3_column_text(st, 8);
-
         if (b->n > 0 && bytes >= s->pull_max_bytes) {
             cut = 1; /* long texts: the rest next time */
             break;
@@ -366,25 +440,9 @@ int store_read_pull(struct store *s, const char *station, const char *site,
                  (size_t)sqlite3_column_bytes(st, 10);
         if (site && strcmp((const char *)sqlite3_column_text(st, 7), site) == 0)
             continue; /* the sender has this very value */
-        memset(&c, 0, sizeof(c));
-        c.seq = b->cursor;
-        c.tbl = sqlite3_column_int(st, 1);
-        c.col = sqlite3_column_int(st, 2);
-        snprintf(c.id, sizeof(c.id), "%s", id ? (const char *)id : "");
-        snprintf(c.station, sizeof(c.station), "%s", station);
-        merge_column_version(st, 3, &c.ver);
-        merge_column_version(st, 5, &c.base);
-        rc = merge_set_value(&c, sqlite3_column_value(st, 9), err);
-        /* a county write's author (an admin) stays at the county:
-           the station sees the county's site (docs/protocol.md) */
-        if (!rc && sqlite3_column_text(st, 10) &&
-            strcmp(c.ver.site, s->county) != 0 &&
-            sw_author_valid((const char *)sqlite3_column_text(st, 10)) &&
-            !(c.author = sw_strdup((const char *)sqlite3_column_text(st, 10))))
-            rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
-        if (!rc && batch_add(b, &c))
-            rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
-        change_release(&c);
+        rc = pull_add(s, st, station, b, err);
+        if (!rc)
+            b->v[b->n - 1].seq = sqlite3_column_int64(st, 11); /* rid */
     }
     if (!rc && !cut && step != SQLITE_DONE)
         rc = db_fail(err, s->db, "read pull");
@@ -409,6 +467,11 @@ int store_read_pull(struct store *s, const char *station, const char *site,
             rc = db_fail(err, s->db, "read erase orders");
         sqlite3_reset(st);
     }
+    if (!rc && b->more)
+        rc = pull_complete(s, station, site, b, err);
+    /* a pull change carries no seq (it held the rid meanwhile) */
+    for (size_t i = 0; i < b->n; i++)
+        b->v[i].seq = 0;
     return rc;
 }
 
@@ -417,6 +480,21 @@ int store_begin(struct store *s, struct sw_err *err)
     s->m.clock.max_drift_ms = 0;
     s->m.clock.offset_ms = 0;
     return merge_begin(&s->m, err);
+}
+
+/* c->seen: every version of c's record the county has. */
+static int county_seen(struct store *s, struct sw_change *c, struct sw_err *err)
+{
+    sqlite3_stmt *st = s->m.find_row[c->tbl];
+    int64_t rid = -1;
+
+    sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        rid = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    if (rid < 0)
+        return 0;
+    return merge_row_seen(&s->m, c->tbl, rid, &c->seen, err);
 }
 
 int store_write(struct store *s, struct sw_change *c, struct sw_err *err)
@@ -438,7 +516,11 @@ int store_write(struct store *s, struct sw_change *c, struct sw_err *err)
         c->ver.hlc = hlc_now(&s->m.clock, sw_now_ms());
         snprintf(c->ver.site, sizeof(c->ver.site), "%s", s->county);
         s->m.src = s->county;
-        rc = merge_apply(&s->m, c, 0, err);
+        if (c->col == sw_col_deleted(&sw_tables[c->tbl]) &&
+            c->vtype == SW_V_INT && c->ival == 1 && !c->seen)
+            rc = county_seen(s, c, err); /* the county saw all it has */
+        if (!rc)
+            rc = merge_apply(&s->m, c, 0, err);
         s->m.src = NULL;
     }
     change_release(&cur);

@@ -22,7 +22,7 @@ struct store {
     int64_t max_drift_ms;         /* versions further ahead are clamped */
     size_t pull_max_bytes;        /* a pull stops after about this much */
     struct merge_ctx m;
-    sqlite3_stmt *pull, *acked_get, *acked_set, *case_station;
+    sqlite3_stmt *pull, *pull_rest, *acked_get, *acked_set, *case_station;
     sqlite3_stmt *is_purged, *refused_add, *erase_pull;
 };
 
@@ -68,10 +68,13 @@ int store_apply_push(struct store *s, const char *station, const char *site,
 ** Read the current values of station's fields written after cursor
 ** `after`, up to limit fields scanned and about s->pull_max_bytes of
 ** values, into b (b->cursor, b->more set).
-** Fields whose value came from `site` itself are not sent back.  Each
-** field carries its author, but for a county write (the admin's name
-** stays at the county).  Records purged after `after` (through the
-** answer's cursor) come as erase orders (b->erase).
+** Fields whose value came from `site` itself are not sent back.  An
+** answer that stops before the end (b->more) also holds the fields of
+** its records written after b->cursor: a record is never split across
+** answers (they come again, and are skipped, later).  Each field carries
+** its author, but for a county write (the admin's name stays at the
+** county).  Records purged after `after` (through the answer's cursor)
+** come as erase orders (b->erase).
 */
 /*
 ** How many of station's fields were written after cursor `after` (what

@@ -475,11 +475,24 @@ static const char SQL_DATE[] =
     "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' "
     "AND %1$s>='0001-01-01' AND date(%1$s,'+0 days') IS %1$s)";
 
+int sw_col_sql_required(const struct sw_column *c)
+{
+    return (c->flags & SW_COL_REQUIRED) && !(c->flags & SW_COL_SYSTEM) &&
+           !c->dflt;
+}
+
 void sw_sql_check(struct sw_buf *sb, const struct sw_column *c)
 {
     const char *n = c->name;
 
-    sb_addf(sb, "CHECK (%s IS NULL OR (", n);
+    /* a required field without a default is required of every writer
+       (the merge, which checks in C, aside): another program cannot leave
+       it out.  One with a default is filled by the station's _fill
+       trigger, as `add` fills it (sync/ddl.c). */
+    if (sw_col_sql_required(c))
+        sb_addf(sb, "CHECK (%s IS NOT NULL AND (", n);
+    else
+        sb_addf(sb, "CHECK (%s IS NULL OR (", n);
     if (c->type == SW_TEXT)
         sb_addf(sb, "typeof(%s)='text' AND ", n);
     else

@@ -103,6 +103,10 @@ char sw_idnum_check_char(const char *s);
 ** appended to sb.  It accepts exactly what sw_validate accepts (apart from
 ** UTF-8 validity, which SQL cannot test), NULL included.
 */
+/* Does SQL refuse NULL for c?  A required column without a default:
+** another program cannot leave it out (a defaulted one is filled). */
+int sw_col_sql_required(const struct sw_column *c);
+
 void sw_sql_check(struct sw_buf *sb, const struct sw_column *c);
 
 #endif

@@ -119,7 +119,8 @@ is "$(sqlite3 "$CDB" "SELECT f.author FROM field_versions AS f JOIN cases AS c
 
 # ---- a replica file of schema version 1 is migrated ---------------------------
 
-exits 0 "a third replica" S a3 init --station A --server "$URL" --token-file "$T/a1.token"
+C station token A --device spare | token a3
+exits 0 "a third replica" S a3 init --station A --server "$URL" --token-file "$T/a3.token"
 sqlite3 "$T/a3.db" "
     DROP TRIGGER cases_capture_ins; DROP TRIGGER cases_capture_upd;
     DROP TRIGGER visits_capture_ins; DROP TRIGGER visits_capture_upd;
@@ -130,10 +131,22 @@ sqlite3 "$T/a3.db" "
     ALTER TABLE services DROP COLUMN ver_author;
     ALTER TABLE conflicts DROP COLUMN winner_author;
     ALTER TABLE conflicts DROP COLUMN loser_author;
+    ALTER TABLE pending DROP COLUMN seen; DROP TABLE tombstones;
     PRAGMA user_version = 1;" || bail_out "cannot make a version 1 file"
 exits 0 "a version 1 replica opens" S a3 --author 赵六 case add name=钱七 category=other
 is "$(sqlite3 "$T/a3.db" 'PRAGMA user_version')" 2 "... migrated to version 2"
 is "$(sqlite3 "$T/a3.db" "SELECT count(*) FROM outbox WHERE author = '赵六'")" 5 \
     "... its capture triggers made again: the write has its author"
+is "$(sqlite3 "$T/a3.db" "SELECT count(*) FROM pragma_table_info('pending')
+    WHERE name IN ('author', 'seen')")" 2 "... pending has author and seen"
+Q=$(sqlite3 "$T/a3.db" "SELECT id FROM cases WHERE name = '钱七'")
+sync_ok a3 "the migrated replica"
+exits 0 "... deletes its case" S a3 --author 赵六 case delete "$Q"
+sync_ok a3 "... and sends the delete"
+is "$(sqlite3 "$T/a3.db" "SELECT count(*) FROM tombstones WHERE seen <> ''")" 1 \
+    "... its tombstone keeps what it had seen (the tombstones table is there)"
+is "$(sqlite3 "$CDB" "SELECT count(*) FROM tombstones AS t JOIN cases AS c
+    ON c.rid = t.rid WHERE t.tbl = 0 AND c.id = '$Q' AND t.seen <> ''")" 1 \
+    "the county has the tombstone with what the replica had seen"
 
 done_testing

@@ -109,14 +109,16 @@ is "$(json 'd["last_error"]' <<<"$OUT")" None "no last error"
 
 # ---- a value the county could never take waits, and blocks nothing --------
 
-sqlite3 "$T/a1.db" "UPDATE cases SET name = NULL, notes = '名字待补' WHERE id = '$Y'"
+fails "another program cannot clear a required field without a default" \
+    sqlite3 "$T/a1.db" "UPDATE cases SET name = NULL WHERE id = '$Y'"
+sqlite3 "$T/a1.db" "UPDATE cases SET risk_level = NULL, notes = '名字待补' WHERE id = '$Y'"
 exits 0 "a sync with a required field cleared by another program" S a1 sync
-like "$ERR" "cases.name: is required" "it says which field waits"
+like "$ERR" "cases.risk_level: is required" "it says which field waits"
 is "$(C case show "$Y" --json | json 'd["notes"]')" 名字待补 \
     "the record's other change went through"
 exits 0 "status --json" S a1 status --json
 like "$(json 'd["held_back"]' <<<"$OUT")" "^1: " "status shows what is held back"
-exits 0 "the record is fixed" S a1 case set "$Y" name=王五
+exits 0 "the record is fixed" S a1 case set "$Y" risk_level=low
 sync_ok a1 "once it is fixed"
 is "$(S a1 status --json | json 'd["held_back"]')" None "nothing held back"
 ok "a1 equals the county for A" scope_equal "$T/a1.db" "$CDB" A

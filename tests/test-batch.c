@@ -161,6 +161,31 @@ static void test_change_shape(void **state)
     refused(&b, 0, "bad value type");
 }
 
+/* a seen list: only on a tombstone (deleted = 1), and well-formed */
+static void test_seen(void **state)
+{
+    static char none[] = "", junk[] = "not a list";
+    struct sw_batch b = push3();
+    struct sw_err err;
+    int del = sw_col_deleted(&sw_tables[SW_T_CASES]);
+    (void)state;
+
+    v[2].col = del;
+    v[2].vtype = SW_V_INT;
+    v[2].ival = 1;
+    v[2].seen = none; /* saw nothing */
+    sw_err_clear(&err);
+    assert_int_equal(batch_check(&b, 1, &err), 0);
+    v[2].seen = junk;
+    refused(&b, 1, "changes[2]: bad seen list");
+    v[2].seen = none;
+    v[2].ival = 0; /* an undelete says nothing of what it saw */
+    refused(&b, 1, "changes[2]: bad seen list");
+    b = push3();
+    v[1].seen = none; /* not the deleted column */
+    refused(&b, 0, "changes[1]: bad seen list");
+}
+
 static void test_pull(void **state)
 {
     struct sw_batch b = push3();
@@ -190,6 +215,7 @@ int main(void)
         cmocka_unit_test(test_seq_order),
         cmocka_unit_test(test_sites),
         cmocka_unit_test(test_change_shape),
+        cmocka_unit_test(test_seen),
         cmocka_unit_test(test_pull),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

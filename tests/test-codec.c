@@ -600,6 +600,65 @@ static void test_pull_erase(void **state)
 
 /* A hand-written body, so the decoder is not only checked against the
 ** encoder: \u escapes, key order, a pull that carries q (ignored). */
+/* "k": what a tombstone's writer had seen (issue 18).  It goes with
+** "deleted": 1 only, names columns of the table, each once; a row without
+** it (an older writer) decodes as before, with seen NULL. */
+static void test_decode_seen(void **state)
+{
+    static const char *const bad[] = {
+        /* not with a tombstone */
+        "'f':{'deleted':0},'k':''",
+        "'f':{'name':'x'},'k':''",
+        /* not the table's column, twice, malformed, not a string */
+        "'f':{'deleted':1},'k':'5@" SITE "=nosuch'",
+        "'f':{'deleted':1},'k':'5@" SITE "=name;6@" SITE "=name'",
+        "'f':{'deleted':1},'k':'5=name'",
+        "'f':{'deleted':1},'k':{'name':'5@" SITE "'}",
+    };
+    char buf[512];
+    char *json;
+    struct sw_batch b;
+    struct sw_err err;
+    (void)state;
+
+    json = J("{'v':1,'cursor':3,'more':false,'rows':[{'id':'" U1 "',"
+             "'t':'cases','st':'A01','h':'9','w':'" SITE "',"
+             "'f':{'deleted':1,'notes':'n'},'k':'5@" SITE "=name,phone;7@" SITE2
+             "=notes'},{'id':'" U1 "','h':'10','f':{'deleted':1}}]}");
+    assert_ok(codec_decode_pull_json(json, strlen(json), NULL, &b, &err), &err);
+    free(json);
+    assert_int_equal(b.n, 3);
+    assert_string_equal(b.v[0].seen, "5@" SITE "=name,phone;7@" SITE2 "=notes");
+    assert_null(b.v[1].seen); /* notes: not the tombstone */
+    assert_null(b.v[2].seen); /* no "k": not said */
+    {
+        /* and back: encoded with the row, decoded the same */
+        unsigned char *out = NULL;
+        size_t len = 0;
+        struct sw_batch d;
+        assert_ok(codec_encode_pull(&b, &out, &len, &err), &err);
+        assert_ok(codec_decode_pull(out, len, NULL, &d, &err), &err);
+        free(out);
+        assert_string_equal(d.v[0].seen, b.v[0].seen);
+        assert_null(d.v[2].seen);
+        batch_release(&d);
+    }
+    batch_release(&b);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        snprintf(buf, sizeof(buf),
+                 "{'v':1,'cursor':3,'more':false,'rows':[{'id':'" U1 "',"
+                 "'t':'cases','st':'A01','h':'9','w':'" SITE "',%s}]}",
+                 bad[i]);
+        json = J(buf);
+        assert_int_equal(
+            codec_decode_pull_json(json, strlen(json), NULL, &b, &err),
+            SW_EDATA);
+        assert_msg_has(&err, "rows[0].k");
+        batch_release(&b);
+        free(json);
+    }
+}
+
 static void test_decode_handwritten(void **state)
 {
     char *json = J("{'v':1,'extra':{'future':[1,2]},'site':'" SITE "',"
@@ -1550,6 +1609,7 @@ int main(void)
         cmocka_unit_test(test_roundtrip_pull),
         cmocka_unit_test(test_pull_erase),
         cmocka_unit_test(test_decode_handwritten),
+        cmocka_unit_test(test_decode_seen),
         cmocka_unit_test(test_grouping_push),
         cmocka_unit_test(test_grouping_pull),
         cmocka_unit_test(test_decode_inherits),

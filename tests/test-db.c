@@ -642,12 +642,15 @@ static void test_capture_insert(void **state)
               "'home')",
               (long long)rid);
     rid = sqlite3_last_insert_rowid(db);
-    /* case_id, visited_at, mode (follow_up has no SQL default) */
+    /* case_id, visited_at, mode, and follow_up: 0 filled as `add` does */
     assert_int_equal(q_int(db,
                            "SELECT count(*) FROM outbox WHERE tbl = %d AND "
                            "rid = %lld",
                            SW_T_VISITS, (long long)rid),
-                     3);
+                     4);
+    assert_int_equal(q_int(db, "SELECT follow_up FROM visits WHERE rid = %lld",
+                           (long long)rid),
+                     0);
 }
 
 static void test_capture_update(void **state)
@@ -1059,10 +1062,11 @@ static void test_station_fill(void **state)
               (long long)mine);
     assert_text(db, "A01", "SELECT station FROM visits WHERE rid = %lld",
                 (long long)sqlite3_last_insert_rowid(db));
-    /* station is identity, not a field: filling it is not a change */
+    /* station is identity, not a field: filling it is not a change (the
+       4 of each visit: case_id, visited_at, mode and follow_up's default) */
     assert_int_equal(
         q_int(db, "SELECT count(*) FROM outbox WHERE tbl = %d", SW_T_VISITS),
-        6);
+        8);
 }
 
 /* The CHECK constraints hold against plain SQL too. */

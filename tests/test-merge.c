@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "codec.h"
 #include "db.h"
 #include "replica.h"
 #include "store.h"
@@ -296,6 +297,107 @@ static void test_edit_before_tombstone_no_flag(void **state)
     assert_int_equal(qint(f->county, "SELECT count(*) FROM conflicts"), 0);
 }
 
+/* A tombstone that says what it saw: T0@A-one for name (and nothing else). */
+static struct sw_change tomb_seen(const char *id, int64_t hlc, const char *site,
+                                  const char *seen)
+{
+    struct sw_change c = chg(id, "deleted", "1", hlc, site, 0, NULL);
+    c.seen = (char *)seen; /* not owned: never released here */
+    return c;
+}
+
+/* Issue 18: an edit older than a delete that never saw it is flagged, in
+** both orders of arrival, and its value kept for the admin. */
+static void test_unseen_older_edit_flagged(void **state)
+{
+    struct fx *f = *state;
+    char seen[64];
+    struct sw_change c[3];
+
+    snprintf(seen, sizeof(seen), "%lld@A-one=name", (long long)T0);
+    c[0] = chg(ID1, "name", "x", T0, "A-one", 0, NULL);
+    c[1] = chg(ID1, "phone", "13800138000", T0 + 2, "A-two", 0, NULL);
+    c[2] = tomb_seen(ID1, T0 + 5, "A-one", seen);
+    /* the edit first, then the delete */
+    assert_int_equal(county_apply(f, c, 3), 0);
+    assert_int_equal(qint(f->county, "SELECT count(*) FROM conflicts"), 1);
+    assert_text(f->county, "SELECT kind FROM conflicts", "edit_of_deleted");
+    assert_text(f->county, "SELECT col FROM conflicts", "phone");
+    assert_text(f->county, "SELECT loser_value FROM conflicts", "13800138000");
+    assert_text(f->county, "SELECT loser_site FROM conflicts", "A-two");
+    assert_text(f->county, "SELECT winner_site FROM conflicts", "A-one");
+    assert_text(f->county, "SELECT seen FROM tombstones", seen);
+    assert_text(f->county, "SELECT phone FROM cases", "13800138000");
+}
+
+static void test_unseen_older_edit_after_delete(void **state)
+{
+    struct fx *f = *state;
+    char seen[64];
+    struct sw_change c[3];
+
+    snprintf(seen, sizeof(seen), "%lld@A-one=name", (long long)T0);
+    c[0] = chg(ID1, "name", "x", T0, "A-one", 0, NULL);
+    c[1] = tomb_seen(ID1, T0 + 5, "A-one", seen);
+    c[2] = chg(ID1, "phone", "13800138000", T0 + 2, "A-two", 0, NULL);
+    /* the delete first, then the edit it had not seen */
+    assert_int_equal(county_apply(f, c, 3), 0);
+    assert_int_equal(qint(f->county, "SELECT count(*) FROM conflicts"), 1);
+    assert_text(f->county, "SELECT kind FROM conflicts", "edit_of_deleted");
+    assert_text(f->county, "SELECT loser_value FROM conflicts", "13800138000");
+    assert_int_equal(qint(f->county, "SELECT deleted FROM cases"), 1);
+}
+
+/* What the deleter had seen is no conflict, however new. */
+static void test_seen_edit_not_flagged(void **state)
+{
+    struct fx *f = *state;
+    char seen[96];
+    struct sw_change c[4];
+
+    snprintf(seen, sizeof(seen), "%lld@A-one=name;%lld@A-two=phone",
+             (long long)T0, (long long)T0 + 2);
+    c[0] = chg(ID1, "name", "x", T0, "A-one", 0, NULL);
+    c[1] = chg(ID1, "phone", "13800138000", T0 + 2, "A-two", 0, NULL);
+    /* the deleter's own earlier write: seen though not listed */
+    c[2] = chg(ID1, "notes", "own", T0 + 3, "A-one", 0, NULL);
+    c[3] = tomb_seen(ID1, T0 + 5, "A-one", seen);
+    assert_int_equal(county_apply(f, c, 4), 0);
+    assert_int_equal(qint(f->county, "SELECT count(*) FROM conflicts"), 0);
+    /* a later edit of a field it saw, by another site: not seen */
+    c[0] = chg(ID1, "phone", "13900139000", T0 + 4, "A-two", T0 + 2, "A-two");
+    assert_int_equal(county_apply(f, c, 1), 0);
+    assert_int_equal(qint(f->county, "SELECT count(*) FROM conflicts"), 1);
+    assert_text(f->county, "SELECT loser_value FROM conflicts", "13900139000");
+}
+
+/* The seen text: well-formed or refused, by the codec and the merge. */
+static void test_seen_text(void **state)
+{
+    const struct sw_table *t = &sw_tables[SW_T_CASES];
+    struct sw_version tomb = {T0 + 5, "A-one"}, v = {T0 + 2, "A-two"};
+    struct fx *f = *state;
+    struct sw_change c;
+
+    assert_true(sw_seen_valid(t, ""));
+    assert_true(sw_seen_valid(t, "5@A-one=name,phone;7@C01=notes"));
+    assert_false(sw_seen_valid(t, "5@A-one=name;7@C01=name"));
+    assert_false(sw_seen_valid(t, "5@A-one=nosuch"));
+    assert_false(sw_seen_valid(t, "5@A-one="));
+    assert_false(sw_seen_valid(t, "5@A-one=name;"));
+    assert_false(sw_seen_valid(t, "0@A-one=name"));
+    assert_false(sw_seen_valid(t, "5=name"));
+    assert_false(sw_seen_valid(t, NULL));
+    /* not said: the hlc decides, as before seen sets */
+    assert_true(sw_seen_covers(t, NULL, &tomb, 1, &v));
+    assert_false(sw_seen_covers(t, "", &tomb, 1, &v));
+    c = chg(ID1, "name", "x", T0, "A-one", 0, NULL);
+    c.seen = (char *)"";
+    assert_int_equal(county_apply(f, &c, 1), SW_EDATA); /* not a tombstone */
+    c = tomb_seen(ID1, T0, "A-one", "5@A-one=nosuch");
+    assert_int_equal(county_apply(f, &c, 1), SW_EDATA);
+}
+
 static void test_other_station_refused(void **state)
 {
     struct fx *f = *state;
@@ -356,6 +458,8 @@ static struct sw_batch pull_of(struct sw_change *c, int n, int64_t cursor)
         struct sw_change x = c[i];
         if (x.vtype == SW_V_TEXT)
             x.text = strdup(c[i].text);
+        if (x.seen)
+            x.seen = strdup(c[i].seen);
         assert_int_equal(batch_add(&b, &x), 0);
     }
     b.cursor = cursor;
@@ -577,8 +681,17 @@ static void test_seal_holds_back_bad_values(void **state)
                    "'low', 'open', '2026-01-01')");
     assert_int_equal(replica_seal(&f->r, &n, &f->err), 0);
     assert_int_equal(n, 5);
-    /* another program clears a required field */
+    /* another program cannot clear a required field: SQL refuses */
+    assert_int_not_equal(sqlite3_exec(f->station,
+                                      "UPDATE cases SET name = NULL, notes = "
+                                      "'ok'",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM outbox"), 0);
+    /* unless it switches the CHECKs off: then sealing holds it back */
+    station_sql(f, "PRAGMA ignore_check_constraints = 1");
     station_sql(f, "UPDATE cases SET name = NULL, notes = 'ok'");
+    station_sql(f, "PRAGMA ignore_check_constraints = 0");
     assert_int_equal(replica_seal(&f->r, &n, &f->err), 0);
     assert_int_equal(n, 1); /* notes goes; name is held back */
     assert_int_equal(f->r.held, 1);
@@ -592,6 +705,41 @@ static void test_seal_holds_back_bad_values(void **state)
     assert_int_equal(qint(f->station, "SELECT count(*) FROM outbox"), 0);
 }
 
+/* Issue 18: a record inserted by another program without its required
+** fields is refused by SQL, so it is never sealed nor pushed. */
+static void test_outside_insert_incomplete_refused(void **state)
+{
+    struct fx *f = *state;
+    long n = 0;
+    assert_int_not_equal(sqlite3_exec(f->station,
+                                      "INSERT INTO cases (village) VALUES "
+                                      "('东村')",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+    assert_non_null(strstr(sqlite3_errmsg(f->station), "name IS NOT NULL"));
+    assert_int_not_equal(sqlite3_exec(f->station,
+                                      "INSERT INTO visits (case_id, "
+                                      "visited_at) VALUES ('" ID1 "', "
+                                      "'2026-11-20')",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+    assert_non_null(strstr(sqlite3_errmsg(f->station), "mode IS NOT NULL"));
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM cases"), 0);
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM outbox"), 0);
+    assert_int_equal(replica_seal(&f->r, &n, &f->err), 0);
+    assert_int_equal(n, 0);
+    /* what has a default gets it, as `add` fills it: a whole record */
+    station_sql(f, "INSERT INTO cases (id, name, category) VALUES ('" ID1
+                   "', '王五', 'other')");
+    assert_text(f->station,
+                "SELECT risk_level || ' ' || status || ' ' || "
+                "(opened_on = date('now', 'localtime')) FROM cases",
+                "low open 1");
+    assert_int_equal(replica_seal(&f->r, &n, &f->err), 0);
+    assert_int_equal(n, 5); /* name, category, risk_level, status, opened_on */
+    assert_int_equal(f->r.held, 0);
+}
+
 static void test_seal_holds_back_foreign_case(void **state)
 {
     struct fx *f = *state;
@@ -601,7 +749,8 @@ static void test_seal_holds_back_foreign_case(void **state)
                    "VALUES ('" ID2 "', '" ID1 "', '2026-11-20', 'home')");
     assert_int_equal(replica_seal(&f->r, &n, &f->err), 0);
     assert_int_equal(n, 0);         /* none of the visit's fields go */
-    assert_int_equal(f->r.held, 3); /* case_id, visited_at, mode */
+    assert_int_equal(f->r.held, 4); /* case_id, visited_at, mode, and
+                                       follow_up's default */
     assert_non_null(strstr(f->r.held_msg, "no case"));
     assert_int_equal(qint(f->station, "SELECT count(*) FROM pending"), 0);
 }
@@ -721,7 +870,10 @@ static void test_pull_byte_budget(void **state)
     batch_init(&out);
     assert_int_equal(
         store_read_pull(&f->s, "A", "A-two", 0, 100, &out, &f->err), 0);
-    assert_int_equal(out.n, 1); /* at least one, then the budget stops it */
+    /* at least one, then the budget stops it; the record comes whole */
+    assert_int_equal(out.n, 2);
+    assert_string_equal(out.v[0].id, ID1);
+    assert_string_equal(out.v[1].id, ID1);
     assert_true(out.more);
     assert_int_equal(out.cursor, qint(f->county, "SELECT min(seq) FROM "
                                                  "field_versions"));
@@ -781,6 +933,47 @@ static size_t new_visit(struct sw_change *c, const char *id,
     c[1] = tchg(SW_T_VISITS, id, "visited_at", "2026-03-01T09:30", hlc, site);
     c[2] = tchg(SW_T_VISITS, id, "mode", "home", hlc, site);
     return 3;
+}
+
+/* Issue 18: an answer cut by its limit holds the whole of every record in
+** it, so a station never shows one half made; what it sent early comes
+** again in the next answer and changes nothing. */
+static void test_pull_never_splits_a_record(void **state)
+{
+    struct fx *f = *state;
+    struct sw_change c[12];
+    struct sw_batch out;
+    struct merge_stats st;
+    size_t n = new_case(c, ID1, T0, "A-one");
+
+    n += new_case(c + n, ID2, T0 + 1, "A-one");
+    if (county_apply(f, c, (int)n))
+        fail_msg("%s", f->err.msg);
+    batch_init(&out);
+    /* 2 fields scanned: ID1 is cut after its first */
+    assert_int_equal(store_read_pull(&f->s, "A", "A-two", 0, 2, &out, &f->err),
+                     0);
+    assert_true(out.more);
+    assert_int_equal(out.n, n / 2); /* all of ID1, none of ID2 */
+    for (size_t i = 0; i < out.n; i++)
+        assert_string_equal(out.v[i].id, ID1);
+    if (replica_apply_pull(&f->r, &out, &st, &f->err))
+        fail_msg("%s", f->err.msg);
+    batch_release(&out);
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM cases WHERE "
+                                      "name IS NULL OR category IS NULL OR "
+                                      "status IS NULL"),
+                     0);
+    /* the rest: ID1's later fields again (skipped) and ID2 */
+    batch_init(&out);
+    assert_int_equal(
+        store_read_pull(&f->s, "A", "A-two", 2, 100, &out, &f->err), 0);
+    assert_false(out.more);
+    if (replica_apply_pull(&f->r, &out, &st, &f->err))
+        fail_msg("%s", f->err.msg);
+    batch_release(&out);
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM cases"), 2);
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM conflicts"), 0);
 }
 
 static int64_t col_bit(int tbl, const char *col)
@@ -1427,6 +1620,78 @@ static void test_row_split_matches_each(void **state)
     free(b);
     assert_int_equal(qint(f->county, "SELECT count(*) FROM field_versions"),
                      11);
+}
+
+/* At the station: the delete sealed here carries what this replica had
+** seen; an older edit of another replica pulled after it is flagged here,
+** and at the county when the delete is pushed after the edit. */
+static void test_station_delete_carries_seen(void **state)
+{
+    struct fx *f = *state;
+    struct sw_change c[1] = {chg(ID1, "name", "x", T0, "C01", 0, NULL)};
+    struct sw_change e =
+        chg(ID1, "phone", "13800138000", T0 + 2, "A-two", 0, NULL);
+    struct sw_batch b;
+    struct push_result res;
+    char want[64];
+    long n = 0;
+
+    pull_ok(f, c, 1, 1);
+    station_sql(f, "DELETE FROM cases WHERE id = '" ID1 "'");
+    assert_int_equal(replica_seal(&f->r, &n, &f->err), 0);
+    assert_int_equal(n, 1);
+    snprintf(want, sizeof(want), "%lld@C01=name", (long long)T0);
+    assert_text(f->station, "SELECT seen FROM pending", want);
+    assert_text(f->station, "SELECT seen FROM tombstones", want);
+
+    /* the county has the record, and the edit the station never saw */
+    assert_int_equal(county_apply(f, c, 1), 0);
+    assert_int_equal(county_apply(f, &e, 1), 0);
+    batch_init(&b);
+    assert_int_equal(replica_read_pending(&f->r, 0, 100, &b, &f->err), 0);
+    assert_int_equal(b.n, 1);
+    assert_string_equal(b.v[0].seen, want);
+    {
+        /* through the codec, as on the wire */
+        unsigned char *wire = NULL;
+        size_t len = 0;
+        struct sw_batch d;
+        assert_int_equal(codec_encode_push(&b, &wire, &len, &f->err), 0);
+        assert_int_equal(codec_decode_push(wire, len, NULL, &d, &f->err), 0);
+        free(wire);
+        assert_string_equal(d.v[0].seen, want);
+        assert_int_equal(
+            store_apply_push(&f->s, "A", "A-one", &d, &res, &f->err), 0);
+        batch_release(&d);
+    }
+    batch_release(&b);
+    assert_int_equal(res.conflicts, 1);
+    assert_text(f->county,
+                "SELECT loser_value FROM conflicts WHERE kind = "
+                "'edit_of_deleted'",
+                "13800138000");
+    /* the pull gives the station the edit: flagged here too (the hlc of
+       the edit is older than the delete's: the old rule missed it) */
+    pull_ok(f, &e, 1, 2);
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM conflicts WHERE "
+                                      "kind = 'edit_of_deleted'"),
+                     1);
+    assert_text(f->station, "SELECT loser_value FROM conflicts", "13800138000");
+    /* and the county's pull answer carries the tombstone's seen text */
+    batch_init(&b);
+    assert_int_equal(store_read_pull(&f->s, "A", "A-two", 0, 100, &b, &f->err),
+                     0);
+    {
+        int got = 0;
+        for (size_t i = 0; i < b.n; i++)
+            if (b.v[i].col == sw_col_deleted(&sw_tables[SW_T_CASES])) {
+                assert_non_null(b.v[i].seen);
+                assert_string_equal(b.v[i].seen, want);
+                got = 1;
+            }
+        assert_true(got);
+    }
+    batch_release(&b);
 }
 
 /* A tombstone with fields of other versions in one record's changes: the
@@ -2086,6 +2351,11 @@ int main(void)
         T(test_edit_meets_older_tombstone),
         T(test_tombstone_meets_newer_edit),
         T(test_edit_before_tombstone_no_flag),
+        T(test_unseen_older_edit_flagged),
+        T(test_unseen_older_edit_after_delete),
+        T(test_seen_edit_not_flagged),
+        T(test_seen_text),
+        T(test_station_delete_carries_seen),
         T(test_other_station_refused),
         T(test_seal),
         T(test_station_fast_forward),
@@ -2098,11 +2368,13 @@ int main(void)
         T(test_county_write),
         T(test_seal_holds_back_bad_values),
         T(test_seal_holds_back_foreign_case),
+        T(test_outside_insert_incomplete_refused),
         T(test_county_fixed_field),
         T(test_push_checks_sender),
         T(test_push_empty_with_range),
         T(test_push_visit_of_unknown_case),
         T(test_pull_byte_budget),
+        T(test_pull_never_splits_a_record),
         T(test_row_new_on_station),
         T(test_row_new_mixed_versions_station),
         T(test_row_new_on_county),
