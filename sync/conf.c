@@ -228,6 +228,33 @@ void conf_show(const struct conf *c, FILE *f)
     }
 }
 
+int conf_show_cmd(struct conf *c, int argc, char **argv, const char *dflt,
+                  FILE *f, struct sw_err *err)
+{
+    int rc = 0;
+
+    for (int i = 2; i < argc && !rc; i++) {
+        char key[64];
+        const char *eq = strchr(argv[i], '=');
+        if (strncmp(argv[i], "--", 2) != 0 || !eq ||
+            (size_t)(eq - argv[i]) - 2 >= sizeof(key))
+            return sw_fail(err, SW_EUSAGE,
+                           _("config show: flags as --KEY=VALUE: '%s'"),
+                           argv[i]);
+        memcpy(key, argv[i] + 2, (size_t)(eq - argv[i]) - 2);
+        key[eq - argv[i] - 2] = '\0';
+        rc = conf_set(c, key, eq + 1, "flag", err);
+    }
+    if (rc)
+        return rc;
+    if (c->path[0])
+        fprintf(f, "# %s\n", c->path);
+    else
+        fprintf(f, _("# no settings file (%s does not exist)\n"), dflt);
+    conf_show(c, f);
+    return 0;
+}
+
 void conf_argv_free(char **argv, int argc)
 {
     if (!argv)

@@ -71,6 +71,16 @@ int conf_check(const struct conf_key *k, const char *value);
 void conf_show(const struct conf *c, FILE *f);
 
 /*
+** `config show [--KEY=VALUE]...` (argv[0] "config", argv[1] "show"):
+** each --KEY=VALUE is set as the command's flag would be, then the file
+** read (or a line saying dflt does not exist) and the effective settings
+** are printed to f.  Returns 0, or an error code with err filled and
+** nothing printed.  Both programs' `config show`.
+*/
+int conf_show_cmd(struct conf *c, int argc, char **argv, const char *dflt,
+                  FILE *f, struct sw_err *err);
+
+/*
 ** A new argv for command cmd: argv[0], then --KEY=VALUE for each of cmd's
 ** keys set from a file or the environment, then argv[1..]; the command's
 ** own flags, later, win.  *out and its strings are malloc'd (free with

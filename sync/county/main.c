@@ -496,32 +496,11 @@ int main(int argc, char **argv)
     argc = cargc;
     argv = run_argv;
     if (c->fn == cmd_config && argc >= 2 && strcmp(argv[1], "show") == 0) {
-        /* --KEY=VALUE after show: as the command's flag would be */
-        for (int i = 2; i < argc && !rc; i++) {
-            char key[64];
-            const char *eq = strchr(argv[i], '=');
-            if (strncmp(argv[i], "--", 2) != 0 || !eq ||
-                (size_t)(eq - argv[i]) - 2 >= sizeof(key))
-                rc = sw_fail(&ctx.err, SW_EUSAGE,
-                             _("config show: flags as --KEY=VALUE: '%s'"),
-                             argv[i]);
-            else {
-                memcpy(key, argv[i] + 2, (size_t)(eq - argv[i]) - 2);
-                key[eq - argv[i] - 2] = '\0';
-                rc = conf_set(&cf, key, eq + 1, "flag", &ctx.err);
-            }
-        }
+        rc = conf_show_cmd(&cf, argc, argv, CONF_FILE, stdout, &ctx.err);
         if (rc) {
             fprintf(stderr, "%s: %s\n", ctx.prog, ctx.err.msg);
             rc = exit_code(rc);
-            goto done;
         }
-        if (cf.path[0])
-            printf("# %s\n", cf.path);
-        else
-            printf(_("# no settings file (%s does not exist)\n"), CONF_FILE);
-        conf_show(&cf, stdout);
-        rc = 0;
         goto done;
     }
     if (!ctx.key_path) {
