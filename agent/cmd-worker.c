@@ -6,65 +6,20 @@
 */
 #include "config.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
-#include <termios.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cmd.h"
+#include "password.h"
 #include "workers.h"
-
-#define PW_BUF (ACCT_PW_MAX + 2)
-
-/* One line from stdin into buf (PW_BUF bytes), without its line end. */
-static int read_line(char *buf, struct sw_err *err)
-{
-    size_t n;
-    if (!fgets(buf, PW_BUF, stdin))
-        return sw_fail(err, SW_EDATA, _("worker add: no password given"));
-    n = strlen(buf);
-    if (n > 0 && buf[n - 1] == '\n')
-        buf[--n] = '\0';
-    else if (n == PW_BUF - 1)
-        return sw_fail(err, SW_EDATA,
-                       _("worker add: the password is longer than %d bytes"),
-                       ACCT_PW_MAX);
-    if (n > 0 && buf[n - 1] == '\r')
-        buf[--n] = '\0';
-    return 0;
-}
-
-/* Prompt on stderr and read a line from the terminal, no echo. */
-static int read_hidden(const char *prompt, char *buf, struct sw_err *err)
-{
-    struct termios old, quiet;
-    int rc;
-
-    if (tcgetattr(STDIN_FILENO, &old) != 0)
-        return sw_fail(err, SW_EUSAGE,
-                       _("worker add: standard input is not a terminal: give "
-                         "the password with --password-stdin"));
-    quiet = old;
-    quiet.c_lflag &= ~(tcflag_t)ECHO;
-    quiet.c_lflag |= ECHONL;
-    fputs(prompt, stderr);
-    fflush(stderr);
-    if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) != 0)
-        return sw_fail(err, SW_EIO, _("worker add: cannot turn off echo: %s"),
-                       strerror(errno));
-    rc = read_line(buf, err);
-    tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-    return rc;
-}
 
 static int wk_add(struct cmd_ctx *ctx, int argc, char **argv)
 {
     const char *name = NULL;
-    char pw[PW_BUF], again[PW_BUF];
+    char pw[ACCT_PW_BUF];
     int from_stdin = 0, rc;
 
     for (int i = 0; i < argc; i++) {
@@ -83,17 +38,7 @@ static int wk_add(struct cmd_ctx *ctx, int argc, char **argv)
                        _("worker add: '%s': use 1-64 letters, digits, _ . - @ "
                          "(not starting with - or .)"),
                        name);
-    if (from_stdin) {
-        rc = read_line(pw, &ctx->err);
-    } else {
-        rc = read_hidden("Password: ", pw, &ctx->err);
-        if (!rc)
-            rc = read_hidden("Password again: ", again, &ctx->err);
-        if (!rc && strcmp(pw, again) != 0)
-            rc = sw_fail(&ctx->err, SW_EDATA,
-                         _("worker add: the passwords differ"));
-        OPENSSL_cleanse(again, sizeof(again));
-    }
+    rc = acct_read_password("worker add", from_stdin, pw, &ctx->err);
     if (!rc)
         rc = workers_add(ctx->db, name, pw, &ctx->err);
     OPENSSL_cleanse(pw, sizeof(pw));

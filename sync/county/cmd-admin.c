@@ -6,67 +6,19 @@
 */
 #include "config.h"
 
-#include <errno.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
-#include <termios.h>
-#include <unistd.h>
 
 #include "account.h"
 #include "audit.h"
 #include "county.h"
-
-#define PW_BUF (ACCT_PW_MAX + 2)
-
-/*
-** One line from f into buf (size PW_BUF), without its line end.  A line
-** longer than ACCT_PW_MAX is an error.  Returns 0, or -1 at end of input.
-*/
-static int read_line(FILE *f, char *buf, struct sw_err *err)
-{
-    size_t n;
-    if (!fgets(buf, PW_BUF, f))
-        return sw_fail(err, SW_EDATA, _("admin add: no password given"));
-    n = strlen(buf);
-    if (n > 0 && buf[n - 1] == '\n')
-        buf[--n] = '\0';
-    else if (n == PW_BUF - 1)
-        return sw_fail(err, SW_EDATA,
-                       _("admin add: the password is longer than %d bytes"),
-                       ACCT_PW_MAX);
-    if (n > 0 && buf[n - 1] == '\r')
-        buf[--n] = '\0';
-    return 0;
-}
-
-/* Prompt on the terminal (stderr) and read a line from stdin, no echo. */
-static int read_hidden(const char *prompt, char *buf, struct sw_err *err)
-{
-    struct termios old, quiet;
-    int rc;
-
-    if (tcgetattr(STDIN_FILENO, &old) != 0)
-        return sw_fail(err, SW_EUSAGE,
-                       _("admin add: standard input is not a terminal: give "
-                         "the password with --password-stdin"));
-    quiet = old;
-    quiet.c_lflag &= ~(tcflag_t)ECHO;
-    quiet.c_lflag |= ECHONL;
-    fputs(prompt, stderr);
-    fflush(stderr);
-    if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) != 0)
-        return sw_fail(err, SW_EIO, _("admin add: cannot turn off echo: %s"),
-                       strerror(errno));
-    rc = read_line(stdin, buf, err);
-    tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-    return rc;
-}
+#include "password.h"
 
 static int ad_add(struct county_ctx *ctx, int argc, char **argv)
 {
     const char *name = NULL;
-    char pw[PW_BUF], again[PW_BUF];
+    char pw[ACCT_PW_BUF];
     struct audit_src src;
     int from_stdin = 0, rc;
 
@@ -86,23 +38,12 @@ static int ad_add(struct county_ctx *ctx, int argc, char **argv)
                        _("admin: not a valid user name (1-%d of A-Z a-z 0-9 _ "
                          ". - @, not starting with - or .): %s"),
                        ACCT_NAME_MAX, name);
-    pw[0] = again[0] = '\0';
-    if (from_stdin) {
-        rc = read_line(stdin, pw, &ctx->err);
-    } else {
-        rc = read_hidden("Password: ", pw, &ctx->err);
-        if (!rc && strlen(pw) >= ACCT_PW_MIN)
-            rc = read_hidden("Password (again): ", again, &ctx->err);
-        if (!rc && strlen(pw) >= ACCT_PW_MIN && strcmp(pw, again) != 0)
-            rc = sw_fail(&ctx->err, SW_EDATA,
-                         _("admin add: the two passwords differ"));
-    }
+    rc = acct_read_password("admin add", from_stdin, pw, &ctx->err);
     if (!rc) {
         audit_cli_src(&src);
         rc = acct_admin_add(ctx->db, name, pw, &src, &ctx->err);
     }
     OPENSSL_cleanse(pw, sizeof(pw));
-    OPENSSL_cleanse(again, sizeof(again));
     if (!rc && !ctx->quiet)
         printf(_("admin %s added\n"), name);
     return rc;
