@@ -1038,3 +1038,70 @@ out:
     backup_key_release(&k);
     return rc;
 }
+
+int backup_command(enum sw_role role, const char *db_path, const char *key_path,
+                   int quiet, int argc, char **argv, struct sw_err *err)
+{
+    struct backup_info info;
+    const char *what = "backup";
+    int rc, n = 0, made = 0;
+
+    /* restore --encrypt: onto a new PC, encrypted with a new key file */
+    for (int i = 0; i < argc; i++) {
+        if (i > 0 && strcmp(argv[0], "restore") == 0 &&
+            strcmp(argv[i], "--encrypt") == 0) {
+            made = access(key_path, F_OK) != 0;
+            rc = crypt_load(key_path, 1, 0, err);
+            if (rc)
+                return rc;
+            continue;
+        }
+        argv[n++] = argv[i];
+    }
+    argc = n;
+    rc = backup_cli(role, db_path, argc, argv, &info, &what, err);
+    if (rc) {
+        if (made)
+            unlink(key_path); /* the key of nothing */
+        return rc;
+    }
+    if (strcmp(what, "backup") == 0) {
+        if (!quiet)
+            printf(_("backup: %s written\n"), argv[argc - 1]);
+    } else if (quiet && strcmp(what, "verify") != 0) {
+        /* nothing to say */
+    } else if (role == SW_ROLE_STATION) {
+        printf(_("%s: ok, site %s, %lld bytes, cases %lld, visits %lld, "
+                 "services %lld\n"),
+               what, info.site[0] ? info.site : "-", (long long)info.bytes,
+               (long long)info.cases, (long long)info.visits,
+               (long long)info.services);
+    } else {
+        printf(
+            _("%s: ok, %lld bytes, cases %lld, visits %lld, services %lld\n"),
+            what, (long long)info.bytes, (long long)info.cases,
+            (long long)info.visits, (long long)info.services);
+    }
+    return 0;
+}
+
+int backup_encrypt_command(enum sw_role role, const char *db_path,
+                           const char *key_path, int quiet, int argc,
+                           struct sw_err *err)
+{
+    int rc, made;
+    if (argc != 1)
+        return sw_fail(err, SW_EUSAGE, _("encrypt takes no argument"));
+    made = access(key_path, F_OK) != 0;
+    rc = crypt_load(key_path, 1, 0, err);
+    if (rc)
+        return rc;
+    rc = backup_encrypt_in_place(db_path, role, err);
+    if (rc && made)
+        unlink(key_path); /* the key of nothing */
+    if (!rc && !quiet)
+        printf(_("encrypt: %s is encrypted; its key is %s (keep a copy "
+                 "elsewhere)\n"),
+               db_path, key_path);
+    return rc;
+}

@@ -96,4 +96,17 @@ int backup_encrypt_in_place(const char *db_path, enum sw_role role,
 int backup_cli(enum sw_role role, const char *db_path, int argc, char **argv,
                struct backup_info *info, const char **what, struct sw_err *err);
 
+/*
+** The commands "backup ...", "restore ..." and "encrypt" of either
+** program: backup_cli() plus "restore ... --encrypt" (the key file at
+** key_path is made, and removed again if the restore fails) and what is
+** printed on success (nothing when quiet, but verify always reports).
+** argv may be reordered.
+*/
+int backup_command(enum sw_role role, const char *db_path, const char *key_path,
+                   int quiet, int argc, char **argv, struct sw_err *err);
+int backup_encrypt_command(enum sw_role role, const char *db_path,
+                           const char *key_path, int quiet, int argc,
+                           struct sw_err *err);
+
 #endif
