@@ -86,6 +86,43 @@ static const struct cmd commands[] = {
         "  case* (also case_id), service_on (default today), service_type*,\n"
         "  provider, minutes (0-100000), amount (e.g. 150.50), outcome,\n"
         "  notes.   * required\n")},
+    {"referral", cmd_record, 1,
+     "referral add case=ID need=NEED FIELD=VALUE... | set ID FIELD=VALUE... |\n"
+     "       show ID [--json] | list [--json] [--where "
+     "FIELD=VALUE|FIELD~TEXT]...\n"
+     "       | list --open|--overdue [--json] [--today DATE] | delete ID",
+     N_("Referrals of a case to a resource, followed up until the loop is\n"
+        "closed.  Fields:\n"
+        "  case* (also case_id), need* (health|income|housing|education|\n"
+        "  disability|elderly|child|legal|mental|other), resource_id (a\n"
+        "  resource of the county's directory: swsync resource list),\n"
+        "  resource_text (a resource not in the directory), referred_by,\n"
+        "  referred_on (default today), status (referred|accepted|completed|\n"
+        "  declined, 已转介|已接收|已完成|未成功; default referred),\n"
+        "  follow_up_on (YYYY-MM-DD), outcome, notes.   * required\n"
+        "list --open: referred or accepted; --overdue: open and the\n"
+        "follow-up date is before today (--today DATE: as if today were\n"
+        "DATE).  Lines: id, name, need, status, follow-up date, resource,\n"
+        "and \"overdue\".\n")},
+    {"resource", cmd_record, 1,
+     "resource show ID [--json] | list [--json] [--where "
+     "FIELD=VALUE|FIELD~TEXT]...",
+     N_("The county's resource directory (name, type, contact, areas,\n"
+        "notes), pulled by every station and read-only here: a county admin\n"
+        "keeps it (swsync-county resource add|set).  Another program's\n"
+        "writes to the resources table of the replica are refused and\n"
+        "noted (swsync status, swsync audit).\n")},
+    {"due", cmd_due, 1, "due [--days N] [--json] [--today DATE]",
+     N_("What is due and overdue: visits asked for by a case's latest\n"
+        "visit (next_visit_on), open referrals by their follow-up date,\n"
+        "and high-risk open cases not visited for 30 days.  Soonest first,\n"
+        "one a line: date, due or overdue, what, the person, the record id.\n"
+        "  --days N      also what falls due in the next N days (default 0)\n"
+        "  --today DATE  as if today were DATE (YYYY-MM-DD)\n"
+        "  --json        an array of objects: kind (visit|referral|\n"
+        "                high_risk), due_on, overdue (true|false), case_id,\n"
+        "                name, id (the visit, referral or case), detail (a\n"
+        "                referral's need; a high-risk case's last visit)\n")},
     {"sync", cmd_sync, 0,
      "sync [--quiet] [--warn-after T] [--timeout S] [--jitter S]\n"
      "       [--cacert FILE]",

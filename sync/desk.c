@@ -117,6 +117,12 @@ oom:
     return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
 }
 
+int desk_collect(sqlite3 *db, sqlite3_stmt *st, int ncols,
+                 struct desk_rows *out, struct sw_err *err)
+{
+    return collect(db, st, ncols, out, err);
+}
+
 int desk_due(sqlite3 *db, const char *today, int limit, struct desk_rows *out,
              struct sw_err *err)
 {

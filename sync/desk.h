@@ -26,6 +26,10 @@ struct desk_rows {
 /* Cell (row, col), or NULL. */
 const char *desk_cell(const struct desk_rows *r, int row, int col);
 void desk_rows_release(struct desk_rows *r); /* then empty; NULL fine */
+/* Step st (prepared, bound) to its end, its first ncols columns into out;
+** st is finalized. */
+int desk_collect(sqlite3 *db, sqlite3_stmt *st, int ncols,
+                 struct desk_rows *out, struct sw_err *err);
 
 /*
 ** Follow-ups due on or before today: the latest live visit of each open
