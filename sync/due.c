@@ -50,6 +50,94 @@ static const char SQL_REFERRALS[] =
     "r.follow_up_on < ?1))) "
     "ORDER BY r.referred_on DESC, r.rid DESC";
 
+/* The county's figures: every station's records (?1 today). */
+static const char SQL_OVERDUE_BY_STATION[] =
+    "SELECT s.code, "
+    "(SELECT count(*) FROM cases AS c JOIN visits AS v ON v.rid = "
+    "(SELECT w.rid FROM visits AS w WHERE w.case_id = c.id AND w.deleted = 0 "
+    "ORDER BY w.visited_at DESC, w.rid DESC LIMIT 1) WHERE c.station = s.code "
+    "AND c.deleted = 0 AND c.status = 'open' AND v.next_visit_on < ?1), "
+    "(SELECT count(*) FROM referrals AS r WHERE r.station = s.code "
+    "AND r.deleted = 0 AND r.status IN ('referred', 'accepted') "
+    "AND r.follow_up_on < ?1), "
+    "(SELECT count(*) FROM cases AS c WHERE c.station = s.code "
+    "AND c.deleted = 0 AND c.status = 'open' AND c.risk_level = 'high' "
+    "AND date(coalesce(substr((SELECT max(v.visited_at) FROM visits AS v "
+    "WHERE v.case_id = c.id AND v.deleted = 0), 1, 10), c.opened_on), ?2) "
+    "< ?1) FROM stations AS s ORDER BY s.code";
+
+/* ?1 today, ?2 from, ?3 to: open and overdue now; completed and declined
+   with closed_on (else referred_on) in the period */
+static const char SQL_REFERRAL_FIGURES[] =
+    "SELECT s.code, "
+    "count(CASE WHEN r.status IN ('referred', 'accepted') THEN 1 END), "
+    "count(CASE WHEN r.status IN ('referred', 'accepted') "
+    "AND r.follow_up_on < ?1 THEN 1 END), "
+    "count(CASE WHEN r.status = 'completed' AND coalesce(r.closed_on, "
+    "r.referred_on) BETWEEN ?2 AND ?3 THEN 1 END), "
+    "count(CASE WHEN r.status = 'declined' AND coalesce(r.closed_on, "
+    "r.referred_on) BETWEEN ?2 AND ?3 THEN 1 END) "
+    "FROM stations AS s LEFT JOIN referrals AS r ON r.station = s.code "
+    "AND r.deleted = 0 GROUP BY s.code ORDER BY s.code";
+
+int due_overdue_by_station(sqlite3 *db, const char *today,
+                           struct desk_rows *out, struct sw_err *err)
+{
+    char stale[32];
+    sqlite3_stmt *st;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if (!due_date_valid(today))
+        return sw_fail(err, SW_EUSAGE, _("not a date (YYYY-MM-DD): '%s'"),
+                       today ? today : "");
+    rc = db_prepare(db, SQL_OVERDUE_BY_STATION, &st, err);
+    if (rc)
+        return rc;
+    snprintf(stale, sizeof(stale), "+%d days", DUE_STALE_DAYS);
+    sqlite3_bind_text(st, 1, today, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, stale, -1, SQLITE_TRANSIENT);
+    return desk_collect(db, st, OVD_NCOLS, out, err);
+}
+
+int due_referral_figures(sqlite3 *db, const char *today, const char *from,
+                         const char *to, struct desk_rows *out,
+                         struct sw_err *err)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if (!due_date_valid(today) || !due_date_valid(from) || !due_date_valid(to))
+        return sw_fail(err, SW_EUSAGE, _("not a date (YYYY-MM-DD): '%s'"),
+                       !due_date_valid(today)  ? (today ? today : "")
+                       : !due_date_valid(from) ? (from ? from : "")
+                                               : (to ? to : ""));
+    if (strcmp(from, to) > 0)
+        return sw_fail(err, SW_EUSAGE, _("--from %s is after --to %s"), from,
+                       to);
+    rc = db_prepare(db, SQL_REFERRAL_FIGURES, &st, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, today, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, from, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, to, -1, SQLITE_TRANSIENT);
+    return desk_collect(db, st, FIG_NCOLS - 1, out, err);
+}
+
+int due_outcome_rate(const struct desk_rows *r, int row)
+{
+    long done =
+        atol(desk_cell(r, row, FIG_COMPLETED) ? desk_cell(r, row, FIG_COMPLETED)
+                                              : "0");
+    long no =
+        atol(desk_cell(r, row, FIG_DECLINED) ? desk_cell(r, row, FIG_DECLINED)
+                                             : "0");
+    if (done + no == 0)
+        return -1;
+    return (int)((done * 100 + (done + no) / 2) / (done + no));
+}
+
 int due_date_valid(const char *s)
 {
     static const struct sw_column day = {"today", SW_TEXT, CK_DATE, 0,

@@ -66,6 +66,35 @@ enum {
 int due_referrals(sqlite3 *db, const char *today, int which,
                   struct desk_rows *out, struct sw_err *err);
 
+/*
+** The county: per enrolled station, what is overdue on today (columns:
+** station, visits overdue, referrals overdue, high-risk open cases not
+** visited for DUE_STALE_DAYS days).
+*/
+enum { OVD_STATION, OVD_VISITS, OVD_REFERRALS, OVD_HIGH_RISK, OVD_NCOLS };
+int due_overdue_by_station(sqlite3 *db, const char *today,
+                           struct desk_rows *out, struct sw_err *err);
+
+/*
+** The county: per enrolled station, the referrals open and overdue on
+** today, and completed and declined in from..to (closed_on, else
+** referred_on, in the period).  due_outcome_rate: completed of those
+** closed in the period, in whole percent (rounded), -1 when none closed.
+*/
+enum {
+    FIG_STATION,
+    FIG_OPEN,
+    FIG_OVERDUE,
+    FIG_COMPLETED,
+    FIG_DECLINED,
+    FIG_NCOLS_SQL,
+    FIG_NCOLS = FIG_NCOLS_SQL + 1
+};
+int due_referral_figures(sqlite3 *db, const char *today, const char *from,
+                         const char *to, struct desk_rows *out,
+                         struct sw_err *err);
+int due_outcome_rate(const struct desk_rows *r, int row);
+
 /* A real date YYYY-MM-DD (for --today). */
 int due_date_valid(const char *s);
 

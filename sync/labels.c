@@ -58,6 +58,7 @@ static const struct field_label fields[] = {
     {"referrals", "status", "转介状态", "Status"},
     {"referrals", "follow_up_on", "跟进日期", "Follow up on"},
     {"referrals", "outcome", "结果", "Outcome"},
+    {"referrals", "closed_on", "办结日期", "Closed on"},
     {"referrals", "notes", "备注", "Notes"},
     {"resources", "name", "资源名称", "Name"},
     {"resources", "type", "资源类型", "Type"},

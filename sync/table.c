@@ -81,6 +81,7 @@ static const struct sw_column referral_cols[] = {
     {"status", SW_TEXT, CK_ENUM, REQ | LST, 0, ref_statuses, "referred"},
     {"follow_up_on", SW_TEXT, CK_DATE, LST, 0, NULL, NULL},
     {"outcome", SW_TEXT, CK_TEXT, 0, 500, NULL, NULL},
+    {"closed_on", SW_TEXT, CK_DATE, 0, 0, NULL, NULL},
     {"notes", SW_TEXT, CK_TEXT, 0, 4000, NULL, NULL},
     {"deleted", SW_INT, CK_BOOL, SW_COL_SYSTEM, 0, NULL, NULL},
 };
