@@ -48,6 +48,10 @@ int desk_due(sqlite3 *db, const char *today, int limit, struct desk_rows *out,
 int desk_stale_high(sqlite3 *db, const char *since, int limit,
                     struct desk_rows *out, struct sw_err *err);
 
+/* The county's resource directory (live entries), by name.  Columns: id,
+** name, type, areas, contact. */
+int desk_resources(sqlite3 *db, struct desk_rows *out, struct sw_err *err);
+
 /* Open cases by category.  Columns: category, count. */
 int desk_open_by_category(sqlite3 *db, struct desk_rows *out,
                           struct sw_err *err);
