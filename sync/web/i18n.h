@@ -20,6 +20,29 @@ enum i18n_lang { LANG_ZH = 0, LANG_EN = 1 };
     X(M_NAV_RECORDS, "个案查询", "Case lookup")                                \
     X(M_NAV_AUDIT, "审计日志", "Audit trail")                                  \
     X(M_NAV_REPORT, "报表", "Report")                                          \
+    X(M_NAV_FOLLOWUP, "跟进与转介", "Follow-ups")                              \
+    X(M_NAV_RESOURCES, "资源目录", "Resources")                                \
+    X(M_FOLLOWUP_TITLE, "跟进与转介", "Follow-ups and referrals")              \
+    X(M_OVERDUE_TITLE, "逾期未跟进（%s）", "Overdue on %s")                      \
+    X(M_OVD_VISITS, "逾期走访", "Visits overdue")                              \
+    X(M_OVD_REFERRALS, "逾期转介跟进", "Referral follow-ups overdue")          \
+    X(M_OVD_HIGH, "30 天未走访的高风险个案", "High-risk, not visited for 30 days") \
+    X(M_FIG_TITLE, "转介情况", "Referrals")                                    \
+    X(M_FIG_OPEN, "未办结", "Open")                                            \
+    X(M_FIG_OVERDUE, "其中逾期", "Overdue")                                    \
+    X(M_FIG_COMPLETED, "期内完成", "Completed")                                \
+    X(M_FIG_DECLINED, "期内未成功", "Declined")                                \
+    X(M_FIG_RATE, "成功率", "Outcome rate")                                    \
+    X(M_FIG_FROM, "从", "From")                                                \
+    X(M_FIG_TO, "到", "To")                                                    \
+    X(M_FIG_SHOW, "查看", "Show")                                              \
+    X(M_RESOURCES_TITLE, "资源目录", "Resource directory")                     \
+    X(M_RESOURCES_HELP, "各站点同步后只读使用，转介时从中选择。", "Every station receives it read-only and refers cases to it.") \
+    X(M_RESOURCES_NONE, "目录还是空的。", "The directory is empty.")           \
+    X(M_RESOURCE_ADD, "添加资源", "Add a resource")                            \
+    X(M_RESOURCE_ADDED, "资源已添加，各站点下次同步时收到。", "Added: every station gets it at its next sync.") \
+    X(M_RESOURCE_DELETE, "删除", "Delete")                                     \
+    X(M_RESOURCE_DELETED, "资源已删除。", "The resource is deleted.")          \
     X(M_REPORT_TITLE, "月度报表", "Monthly report")                            \
     X(M_REPORT_ALL, "全部站点", "All stations")                                \
     X(M_ACT_EXPORT, "导出", "export")                                          \
