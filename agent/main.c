@@ -170,7 +170,9 @@ static const struct cmd commands[] = {
         "           visits, services, last_sync (ISO 8601 or null),\n"
         "           last_error (or null), open_conflicts, skew_ms (this PC's\n"
         "           clock minus the county's, or null if never measured),\n"
-        "           held_back (or null), clock_clamped (or null)\n")},
+        "           held_back (or null), clock_clamped (or null),\n"
+        "           referrals, resources, refused_writes (another program's\n"
+        "           writes to the county's resource directory, refused)\n")},
     {"conflicts", cmd_conflicts, 1, "conflicts [--json] [--open]",
      N_("The conflicts on this station's records: concurrent edits of one\n"
         "field, found here (a pulled value met an unsent edit) or at the\n"
