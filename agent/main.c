@@ -216,7 +216,7 @@ static const struct cmd commands[] = {
         "ends the worker's sessions too.  A worker changes their own\n"
         "password in the console.\n")},
     {"export", cmd_export, 1,
-     "export cases|visits|services [--from DATE] [--to DATE]\n"
+     "export cases|visits|services|referrals [--from DATE] [--to DATE]\n"
      "       [--format csv|json] [--codes] [-o FILE]",
      N_("Write records out for a spreadsheet or another program: the live\n"
         "records whose date (cases: opened_on, visits: visited_at, services:\n"
@@ -247,7 +247,7 @@ static const struct cmd commands[] = {
         "  --format csv            rows of section, item, count, amount\n"
         "  -o FILE                 write FILE (0600) instead of stdout\n")},
     {"import", cmd_import, 1,
-     "import cases|visits|services FILE.csv [--dry-run]\n"
+     "import cases|visits|services|referrals FILE.csv [--dry-run]\n"
      "       [--skip-bad [--rejects FILE]] [--encoding utf-8|gb18030]",
      N_("Read records from a spreadsheet saved as CSV (UTF-8, with or without\n"
         "BOM, or GB18030/GBK: detected, or say --encoding).  The header row\n"

@@ -315,7 +315,7 @@ fail:
 int db_migrate(sqlite3 *db, enum sw_role role, const struct db_migration *steps,
                int nsteps, int target, struct sw_err *err)
 {
-    int have, rc;
+    int have, rc, triggers = 0;
     char setv[64];
 
     rc = db_begin(db, err);
@@ -366,18 +366,21 @@ int db_migrate(sqlite3 *db, enum sw_role role, const struct db_migration *steps,
         rc = db_exec(db, m->sql, err);
         if (rc)
             goto out;
-        if (m->triggers && role == SW_ROLE_STATION) {
-            struct sw_buf sb;
-            char *t;
-            sb_init(&sb);
-            ddl_station_triggers(&sb);
-            t = sb_detach(&sb, NULL);
-            rc = t ? db_exec(db, t, err)
-                   : sw_fail(err, SW_ESOFTWARE, _("out of memory"));
-            free(t);
-            if (rc)
-                goto out;
-        }
+        triggers |= m->triggers && role == SW_ROLE_STATION;
+    }
+    /* once, after every step: the triggers are made for the tables of
+       the target version (a step's tables may come in a later step) */
+    if (triggers) {
+        struct sw_buf sb;
+        char *t;
+        sb_init(&sb);
+        ddl_station_triggers(&sb);
+        t = sb_detach(&sb, NULL);
+        rc = t ? db_exec(db, t, err)
+               : sw_fail(err, SW_ESOFTWARE, _("out of memory"));
+        free(t);
+        if (rc)
+            goto out;
     }
     snprintf(setv, sizeof(setv), "PRAGMA user_version = %d", target);
     rc = db_exec(db, setv, err);

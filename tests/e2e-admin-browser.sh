@@ -331,7 +331,7 @@ exits 0 "the office syncs (referral)" S office sync --quiet
 # ---- the resource directory and the follow-ups page (issue 15) -------------
 
 python3 - "$TESTS_SRCDIR" "$URL" "$T" >"$T/browser3.out" 2>"$T/browser3.err" <<'PY'
-import os, sys, traceback
+import os, sys, time, traceback
 sys.path.insert(0, sys.argv[1])
 from webdriver import Browser
 
@@ -386,6 +386,10 @@ try:
             if "临时资源" in r.text:
                 r.find("button.danger").click()
                 break
+        for _ in range(100):
+            if "msg=deleted" in b.url:
+                break
+            time.sleep(0.1)
         check("已删除" in b.wait("#flash").text, "a resource is deleted", b.find("#flash").text)
         check("临时资源" not in b.find("#resources").text, "... and gone from the list")
         b.find('nav.main a[href="/admin/followup"]').click()
