@@ -139,9 +139,10 @@ static int parse_import(int argc, char **argv, struct import_cli *a,
             a->t = sw_table_by_name(argv[i]);
             if (!a->t)
                 a->t = sw_table_by_noun(argv[i]);
-            if (!a->t)
+            if (!a->t || sw_county_owned(a->t))
                 return sw_fail(err, SW_EUSAGE,
-                               _("import: cases, visits or services, not '%s'"),
+                               _("import: cases, visits, services or "
+                                 "referrals, not '%s'"),
                                argv[i]);
         } else if (!a->file) {
             a->file = argv[i];
@@ -152,7 +153,8 @@ static int parse_import(int argc, char **argv, struct import_cli *a,
     }
     if (!a->t || !a->file)
         return sw_fail(err, SW_EUSAGE,
-                       _("import: need cases|visits|services and a FILE.csv"));
+                       _("import: need cases|visits|services|referrals and "
+                         "a FILE.csv"));
     if (a->rejects && !a->o.skip_bad)
         return sw_fail(err, SW_EUSAGE,
                        _("import: --rejects goes with "

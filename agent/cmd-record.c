@@ -13,6 +13,7 @@
 
 #include "cmd.h"
 #include "db.h"
+#include "due.h"
 #include "records.h"
 #include "replica.h"
 #include "table.h"
@@ -276,6 +277,13 @@ static int rec_show(struct cmd_ctx *ctx, const struct sw_table *t, int argc,
 static int rec_list(struct cmd_ctx *ctx, const struct sw_table *t, int argc,
                     char **argv)
 {
+    /* referral list --open | --overdue: sync/due.c's reading */
+    for (int i = 0; t == &sw_tables[SW_T_REFERRALS] && i < argc; i++)
+        if (strcmp(argv[i], "--open") == 0 || strcmp(argv[i], "--overdue") == 0)
+            return cmd_referral_list(
+                ctx,
+                strcmp(argv[i], "--open") == 0 ? DUE_REF_OPEN : DUE_REF_OVERDUE,
+                argc, argv);
     return records_list(ctx->db, t, argc, argv, 0, stdout, &ctx->err);
 }
 
@@ -350,6 +358,14 @@ int cmd_record(struct cmd_ctx *ctx, int argc, char **argv)
                     cmd_print_help(cmd_find(argv[0]));
                     return 0;
                 }
+            /* the county's records are read here, written there */
+            if (sw_county_owned(t) && verbs[i].fn != rec_show &&
+                verbs[i].fn != rec_list)
+                return sw_fail(&ctx->err, SW_EPERM,
+                               _("%s %s: the county's %s are read-only at a "
+                                 "station; a county admin changes them "
+                                 "(swsync-county %s %s)"),
+                               t->noun, argv[1], t->name, t->noun, argv[1]);
             return verbs[i].fn(ctx, t, argc - 2, argv + 2);
         }
     return sw_fail(&ctx->err, SW_EUSAGE, _("%s: unknown subcommand '%s'"),

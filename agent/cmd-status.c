@@ -21,7 +21,12 @@ static const char SQL_VERSION[] = "PRAGMA user_version";
 static const char SQL_COUNTS[] =
     "SELECT (SELECT count(*) FROM cases WHERE deleted = 0),"
     " (SELECT count(*) FROM visits WHERE deleted = 0),"
-    " (SELECT count(*) FROM services WHERE deleted = 0)";
+    " (SELECT count(*) FROM services WHERE deleted = 0),"
+    " (SELECT count(*) FROM referrals WHERE deleted = 0),"
+    " (SELECT count(*) FROM resources WHERE deleted = 0),"
+    /* another program's writes to a county-owned table, refused by the
+       replica's triggers (sync/ddl.c) */
+    " (SELECT count(*) FROM local_audit WHERE action = 'refused')";
 static const char SQL_OPEN_CONFLICTS[] =
     "SELECT count(*) FROM conflicts WHERE status = 'open'";
 
@@ -97,7 +102,7 @@ static void iso_time(int64_t ms, char *buf, size_t n)
 int cmd_status(struct cmd_ctx *ctx, int argc, char **argv)
 {
     char *vals[NKEYS] = {NULL};
-    int64_t pending = 0, version = 0, counts[3] = {0, 0, 0}, conflicts = 0;
+    int64_t pending = 0, version = 0, counts[6] = {0}, conflicts = 0;
     int64_t last_sync = 0, last_attempt = 0, skew = 0;
     int has_sync, has_attempt, has_skew, json = 0, rc = 0;
     const char *last_error;
@@ -117,7 +122,7 @@ int cmd_status(struct cmd_ctx *ctx, int argc, char **argv)
     if (!rc)
         rc = query_ints(ctx->db, SQL_VERSION, &version, 1, &ctx->err);
     if (!rc)
-        rc = query_ints(ctx->db, SQL_COUNTS, counts, 3, &ctx->err);
+        rc = query_ints(ctx->db, SQL_COUNTS, counts, 6, &ctx->err);
     if (!rc)
         rc = query_ints(ctx->db, SQL_OPEN_CONFLICTS, &conflicts, 1, &ctx->err);
     if (rc)
@@ -147,6 +152,9 @@ int cmd_status(struct cmd_ctx *ctx, int argc, char **argv)
             cJSON_AddNumberToObject(o, "cases", (double)counts[0]);
             cJSON_AddNumberToObject(o, "visits", (double)counts[1]);
             cJSON_AddNumberToObject(o, "services", (double)counts[2]);
+            cJSON_AddNumberToObject(o, "referrals", (double)counts[3]);
+            cJSON_AddNumberToObject(o, "resources", (double)counts[4]);
+            cJSON_AddNumberToObject(o, "refused_writes", (double)counts[5]);
             if (has_sync)
                 cJSON_AddStringToObject(o, "last_sync", sync_iso);
             else
@@ -191,6 +199,14 @@ int cmd_status(struct cmd_ctx *ctx, int argc, char **argv)
         printf(_("records:         %lld cases, %lld visits, %lld services\n"),
                (long long)counts[0], (long long)counts[1],
                (long long)counts[2]);
+        printf(_("referrals:       %lld (resources in the county's "
+                 "directory: %lld)\n"),
+               (long long)counts[3], (long long)counts[4]);
+        if (counts[5])
+            printf(_("refused writes:  %lld (another program wrote the "
+                     "county's resource directory here; the county's values "
+                     "stay; see swsync audit)\n"),
+                   (long long)counts[5]);
         printf(_("last sync:       %s\n"), has_sync ? sync_iso : _("never"));
         if (last_error && has_attempt)
             printf(_("last error:      %s (%s)\n"), last_error, attempt_iso);

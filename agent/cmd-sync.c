@@ -1138,6 +1138,38 @@ out:
     return rc;
 }
 
+/* Writes of another program to a county-owned table (the resource
+** directory), refused by the replica's triggers since the last sync that
+** said so: one line (the county has them through the audit lines). */
+static int report_refused(sqlite3 *db, int quiet, struct sw_err *err)
+{
+    static const char SQL_REFUSED[] =
+        "SELECT count(*), coalesce(max(id), 0) FROM local_audit "
+        "WHERE action = 'refused' AND id > ?1";
+    sqlite3_stmt *st;
+    int64_t seen = 0, n = 0, last = 0;
+    int rc;
+
+    config_get_int(db, "refused_reported", &seen);
+    rc = db_prepare(db, SQL_REFUSED, &st, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, seen);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        n = sqlite3_column_int64(st, 0);
+        last = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    if (!n)
+        return 0;
+    if (!quiet)
+        printf(_("sync: %lld write%s by another program to the county's "
+                 "resource directory refused (the county's values stay; "
+                 "swsync audit lists them)\n"),
+               (long long)n, n == 1 ? "" : "s");
+    return config_set_int(db, "refused_reported", last, err);
+}
+
 /* ---- the station's audit lines to the county ------------------------------
  */
 
@@ -1472,6 +1504,8 @@ int cmd_sync(struct cmd_ctx *ctx, int argc, char **argv)
         printf(_("sync: pushed %ld change%s, pulled %ld, %ld conflict%s%s\n"),
                s.pushed, s.pushed == 1 ? "" : "s", s.pulled, s.conflicts,
                s.conflicts == 1 ? "" : "s", s.clamped ? clamped : "");
+    if (!rc)
+        rc = report_refused(ctx->db, s.quiet, &ctx->err);
 out:
     if (lock >= 0)
         close(lock);

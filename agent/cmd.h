@@ -44,6 +44,9 @@ int cmd_import(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_audit(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_backup(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_encrypt(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_due(struct cmd_ctx *ctx, int argc, char **argv);
+/* referral list --open|--overdue (cmd-due.c); which: DUE_REF_* */
+int cmd_referral_list(struct cmd_ctx *ctx, int which, int argc, char **argv);
 
 /*
 ** Load the replica's key file (ctx->key_path) into the encrypting VFS.

@@ -27,6 +27,7 @@
 #include "console.h"
 #include "db.h"
 #include "desk.h"
+#include "due.h"
 #include "edit.h"
 #include "export.h"
 #include "form.h"
@@ -230,6 +231,7 @@ static int page(struct cw *w, unsigned status, const char *title,
         nav(w, &head, "/", M_C_NAV_HOME, cur);
         nav(w, &head, "/search", M_C_NAV_SEARCH, cur);
         nav(w, &head, "/case/new", M_C_NAV_NEW, cur);
+        nav(w, &head, "/referrals", M_C_NAV_REFERRALS, cur);
         nav(w, &head, "/conflicts", M_C_NAV_CONFLICTS, cur);
         nav(w, &head, "/export", M_C_NAV_EXPORT, cur);
         sb_adds(&head, "</nav><div class=\"who\"><span>");
@@ -584,6 +586,142 @@ static void short_text(struct sw_buf *b, const char *s, int n)
         sb_adds(b, "…");
 }
 
+/* A referral's line: the person, the need, the resource, the status and
+** the follow-up date (overdue / today tagged), and its edit link. */
+static void referral_item(struct cw *w, struct sw_buf *m, const char *id,
+                          const char *case_id, const char *name,
+                          const char *need, const char *resource,
+                          const char *status, const char *follow_up)
+{
+    sb_adds(m, "<li class=\"referral\"><div class=\"wl-head\">");
+    if (case_id)
+        case_link(m, case_id, name);
+    sb_adds(m, " <span class=\"tag\">");
+    html_esc(m, vlabel(w, "need", need));
+    sb_adds(m, "</span>");
+    if (status) {
+        sb_adds(m, " <span class=\"tag ref-status\">");
+        html_esc(m, vlabel(w, "status", status));
+        sb_adds(m, "</span>");
+    }
+    if (follow_up) {
+        int over = strcmp(follow_up, w->today) < 0;
+        int open = !status || strcmp(status, "referred") == 0 ||
+                   strcmp(status, "accepted") == 0;
+        int due = open && strcmp(follow_up, w->today) <= 0;
+        sb_adds(m, due ? (over ? " <span class=\"tag overdue\">"
+                               : " <span class=\"tag today\">")
+                       : " <span class=\"tag\">");
+        html_esc(m, T(w, M_C_FOLLOW_UP_ON));
+        html_esc(m, follow_up);
+        if (due) {
+            sb_adds(m, " ");
+            html_esc(m, T(w, over ? M_C_OVERDUE : M_C_TODAY));
+        }
+        sb_adds(m, "</span>");
+    }
+    sb_adds(m, " <a class=\"edit-referral\" href=\"/referral/");
+    html_url(m, id);
+    sb_adds(m, "/edit\">");
+    html_esc(m, T(w, M_C_EDIT));
+    sb_adds(m, "</a></div>");
+    if (resource) {
+        sb_adds(m, "<div class=\"wl-body\">");
+        html_esc(m, resource);
+        sb_adds(m, "</div>");
+    }
+    sb_adds(m, "</li>");
+}
+
+/* The home page's referral follow-ups due today or overdue. */
+static int referrals_due(struct cw *w, struct sw_buf *m)
+{
+    struct desk_rows r;
+    char n[64];
+    int k = 0;
+
+    if (due_referrals(w->c->db, w->today, DUE_REF_OPEN, &r, &w->err))
+        return -1;
+    for (int i = 0; i < r.n; i++) {
+        const char *f = desk_cell(&r, i, REF_FOLLOW_UP);
+        k += f && strcmp(f, w->today) <= 0;
+    }
+    sb_adds(m, "<section class=\"card\" id=\"referrals-due\"><h2>");
+    html_esc(m, T(w, M_C_REF_DUE_TITLE));
+    snprintf(n, sizeof(n), " <span class=\"count\">%d</span>", k);
+    sb_adds(m, n);
+    sb_adds(m, "</h2>");
+    if (!k) {
+        sb_adds(m, "<p class=\"muted\">");
+        html_esc(m, T(w, M_C_REF_DUE_NONE));
+        sb_adds(m, "</p>");
+    } else {
+        sb_adds(m, "<ul class=\"worklist\">");
+        for (int i = 0; i < r.n; i++) {
+            const char *f = desk_cell(&r, i, REF_FOLLOW_UP);
+            if (!f || strcmp(f, w->today) > 0)
+                continue;
+            referral_item(
+                w, m, desk_cell(&r, i, REF_ID), desk_cell(&r, i, REF_CASE_ID),
+                desk_cell(&r, i, REF_NAME), desk_cell(&r, i, REF_NEED),
+                desk_cell(&r, i, REF_RESOURCE), desk_cell(&r, i, REF_STATUS),
+                f);
+        }
+        sb_adds(m, "</ul>");
+    }
+    sb_adds(m, "</section>");
+    desk_rows_release(&r);
+    return 0;
+}
+
+/* GET /referrals[?all=1]: the open referrals (or all), overdue first. */
+static int do_referrals(struct cw *w)
+{
+    int all = qarg(w, "all") != NULL, over = 0;
+    struct desk_rows r;
+    struct sw_buf m;
+    char a[32], b[32];
+
+    if (due_referrals(w->c->db, w->today, all ? DUE_REF_ALL : DUE_REF_OPEN, &r,
+                      &w->err))
+        return fail_err(w);
+    for (int i = 0; i < r.n; i++)
+        over += desk_cell(&r, i, REF_OVERDUE) &&
+                strcmp(desk_cell(&r, i, REF_OVERDUE), "1") == 0;
+    sb_init(&m);
+    sb_adds(&m, "<h1>");
+    html_esc(&m, T(w, all ? M_C_REFERRALS_ALL_TITLE : M_C_REFERRALS_TITLE));
+    sb_adds(&m, "</h1><p id=\"referrals-count\">");
+    snprintf(a, sizeof(a), "%d", r.n);
+    snprintf(b, sizeof(b), "%d", over);
+    i18n_fmt(&m, w->lang, M_C_REFERRALS_N, a);
+    i18n_fmt(&m, w->lang, M_C_REFERRALS_OVER, b);
+    sb_adds(&m, all ? " <a href=\"/referrals\">"
+                    : " <a href=\"/referrals?all=1\">");
+    html_esc(&m, T(w, all ? M_C_REFERRALS_SHOW_OPEN : M_C_REFERRALS_SHOW_ALL));
+    sb_adds(&m, "</a></p><ul class=\"worklist\" id=\"referrals\">");
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < r.n; i++) {
+            const char *o = desk_cell(&r, i, REF_OVERDUE);
+            int is_over = o && strcmp(o, "1") == 0;
+            if (is_over != (pass == 0))
+                continue; /* overdue ones first */
+            referral_item(
+                w, &m, desk_cell(&r, i, REF_ID), desk_cell(&r, i, REF_CASE_ID),
+                desk_cell(&r, i, REF_NAME), desk_cell(&r, i, REF_NEED),
+                desk_cell(&r, i, REF_RESOURCE), desk_cell(&r, i, REF_STATUS),
+                desk_cell(&r, i, REF_FOLLOW_UP));
+        }
+    sb_adds(&m, "</ul>");
+    desk_rows_release(&r);
+    {
+        int rc = page(w, MHD_HTTP_OK,
+                      T(w, all ? M_C_REFERRALS_ALL_TITLE : M_C_REFERRALS_TITLE),
+                      &m, "/referrals");
+        return rc;
+    }
+}
+
 static int do_home(struct cw *w)
 {
     struct desk_rows due, stale, cat;
@@ -653,6 +791,13 @@ static int do_home(struct cw *w)
         sb_adds(&m, "</ul>");
     }
     sb_adds(&m, "</section>");
+    if (referrals_due(w, &m)) {
+        desk_rows_release(&due);
+        desk_rows_release(&stale);
+        desk_rows_release(&cat);
+        sb_release(&m);
+        return fail_err(w);
+    }
     /* stale high-risk cases */
     snprintf(n, sizeof(n), "%d", stale_days);
     sb_adds(&m, "<section class=\"card\" id=\"stale\"><h2>");
@@ -866,6 +1011,40 @@ static void input_for(struct cw *w, struct sw_buf *m, const struct sw_table *t,
         }
         sb_adds(m, "</select>");
         return;
+    case CK_REF:
+        if (t == &sw_tables[SW_T_REFERRALS] &&
+            strcmp(col->name, "resource_id") == 0) {
+            /* the county's directory, pulled read-only */
+            struct desk_rows r;
+            struct sw_err e;
+            sb_addf(m, "<select name=\"%s\" id=\"f-%s\">", col->name,
+                    col->name);
+            sb_adds(m, "<option value=\"\">");
+            html_esc(m, T(w, M_C_NOT_IN_DIRECTORY));
+            sb_adds(m, "</option>");
+            if (!desk_resources(w->c->db, &r, &e)) {
+                for (int i = 0; i < r.n; i++) {
+                    sb_adds(m, "<option value=\"");
+                    html_esc(m, desk_cell(&r, i, 0));
+                    sb_adds(m, "\"");
+                    if (v && strcmp(v, desk_cell(&r, i, 0)) == 0)
+                        sb_adds(m, " selected");
+                    sb_adds(m, ">");
+                    html_esc(m, desk_cell(&r, i, 1));
+                    sb_adds(m, "（");
+                    html_esc(m, vlabel(w, "type", desk_cell(&r, i, 2)));
+                    if (desk_cell(&r, i, 3)) {
+                        sb_adds(m, "；");
+                        html_esc(m, desk_cell(&r, i, 3));
+                    }
+                    sb_adds(m, "）</option>");
+                }
+                desk_rows_release(&r);
+            }
+            sb_adds(m, "</select>");
+            return;
+        }
+        break;
     case CK_BOOL:
         sb_addf(m, "<select name=\"%s\" id=\"f-%s\">", col->name, col->name);
         sb_adds(m, "<option value=\"0\">");
@@ -1166,6 +1345,19 @@ static int do_record_form(struct cw *w, const struct sw_table *t,
     }
     if (w->post) {
         nerr = read_fields(w, t, vals, given, bad, &errs, id == NULL);
+        if (!nerr && t == &sw_tables[SW_T_REFERRALS]) {
+            /* completed or declined: closed today, unless given */
+            int sc = sw_col_index(t, "status"),
+                cc = sw_col_index(t, "closed_on");
+            if (vals[sc] &&
+                (strcmp(vals[sc], "completed") == 0 ||
+                 strcmp(vals[sc], "declined") == 0) &&
+                (!vals[cc] || !*vals[cc])) {
+                free(vals[cc]);
+                vals[cc] = strdup(w->today);
+                given[cc] = 1;
+            }
+        }
         if (!nerr) {
             struct sw_err e;
             sw_err_clear(&e);
@@ -1184,7 +1376,10 @@ static int do_record_form(struct cw *w, const struct sw_table *t,
                 struct sw_buf loc;
                 sb_init(&loc);
                 sb_adds(&loc, "/case/");
-                html_url(&loc, case_id ? case_id : id ? id : newid);
+                html_url(&loc, case_id                 ? case_id
+                               : t->ref_col >= 0 && id ? vals[t->ref_col]
+                               : id                    ? id
+                                                       : newid);
                 sb_adds(&loc, "?saved=1");
                 redirect(w, loc.buf ? loc.buf : "/");
                 sb_release(&loc);
@@ -1202,18 +1397,27 @@ static int do_record_form(struct cw *w, const struct sw_table *t,
             nerr = 1;
         }
     }
-    if (id) {
+    if (id && t == &sw_tables[SW_T_REFERRALS]) {
+        sb_adds(&action, "/referral/");
+        html_url(&action, id);
+        sb_adds(&action, "/edit");
+        html_esc(&title, T(w, M_C_EDIT_REFERRAL_TITLE));
+    } else if (id) {
         sb_adds(&action, "/case/");
         html_url(&action, id);
         sb_adds(&action, "/edit");
         html_esc(&title, T(w, M_C_EDIT_CASE_TITLE));
     } else if (case_id) {
+        int ti = sw_table_index(t);
         sb_adds(&action, "/case/");
         html_url(&action, case_id);
-        sb_adds(&action, t == &sw_tables[SW_T_VISITS] ? "/visit" : "/service");
+        sb_adds(&action, ti == SW_T_VISITS      ? "/visit"
+                         : ti == SW_T_REFERRALS ? "/referral"
+                                                : "/service");
         i18n_fmt(&title, w->lang,
-                 t == &sw_tables[SW_T_VISITS] ? M_C_NEW_VISIT_TITLE
-                                              : M_C_NEW_SERVICE_TITLE,
+                 ti == SW_T_VISITS      ? M_C_NEW_VISIT_TITLE
+                 : ti == SW_T_REFERRALS ? M_C_NEW_REFERRAL_TITLE
+                                        : M_C_NEW_SERVICE_TITLE,
                  cname);
     } else {
         sb_adds(&action, "/case/new");
@@ -1225,7 +1429,9 @@ static int do_record_form(struct cw *w, const struct sw_table *t,
     sb_adds(&cancel, "/");
     if (case_id || id) {
         sb_adds(&cancel, "case/");
-        html_url(&cancel, case_id ? case_id : id);
+        html_url(&cancel, case_id                 ? case_id
+                          : t->ref_col >= 0 && id ? vals[t->ref_col]
+                                                  : id);
     }
     record_form(w, &m, t, action.buf ? action.buf : "/",
                 cancel.buf ? cancel.buf : "/", vals, bad, from,
@@ -1236,8 +1442,11 @@ static int do_record_form(struct cw *w, const struct sw_table *t,
         char plain[300];
         if (case_id)
             snprintf(plain, sizeof(plain), "%s",
-                     T(w, t == &sw_tables[SW_T_VISITS] ? M_C_ADD_VISIT
-                                                       : M_C_ADD_SERVICE));
+                     T(w, t == &sw_tables[SW_T_VISITS]      ? M_C_ADD_VISIT
+                          : t == &sw_tables[SW_T_REFERRALS] ? M_C_ADD_REFERRAL
+                                                            : M_C_ADD_SERVICE));
+        else if (id && t == &sw_tables[SW_T_REFERRALS])
+            snprintf(plain, sizeof(plain), "%s", T(w, M_C_EDIT_REFERRAL_TITLE));
         else
             snprintf(plain, sizeof(plain), "%s",
                      T(w, id ? M_C_EDIT_CASE_TITLE : M_C_NEW_CASE_TITLE));
@@ -1354,6 +1563,11 @@ static int do_case(struct cw *w, const char *id)
     html_url(&m, id);
     sb_adds(&m, "/service\">");
     html_esc(&m, T(w, M_C_ADD_SERVICE));
+    sb_adds(&m, "</a> <a class=\"button-link\" id=\"add-referral\" "
+                "href=\"/case/");
+    html_url(&m, id);
+    sb_adds(&m, "/referral\">");
+    html_esc(&m, T(w, M_C_ADD_REFERRAL));
     sb_adds(&m, "</a> <a class=\"button-link\" href=\"/case/");
     html_url(&m, id);
     sb_adds(&m, "/edit\">");
@@ -1371,7 +1585,39 @@ static int do_case(struct cw *w, const char *id)
     for (int c = 0; c < t->ncols; c++)
         if (form_col(t, c) && c != cn)
             field_row(w, &m, t, c, vals[c], from[c]);
-    sb_adds(&m, "</dl><section class=\"timeline\"><h2>");
+    sb_adds(&m, "</dl>");
+    {
+        /* this case's referrals */
+        struct desk_rows r;
+        int k = 0;
+        if (due_referrals(w->c->db, w->today, DUE_REF_ALL, &r, &w->err)) {
+            desk_vals_free(t, vals);
+            desk_rows_release(&tl);
+            sb_release(&m);
+            return fail_err(w);
+        }
+        sb_adds(&m, "<section class=\"referrals\" id=\"case-referrals\"><h2>");
+        html_esc(&m, T(w, M_C_CASE_REFERRALS));
+        sb_adds(&m, "</h2><ul class=\"worklist\">");
+        for (int i = 0; i < r.n; i++) {
+            if (strcmp(desk_cell(&r, i, REF_CASE_ID), id) != 0)
+                continue;
+            k++;
+            referral_item(
+                w, &m, desk_cell(&r, i, REF_ID), NULL, NULL,
+                desk_cell(&r, i, REF_NEED), desk_cell(&r, i, REF_RESOURCE),
+                desk_cell(&r, i, REF_STATUS), desk_cell(&r, i, REF_FOLLOW_UP));
+        }
+        sb_adds(&m, "</ul>");
+        if (!k) {
+            sb_adds(&m, "<p class=\"muted\">");
+            html_esc(&m, T(w, M_C_NO_REFERRALS));
+            sb_adds(&m, "</p>");
+        }
+        sb_adds(&m, "</section>");
+        desk_rows_release(&r);
+    }
+    sb_adds(&m, "<section class=\"timeline\"><h2>");
     html_esc(&m, T(w, M_C_TIMELINE));
     sb_adds(&m, "</h2>");
     if (tl.n == 0) {
@@ -1999,6 +2245,10 @@ static int route(struct cw *w)
         return do_logout(w);
     if (n == 1 && strcmp(s[0], "conflicts") == 0 && get)
         return do_conflicts(w);
+    if (n == 1 && strcmp(s[0], "referrals") == 0 && get)
+        return do_referrals(w);
+    if (n == 3 && strcmp(s[0], "referral") == 0 && strcmp(s[2], "edit") == 0)
+        return do_record_form(w, &sw_tables[SW_T_REFERRALS], NULL, s[1]);
     if (n == 1 && strcmp(s[0], "export") == 0)
         return do_export(w, 0);
     if (n == 2 && strcmp(s[0], "export") == 0 && strcmp(s[1], "month") == 0 &&
@@ -2017,6 +2267,8 @@ static int route(struct cw *w)
             return do_record_form(w, &sw_tables[SW_T_VISITS], s[1], NULL);
         if (strcmp(s[2], "service") == 0)
             return do_record_form(w, &sw_tables[SW_T_SERVICES], s[1], NULL);
+        if (strcmp(s[2], "referral") == 0)
+            return do_record_form(w, &sw_tables[SW_T_REFERRALS], s[1], NULL);
         if (strcmp(s[2], "delete") == 0)
             return do_case_delete(w, s[1]);
         if (strcmp(s[2], "close") == 0 && w->post)

@@ -86,6 +86,45 @@ static const struct cmd commands[] = {
         "  case* (also case_id), service_on (default today), service_type*,\n"
         "  provider, minutes (0-100000), amount (e.g. 150.50), outcome,\n"
         "  notes.   * required\n")},
+    {"referral", cmd_record, 1,
+     "referral add case=ID need=NEED FIELD=VALUE... | set ID FIELD=VALUE... |\n"
+     "       show ID [--json] | list [--json] [--where "
+     "FIELD=VALUE|FIELD~TEXT]...\n"
+     "       | list --open|--overdue [--json] [--today DATE] | delete ID",
+     N_("Referrals of a case to a resource, followed up until the loop is\n"
+        "closed.  Fields:\n"
+        "  case* (also case_id), need* (health|income|housing|education|\n"
+        "  disability|elderly|child|legal|mental|other), resource_id (a\n"
+        "  resource of the county's directory: swsync resource list),\n"
+        "  resource_text (a resource not in the directory), referred_by,\n"
+        "  referred_on (default today), status (referred|accepted|completed|\n"
+        "  declined, 已转介|已接收|已完成|未成功; default referred),\n"
+        "  follow_up_on (YYYY-MM-DD), outcome, closed_on (the day it was\n"
+        "  completed or declined; the county's figures count it then),\n"
+        "  notes.   * required\n"
+        "list --open: referred or accepted; --overdue: open and the\n"
+        "follow-up date is before today (--today DATE: as if today were\n"
+        "DATE).  Lines: id, name, need, status, follow-up date, resource,\n"
+        "and \"overdue\".\n")},
+    {"resource", cmd_record, 1,
+     "resource show ID [--json] | list [--json] [--where "
+     "FIELD=VALUE|FIELD~TEXT]...",
+     N_("The county's resource directory (name, type, contact, areas,\n"
+        "notes), pulled by every station and read-only here: a county admin\n"
+        "keeps it (swsync-county resource add|set).  Another program's\n"
+        "writes to the resources table of the replica are refused and\n"
+        "noted (swsync status, swsync audit).\n")},
+    {"due", cmd_due, 1, "due [--days N] [--json] [--today DATE]",
+     N_("What is due and overdue: visits asked for by a case's latest\n"
+        "visit (next_visit_on), open referrals by their follow-up date,\n"
+        "and high-risk open cases not visited for 30 days.  Soonest first,\n"
+        "one a line: date, due or overdue, what, the person, the record id.\n"
+        "  --days N      also what falls due in the next N days (default 0)\n"
+        "  --today DATE  as if today were DATE (YYYY-MM-DD)\n"
+        "  --json        an array of objects: kind (visit|referral|\n"
+        "                high_risk), due_on, overdue (true|false), case_id,\n"
+        "                name, id (the visit, referral or case), detail (a\n"
+        "                referral's need; a high-risk case's last visit)\n")},
     {"sync", cmd_sync, 0,
      "sync [--quiet] [--warn-after T] [--timeout S] [--jitter S]\n"
      "       [--cacert FILE]",
@@ -131,7 +170,9 @@ static const struct cmd commands[] = {
         "           visits, services, last_sync (ISO 8601 or null),\n"
         "           last_error (or null), open_conflicts, skew_ms (this PC's\n"
         "           clock minus the county's, or null if never measured),\n"
-        "           held_back (or null), clock_clamped (or null)\n")},
+        "           held_back (or null), clock_clamped (or null),\n"
+        "           referrals, resources, refused_writes (another program's\n"
+        "           writes to the county's resource directory, refused)\n")},
     {"conflicts", cmd_conflicts, 1, "conflicts [--json] [--open]",
      N_("The conflicts on this station's records: concurrent edits of one\n"
         "field, found here (a pulled value met an unsent edit) or at the\n"
@@ -175,7 +216,7 @@ static const struct cmd commands[] = {
         "ends the worker's sessions too.  A worker changes their own\n"
         "password in the console.\n")},
     {"export", cmd_export, 1,
-     "export cases|visits|services [--from DATE] [--to DATE]\n"
+     "export cases|visits|services|referrals [--from DATE] [--to DATE]\n"
      "       [--format csv|json] [--codes] [-o FILE]",
      N_("Write records out for a spreadsheet or another program: the live\n"
         "records whose date (cases: opened_on, visits: visited_at, services:\n"
@@ -206,7 +247,7 @@ static const struct cmd commands[] = {
         "  --format csv            rows of section, item, count, amount\n"
         "  -o FILE                 write FILE (0600) instead of stdout\n")},
     {"import", cmd_import, 1,
-     "import cases|visits|services FILE.csv [--dry-run]\n"
+     "import cases|visits|services|referrals FILE.csv [--dry-run]\n"
      "       [--skip-bad [--rejects FILE]] [--encoding utf-8|gb18030]",
      N_("Read records from a spreadsheet saved as CSV (UTF-8, with or without\n"
         "BOM, or GB18030/GBK: detected, or say --encoding).  The header row\n"

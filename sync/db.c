@@ -12,6 +12,7 @@
 #include "crypt.h"
 #include "db.h"
 #include "ddl.h"
+#include "table.h"
 
 /* 2: who wrote each change (docs/design-notes.md, "Authorship"); what a
    tombstone's writer had seen (pending.seen, the tombstones table: issue
@@ -38,14 +39,30 @@ static const struct db_migration station_steps[] = {
      "ALTER TABLE conflicts ADD COLUMN winner_author TEXT;\n"
      "ALTER TABLE conflicts ADD COLUMN loser_author TEXT;\n"
      "ALTER TABLE pending ADD COLUMN seen TEXT;\n" TOMBSTONES_SQL,
-     1},
+     1, 0},
+    /* 3 (issue 15) */
+    {3,
+     /* ---- helper "referral": the tables referrals and resources (the
+        first county-owned one) are made from the table description
+        (.tables = 1 below: every table whose `since` is 3), their
+        triggers with the rest (.triggers = 1).  The pull starts again
+        from the beginning: county-owned records written while this
+        replica was at version 2 were not sent to it (a pull sends only
+        the tables the puller's schema has).
+        ---- end "referral" */
+     "DELETE FROM config WHERE key = 'cursor';\n", 1, 1},
 };
 static const struct db_migration county_steps[] = {
     {2,
      "ALTER TABLE field_versions ADD COLUMN author TEXT;\n"
      "ALTER TABLE conflicts ADD COLUMN winner_author TEXT;\n"
      "ALTER TABLE conflicts ADD COLUMN loser_author TEXT;\n" TOMBSTONES_SQL,
-     0},
+     0, 0},
+    /* 3 (issue 15) */
+    {3,
+     /* ---- helper "referral": referrals, resources: from the table
+        description (.tables = 1) ---- end "referral" */
+     "", 0, 1},
 };
 #define NSTEPS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -298,7 +315,7 @@ fail:
 int db_migrate(sqlite3 *db, enum sw_role role, const struct db_migration *steps,
                int nsteps, int target, struct sw_err *err)
 {
-    int have, rc;
+    int have, rc, triggers = 0;
     char setv[64];
 
     rc = db_begin(db, err);
@@ -326,14 +343,19 @@ int db_migrate(sqlite3 *db, enum sw_role role, const struct db_migration *steps,
                          _("no migration to schema version %d"), v);
             goto out;
         }
-        rc = db_exec(db, m->sql, err);
-        if (rc)
-            goto out;
-        if (m->triggers && role == SW_ROLE_STATION) {
+        if (m->tables) {
+            /* tables added in version v, from the one description */
             struct sw_buf sb;
             char *t;
             sb_init(&sb);
-            ddl_station_triggers(&sb);
+            for (int i = 0; i < SW_NTABLES; i++)
+                if (sw_tables[i].since == v)
+                    ddl_table(&sb, &sw_tables[i], role == SW_ROLE_COUNTY);
+            ddl_indexes(&sb, role == SW_ROLE_COUNTY, 0);
+            if (role == SW_ROLE_STATION) {
+                sb_adds(&sb, "DROP VIEW IF EXISTS versions;\n");
+                ddl_station_versions(&sb);
+            }
             t = sb_detach(&sb, NULL);
             rc = t ? db_exec(db, t, err)
                    : sw_fail(err, SW_ESOFTWARE, _("out of memory"));
@@ -341,6 +363,24 @@ int db_migrate(sqlite3 *db, enum sw_role role, const struct db_migration *steps,
             if (rc)
                 goto out;
         }
+        rc = db_exec(db, m->sql, err);
+        if (rc)
+            goto out;
+        triggers |= m->triggers && role == SW_ROLE_STATION;
+    }
+    /* once, after every step: the triggers are made for the tables of
+       the target version (a step's tables may come in a later step) */
+    if (triggers) {
+        struct sw_buf sb;
+        char *t;
+        sb_init(&sb);
+        ddl_station_triggers(&sb);
+        t = sb_detach(&sb, NULL);
+        rc = t ? db_exec(db, t, err)
+               : sw_fail(err, SW_ESOFTWARE, _("out of memory"));
+        free(t);
+        if (rc)
+            goto out;
     }
     snprintf(setv, sizeof(setv), "PRAGMA user_version = %d", target);
     rc = db_exec(db, setv, err);

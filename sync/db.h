@@ -20,17 +20,22 @@ enum sw_role { SW_ROLE_STATION, SW_ROLE_COUNTY };
 #define DB_APPID_COUNTY 0x5357434f
 
 /* The schema version this binary writes (PRAGMA user_version). */
-#define DB_SCHEMA_VERSION 2
+#define DB_SCHEMA_VERSION 3
 
 /*
 ** A migration step: run in the same transaction as the others, it brings
 ** the schema from version - 1 to version.  triggers: recreate the
-** station's capture triggers afterwards (a column was added).
+** station's capture triggers after the last step (a column was
+** added).  tables:
+** first create the replicated tables whose `since` is this version, with
+** their indexes, from the table description (sync/table.c); on a station
+** the `versions` view is made again to include them.
 */
 struct db_migration {
     int version;
     const char *sql;
     int triggers;
+    int tables;
 };
 
 /*

@@ -14,10 +14,9 @@ static const char SQL_UUID7[] =
     "substr('89ab', 1 + (abs(random()) % 4), 1), "
     "substr(hex(randomblob(2)),2,3), hex(randomblob(6)))))";
 
-void ddl_tables(struct sw_buf *sb, int county)
+void ddl_table(struct sw_buf *sb, const struct sw_table *tb, int county)
 {
-    for (int t = 0; t < SW_NTABLES; t++) {
-        const struct sw_table *tb = &sw_tables[t];
+    {
         struct sw_column idcol = {"id", SW_TEXT, CK_REF, 0, 0, NULL, NULL};
 
         sb_addf(sb, "CREATE TABLE %s (\n", tb->name);
@@ -46,6 +45,12 @@ void ddl_tables(struct sw_buf *sb, int county)
                         "    ver_cols INTEGER,\n    ver_author TEXT");
         sb_adds(sb, "\n);\n");
     }
+}
+
+void ddl_tables(struct sw_buf *sb, int county)
+{
+    for (int t = 0; t < SW_NTABLES; t++)
+        ddl_table(sb, &sw_tables[t], county);
     ddl_indexes(sb, county, 0);
 }
 
@@ -121,12 +126,51 @@ static void capture_trigger(struct sw_buf *sb, const struct sw_table *tb, int t,
                 "END;\n");
 }
 
+/*
+** A county-owned table on a station (docs/design-notes.md, "County-owned
+** tables"): only the merge writes it (capture off).  Any other write —
+** another program's INSERT, UPDATE or DELETE — is refused: the row keeps
+** the county's values, and the attempt is noted in local_audit (action
+** "refused", the record and the values tried), which `swsync status` and
+** `swsync sync` report and the next sync copies to the county's audit.
+*/
+static void refuse_triggers(struct sw_buf *sb, const struct sw_table *tb)
+{
+    static const char *const ops[] = {"INSERT", "UPDATE", "DELETE"};
+    const char *n = tb->name;
+
+    for (int k = 0; k < 3; k++) {
+        const char *row = k == 2 ? "OLD" : "NEW";
+        sb_addf(sb, "DROP TRIGGER IF EXISTS %s_refuse_%d;\n", n, k);
+        sb_addf(sb,
+                "CREATE TRIGGER %s_refuse_%d BEFORE %s ON %s\n"
+                "WHEN (SELECT capture FROM sync_state WHERE id = 1)\n"
+                "BEGIN\n"
+                "    INSERT INTO local_audit (at, who, action, detail)\n"
+                "    VALUES (" DDL_NOW_MS ", 'sql', 'refused', "
+                "'%s ' || coalesce(%s.id, '(new)') || ' %s: the county''s "
+                "record, read-only at a station'",
+                n, k, ops[k], n, n, row, ops[k]);
+        /* the values tried, as SQL literals: not lost */
+        for (int i = 0; i < tb->ncols && k != 2; i++)
+            sb_addf(sb, " || ' %s=' || quote(NEW.%s)", tb->cols[i].name,
+                    tb->cols[i].name);
+        sb_adds(sb, ");\n"
+                    "    SELECT RAISE(IGNORE);\n"
+                    "END;\n");
+    }
+}
+
 void ddl_station_triggers(struct sw_buf *sb)
 {
     for (int t = 0; t < SW_NTABLES; t++) {
         const struct sw_table *tb = &sw_tables[t];
         const char *n = tb->name;
 
+        if (sw_county_owned(tb)) {
+            refuse_triggers(sb, tb);
+            continue;
+        }
         capture_trigger(sb, tb, t, 0);
         capture_trigger(sb, tb, t, 1);
 

@@ -24,6 +24,9 @@ extern const char schema_county_sql[];
 ** tables to sb; county: with the index on station (the scope of pulls).
 */
 void ddl_tables(struct sw_buf *sb, int county);
+/* The CREATE TABLE of one replicated table (a migration adding it). */
+struct sw_table;
+void ddl_table(struct sw_buf *sb, const struct sw_table *tb, int county);
 
 /*
 ** Append the statements that make (CREATE INDEX IF NOT EXISTS) or, with

@@ -32,6 +32,9 @@ static const char SQL_STALE_HIGH[] =
 static const char SQL_BY_CATEGORY[] =
     "SELECT category, count(*) FROM cases WHERE deleted = 0 AND "
     "status = 'open' GROUP BY category ORDER BY count(*) DESC, category";
+static const char SQL_RESOURCES[] =
+    "SELECT id, name, type, areas, contact FROM resources WHERE deleted = 0 "
+    "ORDER BY name, id";
 static const char SQL_OPEN_CONFLICTS[] =
     "SELECT count(*) FROM conflicts WHERE status = 'open'";
 static const char SQL_TIMELINE[] =
@@ -117,6 +120,12 @@ oom:
     return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
 }
 
+int desk_collect(sqlite3 *db, sqlite3_stmt *st, int ncols,
+                 struct desk_rows *out, struct sw_err *err)
+{
+    return collect(db, st, ncols, out, err);
+}
+
 int desk_due(sqlite3 *db, const char *today, int limit, struct desk_rows *out,
              struct sw_err *err)
 {
@@ -128,6 +137,14 @@ int desk_due(sqlite3 *db, const char *today, int limit, struct desk_rows *out,
     sqlite3_bind_text(st, 1, today, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 2, limit);
     return collect(db, st, 7, out, err);
+}
+
+int desk_resources(sqlite3 *db, struct desk_rows *out, struct sw_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = db_prepare(db, SQL_RESOURCES, &st, err);
+    memset(out, 0, sizeof(*out));
+    return rc ? rc : collect(db, st, 5, out, err);
 }
 
 int desk_stale_high(sqlite3 *db, const char *since, int limit,

@@ -26,6 +26,10 @@ struct desk_rows {
 /* Cell (row, col), or NULL. */
 const char *desk_cell(const struct desk_rows *r, int row, int col);
 void desk_rows_release(struct desk_rows *r); /* then empty; NULL fine */
+/* Step st (prepared, bound) to its end, its first ncols columns into out;
+** st is finalized. */
+int desk_collect(sqlite3 *db, sqlite3_stmt *st, int ncols,
+                 struct desk_rows *out, struct sw_err *err);
 
 /*
 ** Follow-ups due on or before today: the latest live visit of each open
@@ -43,6 +47,10 @@ int desk_due(sqlite3 *db, const char *today, int limit, struct desk_rows *out,
 */
 int desk_stale_high(sqlite3 *db, const char *since, int limit,
                     struct desk_rows *out, struct sw_err *err);
+
+/* The county's resource directory (live entries), by name.  Columns: id,
+** name, type, areas, contact. */
+int desk_resources(sqlite3 *db, struct desk_rows *out, struct sw_err *err);
 
 /* Open cases by category.  Columns: category, count. */
 int desk_open_by_category(sqlite3 *db, struct desk_rows *out,

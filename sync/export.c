@@ -21,8 +21,12 @@ const char *export_date_field(const struct sw_table *t)
         return "opened_on";
     case SW_T_VISITS:
         return "visited_at";
-    default:
+    case SW_T_REFERRALS:
+        return "referred_on";
+    case SW_T_SERVICES:
         return "service_on";
+    default:
+        return "rid"; /* no date: --from/--to compare a number, as text */
     }
 }
 
@@ -30,7 +34,8 @@ int export_check_opts(const struct export_opts *o, struct sw_err *err)
 {
     static const struct sw_column day = {"date", SW_TEXT, CK_DATE, 0,
                                          0,      NULL,    NULL};
-    static const struct sw_table none = {"export", "export", &day, 1, -1};
+    static const struct sw_table none = {"export", "export", &day,          1,
+                                         -1,       1,        SW_OWN_STATION};
     struct sw_err e;
 
     if (o->from && sw_validate(&none, &day, o->from, &e))

@@ -50,6 +50,21 @@ static const struct field_label fields[] = {
     {"services", "amount", "金额", "Amount"},
     {"services", "outcome", "结果", "Outcome"},
     {"services", "notes", "备注", "Notes"},
+    {"referrals", "need", "需求类别", "Need"},
+    {"referrals", "resource_id", "转介资源", "Resource"},
+    {"referrals", "resource_text", "资源（目录外）", "Resource (other)"},
+    {"referrals", "referred_by", "转介人", "Referred by"},
+    {"referrals", "referred_on", "转介日期", "Referred on"},
+    {"referrals", "status", "转介状态", "Status"},
+    {"referrals", "follow_up_on", "跟进日期", "Follow up on"},
+    {"referrals", "outcome", "结果", "Outcome"},
+    {"referrals", "closed_on", "办结日期", "Closed on"},
+    {"referrals", "notes", "备注", "Notes"},
+    {"resources", "name", "资源名称", "Name"},
+    {"resources", "type", "资源类型", "Type"},
+    {"resources", "contact", "联系方式", "Contact"},
+    {"resources", "areas", "服务范围（村/镇）", "Areas served"},
+    {"resources", "notes", "备注", "Notes"},
 };
 
 /* Every code of every CK_ENUM column (test-labels checks it). */
@@ -73,6 +88,26 @@ static const struct {
     {"mode", "phone", "电话", "phone"},
     {"mode", "office", "来访", "office"},
     {"mode", "online", "线上", "online"},
+    {"need", "health", "医疗健康", "health"},
+    {"need", "income", "生活救助", "income support"},
+    {"need", "housing", "住房", "housing"},
+    {"need", "education", "教育", "education"},
+    {"need", "disability", "残疾康复", "disability"},
+    {"need", "elderly", "养老照护", "elderly care"},
+    {"need", "child", "儿童保护", "child protection"},
+    {"need", "legal", "法律援助", "legal aid"},
+    {"need", "mental", "心理支持", "mental health"},
+    {"need", "other", "其他", "other"},
+    {"status", "referred", "已转介", "referred"},
+    {"status", "accepted", "已接收", "accepted"},
+    {"status", "completed", "已完成", "completed"},
+    {"status", "declined", "未成功", "declined"},
+    {"type", "government", "政府部门", "government"},
+    {"type", "medical", "医疗机构", "medical"},
+    {"type", "ngo", "社会组织", "NGO"},
+    {"type", "community", "村（社区）", "community"},
+    {"type", "legal", "法律服务", "legal"},
+    {"type", "other", "其他", "other"},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -92,6 +127,10 @@ const char *labels_table(const struct sw_table *t, enum sw_lang l)
         return pick("走访", "visits", l);
     if (strcmp(t->name, "services") == 0)
         return pick("服务记录", "services", l);
+    if (strcmp(t->name, "referrals") == 0)
+        return pick("转介", "referrals", l);
+    if (strcmp(t->name, "resources") == 0)
+        return pick("资源目录", "resources", l);
     return t->name;
 }
 

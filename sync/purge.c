@@ -8,22 +8,8 @@
 #include "purge.h"
 #include "table.h"
 
-/* A case and its children, or one visit or service: table, rid, id. */
-static const char SQL_TARGETS_CASE[] =
-    "SELECT 0, rid, id FROM cases WHERE id = ?1 "
-    "UNION ALL SELECT 1, rid, id FROM visits WHERE case_id = ?1 "
-    "UNION ALL SELECT 2, rid, id FROM services WHERE case_id = ?1";
-static const char SQL_TARGETS_VISIT[] =
-    "SELECT 1, rid, id FROM visits WHERE id = ?1";
-static const char SQL_TARGETS_SERVICE[] =
-    "SELECT 2, rid, id FROM services WHERE id = ?1";
 static const char SQL_CASE_VALUES[] =
     "SELECT name, id_number, phone, station FROM cases WHERE id = ?1";
-static const char *const SQL_DEL_ROW[SW_NTABLES] = {
-    "DELETE FROM cases WHERE rid = ?1",
-    "DELETE FROM visits WHERE rid = ?1",
-    "DELETE FROM services WHERE rid = ?1",
-};
 static const char SQL_DEL_VERSIONS[] =
     "DELETE FROM field_versions WHERE tbl = ?1 AND rid = ?2";
 static const char SQL_DEL_CONFLICTS[] =
@@ -85,13 +71,28 @@ static int run2(sqlite3 *db, const char *sql, int tbl, int64_t rid,
     return rc;
 }
 
+/* The records to erase, as (table, rid, id): a case and every record
+** that refers to it (each table with a case reference, from the table
+** description), or one record of another table.  malloc'd. */
+static char *targets_sql(int tbl)
+{
+    struct sw_buf sb;
+    sb_init(&sb);
+    sb_addf(&sb, "SELECT %d, rid, id FROM %s WHERE id = ?1", tbl,
+            sw_tables[tbl].name);
+    for (int t = 0; t < SW_NTABLES && tbl == SW_T_CASES; t++)
+        if (sw_tables[t].ref_col >= 0)
+            sb_addf(&sb, " UNION ALL SELECT %d, rid, id FROM %s WHERE %s = ?1",
+                    t, sw_tables[t].name,
+                    sw_tables[t].cols[sw_tables[t].ref_col].name);
+    return sb_detach(&sb, NULL);
+}
+
 /* The records to erase: *out malloc'd, *n of them (0: none there). */
 static int find_targets(sqlite3 *db, int tbl, const char *id,
                         struct target **out, size_t *n, struct sw_err *err)
 {
-    const char *sql = tbl == SW_T_CASES    ? SQL_TARGETS_CASE
-                      : tbl == SW_T_VISITS ? SQL_TARGETS_VISIT
-                                           : SQL_TARGETS_SERVICE;
+    char *sql = targets_sql(tbl);
     sqlite3_stmt *st = NULL;
     struct target *v = NULL;
     size_t cap = 0;
@@ -99,7 +100,9 @@ static int find_targets(sqlite3 *db, int tbl, const char *id,
 
     *out = NULL;
     *n = 0;
-    rc = db_prepare(db, sql, &st, err);
+    rc = sql ? db_prepare(db, sql, &st, err)
+             : sw_fail(err, SW_ESOFTWARE, _("out of memory"));
+    free(sql);
     if (rc)
         return rc;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -191,7 +194,10 @@ static int erase_targets(sqlite3 *db, int county, const struct target *v,
             rc = run2(db, SQL_DEL_PENDING, v[i].tbl, v[i].rid, NULL, err);
         if (!rc) {
             sqlite3_stmt *st = NULL;
-            rc = db_prepare(db, SQL_DEL_ROW[v[i].tbl], &st, err);
+            char sql[80];
+            snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE rid = ?1",
+                     sw_tables[v[i].tbl].name);
+            rc = db_prepare(db, sql, &st, err);
             if (!rc) {
                 sqlite3_bind_int64(st, 1, v[i].rid);
                 if (sqlite3_step(st) != SQLITE_DONE)

@@ -494,7 +494,10 @@ int replica_apply_pull(struct replica *r, const struct sw_batch *b,
     /* unsent local edits become versions the merge rule compares */
     rc = seal_in_txn(r, &r->m.clock, NULL, err);
     for (size_t i = 0; !rc && i < b->n; i++) {
-        if (strcmp(b->v[i].station, r->station) != 0)
+        /* a county-owned record (the resource directory) is the
+           county's, and every station's to read */
+        if (strcmp(b->v[i].station, r->station) != 0 &&
+            !sw_county_owned(&sw_tables[b->v[i].tbl]))
             rc = sw_fail(err, SW_EDATA,
                          _("pulled record %s belongs to station %s, not %s"),
                          b->v[i].id, b->v[i].station, r->station);

@@ -48,11 +48,21 @@ static char *pull_sql(int rest)
             sb_addf(&sb, " WHEN %d THEN %s", c, tb->cols[c].name);
         sb_addf(&sb, " END FROM %s WHERE rid = fv.rid)", tb->name);
     }
-    sb_adds(&sb, " END, fv.author, fv.rid FROM field_versions AS fv ");
-    sb_adds(&sb, rest ? "WHERE fv.tbl = ?1 AND fv.rid = ?2 AND fv.seq > ?3 "
-                        "ORDER BY fv.col"
-                      : "WHERE fv.station = ?1 AND fv.seq > ?2 "
-                        "ORDER BY fv.seq LIMIT ?3");
+    sb_adds(&sb, " END, fv.author, fv.rid FROM ");
+    /* a station's own records and the county-owned ones (station ?4, the
+       county's code), in one seq order; only the tables the puller's
+       schema has (tbl < ?5).  Each side is an index range of (station,
+       seq), cut at the limit before they are merged. */
+    sb_adds(&sb, rest
+                     ? "field_versions AS fv WHERE fv.tbl = ?1 AND fv.rid = ?2 "
+                       "AND fv.seq > ?3 ORDER BY fv.col"
+                     : "(SELECT * FROM (SELECT * FROM field_versions "
+                       "WHERE station = ?1 AND seq > ?2 AND tbl < ?5 "
+                       "ORDER BY seq LIMIT ?3) "
+                       "UNION ALL SELECT * FROM (SELECT * FROM field_versions "
+                       "WHERE station = ?4 AND seq > ?2 AND tbl < ?5 "
+                       "ORDER BY seq LIMIT ?3)) AS fv "
+                       "ORDER BY fv.seq LIMIT ?3");
     return sb_detach(&sb, NULL);
 }
 
@@ -65,6 +75,7 @@ int store_open(struct store *s, sqlite3 *db, struct sw_err *err)
     s->db = db;
     s->max_drift_ms = STORE_DEFAULT_DRIFT_MS;
     s->pull_max_bytes = STORE_PULL_MAX_BYTES;
+    s->pull_ntables = SW_NTABLES;
     rc = db_config_get(db, "county", &county, err);
     if (!rc && (!county || !sw_code_valid(county)))
         rc = sw_fail(err, SW_ECONFIG, _("county store has no county code"));
@@ -241,6 +252,8 @@ int store_apply_push(struct store *s, const char *station, const char *site,
         return rc;
 
     for (size_t i = 0; i < b->n; i++) {
+        if (sw_county_owned(&sw_tables[b->v[i].tbl]))
+            continue; /* the county's: refused below, one by one */
         if (strcmp(b->v[i].station, station) != 0)
             return sw_fail(err, SW_EPERM,
                            _("%s %s belongs to station %s: station %s may not "
@@ -283,6 +296,11 @@ int store_apply_push(struct store *s, const char *station, const char *site,
         size_t k = 0;
         if (!refused)
             rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
+        /* a county-owned table is written at the county only: a
+           station's change of it (another program wrote the replica) is
+           refused and noted, as one of a purged record */
+        for (size_t i = 0; !rc && i < ntodo; i++)
+            refused[i] = (char)sw_county_owned(&sw_tables[todo[i].tbl]);
         if (!rc)
             rc = refuse_purged(s, station, site, todo, ntodo, refused,
                                &res->refused, err);
@@ -359,7 +377,12 @@ static int pull_add(struct store *s, sqlite3_stmt *st, const char *station,
     c.tbl = sqlite3_column_int(st, 1);
     c.col = sqlite3_column_int(st, 2);
     snprintf(c.id, sizeof(c.id), "%s", id ? (const char *)id : "");
-    snprintf(c.station, sizeof(c.station), "%s", station);
+    /* a county-owned record is the county's, whoever pulls it */
+    snprintf(c.station, sizeof(c.station), "%.32s",
+             c.tbl >= 0 && c.tbl < SW_NTABLES &&
+                     sw_county_owned(&sw_tables[c.tbl])
+                 ? s->county
+                 : station);
     merge_column_version(st, 3, &c.ver);
     merge_column_version(st, 5, &c.base);
     rc = merge_set_value(&c, sqlite3_column_value(st, 9), err);
@@ -429,6 +452,8 @@ int store_read_pull(struct store *s, const char *station, const char *site,
     sqlite3_bind_text(st, 1, station, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, after);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
+    sqlite3_bind_text(st, 4, s->county, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 5, s->pull_ntables);
     while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
         if (b->n > 0 && bytes >= s->pull_max_bytes) {
             cut = 1; /* long texts: the rest next time */
@@ -527,6 +552,25 @@ int store_write(struct store *s, struct sw_change *c, struct sw_err *err)
     return rc;
 }
 
+int store_create(struct store *s, struct sw_change *c, struct sw_err *err)
+{
+    int rc;
+
+    if (c->tbl < 0 || c->tbl >= SW_NTABLES ||
+        !sw_county_owned(&sw_tables[c->tbl]))
+        return sw_fail(
+            err, SW_EPERM, _("%s: a station's records are made at the station"),
+            c->tbl >= 0 && c->tbl < SW_NTABLES ? sw_tables[c->tbl].noun : "?");
+    snprintf(c->station, sizeof(c->station), "%.32s", s->county);
+    memset(&c->base, 0, sizeof(c->base));
+    c->ver.hlc = hlc_now(&s->m.clock, sw_now_ms());
+    snprintf(c->ver.site, sizeof(c->ver.site), "%s", s->county);
+    s->m.src = s->county;
+    rc = merge_apply(&s->m, c, 0, err);
+    s->m.src = NULL;
+    return rc;
+}
+
 int store_commit(struct store *s, struct sw_err *err)
 {
     return merge_commit(&s->m, err);
@@ -574,7 +618,8 @@ int store_pull_remaining(struct store *s, const char *station, const char *site,
 {
     static const char SQL_REMAINING[] =
         "SELECT count(*) FROM (SELECT 1 FROM field_versions "
-        "WHERE station = ?1 AND seq > ?2 AND src IS NOT ?4 LIMIT ?3)";
+        "WHERE station IN (?1, ?5) AND seq > ?2 AND src IS NOT ?4 "
+        "AND tbl < ?6 LIMIT ?3)";
     sqlite3_stmt *st;
     int rc = db_prepare(s->db, SQL_REMAINING, &st, err);
     if (rc)
@@ -584,6 +629,8 @@ int store_pull_remaining(struct store *s, const char *station, const char *site,
     sqlite3_bind_int64(st, 3, STORE_COUNT_MAX);
     if (site)
         sqlite3_bind_text(st, 4, site, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, s->county, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 6, s->pull_ntables);
     if (sqlite3_step(st) == SQLITE_ROW) {
         *n = sqlite3_column_int64(st, 0);
         rc = 0;

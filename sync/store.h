@@ -21,6 +21,10 @@ struct store {
     char county[SW_SITE_MAX + 1]; /* the county's site id: its code */
     int64_t max_drift_ms;         /* versions further ahead are clamped */
     size_t pull_max_bytes;        /* a pull stops after about this much */
+    /* a pull sends the tables sw_tables[0 .. pull_ntables - 1] only: a
+       peer of an older schema (sw_ntables_at) is not sent tables it does
+       not have; SW_NTABLES after store_open */
+    int pull_ntables;
     struct merge_ctx m;
     sqlite3_stmt *pull, *pull_rest, *acked_get, *acked_set, *case_station;
     sqlite3_stmt *is_purged, *refused_add, *erase_pull;
@@ -56,6 +60,8 @@ void store_close(struct store *s);
 ** replica (replicas.site).  Every change's version must be the sender's
 ** site, and b->from..b->to the seqs of the first and last change
 ** (SW_EDATA otherwise): a replica pushes its own writes, in order.
+** A change of a county-owned table (sw_county_owned) is refused the
+** same way: only the county writes those.
 ** A change of a purged record (or of a visit or service of a purged
 ** case) is refused: not stored, counted in res->refused, and noted in
 ** refused_changes without its value; the rest of the push is applied.
@@ -65,8 +71,9 @@ int store_apply_push(struct store *s, const char *station, const char *site,
                      struct sw_err *err);
 
 /*
-** Read the current values of station's fields written after cursor
-** `after`, up to limit fields scanned and about s->pull_max_bytes of
+** Read the current values of station's fields, and of every county-owned
+** record's, written after cursor `after` (tables below s->pull_ntables), up to
+*limit fields scanned and about s->pull_max_bytes of
 ** values, into b (b->cursor, b->more set).
 ** Fields whose value came from `site` itself are not sent back.  An
 ** answer that stops before the end (b->more) also holds the fields of
@@ -102,6 +109,16 @@ int store_read_pull(struct store *s, const char *station, const char *site,
 int store_begin(struct store *s, struct sw_err *err);
 int store_write(struct store *s, struct sw_change *c, struct sw_err *err);
 int store_commit(struct store *s, struct sw_err *err);
+
+/*
+** The county's write of one field of a county-owned record (sw_tables'
+** SW_OWN_COUNTY), made if it does not exist yet: *c gives tbl, id, col,
+** the value and its author; the station (the county's code) and a fresh
+** county version are filled in.  Between store_begin and store_commit.
+** Every station pulls it (store_read_pull).  A table of stations'
+** records: SW_EPERM.
+*/
+int store_create(struct store *s, struct sw_change *c, struct sw_err *err);
 void store_abort(struct store *s);
 
 /* Register a replica without a token (tests, the in-process exchange). */

@@ -16,6 +16,13 @@ static const char *const categories[] = {"elderly_alone", "left_behind_child",
 static const char *const risks[] = {"low", "medium", "high", NULL};
 static const char *const statuses[] = {"open", "closed", NULL};
 static const char *const modes[] = {"home", "phone", "office", "online", NULL};
+static const char *const needs[] = {
+    "health", "income", "housing", "education", "disability", "elderly",
+    "child",  "legal",  "mental",  "other",     NULL};
+static const char *const ref_statuses[] = {"referred", "accepted", "completed",
+                                           "declined", NULL};
+static const char *const res_types[] = {
+    "government", "medical", "ngo", "community", "legal", "other", NULL};
 
 #define REQ SW_COL_REQUIRED
 #define LST SW_COL_LIST
@@ -62,13 +69,59 @@ static const struct sw_column service_cols[] = {
     {"deleted", SW_INT, CK_BOOL, SW_COL_SYSTEM, 0, NULL, NULL},
 };
 
+/* schema 3: a referral of a case to a resource, followed up until it
+   is completed or declined (docs/design-notes.md, "Referrals") */
+static const struct sw_column referral_cols[] = {
+    {"case_id", SW_TEXT, CK_REF, REQ | LST | SW_COL_FIXED, 0, NULL, NULL},
+    {"need", SW_TEXT, CK_ENUM, REQ | LST, 0, needs, NULL},
+    {"resource_id", SW_TEXT, CK_REF, 0, 0, NULL, NULL},
+    {"resource_text", SW_TEXT, CK_TEXT, LST, 200, NULL, NULL},
+    {"referred_by", SW_TEXT, CK_TEXT, 0, 50, NULL, NULL},
+    {"referred_on", SW_TEXT, CK_DATE, REQ | LST, 0, NULL, "@today"},
+    {"status", SW_TEXT, CK_ENUM, REQ | LST, 0, ref_statuses, "referred"},
+    {"follow_up_on", SW_TEXT, CK_DATE, LST, 0, NULL, NULL},
+    {"outcome", SW_TEXT, CK_TEXT, 0, 500, NULL, NULL},
+    {"closed_on", SW_TEXT, CK_DATE, 0, 0, NULL, NULL},
+    {"notes", SW_TEXT, CK_TEXT, 0, 4000, NULL, NULL},
+    {"deleted", SW_INT, CK_BOOL, SW_COL_SYSTEM, 0, NULL, NULL},
+};
+
+/* schema 3: the county's resource directory, the first county-owned
+   table */
+static const struct sw_column resource_cols[] = {
+    {"name", SW_TEXT, CK_NONEMPTY, REQ | LST, 100, NULL, NULL},
+    {"type", SW_TEXT, CK_ENUM, REQ | LST, 0, res_types, NULL},
+    {"contact", SW_TEXT, CK_TEXT, LST, 200, NULL, NULL},
+    {"areas", SW_TEXT, CK_TEXT, LST, 500, NULL, NULL},
+    {"notes", SW_TEXT, CK_TEXT, 0, 4000, NULL, NULL},
+    {"deleted", SW_INT, CK_BOOL, SW_COL_SYSTEM, 0, NULL, NULL},
+};
+
 #define NCOLS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 const struct sw_table sw_tables[SW_NTABLES] = {
-    {"cases", "case", case_cols, NCOLS(case_cols), -1},
-    {"visits", "visit", visit_cols, NCOLS(visit_cols), 0},
-    {"services", "service", service_cols, NCOLS(service_cols), 0},
+    {"cases", "case", case_cols, NCOLS(case_cols), -1, 1, SW_OWN_STATION},
+    {"visits", "visit", visit_cols, NCOLS(visit_cols), 0, 1, SW_OWN_STATION},
+    {"services", "service", service_cols, NCOLS(service_cols), 0, 1,
+     SW_OWN_STATION},
+    {"referrals", "referral", referral_cols, NCOLS(referral_cols), 0, 3,
+     SW_OWN_STATION},
+    {"resources", "resource", resource_cols, NCOLS(resource_cols), -1, 3,
+     SW_OWN_COUNTY},
 };
+
+int sw_ntables_at(int schema)
+{
+    int n = 0;
+    while (n < SW_NTABLES && sw_tables[n].since <= schema)
+        n++;
+    return n;
+}
+
+int sw_county_owned(const struct sw_table *t)
+{
+    return t && t->owner == SW_OWN_COUNTY;
+}
 
 const struct sw_table *sw_table_by_name(const char *name)
 {

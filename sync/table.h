@@ -49,15 +49,37 @@ struct sw_column {
                                    "@today" is the station's date */
 };
 
+/* Who writes a table's records (docs/design-notes.md, "County-owned
+** tables"). */
+enum sw_owner {
+    SW_OWN_STATION, /* a station's own records: it writes, pushes, pulls */
+    SW_OWN_COUNTY   /* the county's: it writes; every station pulls all of
+                       them read-only and never pushes them */
+};
+
 struct sw_table {
     const char *name; /* SQL table: cases */
     const char *noun; /* CLI noun: case */
     const struct sw_column *cols;
     int ncols;
-    int ref_col; /* index of the case reference column, or -1 */
+    int ref_col;         /* index of the case reference column, or -1 */
+    int since;           /* the schema version that added the table */
+    enum sw_owner owner; /* who writes it */
 };
 
-enum { SW_T_CASES, SW_T_VISITS, SW_T_SERVICES, SW_NTABLES };
+/* Appended only, in order of `since` (a table's index is its number on
+** the wire): the tables of schema version v are a prefix of sw_tables[]. */
+enum {
+    SW_T_CASES,
+    SW_T_VISITS,
+    SW_T_SERVICES,
+    SW_T_REFERRALS,
+    SW_T_RESOURCES,
+    SW_NTABLES
+};
+
+/* The oldest schema version a peer may have and still be served. */
+#define SW_SCHEMA_OLDEST 2
 
 extern const struct sw_table sw_tables[SW_NTABLES];
 
@@ -65,6 +87,11 @@ extern const struct sw_table sw_tables[SW_NTABLES];
 const struct sw_table *sw_table_by_name(const char *name);
 const struct sw_table *sw_table_by_noun(const char *noun);
 int sw_table_index(const struct sw_table *t);
+/* How many tables a peer with schema version `schema` has: those of
+** sw_tables[0 .. n-1] (0 for a version older than every table). */
+int sw_ntables_at(int schema);
+/* Is t the county's (SW_OWN_COUNTY)? */
+int sw_county_owned(const struct sw_table *t);
 int sw_col_index(const struct sw_table *t, const char *name);
 /* The tombstone column's index (always the last). */
 int sw_col_deleted(const struct sw_table *t);

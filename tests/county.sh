@@ -8,7 +8,8 @@
 #                              exit status
 #   scope_equal REPLICA COUNTY STATION
 #                              the replica holds exactly STATION's records
-#                              of the county, with the same values and
+#                              of the county and the county-owned ones
+#                              (resources), with the same values and
 #                              field versions (python3 compares)
 
 SERVER_PID=
@@ -52,7 +53,15 @@ def columns(path, t):
 def dump(path, scope_only):
     db = sqlite3.connect(path)
     out = []
-    for k, t in enumerate(["cases", "visits", "services"]):
+    tables = [r[0] for r in db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN "
+        "('cases', 'visits', 'services', 'referrals', 'resources')")]
+    county_code = sqlite3.connect(county).execute(
+        "SELECT value FROM config WHERE key = 'county'").fetchone()[0]
+    for k, t in enumerate(["cases", "visits", "services", "referrals",
+                           "resources"]):
+        if t not in tables:
+            continue
         # the record's own columns (a station's rows also hold a version:
         # compared through the view `versions`)
         theirs = columns(county if path == rep else rep, t)
@@ -60,7 +69,9 @@ def dump(path, scope_only):
         for row in db.execute(f"SELECT rid, {', '.join(cols)} FROM {t} ORDER BY id"):
             rid, vals = row[0], row[1:]
             st = vals[cols.index("station")]
-            if scope_only and st != station:
+            # the county-owned records (the resource directory) are every
+            # station's to hold
+            if scope_only and st != station and st != county_code:
                 continue
             vers = db.execute("SELECT col, hlc, site FROM versions "
                               "WHERE tbl = ? AND rid = ? ORDER BY col", (k, rid)).fetchall()

@@ -10,7 +10,10 @@
 # 390x844: the menu stays whole, no page is wider than the screen, a
 # conflict on a choice field (two named workers) shows who wrote each
 # value and offers the choices as a select with the Chinese labels;
-# resolving with 高 and correcting with 低 work.  Screenshots at 1366x768
+# resolving with 高 and correcting with 低 work.  The resource directory
+# (issue 15): a resource is added in the browser and reaches the
+# station, another deleted; the follow-ups page shows a station's
+# overdue referral.  Screenshots at 1366x768
 # and 390x844 go to the test's directory, and are kept in
 # $SWSYNC_SCREENSHOT_DIR if that is set.
 . "$(dirname "$0")/tap.sh"
@@ -250,7 +253,8 @@ try:
           .map(function (a) { var q = a.getBoundingClientRect();
             return [a.textContent, a.scrollWidth <= a.clientWidth, q.height,
                     q.right <= document.documentElement.clientWidth]; });""")
-        check([m[0].split()[0] for m in menu] == ["站点", "冲突", "个案查询", "报表", "审计日志"],
+        check([m[0].split()[0] for m in menu] == ["站点", "冲突", "个案查询", "报表", "跟进与转介",
+                                                 "资源目录", "审计日志"],
               "390 px: the menu is there", menu)
         check(all(m[1] and m[2] < 60 for m in menu),
               "... every label whole on one line, none clipped to a character", menu)
@@ -319,6 +323,101 @@ is "$(C case show "$X" --json | json 'd["risk_level"]')" low \
 exits 0 "the office syncs" S office sync --quiet
 is "$(S office case show "$X" --authors --json | json 'd.get("risk_level")')" None \
     "the office holds the county's value, without the admin's name"
+
+exits 0 "the office refers the case, follow-up last week" S office referral add \
+    case="$X" need=health resource_text=卫生院 \
+    follow_up_on=$(date -d '7 days ago' +%Y-%m-%d)
+exits 0 "the office syncs (referral)" S office sync --quiet
+# ---- the resource directory and the follow-ups page (issue 15) -------------
+
+python3 - "$TESTS_SRCDIR" "$URL" "$T" >"$T/browser3.out" 2>"$T/browser3.err" <<'PY'
+import os, sys, time, traceback
+sys.path.insert(0, sys.argv[1])
+from webdriver import Browser
+
+url, tmp = sys.argv[2], sys.argv[3]
+
+
+def check(cond, desc, why=""):
+    print(("ok\t" if cond else "not ok\t") + desc + ("\t" + str(why) if not cond else ""),
+          flush=True)
+    return cond
+
+
+def browser():
+    for attempt in range(3):
+        d = os.path.join(tmp, "wd3-%d" % attempt)
+        os.makedirs(d, exist_ok=True)
+        try:
+            return Browser(d)
+        except RuntimeError as e:
+            if "did not start" not in str(e) or attempt == 2:
+                raise
+
+
+try:
+    with browser() as b:
+        b.get(url + "/admin/login")
+        b.find("#user").send_keys("likz")
+        b.find("#password").send_keys("县里的密码 2026")
+        b.find("#login-button").click()
+        b.wait("#stations")
+        b.find('nav.main a[href="/admin/resources"]').click()
+        b.wait("#resource-add")
+        check(b.find("#resources-none") is not None, "the directory starts empty")
+        types = [o.text for o in b.find_all("#r-type option")]
+        check("医疗机构" in types and "社会组织" in types, "the type is a select in Chinese", types)
+        b.find("#r-name").send_keys("镇卫生院")
+        b.find('#r-type option[value="medical"]').click()
+        b.find("#r-contact").send_keys("0731-1234567")
+        b.find("#r-areas").send_keys("东村、西村")
+        b.find("#resource-add-button").click()
+        b.wait("#flash")
+        t = b.find("#resources").text
+        check("镇卫生院" in t and "医疗机构" in t and "东村、西村" in t,
+              "the new resource is in the directory", t[:300])
+        b.find("#r-name").send_keys("临时资源")
+        b.find('#r-type option[value="other"]').click()
+        b.find("#resource-add-button").click()
+        b.wait("#flash")
+        b.screenshot(os.path.join(tmp, "resources.png"))
+        rows = b.find_all("#resources tbody tr")
+        for r in rows:
+            if "临时资源" in r.text:
+                r.find("button.danger").click()
+                break
+        for _ in range(100):
+            if "msg=deleted" in b.url:
+                break
+            time.sleep(0.1)
+        check("已删除" in b.wait("#flash").text, "a resource is deleted", b.find("#flash").text)
+        check("临时资源" not in b.find("#resources").text, "... and gone from the list")
+        b.find('nav.main a[href="/admin/followup"]').click()
+        b.wait("#referral-figures")
+        ovd = b.find('#overdue tr[data-station="A"]').text.split()
+        check(ovd == ["A", "0", "1", "0"], "overdue per station: A has one referral overdue", ovd)
+        fig = b.find('#referral-figures tr[data-station="A"]').text.split()
+        check(fig[:3] == ["A", "1", "1"], "referrals per station: A has one open, overdue", fig)
+        b.screenshot(os.path.join(tmp, "followup.png"))
+except Exception as e:
+    check(False, "the resources browser session ran to its end",
+          f"{type(e).__name__}: {e}".replace("\n", " ")[:400])
+    traceback.print_exc(file=sys.stderr)
+PY
+while IFS=$'\t' read -r res desc why; do
+    if [ "$res" = ok ]; then
+        pass "$desc"
+    else
+        fail "$desc" "$why"
+    fi
+done <"$T/browser3.out"
+[ -s "$T/browser3.err" ] && diag "$(head -c 3000 "$T/browser3.err")"
+exits 0 "the office pulls the directory" S office sync --quiet
+is "$(S office resource list --json | json '[(x["name"], x["type"], x["areas"]) for x in d]')" \
+    "[('镇卫生院', 'medical', '东村、西村')]" \
+    "the station holds the resource the browser added, not the deleted one"
+like "$(C audit --limit 20)" "record_add" "the addition is audited"
+ok "screenshots of the directory and the follow-ups" test -s "$T/resources.png" -a -s "$T/followup.png"
 
 county_stop
 done_testing

@@ -8,7 +8,9 @@
 # against a real swsync-county on 127.0.0.1 and sees the state change; a
 # second replica edits the same field and the console shows the conflict;
 # a month is exported and the CSV parsed; a bad date is refused in Chinese
-# with nothing saved; CSRF and session expiry hold.  Screenshots at
+# with nothing saved; CSRF and session expiry hold.  A case is referred
+# to a resource of the county's directory, is due on the home page and
+# the referrals page, and is completed (issue 15).  Screenshots at
 # 1366x768 and 390x844 go to the test's directory, and are kept in
 # $SWSYNC_SCREENSHOT_DIR if that is set.
 . "$(dirname "$0")/tap.sh"
@@ -402,7 +404,120 @@ like "$PAGE" 'class="conflict resolved"' "the conflicts page shows the conflict 
 like "$PAGE" '电话核实' "... with the county's note"
 like "$PAGE" '<span class="resolution">改用另一值</span>' "... and how it was resolved, in words"
 
-for n in home search case visit-form conflicts; do
+# ---- referrals (issue 15): the county's directory in the form, the loop closed --
+
+exits 0 "the county adds a resource to its directory" C resource add \
+    name=镇卫生院 type=medical areas=东风村 contact=0731-1234567
+RS=$OUT
+exits 0 "the office pulls it (CLI)" S office sync --quiet
+
+python3 - "$TESTS_SRCDIR" "$CURL_BASE" "$T" "$IDNUM" part3 >"$T/b3.out" 2>"$T/b3.err" <<'PY'
+import os, sys, time, traceback
+sys.path.insert(0, sys.argv[1])
+from webdriver import Browser
+
+base, tmp = sys.argv[2], sys.argv[3]
+case_url = open(os.path.join(tmp, "case.url")).read().strip()
+today = time.strftime("%Y-%m-%d")
+
+
+def check(cond, desc, why=""):
+    print(("ok\t" if cond else "not ok\t") + desc + ("\t" + str(why) if not cond else ""),
+          flush=True)
+    return cond
+
+
+def shot(b, name):
+    b.screenshot(os.path.join(tmp, name + "-1366.png"))
+    b.set_window(390, 844)
+    time.sleep(0.2)
+    b.screenshot(os.path.join(tmp, name + "-390.png"))
+    w = b.execute("return document.documentElement.scrollWidth")
+    check(w <= 390, f"{name}: nothing wider than a 390 px window", w)
+    b.set_window(1366, 768)
+
+
+def set_value(b, css, v):
+    b.execute("document.querySelector(arguments[0]).value = arguments[1]", css, v)
+
+
+def browser(sub):
+    d = os.path.join(tmp, sub)
+    os.makedirs(d, exist_ok=True)
+    for i in range(3):
+        try:
+            return Browser(d)
+        except RuntimeError:
+            if i == 2:
+                raise
+            time.sleep(2)
+
+
+try:
+    with browser("b3") as b:
+        b.get(base + "/")
+        b.wait("#user").send_keys("li")
+        b.find("#password").send_keys("站里的密码 2026")
+        b.find("#login-button").click()
+        b.wait("#referrals-due")
+        check("没有到期" in b.find("#referrals-due").text, "home: no referral follow-up due yet",
+              b.find("#referrals-due").text)
+        b.get(case_url)
+        b.wait("#add-referral").click()
+        b.wait("#f-need")
+        res = [o.text for o in b.find_all("#f-resource_id option")]
+        check(any("镇卫生院" in r and "医疗机构" in r for r in res),
+              "the form offers the county's directory, with the type in Chinese", res)
+        needs = [o.text for o in b.find_all("#f-need option")]
+        check("医疗健康" in needs, "the need is a select with Chinese labels", needs)
+        check(b.find("#f-status").prop("value") == "referred", "a new referral is 已转介",
+              b.find("#f-status").prop("value"))
+        b.find('#f-need option[value="health"]').click()
+        opts = b.find_all("#f-resource_id option")
+        for o in opts:
+            if "镇卫生院" in o.text:
+                o.click()
+        set_value(b, "#f-follow_up_on", today)
+        shot(b, "referral-form")
+        b.find("#save").click()
+        b.wait("#saved")
+        t = b.find("#case-referrals").text
+        check("医疗健康" in t and "已转介" in t and "镇卫生院" in t,
+              "the case page lists the referral", t[:300])
+        b.find('nav a[href="/"]').click()
+        t = b.wait("#referrals-due").text
+        check("张三丰" in t and "今天" in t, "home: the follow-up is due today", t[:300])
+        b.find('nav a[href="/referrals"]').click()
+        t = b.wait("#referrals").text
+        check("张三丰" in t and "镇卫生院" in t, "the referrals page lists it as open", t[:300])
+        shot(b, "referrals")
+        b.find("#referrals a.edit-referral").click()
+        b.wait("#f-status")
+        b.find('#f-status option[value="completed"]').click()
+        b.find("#f-outcome").send_keys("已就诊，病情稳定")
+        b.find("#save").click()
+        b.wait("#saved")
+        t = b.find("#case-referrals").text
+        check("已完成" in t, "the referral is completed (已完成)", t[:300])
+        b.find('nav a[href="/referrals"]').click()
+        t = b.wait("#referrals-count").text
+        check(t.startswith("共 0 条"), "no open referral is left", t)
+        b.get(base + "/referrals?all=1")
+        t = b.wait("#referrals").text
+        check("已完成" in t, "... and all of them shows it", t[:300])
+except Exception as e:
+    check(False, "the browser session ran to its end",
+          f"{type(e).__name__}: {e}".replace("\n", " ")[:400])
+    traceback.print_exc(file=sys.stderr)
+PY
+report "$T/b3.out" "$T/b3.err"
+is "$(sqlite3 "$T/office.db" "SELECT status || ' ' || closed_on || ' ' || resource_id FROM referrals")" \
+    "completed $(date +%Y-%m-%d) $RS" "the referral is closed today, referring to the directory's entry"
+exits 0 "the office syncs (CLI)" S office sync --quiet
+is "$(C referral report --json | python3 -c 'import json,sys; d=json.load(sys.stdin)[0]; print(d["completed"], d["outcome_rate"])')" \
+    "1 100" "the county's figures count it"
+
+for n in home search case visit-form conflicts referral-form referrals; do
     ok "screenshots of $n at 1366x768 and 390x844" test -s "$T/$n-1366.png" -a -s "$T/$n-390.png"
 done
 if [ -n "${SWSYNC_SCREENSHOT_DIR:-}" ]; then

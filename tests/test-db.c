@@ -497,11 +497,12 @@ static void test_migrate_steps(void **state)
     struct fx *f = *state;
     const int v1 = DB_SCHEMA_VERSION;
     const struct db_migration steps[] = {
-        {v1 + 1, "CREATE TABLE m2 (x INTEGER); INSERT INTO m2 VALUES (42);", 0},
-        {v1 + 2, "CREATE TABLE m3 (y); THIS IS NOT SQL;", 0},
+        {v1 + 1, "CREATE TABLE m2 (x INTEGER); INSERT INTO m2 VALUES (42);", 0,
+         0},
+        {v1 + 2, "CREATE TABLE m3 (y); THIS IS NOT SQL;", 0, 0},
     };
     const struct db_migration good3[] = {
-        {v1 + 2, "CREATE TABLE m3 (y);", 0},
+        {v1 + 2, "CREATE TABLE m3 (y);", 0, 0},
     };
     struct sw_err e;
     sqlite3 *db;
@@ -558,10 +559,10 @@ static void test_migrate_triggers(void **state)
     struct fx *f = *state;
     const int v1 = DB_SCHEMA_VERSION;
     const struct db_migration steps[] = {
-        {v1 + 1, "DROP TRIGGER cases_capture_upd;", 1},
+        {v1 + 1, "DROP TRIGGER cases_capture_upd;", 1, 0},
     };
     const struct db_migration county_steps[] = {
-        {v1 + 1, "CREATE TABLE c2 (x);", 1},
+        {v1 + 1, "CREATE TABLE c2 (x);", 1, 0},
     };
     struct sw_err e;
     sqlite3 *db = new_station(f), *county = NULL;
@@ -590,6 +591,58 @@ static void test_migrate_triggers(void **state)
                                    "AND tbl_name <> 'audit'"),
                      0);
     assert_true(table_exists(county, "c2"));
+    db_close(county);
+}
+
+/* Schema 2 -> 3 (issue 15): the tables referrals and resources are made
+** from the table description, with their triggers and the versions view;
+** the pull starts again from the beginning. */
+static void test_migrate_to_3(void **state)
+{
+    struct fx *f = *state;
+    struct sw_err e;
+    sqlite3 *db = NULL, *county = NULL;
+    char cpath[600];
+
+    assert_int_equal(db_create(f->path, SW_ROLE_STATION, &db, &e), 0);
+    must_exec(db, "DROP TABLE referrals");
+    must_exec(db, "DROP TABLE resources");
+    must_exec(db, "INSERT INTO config (key, value) VALUES ('cursor', '42')");
+    must_exec(db, "PRAGMA user_version = 2");
+    db_close(db);
+    assert_int_equal(db_open(f->path, SW_ROLE_STATION, &f->db, &e), 0);
+    db = f->db;
+    assert_int_equal(q_int(db, "PRAGMA user_version"), 3);
+    assert_true(table_exists(db, "referrals"));
+    assert_true(table_exists(db, "resources"));
+    assert_int_equal(q_int(db, "SELECT count(*) FROM config "
+                               "WHERE key = 'cursor'"),
+                     0);
+    /* captured, refused: as in a new file */
+    must_exec(db, "INSERT INTO cases (id, name, category) VALUES "
+                  "('01a20205-4404-795b-894e-13e0de0924cd', 'x', 'other')");
+    must_exec(db, "DELETE FROM outbox");
+    must_exec(db, "INSERT INTO referrals (case_id, need) VALUES "
+                  "('01a20205-4404-795b-894e-13e0de0924cd', 'health')");
+    assert_int_equal(outbox_count(db), 4); /* case, need, on, status */
+    must_exec(db, "INSERT INTO resources (name, type) VALUES ('r', 'ngo')");
+    assert_int_equal(q_int(db, "SELECT count(*) FROM resources"), 0);
+    assert_int_equal(outbox_count(db), 4);
+    assert_int_equal(q_int(db, "SELECT count(*) FROM versions WHERE tbl = 3"),
+                     0);
+
+    in_dir(f, "county.db", cpath, sizeof(cpath));
+    assert_int_equal(db_create(cpath, SW_ROLE_COUNTY, &county, &e), 0);
+    must_exec(county, "DROP TABLE referrals");
+    must_exec(county, "DROP TABLE resources");
+    must_exec(county, "PRAGMA user_version = 2");
+    db_close(county);
+    assert_int_equal(db_open(cpath, SW_ROLE_COUNTY, &county, &e), 0);
+    assert_true(table_exists(county, "referrals"));
+    assert_true(table_exists(county, "resources"));
+    assert_int_equal(q_int(county, "SELECT count(*) FROM sqlite_master WHERE "
+                                   "name = 'resources_station'"),
+                     1);
     db_close(county);
 }
 
@@ -1147,15 +1200,25 @@ static void test_config_and_clock(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(test_create_mode_0600),    T(test_create_refuses_existing),
-        T(test_open_missing),        T(test_open_not_sqlite),
-        T(test_open_other_kind),     T(test_pragmas),
-        T(test_open_newer_refused),  T(test_migrate_steps),
-        T(test_migrate_triggers),    T(test_capture_insert),
-        T(test_capture_update),      T(test_capture_update_row_version),
-        T(test_versions_view),       T(test_capture_off),
-        T(test_delete_is_tombstone), T(test_identity_is_fixed),
-        T(test_station_fill),        T(test_checks_hold),
+        T(test_create_mode_0600),
+        T(test_create_refuses_existing),
+        T(test_open_missing),
+        T(test_open_not_sqlite),
+        T(test_open_other_kind),
+        T(test_pragmas),
+        T(test_open_newer_refused),
+        T(test_migrate_steps),
+        T(test_migrate_triggers),
+        T(test_migrate_to_3),
+        T(test_capture_insert),
+        T(test_capture_update),
+        T(test_capture_update_row_version),
+        T(test_versions_view),
+        T(test_capture_off),
+        T(test_delete_is_tombstone),
+        T(test_identity_is_fixed),
+        T(test_station_fill),
+        T(test_checks_hold),
         T(test_config_and_clock),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

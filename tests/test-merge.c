@@ -587,6 +587,97 @@ static void test_push_scope_refused_whole(void **state)
     batch_release(&b);
 }
 
+/* The county-owned directory: the county writes it, every station pulls
+** it, a station's push of it is refused one change at a time (noted in
+** refused_changes), and the rest of the push is applied. */
+static void test_county_owned(void **state)
+{
+    struct fx *f = *state;
+    struct sw_change c[3] = {
+        chg(ID1, "name", "a", T0, "A-one", 0, NULL),
+        chg(ID2, "name", "x", T0, "A-one", 0, NULL),
+        chg(ID2, "category", "ngo", T0, "A-one", 0, NULL),
+    };
+    struct sw_change r;
+    struct sw_batch b, out;
+    struct push_result res;
+    const struct sw_table *rt = &sw_tables[SW_T_RESOURCES];
+
+    /* the county makes an entry */
+    memset(&r, 0, sizeof(r));
+    r.tbl = SW_T_RESOURCES;
+    r.col = sw_col_index(rt, "name");
+    snprintf(r.id, sizeof(r.id), "%s", "01a20205-4404-795b-894e-13e0de09aaaa");
+    r.vtype = SW_V_TEXT;
+    r.text = (char *)"镇卫生院";
+    assert_int_equal(store_begin(&f->s, &f->err), 0);
+    assert_int_equal(store_create(&f->s, &r, &f->err), 0);
+    r.col = sw_col_index(rt, "type");
+    r.text = (char *)"medical";
+    assert_int_equal(store_create(&f->s, &r, &f->err), 0);
+    assert_int_equal(store_commit(&f->s, &f->err), 0);
+    assert_text(f->county, "SELECT station FROM resources", "C01");
+    /* a station's table is not made this way */
+    r.tbl = SW_T_CASES;
+    assert_int_equal(store_begin(&f->s, &f->err), 0);
+    assert_int_equal(store_create(&f->s, &r, &f->err), SW_EPERM);
+    store_abort(&f->s);
+
+    /* every station pulls it; a schema-2 puller does not */
+    batch_init(&out);
+    assert_int_equal(
+        store_read_pull(&f->s, "A", "A-one", 0, 100, &out, &f->err), 0);
+    assert_int_equal((int)out.n, 2);
+    assert_string_equal(out.v[0].station, "C01");
+    assert_int_equal(replica_apply_pull(&f->r, &out, NULL, &f->err), 0);
+    assert_text(f->station, "SELECT name FROM resources", "镇卫生院");
+    batch_release(&out);
+    batch_init(&out);
+    f->s.pull_ntables = sw_ntables_at(2);
+    assert_int_equal(
+        store_read_pull(&f->s, "B", "B-one", 0, 100, &out, &f->err), 0);
+    assert_int_equal((int)out.n, 0);
+    f->s.pull_ntables = SW_NTABLES;
+    batch_release(&out);
+
+    /* a push with a case and a resource of the station's making */
+    c[1].tbl = c[2].tbl = SW_T_RESOURCES;
+    c[1].col = sw_col_index(rt, "name");
+    c[2].col = sw_col_index(rt, "type");
+    b = pull_of(c, 3, 0);
+    snprintf(b.site, sizeof(b.site), "A-one");
+    for (int i = 0; i < 3; i++)
+        b.v[i].seq = i + 1;
+    b.from = 1;
+    b.to = 3;
+    assert_int_equal(store_apply_push(&f->s, "A", "A-one", &b, &res, &f->err),
+                     0);
+    assert_int_equal(res.refused, 2);
+    assert_int_equal(res.acked, 3);
+    assert_int_equal(qint(f->county, "SELECT count(*) FROM cases"), 1);
+    assert_int_equal(qint(f->county, "SELECT count(*) FROM resources"), 1);
+    assert_int_equal(qint(f->county, "SELECT changes FROM refused_changes "
+                                     "WHERE tbl = 4 AND station = 'A'"),
+                     2);
+    batch_release(&b);
+
+    /* and one of the county's entry, under the county's code */
+    c[1].id[0] = '\0';
+    snprintf(c[1].id, sizeof(c[1].id), "%s",
+             "01a20205-4404-795b-894e-13e0de09aaaa");
+    snprintf(c[1].station, sizeof(c[1].station), "C01");
+    c[1].ver.hlc = T0 + 5;
+    b = pull_of(&c[1], 1, 0);
+    snprintf(b.site, sizeof(b.site), "A-one");
+    b.v[0].seq = 4;
+    b.from = b.to = 4;
+    assert_int_equal(store_apply_push(&f->s, "A", "A-one", &b, &res, &f->err),
+                     0);
+    assert_int_equal(res.refused, 1);
+    assert_text(f->county, "SELECT name FROM resources", "镇卫生院");
+    batch_release(&b);
+}
+
 static void test_push_clamps_future(void **state)
 {
     struct fx *f = *state;
@@ -2363,6 +2454,7 @@ int main(void)
         T(test_pull_foreign_station_refused),
         T(test_push_dedup_and_echo),
         T(test_push_scope_refused_whole),
+        T(test_county_owned),
         T(test_push_clamps_future),
         T(test_push_clamp_after_earlier),
         T(test_county_write),

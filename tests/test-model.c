@@ -3,13 +3,17 @@
 **
 ** Six replicas of three stations (A has three: office PC and two
 ** laptops) and one county store make thousands of random adds, edits and
-** deletes, and sync in random orders through the real codec, with
+** deletes (of cases, visits and referrals at the stations; of the
+** county-owned resource directory at the county, which the stations'
+** other programs try to write too and are refused), and sync in random orders
+*through the real codec, with
 ** batches cut at random sizes, acknowledgements lost (so batches are
 ** resent), pulls dropped on the way or applied twice.  Replica clocks are
 ** skewed by up to +-5 s.  At the end, after a full exchange:
 **
-**   convergence  every replica holds exactly its station's records, with
-**                the same values and versions as the county;
+**   convergence  every replica holds exactly its station's records and
+**                the county-owned ones, with the same values and versions
+**                as the county;
 **   no lost write  every value ever written is the current value, or a
 **                recorded loser in some conflicts table, or was knowingly
 **                overwritten (a later write at a replica that held it);
@@ -50,6 +54,9 @@ static const char *const rep_station[NREP] = {"A", "A", "A", "B", "B", "C"};
 static const char *const case_text[] = {"village", "address", "worker",
                                         "notes",   "phone",   NULL};
 static const char *const visit_text[] = {"worker", "purpose", "findings", NULL};
+static const char *const referral_text[] = {"resource_text", "outcome", "notes",
+                                            NULL};
+static const char *const resource_text[] = {"contact", "areas", "notes", NULL};
 
 struct write {
     char id[SW_UUID_LEN + 1];
@@ -70,6 +77,7 @@ struct model {
     size_t nw, capw;
     long counter;
     long pushes, pulls, resent, dropped, twice, conflicts;
+    long county_writes, refused; /* county-owned: written, refused */
 };
 
 static uint64_t rnd(struct model *m)
@@ -131,6 +139,8 @@ static uint64_t db_hash(sqlite3 *db)
     h = hash_query(db, "SELECT * FROM cases ORDER BY id", h);
     h = hash_query(db, "SELECT * FROM visits ORDER BY id", h);
     h = hash_query(db, "SELECT * FROM services ORDER BY id", h);
+    h = hash_query(db, "SELECT * FROM referrals ORDER BY id", h);
+    h = hash_query(db, "SELECT * FROM resources ORDER BY id", h);
     h = hash_query(db,
                    "SELECT tbl, rid, col, hlc, site FROM versions "
                    "ORDER BY 1, 2, 3",
@@ -232,6 +242,23 @@ static void op_add(struct model *m, int r)
 
     assert_int_equal(sw_uuid7(id), 0);
     new_value(m, r, val, sizeof(val));
+    if (pick(m, 6) == 0 && random_row(m, r, SW_T_CASES, caseid)) {
+        /* a referral of one of our cases */
+        sql_ok(db,
+               sqlite3_prepare_v2(db,
+                                  "INSERT INTO referrals (id, case_id, need, "
+                                  "follow_up_on, notes) VALUES (?1, ?2, "
+                                  "'health', '2026-12-01', ?3)",
+                                  -1, &st, NULL),
+               "prepare referral");
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, caseid, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, val, -1, SQLITE_STATIC);
+        sql_ok(db, sqlite3_step(st), "insert referral");
+        sqlite3_finalize(st);
+        note_write(m, id, SW_T_REFERRALS, "notes", val);
+        return;
+    }
     if (pick(m, 3) == 0 && random_row(m, r, SW_T_CASES, caseid)) {
         /* a visit of one of our cases, as another program would write it */
         sql_ok(
@@ -268,8 +295,12 @@ static void op_add(struct model *m, int r)
 
 static void op_edit(struct model *m, int r)
 {
-    int tbl = pick(m, 2) ? SW_T_CASES : SW_T_VISITS;
-    const char *const *cols = tbl == SW_T_CASES ? case_text : visit_text;
+    int tbl = pick(m, 5) == 0 ? SW_T_REFERRALS
+              : pick(m, 2)    ? SW_T_CASES
+                              : SW_T_VISITS;
+    const char *const *cols = tbl == SW_T_CASES    ? case_text
+                              : tbl == SW_T_VISITS ? visit_text
+                                                   : referral_text;
     int ncols = 0;
     char id[SW_UUID_LEN + 1], val[40], sql[200];
     const char *col;
@@ -339,6 +370,129 @@ static void op_delete(struct model *m, int r)
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     sql_ok(m->db[r], sqlite3_step(st), "delete");
     sqlite3_finalize(st);
+}
+
+static int count_rows(sqlite3 *db, const char *sql, const char *arg);
+
+/* One field of a county-owned record, written at the county. */
+static void county_field(struct model *m, const char *id, const char *col,
+                         const char *val, int create)
+{
+    struct sw_err err = {0, ""};
+    struct sw_change c;
+    memset(&c, 0, sizeof(c));
+    c.tbl = SW_T_RESOURCES;
+    c.col = sw_col_index(&sw_tables[SW_T_RESOURCES], col);
+    snprintf(c.id, sizeof(c.id), "%s", id);
+    if (strcmp(col, "deleted") == 0) {
+        c.vtype = SW_V_INT;
+        c.ival = 1;
+    } else {
+        c.vtype = SW_V_TEXT;
+        c.text = strdup(val);
+    }
+    must(create ? store_create(&m->store, &c, &err)
+                : store_write(&m->store, &c, &err),
+         &err, "county write");
+    change_release(&c);
+}
+
+/* The county adds, edits or deletes an entry of its resource directory. */
+static void op_county(struct model *m)
+{
+    struct sw_err err = {0, ""};
+    char id[SW_UUID_LEN + 1], val[40];
+    sqlite3_stmt *st;
+    int op = pick(m, 10), have = 0;
+
+    snprintf(val, sizeof(val), "w%zu-county", m->nw);
+    sql_ok(m->county,
+           sqlite3_prepare_v2(m->county,
+                              "SELECT id FROM resources WHERE deleted = 0 "
+                              "ORDER BY random() LIMIT 1",
+                              -1, &st, NULL),
+           "pick resource");
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        snprintf(id, sizeof(id), "%s",
+                 (const char *)sqlite3_column_text(st, 0));
+        have = 1;
+    }
+    sqlite3_finalize(st);
+    must(store_begin(&m->store, &err), &err, "store begin");
+    if (!have || op < 3) {
+        assert_int_equal(sw_uuid7(id), 0);
+        county_field(m, id, "name", "镇卫生院", 1);
+        county_field(m, id, "type", "medical", 1);
+        county_field(m, id, "notes", val, 1);
+        note_write(m, id, SW_T_RESOURCES, "notes", val);
+    } else if (op < 9) {
+        const char *col = resource_text[pick(m, 3)];
+        char q[120];
+        /* the county holds every value: it overwrites knowingly */
+        snprintf(q, sizeof(q), "SELECT %s FROM resources WHERE id = ?1", col);
+        sqlite3_prepare_v2(m->county, q, -1, &st, NULL);
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            note_overwrite(m, (const char *)sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+        county_field(m, id, col, val, 0);
+        note_write(m, id, SW_T_RESOURCES, col, val);
+    } else {
+        for (int k = 0; resource_text[k]; k++) {
+            char q[120];
+            snprintf(q, sizeof(q), "SELECT %s FROM resources WHERE id = ?1",
+                     resource_text[k]);
+            sqlite3_prepare_v2(m->county, q, -1, &st, NULL);
+            sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+            if (sqlite3_step(st) == SQLITE_ROW)
+                note_deleted(m, (const char *)sqlite3_column_text(st, 0));
+            sqlite3_finalize(st);
+        }
+        county_field(m, id, "deleted", NULL, 0);
+    }
+    must(store_commit(&m->store, &err), &err, "store commit");
+    m->county_writes++;
+}
+
+/* Another program at replica r writes the county's directory: refused,
+** noted in local_audit, and the replica keeps the county's values. */
+static void op_station_writes_resource(struct model *m, int r)
+{
+    sqlite3 *db = m->db[r];
+    char id[SW_UUID_LEN + 1], sql[160];
+    uint64_t before;
+    int audit = count_rows(db,
+                           "SELECT count(*) FROM local_audit "
+                           "WHERE action = 'refused'",
+                           NULL);
+    int kind = pick(m, 3);
+
+    before = db_hash(db);
+    if (kind == 0) {
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO resources (name, type, notes) VALUES "
+                 "('私设', 'ngo', 'x%ld')",
+                 m->refused);
+    } else {
+        if (!random_row(m, r, SW_T_RESOURCES, id))
+            return;
+        if (kind == 1)
+            snprintf(sql, sizeof(sql),
+                     "UPDATE resources SET notes = 'x%ld' WHERE id = '%s'",
+                     m->refused, id);
+        else
+            snprintf(sql, sizeof(sql), "DELETE FROM resources WHERE id = '%s'",
+                     id);
+    }
+    sql_ok(db, sqlite3_exec(db, sql, NULL, NULL, NULL), sql);
+    if (db_hash(db) != before)
+        fail_msg("replica %d: a refused write changed the directory", r);
+    assert_int_equal(count_rows(db,
+                                "SELECT count(*) FROM local_audit "
+                                "WHERE action = 'refused'",
+                                NULL),
+                     audit + 1);
+    m->refused++;
 }
 
 /* Push a randomly cut batch; sometimes twice, sometimes losing the ack. */
@@ -543,9 +697,22 @@ static void check_converged(struct model *m)
         int foreign = count_rows(
             m->db[r],
             "SELECT (SELECT count(*) FROM cases WHERE station <> ?1) + "
-            "(SELECT count(*) FROM visits WHERE station <> ?1)",
+            "(SELECT count(*) FROM visits WHERE station <> ?1) + "
+            "(SELECT count(*) FROM referrals WHERE station <> ?1) + "
+            "(SELECT count(*) FROM resources WHERE station <> 'C01')",
             m->rep[r].station);
         assert_int_equal(foreign, 0);
+        {
+            /* the county-owned records: every replica holds all of them */
+            char *dir = station_dump(m->db[r], "C01");
+            char *cdir = station_dump(m->county, "C01");
+            if (strcmp(dir, cdir) != 0)
+                fail_msg("replica %d: the resource directory differs from "
+                         "the county's:\n replica: %.300s\n county:  %.300s",
+                         r, dir, cdir);
+            free(dir);
+            free(cdir);
+        }
         if (strcmp(mine, county) != 0) {
             /* show the first difference */
             size_t i = 0;
@@ -646,8 +813,12 @@ static void run_model(uint64_t seed, long ops)
     for (long i = 0; i < ops; i++) {
         int r = pick(&m, NREP);
         int op = pick(&m, 100);
-        if (op < 25)
+        if (op < 22)
             op_add(&m, r);
+        else if (op < 24)
+            op_county(&m);
+        else if (op < 25)
+            op_station_writes_resource(&m, r);
         else if (op < 70)
             op_edit(&m, r);
         else if (op < 75)
@@ -675,8 +846,16 @@ static void run_model(uint64_t seed, long ops)
     }
     m.conflicts = count_rows(m.county, "SELECT count(*) FROM conflicts", NULL);
     print_message("# %ld pushes, %ld pulls, %ld dropped, %ld applied twice, "
-                  "%ld conflicts at the county\n",
-                  m.pushes, m.pulls, m.dropped, m.twice, m.conflicts);
+                  "%ld conflicts at the county; %ld county-owned writes, "
+                  "%ld station writes of them refused\n",
+                  m.pushes, m.pulls, m.dropped, m.twice, m.conflicts,
+                  m.county_writes, m.refused);
+    if (ops >= 1000) {
+        assert_true(m.county_writes > 0);
+        assert_true(m.refused > 0);
+        assert_true(
+            count_rows(m.county, "SELECT count(*) FROM referrals", NULL) > 0);
+    }
     check_converged(&m);
     check_no_lost_write(&m);
     /* concurrency happened: the run exercised the conflict path */

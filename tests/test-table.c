@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "db.h"
 #include "sw.h"
 #include "table.h"
 
@@ -417,6 +418,22 @@ static void test_description(void **state)
     assert_string_equal(sw_tables[SW_T_VISITS].name, "visits");
     assert_string_equal(sw_tables[SW_T_SERVICES].name, "services");
     assert_int_equal(sw_tables[SW_T_CASES].ref_col, -1);
+    assert_int_equal(sw_tables[SW_T_VISITS].ref_col, 0);
+    assert_int_equal(sw_tables[SW_T_SERVICES].ref_col, 0);
+    assert_int_equal(sw_tables[SW_T_REFERRALS].ref_col, 0);
+    assert_int_equal(sw_tables[SW_T_RESOURCES].ref_col, -1);
+    /* the tables of a schema version are a prefix (wire numbers) */
+    assert_int_equal(sw_ntables_at(1), 3);
+    assert_int_equal(sw_ntables_at(2), 3);
+    assert_int_equal(sw_ntables_at(3), SW_NTABLES);
+    assert_int_equal(sw_ntables_at(DB_SCHEMA_VERSION), SW_NTABLES);
+    assert_true(sw_ntables_at(SW_SCHEMA_OLDEST) >= 3);
+    for (int t = 1; t < SW_NTABLES; t++)
+        assert_true(sw_tables[t - 1].since <= sw_tables[t].since);
+    /* the first county-owned table: the resource directory */
+    assert_true(sw_county_owned(&sw_tables[SW_T_RESOURCES]));
+    for (int t = 0; t < SW_T_RESOURCES; t++)
+        assert_false(sw_county_owned(&sw_tables[t]));
 
     for (int t = 0; t < SW_NTABLES; t++) {
         const struct sw_table *tb = &sw_tables[t];
@@ -431,7 +448,7 @@ static void test_description(void **state)
         assert_int_equal(tb->cols[del].type, SW_INT);
         assert_int_equal(tb->cols[del].check, CK_BOOL);
         assert_true(tb->cols[del].flags & SW_COL_SYSTEM);
-        if (t != SW_T_CASES) {
+        if (tb->ref_col >= 0) {
             const struct sw_column *r = &tb->cols[tb->ref_col];
             assert_string_equal(r->name, "case_id");
             assert_int_equal(r->check, CK_REF);

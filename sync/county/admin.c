@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "admin.h"
 #include "db.h"
@@ -484,6 +485,18 @@ int admin_station_add(sqlite3 *db, const char *code, const char *name,
     rc = db_begin(db, err);
     if (rc)
         return rc;
+    {
+        /* the county's own code owns the county-owned records (the
+           resource directory): no station may have it */
+        char *county = NULL;
+        rc = db_config_get(db, "county", &county, err);
+        if (!rc && county && strcmp(county, code) == 0)
+            rc = sw_fail(err, SW_EDATA,
+                         _("station: %s is the county's own code"), code);
+        free(county);
+        if (rc)
+            goto fail;
+    }
     rc = station_exists(db, code, err);
     if (rc == 0) {
         rc = sw_fail(err, SW_ECANTCREAT,
@@ -717,6 +730,127 @@ int admin_record_set(struct store *s, const struct sw_table *t, const char *id,
             if (err)
                 err->code = rc;
         }
+        return rc;
+    }
+    return store_commit(s, err);
+}
+
+/* One field of a record the county writes, author from src. */
+static int county_field(struct store *s, const struct sw_table *t,
+                        const char *id, int col, const char *value,
+                        const struct audit_src *src, int create,
+                        struct sw_err *err)
+{
+    struct sw_change c;
+    int rc = 0;
+
+    memset(&c, 0, sizeof(c));
+    c.tbl = sw_table_index(t);
+    c.col = col;
+    snprintf(c.id, sizeof(c.id), "%s", id);
+    if (!value) {
+        c.vtype = SW_V_NULL;
+    } else if (t->cols[col].type == SW_INT) {
+        c.vtype = SW_V_INT;
+        c.ival = strtoll(value, NULL, 10);
+    } else {
+        c.vtype = SW_V_TEXT;
+        if (!(c.text = sw_strdup(value)))
+            rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
+    }
+    if (!rc && src && sw_author_valid(src->actor) &&
+        !(c.author = sw_strdup(src->actor)))
+        rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
+    if (!rc)
+        rc = create ? store_create(s, &c, err) : store_write(s, &c, err);
+    change_release(&c);
+    return rc;
+}
+
+int admin_record_add(struct store *s, const struct sw_table *t,
+                     const struct rec_assign *as, int n,
+                     const struct audit_src *src, char id[SW_UUID_LEN + 1],
+                     struct sw_err *err)
+{
+    const char **vals;
+    char today[11], target[64];
+    struct sw_buf d;
+    time_t now = time(NULL);
+    struct tm tm;
+    int rc;
+
+    if (!sw_county_owned(t))
+        return sw_fail(err, SW_EUSAGE,
+                       _("%s add: a station's records are made at the "
+                         "station"),
+                       t->noun);
+    vals = calloc((size_t)t->ncols, sizeof(*vals));
+    if (!vals)
+        return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
+    for (int i = 0; i < n; i++)
+        vals[as[i].col] = as[i].value;
+    localtime_r(&now, &tm);
+    strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+    rc = records_fill_defaults(t, vals, today, err);
+    if (!rc)
+        rc = sw_uuid7(id) ? sw_fail(err, SW_ESOFTWARE, _("no random id")) : 0;
+    if (rc) {
+        free(vals);
+        return rc;
+    }
+    rc = store_begin(s, err);
+    if (rc) {
+        free(vals);
+        return rc;
+    }
+    sb_init(&d);
+    for (int c = 0; !rc && c < t->ncols; c++) {
+        if (!vals[c])
+            continue;
+        rc = county_field(s, t, id, c, vals[c], src, 1, err);
+        sb_addf(&d, "%s%s=%s", d.len ? "; " : "", t->cols[c].name, vals[c]);
+    }
+    if (!rc) {
+        snprintf(target, sizeof(target), "%s/%s", t->name, id);
+        rc = d.oom
+                 ? sw_fail(err, SW_ESOFTWARE, _("out of memory"))
+                 : audit_log(s->db, src, AUDIT_RECORD_ADD, target, d.buf, err);
+    }
+    sb_release(&d);
+    free(vals);
+    if (rc) {
+        store_abort(s);
+        return rc;
+    }
+    return store_commit(s, err);
+}
+
+int admin_record_delete(struct store *s, const struct sw_table *t,
+                        const char *id, const struct audit_src *src,
+                        struct sw_err *err)
+{
+    char target[64];
+    int rc;
+
+    if (!sw_county_owned(t))
+        return sw_fail(err, SW_EUSAGE,
+                       _("%s delete: a station's records are deleted at the "
+                         "station"),
+                       t->noun);
+    if (!sw_uuid_valid(id))
+        return sw_fail(err, SW_EDATA, _("%s %s: not found"), t->noun, id);
+    rc = store_begin(s, err);
+    if (rc)
+        return rc;
+    rc = live_record(s->db, t, id, err);
+    if (!rc)
+        rc = county_field(s, t, id, sw_col_deleted(t), "1", src, 0, err);
+    if (!rc) {
+        snprintf(target, sizeof(target), "%s/%s", t->name, id);
+        rc = audit_log(s->db, src, AUDIT_RECORD_DELETE, target, NULL, err);
+    }
+    if (rc) {
+        store_abort(s);
         return rc;
     }
     return store_commit(s, err);

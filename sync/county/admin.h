@@ -124,6 +124,21 @@ int admin_record_set(struct store *s, const struct sw_table *t, const char *id,
 ** station; audit it (AUDIT_PURGE), all in one transaction; then
 ** checkpoint the -wal.  *nrecords (may be NULL): records erased.
 */
+/*
+** The county's new record of a county-owned table (the resource
+** directory): as[] (n fields, validated) plus the columns' defaults, a
+** new id into id, one county version a field, audited (record_add, the
+** values).  Every station pulls it.  A table of stations' records:
+** SW_EUSAGE.  admin_record_delete leaves its tombstone (record_delete).
+*/
+int admin_record_add(struct store *s, const struct sw_table *t,
+                     const struct rec_assign *as, int n,
+                     const struct audit_src *src, char id[SW_UUID_LEN + 1],
+                     struct sw_err *err);
+int admin_record_delete(struct store *s, const struct sw_table *t,
+                        const char *id, const struct audit_src *src,
+                        struct sw_err *err);
+
 int admin_purge_case(sqlite3 *db, const char *id, const char *reason,
                      const struct audit_src *src, long *nrecords,
                      struct sw_err *err);

@@ -26,6 +26,8 @@
 #define AUDIT_REVOKE "revoke"
 #define AUDIT_RESOLVE "resolve"
 #define AUDIT_RECORD_SET "record_set"
+#define AUDIT_RECORD_ADD "record_add"       /* a county-owned record made */
+#define AUDIT_RECORD_DELETE "record_delete" /* and deleted */
 #define AUDIT_ADMIN_ADD "admin_add"
 #define AUDIT_ADMIN_REMOVE "admin_remove"
 #define AUDIT_EXPORT "export" /* records written out (target: the table) */

@@ -1,6 +1,8 @@
 /*
-** swsync-county case|visit|service show|list|set — every station's
-** records, and county corrections.  show and list are the agent's (see
+** swsync-county case|visit|service|referral show|list|set — every
+** station's records, and county corrections; resource add|set|delete|
+** show|list — the county's own resource directory (county-owned).  show and
+*list are the agent's (see
 ** records.h); set writes through the store, so a correction is a new
 ** county version that reaches the owning station on its next pull.
 */
@@ -140,6 +142,70 @@ static int rec_set(struct county_ctx *ctx, const struct sw_table *t, int argc,
     return rc;
 }
 
+/* resource add FIELD=VALUE...: a county-owned record (prints its id) */
+static int rec_add(struct county_ctx *ctx, const struct sw_table *t, int argc,
+                   char **argv)
+{
+    struct rec_assign *as = NULL;
+    struct audit_src src;
+    char id[SW_UUID_LEN + 1];
+    struct store s;
+    int n, rc;
+
+    if (!sw_county_owned(t))
+        return sw_fail(&ctx->err, SW_EUSAGE,
+                       _("%s add: a station's records are made at the "
+                         "station"),
+                       t->noun);
+    if (argc > t->ncols)
+        return sw_fail(&ctx->err, SW_EUSAGE, _("too many fields"));
+    as = calloc((size_t)t->ncols, sizeof(*as));
+    if (!as)
+        return sw_fail(&ctx->err, SW_ESOFTWARE, _("out of memory"));
+    n = records_parse_assigns(t, argc, argv, as, &ctx->err);
+    if (n < 0) {
+        free(as);
+        return ctx->err.code;
+    }
+    audit_cli_src(&src);
+    rc = store_open(&s, ctx->db, &ctx->err);
+    if (!rc)
+        rc = admin_record_add(&s, t, as, n, &src, id, &ctx->err);
+    store_close(&s);
+    free(as);
+    if (!rc)
+        puts(id);
+    return rc;
+}
+
+static int rec_delete(struct county_ctx *ctx, const struct sw_table *t,
+                      int argc, char **argv)
+{
+    struct audit_src src;
+    struct store s;
+    int rc;
+
+    if (argc != 1)
+        return sw_fail(&ctx->err, SW_EUSAGE, _("%s delete: need one ID"),
+                       t->noun);
+    audit_cli_src(&src);
+    rc = store_open(&s, ctx->db, &ctx->err);
+    if (!rc)
+        rc = admin_record_delete(&s, t, argv[0], &src, &ctx->err);
+    store_close(&s);
+    return rc;
+}
+
+static int rec_report(struct county_ctx *ctx, const struct sw_table *t,
+                      int argc, char **argv)
+{
+    if (t != &sw_tables[SW_T_REFERRALS])
+        return sw_fail(&ctx->err, SW_EUSAGE,
+                       _("%s: unknown subcommand 'report' (referral report)"),
+                       t->noun);
+    return county_referral_report(ctx, argc, argv);
+}
+
 /* case purge ID --reason TEXT */
 static int rec_purge(struct county_ctx *ctx, const struct sw_table *t, int argc,
                      char **argv)
@@ -182,8 +248,9 @@ int county_cmd_record(struct county_ctx *ctx, int argc, char **argv)
         const char *name;
         int (*fn)(struct county_ctx *, const struct sw_table *, int, char **);
     } verbs[] = {
-        {"show", rec_show},     {"list", rec_list},   {"set", rec_set},
-        {"search", rec_search}, {"purge", rec_purge},
+        {"show", rec_show},     {"list", rec_list},     {"set", rec_set},
+        {"search", rec_search}, {"purge", rec_purge},   {"add", rec_add},
+        {"delete", rec_delete}, {"report", rec_report},
     };
     const struct sw_table *t = sw_table_by_noun(argv[0]);
 

@@ -160,6 +160,30 @@ static const struct county_cmd commands[] = {
      "service show ID [--json] | list [--json] [--where FIELD=VALUE]...\n"
      "       [--station CODE] | set ID FIELD=VALUE...",
      N_("Service records of every station; set as for case.\n")},
+    {"referral", county_cmd_record, 1,
+     "referral show ID [--json] | list [--json] [--where FIELD=VALUE]...\n"
+     "       [--station CODE] | set ID FIELD=VALUE... |\n"
+     "       report [--from DATE] [--to DATE] [--today DATE] [--json]",
+     N_("Referrals of every station (a case referred to a resource, its\n"
+        "status and follow-up); set as for case.  report: per station, the\n"
+        "referrals open and overdue (follow-up date before today) now, those\n"
+        "completed and declined in the period (closed_on, else referred_on;\n"
+        "default: this month to today), and the outcome rate (completed of\n"
+        "those closed, in percent; - or null when none).  --today DATE: as\n"
+        "if today were DATE.\n")},
+    {"overdue", county_cmd_overdue, 1, "overdue [--today DATE] [--json]",
+     N_("Per station, what is overdue today: visits asked for by a case's\n"
+        "latest visit (next_visit_on), open referrals past their follow-up\n"
+        "date, high-risk open cases not visited for 30 days.\n")},
+    {"resource", county_cmd_record, 1,
+     "resource add FIELD=VALUE... | set ID FIELD=VALUE... | delete ID |\n"
+     "       show ID [--json] | list [--json] [--where FIELD=VALUE]...",
+     N_("The county's resource directory: the first county-owned table.\n"
+        "Fields: name*, type* (government|medical|ngo|community|legal|\n"
+        "other), contact, areas (the villages or townships served), notes.\n"
+        "* required.  add prints the new resource's id.  Every station\n"
+        "pulls the whole directory, read-only, and refers cases to it; a\n"
+        "station's change of it is refused (refused_changes).\n")},
     {"conflicts", county_cmd_conflicts, 1,
      "conflicts list [--json] [--all] [--station CODE] [--table T] |\n"
      "       show ID [--json] |\n"

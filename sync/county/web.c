@@ -21,6 +21,7 @@
 #include "assets.h"
 #include "audit.h"
 #include "db.h"
+#include "due.h"
 #include "form.h"
 #include "hlc.h"
 #include "html.h"
@@ -328,6 +329,10 @@ static int send_page(struct web *w, unsigned status, enum i18n_msg title,
                  strncmp(p, "/records", 8) == 0, NULL);
         nav_link(w, &head, "/admin/report", M_NAV_REPORT,
                  strncmp(p, "/report", 7) == 0, NULL);
+        nav_link(w, &head, "/admin/followup", M_NAV_FOLLOWUP,
+                 strncmp(p, "/followup", 9) == 0, NULL);
+        nav_link(w, &head, "/admin/resources", M_NAV_RESOURCES,
+                 strncmp(p, "/resources", 10) == 0, NULL);
         nav_link(w, &head, "/admin/audit", M_NAV_AUDIT,
                  strncmp(p, "/audit", 6) == 0, NULL);
         sb_adds(&head, "</nav><div class=\"who\"><span>");
@@ -2589,6 +2594,277 @@ static int to_login(struct web *w, int expired)
     return rc;
 }
 
+/* ---- follow-ups and the resource directory (issue 15) -------------------- */
+
+static void local_date(char buf[11])
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    strftime(buf, 11, "%Y-%m-%d", &tm);
+}
+
+static void num_cell(struct sw_buf *b, const char *v)
+{
+    sb_adds(b, "<td class=\"num\">");
+    html_esc(b, v ? v : "0");
+    sb_adds(b, "</td>");
+}
+
+/* GET /admin/followup[?from=DATE&to=DATE]: per station, what is overdue
+** today, and the referrals of the period with the outcome rate. */
+static int do_followup(struct web *w)
+{
+    const char *qf = qarg(w, "from"), *qt = qarg(w, "to");
+    char today[11], from[11], to[11], pct[16];
+    struct desk_rows ovd, fig;
+    struct sw_buf b;
+
+    local_date(today);
+    snprintf(from, sizeof(from), "%.8s01", today);
+    snprintf(to, sizeof(to), "%s", today);
+    if (qf && *qf) {
+        if (!due_date_valid(qf))
+            return fail(w, 400, "bad_request", M_ERR_BAD_REQUEST);
+        snprintf(from, sizeof(from), "%s", qf);
+    }
+    if (qt && *qt) {
+        if (!due_date_valid(qt))
+            return fail(w, 400, "bad_request", M_ERR_BAD_REQUEST);
+        snprintf(to, sizeof(to), "%s", qt);
+    }
+    if (strcmp(from, to) > 0)
+        return fail(w, 400, "bad_request", M_ERR_BAD_REQUEST);
+    if (due_overdue_by_station(w->db, today, &ovd, &w->err))
+        return fail_err(w);
+    if (due_referral_figures(w->db, today, from, to, &fig, &w->err)) {
+        desk_rows_release(&ovd);
+        return fail_err(w);
+    }
+    sb_init(&b);
+    sb_adds(&b, "<h1>");
+    text(w, &b, M_FOLLOWUP_TITLE);
+    sb_adds(&b, "</h1><h2>");
+    i18n_fmt(&b, w->lang, M_OVERDUE_TITLE, today);
+    sb_adds(&b, "</h2><table id=\"overdue\"><thead><tr><th>");
+    text(w, &b, M_COL_STATION);
+    sb_adds(&b, "</th><th>");
+    text(w, &b, M_OVD_VISITS);
+    sb_adds(&b, "</th><th>");
+    text(w, &b, M_OVD_REFERRALS);
+    sb_adds(&b, "</th><th>");
+    text(w, &b, M_OVD_HIGH);
+    sb_adds(&b, "</th></tr></thead><tbody>");
+    for (int i = 0; i < ovd.n; i++) {
+        sb_adds(&b, "<tr data-station=\"");
+        html_esc(&b, desk_cell(&ovd, i, OVD_STATION));
+        sb_adds(&b, "\"><td>");
+        html_esc(&b, desk_cell(&ovd, i, OVD_STATION));
+        sb_adds(&b, "</td>");
+        for (int c = OVD_VISITS; c < OVD_NCOLS; c++)
+            num_cell(&b, desk_cell(&ovd, i, c));
+        sb_adds(&b, "</tr>");
+    }
+    sb_adds(&b, "</tbody></table><h2>");
+    text(w, &b, M_FIG_TITLE);
+    sb_adds(&b, "</h2><form method=\"get\" action=\"/admin/followup\" "
+                "class=\"filters\"><label>");
+    text(w, &b, M_FIG_FROM);
+    sb_adds(&b, " <input type=\"date\" name=\"from\" id=\"from\" value=\"");
+    html_esc(&b, from);
+    sb_adds(&b, "\"></label> <label>");
+    text(w, &b, M_FIG_TO);
+    sb_adds(&b, " <input type=\"date\" name=\"to\" id=\"to\" value=\"");
+    html_esc(&b, to);
+    sb_adds(&b, "\"></label> <button>");
+    text(w, &b, M_FIG_SHOW);
+    sb_adds(&b,
+            "</button></form><table id=\"referral-figures\"><thead><tr><th>");
+    text(w, &b, M_COL_STATION);
+    {
+        static const enum i18n_msg heads[] = {M_FIG_OPEN, M_FIG_OVERDUE,
+                                              M_FIG_COMPLETED, M_FIG_DECLINED,
+                                              M_FIG_RATE};
+        for (size_t k = 0; k < sizeof(heads) / sizeof(heads[0]); k++) {
+            sb_adds(&b, "</th><th>");
+            text(w, &b, heads[k]);
+        }
+    }
+    sb_adds(&b, "</th></tr></thead><tbody>");
+    for (int i = 0; i < fig.n; i++) {
+        int p = due_outcome_rate(&fig, i);
+        sb_adds(&b, "<tr data-station=\"");
+        html_esc(&b, desk_cell(&fig, i, FIG_STATION));
+        sb_adds(&b, "\"><td>");
+        html_esc(&b, desk_cell(&fig, i, FIG_STATION));
+        sb_adds(&b, "</td>");
+        for (int c = FIG_OPEN; c < FIG_NCOLS_SQL; c++)
+            num_cell(&b, desk_cell(&fig, i, c));
+        if (p < 0)
+            snprintf(pct, sizeof(pct), "—");
+        else
+            snprintf(pct, sizeof(pct), "%d%%", p);
+        num_cell(&b, pct);
+        sb_adds(&b, "</tr>");
+    }
+    sb_adds(&b, "</tbody></table>");
+    desk_rows_release(&ovd);
+    desk_rows_release(&fig);
+    w->here = "/admin/followup";
+    return send_page(w, 200, M_FOLLOWUP_TITLE, NULL, &b);
+}
+
+/* One input of the add form for resources' column c. */
+static void resource_input(struct web *w, struct sw_buf *b,
+                           const struct sw_column *c)
+{
+    sb_adds(b, "<label>");
+    html_esc(b, i18n_field(w->lang, &sw_tables[SW_T_RESOURCES], c->name));
+    if (c->flags & SW_COL_REQUIRED)
+        sb_adds(b, " *");
+    if (c->check == CK_ENUM) {
+        sb_addf(b, " <select name=\"%s\" id=\"r-%s\">", c->name, c->name);
+        for (int i = 0; c->allowed[i]; i++) {
+            sb_adds(b, "<option value=\"");
+            html_esc(b, c->allowed[i]);
+            sb_adds(b, "\">");
+            html_esc(b, i18n_value(w->lang, c->name, c->allowed[i]));
+            sb_adds(b, "</option>");
+        }
+        sb_adds(b, "</select>");
+    } else {
+        sb_addf(b, " <input name=\"%s\" id=\"r-%s\" maxlength=\"%d\">", c->name,
+                c->name, c->maxlen);
+    }
+    sb_adds(b, "</label> ");
+}
+
+/* GET /admin/resources: the directory, and a form to add to it. */
+static int do_resources(struct web *w)
+{
+    const struct sw_table *t = &sw_tables[SW_T_RESOURCES];
+    const char *msg = qarg(w, "msg");
+    struct desk_rows r;
+    struct sw_buf b;
+
+    if (desk_resources(w->db, &r, &w->err))
+        return fail_err(w);
+    sb_init(&b);
+    if (msg && strcmp(msg, "added") == 0)
+        flash_msg(w, &b, "ok", "flash", M_RESOURCE_ADDED, NULL);
+    else if (msg && strcmp(msg, "deleted") == 0)
+        flash_msg(w, &b, "ok", "flash", M_RESOURCE_DELETED, NULL);
+    sb_adds(&b, "<h1>");
+    text(w, &b, M_RESOURCES_TITLE);
+    sb_adds(&b, "</h1><p class=\"help\">");
+    text(w, &b, M_RESOURCES_HELP);
+    sb_adds(&b, "</p>");
+    if (r.n == 0) {
+        sb_adds(&b, "<p class=\"empty\" id=\"resources-none\">");
+        text(w, &b, M_RESOURCES_NONE);
+        sb_adds(&b, "</p>");
+    }
+    sb_adds(&b, "<table id=\"resources\"><thead><tr>");
+    for (int c = 0; c < 4; c++) {
+        sb_adds(&b, "<th>");
+        html_esc(&b, i18n_field(w->lang, t, t->cols[c].name));
+        sb_adds(&b, "</th>");
+    }
+    sb_adds(&b, "<th></th></tr></thead><tbody>");
+    for (int i = 0; i < r.n; i++) {
+        const char *id = desk_cell(&r, i, 0);
+        sb_adds(&b, "<tr><td><a href=\"/admin/records/resources/");
+        html_esc(&b, id);
+        sb_adds(&b, "\">");
+        html_esc(&b, desk_cell(&r, i, 1));
+        sb_adds(&b, "</a></td><td>");
+        put_value(w, &b, "type", desk_cell(&r, i, 2), 0);
+        sb_adds(&b, "</td><td>");
+        html_esc(&b, desk_cell(&r, i, 4));
+        sb_adds(&b, "</td><td>");
+        html_esc(&b, desk_cell(&r, i, 3));
+        sb_adds(&b, "</td><td><form method=\"post\" class=\"inline\" "
+                    "action=\"/admin/resources/");
+        html_esc(&b, id);
+        sb_adds(&b, "/delete\">");
+        hidden_csrf(w, &b);
+        sb_adds(&b, "<button class=\"danger\">");
+        text(w, &b, M_RESOURCE_DELETE);
+        sb_adds(&b, "</button></form></td></tr>");
+    }
+    sb_adds(&b, "</tbody></table><h2>");
+    text(w, &b, M_RESOURCE_ADD);
+    sb_adds(&b, "</h2><form method=\"post\" action=\"/admin/resources/add\" "
+                "id=\"resource-add\" class=\"stack\">");
+    hidden_csrf(w, &b);
+    for (int c = 0; c < sw_col_deleted(t); c++)
+        resource_input(w, &b, &t->cols[c]);
+    sb_adds(&b, "<button id=\"resource-add-button\">");
+    text(w, &b, M_RESOURCE_ADD);
+    sb_adds(&b, "</button></form>");
+    desk_rows_release(&r);
+    w->here = "/admin/resources";
+    return send_page(w, 200, M_RESOURCES_TITLE, NULL, &b);
+}
+
+/* POST /admin/resources/add */
+static int do_resource_add(struct web *w)
+{
+    const struct sw_table *t = &sw_tables[SW_T_RESOURCES];
+    struct rec_assign as[16];
+    char id[SW_UUID_LEN + 1];
+    struct audit_src src;
+    struct sw_err verr;
+    int n = 0, rc;
+
+    memset(&verr, 0, sizeof(verr));
+    for (int c = 0; c < sw_col_deleted(t) && n < 16; c++) {
+        const char *v = farg(w, t->cols[c].name);
+        if (!v || !*v)
+            continue;
+        if (t->cols[c].check == CK_ENUM)
+            v = choice_code(&t->cols[c], v);
+        if (sw_validate(t, &t->cols[c], v, &verr)) {
+            note_error(w, "bad_request", verr.msg);
+            return fail(w, 400, "bad_request", M_ERR_BAD_REQUEST);
+        }
+        as[n].col = c;
+        as[n].value = v;
+        n++;
+    }
+    web_src(w, &src);
+    wlock(w);
+    rc = admin_record_add(w->store, t, as, n, &src, id, &w->err);
+    wunlock(w);
+    if (rc) {
+        if (w->err.code == SW_EDATA) {
+            note_error(w, "bad_request", w->err.msg);
+            return fail(w, 400, "bad_request", M_ERR_BAD_REQUEST);
+        }
+        return fail_err(w);
+    }
+    return redirect(w, "/admin/resources?msg=added");
+}
+
+/* POST /admin/resources/ID/delete */
+static int do_resource_delete(struct web *w, const char *id)
+{
+    struct audit_src src;
+    int rc;
+
+    web_src(w, &src);
+    wlock(w);
+    rc = admin_record_delete(w->store, &sw_tables[SW_T_RESOURCES], id, &src,
+                             &w->err);
+    wunlock(w);
+    if (rc) {
+        if (w->err.code == SW_EDATA)
+            return fail(w, 404, "not_found", M_NOT_FOUND);
+        return fail_err(w);
+    }
+    return redirect(w, "/admin/resources?msg=deleted");
+}
+
 static int do_session(struct web *w)
 {
     cJSON *o = cJSON_CreateObject();
@@ -2654,6 +2930,16 @@ static int route(struct web *w, char segs[MAX_SEGS][SEG_MAX + 1], int n)
     }
     if (n == 1 && strcmp(s0, "audit") == 0)
         return w->post ? method_not_allowed(w, "GET") : do_audit(w);
+    if (n == 1 && strcmp(s0, "followup") == 0)
+        return w->post ? method_not_allowed(w, "GET") : do_followup(w);
+    if (n == 1 && strcmp(s0, "resources") == 0)
+        return w->post ? method_not_allowed(w, "GET") : do_resources(w);
+    if (n == 2 && strcmp(s0, "resources") == 0 && strcmp(segs[1], "add") == 0)
+        return w->post ? do_resource_add(w) : method_not_allowed(w, "POST");
+    if (n == 3 && strcmp(s0, "resources") == 0 && sw_uuid_valid(segs[1]) &&
+        strcmp(segs[2], "delete") == 0)
+        return w->post ? do_resource_delete(w, segs[1])
+                       : method_not_allowed(w, "POST");
     if (strcmp(s0, "report") == 0 &&
         (n == 1 || (n == 2 && strcmp(segs[1], "csv") == 0)))
         return w->post ? method_not_allowed(w, "GET") : do_report(w, n == 2);

@@ -58,6 +58,10 @@ const char *i18n_table(enum i18n_lang lang, const char *table)
         return tr(lang, M_TABLE_VISITS);
     if (strcmp(table, "services") == 0)
         return tr(lang, M_TABLE_SERVICES);
+    if (strcmp(table, "referrals") == 0)
+        return tr(lang, M_TABLE_REFERRALS);
+    if (strcmp(table, "resources") == 0)
+        return tr(lang, M_TABLE_RESOURCES);
     return table;
 }
 

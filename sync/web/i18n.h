@@ -20,6 +20,29 @@ enum i18n_lang { LANG_ZH = 0, LANG_EN = 1 };
     X(M_NAV_RECORDS, "个案查询", "Case lookup")                                \
     X(M_NAV_AUDIT, "审计日志", "Audit trail")                                  \
     X(M_NAV_REPORT, "报表", "Report")                                          \
+    X(M_NAV_FOLLOWUP, "跟进与转介", "Follow-ups")                              \
+    X(M_NAV_RESOURCES, "资源目录", "Resources")                                \
+    X(M_FOLLOWUP_TITLE, "跟进与转介", "Follow-ups and referrals")              \
+    X(M_OVERDUE_TITLE, "逾期未跟进（%s）", "Overdue on %s")                      \
+    X(M_OVD_VISITS, "逾期走访", "Visits overdue")                              \
+    X(M_OVD_REFERRALS, "逾期转介跟进", "Referral follow-ups overdue")          \
+    X(M_OVD_HIGH, "30 天未走访的高风险个案", "High-risk, not visited for 30 days") \
+    X(M_FIG_TITLE, "转介情况", "Referrals")                                    \
+    X(M_FIG_OPEN, "未办结", "Open")                                            \
+    X(M_FIG_OVERDUE, "其中逾期", "Overdue")                                    \
+    X(M_FIG_COMPLETED, "期内完成", "Completed")                                \
+    X(M_FIG_DECLINED, "期内未成功", "Declined")                                \
+    X(M_FIG_RATE, "成功率", "Outcome rate")                                    \
+    X(M_FIG_FROM, "从", "From")                                                \
+    X(M_FIG_TO, "到", "To")                                                    \
+    X(M_FIG_SHOW, "查看", "Show")                                              \
+    X(M_RESOURCES_TITLE, "资源目录", "Resource directory")                     \
+    X(M_RESOURCES_HELP, "各站点同步后只读使用，转介时从中选择。", "Every station receives it read-only and refers cases to it.") \
+    X(M_RESOURCES_NONE, "目录还是空的。", "The directory is empty.")           \
+    X(M_RESOURCE_ADD, "添加资源", "Add a resource")                            \
+    X(M_RESOURCE_ADDED, "资源已添加，各站点下次同步时收到。", "Added: every station gets it at its next sync.") \
+    X(M_RESOURCE_DELETE, "删除", "Delete")                                     \
+    X(M_RESOURCE_DELETED, "资源已删除。", "The resource is deleted.")          \
     X(M_REPORT_TITLE, "月度报表", "Monthly report")                            \
     X(M_REPORT_ALL, "全部站点", "All stations")                                \
     X(M_ACT_EXPORT, "导出", "export")                                          \
@@ -106,6 +129,8 @@ enum i18n_lang { LANG_ZH = 0, LANG_EN = 1 };
     X(M_TABLE_CASES, "个案", "Case")                                           \
     X(M_TABLE_VISITS, "走访", "Visit")                                         \
     X(M_TABLE_SERVICES, "服务记录", "Service")                                 \
+    X(M_TABLE_REFERRALS, "转介", "Referral")                                   \
+    X(M_TABLE_RESOURCES, "资源目录", "Resource")                               \
     X(M_COL_ID, "编号", "No.")                                                 \
     X(M_COL_RECORD, "记录", "Record")                                          \
     X(M_COL_FIELD, "字段", "Field")                                            \
@@ -297,6 +322,23 @@ enum i18n_lang { LANG_ZH = 0, LANG_EN = 1 };
     X(M_C_ID_OK, "身份证号校验通过", "ID number check digit is right") \
     X(M_C_ID_BAD, "身份证号校验位不对，请核对", "The ID number's check digit is wrong: check it") \
     X(M_C_CONFLICTS_TITLE, "本站的冲突", "Conflicts of this station") \
+    X(M_C_NAV_REFERRALS, "转介", "Referrals") \
+    X(M_C_REF_DUE_TITLE, "到期的转介跟进", "Referral follow-ups due") \
+    X(M_C_REF_DUE_NONE, "今天没有到期的转介跟进。", "No referral follow-up is due today.") \
+    X(M_C_REFERRALS_TITLE, "未办结的转介", "Open referrals") \
+    X(M_C_REFERRALS_ALL_TITLE, "全部转介", "All referrals") \
+    X(M_C_REFERRALS_SHOW_ALL, "显示全部（含已办结）", "Show all (closed too)") \
+    X(M_C_REFERRALS_SHOW_OPEN, "只看未办结", "Open ones only") \
+    X(M_C_REFERRALS_N, "共 %s 条，", "%s referral(s), ") \
+    X(M_C_REFERRALS_OVER, "其中逾期 %s 条。", "%s overdue.") \
+    X(M_C_ADD_REFERRAL, "转介", "Refer") \
+    X(M_C_NEW_REFERRAL_TITLE, "转介：%s", "New referral: %s") \
+    X(M_C_EDIT_REFERRAL_TITLE, "更新转介", "Update the referral") \
+    X(M_C_CASE_REFERRALS, "转介记录", "Referrals") \
+    X(M_C_NO_REFERRALS, "还没有转介。", "No referral yet.") \
+    X(M_C_FOLLOW_UP_ON, "跟进日期：", "Follow up on: ") \
+    X(M_C_NOT_IN_DIRECTORY, "（不在资源目录中，请在下面填写）", "(not in the directory: write it below)") \
+    X(M_C_COL_CASE, "个案", "Case") \
     X(M_C_CONFLICTS_HELP, "同一字段在两处同时被修改时，较晚的写入生效，另一值保留在这里，由县级核实处理。", "When a field is changed in two places at once, the later write takes effect and the other value is kept here for the county to check.") \
     X(M_C_THIS_PC, "本机", "this PC") \
     X(M_C_OTHER_PC, "本站另一台电脑（%s）", "another PC of this station (%s)") \
