@@ -44,6 +44,8 @@ int cmd_import(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_audit(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_backup(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_encrypt(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_moved(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_transfer_request(struct cmd_ctx *ctx, int argc, char **argv);
 
 /*
 ** Load the replica's key file (ctx->key_path) into the encrypting VFS.

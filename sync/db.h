@@ -20,7 +20,7 @@ enum sw_role { SW_ROLE_STATION, SW_ROLE_COUNTY };
 #define DB_APPID_COUNTY 0x5357434f
 
 /* The schema version this binary writes (PRAGMA user_version). */
-#define DB_SCHEMA_VERSION 2
+#define DB_SCHEMA_VERSION 3
 
 /*
 ** A migration step: run in the same transaction as the others, it brings

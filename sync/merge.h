@@ -43,6 +43,10 @@
 #define MERGE_CHECKED                                                          \
     0x02 /* ids, station and values are checked already                        \
             (a batch the codec decoded: b->checked) */
+#define MERGE_MOVED                                                            \
+    0x04 /* county: an edit a former owner made before it learnt of the        \
+            case's transfer (transfer_admit): applied by the rule, and kept    \
+            as an 'edit_after_transfer' conflict whether it wins or loses */
 
 struct merge_stats {
     long applied;    /* fields changed */
@@ -143,6 +147,34 @@ int merge_put_tomb(struct merge_ctx *m, int tbl, int64_t rid,
 ** malloc'd, NULL when none is kept for that version. */
 int merge_tomb_seen(struct merge_ctx *m, int tbl, int64_t rid,
                     const struct sw_version *v, char **out, struct sw_err *err);
+
+/*
+** Ownership (docs/design-notes.md, "Case transfer").  The `station` of a
+** case and of its visits and services is one versioned field of the
+** case: its versions are the county's `transfers` rows (none: the first
+** owner, never moved).  merge_owner_rule is the merge rule for it, the
+** same three steps as for any field: for a write (ver, base) against the
+** current version cur, 0 skip (ver == cur, or an older concurrent
+** write), 1 take (base == cur, or a newer concurrent write).
+*/
+int merge_owner_rule(const struct sw_version *cur, const struct sw_version *ver,
+                     const struct sw_version *base);
+
+/* County: the current ownership version of case case_id (hlc 0: never
+** moved). */
+int merge_owner_version(struct merge_ctx *m, const char *case_id,
+                        struct sw_version *out, struct sw_err *err);
+
+/*
+** County: did station own case case_id when a writer had seen version
+** base of a field?  *yes = the owner at base was station; a base of "no
+** version" (a new record, a field never written) asks whether station
+** ever owned the case.  A case never moved: *yes = 0 (the caller checks
+** the current owner).
+*/
+int merge_owned_at(struct merge_ctx *m, const char *case_id,
+                   const char *station, const struct sw_version *base, int *yes,
+                   struct sw_err *err);
 
 /* The version in columns k (hlc) and k + 1 (site) of st's current row;
 ** "no version" when the hlc is NULL. */

@@ -36,6 +36,7 @@ int county_cmd_init(struct county_ctx *ctx, int argc, char **argv);
 int county_cmd_station(struct county_ctx *ctx, int argc, char **argv);
 int county_cmd_serve(struct county_ctx *ctx, int argc, char **argv);
 int county_cmd_record(struct county_ctx *ctx, int argc, char **argv);
+int county_cmd_transfer(struct county_ctx *ctx, int argc, char **argv);
 int county_cmd_conflicts(struct county_ctx *ctx, int argc, char **argv);
 int county_cmd_admin(struct county_ctx *ctx, int argc, char **argv);
 int county_cmd_audit(struct county_ctx *ctx, int argc, char **argv);
