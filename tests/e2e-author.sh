@@ -134,7 +134,7 @@ sqlite3 "$T/a3.db" "
     ALTER TABLE pending DROP COLUMN seen; DROP TABLE tombstones;
     PRAGMA user_version = 1;" || bail_out "cannot make a version 1 file"
 exits 0 "a version 1 replica opens" S a3 --author 赵六 case add name=钱七 category=other
-is "$(sqlite3 "$T/a3.db" 'PRAGMA user_version')" 2 "... migrated to version 2"
+is "$(sqlite3 "$T/a3.db" 'PRAGMA user_version')" 3 "... migrated to version 3"
 is "$(sqlite3 "$T/a3.db" "SELECT count(*) FROM outbox WHERE author = '赵六'")" 5 \
     "... its capture triggers made again: the write has its author"
 is "$(sqlite3 "$T/a3.db" "SELECT count(*) FROM pragma_table_info('pending')
