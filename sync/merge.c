@@ -1031,60 +1031,31 @@ int merge_owner_version(struct merge_ctx *m, const char *case_id,
     return rc;
 }
 
-int merge_owned_at(struct merge_ctx *m, const char *case_id,
-                   const char *station, const struct sw_version *base, int *yes,
-                   struct sw_err *err)
+int merge_left_after(struct merge_ctx *m, const char *case_id,
+                     const char *station, const struct sw_version *base,
+                     int *yes, struct sw_err *err)
 {
-    /* the owner from base on: the newest transfer not after it, or the
-       first one's from_station (the first owner) */
-    static const char sql_at[] =
-        "SELECT to_station FROM transfers WHERE case_id = ?1 "
-        "AND (hlc < ?2 OR (hlc = ?2 AND site <= ?3)) "
-        "ORDER BY hlc DESC, site DESC LIMIT 1";
-    static const char sql_first[] =
-        "SELECT from_station FROM transfers WHERE case_id = ?1 "
-        "ORDER BY hlc, site LIMIT 1";
-    static const char sql_ever[] =
+    /* a transfer away from station later than base; or any, when base is
+       none or a version one of station's own replicas wrote */
+    static const char sql[] =
         "SELECT 1 FROM transfers WHERE case_id = ?1 AND from_station = ?2 "
+        "AND (?3 = 0 OR hlc > ?3 OR (hlc = ?3 AND site > ?4) "
+        "OR EXISTS (SELECT 1 FROM replicas WHERE site = ?4 AND station = ?2)) "
         "LIMIT 1";
     sqlite3_stmt *st = NULL;
-    int rc, step;
+    int rc = db_prepare(m->db, sql, &st, err), step;
 
     *yes = 0;
-    if (base->hlc == 0) {
-        rc = db_prepare(m->db, sql_ever, &st, err);
-        if (rc)
-            return rc;
-        sqlite3_bind_text(st, 1, case_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, station, -1, SQLITE_STATIC);
-        step = sqlite3_step(st);
-        *yes = step == SQLITE_ROW;
-        if (step != SQLITE_ROW && step != SQLITE_DONE)
-            rc = db_fail(err, m->db, "read transfers");
-        sqlite3_finalize(st);
+    if (rc)
         return rc;
-    }
-    for (int k = 0; k < 2; k++) {
-        rc = db_prepare(m->db, k ? sql_first : sql_at, &st, err);
-        if (rc)
-            return rc;
-        sqlite3_bind_text(st, 1, case_id, -1, SQLITE_STATIC);
-        if (!k) {
-            sqlite3_bind_int64(st, 2, base->hlc);
-            sqlite3_bind_text(st, 3, base->site, -1, SQLITE_STATIC);
-        }
-        step = sqlite3_step(st);
-        if (step == SQLITE_ROW) {
-            *yes =
-                strcmp((const char *)sqlite3_column_text(st, 0), station) == 0;
-            sqlite3_finalize(st);
-            return 0;
-        }
-        if (step != SQLITE_DONE)
-            rc = db_fail(err, m->db, "read transfers");
-        sqlite3_finalize(st);
-        if (rc)
-            return rc;
-    }
-    return 0;
+    sqlite3_bind_text(st, 1, case_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, station, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, base->hlc);
+    sqlite3_bind_text(st, 4, base->hlc ? base->site : "", -1, SQLITE_STATIC);
+    step = sqlite3_step(st);
+    *yes = step == SQLITE_ROW;
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = db_fail(err, m->db, "read transfers");
+    sqlite3_finalize(st);
+    return rc;
 }

@@ -166,15 +166,19 @@ int merge_owner_version(struct merge_ctx *m, const char *case_id,
                         struct sw_version *out, struct sw_err *err);
 
 /*
-** County: did station own case case_id when a writer had seen version
-** base of a field?  *yes = the owner at base was station; a base of "no
-** version" (a new record, a field never written) asks whether station
-** ever owned the case.  A case never moved: *yes = 0 (the caller checks
-** the current owner).
+** County: did case case_id leave station after version base — is there a
+** transfer away from station newer than base?  A station writes only what
+** it holds, and holds a case only while it owns it: a write of station's
+** on base, for a case it no longer owns, was made before it learnt of the
+** transfer exactly when the case left it after base.  A base of "no
+** version" (a new record, a field never written), or one a replica of
+** station wrote itself (a second offline edit on its first, which may be
+** later than the transfer), asks whether the case ever left station.
+** *yes = 1 or 0.
 */
-int merge_owned_at(struct merge_ctx *m, const char *case_id,
-                   const char *station, const struct sw_version *base, int *yes,
-                   struct sw_err *err);
+int merge_left_after(struct merge_ctx *m, const char *case_id,
+                     const char *station, const struct sw_version *base,
+                     int *yes, struct sw_err *err);
 
 /* The version in columns k (hlc) and k + 1 (site) of st's current row;
 ** "no version" when the hlc is NULL. */

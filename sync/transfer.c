@@ -373,11 +373,26 @@ int transfer_admit(struct store *s, const char *station, struct sw_change *v,
              k++)
             if (tb->ref_col == v[i + k].col && v[i + k].vtype == SW_V_TEXT)
                 ref = v[i + k].text;
+        /* the same record admitted earlier in this push (a later edit of
+           it, the county has not applied the first yet): the same way */
+        owner[0] = '\0';
+        for (size_t j = 0; j < i && !owner[0]; j++)
+            if (moved[j] && v[j].tbl == v[i].tbl && !strcmp(v[j].id, v[i].id))
+                snprintf(owner, sizeof(owner), "%s", v[j].station);
+        if (owner[0]) {
+            for (size_t j = i; j < i + k; j++) {
+                snprintf(v[j].station, sizeof(v[j].station), "%s", owner);
+                moved[j] = 1;
+            }
+            continue;
+        }
         rc = record_owner(s, v[i].tbl, v[i].id, ref, owner, case_id, err);
+
         if (rc || !owner[0] || strcmp(owner, station) == 0)
             continue; /* not known, or its own: the merge judges it */
         for (size_t j = i; !rc && ok && j < i + k; j++)
-            rc = merge_owned_at(&s->m, case_id, station, &v[j].base, &ok, err);
+            rc =
+                merge_left_after(&s->m, case_id, station, &v[j].base, &ok, err);
         if (rc || !ok)
             continue; /* another station's: refused by the merge */
         for (size_t j = i; j < i + k; j++) {

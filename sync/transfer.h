@@ -43,8 +43,8 @@ int transfer_case(struct store *s, const char *case_id, const char *to,
 /*
 ** County, in the push's transaction: of the changes v[0..n-1] pushed by
 ** `station`, those of records of a case it owned and that was moved away
-** since, written on a base the transfer had not yet replaced (the owner
-** at base was station; a new record: station ever owned the case), are
+** since, written on a base older than a transfer away from it
+** (merge_left_after; a new record: the case ever left station), are
 ** re-addressed to the case's current station, each record whole or not
 ** at all, and marked moved[i] = 1 (merge with MERGE_MOVED).  Anything
 ** else is left as it is, for the merge to refuse as another station's.

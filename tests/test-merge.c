@@ -2524,7 +2524,7 @@ static void test_transfer_admit(void **state)
     }
 }
 
-/* The owner at a version: A, then B, then A again. */
+/* A case that went A -> B -> A: which bases are before a transfer away. */
 static void test_owner_at(void **state)
 {
     struct fx *f = *state;
@@ -2539,21 +2539,25 @@ static void test_owner_at(void **state)
     assert_int_equal(store_commit(&f->s, &f->err), 0);
     assert_int_equal(merge_owner_version(&f->s.m, ID1, &t2, &f->err), 0);
     assert_true(sw_version_cmp(&t2, &t1) > 0);
+    /* A lost it at t1: a base before t1 is one A saw while it had it */
     b = ver(T0, "A-one");
-    assert_int_equal(merge_owned_at(&f->s.m, ID1, "A", &b, &yes, &f->err), 0);
+    assert_int_equal(merge_left_after(&f->s.m, ID1, "A", &b, &yes, &f->err), 0);
     assert_int_equal(yes, 1);
+    /* B had it from t1 to t2 */
     b = t1;
-    assert_int_equal(merge_owned_at(&f->s.m, ID1, "B", &b, &yes, &f->err), 0);
+    assert_int_equal(merge_left_after(&f->s.m, ID1, "B", &b, &yes, &f->err), 0);
     assert_int_equal(yes, 1);
-    assert_int_equal(merge_owned_at(&f->s.m, ID1, "A", &b, &yes, &f->err), 0);
+    /* A cannot have seen t1 before it lost the case at t1 */
+    assert_int_equal(merge_left_after(&f->s.m, ID1, "A", &b, &yes, &f->err), 0);
     assert_int_equal(yes, 0);
+    /* nothing left B after t2 */
     b = t2;
-    assert_int_equal(merge_owned_at(&f->s.m, ID1, "A", &b, &yes, &f->err), 0);
+    assert_int_equal(merge_left_after(&f->s.m, ID1, "B", &b, &yes, &f->err), 0);
+    assert_int_equal(yes, 0);
+    b = ver(0, NULL); /* a new record: did the case ever leave? */
+    assert_int_equal(merge_left_after(&f->s.m, ID1, "B", &b, &yes, &f->err), 0);
     assert_int_equal(yes, 1);
-    b = ver(0, NULL); /* a new record: ever owned? */
-    assert_int_equal(merge_owned_at(&f->s.m, ID1, "B", &b, &yes, &f->err), 0);
-    assert_int_equal(yes, 1);
-    assert_int_equal(merge_owned_at(&f->s.m, ID1, "Z", &b, &yes, &f->err), 0);
+    assert_int_equal(merge_left_after(&f->s.m, ID1, "Z", &b, &yes, &f->err), 0);
     assert_int_equal(yes, 0);
     /* A's stream has the case again, B's an order to let go; A's old
        order is gone (it would erase what A holds again) */
