@@ -202,6 +202,39 @@ enum i18n_lang { LANG_ZH = 0, LANG_EN = 1 };
       "The confirmation does not match: nothing was erased.")                 \
     X(M_PURGED, "已清除。各站副本将在下次同步时清除。",                        \
       "Erased. The station's replicas erase it at their next sync.")          \
+    X(M_ACT_TRANSFER, "个案转站", "transfer case")                             \
+    X(M_ACT_TRANSFER_DECLINE, "驳回转站申请", "decline transfer request")      \
+    X(M_NAV_TRANSFERS, "转站", "Transfers")                                    \
+    X(M_TRANSFER_TITLE, "转到其他站点", "Move to another station")            \
+    X(M_TRANSFER_HELP,                                                         \
+      "此人搬到其他乡镇时使用：个案及其全部走访、服务记录转给新站点，"         \
+      "原站点各副本在下次同步时删除这些记录，只保留一行去向说明。"             \
+      "转站记入审计，可再转回。",                                              \
+      "When the person moves township: the case with all its visits and "     \
+      "services goes to the new station; the old station's replicas drop "    \
+      "them at their next sync and keep one line saying where it went. "      \
+      "Audited; can be moved back.")                                          \
+    X(M_TRANSFER_TO, "转入站点", "To station")                                 \
+    X(M_TRANSFER_NOTE, "说明（原站点可见，不要写入姓名等个人信息）",           \
+      "Note (the old station sees it: do not name the person)")               \
+    X(M_TRANSFER_BUTTON, "转站", "Move")                                       \
+    X(M_TRANSFER_BAD, "未转站：请选择另一个站点，并填写说明"                   \
+      "（1–500 字节，不含姓名、证件号、电话）。",                              \
+      "Not moved: choose another station and write a note (1 to 500 bytes, "  \
+      "without the name, ID number or phone).")                               \
+    X(M_TRANSFERRED, "已转站。两站的副本将在下次同步时更新。",                 \
+      "Moved. Both stations' replicas follow at their next sync.")            \
+    X(M_TRANSFERS_TITLE, "转站申请", "Transfer requests")                      \
+    X(M_TRANSFERS_NONE, "没有待处理的转站申请。", "No pending requests.")      \
+    X(M_COL_REQUEST, "编号", "No.")                                            \
+    X(M_COL_FROM_STATION, "申请站点", "Asked by station")                      \
+    X(M_COL_TO_STATION, "转入站点", "To station")                              \
+    X(M_COL_ASKED_BY, "申请人", "Asked by")                                    \
+    X(M_COL_NOTE, "说明", "Note")                                              \
+    X(M_TRANSFER_CONFIRM, "同意并转站", "Confirm and move")                   \
+    X(M_TRANSFER_DECLINE, "驳回", "Decline")                                   \
+    X(M_TRANSFER_DECLINED, "已驳回该申请。", "The request was declined.")      \
+    X(M_TRANSFERS_DONE, "最近的转站", "Recent transfers")                      \
     X(M_REVEAL, "显示证件号和电话（记入审计）",                                \
       "Show ID number and phone (audited)")                                   \
     X(M_ACT_ADMIN_ADD, "添加管理员", "add admin")                              \
