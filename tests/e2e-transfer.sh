@@ -11,6 +11,7 @@
 # history again.
 . "$(dirname "$0")/tap.sh"
 . "$(dirname "$0")/county.sh"
+. "$(dirname "$0")/console.sh"
 
 T=$TAP_TMP
 CDB=$T/county.db
@@ -150,16 +151,67 @@ for r in a1 a2; do
         "$T/$r.db" "$T/$r.db-wal" "$T/$r.db-shm"
 done
 
-# ---- a request from B, declined; the case moved back to A -----------------
+# ---- the station consoles: A's moved line, B's request form ----------------
 
-exits 0 "B asks to move the case back" S b transfer-request "$X" --to A \
-    --note 又搬回东风
+PW='站里的密码 2026'
+JAR=$T/cookies
+c() { curl -s -b "$JAR" -c "$JAR" "$@"; }
+code() { curl -s -o "$T/body" -w '%{http_code}' -b "$JAR" -c "$JAR" "$@"; }
+csrf() { c "$CURL_BASE/" | sed -n 's/.*name="csrf-token" content="\([0-9a-f]*\)".*/\1/p'; }
+login() {
+    rm -f "$JAR"
+    curl -s -o /dev/null -c "$JAR" --data-urlencode user=li \
+        --data-urlencode "password=$PW" "$CURL_BASE/login"
+}
+exits 0 "a worker at the office" S a1 worker add li --password-stdin <<<"$PW"
+console_start "$T/a1.db"
+login
+HOME_PAGE=$(c "$CURL_BASE/")
+like "$HOME_PAGE" 'id="moved"' "the office's home page has the moved cases"
+like "$HOME_PAGE" "转至 B" "... saying where the case went"
+like "$HOME_PAGE" "搬到西河镇" "... with the county's note"
+unlike "$HOME_PAGE" "$NAME" "... and nothing of the person"
+console_stop
+
+exits 0 "a worker at B" S b worker add li --password-stdin <<<"$PW"
+console_start "$T/b.db"
+login
+CSRF=$(csrf)
+like "$CSRF" '^[0-9a-f]{64}$' "signed in at B's console"
+like "$(c "$CURL_BASE/case/$X")" 'id="transfer-ask"' "the case page offers to ask for a move"
+like "$(c "$CURL_BASE/case/$X/transfer")" 'id="transfer-form"' "... a form"
+is "$(code --data-urlencode to=A --data-urlencode note=又搬回东风 \
+    "$CURL_BASE/case/$X/transfer")" 403 "a request without the form token is refused"
+is "$(code --data-urlencode "csrf=$CSRF" --data-urlencode to=B \
+    --data-urlencode note=x "$CURL_BASE/case/$X/transfer")" 400 \
+    "a request to its own station is refused"
+is "$(code --data-urlencode "csrf=$CSRF" --data-urlencode to=A \
+    --data-urlencode note=回东风 "$CURL_BASE/case/$X/transfer")" 303 \
+    "B asks through its console to move the case to A"
+is "$(q "$T/b.db" "SELECT who || ' ' || action FROM local_audit WHERE action = 'transfer_request'")" \
+    "li transfer_request" "the request is a line of B's audit, by the worker"
+console_stop
 sync_ok b "sends the request"
-is "$(q "$CDB" "SELECT count(*) FROM transfer_requests WHERE status = 'pending' AND case_id = '$X' AND to_station = 'A'")" \
+is "$(q "$CDB" "SELECT count(*) FROM transfer_requests WHERE status = 'pending' AND case_id = '$X' AND to_station = 'A' AND asked_by = 'li'")" \
     1 "the county has B's request"
+RQ1=$(q "$CDB" "SELECT id FROM transfer_requests")
+exits 0 "the county declines it" C transfer decline "$RQ1"
+is "$(q "$CDB" "SELECT status FROM transfer_requests WHERE id = $RQ1")" declined \
+    "the request is declined"
+is "$(q "$CDB" "SELECT count(*) FROM audit WHERE action = 'transfer_decline'")" 1 \
+    "... audited"
+exits 64 "declining it again" C transfer decline "$RQ1"
+
+# ---- a request from B's CLI, confirmed; the case moved back to A ---------
+
+exits 0 "B asks again from the command line" S b transfer-request "$X" --to A \
+    --note 又搬回东风
+exits 64 "a request for a case B does not have" S b transfer-request \
+    01890000-0000-7000-8000-000000000000 --to A --note x
+sync_ok b "sends the request"
 sync_ok b "sends nothing twice"
-is "$(q "$CDB" "SELECT count(*) FROM transfer_requests")" 1 "stored once"
-RQ=$(q "$CDB" "SELECT id FROM transfer_requests")
+is "$(q "$CDB" "SELECT count(*) FROM transfer_requests")" 2 "each request stored once"
+RQ=$(q "$CDB" "SELECT id FROM transfer_requests WHERE status = 'pending'")
 exits 0 "the county lists pending requests" C transfer requests
 like "$OUT" "又搬回东风" "the request's note"
 exits 0 "the county confirms it" C case transfer "$X" --to A \

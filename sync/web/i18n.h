@@ -307,6 +307,17 @@ enum i18n_lang { LANG_ZH = 0, LANG_EN = 1 };
     X(M_C_SAVE, "保存", "Save") \
     X(M_C_CANCEL, "取消", "Cancel") \
     X(M_C_SAVED, "已保存。", "Saved.") \
+    X(M_C_MOVED_TITLE, "已转到其他站点的个案", "Cases moved to other stations") \
+    X(M_C_MOVED_TO, "转至 %s", "moved to %s") \
+    X(M_C_MOVED_WAITING, "本机修改上传后删除", "leaves this PC once its edits are sent") \
+    X(M_C_TRANSFER_ASK, "申请转站", "Ask to move") \
+    X(M_C_TRANSFER_TITLE, "申请转到其他站点：%s", "Ask to move to another station: %s") \
+    X(M_C_TRANSFER_HELP, "此人搬到其他乡镇时使用。申请在下次同步时发给县级，县级管理员同意后，个案及其全部记录转给新站点，本站不再保留。", "When the person moves township. The request goes to the county at the next sync; once a county admin confirms it, the case with all its records goes to the new station and leaves this one.") \
+    X(M_C_TRANSFER_TO, "转入站点代码", "Code of the new station") \
+    X(M_C_TRANSFER_NOTE, "说明（不要写入姓名等个人信息）", "Note (do not name the person)") \
+    X(M_C_TRANSFER_SEND, "提交申请", "Send the request") \
+    X(M_C_TRANSFER_BAD, "未提交：请填写另一个站点的代码和说明（不超过 500 字节）。", "Not sent: give another station's code and a note (at most 500 bytes).") \
+    X(M_C_TRANSFER_ASKED, "转站申请已记录，将在下次同步时发给县级。", "The request is noted; the next sync sends it to the county.") \
     X(M_C_FORM_ERRORS, "有 %s 处需要改正，尚未保存：", "%s thing(s) to correct; nothing was saved:") \
     X(M_C_REQUIRED, "必填", "required") \
     X(M_C_ERR_REQUIRED, "「%s」必须填写。", "「%s」 is required.") \
