@@ -62,9 +62,10 @@ CREATE TABLE IF NOT EXISTS station_audit (
 -- is a versioned field: one row here per write of it, a transfer.  hlc,
 -- site: the version of the new owner; base_hlc, base_site: the version it
 -- replaced (NULL: the case's first owner, unversioned).  A case's current
--- ownership version is its newest row; its owner at version V is the
--- to_station of the newest row not after V (the from_station of its first
--- row before all of them).  note: the admin's words, no personal value.
+-- ownership version is its newest row.  A former owner's write on base
+-- version V is taken when a row from it is newer than V (it had not seen
+-- the transfer: merge_left_after).  note: the admin's words, no personal
+-- value.
 CREATE TABLE IF NOT EXISTS transfers (
     id           INTEGER PRIMARY KEY,
     case_id      TEXT NOT NULL,
@@ -80,6 +81,7 @@ CREATE TABLE IF NOT EXISTS transfers (
     request      INTEGER                          -- transfer_requests.id
 );
 CREATE INDEX IF NOT EXISTS transfers_case ON transfers (case_id, hlc, site);
+CREATE INDEX IF NOT EXISTS transfers_from ON transfers (from_station);
 
 -- What a station's replicas must let go of: a case moved away from
 -- from_station, as an erase order in that station's pull stream (seq, the
