@@ -100,7 +100,7 @@ hello() {
     shift 2
     [ $# -gt 0 ] && shift
     req POST /v1/hello "$t" -H 'Content-Type: application/json' \
-        --data-binary "{\"v\":1,\"site\":\"$site\",\"station\":\"$st\",\"schema\":2,\"agent\":\"e2e-county\",\"time_ms\":$(date +%s%3N)}" \
+        --data-binary "{\"v\":1,\"site\":\"$site\",\"station\":\"$st\",\"schema\":3,\"agent\":\"e2e-county\",\"time_ms\":$(date +%s%3N)}" \
         "$@"
 }
 
@@ -199,7 +199,7 @@ pass "serve prints 'listening on 127.0.0.1:$PORT'"
 hello "$TOK_A" A01-main1
 is "$CODE" 200 "hello with the station's token: 200"
 is "$(jget "$D/body" '"%s %s %s %s" % (j["county"], j["protocol"], j["schema"], j["acked"])')" \
-    "C01 1 2 0" "hello answers county, protocol, schema, acked"
+    "C01 1 3 0" "hello answers county, protocol, schema, acked"
 like "$(jget "$D/body" 'j["limits"]["max_body"]')" '^[0-9]+$' "hello gives limits"
 hello "" A01-x
 is_error 401 unauthorized "no token: 401 unauthorized"

@@ -95,7 +95,7 @@ def req(path, body=None):
                  "Content-Type": "application/json"})
     return urllib.request.urlopen(r).read()
 req("/v1/hello", json.dumps({"v": 1, "site": site, "station": "A",
-    "schema": 2, "agent": "test", "time_ms": int(time.time() * 1000)}).encode())
+    "schema": 3, "agent": "test", "time_ms": int(time.time() * 1000)}).encode())
 a = json.loads(zlib.decompress(req("/v1/pull?after=0&limit=100&count=1")))
 assert a["more"] and a["remaining"] > 10000, {k: a[k] for k in a if k != "rows"}
 b = json.loads(zlib.decompress(req("/v1/pull?after=0&limit=100")))

@@ -106,7 +106,7 @@ toks = [t.strip() for t in open(sys.argv[1]) if t.strip()]
 port = int(sys.argv[2])
 socks = [socket.create_connection(("127.0.0.1", port)) for _ in toks]
 for i, (s, t) in enumerate(zip(socks, toks)):
-    body = json.dumps({"v": 1, "schema": 2, "site": "N%d-x" % (i + 1)}).encode()
+    body = json.dumps({"v": 1, "schema": 3, "site": "N%d-x" % (i + 1)}).encode()
     try:
         s.sendall(b"POST /v1/hello HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
                   + t.encode() + b"\r\nContent-Type: application/json\r\n"
@@ -133,7 +133,7 @@ TOK=$(cat "$T/spare.token")
 python3 - "$PORT" "$TOK" <<'PY' >/dev/null
 import json, socket, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-body = json.dumps({"v": 1, "schema": 2, "site": "A-spare"}).encode()
+body = json.dumps({"v": 1, "schema": 3, "site": "A-spare"}).encode()
 s.sendall(b"POST /v1/hello HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
           + sys.argv[2].encode() + b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
 print(s.recv(4096)[:12])
