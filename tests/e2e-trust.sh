@@ -52,7 +52,7 @@ message() {
 }
 hello() {
     req POST /v1/hello "$1" -H 'Content-Type: application/json' \
-        --data-binary "{\"v\":1,\"site\":\"$2\",\"station\":\"$3\",\"schema\":2,\"agent\":\"e2e-trust\",\"time_ms\":$(date +%s%3N)}" \
+        --data-binary "{\"v\":1,\"site\":\"$2\",\"station\":\"$3\",\"schema\":3,\"agent\":\"e2e-trust\",\"time_ms\":$(date +%s%3N)}" \
         "${@:4}"
 }
 push() {

@@ -1290,6 +1290,10 @@ static int do_conflicts(struct web *w)
             sb_adds(&b, "<br><span class=\"sub\">");
             text(w, &b, M_KIND_DELETED);
             sb_adds(&b, "</span>");
+        } else if (strcmp(jstr(o, "kind"), "edit_after_transfer") == 0) {
+            sb_adds(&b, "<br><span class=\"sub\">");
+            text(w, &b, M_KIND_TRANSFER);
+            sb_adds(&b, "</span>");
         }
         sb_adds(&b, "</td><td class=\"v-current\">");
         put_value(w, &b, col, jtext(jget(o, "winner_value"), nb, sizeof(nb)),
@@ -1527,7 +1531,10 @@ static int conflict_page(struct web *w, int64_t id, unsigned status,
     if (err_html)
         flash(&b, "bad", "error", err_html);
     sb_adds(&b, "<p class=\"sub\">");
-    text(w, &b, eod ? M_KIND_DELETED : M_KIND_FIELD);
+    text(w, &b,
+         eod                                                   ? M_KIND_DELETED
+         : strcmp(jstr(c, "kind"), "edit_after_transfer") == 0 ? M_KIND_TRANSFER
+                                                               : M_KIND_FIELD);
     sb_adds(&b, " · ");
     text(w, &b, M_COL_DETECTED);
     sb_adds(&b, " ");

@@ -118,6 +118,8 @@ enum i18n_lang { LANG_ZH = 0, LANG_EN = 1 };
     X(M_NO_CONFLICTS, "没有符合条件的冲突。", "No conflict matches.")          \
     X(M_KIND_FIELD, "同一字段被两处同时修改", "Edited in two places at once")  \
     X(M_KIND_DELETED, "修改了已被删除的记录", "Edit of a deleted record")      \
+    X(M_KIND_TRANSFER, "原站点在得知转站前的修改",                             \
+      "Edit the old station made before it learnt of the transfer")           \
     X(M_CONFLICT_TITLE, "冲突 #%s", "Conflict #%s")                            \
     X(M_WINNER, "当前值（较晚写入，正在生效）", "Current value (the later write, in effect)") \
     X(M_LOSER, "另一值（被覆盖，保留在此）", "Other value (overwritten, kept here)") \
