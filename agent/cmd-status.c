@@ -103,7 +103,7 @@ int cmd_status(struct cmd_ctx *ctx, int argc, char **argv)
 {
     char *vals[NKEYS] = {NULL};
     int64_t pending = 0, version = 0, counts[6] = {0}, conflicts = 0;
-    int64_t last_sync = 0, last_attempt = 0, skew = 0;
+    int64_t last_sync = 0, last_attempt = 0, skew = 0, moved = 0;
     int has_sync, has_attempt, has_skew, json = 0, rc = 0;
     const char *last_error;
     char sync_iso[48], attempt_iso[48];
@@ -125,6 +125,9 @@ int cmd_status(struct cmd_ctx *ctx, int argc, char **argv)
         rc = query_ints(ctx->db, SQL_COUNTS, counts, 6, &ctx->err);
     if (!rc)
         rc = query_ints(ctx->db, SQL_OPEN_CONFLICTS, &conflicts, 1, &ctx->err);
+    if (!rc)
+        rc = query_ints(ctx->db, "SELECT count(*) FROM moved_cases", &moved, 1,
+                        &ctx->err);
     if (rc)
         goto out;
     has_sync = config_int(vals[K_LAST_SYNC], &last_sync);
@@ -164,6 +167,7 @@ int cmd_status(struct cmd_ctx *ctx, int argc, char **argv)
             else
                 cJSON_AddNullToObject(o, "last_error");
             cJSON_AddNumberToObject(o, "open_conflicts", (double)conflicts);
+            cJSON_AddNumberToObject(o, "moved_cases", (double)moved);
             if (has_skew)
                 cJSON_AddNumberToObject(o, "skew_ms", (double)skew);
             else
@@ -214,6 +218,10 @@ int cmd_status(struct cmd_ctx *ctx, int argc, char **argv)
             printf(_("last error:      %s\n"),
                    last_error ? last_error : _("none"));
         printf(_("open conflicts:  %lld\n"), (long long)conflicts);
+        if (moved > 0)
+            printf(_("moved cases:     %lld, moved by the county to other "
+                     "stations (swsync moved)\n"),
+                   (long long)moved);
         if (vals[K_HELD] && *vals[K_HELD])
             printf(_("held back:       %s\n"), vals[K_HELD]);
         if (!has_skew)

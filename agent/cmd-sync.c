@@ -1030,7 +1030,8 @@ static int bind_conflict(sqlite3_stmt *st, const cJSON *o, const char *station)
         return -1;
     t = sw_table_by_name(tbl);
     if (!t || sw_col_index(t, col) < 0 || !sw_uuid_valid(rec) ||
-        (strcmp(kind, "field") != 0 && strcmp(kind, "edit_of_deleted") != 0) ||
+        (strcmp(kind, "field") != 0 && strcmp(kind, "edit_of_deleted") != 0 &&
+         strcmp(kind, "edit_after_transfer") != 0) ||
         !sw_site_valid(ws) || !sw_site_valid(ls) || hlc_parse(wh, &whlc) ||
         hlc_parse(lh, &lhlc) ||
         (strcmp(status, "open") != 0 && strcmp(status, "resolved") != 0) ||

@@ -47,6 +47,8 @@ int cmd_encrypt(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_due(struct cmd_ctx *ctx, int argc, char **argv);
 /* referral list --open|--overdue (cmd-due.c); which: DUE_REF_* */
 int cmd_referral_list(struct cmd_ctx *ctx, int which, int argc, char **argv);
+int cmd_moved(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_transfer_request(struct cmd_ctx *ctx, int argc, char **argv);
 
 /*
 ** Load the replica's key file (ctx->key_path) into the encrypting VFS.

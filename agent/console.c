@@ -37,6 +37,7 @@
 #include "replica.h"
 #include "report.h"
 #include "table.h"
+#include "transfer.h"
 #include "workers.h"
 
 #define SESSION_COOKIE "swsync_console"
@@ -722,6 +723,50 @@ static int do_referrals(struct cw *w)
     }
 }
 
+/* Cases the county moved to another station: where, when, the note
+** (docs/design-notes.md, "Case transfer"); nothing when there are none. */
+static void moved_box(struct cw *w, struct sw_buf *m)
+{
+    static const char sql[] =
+        "SELECT case_id, to_station, moved_at, note, waiting FROM moved_cases "
+        "ORDER BY moved_at DESC, case_id LIMIT 20";
+    sqlite3_stmt *st = NULL;
+    int n = 0;
+
+    if (db_prepare(w->c->db, sql, &st, NULL))
+        return;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        char day[16] = "";
+        time_t t = (time_t)(sqlite3_column_int64(st, 2) / 1000);
+        struct tm tm;
+        if (localtime_r(&t, &tm))
+            strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+        if (n++ == 0) {
+            sb_adds(m, "<section class=\"card\" id=\"moved\"><h2>");
+            html_esc(m, T(w, M_C_MOVED_TITLE));
+            sb_adds(m, "</h2><ul class=\"worklist\">");
+        }
+        sb_adds(m, "<li><div class=\"wl-head\"><span class=\"muted\">");
+        short_text(m, (const char *)sqlite3_column_text(st, 0), 13);
+        sb_adds(m, "</span> <span class=\"tag\">");
+        i18n_fmt(m, w->lang, M_C_MOVED_TO,
+                 (const char *)sqlite3_column_text(st, 1));
+        sb_adds(m, "</span> ");
+        html_esc(m, day);
+        if (sqlite3_column_int(st, 4)) {
+            sb_adds(m, " <span class=\"tag overdue\">");
+            html_esc(m, T(w, M_C_MOVED_WAITING));
+            sb_adds(m, "</span>");
+        }
+        sb_adds(m, "</div><div class=\"wl-body\">");
+        html_esc(m, (const char *)sqlite3_column_text(st, 3));
+        sb_adds(m, "</div></li>");
+    }
+    sqlite3_finalize(st);
+    if (n)
+        sb_adds(m, "</ul></section>");
+}
+
 static int do_home(struct cw *w)
 {
     struct desk_rows due, stale, cat;
@@ -827,6 +872,7 @@ static int do_home(struct cw *w)
     }
     sb_adds(&m, "</section></div><div class=\"col-side\">");
     sync_box(w, &m);
+    moved_box(w, &m);
     /* open cases by category */
     sb_adds(&m, "<section class=\"card\" id=\"bycat\"><h2>");
     html_esc(&m, T(w, M_C_BYCAT_TITLE));
@@ -1540,6 +1586,11 @@ static int do_case(struct cw *w, const char *id)
         html_esc(&m, T(w, M_C_SAVED));
         sb_adds(&m, "</p>");
     }
+    if (qarg(w, "asked")) {
+        sb_adds(&m, "<p class=\"msg ok\" id=\"asked\">");
+        html_esc(&m, T(w, M_C_TRANSFER_ASKED));
+        sb_adds(&m, "</p>");
+    }
     sb_adds(&m, "<div class=\"case-head\"><h1 id=\"case-name\">");
     html_esc(&m, vals[cn]);
     sb_adds(&m, "</h1><span class=\"tag\">");
@@ -1577,6 +1628,12 @@ static int do_case(struct cw *w, const char *id)
         post_button(w, &m, id, "reopen", M_C_REOPEN_CASE, "secondary");
     else
         post_button(w, &m, id, "close", M_C_CLOSE_CASE, "secondary");
+    sb_adds(&m, " <a class=\"button-link\" id=\"transfer-ask\" "
+                "href=\"/case/");
+    html_url(&m, id);
+    sb_adds(&m, "/transfer\">");
+    html_esc(&m, T(w, M_C_TRANSFER_ASK));
+    sb_adds(&m, "</a>");
     sb_adds(&m, " <a class=\"button-link danger\" href=\"/case/");
     html_url(&m, id);
     sb_adds(&m, "/delete\">");
@@ -1724,6 +1781,76 @@ static int do_case_delete(struct cw *w, const char *id)
     html_esc(&m, T(w, M_C_CANCEL));
     sb_adds(&m, "</a></form>");
     return page(w, MHD_HTTP_OK, T(w, M_C_DELETE_TITLE), &m, NULL);
+}
+
+/* GET /case/ID/transfer: the form; POST: the request, a line of the
+** local audit that the next sync sends to the county (transfer_ask). */
+static int do_case_transfer(struct cw *w, const char *id)
+{
+    const char *to = farg(w, "to"), *note = farg(w, "note");
+    char name[256] = "";
+    int live = 0, bad = 0;
+    struct sw_buf m;
+
+    if (case_name(w, id, name, sizeof(name), &live))
+        return fail_err(w);
+    if (!name[0] || !live)
+        return not_found(w);
+    if (w->post) {
+        struct sw_err e;
+        int rc;
+        memset(&e, 0, sizeof(e));
+        rc = transfer_ask(w->c->db, w->c->station, id, to ? to : "",
+                          note ? note : "", w->worker, &e);
+        if (rc == 0) {
+            struct sw_buf loc;
+            sb_init(&loc);
+            sb_adds(&loc, "/case/");
+            html_url(&loc, id);
+            sb_adds(&loc, "?asked=1");
+            redirect(w, loc.buf ? loc.buf : "/");
+            sb_release(&loc);
+            return 0;
+        }
+        if (rc != SW_EUSAGE) {
+            w->err = e;
+            return fail_err(w);
+        }
+        bad = 1;
+    }
+    sb_init(&m);
+    sb_adds(&m, "<h1>");
+    i18n_fmt(&m, w->lang, M_C_TRANSFER_TITLE, name);
+    sb_adds(&m, "</h1><p class=\"muted\">");
+    html_esc(&m, T(w, M_C_TRANSFER_HELP));
+    sb_adds(&m, "</p>");
+    if (bad) {
+        sb_adds(&m, "<p class=\"msg bad\" id=\"transfer-error\">");
+        html_esc(&m, T(w, M_C_TRANSFER_BAD));
+        sb_adds(&m, "</p>");
+    }
+    sb_adds(&m, "<form method=\"post\" id=\"transfer-form\"><input "
+                "type=\"hidden\" name=\"csrf\" value=\"");
+    html_esc(&m, w->csrf);
+    sb_adds(&m, "\"><label>");
+    html_esc(&m, T(w, M_C_TRANSFER_TO));
+    sb_adds(&m, " <input name=\"to\" id=\"transfer-to\" size=\"12\" "
+                "maxlength=\"32\" required value=\"");
+    html_esc(&m, to ? to : "");
+    sb_adds(&m, "\"></label><label>");
+    html_esc(&m, T(w, M_C_TRANSFER_NOTE));
+    sb_adds(&m, " <input name=\"note\" id=\"transfer-note\" size=\"40\" "
+                "maxlength=\"500\" required value=\"");
+    html_esc(&m, note ? note : "");
+    sb_adds(&m, "\"></label><button class=\"primary\" id=\"transfer-send\">");
+    html_esc(&m, T(w, M_C_TRANSFER_SEND));
+    sb_adds(&m, "</button> <a class=\"button-link\" href=\"/case/");
+    html_url(&m, id);
+    sb_adds(&m, "\">");
+    html_esc(&m, T(w, M_C_CANCEL));
+    sb_adds(&m, "</a></form>");
+    return page(w, bad ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_OK,
+                T(w, M_C_TRANSFER_ASK), &m, NULL);
 }
 
 /* ---- conflicts ----------------------------------------------------------- */
@@ -2271,6 +2398,8 @@ static int route(struct cw *w)
             return do_record_form(w, &sw_tables[SW_T_REFERRALS], s[1], NULL);
         if (strcmp(s[2], "delete") == 0)
             return do_case_delete(w, s[1]);
+        if (strcmp(s[2], "transfer") == 0)
+            return do_case_transfer(w, s[1]);
         if (strcmp(s[2], "close") == 0 && w->post)
             return do_case_status(w, s[1], 1);
         if (strcmp(s[2], "reopen") == 0 && w->post)

@@ -172,7 +172,8 @@ static const struct cmd commands[] = {
         "           clock minus the county's, or null if never measured),\n"
         "           held_back (or null), clock_clamped (or null),\n"
         "           referrals, resources, refused_writes (another program's\n"
-        "           writes to the county's resource directory, refused)\n")},
+        "           writes to the county's resource directory, refused),\n"
+        "           moved_cases (cases the county moved to other stations)\n")},
     {"conflicts", cmd_conflicts, 1, "conflicts [--json] [--open]",
      N_("The conflicts on this station's records: concurrent edits of one\n"
         "field, found here (a pulled value met an unsent edit) or at the\n"
@@ -181,7 +182,8 @@ static const struct cmd commands[] = {
         "ones first, then the newest.\n"
         "  --open   only the open ones\n"
         "  --json   an array of objects: id, table, record, field, kind\n"
-        "           (field | edit_of_deleted), winner_value, winner_site,\n"
+        "           (field | edit_of_deleted | edit_after_transfer),\n"
+        "           winner_value, winner_site,\n"
         "           winner_hlc, loser_value, loser_site, loser_hlc (hlcs as\n"
         "           strings), detected_at, status (open | resolved),\n"
         "           resolution (winner | loser | value), note, resolved_at\n"
@@ -189,6 +191,22 @@ static const struct cmd commands[] = {
         "           loser_author (who wrote each value, or null)\n"
         "Text: id, status, table, record, field, kind, winner's value,\n"
         "loser's value, resolution, note, tab-separated.\n")},
+    {"moved", cmd_moved, 1, "moved [--json]",
+     N_("The cases the county moved from this station to another: the\n"
+        "case's id, the station it went to, the date and the county's note,\n"
+        "tab-separated, newest first.  The case itself, its visits and\n"
+        "services leave this replica at the sync that learns of the move\n"
+        "(after its unsent edits of them are sent).\n"
+        "  --json   an array of objects: case, to_station, date, moved_at\n"
+        "           (ms since the epoch), note, waiting (true while unsent\n"
+        "           edits keep the case here)\n")},
+    {"transfer-request", cmd_transfer_request, 1,
+     "transfer-request ID --to STATION --note TEXT",
+     N_("Ask the county to move case ID (with its visits and services) to\n"
+        "station STATION, e.g. when the person moves township.  The next\n"
+        "sync sends the request; a county admin confirms or declines it.\n"
+        "Do not name the person in the note: the station that had the case\n"
+        "keeps it.\n")},
     {"console", cmd_console, 1,
      "console [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE] [--open]",
      N_("Serve the station console, a web app in Chinese (English on a\n"

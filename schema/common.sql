@@ -37,7 +37,10 @@ CREATE TABLE tombstones (
 
 -- Concurrent writes of one field: the winner is the field's value, the
 -- loser is kept here, never dropped.  kind 'edit_of_deleted': an edit met
--- a concurrent delete of its record (winner: the tombstone).
+-- a concurrent delete of its record (winner: the tombstone);
+-- 'edit_after_transfer': an edit a replica of the case's former station
+-- made before it learnt of the transfer (docs/design-notes.md, "Case
+-- transfer"), kept whether it won or lost.
 -- winner_author, loser_author: who wrote each value (a worker's name as
 -- the writing console gave it, a county admin's), NULL when not known.
 CREATE TABLE conflicts (
@@ -47,7 +50,8 @@ CREATE TABLE conflicts (
     station     TEXT,
     col         TEXT NOT NULL,
     kind        TEXT NOT NULL DEFAULT 'field'
-                CHECK (kind IN ('field', 'edit_of_deleted')),
+                CHECK (kind IN ('field', 'edit_of_deleted',
+                                'edit_after_transfer')),
     winner_value,
     winner_hlc  INTEGER NOT NULL,
     winner_site TEXT NOT NULL,

@@ -56,3 +56,66 @@ CREATE TABLE IF NOT EXISTS station_audit (
     audit_id INTEGER NOT NULL,
     PRIMARY KEY (site, local_id)
 ) WITHOUT ROWID;
+
+-- ---- case transfer (docs/design-notes.md, "Case transfer") -------------
+-- The ownership of a case (its `station`, and its visits' and services')
+-- is a versioned field: one row here per write of it, a transfer.  hlc,
+-- site: the version of the new owner; base_hlc, base_site: the version it
+-- replaced (NULL: the case's first owner, unversioned).  A case's current
+-- ownership version is its newest row.  A former owner's write on base
+-- version V is taken when a row from it is newer than V (it had not seen
+-- the transfer: merge_left_after).  note: the admin's words, no personal
+-- value.
+CREATE TABLE IF NOT EXISTS transfers (
+    id           INTEGER PRIMARY KEY,
+    case_id      TEXT NOT NULL,
+    from_station TEXT NOT NULL,
+    to_station   TEXT NOT NULL,
+    hlc          INTEGER NOT NULL,
+    site         TEXT NOT NULL,
+    base_hlc     INTEGER,
+    base_site    TEXT,
+    at           INTEGER NOT NULL,                -- ms since the epoch
+    admin        TEXT NOT NULL,
+    note         TEXT NOT NULL,
+    request      INTEGER                          -- transfer_requests.id
+);
+CREATE INDEX IF NOT EXISTS transfers_case ON transfers (case_id, hlc, site);
+CREATE INDEX IF NOT EXISTS transfers_from ON transfers (from_station);
+
+-- What a station's replicas must let go of: a case moved away from
+-- from_station, as an erase order in that station's pull stream (seq, the
+-- county's write sequence) carrying where it went, when and the note.
+-- One row per case and former station; a case moved back drops the row
+-- of the station it returns to (its replicas hold it again).
+CREATE TABLE IF NOT EXISTS moved (
+    case_id      TEXT NOT NULL,
+    from_station TEXT NOT NULL,
+    to_station   TEXT NOT NULL,
+    seq          INTEGER NOT NULL,
+    at           INTEGER NOT NULL,
+    note         TEXT NOT NULL,
+    PRIMARY KEY (case_id, from_station)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS moved_pull ON moved (from_station, seq);
+
+-- A station's request to move one of its cases (sent by its sync, POST
+-- /v1/transfer-request): the county admin confirms (a transfer) or
+-- declines it in the console.  local_id: the request's id on the replica
+-- that sent it (stored once however often it is sent).
+CREATE TABLE IF NOT EXISTS transfer_requests (
+    id          INTEGER PRIMARY KEY,
+    site        TEXT NOT NULL,
+    local_id    INTEGER NOT NULL,
+    station     TEXT NOT NULL,
+    case_id     TEXT NOT NULL,
+    to_station  TEXT NOT NULL,
+    note        TEXT NOT NULL,
+    asked_by    TEXT,
+    asked_at    INTEGER NOT NULL,
+    status      TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'confirmed', 'declined')),
+    decided_at  INTEGER,
+    decided_by  TEXT,
+    UNIQUE (site, local_id)
+);

@@ -56,3 +56,17 @@ WHEN NOT (NEW.detail IS '(erased by purge)' AND NEW.id = OLD.id
 BEGIN
     SELECT RAISE(ABORT, 'the local audit trail is append-only');
 END;
+
+-- Cases the county moved to another station (docs/design-notes.md, "Case
+-- transfer"): the case's id, where it went, when, the county's note.  No
+-- personal value: the case itself leaves this replica.  waiting = 1: this
+-- replica still has unsent edits of it; its rows stay until they are
+-- pushed (the next sync erases them).
+CREATE TABLE IF NOT EXISTS moved_cases (
+    case_id    TEXT PRIMARY KEY,
+    to_station TEXT NOT NULL,
+    moved_at   INTEGER NOT NULL,                -- ms since the epoch
+    note       TEXT NOT NULL,
+    waiting    INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+

@@ -104,9 +104,23 @@ int batch_add_erase(struct sw_batch *b, int tbl, const char *id)
         b->erase = v;
         b->ecap = cap;
     }
+    memset(&b->erase[b->nerase], 0, sizeof(b->erase[0]));
     b->erase[b->nerase].tbl = tbl;
     snprintf(b->erase[b->nerase].id, sizeof(b->erase[0].id), "%s", id);
     b->nerase++;
+    return 0;
+}
+
+int batch_add_move(struct sw_batch *b, const char *case_id, const char *to,
+                   int64_t at, const char *note)
+{
+    struct sw_erase *e;
+    if (batch_add_erase(b, SW_T_CASES, case_id))
+        return SW_ESOFTWARE;
+    e = &b->erase[b->nerase - 1];
+    snprintf(e->to, sizeof(e->to), "%s", to);
+    e->at = at;
+    snprintf(e->note, sizeof(e->note), "%s", note ? note : "");
     return 0;
 }
 
@@ -177,6 +191,14 @@ int batch_check(const struct sw_batch *b, int push, struct sw_err *err)
             if (b->erase[i].tbl < 0 || b->erase[i].tbl >= SW_NTABLES ||
                 !sw_uuid_valid(b->erase[i].id))
                 return sw_fail(err, SW_EDATA, "erase[%zu]: bad table or id", i);
+            else if (b->erase[i].to[0] &&
+                     (b->erase[i].tbl != SW_T_CASES ||
+                      !sw_code_valid(b->erase[i].to) || b->erase[i].at < 0 ||
+                      !sw_utf8_valid(b->erase[i].note)))
+                return sw_fail(err, SW_EDATA,
+                               "erase[%zu]: bad move (a case, a station, "
+                               "a time, a note)",
+                               i);
         return 0;
     }
     if (b->nerase > 0)

@@ -68,11 +68,18 @@ void change_release(struct sw_change *c);
 /* a and b are both NULL or the same text */
 int sw_author_eq(const char *a, const char *b);
 
+/* A transfer's note: 1..500 bytes of UTF-8 (no personal value). */
+#define SW_NOTE_MAX 500
+
 /* A pull answer's order to erase one record from the replica, with its
-** children if it is a case (purge, docs/design-notes.md "Erase"). */
+** children if it is a case (purge, docs/design-notes.md "Erase"), or,
+** when `to` is set, a case moved to station `to` ("Case transfer"). */
 struct sw_erase {
-    int tbl;                  /* index into sw_tables */
-    char id[SW_UUID_LEN + 1]; /* the record's id */
+    int tbl;                    /* index into sw_tables */
+    char id[SW_UUID_LEN + 1];   /* the record's id */
+    char to[SW_CODE_MAX + 1];   /* a move: the new station; "" a purge */
+    int64_t at;                 /* a move: when (ms since the epoch) */
+    char note[SW_NOTE_MAX + 1]; /* a move: the county's note */
 };
 
 /*
@@ -121,6 +128,10 @@ int batch_add(struct sw_batch *b, struct sw_change *c);
 
 /* Append an erase order to a pull answer: 0 or SW_ESOFTWARE (ENOMEM). */
 int batch_add_erase(struct sw_batch *b, int tbl, const char *id);
+/* Append the order of a case moved to station `to` (at, note as in
+** struct sw_erase; note is cut at SW_NOTE_MAX bytes): 0 or SW_ESOFTWARE. */
+int batch_add_move(struct sw_batch *b, const char *case_id, const char *to,
+                   int64_t at, const char *note);
 
 /*
 ** Is b a consistent batch, as a push (push != 0) or as a pull answer?

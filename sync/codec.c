@@ -9,6 +9,7 @@
 */
 #include "config.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -435,6 +436,13 @@ static int encode(const struct sw_batch *b, int push, unsigned char **out,
             json_str(&sb, sw_tables[b->erase[k].tbl].name);
             sb_adds(&sb, ",\"id\":");
             json_str(&sb, b->erase[k].id);
+            if (b->erase[k].to[0]) { /* a case moved: where, when, why */
+                sb_adds(&sb, ",\"to\":");
+                json_str(&sb, b->erase[k].to);
+                sb_addf(&sb, ",\"at\":\"%lld\",\"note\":",
+                        (long long)b->erase[k].at);
+                json_str(&sb, b->erase[k].note);
+            }
             sb_adds(&sb, "}");
         }
         sb_adds(&sb, "]");
@@ -560,7 +568,8 @@ static int top_member(const cJSON *o, const char *key, const cJSON **out,
     return 0;
 }
 
-/* A pull's "erase": [{"t": TABLE, "id": UUID}...], optional. */
+/* A pull's "erase": [{"t": TABLE, "id": UUID}...], optional; a case
+** moved to another station adds "to": CODE, "at": "MS", "note": TEXT. */
 static int decode_erase(const cJSON *root, const struct codec_limits *lim,
                         struct sw_batch *b, struct sw_err *err)
 {
@@ -583,8 +592,31 @@ static int decode_erase(const cJSON *root, const struct codec_limits *lim,
             !(tb = sw_table_by_name(t->valuestring)) ||
             !sw_uuid_valid(id->valuestring))
             return sw_fail(err, SW_EDATA, "erase[%zu]: not {t, id}", k);
-        if (batch_add_erase(b, sw_table_index(tb), id->valuestring))
+        if (cJSON_GetObjectItemCaseSensitive(e, "to")) {
+            const cJSON *to = cJSON_GetObjectItemCaseSensitive(e, "to");
+            const cJSON *at = cJSON_GetObjectItemCaseSensitive(e, "at");
+            const cJSON *note = cJSON_GetObjectItemCaseSensitive(e, "note");
+            char *end = NULL;
+            long long ms = -1;
+            if (cJSON_IsString(at)) {
+                errno = 0;
+                ms = strtoll(at->valuestring, &end, 10);
+                if (errno || end == at->valuestring || *end)
+                    ms = -1;
+            }
+            if (!cJSON_IsString(to) || !sw_code_valid(to->valuestring) ||
+                ms < 0 || !cJSON_IsString(note) ||
+                strlen(note->valuestring) > SW_NOTE_MAX ||
+                !sw_utf8_valid(note->valuestring) ||
+                tb != &sw_tables[SW_T_CASES])
+                return sw_fail(err, SW_EDATA,
+                               "erase[%zu]: not {t, id, to, at, note}", k);
+            if (batch_add_move(b, id->valuestring, to->valuestring, ms,
+                               note->valuestring))
+                return sw_fail(err, SW_ESOFTWARE, "out of memory");
+        } else if (batch_add_erase(b, sw_table_index(tb), id->valuestring)) {
             return sw_fail(err, SW_ESOFTWARE, "out of memory");
+        }
         k++;
     }
     return 0;

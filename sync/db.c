@@ -28,6 +28,62 @@
     "    seen TEXT NOT NULL,\n"                                                \
     "    PRIMARY KEY (tbl, rid)\n"                                             \
     ") WITHOUT ROWID;\n"
+
+/* ---- 2 -> 3 --------------------------------------------------------------
+** Several changes of issue 15 share this one step; each keeps its own
+** block below, and the step is their concatenation (V3_SQL).
+**
+** [transfer] The conflicts table's kind CHECK gains 'edit_after_transfer'
+** (an edit a former station's replica made before it learnt that its case
+** was moved: docs/design-notes.md, "Case transfer").  SQLite cannot
+** change a CHECK in place: the table is rebuilt with the columns named
+** (a file migrated from version 1 has winner_author and loser_author at
+** the end, a new one in the middle), its ids kept, and its index made
+** again.  The same text serves the station replica and the county store
+** (both have the same conflicts table, from schema/common.sql). */
+#define V3_TRANSFER_SQL                                                        \
+    "CREATE TABLE conflicts_v3 (\n"                                            \
+    "    id          INTEGER PRIMARY KEY,\n"                                   \
+    "    tbl         TEXT NOT NULL,\n"                                         \
+    "    row_id      TEXT NOT NULL,\n"                                         \
+    "    station     TEXT,\n"                                                  \
+    "    col         TEXT NOT NULL,\n"                                         \
+    "    kind        TEXT NOT NULL DEFAULT 'field'\n"                          \
+    "                CHECK (kind IN ('field', 'edit_of_deleted',\n"            \
+    "                                'edit_after_transfer')),\n"               \
+    "    winner_value,\n"                                                      \
+    "    winner_hlc  INTEGER NOT NULL,\n"                                      \
+    "    winner_site TEXT NOT NULL,\n"                                         \
+    "    loser_value,\n"                                                       \
+    "    loser_hlc   INTEGER NOT NULL,\n"                                      \
+    "    loser_site  TEXT NOT NULL,\n"                                         \
+    "    winner_author TEXT,\n"                                                \
+    "    loser_author  TEXT,\n"                                                \
+    "    base_hlc    INTEGER,\n"                                               \
+    "    base_site   TEXT,\n"                                                  \
+    "    detected_at INTEGER NOT NULL,\n"                                      \
+    "    status      TEXT NOT NULL DEFAULT 'open'\n"                           \
+    "                CHECK (status IN ('open', 'resolved')),\n"                \
+    "    resolved_at INTEGER,\n"                                               \
+    "    resolved_by TEXT,\n"                                                  \
+    "    resolution  TEXT,\n"                                                  \
+    "    note        TEXT,\n"                                                  \
+    "    UNIQUE (tbl, row_id, col, loser_hlc, loser_site)\n"                   \
+    ");\n"                                                                     \
+    "INSERT INTO conflicts_v3 (id, tbl, row_id, station, col, kind, "          \
+    "winner_value, winner_hlc, winner_site, loser_value, loser_hlc, "          \
+    "loser_site, winner_author, loser_author, base_hlc, base_site, "           \
+    "detected_at, status, resolved_at, resolved_by, resolution, note) "        \
+    "SELECT id, tbl, row_id, station, col, kind, winner_value, winner_hlc, "   \
+    "winner_site, loser_value, loser_hlc, loser_site, winner_author, "         \
+    "loser_author, base_hlc, base_site, detected_at, status, resolved_at, "    \
+    "resolved_by, resolution, note FROM conflicts;\n"                          \
+    "DROP TABLE conflicts;\n"                                                  \
+    "ALTER TABLE conflicts_v3 RENAME TO conflicts;\n"                          \
+    "CREATE INDEX conflicts_open ON conflicts (status, station);\n"
+/* [other helpers' 2 -> 3 blocks go here, and into V3_SQL] */
+#define V3_SQL V3_TRANSFER_SQL
+
 static const struct db_migration station_steps[] = {
     {2,
      "ALTER TABLE outbox ADD COLUMN author TEXT;\n"
@@ -40,7 +96,7 @@ static const struct db_migration station_steps[] = {
      "ALTER TABLE conflicts ADD COLUMN loser_author TEXT;\n"
      "ALTER TABLE pending ADD COLUMN seen TEXT;\n" TOMBSTONES_SQL,
      1, 0},
-    /* 3 (issue 15) */
+    /* 3 (issue 15, issue 16) */
     {3,
      /* ---- helper "referral": the tables referrals and resources (the
         first county-owned one) are made from the table description
@@ -50,7 +106,7 @@ static const struct db_migration station_steps[] = {
         replica was at version 2 were not sent to it (a pull sends only
         the tables the puller's schema has).
         ---- end "referral" */
-     "DELETE FROM config WHERE key = 'cursor';\n", 1, 1},
+     V3_SQL "DELETE FROM config WHERE key = 'cursor';\n", 1, 1},
 };
 static const struct db_migration county_steps[] = {
     {2,
@@ -58,11 +114,11 @@ static const struct db_migration county_steps[] = {
      "ALTER TABLE conflicts ADD COLUMN winner_author TEXT;\n"
      "ALTER TABLE conflicts ADD COLUMN loser_author TEXT;\n" TOMBSTONES_SQL,
      0, 0},
-    /* 3 (issue 15) */
+    /* 3 (issue 15, issue 16) */
     {3,
      /* ---- helper "referral": referrals, resources: from the table
         description (.tables = 1) ---- end "referral" */
-     "", 0, 1},
+     V3_SQL, 0, 1},
 };
 #define NSTEPS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 

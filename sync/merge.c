@@ -756,8 +756,23 @@ int merge_apply(struct merge_ctx *m, const struct sw_change *c, unsigned flags,
         if (!unsent)
             goto take_it; /* the county has seen all we sent */
     }
-    if (sw_version_eq(&c->base, &cur))
-        goto take_it; /* 2. the writer saw our value */
+    if (sw_version_eq(&c->base, &cur)) {
+        /* 2. the writer saw our value.  One a former owner wrote after
+           the transfer is taken, and the value it replaces kept, for the
+           new station to see (docs/design-notes.md, "Case transfer") */
+        if ((flags & MERGE_MOVED) && cur.hlc != 0) {
+            rc = merge_get_value(m, c->tbl, c->col, rid, &curval, err);
+            if (!rc && !value_equals_change(curval, c))
+                rc = record_conflict(m, c, c->col, "edit_after_transfer", c,
+                                     NULL, &c->ver, NULL, curval, &cur,
+                                     &c->base, err);
+            sqlite3_value_free(curval);
+            curval = NULL;
+            if (rc)
+                return rc;
+        }
+        goto take_it;
+    }
 
     /* 3. concurrent writes: the larger version wins */
     take = sw_version_cmp(&c->ver, &cur) > 0;
@@ -768,11 +783,13 @@ int merge_apply(struct merge_ctx *m, const struct sw_change *c, unsigned flags,
         conflict = !value_equals_change(curval, c);
     }
     if (conflict) {
+        const char *kind =
+            (flags & MERGE_MOVED) ? "edit_after_transfer" : "field";
         if (take)
-            rc = record_conflict(m, c, c->col, "field", c, NULL, &c->ver, NULL,
+            rc = record_conflict(m, c, c->col, kind, c, NULL, &c->ver, NULL,
                                  curval, &cur, &c->base, err);
         else
-            rc = record_conflict(m, c, c->col, "field", NULL, curval, &cur, c,
+            rc = record_conflict(m, c, c->col, kind, NULL, curval, &cur, c,
                                  NULL, &c->ver, &c->base, err);
     }
     sqlite3_value_free(curval);
@@ -978,4 +995,67 @@ void merge_column_version(sqlite3_stmt *st, int k, struct sw_version *v)
         return;
     v->hlc = sqlite3_column_int64(st, k);
     snprintf(v->site, sizeof(v->site), "%s", site ? (const char *)site : "");
+}
+
+/* ---- ownership (docs/design-notes.md, "Case transfer") ---------------- */
+
+int merge_owner_rule(const struct sw_version *cur, const struct sw_version *ver,
+                     const struct sw_version *base)
+{
+    if (sw_version_eq(ver, cur))
+        return 0; /* 1. already have it */
+    if (sw_version_eq(base, cur))
+        return 1;                        /* 2. the writer saw ours */
+    return sw_version_cmp(ver, cur) > 0; /* 3. the later one */
+}
+
+int merge_owner_version(struct merge_ctx *m, const char *case_id,
+                        struct sw_version *out, struct sw_err *err)
+{
+    static const char sql[] =
+        "SELECT hlc, site FROM transfers WHERE case_id = ?1 "
+        "ORDER BY hlc DESC, site DESC LIMIT 1";
+    sqlite3_stmt *st = NULL;
+    int rc = db_prepare(m->db, sql, &st, err), step;
+
+    memset(out, 0, sizeof(*out));
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, case_id, -1, SQLITE_STATIC);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        merge_column_version(st, 0, out);
+    else if (step != SQLITE_DONE)
+        rc = db_fail(err, m->db, "read ownership");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int merge_left_after(struct merge_ctx *m, const char *case_id,
+                     const char *station, const struct sw_version *base,
+                     int *yes, struct sw_err *err)
+{
+    /* a transfer away from station later than base; or any, when base is
+       none or a version one of station's own replicas wrote */
+    static const char sql[] =
+        "SELECT 1 FROM transfers WHERE case_id = ?1 AND from_station = ?2 "
+        "AND (?3 = 0 OR hlc > ?3 OR (hlc = ?3 AND site > ?4) "
+        "OR EXISTS (SELECT 1 FROM replicas WHERE site = ?4 AND station = ?2)) "
+        "LIMIT 1";
+    sqlite3_stmt *st = NULL;
+    int rc = db_prepare(m->db, sql, &st, err), step;
+
+    *yes = 0;
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, case_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, station, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, base->hlc);
+    sqlite3_bind_text(st, 4, base->hlc ? base->site : "", -1, SQLITE_STATIC);
+    step = sqlite3_step(st);
+    *yes = step == SQLITE_ROW;
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = db_fail(err, m->db, "read transfers");
+    sqlite3_finalize(st);
+    return rc;
 }

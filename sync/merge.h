@@ -43,6 +43,10 @@
 #define MERGE_CHECKED                                                          \
     0x02 /* ids, station and values are checked already                        \
             (a batch the codec decoded: b->checked) */
+#define MERGE_MOVED                                                            \
+    0x04 /* county: an edit a former owner made before it learnt of the        \
+            case's transfer (transfer_admit): applied by the rule, and kept    \
+            as an 'edit_after_transfer' conflict whether it wins or loses */
 
 struct merge_stats {
     long applied;    /* fields changed */
@@ -143,6 +147,38 @@ int merge_put_tomb(struct merge_ctx *m, int tbl, int64_t rid,
 ** malloc'd, NULL when none is kept for that version. */
 int merge_tomb_seen(struct merge_ctx *m, int tbl, int64_t rid,
                     const struct sw_version *v, char **out, struct sw_err *err);
+
+/*
+** Ownership (docs/design-notes.md, "Case transfer").  The `station` of a
+** case and of its visits and services is one versioned field of the
+** case: its versions are the county's `transfers` rows (none: the first
+** owner, never moved).  merge_owner_rule is the merge rule for it, the
+** same three steps as for any field: for a write (ver, base) against the
+** current version cur, 0 skip (ver == cur, or an older concurrent
+** write), 1 take (base == cur, or a newer concurrent write).
+*/
+int merge_owner_rule(const struct sw_version *cur, const struct sw_version *ver,
+                     const struct sw_version *base);
+
+/* County: the current ownership version of case case_id (hlc 0: never
+** moved). */
+int merge_owner_version(struct merge_ctx *m, const char *case_id,
+                        struct sw_version *out, struct sw_err *err);
+
+/*
+** County: did case case_id leave station after version base — is there a
+** transfer away from station newer than base?  A station writes only what
+** it holds, and holds a case only while it owns it: a write of station's
+** on base, for a case it no longer owns, was made before it learnt of the
+** transfer exactly when the case left it after base.  A base of "no
+** version" (a new record, a field never written), or one a replica of
+** station wrote itself (a second offline edit on its first, which may be
+** later than the transfer), asks whether the case ever left station.
+** *yes = 1 or 0.
+*/
+int merge_left_after(struct merge_ctx *m, const char *case_id,
+                     const char *station, const struct sw_version *base,
+                     int *yes, struct sw_err *err);
 
 /* The version in columns k (hlc) and k + 1 (site) of st's current row;
 ** "no version" when the hlc is NULL. */

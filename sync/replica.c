@@ -7,6 +7,7 @@
 #include "ddl.h"
 #include "purge.h"
 #include "replica.h"
+#include "transfer.h"
 
 static const char SQL_OUTBOX[] =
     "SELECT tbl, rid, col, base_hlc, base_site, edited_at, gen, author "
@@ -508,7 +509,16 @@ int replica_apply_pull(struct replica *r, const struct sw_batch *b,
                              &used, err);
     for (size_t i = 0; !rc && i < b->nerase; i++) {
         long n = 0;
+        if (b->erase[i].to[0])
+            continue; /* a case moved away: below */
         rc = purge_erase_local(r->db, b->erase[i].tbl, b->erase[i].id, &n, err);
+        erased += n;
+    }
+    /* cases moved to another station (docs/design-notes.md, "Case
+       transfer"): noted, and erased unless edits of them wait unsent */
+    if (!rc) {
+        long n = 0;
+        rc = transfer_apply_pull(r->db, b, &n, err);
         erased += n;
     }
     if (!rc) {
@@ -528,7 +538,7 @@ int replica_apply_pull(struct replica *r, const struct sw_batch *b,
     if (r->m.clock.clamped_ahead_ms > r->clamped_ahead_ms)
         r->clamped_ahead_ms = r->m.clock.clamped_ahead_ms;
     r->pulled += (long)b->n;
-    if (b->nerase > 0) {
+    if (b->nerase > 0 || erased > 0) {
         r->erased += erased;
         /* the -wal must not keep the erased values */
         rc = purge_checkpoint(r->db, err);

@@ -6,6 +6,7 @@
 
 #include "purge.h"
 #include "store.h"
+#include "transfer.h"
 
 static const char SQL_ACKED_GET[] =
     "SELECT acked_seq FROM replicas WHERE site = ?1 AND station = ?2";
@@ -18,10 +19,13 @@ static const char SQL_REFUSED_ADD[] =
     "INSERT INTO refused_changes (at, station, site, tbl, record, changes) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 /* the erase orders of a pull: records purged after the cursor, up to
-   ?3 (the answer's cursor) */
+   ?3 (the answer's cursor), and cases moved away (docs/design-notes.md,
+   "Case transfer": where to, when, the note) */
 static const char SQL_ERASE_PULL[] =
-    "SELECT tbl, id, seq FROM purged WHERE station = ?1 AND seq > ?2 "
-    "AND seq <= ?3 ORDER BY seq, tbl, id";
+    "SELECT tbl, id, seq, NULL, NULL, NULL FROM purged "
+    "WHERE station = ?1 AND seq > ?2 AND seq <= ?3 "
+    "UNION ALL SELECT 0, case_id, seq, to_station, at, note FROM moved "
+    "WHERE from_station = ?1 AND seq > ?2 AND seq <= ?3 ORDER BY 3, 1, 2";
 static const char SQL_ADD_STATION[] =
     "INSERT INTO stations (code, created_at) VALUES (?1, ?2) "
     "ON CONFLICT DO NOTHING";
@@ -233,6 +237,7 @@ int store_apply_push(struct store *s, const char *station, const char *site,
 {
     struct merge_ctx *m = &s->m;
     struct sw_change *todo = NULL;
+    char *moved = NULL;
     size_t ntodo = 0;
     int64_t acked = 0, now = sw_now_ms();
     int rc, step;
@@ -311,6 +316,12 @@ int store_apply_push(struct store *s, const char *station, const char *site,
             ntodo = k;
         free(refused);
     }
+    /* a former owner's edits of a case moved away before it knew: taken
+       for the case's station now (transfer.c) */
+    if (!rc && ntodo && !(moved = malloc(ntodo)))
+        rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
+    if (!rc && ntodo)
+        rc = transfer_admit(s, station, todo, ntodo, moved, err);
     /* src: each value's version site, the sender's (checked above) or
        the county's for a clamped one */
     m->src = NULL;
@@ -338,10 +349,13 @@ int store_apply_push(struct store *s, const char *station, const char *site,
         }
         ready = ready > i + k ? ready : i + k;
         if (!rc)
-            rc = merge_apply_row(m, &todo[i], k, b->checked ? MERGE_CHECKED : 0,
+            rc = merge_apply_row(m, &todo[i], k,
+                                 (b->checked ? MERGE_CHECKED : 0) |
+                                     (moved[i] ? MERGE_MOVED : 0),
                                  &used, err);
     }
     free(todo);
+    free(moved);
     if (!rc && b->to > acked) {
         sqlite3_bind_int64(s->acked_set, 1, b->to);
         sqlite3_bind_text(s->acked_set, 2, site, -1, SQLITE_STATIC);
@@ -482,8 +496,13 @@ int store_read_pull(struct store *s, const char *station, const char *site,
         sqlite3_bind_int64(st, 3, b->more ? b->cursor : INT64_MAX);
         while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
             int64_t seq = sqlite3_column_int64(st, 2);
-            if (batch_add_erase(b, sqlite3_column_int(st, 0),
-                                (const char *)sqlite3_column_text(st, 1)))
+            const char *id = (const char *)sqlite3_column_text(st, 1);
+            if (sqlite3_column_type(st, 3) == SQLITE_TEXT
+                    ? batch_add_move(b, id,
+                                     (const char *)sqlite3_column_text(st, 3),
+                                     sqlite3_column_int64(st, 4),
+                                     (const char *)sqlite3_column_text(st, 5))
+                    : batch_add_erase(b, sqlite3_column_int(st, 0), id))
                 rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
             if (seq > b->cursor)
                 b->cursor = seq;

@@ -254,7 +254,7 @@ try:
             return [a.textContent, a.scrollWidth <= a.clientWidth, q.height,
                     q.right <= document.documentElement.clientWidth]; });""")
         check([m[0].split()[0] for m in menu] == ["站点", "冲突", "个案查询", "报表", "跟进与转介",
-                                                 "资源目录", "审计日志"],
+                                                 "资源目录", "转站", "审计日志"],
               "390 px: the menu is there", menu)
         check(all(m[1] and m[2] < 60 for m in menu),
               "... every label whole on one line, none clipped to a character", menu)
@@ -418,6 +418,83 @@ is "$(S office resource list --json | json '[(x["name"], x["type"], x["areas"]) 
     "the station holds the resource the browser added, not the deleted one"
 like "$(C audit --limit 20)" "record_add" "the addition is audited"
 ok "screenshots of the directory and the follow-ups" test -s "$T/resources.png" -a -s "$T/followup.png"
+
+
+# ---- case transfer (issue 15): a station's request confirmed in the console,
+# then the case moved back with the case page's form ---------------------------
+
+C station add B --name 西河镇社工站 | token b
+exits 0 "the office asks to move the case to B" \
+    S office transfer-request "$X" --to B --note 搬到西河镇
+exits 0 "the office syncs (sends the request)" S office sync --quiet
+RQ=$(sqlite3 "$CDB" "SELECT id FROM transfer_requests WHERE status = 'pending'")
+like "$RQ" '^[0-9]+$' "the county has the request"
+
+python3 - "$TESTS_SRCDIR" "$URL" "$T" "$RQ" "$X" >"$T/browser4.out" 2>"$T/browser4.err" <<'PY'
+import os, sys, traceback
+sys.path.insert(0, sys.argv[1])
+from webdriver import Browser
+
+url, tmp, rq, rec = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+
+
+def check(cond, desc, why=""):
+    print(("ok\t" if cond else "not ok\t") + desc + ("\t" + why if not cond else ""),
+          flush=True)
+    return cond
+
+
+try:
+    with Browser(tmp) as b:
+        b.get(url + "/admin/login")
+        b.find("#user").send_keys("likz")
+        b.find("#password").send_keys("县里的密码 2026")
+        b.find("#login-button").click()
+        b.wait("#stations")
+        link = b.find('nav a[href="/admin/transfers"]')
+        check("转站" in link.text and "1" in link.text,
+              "the menu shows one pending transfer request", link.text)
+        link.click()
+        row = b.wait(f"#request-{rq}")
+        check("搬到西河镇" in row.text and "B" in row.text,
+              "the transfers page lists the station's request", row.text)
+        b.screenshot(os.path.join(tmp, "transfers.png"))
+        b.find(f"#confirm-{rq} button").click()
+        done = b.wait("#done")
+        check("已转站" in done.text, "confirming it moves the case", done.text)
+        check(len(b.execute("return document.querySelectorAll("
+                            "'#transfer-requests tbody tr').length;") and [1] or []) == 0
+              or b.find("#no-requests") is not None,
+              "no request is pending any more")
+        b.get(url + "/admin/records/cases/" + rec)
+        b.wait("#transfer-form")
+        b.find('#transfer-to option[value="A"]').click()
+        b.find("#transfer-note").send_keys("又搬回东风镇")
+        b.find("#transfer-button").click()
+        done = b.wait("#done")
+        check("msg=transferred" in b.url, "the case page's form moves it back", b.url)
+        b.screenshot(os.path.join(tmp, "transferred.png"))
+except Exception as e:
+    check(False, "the transfer browser session ran to its end",
+          f"{type(e).__name__}: {e}".replace("\n", " ")[:400])
+    traceback.print_exc(file=sys.stderr)
+PY
+while IFS=$'\t' read -r res desc why; do
+    if [ "$res" = ok ]; then
+        pass "$desc"
+    else
+        fail "$desc" "$why"
+    fi
+done <"$T/browser4.out"
+[ -s "$T/browser4.err" ] && diag "$(head -c 3000 "$T/browser4.err")"
+is "$(sqlite3 "$CDB" "SELECT status FROM transfer_requests WHERE id = $RQ")" \
+    confirmed "the request is confirmed"
+is "$(sqlite3 "$CDB" "SELECT group_concat(details, ' | ') FROM (SELECT details FROM audit WHERE action = 'transfer' AND actor = 'likz' ORDER BY id)")" \
+    "from A to B; 1 records; request $RQ; 搬到西河镇 | from B to A; 1 records; 又搬回东风镇" \
+    "both transfers are audited, by the admin"
+is "$(sqlite3 "$CDB" "SELECT station FROM cases WHERE id = '$X'")" A "the case is A's again"
+exits 0 "the office syncs" S office sync --quiet
+ok "the office holds the case" S office case show "$X"
 
 county_stop
 done_testing

@@ -1195,6 +1195,81 @@ static void test_config_and_clock(void **state)
     db_close(NULL); /* does nothing */
 }
 
+/* [transfer] 2 -> 3: the conflicts table is rebuilt so that its kind may
+** be 'edit_after_transfer'; its rows (ids too) are kept, on a replica and
+** on a county store. */
+static void test_migrate_v3_conflicts(void **state)
+{
+    struct fx *f = *state;
+    struct sw_err e;
+    char county[600];
+
+    snprintf(county, sizeof(county), "%s/county.db", f->dir);
+    for (int k = 0; k < 2; k++) {
+        const char *path = k ? county : f->path;
+        enum sw_role role = k ? SW_ROLE_COUNTY : SW_ROLE_STATION;
+        sqlite3 *db = NULL, *raw;
+
+        assert_int_equal(db_create(path, role, &db, &e), 0);
+        db_close(db);
+        /* back to a version 2 file: the old CHECK, a conflict in it */
+        raw = raw_open(path);
+        assert_int_equal(
+            sqlite3_exec(
+                raw,
+                "DROP INDEX conflicts_open; ALTER TABLE conflicts RENAME TO c3;"
+                "CREATE TABLE conflicts (id INTEGER PRIMARY KEY, tbl TEXT NOT "
+                "NULL, row_id TEXT NOT NULL, station TEXT, col TEXT NOT NULL,"
+                "kind TEXT NOT NULL DEFAULT 'field' CHECK (kind IN ('field', "
+                "'edit_of_deleted')), winner_value, winner_hlc INTEGER NOT "
+                "NULL, winner_site TEXT NOT NULL, loser_value, loser_hlc "
+                "INTEGER NOT NULL, loser_site TEXT NOT NULL, base_hlc INTEGER,"
+                "base_site TEXT, detected_at INTEGER NOT NULL, status TEXT NOT "
+                "NULL DEFAULT 'open' CHECK (status IN ('open', 'resolved')),"
+                "resolved_at INTEGER, resolved_by TEXT, resolution TEXT, note "
+                "TEXT, winner_author TEXT, loser_author TEXT,"
+                "UNIQUE (tbl, row_id, col, loser_hlc, loser_site));"
+                "DROP TABLE c3;"
+                "INSERT INTO conflicts (id, tbl, row_id, station, col, kind, "
+                "winner_value, winner_hlc, winner_site, loser_value, "
+                "loser_hlc, loser_site, detected_at, loser_author) VALUES (7, "
+                "'cases', 'x', 'A', 'name', 'edit_of_deleted', 'w', 2, 'A-1', "
+                "'l', 1, 'A-2', 5, '张三');"
+                "PRAGMA user_version = 2;",
+                NULL, NULL, NULL),
+            SQLITE_OK);
+        assert_int_not_equal(
+            sqlite3_exec(raw,
+                         "INSERT INTO conflicts (tbl, row_id, col, kind, "
+                         "winner_hlc, winner_site, loser_hlc, loser_site, "
+                         "detected_at) VALUES ('cases', 'y', 'name', "
+                         "'edit_after_transfer', 2, 'a', 1, 'b', 1)",
+                         NULL, NULL, NULL),
+            SQLITE_OK);
+        sqlite3_close(raw);
+
+        assert_int_equal(db_open(path, role, &db, &e), 0);
+        assert_int_equal(q_int(db, "PRAGMA user_version"), DB_SCHEMA_VERSION);
+        assert_int_equal(
+            q_int(db, "SELECT count(*) FROM conflicts WHERE id = 7 AND kind = "
+                      "'edit_of_deleted' AND loser_author = '张三' AND "
+                      "winner_value = 'w'"),
+            1);
+        assert_int_equal(
+            sqlite3_exec(db,
+                         "INSERT INTO conflicts (tbl, row_id, col, kind, "
+                         "winner_hlc, winner_site, loser_hlc, loser_site, "
+                         "detected_at) VALUES ('cases', 'y', 'name', "
+                         "'edit_after_transfer', 2, 'a', 1, 'b', 1)",
+                         NULL, NULL, NULL),
+            SQLITE_OK);
+        assert_int_equal(q_int(db, "SELECT count(*) FROM sqlite_master WHERE "
+                                   "name = 'conflicts_open'"),
+                         1);
+        db_close(db);
+    }
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1220,6 +1295,7 @@ int main(void)
         T(test_station_fill),
         T(test_checks_hold),
         T(test_config_and_clock),
+        T(test_migrate_v3_conflicts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,6 +22,7 @@
 #include "db.h"
 #include "replica.h"
 #include "store.h"
+#include "transfer.h"
 
 #define ID1 "01a20205-4404-795b-894e-13e0de0924cc"
 #define ID2 "01a20205-4404-795b-894e-13e0de0924cd"
@@ -2428,12 +2429,289 @@ static void test_row_other_station_refused(void **state)
     assert_int_equal(qint(f->county, "SELECT count(*) FROM cases"), 1);
 }
 
+/* ---- case transfer: ownership as a versioned field --------------------- */
+
+static struct sw_version ver(int64_t hlc, const char *site)
+{
+    struct sw_version v;
+    memset(&v, 0, sizeof(v));
+    v.hlc = hlc;
+    if (site)
+        snprintf(v.site, sizeof(v.site), "%s", site);
+    return v;
+}
+
+/* The merge rule for ownership: the same three steps as for a field. */
+static void test_owner_rule(void **state)
+{
+    struct sw_version none = ver(0, NULL), t1 = ver(T0 + 10, "C01"),
+                      t2 = ver(T0 + 20, "C01"), t2b = ver(T0 + 20, "C02");
+    (void)state;
+    /* 1. the version we have: skip (idempotent) */
+    assert_int_equal(merge_owner_rule(&t1, &t1, &none), 0);
+    /* 2. the writer saw ours: take, first transfer and later ones */
+    assert_int_equal(merge_owner_rule(&none, &t1, &none), 1);
+    assert_int_equal(merge_owner_rule(&t1, &t2, &t1), 1);
+    /* 3. concurrent: the later version wins, ties by site */
+    assert_int_equal(merge_owner_rule(&t1, &t2, &none), 1);
+    assert_int_equal(merge_owner_rule(&t2, &t1, &none), 0);
+    assert_int_equal(merge_owner_rule(&t2, &t2b, &t1), 1);
+    assert_int_equal(merge_owner_rule(&t2b, &t2, &t1), 0);
+}
+
+/* A case of A moved to B by the county: *tv its ownership version. */
+static void moved_to_b(struct fx *f, struct sw_version *tv)
+{
+    struct sw_change c[6];
+    struct transfer_result res;
+    size_t n = new_case(c, ID1, T0, "A-one");
+
+    assert_int_equal(apply_rows(&f->s.m, c, n, 0, &f->err), 0);
+    assert_int_equal(store_add_site(&f->s, "B", "B-one", &f->err), 0);
+    assert_int_equal(store_begin(&f->s, &f->err), 0);
+    assert_int_equal(
+        transfer_case(&f->s, ID1, "B", "搬家", "admin", 0, &res, &f->err), 0);
+    assert_int_equal(store_commit(&f->s, &f->err), 0);
+    assert_string_equal(res.from, "A");
+    assert_int_equal(res.records, 1);
+    assert_int_equal(res.fields, 6);
+    assert_int_equal(merge_owner_version(&f->s.m, ID1, tv, &f->err), 0);
+    assert_true(tv->hlc > T0);
+    assert_string_equal(tv->site, "C01");
+}
+
+/* A push of one change from site (station st): its result code. */
+static int push1(struct fx *f, const char *st, const char *site,
+                 struct sw_change *c, int64_t seq, struct push_result *res)
+{
+    struct sw_batch b = pull_of(c, 1, 0);
+    int rc;
+    snprintf(b.site, sizeof(b.site), "%s", site);
+    snprintf(b.v[0].station, sizeof(b.v[0].station), "%s", st);
+    b.v[0].seq = seq;
+    b.from = b.to = seq;
+    rc = store_apply_push(&f->s, st, site, &b, res, &f->err);
+    batch_release(&b);
+    return rc;
+}
+
+static void test_transfer_restamps(void **state)
+{
+    struct fx *f = *state;
+    struct sw_version tv;
+    struct sw_batch out;
+
+    moved_to_b(f, &tv);
+    assert_text(f->county, "SELECT station FROM cases", "B");
+    assert_int_equal(qint(f->county,
+                          "SELECT count(*) FROM field_versions WHERE "
+                          "station = 'B' AND src = 'C01'"),
+                     6);
+    /* versions unchanged: the same history, another owner */
+    assert_int_equal(qint(f->county, "SELECT count(*) FROM field_versions "
+                                     "WHERE hlc = 1795330229253"),
+                     6);
+    /* B pulls the whole record, A an order to let go, and nothing else */
+    batch_init(&out);
+    assert_int_equal(
+        store_read_pull(&f->s, "B", "B-one", 0, 100, &out, &f->err), 0);
+    assert_int_equal(out.n, 6);
+    assert_int_equal(out.nerase, 0);
+    batch_release(&out);
+    batch_init(&out);
+    assert_int_equal(
+        store_read_pull(&f->s, "A", "A-one", 0, 100, &out, &f->err), 0);
+    assert_int_equal(out.n, 0);
+    assert_int_equal(out.nerase, 1);
+    assert_string_equal(out.erase[0].id, ID1);
+    assert_string_equal(out.erase[0].to, "B");
+    assert_string_equal(out.erase[0].note, "搬家");
+    /* the order survives the wire */
+    {
+        unsigned char *wire = NULL;
+        size_t len = 0;
+        struct sw_batch back;
+        batch_init(&back);
+        assert_int_equal(codec_encode_pull(&out, &wire, &len, &f->err), 0);
+        assert_int_equal(codec_decode_pull(wire, len, NULL, &back, &f->err), 0);
+        assert_int_equal(back.nerase, 1);
+        assert_string_equal(back.erase[0].to, "B");
+        assert_string_equal(back.erase[0].note, "搬家");
+        assert_int_equal(back.erase[0].at, out.erase[0].at);
+        batch_release(&back);
+        free(wire);
+    }
+    batch_release(&out);
+    /* refusals: the station it is at, an unknown one, a note with the name */
+    {
+        struct transfer_result res;
+        assert_int_equal(store_begin(&f->s, &f->err), 0);
+        assert_int_equal(
+            transfer_case(&f->s, ID1, "B", "x", "admin", 0, &res, &f->err),
+            SW_EUSAGE);
+        assert_int_equal(
+            transfer_case(&f->s, ID1, "Q", "x", "admin", 0, &res, &f->err),
+            SW_EUSAGE);
+        assert_int_equal(transfer_case(&f->s, ID1, "A", "张三走了", "admin", 0,
+                                       &res, &f->err),
+                         SW_EUSAGE);
+        assert_int_equal(
+            transfer_case(&f->s, ID2, "A", "x", "admin", 0, &res, &f->err),
+            SW_ENOINPUT);
+        store_abort(&f->s);
+    }
+}
+
+/* A former owner's edit on a base before the transfer is taken for the
+** new owner, flagged; on a base after it, or from a station that never
+** owned the case, refused as another station's. */
+static void test_transfer_admit(void **state)
+{
+    struct fx *f = *state;
+    struct sw_version tv;
+    struct push_result res;
+    struct sw_change c;
+
+    moved_to_b(f, &tv);
+    /* A-two edited the village offline, on the version it had seen */
+    c = chg(ID1, "village", "西村", T0 + 5, "A-two", T0, "A-one");
+    assert_int_equal(push1(f, "A", "A-two", &c, 1, &res), 0);
+    assert_int_equal(res.applied, 1);
+    assert_text(f->county, "SELECT village FROM cases", "西村");
+    assert_int_equal(qint(f->county, "SELECT count(*) FROM field_versions "
+                                     "WHERE station = 'B'"),
+                     6);
+    assert_text(f->county,
+                "SELECT kind || ':' || station || ':' || winner_value || ':' "
+                "|| loser_value FROM conflicts",
+                "edit_after_transfer:B:西村:东村");
+    /* the same again: a duplicate, nothing new */
+    assert_int_equal(push1(f, "A", "A-two", &c, 1, &res), 0);
+    assert_int_equal(res.duplicates, 1);
+    /* a write on a base the transfer had replaced: 403 */
+    c = chg(ID1, "name", "李四", tv.hlc + 5, "A-two", tv.hlc, "C01");
+    assert_int_equal(push1(f, "A", "A-two", &c, 2, &res), SW_EPERM);
+    assert_text(f->county, "SELECT name FROM cases", "张三");
+    /* a station that never owned it: 403 whatever its base */
+    assert_int_equal(store_add_site(&f->s, "Z", "Z-one", &f->err), 0);
+    c = chg(ID1, "name", "王五", T0 + 6, "Z-one", T0, "A-one");
+    assert_int_equal(push1(f, "Z", "Z-one", &c, 1, &res), SW_EPERM);
+    assert_text(f->county, "SELECT name FROM cases", "张三");
+    /* a new visit A made offline: B's now */
+    {
+        struct sw_change v[3];
+        struct sw_batch b;
+        size_t n = new_visit(v, ID2, ID1, T0 + 7, "A-one");
+        b = pull_of(v, (int)n, 0);
+        snprintf(b.site, sizeof(b.site), "A-one");
+        for (size_t i = 0; i < n; i++)
+            b.v[i].seq = (int64_t)i + 1;
+        b.from = 1;
+        b.to = (int64_t)n;
+        assert_int_equal(
+            store_apply_push(&f->s, "A", "A-one", &b, &res, &f->err), 0);
+        batch_release(&b);
+        assert_text(f->county, "SELECT station FROM visits", "B");
+    }
+}
+
+/* A case that went A -> B -> A: which bases are before a transfer away. */
+static void test_owner_at(void **state)
+{
+    struct fx *f = *state;
+    struct sw_version t1, t2, b;
+    struct transfer_result res;
+    int yes = -1;
+
+    moved_to_b(f, &t1);
+    assert_int_equal(store_begin(&f->s, &f->err), 0);
+    assert_int_equal(
+        transfer_case(&f->s, ID1, "A", "回来", "admin", 0, &res, &f->err), 0);
+    assert_int_equal(store_commit(&f->s, &f->err), 0);
+    assert_int_equal(merge_owner_version(&f->s.m, ID1, &t2, &f->err), 0);
+    assert_true(sw_version_cmp(&t2, &t1) > 0);
+    /* A lost it at t1: a base before t1 is one A saw while it had it */
+    b = ver(T0, "A-one");
+    assert_int_equal(merge_left_after(&f->s.m, ID1, "A", &b, &yes, &f->err), 0);
+    assert_int_equal(yes, 1);
+    /* B had it from t1 to t2 */
+    b = t1;
+    assert_int_equal(merge_left_after(&f->s.m, ID1, "B", &b, &yes, &f->err), 0);
+    assert_int_equal(yes, 1);
+    /* A cannot have seen t1 before it lost the case at t1 */
+    assert_int_equal(merge_left_after(&f->s.m, ID1, "A", &b, &yes, &f->err), 0);
+    assert_int_equal(yes, 0);
+    /* nothing left B after t2 */
+    b = t2;
+    assert_int_equal(merge_left_after(&f->s.m, ID1, "B", &b, &yes, &f->err), 0);
+    assert_int_equal(yes, 0);
+    b = ver(0, NULL); /* a new record: did the case ever leave? */
+    assert_int_equal(merge_left_after(&f->s.m, ID1, "B", &b, &yes, &f->err), 0);
+    assert_int_equal(yes, 1);
+    assert_int_equal(merge_left_after(&f->s.m, ID1, "Z", &b, &yes, &f->err), 0);
+    assert_int_equal(yes, 0);
+    /* A's stream has the case again, B's an order to let go; A's old
+       order is gone (it would erase what A holds again) */
+    assert_int_equal(qint(f->county, "SELECT count(*) FROM moved"), 1);
+    assert_text(f->county, "SELECT from_station || to_station FROM moved",
+                "BA");
+}
+
+/* On the station: the order erases the case, keeps a line; a case with
+** an unsent edit waits until it is sent. */
+static void test_transfer_station(void **state)
+{
+    struct fx *f = *state;
+    struct sw_change c[6];
+    struct sw_batch b;
+    size_t n = new_case(c, ID1, T0, "A-one");
+
+    b = pull_of(c, (int)n, 1);
+    assert_int_equal(replica_apply_pull(&f->r, &b, NULL, &f->err), 0);
+    batch_release(&b);
+    /* an unsent edit */
+    assert_int_equal(sqlite3_exec(f->station,
+                                  "UPDATE cases SET village = '西村'", NULL,
+                                  NULL, NULL),
+                     SQLITE_OK);
+    batch_init(&b);
+    b.cursor = 2;
+    assert_int_equal(batch_add_move(&b, ID1, "B", T0, "搬家"), 0);
+    assert_int_equal(replica_apply_pull(&f->r, &b, NULL, &f->err), 0);
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM cases"), 1);
+    assert_int_equal(qint(f->station, "SELECT waiting FROM moved_cases"), 1);
+    /* pushed and acknowledged: the next pull lets go */
+    assert_int_equal(replica_ack(&f->r, INT64_MAX, &f->err), 0);
+    batch_release(&b);
+    batch_init(&b);
+    b.cursor = 3;
+    assert_int_equal(replica_apply_pull(&f->r, &b, NULL, &f->err), 0);
+    batch_release(&b);
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM cases"), 0);
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM field_versions"),
+                     0);
+    assert_int_equal(qint(f->station, "SELECT waiting FROM moved_cases"), 0);
+    assert_text(f->station, "SELECT to_station || ' ' || note FROM moved_cases",
+                "B 搬家");
+    /* it comes back: the line goes */
+    b = pull_of(c, (int)n, 4);
+    assert_int_equal(replica_apply_pull(&f->r, &b, NULL, &f->err), 0);
+    batch_release(&b);
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM moved_cases"), 0);
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM cases"), 1);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         T(test_new_record),
+        T(test_owner_rule),
+        T(test_transfer_restamps),
+        T(test_transfer_admit),
+        T(test_owner_at),
+        T(test_transfer_station),
         T(test_same_version_skipped),
         T(test_base_equals_cur_taken),
         T(test_concurrent_incoming_wins),

@@ -46,6 +46,7 @@
 #include "replica.h"
 #include "store.h"
 #include "table.h"
+#include "transfer.h"
 
 #define NREP 6
 static const char *const rep_station[NREP] = {"A", "A", "A", "B", "B", "C"};
@@ -76,7 +77,7 @@ struct model {
     struct write *w;
     size_t nw, capw;
     long counter;
-    long pushes, pulls, resent, dropped, twice, conflicts;
+    long pushes, pulls, resent, dropped, twice, conflicts, transfers;
     long county_writes, refused; /* county-owned: written, refused */
 };
 
@@ -152,6 +153,18 @@ static uint64_t db_hash(sqlite3 *db)
                    h);
     h = hash_query(db, "SELECT value FROM config WHERE key = 'cursor'", h);
     return h;
+}
+
+/* One integer from a query without arguments. */
+static int count_rows_any(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st;
+    int n = 0;
+    sql_ok(db, sqlite3_prepare_v2(db, sql, -1, &st, NULL), sql);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return n;
 }
 
 /* ---- the operations ------------------------------------------------------ */
@@ -582,6 +595,45 @@ static void op_pull_twice(struct model *m, int r)
     batch_release(&b);
 }
 
+/* The county moves a random case (any station's) to another station
+** (issue 15): its replicas get the whole history, the old station's let
+** go of it, edits they made before they knew are still taken. */
+static void op_transfer(struct model *m)
+{
+    static const char *const stations[] = {"A", "B", "C"};
+    struct sw_err err = {0, ""};
+    struct transfer_result res;
+    char id[SW_UUID_LEN + 1], from[SW_CODE_MAX + 1];
+    const char *to;
+    sqlite3_stmt *st;
+    int total = count_rows_any(m->county, "SELECT count(*) FROM cases");
+
+    if (total == 0)
+        return;
+    sql_ok(m->county,
+           sqlite3_prepare_v2(m->county,
+                              "SELECT id, station FROM cases ORDER BY id "
+                              "LIMIT 1 OFFSET ?1",
+                              -1, &st, NULL),
+           "pick a case");
+    sqlite3_bind_int(st, 1, pick(m, total));
+    sql_ok(m->county, sqlite3_step(st), "pick a case");
+    snprintf(id, sizeof(id), "%s", (const char *)sqlite3_column_text(st, 0));
+    snprintf(from, sizeof(from), "%s",
+             (const char *)sqlite3_column_text(st, 1));
+    sqlite3_finalize(st);
+    do
+        to = stations[pick(m, 3)];
+    while (strcmp(to, from) == 0);
+    must(store_begin(&m->store, &err), &err, "transfer begin");
+    if (transfer_case(&m->store, id, to, "model", "model", 0, &res, &err)) {
+        store_abort(&m->store);
+        fail_msg("transfer %s to %s: %s", id, to, err.msg);
+    }
+    must(store_commit(&m->store, &err), &err, "transfer commit");
+    m->transfers++;
+}
+
 /* ---- set-up and the final checks ---------------------------------------- */
 
 static void model_open(struct model *m, uint64_t seed)
@@ -801,6 +853,36 @@ static void check_no_lost_write(struct model *m)
         assert_true(no_lost_write(m, 1) > 0);
 }
 
+/* Every replica holds no case of another station, and a moved line for
+** each case moved away from its station that did not come back. */
+static void check_moved(struct model *m)
+{
+    for (int r = 0; r < NREP; r++) {
+        sqlite3_stmt *st;
+        sql_ok(m->county,
+               sqlite3_prepare_v2(m->county,
+                                  "SELECT case_id FROM moved WHERE "
+                                  "from_station = ?1",
+                                  -1, &st, NULL),
+               "moved");
+        sqlite3_bind_text(st, 1, m->rep[r].station, -1, SQLITE_STATIC);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            const char *id = (const char *)sqlite3_column_text(st, 0);
+            if (count_rows(m->db[r],
+                           "SELECT count(*) FROM moved_cases WHERE case_id = "
+                           "?1 AND waiting = 0",
+                           id) != 1)
+                fail_msg("replica %d has no moved line for case %s", r, id);
+            if (count_rows(m->db[r],
+                           "SELECT (SELECT count(*) FROM cases WHERE id = ?1) "
+                           "+ (SELECT count(*) FROM visits WHERE case_id = ?1)",
+                           id) != 0)
+                fail_msg("replica %d still holds moved case %s", r, id);
+        }
+        sqlite3_finalize(st);
+    }
+}
+
 static void run_model(uint64_t seed, long ops)
 {
     struct model m;
@@ -825,10 +907,12 @@ static void run_model(uint64_t seed, long ops)
             op_delete(&m, r);
         else if (op < 87)
             op_push(&m, r);
-        else if (op < 97)
+        else if (op < 96)
             op_pull(&m, r);
-        else
+        else if (op < 99)
             op_pull_twice(&m, r);
+        else
+            op_transfer(&m);
     }
     /* the final full exchange: everyone pushes everything, then pulls */
     for (int r = 0; r < NREP; r++) {
@@ -846,10 +930,10 @@ static void run_model(uint64_t seed, long ops)
     }
     m.conflicts = count_rows(m.county, "SELECT count(*) FROM conflicts", NULL);
     print_message("# %ld pushes, %ld pulls, %ld dropped, %ld applied twice, "
-                  "%ld conflicts at the county; %ld county-owned writes, "
-                  "%ld station writes of them refused\n",
-                  m.pushes, m.pulls, m.dropped, m.twice, m.conflicts,
-                  m.county_writes, m.refused);
+                  "%ld transfers, %ld conflicts at the county; %ld "
+                  "county-owned writes, %ld station writes of them refused\n",
+                  m.pushes, m.pulls, m.dropped, m.twice, m.transfers,
+                  m.conflicts, m.county_writes, m.refused);
     if (ops >= 1000) {
         assert_true(m.county_writes > 0);
         assert_true(m.refused > 0);
@@ -858,9 +942,13 @@ static void run_model(uint64_t seed, long ops)
     }
     check_converged(&m);
     check_no_lost_write(&m);
-    /* concurrency happened: the run exercised the conflict path */
-    if (ops >= 1000)
+    /* concurrency happened: the run exercised the conflict path, and
+       cases moved */
+    if (ops >= 1000) {
         assert_true(m.conflicts > 0);
+        assert_true(m.transfers > 0);
+    }
+    check_moved(&m);
     model_close(&m);
 }
 

@@ -15,6 +15,7 @@
 #include "purge.h"
 #include "rows.h"
 #include "table.h"
+#include "transfer.h"
 
 static const char SQL_STATIONS[] =
     "SELECT s.code, s.name, r.device, r.site, r.created_at, r.last_seen, "
@@ -884,5 +885,138 @@ int admin_purge_case(sqlite3 *db, const char *id, const char *reason,
         rc = purge_checkpoint(db, err);
     if (!rc && nrecords)
         *nrecords = n;
+    return rc;
+}
+
+int admin_transfer_case(struct store *s, const char *id, const char *to,
+                        const char *note, int64_t request,
+                        const struct audit_src *src, char *from, long *nrecords,
+                        struct sw_err *err)
+{
+    struct transfer_result res;
+    char details[AUDIT_DETAILS_MAX + 1], target[64];
+    int rc = store_begin(s, err);
+
+    if (rc)
+        return rc;
+    rc = transfer_case(s, id, to, note, src->actor, request, &res, err);
+    if (!rc) {
+        snprintf(target, sizeof(target), "cases/%s", id);
+        if (request > 0)
+            snprintf(details, sizeof(details),
+                     "from %s to %s; %ld records; request %lld; %s", res.from,
+                     to, res.records, (long long)request, note);
+        else
+            snprintf(details, sizeof(details), "from %s to %s; %ld records; %s",
+                     res.from, to, res.records, note);
+        rc = audit_log(s->db, src, AUDIT_TRANSFER, target, details, err);
+    }
+    if (rc) {
+        store_abort(s);
+        if (rc == SW_ENOINPUT) {
+            rc = SW_EDATA; /* as show: not found */
+            if (err)
+                err->code = rc;
+        }
+        return rc;
+    }
+    rc = store_commit(s, err);
+    if (!rc && from)
+        snprintf(from, SW_CODE_MAX + 1, "%s", res.from);
+    if (!rc && nrecords)
+        *nrecords = res.records;
+    return rc;
+}
+
+int admin_transfer_decline(sqlite3 *db, int64_t request,
+                           const struct audit_src *src, struct sw_err *err)
+{
+    static const char sql[] =
+        "UPDATE transfer_requests SET status = 'declined', decided_at = ?2, "
+        "decided_by = ?3 WHERE id = ?1 AND status = 'pending' "
+        "RETURNING case_id, station, to_station";
+    sqlite3_stmt *st = NULL;
+    char target[64], details[128];
+    int rc = db_begin(db, err);
+
+    if (!rc)
+        rc = db_prepare(db, sql, &st, err);
+    if (!rc) {
+        sqlite3_bind_int64(st, 1, request);
+        sqlite3_bind_int64(st, 2, sw_now_ms());
+        sqlite3_bind_text(st, 3, src->actor, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            snprintf(target, sizeof(target), "cases/%s",
+                     (const char *)sqlite3_column_text(st, 0));
+            snprintf(details, sizeof(details), "request %lld: %s to %s",
+                     (long long)request,
+                     (const char *)sqlite3_column_text(st, 1),
+                     (const char *)sqlite3_column_text(st, 2));
+            sqlite3_step(st); /* RETURNING: to its end */
+        } else {
+            rc = sw_fail(err, SW_EUSAGE,
+                         _("transfer request %lld: not a pending request"),
+                         (long long)request);
+        }
+        sqlite3_finalize(st);
+    }
+    if (!rc)
+        rc = audit_log(db, src, AUDIT_TRANSFER_DECLINE, target, details, err);
+    if (rc) {
+        db_rollback(db);
+        return rc;
+    }
+    return db_commit(db, err);
+}
+
+int admin_transfer_ask(sqlite3 *db, const char *station, const char *site,
+                       int64_t local_id, const char *case_id, const char *to,
+                       const char *note, const char *asked_by, int64_t asked_at,
+                       struct sw_err *err)
+{
+    static const char sql_own[] =
+        "SELECT 1 FROM cases WHERE id = ?1 AND station = ?2";
+    static const char sql_add[] =
+        "INSERT INTO transfer_requests (site, local_id, station, case_id, "
+        "to_station, note, asked_by, asked_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+        "ON CONFLICT (site, local_id) DO NOTHING";
+    sqlite3_stmt *st = NULL;
+    int rc, step;
+
+    if (!sw_uuid_valid(case_id) || !sw_code_valid(to) || !note || !*note ||
+        strlen(note) > SW_NOTE_MAX || !sw_utf8_valid(note) ||
+        strcmp(to, station) == 0 || local_id <= 0 ||
+        (asked_by && !sw_author_valid(asked_by)))
+        return sw_fail(err, SW_EUSAGE,
+                       _("transfer request: a case, another station and a "
+                         "note"));
+    rc = db_prepare(db, sql_own, &st, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, case_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, station, -1, SQLITE_STATIC);
+    step = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (step == SQLITE_DONE)
+        return sw_fail(err, SW_EUSAGE,
+                       _("transfer request: station %s has no case %s"),
+                       station, case_id);
+    if (step != SQLITE_ROW)
+        return db_fail(err, db, "read case");
+    rc = db_prepare(db, sql_add, &st, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, site, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, local_id);
+    sqlite3_bind_text(st, 3, station, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, case_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, to, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, note, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, asked_by, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 8, asked_at);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = db_fail(err, db, "store the request");
+    sqlite3_finalize(st);
     return rc;
 }

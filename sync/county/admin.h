@@ -143,4 +143,30 @@ int admin_purge_case(sqlite3 *db, const char *id, const char *reason,
                      const struct audit_src *src, long *nrecords,
                      struct sw_err *err);
 
+/*
+** Transfer case id to station `to` (transfer_case, sync/transfer.h) with
+** its audit row (AUDIT_TRANSFER: from, to, records, note), in one
+** transaction; request: the station's request it confirms, or 0.  *from
+** (SW_CODE_MAX + 1 bytes, may be NULL): the station it left.  Not found:
+** SW_EDATA; a bad station or note, or a request that is not pending:
+** SW_EUSAGE; nothing written on error.
+*/
+int admin_transfer_case(struct store *s, const char *id, const char *to,
+                        const char *note, int64_t request,
+                        const struct audit_src *src, char *from, long *nrecords,
+                        struct sw_err *err);
+
+/* Decline a station's pending transfer request, audited
+** (AUDIT_TRANSFER_DECLINE).  Not pending: SW_EUSAGE. */
+int admin_transfer_decline(sqlite3 *db, int64_t request,
+                           const struct audit_src *src, struct sw_err *err);
+
+/* A station's request to move a case (sync/transfer.h), sent by its
+** sync: stored once per (site, local_id).  A case that is not the
+** station's, a bad station code or note: SW_EUSAGE. */
+int admin_transfer_ask(sqlite3 *db, const char *station, const char *site,
+                       int64_t local_id, const char *case_id, const char *to,
+                       const char *note, const char *asked_by, int64_t asked_at,
+                       struct sw_err *err);
+
 #endif

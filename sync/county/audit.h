@@ -37,6 +37,8 @@
 #define AUDIT_SEARCH "search" /* records listed or searched (how many) */
 #define AUDIT_PURGE "purge"   /* a person erased (target: cases/ID) */
 #define AUDIT_RETENTION "retention" /* a retention run */
+#define AUDIT_TRANSFER "transfer"   /* a case moved (target: cases/ID) */
+#define AUDIT_TRANSFER_DECLINE "transfer_decline" /* a request declined */
 
 #define AUDIT_ACTOR_MAX 80
 #define AUDIT_SOURCE_MAX 64

@@ -242,15 +242,69 @@ static int rec_purge(struct county_ctx *ctx, const struct sw_table *t, int argc,
     return rc;
 }
 
+/* case transfer ID --to STATION --note TEXT [--request N] */
+static int rec_transfer(struct county_ctx *ctx, const struct sw_table *t,
+                        int argc, char **argv)
+{
+    const char *to = NULL, *note = NULL, *id = NULL;
+    char from[SW_CODE_MAX + 1] = "", *end = NULL;
+    long long request = 0;
+    struct audit_src src;
+    struct store s;
+    long n = 0;
+    int rc;
+
+    if (t != &sw_tables[SW_T_CASES])
+        return sw_fail(&ctx->err, SW_EUSAGE,
+                       _("%s: unknown subcommand 'transfer' (case transfer)"),
+                       t->noun);
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--to") && i + 1 < argc)
+            to = argv[++i];
+        else if (!strncmp(argv[i], "--to=", 5))
+            to = argv[i] + 5;
+        else if (!strcmp(argv[i], "--note") && i + 1 < argc)
+            note = argv[++i];
+        else if (!strncmp(argv[i], "--note=", 7))
+            note = argv[i] + 7;
+        else if (!strcmp(argv[i], "--request") && i + 1 < argc) {
+            request = strtoll(argv[++i], &end, 10);
+            if (!*argv[i] || *end || request <= 0)
+                return sw_fail(&ctx->err, SW_EUSAGE,
+                               _("case transfer: --request N, a number"));
+        } else if (argv[i][0] != '-' && !id)
+            id = argv[i];
+        else
+            return sw_fail(&ctx->err, SW_EUSAGE,
+                           _("case transfer: unexpected %s"), argv[i]);
+    }
+    if (!id || !to || !note)
+        return sw_fail(&ctx->err, SW_EUSAGE,
+                       _("case transfer: need ID, --to STATION and --note "
+                         "TEXT"));
+    audit_cli_src(&src);
+    rc = store_open(&s, ctx->db, &ctx->err);
+    if (!rc)
+        rc = admin_transfer_case(&s, id, to, note, request, &src, from, &n,
+                                 &ctx->err);
+    store_close(&s);
+    if (!rc && !ctx->quiet)
+        printf(_("moved case %s from station %s to %s: %ld records\n"), id,
+               from, to, n);
+    return rc;
+}
+
 int county_cmd_record(struct county_ctx *ctx, int argc, char **argv)
 {
     static const struct {
         const char *name;
         int (*fn)(struct county_ctx *, const struct sw_table *, int, char **);
     } verbs[] = {
-        {"show", rec_show},     {"list", rec_list},     {"set", rec_set},
-        {"search", rec_search}, {"purge", rec_purge},   {"add", rec_add},
-        {"delete", rec_delete}, {"report", rec_report},
+        {"show", rec_show},     {"list", rec_list},
+        {"set", rec_set},       {"search", rec_search},
+        {"purge", rec_purge},   {"transfer", rec_transfer},
+        {"add", rec_add},       {"delete", rec_delete},
+        {"report", rec_report},
     };
     const struct sw_table *t = sw_table_by_noun(argv[0]);
 

@@ -39,6 +39,7 @@ int county_cmd_record(struct county_ctx *ctx, int argc, char **argv);
 int county_cmd_overdue(struct county_ctx *ctx, int argc, char **argv);
 /* referral report ... (argv: the arguments after "report") */
 int county_referral_report(struct county_ctx *ctx, int argc, char **argv);
+int county_cmd_transfer(struct county_ctx *ctx, int argc, char **argv);
 int county_cmd_conflicts(struct county_ctx *ctx, int argc, char **argv);
 int county_cmd_admin(struct county_ctx *ctx, int argc, char **argv);
 int county_cmd_audit(struct county_ctx *ctx, int argc, char **argv);

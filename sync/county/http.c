@@ -40,6 +40,7 @@
 #include "enrol.h"
 #include "http.h"
 #include "store.h"
+#include "transfer.h"
 #include "web.h"
 
 #define PROTOCOL_VERSION 1
@@ -1217,10 +1218,40 @@ static const char SQL_SA_ADD[] =
     "INSERT INTO station_audit (site, local_id, audit_id) "
     "VALUES (?1, ?2, last_insert_rowid())";
 
+/*
+** A station's request to move a case rides its audit lines (action
+** TRANSFER_ASK_ACTION, detail "CASE_ID STATION NOTE": sync/transfer.h):
+** kept as a pending request for the console.  One the county cannot take
+** (not the station's case, a bad note) stays an audit line only.
+*/
+static int station_transfer_ask(sqlite3 *db, const char *station,
+                                const char *site, int64_t local_id,
+                                const char *who, int64_t at, const char *det,
+                                struct sw_err *err)
+{
+    char case_id[SW_UUID_LEN + 1], to[SW_CODE_MAX + 1];
+    const char *sp = strchr(det, ' '), *sp2 = sp ? strchr(sp + 1, ' ') : NULL;
+    struct sw_err e2;
+
+    if (!sp || !sp2 || sp - det != SW_UUID_LEN || sp2 - sp - 1 > SW_CODE_MAX)
+        return 0;
+    memcpy(case_id, det, SW_UUID_LEN);
+    case_id[SW_UUID_LEN] = '\0';
+    memcpy(to, sp + 1, (size_t)(sp2 - sp - 1));
+    to[sp2 - sp - 1] = '\0';
+    memset(&e2, 0, sizeof(e2));
+    if (admin_transfer_ask(db, station, site, local_id, case_id, to, sp2 + 1,
+                           sw_author_valid(who) ? who : NULL, at, &e2) == 0 ||
+        e2.code == SW_EUSAGE)
+        return 0;
+    *err = e2;
+    return e2.code;
+}
+
 /* One station line into the county audit, once (docs/protocol.md). */
-static int station_audit_one(sqlite3 *db, const char *site, const cJSON *e,
-                             sqlite3_stmt *seen, sqlite3_stmt *add, int64_t *id,
-                             struct sw_err *err)
+static int station_audit_one(sqlite3 *db, const char *station, const char *site,
+                             const cJSON *e, sqlite3_stmt *seen,
+                             sqlite3_stmt *add, int64_t *id, struct sw_err *err)
 {
     const cJSON *jid = cJSON_GetObjectItemCaseSensitive(e, "id");
     const cJSON *at = cJSON_GetObjectItemCaseSensitive(e, "at");
@@ -1257,6 +1288,11 @@ static int station_audit_one(sqlite3 *db, const char *site, const cJSON *e,
              (int64_t)at->valuedouble,
              cJSON_IsString(det) ? det->valuestring : "");
     rc = audit_log(db, &src, action, NULL, details, err);
+    if (!rc && strcmp(act->valuestring, TRANSFER_ASK_ACTION) == 0 &&
+        cJSON_IsString(det))
+        rc = station_transfer_ask(db, station, site, *id, who->valuestring,
+                                  (int64_t)at->valuedouble, det->valuestring,
+                                  err);
     if (!rc) {
         sqlite3_bind_text(add, 1, site, -1, SQLITE_STATIC);
         sqlite3_bind_int64(add, 2, *id);
@@ -1296,7 +1332,8 @@ static enum MHD_Result do_station_audit(struct MHD_Connection *conn,
     cJSON_ArrayForEach (e, arr) {
         if (rc)
             break;
-        rc = station_audit_one(db, r->rep.site, e, seen, add, &id, &err);
+        rc = station_audit_one(db, r->rep.station, r->rep.site, e, seen, add,
+                               &id, &err);
         if (!rc && id > acked)
             acked = id;
     }

@@ -139,6 +139,7 @@ static const struct county_cmd commands[] = {
      "case show ID [--json] | list [--json] [--where FIELD=VALUE]...\n"
      "       [--station CODE] | set ID FIELD=VALUE... |\n"
      "       purge ID --reason TEXT |\n"
+     "       transfer ID --to STATION --note TEXT [--request N] |\n"
      "       search TEXT [--station CODE] [--json] [--limit N]",
      N_("Cases of every station.  set is a county correction: a new version\n"
         "that reaches the owning station on its next pull.  Fields as in\n"
@@ -150,7 +151,22 @@ static const struct county_cmd commands[] = {
         "versions, conflicts and audit text, at the county and, on their\n"
         "next pull, on every replica of the station; a tombstone keeps the\n"
         "record ids, the time, the admin and the reason (do not name the\n"
-        "person in it).  Later pushes of the person are refused.\n")},
+        "person in it).  Later pushes of the person are refused.\n"
+        "transfer moves the case with its visits and services to another\n"
+        "station: on their next sync its replicas get the whole history and\n"
+        "the old station's replicas let go of it, keeping only a line with\n"
+        "the case's id, the new station, the date and the note (do not name\n"
+        "the person in it).  Edits the old station made before it learnt of\n"
+        "the move are kept (conflicts of kind edit_after_transfer).  Audited;\n"
+        "moving it back is another transfer.  --request N confirms a\n"
+        "station's request (see transfer requests).\n")},
+    {"transfer", county_cmd_transfer, 1,
+     "transfer requests [--json] [--all] | decline N",
+     N_("The stations' requests to move a case (swsync transfer-request):\n"
+        "requests lists the pending ones (--all: decided ones too): number,\n"
+        "status, station, case, to station, who asked, note.  Confirm one\n"
+        "with case transfer ID --to STATION --note TEXT --request N; decline\n"
+        "one with decline N (audited).\n")},
     {"visit", county_cmd_record, 1,
      "visit show ID [--json] | list [--json] [--where FIELD=VALUE]...\n"
      "       [--station CODE] | set ID FIELD=VALUE...",

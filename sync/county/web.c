@@ -51,6 +51,8 @@ static const char SQL_STATION_CODES[] =
 static const char SQL_SITE_OWNER[] =
     "SELECT station, device FROM replicas WHERE site = ?1";
 static const char SQL_CASE_NAME[] = "SELECT name FROM cases WHERE id = ?1";
+static const char SQL_PENDING_TRANSFERS[] =
+    "SELECT count(*) FROM transfer_requests WHERE status = 'pending'";
 static const char SQL_REF_CASE[] =
     "SELECT c.id, c.name FROM cases AS c WHERE c.id = "
     "(SELECT case_id FROM visits WHERE id = ?1 UNION ALL "
@@ -333,6 +335,13 @@ static int send_page(struct web *w, unsigned status, enum i18n_msg title,
                  strncmp(p, "/followup", 9) == 0, NULL);
         nav_link(w, &head, "/admin/resources", M_NAV_RESOURCES,
                  strncmp(p, "/resources", 10) == 0, NULL);
+        {
+            char tn[24];
+            int64_t asks = query_count(w->db, SQL_PENDING_TRANSFERS);
+            snprintf(tn, sizeof(tn), "%" PRId64, asks);
+            nav_link(w, &head, "/admin/transfers", M_NAV_TRANSFERS,
+                     strncmp(p, "/transfers", 10) == 0, asks ? tn : NULL);
+        }
         nav_link(w, &head, "/admin/audit", M_NAV_AUDIT,
                  strncmp(p, "/audit", 6) == 0, NULL);
         sb_adds(&head, "</nav><div class=\"who\"><span>");
@@ -1286,6 +1295,10 @@ static int do_conflicts(struct web *w)
             sb_adds(&b, "<br><span class=\"sub\">");
             text(w, &b, M_KIND_DELETED);
             sb_adds(&b, "</span>");
+        } else if (strcmp(jstr(o, "kind"), "edit_after_transfer") == 0) {
+            sb_adds(&b, "<br><span class=\"sub\">");
+            text(w, &b, M_KIND_TRANSFER);
+            sb_adds(&b, "</span>");
         }
         sb_adds(&b, "</td><td class=\"v-current\">");
         put_value(w, &b, col, jtext(jget(o, "winner_value"), nb, sizeof(nb)),
@@ -1523,7 +1536,10 @@ static int conflict_page(struct web *w, int64_t id, unsigned status,
     if (err_html)
         flash(&b, "bad", "error", err_html);
     sb_adds(&b, "<p class=\"sub\">");
-    text(w, &b, eod ? M_KIND_DELETED : M_KIND_FIELD);
+    text(w, &b,
+         eod                                                   ? M_KIND_DELETED
+         : strcmp(jstr(c, "kind"), "edit_after_transfer") == 0 ? M_KIND_TRANSFER
+                                                               : M_KIND_FIELD);
     sb_adds(&b, " · ");
     text(w, &b, M_COL_DETECTED);
     sb_adds(&b, " ");
@@ -1962,6 +1978,8 @@ static int record_page(struct web *w, const struct sw_table *t, const char *id,
     sb_adds(&b, "</span></h1>");
     if (msg && strcmp(msg, "corrected") == 0)
         flash_msg(w, &b, "ok", "done", M_CORRECTED, NULL);
+    if (msg && strcmp(msg, "transferred") == 0)
+        flash_msg(w, &b, "ok", "done", M_TRANSFERRED, NULL);
     if (err_html)
         flash(&b, "bad", "error", err_html);
     if (record_table(w, &b, t, id, NULL, &deleted, station, sizeof(station),
@@ -2037,6 +2055,26 @@ static int record_page(struct web *w, const struct sw_table *t, const char *id,
         sb_adds(&b, "</button></form>");
     }
     if (t == &sw_tables[SW_T_CASES]) {
+        /* case transfer (docs/design-notes.md, "Case transfer") */
+        sb_adds(&b, "<h2>");
+        text(w, &b, M_TRANSFER_TITLE);
+        sb_adds(&b, "</h2><p class=\"sub\">");
+        text(w, &b, M_TRANSFER_HELP);
+        sb_adds(&b, "</p><form method=\"post\" action=\"/admin/records/cases/");
+        html_url(&b, id);
+        sb_adds(&b, "/transfer\" class=\"filters card\" id=\"transfer-form\">");
+        hidden_csrf(w, &b);
+        sb_adds(&b, "<label>");
+        text(w, &b, M_TRANSFER_TO);
+        sb_adds(&b, "<select name=\"to\" id=\"transfer-to\">");
+        station_options(w, &b, station);
+        sb_adds(&b, "</select></label><label>");
+        text(w, &b, M_TRANSFER_NOTE);
+        sb_adds(&b, "<input name=\"note\" id=\"transfer-note\" size=\"40\" "
+                    "maxlength=\"500\" required></label>"
+                    "<button type=\"submit\" id=\"transfer-button\">");
+        text(w, &b, M_TRANSFER_BUTTON);
+        sb_adds(&b, "</button></form>");
         sb_adds(&b, "<h2>");
         text(w, &b, M_PURGE_TITLE);
         sb_adds(&b, "</h2><p class=\"sub\">");
@@ -2103,6 +2141,200 @@ static int do_purge(struct web *w, const char *id)
         return fail_err(w);
     }
     return redirect(w, "/admin/records?msg=purged");
+}
+
+static int parse_id(const char *s, int64_t *out);
+
+/* POST /admin/records/cases/ID/transfer: to, note, and request (a
+** station's request it confirms, from the transfers page): moves the
+** case (admin_transfer_case). */
+static int do_transfer(struct web *w, const char *id)
+{
+    const char *to = farg(w, "to"), *note = farg(w, "note"),
+               *rq = farg(w, "request");
+    struct audit_src src;
+    struct sw_buf e;
+    int64_t request = 0;
+    char loc[128];
+    int rc;
+
+    if (rq && *rq && parse_id(rq, &request))
+        request = -1;
+    if (!to || !note || request < 0) {
+        rc = SW_EUSAGE;
+    } else {
+        web_src(w, &src);
+        wlock(w);
+        rc = admin_transfer_case(w->store, id, to, note, request, &src, NULL,
+                                 NULL, &w->err);
+        wunlock(w);
+    }
+    if (rc == SW_EDATA)
+        return fail(w, 404, "not_found", M_NOT_FOUND);
+    if (rc == SW_EUSAGE) {
+        note_error(w, "bad_request", "transfer: station or note");
+        sb_init(&e);
+        html_esc(&e, tr(w->lang, M_TRANSFER_BAD));
+        rc = e.oom ? -1
+                   : record_page(w, &sw_tables[SW_T_CASES], id, 400, e.buf,
+                                 NULL, NULL);
+        sb_release(&e);
+        return rc;
+    }
+    if (rc)
+        return fail_err(w);
+    if (request > 0)
+        return redirect(w, "/admin/transfers?msg=transferred");
+    snprintf(loc, sizeof(loc), "/admin/records/cases/%s?msg=transferred", id);
+    return redirect(w, loc);
+}
+
+static const char SQL_TRANSFER_ASKS[] =
+    "SELECT id, station, case_id, to_station, asked_by, asked_at, note "
+    "FROM transfer_requests WHERE status = 'pending' ORDER BY id";
+static const char SQL_TRANSFERS_RECENT[] =
+    "SELECT case_id, from_station, to_station, at, admin, note "
+    "FROM transfers ORDER BY id DESC LIMIT 20";
+
+/* A link to a case's page, its id shown short. */
+static void case_link(struct sw_buf *b, const char *id)
+{
+    sb_adds(b, "<a href=\"/admin/records/cases/");
+    html_url(b, id);
+    sb_adds(b, "\">");
+    esc_short(b, id, 13);
+    sb_adds(b, "</a>");
+}
+
+/* GET /admin/transfers: the stations' pending requests, each with a form
+** to confirm (the transfer) and one to decline; the recent transfers. */
+static int do_transfers(struct web *w)
+{
+    const char *msg = qarg(w, "msg");
+    sqlite3_stmt *st = NULL;
+    struct sw_buf b;
+    int n = 0;
+
+    sb_init(&b);
+    sb_adds(&b, "<h1>");
+    text(w, &b, M_TRANSFERS_TITLE);
+    sb_adds(&b, "</h1>");
+    if (msg && strcmp(msg, "transferred") == 0)
+        flash_msg(w, &b, "ok", "done", M_TRANSFERRED, NULL);
+    if (msg && strcmp(msg, "declined") == 0)
+        flash_msg(w, &b, "ok", "done", M_TRANSFER_DECLINED, NULL);
+    if (db_prepare(w->db, SQL_TRANSFER_ASKS, &st, &w->err)) {
+        sb_release(&b);
+        return fail_err(w);
+    }
+    sb_adds(&b, "<table id=\"transfer-requests\"><thead><tr>");
+    th(w, &b, M_COL_REQUEST, NULL);
+    th(w, &b, M_COL_FROM_STATION, NULL);
+    th(w, &b, M_COL_RECORD, NULL);
+    th(w, &b, M_COL_TO_STATION, NULL);
+    th(w, &b, M_COL_ASKED_BY, NULL);
+    th(w, &b, M_COL_WHEN, NULL);
+    th(w, &b, M_COL_NOTE, NULL);
+    sb_adds(&b, "<th></th></tr></thead><tbody>");
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        char num[24], buf[64];
+        const char *cid = col_text(st, 2, buf, sizeof(buf));
+        char idc[SW_UUID_LEN + 1];
+        snprintf(idc, sizeof(idc), "%s", cid);
+        snprintf(num, sizeof(num), "%lld", sqlite3_column_int64(st, 0));
+        n++;
+        sb_addf(&b, "<tr id=\"request-%s\"><td>%s</td><td>", num, num);
+        html_esc(&b, col_text(st, 1, buf, sizeof(buf)));
+        sb_adds(&b, "</td><td>");
+        case_link(&b, idc);
+        sb_adds(&b, "</td><td>");
+        html_esc(&b, col_text(st, 3, buf, sizeof(buf)));
+        sb_adds(&b, "</td><td>");
+        html_esc(&b, col_text(st, 4, buf, sizeof(buf)));
+        sb_adds(&b, "</td><td>");
+        put_time(&b, sqlite3_column_int64(st, 5));
+        sb_adds(&b, "</td><td>");
+        if (sqlite3_column_text(st, 6))
+            html_esc(&b, (const char *)sqlite3_column_text(st, 6));
+        /* confirm: the transfer itself, with the station's note */
+        sb_adds(&b, "</td><td><form method=\"post\" "
+                    "action=\"/admin/records/cases/");
+        html_url(&b, idc);
+        sb_addf(&b, "/transfer\" class=\"inline\" id=\"confirm-%s\">", num);
+        hidden_csrf(w, &b);
+        sb_addf(&b, "<input type=\"hidden\" name=\"request\" value=\"%s\">",
+                num);
+        sb_adds(&b, "<input type=\"hidden\" name=\"to\" value=\"");
+        html_esc(&b, col_text(st, 3, buf, sizeof(buf)));
+        sb_adds(&b, "\"><input type=\"hidden\" name=\"note\" value=\"");
+        if (sqlite3_column_text(st, 6))
+            html_esc(&b, (const char *)sqlite3_column_text(st, 6));
+        sb_adds(&b, "\"><button type=\"submit\">");
+        text(w, &b, M_TRANSFER_CONFIRM);
+        sb_addf(&b,
+                "</button></form><form method=\"post\" "
+                "action=\"/admin/transfers/%s/decline\" class=\"inline\" "
+                "id=\"decline-%s\">",
+                num, num);
+        hidden_csrf(w, &b);
+        sb_adds(&b, "<button type=\"submit\" class=\"danger\">");
+        text(w, &b, M_TRANSFER_DECLINE);
+        sb_adds(&b, "</button></form></td></tr>");
+    }
+    sqlite3_finalize(st);
+    sb_adds(&b, "</tbody></table>");
+    if (n == 0) {
+        sb_adds(&b, "<p class=\"sub\" id=\"no-requests\">");
+        text(w, &b, M_TRANSFERS_NONE);
+        sb_adds(&b, "</p>");
+    }
+    /* the recent transfers: who moved what where (no personal value) */
+    sb_adds(&b, "<h2>");
+    text(w, &b, M_TRANSFERS_DONE);
+    sb_adds(&b, "</h2><table id=\"transfers-recent\"><thead><tr>");
+    th(w, &b, M_COL_RECORD, NULL);
+    th(w, &b, M_COL_STATION, NULL);
+    th(w, &b, M_COL_TO_STATION, NULL);
+    th(w, &b, M_COL_WHEN, NULL);
+    th(w, &b, M_COL_ASKED_BY, NULL);
+    th(w, &b, M_COL_NOTE, NULL);
+    sb_adds(&b, "</tr></thead><tbody>");
+    if (db_prepare(w->db, SQL_TRANSFERS_RECENT, &st, &w->err) == 0) {
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            char buf[64], idc[SW_UUID_LEN + 1];
+            snprintf(idc, sizeof(idc), "%s", col_text(st, 0, buf, sizeof(buf)));
+            sb_adds(&b, "<tr><td>");
+            case_link(&b, idc);
+            for (int i = 1; i <= 5; i++) {
+                sb_adds(&b, "</td><td>");
+                if (i == 3)
+                    put_time(&b, sqlite3_column_int64(st, 3));
+                else if (sqlite3_column_text(st, i))
+                    html_esc(&b, (const char *)sqlite3_column_text(st, i));
+            }
+            sb_adds(&b, "</td></tr>");
+        }
+        sqlite3_finalize(st);
+    }
+    sb_adds(&b, "</tbody></table>");
+    return send_page(w, 200, M_TRANSFERS_TITLE, NULL, &b);
+}
+
+/* POST /admin/transfers/N/decline */
+static int do_transfer_decline(struct web *w, int64_t n)
+{
+    struct audit_src src;
+    int rc;
+
+    web_src(w, &src);
+    wlock(w);
+    rc = admin_transfer_decline(w->db, n, &src, &w->err);
+    wunlock(w);
+    if (rc == SW_EUSAGE)
+        return fail(w, 404, "not_found", M_NOT_FOUND);
+    if (rc)
+        return fail_err(w);
+    return redirect(w, "/admin/transfers?msg=declined");
 }
 
 static int do_record_set(struct web *w, const struct sw_table *t,
@@ -2926,7 +3158,19 @@ static int route(struct web *w, char segs[MAX_SEGS][SEG_MAX + 1], int n)
                 t == &sw_tables[SW_T_CASES])
                 return w->post ? do_purge(w, segs[2])
                                : method_not_allowed(w, "POST");
+            if (n == 4 && strcmp(segs[3], "transfer") == 0 &&
+                t == &sw_tables[SW_T_CASES])
+                return w->post ? do_transfer(w, segs[2])
+                               : method_not_allowed(w, "POST");
         }
+    }
+    if (strcmp(s0, "transfers") == 0) {
+        if (n == 1)
+            return w->post ? method_not_allowed(w, "GET") : do_transfers(w);
+        if (n == 3 && parse_id(segs[1], &id) == 0 &&
+            strcmp(segs[2], "decline") == 0)
+            return w->post ? do_transfer_decline(w, id)
+                           : method_not_allowed(w, "POST");
     }
     if (n == 1 && strcmp(s0, "audit") == 0)
         return w->post ? method_not_allowed(w, "GET") : do_audit(w);

@@ -77,14 +77,24 @@ const char *i18n_action(enum i18n_lang lang, const char *action)
         const char *word;
         enum i18n_msg m;
     } acts[] = {
-        {"login", M_ACT_LOGIN},         {"login_failed", M_ACT_LOGIN_FAILED},
-        {"logout", M_ACT_LOGOUT},       {"station_add", M_ACT_STATION_ADD},
-        {"token_new", M_ACT_TOKEN_NEW}, {"revoke", M_ACT_REVOKE},
-        {"resolve", M_ACT_RESOLVE},     {"record_set", M_ACT_RECORD_SET},
-        {"admin_add", M_ACT_ADMIN_ADD}, {"admin_remove", M_ACT_ADMIN_REMOVE},
-        {"view", M_ACT_VIEW},           {"reveal", M_ACT_REVEAL},
-        {"search", M_ACT_SEARCH},       {"purge", M_ACT_PURGE},
-        {"export", M_ACT_EXPORT},       {"report", M_ACT_REPORT},
+        {"login", M_ACT_LOGIN},
+        {"login_failed", M_ACT_LOGIN_FAILED},
+        {"logout", M_ACT_LOGOUT},
+        {"station_add", M_ACT_STATION_ADD},
+        {"token_new", M_ACT_TOKEN_NEW},
+        {"revoke", M_ACT_REVOKE},
+        {"resolve", M_ACT_RESOLVE},
+        {"record_set", M_ACT_RECORD_SET},
+        {"admin_add", M_ACT_ADMIN_ADD},
+        {"admin_remove", M_ACT_ADMIN_REMOVE},
+        {"view", M_ACT_VIEW},
+        {"reveal", M_ACT_REVEAL},
+        {"search", M_ACT_SEARCH},
+        {"purge", M_ACT_PURGE},
+        {"export", M_ACT_EXPORT},
+        {"report", M_ACT_REPORT},
+        {"transfer", M_ACT_TRANSFER},
+        {"transfer_decline", M_ACT_TRANSFER_DECLINE},
     };
     for (size_t i = 0; action && i < sizeof(acts) / sizeof(acts[0]); i++)
         if (strcmp(acts[i].word, action) == 0)

@@ -143,6 +143,8 @@ enum i18n_lang { LANG_ZH = 0, LANG_EN = 1 };
     X(M_NO_CONFLICTS, "没有符合条件的冲突。", "No conflict matches.")          \
     X(M_KIND_FIELD, "同一字段被两处同时修改", "Edited in two places at once")  \
     X(M_KIND_DELETED, "修改了已被删除的记录", "Edit of a deleted record")      \
+    X(M_KIND_TRANSFER, "原站点在得知转站前的修改",                             \
+      "Edit the old station made before it learnt of the transfer")           \
     X(M_CONFLICT_TITLE, "冲突 #%s", "Conflict #%s")                            \
     X(M_WINNER, "当前值（较晚写入，正在生效）", "Current value (the later write, in effect)") \
     X(M_LOSER, "另一值（被覆盖，保留在此）", "Other value (overwritten, kept here)") \
@@ -227,6 +229,39 @@ enum i18n_lang { LANG_ZH = 0, LANG_EN = 1 };
       "The confirmation does not match: nothing was erased.")                 \
     X(M_PURGED, "已清除。各站副本将在下次同步时清除。",                        \
       "Erased. The station's replicas erase it at their next sync.")          \
+    X(M_ACT_TRANSFER, "个案转站", "transfer case")                             \
+    X(M_ACT_TRANSFER_DECLINE, "驳回转站申请", "decline transfer request")      \
+    X(M_NAV_TRANSFERS, "转站", "Transfers")                                    \
+    X(M_TRANSFER_TITLE, "转到其他站点", "Move to another station")            \
+    X(M_TRANSFER_HELP,                                                         \
+      "此人搬到其他乡镇时使用：个案及其全部走访、服务记录转给新站点，"         \
+      "原站点各副本在下次同步时删除这些记录，只保留一行去向说明。"             \
+      "转站记入审计，可再转回。",                                              \
+      "When the person moves township: the case with all its visits and "     \
+      "services goes to the new station; the old station's replicas drop "    \
+      "them at their next sync and keep one line saying where it went. "      \
+      "Audited; can be moved back.")                                          \
+    X(M_TRANSFER_TO, "转入站点", "To station")                                 \
+    X(M_TRANSFER_NOTE, "说明（原站点可见，不要写入姓名等个人信息）",           \
+      "Note (the old station sees it: do not name the person)")               \
+    X(M_TRANSFER_BUTTON, "转站", "Move")                                       \
+    X(M_TRANSFER_BAD, "未转站：请选择另一个站点，并填写说明"                   \
+      "（1–500 字节，不含姓名、证件号、电话）。",                              \
+      "Not moved: choose another station and write a note (1 to 500 bytes, "  \
+      "without the name, ID number or phone).")                               \
+    X(M_TRANSFERRED, "已转站。两站的副本将在下次同步时更新。",                 \
+      "Moved. Both stations' replicas follow at their next sync.")            \
+    X(M_TRANSFERS_TITLE, "转站申请", "Transfer requests")                      \
+    X(M_TRANSFERS_NONE, "没有待处理的转站申请。", "No pending requests.")      \
+    X(M_COL_REQUEST, "编号", "No.")                                            \
+    X(M_COL_FROM_STATION, "申请站点", "Asked by station")                      \
+    X(M_COL_TO_STATION, "转入站点", "To station")                              \
+    X(M_COL_ASKED_BY, "申请人", "Asked by")                                    \
+    X(M_COL_NOTE, "说明", "Note")                                              \
+    X(M_TRANSFER_CONFIRM, "同意并转站", "Confirm and move")                   \
+    X(M_TRANSFER_DECLINE, "驳回", "Decline")                                   \
+    X(M_TRANSFER_DECLINED, "已驳回该申请。", "The request was declined.")      \
+    X(M_TRANSFERS_DONE, "最近的转站", "Recent transfers")                      \
     X(M_REVEAL, "显示证件号和电话（记入审计）",                                \
       "Show ID number and phone (audited)")                                   \
     X(M_ACT_ADMIN_ADD, "添加管理员", "add admin")                              \
@@ -299,6 +334,17 @@ enum i18n_lang { LANG_ZH = 0, LANG_EN = 1 };
     X(M_C_SAVE, "保存", "Save") \
     X(M_C_CANCEL, "取消", "Cancel") \
     X(M_C_SAVED, "已保存。", "Saved.") \
+    X(M_C_MOVED_TITLE, "已转到其他站点的个案", "Cases moved to other stations") \
+    X(M_C_MOVED_TO, "转至 %s", "moved to %s") \
+    X(M_C_MOVED_WAITING, "本机修改上传后删除", "leaves this PC once its edits are sent") \
+    X(M_C_TRANSFER_ASK, "申请转站", "Ask to move") \
+    X(M_C_TRANSFER_TITLE, "申请转到其他站点：%s", "Ask to move to another station: %s") \
+    X(M_C_TRANSFER_HELP, "此人搬到其他乡镇时使用。申请在下次同步时发给县级，县级管理员同意后，个案及其全部记录转给新站点，本站不再保留。", "When the person moves township. The request goes to the county at the next sync; once a county admin confirms it, the case with all its records goes to the new station and leaves this one.") \
+    X(M_C_TRANSFER_TO, "转入站点代码", "Code of the new station") \
+    X(M_C_TRANSFER_NOTE, "说明（不要写入姓名等个人信息）", "Note (do not name the person)") \
+    X(M_C_TRANSFER_SEND, "提交申请", "Send the request") \
+    X(M_C_TRANSFER_BAD, "未提交：请填写另一个站点的代码和说明（不超过 500 字节）。", "Not sent: give another station's code and a note (at most 500 bytes).") \
+    X(M_C_TRANSFER_ASKED, "转站申请已记录，将在下次同步时发给县级。", "The request is noted; the next sync sends it to the county.") \
     X(M_C_FORM_ERRORS, "有 %s 处需要改正，尚未保存：", "%s thing(s) to correct; nothing was saved:") \
     X(M_C_REQUIRED, "必填", "required") \
     X(M_C_ERR_REQUIRED, "「%s」必须填写。", "「%s」 is required.") \
