@@ -490,7 +490,7 @@ done <"$T/browser4.out"
 is "$(sqlite3 "$CDB" "SELECT status FROM transfer_requests WHERE id = $RQ")" \
     confirmed "the request is confirmed"
 is "$(sqlite3 "$CDB" "SELECT group_concat(details, ' | ') FROM (SELECT details FROM audit WHERE action = 'transfer' AND actor = 'likz' ORDER BY id)")" \
-    "from A to B; 1 records; request $RQ; 搬到西河镇 | from B to A; 1 records; 又搬回东风镇" \
+    "from A to B; 2 records; request $RQ; 搬到西河镇 | from B to A; 2 records; 又搬回东风镇" \
     "both transfers are audited, by the admin"
 is "$(sqlite3 "$CDB" "SELECT station FROM cases WHERE id = '$X'")" A "the case is A's again"
 exits 0 "the office syncs" S office sync --quiet
