@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ddl.h"
+#include "links.h"
 #include "purge.h"
 #include "replica.h"
 
@@ -508,6 +509,8 @@ int replica_apply_pull(struct replica *r, const struct sw_batch *b,
         rc = purge_erase_local(r->db, b->erase[i].tbl, b->erase[i].id, &n, err);
         erased += n;
     }
+    if (!rc)
+        rc = links_apply(r->db, b, err); /* the county's link notices */
     if (!rc) {
         snprintf(cur, sizeof(cur), "%lld", (long long)b->cursor);
         rc = db_config_set(r->db, "cursor", cur, err);

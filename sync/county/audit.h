@@ -34,7 +34,11 @@
 #define AUDIT_REVEAL "reveal" /* its ID number and phone unmasked */
 #define AUDIT_SEARCH "search" /* records listed or searched (how many) */
 #define AUDIT_PURGE "purge"   /* a person erased (target: cases/ID) */
-#define AUDIT_RETENTION "retention" /* a retention run */
+#define AUDIT_RETENTION "retention"       /* a retention run */
+#define AUDIT_DUP_NOT_SAME "dup_not_same" /* two cases: not one person */
+#define AUDIT_DUP_LINK "dup_link"         /* two cases: one person */
+#define AUDIT_DUP_UNDO "dup_undo"         /* such a decision taken back */
+#define AUDIT_STATION_SET "station_set"   /* a station's name or contact */
 
 #define AUDIT_ACTOR_MAX 80
 #define AUDIT_SOURCE_MAX 64
