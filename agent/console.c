@@ -32,6 +32,7 @@
 #include "form.h"
 #include "html.h"
 #include "i18n.h"
+#include "links.h"
 #include "localaudit.h"
 #include "replica.h"
 #include "report.h"
@@ -1302,6 +1303,41 @@ static void post_button(struct cw *w, struct sw_buf *m, const char *id,
     sb_adds(m, "</button></form>");
 }
 
+/*
+** The county's notices that this person is also served at another
+** station (sync/links.h): "此人也在XX站接受服务 · 联系：...", one line each.
+** A notice that cannot be read leaves the line out (the log says why).
+*/
+static void also_served(struct cw *w, struct sw_buf *m, const char *id)
+{
+    cJSON *arr = NULL, *l;
+    struct sw_err err;
+
+    memset(&err, 0, sizeof(err));
+    if (links_of_case_json(w->c->db, id, &arr, &err)) {
+        fprintf(stderr, "swsync console: %s\n", err.msg);
+        return;
+    }
+    cJSON_ArrayForEach (l, arr) {
+        const cJSON *st = cJSON_GetObjectItemCaseSensitive(l, "station");
+        const cJSON *nm = cJSON_GetObjectItemCaseSensitive(l, "name");
+        const cJSON *ct = cJSON_GetObjectItemCaseSensitive(l, "contact");
+        sb_adds(m, "<p class=\"msg info also-served\" data-station=\"");
+        html_esc(m, cJSON_IsString(st) ? st->valuestring : "");
+        sb_adds(m, "\">");
+        i18n_fmt(m, w->lang, M_C_ALSO_SERVED,
+                 cJSON_IsString(nm)
+                     ? nm->valuestring
+                     : (cJSON_IsString(st) ? st->valuestring : "-"));
+        sb_adds(m, " · ");
+        html_esc(m, T(w, M_C_CONTACT));
+        html_esc(m,
+                 cJSON_IsString(ct) ? ct->valuestring : T(w, M_C_NO_CONTACT));
+        sb_adds(m, "</p>");
+    }
+    cJSON_Delete(arr);
+}
+
 static int do_case(struct cw *w, const char *id)
 {
     const struct sw_table *t = &sw_tables[SW_T_CASES];
@@ -1345,7 +1381,9 @@ static int do_case(struct cw *w, const char *id)
     html_esc(&m, status);
     sb_adds(&m, "\">");
     html_esc(&m, vlabel(w, "status", status));
-    sb_adds(&m, "</span></div><div class=\"actions\">");
+    sb_adds(&m, "</span></div>");
+    also_served(w, &m, id);
+    sb_adds(&m, "<div class=\"actions\">");
     sb_adds(&m, "<a class=\"button-link primary\" href=\"/case/");
     html_url(&m, id);
     sb_adds(&m, "/visit\">");

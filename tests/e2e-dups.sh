@@ -8,6 +8,7 @@
 # contact changed at the county reaches it; unlink takes it away at both.
 . "$(dirname "$0")/tap.sh"
 . "$(dirname "$0")/county.sh"
+. "$(dirname "$0")/console.sh"
 
 T=$TAP_TMP
 CDB=$T/county.db
@@ -145,6 +146,21 @@ for f in "$T"/b.db*; do
         bash -c "! grep -q -e '$X1' -e 张三 -e 13911112222 '$f'"
 done
 
+# the station console's case page says it, in Chinese
+PW='站里的密码 2026'
+JAR=$T/cookies
+exits 0 "a worker at A" S a worker add li --password-stdin <<<"$PW"
+console_start "$T/a.db"
+curl -s -o /dev/null -c "$JAR" --data-urlencode user=li \
+    --data-urlencode "password=$PW" "$CURL_BASE/login"
+P=$(curl -s -b "$JAR" "$CURL_BASE/case/$X1")
+like "$P" 'class="msg info also-served" data-station="B">此人也在西河镇站接受服务 · 联系：李社工 0371-2222</p>' \
+    "A's console case page: 此人也在西河镇站接受服务 · 联系：..."
+unlike "$P" "张叁|B的私密记录|$X2" "... and nothing of B's case"
+unlike "$(curl -s -b "$JAR" "$CURL_BASE/case/$Y1")" "also-served" \
+    "the other case's page has no such line"
+console_stop
+
 # a contact changed at the county reaches the other station
 exits 0 "B's contact changes" C station set B "contact=周社工 0371-3333"
 sync_ok a "after the contact change"
@@ -161,8 +177,9 @@ is "$(q "$T/a.db" 'SELECT count(*) FROM also_served')" "[(0,)]" \
     "A's notices are gone"
 is "$(q "$T/b.db" 'SELECT count(*) FROM also_served')" "[(0,)]" \
     "B's notices are gone"
-is "$(C audit --json | json '" ".join(a["action"] for a in d[:2])')" \
-    "dup_undo station_set" "link and unlink audited"
+is "$(C audit --json | json 'd[0]["action"] + " " + d[0]["target"]')" \
+    "dup_undo $(printf '%s\n' "$X1" "$X2" | sort | paste -sd+)" \
+    "the unlink is audited, the pair its target"
 is "$(C audit --json | json 'len([a for a in d if a["action"] == "dup_link"])')" \
     1 "the link is in the audit trail"
 
