@@ -1306,18 +1306,10 @@ static void post_button(struct cw *w, struct sw_buf *m, const char *id,
 /*
 ** The county's notices that this person is also served at another
 ** station (sync/links.h): "此人也在XX站接受服务 · 联系：...", one line each.
-** A notice that cannot be read leaves the line out (the log says why).
 */
-static void also_served(struct cw *w, struct sw_buf *m, const char *id)
+static void also_served(struct cw *w, struct sw_buf *m, const cJSON *arr)
 {
-    cJSON *arr = NULL, *l;
-    struct sw_err err;
-
-    memset(&err, 0, sizeof(err));
-    if (links_of_case_json(w->c->db, id, &arr, &err)) {
-        fprintf(stderr, "swsync console: %s\n", err.msg);
-        return;
-    }
+    const cJSON *l;
     cJSON_ArrayForEach (l, arr) {
         const cJSON *st = cJSON_GetObjectItemCaseSensitive(l, "station");
         const cJSON *nm = cJSON_GetObjectItemCaseSensitive(l, "name");
@@ -1335,7 +1327,6 @@ static void also_served(struct cw *w, struct sw_buf *m, const char *id)
                  cJSON_IsString(ct) ? ct->valuestring : T(w, M_C_NO_CONTACT));
         sb_adds(m, "</p>");
     }
-    cJSON_Delete(arr);
 }
 
 static int do_case(struct cw *w, const char *id)
@@ -1344,6 +1335,7 @@ static int do_case(struct cw *w, const char *id)
     char *vals[32], from[32];
     struct desk_rows tl;
     struct sw_buf m;
+    cJSON *links = NULL;
     int found = 0, cn = sw_col_index(t, "name"), cs = sw_col_index(t, "status");
     const char *status;
     char title[256];
@@ -1358,6 +1350,11 @@ static int do_case(struct cw *w, const char *id)
     }
     if (desk_timeline(w->c->db, id, &tl, &w->err)) {
         desk_vals_free(t, vals);
+        return fail_err(w);
+    }
+    if (links_of_case_json(w->c->db, id, &links, &w->err)) {
+        desk_vals_free(t, vals);
+        desk_rows_release(&tl);
         return fail_err(w);
     }
     status = vals[cs] ? vals[cs] : "open";
@@ -1382,7 +1379,8 @@ static int do_case(struct cw *w, const char *id)
     sb_adds(&m, "\">");
     html_esc(&m, vlabel(w, "status", status));
     sb_adds(&m, "</span></div>");
-    also_served(w, &m, id);
+    also_served(w, &m, links);
+    cJSON_Delete(links);
     sb_adds(&m, "<div class=\"actions\">");
     sb_adds(&m, "<a class=\"button-link primary\" href=\"/case/");
     html_url(&m, id);
