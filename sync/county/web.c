@@ -2235,9 +2235,10 @@ static int do_dups(struct web *w, unsigned status, const char *flash_html)
         flash_msg(w, &b, "ok", "dup-saved", M_DUP_SAVED, NULL);
     sb_adds(&b, "<p class=\"help\">");
     text(w, &b, M_DUPS_HELP);
-    sb_adds(&b, "</p><form method=\"get\" action=\"/admin/duplicates\" "
-                "class=\"filters card\" id=\"filters\"><label><input "
-                "type=\"checkbox\" name=\"all\" value=\"1\" id=\"f-all\"");
+    sb_adds(&b,
+            "</p><form method=\"get\" action=\"/admin/duplicates\" "
+            "class=\"filters card\" id=\"filters\"><label class=\"check\">"
+            "<input type=\"checkbox\" name=\"all\" value=\"1\" id=\"f-all\"");
     sb_adds(&b, all ? " checked>" : ">");
     text(w, &b, M_DUP_SHOW_ALL);
     sb_adds(&b, "</label><button type=\"submit\">");
@@ -2272,7 +2273,7 @@ static int do_dups(struct web *w, unsigned status, const char *flash_html)
                          : "not_same");
         sb_addf(&b, "<td><span class=\"state %s strength\">",
                 strong ? "error"
-                : weak ? "stale"
+                : weak ? "revoked"
                        : "never");
         if (strong || weak)
             text(w, &b, strong ? M_DUP_STRONG : M_DUP_WEAK);
@@ -2287,7 +2288,7 @@ static int do_dups(struct web *w, unsigned status, const char *flash_html)
         dup_case(w, &b, jget(o, "a"));
         dup_case(w, &b, jget(o, "b"));
         sb_addf(&b, "</td><td><span class=\"state %s decision\">",
-                open ? "stale" : "ok");
+                open ? "never" : "ok");
         text(w, &b,
              open     ? M_DUP_STATE_OPEN
              : linked ? M_DUP_STATE_LINKED
