@@ -99,7 +99,8 @@ is "$(echo "$L" | json 'd[0]["reason"]')" id_number "... the strong one stays"
 is "$(C duplicates list --all --json | json '[p["state"] for p in d if p["reason"] == "name_birth"][0]')" \
     not_same "--all shows it, marked"
 like "$(C audit --json | json '[a["action"] + " " + a["details"] for a in d][0]')" \
-    "dup_not_same not_same A/C: 两位老人" "audited with the note"
+    "dup_not_same not_same with cases/.*, (A/C|C/A): 两位老人" \
+    "audited with the note"
 exits 0 "unlink takes a not-same back" C duplicates unlink "$Y1" "$Y2" \
     --note 误点
 is "$(C duplicates list --json | json 'len(d)')" 2 "... it is listed again"
@@ -178,9 +179,22 @@ is "$(q "$T/a.db" 'SELECT count(*) FROM also_served')" "[(0,)]" \
 is "$(q "$T/b.db" 'SELECT count(*) FROM also_served')" "[(0,)]" \
     "B's notices are gone"
 is "$(C audit --json | json 'd[0]["action"] + " " + d[0]["target"]')" \
-    "dup_undo $(printf '%s\n' "$X1" "$X2" | sort | paste -sd+)" \
+    "dup_undo cases/$(printf '%s\n' "$X1" "$X2" | sort | head -1)" \
     "the unlink is audited, the pair its target"
 is "$(C audit --json | json 'len([a for a in d if a["action"] == "dup_link"])')" \
     1 "the link is in the audit trail"
+
+# ---- a purge takes the decisions and the notice with it ------------------------
+exits 0 "link again" C duplicates link "$X1" "$X2" --note "张叁 同一人"
+sync_ok a "linked again"
+like "$(S a case show "$X1")" "also served at 西河镇站" "A sees the link again"
+exits 0 "B's case is purged" C case purge "$X2" --reason 本人申请删除
+is "$(sqlite3 "$CDB" "SELECT count(*) FROM dup_pairs WHERE '$X2' IN (case_a, case_b)")" \
+    0 "its decisions are gone at the county"
+is "$(C audit --json | json 'len([a for a in d if a["action"].startswith("dup_") and "张叁" in (a["details"] or "")])')" \
+    0 "audit details of its decisions are blanked"
+sync_ok a "after the purge"
+unlike "$(S a case show "$X1")" "also served" "A's notice is gone"
+is "$(C duplicates list --json | json 'len(d)')" 0 "nothing is listed"
 
 done_testing

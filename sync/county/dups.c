@@ -192,7 +192,7 @@ static int decide_txn(sqlite3 *db, const char *a, const char *b,
     static const char *const acts[] = {AUDIT_DUP_NOT_SAME, AUDIT_DUP_LINK,
                                        AUDIT_DUP_UNDO};
     char sa[SW_CODE_MAX + 1], sb_[SW_CODE_MAX + 1], state[16];
-    char target[2 * SW_UUID_LEN + 2], details[DUPS_NOTE_MAX + 64];
+    char target[SW_UUID_LEN + 8], details[DUPS_NOTE_MAX + 160];
     sqlite3_stmt *st;
     int rc;
 
@@ -234,9 +234,11 @@ static int decide_txn(sqlite3 *db, const char *a, const char *b,
     sqlite3_finalize(st);
     if (rc)
         return rc;
-    snprintf(target, sizeof(target), "%s+%s", a, b);
-    snprintf(details, sizeof(details), "%s %s/%s%s%s: %s",
-             d == DUPS_UNDO ? "undo" : words[d], sa, sb_,
+    /* target and details name both cases: a purge of either blanks the
+       details (sync/purge.c) */
+    snprintf(target, sizeof(target), "cases/%s", a);
+    snprintf(details, sizeof(details), "%s with cases/%s, %s/%s%s%s: %s",
+             d == DUPS_UNDO ? "undo" : words[d], b, sa, sb_,
              *state ? "; was " : "", state, note);
     return audit_log(db, src, acts[d], target, details, err);
 }
