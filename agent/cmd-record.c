@@ -276,7 +276,7 @@ static void print_links(const cJSON *links)
 /*
 ** case show: the record, then the county's notices that the person is also
 ** served at another station (sync/links.h): a line each, or with --json an
-** "also_served" array in the object.
+** "also_served" array in the object (only when there is one).
 */
 static int show_case(struct cmd_ctx *ctx, int argc, char **argv, const char *id,
                      int json)
@@ -291,7 +291,8 @@ static int show_case(struct cmd_ctx *ctx, int argc, char **argv, const char *id,
     rc = links_of_case_json(ctx->db, id, &links, &ctx->err);
     if (rc)
         return rc;
-    if (!json) {
+    if (!json || cJSON_GetArraySize(links) == 0) {
+        /* --json: the object as before when there is no notice */
         rc = records_show(ctx->db, t, argc, argv, stdout, &ctx->err);
         if (!rc)
             print_links(links);

@@ -197,4 +197,13 @@ sync_ok a "after the purge"
 unlike "$(S a case show "$X1")" "also served" "A's notice is gone"
 is "$(C duplicates list --json | json 'len(d)')" 0 "nothing is listed"
 
+# ---- undoing a decision about a case deleted since --------------------------
+exits 0 "C deletes its 李四" S c case delete "$Y2"
+sync_ok c "the delete"
+exits 66 "a deleted case cannot be linked" C duplicates link "$Y1" "$Y2" \
+    --note x
+exits 0 "... but its not-same decision can be undone" C duplicates unlink \
+    "$Y1" "$Y2" --note 已删除
+is "$(sqlite3 "$CDB" "SELECT count(*) FROM dup_pairs")" 0 "no decision left"
+
 done_testing

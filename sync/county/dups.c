@@ -54,8 +54,9 @@ static const char SQL_LIST[] =
     "ORDER BY q.reason IS NULL, q.reason <> 'id_number', ca.station, "
     "cb.station, q.a, q.b";
 
+/* ?2: 1 for a live case only (a decision), 0 for any (an undo) */
 static const char SQL_CASE[] =
-    "SELECT station FROM cases WHERE id = ?1 AND deleted = 0";
+    "SELECT station FROM cases WHERE id = ?1 AND (deleted = 0 OR NOT ?2)";
 static const char SQL_PAIR_GET[] =
     "SELECT state FROM dup_pairs WHERE case_a = ?1 AND case_b = ?2";
 static const char SQL_PAIR_PUT[] =
@@ -139,8 +140,9 @@ int dups_list_json(sqlite3 *db, int all, cJSON **out, struct sw_err *err)
     return rows_json(db, st, pair_row, "list duplicates", out, err);
 }
 
-/* The station of live case id into station[SW_CODE_MAX + 1]. */
-static int case_station(sqlite3 *db, const char *id, char *station,
+/* The station of case id (live only: a deleted case is not found) into
+** station[SW_CODE_MAX + 1]. */
+static int case_station(sqlite3 *db, const char *id, int live, char *station,
                         struct sw_err *err)
 {
     sqlite3_stmt *st;
@@ -152,6 +154,7 @@ static int case_station(sqlite3 *db, const char *id, char *station,
     if (rc)
         return rc;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, live);
     step = sqlite3_step(st);
     if (step == SQLITE_ROW)
         snprintf(station, SW_CODE_MAX + 1, "%s",
@@ -196,10 +199,11 @@ static int decide_txn(sqlite3 *db, const char *a, const char *b,
     sqlite3_stmt *st;
     int rc;
 
-    rc = case_station(db, a, sa, err);
+    /* an undo also of a pair whose case was deleted or moved since */
+    rc = case_station(db, a, d != DUPS_UNDO, sa, err);
     if (!rc)
-        rc = case_station(db, b, sb_, err);
-    if (!rc && strcmp(sa, sb_) == 0)
+        rc = case_station(db, b, d != DUPS_UNDO, sb_, err);
+    if (!rc && d != DUPS_UNDO && strcmp(sa, sb_) == 0)
         rc = sw_fail(err, SW_EDATA,
                      _("cases %s and %s: both at station %s (only cases of "
                        "different stations are paired)"),
