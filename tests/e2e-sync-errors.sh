@@ -296,6 +296,20 @@ is "$(log_count /v1/pull)" 2 "two pull pages: two requests"
 is "$(status_json | json_get cases)" 2 "two pull pages: both cases applied"
 is "$(grep -c 'after=1&' "$LOG")" 1 "the second pull starts at the first's cursor"
 
+# a pull answer with a "links" section (issue 15) and a member no agent
+# knows: the rows are applied, the notice stored, the unknown member ignored
+new_db links
+start_fake links
+point_at_fake
+run_sync
+is "$RC" 0 "links and an unknown member: exit 0"
+is "$(status_json | json_get cases)" 1 "... the row is applied"
+is "$(sqlite3 "$DB" "SELECT station || ' ' || name || ' ' || contact FROM also_served")" \
+    "B 西河镇站 李社工 0371-2222" "... the link notice is stored"
+is "$(grep -c '&links=0"' "$LOG")" 1 "... asked with no set held (links=0)"
+run_sync
+is "$(grep -c '&links=ab12"' "$LOG")" 1 "the next sync asks with the set's digest"
+
 # ---- HTTPS: verified by default, --cacert / cacert trust a CA ---------------
 
 if openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
