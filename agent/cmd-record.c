@@ -14,6 +14,7 @@
 #include "cmd.h"
 #include "db.h"
 #include "due.h"
+#include "links.h"
 #include "records.h"
 #include "replica.h"
 #include "table.h"
@@ -212,6 +213,13 @@ out:
     return rc;
 }
 
+/* A string member of o, or dflt. */
+static const char *jstr_or(const cJSON *o, const char *k, const char *dflt)
+{
+    const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(j) ? j->valuestring : dflt;
+}
+
 /* show ID --authors [--json]: who wrote each field's value. */
 static int show_authors(struct cmd_ctx *ctx, const struct sw_table *t,
                         const char *id, int json)
@@ -253,6 +261,72 @@ static int show_authors(struct cmd_ctx *ctx, const struct sw_table *t,
     return rc;
 }
 
+/* "also served at STATION · contact: TEXT", a line each notice. */
+static void print_links(const cJSON *links)
+{
+    const cJSON *l;
+    cJSON_ArrayForEach (l, links) {
+        const char *name = jstr_or(l, "name", NULL);
+        const char *contact = jstr_or(l, "contact", NULL);
+        printf(_("also served at %s · contact: %s\n"),
+               name ? name : jstr_or(l, "station", "-"),
+               contact ? contact : _("(none given)"));
+    }
+}
+
+/*
+** case show: the record, then the county's notices that the person is also
+** served at another station (sync/links.h): a line each, or with --json an
+** "also_served" array in the object (only when there is one).
+*/
+static int show_case(struct cmd_ctx *ctx, int argc, char **argv, const char *id,
+                     int json)
+{
+    const struct sw_table *t = &sw_tables[SW_T_CASES];
+    cJSON *links = NULL, *o = NULL;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem;
+    int rc;
+
+    rc = links_of_case_json(ctx->db, id, &links, &ctx->err);
+    if (rc)
+        return rc;
+    if (!json || cJSON_GetArraySize(links) == 0) {
+        /* --json: the object as before when there is no notice */
+        rc = records_show(ctx->db, t, argc, argv, stdout, &ctx->err);
+        if (!rc)
+            print_links(links);
+        cJSON_Delete(links);
+        return rc;
+    }
+    mem = open_memstream(&text, &len);
+    if (!mem) {
+        cJSON_Delete(links);
+        return sw_fail(&ctx->err, SW_ESOFTWARE, _("out of memory"));
+    }
+    rc = records_show(ctx->db, t, argc, argv, mem, &ctx->err);
+    if (fclose(mem) && !rc)
+        rc = sw_fail(&ctx->err, SW_ESOFTWARE, _("out of memory"));
+    if (!rc && !(o = cJSON_ParseWithLength(text, len)))
+        rc = sw_fail(&ctx->err, SW_ESOFTWARE, _("out of memory"));
+    free(text);
+    if (!rc && !cJSON_AddItemToObject(o, "also_served", links))
+        rc = sw_fail(&ctx->err, SW_ESOFTWARE, _("out of memory"));
+    else if (!rc) {
+        links = NULL;
+        text = cJSON_Print(o);
+        if (text)
+            printf("%s\n", text);
+        else
+            rc = sw_fail(&ctx->err, SW_ESOFTWARE, _("out of memory"));
+        free(text);
+    }
+    cJSON_Delete(o);
+    cJSON_Delete(links);
+    return rc;
+}
+
 static int rec_show(struct cmd_ctx *ctx, const struct sw_table *t, int argc,
                     char **argv)
 {
@@ -271,6 +345,8 @@ static int rec_show(struct cmd_ctx *ctx, const struct sw_table *t, int argc,
         return show_authors(ctx, t, id, json);
     if (authors)
         return sw_fail(&ctx->err, SW_EUSAGE, _("%s show: need an ID"), t->noun);
+    if (t == &sw_tables[SW_T_CASES] && id)
+        return show_case(ctx, argc, argv, id, json);
     return records_show(ctx->db, t, argc, argv, stdout, &ctx->err);
 }
 

@@ -39,6 +39,7 @@
 #include "db.h"
 #include "hlc.h"
 #include "http.h"
+#include "links.h"
 #include "replica.h"
 
 #define SYNC_PROTOCOL 1
@@ -852,14 +853,21 @@ static int pull(struct sync *s)
         struct sw_batch b;
         struct merge_stats st;
         struct http_resp res;
-        char path[96];
+        char path[96 + 8 + SW_LINK_DIGEST_MAX];
+        char links[SW_LINK_DIGEST_MAX + 1];
 
         batch_init(&b);
         memset(&st, 0, sizeof(st));
+        /* the digest of the link notices held: the county sends its set
+           when it differs (sync/links.h) */
+        rc = links_known(s->r.db, links, err);
+        if (rc)
+            break;
         /* on a terminal, ask how many remain, for the progress line */
-        snprintf(path, sizeof(path), "/v1/pull?after=%lld&limit=%zu%s%s",
+        snprintf(path, sizeof(path),
+                 "/v1/pull?after=%lld&limit=%zu%s%s&links=%s",
                  (long long)cursor, s->hi.pull_limit, s->echo ? "&echo=1" : "",
-                 s->tty ? "&count=1" : "");
+                 s->tty ? "&count=1" : "", links);
         rc = http_get(s->h, "pull", path, &res, err);
         if (!rc && res.status != 200)
             rc = http_answer_fail(&res, "pull", err);

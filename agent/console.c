@@ -33,6 +33,7 @@
 #include "form.h"
 #include "html.h"
 #include "i18n.h"
+#include "links.h"
 #include "localaudit.h"
 #include "replica.h"
 #include "report.h"
@@ -1557,12 +1558,39 @@ static void post_button(struct cw *w, struct sw_buf *m, const char *id,
     sb_adds(m, "</button></form>");
 }
 
+/*
+** The county's notices that this person is also served at another
+** station (sync/links.h): "此人也在XX站接受服务 · 联系：...", one line each.
+*/
+static void also_served(struct cw *w, struct sw_buf *m, const cJSON *arr)
+{
+    const cJSON *l;
+    cJSON_ArrayForEach (l, arr) {
+        const cJSON *st = cJSON_GetObjectItemCaseSensitive(l, "station");
+        const cJSON *nm = cJSON_GetObjectItemCaseSensitive(l, "name");
+        const cJSON *ct = cJSON_GetObjectItemCaseSensitive(l, "contact");
+        sb_adds(m, "<p class=\"msg info also-served\" data-station=\"");
+        html_esc(m, cJSON_IsString(st) ? st->valuestring : "");
+        sb_adds(m, "\">");
+        i18n_fmt(m, w->lang, M_C_ALSO_SERVED,
+                 cJSON_IsString(nm)
+                     ? nm->valuestring
+                     : (cJSON_IsString(st) ? st->valuestring : "-"));
+        sb_adds(m, " · ");
+        html_esc(m, T(w, M_C_CONTACT));
+        html_esc(m,
+                 cJSON_IsString(ct) ? ct->valuestring : T(w, M_C_NO_CONTACT));
+        sb_adds(m, "</p>");
+    }
+}
+
 static int do_case(struct cw *w, const char *id)
 {
     const struct sw_table *t = &sw_tables[SW_T_CASES];
     char *vals[32], from[32];
     struct desk_rows tl;
     struct sw_buf m;
+    cJSON *links = NULL;
     int found = 0, cn = sw_col_index(t, "name"), cs = sw_col_index(t, "status");
     const char *status;
     char title[256];
@@ -1577,6 +1605,11 @@ static int do_case(struct cw *w, const char *id)
     }
     if (desk_timeline(w->c->db, id, &tl, &w->err)) {
         desk_vals_free(t, vals);
+        return fail_err(w);
+    }
+    if (links_of_case_json(w->c->db, id, &links, &w->err)) {
+        desk_vals_free(t, vals);
+        desk_rows_release(&tl);
         return fail_err(w);
     }
     status = vals[cs] ? vals[cs] : "open";
@@ -1605,7 +1638,10 @@ static int do_case(struct cw *w, const char *id)
     html_esc(&m, status);
     sb_adds(&m, "\">");
     html_esc(&m, vlabel(w, "status", status));
-    sb_adds(&m, "</span></div><div class=\"actions\">");
+    sb_adds(&m, "</span></div>");
+    also_served(w, &m, links);
+    cJSON_Delete(links);
+    sb_adds(&m, "<div class=\"actions\">");
     sb_adds(&m, "<a class=\"button-link primary\" href=\"/case/");
     html_url(&m, id);
     sb_adds(&m, "/visit\">");

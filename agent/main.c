@@ -65,6 +65,9 @@ static const struct cmd commands[] = {
         "show --authors: who wrote each field's value (FIELD: NAME lines, or\n"
         "a JSON object), as far as this replica knows: the worker a console\n"
         "signed in, a county admin; a field written from this CLI has none.\n"
+        "show of a case the county linked to one of another station (the\n"
+        "same person) ends with \"also served at STATION · contact: TEXT\"\n"
+        "(--json: also_served); nothing else of the other case is known.\n"
         "Also for visits and services.\n")},
     {"visit", cmd_record, 1,
      "visit add case=ID FIELD=VALUE... | set ID FIELD=VALUE... |\n"

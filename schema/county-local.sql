@@ -119,3 +119,40 @@ CREATE TABLE IF NOT EXISTS transfer_requests (
     decided_by  TEXT,
     UNIQUE (site, local_id)
 );
+-- ---- the same person at two stations (issue 15 item 5, sync/county/dups.c)
+
+-- Possible duplicates are found by grouping, not by comparing every case
+-- with every other: cases with the same ID number (strong), or the same
+-- name and birth date (weak), at different stations.  These two indexes
+-- make each group a range of one index.
+CREATE INDEX IF NOT EXISTS cases_dup_idnum ON cases (id_number, station)
+    WHERE id_number IS NOT NULL AND deleted = 0;
+CREATE INDEX IF NOT EXISTS cases_dup_person
+    ON cases (name, birth_date, station)
+    WHERE birth_date IS NOT NULL AND deleted = 0;
+
+-- An admin's decision about a pair of cases (case_a < case_b): 'not_same'
+-- (the pair leaves the list) or 'linked' (each station learns that the
+-- person is also served at the other one).  Undoing a decision deletes
+-- its row; every decision and undoing is in the audit trail.  Nothing is
+-- ever merged.
+CREATE TABLE IF NOT EXISTS dup_pairs (
+    case_a     TEXT NOT NULL,
+    case_b     TEXT NOT NULL,
+    state      TEXT NOT NULL CHECK (state IN ('not_same', 'linked')),
+    note       TEXT NOT NULL,
+    admin      TEXT NOT NULL,
+    decided_at INTEGER NOT NULL,            -- ms since the epoch
+    PRIMARY KEY (case_a, case_b),
+    CHECK (case_a < case_b)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS dup_pairs_b ON dup_pairs (case_b);
+
+-- A station's contact line (a phone, a person), shown to the workers of
+-- another station whose case is linked to one of this station's
+-- (swsync-county station set CODE contact=...).  Its own table, not a
+-- column of `stations`: this file must stay idempotent.
+CREATE TABLE IF NOT EXISTS station_contacts (
+    code    TEXT PRIMARY KEY,
+    contact TEXT NOT NULL
+) WITHOUT ROWID;

@@ -70,3 +70,16 @@ CREATE TABLE IF NOT EXISTS moved_cases (
     waiting    INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 
+-- The county's notices that a person of this station is also served at
+-- another station (an admin linked the two cases: docs/design-notes.md
+-- "The same person at two stations").  Only the other station's code,
+-- name and contact line; nothing of the other case.  Written only by the
+-- pull, which replaces the whole set when the county's differs (config
+-- key "links" holds the set's digest); never pushed.
+CREATE TABLE IF NOT EXISTS also_served (
+    case_id TEXT NOT NULL,
+    station TEXT NOT NULL,
+    name    TEXT,
+    contact TEXT,
+    PRIMARY KEY (case_id, station)
+) WITHOUT ROWID;

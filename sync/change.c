@@ -91,6 +91,7 @@ void batch_release(struct sw_batch *b)
         change_release(&b->v[i]);
     free(b->v);
     free(b->erase);
+    free(b->link);
     batch_init(b);
 }
 
@@ -121,6 +122,40 @@ int batch_add_move(struct sw_batch *b, const char *case_id, const char *to,
     snprintf(e->to, sizeof(e->to), "%s", to);
     e->at = at;
     snprintf(e->note, sizeof(e->note), "%s", note ? note : "");
+    return 0;
+}
+
+/* s into out[n], cut at a UTF-8 character boundary if it is longer. */
+static void utf8_cut(char *out, size_t n, const char *s)
+{
+    size_t len = strlen(s);
+    if (len >= n) {
+        len = n - 1;
+        while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
+            len--;
+    }
+    memcpy(out, s, len);
+    out[len] = '\0';
+}
+
+int batch_add_link(struct sw_batch *b, const char *case_id, const char *station,
+                   const char *name, const char *contact)
+{
+    struct sw_link *l;
+    if (b->nlink == b->lcap) {
+        size_t cap = b->lcap ? b->lcap * 2 : 8;
+        struct sw_link *v = realloc(b->link, cap * sizeof(*v));
+        if (!v)
+            return SW_ESOFTWARE;
+        b->link = v;
+        b->lcap = cap;
+    }
+    l = &b->link[b->nlink++];
+    snprintf(l->case_id, sizeof(l->case_id), "%s", case_id ? case_id : "");
+    snprintf(l->station, sizeof(l->station), "%s", station ? station : "");
+    utf8_cut(l->name, sizeof(l->name), name ? name : "");
+    utf8_cut(l->contact, sizeof(l->contact), contact ? contact : "");
+    b->has_links = 1;
     return 0;
 }
 

@@ -82,6 +82,19 @@ struct sw_erase {
     char note[SW_NOTE_MAX + 1]; /* a move: the county's note */
 };
 
+/* A pull answer's notice that the station's case case_id is also served
+** at another station (an admin linked the two cases: sync/county/dups.c,
+** docs/design-notes.md "The same person at two stations").  Nothing of the
+** other case: its station's code, name and contact line. */
+#define SW_LINK_TEXT_MAX 200 /* bytes of name and of contact */
+#define SW_LINK_DIGEST_MAX 64
+struct sw_link {
+    char case_id[SW_UUID_LEN + 1];
+    char station[SW_CODE_MAX + 1];
+    char name[SW_LINK_TEXT_MAX + 1];    /* "" when the county has none */
+    char contact[SW_LINK_TEXT_MAX + 1]; /* "" when the county has none */
+};
+
 /*
 ** The "seen" text of a tombstone.  sw_seen_valid: well-formed for table
 ** t (versions HLC@SITE with hlc > 0, column names of t, each at most
@@ -116,6 +129,12 @@ struct sw_batch {
     size_t n, cap;
     struct sw_erase *erase; /* pull: records to erase, after the changes */
     size_t nerase, ecap;
+    /* pull: the station's whole set of link notices, sent when its digest
+       differs from the one the agent asked with (links=DIGEST) */
+    int has_links;
+    char links_digest[SW_LINK_DIGEST_MAX + 1];
+    struct sw_link *link;
+    size_t nlink, lcap;
 };
 
 void batch_init(struct sw_batch *b);
@@ -132,6 +151,11 @@ int batch_add_erase(struct sw_batch *b, int tbl, const char *id);
 ** struct sw_erase; note is cut at SW_NOTE_MAX bytes): 0 or SW_ESOFTWARE. */
 int batch_add_move(struct sw_batch *b, const char *case_id, const char *to,
                    int64_t at, const char *note);
+
+/* Append a link notice (texts cut to SW_LINK_TEXT_MAX bytes; NULL is "")
+** and set b->has_links: 0 or SW_ESOFTWARE (ENOMEM). */
+int batch_add_link(struct sw_batch *b, const char *case_id, const char *station,
+                   const char *name, const char *contact);
 
 /*
 ** Is b a consistent batch, as a push (push != 0) or as a pull answer?

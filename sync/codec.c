@@ -375,6 +375,8 @@ static void encode_row(struct sw_buf *sb, const struct sw_change *v, size_t n,
     sb_add(sb, "}", 1);
 }
 
+static void encode_links(struct sw_buf *sb, const struct sw_batch *b);
+
 static int encode(const struct sw_batch *b, int push, unsigned char **out,
                   size_t *outlen, struct sw_err *err)
 {
@@ -447,6 +449,8 @@ static int encode(const struct sw_batch *b, int push, unsigned char **out,
         }
         sb_adds(&sb, "]");
     }
+    if (!push && b->has_links)
+        encode_links(&sb, b);
     sb_adds(&sb, "}");
 
     json = sb_detach(&sb, &len);
@@ -565,6 +569,79 @@ static int top_member(const cJSON *o, const char *key, const cJSON **out,
         return sw_fail(err, SW_EDATA, "%s: duplicate key", key);
     if (!*out)
         return sw_fail(err, SW_EDATA, "%s: missing", key);
+    return 0;
+}
+
+/* A pull's link notices (the station's whole set, issue 15 item 5):
+** "links": {"digest": HEX, "list": [{"case", "station", "name",
+** "contact"}...]}.  Agents before it ignore the key (decode_text reads
+** only the members it knows). */
+static void encode_links(struct sw_buf *sb, const struct sw_batch *b)
+{
+    sb_adds(sb, ",\"links\":{\"digest\":");
+    json_str(sb, b->links_digest);
+    sb_adds(sb, ",\"list\":[");
+    for (size_t k = 0; k < b->nlink; k++) {
+        sb_adds(sb, k ? ",{\"case\":" : "{\"case\":");
+        json_str(sb, b->link[k].case_id);
+        sb_adds(sb, ",\"station\":");
+        json_str(sb, b->link[k].station);
+        sb_adds(sb, ",\"name\":");
+        json_str(sb, b->link[k].name);
+        sb_adds(sb, ",\"contact\":");
+        json_str(sb, b->link[k].contact);
+        sb_adds(sb, "}");
+    }
+    sb_adds(sb, "]}");
+}
+
+/* A string member of o of 0..max bytes of valid UTF-8, or NULL. */
+static const char *link_text(const cJSON *o, const char *key, size_t max)
+{
+    const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!cJSON_IsString(j) || strlen(j->valuestring) > max ||
+        !sw_utf8_valid(j->valuestring))
+        return NULL;
+    return j->valuestring;
+}
+
+/* A pull's "links" (encode_links), optional. */
+static int decode_links(const cJSON *root, const struct codec_limits *lim,
+                        struct sw_batch *b, struct sw_err *err)
+{
+    const cJSON *o = cJSON_GetObjectItemCaseSensitive(root, "links"), *list, *e;
+    const char *digest;
+    size_t k = 0;
+
+    if (!o)
+        return 0;
+    list = cJSON_GetObjectItemCaseSensitive(o, "list");
+    digest =
+        cJSON_IsObject(o) ? link_text(o, "digest", SW_LINK_DIGEST_MAX) : NULL;
+    if (!digest || !*digest || !cJSON_IsArray(list))
+        return sw_fail(err, SW_EDATA, "links: not {digest, list}");
+    for (const char *p = digest; *p; p++)
+        if (!strchr("0123456789abcdef", *p))
+            return sw_fail(err, SW_EDATA, "links: digest is not hex");
+    b->has_links = 1;
+    snprintf(b->links_digest, sizeof(b->links_digest), "%s", digest);
+    cJSON_ArrayForEach (e, list) {
+        const char *id = link_text(e, "case", SW_UUID_LEN);
+        const char *st = link_text(e, "station", SW_CODE_MAX);
+        const char *name = link_text(e, "name", SW_LINK_TEXT_MAX);
+        const char *contact = link_text(e, "contact", SW_LINK_TEXT_MAX);
+
+        if (lim && k >= lim->max_changes)
+            return sw_fail(err, SW_ETOOBIG, "links: more than %zu",
+                           lim->max_changes);
+        if (!id || !sw_uuid_valid(id) || !st || !sw_code_valid(st) || !name ||
+            !contact)
+            return sw_fail(err, SW_EDATA,
+                           "links[%zu]: not {case, station, name, contact}", k);
+        if (batch_add_link(b, id, st, name, contact))
+            return sw_fail(err, SW_ESOFTWARE, "out of memory");
+        k++;
+    }
     return 0;
 }
 
@@ -1046,6 +1123,8 @@ static int decode_text(const char *s, size_t len, int push,
             }
         }
         rc = decode_erase(root, lim, b, err);
+        if (!rc)
+            rc = decode_links(root, lim, b, err);
         if (rc)
             goto out;
     }

@@ -18,6 +18,11 @@ static const char SQL_DEL_OUTBOX[] =
     "DELETE FROM outbox WHERE tbl = ?1 AND rid = ?2";
 static const char SQL_DEL_PENDING[] =
     "DELETE FROM pending WHERE tbl = ?1 AND rid = ?2";
+/* county: an admin's decisions about a case as a possible duplicate
+   (schema/county-local.sql, sync/county/dups.c); ?1 is the table name */
+static const char SQL_DEL_DUP_PAIRS[] =
+    "DELETE FROM dup_pairs WHERE ?1 = 'cases' AND (case_a = ?2 OR "
+    "case_b = ?2)";
 /* audit details that name a record, or hold one of the person's values
    (a value of fewer than 2 characters is not looked for) */
 static const char SQL_AUDIT_ERASE[] =
@@ -271,6 +276,10 @@ int purge_case(sqlite3 *db, const char *case_id, const char *admin,
     sqlite3_finalize(st);
     if (!rc)
         rc = erase_targets(db, 1, v, n, vals, err);
+    /* decisions about the person as a possible duplicate (their notes may
+       name them; the other station's link notice goes on its next pull) */
+    if (!rc)
+        rc = run2(db, SQL_DEL_DUP_PAIRS, SW_T_CASES, 0, case_id, err);
     if (!rc && station_out)
         snprintf(station_out, SW_CODE_MAX + 1, "%s", vals[3]);
     for (int i = 0; i < 4; i++)

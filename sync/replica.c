@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ddl.h"
+#include "links.h"
 #include "purge.h"
 #include "replica.h"
 #include "transfer.h"
@@ -521,6 +522,8 @@ int replica_apply_pull(struct replica *r, const struct sw_batch *b,
         rc = transfer_apply_pull(r->db, b, &n, err);
         erased += n;
     }
+    if (!rc)
+        rc = links_apply(r->db, b, err); /* the county's link notices */
     if (!rc) {
         snprintf(cur, sizeof(cur), "%lld", (long long)b->cursor);
         rc = db_config_set(r->db, "cursor", cur, err);

@@ -253,8 +253,8 @@ try:
           .map(function (a) { var q = a.getBoundingClientRect();
             return [a.textContent, a.scrollWidth <= a.clientWidth, q.height,
                     q.right <= document.documentElement.clientWidth]; });""")
-        check([m[0].split()[0] for m in menu] == ["站点", "冲突", "个案查询", "报表", "跟进与转介",
-                                                 "资源目录", "转站", "审计日志"],
+        check([m[0].split()[0] for m in menu] == ["站点", "冲突", "个案查询", "疑似重复", "报表",
+                                                 "跟进与转介", "资源目录", "转站", "审计日志"],
               "390 px: the menu is there", menu)
         check(all(m[1] and m[2] < 60 for m in menu),
               "... every label whole on one line, none clipped to a character", menu)
@@ -495,6 +495,93 @@ is "$(sqlite3 "$CDB" "SELECT group_concat(details, ' | ') FROM (SELECT details F
 is "$(sqlite3 "$CDB" "SELECT station FROM cases WHERE id = '$X'")" A "the case is A's again"
 exits 0 "the office syncs" S office sync --quiet
 ok "the office holds the case" S office case show "$X"
+
+
+# ---- possible duplicates (issue 15 item 5) ---------------------------------
+# Station B registers a person with the ID number of one of A's; the
+# duplicates page lists the pair as strong, and the admin links it.
+
+IDNUM=11010519491231002X
+exits 0 "A's case gets an ID number" S office case set "$X" id_number=$IDNUM
+# (station B and its token: the transfer section above)
+exits 0 "init replica b" S b init --station B --server "$URL" \
+    --token-file "$T/b.token"
+exits 0 "B registers the same ID number" S b case add name=王秀瑛 \
+    category=low_income id_number=$IDNUM
+XB=$OUT
+for r in office b; do exits 0 "$r syncs (duplicates)" S $r sync --quiet; done
+
+python3 - "$TESTS_SRCDIR" "$URL" "$T" "$X" "$XB" >"$T/browser5.out" 2>"$T/browser5.err" <<'PY'
+import os, sys, traceback
+sys.path.insert(0, sys.argv[1])
+from webdriver import Browser
+
+url, tmp, xa, xb = sys.argv[2:6]
+
+
+def check(cond, desc, why=""):
+    print(("ok\t" if cond else "not ok\t") + desc + ("\t" + str(why) if not cond else ""),
+          flush=True)
+    return cond
+
+
+try:
+    d = os.path.join(tmp, "wd5")
+    os.makedirs(d, exist_ok=True)
+    with Browser(d) as b:
+        b.get(url + "/admin/login")
+        b.find("#user").send_keys("likz")
+        b.find("#password").send_keys("县里的密码 2026")
+        b.find("#login-button").click()
+        b.wait("#stations")
+        b.find('nav a[href="/admin/duplicates"]').click()
+        row = b.wait("#duplicates tr.dup")
+        check("疑似同一人" in b.find("h1").text, "the duplicates page, in Chinese",
+              b.find("h1").text)
+        check(row.attr("data-strength") == "strong", "the pair is strong",
+              row.attr("data-strength"))
+        check(b.find("#duplicates tr.dup .strength").text == "强", "... shown as 强",
+              b.find("#duplicates tr.dup .strength").text)
+        check(b.find("#duplicates tr.dup .reason").text == "身份证号相同",
+              "the reason: the same ID number", b.find("#duplicates tr.dup .reason").text)
+        text = row.text
+        check("王秀英" in text and "王秀瑛" in text, "both cases by name", text)
+        check("东风镇社工站" in text and "西河镇社工站" in text, "... with their stations", text)
+        hrefs = b.execute("return Array.from(document.querySelectorAll("
+                          "'#duplicates tr.dup a.transfer')).map(function (a) "
+                          "{ return a.getAttribute('href'); });")
+        check(sorted(hrefs) == sorted(["/admin/records/cases/%s#transfer-form" % i for i in (xa, xb)]),
+              "a transfer link to each case page's transfer form", hrefs)
+        b.screenshot(os.path.join(tmp, "duplicates.png"))
+        b.find("#duplicates tr.dup form.dup-link input[name=note]").send_keys("同一人，已搬家")
+        b.find("#duplicates tr.dup form.dup-link button").click()
+        b.wait("#dup-saved")
+        check(b.find("#duplicates tr.dup .decision").text == "已关联", "the pair is linked",
+              b.find("#duplicates tr.dup .decision").text)
+        check(b.find("#duplicates tr.dup form.dup-unlink") is not None,
+              "... and can be undone")
+        b.screenshot(os.path.join(tmp, "duplicates-linked.png"))
+except Exception as e:
+    check(False, "the duplicates browser session ran to its end",
+          f"{type(e).__name__}: {e}".replace("\n", " ")[:400])
+    traceback.print_exc(file=sys.stderr)
+PY
+while IFS=$'\t' read -r res desc why; do
+    if [ "$res" = ok ]; then
+        pass "$desc"
+    else
+        fail "$desc" "$why"
+    fi
+done <"$T/browser5.out"
+[ -s "$T/browser5.err" ] && diag "$(head -c 3000 "$T/browser5.err")"
+if [ -n "${SWSYNC_SCREENSHOT_DIR:-}" ]; then
+    cp "$T"/duplicates*.png "$SWSYNC_SCREENSHOT_DIR"/ 2>/dev/null
+fi
+is "$(C duplicates list --json | json 'd[0]["state"] + " " + d[0]["note"]')" \
+    "linked 同一人，已搬家" "the county holds the link and its note"
+exits 0 "the office syncs (link)" S office sync --quiet
+like "$(S office case show "$X")" "also served at 西河镇社工站" \
+    "the office learns where else the person is served"
 
 county_stop
 done_testing

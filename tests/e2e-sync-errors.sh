@@ -138,8 +138,8 @@ like "$sizes" '^[0-9]+ .* 1$' "413: halved down to one change ($sizes)"
 like "$ERR" 'too large' "413 at one change: says it is too large"
 expect_exit noack 69 "push acknowledged below the batch"
 expect_exit huge 65 "pull answer over the bound" --timeout 10
-like "$(grep /v1/pull "$LOG" | head -n 1)" 'limit=2000"' "over the bound: first pull asks for 2000"
-like "$(grep /v1/pull "$LOG" | tail -n 1)" 'limit=1"' "over the bound: halved down to 1 before giving up"
+like "$(grep /v1/pull "$LOG" | head -n 1)" 'limit=2000(&links=[0-9a-f]+)?"' "over the bound: first pull asks for 2000"
+like "$(grep /v1/pull "$LOG" | tail -n 1)" 'limit=1(&links=[0-9a-f]+)?"' "over the bound: halved down to 1 before giving up"
 is "$(status_json | json_get pending_changes)" 0 \
     "pushes acknowledged before a failing pull are not pending any more"
 
@@ -248,7 +248,7 @@ is "$(json_get open_conflicts <<<"$json")" 0 "ok: open_conflicts shown"
 entry=$(grep '"/v1/push"' "$LOG" | head -n 1)
 like "$entry" '"ce": "deflate"' "push is sent with Content-Encoding: deflate"
 like "$entry" '"ua": "swsync/' "User-Agent is swsync/VERSION"
-like "$(grep '/v1/pull' "$LOG" | head -n 1)" '"/v1/pull\?after=0&limit=2000"' \
+like "$(grep '/v1/pull' "$LOG" | head -n 1)" '"/v1/pull\?after=0&limit=2000(&links=0)?"' \
     "pull asks after the cursor with the hello's pull_limit"
 
 new_db small
@@ -295,6 +295,20 @@ like "$OUT" 'pulled 4,' "two pull pages: all 4 fields counted"
 is "$(log_count /v1/pull)" 2 "two pull pages: two requests"
 is "$(status_json | json_get cases)" 2 "two pull pages: both cases applied"
 is "$(grep -c 'after=1&' "$LOG")" 1 "the second pull starts at the first's cursor"
+
+# a pull answer with a "links" section (issue 15) and a member no agent
+# knows: the rows are applied, the notice stored, the unknown member ignored
+new_db links
+start_fake links
+point_at_fake
+run_sync
+is "$RC" 0 "links and an unknown member: exit 0"
+is "$(status_json | json_get cases)" 1 "... the row is applied"
+is "$(sqlite3 "$DB" "SELECT station || ' ' || name || ' ' || contact FROM also_served")" \
+    "B 西河镇站 李社工 0371-2222" "... the link notice is stored"
+is "$(grep -c '&links=0"' "$LOG")" 1 "... asked with no set held (links=0)"
+run_sync
+is "$(grep -c '&links=ab12"' "$LOG")" 1 "the next sync asks with the set's digest"
 
 # ---- HTTPS: verified by default, --cacert / cacert trust a CA ---------------
 

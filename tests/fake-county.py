@@ -34,6 +34,9 @@ MODE:
   pages       pull: two pages, one new case each (more=true, then false)
   ahead       pull: one new case whose version is 3 years ahead of the
               county's clock (a wrong or malicious county)
+  links       pull: one new case, a "links" section (issue 15: it is also
+              served at station B) and a member no agent knows; an agent
+              of the previous release must ignore both
 """
 import json
 import os
@@ -200,8 +203,18 @@ class Handler(BaseHTTPRequestHandler):
                      "h": h, "w": "C01",
                      "f": {"name": "未来", "category": "other"}}]
             cursor = 1
-        self.send(200, {"v": 1, "cursor": cursor, "more": more,
-                        "rows": rows}, deflate=True)
+        body = {"v": 1, "cursor": cursor, "more": more, "rows": rows}
+        if MODE == "links" and after < 1:
+            h = str(now_ms() << 16)
+            body["rows"] = [{"t": "cases", "id": IDS[0],
+                             "st": STATE["station"], "h": h, "w": "C01",
+                             "f": {"name": "张三", "category": "other"}}]
+            body["cursor"] = 1
+            body["links"] = {"digest": "ab12", "list": [
+                {"case": IDS[0], "station": "B", "name": "西河镇站",
+                 "contact": "李社工 0371-2222"}]}
+            body["from_the_future"] = {"x": [1, {"y": None}]}
+        self.send(200, body, deflate=True)
 
 
 class Server(ThreadingHTTPServer):

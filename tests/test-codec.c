@@ -598,6 +598,102 @@ static void test_pull_erase(void **state)
     }
 }
 
+/* A pull's link notices (issue 15 item 5): the whole set with its digest,
+** encoded after the rows, decoded back; an empty set is a set (it removes
+** every notice); malformed ones are refused; a pull without them has
+** none; an unknown top-level member is ignored, as agents of the previous
+** release ignore "links". */
+static void test_pull_links(void **state)
+{
+    static const char id1[] = "01890000-0000-7000-8000-000000000001";
+    struct sw_batch in, out;
+    unsigned char *body = NULL;
+    size_t len = 0;
+    struct sw_err err;
+    char *json;
+    static const char *const bad[] = {
+        "{\"v\":1,\"cursor\":1,\"more\":false,\"rows\":[],\"links\":[]}",
+        "{\"v\":1,\"cursor\":1,\"more\":false,\"rows\":[],"
+        "\"links\":{\"list\":[]}}",
+        "{\"v\":1,\"cursor\":1,\"more\":false,\"rows\":[],"
+        "\"links\":{\"digest\":\"XYZ\",\"list\":[]}}",
+        "{\"v\":1,\"cursor\":1,\"more\":false,\"rows\":[],"
+        "\"links\":{\"digest\":\"ab\",\"list\":[{\"case\":\"not-an-id\","
+        "\"station\":\"B\",\"name\":\"\",\"contact\":\"\"}]}}",
+        "{\"v\":1,\"cursor\":1,\"more\":false,\"rows\":[],"
+        "\"links\":{\"digest\":\"ab\",\"list\":[{\"case\":\"01890000-0000-"
+        "7000-8000-000000000001\",\"station\":\"-B\",\"name\":\"\","
+        "\"contact\":\"\"}]}}",
+        "{\"v\":1,\"cursor\":1,\"more\":false,\"rows\":[],"
+        "\"links\":{\"digest\":\"ab\",\"list\":[{\"case\":\"01890000-0000-"
+        "7000-8000-000000000001\",\"station\":\"B\"}]}}",
+    };
+    static const char unknown[] =
+        "{\"v\":1,\"cursor\":5,\"more\":false,\"rows\":[],"
+        "\"future\":{\"anything\":[1,2,{\"x\":null}]}}";
+
+    (void)state;
+    sample_batch(&in);
+    in.cursor = 77;
+    assert_int_equal(batch_add_link(&in, id1, "B", "西河镇站", "李社工 0371"),
+                     0);
+    strcpy(in.links_digest, "0123abcd");
+    assert_ok(codec_encode_pull(&in, &body, &len, &err), &err);
+    json = inflate_json(body, len);
+    assert_non_null(strstr(json, "\"links\":{\"digest\":\"0123abcd\",\"list\":"
+                                 "[{\"case\":\""));
+    free(json);
+    assert_ok(codec_decode_pull(body, len, NULL, &out, &err), &err);
+    assert_int_equal(out.n, in.n);
+    assert_int_equal(out.has_links, 1);
+    assert_string_equal(out.links_digest, "0123abcd");
+    assert_int_equal(out.nlink, 1);
+    assert_string_equal(out.link[0].case_id, id1);
+    assert_string_equal(out.link[0].station, "B");
+    assert_string_equal(out.link[0].name, "西河镇站");
+    assert_string_equal(out.link[0].contact, "李社工 0371");
+    batch_release(&out);
+    free(body);
+    batch_release(&in);
+
+    /* an empty set */
+    batch_init(&in);
+    in.has_links = 1;
+    strcpy(in.links_digest, "ff");
+    assert_ok(codec_encode_pull(&in, &body, &len, &err), &err);
+    assert_ok(codec_decode_pull(body, len, NULL, &out, &err), &err);
+    assert_int_equal(out.has_links, 1);
+    assert_int_equal(out.nlink, 0);
+    assert_string_equal(out.links_digest, "ff");
+    batch_release(&out);
+    free(body);
+    /* none at all */
+    batch_init(&in);
+    assert_ok(codec_encode_pull(&in, &body, &len, &err), &err);
+    json = inflate_json(body, len);
+    assert_null(strstr(json, "links"));
+    free(json);
+    assert_ok(codec_decode_pull(body, len, NULL, &out, &err), &err);
+    assert_int_equal(out.has_links, 0);
+    batch_release(&out);
+    free(body);
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        memset(&err, 0, sizeof(err));
+        assert_int_equal(
+            codec_decode_pull_json(bad[i], strlen(bad[i]), NULL, &out, &err),
+            SW_EDATA);
+        assert_msg_has(&err, "links");
+        assert_released(&out);
+    }
+    assert_ok(
+        codec_decode_pull_json(unknown, strlen(unknown), NULL, &out, &err),
+        &err);
+    assert_int_equal(out.cursor, 5);
+    assert_int_equal(out.has_links, 0);
+    batch_release(&out);
+}
+
 /* A hand-written body, so the decoder is not only checked against the
 ** encoder: \u escapes, key order, a pull that carries q (ignored). */
 /* "k": what a tombstone's writer had seen (issue 18).  It goes with
@@ -1608,6 +1704,7 @@ int main(void)
         cmocka_unit_test(test_roundtrip_push),
         cmocka_unit_test(test_roundtrip_pull),
         cmocka_unit_test(test_pull_erase),
+        cmocka_unit_test(test_pull_links),
         cmocka_unit_test(test_decode_handwritten),
         cmocka_unit_test(test_decode_seen),
         cmocka_unit_test(test_grouping_push),

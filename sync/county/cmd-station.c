@@ -14,6 +14,7 @@
 #include "auth.h"
 #include "county.h"
 #include "db.h"
+#include "dups.h"
 #include "enrol.h"
 
 /* --expires DURATION (digits with m, h or d; at most 30 days). */
@@ -236,16 +237,39 @@ static int st_revoke(struct county_ctx *ctx, int argc, char **argv)
     return admin_station_revoke(ctx->db, code, device, &count, &src, &ctx->err);
 }
 
+/* station set CODE [name=TEXT] [contact=TEXT] */
+static int st_set(struct county_ctx *ctx, int argc, char **argv)
+{
+    const char *code = NULL, *name = NULL, *contact = NULL;
+    struct audit_src src;
+
+    for (int i = 0; i < argc; i++) {
+        if (strncmp(argv[i], "name=", 5) == 0)
+            name = argv[i] + 5;
+        else if (strncmp(argv[i], "contact=", 8) == 0)
+            contact = argv[i] + 8;
+        else if (argv[i][0] == '-' || code || strchr(argv[i], '='))
+            return sw_fail(&ctx->err, SW_EUSAGE,
+                           _("station set: unexpected '%s' (give CODE "
+                             "name=TEXT contact=TEXT)"),
+                           argv[i]);
+        else
+            code = argv[i];
+    }
+    if (!code)
+        return sw_fail(&ctx->err, SW_EUSAGE, _("station set: need a CODE"));
+    audit_cli_src(&src);
+    return dups_station_set(ctx->db, code, name, contact, &src, &ctx->err);
+}
+
 int county_cmd_station(struct county_ctx *ctx, int argc, char **argv)
 {
     static const struct {
         const char *name;
         int (*fn)(struct county_ctx *, int, char **);
     } verbs[] = {
-        {"add", st_add},
-        {"token", st_token},
-        {"list", st_list},
-        {"revoke", st_revoke},
+        {"add", st_add},       {"token", st_token}, {"list", st_list},
+        {"revoke", st_revoke}, {"set", st_set},
     };
 
     if (argc < 2)

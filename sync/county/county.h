@@ -48,6 +48,7 @@ int county_cmd_report(struct county_ctx *ctx, int argc, char **argv);
 int county_cmd_backup(struct county_ctx *ctx, int argc, char **argv);
 int county_cmd_encrypt(struct county_ctx *ctx, int argc, char **argv);
 int county_cmd_retention(struct county_ctx *ctx, int argc, char **argv);
+int county_cmd_dups(struct county_ctx *ctx, int argc, char **argv);
 
 /* Shared helpers (main.c). */
 int county_is_help(const char *arg);

@@ -37,6 +37,7 @@
 #include "auth.h"
 #include "codec.h"
 #include "db.h"
+#include "dups.h"
 #include "enrol.h"
 #include "http.h"
 #include "store.h"
@@ -1120,6 +1121,8 @@ static size_t pull_json_bound(const struct sw_batch *b)
                  *p; p++)
                 n += *p < 0x20 ? 6 : (*p == '"' || *p == '\\') ? 2 : 1;
     }
+    /* link notices: ids, code and two short texts (escaped at worst) */
+    n += 128 + b->nlink * (128 + 12 * SW_LINK_TEXT_MAX);
     return n;
 }
 
@@ -1142,6 +1145,8 @@ static enum MHD_Result do_pull(struct MHD_Connection *conn, struct req *r)
        the agent's progress on a terminal; costs an index range scan) */
     const char *qc =
         MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "count");
+    const char *qk =
+        MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "links");
     int64_t after = 0, limit = PULL_DEFAULT;
     struct sw_batch b;
     struct sw_err err;
@@ -1170,6 +1175,10 @@ static enum MHD_Result do_pull(struct MHD_Connection *conn, struct req *r)
             limit /= 2;
             continue;
         }
+        /* links=DIGEST (agents since issue 15): the station's link
+           notices when they differ from the agent's (sync/county/dups.c) */
+        if (!rc && qk)
+            rc = dups_pull_links(r->w->store.db, r->rep.station, qk, &b, &err);
         if (!rc && qc && strcmp(qc, "1") == 0)
             rc = store_pull_remaining(&r->w->store, r->rep.station, skip_site,
                                       b.cursor, &b.remaining, &err);

@@ -68,7 +68,8 @@ static const struct county_cmd commands[] = {
     {"station", county_cmd_station, 1,
      "station add CODE [--name TEXT] [--enrol-code [--expires T]] |\n"
      "       token CODE [--device NAME] [--enrol-code [--expires T]] |\n"
-     "       list [--json] | revoke CODE [--device NAME]",
+     "       list [--json] | revoke CODE [--device NAME] |\n"
+     "       set CODE [name=TEXT] [contact=TEXT]",
      N_("Enrol stations and their replicas, and watch their sync health.\n"
         "  add CODE      enrol a station with one replica, device \"main\";\n"
         "                prints its token alone on one line, once (only its\n"
@@ -87,7 +88,10 @@ static const struct county_cmd commands[] = {
         "                and gets its token over the network (only the\n"
         "                code's SHA-256 is stored)\n"
         "  revoke CODE   revoke every replica of the station, or only\n"
-        "                --device NAME; their tokens get 401 from then on\n")},
+        "                --device NAME; their tokens get 401 from then on\n"
+        "  set CODE      the station's name and its contact line (a phone,\n"
+        "                a person), which stations with a linked case see\n"
+        "                (see duplicates); an empty value clears it\n")},
     {"serve", county_cmd_serve, 1,
      "serve --listen ADDR:PORT [--tls-cert FILE --tls-key FILE]\n"
      "       [--max-drift SECONDS] [--threads N] [--per-ip-limit N]\n"
@@ -264,6 +268,24 @@ static const struct county_cmd commands[] = {
         "and prints them; --dry-run only lists what would go.  Every run is\n"
         "audited.  Run it daily from a timer (dist/swsync-county-retention.*)."
         "\n")},
+    {"duplicates", county_cmd_dups, 1,
+     "duplicates list [--json] [--all] |\n"
+     "       not-same ID ID --note TEXT | link ID ID --note TEXT |\n"
+     "       unlink ID ID --note TEXT",
+     N_("The same person at two stations: cases of different stations with\n"
+        "the same ID number (strong) or, when one of them has none, the same\n"
+        "name and birth date (weak).  Nothing is merged automatically.\n"
+        "  list      the possible duplicates, strong ones first: both cases,\n"
+        "            why they match, how strongly, the decision; --all also\n"
+        "            the pairs marked not the same person\n"
+        "  not-same  mark the pair not the same person: it leaves the list\n"
+        "  link      link the pair: on their next sync each station sees\n"
+        "            that the person is also served at the other one (its\n"
+        "            name and contact line, nothing else); a transfer\n"
+        "            (case page) can then make one station responsible\n"
+        "  unlink    take back either decision (the link leaves the\n"
+        "            stations on their next sync)\n"
+        "Every decision needs --note and is audited.\n")},
     {"audit", county_cmd_audit, 1, "audit [--json] [--limit N]",
      N_("The audit trail, newest first (default: the last 50): every admin\n"
         "action, in the console or through this CLI: login, failed login,\n"

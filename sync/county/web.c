@@ -22,6 +22,7 @@
 #include "audit.h"
 #include "db.h"
 #include "due.h"
+#include "dups.h"
 #include "form.h"
 #include "hlc.h"
 #include "html.h"
@@ -329,6 +330,8 @@ static int send_page(struct web *w, unsigned status, enum i18n_msg title,
                  strncmp(p, "/conflicts", 10) == 0, open ? n : NULL);
         nav_link(w, &head, "/admin/records", M_NAV_RECORDS,
                  strncmp(p, "/records", 8) == 0, NULL);
+        nav_link(w, &head, "/admin/duplicates", M_NAV_DUPS,
+                 strncmp(p, "/duplicates", 11) == 0, NULL);
         nav_link(w, &head, "/admin/report", M_NAV_REPORT,
                  strncmp(p, "/report", 7) == 0, NULL);
         nav_link(w, &head, "/admin/followup", M_NAV_FOLLOWUP,
@@ -2391,6 +2394,209 @@ static int do_record_set(struct web *w, const struct sw_table *t,
 
 /* ---- audit --------------------------------------------------------------- */
 
+/* ---- possible duplicates (issue 15 item 5, dups.h) ------------------------
+ */
+
+/* One case of a pair: its name (to its page), station name and code, and
+** the way to the case page's transfer form. */
+static void dup_case(struct web *w, struct sw_buf *b, const cJSON *c)
+{
+    const char *name = jstr(c, "station_name");
+    sb_adds(b, "<div class=\"dup-case\"><a class=\"case\" "
+               "href=\"/admin/records/cases/");
+    html_url(b, jstr(c, "id"));
+    sb_adds(b, "\">");
+    esc_short(b, jstr(c, "name") ? jstr(c, "name") : "-", 20);
+    sb_adds(b, "</a> <span class=\"sub\">");
+    sb_add(b, jstr(c, "id"), 8);
+    sb_adds(b, "…</span><br><span class=\"station\">");
+    if (name) {
+        html_esc(b, name);
+        sb_adds(b, "（");
+    }
+    html_esc(b, jstr(c, "station"));
+    sb_adds(b, name ? "）" : "");
+    /* the transfer form is on the case page (issue 15 item 1) */
+    sb_adds(b, "</span> <a class=\"transfer\" href=\"/admin/records/cases/");
+    html_url(b, jstr(c, "id"));
+    sb_adds(b, "#transfer-form\">");
+    text(w, b, M_DUP_TRANSFER);
+    sb_adds(b, "</a></div>");
+}
+
+/* A decision's form: action not_same, link or unlink, with a note. */
+static void dup_form(struct web *w, struct sw_buf *b, const cJSON *o,
+                     const char *action, enum i18n_msg button)
+{
+    sb_addf(b,
+            "<form method=\"post\" action=\"/admin/duplicates/decide\" "
+            "class=\"dup-%s\">",
+            action);
+    hidden_csrf(w, b);
+    sb_adds(b, "<input type=\"hidden\" name=\"a\" value=\"");
+    html_esc(b, jstr(jget(o, "a"), "id"));
+    sb_adds(b, "\"><input type=\"hidden\" name=\"b\" value=\"");
+    html_esc(b, jstr(jget(o, "b"), "id"));
+    sb_addf(b,
+            "\"><input type=\"hidden\" name=\"action\" value=\"%s\">"
+            "<input type=\"text\" name=\"note\" required maxlength=\"500\" "
+            "placeholder=\"",
+            action);
+    text(w, b, M_DUP_NOTE);
+    sb_adds(b, "\" aria-label=\"");
+    text(w, b, M_DUP_NOTE);
+    sb_adds(b, "\"> <button type=\"submit\">");
+    text(w, b, button);
+    sb_adds(b, "</button></form>");
+}
+
+static int do_dups(struct web *w, unsigned status, const char *flash_html)
+{
+    const char *qa = qarg(w, "all"), *msg = qarg(w, "msg");
+    int all = qa && strcmp(qa, "1") == 0, n = 0;
+    cJSON *arr = NULL, *o;
+    struct sw_buf b;
+    char d[64];
+
+    if (dups_list_json(w->db, all, &arr, &w->err))
+        return fail_err(w);
+    snprintf(d, sizeof(d), "duplicates: %d pairs", cJSON_GetArraySize(arr));
+    audit_view(w, AUDIT_SEARCH, "cases", d);
+    sb_init(&b);
+    sb_adds(&b, "<h1>");
+    text(w, &b, M_DUPS_TITLE);
+    sb_adds(&b, "</h1>");
+    if (flash_html)
+        flash(&b, "error", "dup-error", flash_html);
+    else if (msg && strcmp(msg, "saved") == 0)
+        flash_msg(w, &b, "ok", "dup-saved", M_DUP_SAVED, NULL);
+    sb_adds(&b, "<p class=\"help\">");
+    text(w, &b, M_DUPS_HELP);
+    sb_adds(&b,
+            "</p><form method=\"get\" action=\"/admin/duplicates\" "
+            "class=\"filters card\" id=\"filters\"><label class=\"check\">"
+            "<input type=\"checkbox\" name=\"all\" value=\"1\" id=\"f-all\"");
+    sb_adds(&b, all ? " checked>" : ">");
+    text(w, &b, M_DUP_SHOW_ALL);
+    sb_adds(&b, "</label><button type=\"submit\">");
+    text(w, &b, M_FILTER_BUTTON);
+    sb_adds(&b, "</button></form>");
+
+    sb_adds(&b, "<div class=\"scroll\"><table id=\"duplicates\"><thead><tr>");
+    th(w, &b, M_COL_STRENGTH, NULL);
+    th(w, &b, M_COL_REASON, NULL);
+    th(w, &b, M_COL_CASES, NULL);
+    th(w, &b, M_COL_STATUS, NULL);
+    th(w, &b, M_COL_DECISION, NULL);
+    sb_adds(&b, "</tr></thead><tbody>");
+    cJSON_ArrayForEach (o, arr) {
+        const char *strength = jstr(o, "strength"), *state = jstr(o, "state");
+        const char *reason = jstr(o, "reason");
+        int strong = strength && strcmp(strength, "strong") == 0;
+        int weak = strength && strcmp(strength, "weak") == 0;
+        int open = !state || strcmp(state, "open") == 0;
+        int linked = state && strcmp(state, "linked") == 0;
+        n++;
+        sb_adds(&b, "<tr class=\"dup\" data-a=\"");
+        html_esc(&b, jstr(jget(o, "a"), "id"));
+        sb_adds(&b, "\" data-b=\"");
+        html_esc(&b, jstr(jget(o, "b"), "id"));
+        sb_addf(&b, "\" data-strength=\"%s\" data-state=\"%s\">",
+                strong ? "strong"
+                : weak ? "weak"
+                       : "none",
+                open     ? "open"
+                : linked ? "linked"
+                         : "not_same");
+        sb_addf(&b, "<td><span class=\"state %s strength\">",
+                strong ? "error"
+                : weak ? "revoked"
+                       : "never");
+        if (strong || weak)
+            text(w, &b, strong ? M_DUP_STRONG : M_DUP_WEAK);
+        else
+            sb_adds(&b, "—");
+        sb_adds(&b, "</span></td><td class=\"reason\">");
+        text(w, &b,
+             !reason                            ? M_DUP_REASON_NONE
+             : strcmp(reason, "id_number") == 0 ? M_DUP_REASON_ID
+                                                : M_DUP_REASON_NB);
+        sb_adds(&b, "</td><td>");
+        dup_case(w, &b, jget(o, "a"));
+        dup_case(w, &b, jget(o, "b"));
+        sb_addf(&b, "</td><td><span class=\"state %s decision\">",
+                open ? "never" : "ok");
+        text(w, &b,
+             open     ? M_DUP_STATE_OPEN
+             : linked ? M_DUP_STATE_LINKED
+                      : M_DUP_STATE_NOT_SAME);
+        sb_adds(&b, "</span>");
+        if (!open && jstr(o, "note")) {
+            sb_adds(&b, "<br><span class=\"sub note\">");
+            esc_short(&b, jstr(o, "note"), 60);
+            sb_adds(&b, " — ");
+            html_esc(&b, jstr(o, "admin") ? jstr(o, "admin") : "");
+            sb_adds(&b, "</span>");
+        }
+        sb_adds(&b, "</td><td class=\"actions\">");
+        if (open) {
+            dup_form(w, &b, o, "link", M_DUP_LINK_BUTTON);
+            dup_form(w, &b, o, "not_same", M_DUP_NOT_SAME_BUTTON);
+        } else {
+            dup_form(w, &b, o, "unlink", M_DUP_UNDO_BUTTON);
+        }
+        sb_adds(&b, "</td></tr>");
+    }
+    sb_adds(&b, "</tbody></table></div>");
+    if (!n) {
+        sb_adds(&b, "<p class=\"empty\" id=\"no-duplicates\">");
+        text(w, &b, M_NO_DUPS);
+        sb_adds(&b, "</p>");
+    }
+    cJSON_Delete(arr);
+    w->here = "/admin/duplicates";
+    return send_page(w, status, M_DUPS_TITLE, NULL, &b);
+}
+
+static int do_dup_decide(struct web *w)
+{
+    const char *a = farg(w, "a"), *bb = farg(w, "b"), *act = farg(w, "action");
+    const char *note = farg(w, "note");
+    enum dups_decision d;
+    struct audit_src src;
+    struct sw_buf e;
+    int rc;
+
+    if (act && strcmp(act, "link") == 0)
+        d = DUPS_LINK;
+    else if (act && strcmp(act, "not_same") == 0)
+        d = DUPS_NOT_SAME;
+    else if (act && strcmp(act, "unlink") == 0)
+        d = DUPS_UNDO;
+    else
+        return fail(w, 400, "bad_request", M_ERR_BAD_REQUEST);
+    if (!a || !bb || !sw_uuid_valid(a) || !sw_uuid_valid(bb))
+        return fail(w, 400, "bad_request", M_ERR_BAD_REQUEST);
+    web_src(w, &src);
+    wlock(w);
+    rc = dups_decide(w->db, a, bb, d, note ? note : "", &src, &w->err);
+    wunlock(w);
+    if (rc == SW_ENOINPUT)
+        return fail(w, 404, "not_found", M_NOT_FOUND);
+    if (rc == SW_EUSAGE || rc == SW_EDATA) {
+        note_error(w, "bad_request", w->err.msg);
+        sb_init(&e);
+        html_esc(&e, tr(w->lang,
+                        rc == SW_EUSAGE ? M_DUP_NOTE_NEEDED : M_DUP_REFUSED));
+        rc = e.oom ? -1 : do_dups(w, rc == SW_EUSAGE ? 400 : 409, e.buf);
+        sb_release(&e);
+        return rc;
+    }
+    if (rc)
+        return fail_err(w);
+    return redirect(w, "/admin/duplicates?msg=saved");
+}
+
 static int do_audit(struct web *w)
 {
     const char *bs = qarg(w, "before"), *ls = qarg(w, "limit");
@@ -3184,6 +3390,11 @@ static int route(struct web *w, char segs[MAX_SEGS][SEG_MAX + 1], int n)
         strcmp(segs[2], "delete") == 0)
         return w->post ? do_resource_delete(w, segs[1])
                        : method_not_allowed(w, "POST");
+    if (n == 1 && strcmp(s0, "duplicates") == 0)
+        return w->post ? method_not_allowed(w, "GET") : do_dups(w, 200, NULL);
+    if (n == 2 && strcmp(s0, "duplicates") == 0 &&
+        strcmp(segs[1], "decide") == 0)
+        return w->post ? do_dup_decide(w) : method_not_allowed(w, "POST");
     if (strcmp(s0, "report") == 0 &&
         (n == 1 || (n == 2 && strcmp(segs[1], "csv") == 0)))
         return w->post ? method_not_allowed(w, "GET") : do_report(w, n == 2);

@@ -417,7 +417,36 @@ enum i18n_lang { LANG_ZH = 0, LANG_EN = 1 };
     X(M_C_YES, "是", "yes") \
     X(M_C_NO, "否", "no") \
     X(M_C_CHOOSE, "请选择", "Choose") \
-    X(M_C_FOR_CASE, "个案：", "Case: ")
+    X(M_C_FOR_CASE, "个案：", "Case: ") \
+    X(M_C_ALSO_SERVED, "此人也在%s接受服务", "Also served at %s") \
+    X(M_C_CONTACT, "联系：", "Contact: ") \
+    X(M_C_NO_CONTACT, "（未登记）", "(none given)") \
+    X(M_NAV_DUPS, "疑似重复", "Duplicates") \
+    X(M_DUPS_TITLE, "疑似同一人（跨站点）", "Possible duplicates across stations") \
+    X(M_DUPS_HELP, "以下个案在不同站点登记了相同的身份证号（强），或在一方没有身份证号时姓名和出生日期相同（弱）。系统不会自动合并：核实后标记“不是同一人”，或“关联”让两站看到对方站点和联系方式（不含其他信息）。每个决定都记入审计日志，可以撤销。", \
+      "These cases of different stations have the same ID number (strong) or, when one has none, the same name and birth date (weak). Nothing is merged automatically: after checking, mark a pair not the same person, or link it so that each station sees the other station and its contact line (nothing else). Every decision is audited and can be undone.") \
+    X(M_DUP_REASON_ID, "身份证号相同", "Same ID number") \
+    X(M_DUP_REASON_NB, "姓名和出生日期相同", "Same name and birth date") \
+    X(M_DUP_REASON_NONE, "已不再匹配", "No longer matches") \
+    X(M_DUP_STRONG, "强", "strong") \
+    X(M_DUP_WEAK, "弱", "weak") \
+    X(M_DUP_STATE_OPEN, "待核实", "To check") \
+    X(M_DUP_STATE_LINKED, "已关联", "Linked") \
+    X(M_DUP_STATE_NOT_SAME, "不是同一人", "Not the same person") \
+    X(M_COL_REASON, "匹配原因", "Why") \
+    X(M_COL_STRENGTH, "强度", "Strength") \
+    X(M_COL_CASES, "个案（站点）", "Cases (station)") \
+    X(M_COL_DECISION, "决定", "Decision") \
+    X(M_DUP_NOTE, "说明（必填）", "Note (required)") \
+    X(M_DUP_NOT_SAME_BUTTON, "不是同一人", "Not the same person") \
+    X(M_DUP_LINK_BUTTON, "关联", "Link") \
+    X(M_DUP_UNDO_BUTTON, "撤销决定", "Undo the decision") \
+    X(M_DUP_TRANSFER, "转移此个案…", "Transfer this case…") \
+    X(M_DUP_SHOW_ALL, "也显示已标记“不是同一人”的", "Also those marked not the same person") \
+    X(M_NO_DUPS, "没有疑似重复的个案。", "No possible duplicates.") \
+    X(M_DUP_SAVED, "已保存并记入审计日志。", "Saved and audited.") \
+    X(M_DUP_NOTE_NEEDED, "未保存：请填写说明（1 至 500 字节）。", "Not saved: give a note (1 to 500 bytes).") \
+    X(M_DUP_REFUSED, "未保存：该决定已存在，或没有可撤销的决定，或两个个案属于同一站点。", "Not saved: that decision is already made, or there is none to undo, or both cases are at one station.")
 /* clang-format on */
 
 enum i18n_msg {
