@@ -796,6 +796,14 @@ static const char SQL_HELLO_WRITE[] =
     "agent_version = coalesce(?4, agent_version), "
     "skew_ms = coalesce(?5, skew_ms) WHERE id = ?1";
 
+/* Two index seeks (conflicts_station_detected, _resolved: county-local.sql),
+** not a pass over the station's conflicts: the latest detection and the
+** latest resolution. */
+const char HTTP_SQL_CONFLICTS_MARK[] =
+    "SELECT max(coalesce((SELECT max(detected_at) FROM conflicts "
+    "WHERE station = ?1), 0), coalesce((SELECT max(resolved_at) FROM "
+    "conflicts WHERE station = ?1), 0))";
+
 /*
 ** Bind the site (first hello) and note what the replica told us, in one
 ** transaction.  SW_EPERM: the site does not fit (409 site_mismatch).
@@ -804,12 +812,9 @@ static const char SQL_HELLO_WRITE[] =
 ** 0: never), so that an agent fetches them only then. */
 static int64_t conflicts_mark(struct req *r)
 {
-    static const char SQL_MARK[] =
-        "SELECT coalesce(max(max(detected_at, coalesce(resolved_at, 0))), 0) "
-        "FROM conflicts WHERE station = ?1";
     sqlite3_stmt *st = NULL;
     int64_t mark = -1;
-    if (db_prepare(r->w->db, SQL_MARK, &st, NULL) == 0) {
+    if (db_prepare(r->w->db, HTTP_SQL_CONFLICTS_MARK, &st, NULL) == 0) {
         sqlite3_bind_text(st, 1, r->rep.station, -1, SQLITE_STATIC);
         if (sqlite3_step(st) == SQLITE_ROW)
             mark = sqlite3_column_int64(st, 0);
@@ -1095,6 +1100,11 @@ static enum MHD_Result do_push(struct MHD_Connection *conn, struct req *r)
     cJSON_AddNumberToObject(ans, "conflicts", (double)res.conflicts);
     cJSON_AddNumberToObject(ans, "clamped", (double)res.clamped);
     cJSON_AddNumberToObject(ans, "refused", (double)res.refused);
+    if (res.stream_to > res.stream_from) {
+        /* the pusher's cursor may skip its own changes (store.h) */
+        cJSON_AddNumberToObject(ans, "stream_from", (double)res.stream_from);
+        cJSON_AddNumberToObject(ans, "stream_to", (double)res.stream_to);
+    }
     return respond_json(conn, r, 200, ans, NULL, NULL);
 }
 
@@ -1965,4 +1975,19 @@ void http_stop(struct http_server *srv, int wait_ms)
     pthread_mutex_destroy(&srv->lock);
     pthread_mutex_destroy(&srv->wlock);
     free(srv);
+}
+
+/* The statements a station's sync runs here, for the plan test. */
+const char *const *http_sync_sql(void)
+{
+    static const char *const all[] = {SQL_HELLO_READ,
+                                      SQL_SITE_OWNER,
+                                      SQL_HELLO_WRITE,
+                                      HTTP_SQL_CONFLICTS_MARK,
+                                      SQL_PUSH_DONE,
+                                      SQL_PUSH_ERROR,
+                                      SQL_SA_SEEN,
+                                      SQL_SA_ADD,
+                                      NULL};
+    return all;
 }
