@@ -40,6 +40,7 @@
 #include "enrol.h"
 #include "http.h"
 #include "store.h"
+#include "syncsql.h"
 #include "web.h"
 
 #define PROTOCOL_VERSION 1
@@ -625,9 +626,6 @@ static enum MHD_Result respond_json(struct MHD_Connection *conn, struct req *r,
     return respond(conn, r, status, s, strlen(s), 0, hdr, val);
 }
 
-static const char SQL_PUSH_ERROR[] =
-    "UPDATE replicas SET last_seen = ?2, last_error = ?3 WHERE id = ?1";
-
 /* A failed push is shown in `station list`. */
 static void note_push_error(struct req *r, unsigned status)
 {
@@ -638,7 +636,7 @@ static void note_push_error(struct req *r, unsigned status)
         status == 507)
         return;
     snprintf(text, sizeof(text), "%u %s: %s", status, r->errcode, r->errmsg);
-    if (db_prepare(r->w->db, SQL_PUSH_ERROR, &st, NULL))
+    if (db_prepare(r->w->db, COUNTY_SQL_PUSH_ERROR, &st, NULL))
         return;
     sqlite3_bind_int64(st, 1, r->rep.id);
     sqlite3_bind_int64(st, 2, sw_now_ms());
@@ -787,23 +785,6 @@ static enum MHD_Result do_enrol(struct MHD_Connection *conn, struct req *r)
 
 /* ---- POST /v1/hello ------------------------------------------------------ */
 
-static const char SQL_HELLO_READ[] =
-    "SELECT site, acked_seq FROM replicas WHERE id = ?1";
-static const char SQL_SITE_OWNER[] =
-    "SELECT 1 FROM replicas WHERE site = ?1 AND id <> ?2";
-static const char SQL_HELLO_WRITE[] =
-    "UPDATE replicas SET site = coalesce(site, ?2), last_seen = ?3, "
-    "agent_version = coalesce(?4, agent_version), "
-    "skew_ms = coalesce(?5, skew_ms) WHERE id = ?1";
-
-/* Two index seeks (conflicts_station_detected, _resolved: county-local.sql),
-** not a pass over the station's conflicts: the latest detection and the
-** latest resolution. */
-const char HTTP_SQL_CONFLICTS_MARK[] =
-    "SELECT max(coalesce((SELECT max(detected_at) FROM conflicts "
-    "WHERE station = ?1), 0), coalesce((SELECT max(resolved_at) FROM "
-    "conflicts WHERE station = ?1), 0))";
-
 /*
 ** Bind the site (first hello) and note what the replica told us, in one
 ** transaction.  SW_EPERM: the site does not fit (409 site_mismatch).
@@ -814,7 +795,7 @@ static int64_t conflicts_mark(struct req *r)
 {
     sqlite3_stmt *st = NULL;
     int64_t mark = -1;
-    if (db_prepare(r->w->db, HTTP_SQL_CONFLICTS_MARK, &st, NULL) == 0) {
+    if (db_prepare(r->w->db, COUNTY_SQL_CONFLICTS_MARK, &st, NULL) == 0) {
         sqlite3_bind_text(st, 1, r->rep.station, -1, SQLITE_STATIC);
         if (sqlite3_step(st) == SQLITE_ROW)
             mark = sqlite3_column_int64(st, 0);
@@ -834,7 +815,7 @@ static int hello_update(struct req *r, const char *site, const char *agent,
     rc = db_begin(db, err);
     if (rc)
         return rc;
-    rc = db_prepare(db, SQL_HELLO_READ, &st, err);
+    rc = db_prepare(db, COUNTY_SQL_HELLO_READ, &st, err);
     if (rc)
         goto out;
     sqlite3_bind_int64(st, 1, r->rep.id);
@@ -856,7 +837,7 @@ static int hello_update(struct req *r, const char *site, const char *agent,
         }
     } else {
         sqlite3_finalize(st);
-        rc = db_prepare(db, SQL_SITE_OWNER, &st, err);
+        rc = db_prepare(db, COUNTY_SQL_SITE_OWNER, &st, err);
         if (rc)
             goto out;
         sqlite3_bind_text(st, 1, site, -1, SQLITE_STATIC);
@@ -875,7 +856,7 @@ static int hello_update(struct req *r, const char *site, const char *agent,
         }
     }
     sqlite3_finalize(st);
-    rc = db_prepare(db, SQL_HELLO_WRITE, &st, err);
+    rc = db_prepare(db, COUNTY_SQL_HELLO_WRITE, &st, err);
     if (rc)
         goto out;
     sqlite3_bind_int64(st, 1, r->rep.id);
@@ -1055,10 +1036,6 @@ static enum MHD_Result do_hello(struct MHD_Connection *conn, struct req *r)
 
 /* ---- POST /v1/push ------------------------------------------------------- */
 
-static const char SQL_PUSH_DONE[] =
-    "UPDATE replicas SET last_sync = ?2, last_seen = ?2, last_error = NULL, "
-    "clamped = clamped + ?3 WHERE id = ?1";
-
 static enum MHD_Result do_push(struct MHD_Connection *conn, struct req *r)
 {
     const char *enc = MHD_lookup_connection_value(
@@ -1082,7 +1059,7 @@ static enum MHD_Result do_push(struct MHD_Connection *conn, struct req *r)
         rc = store_apply_push(&r->w->store, r->rep.station, r->rep.site, &b,
                               &res, &err);
     batch_release(&b);
-    if (!rc && !db_prepare(r->w->db, SQL_PUSH_DONE, &st, NULL)) {
+    if (!rc && !db_prepare(r->w->db, COUNTY_SQL_PUSH_DONE, &st, NULL)) {
         sqlite3_bind_int64(st, 1, r->rep.id);
         sqlite3_bind_int64(st, 2, sw_now_ms());
         sqlite3_bind_int64(st, 3, res.clamped);
@@ -1221,12 +1198,6 @@ static enum MHD_Result do_conflicts(struct MHD_Connection *conn, struct req *r)
 
 /* ---- POST /v1/audit ------------------------------------------------------ */
 
-static const char SQL_SA_SEEN[] =
-    "SELECT 1 FROM station_audit WHERE site = ?1 AND local_id = ?2";
-static const char SQL_SA_ADD[] =
-    "INSERT INTO station_audit (site, local_id, audit_id) "
-    "VALUES (?1, ?2, last_insert_rowid())";
-
 /* One station line into the county audit, once (docs/protocol.md). */
 static int station_audit_one(sqlite3 *db, const char *site, const cJSON *e,
                              sqlite3_stmt *seen, sqlite3_stmt *add, int64_t *id,
@@ -1300,9 +1271,9 @@ static enum MHD_Result do_station_audit(struct MHD_Connection *conn,
     pthread_mutex_lock(&r->srv->wlock);
     rc = db_begin(db, &err);
     if (!rc)
-        rc = db_prepare(db, SQL_SA_SEEN, &seen, &err);
+        rc = db_prepare(db, COUNTY_SQL_SA_SEEN, &seen, &err);
     if (!rc)
-        rc = db_prepare(db, SQL_SA_ADD, &add, &err);
+        rc = db_prepare(db, COUNTY_SQL_SA_ADD, &add, &err);
     cJSON_ArrayForEach (e, arr) {
         if (rc)
             break;
@@ -1975,19 +1946,4 @@ void http_stop(struct http_server *srv, int wait_ms)
     pthread_mutex_destroy(&srv->lock);
     pthread_mutex_destroy(&srv->wlock);
     free(srv);
-}
-
-/* The statements a station's sync runs here, for the plan test. */
-const char *const *http_sync_sql(void)
-{
-    static const char *const all[] = {SQL_HELLO_READ,
-                                      SQL_SITE_OWNER,
-                                      SQL_HELLO_WRITE,
-                                      HTTP_SQL_CONFLICTS_MARK,
-                                      SQL_PUSH_DONE,
-                                      SQL_PUSH_ERROR,
-                                      SQL_SA_SEEN,
-                                      SQL_SA_ADD,
-                                      NULL};
-    return all;
 }
