@@ -457,6 +457,8 @@ int store_apply_push(struct store *s, const char *station, const char *site,
         res->refused = refused;
     }
     res->conflicts = m->stats.conflicts;
+    if (s->push_note)
+        s->push_note(s, res, s->push_note_arg);
     return merge_commit(m, err);
 }
 

@@ -16,6 +16,8 @@
 #include "change.h"
 #include "merge.h"
 
+struct push_result;
+
 struct store {
     sqlite3 *db;
     char county[SW_SITE_MAX + 1]; /* the county's site id: its code */
@@ -29,6 +31,12 @@ struct store {
     sqlite3_stmt *row[SW_NTABLES];
     int row_tbl, row_ok;
     int64_t row_rid;
+    /* if set: called by store_apply_push in its transaction, once the
+       push is applied, before the commit (the server's bookkeeping: one
+       commit, one fsync, a push); what it writes stays if it fails */
+    void (*push_note)(struct store *s, const struct push_result *res,
+                      void *arg);
+    void *push_note_arg;
 };
 
 struct push_result {

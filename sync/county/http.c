@@ -1036,6 +1036,21 @@ static enum MHD_Result do_hello(struct MHD_Connection *conn, struct req *r)
 
 /* ---- POST /v1/push ------------------------------------------------------- */
 
+/* The replica's last sync, in the push's own transaction (bookkeeping:
+** the push stays applied if this fails). */
+static void push_done(struct store *s, const struct push_result *res, void *arg)
+{
+    struct req *r = arg;
+    sqlite3_stmt *st;
+    if (db_prepare(s->db, COUNTY_SQL_PUSH_DONE, &st, NULL))
+        return;
+    sqlite3_bind_int64(st, 1, r->rep.id);
+    sqlite3_bind_int64(st, 2, sw_now_ms());
+    sqlite3_bind_int64(st, 3, res->clamped);
+    sqlite3_step(st);
+    sqlite3_finalize(st);
+}
+
 static enum MHD_Result do_push(struct MHD_Connection *conn, struct req *r)
 {
     const char *enc = MHD_lookup_connection_value(
@@ -1043,7 +1058,6 @@ static enum MHD_Result do_push(struct MHD_Connection *conn, struct req *r)
     struct sw_batch b;
     struct push_result res;
     struct sw_err err;
-    sqlite3_stmt *st;
     cJSON *ans;
     int rc;
 
@@ -1054,19 +1068,18 @@ static enum MHD_Result do_push(struct MHD_Connection *conn, struct req *r)
     memset(&err, 0, sizeof(err));
     rc = codec_decode_push(r->body.buf ? r->body.buf : "", r->body.len,
                            &r->srv->lim, &b, &err);
+    /* decoded and checked above, outside the writer lock; under it only
+       the apply and its commit (with the replica's note in it) */
     pthread_mutex_lock(&r->srv->wlock);
+    r->w->store.push_note = push_done;
+    r->w->store.push_note_arg = r;
     if (!rc)
         rc = store_apply_push(&r->w->store, r->rep.station, r->rep.site, &b,
                               &res, &err);
-    batch_release(&b);
-    if (!rc && !db_prepare(r->w->db, COUNTY_SQL_PUSH_DONE, &st, NULL)) {
-        sqlite3_bind_int64(st, 1, r->rep.id);
-        sqlite3_bind_int64(st, 2, sw_now_ms());
-        sqlite3_bind_int64(st, 3, res.clamped);
-        sqlite3_step(st); /* the push is applied; this is bookkeeping */
-        sqlite3_finalize(st);
-    }
+    r->w->store.push_note = NULL;
+    r->w->store.push_note_arg = NULL;
     pthread_mutex_unlock(&r->srv->wlock);
+    batch_release(&b);
     if (rc)
         return fail_err(conn, r, &err);
     if (!(ans = cJSON_CreateObject()))
