@@ -977,5 +977,5 @@ void merge_column_version(sqlite3_stmt *st, int k, struct sw_version *v)
     if (sqlite3_column_type(st, k) == SQLITE_NULL)
         return;
     v->hlc = sqlite3_column_int64(st, k);
-    snprintf(v->site, sizeof(v->site), "%s", site ? (const char *)site : "");
+    sw_copy(v->site, sizeof(v->site), (const char *)site);
 }

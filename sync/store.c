@@ -483,7 +483,7 @@ static int pull_add(struct store *s, sqlite3_stmt *st, const char *station,
     row = s->row[c.tbl];
     if (there) {
         const unsigned char *id = sqlite3_column_text(row, 0);
-        snprintf(c.id, sizeof(c.id), "%s", id ? (const char *)id : "");
+        sw_copy(c.id, sizeof(c.id), (const char *)id);
         rc = merge_set_value(&c, sqlite3_column_value(row, 1 + c.col), err);
         if (vbytes)
             *vbytes = (size_t)sqlite3_column_bytes(row, 1 + c.col);
@@ -492,7 +492,7 @@ static int pull_add(struct store *s, sqlite3_stmt *st, const char *station,
         if (vbytes)
             *vbytes = 0;
     }
-    snprintf(c.station, sizeof(c.station), "%s", station);
+    sw_copy(c.station, sizeof(c.station), station);
     merge_column_version(st, 3, &c.ver);
     merge_column_version(st, 5, &c.base);
     if (!rc && c.col == sw_col_deleted(&sw_tables[c.tbl]) &&
