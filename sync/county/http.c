@@ -49,7 +49,7 @@
 #define AUDIT_MAX_ENTRIES 500
 #define PULL_DEFAULT 5000
 #define PULL_MAX 10000
-#define PUSH_CHANGES 2000 /* advised to agents: changes per push */
+#define PUSH_CHANGES 5000 /* advised to agents: changes per push */
 #define RETRY_AFTER "5"
 #define AGENT_MAX 100 /* bytes of the agent's version string */
 /* A body that passes its bound is discarded; past this much more, the
