@@ -82,7 +82,7 @@ static int pull_row(struct store *s, int tbl, int64_t rid, struct sw_err *err)
 {
     int step;
     if (tbl < 0 || tbl >= SW_NTABLES) {
-        sw_fail(err, SW_ESOFTWARE, "pull: table %d", tbl);
+        sw_fail(err, SW_ESOFTWARE, _("pull: table %d"), tbl);
         return -1;
     }
     if (s->row_tbl == tbl && s->row_rid == rid)
@@ -478,7 +478,7 @@ static int pull_add(struct store *s, sqlite3_stmt *st, const char *station,
     if (there < 0)
         return err ? err->code : SW_ESOFTWARE;
     if (c.col < 0 || c.col >= sw_tables[c.tbl].ncols)
-        return sw_fail(err, SW_ESOFTWARE, "pull: column %d of %s", c.col,
+        return sw_fail(err, SW_ESOFTWARE, _("pull: column %d of %s"), c.col,
                        sw_tables[c.tbl].name);
     row = s->row[c.tbl];
     if (there) {
