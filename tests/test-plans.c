@@ -49,6 +49,8 @@ static int setup(void **state)
     assert_int_equal(db_create(f->path, SW_ROLE_COUNTY, &f->db, &f->err), 0);
     assert_int_equal(db_config_set(f->db, "county", "C01", &f->err), 0);
     assert_int_equal(store_open(&f->s, f->db, &f->err), 0);
+    /* the fields' own statements are prepared when first used */
+    assert_int_equal(merge_prepare_all(&f->s.m, &f->err), 0);
     *state = f;
     return 0;
 }
