@@ -720,13 +720,18 @@ static int push_answer(struct sync *s, const struct http_resp *res,
                        const struct sw_batch *b, int64_t *acked)
 {
     struct sw_err *err = s->err;
-    int64_t conflicts = 0, clamped = 0;
+    int64_t conflicts = 0, clamped = 0, from = -1, to = -1;
     cJSON *ans = NULL;
     int rc;
 
     rc = answer_json(res, "push", HELLO_MAX, &ans, err);
     if (!rc)
         rc = json_int(ans, "acked", 1, 0, acked, "push", err);
+    /* the push's own range of the pull stream (a county that knows it) */
+    if (!rc)
+        rc = json_int(ans, "stream_from", 0, 0, &from, "push", err);
+    if (!rc)
+        rc = json_int(ans, "stream_to", 0, 0, &to, "push", err);
     if (!rc)
         rc = json_int(ans, "conflicts", 0, 0, &conflicts, "push", err);
     if (!rc)
@@ -741,6 +746,8 @@ static int push_answer(struct sync *s, const struct http_resp *res,
                        (long long)*acked, (long long)b->from, (long long)b->to);
     s->conflicts += (long)conflicts;
     s->clamped += (long)clamped;
+    if (from >= 0 && to > from && !s->echo)
+        return replica_skip_own(&s->r, from, to, err);
     return 0;
 }
 

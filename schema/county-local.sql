@@ -156,3 +156,11 @@ CREATE TABLE IF NOT EXISTS station_contacts (
     code    TEXT PRIMARY KEY,
     contact TEXT NOT NULL
 ) WITHOUT ROWID;
+-- The hello's conflicts mark (sync/county/http.c) and a station's
+-- conflicts (GET /v1/conflicts) by station first: conflicts_open starts
+-- with status, so without these every hello scanned the county's whole
+-- conflicts table (issue 14).
+CREATE INDEX IF NOT EXISTS conflicts_station_detected
+    ON conflicts (station, detected_at);
+CREATE INDEX IF NOT EXISTS conflicts_station_resolved
+    ON conflicts (station, resolved_at);

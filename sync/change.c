@@ -178,7 +178,11 @@ int batch_add(struct sw_batch *b, struct sw_change *c)
 }
 
 /* One change's shape (not its value); i names it in messages. */
-static int check_one(const struct sw_change *c, size_t i, struct sw_err *err)
+/* Check change c (number i); p: the change before it (checked), whose
+** id, station and sites c's are compared to first: a record's fields
+** share them, and a pull checks every change (a hot path). */
+static int check_one(const struct sw_change *c, const struct sw_change *p,
+                     size_t i, struct sw_err *err)
 {
     if (c->tbl < 0 || c->tbl >= SW_NTABLES)
         return sw_fail(err, SW_EDATA, "changes[%zu]: bad table index %d", i,
@@ -186,13 +190,17 @@ static int check_one(const struct sw_change *c, size_t i, struct sw_err *err)
     if (c->col < 0 || c->col >= sw_tables[c->tbl].ncols)
         return sw_fail(err, SW_EDATA, "changes[%zu]: bad column index %d", i,
                        c->col);
-    if (!sw_uuid_valid(c->id))
+    if (!(p && !strcmp(c->id, p->id)) && !sw_uuid_valid(c->id))
         return sw_fail(err, SW_EDATA, "changes[%zu]: bad row id", i);
-    if (!sw_code_valid(c->station))
+    if (!(p && !strcmp(c->station, p->station)) && !sw_code_valid(c->station))
         return sw_fail(err, SW_EDATA, "changes[%zu]: bad station code", i);
-    if (c->ver.hlc <= 0 || !sw_site_valid(c->ver.site))
+    if (c->ver.hlc <= 0 || (!(p && !strcmp(c->ver.site, p->ver.site)) &&
+                            !sw_site_valid(c->ver.site)))
         return sw_fail(err, SW_EDATA, "changes[%zu]: bad version", i);
-    if (c->base.hlc < 0 || (c->base.hlc > 0 && !sw_site_valid(c->base.site)))
+    if (c->base.hlc < 0 ||
+        (c->base.hlc > 0 &&
+         !(p && p->base.hlc > 0 && !strcmp(c->base.site, p->base.site)) &&
+         !sw_site_valid(c->base.site)))
         return sw_fail(err, SW_EDATA, "changes[%zu]: bad base version", i);
     if (c->vtype != SW_V_NULL && c->vtype != SW_V_INT &&
         !(c->vtype == SW_V_TEXT && c->text))
@@ -213,7 +221,7 @@ int batch_check(const struct sw_batch *b, int push, struct sw_err *err)
     if (b->n > 0 && !b->v)
         return sw_fail(err, SW_EDATA, "batch: %zu changes, none there", b->n);
     for (size_t i = 0; i < b->n; i++)
-        if ((rc = check_one(&b->v[i], i, err)))
+        if ((rc = check_one(&b->v[i], i ? &b->v[i - 1] : NULL, i, err)))
             return rc;
     if (!push) {
         if (b->cursor < 0 || (b->more != 0 && b->more != 1))

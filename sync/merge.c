@@ -118,18 +118,9 @@ int merge_open(struct merge_ctx *m, sqlite3 *db, enum sw_role role,
                     "WHERE rid = ?2 AND (ver_cols >> ?3) & 1 LIMIT 1",
                     tb->name);
         rc = prep_sb(m, &sb, &m->get_ver[t], err);
-        for (int c = 0; c < tb->ncols && !rc; c++) {
-            sb.len = 0;
-            sb_addf(&sb, "SELECT %s FROM %s WHERE rid = ?1", tb->cols[c].name,
-                    tb->name);
-            rc = prep_sb(m, &sb, &m->get_val[t][c], err);
-            if (rc)
-                break;
-            sb.len = 0;
-            sb_addf(&sb, "UPDATE %s SET %s = ?1 WHERE rid = ?2", tb->name,
-                    tb->cols[c].name);
-            rc = prep_sb(m, &sb, &m->set_val[t][c], err);
-        }
+        /* a field's own statements (get_val, set_val): prepared when
+           first used (col_stmt), most syncs touch a few of them and
+           preparing them all was a third of a routine sync's work */
     }
     sb_release(&sb);
     if (!rc)
@@ -350,14 +341,56 @@ static int get_version(struct merge_ctx *m, int tbl, int64_t rid, int col,
     return rc;
 }
 
+/* Field (t, c)'s statement to read (set 0) or write (set 1) its value,
+** prepared the first time it is asked for. */
+static int col_stmt(struct merge_ctx *m, int set, int t, int c,
+                    sqlite3_stmt **out, struct sw_err *err)
+{
+    sqlite3_stmt **slot = set ? &m->set_val[t][c] : &m->get_val[t][c];
+    const struct sw_table *tb = &sw_tables[t];
+    struct sw_buf sb;
+    int rc;
+
+    if (*slot) {
+        *out = *slot;
+        return 0;
+    }
+    sb_init(&sb);
+    if (set)
+        sb_addf(&sb, "UPDATE %s SET %s = ?1 WHERE rid = ?2", tb->name,
+                tb->cols[c].name);
+    else
+        sb_addf(&sb, "SELECT %s FROM %s WHERE rid = ?1", tb->cols[c].name,
+                tb->name);
+    rc = prep_sb(m, &sb, slot, err);
+    sb_release(&sb);
+    *out = *slot;
+    return rc;
+}
+
+int merge_prepare_all(struct merge_ctx *m, struct sw_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = 0;
+    for (int t = 0; t < SW_NTABLES && !rc; t++)
+        for (int c = 0; c < sw_tables[t].ncols && !rc; c++) {
+            rc = col_stmt(m, 0, t, c, &st, err);
+            if (!rc)
+                rc = col_stmt(m, 1, t, c, &st, err);
+        }
+    return rc;
+}
+
 /* The field's current value as a new sqlite3_value (free with
 ** sqlite3_value_free). */
 int merge_get_value(struct merge_ctx *m, int tbl, int col, int64_t rid,
                     sqlite3_value **out, struct sw_err *err)
 {
-    sqlite3_stmt *st = m->get_val[tbl][col];
-    int rc;
+    sqlite3_stmt *st = NULL;
+    int rc = col_stmt(m, 0, tbl, col, &st, err);
     *out = NULL;
+    if (rc)
+        return rc;
     sqlite3_bind_int64(st, 1, rid);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
@@ -450,9 +483,11 @@ static int put_version(struct merge_ctx *m, const struct sw_change *c,
 static int put_field(struct merge_ctx *m, const struct sw_change *c,
                      int64_t rid, struct sw_err *err)
 {
-    sqlite3_stmt *st = m->set_val[c->tbl][c->col];
-    int rc;
+    sqlite3_stmt *st = NULL;
+    int rc = col_stmt(m, 1, c->tbl, c->col, &st, err);
 
+    if (rc)
+        return rc;
     bind_change_value(st, 1, c);
     sqlite3_bind_int64(st, 2, rid);
     rc = step_done(m, st, "write field", err);
@@ -994,7 +1029,7 @@ void merge_column_version(sqlite3_stmt *st, int k, struct sw_version *v)
     if (sqlite3_column_type(st, k) == SQLITE_NULL)
         return;
     v->hlc = sqlite3_column_int64(st, k);
-    snprintf(v->site, sizeof(v->site), "%s", site ? (const char *)site : "");
+    sw_copy(v->site, sizeof(v->site), (const char *)site);
 }
 
 /* ---- ownership (docs/design-notes.md, "Case transfer") ---------------- */

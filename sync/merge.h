@@ -120,6 +120,10 @@ void merge_abort(struct merge_ctx *m);
 int merge_read_field(struct merge_ctx *m, struct sw_change *c, int *found,
                      int *deleted, struct sw_err *err);
 
+/* Prepare every field's own statements now (they are prepared when first
+** used otherwise): tests/test-plans.c checks their plans. */
+int merge_prepare_all(struct merge_ctx *m, struct sw_err *err);
+
 /* The current value of a field of record rid, as a new sqlite3_value
 ** (free with sqlite3_value_free). */
 int merge_get_value(struct merge_ctx *m, int tbl, int col, int64_t rid,

@@ -598,6 +598,18 @@ int replica_reset_cursor(struct replica *r, struct sw_err *err)
     return db_config_set(r->db, "cursor", "0", err);
 }
 
+int replica_skip_own(struct replica *r, int64_t from, int64_t to,
+                     struct sw_err *err)
+{
+    int64_t cur = 0;
+    char v[32];
+    int rc = replica_cursor(r, &cur, err);
+    if (rc || cur < from || to <= cur)
+        return rc;
+    snprintf(v, sizeof(v), "%lld", (long long)to);
+    return db_config_set(r->db, "cursor", v, err);
+}
+
 int replica_set_author(sqlite3 *db, const char *worker, struct sw_err *err)
 {
     sqlite3_stmt *st = NULL;

@@ -108,6 +108,12 @@ int replica_pull_end(struct replica *r, struct sw_err *err);
 /* The pull cursor (0 before the first pull). */
 int replica_cursor(struct replica *r, int64_t *out, struct sw_err *err);
 
+/* A push answer said (from, to] of the pull stream holds only this
+** replica's own changes: a cursor at from or past it moves to to, so the
+** next pull does not fetch them back only to skip them. */
+int replica_skip_own(struct replica *r, int64_t from, int64_t to,
+                     struct sw_err *err);
+
 /*
 ** Who writes through this connection from now on: worker (a name, 1 to
 ** SW_AUTHOR_MAX bytes of UTF-8 without control characters; else

@@ -26,6 +26,25 @@ static const char SQL_ERASE_PULL[] =
     "WHERE station = ?1 AND seq > ?2 AND seq <= ?3 "
     "UNION ALL SELECT 0, case_id, seq, to_station, at, note FROM moved "
     "WHERE from_station = ?1 AND seq > ?2 AND seq <= ?3 ORDER BY 3, 1, 2";
+/* The end of station ?1's pull stream (its field versions, the
+** county-owned ones (station ?2, the county's code), its erase orders and
+** the cases moved away from it), and whether anything after ?2 came from
+** another source than the pusher ?3: a push's own range
+** (store_apply_push).  Both must see the whole stream a pull reads, or a
+** county write between a station's pull and its push would be skipped. */
+const char STORE_SQL_STREAM_END[] =
+    "SELECT max(coalesce((SELECT max(seq) FROM field_versions "
+    "WHERE station = ?1), 0), coalesce((SELECT max(seq) FROM field_versions "
+    "WHERE station = ?2), 0), coalesce((SELECT max(seq) FROM purged "
+    "WHERE station = ?1), 0), coalesce((SELECT max(seq) FROM moved "
+    "WHERE from_station = ?1), 0))";
+const char STORE_SQL_STREAM_OTHER[] =
+    "SELECT 1 FROM field_versions WHERE station = ?1 AND seq > ?2 "
+    "AND src IS NOT ?3 "
+    "UNION ALL SELECT 1 FROM field_versions WHERE station = ?4 AND seq > ?2 "
+    "UNION ALL SELECT 1 FROM purged WHERE station = ?1 AND seq > ?2 "
+    "UNION ALL SELECT 1 FROM moved WHERE from_station = ?1 AND seq > ?2 "
+    "LIMIT 1";
 static const char SQL_ADD_STATION[] =
     "INSERT INTO stations (code, created_at) VALUES (?1, ?2) "
     "ON CONFLICT DO NOTHING";
@@ -33,41 +52,74 @@ static const char SQL_ADD_SITE[] =
     "INSERT INTO replicas (station, device, token_hash, site, created_at) "
     "VALUES (?1, ?2, 'none:' || ?2, ?2, ?3)";
 
-/* The pull query: each field's record id and value, in county order
-** (rest: the fields of one record past a cursor). */
-static char *pull_sql(int rest)
+/* The pull query: the station's field versions in county order, read
+** through the (station, seq) index in one pass (rest: the fields of one
+** record past a cursor).  The record's id and values are read once a
+** record (pull_row), not by a subquery a field. */
+/* A station's own records and the county-owned ones (station ?4, the
+** county's code), in one seq order; only the tables the puller's schema
+** has (tbl < ?5).  Each side is an index range of (station, seq), cut at
+** the limit before they are merged. */
+static const char SQL_PULL[] =
+    "SELECT seq, tbl, col, hlc, site, base_hlc, base_site, src, author, rid "
+    "FROM (SELECT * FROM (SELECT * FROM field_versions "
+    "WHERE station = ?1 AND seq > ?2 AND tbl < ?5 ORDER BY seq LIMIT ?3) "
+    "UNION ALL SELECT * FROM (SELECT * FROM field_versions "
+    "WHERE station = ?4 AND seq > ?2 AND tbl < ?5 ORDER BY seq LIMIT ?3)) "
+    "ORDER BY seq LIMIT ?3";
+static const char SQL_PULL_REST[] =
+    "SELECT seq, tbl, col, hlc, site, base_hlc, base_site, src, author, rid "
+    "FROM field_versions WHERE tbl = ?1 AND rid = ?2 AND seq > ?3 "
+    "ORDER BY col";
+const char STORE_SQL_REMAINING[] =
+    "SELECT count(*) FROM (SELECT 1 FROM field_versions "
+    "WHERE station IN (?1, ?5) AND seq > ?2 AND src IS NOT ?4 "
+    "AND tbl < ?6 LIMIT ?3)";
+
+/* A record's id and its columns in table order, by rid. */
+static char *row_sql(const struct sw_table *tb)
 {
     struct sw_buf sb;
     sb_init(&sb);
-    sb_adds(&sb, "SELECT fv.seq, fv.tbl, fv.col, fv.hlc, fv.site, "
-                 "fv.base_hlc, fv.base_site, fv.src, CASE fv.tbl");
-    for (int t = 0; t < SW_NTABLES; t++)
-        sb_addf(&sb, " WHEN %d THEN (SELECT id FROM %s WHERE rid = fv.rid)", t,
-                sw_tables[t].name);
-    sb_adds(&sb, " END, CASE fv.tbl");
-    for (int t = 0; t < SW_NTABLES; t++) {
-        const struct sw_table *tb = &sw_tables[t];
-        sb_addf(&sb, " WHEN %d THEN (SELECT CASE fv.col", t);
-        for (int c = 0; c < tb->ncols; c++)
-            sb_addf(&sb, " WHEN %d THEN %s", c, tb->cols[c].name);
-        sb_addf(&sb, " END FROM %s WHERE rid = fv.rid)", tb->name);
-    }
-    sb_adds(&sb, " END, fv.author, fv.rid FROM ");
-    /* a station's own records and the county-owned ones (station ?4, the
-       county's code), in one seq order; only the tables the puller's
-       schema has (tbl < ?5).  Each side is an index range of (station,
-       seq), cut at the limit before they are merged. */
-    sb_adds(&sb, rest
-                     ? "field_versions AS fv WHERE fv.tbl = ?1 AND fv.rid = ?2 "
-                       "AND fv.seq > ?3 ORDER BY fv.col"
-                     : "(SELECT * FROM (SELECT * FROM field_versions "
-                       "WHERE station = ?1 AND seq > ?2 AND tbl < ?5 "
-                       "ORDER BY seq LIMIT ?3) "
-                       "UNION ALL SELECT * FROM (SELECT * FROM field_versions "
-                       "WHERE station = ?4 AND seq > ?2 AND tbl < ?5 "
-                       "ORDER BY seq LIMIT ?3)) AS fv "
-                       "ORDER BY fv.seq LIMIT ?3");
+    sb_adds(&sb, "SELECT id");
+    for (int c = 0; c < tb->ncols; c++)
+        sb_addf(&sb, ", %s", tb->cols[c].name);
+    sb_addf(&sb, " FROM %s WHERE rid = ?1", tb->name);
     return sb_detach(&sb, NULL);
+}
+
+/* Forget the record pull_row holds (its statement reset). */
+static void pull_row_drop(struct store *s)
+{
+    if (s->row_tbl >= 0)
+        sqlite3_reset(s->row[s->row_tbl]);
+    s->row_tbl = -1;
+    s->row_ok = 0;
+}
+
+/* Record (tbl, rid)'s row: s->row[tbl] stepped onto it, the same record
+** as the field before costs nothing.  1: there, 0: gone, -1: error. */
+static int pull_row(struct store *s, int tbl, int64_t rid, struct sw_err *err)
+{
+    int step;
+    if (tbl < 0 || tbl >= SW_NTABLES) {
+        sw_fail(err, SW_ESOFTWARE, _("pull: table %d"), tbl);
+        return -1;
+    }
+    if (s->row_tbl == tbl && s->row_rid == rid)
+        return s->row_ok;
+    pull_row_drop(s);
+    sqlite3_bind_int64(s->row[tbl], 1, rid);
+    step = sqlite3_step(s->row[tbl]);
+    if (step != SQLITE_ROW && step != SQLITE_DONE) {
+        db_fail(err, s->db, "read pull");
+        sqlite3_reset(s->row[tbl]);
+        return -1;
+    }
+    s->row_tbl = tbl;
+    s->row_rid = rid;
+    s->row_ok = step == SQLITE_ROW;
+    return s->row_ok;
 }
 
 int store_open(struct store *s, sqlite3 *db, struct sw_err *err)
@@ -87,14 +139,18 @@ int store_open(struct store *s, sqlite3 *db, struct sw_err *err)
         snprintf(s->county, sizeof(s->county), "%s", county);
         rc = merge_open(&s->m, db, SW_ROLE_COUNTY, err);
     }
-    for (int rest = 0; rest < 2 && !rc; rest++) {
-        sql = pull_sql(rest);
-        rc = sql ? db_prepare_keep(s->db, sql, rest ? &s->pull_rest : &s->pull,
-                                   err)
+    s->row_tbl = -1;
+    for (int t = 0; t < SW_NTABLES && !rc; t++) {
+        sql = row_sql(&sw_tables[t]);
+        rc = sql ? db_prepare_keep(s->db, sql, &s->row[t], err)
                  : sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         free(sql);
         sql = NULL;
     }
+    if (!rc)
+        rc = db_prepare_keep(s->db, SQL_PULL, &s->pull, err);
+    if (!rc)
+        rc = db_prepare_keep(s->db, SQL_PULL_REST, &s->pull_rest, err);
     if (!rc)
         rc = db_prepare_keep(s->db, SQL_ACKED_GET, &s->acked_get, err);
     if (!rc)
@@ -107,6 +163,11 @@ int store_open(struct store *s, sqlite3 *db, struct sw_err *err)
         rc = db_prepare_keep(s->db, SQL_REFUSED_ADD, &s->refused_add, err);
     if (!rc)
         rc = db_prepare_keep(s->db, SQL_ERASE_PULL, &s->erase_pull, err);
+    if (!rc)
+        rc = db_prepare_keep(s->db, STORE_SQL_STREAM_END, &s->stream_end, err);
+    if (!rc)
+        rc = db_prepare_keep(s->db, STORE_SQL_STREAM_OTHER, &s->stream_other,
+                             err);
     free(sql);
     free(county);
     return rc;
@@ -115,6 +176,10 @@ int store_open(struct store *s, sqlite3 *db, struct sw_err *err)
 void store_close(struct store *s)
 {
     merge_close(&s->m);
+    for (int t = 0; t < SW_NTABLES; t++) {
+        sqlite3_finalize(s->row[t]);
+        s->row[t] = NULL;
+    }
     sqlite3_finalize(s->pull);
     sqlite3_finalize(s->pull_rest);
     s->pull_rest = NULL;
@@ -124,6 +189,9 @@ void store_close(struct store *s)
     sqlite3_finalize(s->is_purged);
     sqlite3_finalize(s->refused_add);
     sqlite3_finalize(s->erase_pull);
+    sqlite3_finalize(s->stream_end);
+    sqlite3_finalize(s->stream_other);
+    s->stream_end = s->stream_other = NULL;
     s->pull = s->acked_get = s->acked_set = s->case_station = NULL;
     s->is_purged = s->refused_add = s->erase_pull = NULL;
 }
@@ -161,6 +229,52 @@ static int check_case_scope(struct store *s, const struct sw_change *c,
     return rc;
 }
 
+/* The last seq of station's pull stream into *out. */
+static int stream_end(struct store *s, const char *station, int64_t *out,
+                      struct sw_err *err)
+{
+    int rc = 0;
+    sqlite3_bind_text(s->stream_end, 1, station, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s->stream_end, 2, s->county, -1, SQLITE_STATIC);
+    if (sqlite3_step(s->stream_end) == SQLITE_ROW)
+        *out = sqlite3_column_int64(s->stream_end, 0);
+    else
+        rc = db_fail(err, s->db, "read the pull stream");
+    sqlite3_reset(s->stream_end);
+    return rc;
+}
+
+/*
+** After a push is applied: the seqs it gave the station's stream, from
+** res->stream_from (the end before) to res->stream_to, if every field
+** version there is the pusher's own value (nothing clamped, no other
+** writer between): a replica whose cursor had reached stream_from may
+** move it to stream_to without pulling its own changes back.  Otherwise
+** both stay 0 (not offered).
+*/
+static int stream_range(struct store *s, const char *station, const char *site,
+                        int64_t before, struct push_result *res,
+                        struct sw_err *err)
+{
+    int64_t after = 0;
+    int rc = stream_end(s, station, &after, err), step;
+    if (rc)
+        return rc;
+    sqlite3_bind_text(s->stream_other, 1, station, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s->stream_other, 2, before);
+    sqlite3_bind_text(s->stream_other, 3, site, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s->stream_other, 4, s->county, -1, SQLITE_STATIC);
+    step = sqlite3_step(s->stream_other);
+    sqlite3_reset(s->stream_other);
+    if (step == SQLITE_DONE && !res->clamped) {
+        res->stream_from = before;
+        res->stream_to = after;
+    } else if (step != SQLITE_ROW && step != SQLITE_DONE) {
+        rc = db_fail(err, s->db, "read the pull stream");
+    }
+    return rc;
+}
+
 /* Is id purged: 1, 0, or -1 with err filled. */
 static int is_purged(struct store *s, const char *id, struct sw_err *err)
 {
@@ -189,7 +303,11 @@ static int refuse_purged(struct store *s, const char *station, const char *site,
 
     for (size_t i = 0; i < n; i++) {
         const struct sw_table *tb = &sw_tables[todo[i].tbl];
-        int p = is_purged(s, todo[i].id, err);
+        /* a record's id is looked up once, at its first change (a
+           purged one's changes are all marked then) */
+        int same = i > 0 && todo[i].tbl == todo[i - 1].tbl &&
+                   !strcmp(todo[i].id, todo[i - 1].id);
+        int p = same ? 0 : is_purged(s, todo[i].id, err);
         if (p == 0 && tb->ref_col == todo[i].col && todo[i].vtype == SW_V_TEXT)
             p = is_purged(s, todo[i].text, err);
         if (p < 0)
@@ -239,7 +357,7 @@ int store_apply_push(struct store *s, const char *station, const char *site,
     struct sw_change *todo = NULL;
     char *moved = NULL;
     size_t ntodo = 0;
-    int64_t acked = 0, now = sw_now_ms();
+    int64_t acked = 0, now = sw_now_ms(), before = 0;
     int rc, step;
 
     memset(res, 0, sizeof(*res));
@@ -284,6 +402,8 @@ int store_apply_push(struct store *s, const char *station, const char *site,
         rc = db_fail(err, s->db, "read replica");
     sqlite3_reset(s->acked_get);
     res->acked = acked;
+    if (!rc)
+        rc = stream_end(s, station, &before, err);
 
     /* what is new: shallow copies (text stays the batch's), then applied
        a record at a time */
@@ -364,6 +484,8 @@ int store_apply_push(struct store *s, const char *station, const char *site,
         sqlite3_reset(s->acked_set);
         res->acked = b->to;
     }
+    if (!rc)
+        rc = stream_range(s, station, site, before, res, err);
     if (rc) {
         merge_abort(m);
         memset(res, 0, sizeof(*res));
@@ -376,40 +498,56 @@ int store_apply_push(struct store *s, const char *station, const char *site,
         res->refused = refused;
     }
     res->conflicts = m->stats.conflicts;
+    if (s->push_note)
+        s->push_note(s, res, s->push_note_arg);
     return merge_commit(m, err);
 }
 
-/* The field of st's current row (pull_sql's columns) into b. */
+/* The field of st's current row (SQL_PULL's columns) into b; its
+** record's row from pull_row.  *vbytes: the bytes of its value. */
 static int pull_add(struct store *s, sqlite3_stmt *st, const char *station,
-                    struct sw_batch *b, struct sw_err *err)
+                    struct sw_batch *b, size_t *vbytes, struct sw_err *err)
 {
     struct sw_change c;
-    const unsigned char *id = sqlite3_column_text(st, 8);
-    int rc;
+    sqlite3_stmt *row;
+    int rc = 0, there;
 
     memset(&c, 0, sizeof(c));
     c.tbl = sqlite3_column_int(st, 1);
     c.col = sqlite3_column_int(st, 2);
-    snprintf(c.id, sizeof(c.id), "%s", id ? (const char *)id : "");
+    there = pull_row(s, c.tbl, sqlite3_column_int64(st, 9), err);
+    if (there < 0)
+        return err ? err->code : SW_ESOFTWARE;
+    if (c.col < 0 || c.col >= sw_tables[c.tbl].ncols)
+        return sw_fail(err, SW_ESOFTWARE, _("pull: column %d of %s"), c.col,
+                       sw_tables[c.tbl].name);
+    row = s->row[c.tbl];
+    if (there) {
+        const unsigned char *id = sqlite3_column_text(row, 0);
+        sw_copy(c.id, sizeof(c.id), (const char *)id);
+        rc = merge_set_value(&c, sqlite3_column_value(row, 1 + c.col), err);
+        if (vbytes)
+            *vbytes = (size_t)sqlite3_column_bytes(row, 1 + c.col);
+    } else {
+        c.vtype = SW_V_NULL; /* no such record (as a NULL subquery did) */
+        if (vbytes)
+            *vbytes = 0;
+    }
     /* a county-owned record is the county's, whoever pulls it */
-    snprintf(c.station, sizeof(c.station), "%.32s",
-             c.tbl >= 0 && c.tbl < SW_NTABLES &&
-                     sw_county_owned(&sw_tables[c.tbl])
-                 ? s->county
-                 : station);
+    sw_copy(c.station, sizeof(c.station),
+            sw_county_owned(&sw_tables[c.tbl]) ? s->county : station);
     merge_column_version(st, 3, &c.ver);
     merge_column_version(st, 5, &c.base);
-    rc = merge_set_value(&c, sqlite3_column_value(st, 9), err);
     if (!rc && c.col == sw_col_deleted(&sw_tables[c.tbl]) &&
         c.vtype == SW_V_INT && c.ival == 1)
-        rc = merge_tomb_seen(&s->m, c.tbl, sqlite3_column_int64(st, 11), &c.ver,
+        rc = merge_tomb_seen(&s->m, c.tbl, sqlite3_column_int64(st, 9), &c.ver,
                              &c.seen, err);
     /* a county write's author (an admin) stays at the county:
        the station sees the county's site (docs/protocol.md) */
-    if (!rc && sqlite3_column_text(st, 10) &&
+    if (!rc && sqlite3_column_text(st, 8) &&
         strcmp(c.ver.site, s->county) != 0 &&
-        sw_author_valid((const char *)sqlite3_column_text(st, 10)) &&
-        !(c.author = sw_strdup((const char *)sqlite3_column_text(st, 10))))
+        sw_author_valid((const char *)sqlite3_column_text(st, 8)) &&
+        !(c.author = sw_strdup((const char *)sqlite3_column_text(st, 8))))
         rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     if (!rc && batch_add(b, &c))
         rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
@@ -444,12 +582,13 @@ static int pull_complete(struct store *s, const char *station, const char *site,
             if (site &&
                 strcmp((const char *)sqlite3_column_text(st, 7), site) == 0)
                 continue;
-            rc = pull_add(s, st, station, b, err);
+            rc = pull_add(s, st, station, b, NULL, err);
         }
         if (!rc && step != SQLITE_DONE)
             rc = db_fail(err, s->db, "read pull");
         sqlite3_reset(st);
     }
+    pull_row_drop(s);
     return rc;
 }
 
@@ -463,6 +602,7 @@ int store_read_pull(struct store *s, const char *station, const char *site,
 
     b->cursor = after;
     b->more = 0;
+    pull_row_drop(s);
     sqlite3_bind_text(st, 1, station, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, after);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
@@ -473,19 +613,21 @@ int store_read_pull(struct store *s, const char *station, const char *site,
             cut = 1; /* long texts: the rest next time */
             break;
         }
+        size_t vbytes = 0;
         scanned++;
         b->cursor = sqlite3_column_int64(st, 0);
-        bytes += 96 + (size_t)sqlite3_column_bytes(st, 9) +
-                 (size_t)sqlite3_column_bytes(st, 10);
+        bytes += 96 + (size_t)sqlite3_column_bytes(st, 8);
         if (site && strcmp((const char *)sqlite3_column_text(st, 7), site) == 0)
             continue; /* the sender has this very value */
-        rc = pull_add(s, st, station, b, err);
+        rc = pull_add(s, st, station, b, &vbytes, err);
+        bytes += vbytes;
         if (!rc)
-            b->v[b->n - 1].seq = sqlite3_column_int64(st, 11); /* rid */
+            b->v[b->n - 1].seq = sqlite3_column_int64(st, 9); /* rid */
     }
     if (!rc && !cut && step != SQLITE_DONE)
         rc = db_fail(err, s->db, "read pull");
     sqlite3_reset(st);
+    pull_row_drop(s);
     b->more = !rc && (cut || scanned == limit);
     /* erase orders: purged after `after`, up to where this answer ends
        (all of them when it is the last one) */
@@ -635,12 +777,8 @@ int store_add_site(struct store *s, const char *station, const char *site,
 int store_pull_remaining(struct store *s, const char *station, const char *site,
                          int64_t after, int64_t *n, struct sw_err *err)
 {
-    static const char SQL_REMAINING[] =
-        "SELECT count(*) FROM (SELECT 1 FROM field_versions "
-        "WHERE station IN (?1, ?5) AND seq > ?2 AND src IS NOT ?4 "
-        "AND tbl < ?6 LIMIT ?3)";
     sqlite3_stmt *st;
-    int rc = db_prepare(s->db, SQL_REMAINING, &st, err);
+    int rc = db_prepare(s->db, STORE_SQL_REMAINING, &st, err);
     if (rc)
         return rc;
     sqlite3_bind_text(st, 1, station, -1, SQLITE_STATIC);

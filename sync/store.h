@@ -16,6 +16,8 @@
 #include "change.h"
 #include "merge.h"
 
+struct push_result;
+
 struct store {
     sqlite3 *db;
     char county[SW_SITE_MAX + 1]; /* the county's site id: its code */
@@ -28,6 +30,17 @@ struct store {
     struct merge_ctx m;
     sqlite3_stmt *pull, *pull_rest, *acked_get, *acked_set, *case_station;
     sqlite3_stmt *is_purged, *refused_add, *erase_pull;
+    sqlite3_stmt *stream_end, *stream_other;
+    /* a pull reads each record's row once (store.c, pull_row) */
+    sqlite3_stmt *row[SW_NTABLES];
+    int row_tbl, row_ok;
+    int64_t row_rid;
+    /* if set: called by store_apply_push in its transaction, once the
+       push is applied, before the commit (the server's bookkeeping: one
+       commit, one fsync, a push); what it writes stays if it fails */
+    void (*push_note)(struct store *s, const struct push_result *res,
+                      void *arg);
+    void *push_note_arg;
 };
 
 struct push_result {
@@ -38,7 +51,17 @@ struct push_result {
     long conflicts;  /* conflicts recorded */
     long clamped;    /* versions too far ahead, clamped to the county's */
     long refused;    /* changes of purged records: not stored, counted */
+    /* the push's own range of the station's pull stream (stream_from,
+       stream_to]: every field version there is the pusher's value.  A
+       replica whose cursor is at stream_from or past it may move it to
+       stream_to (no pull of its own changes back).  Both 0: not offered
+       (a clamped version, or another writer in between). */
+    int64_t stream_from, stream_to;
 };
+
+/* The statements of store_apply_push's stream range (tests/test-plans.c) */
+extern const char STORE_SQL_STREAM_END[];
+extern const char STORE_SQL_STREAM_OTHER[];
 
 /* A pull answer holds about this many bytes of values at most (memory
 ** is bounded by it, not by the backlog); `more` says the rest follows. */
@@ -91,6 +114,7 @@ int store_apply_push(struct store *s, const char *station, const char *site,
 ** display.  Costs a scan of the (station, seq) index range.
 */
 #define STORE_COUNT_MAX 10000000
+extern const char STORE_SQL_REMAINING[]; /* its query (tests/test-plans.c) */
 int store_pull_remaining(struct store *s, const char *station, const char *site,
                          int64_t after, int64_t *n, struct sw_err *err);
 

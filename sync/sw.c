@@ -241,3 +241,15 @@ void sw_nls_init(void)
     bind_textdomain_codeset(SW_TEXTDOMAIN, "UTF-8");
     textdomain(SW_TEXTDOMAIN);
 }
+
+void sw_copy(char *dst, size_t n, const char *src)
+{
+    size_t len;
+    if (!n)
+        return;
+    if (!src)
+        src = "";
+    len = strnlen(src, n - 1);
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+}

@@ -79,6 +79,11 @@ int sw_random(void *buf, size_t n);
 #define SW_UUID_LEN 36
 int sw_uuid7(char out[SW_UUID_LEN + 1]);
 
+/* Copy src (NULL: "") into dst[n], cut to n - 1 bytes, NUL-terminated:
+** snprintf(dst, n, "%s", src) without the format machinery (hot paths:
+** a pull copies ids and sites per field). */
+void sw_copy(char *dst, size_t n, const char *src);
+
 /* True if s is a well-formed lowercase UUID text (any version). */
 int sw_uuid_valid(const char *s);
 

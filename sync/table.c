@@ -410,28 +410,31 @@ const char *sw_normalize(const struct sw_column *c, const char *v,
 int sw_validate(const struct sw_table *t, const struct sw_column *c,
                 const char *v, struct sw_err *err)
 {
+    /* the field's name for a message, made only for one (a pull checks
+       every value it applies: this is a hot path) */
     char fq[160]; /* cases.birth_date, or cases.birth_date（出生日期） */
-    const char *tn = labels_qualified(fq, sizeof(fq), t, c);
+#define FIELD_NAME() labels_qualified(fq, sizeof(fq), t, c)
     long long n;
 
     if (v == NULL) {
         /* the tombstone is never unknown: 0 or 1 */
         if (c->flags & (SW_COL_REQUIRED | SW_COL_SYSTEM))
-            return sw_fail(err, SW_EDATA, _("%s: is required"), tn);
+            return sw_fail(err, SW_EDATA, _("%s: is required"), FIELD_NAME());
         return 0;
     }
     if (!sw_utf8_valid(v))
-        return sw_fail(err, SW_EDATA, _("%s: not valid UTF-8"), tn);
+        return sw_fail(err, SW_EDATA, _("%s: not valid UTF-8"), FIELD_NAME());
 
     switch (c->check) {
     case CK_NONEMPTY:
         if (!*v)
-            return sw_fail(err, SW_EDATA, _("%s: must not be empty"), tn);
+            return sw_fail(err, SW_EDATA, _("%s: must not be empty"),
+                           FIELD_NAME());
         /* fall through */
     case CK_TEXT:
         if (utf8_chars(v) > c->maxlen)
             return sw_fail(err, SW_EDATA, _("%s: longer than %d characters"),
-                           tn, c->maxlen);
+                           FIELD_NAME(), c->maxlen);
         return 0;
     case CK_ENUM:
         for (const char *const *a = c->allowed; *a; a++)
@@ -448,14 +451,14 @@ int sw_validate(const struct sw_table *t, const struct sw_column *c,
                 if (labels_lang() == SW_LANG_ZH && strcmp(l, *a) != 0)
                     snprintf(list + used, sizeof(list) - used, "（%s）", l);
             }
-            return sw_fail(err, SW_EDATA, _("%s: '%.64s' is not one of %s"), tn,
-                           v, list);
+            return sw_fail(err, SW_EDATA, _("%s: '%.64s' is not one of %s"),
+                           FIELD_NAME(), v, list);
         }
     case CK_DATE:
         if (strlen(v) != 10 || !date_ok(v))
             return sw_fail(err, SW_EDATA,
-                           _("%s: not a valid date (YYYY-MM-DD): '%.64s'"), tn,
-                           v);
+                           _("%s: not a valid date (YYYY-MM-DD): '%.64s'"),
+                           FIELD_NAME(), v);
         return 0;
     case CK_DATETIME: {
         size_t len = strlen(v);
@@ -466,7 +469,7 @@ int sw_validate(const struct sw_table *t, const struct sw_column *c,
                        _("%s: not a valid date-time "
                          "(YYYY-MM-DD[THH:MM[:SS]], or RFC 3339 with an "
                          "offset): '%.64s'"),
-                       tn, v);
+                       FIELD_NAME(), v);
     }
     case CK_IDNUM: {
         char want;
@@ -475,13 +478,13 @@ int sw_validate(const struct sw_table *t, const struct sw_column *c,
             return sw_fail(err, SW_EDATA,
                            _("%s: must be 17 digits and a check digit "
                              "(0-9 or X): '%.64s'"),
-                           tn, v);
+                           FIELD_NAME(), v);
         want = sw_idnum_check_char(v);
         if (v[17] != want)
             return sw_fail(err, SW_EDATA,
                            _("%s: check digit is wrong (GB 11643): "
                              "'%s' should end in %c"),
-                           tn, v, want);
+                           FIELD_NAME(), v, want);
         return 0;
     }
     case CK_PHONE:
@@ -489,34 +492,35 @@ int sw_validate(const struct sw_table *t, const struct sw_column *c,
             return sw_fail(err, SW_EDATA,
                            _("%s: not a phone number (3-20 of digits, "
                              "'+', '-', space): '%.64s'"),
-                           tn, v);
+                           FIELD_NAME(), v);
         return 0;
     case CK_BOOL:
         if (strcmp(v, "0") && strcmp(v, "1"))
-            return sw_fail(err, SW_EDATA, _("%s: must be 0 or 1: '%.64s'"), tn,
-                           v);
+            return sw_fail(err, SW_EDATA, _("%s: must be 0 or 1: '%.64s'"),
+                           FIELD_NAME(), v);
         return 0;
     case CK_COUNT:
         if (!int_text(v, &n) || n < 0 || n > c->maxlen)
             return sw_fail(err, SW_EDATA,
                            _("%s: must be a whole number from 0 to %d: "
                              "'%.64s'"),
-                           tn, c->maxlen, v);
+                           FIELD_NAME(), c->maxlen, v);
         return 0;
     case CK_MONEY:
         if (!money_ok(v))
             return sw_fail(err, SW_EDATA,
                            _("%s: not an amount (digits, up to 2 "
                              "decimals, e.g. 150.50): '%.64s'"),
-                           tn, v);
+                           FIELD_NAME(), v);
         return 0;
     case CK_REF:
         if (!sw_uuid_valid(v))
-            return sw_fail(err, SW_EDATA, _("%s: not a record id: '%.64s'"), tn,
-                           v);
+            return sw_fail(err, SW_EDATA, _("%s: not a record id: '%.64s'"),
+                           FIELD_NAME(), v);
         return 0;
     }
-    return sw_fail(err, SW_ESOFTWARE, _("%s: unknown check"), tn);
+    return sw_fail(err, SW_ESOFTWARE, _("%s: unknown check"), FIELD_NAME());
+#undef FIELD_NAME
 }
 
 /* ---- SQL CHECK expressions (same rules, in built-in SQL) ----

@@ -30,6 +30,7 @@ EXCLUDED = {
     "sync/exchange.c": "protocol",
     "sync/change.c": "no messages",
     "sync/ddl.c": "SQL",
+    "sync/county/syncsql.c": "SQL (no messages)",
     "sync/county/http.c": "protocol answers and the server's log",
     "sync/county/web.c": "the console's own Chinese/English texts",
     "sync/web/html.c": "the consoles' HTML",

@@ -14,6 +14,7 @@
 #include "hlc.h"
 #include "purge.h"
 #include "rows.h"
+#include "syncsql.h"
 #include "table.h"
 #include "transfer.h"
 
@@ -359,19 +360,6 @@ fail:
 
 /* ---- a station's conflicts, for its replicas ---------------------------- */
 
-static const char SQL_STATION_CONFLICTS[] =
-    "SELECT id, tbl, row_id, col, kind, winner_value, winner_site, "
-    "winner_hlc, loser_value, loser_site, loser_hlc, status, resolution, "
-    "note, detected_at, resolved_at, "
-    /* a county admin's name stays at the county (docs/protocol.md) */
-    "CASE WHEN winner_site = (SELECT value FROM config WHERE key = 'county') "
-    "THEN NULL ELSE winner_author END, "
-    "CASE WHEN loser_site = (SELECT value FROM config WHERE key = 'county') "
-    "THEN NULL ELSE loser_author END "
-    "FROM conflicts WHERE station = ?1 AND (status = 'open' OR resolved_at >= "
-    "?2) "
-    "ORDER BY status = 'open' DESC, id DESC LIMIT ?3";
-
 static cJSON *station_conflict_row(sqlite3_stmt *st)
 {
     cJSON *o = cJSON_CreateObject();
@@ -403,7 +391,7 @@ int admin_station_conflicts_json(sqlite3 *db, const char *station,
                                  struct sw_err *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = db_prepare(db, SQL_STATION_CONFLICTS, &st, err);
+    int rc = db_prepare(db, COUNTY_SQL_STATION_CONFLICTS, &st, err);
 
     *out = NULL;
     if (rc)

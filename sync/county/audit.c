@@ -11,10 +11,8 @@
 #include "audit.h"
 #include "db.h"
 #include "rows.h"
+#include "syncsql.h"
 
-static const char SQL_AUDIT_ADD[] =
-    "INSERT INTO audit (at, actor, action, target, details, source) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 static const char SQL_AUDIT_LIST[] =
     "SELECT id, at, actor, action, target, details, source FROM audit "
     "WHERE (?2 <= 0 OR id < ?2) AND (?3 IS NULL OR actor = ?3) "
@@ -51,7 +49,7 @@ int audit_log(sqlite3 *db, const struct audit_src *src, const char *action,
 {
     char det[AUDIT_DETAILS_MAX + 1], tgt[201];
     sqlite3_stmt *st;
-    int rc = db_prepare(db, SQL_AUDIT_ADD, &st, err);
+    int rc = db_prepare(db, COUNTY_SQL_AUDIT_ADD, &st, err);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, sw_now_ms());

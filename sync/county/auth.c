@@ -11,10 +11,8 @@
 
 #include "auth.h"
 #include "db.h"
+#include "syncsql.h"
 
-static const char SQL_LOOKUP[] =
-    "SELECT id, station, device, site, acked_seq FROM replicas "
-    "WHERE token_hash = ?1 AND revoked_at IS NULL";
 static const char SQL_DEVICE_USED[] =
     "SELECT 1 FROM replicas WHERE station = ?1 AND device = ?2";
 static const char SQL_ADD_REPLICA[] =
@@ -108,7 +106,7 @@ int auth_lookup(sqlite3 *db, const char *tok, struct auth_replica *r,
     memset(r, 0, sizeof(*r));
     rc = auth_token_hash(tok, h, err);
     if (!rc)
-        rc = db_prepare(db, SQL_LOOKUP, &st, err);
+        rc = db_prepare(db, COUNTY_SQL_AUTH_LOOKUP, &st, err);
     if (rc)
         return rc;
     sqlite3_bind_text(st, 1, h, -1, SQLITE_STATIC);

@@ -41,6 +41,7 @@
 #include "enrol.h"
 #include "http.h"
 #include "store.h"
+#include "syncsql.h"
 #include "transfer.h"
 #include "web.h"
 
@@ -50,7 +51,7 @@
 #define AUDIT_MAX_ENTRIES 500
 #define PULL_DEFAULT 5000
 #define PULL_MAX 10000
-#define PUSH_CHANGES 2000 /* advised to agents: changes per push */
+#define PUSH_CHANGES 5000 /* advised to agents: changes per push */
 #define RETRY_AFTER "5"
 #define AGENT_MAX 100 /* bytes of the agent's version string */
 /* A body that passes its bound is discarded; past this much more, the
@@ -627,9 +628,6 @@ static enum MHD_Result respond_json(struct MHD_Connection *conn, struct req *r,
     return respond(conn, r, status, s, strlen(s), 0, hdr, val);
 }
 
-static const char SQL_PUSH_ERROR[] =
-    "UPDATE replicas SET last_seen = ?2, last_error = ?3 WHERE id = ?1";
-
 /* A failed push is shown in `station list`. */
 static void note_push_error(struct req *r, unsigned status)
 {
@@ -640,7 +638,7 @@ static void note_push_error(struct req *r, unsigned status)
         status == 507)
         return;
     snprintf(text, sizeof(text), "%u %s: %s", status, r->errcode, r->errmsg);
-    if (db_prepare(r->w->db, SQL_PUSH_ERROR, &st, NULL))
+    if (db_prepare(r->w->db, COUNTY_SQL_PUSH_ERROR, &st, NULL))
         return;
     sqlite3_bind_int64(st, 1, r->rep.id);
     sqlite3_bind_int64(st, 2, sw_now_ms());
@@ -789,15 +787,6 @@ static enum MHD_Result do_enrol(struct MHD_Connection *conn, struct req *r)
 
 /* ---- POST /v1/hello ------------------------------------------------------ */
 
-static const char SQL_HELLO_READ[] =
-    "SELECT site, acked_seq FROM replicas WHERE id = ?1";
-static const char SQL_SITE_OWNER[] =
-    "SELECT 1 FROM replicas WHERE site = ?1 AND id <> ?2";
-static const char SQL_HELLO_WRITE[] =
-    "UPDATE replicas SET site = coalesce(site, ?2), last_seen = ?3, "
-    "agent_version = coalesce(?4, agent_version), "
-    "skew_ms = coalesce(?5, skew_ms) WHERE id = ?1";
-
 /*
 ** Bind the site (first hello) and note what the replica told us, in one
 ** transaction.  SW_EPERM: the site does not fit (409 site_mismatch).
@@ -806,12 +795,9 @@ static const char SQL_HELLO_WRITE[] =
 ** 0: never), so that an agent fetches them only then. */
 static int64_t conflicts_mark(struct req *r)
 {
-    static const char SQL_MARK[] =
-        "SELECT coalesce(max(max(detected_at, coalesce(resolved_at, 0))), 0) "
-        "FROM conflicts WHERE station = ?1";
     sqlite3_stmt *st = NULL;
     int64_t mark = -1;
-    if (db_prepare(r->w->db, SQL_MARK, &st, NULL) == 0) {
+    if (db_prepare(r->w->db, COUNTY_SQL_CONFLICTS_MARK, &st, NULL) == 0) {
         sqlite3_bind_text(st, 1, r->rep.station, -1, SQLITE_STATIC);
         if (sqlite3_step(st) == SQLITE_ROW)
             mark = sqlite3_column_int64(st, 0);
@@ -831,7 +817,7 @@ static int hello_update(struct req *r, const char *site, const char *agent,
     rc = db_begin(db, err);
     if (rc)
         return rc;
-    rc = db_prepare(db, SQL_HELLO_READ, &st, err);
+    rc = db_prepare(db, COUNTY_SQL_HELLO_READ, &st, err);
     if (rc)
         goto out;
     sqlite3_bind_int64(st, 1, r->rep.id);
@@ -853,7 +839,7 @@ static int hello_update(struct req *r, const char *site, const char *agent,
         }
     } else {
         sqlite3_finalize(st);
-        rc = db_prepare(db, SQL_SITE_OWNER, &st, err);
+        rc = db_prepare(db, COUNTY_SQL_SITE_OWNER, &st, err);
         if (rc)
             goto out;
         sqlite3_bind_text(st, 1, site, -1, SQLITE_STATIC);
@@ -872,7 +858,7 @@ static int hello_update(struct req *r, const char *site, const char *agent,
         }
     }
     sqlite3_finalize(st);
-    rc = db_prepare(db, SQL_HELLO_WRITE, &st, err);
+    rc = db_prepare(db, COUNTY_SQL_HELLO_WRITE, &st, err);
     if (rc)
         goto out;
     sqlite3_bind_int64(st, 1, r->rep.id);
@@ -1052,9 +1038,20 @@ static enum MHD_Result do_hello(struct MHD_Connection *conn, struct req *r)
 
 /* ---- POST /v1/push ------------------------------------------------------- */
 
-static const char SQL_PUSH_DONE[] =
-    "UPDATE replicas SET last_sync = ?2, last_seen = ?2, last_error = NULL, "
-    "clamped = clamped + ?3 WHERE id = ?1";
+/* The replica's last sync, in the push's own transaction (bookkeeping:
+** the push stays applied if this fails). */
+static void push_done(struct store *s, const struct push_result *res, void *arg)
+{
+    struct req *r = arg;
+    sqlite3_stmt *st;
+    if (db_prepare(s->db, COUNTY_SQL_PUSH_DONE, &st, NULL))
+        return;
+    sqlite3_bind_int64(st, 1, r->rep.id);
+    sqlite3_bind_int64(st, 2, sw_now_ms());
+    sqlite3_bind_int64(st, 3, res->clamped);
+    sqlite3_step(st);
+    sqlite3_finalize(st);
+}
 
 static enum MHD_Result do_push(struct MHD_Connection *conn, struct req *r)
 {
@@ -1063,7 +1060,6 @@ static enum MHD_Result do_push(struct MHD_Connection *conn, struct req *r)
     struct sw_batch b;
     struct push_result res;
     struct sw_err err;
-    sqlite3_stmt *st;
     cJSON *ans;
     int rc;
 
@@ -1074,19 +1070,18 @@ static enum MHD_Result do_push(struct MHD_Connection *conn, struct req *r)
     memset(&err, 0, sizeof(err));
     rc = codec_decode_push(r->body.buf ? r->body.buf : "", r->body.len,
                            &r->srv->lim, &b, &err);
+    /* decoded and checked above, outside the writer lock; under it only
+       the apply and its commit (with the replica's note in it) */
     pthread_mutex_lock(&r->srv->wlock);
+    r->w->store.push_note = push_done;
+    r->w->store.push_note_arg = r;
     if (!rc)
         rc = store_apply_push(&r->w->store, r->rep.station, r->rep.site, &b,
                               &res, &err);
-    batch_release(&b);
-    if (!rc && !db_prepare(r->w->db, SQL_PUSH_DONE, &st, NULL)) {
-        sqlite3_bind_int64(st, 1, r->rep.id);
-        sqlite3_bind_int64(st, 2, sw_now_ms());
-        sqlite3_bind_int64(st, 3, res.clamped);
-        sqlite3_step(st); /* the push is applied; this is bookkeeping */
-        sqlite3_finalize(st);
-    }
+    r->w->store.push_note = NULL;
+    r->w->store.push_note_arg = NULL;
     pthread_mutex_unlock(&r->srv->wlock);
+    batch_release(&b);
     if (rc)
         return fail_err(conn, r, &err);
     if (!(ans = cJSON_CreateObject()))
@@ -1097,6 +1092,11 @@ static enum MHD_Result do_push(struct MHD_Connection *conn, struct req *r)
     cJSON_AddNumberToObject(ans, "conflicts", (double)res.conflicts);
     cJSON_AddNumberToObject(ans, "clamped", (double)res.clamped);
     cJSON_AddNumberToObject(ans, "refused", (double)res.refused);
+    if (res.stream_to > res.stream_from) {
+        /* the pusher's cursor may skip its own changes (store.h) */
+        cJSON_AddNumberToObject(ans, "stream_from", (double)res.stream_from);
+        cJSON_AddNumberToObject(ans, "stream_to", (double)res.stream_to);
+    }
     return respond_json(conn, r, 200, ans, NULL, NULL);
 }
 
@@ -1221,12 +1221,6 @@ static enum MHD_Result do_conflicts(struct MHD_Connection *conn, struct req *r)
 
 /* ---- POST /v1/audit ------------------------------------------------------ */
 
-static const char SQL_SA_SEEN[] =
-    "SELECT 1 FROM station_audit WHERE site = ?1 AND local_id = ?2";
-static const char SQL_SA_ADD[] =
-    "INSERT INTO station_audit (site, local_id, audit_id) "
-    "VALUES (?1, ?2, last_insert_rowid())";
-
 /*
 ** A station's request to move a case rides its audit lines (action
 ** TRANSFER_ASK_ACTION, detail "CASE_ID STATION NOTE": sync/transfer.h):
@@ -1335,9 +1329,9 @@ static enum MHD_Result do_station_audit(struct MHD_Connection *conn,
     pthread_mutex_lock(&r->srv->wlock);
     rc = db_begin(db, &err);
     if (!rc)
-        rc = db_prepare(db, SQL_SA_SEEN, &seen, &err);
+        rc = db_prepare(db, COUNTY_SQL_SA_SEEN, &seen, &err);
     if (!rc)
-        rc = db_prepare(db, SQL_SA_ADD, &add, &err);
+        rc = db_prepare(db, COUNTY_SQL_SA_ADD, &add, &err);
     cJSON_ArrayForEach (e, arr) {
         if (rc)
             break;

@@ -78,4 +78,10 @@ unsigned http_port(const struct http_server *srv);
 */
 void http_stop(struct http_server *srv, int wait_ms);
 
+/* The SQL statements of the station's sync routes (hello, push, pull,
+** conflicts, audit) run by this file, NULL-terminated: tests/test-plans.c
+** checks their query plans.  Its conflicts mark: */
+const char *const *http_sync_sql(void);
+extern const char HTTP_SQL_CONFLICTS_MARK[];
+
 #endif
