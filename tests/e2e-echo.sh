@@ -73,6 +73,15 @@ exits 0 "a imports another case" S a import cases "$T/a2.csv"
 exits 0 "a syncs" S a sync
 is "$(sqlite3 "$T/a.db" "SELECT village FROM cases WHERE id = '$id'")" 县改 \
     "a got the county's correction written before its push"
+# and so is a county-owned record (the resource directory): it is in every
+# station's pull stream under the county's code
+exits 0 "a pulls" S a sync
+exits 0 "county adds a resource" C resource add name=镇卫生院 type=medical
+printf 'name,category\n乙3,other\n' >"$T/a4.csv"
+exits 0 "a imports another case" S a import cases "$T/a4.csv"
+exits 0 "a syncs" S a sync
+is "$(sqlite3 "$T/a.db" "SELECT name FROM resources")" 镇卫生院 \
+    "a got the county's resource written between its last pull and its push"
 m=$(lines)
 exits 0 "a syncs again" S a sync
 is "$(reqs "$m" | tr '\n' ' ')" "POST /v1/hello GET /v1/pull " \
