@@ -12,6 +12,64 @@
 #include "crypt.h"
 #include "db.h"
 #include "ddl.h"
+#include "table.h"
+
+void db_gen_added_columns(struct sw_buf *sb, enum sw_role role, int v)
+{
+    int added = 0;
+
+    for (int t = 0; t < SW_NTABLES; t++) {
+        const struct sw_table *tb = &sw_tables[t];
+        int from = sw_col_deleted_v2(tb), to = sw_col_deleted(tb);
+        if (sw_table_since(tb) >= v)
+            continue; /* a new table: its own CREATE in the step's sql */
+        for (int c = 0; c < tb->ncols; c++) {
+            if (sw_col_since(tb, c) != v)
+                continue;
+            sb_addf(sb, "ALTER TABLE %s ADD COLUMN %s %s ", tb->name,
+                    tb->cols[c].name,
+                    tb->cols[c].type == SW_INT ? "INTEGER" : "TEXT");
+            sw_sql_check(sb, &tb->cols[c]);
+            sb_adds(sb, ";\n");
+            added = 1;
+        }
+        /* `deleted` stays last: renumber it (from schema 2's number;
+           a later step starts from there too, nothing moves twice) */
+        if (v != 3 || from < 0 || from == to)
+            continue;
+        sb_addf(sb,
+                "UPDATE field_versions SET col = %d WHERE tbl = %d AND "
+                "col = %d;\n",
+                to, t, from);
+        if (role != SW_ROLE_STATION)
+            continue;
+        sb_addf(sb,
+                "UPDATE outbox SET col = %d WHERE tbl = %d AND col = %d;\n"
+                "UPDATE pending SET col = %d WHERE tbl = %d AND col = %d;\n"
+                "UPDATE %s SET ver_cols = (ver_cols & ((1 << %d) - 1)) | "
+                "(1 << %d) WHERE (ver_cols >> %d) & 1;\n",
+                to, t, from, to, t, from, tb->name, from, to, from);
+    }
+    /* a replica that pulled before: what it skipped of the new columns
+       comes in a backfill up to its cursor of now (docs/protocol.md) */
+    if (added && role == SW_ROLE_STATION)
+        sb_addf(sb,
+                "INSERT OR REPLACE INTO config (key, value) "
+                "SELECT 'backfill_since', '%d' FROM config "
+                "WHERE key = 'cursor' AND CAST(value AS INTEGER) > 0;\n"
+                "INSERT OR REPLACE INTO config (key, value) "
+                "SELECT 'backfill_after', '0' FROM config "
+                "WHERE key = 'cursor' AND CAST(value AS INTEGER) > 0;\n"
+                "INSERT OR REPLACE INTO config (key, value) "
+                "SELECT 'backfill_upto', value FROM config "
+                "WHERE key = 'cursor' AND CAST(value AS INTEGER) > 0;\n",
+                v - 1);
+}
+
+static void gen_v3(struct sw_buf *sb, enum sw_role role)
+{
+    db_gen_added_columns(sb, role, 3);
+}
 
 /* 2: who wrote each change (docs/design-notes.md, "Authorship"); what a
    tombstone's writer had seen (pending.seen, the tombstones table: issue
@@ -38,14 +96,28 @@ static const struct db_migration station_steps[] = {
      "ALTER TABLE conflicts ADD COLUMN winner_author TEXT;\n"
      "ALTER TABLE conflicts ADD COLUMN loser_author TEXT;\n"
      "ALTER TABLE pending ADD COLUMN seen TEXT;\n" TOMBSTONES_SQL,
-     1},
+     1, NULL},
+    /* 3: the release after 0.1.0.  Generated from sync/table.c (gen_v3):
+       cases' guardian_name, guardian_relation, guardian_phone and
+       hukou_type, `deleted` renumbered, the backfill noted (issue 16
+       item 5).  Other schema-3 steps go into the SQL text below, each in
+       its own commented block. */
+    {3,
+     "-- ---- schema 3, other steps (new tables, ...) below ----\n"
+     "SELECT 1;\n",
+     1, gen_v3},
 };
 static const struct db_migration county_steps[] = {
     {2,
      "ALTER TABLE field_versions ADD COLUMN author TEXT;\n"
      "ALTER TABLE conflicts ADD COLUMN winner_author TEXT;\n"
      "ALTER TABLE conflicts ADD COLUMN loser_author TEXT;\n" TOMBSTONES_SQL,
-     0},
+     0, NULL},
+    /* 3: as the station's (gen_v3); other steps in the SQL text */
+    {3,
+     "-- ---- schema 3, other steps (new tables, ...) below ----\n"
+     "SELECT 1;\n",
+     0, gen_v3},
 };
 #define NSTEPS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -325,6 +397,18 @@ int db_migrate(sqlite3 *db, enum sw_role role, const struct db_migration *steps,
             rc = sw_fail(err, SW_ESOFTWARE,
                          _("no migration to schema version %d"), v);
             goto out;
+        }
+        if (m->gen) {
+            struct sw_buf sb;
+            char *g;
+            sb_init(&sb);
+            m->gen(&sb, role);
+            g = sb_detach(&sb, NULL);
+            rc = g ? db_exec(db, g, err)
+                   : sw_fail(err, SW_ESOFTWARE, _("out of memory"));
+            free(g);
+            if (rc)
+                goto out;
         }
         rc = db_exec(db, m->sql, err);
         if (rc)

@@ -497,11 +497,12 @@ static void test_migrate_steps(void **state)
     struct fx *f = *state;
     const int v1 = DB_SCHEMA_VERSION;
     const struct db_migration steps[] = {
-        {v1 + 1, "CREATE TABLE m2 (x INTEGER); INSERT INTO m2 VALUES (42);", 0},
-        {v1 + 2, "CREATE TABLE m3 (y); THIS IS NOT SQL;", 0},
+        {v1 + 1, "CREATE TABLE m2 (x INTEGER); INSERT INTO m2 VALUES (42);", 0,
+         NULL},
+        {v1 + 2, "CREATE TABLE m3 (y); THIS IS NOT SQL;", 0, NULL},
     };
     const struct db_migration good3[] = {
-        {v1 + 2, "CREATE TABLE m3 (y);", 0},
+        {v1 + 2, "CREATE TABLE m3 (y);", 0, NULL},
     };
     struct sw_err e;
     sqlite3 *db;
@@ -558,10 +559,10 @@ static void test_migrate_triggers(void **state)
     struct fx *f = *state;
     const int v1 = DB_SCHEMA_VERSION;
     const struct db_migration steps[] = {
-        {v1 + 1, "DROP TRIGGER cases_capture_upd;", 1},
+        {v1 + 1, "DROP TRIGGER cases_capture_upd;", 1, NULL},
     };
     const struct db_migration county_steps[] = {
-        {v1 + 1, "CREATE TABLE c2 (x);", 1},
+        {v1 + 1, "CREATE TABLE c2 (x);", 1, NULL},
     };
     struct sw_err e;
     sqlite3 *db = new_station(f), *county = NULL;
