@@ -551,11 +551,8 @@ static int hello(struct sync *s)
         rc = http_answer_fail(&res, "hello", err);
         /* an older county that does not know our schema: say which side
            to upgrade (docs/protocol.md, "Versions") */
-        if (res.status == 409 && strstr(err->msg, "version_mismatch")) {
-            char was[SW_ERRMSG_MAX];
-            snprintf(was, sizeof(was), "%s", err->msg);
-            rc = proto_hello_refused(was, err);
-        }
+        if (res.status == 409 && strstr(err->msg, "version_mismatch"))
+            rc = proto_hello_refused(err->msg, err);
     }
     if (!rc)
         rc = answer_json(&res, "hello", HELLO_MAX, &ans, err);

@@ -292,12 +292,22 @@ int proto_hello_read(const cJSON *j, struct proto_hello_answer *a,
 
 int proto_hello_refused(const char *county_msg, struct sw_err *err)
 {
+    /* the county's text names its schema first ("... schema 2 (the agent
+       sent ...", "this county server has schema 3, older than ...") */
+    const char *p = strstr(county_msg, "schema ");
+    long cs = p ? strtol(p + 7, NULL, 10) : 0;
+    char was[SW_ERRMSG_MAX];
+
+    if (cs <= 0 || cs >= PROTO_SCHEMA)
+        return err ? err->code : SW_EUNAVAIL; /* its own words say it */
+    snprintf(was, sizeof(was), "%s", county_msg);
     return sw_fail(err, SW_EUNAVAIL,
-                   _("hello: the county server does not serve this replica's "
-                     "schema %d (%s): a county server older than this swsync "
-                     "must be upgraded first; nothing was sent, the unsent "
-                     "changes stay in the replica"),
-                   PROTO_SCHEMA, county_msg);
+                   _("hello: the county server has schema %ld and does not "
+                     "know this swsync's schema %d: upgrade the county server "
+                     "first (it goes on serving the stations not yet "
+                     "upgraded); nothing was sent, the unsent changes stay in "
+                     "this replica (%s)"),
+                   cs, PROTO_SCHEMA, was);
 }
 
 /* ---- push ----------------------------------------------------------- */

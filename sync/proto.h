@@ -94,8 +94,10 @@ int proto_hello_read(const cJSON *j, struct proto_hello_answer *a,
                      struct sw_err *err);
 
 /*
-** The station: a hello refused with 409 version_mismatch, said in the
-** station's words (which side to upgrade), into err as SW_EUNAVAIL.
+** The station: a hello refused with 409 version_mismatch (county_msg:
+** err's message so far): when the county's schema is older than ours,
+** say that the county server is to be upgraded first, into err; else
+** leave err as it is.  Returns err's code.
 */
 int proto_hello_refused(const char *county_msg, struct sw_err *err);
 

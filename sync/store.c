@@ -441,6 +441,7 @@ int store_read_pull_q(struct store *s, const char *station, const char *site,
 {
     sqlite3_stmt *st = s->pull;
     int64_t after = q->after;
+    int done = 0; /* a backfill got past its upto */
     size_t scanned = 0, bytes = 0;
     int rc = 0, step, cut = 0;
 
@@ -455,7 +456,7 @@ int store_read_pull_q(struct store *s, const char *station, const char *site,
             break;
         }
         if (q->backfill > 0 && sqlite3_column_int64(st, 0) > q->upto) {
-            scanned = 0; /* the backfill is done */
+            done = 1; /* the backfill is done */
             break;
         }
         scanned++;
@@ -471,10 +472,10 @@ int store_read_pull_q(struct store *s, const char *station, const char *site,
         if (!rc)
             b->v[b->n - 1].seq = sqlite3_column_int64(st, 11); /* rid */
     }
-    if (!rc && !cut && step != SQLITE_DONE)
+    if (!rc && !cut && !done && step != SQLITE_DONE)
         rc = db_fail(err, s->db, "read pull");
     sqlite3_reset(st);
-    b->more = !rc && (cut || scanned == limit);
+    b->more = !rc && !done && (cut || scanned == limit);
     /* erase orders: purged after `after`, up to where this answer ends
        (all of them when it is the last one); a backfill has none */
     if (!rc && q->backfill <= 0) {

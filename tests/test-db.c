@@ -594,6 +594,221 @@ static void test_migrate_triggers(void **state)
     db_close(county);
 }
 
+/* ---- migrations from released files ------------------------------------ */
+
+/* A file made by swsync 0.1.0 (tests/data/NAME.sql, schema 2) at path. */
+static void load_fixture(const char *path, const char *name)
+{
+    const char *src = getenv("TESTS_SRCDIR");
+    char fp[1024];
+    FILE *in;
+    char *sql;
+    long n;
+    sqlite3 *db = NULL;
+
+    snprintf(fp, sizeof(fp), "%s/data/%s.sql", src && *src ? src : "tests",
+             name);
+    in = fopen(fp, "rb");
+    assert_non_null(in);
+    assert_int_equal(fseek(in, 0, SEEK_END), 0);
+    n = ftell(in);
+    assert_true(n > 0);
+    rewind(in);
+    sql = malloc((size_t)n + 1);
+    assert_non_null(sql);
+    assert_int_equal(fread(sql, 1, (size_t)n, in), (size_t)n);
+    sql[n] = 0;
+    fclose(in);
+    assert_int_equal(sqlite3_open_v2(path, &db,
+                                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                                     NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    free(sql);
+    sqlite3_close(db);
+}
+
+/* Undo schema 2's step (sync/db.c) on a schema-2 station file: what a
+** 1 file was (its triggers are made again by the step). */
+static void make_v1(const char *path)
+{
+    sqlite3 *db = raw_open(path);
+    char *t;
+    while ((t = q_text(db, "SELECT (SELECT name FROM sqlite_master WHERE "
+                           "type = 'trigger' LIMIT 1)")) != NULL) {
+        must_exec(db, "DROP TRIGGER %s", t);
+        free(t);
+    }
+    must_exec(db, "ALTER TABLE outbox DROP COLUMN author");
+    must_exec(db, "ALTER TABLE pending DROP COLUMN author");
+    must_exec(db, "ALTER TABLE pending DROP COLUMN seen");
+    must_exec(db, "ALTER TABLE field_versions DROP COLUMN author");
+    must_exec(db, "ALTER TABLE cases DROP COLUMN ver_author");
+    must_exec(db, "ALTER TABLE visits DROP COLUMN ver_author");
+    must_exec(db, "ALTER TABLE services DROP COLUMN ver_author");
+    must_exec(db, "ALTER TABLE conflicts DROP COLUMN winner_author");
+    must_exec(db, "ALTER TABLE conflicts DROP COLUMN loser_author");
+    must_exec(db, "DROP TABLE tombstones");
+    must_exec(db, "PRAGMA user_version = 1");
+    sqlite3_close(db);
+}
+
+static void check_station_v3(struct fx *f, int64_t cursor)
+{
+    const struct sw_table *ct = &sw_tables[SW_T_CASES];
+    int del = sw_col_deleted(ct), old = sw_col_deleted_v2(ct);
+    int gn = sw_col_index(ct, "guardian_name");
+    struct sw_err e;
+    char *v;
+
+    sw_err_clear(&e);
+    assert_int_equal(db_open(f->path, SW_ROLE_STATION, &f->db, &e), 0);
+    assert_int_equal(q_int(f->db, "PRAGMA user_version"), DB_SCHEMA_VERSION);
+    assert_true(old < del);
+    /* the new columns, with their checks */
+    assert_int_equal(q_int(f->db, "SELECT count(*) FROM pragma_table_info("
+                                  "'cases') WHERE name IN ('guardian_name', "
+                                  "'guardian_relation', 'guardian_phone', "
+                                  "'hukou_type')"),
+                     4);
+    assert_int_not_equal(sqlite3_exec(f->db,
+                                      "UPDATE cases SET guardian_phone = "
+                                      "'abc' WHERE rid = 1",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+    assert_int_not_equal(sqlite3_exec(f->db,
+                                      "UPDATE cases SET hukou_type = 'x' "
+                                      "WHERE rid = 1",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+    /* `deleted` renumbered everywhere, nothing left at its old number */
+    assert_int_equal(q_int(f->db,
+                           "SELECT count(*) FROM field_versions WHERE tbl = "
+                           "0 AND col = %d",
+                           old),
+                     0);
+    assert_int_equal(q_int(f->db,
+                           "SELECT count(*) FROM field_versions WHERE tbl = "
+                           "0 AND col = %d",
+                           del),
+                     1);
+    assert_int_equal(
+        q_int(f->db, "SELECT count(*) FROM outbox WHERE tbl = 0 AND col = %d",
+              del),
+        1);
+    assert_int_equal(
+        q_int(f->db, "SELECT count(*) FROM outbox WHERE tbl = 0 AND col = %d",
+              old),
+        0);
+    assert_int_equal(
+        q_int(f->db, "SELECT col FROM pending WHERE value = 'fixture'"), del);
+    assert_int_equal(q_int(f->db, "SELECT ver_cols FROM cases WHERE rid = 1"),
+                     2993 | (1LL << del));
+    /* visits' tombstone kept its number */
+    assert_int_equal(
+        q_int(f->db,
+              "SELECT count(*) FROM field_versions WHERE tbl = 1 AND col = %d",
+              sw_col_deleted(&sw_tables[SW_T_VISITS])),
+        1);
+    /* the unsent edits are all still there */
+    assert_int_equal(q_int(f->db, "SELECT count(*) FROM outbox"), 2);
+    /* the backfill the next sync asks for */
+    v = q_text(f->db, "SELECT value FROM config WHERE key = 'backfill_since'");
+    assert_string_equal(v, "2");
+    free(v);
+    v = q_text(f->db, "SELECT value FROM config WHERE key = 'backfill_upto'");
+    assert_int_equal(strtoll(v, NULL, 10), cursor);
+    free(v);
+    /* the capture triggers know the new columns and the new number */
+    must_exec(f->db, "UPDATE cases SET guardian_name = '张母', hukou_type = "
+                     "'agricultural' WHERE rid = 1");
+    assert_int_equal(q_int(f->db,
+                           "SELECT count(*) FROM outbox WHERE tbl = 0 AND "
+                           "rid = 1 AND col = %d",
+                           gn),
+                     1);
+    must_exec(f->db, "DELETE FROM cases WHERE rid = 1");
+    assert_int_equal(q_int(f->db,
+                           "SELECT count(*) FROM outbox WHERE tbl = 0 AND "
+                           "rid = 1 AND col = %d",
+                           del),
+                     1);
+}
+
+/* A 0.1.0 file: a pending tombstone and a row version holding `deleted`
+** (the fixture has an unsent delete, and an edit, in its outbox) */
+static int64_t prepare_station(struct fx *f)
+{
+    sqlite3 *db = raw_open(f->path);
+    int64_t cursor;
+    must_exec(db, "UPDATE cases SET ver_cols = ver_cols | (1 << 14) WHERE "
+                  "rid = 1");
+    must_exec(db, "INSERT INTO pending (tbl, rid, col, value, hlc, site) "
+                  "VALUES (0, 2, 14, 'fixture', 1, 'A-x')");
+    cursor = q_int(db, "SELECT value FROM config WHERE key = 'cursor'");
+    assert_true(cursor > 0);
+    sqlite3_close(db);
+    return cursor;
+}
+
+static void test_migrate_station_from_v2(void **state)
+{
+    struct fx *f = *state;
+    int64_t cursor;
+    load_fixture(f->path, "station-v2");
+    cursor = prepare_station(f);
+    check_station_v3(f, cursor);
+}
+
+static void test_migrate_station_from_v1(void **state)
+{
+    struct fx *f = *state;
+    int64_t cursor;
+    load_fixture(f->path, "station-v2");
+    cursor = prepare_station(f);
+    make_v1(f->path);
+    check_station_v3(f, cursor);
+}
+
+static void test_migrate_county_from_v2(void **state)
+{
+    struct fx *f = *state;
+    const struct sw_table *ct = &sw_tables[SW_T_CASES];
+    struct sw_err e;
+    sqlite3 *raw;
+    int64_t n;
+
+    load_fixture(f->path, "county-v2");
+    raw = raw_open(f->path);
+    n = q_int(raw, "SELECT count(*) FROM field_versions WHERE tbl = 0 AND "
+                   "col = 14");
+    assert_true(n > 0);
+    sqlite3_close(raw);
+    sw_err_clear(&e);
+    assert_int_equal(db_open(f->path, SW_ROLE_COUNTY, &f->db, &e), 0);
+    assert_int_equal(q_int(f->db, "PRAGMA user_version"), DB_SCHEMA_VERSION);
+    assert_int_equal(q_int(f->db,
+                           "SELECT count(*) FROM field_versions WHERE tbl = "
+                           "0 AND col = %d",
+                           sw_col_deleted(ct)),
+                     n);
+    assert_int_equal(q_int(f->db, "SELECT count(*) FROM field_versions WHERE "
+                                  "tbl = 0 AND col = 14"),
+                     0);
+    assert_int_equal(q_int(f->db, "SELECT count(*) FROM pragma_table_info("
+                                  "'cases') WHERE name LIKE 'guardian%%' OR "
+                                  "name = 'hukou_type'"),
+                     4);
+    assert_int_equal(q_int(f->db, "SELECT count(*) FROM config WHERE key "
+                                  "LIKE 'backfill%%'"),
+                     0);
+    must_exec(f->db, "UPDATE cases SET guardian_phone = '13700001111'");
+    assert_int_not_equal(sqlite3_exec(f->db,
+                                      "UPDATE cases SET guardian_phone = 'x'",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+}
+
 /* ---- capture, from plain SQL --------------------------------------- */
 
 static void test_capture_insert(void **state)
@@ -1148,15 +1363,27 @@ static void test_config_and_clock(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(test_create_mode_0600),    T(test_create_refuses_existing),
-        T(test_open_missing),        T(test_open_not_sqlite),
-        T(test_open_other_kind),     T(test_pragmas),
-        T(test_open_newer_refused),  T(test_migrate_steps),
-        T(test_migrate_triggers),    T(test_capture_insert),
-        T(test_capture_update),      T(test_capture_update_row_version),
-        T(test_versions_view),       T(test_capture_off),
-        T(test_delete_is_tombstone), T(test_identity_is_fixed),
-        T(test_station_fill),        T(test_checks_hold),
+        T(test_create_mode_0600),
+        T(test_create_refuses_existing),
+        T(test_open_missing),
+        T(test_open_not_sqlite),
+        T(test_open_other_kind),
+        T(test_pragmas),
+        T(test_open_newer_refused),
+        T(test_migrate_steps),
+        T(test_migrate_triggers),
+        T(test_migrate_station_from_v2),
+        T(test_migrate_station_from_v1),
+        T(test_migrate_county_from_v2),
+        T(test_capture_insert),
+        T(test_capture_update),
+        T(test_capture_update_row_version),
+        T(test_versions_view),
+        T(test_capture_off),
+        T(test_delete_is_tombstone),
+        T(test_identity_is_fixed),
+        T(test_station_fill),
+        T(test_checks_hold),
         T(test_config_and_clock),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
