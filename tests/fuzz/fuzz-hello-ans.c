@@ -114,8 +114,8 @@ static void setup(void)
     first.err = &ctx.err;
     first.quiet = 1;
     first.hi.max_body = DEFAULT_MAX_BODY;
-    first.hi.push_changes = DEFAULT_PUSH;
-    first.hi.pull_limit = DEFAULT_PULL;
+    first.hi.push_changes = PROTO_PUSH_CHANGES;
+    first.hi.pull_limit = PROTO_PULL_DEFAULT;
     first.hi.pull_lim = codec_default_limits;
     if (replica_open(&first.r, F.db, &ctx.err))
         fixture_die("replica", &ctx.err);
