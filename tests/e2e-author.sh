@@ -132,9 +132,13 @@ sqlite3 "$T/a3.db" "
     ALTER TABLE conflicts DROP COLUMN winner_author;
     ALTER TABLE conflicts DROP COLUMN loser_author;
     ALTER TABLE pending DROP COLUMN seen; DROP TABLE tombstones;
+    ALTER TABLE cases DROP COLUMN guardian_name;
+    ALTER TABLE cases DROP COLUMN guardian_relation;
+    ALTER TABLE cases DROP COLUMN guardian_phone;
+    ALTER TABLE cases DROP COLUMN hukou_type;
     PRAGMA user_version = 1;" || bail_out "cannot make a version 1 file"
 exits 0 "a version 1 replica opens" S a3 --author 赵六 case add name=钱七 category=other
-is "$(sqlite3 "$T/a3.db" 'PRAGMA user_version')" 2 "... migrated to version 2"
+is "$(sqlite3 "$T/a3.db" 'PRAGMA user_version')" 3 "... migrated to version 3"
 is "$(sqlite3 "$T/a3.db" "SELECT count(*) FROM outbox WHERE author = '赵六'")" 5 \
     "... its capture triggers made again: the write has its author"
 is "$(sqlite3 "$T/a3.db" "SELECT count(*) FROM pragma_table_info('pending')
