@@ -1091,10 +1091,12 @@ static int fetch_conflicts(struct sync *s)
     sqlite3_stmt *st = NULL;
     cJSON *ans = NULL;
     const cJSON *arr, *o;
+    char path[64];
     int rc, n = 0;
 
     memset(&res, 0, sizeof(res));
-    rc = http_get(s->h, "conflicts", "/v1/conflicts", &res, err);
+    snprintf(path, sizeof(path), PROTO_CONFLICTS_PATH, PROTO_SCHEMA);
+    rc = http_get(s->h, "conflicts", path, &res, err);
     if (!rc && res.status == 404)
         goto out; /* a county that does not share its conflicts */
     if (!rc && res.status != 200)

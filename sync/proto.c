@@ -15,10 +15,9 @@
 #include "proto.h"
 #include "table.h"
 
-/* Whatever a hello says, this PC accepts no more than this. */
-#define CEIL_MAX_BODY (64u << 20)
-#define CEIL_MAX_INFLATED (256u << 20)
-#define CEIL_MAX_CHANGES 1000000
+#define CEIL_MAX_BODY PROTO_CEIL_MAX_BODY
+#define CEIL_MAX_INFLATED PROTO_CEIL_MAX_INFLATED
+#define CEIL_MAX_CHANGES PROTO_CEIL_MAX_CHANGES
 
 /*
 ** An integer member: 1 found (in *out), 0 absent or null, -1 not a whole
@@ -39,14 +38,14 @@ static int get_int(const cJSON *o, const char *key, int64_t min, int64_t *out)
     return 1;
 }
 
-/* Control characters dropped, for messages. */
+/* Printable ASCII, anything else '?', for messages (as the county's
+** log has it). */
 static void clean_copy(char *dst, size_t n, const char *src)
 {
-    size_t j = 0;
-    for (; *src && j + 1 < n; src++)
-        if ((unsigned char)*src >= 0x20 && *src != 0x7f)
-            dst[j++] = *src;
-    dst[j] = 0;
+    size_t i = 0;
+    for (; src && *src && i + 1 < n; src++, i++)
+        dst[i] = (*src > 0x20 && *src < 0x7f) ? *src : '?';
+    dst[i] = 0;
 }
 
 static char *print(cJSON *o)
@@ -114,12 +113,6 @@ int proto_hello_parse(const char *body, size_t len, struct proto_hello *h,
     snprintf(h->site, sizeof(h->site), "%s", js->valuestring);
     if (cJSON_IsString(jst)) {
         h->has_station = 1;
-        if (strlen(jst->valuestring) > SW_CODE_MAX) {
-            snprintf(why, n, "hello: station: longer than %d bytes",
-                     SW_CODE_MAX);
-            rc = 400;
-            goto out;
-        }
         clean_copy(h->station, sizeof(h->station), jst->valuestring);
         h->station_exact = strcmp(h->station, jst->valuestring) == 0;
     }
@@ -488,4 +481,37 @@ void proto_seen_filter(const struct proto_pull_query *q, int tbl, char *seen)
         in = *end ? end + 1 : end;
     }
     *out = 0;
+}
+
+/* ---- conflicts ------------------------------------------------------ */
+
+int proto_schema_arg(const char *arg, int64_t *schema, char *why, size_t n)
+{
+    *schema = PROTO_SCHEMA_DEFAULT;
+    if (arg && (parse_count(arg, schema) || *schema < PROTO_SCHEMA_MIN ||
+                *schema > PROTO_SCHEMA)) {
+        snprintf(why, n, "schema must be a whole number %d-%d",
+                 PROTO_SCHEMA_MIN, PROTO_SCHEMA);
+        return 400;
+    }
+    return 0;
+}
+
+void proto_conflicts_filter(int64_t schema, cJSON *arr)
+{
+    struct proto_pull_query q;
+    cJSON *it, *next;
+
+    memset(&q, 0, sizeof(q));
+    q.schema = schema;
+    for (it = arr ? arr->child : NULL; it; it = next) {
+        const cJSON *jt = cJSON_GetObjectItemCaseSensitive(it, "table");
+        const cJSON *jf = cJSON_GetObjectItemCaseSensitive(it, "field");
+        const struct sw_table *t =
+            cJSON_IsString(jt) ? sw_table_by_name(jt->valuestring) : NULL;
+        int c = t && cJSON_IsString(jf) ? sw_col_index(t, jf->valuestring) : -1;
+        next = it->next;
+        if (t && c >= 0 && !proto_col_sent(&q, sw_table_index(t), c))
+            cJSON_Delete(cJSON_DetachItemViaPointer(arr, it));
+    }
 }

@@ -42,15 +42,19 @@
 #define PROTO_HELLO_MAX_BODY (64 * 1024)   /* the hello request */
 #define PROTO_HELLO_MAX_ANSWER (256 << 10) /* the hello answer */
 #define PROTO_AGENT_MAX 100                /* bytes of "agent" */
+/* Whatever a hello says, a station accepts no more than this. */
+#define PROTO_CEIL_MAX_BODY (64u << 20)
+#define PROTO_CEIL_MAX_INFLATED (256u << 20)
+#define PROTO_CEIL_MAX_CHANGES 1000000
 
 /* ---- hello ---------------------------------------------------------- */
 
 struct proto_hello {
     int64_t v, protocol, schema, time_ms;
     int has_time, has_station, has_agent;
-    int station_exact; /* station had no control characters */
+    int station_exact; /* station was all printable ASCII, and short */
     char site[SW_SITE_MAX + 1];
-    char station[SW_CODE_MAX + 1]; /* as sent, control characters dropped */
+    char station[SW_CODE_MAX + 1]; /* as sent, cleaned for messages */
     char agent[PROTO_AGENT_MAX + 1];
 };
 
@@ -144,5 +148,23 @@ int proto_col_sent(const struct proto_pull_query *q, int tbl, int col);
 ** an older station refuses a column it does not know.
 */
 void proto_seen_filter(const struct proto_pull_query *q, int tbl, char *seen);
+
+/* ---- conflicts ------------------------------------------------------ */
+
+/* The station: GET /v1/conflicts with its schema. */
+#define PROTO_CONFLICTS_PATH "/v1/conflicts?schema=%d"
+
+/*
+** The county: the schema= argument of a GET (NULL: an agent before 0.2,
+** schema 2) into *schema; 0, or 400 with why filled.
+*/
+int proto_schema_arg(const char *arg, int64_t *schema, char *why, size_t n);
+
+/*
+** The county: drop from a conflicts array (GET /v1/conflicts) those on a
+** table or field the station's schema does not hold: a 0.1.0 agent
+** refuses the whole answer for one of them.
+*/
+void proto_conflicts_filter(int64_t schema, cJSON *arr);
 
 #endif

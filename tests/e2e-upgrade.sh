@@ -131,6 +131,22 @@ is "$(q "$CDB" "SELECT guardian_name || '|' || guardian_phone || '|' || hukou_ty
 is "$(q "$T/old1.db" "SELECT name FROM cases WHERE id = '$Y'")" 李四 \
     "the old replica has the new one's case (without its new fields)"
 
+# the old replica deletes a case whose schema-3 fields it never saw: the
+# county keeps them as conflicts (edits the deleter had not seen), and the
+# old replica's conflict list is not spoilt by fields it does not know
+exits 0 "old replica deletes the new one's case" O old1 case delete "$Y"
+exits 0 "old replica syncs the delete" O old1 sync
+unlike "$ERR" "malformed|warning" "the old replica takes the county's conflicts"
+is "$(C conflicts list --json | python3 -c 'import json,sys; print(sorted(c["field"] for c in json.load(sys.stdin) if c["kind"] == "edit_of_deleted"))')" \
+    "['guardian_name', 'hukou_type']" "the unseen schema-3 fields are conflicts at the county"
+is "$(q "$T/old1.db" "SELECT count(*) FROM conflicts")" 1 \
+    "the old replica lists the conflict it knows (the phone), not the others"
+exits 0 "new replica syncs" S new1 sync --quiet
+is "$(q "$T/new1.db" "SELECT count(*) FROM conflicts WHERE kind = 'edit_of_deleted'")" 2 \
+    "the new replica lists them"
+is "$(q "$T/new1.db" "SELECT deleted FROM cases WHERE id = '$Y'")" 1 \
+    "the delete reached the new replica"
+
 # ---- an old replica with unsent changes is upgraded ---------------------
 exits 0 "up (0.1.0) edits offline" O up case set "$X" village=西村
 exits 0 "up (0.1.0) adds a case offline" O up case add name=王五 \

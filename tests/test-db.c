@@ -770,9 +770,8 @@ static void test_migrate_station_from_v1(void **state)
     check_station_v3(f, cursor);
 }
 
-static void test_migrate_county_from_v2(void **state)
+static void migrate_county(struct fx *f, int v1)
 {
-    struct fx *f = *state;
     const struct sw_table *ct = &sw_tables[SW_T_CASES];
     struct sw_err e;
     sqlite3 *raw;
@@ -780,6 +779,13 @@ static void test_migrate_county_from_v2(void **state)
 
     load_fixture(f->path, "county-v2");
     raw = raw_open(f->path);
+    if (v1) { /* undo schema 2's step (sync/db.c) */
+        must_exec(raw, "ALTER TABLE field_versions DROP COLUMN author");
+        must_exec(raw, "ALTER TABLE conflicts DROP COLUMN winner_author");
+        must_exec(raw, "ALTER TABLE conflicts DROP COLUMN loser_author");
+        must_exec(raw, "DROP TABLE tombstones");
+        must_exec(raw, "PRAGMA user_version = 1");
+    }
     n = q_int(raw, "SELECT count(*) FROM field_versions WHERE tbl = 0 AND "
                    "col = 14");
     assert_true(n > 0);
@@ -807,6 +813,19 @@ static void test_migrate_county_from_v2(void **state)
                                       "UPDATE cases SET guardian_phone = 'x'",
                                       NULL, NULL, NULL),
                          SQLITE_OK);
+    assert_int_equal(q_int(f->db, "SELECT count(*) FROM pragma_table_info("
+                                  "'field_versions') WHERE name = 'author'"),
+                     1);
+}
+
+static void test_migrate_county_from_v2(void **state)
+{
+    migrate_county(*state, 0);
+}
+
+static void test_migrate_county_from_v1(void **state)
+{
+    migrate_county(*state, 1);
 }
 
 /* ---- capture, from plain SQL --------------------------------------- */
@@ -1375,6 +1394,7 @@ int main(void)
         T(test_migrate_station_from_v2),
         T(test_migrate_station_from_v1),
         T(test_migrate_county_from_v2),
+        T(test_migrate_county_from_v1),
         T(test_capture_insert),
         T(test_capture_update),
         T(test_capture_update_row_version),

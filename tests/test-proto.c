@@ -352,6 +352,36 @@ static void test_seen_filter(void **state)
     proto_seen_filter(&v2, SW_T_CASES, NULL); /* nothing to do */
 }
 
+/* An older station's conflicts: only fields its schema holds. */
+static void test_conflicts_filter(void **state)
+{
+    cJSON *arr = parse("[{\"table\":\"cases\",\"field\":\"phone\"},"
+                       "{\"table\":\"cases\",\"field\":\"guardian_name\"},"
+                       "{\"table\":\"visits\",\"field\":\"mode\"},"
+                       "{\"table\":\"cases\",\"field\":\"hukou_type\"}]");
+    char why[128];
+    int64_t schema = 0;
+
+    (void)state;
+    proto_conflicts_filter(3, arr);
+    assert_int_equal(cJSON_GetArraySize(arr), 4);
+    proto_conflicts_filter(2, arr);
+    assert_int_equal(cJSON_GetArraySize(arr), 2);
+    assert_string_equal(
+        cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 0), "field")->valuestring,
+        "phone");
+    assert_string_equal(
+        cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 1), "field")->valuestring,
+        "mode");
+    cJSON_Delete(arr);
+    assert_int_equal(proto_schema_arg(NULL, &schema, why, sizeof(why)), 0);
+    assert_int_equal(schema, 2);
+    assert_int_equal(proto_schema_arg("3", &schema, why, sizeof(why)), 0);
+    assert_int_equal(schema, 3);
+    assert_int_equal(proto_schema_arg("9", &schema, why, sizeof(why)), 400);
+    assert_int_equal(proto_schema_arg("x", &schema, why, sizeof(why)), 400);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -363,6 +393,7 @@ int main(void)
         cmocka_unit_test(test_pull_query),
         cmocka_unit_test(test_col_sent),
         cmocka_unit_test(test_seen_filter),
+        cmocka_unit_test(test_conflicts_filter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1086,11 +1086,17 @@ static enum MHD_Result do_conflicts(struct MHD_Connection *conn, struct req *r)
     struct sw_err err;
     cJSON *arr = NULL, *ans;
     int64_t since = sw_now_ms() - (int64_t)CONFLICTS_DAYS * 86400 * 1000;
+    int64_t schema;
+    char why[SW_ERRMSG_MAX];
 
+    if (proto_schema_arg(pull_arg(conn, "schema"), &schema, why, sizeof(why)))
+        return fail(conn, r, 400, "bad_request", "conflicts: %s", why);
     memset(&err, 0, sizeof(err));
     if (admin_station_conflicts_json(r->w->db, r->rep.station, since,
                                      CONFLICTS_MAX, &arr, &err))
         return fail_err(conn, r, &err);
+    /* only what the station's schema knows (sync/proto.h) */
+    proto_conflicts_filter(schema, arr);
     if (!(ans = cJSON_CreateObject()) ||
         !cJSON_AddItemToObject(ans, "conflicts", arr)) {
         cJSON_Delete(ans);
