@@ -13,8 +13,11 @@
 ** (outbox, field_versions): append new columns just before `deleted`,
 ** never reorder the others, list them in sw_added[] (table.c) with the
 ** schema version that adds them, and renumber `deleted` in that version's
-** migration (sync/db.c, db_renumber_deleted).  On the wire fields go by
-** name, so the numbers never travel.
+** migration (sync/db.c, db_gen_added_columns).  On the wire fields go by
+** name, so the numbers never travel.  A table added after schema 2 is
+** listed there too ({"name", NULL, N}): a county never sends an older
+** station a table or column its schema lacks (tests/test-proto.c checks
+** that schema 2 is what swsync 0.1.0 had).
 */
 #ifndef SW_TABLE_H
 #define SW_TABLE_H

@@ -382,6 +382,52 @@ static void test_conflicts_filter(void **state)
     assert_int_equal(proto_schema_arg("x", &schema, why, sizeof(why)), 400);
 }
 
+/*
+** Schema 2 as swsync 0.1.0 had it.  A column or table added later and not
+** listed in sw_added[] (sync/table.c) would be sent to 0.1.0 stations,
+** which refuse a pull answer with a field they do not know: this catches
+** it.
+*/
+static void test_schema2_frozen(void **state)
+{
+    static const char *const v2[][20] = {
+        {"cases", "name", "gender", "birth_date", "id_number", "phone",
+         "village", "address", "category", "risk_level", "status", "worker",
+         "opened_on", "closed_on", "notes", "deleted", NULL},
+        {"visits", "case_id", "visited_at", "worker", "mode", "purpose",
+         "findings", "follow_up", "next_visit_on", "deleted", NULL},
+        {"services", "case_id", "service_on", "service_type", "provider",
+         "minutes", "amount", "outcome", "notes", "deleted", NULL},
+    };
+    (void)state;
+    for (int t = 0; t < SW_NTABLES; t++) {
+        const struct sw_table *tb = &sw_tables[t];
+        int k = -1, n = 0;
+        for (int i = 0; i < 3; i++)
+            if (strcmp(v2[i][0], tb->name) == 0)
+                k = i;
+        if (k < 0) { /* a newer table: never sent to schema 2 */
+            assert_true(sw_table_since(tb) > 2);
+            continue;
+        }
+        assert_int_equal(sw_table_since(tb), 2);
+        for (int c = 0; c < tb->ncols; c++) {
+            int known = 0;
+            for (int j = 1; v2[k][j]; j++)
+                known = known || strcmp(v2[k][j], tb->cols[c].name) == 0;
+            if (sw_col_since(tb, c) <= 2) {
+                if (!known)
+                    fail_msg("%s.%s is not in schema 2: list it in sw_added[]",
+                             tb->name, tb->cols[c].name);
+                n++;
+            }
+        }
+        for (int j = 1; v2[k][j]; j++)
+            n--;
+        assert_int_equal(n, 0); /* nothing of schema 2 went */
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -394,6 +440,7 @@ int main(void)
         cmocka_unit_test(test_col_sent),
         cmocka_unit_test(test_seen_filter),
         cmocka_unit_test(test_conflicts_filter),
+        cmocka_unit_test(test_schema2_frozen),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
