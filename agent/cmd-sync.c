@@ -40,23 +40,16 @@
 #include "hlc.h"
 #include "http.h"
 #include "links.h"
+#include "proto.h"
 #include "replica.h"
 
-#define SYNC_PROTOCOL 1
-
-/* Defaults when the hello does not say (docs/protocol.md). */
+/* Defaults when the hello does not say (docs/protocol.md; the rest of
+** the protocol's numbers are sync/proto.h's). */
 #define DEFAULT_MAX_BODY (4u << 20)
-#define DEFAULT_PUSH 2000
-#define DEFAULT_PULL 5000
 /* Room for the answer's framing above max_body. */
 #define BODY_MARGIN (64u << 10)
-/* Whatever a hello says, this PC accepts no more than this. */
-#define CEIL_MAX_BODY (64u << 20)
-#define CEIL_MAX_INFLATED (256u << 20)
-#define CEIL_MAX_CHANGES 1000000
-#define CEIL_PULL 10000
 /* The hello's own answer is small. */
-#define HELLO_MAX (256u << 10)
+#define HELLO_MAX PROTO_HELLO_MAX_ANSWER
 
 #define TOKEN_MAX 512
 #define TOKEN_FILE_MAX 4096
@@ -80,6 +73,11 @@ struct hello {
     size_t push_changes;          /* changes in one push */
     size_t pull_limit;            /* fields asked for in one pull */
     struct codec_limits pull_lim; /* our bound on a pull answer */
+};
+
+/* A column backfill after a migration (see backfill()). */
+struct backfill {
+    int64_t since, after, upto;
 };
 
 struct sync {
@@ -496,17 +494,6 @@ static int json_int(const cJSON *o, const char *key, int required, int64_t min,
     return 0;
 }
 
-/* A size limit from the hello's "limits": at least 1, at most ceil. */
-static int limit_val(const cJSON *lim, const char *key, size_t ceil,
-                     size_t *out, struct sw_err *err)
-{
-    int64_t v = -1;
-    int rc = json_int(lim, key, 0, 1, &v, "hello", err);
-    if (!rc && v > 0)
-        *out = (uint64_t)v > ceil ? ceil : (size_t)v;
-    return rc;
-}
-
 /* Parse a 200 answer's body as a JSON object (inflating if deflated). */
 static int answer_json(const struct http_resp *res, const char *what,
                        size_t max_inflated, cJSON **out, struct sw_err *err)
@@ -548,96 +535,50 @@ static int hello(struct sync *s)
 {
     struct sw_err *err = s->err;
     struct http_resp res;
-    cJSON *req, *ans = NULL;
-    const cJSON *lim;
-    char *body = NULL;
-    int64_t proto = -1, schema = -1, v = -1, mid;
+    struct proto_hello_answer a;
+    cJSON *ans = NULL;
+    char *body;
+    int64_t mid;
     int rc;
 
     memset(&res, 0, sizeof(res));
-    req = cJSON_CreateObject();
-    if (req && cJSON_AddNumberToObject(req, "v", SYNC_PROTOCOL) &&
-        cJSON_AddStringToObject(req, "site", s->r.site) &&
-        cJSON_AddStringToObject(req, "station", s->r.station) &&
-        cJSON_AddNumberToObject(req, "schema", DB_SCHEMA_VERSION) &&
-        cJSON_AddStringToObject(req, "agent", "swsync " PACKAGE_VERSION) &&
-        cJSON_AddNumberToObject(req, "time_ms", (double)sw_now_ms()))
-        body = cJSON_PrintUnformatted(req);
-    cJSON_Delete(req);
+    body = proto_hello_request(s->r.site, s->r.station, sw_now_ms());
     if (!body)
         return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     rc = http_post(s->h, "hello", "/v1/hello", "application/json", 0, body,
                    strlen(body), &res, err);
-    cJSON_free(body);
-    if (!rc && res.status != 200)
+    free(body);
+    if (!rc && res.status != 200) {
         rc = http_answer_fail(&res, "hello", err);
+        /* an older county that does not know our schema: say which side
+           to upgrade (docs/protocol.md, "Versions") */
+        if (res.status == 409 && strstr(err->msg, "version_mismatch"))
+            rc = proto_hello_refused(err->msg, err);
+    }
     if (!rc)
         rc = answer_json(&res, "hello", HELLO_MAX, &ans, err);
+    if (!rc)
+        rc = proto_hello_read(ans, &a, err);
     if (rc)
         goto out;
-
-    if (!(rc = json_int(ans, "v", 0, 0, &v, "hello", err)) && v != -1 &&
-        v != SYNC_PROTOCOL)
-        rc = sw_fail(err, SW_EUNAVAIL,
-                     _("hello: the county answers in message version %lld; "
-                       "this swsync speaks %d: upgrade swsync or the server"),
-                     (long long)v, SYNC_PROTOCOL);
-    if (!rc)
-        rc = json_int(ans, "protocol", 1, 0, &proto, "hello", err);
-    if (!rc && proto != SYNC_PROTOCOL)
-        rc = sw_fail(err, SW_EUNAVAIL,
-                     _("hello: the county speaks protocol %lld, this swsync "
-                       "protocol %d: upgrade swsync or the server; nothing "
-                       "was sent"),
-                     (long long)proto, SYNC_PROTOCOL);
-    if (!rc)
-        rc = json_int(ans, "schema", 1, 0, &schema, "hello", err);
-    if (!rc && schema != DB_SCHEMA_VERSION)
-        rc = sw_fail(err, SW_EUNAVAIL,
-                     _("hello: the county has schema version %lld, this "
-                       "replica %d: upgrade swsync or the server; nothing was "
-                       "sent"),
-                     (long long)schema, DB_SCHEMA_VERSION);
-    if (!rc)
-        rc = json_int(ans, "server_time_ms", 1, 1, &s->hi.server_ms, "hello",
-                      err);
-    if (!rc)
-        rc = json_int(ans, "acked", 1, 0, &s->hi.acked, "hello", err);
-    if (!rc)
-        rc = json_int(ans, "max_drift_ms", 0, 0, &s->hi.max_drift_ms, "hello",
-                      err);
-    s->hi.conflicts_mark = -1;
-    if (!rc)
-        rc = json_int(ans, "conflicts_mark", 0, 0, &s->hi.conflicts_mark,
-                      "hello", err);
-    lim = cJSON_GetObjectItemCaseSensitive(ans, "limits");
-    if (!rc && lim && !cJSON_IsObject(lim))
-        rc = sw_fail(err, SW_EUNAVAIL,
-                     _("hello: the county's answer has a bad \"limits\""));
-    if (!rc && lim) {
-        size_t infl = 0, chg = 0;
-        rc = limit_val(lim, "max_body", CEIL_MAX_BODY, &s->hi.max_body, err);
-        if (!rc)
-            rc = limit_val(lim, "max_inflated", CEIL_MAX_INFLATED, &infl, err);
-        if (!rc)
-            rc = limit_val(lim, "max_changes", CEIL_MAX_CHANGES, &chg, err);
-        if (!rc)
-            rc = limit_val(lim, "push_changes", CEIL_MAX_CHANGES,
-                           &s->hi.push_changes, err);
-        if (!rc)
-            rc =
-                limit_val(lim, "pull_limit", CEIL_PULL, &s->hi.pull_limit, err);
-        /* a pull answer may be as big as the county's bounds, never less
-        ** than our defaults */
-        if (infl > s->hi.pull_lim.max_inflated)
-            s->hi.pull_lim.max_inflated = infl;
-        if (chg > s->hi.pull_lim.max_changes)
-            s->hi.pull_lim.max_changes = chg;
-        if (chg && s->hi.push_changes > chg)
-            s->hi.push_changes = chg;
-    }
-    if (rc)
-        goto out;
+    s->hi.server_ms = a.server_ms;
+    s->hi.acked = a.acked;
+    s->hi.max_drift_ms = a.max_drift_ms;
+    s->hi.conflicts_mark = a.conflicts_mark;
+    if (a.max_body)
+        s->hi.max_body = a.max_body;
+    if (a.push_changes)
+        s->hi.push_changes = a.push_changes;
+    if (a.pull_limit)
+        s->hi.pull_limit = a.pull_limit;
+    /* a pull answer may be as big as the county's bounds, never less
+    ** than our defaults */
+    if (a.max_inflated > s->hi.pull_lim.max_inflated)
+        s->hi.pull_lim.max_inflated = a.max_inflated;
+    if (a.max_changes > s->hi.pull_lim.max_changes)
+        s->hi.pull_lim.max_changes = a.max_changes;
+    if (a.max_changes && s->hi.push_changes > a.max_changes)
+        s->hi.push_changes = a.max_changes;
     if (s->hi.max_body > s->hi.pull_lim.max_compressed)
         s->hi.pull_lim.max_compressed = s->hi.max_body;
     http_set_max_body(s->h, s->hi.pull_lim.max_compressed + BODY_MARGIN);
@@ -720,34 +661,26 @@ static int push_answer(struct sync *s, const struct http_resp *res,
                        const struct sw_batch *b, int64_t *acked)
 {
     struct sw_err *err = s->err;
-    int64_t conflicts = 0, clamped = 0, from = -1, to = -1;
+    struct proto_push_answer a;
     cJSON *ans = NULL;
     int rc;
 
     rc = answer_json(res, "push", HELLO_MAX, &ans, err);
     if (!rc)
-        rc = json_int(ans, "acked", 1, 0, acked, "push", err);
-    /* the push's own range of the pull stream (a county that knows it) */
-    if (!rc)
-        rc = json_int(ans, "stream_from", 0, 0, &from, "push", err);
-    if (!rc)
-        rc = json_int(ans, "stream_to", 0, 0, &to, "push", err);
-    if (!rc)
-        rc = json_int(ans, "conflicts", 0, 0, &conflicts, "push", err);
-    if (!rc)
-        rc = json_int(ans, "clamped", 0, 0, &clamped, "push", err);
+        rc = proto_push_read(ans, &a, err);
     cJSON_Delete(ans);
     if (rc)
         return rc;
+    *acked = a.acked;
     if (*acked < b->from)
         return sw_fail(err, SW_EUNAVAIL,
                        _("push: the county acknowledged through %lld, not "
                          "the changes %lld..%lld sent"),
                        (long long)*acked, (long long)b->from, (long long)b->to);
-    s->conflicts += (long)conflicts;
-    s->clamped += (long)clamped;
-    if (from >= 0 && to > from && !s->echo)
-        return replica_skip_own(&s->r, from, to, err);
+    s->conflicts += (long)a.conflicts;
+    s->clamped += (long)a.clamped;
+    if (a.stream_from >= 0 && a.stream_to > a.stream_from && !s->echo)
+        return replica_skip_own(&s->r, a.stream_from, a.stream_to, err);
     return 0;
 }
 
@@ -848,19 +781,25 @@ static int push(struct sync *s)
 ** (bytes, inflated bytes or changes) is asked for again with half the
 ** limit, down to one field.
 */
-static int pull(struct sync *s)
+static int pull_run(struct sync *s, const struct backfill *bf)
 {
     struct sw_err *err = s->err;
     int64_t cursor = 0;
     int more = 1, rc;
 
-    rc = replica_cursor(&s->r, &cursor, err);
+    if (bf) {
+        cursor = bf->after;
+        rc = 0;
+    } else {
+        rc = replica_cursor(&s->r, &cursor, err);
+    }
     progress_start(s, -1);
     while (!rc && more) {
         struct sw_batch b;
         struct merge_stats st;
         struct http_resp res;
-        char path[96 + 8 + SW_LINK_DIGEST_MAX];
+        struct proto_pull_query q;
+        char path[160 + SW_LINK_DIGEST_MAX];
         char links[SW_LINK_DIGEST_MAX + 1];
 
         batch_init(&b);
@@ -871,10 +810,18 @@ static int pull(struct sync *s)
         if (rc)
             break;
         /* on a terminal, ask how many remain, for the progress line */
-        snprintf(path, sizeof(path),
-                 "/v1/pull?after=%lld&limit=%zu%s%s&links=%s",
-                 (long long)cursor, s->hi.pull_limit, s->echo ? "&echo=1" : "",
-                 s->tty ? "&count=1" : "", links);
+        memset(&q, 0, sizeof(q));
+        q.after = cursor;
+        q.limit = (int64_t)s->hi.pull_limit;
+        q.echo = s->echo && !bf;
+        q.count = s->tty && !bf;
+        q.schema = PROTO_SCHEMA;
+        if (bf) {
+            q.backfill = bf->since;
+            q.upto = bf->upto;
+        }
+        q.links = bf ? NULL : links;
+        proto_pull_path(path, sizeof(path), &q);
         rc = http_get(s->h, "pull", path, &res, err);
         if (!rc && res.status != 200)
             rc = http_answer_fail(&res, "pull", err);
@@ -906,13 +853,14 @@ static int pull(struct sync *s)
                            "did not move past %lld"),
                          (long long)cursor);
         if (!rc)
-            rc = replica_apply_pull(&s->r, &b, &st, err);
+            rc = replica_apply_pull_key(&s->r, &b, &st,
+                                        bf ? "backfill_after" : "cursor", err);
         if (!rc) {
             s->pulled += (long)b.n;
             s->conflicts += st.conflicts;
             s->bytes += res.len;
             /* what is left: the county's count, else unknown */
-            s->total = b.remaining >= 0 ? s->pulled + b.remaining : -1;
+            s->total = b.remaining >= 0 && !bf ? s->pulled + b.remaining : -1;
             cursor = b.cursor;
             more = b.more;
             if (more)
@@ -928,6 +876,54 @@ static int pull(struct sync *s)
         if (!rc)
             rc = rc2;
     }
+    return rc;
+}
+
+static int pull(struct sync *s)
+{
+    return pull_run(s, NULL);
+}
+
+/*
+** A replica migrated to a newer schema (sync/db.c) notes the columns it
+** skipped: config backfill_since (the schema it had), backfill_upto (its
+** cursor then) and backfill_after (how far the backfill got).  After the
+** ordinary pull, fetch those columns' values written up to backfill_upto,
+** then forget the note (docs/protocol.md, "Versions").
+*/
+static int backfill(struct sync *s)
+{
+    static const char *const keys[] = {"backfill_since", "backfill_after",
+                                       "backfill_upto"};
+    int64_t v[3] = {0, 0, 0};
+    struct backfill bf;
+    int rc = 0;
+
+    for (int i = 0; i < 3 && !rc; i++) {
+        char *t = NULL;
+        rc = db_config_get(s->ctx->db, keys[i], &t, s->err);
+        if (!rc && !t) {
+            free(t);
+            return 0; /* nothing to fetch */
+        }
+        v[i] = t ? strtoll(t, NULL, 10) : 0;
+        free(t);
+    }
+    if (rc)
+        return rc;
+    bf.since = v[0];
+    bf.after = v[1];
+    bf.upto = v[2];
+    if (bf.since >= 1 && bf.since < PROTO_SCHEMA && bf.after < bf.upto) {
+        if (!s->quiet)
+            fprintf(stderr,
+                    _("swsync: fetching the fields schema %d added to the "
+                      "records this replica already holds\n"),
+                    PROTO_SCHEMA);
+        rc = pull_run(s, &bf);
+    }
+    for (int i = 0; i < 3 && !rc; i++)
+        rc = config_del(s->ctx->db, keys[i], s->err);
     return rc;
 }
 
@@ -1106,10 +1102,12 @@ static int fetch_conflicts(struct sync *s)
     sqlite3_stmt *st = NULL;
     cJSON *ans = NULL;
     const cJSON *arr, *o;
+    char path[64];
     int rc, n = 0;
 
     memset(&res, 0, sizeof(res));
-    rc = http_get(s->h, "conflicts", "/v1/conflicts", &res, err);
+    snprintf(path, sizeof(path), PROTO_CONFLICTS_PATH, PROTO_SCHEMA);
+    rc = http_get(s->h, "conflicts", path, &res, err);
     if (!rc && res.status == 404)
         goto out; /* a county that does not share its conflicts */
     if (!rc && res.status != 200)
@@ -1351,8 +1349,8 @@ static int run(struct sync *s)
         goto out;
 
     s->hi.max_body = DEFAULT_MAX_BODY;
-    s->hi.push_changes = DEFAULT_PUSH;
-    s->hi.pull_limit = DEFAULT_PULL;
+    s->hi.push_changes = PROTO_PUSH_CHANGES;
+    s->hi.pull_limit = PROTO_PULL_DEFAULT;
     s->hi.pull_lim = codec_default_limits;
     rc = hello(s);
     if (!rc)
@@ -1361,6 +1359,8 @@ static int run(struct sync *s)
         rc = push(s);
     if (!rc)
         rc = pull(s);
+    if (!rc)
+        rc = backfill(s);
     if (s->r.clamped)
         note_clamped(s); /* also after a failed pull: what it applied */
     if (!rc) {

@@ -14,6 +14,67 @@
 #include "ddl.h"
 #include "table.h"
 
+void db_gen_added_columns(struct sw_buf *sb, enum sw_role role, int v)
+{
+    int added = 0;
+
+    for (int t = 0; t < SW_NTABLES; t++) {
+        const struct sw_table *tb = &sw_tables[t];
+        int from = sw_col_deleted_v2(tb), to = sw_col_deleted(tb);
+        if (sw_table_since(tb) >= v) {
+            /* a new table (made by the step's .tables): what other
+               replicas wrote in it comes with the backfill too */
+            added |= sw_table_since(tb) == v;
+            continue;
+        }
+        for (int c = 0; c < tb->ncols; c++) {
+            if (sw_col_since(tb, c) != v)
+                continue;
+            sb_addf(sb, "ALTER TABLE %s ADD COLUMN %s %s ", tb->name,
+                    tb->cols[c].name,
+                    tb->cols[c].type == SW_INT ? "INTEGER" : "TEXT");
+            sw_sql_check(sb, &tb->cols[c]);
+            sb_adds(sb, ";\n");
+            added = 1;
+        }
+        /* `deleted` stays last: renumber it (from schema 2's number;
+           a later step starts from there too, nothing moves twice) */
+        if (v != 3 || from < 0 || from == to)
+            continue;
+        sb_addf(sb,
+                "UPDATE field_versions SET col = %d WHERE tbl = %d AND "
+                "col = %d;\n",
+                to, t, from);
+        if (role != SW_ROLE_STATION)
+            continue;
+        sb_addf(sb,
+                "UPDATE outbox SET col = %d WHERE tbl = %d AND col = %d;\n"
+                "UPDATE pending SET col = %d WHERE tbl = %d AND col = %d;\n"
+                "UPDATE %s SET ver_cols = (ver_cols & ((1 << %d) - 1)) | "
+                "(1 << %d) WHERE (ver_cols >> %d) & 1;\n",
+                to, t, from, to, t, from, tb->name, from, to, from);
+    }
+    /* a replica that pulled before: what it skipped of the new columns
+       comes in a backfill up to its cursor of now (docs/protocol.md) */
+    if (added && role == SW_ROLE_STATION)
+        sb_addf(sb,
+                "INSERT OR REPLACE INTO config (key, value) "
+                "SELECT 'backfill_since', '%d' FROM config "
+                "WHERE key = 'cursor' AND CAST(value AS INTEGER) > 0;\n"
+                "INSERT OR REPLACE INTO config (key, value) "
+                "SELECT 'backfill_after', '0' FROM config "
+                "WHERE key = 'cursor' AND CAST(value AS INTEGER) > 0;\n"
+                "INSERT OR REPLACE INTO config (key, value) "
+                "SELECT 'backfill_upto', value FROM config "
+                "WHERE key = 'cursor' AND CAST(value AS INTEGER) > 0;\n",
+                v - 1);
+}
+
+static void gen_v3(struct sw_buf *sb, enum sw_role role)
+{
+    db_gen_added_columns(sb, role, 3);
+}
+
 /* 2: who wrote each change (docs/design-notes.md, "Authorship"); what a
    tombstone's writer had seen (pending.seen, the tombstones table: issue
    18).  Nothing was released at version 2 before both, so
@@ -95,30 +156,26 @@ static const struct db_migration station_steps[] = {
      "ALTER TABLE conflicts ADD COLUMN winner_author TEXT;\n"
      "ALTER TABLE conflicts ADD COLUMN loser_author TEXT;\n"
      "ALTER TABLE pending ADD COLUMN seen TEXT;\n" TOMBSTONES_SQL,
-     1, 0},
-    /* 3 (issue 15, issue 16) */
-    {3,
-     /* ---- helper "referral": the tables referrals and resources (the
-        first county-owned one) are made from the table description
-        (.tables = 1 below: every table whose `since` is 3), their
-        triggers with the rest (.triggers = 1).  The pull starts again
-        from the beginning: county-owned records written while this
-        replica was at version 2 were not sent to it (a pull sends only
-        the tables the puller's schema has).
-        ---- end "referral" */
-     V3_SQL "DELETE FROM config WHERE key = 'cursor';\n", 1, 1},
+     1, 0, NULL},
+    /* 3: the release after 0.1.0 (issues 15, 16).  Generated from the
+       table description: cases' guardian_name, guardian_relation,
+       guardian_phone and hukou_type, `deleted` renumbered and the
+       backfill noted (gen_v3, issue 16 item 5); the tables referrals and
+       resources (.tables = 1: every table whose `since` is 3), their
+       triggers with the rest (.triggers = 1).  What other replicas wrote
+       in the new columns and tables while this one was at version 2 comes
+       with the backfill (docs/protocol.md, "Versions").  V3_SQL: the
+       conflicts table's new kind (transfer). */
+    {3, V3_SQL, 1, 1, gen_v3},
 };
 static const struct db_migration county_steps[] = {
     {2,
      "ALTER TABLE field_versions ADD COLUMN author TEXT;\n"
      "ALTER TABLE conflicts ADD COLUMN winner_author TEXT;\n"
      "ALTER TABLE conflicts ADD COLUMN loser_author TEXT;\n" TOMBSTONES_SQL,
-     0, 0},
-    /* 3 (issue 15, issue 16) */
-    {3,
-     /* ---- helper "referral": referrals, resources: from the table
-        description (.tables = 1) ---- end "referral" */
-     V3_SQL, 0, 1},
+     0, 0, NULL},
+    /* 3: as the station's */
+    {3, V3_SQL, 0, 1, gen_v3},
 };
 #define NSTEPS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -398,6 +455,19 @@ int db_migrate(sqlite3 *db, enum sw_role role, const struct db_migration *steps,
             rc = sw_fail(err, SW_ESOFTWARE,
                          _("no migration to schema version %d"), v);
             goto out;
+        }
+        if (m->gen) {
+            /* columns added in version v, from the one description */
+            struct sw_buf sb;
+            char *g;
+            sb_init(&sb);
+            m->gen(&sb, role);
+            g = sb_detach(&sb, NULL);
+            rc = g ? db_exec(db, g, err)
+                   : sw_fail(err, SW_ESOFTWARE, _("out of memory"));
+            free(g);
+            if (rc)
+                goto out;
         }
         if (m->tables) {
             /* tables added in version v, from the one description */

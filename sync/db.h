@@ -26,17 +26,29 @@ enum sw_role { SW_ROLE_STATION, SW_ROLE_COUNTY };
 ** A migration step: run in the same transaction as the others, it brings
 ** the schema from version - 1 to version.  triggers: recreate the
 ** station's capture triggers after the last step (a column was
-** added).  tables:
-** first create the replicated tables whose `since` is this version, with
-** their indexes, from the table description (sync/table.c); on a station
-** the `versions` view is made again to include them.
+** added).  tables: first create the replicated tables whose `since` is
+** this version, with their indexes, from the table description
+** (sync/table.c); on a station the `versions` view is made again to
+** include them.  gen, if not NULL: SQL made from the table description
+** for that role, run before sql (columns added to replicated tables:
+** sync/table.c).
 */
 struct db_migration {
     int version;
     const char *sql;
     int triggers;
     int tables;
+    void (*gen)(struct sw_buf *sb, enum sw_role role);
 };
+
+/*
+** The replicated columns added by schema version v (sw_col_since), as
+** ALTER TABLE statements, and `deleted` moved to its new number in
+** field_versions (and, at a station, outbox, pending and ver_cols); a
+** station that had pulled anything also notes the column backfill its
+** next sync asks for (config backfill_*, docs/protocol.md).
+*/
+void db_gen_added_columns(struct sw_buf *sb, enum sw_role role, int v);
 
 /*
 ** Create a new file at path with the full schema, mode 0600, and open it.

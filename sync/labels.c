@@ -34,6 +34,11 @@ static const struct field_label fields[] = {
     {"cases", "opened_on", "立案日期", "Opened on"},
     {"cases", "closed_on", "结案日期", "Closed on"},
     {"cases", "notes", "备注", "Notes"},
+    /* schema 3 (issue 16 item 5) */
+    {"cases", "guardian_name", "监护人/联系人", "Guardian / contact"},
+    {"cases", "guardian_relation", "与本人关系", "Guardian's relation"},
+    {"cases", "guardian_phone", "监护人电话", "Guardian's phone"},
+    {"cases", "hukou_type", "户籍类型", "Hukou type"},
     {NULL, "deleted", "已删除", "Deleted"},
     {NULL, "case_id", "所属个案", "Case"},
     {"visits", "visited_at", "走访时间", "Visited at"},
@@ -108,6 +113,11 @@ static const struct {
     {"type", "community", "村（社区）", "community"},
     {"type", "legal", "法律服务", "legal"},
     {"type", "other", "其他", "other"},
+    /* schema 3 (issue 16 item 5) */
+    {"hukou_type", "agricultural", "农业户口", "agricultural"},
+    {"hukou_type", "non_agricultural", "非农业户口", "non-agricultural"},
+    {"hukou_type", "resident", "居民户口", "resident (unified)"},
+    {"hukou_type", "other", "其他", "other"},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

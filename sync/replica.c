@@ -478,6 +478,13 @@ static int set_indexes(struct replica *r, int drop, struct sw_err *err)
 int replica_apply_pull(struct replica *r, const struct sw_batch *b,
                        struct merge_stats *st, struct sw_err *err)
 {
+    return replica_apply_pull_key(r, b, st, "cursor", err);
+}
+
+int replica_apply_pull_key(struct replica *r, const struct sw_batch *b,
+                           struct merge_stats *st, const char *cursor_key,
+                           struct sw_err *err)
+{
     char cur[32];
     long erased = 0;
     int rc;
@@ -526,7 +533,7 @@ int replica_apply_pull(struct replica *r, const struct sw_batch *b,
         rc = links_apply(r->db, b, err); /* the county's link notices */
     if (!rc) {
         snprintf(cur, sizeof(cur), "%lld", (long long)b->cursor);
-        rc = db_config_set(r->db, "cursor", cur, err);
+        rc = db_config_set(r->db, cursor_key, cur, err);
     }
     if (rc) {
         merge_abort(&r->m);

@@ -97,6 +97,11 @@ int replica_reset_cursor(struct replica *r, struct sw_err *err);
 */
 int replica_apply_pull(struct replica *r, const struct sw_batch *b,
                        struct merge_stats *st, struct sw_err *err);
+/* The same, the cursor kept under config key cursor_key ("cursor"; a
+** column backfill: "backfill_after"). */
+int replica_apply_pull_key(struct replica *r, const struct sw_batch *b,
+                           struct merge_stats *st, const char *cursor_key,
+                           struct sw_err *err);
 
 /*
 ** The pull is over (also when it failed): make every secondary index

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto.h"
 #include "purge.h"
 #include "store.h"
 #include "transfer.h"
@@ -506,7 +507,8 @@ int store_apply_push(struct store *s, const char *station, const char *site,
 /* The field of st's current row (SQL_PULL's columns) into b; its
 ** record's row from pull_row.  *vbytes: the bytes of its value. */
 static int pull_add(struct store *s, sqlite3_stmt *st, const char *station,
-                    struct sw_batch *b, size_t *vbytes, struct sw_err *err)
+                    const struct proto_pull_query *q, struct sw_batch *b,
+                    size_t *vbytes, struct sw_err *err)
 {
     struct sw_change c;
     sqlite3_stmt *row;
@@ -542,6 +544,8 @@ static int pull_add(struct store *s, sqlite3_stmt *st, const char *station,
         c.vtype == SW_V_INT && c.ival == 1)
         rc = merge_tomb_seen(&s->m, c.tbl, sqlite3_column_int64(st, 9), &c.ver,
                              &c.seen, err);
+    if (!rc && c.seen)
+        proto_seen_filter(q, c.tbl, c.seen); /* an older station's columns */
     /* a county write's author (an admin) stays at the county:
        the station sees the county's site (docs/protocol.md) */
     if (!rc && sqlite3_column_text(st, 8) &&
@@ -562,7 +566,8 @@ static int pull_add(struct store *s, sqlite3_stmt *st, const char *station,
 ** a station never shows one half made (issue 18).
 */
 static int pull_complete(struct store *s, const char *station, const char *site,
-                         struct sw_batch *b, struct sw_err *err)
+                         const struct proto_pull_query *q, struct sw_batch *b,
+                         struct sw_err *err)
 {
     sqlite3_stmt *st = s->pull_rest;
     size_t n = b->n;
@@ -582,7 +587,10 @@ static int pull_complete(struct store *s, const char *station, const char *site,
             if (site &&
                 strcmp((const char *)sqlite3_column_text(st, 7), site) == 0)
                 continue;
-            rc = pull_add(s, st, station, b, NULL, err);
+            if (!proto_col_sent(q, sqlite3_column_int(st, 1),
+                                sqlite3_column_int(st, 2)))
+                continue;
+            rc = pull_add(s, st, station, q, b, NULL, err);
         }
         if (!rc && step != SQLITE_DONE)
             rc = db_fail(err, s->db, "read pull");
@@ -596,7 +604,20 @@ int store_read_pull(struct store *s, const char *station, const char *site,
                     int64_t after, size_t limit, struct sw_batch *b,
                     struct sw_err *err)
 {
+    struct proto_pull_query q;
+    memset(&q, 0, sizeof(q));
+    q.after = after;
+    q.schema = PROTO_SCHEMA;
+    return store_read_pull_q(s, station, site, &q, limit, b, err);
+}
+
+int store_read_pull_q(struct store *s, const char *station, const char *site,
+                      const struct proto_pull_query *q, size_t limit,
+                      struct sw_batch *b, struct sw_err *err)
+{
     sqlite3_stmt *st = s->pull;
+    int64_t after = q->after;
+    int done = 0; /* a backfill got past its upto */
     size_t scanned = 0, bytes = 0;
     int rc = 0, step, cut = 0;
 
@@ -613,25 +634,32 @@ int store_read_pull(struct store *s, const char *station, const char *site,
             cut = 1; /* long texts: the rest next time */
             break;
         }
+        if (q->backfill > 0 && sqlite3_column_int64(st, 0) > q->upto) {
+            done = 1; /* the backfill is done */
+            break;
+        }
         size_t vbytes = 0;
         scanned++;
         b->cursor = sqlite3_column_int64(st, 0);
         bytes += 96 + (size_t)sqlite3_column_bytes(st, 8);
         if (site && strcmp((const char *)sqlite3_column_text(st, 7), site) == 0)
             continue; /* the sender has this very value */
-        rc = pull_add(s, st, station, b, &vbytes, err);
+        if (!proto_col_sent(q, sqlite3_column_int(st, 1),
+                            sqlite3_column_int(st, 2)))
+            continue; /* not in the station's schema (or backfilled) */
+        rc = pull_add(s, st, station, q, b, &vbytes, err);
         bytes += vbytes;
         if (!rc)
             b->v[b->n - 1].seq = sqlite3_column_int64(st, 9); /* rid */
     }
-    if (!rc && !cut && step != SQLITE_DONE)
+    if (!rc && !cut && !done && step != SQLITE_DONE)
         rc = db_fail(err, s->db, "read pull");
     sqlite3_reset(st);
     pull_row_drop(s);
-    b->more = !rc && (cut || scanned == limit);
+    b->more = !rc && !done && (cut || scanned == limit);
     /* erase orders: purged after `after`, up to where this answer ends
-       (all of them when it is the last one) */
-    if (!rc) {
+       (all of them when it is the last one); a backfill has none */
+    if (!rc && q->backfill <= 0) {
         st = s->erase_pull;
         sqlite3_bind_text(st, 1, station, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, after);
@@ -654,7 +682,7 @@ int store_read_pull(struct store *s, const char *station, const char *site,
         sqlite3_reset(st);
     }
     if (!rc && b->more)
-        rc = pull_complete(s, station, site, b, err);
+        rc = pull_complete(s, station, site, q, b, err);
     /* a pull change carries no seq (it held the rid meanwhile) */
     for (size_t i = 0; i < b->n; i++)
         b->v[i].seq = 0;

@@ -118,6 +118,12 @@ extern const char STORE_SQL_REMAINING[]; /* its query (tests/test-plans.c) */
 int store_pull_remaining(struct store *s, const char *station, const char *site,
                          int64_t after, int64_t *n, struct sw_err *err);
 
+/* The same for a pull query (sync/proto.h): q->after, only the tables
+** and columns of q->schema, a backfill's columns up to q->upto. */
+struct proto_pull_query;
+int store_read_pull_q(struct store *s, const char *station, const char *site,
+                      const struct proto_pull_query *q, size_t limit,
+                      struct sw_batch *b, struct sw_err *err);
 int store_read_pull(struct store *s, const char *station, const char *site,
                     int64_t after, size_t limit, struct sw_batch *b,
                     struct sw_err *err);

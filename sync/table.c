@@ -23,6 +23,9 @@ static const char *const ref_statuses[] = {"referred", "accepted", "completed",
                                            "declined", NULL};
 static const char *const res_types[] = {
     "government", "medical", "ngo", "community", "legal", "other", NULL};
+/* schema 3: 户籍类型 (household registration) */
+static const char *const hukou_types[] = {"agricultural", "non_agricultural",
+                                          "resident", "other", NULL};
 
 #define REQ SW_COL_REQUIRED
 #define LST SW_COL_LIST
@@ -42,6 +45,13 @@ static const struct sw_column case_cols[] = {
     {"opened_on", SW_TEXT, CK_DATE, REQ, 0, NULL, "@today"},
     {"closed_on", SW_TEXT, CK_DATE, 0, 0, NULL, NULL},
     {"notes", SW_TEXT, CK_TEXT, 0, 4000, NULL, NULL},
+    /* ---- schema 3 (issue 16 item 5): guardian / contact person and
+       hukou type; see sw_added[] below ---- */
+    {"guardian_name", SW_TEXT, CK_TEXT, 0, 100, NULL, NULL},
+    {"guardian_relation", SW_TEXT, CK_TEXT, 0, 50, NULL, NULL},
+    {"guardian_phone", SW_TEXT, CK_PHONE, 0, 20, NULL, NULL},
+    {"hukou_type", SW_TEXT, CK_ENUM, 0, 0, hukou_types, NULL},
+    /* ---- end of schema 3 (issue 16 item 5) ---- */
     {"deleted", SW_INT, CK_BOOL, SW_COL_SYSTEM, 0, NULL, NULL},
 };
 
@@ -155,6 +165,54 @@ int sw_col_index(const struct sw_table *t, const char *name)
 int sw_col_deleted(const struct sw_table *t)
 {
     return t->ncols - 1;
+}
+
+/*
+** The columns added after schema 2 to tables that are older, with the
+** schema version that added them (docs/design-notes.md, "Upgrades
+** without a flag day").  A table added later has its own `since`.
+*/
+static const struct {
+    const char *table, *col;
+    int since;
+} sw_added[] = {
+    /* ---- schema 3 (issue 16 item 5) ---- */
+    {"cases", "guardian_name", 3},
+    {"cases", "guardian_relation", 3},
+    {"cases", "guardian_phone", 3},
+    {"cases", "hukou_type", 3},
+    /* ---- end of schema 3 (issue 16 item 5) ---- */
+};
+
+/* A table's own `since` (the description); the first tables count as
+** schema 2's, the oldest a county serves. */
+int sw_table_since(const struct sw_table *t)
+{
+    return t->since > 2 ? t->since : 2;
+}
+
+int sw_col_since(const struct sw_table *t, int col)
+{
+    int since = sw_table_since(t);
+    if (col < 0 || col >= t->ncols)
+        return since;
+    for (size_t i = 0; i < sizeof(sw_added) / sizeof(sw_added[0]); i++)
+        if (sw_added[i].col && strcmp(sw_added[i].table, t->name) == 0 &&
+            strcmp(sw_added[i].col, t->cols[col].name) == 0)
+            return sw_added[i].since > since ? sw_added[i].since : since;
+    return since;
+}
+
+/* Schema 2's index of the tombstone column (schema 2 had no others). */
+int sw_col_deleted_v2(const struct sw_table *t)
+{
+    int n = 0;
+    if (sw_table_since(t) > 2)
+        return -1;
+    for (int i = 0; i < t->ncols; i++)
+        if (i != sw_col_deleted(t) && sw_col_since(t, i) <= 2)
+            n++;
+    return n;
 }
 
 /* Number of UTF-8 characters (code points) in s. */

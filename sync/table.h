@@ -10,7 +10,14 @@
 ** `station` (owning station code).  Those three are identity, not fields.
 ** The fields are the columns listed here, `deleted` (the tombstone) last.
 ** A field's index in its table's column array is its number everywhere
-** (outbox, field_versions): append new columns, never reorder.
+** (outbox, field_versions): append new columns just before `deleted`,
+** never reorder the others, list them in sw_added[] (table.c) with the
+** schema version that adds them, and renumber `deleted` in that version's
+** migration (sync/db.c, db_gen_added_columns).  On the wire fields go by
+** name, so the numbers never travel.  A table added later says so in
+** its own `since` (sw_tables[]): a county never sends an older
+** station a table or column its schema lacks (tests/test-proto.c checks
+** that schema 2 is what swsync 0.1.0 had).
 */
 #ifndef SW_TABLE_H
 #define SW_TABLE_H
@@ -95,6 +102,17 @@ int sw_county_owned(const struct sw_table *t);
 int sw_col_index(const struct sw_table *t, const char *name);
 /* The tombstone column's index (always the last). */
 int sw_col_deleted(const struct sw_table *t);
+
+/*
+** The schema version that added table t (2: it was in schema 2, the
+** oldest a county still serves) or its column col.  A county sends a
+** station on schema S only the tables and columns with since <= S
+** (sync/proto.h).
+*/
+int sw_table_since(const struct sw_table *t);
+int sw_col_since(const struct sw_table *t, int col);
+/* Where `deleted` was in schema 2 (-1: t is newer), for the migration. */
+int sw_col_deleted_v2(const struct sw_table *t);
 
 /*
 ** Check one value for a column, as the CLI and the codec do.  value is

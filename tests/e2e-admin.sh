@@ -339,6 +339,22 @@ is "$CODE" 303 "a county correction on the page"
 is "$(C case show "$X" --json | json 'd["village"]')" 东村（更正） "... is written"
 exits 0 "a1 syncs" S a1 sync --quiet
 is "$(field a1 "$X" village)" 东村（更正） "... and reaches the station"
+# schema 3's fields (issue 16 item 5): on the page, corrected there, synced
+web GET "/admin/records/cases/$X"
+like "$BODY" 'data-field="guardian_name"><th>监护人/联系人' "the case page has the guardian"
+like "$BODY" 'data-field="hukou_type"><th>户籍类型' "... and the hukou type"
+web POST "/admin/records/cases/$X/set" -d "csrf=$CSRF" -d field=guardian_phone \
+    -d value=12ab
+is "$CODE" 400 "a guardian phone that is not one: 400"
+web POST "/admin/records/cases/$X/set" -d "csrf=$CSRF" -d field=hukou_type \
+    --data-urlencode value=农业户口
+is "$CODE" 303 "the hukou type corrected by its label"
+is "$(C case show "$X" --json | json 'd["hukou_type"]')" agricultural "... stored as its code"
+web GET "/admin/records/cases/$X"
+like "$BODY" 'data-field="hukou_type"><th>户籍类型</th><td>agricultural <span class="sub">\(农业户口\)' \
+    "... shown with its label"
+exits 0 "a1 syncs" S a1 sync --quiet
+is "$(field a1 "$X" hukou_type)" agricultural "... and reaches the station"
 
 # a choice field is chosen from its labels: a select for each, and the
 # label itself (what an admin reads and might type) is taken

@@ -132,6 +132,10 @@ sqlite3 "$T/a3.db" "
     ALTER TABLE conflicts DROP COLUMN winner_author;
     ALTER TABLE conflicts DROP COLUMN loser_author;
     ALTER TABLE pending DROP COLUMN seen; DROP TABLE tombstones;
+    ALTER TABLE cases DROP COLUMN guardian_name;
+    ALTER TABLE cases DROP COLUMN guardian_relation;
+    ALTER TABLE cases DROP COLUMN guardian_phone;
+    ALTER TABLE cases DROP COLUMN hukou_type;
     DROP TABLE referrals; DROP TABLE resources;
     PRAGMA user_version = 1;" || bail_out "cannot make a version 1 file"
 exits 0 "a version 1 replica opens" S a3 --author 赵六 case add name=钱七 category=other

@@ -123,6 +123,16 @@ like "$(cat "$T/home")" '到期与逾期的跟进 <span class="count">1</span>' 
 is "$(code --data-urlencode "csrf=$CSRF" --data-urlencode "visited_at=2026-11-21" \
     --data-urlencode mode=walk "$CURL_BASE/case/$ID/visit")" 400 "a visit mode not in the list is refused"
 is "$(sqlite3 "$DB" "SELECT count(*) FROM visits")" 1 "... and not saved"
+# schema 3's fields (issue 16 item 5) in the form and on the case page
+c "$CURL_BASE/case/new" >"$T/form"
+like "$(cat "$T/form")" '<label for="f-guardian_name">监护人/联系人' "the form has the guardian"
+like "$(cat "$T/form")" 'id="f-guardian_phone" type="tel"' "... the guardian's phone"
+like "$(cat "$T/form")" '<option value="agricultural">农业户口</option>' "... and the hukou types"
+exits 0 "the guardian set from the CLI" S case set "$ID" guardian_name=张女士 \
+    guardian_relation=女儿 hukou_type=resident
+c "$CURL_BASE/case/$ID" >"$T/case"
+like "$(cat "$T/case")" '监护人/联系人.*张女士' "the case page shows the guardian"
+like "$(cat "$T/case")" '户籍类型.*居民户口' "... and the hukou type's label"
 
 # ---- search --------------------------------------------------------------------
 

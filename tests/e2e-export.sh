@@ -171,7 +171,7 @@ fails "the local audit trail is append-only" \
 
 exits 0 "export cases as CSV, Chinese" ZH S a export cases
 is "$(head -c 3 "$OUT_FILE" | od -An -tx1 | tr -d ' ')" efbbbf "starts with the UTF-8 BOM"
-like "$(head -1 "$OUT_FILE")" $'^\xef\xbb\xbf编号,站点,姓名,性别,出生日期,身份证号,.*,备注\r$' \
+like "$(head -1 "$OUT_FILE")" $'^\xef\xbb\xbf编号,站点,姓名,性别,出生日期,身份证号,.*,备注,监护人/联系人,与本人关系,监护人电话,户籍类型\r$' \
     "a header of Chinese labels, CRLF"
 like "$OUT" '"独居, 有""低保""'$'\n''第二行"' \
     "a note with a comma, quotes and a newline quoted as RFC 4180"
@@ -183,7 +183,7 @@ python3 - "$OUT_FILE" <<'PY' && pass "Python's csv module reads it back: 7 rows,
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1], encoding="utf-8-sig", newline="")))
 assert len(rows) == 7, len(rows)   # header + 6 live cases (c6 deleted)
-note = [r for r in rows if r[2] == "张一"][0][-1]
+note = [r for r in rows if r[2] == "张一"][0][rows[0].index("备注")]
 assert note == '独居, 有"低保"\n第二行', repr(note)
 PY
 exits 0 "export --codes" S a export cases --codes

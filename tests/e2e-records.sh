@@ -173,7 +173,7 @@ is "$ERR" "" "case add prints nothing on stderr"
 exits 0 "case show --json" sw case show "$C1" --json
 is "$(pyjson 'type(d).__name__' <<<"$OUT")" dict "case show --json is an object"
 is "$(pyjson '",".join(d)' <<<"$OUT")" \
-    id,station,name,gender,birth_date,id_number,phone,village,address,category,risk_level,status,worker,opened_on,closed_on,notes \
+    id,station,name,gender,birth_date,id_number,phone,village,address,category,risk_level,status,worker,opened_on,closed_on,notes,guardian_name,guardian_relation,guardian_phone,hukou_type \
     "case show --json has id, station and every field"
 is "$(pyjson 'd["id"]' <<<"$OUT")" "$C1" "show: id"
 is "$(pyjson 'd["station"]' <<<"$OUT")" A01 "show: the replica's station"

@@ -138,8 +138,8 @@ like "$sizes" '^[0-9]+ .* 1$' "413: halved down to one change ($sizes)"
 like "$ERR" 'too large' "413 at one change: says it is too large"
 expect_exit noack 69 "push acknowledged below the batch"
 expect_exit huge 65 "pull answer over the bound" --timeout 10
-like "$(grep /v1/pull "$LOG" | head -n 1)" 'limit=2000(&links=[0-9a-f]+)?"' "over the bound: first pull asks for 2000"
-like "$(grep /v1/pull "$LOG" | tail -n 1)" 'limit=1(&links=[0-9a-f]+)?"' "over the bound: halved down to 1 before giving up"
+like "$(grep /v1/pull "$LOG" | head -n 1)" 'limit=2000&schema=3(&links=[0-9a-f]+)?"' "over the bound: first pull asks for 2000"
+like "$(grep /v1/pull "$LOG" | tail -n 1)" 'limit=1&schema=3(&links=[0-9a-f]+)?"' "over the bound: halved down to 1 before giving up"
 is "$(status_json | json_get pending_changes)" 0 \
     "pushes acknowledged before a failing pull are not pending any more"
 
@@ -248,7 +248,7 @@ is "$(json_get open_conflicts <<<"$json")" 0 "ok: open_conflicts shown"
 entry=$(grep '"/v1/push"' "$LOG" | head -n 1)
 like "$entry" '"ce": "deflate"' "push is sent with Content-Encoding: deflate"
 like "$entry" '"ua": "swsync/' "User-Agent is swsync/VERSION"
-like "$(grep '/v1/pull' "$LOG" | head -n 1)" '"/v1/pull\?after=0&limit=2000(&links=0)?"' \
+like "$(grep '/v1/pull' "$LOG" | head -n 1)" '"/v1/pull\?after=0&limit=2000&schema=3(&links=0)?"' \
     "pull asks after the cursor with the hello's pull_limit"
 
 new_db small

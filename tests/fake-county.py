@@ -150,7 +150,9 @@ class Handler(BaseHTTPRequestHandler):
                 server_ms -= 3 * 365 * 86400 * 1000
             return self.send(200, {
                 "v": 1, "protocol": 2 if MODE == "proto2" else 1,
-                "schema": 3, "county": "C01",
+                # the exchange's schema is the station's (a county
+                # serves its own and the one before: docs/protocol.md)
+                "schema": req.get("schema", 2), "county": "C01",
                 "server_time_ms": server_ms, "acked": 0,
                 "max_drift_ms": 600000,
                 "limits": {"max_body": 4194304, "max_inflated": 33554432,

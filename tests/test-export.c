@@ -381,9 +381,10 @@ static void test_export_csv(void **state)
     assert_string_equal(buf, CSV_BOM
                         "id,station,name,gender,birth_date,id_number,phone,"
                         "village,address,category,risk_level,status,worker,"
-                        "opened_on,closed_on,notes\r\n"
+                        "opened_on,closed_on,notes,guardian_name,"
+                        "guardian_relation,guardian_phone,hukou_type\r\n"
                         "01900000-0000-7000-8000-000000000001,A,x,,,,,,,other,"
-                        "low,open,,2026-11-02,,\"a,\"\"b\"\"\nc\"\r\n");
+                        "low,open,,2026-11-02,,\"a,\"\"b\"\"\nc\",,,,\r\n");
     free(buf);
     o.from = "2026-12-01";
     assert_int_equal(

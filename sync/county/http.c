@@ -40,20 +40,16 @@
 #include "dups.h"
 #include "enrol.h"
 #include "http.h"
+#include "proto.h"
 #include "store.h"
 #include "syncsql.h"
 #include "transfer.h"
 #include "web.h"
 
-#define PROTOCOL_VERSION 1
-#define HELLO_MAX_BODY (64 * 1024)   /* hello's JSON; pull has none */
+#define HELLO_MAX_BODY PROTO_HELLO_MAX_BODY /* pull has none */
 #define AUDIT_MAX_BODY (1024 * 1024) /* POST /v1/audit: a station's lines */
 #define AUDIT_MAX_ENTRIES 500
-#define PULL_DEFAULT 5000
-#define PULL_MAX 10000
-#define PUSH_CHANGES 5000 /* advised to agents: changes per push */
 #define RETRY_AFTER "5"
-#define AGENT_MAX 100 /* bytes of the agent's version string */
 /* A body that passes its bound is discarded; past this much more, the
 ** connection is dropped (a client that never stops sending). */
 #define DISCARD_MAX (1u << 20)
@@ -236,24 +232,6 @@ static int parse_count(const char *s, int64_t *out)
     }
     *out = v;
     return 0;
-}
-
-/* A JSON integer member: 1 and *out if present and an exact integer
-** below 2^53, 0 if absent (or null), -1 if something else. */
-static int json_int(const cJSON *o, const char *key, int64_t *out)
-{
-    const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, key);
-    double d;
-    if (!j || cJSON_IsNull(j))
-        return 0;
-    if (!cJSON_IsNumber(j))
-        return -1;
-    d = j->valuedouble;
-    if (!(d > -9007199254740992.0 && d < 9007199254740992.0) ||
-        d != (double)(int64_t)d)
-        return -1;
-    *out = (int64_t)d;
-    return 1;
 }
 
 /* ---- workers ------------------------------------------------------------- */
@@ -890,86 +868,16 @@ out:
     return rc;
 }
 
-/* What a hello says, copied out of its JSON. */
-struct hello_msg {
-    int64_t v, protocol, schema, time_ms;
-    int has_time, has_station;
-    char site[SW_SITE_MAX + 1];
-    char station[SW_CODE_MAX + 1]; /* cleaned, for messages */
-    int station_ok;                /* has_station and equal to the token's */
-    char agent[AGENT_MAX + 1];
-    int has_agent;
-};
-
-/* Parse a hello body into h.  0, or 400 with why filled. */
-static int parse_hello(const struct req *r, struct hello_msg *h, char *why,
-                       size_t n)
-{
-    const cJSON *js, *ja, *jst;
-    cJSON *j;
-    int rc = 0;
-
-    memset(h, 0, sizeof(*h));
-    j = cJSON_ParseWithLength(r->body.buf ? r->body.buf : "", r->body.len);
-    if (!cJSON_IsObject(j)) {
-        snprintf(why, n, "hello: the body is not a JSON object");
-        rc = 400;
-        goto out;
-    }
-    if (json_int(j, "v", &h->v) != 1 ||
-        json_int(j, "schema", &h->schema) != 1 ||
-        json_int(j, "protocol", &h->protocol) < 0 ||
-        (h->has_time = json_int(j, "time_ms", &h->time_ms)) < 0) {
-        snprintf(why, n,
-                 "hello: v and schema must be integers, protocol "
-                 "and time_ms integers if given");
-        rc = 400;
-        goto out;
-    }
-    js = cJSON_GetObjectItemCaseSensitive(j, "site");
-    jst = cJSON_GetObjectItemCaseSensitive(j, "station");
-    ja = cJSON_GetObjectItemCaseSensitive(j, "agent");
-    if (!cJSON_IsString(js) || !sw_site_valid(js->valuestring) ||
-        (jst && !cJSON_IsString(jst) && !cJSON_IsNull(jst)) ||
-        (ja && !cJSON_IsString(ja) && !cJSON_IsNull(ja))) {
-        snprintf(why, n,
-                 "hello: site must be a site id; station and agent "
-                 "strings");
-        rc = 400;
-        goto out;
-    }
-    snprintf(h->site, sizeof(h->site), "%s", js->valuestring);
-    if (cJSON_IsString(jst)) {
-        h->has_station = 1;
-        h->station_ok = strcmp(jst->valuestring, r->rep.station) == 0;
-        clean_copy(h->station, sizeof(h->station), jst->valuestring);
-    }
-    if (cJSON_IsString(ja)) {
-        if (!sw_utf8_valid(ja->valuestring) ||
-            strlen(ja->valuestring) > AGENT_MAX) {
-            snprintf(why, n, "hello: agent: not UTF-8 text of at most %d bytes",
-                     AGENT_MAX);
-            rc = 400;
-            goto out;
-        }
-        h->has_agent = 1;
-        snprintf(h->agent, sizeof(h->agent), "%s", ja->valuestring);
-    }
-out:
-    cJSON_Delete(j);
-    return rc;
-}
-
 static enum MHD_Result do_hello(struct MHD_Connection *conn, struct req *r)
 {
     struct http_server *srv = r->srv;
     const char *enc = MHD_lookup_connection_value(
         conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_ENCODING);
-    struct hello_msg h;
-    char why[SW_ERRMSG_MAX];
-    cJSON *ans, *lim;
+    struct proto_hello h;
+    struct proto_hello_answer a;
+    char why[SW_ERRMSG_MAX], *ans;
     struct sw_err err;
-    int64_t now, acked = 0;
+    int64_t now, acked = 0, schema = 0;
     int rc;
     size_t plen;
 
@@ -977,16 +885,12 @@ static enum MHD_Result do_hello(struct MHD_Connection *conn, struct req *r)
         return fail(conn, r, 400, "bad_request",
                     "hello: the body is plain JSON, not Content-Encoding %s",
                     enc);
-    if (parse_hello(r, &h, why, sizeof(why)))
+    if (proto_hello_parse(r->body.buf, r->body.len, &h, why, sizeof(why)))
         return fail(conn, r, 400, "bad_request", "%s", why);
-    if (h.v != PROTOCOL_VERSION ||
-        (h.protocol && h.protocol != PROTOCOL_VERSION) ||
-        h.schema != DB_SCHEMA_VERSION)
-        return fail(conn, r, 409, "version_mismatch",
-                    "this server speaks protocol %d, schema %d (the agent "
-                    "sent v %" PRId64 ", schema %" PRId64 ")",
-                    PROTOCOL_VERSION, DB_SCHEMA_VERSION, h.v, h.schema);
-    if (h.has_station && !h.station_ok)
+    if (proto_negotiate(&h, &schema, why, sizeof(why)))
+        return fail(conn, r, 409, "version_mismatch", "%s", why);
+    if (h.has_station &&
+        (!h.station_exact || strcmp(h.station, r->rep.station) != 0))
         return fail(conn, r, 409, "site_mismatch",
                     "this token is station %s's, not %s's", r->rep.station,
                     h.station);
@@ -1008,32 +912,21 @@ static enum MHD_Result do_hello(struct MHD_Connection *conn, struct req *r)
     if (rc)
         return fail_err(conn, r, &err);
 
-    if (!(ans = cJSON_CreateObject()))
+    memset(&a, 0, sizeof(a));
+    a.schema = schema;
+    a.county = srv->county;
+    a.server_ms = sw_now_ms();
+    a.acked = acked;
+    a.max_drift_ms = srv->cfg.max_drift_ms;
+    a.conflicts_mark = conflicts_mark(r);
+    a.max_body = srv->lim.max_compressed;
+    a.max_inflated = srv->lim.max_inflated;
+    a.max_changes = srv->lim.max_changes;
+    a.push_changes = PROTO_PUSH_CHANGES;
+    a.pull_limit = PROTO_PULL_DEFAULT;
+    if (!(ans = proto_hello_answer(&a)))
         return MHD_NO;
-    cJSON_AddNumberToObject(ans, "v", PROTOCOL_VERSION);
-    cJSON_AddNumberToObject(ans, "protocol", PROTOCOL_VERSION);
-    cJSON_AddNumberToObject(ans, "schema", DB_SCHEMA_VERSION);
-    cJSON_AddStringToObject(ans, "county", srv->county);
-    cJSON_AddNumberToObject(ans, "server_time_ms", (double)sw_now_ms());
-    cJSON_AddNumberToObject(ans, "acked", (double)acked);
-    cJSON_AddNumberToObject(ans, "max_drift_ms", (double)srv->cfg.max_drift_ms);
-    {
-        int64_t mark = conflicts_mark(r);
-        if (mark >= 0)
-            cJSON_AddNumberToObject(ans, "conflicts_mark", (double)mark);
-    }
-    lim = cJSON_AddObjectToObject(ans, "limits");
-    if (lim) {
-        cJSON_AddNumberToObject(lim, "max_body",
-                                (double)srv->lim.max_compressed);
-        cJSON_AddNumberToObject(lim, "max_inflated",
-                                (double)srv->lim.max_inflated);
-        cJSON_AddNumberToObject(lim, "max_changes",
-                                (double)srv->lim.max_changes);
-        cJSON_AddNumberToObject(lim, "push_changes", PUSH_CHANGES);
-        cJSON_AddNumberToObject(lim, "pull_limit", PULL_DEFAULT);
-    }
-    return respond_json(conn, r, 200, ans, NULL, NULL);
+    return respond(conn, r, 200, ans, strlen(ans), 0, NULL, NULL);
 }
 
 /* ---- POST /v1/push ------------------------------------------------------- */
@@ -1059,8 +952,9 @@ static enum MHD_Result do_push(struct MHD_Connection *conn, struct req *r)
         conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_ENCODING);
     struct sw_batch b;
     struct push_result res;
+    struct proto_push_answer pa;
     struct sw_err err;
-    cJSON *ans;
+    char *ans;
     int rc;
 
     if (!enc || strcasecmp(enc, "deflate") != 0)
@@ -1084,20 +978,17 @@ static enum MHD_Result do_push(struct MHD_Connection *conn, struct req *r)
     batch_release(&b);
     if (rc)
         return fail_err(conn, r, &err);
-    if (!(ans = cJSON_CreateObject()))
+    pa.acked = res.acked;
+    pa.applied = res.applied;
+    pa.duplicates = res.duplicates;
+    pa.conflicts = res.conflicts;
+    pa.clamped = res.clamped;
+    pa.refused = res.refused;
+    pa.stream_from = res.stream_from;
+    pa.stream_to = res.stream_to;
+    if (!(ans = proto_push_answer(&pa)))
         return MHD_NO;
-    cJSON_AddNumberToObject(ans, "acked", (double)res.acked);
-    cJSON_AddNumberToObject(ans, "applied", (double)res.applied);
-    cJSON_AddNumberToObject(ans, "duplicates", (double)res.duplicates);
-    cJSON_AddNumberToObject(ans, "conflicts", (double)res.conflicts);
-    cJSON_AddNumberToObject(ans, "clamped", (double)res.clamped);
-    cJSON_AddNumberToObject(ans, "refused", (double)res.refused);
-    if (res.stream_to > res.stream_from) {
-        /* the pusher's cursor may skip its own changes (store.h) */
-        cJSON_AddNumberToObject(ans, "stream_from", (double)res.stream_from);
-        cJSON_AddNumberToObject(ans, "stream_to", (double)res.stream_to);
-    }
-    return respond_json(conn, r, 200, ans, NULL, NULL);
+    return respond(conn, r, 200, ans, strlen(ans), 0, NULL, NULL);
 }
 
 /* ---- GET /v1/pull -------------------------------------------------------- */
@@ -1129,46 +1020,41 @@ static size_t pull_json_bound(const struct sw_batch *b)
 /* A connection silent this long is closed (a slow link still sends). */
 #define CONN_IDLE_S 60
 
+static const char *pull_arg(void *conn, const char *name)
+{
+    return MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
 static enum MHD_Result do_pull(struct MHD_Connection *conn, struct req *r)
 {
     const struct codec_limits *lim = &r->srv->lim;
-    const char *qa =
-        MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "after");
-    const char *ql =
-        MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "limit");
     /* echo=1: also the fields whose value came from the asking site (a
-       replica restored from an old backup lost its own later writes) */
-    const char *qe =
-        MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "echo");
-    const char *skip_site = qe && strcmp(qe, "1") == 0 ? NULL : r->rep.site;
-    /* count=1: also say how many fields remain after this answer (for
-       the agent's progress on a terminal; costs an index range scan) */
-    const char *qc =
-        MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "count");
-    const char *qk =
-        MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "links");
-    int64_t after = 0, limit = PULL_DEFAULT;
+       replica restored from an old backup lost its own later writes);
+       count=1: also say how many fields remain after this answer (for
+       the agent's progress on a terminal; costs an index range scan);
+       schema, backfill, upto: what the station's schema holds, and a
+       migrated replica's column backfill (sync/proto.h) */
+    struct proto_pull_query q;
+    const char *skip_site;
+    int64_t limit;
     struct sw_batch b;
     struct sw_err err;
+    char why[SW_ERRMSG_MAX];
     unsigned char *out = NULL;
     size_t outlen = 0;
     int rc;
 
-    if ((qa && parse_count(qa, &after)) ||
-        (ql && (parse_count(ql, &limit) || limit < 1)))
-        return fail(conn, r, 400, "bad_request",
-                    "pull: after and limit must be whole numbers (limit "
-                    "1-%d)",
-                    PULL_MAX);
-    if (limit > PULL_MAX)
-        limit = PULL_MAX;
+    if (proto_pull_parse(pull_arg, conn, &q, why, sizeof(why)))
+        return fail(conn, r, 400, "bad_request", "%s", why);
+    skip_site = q.echo ? NULL : r->rep.site;
+    limit = q.limit;
     if ((uint64_t)limit > lim->max_changes)
         limit = (int64_t)lim->max_changes;
     memset(&err, 0, sizeof(err));
     for (;;) {
         batch_init(&b);
-        rc = store_read_pull(&r->w->store, r->rep.station, skip_site, after,
-                             (size_t)limit, &b, &err);
+        rc = store_read_pull_q(&r->w->store, r->rep.station, skip_site, &q,
+                               (size_t)limit, &b, &err);
         if (!rc && limit > 1 && pull_json_bound(&b) > lim->max_inflated) {
             /* long texts: fewer fields, the rest on the next pull */
             batch_release(&b);
@@ -1177,9 +1063,10 @@ static enum MHD_Result do_pull(struct MHD_Connection *conn, struct req *r)
         }
         /* links=DIGEST (agents since issue 15): the station's link
            notices when they differ from the agent's (sync/county/dups.c) */
-        if (!rc && qk)
-            rc = dups_pull_links(r->w->store.db, r->rep.station, qk, &b, &err);
-        if (!rc && qc && strcmp(qc, "1") == 0)
+        if (!rc && q.links && !q.backfill)
+            rc = dups_pull_links(r->w->store.db, r->rep.station, q.links, &b,
+                                 &err);
+        if (!rc && q.count && !q.backfill)
             rc = store_pull_remaining(&r->w->store, r->rep.station, skip_site,
                                       b.cursor, &b.remaining, &err);
         if (!rc)
@@ -1205,11 +1092,17 @@ static enum MHD_Result do_conflicts(struct MHD_Connection *conn, struct req *r)
     struct sw_err err;
     cJSON *arr = NULL, *ans;
     int64_t since = sw_now_ms() - (int64_t)CONFLICTS_DAYS * 86400 * 1000;
+    int64_t schema;
+    char why[SW_ERRMSG_MAX];
 
+    if (proto_schema_arg(pull_arg(conn, "schema"), &schema, why, sizeof(why)))
+        return fail(conn, r, 400, "bad_request", "conflicts: %s", why);
     memset(&err, 0, sizeof(err));
     if (admin_station_conflicts_json(r->w->db, r->rep.station, since,
                                      CONFLICTS_MAX, &arr, &err))
         return fail_err(conn, r, &err);
+    /* only what the station's schema knows (sync/proto.h) */
+    proto_conflicts_filter(schema, arr);
     if (!(ans = cJSON_CreateObject()) ||
         !cJSON_AddItemToObject(ans, "conflicts", arr)) {
         cJSON_Delete(ans);

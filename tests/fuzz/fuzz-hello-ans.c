@@ -114,8 +114,8 @@ static void setup(void)
     first.err = &ctx.err;
     first.quiet = 1;
     first.hi.max_body = DEFAULT_MAX_BODY;
-    first.hi.push_changes = DEFAULT_PUSH;
-    first.hi.pull_limit = DEFAULT_PULL;
+    first.hi.push_changes = PROTO_PUSH_CHANGES;
+    first.hi.pull_limit = PROTO_PULL_DEFAULT;
     first.hi.pull_lim = codec_default_limits;
     if (replica_open(&first.r, F.db, &ctx.err))
         fixture_die("replica", &ctx.err);
@@ -139,11 +139,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc == 0) {
         /* what the rest of the sync relies on */
         if (s.hi.push_changes < 1 || s.hi.pull_limit < 1 ||
-            s.hi.pull_limit > CEIL_PULL || s.hi.max_body < 1 ||
-            s.hi.max_body > CEIL_MAX_BODY ||
-            s.hi.pull_lim.max_compressed > CEIL_MAX_BODY ||
-            s.hi.pull_lim.max_inflated > CEIL_MAX_INFLATED ||
-            s.hi.pull_lim.max_changes > CEIL_MAX_CHANGES)
+            s.hi.pull_limit > PROTO_PULL_MAX || s.hi.max_body < 1 ||
+            s.hi.max_body > PROTO_CEIL_MAX_BODY ||
+            s.hi.pull_lim.max_compressed > PROTO_CEIL_MAX_BODY ||
+            s.hi.pull_lim.max_inflated > PROTO_CEIL_MAX_INFLATED ||
+            s.hi.pull_lim.max_changes > PROTO_CEIL_MAX_CHANGES)
             abort();
         rc = after_hello(&s);
         fixture_reset(&F);
