@@ -203,7 +203,7 @@ static void test_hello_refused(void **state)
 
 static void test_push_answer(void **state)
 {
-    struct proto_push_answer a = {1734, 480, 20, 1, 2, 3}, b;
+    struct proto_push_answer a = {1734, 480, 20, 1, 2, 3, -1, -1}, b;
     struct sw_err e;
     char *txt = proto_push_answer(&a);
     cJSON *j;
@@ -211,8 +211,20 @@ static void test_push_answer(void **state)
     (void)state;
     assert_non_null(txt);
     j = parse(txt);
+    assert_null(cJSON_GetObjectItem(j, "stream_from")); /* none to skip */
     assert_int_equal(proto_push_read(j, &b, &e), 0);
     assert_memory_equal(&a, &b, sizeof(a));
+    cJSON_Delete(j);
+    free(txt);
+    /* the push's own range of the pull stream, both ways */
+    a.stream_from = 100;
+    a.stream_to = 5100;
+    txt = proto_push_answer(&a);
+    assert_non_null(txt);
+    j = parse(txt);
+    assert_int_equal(proto_push_read(j, &b, &e), 0);
+    assert_int_equal(b.stream_from, 100);
+    assert_int_equal(b.stream_to, 5100);
     cJSON_Delete(j);
     free(txt);
     j = parse("{\"applied\":1}");
@@ -262,6 +274,15 @@ static void test_pull_query(void **state)
     assert_int_equal(
         proto_pull_parse(arg, strchr(path, '?') + 1, &r, why, sizeof(why)), 0);
     assert_memory_equal(&q, &r, sizeof(q));
+    /* the digest of the link notices held (issue 15) */
+    q.backfill = q.upto = 0;
+    q.links = "ab12";
+    proto_pull_path(path, sizeof(path), &q);
+    assert_string_equal(path, "/v1/pull?after=1240&limit=5000&schema=3&echo="
+                              "1&count=1&links=ab12");
+    assert_int_equal(
+        proto_pull_parse(arg, strchr(path, '?') + 1, &r, why, sizeof(why)), 0);
+    assert_string_equal(r.links, "ab12");
     /* an agent before 0.2: schema 2 */
     assert_int_equal(proto_pull_parse(arg, "after=5", &r, why, sizeof(why)), 0);
     assert_int_equal(r.schema, 2);
