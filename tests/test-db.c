@@ -498,11 +498,11 @@ static void test_migrate_steps(void **state)
     const int v1 = DB_SCHEMA_VERSION;
     const struct db_migration steps[] = {
         {v1 + 1, "CREATE TABLE m2 (x INTEGER); INSERT INTO m2 VALUES (42);", 0,
-         NULL},
-        {v1 + 2, "CREATE TABLE m3 (y); THIS IS NOT SQL;", 0, NULL},
+         0, NULL},
+        {v1 + 2, "CREATE TABLE m3 (y); THIS IS NOT SQL;", 0, 0, NULL},
     };
     const struct db_migration good3[] = {
-        {v1 + 2, "CREATE TABLE m3 (y);", 0, NULL},
+        {v1 + 2, "CREATE TABLE m3 (y);", 0, 0, NULL},
     };
     struct sw_err e;
     sqlite3 *db;
@@ -559,10 +559,10 @@ static void test_migrate_triggers(void **state)
     struct fx *f = *state;
     const int v1 = DB_SCHEMA_VERSION;
     const struct db_migration steps[] = {
-        {v1 + 1, "DROP TRIGGER cases_capture_upd;", 1, NULL},
+        {v1 + 1, "DROP TRIGGER cases_capture_upd;", 1, 0, NULL},
     };
     const struct db_migration county_steps[] = {
-        {v1 + 1, "CREATE TABLE c2 (x);", 1, NULL},
+        {v1 + 1, "CREATE TABLE c2 (x);", 1, 0, NULL},
     };
     struct sw_err e;
     sqlite3 *db = new_station(f), *county = NULL;
@@ -826,722 +826,700 @@ static void test_migrate_county_from_v2(void **state)
 static void test_migrate_county_from_v1(void **state)
 {
     migrate_county(*state, 1);
-    /* Schema 2 -> 3 (issue 15): the tables referrals and resources are made
-    ** from the table description, with their triggers and the versions view;
-    ** what other replicas wrote in them comes with the backfill (a replica
-    ** that had pulled notes it). */
-    static void test_migrate_to_3(void **state)
-    {
-        struct fx *f = *state;
-        struct sw_err e;
-        sqlite3 *db = NULL, *county = NULL;
-        char cpath[600];
+}
 
-        load_fixture(f->path, "station-v2");
-        db = raw_open(f->path);
-        must_exec(db, "INSERT OR REPLACE INTO config (key, value) "
-                      "VALUES ('cursor', '42')");
-        sqlite3_close(db);
-        assert_int_equal(db_open(f->path, SW_ROLE_STATION, &f->db, &e), 0);
-        db = f->db;
-        assert_int_equal(q_int(db, "PRAGMA user_version"), 3);
-        assert_true(table_exists(db, "referrals"));
-        assert_true(table_exists(db, "resources"));
-        assert_int_equal(q_int(db,
-                               "SELECT count(*) FROM config "
+/* Schema 2 -> 3 (issue 15): the tables referrals and resources are made
+ ** from the table description, with their triggers and the versions view;
+ ** what other replicas wrote in them comes with the backfill (a replica
+ ** that had pulled notes it). */
+static void test_migrate_to_3(void **state)
+{
+    struct fx *f = *state;
+    struct sw_err e;
+    sqlite3 *db = NULL, *county = NULL;
+    char cpath[600];
+
+    load_fixture(f->path, "station-v2");
+    db = raw_open(f->path);
+    must_exec(db, "INSERT OR REPLACE INTO config (key, value) "
+                  "VALUES ('cursor', '42')");
+    sqlite3_close(db);
+    assert_int_equal(db_open(f->path, SW_ROLE_STATION, &f->db, &e), 0);
+    db = f->db;
+    assert_int_equal(q_int(db, "PRAGMA user_version"), 3);
+    assert_true(table_exists(db, "referrals"));
+    assert_true(table_exists(db, "resources"));
+    assert_int_equal(q_int(db, "SELECT count(*) FROM config "
                                "WHERE key = 'backfill_upto' AND value = '42'"),
-                         1);
-        /* captured, refused: as in a new file */
-        must_exec(db, "INSERT INTO cases (id, name, category) VALUES "
-                      "('01a20205-4404-795b-894e-13e0de0924cd', 'x', 'other')");
-        must_exec(db, "DELETE FROM outbox");
-        must_exec(db, "INSERT INTO referrals (case_id, need) VALUES "
-                      "('01a20205-4404-795b-894e-13e0de0924cd', 'health')");
-        assert_int_equal(outbox_count(db), 4); /* case, need, on, status */
-        must_exec(db, "INSERT INTO resources (name, type) VALUES ('r', 'ngo')");
-        assert_int_equal(q_int(db, "SELECT count(*) FROM resources"), 0);
-        assert_int_equal(outbox_count(db), 4);
-        assert_int_equal(
-            q_int(db, "SELECT count(*) FROM versions WHERE tbl = 3"), 0);
+                     1);
+    /* captured, refused: as in a new file */
+    must_exec(db, "INSERT INTO cases (id, name, category) VALUES "
+                  "('01a20205-4404-795b-894e-13e0de0924cd', 'x', 'other')");
+    must_exec(db, "DELETE FROM outbox");
+    must_exec(db, "INSERT INTO referrals (case_id, need) VALUES "
+                  "('01a20205-4404-795b-894e-13e0de0924cd', 'health')");
+    assert_int_equal(outbox_count(db), 4); /* case, need, on, status */
+    must_exec(db, "INSERT INTO resources (name, type) VALUES ('r', 'ngo')");
+    assert_int_equal(q_int(db, "SELECT count(*) FROM resources"), 0);
+    assert_int_equal(outbox_count(db), 4);
+    assert_int_equal(q_int(db, "SELECT count(*) FROM versions WHERE tbl = 3"),
+                     0);
 
-        in_dir(f, "county.db", cpath, sizeof(cpath));
-        load_fixture(cpath, "county-v2");
-        assert_int_equal(db_open(cpath, SW_ROLE_COUNTY, &county, &e), 0);
-        assert_true(table_exists(county, "referrals"));
-        assert_true(table_exists(county, "resources"));
-        assert_int_equal(q_int(county,
-                               "SELECT count(*) FROM sqlite_master WHERE "
-                               "name = 'resources_station'"),
-                         1);
-        db_close(county);
-    }
+    in_dir(f, "county.db", cpath, sizeof(cpath));
+    load_fixture(cpath, "county-v2");
+    assert_int_equal(db_open(cpath, SW_ROLE_COUNTY, &county, &e), 0);
+    assert_true(table_exists(county, "referrals"));
+    assert_true(table_exists(county, "resources"));
+    assert_int_equal(q_int(county, "SELECT count(*) FROM sqlite_master WHERE "
+                                   "name = 'resources_station'"),
+                     1);
+    db_close(county);
+}
 
-    /* ---- capture, from plain SQL --------------------------------------- */
+/* ---- capture, from plain SQL --------------------------------------- */
 
-    static void test_capture_insert(void **state)
-    {
-        struct fx *f = *state;
-        sqlite3 *db = new_station(f);
-        int64_t t0 = sw_now_ms(), t1, rid;
-        char want[128];
-        char *id;
+static void test_capture_insert(void **state)
+{
+    struct fx *f = *state;
+    sqlite3 *db = new_station(f);
+    int64_t t0 = sw_now_ms(), t1, rid;
+    char want[128];
+    char *id;
 
-        rid = add_case(db, NULL);
-        t1 = sw_now_ms();
-        /* one entry a non-null field: name, category, risk_level, status,
-           opened_on; deleted = 0 is not a change */
-        assert_int_equal(outbox_count(db), 5);
-        snprintf(want, sizeof(want), "%d,%d,%d,%d,%d", COL(SW_T_CASES, "name"),
-                 COL(SW_T_CASES, "category"), COL(SW_T_CASES, "risk_level"),
-                 COL(SW_T_CASES, "status"), COL(SW_T_CASES, "opened_on"));
-        assert_text(db, want,
-                    "SELECT group_concat(col) FROM (SELECT col FROM outbox "
-                    "ORDER BY col)");
-        assert_int_equal(q_int(db,
-                               "SELECT count(*) FROM outbox WHERE tbl = %d AND "
-                               "rid = %lld AND base_hlc IS NULL AND base_site "
-                               "IS NULL AND gen = 1 AND edited_at BETWEEN %lld "
-                               "AND %lld",
-                               SW_T_CASES, (long long)rid, (long long)t0 - 1,
-                               (long long)t1 + 1),
-                         5);
-        /* the row got an id (UUIDv7) and the replica's station */
-        id =
-            q_text(db, "SELECT id FROM cases WHERE rid = %lld", (long long)rid);
-        assert_non_null(id);
-        assert_true(sw_uuid_valid(id));
-        assert_int_equal(id[14], '7');
-        assert_non_null(strchr("89ab", id[19]));
-        free(id);
-        assert_text(db, "A01", "SELECT station FROM cases WHERE rid = %lld",
-                    (long long)rid);
-        assert_int_equal(q_int(db, "SELECT deleted FROM cases WHERE rid = %lld",
-                               (long long)rid),
-                         0);
+    rid = add_case(db, NULL);
+    t1 = sw_now_ms();
+    /* one entry a non-null field: name, category, risk_level, status,
+       opened_on; deleted = 0 is not a change */
+    assert_int_equal(outbox_count(db), 5);
+    snprintf(want, sizeof(want), "%d,%d,%d,%d,%d", COL(SW_T_CASES, "name"),
+             COL(SW_T_CASES, "category"), COL(SW_T_CASES, "risk_level"),
+             COL(SW_T_CASES, "status"), COL(SW_T_CASES, "opened_on"));
+    assert_text(db, want,
+                "SELECT group_concat(col) FROM (SELECT col FROM outbox "
+                "ORDER BY col)");
+    assert_int_equal(q_int(db,
+                           "SELECT count(*) FROM outbox WHERE tbl = %d AND "
+                           "rid = %lld AND base_hlc IS NULL AND base_site "
+                           "IS NULL AND gen = 1 AND edited_at BETWEEN %lld "
+                           "AND %lld",
+                           SW_T_CASES, (long long)rid, (long long)t0 - 1,
+                           (long long)t1 + 1),
+                     5);
+    /* the row got an id (UUIDv7) and the replica's station */
+    id = q_text(db, "SELECT id FROM cases WHERE rid = %lld", (long long)rid);
+    assert_non_null(id);
+    assert_true(sw_uuid_valid(id));
+    assert_int_equal(id[14], '7');
+    assert_non_null(strchr("89ab", id[19]));
+    free(id);
+    assert_text(db, "A01", "SELECT station FROM cases WHERE rid = %lld",
+                (long long)rid);
+    assert_int_equal(
+        q_int(db, "SELECT deleted FROM cases WHERE rid = %lld", (long long)rid),
+        0);
 
-        /* a visit: its own table number */
-        must_exec(
-            db,
-            "INSERT INTO visits (case_id, visited_at, mode) VALUES "
-            "((SELECT id FROM cases WHERE rid = %lld), '2026-03-01T09:30', "
-            "'home')",
-            (long long)rid);
-        rid = sqlite3_last_insert_rowid(db);
-        /* case_id, visited_at, mode, and follow_up: 0 filled as `add` does */
-        assert_int_equal(q_int(db,
-                               "SELECT count(*) FROM outbox WHERE tbl = %d AND "
-                               "rid = %lld",
-                               SW_T_VISITS, (long long)rid),
-                         4);
-        assert_int_equal(q_int(db,
-                               "SELECT follow_up FROM visits WHERE rid = %lld",
-                               (long long)rid),
-                         0);
-    }
+    /* a visit: its own table number */
+    must_exec(db,
+              "INSERT INTO visits (case_id, visited_at, mode) VALUES "
+              "((SELECT id FROM cases WHERE rid = %lld), '2026-03-01T09:30', "
+              "'home')",
+              (long long)rid);
+    rid = sqlite3_last_insert_rowid(db);
+    /* case_id, visited_at, mode, and follow_up: 0 filled as `add` does */
+    assert_int_equal(q_int(db,
+                           "SELECT count(*) FROM outbox WHERE tbl = %d AND "
+                           "rid = %lld",
+                           SW_T_VISITS, (long long)rid),
+                     4);
+    assert_int_equal(q_int(db, "SELECT follow_up FROM visits WHERE rid = %lld",
+                           (long long)rid),
+                     0);
+}
 
-    static void test_capture_update(void **state)
-    {
-        struct fx *f = *state;
-        sqlite3 *db = new_station(f);
-        int phone = COL(SW_T_CASES, "phone");
-        int64_t rid = add_case(db, NULL), at1, at2;
-        char *s;
+static void test_capture_update(void **state)
+{
+    struct fx *f = *state;
+    sqlite3 *db = new_station(f);
+    int phone = COL(SW_T_CASES, "phone");
+    int64_t rid = add_case(db, NULL), at1, at2;
+    char *s;
 
-        must_exec(db, "DELETE FROM outbox"); /* as if sent */
-        /* the field's version before the first unsent edit */
-        must_exec(
-            db,
-            "INSERT INTO field_versions (tbl, rid, col, hlc, site) VALUES "
-            "(%d, %lld, %d, 12345, 'B02-abcdef')",
-            SW_T_CASES, (long long)rid, phone);
+    must_exec(db, "DELETE FROM outbox"); /* as if sent */
+    /* the field's version before the first unsent edit */
+    must_exec(db,
+              "INSERT INTO field_versions (tbl, rid, col, hlc, site) VALUES "
+              "(%d, %lld, %d, 12345, 'B02-abcdef')",
+              SW_T_CASES, (long long)rid, phone);
 
-        must_exec(db, "UPDATE cases SET phone = '13800138000' WHERE rid = %lld",
-                  (long long)rid);
-        assert_int_equal(outbox_count(db), 1);
-        assert_int_equal(q_int(db,
-                               "SELECT count(*) FROM outbox WHERE tbl = %d AND "
-                               "rid = %lld AND col = %d AND gen = 1",
-                               SW_T_CASES, (long long)rid, phone),
-                         1);
-        assert_int_equal(q_int(db, "SELECT base_hlc FROM outbox"), 12345);
-        assert_text(db, "B02-abcdef", "SELECT base_site FROM outbox");
-        at1 = q_int(db, "SELECT edited_at FROM outbox");
+    must_exec(db, "UPDATE cases SET phone = '13800138000' WHERE rid = %lld",
+              (long long)rid);
+    assert_int_equal(outbox_count(db), 1);
+    assert_int_equal(q_int(db,
+                           "SELECT count(*) FROM outbox WHERE tbl = %d AND "
+                           "rid = %lld AND col = %d AND gen = 1",
+                           SW_T_CASES, (long long)rid, phone),
+                     1);
+    assert_int_equal(q_int(db, "SELECT base_hlc FROM outbox"), 12345);
+    assert_text(db, "B02-abcdef", "SELECT base_site FROM outbox");
+    at1 = q_int(db, "SELECT edited_at FROM outbox");
 
-        /* the field's version moves on; a second edit keeps the first base */
-        must_exec(db,
-                  "UPDATE field_versions SET hlc = 99999, site = 'C03-zzzzzz' "
-                  "WHERE tbl = %d AND rid = %lld AND col = %d",
-                  SW_T_CASES, (long long)rid, phone);
-        must_exec(db, "UPDATE cases SET phone = '13900139000' WHERE rid = %lld",
-                  (long long)rid);
-        assert_int_equal(outbox_count(db), 1);
-        assert_int_equal(q_int(db, "SELECT gen FROM outbox"), 2);
-        assert_int_equal(q_int(db, "SELECT base_hlc FROM outbox"), 12345);
-        assert_text(db, "B02-abcdef", "SELECT base_site FROM outbox");
-        at2 = q_int(db, "SELECT edited_at FROM outbox");
-        assert_true(at2 >= at1);
+    /* the field's version moves on; a second edit keeps the first base */
+    must_exec(db,
+              "UPDATE field_versions SET hlc = 99999, site = 'C03-zzzzzz' "
+              "WHERE tbl = %d AND rid = %lld AND col = %d",
+              SW_T_CASES, (long long)rid, phone);
+    must_exec(db, "UPDATE cases SET phone = '13900139000' WHERE rid = %lld",
+              (long long)rid);
+    assert_int_equal(outbox_count(db), 1);
+    assert_int_equal(q_int(db, "SELECT gen FROM outbox"), 2);
+    assert_int_equal(q_int(db, "SELECT base_hlc FROM outbox"), 12345);
+    assert_text(db, "B02-abcdef", "SELECT base_site FROM outbox");
+    at2 = q_int(db, "SELECT edited_at FROM outbox");
+    assert_true(at2 >= at1);
 
-        /* the same value again is no edit */
-        must_exec(db, "UPDATE cases SET phone = '13900139000' WHERE rid = %lld",
-                  (long long)rid);
-        must_exec(db, "UPDATE cases SET phone = phone, name = name");
-        assert_int_equal(outbox_count(db), 1);
-        assert_int_equal(q_int(db, "SELECT gen FROM outbox"), 2);
+    /* the same value again is no edit */
+    must_exec(db, "UPDATE cases SET phone = '13900139000' WHERE rid = %lld",
+              (long long)rid);
+    must_exec(db, "UPDATE cases SET phone = phone, name = name");
+    assert_int_equal(outbox_count(db), 1);
+    assert_int_equal(q_int(db, "SELECT gen FROM outbox"), 2);
 
-        /* another field, never versioned: no base; clearing is an edit too */
-        must_exec(db,
-                  "UPDATE cases SET village = 'East', category = 'low_income', "
-                  "notes = NULL WHERE rid = %lld",
-                  (long long)rid);
-        assert_int_equal(outbox_count(db), 3); /* notes was NULL already */
-        assert_int_equal(
-            q_int(db,
-                  "SELECT count(*) FROM outbox WHERE col IN (%d, %d) "
-                  "AND base_hlc IS NULL AND base_site IS NULL AND "
-                  "gen = 1",
-                  COL(SW_T_CASES, "village"), COL(SW_T_CASES, "category")),
-            2);
-        must_exec(db, "UPDATE cases SET village = NULL WHERE rid = %lld",
-                  (long long)rid);
-        assert_int_equal(outbox_count(db), 3);
-        assert_int_equal(q_int(db, "SELECT gen FROM outbox WHERE col = %d",
-                               COL(SW_T_CASES, "village")),
-                         2);
-        s = q_text(db, "SELECT village FROM cases WHERE rid = %lld",
-                   (long long)rid);
-        assert_null(s);
-    }
+    /* another field, never versioned: no base; clearing is an edit too */
+    must_exec(db,
+              "UPDATE cases SET village = 'East', category = 'low_income', "
+              "notes = NULL WHERE rid = %lld",
+              (long long)rid);
+    assert_int_equal(outbox_count(db), 3); /* notes was NULL already */
+    assert_int_equal(q_int(db,
+                           "SELECT count(*) FROM outbox WHERE col IN (%d, %d) "
+                           "AND base_hlc IS NULL AND base_site IS NULL AND "
+                           "gen = 1",
+                           COL(SW_T_CASES, "village"),
+                           COL(SW_T_CASES, "category")),
+                     2);
+    must_exec(db, "UPDATE cases SET village = NULL WHERE rid = %lld",
+              (long long)rid);
+    assert_int_equal(outbox_count(db), 3);
+    assert_int_equal(q_int(db, "SELECT gen FROM outbox WHERE col = %d",
+                           COL(SW_T_CASES, "village")),
+                     2);
+    s = q_text(db, "SELECT village FROM cases WHERE rid = %lld",
+               (long long)rid);
+    assert_null(s);
+}
 
-    /* A field whose version is its record's: that is the base of its first
-    ** unsent edit; a field's own version comes first. */
-    static void test_capture_update_row_version(void **state)
-    {
-        struct fx *f = *state;
-        sqlite3 *db = new_station(f);
-        int64_t rid = add_case(db, NULL), other = add_case(db, NULL);
-        int64_t all = ((int64_t)1 << sw_tables[SW_T_VISITS].ncols) - 1;
-        char *s;
+/* A field whose version is its record's: that is the base of its first
+** unsent edit; a field's own version comes first. */
+static void test_capture_update_row_version(void **state)
+{
+    struct fx *f = *state;
+    sqlite3 *db = new_station(f);
+    int64_t rid = add_case(db, NULL), other = add_case(db, NULL);
+    int64_t all = ((int64_t)1 << sw_tables[SW_T_VISITS].ncols) - 1;
+    char *s;
 
-        /* a visit with the same rid, and another case: versions of their own */
-        must_exec(
-            db,
-            "INSERT INTO visits (rid, case_id, visited_at, mode) VALUES "
-            "(%lld, (SELECT id FROM cases WHERE rid = %lld), '2026-03-01', "
-            "'home')",
-            (long long)rid, (long long)rid);
-        must_exec(db, "DELETE FROM outbox"); /* as if sent */
-        set_row_version(db, SW_T_CASES, rid, 5000, "C01",
-                        BIT(SW_T_CASES, "phone") | BIT(SW_T_CASES, "name") |
-                            BIT(SW_T_CASES, "village"));
-        set_row_version(db, SW_T_CASES, other, 8000, "C08",
-                        ((int64_t)1 << sw_tables[SW_T_CASES].ncols) - 1);
-        set_row_version(db, SW_T_VISITS, rid, 9000, "C09", all);
-        must_exec(
-            db,
-            "INSERT INTO field_versions (tbl, rid, col, hlc, site) VALUES "
-            "(%d, %lld, %d, 7000, 'A01-abcdef')",
-            SW_T_CASES, (long long)rid, COL(SW_T_CASES, "village"));
-        assert_int_equal(outbox_count(db), 0);
+    /* a visit with the same rid, and another case: versions of their own */
+    must_exec(db,
+              "INSERT INTO visits (rid, case_id, visited_at, mode) VALUES "
+              "(%lld, (SELECT id FROM cases WHERE rid = %lld), '2026-03-01', "
+              "'home')",
+              (long long)rid, (long long)rid);
+    must_exec(db, "DELETE FROM outbox"); /* as if sent */
+    set_row_version(db, SW_T_CASES, rid, 5000, "C01",
+                    BIT(SW_T_CASES, "phone") | BIT(SW_T_CASES, "name") |
+                        BIT(SW_T_CASES, "village"));
+    set_row_version(db, SW_T_CASES, other, 8000, "C08",
+                    ((int64_t)1 << sw_tables[SW_T_CASES].ncols) - 1);
+    set_row_version(db, SW_T_VISITS, rid, 9000, "C09", all);
+    must_exec(db,
+              "INSERT INTO field_versions (tbl, rid, col, hlc, site) VALUES "
+              "(%d, %lld, %d, 7000, 'A01-abcdef')",
+              SW_T_CASES, (long long)rid, COL(SW_T_CASES, "village"));
+    assert_int_equal(outbox_count(db), 0);
 
-        must_exec(db,
-                  "UPDATE cases SET phone = '110', name = 'Wang', village = "
-                  "'West', worker = 'w' WHERE rid = %lld",
-                  (long long)rid);
-        assert_int_equal(outbox_count(db), 4);
-        assert_int_equal(q_int(db,
-                               "SELECT count(*) FROM outbox WHERE tbl = %d AND "
-                               "rid = %lld AND col IN (%d, %d) AND base_hlc = "
-                               "5000 AND base_site = 'C01' AND gen = 1",
-                               SW_T_CASES, (long long)rid,
-                               COL(SW_T_CASES, "phone"),
-                               COL(SW_T_CASES, "name")),
-                         2);
-        assert_int_equal(q_int(db, "SELECT base_hlc FROM outbox WHERE col = %d",
-                               COL(SW_T_CASES, "village")),
-                         7000);
-        assert_text(db, "A01-abcdef",
-                    "SELECT base_site FROM outbox WHERE col = %d",
-                    COL(SW_T_CASES, "village"));
-        /* worker's bit is not set: no version, no base */
-        assert_int_equal(q_int(db,
-                               "SELECT count(*) FROM outbox WHERE col = %d AND "
-                               "base_hlc IS NULL AND base_site IS NULL",
-                               COL(SW_T_CASES, "worker")),
-                         1);
+    must_exec(db,
+              "UPDATE cases SET phone = '110', name = 'Wang', village = "
+              "'West', worker = 'w' WHERE rid = %lld",
+              (long long)rid);
+    assert_int_equal(outbox_count(db), 4);
+    assert_int_equal(q_int(db,
+                           "SELECT count(*) FROM outbox WHERE tbl = %d AND "
+                           "rid = %lld AND col IN (%d, %d) AND base_hlc = "
+                           "5000 AND base_site = 'C01' AND gen = 1",
+                           SW_T_CASES, (long long)rid, COL(SW_T_CASES, "phone"),
+                           COL(SW_T_CASES, "name")),
+                     2);
+    assert_int_equal(q_int(db, "SELECT base_hlc FROM outbox WHERE col = %d",
+                           COL(SW_T_CASES, "village")),
+                     7000);
+    assert_text(db, "A01-abcdef", "SELECT base_site FROM outbox WHERE col = %d",
+                COL(SW_T_CASES, "village"));
+    /* worker's bit is not set: no version, no base */
+    assert_int_equal(q_int(db,
+                           "SELECT count(*) FROM outbox WHERE col = %d AND "
+                           "base_hlc IS NULL AND base_site IS NULL",
+                           COL(SW_T_CASES, "worker")),
+                     1);
 
-        /* a second edit keeps the first one's base */
-        must_exec(db, "UPDATE cases SET phone = '120' WHERE rid = %lld",
-                  (long long)rid);
-        assert_int_equal(outbox_count(db), 4);
-        assert_int_equal(q_int(db,
-                               "SELECT count(*) FROM outbox WHERE col = %d AND "
-                               "gen = 2 AND base_hlc = 5000 AND base_site = "
-                               "'C01'",
-                               COL(SW_T_CASES, "phone")),
-                         1);
+    /* a second edit keeps the first one's base */
+    must_exec(db, "UPDATE cases SET phone = '120' WHERE rid = %lld",
+              (long long)rid);
+    assert_int_equal(outbox_count(db), 4);
+    assert_int_equal(q_int(db,
+                           "SELECT count(*) FROM outbox WHERE col = %d AND "
+                           "gen = 2 AND base_hlc = 5000 AND base_site = "
+                           "'C01'",
+                           COL(SW_T_CASES, "phone")),
+                     1);
 
-        /* the other case and the visit: their own record's version */
-        must_exec(db, "UPDATE cases SET notes = 'n' WHERE rid = %lld",
-                  (long long)other);
-        assert_int_equal(
-            q_int(db,
-                  "SELECT count(*) FROM outbox WHERE rid = %lld AND "
-                  "base_hlc = 8000 AND base_site = 'C08'",
-                  (long long)other),
-            1);
-        must_exec(db, "UPDATE visits SET mode = 'phone' WHERE rid = %lld",
-                  (long long)rid);
-        assert_int_equal(q_int(db,
-                               "SELECT count(*) FROM outbox WHERE tbl = %d AND "
-                               "base_hlc = 9000 AND base_site = 'C09'",
-                               SW_T_VISITS),
-                         1);
-        assert_int_equal(outbox_count(db), 6);
-        s = q_text(db,
-                   "SELECT group_concat(base_site) FROM outbox WHERE tbl = %d "
-                   "AND rid = %lld AND base_site IN ('C08', 'C09')",
-                   SW_T_CASES, (long long)rid);
-        assert_null(s);
-    }
+    /* the other case and the visit: their own record's version */
+    must_exec(db, "UPDATE cases SET notes = 'n' WHERE rid = %lld",
+              (long long)other);
+    assert_int_equal(q_int(db,
+                           "SELECT count(*) FROM outbox WHERE rid = %lld AND "
+                           "base_hlc = 8000 AND base_site = 'C08'",
+                           (long long)other),
+                     1);
+    must_exec(db, "UPDATE visits SET mode = 'phone' WHERE rid = %lld",
+              (long long)rid);
+    assert_int_equal(q_int(db,
+                           "SELECT count(*) FROM outbox WHERE tbl = %d AND "
+                           "base_hlc = 9000 AND base_site = 'C09'",
+                           SW_T_VISITS),
+                     1);
+    assert_int_equal(outbox_count(db), 6);
+    s = q_text(db,
+               "SELECT group_concat(base_site) FROM outbox WHERE tbl = %d "
+               "AND rid = %lld AND base_site IN ('C08', 'C09')",
+               SW_T_CASES, (long long)rid);
+    assert_null(s);
+}
 
-    /* The view versions: a row a field, its own version first, else its
-    ** record's; the county's is its field_versions. */
-    static void test_versions_view(void **state)
-    {
-        struct fx *f = *state;
-        struct sw_err e;
-        sqlite3 *db = new_station(f), *county = NULL;
-        int64_t r1 = add_case(db, NULL), r2 = add_case(db, NULL);
-        int del = sw_col_deleted(&sw_tables[SW_T_CASES]);
-        char want[128], cpath[600];
+/* The view versions: a row a field, its own version first, else its
+** record's; the county's is its field_versions. */
+static void test_versions_view(void **state)
+{
+    struct fx *f = *state;
+    struct sw_err e;
+    sqlite3 *db = new_station(f), *county = NULL;
+    int64_t r1 = add_case(db, NULL), r2 = add_case(db, NULL);
+    int del = sw_col_deleted(&sw_tables[SW_T_CASES]);
+    char want[128], cpath[600];
 
-        assert_text(db, "view",
-                    "SELECT type FROM sqlite_master WHERE name = "
-                    "'versions'");
-        assert_int_equal(q_int(db, "SELECT count(*) FROM versions"), 0);
-        set_row_version(db, SW_T_CASES, r1, 5000, "C01",
-                        BIT(SW_T_CASES, "name") | BIT(SW_T_CASES, "village") |
-                            ((int64_t)1 << del));
-        set_row_version(db, SW_T_CASES, r2, 4000, "C02",
-                        BIT(SW_T_CASES, "gender"));
-        must_exec(
-            db,
-            "INSERT INTO field_versions (tbl, rid, col, hlc, site) VALUES "
-            "(%d, %lld, %d, 7000, 'A01-x'), (%d, %lld, %d, 6000, 'A01-y')",
-            SW_T_CASES, (long long)r1, COL(SW_T_CASES, "village"), SW_T_CASES,
-            (long long)r1, COL(SW_T_CASES, "id_number"));
-        snprintf(want, sizeof(want),
-                 "%d:5000:C01,%d:6000:A01-y,%d:7000:A01-x,"
-                 "%d:5000:C01",
-                 COL(SW_T_CASES, "name"), COL(SW_T_CASES, "id_number"),
-                 COL(SW_T_CASES, "village"), del);
-        assert_text(
-            db, want,
-            "SELECT group_concat(col || ':' || hlc || ':' || site) FROM "
-            "(SELECT * FROM versions WHERE tbl = %d AND rid = %lld "
-            "ORDER BY col)",
-            SW_T_CASES, (long long)r1);
-        snprintf(want, sizeof(want), "%d:4000:C02", COL(SW_T_CASES, "gender"));
-        assert_text(
-            db, want,
-            "SELECT group_concat(col || ':' || hlc || ':' || site) FROM "
-            "(SELECT * FROM versions WHERE tbl = %d AND rid = %lld "
-            "ORDER BY col)",
-            SW_T_CASES, (long long)r2);
-        assert_int_equal(q_int(db, "SELECT count(*) FROM versions"), 5);
+    assert_text(db, "view",
+                "SELECT type FROM sqlite_master WHERE name = "
+                "'versions'");
+    assert_int_equal(q_int(db, "SELECT count(*) FROM versions"), 0);
+    set_row_version(db, SW_T_CASES, r1, 5000, "C01",
+                    BIT(SW_T_CASES, "name") | BIT(SW_T_CASES, "village") |
+                        ((int64_t)1 << del));
+    set_row_version(db, SW_T_CASES, r2, 4000, "C02", BIT(SW_T_CASES, "gender"));
+    must_exec(db,
+              "INSERT INTO field_versions (tbl, rid, col, hlc, site) VALUES "
+              "(%d, %lld, %d, 7000, 'A01-x'), (%d, %lld, %d, 6000, 'A01-y')",
+              SW_T_CASES, (long long)r1, COL(SW_T_CASES, "village"), SW_T_CASES,
+              (long long)r1, COL(SW_T_CASES, "id_number"));
+    snprintf(want, sizeof(want),
+             "%d:5000:C01,%d:6000:A01-y,%d:7000:A01-x,"
+             "%d:5000:C01",
+             COL(SW_T_CASES, "name"), COL(SW_T_CASES, "id_number"),
+             COL(SW_T_CASES, "village"), del);
+    assert_text(db, want,
+                "SELECT group_concat(col || ':' || hlc || ':' || site) FROM "
+                "(SELECT * FROM versions WHERE tbl = %d AND rid = %lld "
+                "ORDER BY col)",
+                SW_T_CASES, (long long)r1);
+    snprintf(want, sizeof(want), "%d:4000:C02", COL(SW_T_CASES, "gender"));
+    assert_text(db, want,
+                "SELECT group_concat(col || ':' || hlc || ':' || site) FROM "
+                "(SELECT * FROM versions WHERE tbl = %d AND rid = %lld "
+                "ORDER BY col)",
+                SW_T_CASES, (long long)r2);
+    assert_int_equal(q_int(db, "SELECT count(*) FROM versions"), 5);
 
-        /* the county keeps a version a field, and no other */
-        in_dir(f, "county.db", cpath, sizeof(cpath));
-        assert_int_equal(db_create(cpath, SW_ROLE_COUNTY, &county, &e), 0);
-        assert_int_equal(q_int(county, "SELECT count(*) FROM "
-                                       "pragma_table_info('cases') WHERE name "
-                                       "GLOB 'ver_*'"),
-                         0);
-        assert_text(county, "view",
-                    "SELECT type FROM sqlite_master WHERE name = "
-                    "'versions'");
-        must_exec(county, "INSERT INTO stations (code, created_at) VALUES "
-                          "('A01', 0)");
-        must_exec(county,
-                  "INSERT INTO field_versions (tbl, rid, col, hlc, site, "
-                  "seq, station, src) VALUES (0, 1, 2, 3000, 'A01-x', 1, "
-                  "'A01', 'A01-x')");
-        assert_text(
-            county, "0:1:2:3000:A01-x",
-            "SELECT group_concat(tbl || ':' || rid || ':' || col || ':' "
-            "|| hlc || ':' || site) FROM versions");
-        db_close(county);
-    }
+    /* the county keeps a version a field, and no other */
+    in_dir(f, "county.db", cpath, sizeof(cpath));
+    assert_int_equal(db_create(cpath, SW_ROLE_COUNTY, &county, &e), 0);
+    assert_int_equal(q_int(county, "SELECT count(*) FROM "
+                                   "pragma_table_info('cases') WHERE name "
+                                   "GLOB 'ver_*'"),
+                     0);
+    assert_text(county, "view",
+                "SELECT type FROM sqlite_master WHERE name = "
+                "'versions'");
+    must_exec(county, "INSERT INTO stations (code, created_at) VALUES "
+                      "('A01', 0)");
+    must_exec(county, "INSERT INTO field_versions (tbl, rid, col, hlc, site, "
+                      "seq, station, src) VALUES (0, 1, 2, 3000, 'A01-x', 1, "
+                      "'A01', 'A01-x')");
+    assert_text(county, "0:1:2:3000:A01-x",
+                "SELECT group_concat(tbl || ':' || rid || ':' || col || ':' "
+                "|| hlc || ':' || site) FROM versions");
+    db_close(county);
+}
 
-    static void test_capture_off(void **state)
-    {
-        struct fx *f = *state;
-        struct sw_err e;
-        sqlite3 *db = new_station(f);
-        int64_t rid;
+static void test_capture_off(void **state)
+{
+    struct fx *f = *state;
+    struct sw_err e;
+    sqlite3 *db = new_station(f);
+    int64_t rid;
 
-        assert_int_equal(db_set_capture(db, 0, &e), 0);
-        assert_int_equal(q_int(db, "SELECT capture FROM sync_state"), 0);
-        rid = add_case(db, NULL);
-        must_exec(db,
-                  "UPDATE cases SET phone = '110', status = 'closed' "
-                  "WHERE rid = %lld",
-                  (long long)rid);
-        must_exec(db,
-                  "INSERT INTO visits (case_id, visited_at, mode) VALUES "
-                  "((SELECT id FROM cases WHERE rid = %lld), '2026-03-01', "
-                  "'phone')",
-                  (long long)rid);
-        assert_int_equal(outbox_count(db), 0);
+    assert_int_equal(db_set_capture(db, 0, &e), 0);
+    assert_int_equal(q_int(db, "SELECT capture FROM sync_state"), 0);
+    rid = add_case(db, NULL);
+    must_exec(db,
+              "UPDATE cases SET phone = '110', status = 'closed' "
+              "WHERE rid = %lld",
+              (long long)rid);
+    must_exec(db,
+              "INSERT INTO visits (case_id, visited_at, mode) VALUES "
+              "((SELECT id FROM cases WHERE rid = %lld), '2026-03-01', "
+              "'phone')",
+              (long long)rid);
+    assert_int_equal(outbox_count(db), 0);
 
-        assert_int_equal(db_set_capture(db, 1, &e), 0);
-        must_exec(db, "UPDATE cases SET phone = '120' WHERE rid = %lld",
-                  (long long)rid);
-        assert_int_equal(outbox_count(db), 1);
-    }
+    assert_int_equal(db_set_capture(db, 1, &e), 0);
+    must_exec(db, "UPDATE cases SET phone = '120' WHERE rid = %lld",
+              (long long)rid);
+    assert_int_equal(outbox_count(db), 1);
+}
 
-    static void test_delete_is_tombstone(void **state)
-    {
-        struct fx *f = *state;
-        sqlite3 *db = new_station(f);
-        int64_t rid = add_case(db, NULL), vrid;
-        int del = sw_col_deleted(&sw_tables[SW_T_CASES]);
+static void test_delete_is_tombstone(void **state)
+{
+    struct fx *f = *state;
+    sqlite3 *db = new_station(f);
+    int64_t rid = add_case(db, NULL), vrid;
+    int del = sw_col_deleted(&sw_tables[SW_T_CASES]);
 
-        must_exec(db, "DELETE FROM outbox");
-        must_exec(db, "DELETE FROM cases WHERE rid = %lld", (long long)rid);
-        /* the row stays, marked, with its fields */
-        assert_int_equal(q_int(db, "SELECT deleted FROM cases WHERE rid = %lld",
-                               (long long)rid),
-                         1);
-        assert_text(db, "other", "SELECT category FROM cases WHERE rid = %lld",
-                    (long long)rid);
-        /* and only the tombstone field is a change */
-        assert_int_equal(outbox_count(db), 1);
-        assert_int_equal(q_int(db,
-                               "SELECT count(*) FROM outbox WHERE tbl = %d AND "
-                               "rid = %lld AND col = %d AND gen = 1",
-                               SW_T_CASES, (long long)rid, del),
-                         1);
-        /* deleting again changes nothing */
-        must_exec(db, "DELETE FROM cases");
-        assert_int_equal(q_int(db, "SELECT count(*) FROM cases"), 1);
-        assert_int_equal(outbox_count(db), 1);
-        assert_int_equal(q_int(db, "SELECT gen FROM outbox"), 1);
+    must_exec(db, "DELETE FROM outbox");
+    must_exec(db, "DELETE FROM cases WHERE rid = %lld", (long long)rid);
+    /* the row stays, marked, with its fields */
+    assert_int_equal(
+        q_int(db, "SELECT deleted FROM cases WHERE rid = %lld", (long long)rid),
+        1);
+    assert_text(db, "other", "SELECT category FROM cases WHERE rid = %lld",
+                (long long)rid);
+    /* and only the tombstone field is a change */
+    assert_int_equal(outbox_count(db), 1);
+    assert_int_equal(q_int(db,
+                           "SELECT count(*) FROM outbox WHERE tbl = %d AND "
+                           "rid = %lld AND col = %d AND gen = 1",
+                           SW_T_CASES, (long long)rid, del),
+                     1);
+    /* deleting again changes nothing */
+    must_exec(db, "DELETE FROM cases");
+    assert_int_equal(q_int(db, "SELECT count(*) FROM cases"), 1);
+    assert_int_equal(outbox_count(db), 1);
+    assert_int_equal(q_int(db, "SELECT gen FROM outbox"), 1);
 
-        /* visits too */
-        must_exec(db,
-                  "INSERT INTO visits (case_id, visited_at, mode) VALUES "
-                  "((SELECT id FROM cases WHERE rid = %lld), '2026-03-01', "
-                  "'office')",
-                  (long long)rid);
-        vrid = sqlite3_last_insert_rowid(db);
-        must_exec(db, "DELETE FROM outbox");
-        must_exec(db, "DELETE FROM visits WHERE rid = %lld", (long long)vrid);
-        assert_int_equal(q_int(db,
-                               "SELECT deleted FROM visits WHERE rid = %lld",
-                               (long long)vrid),
-                         1);
-        assert_int_equal(q_int(db,
-                               "SELECT count(*) FROM outbox WHERE tbl = %d AND "
-                               "col = %d",
-                               SW_T_VISITS,
-                               sw_col_deleted(&sw_tables[SW_T_VISITS])),
-                         1);
-        assert_int_equal(outbox_count(db), 1);
-    }
+    /* visits too */
+    must_exec(db,
+              "INSERT INTO visits (case_id, visited_at, mode) VALUES "
+              "((SELECT id FROM cases WHERE rid = %lld), '2026-03-01', "
+              "'office')",
+              (long long)rid);
+    vrid = sqlite3_last_insert_rowid(db);
+    must_exec(db, "DELETE FROM outbox");
+    must_exec(db, "DELETE FROM visits WHERE rid = %lld", (long long)vrid);
+    assert_int_equal(q_int(db, "SELECT deleted FROM visits WHERE rid = %lld",
+                           (long long)vrid),
+                     1);
+    assert_int_equal(q_int(db,
+                           "SELECT count(*) FROM outbox WHERE tbl = %d AND "
+                           "col = %d",
+                           SW_T_VISITS,
+                           sw_col_deleted(&sw_tables[SW_T_VISITS])),
+                     1);
+    assert_int_equal(outbox_count(db), 1);
+}
 
-    static void test_identity_is_fixed(void **state)
-    {
-        struct fx *f = *state;
-        struct sw_err e;
-        sqlite3 *db = new_station(f);
-        int64_t rid = add_case(db, NULL), other = add_case(db, "B02"), vrid,
-                srid;
-        char *id =
-            q_text(db, "SELECT id FROM cases WHERE rid = %lld", (long long)rid);
-        char *other_id = q_text(db, "SELECT id FROM cases WHERE rid = %lld",
-                                (long long)other);
+static void test_identity_is_fixed(void **state)
+{
+    struct fx *f = *state;
+    struct sw_err e;
+    sqlite3 *db = new_station(f);
+    int64_t rid = add_case(db, NULL), other = add_case(db, "B02"), vrid, srid;
+    char *id =
+        q_text(db, "SELECT id FROM cases WHERE rid = %lld", (long long)rid);
+    char *other_id =
+        q_text(db, "SELECT id FROM cases WHERE rid = %lld", (long long)other);
 
-        must_exec(db,
-                  "INSERT INTO visits (case_id, visited_at, mode) VALUES (%Q, "
-                  "'2026-03-01', 'home')",
-                  id);
-        vrid = sqlite3_last_insert_rowid(db);
-        must_exec(db,
-                  "INSERT INTO services (case_id, service_on, service_type) "
-                  "VALUES (%Q, '2026-03-02', 'food')",
-                  id);
-        srid = sqlite3_last_insert_rowid(db);
-        must_exec(db, "DELETE FROM outbox");
+    must_exec(db,
+              "INSERT INTO visits (case_id, visited_at, mode) VALUES (%Q, "
+              "'2026-03-01', 'home')",
+              id);
+    vrid = sqlite3_last_insert_rowid(db);
+    must_exec(db,
+              "INSERT INTO services (case_id, service_on, service_type) "
+              "VALUES (%Q, '2026-03-02', 'food')",
+              id);
+    srid = sqlite3_last_insert_rowid(db);
+    must_exec(db, "DELETE FROM outbox");
 
-        assert_int_equal(exec_rc(db,
-                                 "UPDATE cases SET id = "
-                                 "'0190a4c2-7b3e-7c1d-8e2f-123456789abc' WHERE "
-                                 "rid = %lld",
-                                 (long long)rid),
-                         SQLITE_CONSTRAINT);
-        assert_non_null(strstr(sqlite3_errmsg(db), "cannot change"));
-        assert_int_equal(db_fail(&e, db, "update case"), SW_EDATA);
-        assert_int_equal(strncmp(e.msg, "update case: ", 13), 0);
-        assert_int_equal(exec_rc(db,
-                                 "UPDATE cases SET station = 'B02' WHERE rid = "
-                                 "%lld",
-                                 (long long)rid),
-                         SQLITE_CONSTRAINT);
-        assert_int_equal(exec_rc(db,
-                                 "UPDATE cases SET station = NULL WHERE rid = "
-                                 "%lld",
-                                 (long long)rid),
-                         SQLITE_CONSTRAINT);
-        assert_int_equal(exec_rc(db,
-                                 "UPDATE cases SET rid = 1000, phone = '110' "
-                                 "WHERE rid = %lld",
-                                 (long long)rid),
-                         SQLITE_CONSTRAINT);
-        assert_int_equal(exec_rc(db,
-                                 "UPDATE visits SET case_id = %Q WHERE rid = "
-                                 "%lld",
-                                 other_id, (long long)vrid),
-                         SQLITE_CONSTRAINT);
-        assert_int_equal(exec_rc(db,
-                                 "UPDATE services SET case_id = %Q WHERE rid = "
-                                 "%lld",
-                                 other_id, (long long)srid),
-                         SQLITE_CONSTRAINT);
-        /* nothing changed, nothing captured */
-        assert_text(db, id, "SELECT id FROM cases WHERE rid = %lld",
-                    (long long)rid);
-        assert_text(db, "A01", "SELECT station FROM cases WHERE rid = %lld",
-                    (long long)rid);
-        assert_text(db, id, "SELECT case_id FROM visits WHERE rid = %lld",
-                    (long long)vrid);
-        assert_text(db, id, "SELECT case_id FROM services WHERE rid = %lld",
-                    (long long)srid);
-        assert_null(q_text(db, "SELECT phone FROM cases WHERE rid = %lld",
-                           (long long)rid));
-        assert_int_equal(outbox_count(db), 0);
-        /* an ordinary field of the same rows still changes */
-        must_exec(db, "UPDATE visits SET findings = 'ok' WHERE rid = %lld",
-                  (long long)vrid);
-        assert_int_equal(outbox_count(db), 1);
-        free(id);
-        free(other_id);
-    }
+    assert_int_equal(exec_rc(db,
+                             "UPDATE cases SET id = "
+                             "'0190a4c2-7b3e-7c1d-8e2f-123456789abc' WHERE "
+                             "rid = %lld",
+                             (long long)rid),
+                     SQLITE_CONSTRAINT);
+    assert_non_null(strstr(sqlite3_errmsg(db), "cannot change"));
+    assert_int_equal(db_fail(&e, db, "update case"), SW_EDATA);
+    assert_int_equal(strncmp(e.msg, "update case: ", 13), 0);
+    assert_int_equal(exec_rc(db,
+                             "UPDATE cases SET station = 'B02' WHERE rid = "
+                             "%lld",
+                             (long long)rid),
+                     SQLITE_CONSTRAINT);
+    assert_int_equal(exec_rc(db,
+                             "UPDATE cases SET station = NULL WHERE rid = "
+                             "%lld",
+                             (long long)rid),
+                     SQLITE_CONSTRAINT);
+    assert_int_equal(exec_rc(db,
+                             "UPDATE cases SET rid = 1000, phone = '110' "
+                             "WHERE rid = %lld",
+                             (long long)rid),
+                     SQLITE_CONSTRAINT);
+    assert_int_equal(exec_rc(db,
+                             "UPDATE visits SET case_id = %Q WHERE rid = "
+                             "%lld",
+                             other_id, (long long)vrid),
+                     SQLITE_CONSTRAINT);
+    assert_int_equal(exec_rc(db,
+                             "UPDATE services SET case_id = %Q WHERE rid = "
+                             "%lld",
+                             other_id, (long long)srid),
+                     SQLITE_CONSTRAINT);
+    /* nothing changed, nothing captured */
+    assert_text(db, id, "SELECT id FROM cases WHERE rid = %lld",
+                (long long)rid);
+    assert_text(db, "A01", "SELECT station FROM cases WHERE rid = %lld",
+                (long long)rid);
+    assert_text(db, id, "SELECT case_id FROM visits WHERE rid = %lld",
+                (long long)vrid);
+    assert_text(db, id, "SELECT case_id FROM services WHERE rid = %lld",
+                (long long)srid);
+    assert_null(
+        q_text(db, "SELECT phone FROM cases WHERE rid = %lld", (long long)rid));
+    assert_int_equal(outbox_count(db), 0);
+    /* an ordinary field of the same rows still changes */
+    must_exec(db, "UPDATE visits SET findings = 'ok' WHERE rid = %lld",
+              (long long)vrid);
+    assert_int_equal(outbox_count(db), 1);
+    free(id);
+    free(other_id);
+}
 
-    static void test_station_fill(void **state)
-    {
-        struct fx *f = *state;
-        sqlite3 *db = new_station(f);
-        int64_t mine = add_case(db, NULL), theirs = add_case(db, "B02");
+static void test_station_fill(void **state)
+{
+    struct fx *f = *state;
+    sqlite3 *db = new_station(f);
+    int64_t mine = add_case(db, NULL), theirs = add_case(db, "B02");
 
-        /* a case without a station gets the replica's; one with keeps it */
-        assert_text(db, "A01", "SELECT station FROM cases WHERE rid = %lld",
-                    (long long)mine);
-        assert_text(db, "B02", "SELECT station FROM cases WHERE rid = %lld",
-                    (long long)theirs);
+    /* a case without a station gets the replica's; one with keeps it */
+    assert_text(db, "A01", "SELECT station FROM cases WHERE rid = %lld",
+                (long long)mine);
+    assert_text(db, "B02", "SELECT station FROM cases WHERE rid = %lld",
+                (long long)theirs);
 
-        /* a visit or service without one gets its case's */
-        must_exec(db,
-                  "INSERT INTO visits (case_id, visited_at, mode) VALUES "
-                  "((SELECT id FROM cases WHERE rid = %lld), '2026-03-01', "
-                  "'home')",
-                  (long long)theirs);
-        assert_text(db, "B02", "SELECT station FROM visits WHERE rid = %lld",
-                    (long long)sqlite3_last_insert_rowid(db));
-        must_exec(db,
-                  "INSERT INTO services (case_id, service_on, service_type) "
-                  "VALUES ((SELECT id FROM cases WHERE rid = %lld), "
-                  "'2026-03-02', 'food')",
-                  (long long)theirs);
-        assert_text(db, "B02", "SELECT station FROM services WHERE rid = %lld",
-                    (long long)sqlite3_last_insert_rowid(db));
-        must_exec(db,
-                  "INSERT INTO visits (case_id, visited_at, mode) VALUES "
-                  "((SELECT id FROM cases WHERE rid = %lld), '2026-03-01', "
-                  "'home')",
-                  (long long)mine);
-        assert_text(db, "A01", "SELECT station FROM visits WHERE rid = %lld",
-                    (long long)sqlite3_last_insert_rowid(db));
-        /* station is identity, not a field: filling it is not a change (the
-           4 of each visit: case_id, visited_at, mode and follow_up's default)
-         */
-        assert_int_equal(q_int(db, "SELECT count(*) FROM outbox WHERE tbl = %d",
-                               SW_T_VISITS),
-                         8);
-    }
+    /* a visit or service without one gets its case's */
+    must_exec(db,
+              "INSERT INTO visits (case_id, visited_at, mode) VALUES "
+              "((SELECT id FROM cases WHERE rid = %lld), '2026-03-01', "
+              "'home')",
+              (long long)theirs);
+    assert_text(db, "B02", "SELECT station FROM visits WHERE rid = %lld",
+                (long long)sqlite3_last_insert_rowid(db));
+    must_exec(db,
+              "INSERT INTO services (case_id, service_on, service_type) "
+              "VALUES ((SELECT id FROM cases WHERE rid = %lld), "
+              "'2026-03-02', 'food')",
+              (long long)theirs);
+    assert_text(db, "B02", "SELECT station FROM services WHERE rid = %lld",
+                (long long)sqlite3_last_insert_rowid(db));
+    must_exec(db,
+              "INSERT INTO visits (case_id, visited_at, mode) VALUES "
+              "((SELECT id FROM cases WHERE rid = %lld), '2026-03-01', "
+              "'home')",
+              (long long)mine);
+    assert_text(db, "A01", "SELECT station FROM visits WHERE rid = %lld",
+                (long long)sqlite3_last_insert_rowid(db));
+    /* station is identity, not a field: filling it is not a change (the
+       4 of each visit: case_id, visited_at, mode and follow_up's default)
+     */
+    assert_int_equal(
+        q_int(db, "SELECT count(*) FROM outbox WHERE tbl = %d", SW_T_VISITS),
+        8);
+}
 
-    /* The CHECK constraints hold against plain SQL too. */
-    static void test_checks_hold(void **state)
-    {
-        struct fx *f = *state;
-        struct sw_err e;
-        sqlite3 *db = new_station(f);
-        int64_t rid = add_case(db, NULL);
-        int64_t n = outbox_count(db);
+/* The CHECK constraints hold against plain SQL too. */
+static void test_checks_hold(void **state)
+{
+    struct fx *f = *state;
+    struct sw_err e;
+    sqlite3 *db = new_station(f);
+    int64_t rid = add_case(db, NULL);
+    int64_t n = outbox_count(db);
 
-        assert_int_equal(exec_rc(db, "INSERT INTO cases (name, category, "
-                                     "birth_date) VALUES ('x', 'other', "
-                                     "'2026-13-01')"),
-                         SQLITE_CONSTRAINT);
-        assert_int_equal(db_fail(&e, db, "insert case"), SW_EDATA);
-        assert_int_equal(exec_rc(db,
-                                 "UPDATE cases SET id_number = "
-                                 "'110105194912310021' WHERE rid = %lld",
-                                 (long long)rid),
-                         SQLITE_CONSTRAINT);
-        assert_int_equal(
-            exec_rc(db,
-                    "UPDATE cases SET gender = 'unknown' WHERE rid "
-                    "= %lld",
-                    (long long)rid),
-            SQLITE_CONSTRAINT);
-        assert_int_equal(exec_rc(db,
-                                 "INSERT INTO services (case_id, "
+    assert_int_equal(exec_rc(db, "INSERT INTO cases (name, category, "
+                                 "birth_date) VALUES ('x', 'other', "
+                                 "'2026-13-01')"),
+                     SQLITE_CONSTRAINT);
+    assert_int_equal(db_fail(&e, db, "insert case"), SW_EDATA);
+    assert_int_equal(exec_rc(db,
+                             "UPDATE cases SET id_number = "
+                             "'110105194912310021' WHERE rid = %lld",
+                             (long long)rid),
+                     SQLITE_CONSTRAINT);
+    assert_int_equal(exec_rc(db,
+                             "UPDATE cases SET gender = 'unknown' WHERE rid "
+                             "= %lld",
+                             (long long)rid),
+                     SQLITE_CONSTRAINT);
+    assert_int_equal(exec_rc(db, "INSERT INTO services (case_id, "
                                  "service_on, service_type, minutes) VALUES "
                                  "('0190a4c2-7b3e-7c1d-8e2f-123456789abc', "
                                  "'2026-01-01', 'x', -1)"),
-                         SQLITE_CONSTRAINT);
-        assert_int_equal(exec_rc(db, "INSERT INTO cases (id, name, category) "
-                                     "VALUES ('not-a-uuid', 'x', 'other')"),
-                         SQLITE_CONSTRAINT);
-        assert_int_equal(q_int(db, "SELECT count(*) FROM cases"), 1);
-        assert_int_equal(q_int(db, "SELECT count(*) FROM services"), 0);
-        assert_int_equal(outbox_count(db), n);
-        /* good ones pass */
-        must_exec(db,
-                  "UPDATE cases SET id_number = '11010519491231002X', "
-                  "birth_date = '2024-02-29' WHERE rid = %lld",
-                  (long long)rid);
-        assert_int_equal(outbox_count(db), n + 2);
-    }
+                     SQLITE_CONSTRAINT);
+    assert_int_equal(exec_rc(db, "INSERT INTO cases (id, name, category) "
+                                 "VALUES ('not-a-uuid', 'x', 'other')"),
+                     SQLITE_CONSTRAINT);
+    assert_int_equal(q_int(db, "SELECT count(*) FROM cases"), 1);
+    assert_int_equal(q_int(db, "SELECT count(*) FROM services"), 0);
+    assert_int_equal(outbox_count(db), n);
+    /* good ones pass */
+    must_exec(db,
+              "UPDATE cases SET id_number = '11010519491231002X', "
+              "birth_date = '2024-02-29' WHERE rid = %lld",
+              (long long)rid);
+    assert_int_equal(outbox_count(db), n + 2);
+}
 
-    static void test_config_and_clock(void **state)
-    {
-        struct fx *f = *state;
-        struct sw_err e;
-        sqlite3 *db = new_station(f);
-        char *v = (char *)1;
-        int64_t hlc = -1;
+static void test_config_and_clock(void **state)
+{
+    struct fx *f = *state;
+    struct sw_err e;
+    sqlite3 *db = new_station(f);
+    char *v = (char *)1;
+    int64_t hlc = -1;
 
-        assert_int_equal(db_config_get(db, "station", &v, &e), 0);
-        assert_non_null(v);
-        assert_string_equal(v, "A01");
-        free(v);
-        assert_int_equal(db_config_get(db, "no-such-key", &v, &e), 0);
-        assert_null(v);
-        assert_int_equal(db_config_set(db, "server", "http://a", &e), 0);
-        assert_int_equal(db_config_set(db, "server", "https://b", &e), 0);
-        assert_int_equal(db_config_get(db, "server", &v, &e), 0);
-        assert_string_equal(v, "https://b");
-        free(v);
-        assert_int_equal(q_int(db, "SELECT count(*) FROM config WHERE key = "
-                                   "'server'"),
-                         1);
-        assert_int_equal(db_get_hlc(db, &hlc, &e), 0);
-        assert_int_equal(hlc, 0);
-        assert_int_equal(db_set_hlc(db, INT64_C(1234567890123456789), &e), 0);
-        assert_int_equal(db_get_hlc(db, &hlc, &e), 0);
-        assert_true(hlc == INT64_C(1234567890123456789));
-        db_close(NULL); /* does nothing */
-    }
+    assert_int_equal(db_config_get(db, "station", &v, &e), 0);
+    assert_non_null(v);
+    assert_string_equal(v, "A01");
+    free(v);
+    assert_int_equal(db_config_get(db, "no-such-key", &v, &e), 0);
+    assert_null(v);
+    assert_int_equal(db_config_set(db, "server", "http://a", &e), 0);
+    assert_int_equal(db_config_set(db, "server", "https://b", &e), 0);
+    assert_int_equal(db_config_get(db, "server", &v, &e), 0);
+    assert_string_equal(v, "https://b");
+    free(v);
+    assert_int_equal(q_int(db, "SELECT count(*) FROM config WHERE key = "
+                               "'server'"),
+                     1);
+    assert_int_equal(db_get_hlc(db, &hlc, &e), 0);
+    assert_int_equal(hlc, 0);
+    assert_int_equal(db_set_hlc(db, INT64_C(1234567890123456789), &e), 0);
+    assert_int_equal(db_get_hlc(db, &hlc, &e), 0);
+    assert_true(hlc == INT64_C(1234567890123456789));
+    db_close(NULL); /* does nothing */
+}
 
-    /* [transfer] 2 -> 3: the conflicts table is rebuilt so that its kind may
-    ** be 'edit_after_transfer'; its rows (ids too) are kept, on a replica and
-    ** on a county store. */
-    static void test_migrate_v3_conflicts(void **state)
-    {
-        struct fx *f = *state;
-        struct sw_err e;
-        char county[600];
+/* [transfer] 2 -> 3: the conflicts table is rebuilt so that its kind may
+** be 'edit_after_transfer'; its rows (ids too) are kept, on a replica and
+** on a county store. */
+static void test_migrate_v3_conflicts(void **state)
+{
+    struct fx *f = *state;
+    struct sw_err e;
+    char county[600];
 
-        snprintf(county, sizeof(county), "%s/county.db", f->dir);
-        for (int k = 0; k < 2; k++) {
-            const char *path = k ? county : f->path;
-            enum sw_role role = k ? SW_ROLE_COUNTY : SW_ROLE_STATION;
-            sqlite3 *db = NULL, *raw;
+    snprintf(county, sizeof(county), "%s/county.db", f->dir);
+    for (int k = 0; k < 2; k++) {
+        const char *path = k ? county : f->path;
+        enum sw_role role = k ? SW_ROLE_COUNTY : SW_ROLE_STATION;
+        sqlite3 *db = NULL, *raw;
 
-            /* a version 2 file (swsync 0.1.0's): the old CHECK, a conflict
-               in it */
-            load_fixture(path, k ? "county-v2" : "station-v2");
-            raw = raw_open(path);
-            assert_int_equal(
-                sqlite3_exec(
-                    raw,
-                    "INSERT INTO conflicts (id, tbl, row_id, station, col, "
-                    "kind, "
-                    "winner_value, winner_hlc, winner_site, loser_value, "
-                    "loser_hlc, loser_site, detected_at, loser_author) VALUES "
-                    "(7, "
-                    "'cases', 'x', 'A', 'name', 'edit_of_deleted', 'w', 2, "
-                    "'A-1', "
-                    "'l', 1, 'A-2', 5, '张三');",
-                    NULL, NULL, NULL),
-                SQLITE_OK);
-            assert_int_not_equal(
-                sqlite3_exec(raw,
-                             "INSERT INTO conflicts (tbl, row_id, col, kind, "
-                             "winner_hlc, winner_site, loser_hlc, loser_site, "
-                             "detected_at) VALUES ('cases', 'y', 'name', "
-                             "'edit_after_transfer', 2, 'a', 1, 'b', 1)",
-                             NULL, NULL, NULL),
-                SQLITE_OK);
-            sqlite3_close(raw);
+        /* a version 2 file (swsync 0.1.0's): the old CHECK, a conflict
+           in it */
+        load_fixture(path, k ? "county-v2" : "station-v2");
+        raw = raw_open(path);
+        assert_int_equal(
+            sqlite3_exec(
+                raw,
+                "INSERT INTO conflicts (id, tbl, row_id, station, col, "
+                "kind, "
+                "winner_value, winner_hlc, winner_site, loser_value, "
+                "loser_hlc, loser_site, detected_at, loser_author) VALUES "
+                "(7, "
+                "'cases', 'x', 'A', 'name', 'edit_of_deleted', 'w', 2, "
+                "'A-1', "
+                "'l', 1, 'A-2', 5, '张三');",
+                NULL, NULL, NULL),
+            SQLITE_OK);
+        assert_int_not_equal(
+            sqlite3_exec(raw,
+                         "INSERT INTO conflicts (tbl, row_id, col, kind, "
+                         "winner_hlc, winner_site, loser_hlc, loser_site, "
+                         "detected_at) VALUES ('cases', 'y', 'name', "
+                         "'edit_after_transfer', 2, 'a', 1, 'b', 1)",
+                         NULL, NULL, NULL),
+            SQLITE_OK);
+        sqlite3_close(raw);
 
-            assert_int_equal(db_open(path, role, &db, &e), 0);
-            assert_int_equal(q_int(db, "PRAGMA user_version"),
-                             DB_SCHEMA_VERSION);
-            assert_int_equal(
-                q_int(db,
-                      "SELECT count(*) FROM conflicts WHERE id = 7 AND kind = "
+        assert_int_equal(db_open(path, role, &db, &e), 0);
+        assert_int_equal(q_int(db, "PRAGMA user_version"), DB_SCHEMA_VERSION);
+        assert_int_equal(
+            q_int(db, "SELECT count(*) FROM conflicts WHERE id = 7 AND kind = "
                       "'edit_of_deleted' AND loser_author = '张三' AND "
                       "winner_value = 'w'"),
-                1);
-            assert_int_equal(
-                sqlite3_exec(db,
-                             "INSERT INTO conflicts (tbl, row_id, col, kind, "
-                             "winner_hlc, winner_site, loser_hlc, loser_site, "
-                             "detected_at) VALUES ('cases', 'y', 'name', "
-                             "'edit_after_transfer', 2, 'a', 1, 'b', 1)",
-                             NULL, NULL, NULL),
-                SQLITE_OK);
-            assert_int_equal(q_int(db,
-                                   "SELECT count(*) FROM sqlite_master WHERE "
+            1);
+        assert_int_equal(
+            sqlite3_exec(db,
+                         "INSERT INTO conflicts (tbl, row_id, col, kind, "
+                         "winner_hlc, winner_site, loser_hlc, loser_site, "
+                         "detected_at) VALUES ('cases', 'y', 'name', "
+                         "'edit_after_transfer', 2, 'a', 1, 'b', 1)",
+                         NULL, NULL, NULL),
+            SQLITE_OK);
+        assert_int_equal(q_int(db, "SELECT count(*) FROM sqlite_master WHERE "
                                    "name = 'conflicts_open'"),
-                             1);
-            db_close(db);
-        }
+                         1);
+        db_close(db);
     }
+}
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
-    int main(void)
-    {
-        const struct CMUnitTest tests[] = {
-            T(test_create_mode_0600),
-            T(test_create_refuses_existing),
-            T(test_open_missing),
-            T(test_open_not_sqlite),
-            T(test_open_other_kind),
-            T(test_pragmas),
-            T(test_open_newer_refused),
-            T(test_migrate_steps),
-            T(test_migrate_triggers),
-            T(test_migrate_to_3),
-            T(test_migrate_station_from_v2),
-            T(test_migrate_station_from_v1),
-            T(test_migrate_county_from_v2),
-            T(test_migrate_county_from_v1),
-            T(test_capture_insert),
-            T(test_capture_update),
-            T(test_capture_update_row_version),
-            T(test_versions_view),
-            T(test_capture_off),
-            T(test_delete_is_tombstone),
-            T(test_identity_is_fixed),
-            T(test_station_fill),
-            T(test_checks_hold),
-            T(test_config_and_clock),
-            T(test_migrate_v3_conflicts),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-    }
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_create_mode_0600),
+        T(test_create_refuses_existing),
+        T(test_open_missing),
+        T(test_open_not_sqlite),
+        T(test_open_other_kind),
+        T(test_pragmas),
+        T(test_open_newer_refused),
+        T(test_migrate_steps),
+        T(test_migrate_triggers),
+        T(test_migrate_to_3),
+        T(test_migrate_station_from_v2),
+        T(test_migrate_station_from_v1),
+        T(test_migrate_county_from_v2),
+        T(test_migrate_county_from_v1),
+        T(test_capture_insert),
+        T(test_capture_update),
+        T(test_capture_update_row_version),
+        T(test_versions_view),
+        T(test_capture_off),
+        T(test_delete_is_tombstone),
+        T(test_identity_is_fixed),
+        T(test_station_fill),
+        T(test_checks_hold),
+        T(test_config_and_clock),
+        T(test_migrate_v3_conflicts),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
