@@ -1239,7 +1239,7 @@ static int code_page(struct web *w, const char *dev, const char *code,
     sb_adds(&b, "</code><div class=\"qr-box\">");
     if (put_qr_svg(w, &b, "enrol-qr", cmd)) {
         sb_release(&b);
-        sw_fail(&w->err, SW_ESOFTWARE, _("cannot draw the QR code"));
+        sw_fail(&w->err, SW_ESOFTWARE, "cannot draw the QR code");
         return fail_err(w);
     }
     sb_adds(&b, "</div></div><p><a href=\"/admin/stations\">");
