@@ -13,7 +13,9 @@
 # resolving with 高 and correcting with 低 work.  The resource directory
 # (issue 15): a resource is added in the browser and reaches the
 # station, another deleted; the follow-ups page shows a station's
-# overdue referral.  Screenshots at 1366x768
+# overdue referral.  A one-time enrolment code (issue 16): its QR
+# code, pictured by the browser, decodes (zbarimg) to the command shown,
+# which a new PC runs and syncs.  Screenshots at 1366x768
 # and 390x844 go to the test's directory, and are kept in
 # $SWSYNC_SCREENSHOT_DIR if that is set.
 . "$(dirname "$0")/tap.sh"
@@ -26,7 +28,7 @@ c, d = webdriver.find_tools(); sys.exit(0 if c and d else 1)" "$TESTS_SRCDIR"; t
     _tap_done=1
     exit 0
 fi
-for tool in python3 sqlite3; do
+for tool in python3 sqlite3 zbarimg; do
     command -v "$tool" >/dev/null || bail_out "$tool is needed"
 done
 
@@ -582,6 +584,90 @@ is "$(C duplicates list --json | json 'd[0]["state"] + " " + d[0]["note"]')" \
 exits 0 "the office syncs (link)" S office sync --quiet
 like "$(S office case show "$X")" "also served at 西河镇社工站" \
     "the office learns where else the person is served"
+
+
+# ---- a one-time enrolment code as a QR code (issue 16 item 6) ---------------
+# The admin makes a code on the 站点 page; the browser's picture of the
+# QR code is decoded by zbarimg and must be exactly the command shown;
+# a new station PC runs that command and syncs.
+
+python3 - "$TESTS_SRCDIR" "$URL" "$T" >"$T/browser6.out" 2>"$T/browser6.err" <<'PY'
+import os, subprocess, sys, traceback
+sys.path.insert(0, sys.argv[1])
+from webdriver import Browser
+
+url, tmp = sys.argv[2:4]
+
+
+def check(cond, desc, why=""):
+    print(("ok\t" if cond else "not ok\t") + desc + ("\t" + str(why) if not cond else ""),
+          flush=True)
+    return cond
+
+
+def browser():
+    """A chromedriver that does not come up is tried again, twice at most."""
+    for attempt in range(3):
+        d = os.path.join(tmp, "wd6-%d" % attempt)
+        os.makedirs(d, exist_ok=True)
+        try:
+            return Browser(d)
+        except RuntimeError as e:
+            if "did not start" not in str(e) or attempt == 2:
+                raise
+            print("# chromedriver did not start; again", file=sys.stderr)
+
+
+try:
+    with browser() as b:
+        b.get(url + "/admin/login")
+        b.find("#user").send_keys("likz")
+        b.find("#password").send_keys("县里的密码 2026")
+        b.find("#login-button").click()
+        b.wait("#stations")
+        form = b.find("#code-form")
+        check("一次性登记码" in form.text, "the stations page offers a one-time enrolment code",
+              form.text)
+        b.execute("document.getElementById('code-station').value = 'A';")
+        b.find("#code-device").send_keys("qr-pc")
+        b.find("#code-form button").click()
+        qr = b.wait("#enrol-qr")
+        code = b.find("#enrol-code-value").text
+        cmd = b.find("#enrol-command").text
+        check(cmd == "swsync init --enrol %s --server %s" % (code, url),
+              "the page shows the code and the command for the station's PC", cmd)
+        check(b.find("#enrol-expires").text != "", "... and when the code expires")
+        b.screenshot(os.path.join(tmp, "enrol-code.png"))
+        b.execute("document.getElementById('enrol-qr').scrollIntoView();")
+        png = qr.screenshot(os.path.join(tmp, "enrol-qr.png"))
+        z = subprocess.run(["zbarimg", "--raw", "-q", png], capture_output=True, text=True)
+        check(z.returncode == 0, "zbarimg decodes the browser's picture of the QR code",
+              z.stderr.strip())
+        got = z.stdout.rstrip("\n")
+        check(got == cmd, "the QR code holds exactly the command shown", got)
+        print("code\t" + code, flush=True)
+except Exception as e:
+    check(False, "the enrolment code browser session ran to its end",
+          f"{type(e).__name__}: {e}".replace("\n", " ")[:400])
+    traceback.print_exc(file=sys.stderr)
+PY
+ECODE=
+while IFS=$'\t' read -r res desc why; do
+    case $res in
+    ok) pass "$desc" ;;
+    code) ECODE=$desc ;;
+    *) fail "$desc" "$why" ;;
+    esac
+done <"$T/browser6.out"
+[ -s "$T/browser6.err" ] && diag "$(head -c 3000 "$T/browser6.err")"
+if [ -n "${SWSYNC_SCREENSHOT_DIR:-}" ]; then
+    cp "$T"/enrol-*.png "$SWSYNC_SCREENSHOT_DIR"/ 2>/dev/null
+fi
+exits 0 "a new PC runs the command the QR code holds" \
+    S qrpc init --enrol "$ECODE" --server "$URL"
+exits 0 "... and syncs" S qrpc sync --quiet
+ok "the new PC holds station A's records" scope_equal "$T/qrpc.db" "$CDB" A
+exits 77 "the code again: refused (used)" S qrpc2 init --enrol "$ECODE" --server "$URL"
 
 county_stop
 done_testing

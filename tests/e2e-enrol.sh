@@ -5,10 +5,15 @@
 # the token file 0600 itself; then the replica syncs.  A code used twice,
 # expired or wrong is refused with a clear message and exit 77; plain http
 # is refused unless the server is loopback; wrong codes are rate-limited.
+# The county console makes codes too: shown large, with the command for
+# the station's PC and that command as a QR code, decoded by zbarimg.
 # Real processes on 127.0.0.1 only.
 . "$(dirname "$0")/tap.sh" || exit 1
 . "$(dirname "$0")/county.sh" || exit 1
 command -v sqlite3 >/dev/null || bail_out "sqlite3 is needed"
+for tool in curl python3 zbarimg; do
+    command -v "$tool" >/dev/null || bail_out "$tool is needed (tools/install-deps)"
+done
 D=$TAP_TMP
 unset SWSYNC_DB SWSYNC_COUNTY_DB SWSYNC_CONFIG SWSYNC_COUNTY_CONFIG
 C=$D/county.db
@@ -80,6 +85,70 @@ like "$ERR" 'https://' "plain http: names the fix"
 ok "plain http: no token file" test ! -e "$D/g.db.token"
 exits 73 "an existing replica: exit 73, the code not spent" \
     "$SWSYNC" --db "$D/a.db" init --enrol "$CODE4" --server "$URL"
+
+# the county console (curl): a code made on the 站点 page, shown with its
+# command and that command as a QR code, which zbarimg decodes; the
+# station redeems it and syncs; used twice or expired it fails like the
+# CLI's
+TESTS_SRCDIR=${TESTS_SRCDIR:-$(cd "$(dirname "$0")" && pwd)}
+JAR=$D/jar
+web() {
+    local m=$1 p=$2
+    shift 2
+    rm -f "$D/body" "$D/headers"
+    HC=$(curl -s -X "$m" -b "$JAR" -c "$JAR" "$@" -D "$D/headers" \
+        -o "$D/body" -w '%{http_code}' "$URL$p")
+    BODY=$(cat "$D/body" 2>/dev/null)
+    HDRS=$(tr -d '\r' <"$D/headers" 2>/dev/null)
+}
+exits 0 "admin add" "$SWSYNC_COUNTY" --db "$C" admin add kz --password-stdin <<<"县里的密码 2026"
+web POST /admin/login --data-urlencode user=kz --data-urlencode "password=县里的密码 2026"
+is "$HC" 303 "the admin logs in"
+web GET /admin/stations
+like "$BODY" 'id="code-form"' "the stations page has the enrolment code form"
+like "$BODY" '一次性登记码（二维码）' "... labelled in Chinese"
+web GET /admin/api/session
+CSRF=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["csrf"])' <<<"$BODY")
+web POST /admin/stations/code -d code=A01 -d device=tablet
+is "$HC" 403 "without the CSRF token: 403"
+web POST /admin/stations/code -d "csrf=$CSRF" -d code=A01 -d device=tablet -d expires=90d
+is "$HC" 400 "a period not offered: 400"
+web POST /admin/stations/code -d "csrf=$CSRF" -d code=NOPE -d device=tablet
+is "$HC" 400 "an unknown station: 400"
+SESSION=$(awk '$6 == "swsync_session" { print $7 }' "$JAR")
+web POST /admin/stations/code -d "csrf=$CSRF" -d code=A01 -d device=tablet \
+    -H 'Host: evil"<x>' -H "Cookie: swsync_session=$SESSION"
+is "$HC" 400 "a Host that is no host name: 400 (it would go into the command)"
+web POST /admin/stations/code -d "csrf=$CSRF" -d code=A01 -d device=tablet -d expires=1h
+is "$HC" 200 "the console makes a code"
+like "$(grep -i '^Cache-Control:' <<<"$HDRS")" 'no-store' "... on a page not kept by caches"
+WCODE=$(sed -n 's/.*id="enrol-code-value">\([^<]*\)<.*/\1/p' "$D/body")
+like "$WCODE" '^[A-HJ-NP-Z2-9]{5}-[A-HJ-NP-Z2-9]{5}$' "... shown large, XXXXX-XXXXX"
+CMD="swsync init --enrol $WCODE --server $URL"
+like "$BODY" "<code class=\"token\" id=\"enrol-command\">$CMD</code>" \
+    "... with the exact command for the station's PC"
+like "$BODY" '<time id="enrol-expires">[0-9]{4}-[0-9]{2}-[0-9]{2}' "... and when it expires"
+like "$BODY" '<svg [^>]*id="enrol-qr"' "... and a QR code, inline SVG"
+exits 0 "the QR code drawn as a PNG" python3 "$TESTS_SRCDIR/qr-svg-png.py" \
+    "$D/body" enrol-qr "$D/qr.png"
+exits 0 "zbarimg decodes it" zbarimg --raw -q "$D/qr.png"
+is "$OUT" "$CMD" "the QR code holds exactly the command shown"
+is "$(sqlite3 "$C" "SELECT count(*) FROM config WHERE key LIKE 'enrol:%' AND value LIKE 'A01 tablet %'")" 1 \
+    "the county keeps the console's code's hash, for A01's tablet"
+is "$(sqlite3 "$C" "SELECT action || ' ' || target || ' ' || details FROM audit WHERE actor = 'kz' AND action = 'token_new'")" \
+    "token_new A01 device tablet" "the new replica is audited, by the admin, like the CLI's"
+exits 0 "the station redeems the console's code" "$SWSYNC" --db "$D/w.db" init --enrol "$WCODE" --server "$URL"
+exits 0 "... and syncs" "$SWSYNC" --db "$D/w.db" sync
+exits 77 "the console's code again: exit 77" "$SWSYNC" --db "$D/w2.db" init --enrol "$WCODE" --server "$URL"
+like "$ERR" 'used already' "... used already"
+web POST /admin/stations/code -d "csrf=$CSRF" -d code=A01
+is "$HC" 200 "a code with the default period (24 h)"
+WCODE2=$(sed -n 's/.*id="enrol-code-value">\([^<]*\)<.*/\1/p' "$D/body")
+sqlite3 "$C" "UPDATE config SET value = 'A01 replica-2 1000' WHERE key LIKE 'enrol:%' AND value LIKE 'A01 replica-2 %'"
+exits 77 "an expired code from the console: exit 77" "$SWSYNC" --db "$D/w3.db" init --enrol "$WCODE2" --server "$URL"
+like "$ERR" 'expired' "... expired"
+unlike "$(cat "$LOG")" "$WCODE" "the server log holds no console code"
+unlike "$(cat "$LOG")" "$WCODE2" "... neither the second"
 
 # the server's log has the requests but never a token or a code
 unlike "$(cat "$LOG")" 'sw1_' "the server log holds no token"

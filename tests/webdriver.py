@@ -88,6 +88,13 @@ class Element:
         v = self._cmd("POST", "/element", {"using": "css selector", "value": css})
         return Element(self.b, v[ELEMENT])
 
+    def screenshot(self, path):
+        """A PNG of this element alone (scrolled into view)."""
+        png = base64.b64decode(self._cmd("GET", "/screenshot"))
+        with open(path, "wb") as f:
+            f.write(png)
+        return path
+
 
 class Browser:
     """A headless Chromium driven through chromedriver.

@@ -9,6 +9,8 @@
 #include <cjson/cJSON.h>
 #include <inttypes.h>
 #include <netinet/in.h>
+#include <openssl/crypto.h>
+#include <qrencode.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,7 @@
 #include "db.h"
 #include "due.h"
 #include "dups.h"
+#include "enrol.h"
 #include "form.h"
 #include "hlc.h"
 #include "html.h"
@@ -879,7 +882,7 @@ static void th(struct web *w, struct sw_buf *b, enum i18n_msg m,
     sb_adds(b, "</th>");
 }
 
-/* The three forms: enrol, new token, revoke. */
+/* The four forms: enrol, new token, enrolment code, revoke. */
 static void station_forms(struct web *w, struct sw_buf *b)
 {
     sb_adds(b, "<h2>");
@@ -916,6 +919,31 @@ static void station_forms(struct web *w, struct sw_buf *b)
     sb_adds(b, "</label><input id=\"token-device\" name=\"device\" "
                "maxlength=\"32\"><button type=\"submit\">");
     text(w, b, M_TOKEN_BUTTON);
+    sb_adds(b, "</button></form>");
+
+    sb_adds(b, "<form method=\"post\" action=\"/admin/stations/code\" "
+               "class=\"card stack\" id=\"code-form\"><strong>");
+    text(w, b, M_CODE_TITLE);
+    sb_adds(b, "</strong>");
+    hidden_csrf(w, b);
+    sb_adds(b, "<label for=\"code-station\">");
+    text(w, b, M_CHOOSE_STATION);
+    sb_adds(b, "</label><select id=\"code-station\" name=\"code\" required>");
+    station_options(w, b, NULL);
+    sb_adds(b, "</select><label for=\"code-device\">");
+    text(w, b, M_TOKEN_DEVICE);
+    sb_adds(b, "</label><input id=\"code-device\" name=\"device\" "
+               "maxlength=\"32\"><label for=\"code-expires\">");
+    text(w, b, M_CODE_EXPIRES);
+    sb_adds(b, "</label><select id=\"code-expires\" name=\"expires\">"
+               "<option value=\"1h\">");
+    text(w, b, M_CODE_1H);
+    sb_adds(b, "</option><option value=\"24h\" selected>");
+    text(w, b, M_CODE_24H);
+    sb_adds(b, "</option><option value=\"7d\">");
+    text(w, b, M_CODE_7D);
+    sb_adds(b, "</option></select><button type=\"submit\">");
+    text(w, b, M_CODE_BUTTON);
     sb_adds(b, "</button></form>");
 
     sb_adds(b, "<form method=\"post\" action=\"/admin/stations/revoke\" "
@@ -1120,6 +1148,153 @@ static int do_station_token(struct web *w)
         return station_fail(w);
     rc = token_page(w, M_TOKEN_MADE, dev, tok);
     memset(tok, 0, sizeof(tok));
+    return rc;
+}
+
+/*
+** The QR code of text as inline SVG: the dark modules as one path in a
+** viewBox of module units, with the quiet zone of 4 modules the standard
+** asks for, drawn at QR_PX pixels a module.  -1 if libqrencode failed.
+*/
+#define QR_PX 6
+#define QR_QUIET 4
+
+static int put_qr_svg(struct web *w, struct sw_buf *b, const char *id,
+                      const char *txt)
+{
+    QRcode *q = QRcode_encodeString(txt, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+    int n;
+    if (!q)
+        return -1;
+    n = q->width + 2 * QR_QUIET;
+    sb_addf(b,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"%s\" "
+            "class=\"qr\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
+            "shape-rendering=\"crispEdges\" role=\"img\" aria-label=\"",
+            id, n, n, n * QR_PX, n * QR_PX);
+    text(w, b, M_CODE_QR);
+    sb_addf(b,
+            "\"><rect width=\"%d\" height=\"%d\" fill=\"#fff\"/>"
+            "<path fill=\"#000\" d=\"",
+            n, n);
+    for (int y = 0; y < q->width; y++) {
+        for (int x = 0; x < q->width;) {
+            int run = 0;
+            while (x + run < q->width && (q->data[y * q->width + x + run] & 1))
+                run++;
+            if (run)
+                sb_addf(b, "M%d %dh%dv1h-%dz", x + QR_QUIET, y + QR_QUIET, run,
+                        run);
+            x += run ? run : 1;
+        }
+    }
+    sb_adds(b, "\"/></svg>");
+    QRcode_free(q);
+    return 0;
+}
+
+/* The server's URL as the station should use it: the scheme this server
+** speaks and the request's Host (the console has no other notion of its
+** public address).  -1 if the Host is missing or holds more than a host
+** name or address and a port. */
+static int server_url(struct web *w, char *out, size_t size)
+{
+    const char *h = hdr(w, MHD_HTTP_HEADER_HOST);
+    size_t n = h ? strlen(h) : 0;
+    if (!n || n > 255 || h[0] == '.' || h[0] == '-' || h[0] == ':')
+        return -1;
+    for (const char *p = h; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+              (*p >= '0' && *p <= '9') || strchr(".-:[]", *p)))
+            return -1;
+    snprintf(out, size, "%s://%s", w->cfg->tls ? "https" : "http", h);
+    return 0;
+}
+
+/* The page that shows a new enrolment code once: large, with its expiry,
+** the command for the station's PC and that command as a QR code. */
+static int code_page(struct web *w, const char *dev, const char *code,
+                     int64_t expires, const char *cmd)
+{
+    struct sw_buf b;
+    sb_init(&b);
+    sb_adds(&b, "<h1>");
+    text(w, &b, M_STATIONS_TITLE);
+    sb_adds(&b, "</h1>");
+    flash_msg(w, &b, "ok", "done", M_CODE_MADE, dev);
+    sb_adds(&b, "<div class=\"card enrol-code\"><p>");
+    text(w, &b, M_CODE_SHOWN);
+    sb_adds(&b, "</p><p class=\"sub\">");
+    text(w, &b, M_CODE_LABEL);
+    sb_adds(&b, "</p><p class=\"big-code\" id=\"enrol-code-value\">");
+    html_esc(&b, code);
+    sb_adds(&b, "</p><p>");
+    text(w, &b, M_CODE_VALID_UNTIL);
+    sb_adds(&b, " <time id=\"enrol-expires\">");
+    put_time(&b, expires);
+    sb_adds(&b, "</time></p><p class=\"sub\">");
+    text(w, &b, M_CODE_COMMAND);
+    sb_adds(&b, "</p><code class=\"token\" id=\"enrol-command\">");
+    html_esc(&b, cmd);
+    sb_adds(&b, "</code><div class=\"qr-box\">");
+    if (put_qr_svg(w, &b, "enrol-qr", cmd)) {
+        sb_release(&b);
+        sw_fail(&w->err, SW_ESOFTWARE, "cannot draw the QR code");
+        return fail_err(w);
+    }
+    sb_adds(&b, "</div></div><p><a href=\"/admin/stations\">");
+    text(w, &b, M_BACK);
+    sb_adds(&b, "</a></p>");
+    w->here = "/admin/stations";
+    return send_page(w, 200, M_STATIONS_TITLE, NULL, &b);
+}
+
+/* A one-time enrolment code for a new replica of a station, made like
+** `swsync-county station token CODE --device D --enrol-code`: a new
+** replica (audited as such), its token wiped at once, a code for it. */
+static int do_station_code(struct web *w)
+{
+    static const struct {
+        const char *v;
+        int64_t ms;
+    } ttls[] = {{"1h", 3600 * 1000LL},
+                {"24h", ENROL_DEFAULT_TTL_MS},
+                {"7d", 7 * 24 * 3600 * 1000LL}};
+    const char *code = farg(w, "code"), *device = farg(w, "device");
+    const char *exp = farg(w, "expires");
+    char tok[AUTH_TOKEN_LEN + 1], dev[AUTH_DEVICE_MAX + 1];
+    char ecode[ENROL_CODE_LEN + 1], url[300], cmd[400];
+    struct audit_src src;
+    int64_t ttl = -1, expires;
+    int rc;
+
+    if (!code || !sw_code_valid(code))
+        return fail(w, 400, "bad_request", M_ERR_STATION_CODE);
+    if (!device_ok(device))
+        return fail(w, 400, "bad_request", M_ERR_DEVICE);
+    for (size_t i = 0; i < sizeof(ttls) / sizeof(ttls[0]); i++)
+        if (!exp || !*exp ? i == 1 : strcmp(exp, ttls[i].v) == 0)
+            ttl = ttls[i].ms;
+    if (ttl < 0)
+        return fail(w, 400, "bad_request", M_ERR_EXPIRES);
+    if (server_url(w, url, sizeof(url)))
+        return fail(w, 400, "bad_request", M_ERR_HOST);
+    web_src(w, &src);
+    wlock(w);
+    rc = admin_station_token(w->db, code, device && *device ? device : NULL,
+                             dev, tok, &src, &w->err);
+    OPENSSL_cleanse(tok, sizeof(tok));
+    expires = sw_now_ms() + ttl;
+    if (!rc)
+        rc = enrol_new_code(w->db, code, dev, ttl, ecode, &w->err);
+    wunlock(w);
+    if (rc)
+        return station_fail(w);
+    snprintf(cmd, sizeof(cmd), "swsync init --enrol %s --server %s", ecode,
+             url);
+    rc = code_page(w, dev, ecode, expires, cmd);
+    OPENSSL_cleanse(ecode, sizeof(ecode));
+    OPENSSL_cleanse(cmd, sizeof(cmd));
     return rc;
 }
 
@@ -3330,6 +3505,8 @@ static int route(struct web *w, char segs[MAX_SEGS][SEG_MAX + 1], int n)
             return do_station_add(w);
         if (strcmp(segs[1], "token") == 0)
             return do_station_token(w);
+        if (strcmp(segs[1], "code") == 0)
+            return do_station_code(w);
         if (strcmp(segs[1], "revoke") == 0)
             return do_station_revoke(w);
     }

@@ -6,10 +6,12 @@
 ** Pages (server-rendered, they work without JavaScript): /admin/login,
 ** /admin/ and /admin/stations, /admin/conflicts[/ID], /admin/records
 ** [/TABLE/ID], /admin/audit; POST /admin/logout, /admin/stations/add,
-** /admin/stations/token, /admin/stations/revoke, /admin/conflicts/ID/
-** resolve, /admin/records/TABLE/ID/set.  JSON: /admin/api/session,
-** /admin/api/stations, /admin/api/conflicts[/ID], POST /admin/api/
-** conflicts/ID/resolve, /admin/api/audit, /admin/api/cases.  Assets:
+** /admin/stations/token, /admin/stations/code (a one-time enrolment
+** code, with its command as a QR code), /admin/stations/revoke,
+** /admin/conflicts/ID/resolve, /admin/records/TABLE/ID/set.  JSON:
+** /admin/api/session, /admin/api/stations, /admin/api/conflicts[/ID],
+** POST /admin/api/conflicts/ID/resolve, /admin/api/audit,
+** /admin/api/cases.  Assets:
 ** /admin/static/style.css, /admin/static/admin.js (embedded at build
 ** time from sync/county/web/).
 **

@@ -105,6 +105,23 @@ enum i18n_lang { LANG_ZH = 0, LANG_EN = 1 };
     X(M_STATION_ENROLLED, "站点 %s 已登记（设备 main）。",                     \
       "Station %s is enrolled (device main).")                                \
     X(M_TOKEN_MADE, "已新增副本，设备名：%s。", "New replica, device %s.")     \
+    X(M_CODE_TITLE, "一次性登记码（二维码）", "One-time enrolment code (QR)")  \
+    X(M_CODE_EXPIRES, "有效期", "Valid for")                                   \
+    X(M_CODE_1H, "1 小时", "1 hour")                                           \
+    X(M_CODE_24H, "24 小时", "24 hours")                                       \
+    X(M_CODE_7D, "7 天", "7 days")                                             \
+    X(M_CODE_BUTTON, "生成登记码", "Make a code")                              \
+    X(M_CODE_MADE, "已生成登记码，设备名：%s。", "Enrolment code made, device %s.") \
+    X(M_CODE_SHOWN, "登记码只能用一次，只在此显示一次，服务器只保存其摘要。在站点电脑上运行下面的命令，或用手机扫描二维码得到同一条命令。", \
+      "The code works once and is shown only this once; the server keeps only its hash. On the station's PC run the command below, or scan the QR code for the same command.") \
+    X(M_CODE_LABEL, "登记码", "Enrolment code")                                \
+    X(M_CODE_VALID_UNTIL, "有效至", "Valid until")                             \
+    X(M_CODE_COMMAND, "站点电脑上运行的命令", "Command for the station's PC")  \
+    X(M_CODE_QR, "登记命令的二维码", "QR code of the enrolment command")      \
+    X(M_ERR_EXPIRES, "有效期无效：请选择 1 小时、24 小时或 7 天。",            \
+      "Not a valid period: choose 1 hour, 24 hours or 7 days.")               \
+    X(M_ERR_HOST, "无法确定服务器地址：请求的 Host 无效。",                    \
+      "Cannot tell the server's address: the request's Host is not valid.")   \
     X(M_REVOKED_N, "本次吊销了 %s 个副本。", "%s replica(s) revoked.")         \
     X(M_BACK, "返回", "Back")                                                  \
     X(M_CHOOSE_STATION, "选择站点", "Choose a station")                        \
