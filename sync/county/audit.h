@@ -39,7 +39,7 @@
 #define AUDIT_RETENTION "retention" /* a retention run */
 #define AUDIT_TRANSFER "transfer"   /* a case moved (target: cases/ID) */
 #define AUDIT_TRANSFER_DECLINE "transfer_decline" /* a request declined */
-#define AUDIT_RETENTION "retention"       /* a retention run */
+#define AUDIT_RETENTION "retention"               /* a retention run */
 #define AUDIT_DUP_NOT_SAME "dup_not_same" /* two cases: not one person */
 #define AUDIT_DUP_LINK "dup_link"         /* two cases: one person */
 #define AUDIT_DUP_UNDO "dup_undo"         /* such a decision taken back */
