@@ -1357,10 +1357,13 @@ static int run(struct sync *s)
         rc = after_hello(s);
     if (!rc)
         rc = push(s);
-    if (!rc)
-        rc = pull(s);
+    /* a migrated replica's backfill first: a new table's record written
+       before the migration comes whole, not as the fields later edits
+       left in the ordinary pull */
     if (!rc)
         rc = backfill(s);
+    if (!rc)
+        rc = pull(s);
     if (s->r.clamped)
         note_clamped(s); /* also after a failed pull: what it applied */
     if (!rc) {

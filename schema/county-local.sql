@@ -82,6 +82,7 @@ CREATE TABLE IF NOT EXISTS transfers (
 );
 CREATE INDEX IF NOT EXISTS transfers_case ON transfers (case_id, hlc, site);
 CREATE INDEX IF NOT EXISTS transfers_from ON transfers (from_station);
+CREATE INDEX IF NOT EXISTS transfers_to ON transfers (to_station, at);
 
 -- What a station's replicas must let go of: a case moved away from
 -- from_station, as an erase order in that station's pull stream (seq, the

@@ -523,8 +523,13 @@ void proto_conflicts_filter(int64_t schema, cJSON *arr)
         const struct sw_table *t =
             cJSON_IsString(jt) ? sw_table_by_name(jt->valuestring) : NULL;
         int c = t && cJSON_IsString(jf) ? sw_col_index(t, jf->valuestring) : -1;
+        const cJSON *jk = cJSON_GetObjectItemCaseSensitive(it, "kind");
         next = it->next;
-        if (t && c >= 0 && !proto_col_sent(&q, sw_table_index(t), c))
+        /* a kind schema 2 does not know: 0.1.0 drops the whole answer */
+        if ((t && c >= 0 && !proto_col_sent(&q, sw_table_index(t), c)) ||
+            (schema < 3 && cJSON_IsString(jk) &&
+             strcmp(jk->valuestring, "field") != 0 &&
+             strcmp(jk->valuestring, "edit_of_deleted") != 0))
             cJSON_Delete(cJSON_DetachItemViaPointer(arr, it));
     }
 }

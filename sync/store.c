@@ -611,13 +611,14 @@ int store_read_pull(struct store *s, const char *station, const char *site,
     return store_read_pull_q(s, station, site, &q, limit, b, err);
 }
 
-int store_read_pull_q(struct store *s, const char *station, const char *site,
-                      const struct proto_pull_query *q, size_t limit,
-                      struct sw_batch *b, struct sw_err *err)
+static int read_pull(struct store *s, const char *station, const char *site,
+                     const struct proto_pull_query *q, size_t limit,
+                     struct sw_batch *b, struct sw_err *err)
 {
     sqlite3_stmt *st = s->pull;
     int64_t after = q->after;
     int done = 0; /* a backfill got past its upto */
+    int ntables;
     size_t scanned = 0, bytes = 0;
     int rc = 0, step, cut = 0;
 
@@ -628,7 +629,11 @@ int store_read_pull_q(struct store *s, const char *station, const char *site,
     sqlite3_bind_int64(st, 2, after);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
     sqlite3_bind_text(st, 4, s->county, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 5, s->pull_ntables);
+    /* only the tables the station's schema has (the columns are chosen
+       by proto_col_sent) */
+    ntables = sw_ntables_at((int)q->schema);
+    sqlite3_bind_int(st, 5,
+                     ntables < s->pull_ntables ? ntables : s->pull_ntables);
     while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
         if (b->n > 0 && bytes >= s->pull_max_bytes) {
             cut = 1; /* long texts: the rest next time */
@@ -667,15 +672,22 @@ int store_read_pull_q(struct store *s, const char *station, const char *site,
         while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
             int64_t seq = sqlite3_column_int64(st, 2);
             const char *id = (const char *)sqlite3_column_text(st, 1);
+            int tbl = sqlite3_column_int(st, 0);
+            if (seq > b->cursor)
+                b->cursor = seq;
+            /* an order for a table the station's schema lacks (a
+               referral, for a 0.1.0 agent): its case's order takes what
+               the station holds */
+            if (tbl < 0 || tbl >= SW_NTABLES ||
+                sw_table_since(&sw_tables[tbl]) > q->schema)
+                continue;
             if (sqlite3_column_type(st, 3) == SQLITE_TEXT
                     ? batch_add_move(b, id,
                                      (const char *)sqlite3_column_text(st, 3),
                                      sqlite3_column_int64(st, 4),
                                      (const char *)sqlite3_column_text(st, 5))
-                    : batch_add_erase(b, sqlite3_column_int(st, 0), id))
+                    : batch_add_erase(b, tbl, id))
                 rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
-            if (seq > b->cursor)
-                b->cursor = seq;
         }
         if (!rc && step != SQLITE_DONE)
             rc = db_fail(err, s->db, "read erase orders");
@@ -686,6 +698,27 @@ int store_read_pull_q(struct store *s, const char *station, const char *site,
     /* a pull change carries no seq (it held the rid meanwhile) */
     for (size_t i = 0; i < b->n; i++)
         b->v[i].seq = 0;
+    return rc;
+}
+
+/* One answer is one read of the store: its field versions, erase orders
+** and the rest of its records see the same commit, or a write landing
+** between them (another server thread, the CLI) could put the answer's
+** cursor past a change it does not hold. */
+int store_read_pull_q(struct store *s, const char *station, const char *site,
+                      const struct proto_pull_query *q, size_t limit,
+                      struct sw_batch *b, struct sw_err *err)
+{
+    int own = sqlite3_get_autocommit(s->db), rc;
+
+    if (own && sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        return db_fail(err, s->db, "begin the pull's read");
+    rc = read_pull(s, station, site, q, limit, b, err);
+    if (own &&
+        sqlite3_exec(s->db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL) !=
+            SQLITE_OK &&
+        !rc)
+        rc = db_fail(err, s->db, "end the pull's read");
     return rc;
 }
 

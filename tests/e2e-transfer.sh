@@ -69,6 +69,22 @@ exits 0 "another person at A" S a1 case add name=王五 category=disabled
 Y=$OUT
 for r in a1 a2 b; do sync_ok $r; done
 ok "the laptop has the case" S a2 case show "$X"
+# a conflict at A before the move: it goes with the case
+exits 0 "the office writes a note" S a1 case set "$X" notes=办公室的备注
+exits 0 "the laptop writes another" S a2 case set "$X" notes=笔记本的备注
+for r in a1 a2 a1 b; do sync_ok $r; done
+is "$(q "$CDB" "SELECT count(*) FROM conflicts WHERE row_id = '$X' AND col = 'notes' AND station = 'A'")" \
+    1 "a conflict on the case at A"
+# and B has a later one of its own (its conflicts' mark is past A's)
+exits 0 "B adds a person" S b case add name=赵一 category=other
+Z=$OUT
+sync_ok b "with its person"
+exits 0 "B notes something" S b case set "$Z" notes=站里的备注
+exits 0 "the county corrects the same field" C case set "$Z" notes=县里的更正
+sync_ok b "meeting the county's correction"
+is "$(q "$T/b.db" "SELECT count(*) FROM conflicts WHERE row_id = '$Z'")" 1 \
+    "B lists its own conflict"
+sync_ok b "once more (its conflicts' mark is now its conflict's)"
 
 # ---- the laptop goes offline and edits; the county moves the case ----------
 
@@ -97,6 +113,8 @@ is "$(q "$CDB" "SELECT group_concat(DISTINCT station) FROM (SELECT station FROM 
 # B first: it gets the whole history
 sync_ok b "after the transfer"
 ok "B holds the case" S b case show "$X"
+is "$(q "$T/b.db" "SELECT count(*) FROM conflicts WHERE row_id = '$X' AND col = 'notes'")" \
+    1 "B has the case's conflict (the move changes its conflicts' mark)"
 ok "B holds the visit" S b visit show "$V"
 ok "B holds the service" S b service show "$SV"
 like "$(S b case show "$X")" "$PHONE1" "the case as it was moved"

@@ -147,6 +147,24 @@ is "$(q "$T/new1.db" "SELECT count(*) FROM conflicts WHERE kind = 'edit_of_delet
 is "$(q "$T/new1.db" "SELECT deleted FROM cases WHERE id = '$Y'")" 1 \
     "the delete reached the new replica"
 
+# ---- a purge of a case with a referral, seen by an old replica ----------
+# the county's erase orders for a table schema 2 lacks (the referral) are
+# not sent to a 0.1.0 agent: its case's order takes what it holds
+exits 0 "new replica: a case" S new1 case add name=孙八 category=other
+P=$OUT
+exits 0 "new replica: its referral" S new1 referral add case="$P" need=health \
+    resource_text=卫生院
+exits 0 "new replica syncs them" S new1 sync --quiet
+exits 0 "old replica pulls the case" O old1 sync --quiet
+exits 0 "the county purges the case" C case purge "$P" --reason "本人申请删除"
+exits 0 "the old replica syncs after the purge" O old1 sync
+unlike "$ERR" "bad batch|not \{t, id\}" "... the erase orders are ones it can read"
+is "$(q "$T/old1.db" "SELECT count(*) FROM cases WHERE id = '$P'")" 0 \
+    "... and the case is gone from it"
+exits 0 "the new replica syncs after the purge" S new1 sync --quiet
+is "$(q "$T/new1.db" "SELECT (SELECT count(*) FROM cases WHERE id = '$P') + (SELECT count(*) FROM referrals WHERE case_id = '$P')")" 0 \
+    "... the case and its referral are gone from the new one"
+
 # ---- an old replica with unsent changes is upgraded ---------------------
 exits 0 "up (0.1.0) edits offline" O up case set "$X" village=西村
 exits 0 "up (0.1.0) adds a case offline" O up case add name=王五 \

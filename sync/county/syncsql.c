@@ -24,10 +24,13 @@ const char COUNTY_SQL_HELLO_WRITE[] =
 ** 0: never): two index seeks (conflicts_station_detected and
 ** conflicts_station_resolved, schema/county-local.sql), not a pass over
 ** the conflicts (every hello of every station runs it). */
+/* a case moved to the station brings its conflicts: the transfer moves
+   the mark too */
 const char COUNTY_SQL_CONFLICTS_MARK[] =
     "SELECT max(coalesce((SELECT max(detected_at) FROM conflicts "
     "WHERE station = ?1), 0), coalesce((SELECT max(resolved_at) FROM "
-    "conflicts WHERE station = ?1), 0))";
+    "conflicts WHERE station = ?1), 0), coalesce((SELECT max(at) FROM "
+    "transfers WHERE to_station = ?1), 0))";
 
 const char COUNTY_SQL_PUSH_DONE[] =
     "UPDATE replicas SET last_sync = ?2, last_seen = ?2, last_error = NULL, "
