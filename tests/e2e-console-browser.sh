@@ -406,6 +406,7 @@ like "$PAGE" '<span class="resolution">改用另一值</span>' "... and how it w
 
 # ---- referrals (issue 15): the county's directory in the form, the loop closed --
 
+C station add B --name 西河镇 >/dev/null # where a case may move
 exits 0 "the county adds a resource to its directory" C resource add \
     name=镇卫生院 type=medical areas=东风村 contact=0731-1234567
 RS=$OUT
@@ -505,6 +506,18 @@ try:
         b.get(base + "/referrals?all=1")
         t = b.wait("#referrals").text
         check("已完成" in t, "... and all of them shows it", t[:300])
+        # case transfer (issue 15): the station asks, the county decides
+        b.get(case_url)
+        b.wait("#transfer-ask").click()
+        b.wait("#transfer-form")
+        check("转" in b.find("h1").text, "the transfer request page, in Chinese",
+              b.find("h1").text)
+        b.find("#transfer-to").send_keys("B")
+        b.find("#transfer-note").send_keys("搬到西河镇")
+        shot(b, "transfer-ask")
+        b.find("#transfer-send").click()
+        t = b.wait("#asked").text
+        check(len(t) > 0, "the case page says the request is on its way", t)
 except Exception as e:
     check(False, "the browser session ran to its end",
           f"{type(e).__name__}: {e}".replace("\n", " ")[:400])
@@ -514,10 +527,12 @@ report "$T/b3.out" "$T/b3.err"
 is "$(sqlite3 "$T/office.db" "SELECT status || ' ' || closed_on || ' ' || resource_id FROM referrals")" \
     "completed $(date +%Y-%m-%d) $RS" "the referral is closed today, referring to the directory's entry"
 exits 0 "the office syncs (CLI)" S office sync --quiet
+is "$(C transfer requests --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d), d[0]["to_station"], d[0]["note"])')" \
+    "1 B 搬到西河镇" "the station's request from the console waits at the county"
 is "$(C referral report --json | python3 -c 'import json,sys; d=json.load(sys.stdin)[0]; print(d["completed"], d["outcome_rate"])')" \
     "1 100" "the county's figures count it"
 
-for n in home search case visit-form conflicts referral-form referrals; do
+for n in home search case visit-form conflicts referral-form referrals transfer-ask; do
     ok "screenshots of $n at 1366x768 and 390x844" test -s "$T/$n-1366.png" -a -s "$T/$n-390.png"
 done
 if [ -n "${SWSYNC_SCREENSHOT_DIR:-}" ]; then
