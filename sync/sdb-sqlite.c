@@ -98,6 +98,11 @@ static int64_t lite_changes(sdb *db)
 {
     return sqlite3_changes(H(db));
 }
+static int64_t lite_last_insert_rowid(sdb *db)
+{
+    return sqlite3_last_insert_rowid(H(db));
+}
+
 static int lite_in_txn(sdb *db)
 {
     return !sqlite3_get_autocommit(H(db));
@@ -201,6 +206,7 @@ static const struct sdb_ops lite_ops = {
     .errmsg = lite_errmsg,
     .changes = lite_changes,
     .in_txn = lite_in_txn,
+    .last_insert_rowid = lite_last_insert_rowid,
     .begin = lite_begin,
     .bind_int64 = lite_bind_int64,
     .bind_double = lite_bind_double,
@@ -233,6 +239,20 @@ sdb *sdb_sqlite_wrap(sqlite3 *h)
     l->base.ops = &lite_ops;
     l->h = h;
     return &l->base;
+}
+
+int sdb_sqlite_open_v2(const char *path, sdb **out, int flags, const char *vfs)
+{
+    sqlite3 *h = NULL;
+    int rc = sqlite3_open_v2(
+        path, &h, flags ? flags : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+        vfs);
+    *out = sdb_sqlite_wrap(h);
+    if (!*out) {
+        sqlite3_close_v2(h);
+        return SQLITE_NOMEM;
+    }
+    return rc;
 }
 
 sqlite3 *sdb_sqlite(sdb *db)

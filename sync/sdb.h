@@ -72,6 +72,9 @@ struct sdb_ops {
     const char *(*errmsg)(sdb *db);
     int64_t (*changes)(sdb *db);
     int (*in_txn)(sdb *db);
+    /* the id the last INSERT gave an INTEGER PRIMARY KEY (an identity
+       column on PostgreSQL) */
+    int64_t (*last_insert_rowid)(sdb *db);
     /* BEGIN for writing (one writer at a time, county-wide), BEGIN for a
        consistent read, COMMIT, ROLLBACK */
     int (*begin)(sdb *db, int write);
@@ -125,6 +128,14 @@ struct sqlite3 *sdb_sqlite(sdb *db);
 
 /* db's backend over an open SQLite handle; sdb_close closes both. */
 sdb *sdb_sqlite_wrap(struct sqlite3 *h);
+
+/* sqlite3_open_v2 into an sdb (flags 0: read, write, create); SQLite's
+** result code (*out may be set on failure too: sdb_close it). */
+int sdb_sqlite_open_v2(const char *path, sdb **out, int flags, const char *vfs);
+static inline int sdb_sqlite_open(const char *path, sdb **out)
+{
+    return sdb_sqlite_open_v2(path, out, 0, NULL);
+}
 
 /*
 ** A PostgreSQL connection for conninfo (a postgresql:// URI or key=value
@@ -243,6 +254,10 @@ static inline const char *sdb_errmsg(sdb *db)
 static inline int64_t sdb_changes(sdb *db)
 {
     return db->ops->changes(db);
+}
+static inline int64_t sdb_last_insert_rowid(sdb *db)
+{
+    return db->ops->last_insert_rowid(db);
 }
 /* 1 outside a transaction, as sqlite3_get_autocommit. */
 static inline int sdb_get_autocommit(sdb *db)
