@@ -85,8 +85,8 @@ pg_need() {
     elif [ $rc -ne 0 ]; then
         _pg_fail "tools/pg-tmp start failed: $(cat "$_pg_dir/start.err")"
     fi
-    # shellcheck disable=SC1091
     set -a
+    # shellcheck disable=SC1091
     . "$_pg_dir/pg/env"
     set +a
     [ "$SWSYNC_TEST_PG" = "$uri" ] ||
