@@ -81,7 +81,7 @@ pg_need() {
     uri=$("$PG_TMP" start "$_pg_dir/pg" 2>"$_pg_dir/start.err")
     rc=$?
     if [ $rc -eq 69 ]; then
-        _pg_skip "PostgreSQL is not installed ($(head -n 1 "$_pg_dir/start.err"))"
+        _pg_skip "$(sed -n '1s/^pg-tmp: //p' "$_pg_dir/start.err")"
     elif [ $rc -ne 0 ]; then
         _pg_fail "tools/pg-tmp start failed: $(cat "$_pg_dir/start.err")"
     fi
