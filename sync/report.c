@@ -56,28 +56,6 @@ static const char SQL_UNVISITED[] =
     "substr(w.visited_at, 1, 10) > ?3 AND "
     "substr(w.visited_at, 1, 10) <= ?1) ORDER BY c.name, c.id";
 
-/* day (YYYY-MM-DD) minus n days into out[11]; "" when day is not a date.
-** In C rather than SQL: the two engines' date functions differ
-** (docs/storage.md). */
-static void day_minus(const char *day, int n, char out[11])
-{
-    struct tm tm;
-    time_t t;
-    int y, m, d;
-    out[0] = '\0';
-    if (sscanf(day, "%4d-%2d-%2d", &y, &m, &d) != 3)
-        return;
-    memset(&tm, 0, sizeof(tm));
-    tm.tm_year = y - 1900;
-    tm.tm_mon = m - 1;
-    tm.tm_mday = d - n;
-    tm.tm_hour = 12;
-    t = timegm(&tm);
-    if (t == (time_t)-1 || !gmtime_r(&t, &tm))
-        return;
-    strftime(out, 11, "%Y-%m-%d", &tm);
-}
-
 static const struct sw_column *col_of(int t, const char *name)
 {
     const struct sw_table *tb = &sw_tables[t];
@@ -205,7 +183,7 @@ static int list_unvisited(sdb *db, struct report *r, struct sw_err *err)
     sdb_bind_text(st, 1, r->ref_day, -1, SDB_STATIC);
     if (r->station[0])
         sdb_bind_text(st, 2, r->station, -1, SDB_STATIC);
-    day_minus(r->ref_day, 30, since);
+    sw_day_add(r->ref_day, -30, since);
     sdb_bind_text(st, 3, since, -1, SDB_STATIC);
     while ((rc = sdb_step(st)) == SDB_ROW) {
         struct report_case *c;
