@@ -98,6 +98,11 @@ static int64_t lite_changes(sdb *db)
 {
     return sqlite3_changes(H(db));
 }
+static int64_t lite_last_insert_rowid(sdb *db)
+{
+    return sqlite3_last_insert_rowid(H(db));
+}
+
 static int lite_in_txn(sdb *db)
 {
     return !sqlite3_get_autocommit(H(db));
@@ -201,6 +206,7 @@ static const struct sdb_ops lite_ops = {
     .errmsg = lite_errmsg,
     .changes = lite_changes,
     .in_txn = lite_in_txn,
+    .last_insert_rowid = lite_last_insert_rowid,
     .begin = lite_begin,
     .bind_int64 = lite_bind_int64,
     .bind_double = lite_bind_double,

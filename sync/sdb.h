@@ -72,6 +72,9 @@ struct sdb_ops {
     const char *(*errmsg)(sdb *db);
     int64_t (*changes)(sdb *db);
     int (*in_txn)(sdb *db);
+    /* the id the last INSERT gave an INTEGER PRIMARY KEY (an identity
+       column on PostgreSQL) */
+    int64_t (*last_insert_rowid)(sdb *db);
     /* BEGIN for writing (one writer at a time, county-wide), BEGIN for a
        consistent read, COMMIT, ROLLBACK */
     int (*begin)(sdb *db, int write);
@@ -243,6 +246,10 @@ static inline const char *sdb_errmsg(sdb *db)
 static inline int64_t sdb_changes(sdb *db)
 {
     return db->ops->changes(db);
+}
+static inline int64_t sdb_last_insert_rowid(sdb *db)
+{
+    return db->ops->last_insert_rowid(db);
 }
 /* 1 outside a transaction, as sqlite3_get_autocommit. */
 static inline int sdb_get_autocommit(sdb *db)
