@@ -227,6 +227,10 @@ static int pg_result_error(struct pg *g, const PGresult *r)
     one_line(msg);
     if (!*msg)
         snprintf(msg, sizeof(msg), "PostgreSQL gave no result");
+    if (state && strcmp(state, "25P02") == 0 && g->txn_errclass)
+        /* in a transaction an earlier error aborted: that error's class
+           (a serialization failure stays a reason to try again) */
+        return pg_set_error(g, g->txn_errclass, "%s [%s]", msg, state);
     if (state)
         return pg_set_error(g, sqlstate_class(state, g->c), "%s [%s]", msg,
                             state);
