@@ -133,16 +133,24 @@ static void pg_set_ok(struct pg *g)
     snprintf(g->errmsg, sizeof(g->errmsg), "not an error");
 }
 
-/* libpq's text on one line: newlines and tabs to spaces, trimmed. */
+/* libpq's text on one line: each run of white space one space, trimmed. */
 static void one_line(char *s)
 {
-    size_t n;
-    for (char *p = s; *p; p++)
-        if (*p == '\n' || *p == '\t' || *p == '\r')
-            *p = ' ';
-    n = strlen(s);
-    while (n && s[n - 1] == ' ')
-        s[--n] = '\0';
+    char *w = s;
+    int space = 1; /* drops leading space */
+    for (const char *p = s; *p; p++) {
+        if (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r') {
+            if (!space)
+                *w++ = ' ';
+            space = 1;
+        } else {
+            *w++ = *p;
+            space = 0;
+        }
+    }
+    if (w > s && w[-1] == ' ')
+        w--;
+    *w = '\0';
 }
 
 /*
