@@ -20,7 +20,18 @@
 **    of "abc" 0.
 **  - last_insert_rowid is lastval(): the last value any sequence gave on
 **    this connection (an identity column's, unless a trigger took
-**    another sequence's value after it).
+**    another sequence's value after it).  INSERT ... RETURNING is
+**    cheaper: lastval() costs a round trip (three in a transaction).
+**  - A SELECT's whole result is read at its first step and held until
+**    reset (libpq's single-row mode would keep the connection busy, and
+**    the engine runs statements while it steps through another's rows):
+**    a query that may match many rows needs a LIMIT.
+**  - column_count is 0 until the first step.
+**  - The write begin waits for the writer lock as long as it takes,
+**    unless the connection sets lock_timeout (then SW_ETEMP, as SQLite's
+**    SQLITE_BUSY after its busy timeout).
+**  - BEGIN inside a transaction is an error, as on SQLite (PostgreSQL
+**    only warns); the server's notices are not printed.
 */
 #include "config.h"
 
@@ -31,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sdb.h"
 
