@@ -17,6 +17,7 @@
 
 #include <libpq-fe.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -613,6 +614,48 @@ static void one_writer(void **state)
     ok(f->db2, "ROLLBACK");
 }
 
+struct waiter {
+    sdb *db;
+    int rc;
+    double waited;
+};
+
+static void *wait_to_write(void *arg)
+{
+    struct waiter *w = arg;
+    double t0 = now_s();
+    w->rc = w->db->ops->begin(w->db, 1);
+    w->waited = now_s() - t0;
+    return NULL;
+}
+
+/* The second writer's begin returns when the first commits, and then
+** sees what the first wrote. */
+static void writer_waits(void **state)
+{
+    struct fx *f = need(state);
+    struct waiter w = {0};
+    pthread_t t;
+
+    create_vals(f);
+    if (f->kind == SDB_SQLITE)
+        sqlite3_busy_timeout(sdb_sqlite(f->db2), 10000);
+    else
+        ok(f->db2, "SET lock_timeout = '10s'");
+    assert_int_equal(f->db->ops->begin(f->db, 1), SDB_OK);
+    insert_val(f->db, 1, 1, "a", 1, blob, 1);
+    w.db = f->db2;
+    assert_int_equal(pthread_create(&t, NULL, wait_to_write, &w), 0);
+    usleep(300 * 1000);
+    ok(f->db, "COMMIT");
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(w.rc, SDB_OK);
+    assert_true(w.waited >= 0.25);
+    assert_true(w.waited < 9.0);
+    assert_int_equal(count(f->db2, "vals"), 1);
+    ok(f->db2, "COMMIT");
+}
+
 /* column_text's pointer holds until the next step. */
 static void text_lifetime(void **state)
 {
@@ -818,7 +861,7 @@ static void pg_redact(void **state)
         ON(kind, not_parameters), ON(kind, reset_rebind), ON(kind, returning), \
         ON(kind, last_rowid), ON(kind, unique_violation),                      \
         ON(kind, kept_statements), ON(kind, transactions),                     \
-        ON(kind, one_writer), ON(kind, text_lifetime)
+        ON(kind, one_writer), ON(kind, writer_waits), ON(kind, text_lifetime)
 
 /*
 ** Without $SWSYNC_TEST_PG the PostgreSQL half is left out of the plan
