@@ -54,36 +54,35 @@ static const char *const names[NCOLS] = {
     "loser_hlc",    "detected_at",   "status",      "resolution",  "note",
     "resolved_at",  "winner_author", "loser_author"};
 
-static void add_col(cJSON *o, sqlite3_stmt *st, int i)
+static void add_col(cJSON *o, sdb_stmt *st, int i)
 {
     char buf[HLC_STR_MAX + 1];
-    if (sqlite3_column_type(st, i) == SQLITE_NULL) {
+    if (sdb_column_type(st, i) == SDB_NULL) {
         cJSON_AddNullToObject(o, names[i]);
     } else if (i == C_WHLC || i == C_LHLC) {
         /* a 64-bit hlc does not survive as a JSON number */
-        hlc_format(sqlite3_column_int64(st, i), buf);
+        hlc_format(sdb_column_int64(st, i), buf);
         cJSON_AddStringToObject(o, names[i], buf);
-    } else if (sqlite3_column_type(st, i) == SQLITE_INTEGER) {
-        cJSON_AddNumberToObject(o, names[i],
-                                (double)sqlite3_column_int64(st, i));
+    } else if (sdb_column_type(st, i) == SDB_INTEGER) {
+        cJSON_AddNumberToObject(o, names[i], (double)sdb_column_int64(st, i));
     } else {
         cJSON_AddStringToObject(o, names[i],
-                                (const char *)sqlite3_column_text(st, i));
+                                (const char *)sdb_column_text(st, i));
     }
 }
 
 /* A text cell: "-" for NULL, escaped as in list output. */
-static void cell(sqlite3_stmt *st, int i)
+static void cell(sdb_stmt *st, int i)
 {
-    if (sqlite3_column_type(st, i) == SQLITE_NULL)
+    if (sdb_column_type(st, i) == SDB_NULL)
         fputs("-", stdout);
     else
-        records_print_cell(stdout, sqlite3_column_text(st, i));
+        records_print_cell(stdout, sdb_column_text(st, i));
 }
 
 int cmd_conflicts(struct cmd_ctx *ctx, int argc, char **argv)
 {
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     cJSON *arr = NULL;
     int json = 0, open_only = 0, rc, step;
 
@@ -103,8 +102,8 @@ int cmd_conflicts(struct cmd_ctx *ctx, int argc, char **argv)
         cJSON_Delete(arr);
         return rc;
     }
-    sqlite3_bind_int(st, 1, open_only);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    sdb_bind_int(st, 1, open_only);
+    while ((step = sdb_step(st)) == SDB_ROW) {
         if (json) {
             cJSON *o = cJSON_CreateObject();
             if (!o || !cJSON_AddItemToArray(arr, o)) {
@@ -117,7 +116,7 @@ int cmd_conflicts(struct cmd_ctx *ctx, int argc, char **argv)
             continue;
         }
         /* ID STATUS TABLE RECORD FIELD KIND WINNER LOSER RESOLUTION NOTE */
-        printf("%" PRId64 "\t", (int64_t)sqlite3_column_int64(st, C_ID));
+        printf("%" PRId64 "\t", (int64_t)sdb_column_int64(st, C_ID));
         cell(st, C_STATUS);
         putchar('\t');
         cell(st, C_TBL);
@@ -137,9 +136,9 @@ int cmd_conflicts(struct cmd_ctx *ctx, int argc, char **argv)
         cell(st, C_NOTE);
         putchar('\n');
     }
-    if (!rc && step != SQLITE_DONE)
+    if (!rc && step != SDB_DONE)
         rc = db_fail(&ctx->err, ctx->db, "list conflicts");
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     if (!rc && json) {
         char *s = cJSON_Print(arr);
         if (!s) {

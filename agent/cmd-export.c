@@ -163,7 +163,7 @@ static int parse_import(int argc, char **argv, struct import_cli *a,
 }
 
 struct rej_arg {
-    sqlite3 *db;
+    sdb *db;
     struct import_cli *a;
     const char *data;
     size_t len;

@@ -187,7 +187,7 @@ int cmd_init(struct cmd_ctx *ctx, int argc, char **argv)
     struct stat dst;
     char now[32];
     int opt, rc, encrypt = 0;
-    sqlite3 *db = NULL;
+    sdb *db = NULL;
 
     optind = 1;
     while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {

@@ -20,29 +20,28 @@
 #include "table.h"
 
 /* The station of a live case, or an error naming the field. */
-static int case_station(sqlite3 *db, const struct sw_table *t,
-                        const char *case_id, char *station, size_t n,
-                        struct sw_err *err)
+static int case_station(sdb *db, const struct sw_table *t, const char *case_id,
+                        char *station, size_t n, struct sw_err *err)
 {
     static const char SQL_CASE[] =
         "SELECT station FROM cases WHERE id = ?1 AND deleted = 0";
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc = db_prepare(db, SQL_CASE, &st, err);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, case_id, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        const unsigned char *s = sqlite3_column_text(st, 0);
+    sdb_bind_text(st, 1, case_id, -1, SDB_STATIC);
+    rc = sdb_step(st);
+    if (rc == SDB_ROW) {
+        const unsigned char *s = sdb_column_text(st, 0);
         snprintf(station, n, "%s", s ? (const char *)s : "");
         rc = 0;
-    } else if (rc == SQLITE_DONE) {
+    } else if (rc == SDB_DONE) {
         rc = sw_fail(err, SW_EDATA, _("%s.%s: no case with id %s"), t->name,
                      t->cols[t->ref_col].name, case_id);
     } else {
         rc = db_fail(err, db, "look up case");
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     return rc;
 }
 
@@ -54,7 +53,7 @@ static int rec_add(struct cmd_ctx *ctx, const struct sw_table *t, int argc,
     char id[SW_UUID_LEN + 1], station[SW_CODE_MAX + 1] = "", today[11];
     char *cfg_station = NULL;
     struct sw_buf sql;
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int n, rc;
 
     sb_init(&sql);
@@ -116,15 +115,15 @@ static int rec_add(struct cmd_ctx *ctx, const struct sw_table *t, int argc,
     rc = db_prepare(ctx->db, sql.buf, &st, &ctx->err);
     if (rc)
         goto rollback;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, station, -1, SQLITE_STATIC);
+    sdb_bind_text(st, 1, id, -1, SDB_STATIC);
+    sdb_bind_text(st, 2, station, -1, SDB_STATIC);
     {
         int k = 3;
         for (int c = 0; c < t->ncols; c++)
             if (vals[c])
                 records_bind_value(st, k++, &t->cols[c], vals[c]);
     }
-    if (sqlite3_step(st) != SQLITE_DONE) {
+    if (sdb_step(st) != SDB_DONE) {
         rc = db_fail(&ctx->err, ctx->db, t->noun);
         goto rollback;
     }
@@ -137,7 +136,7 @@ static int rec_add(struct cmd_ctx *ctx, const struct sw_table *t, int argc,
 rollback:
     db_rollback(ctx->db);
 out:
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     sb_release(&sql);
     free(cfg_station);
     free(as);
@@ -150,7 +149,7 @@ static int rec_set(struct cmd_ctx *ctx, const struct sw_table *t, int argc,
 {
     struct rec_assign *as = NULL;
     struct sw_buf sql;
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     const char *id;
     int n, rc;
 
@@ -192,12 +191,12 @@ static int rec_set(struct cmd_ctx *ctx, const struct sw_table *t, int argc,
         goto rollback;
     for (int i = 0; i < n; i++)
         records_bind_value(st, i + 1, &t->cols[as[i].col], as[i].value);
-    sqlite3_bind_text(st, n + 1, id, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE) {
+    sdb_bind_text(st, n + 1, id, -1, SDB_STATIC);
+    if (sdb_step(st) != SDB_DONE) {
         rc = db_fail(&ctx->err, ctx->db, t->noun);
         goto rollback;
     }
-    if (sqlite3_changes(ctx->db) == 0) {
+    if (sdb_changes(ctx->db) == 0) {
         rc = sw_fail(&ctx->err, SW_EDATA, _("%s %s: not found"), t->noun, id);
         goto rollback;
     }
@@ -207,7 +206,7 @@ static int rec_set(struct cmd_ctx *ctx, const struct sw_table *t, int argc,
 rollback:
     db_rollback(ctx->db);
 out:
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     sb_release(&sql);
     free(as);
     return rc;
@@ -377,7 +376,7 @@ static int rec_delete(struct cmd_ctx *ctx, const struct sw_table *t, int argc,
                       char **argv)
 {
     struct sw_buf sql;
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int rc;
 
     if (argc != 1)
@@ -393,12 +392,12 @@ static int rec_delete(struct cmd_ctx *ctx, const struct sw_table *t, int argc,
     rc = db_prepare(ctx->db, sql.buf, &st, &ctx->err);
     if (rc)
         goto rollback;
-    sqlite3_bind_text(st, 1, argv[0], -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE) {
+    sdb_bind_text(st, 1, argv[0], -1, SDB_STATIC);
+    if (sdb_step(st) != SDB_DONE) {
         rc = db_fail(&ctx->err, ctx->db, t->noun);
         goto rollback;
     }
-    if (sqlite3_changes(ctx->db) == 0) {
+    if (sdb_changes(ctx->db) == 0) {
         rc = sw_fail(&ctx->err, SW_EDATA, _("%s %s: not found"), t->noun,
                      argv[0]);
         goto rollback;
@@ -408,7 +407,7 @@ static int rec_delete(struct cmd_ctx *ctx, const struct sw_table *t, int argc,
 rollback:
     db_rollback(ctx->db);
 out:
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     sb_release(&sql);
     return rc;
 }

@@ -48,21 +48,21 @@ static const char *const keys[NKEYS] = {
     "station",    "site",         "server",  "token_file", "last_sync",
     "last_error", "last_attempt", "skew_ms", "held_back",  "clock_clamped"};
 
-static int query_ints(sqlite3 *db, const char *sql, int64_t *out, int n,
+static int query_ints(sdb *db, const char *sql, int64_t *out, int n,
                       struct sw_err *err)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc = db_prepare(db, sql, &st, err);
     if (rc)
         return rc;
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    if (sdb_step(st) == SDB_ROW) {
         for (int i = 0; i < n; i++)
-            out[i] = sqlite3_column_int64(st, i);
+            out[i] = sdb_column_int64(st, i);
         rc = 0;
     } else {
         rc = db_fail(err, db, "status");
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     return rc;
 }
 

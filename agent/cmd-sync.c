@@ -120,7 +120,7 @@ static int parse_secs(const char *s, long *out)
     return 0;
 }
 
-static int config_set_int(sqlite3 *db, const char *key, int64_t v,
+static int config_set_int(sdb *db, const char *key, int64_t v,
                           struct sw_err *err)
 {
     char buf[32];
@@ -128,15 +128,15 @@ static int config_set_int(sqlite3 *db, const char *key, int64_t v,
     return db_config_set(db, key, buf, err);
 }
 
-static int config_del(sqlite3 *db, const char *key, struct sw_err *err)
+static int config_del(sdb *db, const char *key, struct sw_err *err)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc = db_prepare(db, SQL_DEL_CONFIG, &st, err);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(err, db, "config");
-    sqlite3_finalize(st);
+    sdb_bind_text(st, 1, key, -1, SDB_STATIC);
+    rc = sdb_step(st) == SDB_DONE ? 0 : db_fail(err, db, "config");
+    sdb_finalize(st);
     return rc;
 }
 
@@ -184,7 +184,7 @@ static int64_t quiet_now_ms(void)
     return sw_now_ms();
 }
 
-static int config_get_int(sqlite3 *db, const char *key, int64_t *out)
+static int config_get_int(sdb *db, const char *key, int64_t *out)
 {
     char *v = NULL, *end;
     int ok = 0;
@@ -203,8 +203,7 @@ static int config_get_int(sqlite3 *db, const char *key, int64_t *out)
 ** successful sync (else the first attempt) is younger than warn_after,
 ** then one line a day (the last warning's time is kept in the replica's
 ** config as last_warned).  Empties err's message when silent. */
-static void quiet_temp_failure(sqlite3 *db, int64_t warn_after,
-                               struct sw_err *err)
+static void quiet_temp_failure(sdb *db, int64_t warn_after, struct sw_err *err)
 {
     struct sw_err scratch;
     int64_t now = quiet_now_ms(), since = 0, warned = 0;
@@ -604,7 +603,7 @@ out:
 */
 static int after_hello(struct sync *s)
 {
-    sqlite3 *db = s->ctx->db;
+    sdb *db = s->ctx->db;
     struct sw_err *err = s->err;
     int64_t hlc = 0;
     int rc;
@@ -715,11 +714,11 @@ static int push(struct sync *s)
     }
     if (!rc && s->tty) {
         int64_t total = -1;
-        sqlite3_stmt *st;
+        sdb_stmt *st;
         if (db_prepare(s->ctx->db, SQL_PENDING_COUNT, &st, NULL) == 0) {
-            if (sqlite3_step(st) == SQLITE_ROW)
-                total = sqlite3_column_int64(st, 0);
-            sqlite3_finalize(st);
+            if (sdb_step(st) == SDB_ROW)
+                total = sdb_column_int64(st, 0);
+            sdb_finalize(st);
         }
         progress_start(s, total);
     }
@@ -993,15 +992,15 @@ static int conflict_text(const cJSON *o, const char *k, size_t max,
 }
 
 /* Bind a field value: a string, a whole number or null. */
-static int bind_conflict_value(sqlite3_stmt *st, int idx, const cJSON *j)
+static int bind_conflict_value(sdb_stmt *st, int idx, const cJSON *j)
 {
     double d;
     if (!j || cJSON_IsNull(j)) {
-        sqlite3_bind_null(st, idx);
+        sdb_bind_null(st, idx);
         return 0;
     }
     if (cJSON_IsString(j) && sw_utf8_valid(j->valuestring)) {
-        sqlite3_bind_text(st, idx, j->valuestring, -1, SQLITE_STATIC);
+        sdb_bind_text(st, idx, j->valuestring, -1, SDB_STATIC);
         return 0;
     }
     if (!cJSON_IsNumber(j))
@@ -1010,12 +1009,12 @@ static int bind_conflict_value(sqlite3_stmt *st, int idx, const cJSON *j)
     if (!(d > -9007199254740992.0 && d < 9007199254740992.0) ||
         (double)(int64_t)d != d)
         return -1;
-    sqlite3_bind_int64(st, idx, (int64_t)d);
+    sdb_bind_int64(st, idx, (int64_t)d);
     return 0;
 }
 
 /* Check one conflict of the answer and bind it.  -1: malformed. */
-static int bind_conflict(sqlite3_stmt *st, const cJSON *o, const char *station)
+static int bind_conflict(sdb_stmt *st, const cJSON *o, const char *station)
 {
     const char *tbl, *rec, *col, *kind, *ws, *ls, *wh, *lh, *status, *res,
         *note, *wa, *la;
@@ -1055,35 +1054,35 @@ static int bind_conflict(sqlite3_stmt *st, const cJSON *o, const char *station)
     has_rat =
         cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o, "resolved_at"));
 
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    sqlite3_bind_text(st, 1, t->name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, rec, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, station, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, col, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, kind, -1, SQLITE_STATIC);
+    sdb_reset(st);
+    sdb_clear_bindings(st);
+    sdb_bind_text(st, 1, t->name, -1, SDB_STATIC);
+    sdb_bind_text(st, 2, rec, -1, SDB_STATIC);
+    sdb_bind_text(st, 3, station, -1, SDB_STATIC);
+    sdb_bind_text(st, 4, col, -1, SDB_STATIC);
+    sdb_bind_text(st, 5, kind, -1, SDB_STATIC);
     if (bind_conflict_value(
             st, 6, cJSON_GetObjectItemCaseSensitive(o, "winner_value")))
         return -1;
-    sqlite3_bind_int64(st, 7, whlc);
-    sqlite3_bind_text(st, 8, ws, -1, SQLITE_STATIC);
+    sdb_bind_int64(st, 7, whlc);
+    sdb_bind_text(st, 8, ws, -1, SDB_STATIC);
     if (bind_conflict_value(st, 9,
                             cJSON_GetObjectItemCaseSensitive(o, "loser_value")))
         return -1;
-    sqlite3_bind_int64(st, 10, lhlc);
-    sqlite3_bind_text(st, 11, ls, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 12, det);
-    sqlite3_bind_text(st, 13, status, -1, SQLITE_STATIC);
+    sdb_bind_int64(st, 10, lhlc);
+    sdb_bind_text(st, 11, ls, -1, SDB_STATIC);
+    sdb_bind_int64(st, 12, det);
+    sdb_bind_text(st, 13, status, -1, SDB_STATIC);
     if (has_rat)
-        sqlite3_bind_int64(st, 14, rat);
+        sdb_bind_int64(st, 14, rat);
     if (res)
-        sqlite3_bind_text(st, 15, res, -1, SQLITE_STATIC);
+        sdb_bind_text(st, 15, res, -1, SDB_STATIC);
     if (note)
-        sqlite3_bind_text(st, 16, note, -1, SQLITE_STATIC);
+        sdb_bind_text(st, 16, note, -1, SDB_STATIC);
     if (wa)
-        sqlite3_bind_text(st, 17, wa, -1, SQLITE_STATIC);
+        sdb_bind_text(st, 17, wa, -1, SDB_STATIC);
     if (la)
-        sqlite3_bind_text(st, 18, la, -1, SQLITE_STATIC);
+        sdb_bind_text(st, 18, la, -1, SDB_STATIC);
     return 0;
 }
 
@@ -1096,10 +1095,10 @@ static int bind_conflict(sqlite3_stmt *st, const cJSON *o, const char *station)
 */
 static int fetch_conflicts(struct sync *s)
 {
-    sqlite3 *db = s->ctx->db;
+    sdb *db = s->ctx->db;
     struct sw_err *err = s->err;
     struct http_resp res;
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     cJSON *ans = NULL;
     const cJSON *arr, *o;
     char path[64];
@@ -1137,11 +1136,11 @@ static int fetch_conflicts(struct sync *s)
                          n + 1);
             break;
         }
-        if (sqlite3_step(st) != SQLITE_DONE)
+        if (sdb_step(st) != SDB_DONE)
             rc = db_fail(err, db, "store a conflict");
         n++;
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     if (!rc)
         rc = db_commit(db, err);
     else
@@ -1155,12 +1154,12 @@ out:
 /* Writes of another program to a county-owned table (the resource
 ** directory), refused by the replica's triggers since the last sync that
 ** said so: one line (the county has them through the audit lines). */
-static int report_refused(sqlite3 *db, int quiet, struct sw_err *err)
+static int report_refused(sdb *db, int quiet, struct sw_err *err)
 {
     static const char SQL_REFUSED[] =
         "SELECT count(*), coalesce(max(id), 0) FROM local_audit "
         "WHERE action = 'refused' AND id > ?1";
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int64_t seen = 0, n = 0, last = 0;
     int rc;
 
@@ -1168,12 +1167,12 @@ static int report_refused(sqlite3 *db, int quiet, struct sw_err *err)
     rc = db_prepare(db, SQL_REFUSED, &st, err);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, seen);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        n = sqlite3_column_int64(st, 0);
-        last = sqlite3_column_int64(st, 1);
+    sdb_bind_int64(st, 1, seen);
+    if (sdb_step(st) == SDB_ROW) {
+        n = sdb_column_int64(st, 0);
+        last = sdb_column_int64(st, 1);
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     if (!n)
         return 0;
     if (!quiet)
@@ -1201,7 +1200,7 @@ static const char SQL_AUDIT_UNSENT[] =
 */
 static int send_audit(struct sync *s)
 {
-    sqlite3 *db = s->ctx->db;
+    sdb *db = s->ctx->db;
     struct sw_err *err = s->err;
     char *sent_s = NULL;
     int64_t sent = 0;
@@ -1214,7 +1213,7 @@ static int send_audit(struct sync *s)
         sent = strtoll(sent_s, NULL, 10);
     free(sent_s);
     while (!rc && more) {
-        sqlite3_stmt *st = NULL;
+        sdb_stmt *st = NULL;
         struct http_resp res;
         cJSON *body = cJSON_CreateObject(), *arr, *ans = NULL;
         char *text = NULL;
@@ -1228,31 +1227,31 @@ static int send_audit(struct sync *s)
         if (!rc)
             rc = db_prepare(db, SQL_AUDIT_UNSENT, &st, err);
         if (!rc) {
-            sqlite3_bind_int64(st, 1, sent);
-            sqlite3_bind_int(st, 2, AUDIT_BATCH);
-            while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+            sdb_bind_int64(st, 1, sent);
+            sdb_bind_int(st, 2, AUDIT_BATCH);
+            while ((step = sdb_step(st)) == SDB_ROW) {
                 cJSON *e = cJSON_CreateObject();
                 if (!e || !cJSON_AddItemToArray(arr, e)) {
                     cJSON_Delete(e);
                     rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
                     break;
                 }
-                last = sqlite3_column_int64(st, 0);
+                last = sdb_column_int64(st, 0);
                 cJSON_AddNumberToObject(e, "id", (double)last);
                 cJSON_AddNumberToObject(e, "at",
-                                        (double)sqlite3_column_int64(st, 1));
-                cJSON_AddStringToObject(
-                    e, "who", (const char *)sqlite3_column_text(st, 2));
-                cJSON_AddStringToObject(
-                    e, "action", (const char *)sqlite3_column_text(st, 3));
-                if (sqlite3_column_text(st, 4))
+                                        (double)sdb_column_int64(st, 1));
+                cJSON_AddStringToObject(e, "who",
+                                        (const char *)sdb_column_text(st, 2));
+                cJSON_AddStringToObject(e, "action",
+                                        (const char *)sdb_column_text(st, 3));
+                if (sdb_column_text(st, 4))
                     cJSON_AddStringToObject(
-                        e, "detail", (const char *)sqlite3_column_text(st, 4));
+                        e, "detail", (const char *)sdb_column_text(st, 4));
                 n++;
             }
-            if (!rc && step != SQLITE_DONE)
+            if (!rc && step != SDB_DONE)
                 rc = db_fail(err, db, "read the local audit");
-            sqlite3_finalize(st);
+            sdb_finalize(st);
         }
         more = n == AUDIT_BATCH;
         if (!rc && n > 0 && !(text = cJSON_PrintUnformatted(body)))
@@ -1289,7 +1288,7 @@ static int send_audit(struct sync *s)
 /* Everything after the lock and the replica are there. */
 static int run(struct sync *s)
 {
-    sqlite3 *db = s->ctx->db;
+    sdb *db = s->ctx->db;
     struct sw_err *err = s->err;
     char *server = NULL, *token_file = NULL, *cacert = NULL;
     char token[TOKEN_MAX + 1];

@@ -7,7 +7,7 @@
 #ifndef SW_CMD_H
 #define SW_CMD_H
 
-#include <sqlite3.h>
+#include "sdb.h"
 
 #include "sw.h"
 
@@ -15,7 +15,7 @@ struct cmd_ctx {
     const char *db_path;
     const char *prog; /* "swsync" */
     int quiet;
-    sqlite3 *db;            /* opened by main() unless the command opens it */
+    sdb *db;                /* opened by main() unless the command opens it */
     const char *key_path;   /* the replica's key file (--db-key) */
     int key_given;          /* --db-key or $SWSYNC_DB_KEY set */
     char key_default[4096]; /* "<db>.key" */

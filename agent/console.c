@@ -56,7 +56,7 @@ static const char CSP[] = "default-src 'self'; base-uri 'none'; "
 struct console {
     struct console_config cfg;
     struct MHD_Daemon *d;
-    sqlite3 *db;
+    sdb *db;
     char station[SW_CODE_MAX + 1];
     char author[ACCT_NAME_MAX + 1]; /* replica_set_author() on db */
     /* "sync now": the child, its output file, and the last outcome */
@@ -731,14 +731,14 @@ static void moved_box(struct cw *w, struct sw_buf *m)
     static const char sql[] =
         "SELECT case_id, to_station, moved_at, note, waiting FROM moved_cases "
         "ORDER BY moved_at DESC, case_id LIMIT 20";
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int n = 0;
 
     if (db_prepare(w->c->db, sql, &st, NULL))
         return;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    while (sdb_step(st) == SDB_ROW) {
         char day[16] = "";
-        time_t t = (time_t)(sqlite3_column_int64(st, 2) / 1000);
+        time_t t = (time_t)(sdb_column_int64(st, 2) / 1000);
         struct tm tm;
         if (localtime_r(&t, &tm))
             strftime(day, sizeof(day), "%Y-%m-%d", &tm);
@@ -748,22 +748,22 @@ static void moved_box(struct cw *w, struct sw_buf *m)
             sb_adds(m, "</h2><ul class=\"worklist\">");
         }
         sb_adds(m, "<li><div class=\"wl-head\"><span class=\"muted\">");
-        short_text(m, (const char *)sqlite3_column_text(st, 0), 13);
+        short_text(m, (const char *)sdb_column_text(st, 0), 13);
         sb_adds(m, "</span> <span class=\"tag\">");
         i18n_fmt(m, w->lang, M_C_MOVED_TO,
-                 (const char *)sqlite3_column_text(st, 1));
+                 (const char *)sdb_column_text(st, 1));
         sb_adds(m, "</span> ");
         html_esc(m, day);
-        if (sqlite3_column_int(st, 4)) {
+        if (sdb_column_int(st, 4)) {
             sb_adds(m, " <span class=\"tag overdue\">");
             html_esc(m, T(w, M_C_MOVED_WAITING));
             sb_adds(m, "</span>");
         }
         sb_adds(m, "</div><div class=\"wl-body\">");
-        html_esc(m, (const char *)sqlite3_column_text(st, 3));
+        html_esc(m, (const char *)sdb_column_text(st, 3));
         sb_adds(m, "</div></li>");
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     if (n)
         sb_adds(m, "</ul></section>");
 }

@@ -229,37 +229,43 @@ static char *scratch_name(const char *path, const char *tag, int *fd,
 }
 
 /* The sqlite3_file under a connection's main database. */
-static sqlite3_file *file_of(sqlite3 *db)
+static sqlite3_file *file_of(sdb *db)
 {
     sqlite3_file *f = NULL;
-    if (sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &f) !=
-        SQLITE_OK)
+    if (sqlite3_file_control(sdb_sqlite(db), "main", SQLITE_FCNTL_FILE_POINTER,
+                             &f) != SDB_OK)
         return NULL;
     return f;
 }
 
-static int open_vfs(const char *path, const char *vfs, int flags, sqlite3 **out,
+static int open_vfs(const char *path, const char *vfs, int flags, sdb **out,
                     struct sw_err *err)
 {
-    sqlite3 *db = NULL;
-    if (sqlite3_open_v2(path, &db, flags, vfs) != SQLITE_OK) {
+    sqlite3 *h = NULL;
+    int orc = sqlite3_open_v2(path, &h, flags, vfs);
+    sdb *db = sdb_sqlite_wrap(h);
+    if (!db) {
+        sqlite3_close_v2(h);
+        return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
+    }
+    if (orc != SQLITE_OK) {
         int rc = db_fail(err, db, path);
-        sqlite3_close_v2(db);
+        sdb_close(db);
         return rc;
     }
-    sqlite3_extended_result_codes(db, 1);
+    sqlite3_extended_result_codes(h, 1);
     *out = db;
     return 0;
 }
 
-int backup_write(sqlite3 *db, enum sw_role role, const char *out,
+int backup_write(sdb *db, enum sw_role role, const char *out,
                  const struct backup_key *k, struct sw_err *err)
 {
     struct sealer s = {.fd = -1};
     char *snap = NULL, *tmp = NULL, *uri = NULL;
     unsigned char K[32], *plain = NULL, *cipher = NULL, hdr100[100];
-    sqlite3 *sdb = NULL;
-    sqlite3_stmt *st = NULL;
+    sdb *snapdb = NULL;
+    sdb_stmt *st = NULL;
     sqlite3_file *f;
     sqlite3_int64 size;
     int fd = -1, rc, ps, reserve = CRYPT_RESERVE;
@@ -280,23 +286,24 @@ int backup_write(sqlite3 *db, enum sw_role role, const char *out,
         goto out;
     }
     unlink(snap); /* VACUUM INTO wants no file there */
-    sqlite3_file_control(db, "main", SQLITE_FCNTL_RESERVE_BYTES, &reserve);
+    sqlite3_file_control(sdb_sqlite(db), "main", SQLITE_FCNTL_RESERVE_BYTES,
+                         &reserve);
     rc = db_prepare(db, "VACUUM INTO ?1", &st, err);
     if (rc)
         goto out;
-    sqlite3_bind_text(st, 1, uri, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE) {
+    sdb_bind_text(st, 1, uri, -1, SDB_STATIC);
+    if (sdb_step(st) != SDB_DONE) {
         rc = db_fail(err, db, "snapshot");
         goto out;
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     st = NULL;
-    rc = open_vfs(snap, CRYPT_VFS_EPH, SQLITE_OPEN_READONLY, &sdb, err);
+    rc = open_vfs(snap, CRYPT_VFS_EPH, SQLITE_OPEN_READONLY, &snapdb, err);
     if (rc)
         goto out;
-    f = file_of(sdb);
-    if (!f || f->pMethods->xFileSize(f, &size) != SQLITE_OK ||
-        f->pMethods->xRead(f, hdr100, 100, 0) != SQLITE_OK) {
+    f = file_of(snapdb);
+    if (!f || f->pMethods->xFileSize(f, &size) != SDB_OK ||
+        f->pMethods->xRead(f, hdr100, 100, 0) != SDB_OK) {
         rc = sw_fail(err, SW_EIO, _("snapshot: cannot read it"));
         goto out;
     }
@@ -343,8 +350,8 @@ int backup_write(sqlite3 *db, enum sw_role role, const char *out,
         rc = sw_fail(err, SW_EIO, _("write %s: %s"), tmp, strerror(errno));
         goto out;
     }
-    for (sqlite3_int64 off = 0; off < size; off += ps) {
-        if (f->pMethods->xRead(f, plain + fill, ps, off) != SQLITE_OK) {
+    for (int64_t off = 0; off < size; off += ps) {
+        if (f->pMethods->xRead(f, plain + fill, ps, off) != SDB_OK) {
             rc = sw_fail(err, SW_EIO, _("snapshot: cannot read page %lld"),
                          (long long)(off / ps + 1));
             goto out;
@@ -379,9 +386,9 @@ out:
         close(s.fd);
     if (tmp && rc)
         unlink(tmp);
-    sqlite3_finalize(st);
-    if (sdb)
-        sqlite3_close_v2(sdb);
+    sdb_finalize(st);
+    if (snapdb)
+        sdb_close(snapdb);
     if (snap)
         db_remove(snap);
     free(snap);
@@ -415,7 +422,7 @@ static int read_full(int fd, void *buf, size_t n)
 ** by page through its VFS).  Fills info->role and info->bytes.
 */
 static int unseal_into(const char *in, enum sw_role role,
-                       const struct backup_key *k, sqlite3 *db,
+                       const struct backup_key *k, sdb *db,
                        struct backup_info *info, struct sw_err *err)
 {
     unsigned char hdr[HDR_LEN], K[32], check[16], head[5], nonce[12];
@@ -526,7 +533,7 @@ static int unseal_into(const char *in, enum sw_role role,
             goto out;
         }
         for (uint32_t i = 0; i < len; i += (uint32_t)ps, off += ps)
-            if (f->pMethods->xWrite(f, buf + i, ps, off) != SQLITE_OK) {
+            if (f->pMethods->xWrite(f, buf + i, ps, off) != SDB_OK) {
                 rc = sw_fail(err, SW_EIO, _("write the restored database"));
                 goto out;
             }
@@ -536,7 +543,7 @@ static int unseal_into(const char *in, enum sw_role role,
         rc = sw_fail(err, SW_EDATA, _("%s: damaged (data after the end)"), in);
         goto out;
     }
-    if (f->pMethods->xSync(f, SQLITE_SYNC_FULL) != SQLITE_OK) {
+    if (f->pMethods->xSync(f, SQLITE_SYNC_FULL) != SDB_OK) {
         rc = sw_fail(err, SW_EIO, _("sync the restored database"));
         goto out;
     }
@@ -552,15 +559,15 @@ out:
     return rc;
 }
 
-static int64_t count_of(sqlite3 *db, const char *sql)
+static int64_t count_of(sdb *db, const char *sql)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int64_t n = -1;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+    if (sdb_prepare_v2(db, sql, -1, &st, NULL) != SDB_OK)
         return -1;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    if (sdb_step(st) == SDB_ROW)
+        n = sdb_column_int64(st, 0);
+    sdb_finalize(st);
     return n;
 }
 
@@ -570,7 +577,7 @@ static int64_t count_of(sqlite3 *db, const char *sql)
 ** at a station, its newest unsent edit (outbox.edited_at) and sealed
 ** change (pending.hlc).  "Newer" in restore compares these.
 */
-static int64_t last_change_ms(sqlite3 *db, enum sw_role role)
+static int64_t last_change_ms(sdb *db, enum sw_role role)
 {
     int64_t t = hlc_ms(count_of(db, "SELECT hlc FROM sync_state WHERE id = 1"));
     if (role == SW_ROLE_STATION) {
@@ -587,10 +594,10 @@ static int64_t last_change_ms(sqlite3 *db, enum sw_role role)
 }
 
 /* Check a decrypted database: kind, integrity; fill the counts. */
-static int check_db(sqlite3 *db, const char *in, enum sw_role role,
+static int check_db(sdb *db, const char *in, enum sw_role role,
                     struct backup_info *info, struct sw_err *err)
 {
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int64_t appid;
     int rc = 0;
 
@@ -602,16 +609,16 @@ static int check_db(sqlite3 *db, const char *in, enum sw_role role,
     rc = db_prepare(db, "PRAGMA integrity_check", &st, err);
     if (rc)
         return rc;
-    if (sqlite3_step(st) != SQLITE_ROW ||
-        strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0) {
+    if (sdb_step(st) != SDB_ROW ||
+        strcmp((const char *)sdb_column_text(st, 0), "ok") != 0) {
         rc = sw_fail(err, SW_EDATA, _("%s: integrity check failed: %s"), in,
-                     sqlite3_column_text(st, 0)
-                         ? (const char *)sqlite3_column_text(st, 0)
-                         : sqlite3_errmsg(db));
-        sqlite3_finalize(st);
+                     sdb_column_text(st, 0)
+                         ? (const char *)sdb_column_text(st, 0)
+                         : sdb_errmsg(db));
+        sdb_finalize(st);
         return rc;
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     info->last_ms = last_change_ms(db, role);
     info->cases = count_of(db, "SELECT count(*) FROM cases");
     info->visits = count_of(db, "SELECT count(*) FROM visits");
@@ -631,7 +638,7 @@ static int unpack(const char *in, enum sw_role role, const struct backup_key *k,
                   const char *near, const char *vfs, char **scratch,
                   struct backup_info *info, struct sw_err *err)
 {
-    sqlite3 *db = NULL;
+    sdb *db = NULL;
     int fd, rc;
     char *name = scratch_name(near, "restore", &fd, err);
 
@@ -643,7 +650,7 @@ static int unpack(const char *in, enum sw_role role, const struct backup_key *k,
     if (!rc)
         rc = unseal_into(in, role, k, db, info, err);
     if (db)
-        sqlite3_close_v2(db);
+        sdb_close(db);
     db = NULL;
     if (!rc) {
         /* a fresh connection reads what was written */
@@ -653,7 +660,7 @@ static int unpack(const char *in, enum sw_role role, const struct backup_key *k,
         if (!rc)
             rc = check_db(db, in, role, info, err);
         if (db)
-            sqlite3_close_v2(db);
+            sdb_close(db);
     }
     if (rc) {
         db_remove(name);
@@ -684,22 +691,22 @@ int backup_verify(const char *in, enum sw_role role, const struct backup_key *k,
 ** open: an exclusive lock on the file (locking_mode EXCLUSIVE) fails
 ** while another process (a server, a sync) holds it.  1: in use.
 */
-static int in_use(sqlite3 *db)
+static int in_use(sdb *db)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int busy = 1;
-    sqlite3_busy_timeout(db, 0);
-    if (sqlite3_exec(db,
-                     "PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; "
-                     "COMMIT",
-                     NULL, NULL, NULL) != SQLITE_OK) {
+    sqlite3_busy_timeout(sdb_sqlite(db), 0);
+    if (sdb_exec5(db,
+                  "PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; "
+                  "COMMIT",
+                  NULL, NULL, NULL) != SDB_OK) {
         db_rollback(db);
         return 1;
     }
-    if (sqlite3_prepare_v2(db, "PRAGMA wal_checkpoint(TRUNCATE)", -1, &st,
-                           NULL) == SQLITE_OK) {
-        busy = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 1;
-        sqlite3_finalize(st);
+    if (sdb_prepare_v2(db, "PRAGMA wal_checkpoint(TRUNCATE)", -1, &st, NULL) ==
+        SDB_OK) {
+        busy = sdb_step(st) == SDB_ROW ? sdb_column_int(st, 0) : 1;
+        sdb_finalize(st);
     }
     return busy;
 }
@@ -764,7 +771,7 @@ int backup_restore(const char *in, enum sw_role role, const char *db_path,
 {
     char *scratch = NULL, *dir = NULL;
     const char *vfs = NULL;
-    sqlite3 *old = NULL;
+    sdb *old = NULL;
     struct sw_err oerr;
     struct stat stb;
     int rc, lock = -1, exists, dfd;
@@ -880,8 +887,8 @@ out:
 int backup_encrypt_in_place(const char *db_path, enum sw_role role,
                             struct sw_err *err)
 {
-    sqlite3 *db = NULL, *cdb = NULL;
-    sqlite3_stmt *st = NULL;
+    sdb *db = NULL, *cdb = NULL;
+    sdb_stmt *st = NULL;
     char *scratch = NULL, *uri = NULL;
     struct backup_info info;
     int rc, fd, lock = -1, reserve = CRYPT_RESERVE;
@@ -914,16 +921,17 @@ int backup_encrypt_in_place(const char *db_path, enum sw_role role,
         rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         goto out;
     }
-    sqlite3_file_control(db, "main", SQLITE_FCNTL_RESERVE_BYTES, &reserve);
+    sqlite3_file_control(sdb_sqlite(db), "main", SQLITE_FCNTL_RESERVE_BYTES,
+                         &reserve);
     rc = db_prepare(db, "VACUUM INTO ?1", &st, err);
     if (rc)
         goto out;
-    sqlite3_bind_text(st, 1, uri, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE) {
+    sdb_bind_text(st, 1, uri, -1, SDB_STATIC);
+    if (sdb_step(st) != SDB_DONE) {
         rc = db_fail(err, db, "encrypted copy");
         goto out;
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     st = NULL;
     rc = open_vfs(scratch, CRYPT_VFS, SQLITE_OPEN_READWRITE, &cdb, err);
     if (!rc)
@@ -931,7 +939,7 @@ int backup_encrypt_in_place(const char *db_path, enum sw_role role,
     if (!rc)
         rc = check_db(cdb, scratch, role, &info, err);
     if (cdb)
-        sqlite3_close_v2(cdb);
+        sdb_close(cdb);
     if (rc)
         goto out;
     if (in_use(db)) {
@@ -959,7 +967,7 @@ int backup_encrypt_in_place(const char *db_path, enum sw_role role,
     scratch = NULL;
     rc = 0;
 out:
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     db_close(db);
     if (scratch)
         db_remove(scratch);
@@ -986,7 +994,7 @@ int backup_cli(enum sw_role role, const char *db_path, int argc, char **argv,
     const char *key_file = NULL, *file;
     int opt, pass = 0, force = 0, rc, verify = 0;
     int restore = strcmp(argv[0], "restore") == 0;
-    sqlite3 *db = NULL;
+    sdb *db = NULL;
 
     memset(&k, 0, sizeof(k));
     memset(info, 0, sizeof(*info));

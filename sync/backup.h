@@ -12,7 +12,7 @@
 #ifndef SW_BACKUP_H
 #define SW_BACKUP_H
 
-#include <sqlite3.h>
+#include "sdb.h"
 #include <stdint.h>
 
 #include "crypt.h"
@@ -50,7 +50,7 @@ struct backup_info {
 ** temporary file beside it (0600) and renamed over out when complete.
 ** On error nothing is left behind.
 */
-int backup_write(sqlite3 *db, enum sw_role role, const char *out,
+int backup_write(sdb *db, enum sw_role role, const char *out,
                  const struct backup_key *k, struct sw_err *err);
 
 /*

@@ -188,82 +188,54 @@ static const char SQL_SET_CAPTURE[] =
 static const char SQL_GET_HLC[] = "SELECT hlc FROM sync_state WHERE id = 1";
 static const char SQL_SET_HLC[] = "UPDATE sync_state SET hlc = ?1 WHERE id = 1";
 
-int db_fail(struct sw_err *err, sqlite3 *db, const char *what)
+int db_fail(struct sw_err *err, sdb *db, const char *what)
 {
-    int rc = db ? sqlite3_extended_errcode(db) : SQLITE_ERROR;
-    const char *msg = db ? sqlite3_errmsg(db) : "no database";
-    int code;
-
-    switch (rc & 0xff) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-        code = SW_ETEMP;
-        break;
-    case SQLITE_CONSTRAINT:
-    case SQLITE_MISMATCH:
-    case SQLITE_TOOBIG:
-        code = SW_EDATA;
-        break;
-    case SQLITE_NOMEM:
-        code = SW_ESOFTWARE;
-        break;
-    case SQLITE_FULL:
-        code = SW_EFULL;
-        break;
-    case SQLITE_READONLY:
-    case SQLITE_PERM:
-    case SQLITE_AUTH:
-    case SQLITE_CANTOPEN:
-        code = SW_ECONFIG;
-        break;
-    case SQLITE_ERROR:
-        code = SW_ESOFTWARE;
-        break;
-    default:
-        code = SW_EIO;
-        break;
-    }
-    return sw_fail(err, code, "%s: %s", what, msg);
+    if (!db)
+        return sw_fail(err, SW_ESOFTWARE, _("%s: no database"), what);
+    return sw_fail(err, db->ops->errclass(db), "%s: %s", what,
+                   db->ops->errmsg(db));
 }
 
-int db_exec(sqlite3 *db, const char *sql, struct sw_err *err)
+int db_exec(sdb *db, const char *sql, struct sw_err *err)
 {
-    char *emsg = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &emsg) != SQLITE_OK) {
-        int rc = db_fail(err, db, "sql");
-        sqlite3_free(emsg);
-        return rc;
-    }
+    if (sdb_exec_raw(db, sql) != SDB_OK)
+        return db_fail(err, db, "sql");
     return 0;
 }
 
-int db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st,
-               struct sw_err *err)
+int db_prepare(sdb *db, const char *sql, sdb_stmt **st, struct sw_err *err)
 {
-    if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK) {
+    if (db->ops->prepare(db, sql, 0, st) != SDB_OK) {
         *st = NULL;
         return db_fail(err, db, "prepare");
     }
     return 0;
 }
 
-int db_prepare_keep(sqlite3 *db, const char *sql, sqlite3_stmt **st,
-                    struct sw_err *err)
+int db_prepare_keep(sdb *db, const char *sql, sdb_stmt **st, struct sw_err *err)
 {
-    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) !=
-        SQLITE_OK) {
+    if (db->ops->prepare(db, sql, 1, st) != SDB_OK) {
         *st = NULL;
         return db_fail(err, db, "prepare");
     }
     return 0;
 }
 
-int db_begin(sqlite3 *db, struct sw_err *err)
+int db_begin(sdb *db, struct sw_err *err)
 {
-    return db_exec(db, "BEGIN IMMEDIATE", err);
+    if (db->ops->begin(db, 1) != SDB_OK)
+        return db_fail(err, db, "begin");
+    return 0;
 }
 
-int db_commit(sqlite3 *db, struct sw_err *err)
+int db_begin_read(sdb *db, struct sw_err *err)
+{
+    if (db->ops->begin(db, 0) != SDB_OK)
+        return db_fail(err, db, "begin");
+    return 0;
+}
+
+int db_commit(sdb *db, struct sw_err *err)
 {
     if (db_exec(db, "COMMIT", err)) {
         db_rollback(db);
@@ -272,10 +244,10 @@ int db_commit(sqlite3 *db, struct sw_err *err)
     return 0;
 }
 
-void db_rollback(sqlite3 *db)
+void db_rollback(sdb *db)
 {
-    if (!sqlite3_get_autocommit(db))
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    if (db && !sdb_get_autocommit(db))
+        sdb_exec_raw(db, "ROLLBACK");
 }
 
 void db_remove(const char *path)
@@ -289,34 +261,32 @@ void db_remove(const char *path)
     unlink(side);
 }
 
-void db_close(sqlite3 *db)
+void db_close(sdb *db)
 {
-    if (db)
-        sqlite3_close_v2(db);
+    sdb_close(db); /* NULL is fine */
 }
 
 /* An int-valued pragma such as user_version. */
-static int pragma_int(sqlite3 *db, const char *sql, int *out,
-                      struct sw_err *err)
+static int pragma_int(sdb *db, const char *sql, int *out, struct sw_err *err)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc = db_prepare(db, sql, &st, err);
     if (rc)
         return rc;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        *out = sqlite3_column_int(st, 0);
+    if (sdb_step(st) == SDB_ROW) {
+        *out = sdb_column_int(st, 0);
         rc = 0;
     } else {
         rc = db_fail(err, db, "read schema version");
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     return rc;
 }
 
-static int set_pragmas(sqlite3 *db, struct sw_err *err)
+static int set_pragmas(sdb *db, struct sw_err *err)
 {
-    sqlite3_busy_timeout(db, DB_BUSY_MS);
-    sqlite3_extended_result_codes(db, 1);
+    sqlite3_busy_timeout(sdb_sqlite(db), DB_BUSY_MS);
+    sqlite3_extended_result_codes(sdb_sqlite(db), 1);
     /* encrypted: sorts and temporary tables stay in memory, and a larger
        page cache saves decrypting pages read again (crypt.h) */
     if (crypt_have_key())
@@ -332,13 +302,19 @@ static int set_pragmas(sqlite3 *db, struct sw_err *err)
 }
 
 /* vfs: NULL (plain) or CRYPT_VFS.  URIs allowed (VACUUM INTO a VFS). */
-static int open_file(const char *path, int flags, const char *vfs,
-                     sqlite3 **out, struct sw_err *err)
+static int open_file(const char *path, int flags, const char *vfs, sdb **out,
+                     struct sw_err *err)
 {
-    sqlite3 *db = NULL;
-    if (sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_URI, vfs) != SQLITE_OK) {
+    sqlite3 *h = NULL;
+    int orc = sqlite3_open_v2(path, &h, flags | SQLITE_OPEN_URI, vfs);
+    sdb *db = sdb_sqlite_wrap(h);
+    if (!db) {
+        sqlite3_close_v2(h);
+        return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
+    }
+    if (orc != SQLITE_OK) {
         int rc = db_fail(err, db, path);
-        sqlite3_close_v2(db);
+        sdb_close(db);
         return rc;
     }
     *out = db;
@@ -367,10 +343,10 @@ static char *schema_text(enum sw_role role)
     return sb_detach(&sb, NULL);
 }
 
-int db_create(const char *path, enum sw_role role, sqlite3 **out,
+int db_create(const char *path, enum sw_role role, sdb **out,
               struct sw_err *err)
 {
-    sqlite3 *db = NULL;
+    sdb *db = NULL;
     char *sql = NULL;
     int fd, rc;
 
@@ -393,7 +369,8 @@ int db_create(const char *path, enum sw_role role, sqlite3 **out,
         goto fail;
     if (crypt_have_key()) {
         int reserve = CRYPT_RESERVE; /* nonce and tag in every page */
-        sqlite3_file_control(db, "main", SQLITE_FCNTL_RESERVE_BYTES, &reserve);
+        sqlite3_file_control(sdb_sqlite(db), "main", SQLITE_FCNTL_RESERVE_BYTES,
+                             &reserve);
     }
     rc = set_pragmas(db, err);
     if (rc)
@@ -425,7 +402,7 @@ fail:
     return rc;
 }
 
-int db_migrate(sqlite3 *db, enum sw_role role, const struct db_migration *steps,
+int db_migrate(sdb *db, enum sw_role role, const struct db_migration *steps,
                int nsteps, int target, struct sw_err *err)
 {
     int have, rc, triggers = 0;
@@ -525,7 +502,7 @@ out:
 ** max_page_count): a write past that fails with SQLITE_FULL, as on a
 ** full disk.  Any other value, or another path, changes nothing.
 */
-static int test_disk_full(sqlite3 *db, const char *path, struct sw_err *err)
+static int test_disk_full(sdb *db, const char *path, struct sw_err *err)
 {
     const char *v = getenv("SWSYNC_TEST_DISK_FULL"), *colon;
     char sql[80], *end;
@@ -601,10 +578,9 @@ static int pick_vfs(const char *path, const char **vfs, struct sw_err *err)
     return rc;
 }
 
-int db_open(const char *path, enum sw_role role, sqlite3 **out,
-            struct sw_err *err)
+int db_open(const char *path, enum sw_role role, sdb **out, struct sw_err *err)
 {
-    sqlite3 *db = NULL;
+    sdb *db = NULL;
     int rc, appid, want;
     const char *vfs = NULL;
     struct stat stb;
@@ -629,11 +605,11 @@ int db_open(const char *path, enum sw_role role, sqlite3 **out,
         return rc;
     /* wait for another program's lock before reading anything: a busy
        replica is not a foreign one */
-    sqlite3_busy_timeout(db, DB_BUSY_MS);
-    sqlite3_extended_result_codes(db, 1);
+    sqlite3_busy_timeout(sdb_sqlite(db), DB_BUSY_MS);
+    sqlite3_extended_result_codes(sdb_sqlite(db), 1);
     rc = pragma_int(db, "PRAGMA application_id", &appid, err);
     if (rc) {
-        int sqlrc = sqlite3_errcode(db) & 0xff;
+        int sqlrc = sqlite3_errcode(sdb_sqlite(db)) & 0xff;
         db_close(db);
         if (sqlrc == SQLITE_BUSY || sqlrc == SQLITE_LOCKED)
             return sw_fail(err, SW_ETEMP,
@@ -679,75 +655,75 @@ int db_open(const char *path, enum sw_role role, sqlite3 **out,
     return 0;
 }
 
-int db_config_get(sqlite3 *db, const char *key, char **out, struct sw_err *err)
+int db_config_get(sdb *db, const char *key, char **out, struct sw_err *err)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc = db_prepare(db, SQL_CONFIG_GET, &st, err);
     *out = NULL;
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *out = sw_strdup((const char *)sqlite3_column_text(st, 0));
+    sdb_bind_text(st, 1, key, -1, SDB_STATIC);
+    rc = sdb_step(st);
+    if (rc == SDB_ROW) {
+        *out = sw_strdup((const char *)sdb_column_text(st, 0));
         rc = *out ? 0 : sw_fail(err, SW_ESOFTWARE, _("out of memory"));
-    } else if (rc == SQLITE_DONE) {
+    } else if (rc == SDB_DONE) {
         rc = 0;
     } else {
         rc = db_fail(err, db, "read config");
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     return rc;
 }
 
-int db_config_set(sqlite3 *db, const char *key, const char *value,
+int db_config_set(sdb *db, const char *key, const char *value,
                   struct sw_err *err)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc = db_prepare(db, SQL_CONFIG_SET, &st, err);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(err, db, "set config");
-    sqlite3_finalize(st);
+    sdb_bind_text(st, 1, key, -1, SDB_STATIC);
+    sdb_bind_text(st, 2, value, -1, SDB_STATIC);
+    rc = sdb_step(st) == SDB_DONE ? 0 : db_fail(err, db, "set config");
+    sdb_finalize(st);
     return rc;
 }
 
-int db_exec_int(sqlite3 *db, const char *sql, int64_t v, struct sw_err *err)
+int db_exec_int(sdb *db, const char *sql, int64_t v, struct sw_err *err)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc = db_prepare(db, sql, &st, err);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, v);
-    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(err, db, "sync state");
-    sqlite3_finalize(st);
+    sdb_bind_int64(st, 1, v);
+    rc = sdb_step(st) == SDB_DONE ? 0 : db_fail(err, db, "sync state");
+    sdb_finalize(st);
     return rc;
 }
 
-int db_set_capture(sqlite3 *db, int on, struct sw_err *err)
+int db_set_capture(sdb *db, int on, struct sw_err *err)
 {
     return db_exec_int(db, SQL_SET_CAPTURE, on ? 1 : 0, err);
 }
 
-int db_set_hlc(sqlite3 *db, int64_t hlc, struct sw_err *err)
+int db_set_hlc(sdb *db, int64_t hlc, struct sw_err *err)
 {
     return db_exec_int(db, SQL_SET_HLC, hlc, err);
 }
 
-int db_get_hlc(sqlite3 *db, int64_t *out, struct sw_err *err)
+int db_get_hlc(sdb *db, int64_t *out, struct sw_err *err)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc = db_prepare(db, SQL_GET_HLC, &st, err);
     if (rc)
         return rc;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        *out = sqlite3_column_int64(st, 0);
+    if (sdb_step(st) == SDB_ROW) {
+        *out = sdb_column_int64(st, 0);
         rc = 0;
     } else {
         rc = db_fail(err, db, "read clock");
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     return rc;
 }

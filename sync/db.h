@@ -5,7 +5,7 @@
 #ifndef SW_DB_H
 #define SW_DB_H
 
-#include <sqlite3.h>
+#include "sdb.h"
 
 #include "sw.h"
 
@@ -56,7 +56,7 @@ void db_gen_added_columns(struct sw_buf *sb, enum sw_role role, int v);
 ** creating the schema fails the file is removed.  *out is closed with
 ** db_close().
 */
-int db_create(const char *path, enum sw_role role, sqlite3 **out,
+int db_create(const char *path, enum sw_role role, sdb **out,
               struct sw_err *err);
 
 /*
@@ -65,15 +65,14 @@ int db_create(const char *path, enum sw_role role, sqlite3 **out,
 ** file of another kind: SW_ECONFIG; a schema newer than this binary:
 ** SW_ECONFIG, opened nothing.
 */
-int db_open(const char *path, enum sw_role role, sqlite3 **out,
-            struct sw_err *err);
+int db_open(const char *path, enum sw_role role, sdb **out, struct sw_err *err);
 
 /* Bring db from its user_version to target with steps[] (for tests and
 ** db_open). */
-int db_migrate(sqlite3 *db, enum sw_role role, const struct db_migration *steps,
+int db_migrate(sdb *db, enum sw_role role, const struct db_migration *steps,
                int nsteps, int target, struct sw_err *err);
 
-void db_close(sqlite3 *db); /* NULL is fine */
+void db_close(sdb *db); /* NULL is fine */
 
 /*
 ** db_open() looks once a process at whether a path is encrypted (see
@@ -89,39 +88,46 @@ void db_remove(const char *path);
 ** CONSTRAINT -> SW_EDATA, FULL/IOERR/CORRUPT/... -> SW_EIO, NOMEM ->
 ** SW_ESOFTWARE.  what names the operation ("insert case").
 */
-int db_fail(struct sw_err *err, sqlite3 *db, const char *what);
+int db_fail(struct sw_err *err, sdb *db, const char *what);
 
 /* Run static SQL text (no input in it!).  Returns 0 or db_fail(). */
-int db_exec(sqlite3 *db, const char *sql, struct sw_err *err);
+int db_exec(sdb *db, const char *sql, struct sw_err *err);
 
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK (rollback never fails). */
-int db_begin(sqlite3 *db, struct sw_err *err);
-int db_commit(sqlite3 *db, struct sw_err *err);
-void db_rollback(sqlite3 *db);
+/*
+** A write transaction: one writer at a time for the whole store (SQLite:
+** BEGIN IMMEDIATE; PostgreSQL: a transaction-scoped advisory lock every
+** writer takes first, docs/storage.md).  db_begin_read: a consistent
+** snapshot for reading (SQLite: BEGIN; PostgreSQL: REPEATABLE READ).
+** COMMIT rolls back on failure; ROLLBACK never fails and is a no-op
+** outside a transaction.
+*/
+int db_begin(sdb *db, struct sw_err *err);
+int db_begin_read(sdb *db, struct sw_err *err);
+int db_commit(sdb *db, struct sw_err *err);
+void db_rollback(sdb *db);
 
 /*
 ** Prepare sql on db into *st.  Returns 0 or db_fail().  db_prepare_keep
 ** is for statements kept and reused for a long time (a context's).
 */
-int db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st,
-               struct sw_err *err);
-int db_prepare_keep(sqlite3 *db, const char *sql, sqlite3_stmt **st,
+int db_prepare(sdb *db, const char *sql, sdb_stmt **st, struct sw_err *err);
+int db_prepare_keep(sdb *db, const char *sql, sdb_stmt **st,
                     struct sw_err *err);
 
 /* Run a statement that takes one integer (?1) and returns no row. */
-int db_exec_int(sqlite3 *db, const char *sql, int64_t v, struct sw_err *err);
+int db_exec_int(sdb *db, const char *sql, int64_t v, struct sw_err *err);
 
 /*
 ** config table.  db_config_get: *out is malloc'd, or NULL when the key is
 ** absent (and 0 returned).
 */
-int db_config_get(sqlite3 *db, const char *key, char **out, struct sw_err *err);
-int db_config_set(sqlite3 *db, const char *key, const char *value,
+int db_config_get(sdb *db, const char *key, char **out, struct sw_err *err);
+int db_config_set(sdb *db, const char *key, const char *value,
                   struct sw_err *err);
 
 /* The current capture flag / hlc in sync_state. */
-int db_set_capture(sqlite3 *db, int on, struct sw_err *err);
-int db_get_hlc(sqlite3 *db, int64_t *out, struct sw_err *err);
-int db_set_hlc(sqlite3 *db, int64_t hlc, struct sw_err *err);
+int db_set_capture(sdb *db, int on, struct sw_err *err);
+int db_get_hlc(sdb *db, int64_t *out, struct sw_err *err);
+int db_set_hlc(sdb *db, int64_t hlc, struct sw_err *err);
 
 #endif

@@ -80,13 +80,13 @@ void desk_rows_release(struct desk_rows *r)
 }
 
 /* Step st to its end, collecting its first ncols columns into out. */
-static int collect(sqlite3 *db, sqlite3_stmt *st, int ncols,
-                   struct desk_rows *out, struct sw_err *err)
+static int collect(sdb *db, sdb_stmt *st, int ncols, struct desk_rows *out,
+                   struct sw_err *err)
 {
     int rc;
     memset(out, 0, sizeof(*out));
     out->ncols = ncols;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = sdb_step(st)) == SDB_ROW) {
         if (out->n == out->cap) {
             int cap = out->cap ? out->cap * 2 : 16;
             char **c =
@@ -97,7 +97,7 @@ static int collect(sqlite3 *db, sqlite3_stmt *st, int ncols,
             out->cap = cap;
         }
         for (int i = 0; i < ncols; i++) {
-            const unsigned char *v = sqlite3_column_text(st, i);
+            const unsigned char *v = sdb_column_text(st, i);
             char *cell = NULL;
             if (v && !(cell = strdup((const char *)v))) {
                 for (int k = 0; k < i; k++)
@@ -108,62 +108,61 @@ static int collect(sqlite3 *db, sqlite3_stmt *st, int ncols,
         }
         out->n++;
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
+    sdb_finalize(st);
+    if (rc != SDB_DONE) {
         desk_rows_release(out);
         return db_fail(err, db, "read");
     }
     return 0;
 oom:
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     desk_rows_release(out);
     return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
 }
 
-int desk_collect(sqlite3 *db, sqlite3_stmt *st, int ncols,
-                 struct desk_rows *out, struct sw_err *err)
+int desk_collect(sdb *db, sdb_stmt *st, int ncols, struct desk_rows *out,
+                 struct sw_err *err)
 {
     return collect(db, st, ncols, out, err);
 }
 
-int desk_due(sqlite3 *db, const char *today, int limit, struct desk_rows *out,
+int desk_due(sdb *db, const char *today, int limit, struct desk_rows *out,
              struct sw_err *err)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc = db_prepare(db, SQL_DUE, &st, err);
     memset(out, 0, sizeof(*out));
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, today, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, limit);
+    sdb_bind_text(st, 1, today, -1, SDB_STATIC);
+    sdb_bind_int(st, 2, limit);
     return collect(db, st, 7, out, err);
 }
 
-int desk_resources(sqlite3 *db, struct desk_rows *out, struct sw_err *err)
+int desk_resources(sdb *db, struct desk_rows *out, struct sw_err *err)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc = db_prepare(db, SQL_RESOURCES, &st, err);
     memset(out, 0, sizeof(*out));
     return rc ? rc : collect(db, st, 5, out, err);
 }
 
-int desk_stale_high(sqlite3 *db, const char *since, int limit,
+int desk_stale_high(sdb *db, const char *since, int limit,
                     struct desk_rows *out, struct sw_err *err)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc = db_prepare(db, SQL_STALE_HIGH, &st, err);
     memset(out, 0, sizeof(*out));
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, since, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, limit);
+    sdb_bind_text(st, 1, since, -1, SDB_STATIC);
+    sdb_bind_int(st, 2, limit);
     return collect(db, st, 4, out, err);
 }
 
-int desk_open_by_category(sqlite3 *db, struct desk_rows *out,
-                          struct sw_err *err)
+int desk_open_by_category(sdb *db, struct desk_rows *out, struct sw_err *err)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc = db_prepare(db, SQL_BY_CATEGORY, &st, err);
     memset(out, 0, sizeof(*out));
     return rc ? rc : collect(db, st, 2, out, err);
@@ -183,13 +182,13 @@ static int64_t to_i64(const char *s, int *ok)
     return (int64_t)v;
 }
 
-int desk_sync_state(sqlite3 *db, struct desk_sync *o, struct sw_err *err)
+int desk_sync_state(sdb *db, struct desk_sync *o, struct sw_err *err)
 {
     static const char *const keys[] = {"last_sync", "last_attempt", "skew_ms",
                                        "last_error", "station"};
     char *v[5] = {NULL};
     struct replica r;
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int rc = 0, ok;
 
     memset(o, 0, sizeof(*o));
@@ -209,13 +208,13 @@ int desk_sync_state(sqlite3 *db, struct desk_sync *o, struct sw_err *err)
     if (!rc)
         rc = db_prepare(db, SQL_OPEN_CONFLICTS, &st, err);
     if (!rc) {
-        if (sqlite3_step(st) == SQLITE_ROW)
-            o->open_conflicts = sqlite3_column_int64(st, 0);
+        if (sdb_step(st) == SDB_ROW)
+            o->open_conflicts = sdb_column_int64(st, 0);
         else
             rc = db_fail(err, db, "count conflicts");
     }
 out:
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     replica_close(&r);
     for (int i = 0; i < 5; i++)
         free(v[i]);
@@ -230,11 +229,11 @@ void desk_vals_free(const struct sw_table *t, char **vals)
     }
 }
 
-int desk_record(sqlite3 *db, const struct sw_table *t, const char *id,
-                char **vals, char *from, int *found, struct sw_err *err)
+int desk_record(sdb *db, const struct sw_table *t, const char *id, char **vals,
+                char *from, int *found, struct sw_err *err)
 {
     struct sw_buf sql;
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     char *station = NULL;
     int64_t rid = 0;
     int rc;
@@ -253,12 +252,12 @@ int desk_record(sqlite3 *db, const struct sw_table *t, const char *id,
                  : db_prepare(db, sql.buf, &st, err);
     if (rc)
         goto out;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        rid = sqlite3_column_int64(st, 0);
+    sdb_bind_text(st, 1, id, -1, SDB_STATIC);
+    rc = sdb_step(st);
+    if (rc == SDB_ROW) {
+        rid = sdb_column_int64(st, 0);
         for (int c = 0; c < t->ncols; c++) {
-            const unsigned char *v = sqlite3_column_text(st, c + 1);
+            const unsigned char *v = sdb_column_text(st, c + 1);
             if (v && !(vals[c] = strdup((const char *)v))) {
                 desk_vals_free(t, vals);
                 rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
@@ -268,9 +267,9 @@ int desk_record(sqlite3 *db, const struct sw_table *t, const char *id,
         *found = 1;
         rc = 0;
     } else {
-        rc = rc == SQLITE_DONE ? 0 : db_fail(err, db, "read record");
+        rc = rc == SDB_DONE ? 0 : db_fail(err, db, "read record");
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     st = NULL;
     if (rc || !*found)
         goto out;
@@ -280,11 +279,11 @@ int desk_record(sqlite3 *db, const struct sw_table *t, const char *id,
     rc = db_prepare(db, SQL_VERSIONS, &st, err);
     if (rc)
         goto fail;
-    sqlite3_bind_int(st, 1, sw_table_index(t));
-    sqlite3_bind_int64(st, 2, rid);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int c = sqlite3_column_int(st, 0);
-        const char *site = (const char *)sqlite3_column_text(st, 1);
+    sdb_bind_int(st, 1, sw_table_index(t));
+    sdb_bind_int64(st, 2, rid);
+    while ((rc = sdb_step(st)) == SDB_ROW) {
+        int c = sdb_column_int(st, 0);
+        const char *site = (const char *)sdb_column_text(st, 1);
         const char *dash;
         if (c < 0 || c >= t->ncols || !site || !station ||
             strcmp(site, station) == 0)
@@ -296,48 +295,48 @@ int desk_record(sqlite3 *db, const struct sw_table *t, const char *id,
                 ? 'o'
                 : 'c';
     }
-    rc = rc == SQLITE_DONE ? 0 : db_fail(err, db, "read versions");
+    rc = rc == SDB_DONE ? 0 : db_fail(err, db, "read versions");
     if (!rc)
         goto out;
 fail:
     desk_vals_free(t, vals);
     *found = 0;
 out:
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     sb_release(&sql);
     free(station);
     return rc;
 }
 
-int desk_timeline(sqlite3 *db, const char *case_id, struct desk_rows *out,
+int desk_timeline(sdb *db, const char *case_id, struct desk_rows *out,
                   struct sw_err *err)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc = db_prepare(db, SQL_TIMELINE, &st, err);
     memset(out, 0, sizeof(*out));
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, case_id, -1, SQLITE_STATIC);
+    sdb_bind_text(st, 1, case_id, -1, SDB_STATIC);
     return collect(db, st, 8, out, err);
 }
 
-int desk_conflicts(sqlite3 *db, int limit, struct desk_rows *out,
+int desk_conflicts(sdb *db, int limit, struct desk_rows *out,
                    struct sw_err *err)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc = db_prepare(db, SQL_CONFLICTS, &st, err);
     memset(out, 0, sizeof(*out));
     if (rc)
         return rc;
-    sqlite3_bind_int(st, 1, limit);
+    sdb_bind_int(st, 1, limit);
     return collect(db, st, 19, out, err);
 }
 
-int desk_search(sqlite3 *db, const char *q, int limit, struct desk_rows *out,
+int desk_search(sdb *db, const char *q, int limit, struct desk_rows *out,
                 struct sw_err *err)
 {
     struct search_hit *hits = NULL;
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int nhits = 0, rc;
 
     memset(out, 0, sizeof(*out));
@@ -356,21 +355,21 @@ int desk_search(sqlite3 *db, const char *q, int limit, struct desk_rows *out,
     if (!rc && nhits > 0)
         rc = db_prepare(db, SQL_CASE_BY_RID, &st, err);
     for (int i = 0; !rc && i < nhits; i++) {
-        sqlite3_reset(st);
-        sqlite3_bind_int64(st, 1, hits[i].rid);
-        if (sqlite3_step(st) != SQLITE_ROW) {
+        sdb_reset(st);
+        sdb_bind_int64(st, 1, hits[i].rid);
+        if (sdb_step(st) != SDB_ROW) {
             rc = db_fail(err, db, "read case");
             break;
         }
         out->n++; /* calloc'd: a cell not filled is NULL */
         for (int c = 0; c < 8 && !rc; c++) {
-            const unsigned char *v = sqlite3_column_text(st, c);
+            const unsigned char *v = sdb_column_text(st, c);
             if (v &&
                 !(out->cells[(out->n - 1) * 8 + c] = strdup((const char *)v)))
                 rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         }
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     free(hits);
     if (rc)
         desk_rows_release(out);

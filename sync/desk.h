@@ -12,7 +12,7 @@
 #ifndef SW_DESK_H
 #define SW_DESK_H
 
-#include <sqlite3.h>
+#include "sdb.h"
 #include <stdint.h>
 
 #include "sw.h"
@@ -28,8 +28,8 @@ const char *desk_cell(const struct desk_rows *r, int row, int col);
 void desk_rows_release(struct desk_rows *r); /* then empty; NULL fine */
 /* Step st (prepared, bound) to its end, its first ncols columns into out;
 ** st is finalized. */
-int desk_collect(sqlite3 *db, sqlite3_stmt *st, int ncols,
-                 struct desk_rows *out, struct sw_err *err);
+int desk_collect(sdb *db, sdb_stmt *st, int ncols, struct desk_rows *out,
+                 struct sw_err *err);
 
 /*
 ** Follow-ups due on or before today: the latest live visit of each open
@@ -37,7 +37,7 @@ int desk_collect(sqlite3 *db, sqlite3_stmt *st, int ncols,
 ** Columns: case id, name, village, risk_level, next_visit_on, visited_at,
 ** findings.
 */
-int desk_due(sqlite3 *db, const char *today, int limit, struct desk_rows *out,
+int desk_due(sdb *db, const char *today, int limit, struct desk_rows *out,
              struct sw_err *err);
 
 /*
@@ -45,16 +45,15 @@ int desk_due(sqlite3 *db, const char *today, int limit, struct desk_rows *out,
 ** at most limit.  Columns: case id, name, village, last visited_at (NULL:
 ** never).
 */
-int desk_stale_high(sqlite3 *db, const char *since, int limit,
+int desk_stale_high(sdb *db, const char *since, int limit,
                     struct desk_rows *out, struct sw_err *err);
 
 /* The county's resource directory (live entries), by name.  Columns: id,
 ** name, type, areas, contact. */
-int desk_resources(sqlite3 *db, struct desk_rows *out, struct sw_err *err);
+int desk_resources(sdb *db, struct desk_rows *out, struct sw_err *err);
 
 /* Open cases by category.  Columns: category, count. */
-int desk_open_by_category(sqlite3 *db, struct desk_rows *out,
-                          struct sw_err *err);
+int desk_open_by_category(sdb *db, struct desk_rows *out, struct sw_err *err);
 
 struct desk_sync {
     int64_t last_sync, last_attempt; /* ms, 0: never */
@@ -66,7 +65,7 @@ struct desk_sync {
     char station[SW_CODE_MAX + 1];
 };
 
-int desk_sync_state(sqlite3 *db, struct desk_sync *out, struct sw_err *err);
+int desk_sync_state(sdb *db, struct desk_sync *out, struct sw_err *err);
 
 /*
 ** A live or deleted record by id: vals[c] for every column of t
@@ -75,8 +74,8 @@ int desk_sync_state(sqlite3 *db, struct desk_sync *out, struct sw_err *err);
 ** correction or a resolution), 'o' by another replica of this station,
 ** 0 by this one or never.  *found 0: no such record (vals untouched).
 */
-int desk_record(sqlite3 *db, const struct sw_table *t, const char *id,
-                char **vals, char *from, int *found, struct sw_err *err);
+int desk_record(sdb *db, const struct sw_table *t, const char *id, char **vals,
+                char *from, int *found, struct sw_err *err);
 void desk_vals_free(const struct sw_table *t, char **vals);
 
 /*
@@ -85,7 +84,7 @@ void desk_vals_free(const struct sw_table *t, char **vals);
 ** provider, findings or outcome, next_visit_on (visits), amount
 ** (services).
 */
-int desk_timeline(sqlite3 *db, const char *case_id, struct desk_rows *out,
+int desk_timeline(sdb *db, const char *case_id, struct desk_rows *out,
                   struct sw_err *err);
 
 /*
@@ -95,7 +94,7 @@ int desk_timeline(sqlite3 *db, const char *case_id, struct desk_rows *out,
 ** resolution, note, case name (of the record or its case), winner_author,
 ** loser_author (the workers who wrote each value, when known), case id.
 */
-int desk_conflicts(sqlite3 *db, int limit, struct desk_rows *out,
+int desk_conflicts(sdb *db, int limit, struct desk_rows *out,
                    struct sw_err *err);
 
 /*
@@ -104,7 +103,7 @@ int desk_conflicts(sqlite3 *db, int limit, struct desk_rows *out,
 *id, name, village, id_number, phone,
 ** category, risk_level, status.
 */
-int desk_search(sqlite3 *db, const char *q, int limit, struct desk_rows *out,
+int desk_search(sdb *db, const char *q, int limit, struct desk_rows *out,
                 struct sw_err *err);
 
 #endif

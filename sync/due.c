@@ -80,11 +80,11 @@ static const char SQL_REFERRAL_FIGURES[] =
     "FROM stations AS s LEFT JOIN referrals AS r ON r.station = s.code "
     "AND r.deleted = 0 GROUP BY s.code ORDER BY s.code";
 
-int due_overdue_by_station(sqlite3 *db, const char *today,
-                           struct desk_rows *out, struct sw_err *err)
+int due_overdue_by_station(sdb *db, const char *today, struct desk_rows *out,
+                           struct sw_err *err)
 {
     char stale[32];
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc;
 
     memset(out, 0, sizeof(*out));
@@ -95,16 +95,16 @@ int due_overdue_by_station(sqlite3 *db, const char *today,
     if (rc)
         return rc;
     snprintf(stale, sizeof(stale), "+%d days", DUE_STALE_DAYS);
-    sqlite3_bind_text(st, 1, today, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, stale, -1, SQLITE_TRANSIENT);
+    sdb_bind_text(st, 1, today, -1, SDB_TRANSIENT);
+    sdb_bind_text(st, 2, stale, -1, SDB_TRANSIENT);
     return desk_collect(db, st, OVD_NCOLS, out, err);
 }
 
-int due_referral_figures(sqlite3 *db, const char *today, const char *from,
+int due_referral_figures(sdb *db, const char *today, const char *from,
                          const char *to, struct desk_rows *out,
                          struct sw_err *err)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc;
 
     memset(out, 0, sizeof(*out));
@@ -119,9 +119,9 @@ int due_referral_figures(sqlite3 *db, const char *today, const char *from,
     rc = db_prepare(db, SQL_REFERRAL_FIGURES, &st, err);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, today, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, from, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, to, -1, SQLITE_TRANSIENT);
+    sdb_bind_text(st, 1, today, -1, SDB_TRANSIENT);
+    sdb_bind_text(st, 2, from, -1, SDB_TRANSIENT);
+    sdb_bind_text(st, 3, to, -1, SDB_TRANSIENT);
     return desk_collect(db, st, FIG_NCOLS - 1, out, err);
 }
 
@@ -148,11 +148,11 @@ int due_date_valid(const char *s)
     return s && !sw_validate(&none, &day, s, &e);
 }
 
-int due_list(sqlite3 *db, const char *today, int days, struct desk_rows *out,
+int due_list(sdb *db, const char *today, int days, struct desk_rows *out,
              struct sw_err *err)
 {
     char ahead[32], stale[32];
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc;
 
     memset(out, 0, sizeof(*out));
@@ -167,16 +167,16 @@ int due_list(sqlite3 *db, const char *today, int days, struct desk_rows *out,
         return rc;
     snprintf(ahead, sizeof(ahead), "+%d days", days);
     snprintf(stale, sizeof(stale), "+%d days", DUE_STALE_DAYS);
-    sqlite3_bind_text(st, 1, today, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, ahead, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, stale, -1, SQLITE_TRANSIENT);
+    sdb_bind_text(st, 1, today, -1, SDB_TRANSIENT);
+    sdb_bind_text(st, 2, ahead, -1, SDB_TRANSIENT);
+    sdb_bind_text(st, 3, stale, -1, SDB_TRANSIENT);
     return desk_collect(db, st, DUE_NCOLS, out, err);
 }
 
-int due_referrals(sqlite3 *db, const char *today, int which,
-                  struct desk_rows *out, struct sw_err *err)
+int due_referrals(sdb *db, const char *today, int which, struct desk_rows *out,
+                  struct sw_err *err)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc;
 
     memset(out, 0, sizeof(*out));
@@ -186,8 +186,8 @@ int due_referrals(sqlite3 *db, const char *today, int which,
     rc = db_prepare(db, SQL_REFERRALS, &st, err);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, today, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(st, 2, which);
+    sdb_bind_text(st, 1, today, -1, SDB_TRANSIENT);
+    sdb_bind_int(st, 2, which);
     return desk_collect(db, st, REF_NCOLS, out, err);
 }
 

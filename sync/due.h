@@ -10,7 +10,7 @@
 #ifndef SW_DUE_H
 #define SW_DUE_H
 
-#include <sqlite3.h>
+#include "sdb.h"
 #include <stdio.h>
 
 #include "desk.h"
@@ -39,7 +39,7 @@ enum {
     DUE_DETAIL,
     DUE_NCOLS
 };
-int due_list(sqlite3 *db, const char *today, int days, struct desk_rows *out,
+int due_list(sdb *db, const char *today, int days, struct desk_rows *out,
              struct sw_err *err);
 
 /*
@@ -63,8 +63,8 @@ enum {
     REF_OUTCOME,
     REF_NCOLS
 };
-int due_referrals(sqlite3 *db, const char *today, int which,
-                  struct desk_rows *out, struct sw_err *err);
+int due_referrals(sdb *db, const char *today, int which, struct desk_rows *out,
+                  struct sw_err *err);
 
 /*
 ** The county: per enrolled station, what is overdue on today (columns:
@@ -72,8 +72,8 @@ int due_referrals(sqlite3 *db, const char *today, int which,
 ** visited for DUE_STALE_DAYS days).
 */
 enum { OVD_STATION, OVD_VISITS, OVD_REFERRALS, OVD_HIGH_RISK, OVD_NCOLS };
-int due_overdue_by_station(sqlite3 *db, const char *today,
-                           struct desk_rows *out, struct sw_err *err);
+int due_overdue_by_station(sdb *db, const char *today, struct desk_rows *out,
+                           struct sw_err *err);
 
 /*
 ** The county: per enrolled station, the referrals open and overdue on
@@ -90,7 +90,7 @@ enum {
     FIG_NCOLS_SQL,
     FIG_NCOLS = FIG_NCOLS_SQL + 1
 };
-int due_referral_figures(sqlite3 *db, const char *today, const char *from,
+int due_referral_figures(sdb *db, const char *today, const char *from,
                          const char *to, struct desk_rows *out,
                          struct sw_err *err);
 int due_outcome_rate(const struct desk_rows *r, int row);

@@ -16,37 +16,36 @@ static const char SQL_CASE_STATION[] =
     "SELECT station FROM cases WHERE id = ?1 AND deleted = 0";
 
 /* The station of a live case, or SW_EDATA naming the field. */
-static int case_station(sqlite3 *db, const struct sw_table *t,
-                        const char *case_id, char *station, size_t n,
-                        struct sw_err *err)
+static int case_station(sdb *db, const struct sw_table *t, const char *case_id,
+                        char *station, size_t n, struct sw_err *err)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc = db_prepare(db, SQL_CASE_STATION, &st, err);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, case_id, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        const unsigned char *s = sqlite3_column_text(st, 0);
+    sdb_bind_text(st, 1, case_id, -1, SDB_STATIC);
+    rc = sdb_step(st);
+    if (rc == SDB_ROW) {
+        const unsigned char *s = sdb_column_text(st, 0);
         snprintf(station, n, "%s", s ? (const char *)s : "");
         rc = 0;
-    } else if (rc == SQLITE_DONE) {
+    } else if (rc == SDB_DONE) {
         rc = sw_fail(err, SW_EDATA, _("%s.%s: no case with id %s"), t->name,
                      t->cols[t->ref_col].name, case_id);
     } else {
         rc = db_fail(err, db, "look up case");
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     return rc;
 }
 
-int edit_add(sqlite3 *db, const struct sw_table *t, const char *const *in,
+int edit_add(sdb *db, const struct sw_table *t, const char *const *in,
              const char *today, char id[SW_UUID_LEN + 1], struct sw_err *err)
 {
     const char **vals = calloc((size_t)t->ncols, sizeof(*vals));
     char station[SW_CODE_MAX + 1] = "", *cfg_station = NULL;
     struct sw_buf sql;
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int rc = 0, k;
 
     id[0] = '\0';
@@ -99,13 +98,13 @@ int edit_add(sqlite3 *db, const struct sw_table *t, const char *const *in,
                  : db_prepare(db, sql.buf, &st, err);
     if (rc)
         goto rollback;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, station, -1, SQLITE_STATIC);
+    sdb_bind_text(st, 1, id, -1, SDB_STATIC);
+    sdb_bind_text(st, 2, station, -1, SDB_STATIC);
     k = 3;
     for (int c = 0; c < t->ncols; c++)
         if (vals[c])
             records_bind_value(st, k++, &t->cols[c], vals[c]);
-    if (sqlite3_step(st) != SQLITE_DONE) {
+    if (sdb_step(st) != SDB_DONE) {
         rc = db_fail(err, db, t->noun);
         goto rollback;
     }
@@ -116,19 +115,19 @@ rollback:
 out:
     if (rc)
         id[0] = '\0';
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     sb_release(&sql);
     free(cfg_station);
     free(vals);
     return rc;
 }
 
-int edit_set(sqlite3 *db, const struct sw_table *t, const char *id,
+int edit_set(sdb *db, const struct sw_table *t, const char *id,
              const char *const *vals, const unsigned char *given,
              struct sw_err *err)
 {
     struct sw_buf sql;
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int rc = 0, n = 0, k;
 
     sb_init(&sql);
@@ -162,12 +161,12 @@ int edit_set(sqlite3 *db, const struct sw_table *t, const char *id,
     for (int c = 0; c < t->ncols; c++)
         if (given[c])
             records_bind_value(st, k++, &t->cols[c], vals[c]);
-    sqlite3_bind_text(st, k, id, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE) {
+    sdb_bind_text(st, k, id, -1, SDB_STATIC);
+    if (sdb_step(st) != SDB_DONE) {
         rc = db_fail(err, db, t->noun);
         goto rollback;
     }
-    if (sqlite3_changes(db) == 0) {
+    if (sdb_changes(db) == 0) {
         rc = sw_fail(err, SW_EDATA, _("%s %s: not found"), t->noun, id);
         goto rollback;
     }
@@ -176,16 +175,16 @@ int edit_set(sqlite3 *db, const struct sw_table *t, const char *id,
 rollback:
     db_rollback(db);
 out:
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     sb_release(&sql);
     return rc;
 }
 
-int edit_delete(sqlite3 *db, const struct sw_table *t, const char *id,
+int edit_delete(sdb *db, const struct sw_table *t, const char *id,
                 struct sw_err *err)
 {
     struct sw_buf sql;
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int rc;
 
     sb_init(&sql);
@@ -198,12 +197,12 @@ int edit_delete(sqlite3 *db, const struct sw_table *t, const char *id,
     rc = db_prepare(db, sql.buf, &st, err);
     if (rc)
         goto rollback;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE) {
+    sdb_bind_text(st, 1, id, -1, SDB_STATIC);
+    if (sdb_step(st) != SDB_DONE) {
         rc = db_fail(err, db, t->noun);
         goto rollback;
     }
-    if (sqlite3_changes(db) == 0) {
+    if (sdb_changes(db) == 0) {
         rc = sw_fail(err, SW_EDATA, _("%s %s: not found"), t->noun, id);
         goto rollback;
     }
@@ -212,7 +211,7 @@ int edit_delete(sqlite3 *db, const struct sw_table *t, const char *id,
 rollback:
     db_rollback(db);
 out:
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     sb_release(&sql);
     return rc;
 }

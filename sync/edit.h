@@ -13,7 +13,7 @@
 #ifndef SW_EDIT_H
 #define SW_EDIT_H
 
-#include <sqlite3.h>
+#include "sdb.h"
 
 #include "sw.h"
 #include "table.h"
@@ -24,7 +24,7 @@
 ** naming it, the case of a visit or service must be a live case.  The
 ** new record's id into id[].
 */
-int edit_add(sqlite3 *db, const struct sw_table *t, const char *const *vals,
+int edit_add(sdb *db, const struct sw_table *t, const char *const *vals,
              const char *today, char id[SW_UUID_LEN + 1], struct sw_err *err);
 
 /*
@@ -32,12 +32,12 @@ int edit_add(sqlite3 *db, const struct sw_table *t, const char *const *vals,
 ** A fixed field (SW_COL_FIXED) or a system one: SW_EDATA; no such live
 ** record: SW_EDATA "... not found".
 */
-int edit_set(sqlite3 *db, const struct sw_table *t, const char *id,
+int edit_set(sdb *db, const struct sw_table *t, const char *id,
              const char *const *vals, const unsigned char *given,
              struct sw_err *err);
 
 /* Delete (tombstone) the live record id.  None: SW_EDATA. */
-int edit_delete(sqlite3 *db, const struct sw_table *t, const char *id,
+int edit_delete(sdb *db, const struct sw_table *t, const char *id,
                 struct sw_err *err);
 
 #endif

@@ -145,40 +145,38 @@ static void csv_value(FILE *out, const struct sw_column *c, const char *v,
 static const struct sw_column idnum_col = {"id_number", SW_TEXT, CK_IDNUM, 0,
                                            0,           NULL,    NULL};
 
-static void csv_row(FILE *out, sqlite3_stmt *st, const struct sw_table *t,
+static void csv_row(FILE *out, sdb_stmt *st, const struct sw_table *t,
                     const struct export_opts *o)
 {
     int n = sw_col_deleted(t);
-    csv_put(out, (const char *)sqlite3_column_text(st, 0), 1);
-    csv_put(out, (const char *)sqlite3_column_text(st, 1), 0);
+    csv_put(out, (const char *)sdb_column_text(st, 0), 1);
+    csv_put(out, (const char *)sdb_column_text(st, 1), 0);
     for (int c = 0; c < n; c++)
-        csv_value(out, &t->cols[c],
-                  (const char *)sqlite3_column_text(st, c + 2), o);
-    if (t->ref_col >= 0) {
-        csv_value(out, &idnum_col, (const char *)sqlite3_column_text(st, n + 2),
+        csv_value(out, &t->cols[c], (const char *)sdb_column_text(st, c + 2),
                   o);
-        csv_put(out, (const char *)sqlite3_column_text(st, n + 3), 0);
+    if (t->ref_col >= 0) {
+        csv_value(out, &idnum_col, (const char *)sdb_column_text(st, n + 2), o);
+        csv_put(out, (const char *)sdb_column_text(st, n + 3), 0);
     }
     csv_end(out);
 }
 
-static void json_add(cJSON *o, const char *name, sqlite3_stmt *st, int k)
+static void json_add(cJSON *o, const char *name, sdb_stmt *st, int k)
 {
-    switch (sqlite3_column_type(st, k)) {
-    case SQLITE_NULL:
+    switch (sdb_column_type(st, k)) {
+    case SDB_NULL:
         cJSON_AddNullToObject(o, name);
         break;
-    case SQLITE_INTEGER:
-        cJSON_AddNumberToObject(o, name, (double)sqlite3_column_int64(st, k));
+    case SDB_INTEGER:
+        cJSON_AddNumberToObject(o, name, (double)sdb_column_int64(st, k));
         break;
     default:
-        cJSON_AddStringToObject(o, name,
-                                (const char *)sqlite3_column_text(st, k));
+        cJSON_AddStringToObject(o, name, (const char *)sdb_column_text(st, k));
     }
 }
 
 /* One record as a line of JSON; NULL when out of memory. */
-static char *json_row(sqlite3_stmt *st, const struct sw_table *t)
+static char *json_row(sdb_stmt *st, const struct sw_table *t)
 {
     cJSON *o = cJSON_CreateObject();
     int n = sw_col_deleted(t);
@@ -198,12 +196,11 @@ static char *json_row(sqlite3_stmt *st, const struct sw_table *t)
     return s;
 }
 
-int export_write(sqlite3 *db, const struct sw_table *t,
-                 const struct export_opts *o, FILE *out, long *nrows,
-                 struct sw_err *err)
+int export_write(sdb *db, const struct sw_table *t, const struct export_opts *o,
+                 FILE *out, long *nrows, struct sw_err *err)
 {
     struct sw_buf sql;
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     long n = 0;
     int rc, began = 0;
 
@@ -219,7 +216,7 @@ int export_write(sqlite3 *db, const struct sw_table *t,
         goto out;
     }
     /* one read transaction: the rows are one state of the file */
-    if (sqlite3_get_autocommit(db)) {
+    if (sdb_get_autocommit(db)) {
         rc = db_exec(db, "BEGIN", err);
         if (rc)
             goto out;
@@ -229,11 +226,11 @@ int export_write(sqlite3 *db, const struct sw_table *t,
     if (rc)
         goto out;
     if (o->from)
-        sqlite3_bind_text(st, 1, o->from, -1, SQLITE_STATIC);
+        sdb_bind_text(st, 1, o->from, -1, SDB_STATIC);
     if (o->to)
-        sqlite3_bind_text(st, 2, o->to, -1, SQLITE_STATIC);
+        sdb_bind_text(st, 2, o->to, -1, SDB_STATIC);
     if (o->station)
-        sqlite3_bind_text(st, 3, o->station, -1, SQLITE_STATIC);
+        sdb_bind_text(st, 3, o->station, -1, SDB_STATIC);
 
     if (o->format == EXPORT_CSV) {
         fputs(CSV_BOM, out);
@@ -241,7 +238,7 @@ int export_write(sqlite3 *db, const struct sw_table *t,
     } else {
         fputs("[", out);
     }
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = sdb_step(st)) == SDB_ROW) {
         if (o->format == EXPORT_CSV) {
             csv_row(out, st, t, o);
         } else {
@@ -255,7 +252,7 @@ int export_write(sqlite3 *db, const struct sw_table *t,
         }
         n++;
     }
-    if (rc != SQLITE_DONE) {
+    if (rc != SDB_DONE) {
         rc = db_fail(err, db, "export");
         goto out;
     }
@@ -270,7 +267,7 @@ int export_write(sqlite3 *db, const struct sw_table *t,
     if (nrows)
         *nrows = n;
 out:
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     if (began)
         db_rollback(db); /* read only: nothing to keep */
     sb_release(&sql);
@@ -409,7 +406,7 @@ int export_parse_args(int argc, char **argv, unsigned flags,
 }
 
 struct run_arg {
-    sqlite3 *db;
+    sdb *db;
     const struct export_args *a;
     long *nrows;
 };
@@ -420,7 +417,7 @@ static int run_to(FILE *out, void *arg, struct sw_err *err)
     return export_write(r->db, r->a->t, &r->a->o, out, r->nrows, err);
 }
 
-int export_run(sqlite3 *db, const struct export_args *a, FILE *out, long *nrows,
+int export_run(sdb *db, const struct export_args *a, FILE *out, long *nrows,
                char *detail, size_t size, struct sw_err *err)
 {
     struct run_arg r = {db, a, nrows};

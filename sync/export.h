@@ -23,7 +23,7 @@
 #ifndef SW_EXPORT_H
 #define SW_EXPORT_H
 
-#include <sqlite3.h>
+#include "sdb.h"
 #include <stdio.h>
 
 #include "labels.h"
@@ -60,9 +60,8 @@ int export_check_opts(const struct export_opts *o, struct sw_err *err);
 ** writing out failed (out is then partly written: callers writing a file
 ** write a temporary one and rename it only on success).
 */
-int export_write(sqlite3 *db, const struct sw_table *t,
-                 const struct export_opts *o, FILE *out, long *nrows,
-                 struct sw_err *err);
+int export_write(sdb *db, const struct sw_table *t, const struct export_opts *o,
+                 FILE *out, long *nrows, struct sw_err *err);
 
 /*
 ** Write to the file path atomically: a temporary file (mode 0600) in the
@@ -96,7 +95,7 @@ int export_parse_args(int argc, char **argv, unsigned flags,
 ** ("cases csv 2026-11-01..2026-11-30 station A01: 12 records to FILE")
 ** goes into detail[size].
 */
-int export_run(sqlite3 *db, const struct export_args *a, FILE *out, long *nrows,
+int export_run(sdb *db, const struct export_args *a, FILE *out, long *nrows,
                char *detail, size_t size, struct sw_err *err);
 
 /* The value of "--opt VALUE" / "--opt=VALUE" at argv[*i], advancing *i

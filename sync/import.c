@@ -55,14 +55,14 @@ static const char SQL_SERVICE_SAME[] =
     "service_type = ?3 AND deleted = 0 ORDER BY rid LIMIT 1";
 
 struct imp {
-    sqlite3 *db;
+    sdb *db;
     const struct sw_table *t;
     const struct import_opts *o;
     struct import_result *res;
     int *hdr; /* per file column: a field index or HDR_* */
     int nhdr;
     int has_idnum;
-    sqlite3_stmt *idn_find, *idn_add, *case_by_id, *same;
+    sdb_stmt *idn_find, *idn_add, *case_by_id, *same;
     /* the row being looked at */
     const char *vals[32];
     char given[32]; /* a cell was there (good or bad) */
@@ -77,7 +77,7 @@ struct imp {
        triggers, so preparing one a row would cost more than running it */
     struct {
         char *sql;
-        sqlite3_stmt *st;
+        sdb_stmt *st;
     } cache[IMPORT_CACHE];
     int ncache; /* this row's problems, "; "-separated */
 };
@@ -228,18 +228,18 @@ static int find_case(struct imp *im, struct sw_err *err)
 
     im->case_id[0] = '\0';
     if (!cid && im->idnum) {
-        sqlite3_reset(im->idn_find);
-        sqlite3_bind_text(im->idn_find, 1, im->idnum, -1, SQLITE_TRANSIENT);
-        rc = sqlite3_step(im->idn_find);
-        if (rc == SQLITE_ROW) {
-            if (sqlite3_column_int(im->idn_find, 1) > 1) {
+        sdb_reset(im->idn_find);
+        sdb_bind_text(im->idn_find, 1, im->idnum, -1, SDB_TRANSIENT);
+        rc = sdb_step(im->idn_find);
+        if (rc == SDB_ROW) {
+            if (sdb_column_int(im->idn_find, 1) > 1) {
                 problem(im, _("%s: more than one case has this ID number"),
                         im->idnum);
                 return 0;
             }
             snprintf(im->case_id, sizeof(im->case_id), "%s",
-                     sqlite3_column_text(im->idn_find, 0));
-        } else if (rc == SQLITE_DONE) {
+                     sdb_column_text(im->idn_find, 0));
+        } else if (rc == SDB_DONE) {
             problem(im, _("no case with ID number %s"), im->idnum);
             return 0;
         } else {
@@ -254,11 +254,11 @@ static int find_case(struct imp *im, struct sw_err *err)
                 im->t->name);
         return 0;
     }
-    sqlite3_reset(im->case_by_id);
-    sqlite3_bind_text(im->case_by_id, 1, cid, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(im->case_by_id);
-    if (rc == SQLITE_ROW) {
-        const unsigned char *s = sqlite3_column_text(im->case_by_id, 0);
+    sdb_reset(im->case_by_id);
+    sdb_bind_text(im->case_by_id, 1, cid, -1, SDB_TRANSIENT);
+    rc = sdb_step(im->case_by_id);
+    if (rc == SDB_ROW) {
+        const unsigned char *s = sdb_column_text(im->case_by_id, 0);
         snprintf(im->case_station, sizeof(im->case_station), "%s",
                  s ? (const char *)s : "");
         if (cid != im->case_id)
@@ -266,7 +266,7 @@ static int find_case(struct imp *im, struct sw_err *err)
         im->vals[im->t->ref_col] = im->case_id;
         return 0;
     }
-    if (rc != SQLITE_DONE)
+    if (rc != SDB_DONE)
         return db_fail(err, im->db, "import");
     problem(im, _("no case with id %s"), cid);
     return 0;
@@ -371,15 +371,15 @@ static int row_values(struct imp *im, char **cells, int n, struct sw_err *err)
 
 /* sql prepared once per import: *st is reset, its bindings cleared; it
 ** stays the cache's (do not finalize it). */
-static int cached(struct imp *im, const char *sql, sqlite3_stmt **st,
+static int cached(struct imp *im, const char *sql, sdb_stmt **st,
                   struct sw_err *err)
 {
     int rc, k;
     for (int i = 0; i < im->ncache; i++)
         if (strcmp(im->cache[i].sql, sql) == 0) {
             *st = im->cache[i].st;
-            sqlite3_reset(*st);
-            sqlite3_clear_bindings(*st);
+            sdb_reset(*st);
+            sdb_clear_bindings(*st);
             return 0;
         }
     rc = db_prepare(im->db, sql, st, err);
@@ -389,13 +389,13 @@ static int cached(struct imp *im, const char *sql, sqlite3_stmt **st,
         k = im->ncache++;
     } else {
         k = (int)(sw_now_ms() % IMPORT_CACHE); /* full: replace one */
-        sqlite3_finalize(im->cache[k].st);
+        sdb_finalize(im->cache[k].st);
         free(im->cache[k].sql);
     }
     im->cache[k].sql = sw_strdup(sql);
     im->cache[k].st = *st;
     if (!im->cache[k].sql) {
-        sqlite3_finalize(*st);
+        sdb_finalize(*st);
         *st = NULL;
         im->ncache--;
         return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
@@ -406,18 +406,18 @@ static int cached(struct imp *im, const char *sql, sqlite3_stmt **st,
 static void cache_release(struct imp *im)
 {
     for (int i = 0; i < im->ncache; i++) {
-        sqlite3_finalize(im->cache[i].st);
+        sdb_finalize(im->cache[i].st);
         free(im->cache[i].sql);
     }
     im->ncache = 0;
 }
 
 /* The rid of the live record with id, 0 if none, -1 if deleted. */
-static int rid_of_id(struct imp *im, const char *id, sqlite3_int64 *rid,
+static int rid_of_id(struct imp *im, const char *id, int64_t *rid,
                      struct sw_err *err)
 {
     struct sw_buf sql;
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int rc;
     sb_init(&sql);
     sb_addf(&sql, "SELECT rid, deleted FROM %s WHERE id = ?1", im->t->name);
@@ -426,21 +426,20 @@ static int rid_of_id(struct imp *im, const char *id, sqlite3_int64 *rid,
     sb_release(&sql);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sdb_bind_text(st, 1, id, -1, SDB_STATIC);
     *rid = 0;
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *rid = sqlite3_column_int(st, 1) ? -1 : sqlite3_column_int64(st, 0);
-    rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
-                                               : db_fail(err, im->db, "import");
+    rc = sdb_step(st);
+    if (rc == SDB_ROW)
+        *rid = sdb_column_int(st, 1) ? -1 : sdb_column_int64(st, 0);
+    rc = rc == SDB_ROW || rc == SDB_DONE ? 0 : db_fail(err, im->db, "import");
     return rc;
 }
 
 /* The rid of the live record this row is the same as, or 0. */
-static int match(struct imp *im, sqlite3_int64 *rid, struct sw_err *err)
+static int match(struct imp *im, int64_t *rid, struct sw_err *err)
 {
     const struct sw_table *t = im->t;
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     const char *a = NULL, *b = NULL, *c = NULL, *sql = NULL;
     int rc;
 
@@ -455,16 +454,16 @@ static int match(struct imp *im, sqlite3_int64 *rid, struct sw_err *err)
     case SW_T_CASES: {
         const char *idn = im->vals[sw_col_index(t, "id_number")];
         if (idn) {
-            sqlite3_reset(im->idn_find);
-            sqlite3_bind_text(im->idn_find, 1, idn, -1, SQLITE_TRANSIENT);
-            rc = sqlite3_step(im->idn_find);
-            if (rc == SQLITE_ROW) {
+            sdb_reset(im->idn_find);
+            sdb_bind_text(im->idn_find, 1, idn, -1, SDB_TRANSIENT);
+            rc = sdb_step(im->idn_find);
+            if (rc == SDB_ROW) {
                 char id[SW_UUID_LEN + 1];
                 snprintf(id, sizeof(id), "%s",
-                         sqlite3_column_text(im->idn_find, 0));
+                         sdb_column_text(im->idn_find, 0));
                 return rid_of_id(im, id, rid, err);
             }
-            return rc == SQLITE_DONE ? 0 : db_fail(err, im->db, "import");
+            return rc == SDB_DONE ? 0 : db_fail(err, im->db, "import");
         }
         a = im->vals[sw_col_index(t, "name")];
         b = im->vals[sw_col_index(t, "birth_date")];
@@ -488,24 +487,23 @@ static int match(struct imp *im, sqlite3_int64 *rid, struct sw_err *err)
     rc = cached(im, sql, &st, err);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+    sdb_bind_text(st, 1, a, -1, SDB_STATIC);
+    sdb_bind_text(st, 2, b, -1, SDB_STATIC);
     if (c)
-        sqlite3_bind_text(st, 3, c, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *rid = sqlite3_column_int64(st, 0);
-    rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
-                                               : db_fail(err, im->db, "import");
+        sdb_bind_text(st, 3, c, -1, SDB_STATIC);
+    rc = sdb_step(st);
+    if (rc == SDB_ROW)
+        *rid = sdb_column_int64(st, 0);
+    rc = rc == SDB_ROW || rc == SDB_DONE ? 0 : db_fail(err, im->db, "import");
     return rc;
 }
 
 /* UPDATE the given fields of rid where any differs. */
-static int update_row(struct imp *im, sqlite3_int64 rid, struct sw_err *err)
+static int update_row(struct imp *im, int64_t rid, struct sw_err *err)
 {
     const struct sw_table *t = im->t;
     struct sw_buf sql;
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int rc, k = 1, n = 0;
 
     sb_init(&sql);
@@ -530,15 +528,15 @@ static int update_row(struct imp *im, sqlite3_int64 rid, struct sw_err *err)
     for (int c = 0; c < t->ncols; c++)
         if (im->vals[c] && !(t->cols[c].flags & SW_COL_FIXED))
             records_bind_value(st, k++, &t->cols[c], im->vals[c]);
-    sqlite3_bind_int64(st, k++, rid);
+    sdb_bind_int64(st, k++, rid);
     for (int c = 0; c < t->ncols; c++)
         if (im->vals[c] && !(t->cols[c].flags & SW_COL_FIXED))
             records_bind_value(st, k++, &t->cols[c], im->vals[c]);
-    if (sqlite3_step(st) != SQLITE_DONE) {
+    if (sdb_step(st) != SDB_DONE) {
         rc = db_fail(err, im->db, "import");
         goto out;
     }
-    if (sqlite3_changes(im->db))
+    if (sdb_changes(im->db))
         im->res->updated++;
     else
         im->res->unchanged++;
@@ -551,7 +549,7 @@ static int insert_row(struct imp *im, struct sw_err *err)
 {
     const struct sw_table *t = im->t;
     struct sw_buf sql;
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     char id[SW_UUID_LEN + 1];
     const char *station = t->ref_col >= 0 ? im->case_station : im->o->station;
     int rc, k = 3;
@@ -577,12 +575,12 @@ static int insert_row(struct imp *im, struct sw_err *err)
                  : cached(im, sql.buf, &st, err);
     if (rc)
         goto out;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, station, -1, SQLITE_STATIC);
+    sdb_bind_text(st, 1, id, -1, SDB_STATIC);
+    sdb_bind_text(st, 2, station, -1, SDB_STATIC);
     for (int c = 0; c < t->ncols; c++)
         if (im->vals[c])
             records_bind_value(st, k++, &t->cols[c], im->vals[c]);
-    if (sqlite3_step(st) != SQLITE_DONE) {
+    if (sdb_step(st) != SDB_DONE) {
         rc = db_fail(err, im->db, "import");
         goto out;
     }
@@ -590,10 +588,10 @@ static int insert_row(struct imp *im, struct sw_err *err)
     if (sw_table_index(t) == SW_T_CASES) {
         const char *idn = im->vals[sw_col_index(t, "id_number")];
         if (idn) {
-            sqlite3_reset(im->idn_add);
-            sqlite3_bind_text(im->idn_add, 1, idn, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_text(im->idn_add, 2, id, -1, SQLITE_TRANSIENT);
-            if (sqlite3_step(im->idn_add) != SQLITE_DONE)
+            sdb_reset(im->idn_add);
+            sdb_bind_text(im->idn_add, 1, idn, -1, SDB_TRANSIENT);
+            sdb_bind_text(im->idn_add, 2, id, -1, SDB_TRANSIENT);
+            if (sdb_step(im->idn_add) != SDB_DONE)
                 rc = db_fail(err, im->db, "import");
         }
     }
@@ -626,8 +624,8 @@ static void write_reject(FILE *rj, struct csv_reader *r, const char *why)
 
 /* ---- the import ---------------------------------------------------------- */
 
-int import_csv(sqlite3 *db, const struct sw_table *t, const char *data,
-               size_t len, const struct import_opts *o, FILE *rejects,
+int import_csv(sdb *db, const struct sw_table *t, const char *data, size_t len,
+               const struct import_opts *o, FILE *rejects,
                struct import_result *res, struct sw_err *err)
 {
     struct imp im;
@@ -708,7 +706,7 @@ int import_csv(sqlite3 *db, const struct sw_table *t, const char *data,
             if (rc)
                 goto rollback;
             if (pass == 0) {
-                sqlite3_int64 rid = 0;
+                int64_t rid = 0;
                 check_required(&im);
                 if (im.id && !im.why.len) {
                     rc = rid_of_id(&im, im.id, &rid, err);
@@ -748,7 +746,7 @@ int import_csv(sqlite3 *db, const struct sw_table *t, const char *data,
                         write_reject(rejects, &r, im.why.buf);
                 }
             } else if (!badrow[idx]) {
-                sqlite3_int64 rid;
+                int64_t rid;
                 if (im.why.len) {
                     rc = sw_fail(err, SW_ESOFTWARE,
                                  _("line %ld: changed between the passes: %s"),
@@ -783,9 +781,9 @@ int import_csv(sqlite3 *db, const struct sw_table *t, const char *data,
         }
     }
     (void)nrec;
-    sqlite3_finalize(im.idn_find);
-    sqlite3_finalize(im.idn_add);
-    sqlite3_finalize(im.case_by_id);
+    sdb_finalize(im.idn_find);
+    sdb_finalize(im.idn_add);
+    sdb_finalize(im.case_by_id);
     im.idn_find = im.idn_add = im.case_by_id = NULL;
     cache_release(&im);
     if (o->dry_run) {
@@ -801,16 +799,16 @@ int import_csv(sqlite3 *db, const struct sw_table *t, const char *data,
 
 rollback:
     cache_release(&im);
-    sqlite3_finalize(im.idn_find);
-    sqlite3_finalize(im.idn_add);
-    sqlite3_finalize(im.case_by_id);
+    sdb_finalize(im.idn_find);
+    sdb_finalize(im.idn_add);
+    sdb_finalize(im.case_by_id);
     im.idn_find = im.idn_add = im.case_by_id = NULL;
     db_rollback(db);
     res->inserted = res->updated = res->unchanged = 0;
 out:
-    if (!sqlite3_get_autocommit(db))
+    if (!sdb_get_autocommit(db))
         db_rollback(db);
-    sqlite3_exec(db, SQL_IDN_DROP, NULL, NULL, NULL);
+    sdb_exec5(db, SQL_IDN_DROP, NULL, NULL, NULL);
     csv_reader_release(&r);
     cache_release(&im);
     sb_release(&im.why);

@@ -37,7 +37,7 @@
 #ifndef SW_IMPORT_H
 #define SW_IMPORT_H
 
-#include <sqlite3.h>
+#include "sdb.h"
 #include <stdio.h>
 
 #include "sw.h"
@@ -70,8 +70,8 @@ void import_result_release(struct import_result *r);
 ** file that cannot be read as CSV or has unknown headers (nothing
 ** written); db_fail() codes.  On any error nothing is written.
 */
-int import_csv(sqlite3 *db, const struct sw_table *t, const char *data,
-               size_t len, const struct import_opts *o, FILE *rejects,
+int import_csv(sdb *db, const struct sw_table *t, const char *data, size_t len,
+               const struct import_opts *o, FILE *rejects,
                struct import_result *res, struct sw_err *err);
 
 #endif

@@ -18,7 +18,7 @@ static const char SQL_OF_CASE[] =
     "SELECT station, name, contact FROM also_served WHERE case_id = ?1 "
     "ORDER BY station";
 
-int links_known(sqlite3 *db, char *out, struct sw_err *err)
+int links_known(sdb *db, char *out, struct sw_err *err)
 {
     char *v = NULL;
     int rc = db_config_get(db, "links", &v, err);
@@ -29,9 +29,9 @@ int links_known(sqlite3 *db, char *out, struct sw_err *err)
     return 0;
 }
 
-int links_apply(sqlite3 *db, const struct sw_batch *b, struct sw_err *err)
+int links_apply(sdb *db, const struct sw_batch *b, struct sw_err *err)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc;
 
     if (!b->has_links)
@@ -43,31 +43,30 @@ int links_apply(sqlite3 *db, const struct sw_batch *b, struct sw_err *err)
         return rc;
     for (size_t i = 0; !rc && i < b->nlink; i++) {
         const struct sw_link *l = &b->link[i];
-        sqlite3_bind_text(st, 1, l->case_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, l->station, -1, SQLITE_STATIC);
+        sdb_bind_text(st, 1, l->case_id, -1, SDB_STATIC);
+        sdb_bind_text(st, 2, l->station, -1, SDB_STATIC);
         if (*l->name)
-            sqlite3_bind_text(st, 3, l->name, -1, SQLITE_STATIC);
+            sdb_bind_text(st, 3, l->name, -1, SDB_STATIC);
         else
-            sqlite3_bind_null(st, 3);
+            sdb_bind_null(st, 3);
         if (*l->contact)
-            sqlite3_bind_text(st, 4, l->contact, -1, SQLITE_STATIC);
+            sdb_bind_text(st, 4, l->contact, -1, SDB_STATIC);
         else
-            sqlite3_bind_null(st, 4);
-        if (sqlite3_step(st) != SQLITE_DONE)
+            sdb_bind_null(st, 4);
+        if (sdb_step(st) != SDB_DONE)
             rc = db_fail(err, db, "store link notice");
-        sqlite3_reset(st);
+        sdb_reset(st);
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     if (!rc)
         rc = db_config_set(db, "links", b->links_digest, err);
     return rc;
 }
 
-int links_of_case_json(sqlite3 *db, const char *id, cJSON **out,
-                       struct sw_err *err)
+int links_of_case_json(sdb *db, const char *id, cJSON **out, struct sw_err *err)
 {
     cJSON *arr = cJSON_CreateArray();
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc, step;
 
     *out = NULL;
@@ -78,8 +77,8 @@ int links_of_case_json(sqlite3 *db, const char *id, cJSON **out,
         cJSON_Delete(arr);
         return rc;
     }
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    sdb_bind_text(st, 1, id, -1, SDB_STATIC);
+    while (!rc && (step = sdb_step(st)) == SDB_ROW) {
         cJSON *o = cJSON_CreateObject();
         const char *k[] = {"station", "name", "contact"};
         if (!o || !cJSON_AddItemToArray(arr, o)) {
@@ -88,16 +87,16 @@ int links_of_case_json(sqlite3 *db, const char *id, cJSON **out,
             break;
         }
         for (int i = 0; i < 3; i++) {
-            const char *v = (const char *)sqlite3_column_text(st, i);
+            const char *v = (const char *)sdb_column_text(st, i);
             if (v)
                 cJSON_AddStringToObject(o, k[i], v);
             else
                 cJSON_AddNullToObject(o, k[i]);
         }
     }
-    if (!rc && step != SQLITE_DONE)
+    if (!rc && step != SDB_DONE)
         rc = db_fail(err, db, "read link notices");
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     if (rc)
         cJSON_Delete(arr);
     else

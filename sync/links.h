@@ -8,22 +8,22 @@
 #ifndef SW_LINKS_H
 #define SW_LINKS_H
 
+#include "sdb.h"
 #include <cjson/cJSON.h>
-#include <sqlite3.h>
 
 #include "change.h"
 #include "sw.h"
 
 /* The digest of the set held, into out[SW_LINK_DIGEST_MAX + 1] ("0":
 ** none yet). */
-int links_known(sqlite3 *db, char *out, struct sw_err *err);
+int links_known(sdb *db, char *out, struct sw_err *err);
 
 /* Replace the set with b's (when b->has_links), in the caller's
 ** transaction. */
-int links_apply(sqlite3 *db, const struct sw_batch *b, struct sw_err *err);
+int links_apply(sdb *db, const struct sw_batch *b, struct sw_err *err);
 
 /* The notices of case id: an array of {"station", "name", "contact"}. */
-int links_of_case_json(sqlite3 *db, const char *id, cJSON **out,
+int links_of_case_json(sdb *db, const char *id, cJSON **out,
                        struct sw_err *err);
 
 #endif

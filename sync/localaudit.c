@@ -40,53 +40,52 @@ static void one_line(char *out, size_t max, const char *s)
     out[i] = '\0';
 }
 
-int audit_local(sqlite3 *db, const char *who, const char *action,
+int audit_local(sdb *db, const char *who, const char *action,
                 const char *detail, struct sw_err *err)
 {
     char w[AUDIT_LOCAL_WHO_MAX + 1], det[AUDIT_LOCAL_DETAIL_MAX + 1];
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc = db_prepare(db, SQL_LOCAL_AUDIT_ADD, &st, err);
     if (rc)
         return rc;
     one_line(w, AUDIT_LOCAL_WHO_MAX, who && *who ? who : "?");
-    sqlite3_bind_int64(st, 1, sw_now_ms());
-    sqlite3_bind_text(st, 2, w, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
+    sdb_bind_int64(st, 1, sw_now_ms());
+    sdb_bind_text(st, 2, w, -1, SDB_STATIC);
+    sdb_bind_text(st, 3, action, -1, SDB_STATIC);
     if (detail && *detail) {
         one_line(det, AUDIT_LOCAL_DETAIL_MAX, detail);
-        sqlite3_bind_text(st, 4, det, -1, SQLITE_STATIC);
+        sdb_bind_text(st, 4, det, -1, SDB_STATIC);
     }
-    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(err, db, "local audit");
-    sqlite3_finalize(st);
+    rc = sdb_step(st) == SDB_DONE ? 0 : db_fail(err, db, "local audit");
+    sdb_finalize(st);
     return rc;
 }
 
-int audit_local_list(sqlite3 *db, long limit, int json, FILE *out,
+int audit_local_list(sdb *db, long limit, int json, FILE *out,
                      struct sw_err *err)
 {
     static const char SQL_LIST[] = "SELECT id, at, who, action, detail FROM "
                                    "local_audit ORDER BY id DESC LIMIT ?1";
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     cJSON *arr = json ? cJSON_CreateArray() : NULL;
     int rc = db_prepare(db, SQL_LIST, &st, err);
 
     if (rc || (json && !arr)) {
         cJSON_Delete(arr);
-        sqlite3_finalize(st);
+        sdb_finalize(st);
         return rc ? rc : sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     }
-    sqlite3_bind_int64(st, 1, limit);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *who = (const char *)sqlite3_column_text(st, 2);
-        const char *act = (const char *)sqlite3_column_text(st, 3);
-        const unsigned char *det = sqlite3_column_text(st, 4);
-        int64_t at = sqlite3_column_int64(st, 1);
+    sdb_bind_int64(st, 1, limit);
+    while ((rc = sdb_step(st)) == SDB_ROW) {
+        const char *who = (const char *)sdb_column_text(st, 2);
+        const char *act = (const char *)sdb_column_text(st, 3);
+        const unsigned char *det = sdb_column_text(st, 4);
+        int64_t at = sdb_column_int64(st, 1);
         if (json) {
             cJSON *o = cJSON_CreateObject();
             if (!o)
                 break;
-            cJSON_AddNumberToObject(o, "id",
-                                    (double)sqlite3_column_int64(st, 0));
+            cJSON_AddNumberToObject(o, "id", (double)sdb_column_int64(st, 0));
             cJSON_AddNumberToObject(o, "at", (double)at);
             cJSON_AddStringToObject(o, "who", who);
             cJSON_AddStringToObject(o, "action", act);
@@ -110,13 +109,13 @@ int audit_local_list(sqlite3 *db, long limit, int json, FILE *out,
             fputc('\n', out);
         }
     }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    if (rc != SDB_ROW && rc != SDB_DONE)
         rc = db_fail(err, db, "local audit");
-    else if (rc == SQLITE_ROW)
+    else if (rc == SDB_ROW)
         rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     else
         rc = 0;
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     if (!rc && json) {
         char *s = cJSON_Print(arr);
         if (!s)

@@ -7,7 +7,7 @@
 #ifndef SW_LOCALAUDIT_H
 #define SW_LOCALAUDIT_H
 
-#include <sqlite3.h>
+#include "sdb.h"
 #include <stdio.h>
 
 #include "sw.h"
@@ -24,7 +24,7 @@
 ** Runs in the caller's transaction if there is one.  Returns 0 or
 ** db_fail().
 */
-int audit_local(sqlite3 *db, const char *who, const char *action,
+int audit_local(sdb *db, const char *who, const char *action,
                 const char *detail, struct sw_err *err);
 
 /* "cli:" + the effective user's login name (or "cli:uid=N") into buf. */
@@ -36,7 +36,7 @@ void audit_local_cli_who(char buf[AUDIT_LOCAL_WHO_MAX + 1]);
 ** control characters escaped), or with json an array of {id, at (ms since
 ** the epoch), who, action, detail}.  Returns 0 or db_fail().
 */
-int audit_local_list(sqlite3 *db, long limit, int json, FILE *out,
+int audit_local_list(sdb *db, long limit, int json, FILE *out,
                      struct sw_err *err);
 
 #endif

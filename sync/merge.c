@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +52,7 @@ static const char SQL_GET_SEQ[] = "SELECT seq FROM sync_state WHERE id = 1";
 static const char SQL_SET_SEQ[] = "UPDATE sync_state SET seq = ?1 WHERE id = 1";
 
 /* Prepare the SQL built in sb (out of memory while building it: say so). */
-static int prep_sb(struct merge_ctx *m, struct sw_buf *sb, sqlite3_stmt **st,
+static int prep_sb(struct merge_ctx *m, struct sw_buf *sb, sdb_stmt **st,
                    struct sw_err *err)
 {
     if (sb->oom)
@@ -59,7 +60,7 @@ static int prep_sb(struct merge_ctx *m, struct sw_buf *sb, sqlite3_stmt **st,
     return db_prepare_keep(m->db, sb->buf, st, err);
 }
 
-int merge_open(struct merge_ctx *m, sqlite3 *db, enum sw_role role,
+int merge_open(struct merge_ctx *m, sdb *db, enum sw_role role,
                struct sw_err *err)
 {
     struct sw_buf sb;
@@ -76,8 +77,8 @@ int merge_open(struct merge_ctx *m, sqlite3 *db, enum sw_role role,
                 sw_fail(err, SW_ESOFTWARE, _("%s: too many columns"), tb->name);
             break;
         }
-        m->get_val[t] = calloc((size_t)tb->ncols, sizeof(sqlite3_stmt *));
-        m->set_val[t] = calloc((size_t)tb->ncols, sizeof(sqlite3_stmt *));
+        m->get_val[t] = calloc((size_t)tb->ncols, sizeof(sdb_stmt *));
+        m->set_val[t] = calloc((size_t)tb->ncols, sizeof(sdb_stmt *));
         if (!m->get_val[t] || !m->set_val[t]) {
             rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
             break;
@@ -146,43 +147,43 @@ int merge_open(struct merge_ctx *m, sqlite3 *db, enum sw_role role,
 void merge_close(struct merge_ctx *m)
 {
     for (int t = 0; t < SW_NTABLES; t++) {
-        sqlite3_finalize(m->find_row[t]);
-        sqlite3_finalize(m->add_row[t]);
-        sqlite3_finalize(m->add_full[t]);
-        sqlite3_finalize(m->get_ver[t]);
+        sdb_finalize(m->find_row[t]);
+        sdb_finalize(m->add_row[t]);
+        sdb_finalize(m->add_full[t]);
+        sdb_finalize(m->get_ver[t]);
         for (int c = 0; c < sw_tables[t].ncols; c++) {
             if (m->get_val[t])
-                sqlite3_finalize(m->get_val[t][c]);
+                sdb_finalize(m->get_val[t][c]);
             if (m->set_val[t])
-                sqlite3_finalize(m->set_val[t][c]);
+                sdb_finalize(m->set_val[t][c]);
         }
         free(m->get_val[t]);
         free(m->set_val[t]);
     }
-    sqlite3_finalize(m->put_ver);
-    sqlite3_finalize(m->unsent);
-    sqlite3_finalize(m->conflict);
-    sqlite3_finalize(m->tomb_get);
-    sqlite3_finalize(m->tomb_put);
-    sqlite3_finalize(m->tomb_del);
-    sqlite3_finalize(m->row_vers);
+    sdb_finalize(m->put_ver);
+    sdb_finalize(m->unsent);
+    sdb_finalize(m->conflict);
+    sdb_finalize(m->tomb_get);
+    sdb_finalize(m->tomb_put);
+    sdb_finalize(m->tomb_del);
+    sdb_finalize(m->row_vers);
     memset(m, 0, sizeof(*m));
 }
 
 static int get_int(struct merge_ctx *m, const char *sql, int64_t *out,
                    struct sw_err *err)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc = db_prepare(m->db, sql, &st, err);
     if (rc)
         return rc;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        *out = sqlite3_column_int64(st, 0);
+    if (sdb_step(st) == SDB_ROW) {
+        *out = sdb_column_int64(st, 0);
         rc = 0;
     } else {
         rc = db_fail(err, m->db, "read sync state");
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     return rc;
 }
 
@@ -199,8 +200,11 @@ static int get_int(struct merge_ctx *m, const char *sql, int64_t *out,
 */
 static int set_guards(struct merge_ctx *m, int on, struct sw_err *err)
 {
-    int rc = sqlite3_db_config(m->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, on,
-                               (int *)NULL);
+    int rc;
+    if (!sdb_sqlite(m->db))
+        return 0; /* PostgreSQL: the county's schema has neither (storage.md) */
+    rc = sqlite3_db_config(sdb_sqlite(m->db), SQLITE_DBCONFIG_ENABLE_TRIGGER,
+                           on, (int *)NULL);
     if (rc != SQLITE_OK)
         return db_fail(err, m->db, "switch triggers");
     return db_exec(m->db,
@@ -236,13 +240,13 @@ int merge_commit(struct merge_ctx *m, struct sw_err *err)
 {
     int rc = db_set_hlc(m->db, m->clock.last, err);
     if (!rc && m->role == SW_ROLE_COUNTY) {
-        sqlite3_stmt *st;
+        sdb_stmt *st;
         rc = db_prepare(m->db, SQL_SET_SEQ, &st, err);
         if (!rc) {
-            sqlite3_bind_int64(st, 1, m->next_seq - 1);
-            if (sqlite3_step(st) != SQLITE_DONE)
+            sdb_bind_int64(st, 1, m->next_seq - 1);
+            if (sdb_step(st) != SDB_DONE)
                 rc = db_fail(err, m->db, "save seq");
-            sqlite3_finalize(st);
+            sdb_finalize(st);
         }
     }
     if (!rc)
@@ -269,46 +273,45 @@ void merge_abort(struct merge_ctx *m)
 
 /* ---- helpers ----------------------------------------------------------- */
 
-static void bind_change_value(sqlite3_stmt *st, int idx,
-                              const struct sw_change *c)
+static void bind_change_value(sdb_stmt *st, int idx, const struct sw_change *c)
 {
     if (c->vtype == SW_V_INT)
-        sqlite3_bind_int64(st, idx, c->ival);
+        sdb_bind_int64(st, idx, c->ival);
     else if (c->vtype == SW_V_TEXT)
-        sqlite3_bind_text(st, idx, c->text, -1, SQLITE_STATIC);
+        sdb_bind_text(st, idx, c->text, -1, SDB_STATIC);
     else
-        sqlite3_bind_null(st, idx);
+        sdb_bind_null(st, idx);
 }
 
-static void bind_version(sqlite3_stmt *st, int idx, const struct sw_version *v)
+static void bind_version(sdb_stmt *st, int idx, const struct sw_version *v)
 {
     if (v->hlc) {
-        sqlite3_bind_int64(st, idx, v->hlc);
-        sqlite3_bind_text(st, idx + 1, v->site, -1, SQLITE_STATIC);
+        sdb_bind_int64(st, idx, v->hlc);
+        sdb_bind_text(st, idx + 1, v->site, -1, SDB_STATIC);
     } else {
-        sqlite3_bind_null(st, idx);
-        sqlite3_bind_null(st, idx + 1);
+        sdb_bind_null(st, idx);
+        sdb_bind_null(st, idx + 1);
     }
 }
 
 /* The author of the change c, or of the stored version when c is NULL. */
-static void bind_author(struct merge_ctx *m, sqlite3_stmt *st, int idx,
+static void bind_author(struct merge_ctx *m, sdb_stmt *st, int idx,
                         const struct sw_change *c)
 {
     const char *a = c ? c->author : m->cur_author;
     if (a && *a)
-        sqlite3_bind_text(st, idx, a, -1, SQLITE_STATIC);
+        sdb_bind_text(st, idx, a, -1, SDB_STATIC);
     else
-        sqlite3_bind_null(st, idx);
+        sdb_bind_null(st, idx);
 }
 
-static int step_done(struct merge_ctx *m, sqlite3_stmt *st, const char *what,
+static int step_done(struct merge_ctx *m, sdb_stmt *st, const char *what,
                      struct sw_err *err)
 {
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    int rc = sdb_step(st);
+    sdb_reset(st);
+    sdb_clear_bindings(st);
+    if (rc != SDB_DONE && rc != SDB_ROW)
         return db_fail(err, m->db, what);
     return 0;
 }
@@ -318,35 +321,35 @@ static int step_done(struct merge_ctx *m, sqlite3_stmt *st, const char *what,
 static int get_version(struct merge_ctx *m, int tbl, int64_t rid, int col,
                        struct sw_version *v, struct sw_err *err)
 {
-    sqlite3_stmt *st = m->get_ver[tbl];
+    sdb_stmt *st = m->get_ver[tbl];
     int rc;
     memset(v, 0, sizeof(*v));
     m->cur_author[0] = '\0';
-    sqlite3_bind_int(st, 1, tbl);
-    sqlite3_bind_int64(st, 2, rid);
-    sqlite3_bind_int(st, 3, col);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    sdb_bind_int(st, 1, tbl);
+    sdb_bind_int64(st, 2, rid);
+    sdb_bind_int(st, 3, col);
+    rc = sdb_step(st);
+    if (rc == SDB_ROW) {
         merge_column_version(st, 0, v); /* NULLs (another program's): none */
-        if (sqlite3_column_text(st, 2))
+        if (sdb_column_text(st, 2))
             snprintf(m->cur_author, sizeof(m->cur_author), "%s",
-                     (const char *)sqlite3_column_text(st, 2));
+                     (const char *)sdb_column_text(st, 2));
         rc = 0;
-    } else if (rc == SQLITE_DONE) {
+    } else if (rc == SDB_DONE) {
         rc = 0;
     } else {
         rc = db_fail(err, m->db, "read version");
     }
-    sqlite3_reset(st);
+    sdb_reset(st);
     return rc;
 }
 
 /* Field (t, c)'s statement to read (set 0) or write (set 1) its value,
 ** prepared the first time it is asked for. */
-static int col_stmt(struct merge_ctx *m, int set, int t, int c,
-                    sqlite3_stmt **out, struct sw_err *err)
+static int col_stmt(struct merge_ctx *m, int set, int t, int c, sdb_stmt **out,
+                    struct sw_err *err)
 {
-    sqlite3_stmt **slot = set ? &m->set_val[t][c] : &m->get_val[t][c];
+    sdb_stmt **slot = set ? &m->set_val[t][c] : &m->get_val[t][c];
     const struct sw_table *tb = &sw_tables[t];
     struct sw_buf sb;
     int rc;
@@ -370,7 +373,7 @@ static int col_stmt(struct merge_ctx *m, int set, int t, int c,
 
 int merge_prepare_all(struct merge_ctx *m, struct sw_err *err)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc = 0;
     for (int t = 0; t < SW_NTABLES && !rc; t++)
         for (int c = 0; c < sw_tables[t].ncols && !rc; c++) {
@@ -381,37 +384,37 @@ int merge_prepare_all(struct merge_ctx *m, struct sw_err *err)
     return rc;
 }
 
-/* The field's current value as a new sqlite3_value (free with
-** sqlite3_value_free). */
+/* The field's current value as a new sdb_value (free with
+** sdb_value_free). */
 int merge_get_value(struct merge_ctx *m, int tbl, int col, int64_t rid,
-                    sqlite3_value **out, struct sw_err *err)
+                    sdb_value **out, struct sw_err *err)
 {
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int rc = col_stmt(m, 0, tbl, col, &st, err);
     *out = NULL;
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, rid);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *out = sqlite3_value_dup(sqlite3_column_value(st, 0));
+    sdb_bind_int64(st, 1, rid);
+    rc = sdb_step(st);
+    if (rc == SDB_ROW) {
+        *out = sdb_value_dup(sdb_column_value(st, 0));
         rc = *out ? 0 : sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     } else {
         rc = db_fail(err, m->db, "read field");
     }
-    sqlite3_reset(st);
+    sdb_reset(st);
     return rc;
 }
 
-static int value_equals_change(sqlite3_value *v, const struct sw_change *c)
+static int value_equals_change(sdb_value *v, const struct sw_change *c)
 {
-    int t = sqlite3_value_type(v);
+    int t = sdb_value_type(v);
     if (c->vtype == SW_V_NULL)
-        return t == SQLITE_NULL;
+        return t == SDB_NULL;
     if (c->vtype == SW_V_INT)
-        return t == SQLITE_INTEGER && sqlite3_value_int64(v) == c->ival;
-    return t == SQLITE_TEXT &&
-           strcmp((const char *)sqlite3_value_text(v), c->text) == 0;
+        return t == SDB_INTEGER && sdb_value_int64(v) == c->ival;
+    return t == SDB_TEXT &&
+           strcmp((const char *)sdb_value_text(v), c->text) == 0;
 }
 
 /*
@@ -421,39 +424,39 @@ static int value_equals_change(sqlite3_value *v, const struct sw_change *c)
 */
 static int record_conflict(struct merge_ctx *m, const struct sw_change *c,
                            int col, const char *kind,
-                           const struct sw_change *wc, sqlite3_value *wv,
+                           const struct sw_change *wc, sdb_value *wv,
                            const struct sw_version *wver,
-                           const struct sw_change *lc, sqlite3_value *lv,
+                           const struct sw_change *lc, sdb_value *lv,
                            const struct sw_version *lver,
                            const struct sw_version *base, struct sw_err *err)
 {
-    sqlite3_stmt *st = m->conflict;
+    sdb_stmt *st = m->conflict;
     const struct sw_table *tb = &sw_tables[c->tbl];
     int rc;
 
-    sqlite3_bind_text(st, 1, tb->name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, c->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, c->station, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, tb->cols[col].name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, kind, -1, SQLITE_STATIC);
+    sdb_bind_text(st, 1, tb->name, -1, SDB_STATIC);
+    sdb_bind_text(st, 2, c->id, -1, SDB_STATIC);
+    sdb_bind_text(st, 3, c->station, -1, SDB_STATIC);
+    sdb_bind_text(st, 4, tb->cols[col].name, -1, SDB_STATIC);
+    sdb_bind_text(st, 5, kind, -1, SDB_STATIC);
     if (wc)
         bind_change_value(st, 6, wc);
     else
-        sqlite3_bind_value(st, 6, wv);
-    sqlite3_bind_int64(st, 7, wver->hlc);
-    sqlite3_bind_text(st, 8, wver->site, -1, SQLITE_STATIC);
+        sdb_bind_value(st, 6, wv);
+    sdb_bind_int64(st, 7, wver->hlc);
+    sdb_bind_text(st, 8, wver->site, -1, SDB_STATIC);
     if (lc)
         bind_change_value(st, 9, lc);
     else
-        sqlite3_bind_value(st, 9, lv);
-    sqlite3_bind_int64(st, 10, lver->hlc);
-    sqlite3_bind_text(st, 11, lver->site, -1, SQLITE_STATIC);
+        sdb_bind_value(st, 9, lv);
+    sdb_bind_int64(st, 10, lver->hlc);
+    sdb_bind_text(st, 11, lver->site, -1, SDB_STATIC);
     bind_version(st, 12, base);
-    sqlite3_bind_int64(st, 14, sw_now_ms());
+    sdb_bind_int64(st, 14, sw_now_ms());
     bind_author(m, st, 15, wc);
     bind_author(m, st, 16, lc);
     rc = step_done(m, st, "record conflict", err);
-    if (!rc && sqlite3_changes(m->db) > 0)
+    if (!rc && sdb_changes(m->db) > 0)
         m->stats.conflicts++;
     return rc;
 }
@@ -462,20 +465,19 @@ static int record_conflict(struct merge_ctx *m, const struct sw_change *c,
 static int put_version(struct merge_ctx *m, const struct sw_change *c,
                        int64_t rid, struct sw_err *err)
 {
-    sqlite3_stmt *st = m->put_ver;
+    sdb_stmt *st = m->put_ver;
 
-    sqlite3_bind_int(st, 1, c->tbl);
-    sqlite3_bind_int64(st, 2, rid);
-    sqlite3_bind_int(st, 3, c->col);
-    sqlite3_bind_int64(st, 4, c->ver.hlc);
-    sqlite3_bind_text(st, 5, c->ver.site, -1, SQLITE_STATIC);
+    sdb_bind_int(st, 1, c->tbl);
+    sdb_bind_int64(st, 2, rid);
+    sdb_bind_int(st, 3, c->col);
+    sdb_bind_int64(st, 4, c->ver.hlc);
+    sdb_bind_text(st, 5, c->ver.site, -1, SDB_STATIC);
     bind_author(m, st, 11, c);
     if (m->role == SW_ROLE_COUNTY) {
         bind_version(st, 6, &c->base);
-        sqlite3_bind_int64(st, 8, m->next_seq++);
-        sqlite3_bind_text(st, 9, c->station, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 10, m->src ? m->src : c->ver.site, -1,
-                          SQLITE_STATIC);
+        sdb_bind_int64(st, 8, m->next_seq++);
+        sdb_bind_text(st, 9, c->station, -1, SDB_STATIC);
+        sdb_bind_text(st, 10, m->src ? m->src : c->ver.site, -1, SDB_STATIC);
     }
     return step_done(m, st, "write version", err);
 }
@@ -483,13 +485,13 @@ static int put_version(struct merge_ctx *m, const struct sw_change *c,
 static int put_field(struct merge_ctx *m, const struct sw_change *c,
                      int64_t rid, struct sw_err *err)
 {
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int rc = col_stmt(m, 1, c->tbl, c->col, &st, err);
 
     if (rc)
         return rc;
     bind_change_value(st, 1, c);
-    sqlite3_bind_int64(st, 2, rid);
+    sdb_bind_int64(st, 2, rid);
     rc = step_done(m, st, "write field", err);
     return rc ? rc : put_version(m, c, rid, err);
 }
@@ -567,19 +569,19 @@ static int check_seen(const struct sw_change *c, struct sw_err *err)
 static int is_unsent(struct merge_ctx *m, const struct sw_change *c,
                      int64_t rid, int *out, struct sw_err *err)
 {
-    sqlite3_stmt *st = m->unsent;
+    sdb_stmt *st = m->unsent;
     int rc;
-    sqlite3_bind_int(st, 1, c->tbl);
-    sqlite3_bind_int64(st, 2, rid);
-    sqlite3_bind_int(st, 3, c->col);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *out = sqlite3_column_int(st, 0);
+    sdb_bind_int(st, 1, c->tbl);
+    sdb_bind_int64(st, 2, rid);
+    sdb_bind_int(st, 3, c->col);
+    rc = sdb_step(st);
+    if (rc == SDB_ROW) {
+        *out = sdb_column_int(st, 0);
         rc = 0;
     } else {
         rc = db_fail(err, m->db, "read outbox");
     }
-    sqlite3_reset(st);
+    sdb_reset(st);
     return rc;
 }
 
@@ -593,7 +595,7 @@ static int flag_unseen_edits(struct merge_ctx *m, const struct sw_change *del,
 
     for (int col = 0; !rc && col < tb->ncols; col++) {
         struct sw_version fv;
-        sqlite3_value *val = NULL;
+        sdb_value *val = NULL;
 
         if (col == del->col)
             continue;
@@ -604,7 +606,7 @@ static int flag_unseen_edits(struct merge_ctx *m, const struct sw_change *del,
         if (!rc)
             rc = record_conflict(m, del, col, "edit_of_deleted", del, NULL,
                                  &del->ver, NULL, val, &fv, &del->base, err);
-        sqlite3_value_free(val);
+        sdb_value_free(val);
     }
     return rc;
 }
@@ -613,7 +615,7 @@ int merge_row_seen(struct merge_ctx *m, int tbl, int64_t rid, char **out,
                    struct sw_err *err)
 {
     const struct sw_table *tb = &sw_tables[tbl];
-    sqlite3_stmt *st = m->row_vers;
+    sdb_stmt *st = m->row_vers;
     struct sw_version last;
     struct sw_buf sb;
     int rc, step;
@@ -621,11 +623,11 @@ int merge_row_seen(struct merge_ctx *m, int tbl, int64_t rid, char **out,
     *out = NULL;
     memset(&last, 0, sizeof(last));
     sb_init(&sb);
-    sqlite3_bind_int(st, 1, tbl);
-    sqlite3_bind_int64(st, 2, rid);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    sdb_bind_int(st, 1, tbl);
+    sdb_bind_int64(st, 2, rid);
+    while ((step = sdb_step(st)) == SDB_ROW) {
         struct sw_version v;
-        int col = sqlite3_column_int(st, 2);
+        int col = sdb_column_int(st, 2);
         if (col < 0 || col >= tb->ncols || col == sw_col_deleted(tb))
             continue;
         merge_column_version(st, 0, &v);
@@ -641,8 +643,8 @@ int merge_row_seen(struct merge_ctx *m, int tbl, int64_t rid, char **out,
         }
         sb_adds(&sb, tb->cols[col].name);
     }
-    rc = step == SQLITE_DONE ? 0 : db_fail(err, m->db, "read versions");
-    sqlite3_reset(st);
+    rc = step == SDB_DONE ? 0 : db_fail(err, m->db, "read versions");
+    sdb_reset(st);
     if (!rc && sb.oom)
         rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     if (!rc) {
@@ -660,14 +662,14 @@ int merge_put_tomb(struct merge_ctx *m, int tbl, int64_t rid,
                    const struct sw_version *v, const char *seen,
                    struct sw_err *err)
 {
-    sqlite3_stmt *st = seen ? m->tomb_put : m->tomb_del;
+    sdb_stmt *st = seen ? m->tomb_put : m->tomb_del;
 
-    sqlite3_bind_int(st, 1, tbl);
-    sqlite3_bind_int64(st, 2, rid);
+    sdb_bind_int(st, 1, tbl);
+    sdb_bind_int64(st, 2, rid);
     if (seen) {
-        sqlite3_bind_int64(st, 3, v->hlc);
-        sqlite3_bind_text(st, 4, v->site, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 5, seen, -1, SQLITE_STATIC);
+        sdb_bind_int64(st, 3, v->hlc);
+        sdb_bind_text(st, 4, v->site, -1, SDB_STATIC);
+        sdb_bind_text(st, 5, seen, -1, SDB_STATIC);
     }
     return step_done(m, st, "keep tombstone", err);
 }
@@ -675,25 +677,25 @@ int merge_put_tomb(struct merge_ctx *m, int tbl, int64_t rid,
 int merge_tomb_seen(struct merge_ctx *m, int tbl, int64_t rid,
                     const struct sw_version *v, char **out, struct sw_err *err)
 {
-    sqlite3_stmt *st = m->tomb_get;
+    sdb_stmt *st = m->tomb_get;
     int rc = 0, step;
 
     *out = NULL;
-    sqlite3_bind_int(st, 1, tbl);
-    sqlite3_bind_int64(st, 2, rid);
-    step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
+    sdb_bind_int(st, 1, tbl);
+    sdb_bind_int64(st, 2, rid);
+    step = sdb_step(st);
+    if (step == SDB_ROW) {
         struct sw_version tv;
         merge_column_version(st, 0, &tv);
-        if (sw_version_eq(&tv, v) && sqlite3_column_text(st, 2)) {
-            *out = sw_strdup((const char *)sqlite3_column_text(st, 2));
+        if (sw_version_eq(&tv, v) && sdb_column_text(st, 2)) {
+            *out = sw_strdup((const char *)sdb_column_text(st, 2));
             if (!*out)
                 rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         }
-    } else if (step != SQLITE_DONE) {
+    } else if (step != SDB_DONE) {
         rc = db_fail(err, m->db, "read tombstone");
     }
-    sqlite3_reset(st);
+    sdb_reset(st);
     return rc;
 }
 
@@ -701,9 +703,9 @@ int merge_apply(struct merge_ctx *m, const struct sw_change *c, unsigned flags,
                 struct sw_err *err)
 {
     const struct sw_table *tb;
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     struct sw_version cur, delver;
-    sqlite3_value *curval = NULL;
+    sdb_value *curval = NULL;
     int64_t rid;
     int found, deleted = 0, take, conflict = 0, rc, delcol;
 
@@ -729,13 +731,13 @@ int merge_apply(struct merge_ctx *m, const struct sw_change *c, unsigned flags,
 
     /* the record: find it, or create it */
     st = m->find_row[c->tbl];
-    sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    found = rc == SQLITE_ROW;
+    sdb_bind_text(st, 1, c->id, -1, SDB_STATIC);
+    rc = sdb_step(st);
+    found = rc == SDB_ROW;
     if (found) {
-        const char *owner = (const char *)sqlite3_column_text(st, 1);
-        rid = sqlite3_column_int64(st, 0);
-        deleted = sqlite3_column_int(st, 2);
+        const char *owner = (const char *)sdb_column_text(st, 1);
+        rid = sdb_column_int64(st, 0);
+        deleted = sdb_column_int(st, 2);
         if (!owner || strcmp(owner, c->station) != 0) {
             /* not who owns it: a refusal tells a station nothing of
                another's records (docs/design-notes.md) */
@@ -743,23 +745,23 @@ int merge_apply(struct merge_ctx *m, const struct sw_change *c, unsigned flags,
                          _("%s %s: not a record station %s may "
                            "write"),
                          tb->noun, c->id, c->station);
-            sqlite3_reset(st);
+            sdb_reset(st);
             return rc;
         }
-    } else if (rc != SQLITE_DONE) {
+    } else if (rc != SDB_DONE) {
         rc = db_fail(err, m->db, "find record");
-        sqlite3_reset(st);
+        sdb_reset(st);
         return rc;
     }
-    sqlite3_reset(st);
+    sdb_reset(st);
     if (!found) {
         st = m->add_row[c->tbl];
-        sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, c->station, -1, SQLITE_STATIC);
+        sdb_bind_text(st, 1, c->id, -1, SDB_STATIC);
+        sdb_bind_text(st, 2, c->station, -1, SDB_STATIC);
         rc = step_done(m, st, "create record", err);
         if (rc)
             return rc;
-        rid = sqlite3_last_insert_rowid(m->db);
+        rid = sdb_last_insert_rowid(m->db);
         m->stats.rows_added++;
     }
 
@@ -773,11 +775,11 @@ int merge_apply(struct merge_ctx *m, const struct sw_change *c, unsigned flags,
     if (tb->cols[c->col].flags & SW_COL_FIXED) {
         /* set once, when the record was made: never moved */
         rc = merge_get_value(m, c->tbl, c->col, rid, &curval, err);
-        if (!rc && sqlite3_value_type(curval) != SQLITE_NULL &&
+        if (!rc && sdb_value_type(curval) != SDB_NULL &&
             !value_equals_change(curval, c))
             rc = sw_fail(err, SW_EPERM, _("%s %s: %s cannot change"), tb->noun,
                          c->id, tb->cols[c->col].name);
-        sqlite3_value_free(curval);
+        sdb_value_free(curval);
         curval = NULL;
         if (rc)
             return rc;
@@ -801,7 +803,7 @@ int merge_apply(struct merge_ctx *m, const struct sw_change *c, unsigned flags,
                 rc = record_conflict(m, c, c->col, "edit_after_transfer", c,
                                      NULL, &c->ver, NULL, curval, &cur,
                                      &c->base, err);
-            sqlite3_value_free(curval);
+            sdb_value_free(curval);
             curval = NULL;
             if (rc)
                 return rc;
@@ -827,7 +829,7 @@ int merge_apply(struct merge_ctx *m, const struct sw_change *c, unsigned flags,
             rc = record_conflict(m, c, c->col, kind, NULL, curval, &cur, c,
                                  NULL, &c->ver, &c->base, err);
     }
-    sqlite3_value_free(curval);
+    sdb_value_free(curval);
     if (rc)
         return rc;
     if (!take) {
@@ -881,7 +883,7 @@ static int add_record(struct merge_ctx *m, const struct sw_change *c, size_t n,
                       struct sw_err *err)
 {
     const struct sw_table *tb = &sw_tables[c->tbl];
-    sqlite3_stmt *st = m->add_full[c->tbl];
+    sdb_stmt *st = m->add_full[c->tbl];
     int64_t rid;
     int rc = 0;
 
@@ -896,22 +898,22 @@ static int add_record(struct merge_ctx *m, const struct sw_change *c, size_t n,
     }
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, c->station, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 3 + sw_col_deleted(tb), 0);
+    sdb_bind_text(st, 1, c->id, -1, SDB_STATIC);
+    sdb_bind_text(st, 2, c->station, -1, SDB_STATIC);
+    sdb_bind_int(st, 3 + sw_col_deleted(tb), 0);
     for (size_t i = 0; i < n; i++)
         bind_change_value(st, 3 + c[i].col, &c[i]);
     if (m->role == SW_ROLE_STATION && one_ver) {
-        sqlite3_bind_int64(st, 3 + tb->ncols, c->ver.hlc);
-        sqlite3_bind_text(st, 4 + tb->ncols, c->ver.site, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 5 + tb->ncols, cols);
+        sdb_bind_int64(st, 3 + tb->ncols, c->ver.hlc);
+        sdb_bind_text(st, 4 + tb->ncols, c->ver.site, -1, SDB_STATIC);
+        sdb_bind_int64(st, 5 + tb->ncols, cols);
         bind_author(m, st, 6 + tb->ncols, c);
     }
     rc = step_done(m, st, "create record", err);
-    if (rc || sqlite3_changes(m->db) == 0)
+    if (rc || sdb_changes(m->db) == 0)
         return rc; /* the id is taken: the record exists */
     *added = 1;
-    rid = sqlite3_last_insert_rowid(m->db);
+    rid = sdb_last_insert_rowid(m->db);
     m->stats.rows_added++;
     m->stats.applied += (long)n;
     for (size_t i = 0; i < n && !rc; i++)
@@ -967,30 +969,29 @@ int merge_apply_row(struct merge_ctx *m, const struct sw_change *c, size_t n,
 int merge_read_field(struct merge_ctx *m, struct sw_change *c, int *found,
                      int *deleted, struct sw_err *err)
 {
-    sqlite3_stmt *st = m->find_row[c->tbl];
-    sqlite3_value *v = NULL;
+    sdb_stmt *st = m->find_row[c->tbl];
+    sdb_value *v = NULL;
     int64_t rid = 0;
     int rc;
 
     *found = 0;
-    sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    sdb_bind_text(st, 1, c->id, -1, SDB_STATIC);
+    rc = sdb_step(st);
+    if (rc == SDB_ROW) {
         *found = 1;
-        rid = sqlite3_column_int64(st, 0);
+        rid = sdb_column_int64(st, 0);
         snprintf(c->station, sizeof(c->station), "%s",
-                 sqlite3_column_text(st, 1)
-                     ? (const char *)sqlite3_column_text(st, 1)
-                     : "");
+                 sdb_column_text(st, 1) ? (const char *)sdb_column_text(st, 1)
+                                        : "");
         if (deleted)
-            *deleted = sqlite3_column_int(st, 2);
+            *deleted = sdb_column_int(st, 2);
         rc = 0;
-    } else if (rc == SQLITE_DONE) {
+    } else if (rc == SDB_DONE) {
         rc = 0;
     } else {
         rc = db_fail(err, m->db, "find record");
     }
-    sqlite3_reset(st);
+    sdb_reset(st);
     if (rc || !*found)
         return rc;
     rc = get_version(m, c->tbl, rid, c->col, &c->ver, err);
@@ -999,36 +1000,36 @@ int merge_read_field(struct merge_ctx *m, struct sw_change *c, int *found,
     if (rc)
         return rc;
     rc = merge_set_value(c, v, err);
-    sqlite3_value_free(v);
+    sdb_value_free(v);
     return rc;
 }
 
-int merge_set_value(struct sw_change *c, sqlite3_value *v, struct sw_err *err)
+int merge_set_value(struct sw_change *c, const sdb_value *v, struct sw_err *err)
 {
     free(c->text);
     c->text = NULL;
-    switch (sqlite3_value_type(v)) {
-    case SQLITE_INTEGER:
+    switch (sdb_value_type(v)) {
+    case SDB_INTEGER:
         c->vtype = SW_V_INT;
-        c->ival = sqlite3_value_int64(v);
+        c->ival = sdb_value_int64(v);
         return 0;
-    case SQLITE_NULL:
+    case SDB_NULL:
         c->vtype = SW_V_NULL;
         return 0;
     default:
         c->vtype = SW_V_TEXT;
-        c->text = sw_strdup((const char *)sqlite3_value_text(v));
+        c->text = sw_strdup((const char *)sdb_value_text(v));
         return c->text ? 0 : sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     }
 }
 
-void merge_column_version(sqlite3_stmt *st, int k, struct sw_version *v)
+void merge_column_version(sdb_stmt *st, int k, struct sw_version *v)
 {
-    const unsigned char *site = sqlite3_column_text(st, k + 1);
+    const unsigned char *site = sdb_column_text(st, k + 1);
     memset(v, 0, sizeof(*v));
-    if (sqlite3_column_type(st, k) == SQLITE_NULL)
+    if (sdb_column_type(st, k) == SDB_NULL)
         return;
-    v->hlc = sqlite3_column_int64(st, k);
+    v->hlc = sdb_column_int64(st, k);
     sw_copy(v->site, sizeof(v->site), (const char *)site);
 }
 
@@ -1050,19 +1051,19 @@ int merge_owner_version(struct merge_ctx *m, const char *case_id,
     static const char sql[] =
         "SELECT hlc, site FROM transfers WHERE case_id = ?1 "
         "ORDER BY hlc DESC, site DESC LIMIT 1";
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int rc = db_prepare(m->db, sql, &st, err), step;
 
     memset(out, 0, sizeof(*out));
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, case_id, -1, SQLITE_STATIC);
-    step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
+    sdb_bind_text(st, 1, case_id, -1, SDB_STATIC);
+    step = sdb_step(st);
+    if (step == SDB_ROW)
         merge_column_version(st, 0, out);
-    else if (step != SQLITE_DONE)
+    else if (step != SDB_DONE)
         rc = db_fail(err, m->db, "read ownership");
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     return rc;
 }
 
@@ -1077,20 +1078,20 @@ int merge_left_after(struct merge_ctx *m, const char *case_id,
         "AND (?3 = 0 OR hlc > ?3 OR (hlc = ?3 AND site > ?4) "
         "OR EXISTS (SELECT 1 FROM replicas WHERE site = ?4 AND station = ?2)) "
         "LIMIT 1";
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int rc = db_prepare(m->db, sql, &st, err), step;
 
     *yes = 0;
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, case_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, station, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, base->hlc);
-    sqlite3_bind_text(st, 4, base->hlc ? base->site : "", -1, SQLITE_STATIC);
-    step = sqlite3_step(st);
-    *yes = step == SQLITE_ROW;
-    if (step != SQLITE_ROW && step != SQLITE_DONE)
+    sdb_bind_text(st, 1, case_id, -1, SDB_STATIC);
+    sdb_bind_text(st, 2, station, -1, SDB_STATIC);
+    sdb_bind_int64(st, 3, base->hlc);
+    sdb_bind_text(st, 4, base->hlc ? base->site : "", -1, SDB_STATIC);
+    step = sdb_step(st);
+    *yes = step == SDB_ROW;
+    if (step != SDB_ROW && step != SDB_DONE)
         rc = db_fail(err, m->db, "read transfers");
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     return rc;
 }

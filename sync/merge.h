@@ -32,7 +32,7 @@
 #ifndef SW_MERGE_H
 #define SW_MERGE_H
 
-#include <sqlite3.h>
+#include "sdb.h"
 
 #include "change.h"
 #include "db.h"
@@ -56,29 +56,29 @@ struct merge_stats {
 };
 
 struct merge_ctx {
-    sqlite3 *db;
+    sdb *db;
     enum sw_role role;
     struct hlc_clock clock;
     const char *src;  /* county: the site that sent the changes */
     int64_t next_seq; /* county: the next write's seq */
     struct merge_stats stats;
     /* prepared statements, made by merge_open */
-    sqlite3_stmt *find_row[SW_NTABLES];
-    sqlite3_stmt *add_row[SW_NTABLES];  /* id and station */
-    sqlite3_stmt *add_full[SW_NTABLES]; /* id, station and every field */
-    sqlite3_stmt *get_ver[SW_NTABLES];
-    sqlite3_stmt **get_val[SW_NTABLES];
-    sqlite3_stmt **set_val[SW_NTABLES];
-    sqlite3_stmt *put_ver, *unsent, *conflict;
+    sdb_stmt *find_row[SW_NTABLES];
+    sdb_stmt *add_row[SW_NTABLES];  /* id and station */
+    sdb_stmt *add_full[SW_NTABLES]; /* id, station and every field */
+    sdb_stmt *get_ver[SW_NTABLES];
+    sdb_stmt **get_val[SW_NTABLES];
+    sdb_stmt **set_val[SW_NTABLES];
+    sdb_stmt *put_ver, *unsent, *conflict;
     char cur_author[SW_AUTHOR_MAX + 1]; /* the last version read's author */
-    sqlite3_stmt *tomb_get, *tomb_put, *tomb_del, *row_vers;
+    sdb_stmt *tomb_get, *tomb_put, *tomb_del, *row_vers;
 };
 
 /*
 ** Prepare m for db.  Returns 0, or an error (and m needs merge_close()
 ** all the same; merge_close on a zeroed m is fine).
 */
-int merge_open(struct merge_ctx *m, sqlite3 *db, enum sw_role role,
+int merge_open(struct merge_ctx *m, sdb *db, enum sw_role role,
                struct sw_err *err);
 void merge_close(struct merge_ctx *m);
 
@@ -124,14 +124,15 @@ int merge_read_field(struct merge_ctx *m, struct sw_change *c, int *found,
 ** used otherwise): tests/test-plans.c checks their plans. */
 int merge_prepare_all(struct merge_ctx *m, struct sw_err *err);
 
-/* The current value of a field of record rid, as a new sqlite3_value
-** (free with sqlite3_value_free). */
+/* The current value of a field of record rid, as a new sdb_value
+** (free with sdb_value_free). */
 int merge_get_value(struct merge_ctx *m, int tbl, int col, int64_t rid,
-                    sqlite3_value **out, struct sw_err *err);
+                    sdb_value **out, struct sw_err *err);
 
 /* Set c's value (vtype, ival, text: copied) from a SQLite value.
 ** Returns 0 or SW_ESOFTWARE. */
-int merge_set_value(struct sw_change *c, sqlite3_value *v, struct sw_err *err);
+int merge_set_value(struct sw_change *c, const sdb_value *v,
+                    struct sw_err *err);
 
 /*
 ** The seen text of record rid of table tbl as this site has it now: the
@@ -186,6 +187,6 @@ int merge_left_after(struct merge_ctx *m, const char *case_id,
 
 /* The version in columns k (hlc) and k + 1 (site) of st's current row;
 ** "no version" when the hlc is NULL. */
-void merge_column_version(sqlite3_stmt *st, int k, struct sw_version *v);
+void merge_column_version(sdb_stmt *st, int k, struct sw_version *v);
 
 #endif

@@ -56,23 +56,23 @@ struct target {
 };
 
 /* One statement run with (int, int64) or (text, text) bound: DONE. */
-static int run2(sqlite3 *db, const char *sql, int tbl, int64_t rid,
+static int run2(sdb *db, const char *sql, int tbl, int64_t rid,
                 const char *text, struct sw_err *err)
 {
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int rc = db_prepare(db, sql, &st, err);
     if (rc)
         return rc;
     if (text) {
-        sqlite3_bind_text(st, 1, sw_tables[tbl].name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
+        sdb_bind_text(st, 1, sw_tables[tbl].name, -1, SDB_STATIC);
+        sdb_bind_text(st, 2, text, -1, SDB_STATIC);
     } else {
-        sqlite3_bind_int(st, 1, tbl);
-        sqlite3_bind_int64(st, 2, rid);
+        sdb_bind_int(st, 1, tbl);
+        sdb_bind_int64(st, 2, rid);
     }
-    if (sqlite3_step(st) != SQLITE_DONE)
+    if (sdb_step(st) != SDB_DONE)
         rc = db_fail(err, db, "erase");
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     return rc;
 }
 
@@ -94,11 +94,11 @@ static char *targets_sql(int tbl)
 }
 
 /* The records to erase: *out malloc'd, *n of them (0: none there). */
-static int find_targets(sqlite3 *db, int tbl, const char *id,
-                        struct target **out, size_t *n, struct sw_err *err)
+static int find_targets(sdb *db, int tbl, const char *id, struct target **out,
+                        size_t *n, struct sw_err *err)
 {
     char *sql = targets_sql(tbl);
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     struct target *v = NULL;
     size_t cap = 0;
     int rc, step;
@@ -110,8 +110,8 @@ static int find_targets(sqlite3 *db, int tbl, const char *id,
     free(sql);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    sdb_bind_text(st, 1, id, -1, SDB_STATIC);
+    while ((step = sdb_step(st)) == SDB_ROW) {
         if (*n == cap) {
             struct target *nv;
             cap = cap ? cap * 2 : 16;
@@ -122,15 +122,15 @@ static int find_targets(sqlite3 *db, int tbl, const char *id,
             }
             v = nv;
         }
-        v[*n].tbl = sqlite3_column_int(st, 0);
-        v[*n].rid = sqlite3_column_int64(st, 1);
+        v[*n].tbl = sdb_column_int(st, 0);
+        v[*n].rid = sdb_column_int64(st, 1);
         snprintf(v[*n].id, sizeof(v[*n].id), "%s",
-                 (const char *)sqlite3_column_text(st, 2));
+                 (const char *)sdb_column_text(st, 2));
         (*n)++;
     }
-    if (!rc && step != SQLITE_DONE)
+    if (!rc && step != SDB_DONE)
         rc = db_fail(err, db, "find records");
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     if (rc) {
         free(v);
         *n = 0;
@@ -141,49 +141,48 @@ static int find_targets(sqlite3 *db, int tbl, const char *id,
 }
 
 /* The case's name, ID number, phone and station (malloc'd or NULL). */
-static int case_values(sqlite3 *db, const char *id, char *vals[4],
+static int case_values(sdb *db, const char *id, char *vals[4],
                        struct sw_err *err)
 {
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int rc = db_prepare(db, SQL_CASE_VALUES, &st, err), step;
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
+    sdb_bind_text(st, 1, id, -1, SDB_STATIC);
+    step = sdb_step(st);
+    if (step == SDB_ROW) {
         for (int i = 0; i < 4 && !rc; i++)
-            if (sqlite3_column_text(st, i) &&
-                !(vals[i] =
-                      sw_strdup((const char *)sqlite3_column_text(st, i))))
+            if (sdb_column_text(st, i) &&
+                !(vals[i] = sw_strdup((const char *)sdb_column_text(st, i))))
                 rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
-    } else if (step != SQLITE_DONE) {
+    } else if (step != SDB_DONE) {
         rc = db_fail(err, db, "read case");
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     return rc;
 }
 
 /* Blank the audit texts that hold id or one of vals[0..2]. */
-static int erase_audit(sqlite3 *db, int county, const char *id,
-                       char *const vals[4], struct sw_err *err)
+static int erase_audit(sdb *db, int county, const char *id, char *const vals[4],
+                       struct sw_err *err)
 {
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int rc = db_prepare(db, county ? SQL_AUDIT_ERASE : SQL_LOCAL_AUDIT_ERASE,
                         &st, err);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sdb_bind_text(st, 1, id, -1, SDB_STATIC);
     for (int i = 0; i < 3; i++)
-        sqlite3_bind_text(st, 2 + i, vals[i], -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE)
+        sdb_bind_text(st, 2 + i, vals[i], -1, SDB_STATIC);
+    if (sdb_step(st) != SDB_DONE)
         rc = db_fail(err, db, "erase audit text");
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     return rc;
 }
 
 /* Erase the targets' rows and everything that holds their values. */
-static int erase_targets(sqlite3 *db, int county, const struct target *v,
-                         size_t n, char *const vals[4], struct sw_err *err)
+static int erase_targets(sdb *db, int county, const struct target *v, size_t n,
+                         char *const vals[4], struct sw_err *err)
 {
     int rc = 0;
 
@@ -198,29 +197,29 @@ static int erase_targets(sqlite3 *db, int county, const struct target *v,
         if (!rc && !county)
             rc = run2(db, SQL_DEL_PENDING, v[i].tbl, v[i].rid, NULL, err);
         if (!rc) {
-            sqlite3_stmt *st = NULL;
+            sdb_stmt *st = NULL;
             char sql[80];
             snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE rid = ?1",
                      sw_tables[v[i].tbl].name);
             rc = db_prepare(db, sql, &st, err);
             if (!rc) {
-                sqlite3_bind_int64(st, 1, v[i].rid);
-                if (sqlite3_step(st) != SQLITE_DONE)
+                sdb_bind_int64(st, 1, v[i].rid);
+                if (sdb_step(st) != SDB_DONE)
                     rc = db_fail(err, db, "erase record");
-                sqlite3_finalize(st);
+                sdb_finalize(st);
             }
         }
     }
     return rc;
 }
 
-int purge_case(sqlite3 *db, const char *case_id, const char *admin,
+int purge_case(sdb *db, const char *case_id, const char *admin,
                const char *reason, long *nrecords, char *station_out,
                struct sw_err *err)
 {
     struct target *v = NULL;
     char *vals[4] = {NULL, NULL, NULL, NULL};
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int64_t seq = 0, now = sw_now_ms();
     size_t n = 0;
     int rc;
@@ -251,29 +250,29 @@ int purge_case(sqlite3 *db, const char *case_id, const char *admin,
     if (!rc)
         rc = db_prepare(db, SQL_SEQ_NEXT, &st, err);
     if (!rc) {
-        if (sqlite3_step(st) == SQLITE_ROW)
-            seq = sqlite3_column_int64(st, 0);
+        if (sdb_step(st) == SDB_ROW)
+            seq = sdb_column_int64(st, 0);
         else
             rc = db_fail(err, db, "county sequence");
-        sqlite3_finalize(st);
+        sdb_finalize(st);
         st = NULL;
     }
     if (!rc)
         rc = db_prepare(db, SQL_PURGED_ADD, &st, err);
     for (size_t i = 0; !rc && i < n; i++) {
-        sqlite3_bind_text(st, 1, v[i].id, -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 2, v[i].tbl);
-        sqlite3_bind_text(st, 3, vals[3], -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, case_id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 5, seq);
-        sqlite3_bind_int64(st, 6, now);
-        sqlite3_bind_text(st, 7, admin, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 8, reason, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_DONE)
+        sdb_bind_text(st, 1, v[i].id, -1, SDB_STATIC);
+        sdb_bind_int(st, 2, v[i].tbl);
+        sdb_bind_text(st, 3, vals[3], -1, SDB_STATIC);
+        sdb_bind_text(st, 4, case_id, -1, SDB_STATIC);
+        sdb_bind_int64(st, 5, seq);
+        sdb_bind_int64(st, 6, now);
+        sdb_bind_text(st, 7, admin, -1, SDB_STATIC);
+        sdb_bind_text(st, 8, reason, -1, SDB_STATIC);
+        if (sdb_step(st) != SDB_DONE)
             rc = db_fail(err, db, "record the purge");
-        sqlite3_reset(st);
+        sdb_reset(st);
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     if (!rc)
         rc = erase_targets(db, 1, v, n, vals, err);
     /* decisions about the person as a possible duplicate (their notes may
@@ -290,12 +289,12 @@ int purge_case(sqlite3 *db, const char *case_id, const char *admin,
     return rc;
 }
 
-int purge_erase_local(sqlite3 *db, int tbl, const char *id, long *n,
+int purge_erase_local(sdb *db, int tbl, const char *id, long *n,
                       struct sw_err *err)
 {
     struct target *v = NULL;
     char *vals[4] = {NULL, NULL, NULL, NULL};
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     size_t nt = 0;
     int rc = 0;
 
@@ -310,22 +309,22 @@ int purge_erase_local(sqlite3 *db, int tbl, const char *id, long *n,
         rc = db_prepare(db, SQL_ERASED_ADD, &st, err);
     if (!rc) {
         /* the order's record even when this replica never had it */
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 2, tbl);
-        sqlite3_bind_int64(st, 3, sw_now_ms());
-        if (sqlite3_step(st) != SQLITE_DONE)
+        sdb_bind_text(st, 1, id, -1, SDB_STATIC);
+        sdb_bind_int(st, 2, tbl);
+        sdb_bind_int64(st, 3, sw_now_ms());
+        if (sdb_step(st) != SDB_DONE)
             rc = db_fail(err, db, "note the erase");
-        sqlite3_reset(st);
+        sdb_reset(st);
     }
     for (size_t i = 0; !rc && i < nt; i++) {
-        sqlite3_bind_text(st, 1, v[i].id, -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 2, v[i].tbl);
-        sqlite3_bind_int64(st, 3, sw_now_ms());
-        if (sqlite3_step(st) != SQLITE_DONE)
+        sdb_bind_text(st, 1, v[i].id, -1, SDB_STATIC);
+        sdb_bind_int(st, 2, v[i].tbl);
+        sdb_bind_int64(st, 3, sw_now_ms());
+        if (sdb_step(st) != SDB_DONE)
             rc = db_fail(err, db, "note the erase");
-        sqlite3_reset(st);
+        sdb_reset(st);
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     for (int i = 0; i < 4; i++)
         free(vals[i]);
     free(v);
@@ -334,22 +333,22 @@ int purge_erase_local(sqlite3 *db, int tbl, const char *id, long *n,
     return rc;
 }
 
-int purge_is_purged(sqlite3 *db, const char *id, struct sw_err *err)
+int purge_is_purged(sdb *db, const char *id, struct sw_err *err)
 {
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int rc = db_prepare(db, SQL_IS_PURGED, &st, err), step;
     if (rc)
         return -1;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    step = sqlite3_step(st);
-    rc = step == SQLITE_ROW ? 1 : step == SQLITE_DONE ? 0 : -1;
+    sdb_bind_text(st, 1, id, -1, SDB_STATIC);
+    step = sdb_step(st);
+    rc = step == SDB_ROW ? 1 : step == SDB_DONE ? 0 : -1;
     if (rc < 0)
         db_fail(err, db, "read purged");
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     return rc;
 }
 
-int purge_checkpoint(sqlite3 *db, struct sw_err *err)
+int purge_checkpoint(sdb *db, struct sw_err *err)
 {
     return db_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", err);
 }

@@ -9,7 +9,7 @@
 #ifndef SW_PURGE_H
 #define SW_PURGE_H
 
-#include <sqlite3.h>
+#include "sdb.h"
 #include <stdint.h>
 
 #include "sw.h"
@@ -32,7 +32,7 @@
 ** already purged: SW_EDATA; a reason that holds the case's name, ID
 ** number or phone: SW_EUSAGE.  On error the caller rolls back.
 */
-int purge_case(sqlite3 *db, const char *case_id, const char *admin,
+int purge_case(sdb *db, const char *case_id, const char *admin,
                const char *reason, long *nrecords, char *station_out,
                struct sw_err *err);
 
@@ -43,13 +43,13 @@ int purge_case(sqlite3 *db, const char *case_id, const char *admin,
 ** the ids in `erased`.  Runs in the caller's transaction, with capture
 ** off (the pull's).  Nothing there is not an error.  *n: records erased.
 */
-int purge_erase_local(sqlite3 *db, int tbl, const char *id, long *n,
+int purge_erase_local(sdb *db, int tbl, const char *id, long *n,
                       struct sw_err *err);
 
 /* Is record id purged at the county (1), not (0), or -1 on error. */
-int purge_is_purged(sqlite3 *db, const char *id, struct sw_err *err);
+int purge_is_purged(sdb *db, const char *id, struct sw_err *err);
 
 /* PRAGMA wal_checkpoint(TRUNCATE): the -wal file emptied. */
-int purge_checkpoint(sqlite3 *db, struct sw_err *err);
+int purge_checkpoint(sdb *db, struct sw_err *err);
 
 #endif

@@ -99,15 +99,15 @@ int records_fill_defaults(const struct sw_table *t, const char **vals,
     return 0;
 }
 
-void records_bind_value(sqlite3_stmt *st, int idx, const struct sw_column *c,
+void records_bind_value(sdb_stmt *st, int idx, const struct sw_column *c,
                         const char *v)
 {
     if (!v)
-        sqlite3_bind_null(st, idx);
+        sdb_bind_null(st, idx);
     else if (c->type == SW_INT)
-        sqlite3_bind_int64(st, idx, strtoll(v, NULL, 10));
+        sdb_bind_int64(st, idx, strtoll(v, NULL, 10));
     else
-        sqlite3_bind_text(st, idx, v, -1, SQLITE_TRANSIENT);
+        sdb_bind_text(st, idx, v, -1, SDB_TRANSIENT);
 }
 
 /* SELECT id, station, <all fields but deleted> FROM t */
@@ -119,31 +119,30 @@ static void select_cols(struct sw_buf *sql, const struct sw_table *t)
     sb_addf(sql, " FROM %s WHERE deleted = 0", t->name);
 }
 
-static cJSON *row_json(sqlite3_stmt *st, const struct sw_table *t)
+static cJSON *row_json(sdb_stmt *st, const struct sw_table *t)
 {
     cJSON *o = cJSON_CreateObject();
     if (!o)
         return NULL;
-    cJSON_AddStringToObject(o, "id", (const char *)sqlite3_column_text(st, 0));
-    if (sqlite3_column_type(st, 1) == SQLITE_NULL)
+    cJSON_AddStringToObject(o, "id", (const char *)sdb_column_text(st, 0));
+    if (sdb_column_type(st, 1) == SDB_NULL)
         cJSON_AddNullToObject(o, "station");
     else
         cJSON_AddStringToObject(o, "station",
-                                (const char *)sqlite3_column_text(st, 1));
+                                (const char *)sdb_column_text(st, 1));
     for (int c = 0; c < sw_col_deleted(t); c++) {
         int k = c + 2;
         const char *name = t->cols[c].name;
-        switch (sqlite3_column_type(st, k)) {
-        case SQLITE_NULL:
+        switch (sdb_column_type(st, k)) {
+        case SDB_NULL:
             cJSON_AddNullToObject(o, name);
             break;
-        case SQLITE_INTEGER:
-            cJSON_AddNumberToObject(o, name,
-                                    (double)sqlite3_column_int64(st, k));
+        case SDB_INTEGER:
+            cJSON_AddNumberToObject(o, name, (double)sdb_column_int64(st, k));
             break;
         default:
             cJSON_AddStringToObject(o, name,
-                                    (const char *)sqlite3_column_text(st, k));
+                                    (const char *)sdb_column_text(st, k));
         }
     }
     return o;
@@ -179,11 +178,11 @@ void records_print_cell(FILE *f, const unsigned char *s)
     }
 }
 
-int records_show(sqlite3 *db, const struct sw_table *t, int argc, char **argv,
+int records_show(sdb *db, const struct sw_table *t, int argc, char **argv,
                  FILE *out, struct sw_err *err)
 {
     struct sw_buf sql;
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     const char *id = NULL;
     int json = 0, rc;
 
@@ -206,13 +205,13 @@ int records_show(sqlite3 *db, const struct sw_table *t, int argc, char **argv,
                  : db_prepare(db, sql.buf, &st, err);
     if (rc)
         goto out;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE) {
+    sdb_bind_text(st, 1, id, -1, SDB_STATIC);
+    rc = sdb_step(st);
+    if (rc == SDB_DONE) {
         rc = sw_fail(err, SW_EDATA, _("%s %s: not found"), t->noun, id);
         goto out;
     }
-    if (rc != SQLITE_ROW) {
+    if (rc != SDB_ROW) {
         rc = db_fail(err, db, t->noun);
         goto out;
     }
@@ -222,12 +221,10 @@ int records_show(sqlite3 *db, const struct sw_table *t, int argc, char **argv,
         cJSON_Delete(o);
         goto out;
     }
-    fprintf(out, _("id: %s\nstation: %s\n"), sqlite3_column_text(st, 0),
-            sqlite3_column_text(st, 1)
-                ? (const char *)sqlite3_column_text(st, 1)
-                : "");
+    fprintf(out, _("id: %s\nstation: %s\n"), sdb_column_text(st, 0),
+            sdb_column_text(st, 1) ? (const char *)sdb_column_text(st, 1) : "");
     for (int c = 0; c < sw_col_deleted(t); c++) {
-        if (sqlite3_column_type(st, c + 2) == SQLITE_NULL)
+        if (sdb_column_type(st, c + 2) == SDB_NULL)
             continue;
         if (labels_lang() == SW_LANG_ZH)
             fprintf(out, "%s（%s）: ", t->cols[c].name,
@@ -235,26 +232,25 @@ int records_show(sqlite3 *db, const struct sw_table *t, int argc, char **argv,
         else
             fprintf(out, "%s: ", t->cols[c].name);
         records_print_cell(
-            out, shown_value(&t->cols[c], sqlite3_column_text(st, c + 2)));
+            out, shown_value(&t->cols[c], sdb_column_text(st, c + 2)));
         fputc('\n', out);
     }
     rc = 0;
 out:
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     sb_release(&sql);
     return rc;
 }
 
 /* One record as `list` prints it: the id and the SW_COL_LIST fields. */
-static void print_list_row(FILE *out, sqlite3_stmt *st,
-                           const struct sw_table *t)
+static void print_list_row(FILE *out, sdb_stmt *st, const struct sw_table *t)
 {
-    fputs((const char *)sqlite3_column_text(st, 0), out);
+    fputs((const char *)sdb_column_text(st, 0), out);
     for (int c = 0; c < sw_col_deleted(t); c++)
         if (t->cols[c].flags & SW_COL_LIST) {
             fputc('\t', out);
             records_print_cell(
-                out, shown_value(&t->cols[c], sqlite3_column_text(st, c + 2)));
+                out, shown_value(&t->cols[c], sdb_column_text(st, c + 2)));
         }
     fputc('\n', out);
 }
@@ -277,11 +273,11 @@ static const char *opt_value(int argc, char **argv, int *i, const char *opt,
     return NULL;
 }
 
-int records_list(sqlite3 *db, const struct sw_table *t, int argc, char **argv,
+int records_list(sdb *db, const struct sw_table *t, int argc, char **argv,
                  unsigned flags, FILE *out, struct sw_err *err)
 {
     struct sw_buf sql;
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int json = 0, rc, nw = 0, matched;
     int *wcol = calloc((size_t)argc + 1, sizeof(int));
     const char **wval = calloc((size_t)argc + 1, sizeof(char *));
@@ -374,19 +370,19 @@ int records_list(sqlite3 *db, const struct sw_table *t, int argc, char **argv,
         goto out;
     for (int i = 0; i < nw; i++) {
         if (!wval[i])
-            sqlite3_bind_null(st, i + 1);
+            sdb_bind_null(st, i + 1);
         else if (wpart[i])
-            sqlite3_bind_text(st, i + 1, wval[i], -1, SQLITE_STATIC);
+            sdb_bind_text(st, i + 1, wval[i], -1, SDB_STATIC);
         else if (wcol[i] >= 0 && t->cols[wcol[i]].type == SW_INT)
-            sqlite3_bind_int64(st, i + 1, strtoll(wval[i], NULL, 10));
+            sdb_bind_int64(st, i + 1, strtoll(wval[i], NULL, 10));
         else
-            sqlite3_bind_text(st, i + 1, wval[i], -1, SQLITE_STATIC);
+            sdb_bind_text(st, i + 1, wval[i], -1, SDB_STATIC);
     }
     if (json && !(arr = cJSON_CreateArray())) {
         rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         goto out;
     }
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = sdb_step(st)) == SDB_ROW) {
         if (json) {
             cJSON *o = row_json(st, t);
             if (!o) {
@@ -398,14 +394,14 @@ int records_list(sqlite3 *db, const struct sw_table *t, int argc, char **argv,
         }
         print_list_row(out, st, t);
     }
-    if (rc != SQLITE_DONE) {
+    if (rc != SDB_DONE) {
         rc = db_fail(err, db, t->noun);
         goto out;
     }
     rc = json ? print_json(out, arr, err) : 0;
 out:
     cJSON_Delete(arr);
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     sb_release(&sql);
     free(wcol);
     free(wval);
@@ -413,13 +409,13 @@ out:
     return rc;
 }
 
-int records_search(sqlite3 *db, int argc, char **argv, unsigned flags,
-                   FILE *out, struct sw_err *err)
+int records_search(sdb *db, int argc, char **argv, unsigned flags, FILE *out,
+                   struct sw_err *err)
 {
     const struct sw_table *t = &sw_tables[SW_T_CASES];
     struct search_hit *hits = NULL;
     struct sw_buf sql;
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     const char *text = NULL, *station = NULL;
     int json = 0, limit = 50, nhits = 0, rc, matched;
     cJSON *arr = NULL;
@@ -476,12 +472,12 @@ int records_search(sqlite3 *db, int argc, char **argv, unsigned flags,
         goto out;
     }
     for (int h = 0; h < nhits; h++) {
-        sqlite3_reset(st);
-        sqlite3_bind_int64(st, 1, hits[h].rid);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
+        sdb_reset(st);
+        sdb_bind_int64(st, 1, hits[h].rid);
+        rc = sdb_step(st);
+        if (rc == SDB_DONE)
             continue;
-        if (rc != SQLITE_ROW) {
+        if (rc != SDB_ROW) {
             rc = db_fail(err, db, "search");
             goto out;
         }
@@ -501,7 +497,7 @@ int records_search(sqlite3 *db, int argc, char **argv, unsigned flags,
     rc = json ? print_json(out, arr, err) : 0;
 out:
     cJSON_Delete(arr);
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     sb_release(&sql);
     free(hits);
     return rc;

@@ -12,7 +12,7 @@
 #ifndef SW_RECORDS_H
 #define SW_RECORDS_H
 
-#include <sqlite3.h>
+#include "sdb.h"
 #include <stdio.h>
 
 #include "sw.h"
@@ -56,7 +56,7 @@ int records_fill_defaults(const struct sw_table *t, const char **vals,
                           const char *today, struct sw_err *err);
 
 /* Bind a validated text value for column c (NULL binds NULL). */
-void records_bind_value(sqlite3_stmt *st, int idx, const struct sw_column *c,
+void records_bind_value(sdb_stmt *st, int idx, const struct sw_column *c,
                         const char *v);
 
 /* Write a field value as one line: newline, tab, backslash escaped. */
@@ -66,7 +66,7 @@ void records_print_cell(FILE *f, const unsigned char *s);
 ** `show ID [--json]`: argv holds the arguments after "show".  A record
 ** that does not exist or is deleted: SW_EDATA "case ID: not found".
 */
-int records_show(sqlite3 *db, const struct sw_table *t, int argc, char **argv,
+int records_show(sdb *db, const struct sw_table *t, int argc, char **argv,
                  FILE *out, struct sw_err *err);
 
 #define RECORDS_LIST_STATION 0x01 /* accept --station CODE (county) */
@@ -79,7 +79,7 @@ int records_show(sqlite3 *db, const struct sw_table *t, int argc, char **argv,
 ** same as `--where station=CODE`.  Text: the id and the SW_COL_LIST
 ** fields, tab-separated, one record a line; JSON: an array of objects.
 */
-int records_list(sqlite3 *db, const struct sw_table *t, int argc, char **argv,
+int records_list(sdb *db, const struct sw_table *t, int argc, char **argv,
                  unsigned flags, FILE *out, struct sw_err *err);
 
 /*
@@ -88,7 +88,7 @@ int records_list(sqlite3 *db, const struct sw_table *t, int argc, char **argv,
 ** first, at most N (default 50; 0: all).  Text as `list`; JSON an array
 ** of objects as `list`'s with "match" (how it matched: search_rank_name).
 */
-int records_search(sqlite3 *db, int argc, char **argv, unsigned flags,
-                   FILE *out, struct sw_err *err);
+int records_search(sdb *db, int argc, char **argv, unsigned flags, FILE *out,
+                   struct sw_err *err);
 
 #endif

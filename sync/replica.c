@@ -86,7 +86,7 @@ static char *pending_sql(void)
     return sb_detach(&sb, NULL);
 }
 
-int replica_open(struct replica *r, sqlite3 *db, struct sw_err *err)
+int replica_open(struct replica *r, sdb *db, struct sw_err *err)
 {
     char *site = NULL, *station = NULL, *sql = NULL;
     int rc;
@@ -135,42 +135,42 @@ int replica_open(struct replica *r, sqlite3 *db, struct sw_err *err)
 void replica_close(struct replica *r)
 {
     merge_close(&r->m);
-    sqlite3_finalize(r->outbox);
-    sqlite3_finalize(r->pend_add);
-    sqlite3_finalize(r->ver_put);
-    sqlite3_finalize(r->out_del);
-    sqlite3_finalize(r->pend_read);
+    sdb_finalize(r->outbox);
+    sdb_finalize(r->pend_add);
+    sdb_finalize(r->ver_put);
+    sdb_finalize(r->out_del);
+    sdb_finalize(r->pend_read);
     for (int t = 0; t < SW_NTABLES; t++) {
-        sqlite3_finalize(r->row_station[t]);
+        sdb_finalize(r->row_station[t]);
         r->row_station[t] = NULL;
     }
-    sqlite3_finalize(r->case_station);
+    sdb_finalize(r->case_station);
     r->case_station = NULL;
     r->outbox = r->pend_add = r->ver_put = r->out_del = r->pend_read = NULL;
 }
 
-static int run(struct replica *r, sqlite3_stmt *st, const char *what,
+static int run(struct replica *r, sdb_stmt *st, const char *what,
                struct sw_err *err)
 {
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    return rc == SQLITE_DONE ? 0 : db_fail(err, r->db, what);
+    int rc = sdb_step(st);
+    sdb_reset(st);
+    sdb_clear_bindings(st);
+    return rc == SDB_DONE ? 0 : db_fail(err, r->db, what);
 }
 
 /* The station owning a record (rid of table tbl), or of a case (by id),
 ** into out; "" when there is none. */
-static void station_of(sqlite3_stmt *st, int by_id, int64_t rid, const char *id,
+static void station_of(sdb_stmt *st, int by_id, int64_t rid, const char *id,
                        char *out, size_t n)
 {
     if (by_id)
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        sdb_bind_text(st, 1, id, -1, SDB_STATIC);
     else
-        sqlite3_bind_int64(st, 1, rid);
+        sdb_bind_int64(st, 1, rid);
     out[0] = '\0';
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-        snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_reset(st);
+    if (sdb_step(st) == SDB_ROW && sdb_column_text(st, 0))
+        snprintf(out, n, "%s", (const char *)sdb_column_text(st, 0));
+    sdb_reset(st);
 }
 
 /*
@@ -178,7 +178,7 @@ static void station_of(sqlite3_stmt *st, int by_id, int64_t rid, const char *id,
 ** naming table, record and field.
 */
 static int sealable(struct replica *r, int tbl, int col, int64_t rid,
-                    sqlite3_value *val, char *msg, size_t n)
+                    sdb_value *val, char *msg, size_t n)
 {
     const struct sw_table *tb = &sw_tables[tbl];
     const struct sw_column *c = &tb->cols[col];
@@ -187,15 +187,15 @@ static int sealable(struct replica *r, int tbl, int col, int64_t rid,
     const char *text = NULL;
 
     station_of(r->row_station[tbl], 0, rid, NULL, owner, sizeof(owner));
-    switch (sqlite3_value_type(val)) {
-    case SQLITE_NULL:
+    switch (sdb_value_type(val)) {
+    case SDB_NULL:
         break;
-    case SQLITE_INTEGER:
-        snprintf(num, sizeof(num), "%lld", (long long)sqlite3_value_int64(val));
+    case SDB_INTEGER:
+        snprintf(num, sizeof(num), "%lld", (long long)sdb_value_int64(val));
         text = num;
         break;
     default:
-        text = (const char *)sqlite3_value_text(val);
+        text = (const char *)sdb_value_text(val);
     }
     if (strcmp(owner, r->station) != 0) {
         snprintf(msg, n, _("%s record %lld: of station '%s', not this one's"),
@@ -209,13 +209,13 @@ static int sealable(struct replica *r, int tbl, int col, int64_t rid,
     if (tb->ref_col >= 0) {
         /* a visit or service goes with a case of this station, or not at
            all: all its fields wait while the reference is wrong */
-        sqlite3_value *ref = NULL;
+        sdb_value *ref = NULL;
         const char *case_id;
         if (merge_get_value(&r->m, tbl, tb->ref_col, rid, &ref, &e)) {
             snprintf(msg, n, "%.400s", e.msg);
             return SW_EDATA;
         }
-        case_id = (const char *)sqlite3_value_text(ref);
+        case_id = (const char *)sdb_value_text(ref);
         owner[0] = '\0';
         if (case_id)
             station_of(r->case_station, 1, 0, case_id, owner, sizeof(owner));
@@ -225,10 +225,10 @@ static int sealable(struct replica *r, int tbl, int col, int64_t rid,
                        "station"),
                      tb->name, (long long)rid, tb->cols[tb->ref_col].name,
                      case_id ? case_id : "(none)");
-            sqlite3_value_free(ref);
+            sdb_value_free(ref);
             return SW_EDATA;
         }
-        sqlite3_value_free(ref);
+        sdb_value_free(ref);
     }
     return 0;
 }
@@ -237,7 +237,7 @@ static int sealable(struct replica *r, int tbl, int col, int64_t rid,
 static int seal_in_txn(struct replica *r, struct hlc_clock *clock, long *n,
                        struct sw_err *err)
 {
-    sqlite3_stmt *o = r->outbox;
+    sdb_stmt *o = r->outbox;
     int64_t last_tbl = -1, last_rid = -1, last_at = -1, hlc = 0;
     char last_author[SW_AUTHOR_MAX + 1] = "";
     int last_has_author = 0;
@@ -249,18 +249,18 @@ static int seal_in_txn(struct replica *r, struct hlc_clock *clock, long *n,
     clock->offset_ms = r->offset_ms;
     r->held = 0;
     r->held_msg[0] = '\0';
-    while (!rc && (step = sqlite3_step(o)) == SQLITE_ROW) {
-        int tbl = sqlite3_column_int(o, 0);
-        int64_t rid = sqlite3_column_int64(o, 1);
-        int col = sqlite3_column_int(o, 2);
+    while (!rc && (step = sdb_step(o)) == SDB_ROW) {
+        int tbl = sdb_column_int(o, 0);
+        int64_t rid = sdb_column_int64(o, 1);
+        int col = sdb_column_int(o, 2);
         /* an edit made while the clock was ahead (and since corrected)
            did not happen in the future */
         int64_t at =
-            sqlite3_column_int64(o, 5) < now ? sqlite3_column_int64(o, 5) : now;
-        int64_t gen = sqlite3_column_int64(o, 6);
+            sdb_column_int64(o, 5) < now ? sdb_column_int64(o, 5) : now;
+        int64_t gen = sdb_column_int64(o, 6);
         /* who wrote it; another program's garbage there is nobody */
-        const char *author = (const char *)sqlite3_column_text(o, 7);
-        sqlite3_value *val = NULL;
+        const char *author = (const char *)sdb_column_text(o, 7);
+        sdb_value *val = NULL;
         char *seen = NULL;
 
         if (author && !sw_author_valid(author))
@@ -289,22 +289,21 @@ static int seal_in_txn(struct replica *r, struct hlc_clock *clock, long *n,
             if (!r->held)
                 snprintf(r->held_msg, sizeof(r->held_msg), "%s", why);
             r->held++; /* stays in the outbox until fixed */
-            sqlite3_value_free(val);
+            sdb_value_free(val);
             continue;
         }
-        sqlite3_bind_int(r->pend_add, 1, tbl);
-        sqlite3_bind_int64(r->pend_add, 2, rid);
-        sqlite3_bind_int(r->pend_add, 3, col);
-        sqlite3_bind_value(r->pend_add, 4, val);
-        sqlite3_bind_int64(r->pend_add, 5, hlc);
-        sqlite3_bind_text(r->pend_add, 6, r->site, -1, SQLITE_STATIC);
-        sqlite3_bind_value(r->pend_add, 7, sqlite3_column_value(o, 3));
-        sqlite3_bind_value(r->pend_add, 8, sqlite3_column_value(o, 4));
+        sdb_bind_int(r->pend_add, 1, tbl);
+        sdb_bind_int64(r->pend_add, 2, rid);
+        sdb_bind_int(r->pend_add, 3, col);
+        sdb_bind_value(r->pend_add, 4, val);
+        sdb_bind_int64(r->pend_add, 5, hlc);
+        sdb_bind_text(r->pend_add, 6, r->site, -1, SDB_STATIC);
+        sdb_bind_value(r->pend_add, 7, sdb_column_value(o, 3));
+        sdb_bind_value(r->pend_add, 8, sdb_column_value(o, 4));
         if (author)
-            sqlite3_bind_text(r->pend_add, 9, author, -1, SQLITE_TRANSIENT);
+            sdb_bind_text(r->pend_add, 9, author, -1, SDB_TRANSIENT);
         if (col == sw_col_deleted(&sw_tables[tbl]) &&
-            sqlite3_value_type(val) == SQLITE_INTEGER &&
-            sqlite3_value_int64(val) == 1) {
+            sdb_value_type(val) == SDB_INTEGER && sdb_value_int64(val) == 1) {
             /* a delete says which versions of the record it had seen */
             struct sw_version tv;
             memset(&tv, 0, sizeof(tv));
@@ -314,35 +313,35 @@ static int seal_in_txn(struct replica *r, struct hlc_clock *clock, long *n,
             if (!rc)
                 rc = merge_put_tomb(&r->m, tbl, rid, &tv, seen, err);
             if (!rc)
-                sqlite3_bind_text(r->pend_add, 10, seen, -1, SQLITE_STATIC);
+                sdb_bind_text(r->pend_add, 10, seen, -1, SDB_STATIC);
         }
         if (!rc)
             rc = run(r, r->pend_add, "seal", err);
-        sqlite3_value_free(val);
+        sdb_value_free(val);
         free(seen);
         seen = NULL;
         if (rc)
             break;
-        sqlite3_bind_int(r->ver_put, 1, tbl);
-        sqlite3_bind_int64(r->ver_put, 2, rid);
-        sqlite3_bind_int(r->ver_put, 3, col);
-        sqlite3_bind_int64(r->ver_put, 4, hlc);
-        sqlite3_bind_text(r->ver_put, 5, r->site, -1, SQLITE_STATIC);
+        sdb_bind_int(r->ver_put, 1, tbl);
+        sdb_bind_int64(r->ver_put, 2, rid);
+        sdb_bind_int(r->ver_put, 3, col);
+        sdb_bind_int64(r->ver_put, 4, hlc);
+        sdb_bind_text(r->ver_put, 5, r->site, -1, SDB_STATIC);
         if (author)
-            sqlite3_bind_text(r->ver_put, 6, author, -1, SQLITE_TRANSIENT);
+            sdb_bind_text(r->ver_put, 6, author, -1, SDB_TRANSIENT);
         rc = run(r, r->ver_put, "seal version", err);
         if (rc)
             break;
-        sqlite3_bind_int(r->out_del, 1, tbl);
-        sqlite3_bind_int64(r->out_del, 2, rid);
-        sqlite3_bind_int(r->out_del, 3, col);
-        sqlite3_bind_int64(r->out_del, 4, gen);
+        sdb_bind_int(r->out_del, 1, tbl);
+        sdb_bind_int64(r->out_del, 2, rid);
+        sdb_bind_int(r->out_del, 3, col);
+        sdb_bind_int64(r->out_del, 4, gen);
         rc = run(r, r->out_del, "clear outbox", err);
         count++;
     }
-    if (!rc && step != SQLITE_DONE)
+    if (!rc && step != SDB_DONE)
         rc = db_fail(err, r->db, "read outbox");
-    sqlite3_reset(o);
+    sdb_reset(o);
     if (n)
         *n = count;
     return rc;
@@ -372,23 +371,23 @@ int replica_seal(struct replica *r, long *n, struct sw_err *err)
 int replica_read_pending(struct replica *r, int64_t after, size_t limit,
                          struct sw_batch *b, struct sw_err *err)
 {
-    sqlite3_stmt *st = r->pend_read;
+    sdb_stmt *st = r->pend_read;
     int rc = 0, step;
 
     snprintf(b->site, sizeof(b->site), "%s", r->site);
     b->from = b->to = 0;
-    sqlite3_bind_int64(st, 1, after);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
-    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    sdb_bind_int64(st, 1, after);
+    sdb_bind_int64(st, 2, (int64_t)limit);
+    while (!rc && (step = sdb_step(st)) == SDB_ROW) {
         struct sw_change c;
-        const unsigned char *author = sqlite3_column_text(st, 8);
-        const unsigned char *id = sqlite3_column_text(st, 9);
-        const unsigned char *station = sqlite3_column_text(st, 10);
+        const unsigned char *author = sdb_column_text(st, 8);
+        const unsigned char *id = sdb_column_text(st, 9);
+        const unsigned char *station = sdb_column_text(st, 10);
 
         memset(&c, 0, sizeof(c));
-        c.seq = sqlite3_column_int64(st, 0);
-        c.tbl = sqlite3_column_int(st, 1);
-        c.col = sqlite3_column_int(st, 2);
+        c.seq = sdb_column_int64(st, 0);
+        c.tbl = sdb_column_int(st, 1);
+        c.col = sdb_column_int(st, 2);
         if (!id || !station) {
             rc = sw_fail(err, SW_EDATA,
                          _("pending change %lld: its record is "
@@ -398,14 +397,14 @@ int replica_read_pending(struct replica *r, int64_t after, size_t limit,
         }
         snprintf(c.id, sizeof(c.id), "%s", (const char *)id);
         snprintf(c.station, sizeof(c.station), "%s", (const char *)station);
-        rc = merge_set_value(&c, sqlite3_column_value(st, 3), err);
+        rc = merge_set_value(&c, sdb_column_value(st, 3), err);
         merge_column_version(st, 4, &c.ver);
         merge_column_version(st, 6, &c.base);
         if (!rc && author && sw_author_valid((const char *)author) &&
             !(c.author = sw_strdup((const char *)author)))
             rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
-        if (!rc && sqlite3_column_text(st, 11)) {
-            c.seen = sw_strdup((const char *)sqlite3_column_text(st, 11));
+        if (!rc && sdb_column_text(st, 11)) {
+            c.seen = sw_strdup((const char *)sdb_column_text(st, 11));
             if (!c.seen)
                 rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         }
@@ -418,9 +417,9 @@ int replica_read_pending(struct replica *r, int64_t after, size_t limit,
             b->to = c.seq;
         }
     }
-    if (!rc && step != SQLITE_DONE)
+    if (!rc && step != SDB_DONE)
         rc = db_fail(err, r->db, "read pending");
-    sqlite3_reset(st);
+    sdb_reset(st);
     return rc;
 }
 
@@ -570,33 +569,33 @@ int replica_pull_end(struct replica *r, struct sw_err *err)
 
 int replica_unsent(struct replica *r, int64_t *out, struct sw_err *err)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc = db_prepare(r->db, SQL_UNSENT_COUNT, &st, err);
     if (rc)
         return rc;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        *out = sqlite3_column_int64(st, 0);
+    if (sdb_step(st) == SDB_ROW) {
+        *out = sdb_column_int64(st, 0);
         rc = 0;
     } else {
         rc = db_fail(err, r->db, "count unsent");
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     return rc;
 }
 
 int replica_seq_max(struct replica *r, int64_t *out, struct sw_err *err)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc = db_prepare(r->db, SQL_SEQ_MAX, &st, err);
     if (rc)
         return rc;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        *out = sqlite3_column_int64(st, 0);
+    if (sdb_step(st) == SDB_ROW) {
+        *out = sdb_column_int64(st, 0);
         rc = 0;
     } else {
         rc = db_fail(err, r->db, "read seq");
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     return rc;
 }
 
@@ -617,9 +616,9 @@ int replica_skip_own(struct replica *r, int64_t from, int64_t to,
     return db_config_set(r->db, "cursor", v, err);
 }
 
-int replica_set_author(sqlite3 *db, const char *worker, struct sw_err *err)
+int replica_set_author(sdb *db, const char *worker, struct sw_err *err)
 {
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int rc;
 
     if (worker && !sw_author_valid(worker))
@@ -634,18 +633,18 @@ int replica_set_author(sqlite3 *db, const char *worker, struct sw_err *err)
     if (rc)
         return rc;
     if (worker)
-        sqlite3_bind_text(st, 1, worker, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE)
+        sdb_bind_text(st, 1, worker, -1, SDB_STATIC);
+    if (sdb_step(st) != SDB_DONE)
         rc = db_fail(err, db, "set author");
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     return rc;
 }
 
-int replica_authors(sqlite3 *db, int tbl, const char *id, char **authors,
+int replica_authors(sdb *db, int tbl, const char *id, char **authors,
                     struct sw_err *err)
 {
     const struct sw_table *t = &sw_tables[tbl];
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     char sql[160];
     int64_t rid = 0, cols = 0;
     int rc, step;
@@ -659,21 +658,21 @@ int replica_authors(sqlite3 *db, int tbl, const char *id, char **authors,
     rc = db_prepare(db, sql, &st, err);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
-        const char *a = (const char *)sqlite3_column_text(st, 2);
-        rid = sqlite3_column_int64(st, 0);
-        cols = sqlite3_column_int64(st, 1);
+    sdb_bind_text(st, 1, id, -1, SDB_STATIC);
+    step = sdb_step(st);
+    if (step == SDB_ROW) {
+        const char *a = (const char *)sdb_column_text(st, 2);
+        rid = sdb_column_int64(st, 0);
+        cols = sdb_column_int64(st, 1);
         for (int c = 0; c < t->ncols && a && !rc; c++)
             if (((cols >> c) & 1) && !(authors[c] = sw_strdup(a)))
                 rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
-    } else if (step == SQLITE_DONE) {
+    } else if (step == SDB_DONE) {
         rc = sw_fail(err, SW_EDATA, _("%s %s: not found"), t->noun, id);
     } else {
         rc = db_fail(err, db, t->noun);
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     st = NULL;
     /* a field's own version counts over its record's */
     if (!rc)
@@ -682,11 +681,11 @@ int replica_authors(sqlite3 *db, int tbl, const char *id, char **authors,
                         "WHERE tbl = ?1 AND rid = ?2",
                         &st, err);
     if (!rc) {
-        sqlite3_bind_int(st, 1, tbl);
-        sqlite3_bind_int64(st, 2, rid);
-        while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-            int c = sqlite3_column_int(st, 0);
-            const char *a = (const char *)sqlite3_column_text(st, 1);
+        sdb_bind_int(st, 1, tbl);
+        sdb_bind_int64(st, 2, rid);
+        while (!rc && (step = sdb_step(st)) == SDB_ROW) {
+            int c = sdb_column_int(st, 0);
+            const char *a = (const char *)sdb_column_text(st, 1);
             if (c < 0 || c >= t->ncols)
                 continue;
             free(authors[c]);
@@ -694,10 +693,10 @@ int replica_authors(sqlite3 *db, int tbl, const char *id, char **authors,
             if (a && !(authors[c] = sw_strdup(a)))
                 rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         }
-        if (!rc && step != SQLITE_DONE)
+        if (!rc && step != SDB_DONE)
             rc = db_fail(err, db, "read versions");
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     if (rc)
         for (int c = 0; c < t->ncols; c++) {
             free(authors[c]);

@@ -6,13 +6,13 @@
 #ifndef SW_REPLICA_H
 #define SW_REPLICA_H
 
-#include <sqlite3.h>
+#include "sdb.h"
 
 #include "change.h"
 #include "merge.h"
 
 struct replica {
-    sqlite3 *db;
+    sdb *db;
     char site[SW_SITE_MAX + 1];
     char station[SW_CODE_MAX + 1];
     int64_t offset_ms; /* skew correction added to the wall clock */
@@ -23,8 +23,8 @@ struct replica {
     long clamped;
     int64_t clamped_ahead_ms; /* the furthest ahead, ms */
     struct merge_ctx m;
-    sqlite3_stmt *outbox, *pend_add, *ver_put, *out_del, *pend_read;
-    sqlite3_stmt *row_station[SW_NTABLES], *case_station;
+    sdb_stmt *outbox, *pend_add, *ver_put, *out_del, *pend_read;
+    sdb_stmt *row_station[SW_NTABLES], *case_station;
     long held; /* last seal: fields held back in the outbox */
     char held_msg[SW_ERRMSG_MAX]; /* the first one's problem */
     /* a long pull (see replica_apply_pull): 0 never */
@@ -39,7 +39,7 @@ struct replica {
 
 /* Load site and station from the replica's config and prepare.  On
 ** failure call replica_close() all the same. */
-int replica_open(struct replica *r, sqlite3 *db, struct sw_err *err);
+int replica_open(struct replica *r, sdb *db, struct sw_err *err);
 void replica_close(struct replica *r);
 
 /*
@@ -130,7 +130,7 @@ int replica_skip_own(struct replica *r, int64_t from, int64_t to,
 ** triggers on db (docs/design-notes.md, "Authorship").  Call it outside
 ** a transaction or inside the writer's own.
 */
-int replica_set_author(sqlite3 *db, const char *worker, struct sw_err *err);
+int replica_set_author(sdb *db, const char *worker, struct sw_err *err);
 
 /*
 ** Who wrote the current value of each field of record id of table tbl,
@@ -140,7 +140,7 @@ int replica_set_author(sqlite3 *db, const char *worker, struct sw_err *err);
 ** caller's array, freed by the caller with free() on each).  A record
 ** that is not here: SW_EDATA "case ID: not found".
 */
-int replica_authors(sqlite3 *db, int tbl, const char *id, char **authors,
+int replica_authors(sdb *db, int tbl, const char *id, char **authors,
                     struct sw_err *err);
 
 /* Number of unsent changes: outbox entries plus pending. */

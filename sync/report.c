@@ -74,44 +74,44 @@ static int choice_index(const struct sw_column *c, const char *v)
     return -1;
 }
 
-static void bind3(sqlite3_stmt *st, const struct report *r)
+static void bind3(sdb_stmt *st, const struct report *r)
 {
-    sqlite3_bind_text(st, 1, r->first, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, r->last, -1, SQLITE_STATIC);
+    sdb_bind_text(st, 1, r->first, -1, SDB_STATIC);
+    sdb_bind_text(st, 2, r->last, -1, SDB_STATIC);
     if (r->station[0])
-        sqlite3_bind_text(st, 3, r->station, -1, SQLITE_STATIC);
+        sdb_bind_text(st, 3, r->station, -1, SDB_STATIC);
 }
 
 /* A GROUP BY choice count into by[] and *total. */
-static int count_by(sqlite3 *db, const char *sql, const struct report *r,
+static int count_by(sdb *db, const char *sql, const struct report *r,
                     const struct sw_column *c, long *by, long *total,
                     struct sw_err *err)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc = db_prepare(db, sql, &st, err);
     if (rc)
         return rc;
     bind3(st, r);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int i = choice_index(c, (const char *)sqlite3_column_text(st, 0));
-        long n = (long)sqlite3_column_int64(st, 1);
+    while ((rc = sdb_step(st)) == SDB_ROW) {
+        int i = choice_index(c, (const char *)sdb_column_text(st, 0));
+        long n = (long)sdb_column_int64(st, 1);
         if (i >= 0)
             by[i] += n;
         *total += n;
     }
-    rc = rc == SQLITE_DONE ? 0 : db_fail(err, db, "report");
-    sqlite3_finalize(st);
+    rc = rc == SDB_DONE ? 0 : db_fail(err, db, "report");
+    sdb_finalize(st);
     return rc;
 }
 
-static int count_services(sqlite3 *db, struct report *r, struct sw_err *err)
+static int count_services(sdb *db, struct report *r, struct sw_err *err)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc = db_prepare(db, SQL_SERVICES, &st, err), cap = 0;
     if (rc)
         return rc;
     bind3(st, r);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = sdb_step(st)) == SDB_ROW) {
         struct report_service *s;
         if (r->nservices == cap) {
             int nc = cap ? cap * 2 : 8;
@@ -122,44 +122,44 @@ static int count_services(sqlite3 *db, struct report *r, struct sw_err *err)
             cap = nc;
         }
         s = &r->services[r->nservices];
-        s->type = sw_strdup((const char *)sqlite3_column_text(st, 0));
+        s->type = sw_strdup((const char *)sdb_column_text(st, 0));
         if (!s->type)
             goto oom;
-        s->count = (long)sqlite3_column_int64(st, 1);
-        s->cents = sqlite3_column_int64(st, 2);
+        s->count = (long)sdb_column_int64(st, 1);
+        s->cents = sdb_column_int64(st, 2);
         r->nservices++;
         r->services_total += s->count;
         r->cents_total += s->cents;
     }
-    rc = rc == SQLITE_DONE ? 0 : db_fail(err, db, "report");
-    sqlite3_finalize(st);
+    rc = rc == SDB_DONE ? 0 : db_fail(err, db, "report");
+    sdb_finalize(st);
     return rc;
 oom:
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     return sw_fail(err, SW_ESOFTWARE, _("out of memory"));
 }
 
-static int count_followups(sqlite3 *db, struct report *r, struct sw_err *err)
+static int count_followups(sdb *db, struct report *r, struct sw_err *err)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc = db_prepare(db, SQL_FOLLOWUPS, &st, err);
     if (rc)
         return rc;
     bind3(st, r);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        r->followups_due = (long)sqlite3_column_int64(st, 0);
-        r->followups_done = (long)sqlite3_column_int64(st, 1);
+    if (sdb_step(st) == SDB_ROW) {
+        r->followups_due = (long)sdb_column_int64(st, 0);
+        r->followups_done = (long)sdb_column_int64(st, 1);
         rc = 0;
     } else {
         rc = db_fail(err, db, "report");
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     return rc;
 }
 
-static char *col_dup(sqlite3_stmt *st, int k, int *oom)
+static char *col_dup(sdb_stmt *st, int k, int *oom)
 {
-    const unsigned char *s = sqlite3_column_text(st, k);
+    const unsigned char *s = sdb_column_text(st, k);
     char *d;
     if (!s)
         return NULL;
@@ -169,16 +169,16 @@ static char *col_dup(sqlite3_stmt *st, int k, int *oom)
     return d;
 }
 
-static int list_unvisited(sqlite3 *db, struct report *r, struct sw_err *err)
+static int list_unvisited(sdb *db, struct report *r, struct sw_err *err)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc = db_prepare(db, SQL_UNVISITED, &st, err), cap = 0, oom = 0;
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, r->ref_day, -1, SQLITE_STATIC);
+    sdb_bind_text(st, 1, r->ref_day, -1, SDB_STATIC);
     if (r->station[0])
-        sqlite3_bind_text(st, 2, r->station, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        sdb_bind_text(st, 2, r->station, -1, SDB_STATIC);
+    while ((rc = sdb_step(st)) == SDB_ROW) {
         struct report_case *c;
         if (r->nunvisited == cap) {
             int nc = cap ? cap * 2 : 8;
@@ -192,7 +192,7 @@ static int list_unvisited(sqlite3 *db, struct report *r, struct sw_err *err)
         }
         c = &r->unvisited[r->nunvisited++];
         memset(c, 0, sizeof(*c));
-        snprintf(c->id, sizeof(c->id), "%s", sqlite3_column_text(st, 0));
+        snprintf(c->id, sizeof(c->id), "%s", sdb_column_text(st, 0));
         c->name = col_dup(st, 1, &oom);
         c->village = col_dup(st, 2, &oom);
         c->last_visit = col_dup(st, 3, &oom);
@@ -202,8 +202,8 @@ static int list_unvisited(sqlite3 *db, struct report *r, struct sw_err *err)
     if (oom)
         rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     else
-        rc = rc == SQLITE_DONE ? 0 : db_fail(err, db, "report");
-    sqlite3_finalize(st);
+        rc = rc == SDB_DONE ? 0 : db_fail(err, db, "report");
+    sdb_finalize(st);
     return rc;
 }
 
@@ -214,7 +214,7 @@ static int month_days(int y, int m)
     return md[m - 1] + (m == 2 && leap);
 }
 
-int report_month(sqlite3 *db, const char *yyyymm, const char *station,
+int report_month(sdb *db, const char *yyyymm, const char *station,
                  struct report *r, struct sw_err *err)
 {
     int y, m, rc, began = 0;
@@ -244,7 +244,7 @@ int report_month(sqlite3 *db, const char *yyyymm, const char *station,
     r->ncategories = nchoices(col_of(SW_T_CASES, "category"));
     r->nmodes = nchoices(col_of(SW_T_VISITS, "mode"));
 
-    if (sqlite3_get_autocommit(db)) {
+    if (sdb_get_autocommit(db)) {
         rc = db_exec(db, "BEGIN", err);
         if (rc)
             return rc;
@@ -641,7 +641,7 @@ static int rep_to(FILE *out, void *arg, struct sw_err *err)
     return 0;
 }
 
-int report_run(sqlite3 *db, const struct report_args *a, FILE *out, long *nrec,
+int report_run(sdb *db, const struct report_args *a, FILE *out, long *nrec,
                char *detail, size_t size, struct sw_err *err)
 {
     struct report r;

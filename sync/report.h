@@ -25,7 +25,7 @@
 #ifndef SW_REPORT_H
 #define SW_REPORT_H
 
-#include <sqlite3.h>
+#include "sdb.h"
 #include <stdio.h>
 
 #include "labels.h"
@@ -70,7 +70,7 @@ struct report {
 ** YYYY-MM or a bad station code; db_fail() otherwise.  *out is filled
 ** (release it with report_release, also after an error).
 */
-int report_month(sqlite3 *db, const char *yyyymm, const char *station,
+int report_month(sdb *db, const char *yyyymm, const char *station,
                  struct report *out, struct sw_err *err);
 void report_release(struct report *r);
 
@@ -106,7 +106,7 @@ int report_parse_args(int argc, char **argv, unsigned flags,
 ** one-line summary for the audit trail goes into detail[size]; *nrec
 ** gets report_records().
 */
-int report_run(sqlite3 *db, const struct report_args *a, FILE *out, long *nrec,
+int report_run(sdb *db, const struct report_args *a, FILE *out, long *nrec,
                char *detail, size_t size, struct sw_err *err);
 
 #endif

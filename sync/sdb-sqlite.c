@@ -241,6 +241,20 @@ sdb *sdb_sqlite_wrap(sqlite3 *h)
     return &l->base;
 }
 
+int sdb_sqlite_open_v2(const char *path, sdb **out, int flags, const char *vfs)
+{
+    sqlite3 *h = NULL;
+    int rc = sqlite3_open_v2(
+        path, &h, flags ? flags : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+        vfs);
+    *out = sdb_sqlite_wrap(h);
+    if (!*out) {
+        sqlite3_close_v2(h);
+        return SQLITE_NOMEM;
+    }
+    return rc;
+}
+
 sqlite3 *sdb_sqlite(sdb *db)
 {
     return db && db->ops == &lite_ops ? H(db) : NULL;

@@ -129,6 +129,14 @@ struct sqlite3 *sdb_sqlite(sdb *db);
 /* db's backend over an open SQLite handle; sdb_close closes both. */
 sdb *sdb_sqlite_wrap(struct sqlite3 *h);
 
+/* sqlite3_open_v2 into an sdb (flags 0: read, write, create); SQLite's
+** result code (*out may be set on failure too: sdb_close it). */
+int sdb_sqlite_open_v2(const char *path, sdb **out, int flags, const char *vfs);
+static inline int sdb_sqlite_open(const char *path, sdb **out)
+{
+    return sdb_sqlite_open_v2(path, out, 0, NULL);
+}
+
 /*
 ** A PostgreSQL connection for conninfo (a postgresql:// URI or key=value
 ** text; the PG* variables fill what it leaves out).  SW_ETEMP when the

@@ -272,7 +272,7 @@ static int hit_cmp(const void *a, const void *b)
     return x->h.rid < y->h.rid ? -1 : x->h.rid > y->h.rid;
 }
 
-int search_cases(sqlite3 *db, const char *text, const char *station, int limit,
+int search_cases(sdb *db, const char *text, const char *station, int limit,
                  struct search_hit **hits, int *nhits, int *total,
                  struct sw_err *err)
 {
@@ -285,7 +285,7 @@ int search_cases(sqlite3 *db, const char *text, const char *station, int limit,
     struct query q;
     struct hit_tmp *tmp = NULL;
     size_t n = 0, cap = 0;
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     const char *s, *e;
     int rc;
 
@@ -327,13 +327,13 @@ int search_cases(sqlite3 *db, const char *text, const char *station, int limit,
     if (rc)
         goto out;
     if (station)
-        sqlite3_bind_text(st, 1, station, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *name = (const char *)sqlite3_column_text(st, 1);
-        int r = rank_case(&q, name, (const char *)sqlite3_column_text(st, 2),
-                          (const char *)sqlite3_column_text(st, 3),
-                          (const char *)sqlite3_column_text(st, 4),
-                          (const char *)sqlite3_column_text(st, 5));
+        sdb_bind_text(st, 1, station, -1, SDB_STATIC);
+    while ((rc = sdb_step(st)) == SDB_ROW) {
+        const char *name = (const char *)sdb_column_text(st, 1);
+        int r = rank_case(&q, name, (const char *)sdb_column_text(st, 2),
+                          (const char *)sdb_column_text(st, 3),
+                          (const char *)sdb_column_text(st, 4),
+                          (const char *)sdb_column_text(st, 5));
         if (r < 0)
             continue;
         if (n == cap) {
@@ -346,12 +346,12 @@ int search_cases(sqlite3 *db, const char *text, const char *station, int limit,
             tmp = t2;
             cap = nc;
         }
-        tmp[n].h.rid = sqlite3_column_int64(st, 0);
+        tmp[n].h.rid = sdb_column_int64(st, 0);
         tmp[n].h.rank = r;
         tmp[n].namelen = char_count(name);
         n++;
     }
-    if (rc != SQLITE_DONE) {
+    if (rc != SDB_DONE) {
         rc = db_fail(err, db, "search");
         goto out;
     }
@@ -372,7 +372,7 @@ int search_cases(sqlite3 *db, const char *text, const char *station, int limit,
         (*hits)[i] = tmp[i].h;
     *nhits = (int)n;
 out:
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     free(tmp);
     return rc;
 }

@@ -15,7 +15,7 @@
 #ifndef SW_SEARCH_H
 #define SW_SEARCH_H
 
-#include <sqlite3.h>
+#include "sdb.h"
 
 #include "sw.h"
 
@@ -41,8 +41,8 @@ enum search_rank {
 const char *search_rank_name(int rank);
 
 struct search_hit {
-    sqlite3_int64 rid; /* cases.rid: SELECT ... WHERE rid = ? */
-    int rank;          /* enum search_rank */
+    int64_t rid; /* cases.rid: SELECT ... WHERE rid = ? */
+    int rank;    /* enum search_rank */
 };
 
 /*
@@ -53,7 +53,7 @@ struct search_hit {
 ** text is trimmed; an empty text is SW_EUSAGE.  *hits is malloc'd (free
 ** it), NULL when there is none.
 */
-int search_cases(sqlite3 *db, const char *text, const char *station, int limit,
+int search_cases(sdb *db, const char *text, const char *station, int limit,
                  struct search_hit **hits, int *nhits, int *total,
                  struct sw_err *err);
 

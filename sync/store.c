@@ -93,7 +93,7 @@ static char *row_sql(const struct sw_table *tb)
 static void pull_row_drop(struct store *s)
 {
     if (s->row_tbl >= 0)
-        sqlite3_reset(s->row[s->row_tbl]);
+        sdb_reset(s->row[s->row_tbl]);
     s->row_tbl = -1;
     s->row_ok = 0;
 }
@@ -110,20 +110,20 @@ static int pull_row(struct store *s, int tbl, int64_t rid, struct sw_err *err)
     if (s->row_tbl == tbl && s->row_rid == rid)
         return s->row_ok;
     pull_row_drop(s);
-    sqlite3_bind_int64(s->row[tbl], 1, rid);
-    step = sqlite3_step(s->row[tbl]);
-    if (step != SQLITE_ROW && step != SQLITE_DONE) {
+    sdb_bind_int64(s->row[tbl], 1, rid);
+    step = sdb_step(s->row[tbl]);
+    if (step != SDB_ROW && step != SDB_DONE) {
         db_fail(err, s->db, "read pull");
-        sqlite3_reset(s->row[tbl]);
+        sdb_reset(s->row[tbl]);
         return -1;
     }
     s->row_tbl = tbl;
     s->row_rid = rid;
-    s->row_ok = step == SQLITE_ROW;
+    s->row_ok = step == SDB_ROW;
     return s->row_ok;
 }
 
-int store_open(struct store *s, sqlite3 *db, struct sw_err *err)
+int store_open(struct store *s, sdb *db, struct sw_err *err)
 {
     char *county = NULL, *sql = NULL;
     int rc;
@@ -178,20 +178,20 @@ void store_close(struct store *s)
 {
     merge_close(&s->m);
     for (int t = 0; t < SW_NTABLES; t++) {
-        sqlite3_finalize(s->row[t]);
+        sdb_finalize(s->row[t]);
         s->row[t] = NULL;
     }
-    sqlite3_finalize(s->pull);
-    sqlite3_finalize(s->pull_rest);
+    sdb_finalize(s->pull);
+    sdb_finalize(s->pull_rest);
     s->pull_rest = NULL;
-    sqlite3_finalize(s->acked_get);
-    sqlite3_finalize(s->acked_set);
-    sqlite3_finalize(s->case_station);
-    sqlite3_finalize(s->is_purged);
-    sqlite3_finalize(s->refused_add);
-    sqlite3_finalize(s->erase_pull);
-    sqlite3_finalize(s->stream_end);
-    sqlite3_finalize(s->stream_other);
+    sdb_finalize(s->acked_get);
+    sdb_finalize(s->acked_set);
+    sdb_finalize(s->case_station);
+    sdb_finalize(s->is_purged);
+    sdb_finalize(s->refused_add);
+    sdb_finalize(s->erase_pull);
+    sdb_finalize(s->stream_end);
+    sdb_finalize(s->stream_other);
     s->stream_end = s->stream_other = NULL;
     s->pull = s->acked_get = s->acked_set = s->case_station = NULL;
     s->is_purged = s->refused_add = s->erase_pull = NULL;
@@ -215,10 +215,9 @@ static int check_case_scope(struct store *s, const struct sw_change *c,
 
     if (tb->ref_col != c->col || c->vtype != SW_V_TEXT)
         return 0;
-    sqlite3_bind_text(s->case_station, 1, c->text, -1, SQLITE_STATIC);
-    if (sqlite3_step(s->case_station) == SQLITE_ROW) {
-        const char *owner =
-            (const char *)sqlite3_column_text(s->case_station, 0);
+    sdb_bind_text(s->case_station, 1, c->text, -1, SDB_STATIC);
+    if (sdb_step(s->case_station) == SDB_ROW) {
+        const char *owner = (const char *)sdb_column_text(s->case_station, 0);
         if (!owner || strcmp(owner, c->station) != 0)
             rc = not_its_case(tb, c, err);
     } else {
@@ -226,7 +225,7 @@ static int check_case_scope(struct store *s, const struct sw_change *c,
            is not this station's */
         rc = not_its_case(tb, c, err);
     }
-    sqlite3_reset(s->case_station);
+    sdb_reset(s->case_station);
     return rc;
 }
 
@@ -235,13 +234,13 @@ static int stream_end(struct store *s, const char *station, int64_t *out,
                       struct sw_err *err)
 {
     int rc = 0;
-    sqlite3_bind_text(s->stream_end, 1, station, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s->stream_end, 2, s->county, -1, SQLITE_STATIC);
-    if (sqlite3_step(s->stream_end) == SQLITE_ROW)
-        *out = sqlite3_column_int64(s->stream_end, 0);
+    sdb_bind_text(s->stream_end, 1, station, -1, SDB_STATIC);
+    sdb_bind_text(s->stream_end, 2, s->county, -1, SDB_STATIC);
+    if (sdb_step(s->stream_end) == SDB_ROW)
+        *out = sdb_column_int64(s->stream_end, 0);
     else
         rc = db_fail(err, s->db, "read the pull stream");
-    sqlite3_reset(s->stream_end);
+    sdb_reset(s->stream_end);
     return rc;
 }
 
@@ -261,16 +260,16 @@ static int stream_range(struct store *s, const char *station, const char *site,
     int rc = stream_end(s, station, &after, err), step;
     if (rc)
         return rc;
-    sqlite3_bind_text(s->stream_other, 1, station, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s->stream_other, 2, before);
-    sqlite3_bind_text(s->stream_other, 3, site, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s->stream_other, 4, s->county, -1, SQLITE_STATIC);
-    step = sqlite3_step(s->stream_other);
-    sqlite3_reset(s->stream_other);
-    if (step == SQLITE_DONE && !res->clamped) {
+    sdb_bind_text(s->stream_other, 1, station, -1, SDB_STATIC);
+    sdb_bind_int64(s->stream_other, 2, before);
+    sdb_bind_text(s->stream_other, 3, site, -1, SDB_STATIC);
+    sdb_bind_text(s->stream_other, 4, s->county, -1, SDB_STATIC);
+    step = sdb_step(s->stream_other);
+    sdb_reset(s->stream_other);
+    if (step == SDB_DONE && !res->clamped) {
         res->stream_from = before;
         res->stream_to = after;
-    } else if (step != SQLITE_ROW && step != SQLITE_DONE) {
+    } else if (step != SDB_ROW && step != SDB_DONE) {
         rc = db_fail(err, s->db, "read the pull stream");
     }
     return rc;
@@ -280,12 +279,12 @@ static int stream_range(struct store *s, const char *station, const char *site,
 static int is_purged(struct store *s, const char *id, struct sw_err *err)
 {
     int step;
-    sqlite3_bind_text(s->is_purged, 1, id, -1, SQLITE_STATIC);
-    step = sqlite3_step(s->is_purged);
-    sqlite3_reset(s->is_purged);
-    if (step == SQLITE_ROW)
+    sdb_bind_text(s->is_purged, 1, id, -1, SDB_STATIC);
+    step = sdb_step(s->is_purged);
+    sdb_reset(s->is_purged);
+    if (step == SDB_ROW)
         return 1;
-    if (step == SQLITE_DONE)
+    if (step == SDB_DONE)
         return 0;
     db_fail(err, s->db, "read purged");
     return -1;
@@ -337,15 +336,15 @@ static int refuse_purged(struct store *s, const char *station, const char *site,
         if (!first)
             continue;
         *count += k;
-        sqlite3_bind_int64(s->refused_add, 1, sw_now_ms());
-        sqlite3_bind_text(s->refused_add, 2, station, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s->refused_add, 3, site, -1, SQLITE_STATIC);
-        sqlite3_bind_int(s->refused_add, 4, todo[i].tbl);
-        sqlite3_bind_text(s->refused_add, 5, todo[i].id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s->refused_add, 6, k);
-        if (sqlite3_step(s->refused_add) != SQLITE_DONE)
+        sdb_bind_int64(s->refused_add, 1, sw_now_ms());
+        sdb_bind_text(s->refused_add, 2, station, -1, SDB_STATIC);
+        sdb_bind_text(s->refused_add, 3, site, -1, SDB_STATIC);
+        sdb_bind_int(s->refused_add, 4, todo[i].tbl);
+        sdb_bind_text(s->refused_add, 5, todo[i].id, -1, SDB_STATIC);
+        sdb_bind_int64(s->refused_add, 6, k);
+        if (sdb_step(s->refused_add) != SDB_DONE)
             rc = db_fail(err, s->db, "note refused changes");
-        sqlite3_reset(s->refused_add);
+        sdb_reset(s->refused_add);
     }
     return rc;
 }
@@ -391,17 +390,17 @@ int store_apply_push(struct store *s, const char *station, const char *site,
     rc = merge_begin(m, err);
     if (rc)
         return rc;
-    sqlite3_bind_text(s->acked_get, 1, site, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s->acked_get, 2, station, -1, SQLITE_STATIC);
-    step = sqlite3_step(s->acked_get);
-    if (step == SQLITE_ROW)
-        acked = sqlite3_column_int64(s->acked_get, 0);
-    else if (step == SQLITE_DONE)
+    sdb_bind_text(s->acked_get, 1, site, -1, SDB_STATIC);
+    sdb_bind_text(s->acked_get, 2, station, -1, SDB_STATIC);
+    step = sdb_step(s->acked_get);
+    if (step == SDB_ROW)
+        acked = sdb_column_int64(s->acked_get, 0);
+    else if (step == SDB_DONE)
         rc = sw_fail(err, SW_EPERM, _("site %s is not a replica of station %s"),
                      site, station);
     else
         rc = db_fail(err, s->db, "read replica");
-    sqlite3_reset(s->acked_get);
+    sdb_reset(s->acked_get);
     res->acked = acked;
     if (!rc)
         rc = stream_end(s, station, &before, err);
@@ -478,11 +477,11 @@ int store_apply_push(struct store *s, const char *station, const char *site,
     free(todo);
     free(moved);
     if (!rc && b->to > acked) {
-        sqlite3_bind_int64(s->acked_set, 1, b->to);
-        sqlite3_bind_text(s->acked_set, 2, site, -1, SQLITE_STATIC);
-        if (sqlite3_step(s->acked_set) != SQLITE_DONE)
+        sdb_bind_int64(s->acked_set, 1, b->to);
+        sdb_bind_text(s->acked_set, 2, site, -1, SDB_STATIC);
+        if (sdb_step(s->acked_set) != SDB_DONE)
             rc = db_fail(err, s->db, "save acknowledgement");
-        sqlite3_reset(s->acked_set);
+        sdb_reset(s->acked_set);
         res->acked = b->to;
     }
     if (!rc)
@@ -506,18 +505,18 @@ int store_apply_push(struct store *s, const char *station, const char *site,
 
 /* The field of st's current row (SQL_PULL's columns) into b; its
 ** record's row from pull_row.  *vbytes: the bytes of its value. */
-static int pull_add(struct store *s, sqlite3_stmt *st, const char *station,
+static int pull_add(struct store *s, sdb_stmt *st, const char *station,
                     const struct proto_pull_query *q, struct sw_batch *b,
                     size_t *vbytes, struct sw_err *err)
 {
     struct sw_change c;
-    sqlite3_stmt *row;
+    sdb_stmt *row;
     int rc = 0, there;
 
     memset(&c, 0, sizeof(c));
-    c.tbl = sqlite3_column_int(st, 1);
-    c.col = sqlite3_column_int(st, 2);
-    there = pull_row(s, c.tbl, sqlite3_column_int64(st, 9), err);
+    c.tbl = sdb_column_int(st, 1);
+    c.col = sdb_column_int(st, 2);
+    there = pull_row(s, c.tbl, sdb_column_int64(st, 9), err);
     if (there < 0)
         return err ? err->code : SW_ESOFTWARE;
     if (c.col < 0 || c.col >= sw_tables[c.tbl].ncols)
@@ -525,11 +524,11 @@ static int pull_add(struct store *s, sqlite3_stmt *st, const char *station,
                        sw_tables[c.tbl].name);
     row = s->row[c.tbl];
     if (there) {
-        const unsigned char *id = sqlite3_column_text(row, 0);
+        const unsigned char *id = sdb_column_text(row, 0);
         sw_copy(c.id, sizeof(c.id), (const char *)id);
-        rc = merge_set_value(&c, sqlite3_column_value(row, 1 + c.col), err);
+        rc = merge_set_value(&c, sdb_column_value(row, 1 + c.col), err);
         if (vbytes)
-            *vbytes = (size_t)sqlite3_column_bytes(row, 1 + c.col);
+            *vbytes = (size_t)sdb_column_bytes(row, 1 + c.col);
     } else {
         c.vtype = SW_V_NULL; /* no such record (as a NULL subquery did) */
         if (vbytes)
@@ -542,16 +541,15 @@ static int pull_add(struct store *s, sqlite3_stmt *st, const char *station,
     merge_column_version(st, 5, &c.base);
     if (!rc && c.col == sw_col_deleted(&sw_tables[c.tbl]) &&
         c.vtype == SW_V_INT && c.ival == 1)
-        rc = merge_tomb_seen(&s->m, c.tbl, sqlite3_column_int64(st, 9), &c.ver,
+        rc = merge_tomb_seen(&s->m, c.tbl, sdb_column_int64(st, 9), &c.ver,
                              &c.seen, err);
     if (!rc && c.seen)
         proto_seen_filter(q, c.tbl, c.seen); /* an older station's columns */
     /* a county write's author (an admin) stays at the county:
        the station sees the county's site (docs/protocol.md) */
-    if (!rc && sqlite3_column_text(st, 8) &&
-        strcmp(c.ver.site, s->county) != 0 &&
-        sw_author_valid((const char *)sqlite3_column_text(st, 8)) &&
-        !(c.author = sw_strdup((const char *)sqlite3_column_text(st, 8))))
+    if (!rc && sdb_column_text(st, 8) && strcmp(c.ver.site, s->county) != 0 &&
+        sw_author_valid((const char *)sdb_column_text(st, 8)) &&
+        !(c.author = sw_strdup((const char *)sdb_column_text(st, 8))))
         rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     if (!rc && batch_add(b, &c))
         rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
@@ -569,7 +567,7 @@ static int pull_complete(struct store *s, const char *station, const char *site,
                          const struct proto_pull_query *q, struct sw_batch *b,
                          struct sw_err *err)
 {
-    sqlite3_stmt *st = s->pull_rest;
+    sdb_stmt *st = s->pull_rest;
     size_t n = b->n;
     int rc = 0;
 
@@ -580,21 +578,20 @@ static int pull_complete(struct store *s, const char *station, const char *site,
             strcmp(b->v[i].id, b->v[i - 1].id) == 0)
             continue;      /* the same record as the change before */
         rid = b->v[i].seq; /* pull: the record's rid, set below */
-        sqlite3_bind_int(st, 1, b->v[i].tbl);
-        sqlite3_bind_int64(st, 2, rid);
-        sqlite3_bind_int64(st, 3, b->cursor);
-        while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-            if (site &&
-                strcmp((const char *)sqlite3_column_text(st, 7), site) == 0)
+        sdb_bind_int(st, 1, b->v[i].tbl);
+        sdb_bind_int64(st, 2, rid);
+        sdb_bind_int64(st, 3, b->cursor);
+        while (!rc && (step = sdb_step(st)) == SDB_ROW) {
+            if (site && strcmp((const char *)sdb_column_text(st, 7), site) == 0)
                 continue;
-            if (!proto_col_sent(q, sqlite3_column_int(st, 1),
-                                sqlite3_column_int(st, 2)))
+            if (!proto_col_sent(q, sdb_column_int(st, 1),
+                                sdb_column_int(st, 2)))
                 continue;
             rc = pull_add(s, st, station, q, b, NULL, err);
         }
-        if (!rc && step != SQLITE_DONE)
+        if (!rc && step != SDB_DONE)
             rc = db_fail(err, s->db, "read pull");
-        sqlite3_reset(st);
+        sdb_reset(st);
     }
     pull_row_drop(s);
     return rc;
@@ -615,7 +612,7 @@ static int read_pull(struct store *s, const char *station, const char *site,
                      const struct proto_pull_query *q, size_t limit,
                      struct sw_batch *b, struct sw_err *err)
 {
-    sqlite3_stmt *st = s->pull;
+    sdb_stmt *st = s->pull;
     int64_t after = q->after;
     int done = 0; /* a backfill got past its upto */
     int ntables;
@@ -625,54 +622,52 @@ static int read_pull(struct store *s, const char *station, const char *site,
     b->cursor = after;
     b->more = 0;
     pull_row_drop(s);
-    sqlite3_bind_text(st, 1, station, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, after);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
-    sqlite3_bind_text(st, 4, s->county, -1, SQLITE_STATIC);
+    sdb_bind_text(st, 1, station, -1, SDB_STATIC);
+    sdb_bind_int64(st, 2, after);
+    sdb_bind_int64(st, 3, (int64_t)limit);
+    sdb_bind_text(st, 4, s->county, -1, SDB_STATIC);
     /* only the tables the station's schema has (the columns are chosen
        by proto_col_sent) */
     ntables = sw_ntables_at((int)q->schema);
-    sqlite3_bind_int(st, 5,
-                     ntables < s->pull_ntables ? ntables : s->pull_ntables);
-    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    sdb_bind_int(st, 5, ntables < s->pull_ntables ? ntables : s->pull_ntables);
+    while (!rc && (step = sdb_step(st)) == SDB_ROW) {
         if (b->n > 0 && bytes >= s->pull_max_bytes) {
             cut = 1; /* long texts: the rest next time */
             break;
         }
-        if (q->backfill > 0 && sqlite3_column_int64(st, 0) > q->upto) {
+        if (q->backfill > 0 && sdb_column_int64(st, 0) > q->upto) {
             done = 1; /* the backfill is done */
             break;
         }
         size_t vbytes = 0;
         scanned++;
-        b->cursor = sqlite3_column_int64(st, 0);
-        bytes += 96 + (size_t)sqlite3_column_bytes(st, 8);
-        if (site && strcmp((const char *)sqlite3_column_text(st, 7), site) == 0)
+        b->cursor = sdb_column_int64(st, 0);
+        bytes += 96 + (size_t)sdb_column_bytes(st, 8);
+        if (site && strcmp((const char *)sdb_column_text(st, 7), site) == 0)
             continue; /* the sender has this very value */
-        if (!proto_col_sent(q, sqlite3_column_int(st, 1),
-                            sqlite3_column_int(st, 2)))
+        if (!proto_col_sent(q, sdb_column_int(st, 1), sdb_column_int(st, 2)))
             continue; /* not in the station's schema (or backfilled) */
         rc = pull_add(s, st, station, q, b, &vbytes, err);
         bytes += vbytes;
         if (!rc)
-            b->v[b->n - 1].seq = sqlite3_column_int64(st, 9); /* rid */
+            b->v[b->n - 1].seq = sdb_column_int64(st, 9); /* rid */
     }
-    if (!rc && !cut && !done && step != SQLITE_DONE)
+    if (!rc && !cut && !done && step != SDB_DONE)
         rc = db_fail(err, s->db, "read pull");
-    sqlite3_reset(st);
+    sdb_reset(st);
     pull_row_drop(s);
     b->more = !rc && !done && (cut || scanned == limit);
     /* erase orders: purged after `after`, up to where this answer ends
        (all of them when it is the last one); a backfill has none */
     if (!rc && q->backfill <= 0) {
         st = s->erase_pull;
-        sqlite3_bind_text(st, 1, station, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, after);
-        sqlite3_bind_int64(st, 3, b->more ? b->cursor : INT64_MAX);
-        while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-            int64_t seq = sqlite3_column_int64(st, 2);
-            const char *id = (const char *)sqlite3_column_text(st, 1);
-            int tbl = sqlite3_column_int(st, 0);
+        sdb_bind_text(st, 1, station, -1, SDB_STATIC);
+        sdb_bind_int64(st, 2, after);
+        sdb_bind_int64(st, 3, b->more ? b->cursor : INT64_MAX);
+        while (!rc && (step = sdb_step(st)) == SDB_ROW) {
+            int64_t seq = sdb_column_int64(st, 2);
+            const char *id = (const char *)sdb_column_text(st, 1);
+            int tbl = sdb_column_int(st, 0);
             if (seq > b->cursor)
                 b->cursor = seq;
             /* an order for a table the station's schema lacks (a
@@ -681,17 +676,17 @@ static int read_pull(struct store *s, const char *station, const char *site,
             if (tbl < 0 || tbl >= SW_NTABLES ||
                 sw_table_since(&sw_tables[tbl]) > q->schema)
                 continue;
-            if (sqlite3_column_type(st, 3) == SQLITE_TEXT
+            if (sdb_column_type(st, 3) == SDB_TEXT
                     ? batch_add_move(b, id,
-                                     (const char *)sqlite3_column_text(st, 3),
-                                     sqlite3_column_int64(st, 4),
-                                     (const char *)sqlite3_column_text(st, 5))
+                                     (const char *)sdb_column_text(st, 3),
+                                     sdb_column_int64(st, 4),
+                                     (const char *)sdb_column_text(st, 5))
                     : batch_add_erase(b, tbl, id))
                 rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         }
-        if (!rc && step != SQLITE_DONE)
+        if (!rc && step != SDB_DONE)
             rc = db_fail(err, s->db, "read erase orders");
-        sqlite3_reset(st);
+        sdb_reset(st);
     }
     if (!rc && b->more)
         rc = pull_complete(s, station, site, q, b, err);
@@ -709,14 +704,14 @@ int store_read_pull_q(struct store *s, const char *station, const char *site,
                       const struct proto_pull_query *q, size_t limit,
                       struct sw_batch *b, struct sw_err *err)
 {
-    int own = sqlite3_get_autocommit(s->db), rc;
+    int own = sdb_get_autocommit(s->db), rc;
 
-    if (own && sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+    if (own && sdb_exec5(s->db, "BEGIN", NULL, NULL, NULL) != SDB_OK)
         return db_fail(err, s->db, "begin the pull's read");
     rc = read_pull(s, station, site, q, limit, b, err);
     if (own &&
-        sqlite3_exec(s->db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL) !=
-            SQLITE_OK &&
+        sdb_exec5(s->db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL) !=
+            SDB_OK &&
         !rc)
         rc = db_fail(err, s->db, "end the pull's read");
     return rc;
@@ -732,13 +727,13 @@ int store_begin(struct store *s, struct sw_err *err)
 /* c->seen: every version of c's record the county has. */
 static int county_seen(struct store *s, struct sw_change *c, struct sw_err *err)
 {
-    sqlite3_stmt *st = s->m.find_row[c->tbl];
+    sdb_stmt *st = s->m.find_row[c->tbl];
     int64_t rid = -1;
 
-    sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        rid = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
+    sdb_bind_text(st, 1, c->id, -1, SDB_STATIC);
+    if (sdb_step(st) == SDB_ROW)
+        rid = sdb_column_int64(st, 0);
+    sdb_reset(st);
     if (rid < 0)
         return 0;
     return merge_row_seen(&s->m, c->tbl, rid, &c->seen, err);
@@ -806,27 +801,27 @@ void store_abort(struct store *s)
 int store_add_site(struct store *s, const char *station, const char *site,
                    struct sw_err *err)
 {
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int rc = db_begin(s->db, err);
     if (!rc)
         rc = db_prepare(s->db, SQL_ADD_STATION, &st, err);
     if (!rc) {
-        sqlite3_bind_text(st, 1, station, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, sw_now_ms());
-        if (sqlite3_step(st) != SQLITE_DONE)
+        sdb_bind_text(st, 1, station, -1, SDB_STATIC);
+        sdb_bind_int64(st, 2, sw_now_ms());
+        if (sdb_step(st) != SDB_DONE)
             rc = db_fail(err, s->db, "add station");
-        sqlite3_finalize(st);
+        sdb_finalize(st);
         st = NULL;
     }
     if (!rc)
         rc = db_prepare(s->db, SQL_ADD_SITE, &st, err);
     if (!rc) {
-        sqlite3_bind_text(st, 1, station, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, site, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, sw_now_ms());
-        if (sqlite3_step(st) != SQLITE_DONE)
+        sdb_bind_text(st, 1, station, -1, SDB_STATIC);
+        sdb_bind_text(st, 2, site, -1, SDB_STATIC);
+        sdb_bind_int64(st, 3, sw_now_ms());
+        if (sdb_step(st) != SDB_DONE)
             rc = db_fail(err, s->db, "add replica");
-        sqlite3_finalize(st);
+        sdb_finalize(st);
     }
     if (rc) {
         db_rollback(s->db);
@@ -838,23 +833,23 @@ int store_add_site(struct store *s, const char *station, const char *site,
 int store_pull_remaining(struct store *s, const char *station, const char *site,
                          int64_t after, int64_t *n, struct sw_err *err)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc = db_prepare(s->db, STORE_SQL_REMAINING, &st, err);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, station, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, after);
-    sqlite3_bind_int64(st, 3, STORE_COUNT_MAX);
+    sdb_bind_text(st, 1, station, -1, SDB_STATIC);
+    sdb_bind_int64(st, 2, after);
+    sdb_bind_int64(st, 3, STORE_COUNT_MAX);
     if (site)
-        sqlite3_bind_text(st, 4, site, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, s->county, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 6, s->pull_ntables);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        *n = sqlite3_column_int64(st, 0);
+        sdb_bind_text(st, 4, site, -1, SDB_STATIC);
+    sdb_bind_text(st, 5, s->county, -1, SDB_STATIC);
+    sdb_bind_int(st, 6, s->pull_ntables);
+    if (sdb_step(st) == SDB_ROW) {
+        *n = sdb_column_int64(st, 0);
         rc = 0;
     } else {
         rc = db_fail(err, s->db, "pull");
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     return rc;
 }

@@ -11,7 +11,7 @@
 #ifndef SW_STORE_H
 #define SW_STORE_H
 
-#include <sqlite3.h>
+#include "sdb.h"
 
 #include "change.h"
 #include "merge.h"
@@ -19,7 +19,7 @@
 struct push_result;
 
 struct store {
-    sqlite3 *db;
+    sdb *db;
     char county[SW_SITE_MAX + 1]; /* the county's site id: its code */
     int64_t max_drift_ms;         /* versions further ahead are clamped */
     size_t pull_max_bytes;        /* a pull stops after about this much */
@@ -28,11 +28,11 @@ struct store {
        not have; SW_NTABLES after store_open */
     int pull_ntables;
     struct merge_ctx m;
-    sqlite3_stmt *pull, *pull_rest, *acked_get, *acked_set, *case_station;
-    sqlite3_stmt *is_purged, *refused_add, *erase_pull;
-    sqlite3_stmt *stream_end, *stream_other;
+    sdb_stmt *pull, *pull_rest, *acked_get, *acked_set, *case_station;
+    sdb_stmt *is_purged, *refused_add, *erase_pull;
+    sdb_stmt *stream_end, *stream_other;
     /* a pull reads each record's row once (store.c, pull_row) */
-    sqlite3_stmt *row[SW_NTABLES];
+    sdb_stmt *row[SW_NTABLES];
     int row_tbl, row_ok;
     int64_t row_rid;
     /* if set: called by store_apply_push in its transaction, once the
@@ -70,7 +70,7 @@ extern const char STORE_SQL_STREAM_OTHER[];
 /* Default drift bound: versions more than 10 minutes ahead are clamped. */
 #define STORE_DEFAULT_DRIFT_MS (10 * 60 * 1000)
 
-int store_open(struct store *s, sqlite3 *db, struct sw_err *err);
+int store_open(struct store *s, sdb *db, struct sw_err *err);
 void store_close(struct store *s);
 
 /*

@@ -78,7 +78,7 @@ static void sql_restamp_conflicts(struct sw_buf *sb)
 }
 
 /* Prepare the statement built in sql, and release it. */
-static int prepare_built(sqlite3 *db, struct sw_buf *sql, sqlite3_stmt **st,
+static int prepare_built(sdb *db, struct sw_buf *sql, sdb_stmt **st,
                          struct sw_err *err)
 {
     int rc = sql->oom || !sql->buf
@@ -109,11 +109,10 @@ static const char SQL_REQUEST_DONE[] =
     "AND to_station = ?5";
 
 /* Run st (bound), expecting DONE; finalize it. */
-static int run_done(sqlite3 *db, sqlite3_stmt *st, const char *what,
-                    struct sw_err *err)
+static int run_done(sdb *db, sdb_stmt *st, const char *what, struct sw_err *err)
 {
-    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(err, db, what);
-    sqlite3_finalize(st);
+    int rc = sdb_step(st) == SDB_DONE ? 0 : db_fail(err, db, what);
+    sdb_finalize(st);
     return rc;
 }
 
@@ -141,7 +140,7 @@ static int restamp_fields(struct store *s, const char *case_id, int64_t rid,
     struct merge_ctx *m = &s->m;
     struct field_key *v = NULL;
     size_t n = 0, cap = 0;
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     struct sw_buf sql;
     int rc, step;
 
@@ -150,9 +149,9 @@ static int restamp_fields(struct store *s, const char *case_id, int64_t rid,
     rc = prepare_built(s->db, &sql, &st, err);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, case_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, rid);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    sdb_bind_text(st, 1, case_id, -1, SDB_STATIC);
+    sdb_bind_int64(st, 2, rid);
+    while ((step = sdb_step(st)) == SDB_ROW) {
         if (n == cap) {
             struct field_key *nv;
             cap = cap ? cap * 2 : 64;
@@ -163,29 +162,29 @@ static int restamp_fields(struct store *s, const char *case_id, int64_t rid,
             }
             v = nv;
         }
-        v[n].tbl = sqlite3_column_int(st, 0);
-        v[n].rid = sqlite3_column_int64(st, 1);
-        v[n].col = sqlite3_column_int(st, 2);
+        v[n].tbl = sdb_column_int(st, 0);
+        v[n].rid = sdb_column_int64(st, 1);
+        v[n].col = sdb_column_int(st, 2);
         n++;
     }
-    if (!rc && step != SQLITE_DONE)
+    if (!rc && step != SDB_DONE)
         rc = db_fail(err, s->db, "read field versions");
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     st = NULL;
     if (!rc)
         rc = db_prepare(s->db, SQL_RESTAMP_FIELD, &st, err);
     for (size_t i = 0; !rc && i < n; i++) {
-        sqlite3_bind_int(st, 1, v[i].tbl);
-        sqlite3_bind_int64(st, 2, v[i].rid);
-        sqlite3_bind_int(st, 3, v[i].col);
-        sqlite3_bind_text(st, 4, to, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 5, m->next_seq++);
-        sqlite3_bind_text(st, 6, s->county, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_DONE)
+        sdb_bind_int(st, 1, v[i].tbl);
+        sdb_bind_int64(st, 2, v[i].rid);
+        sdb_bind_int(st, 3, v[i].col);
+        sdb_bind_text(st, 4, to, -1, SDB_STATIC);
+        sdb_bind_int64(st, 5, m->next_seq++);
+        sdb_bind_text(st, 6, s->county, -1, SDB_STATIC);
+        if (sdb_step(st) != SDB_DONE)
             rc = db_fail(err, s->db, "re-stamp field version");
-        sqlite3_reset(st);
+        sdb_reset(st);
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     free(v);
     *nfields = (long)n;
     return rc;
@@ -197,7 +196,7 @@ int transfer_case(struct store *s, const char *case_id, const char *to,
 {
     struct merge_ctx *m = &s->m;
     struct sw_version cur, ver;
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     char *vals[3] = {NULL, NULL, NULL};
     int64_t rid = 0, now = sw_now_ms();
     int rc, step;
@@ -216,23 +215,23 @@ int transfer_case(struct store *s, const char *case_id, const char *to,
     rc = db_prepare(s->db, SQL_CASE, &st, err);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, case_id, -1, SQLITE_STATIC);
-    step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
-        rid = sqlite3_column_int64(st, 0);
+    sdb_bind_text(st, 1, case_id, -1, SDB_STATIC);
+    step = sdb_step(st);
+    if (step == SDB_ROW) {
+        rid = sdb_column_int64(st, 0);
         snprintf(res->from, sizeof(res->from), "%s",
-                 (const char *)sqlite3_column_text(st, 1));
+                 (const char *)sdb_column_text(st, 1));
         for (int i = 0; i < 3 && !rc; i++)
-            if (sqlite3_column_text(st, 2 + i) &&
+            if (sdb_column_text(st, 2 + i) &&
                 !(vals[i] =
-                      sw_strdup((const char *)sqlite3_column_text(st, 2 + i))))
+                      sw_strdup((const char *)sdb_column_text(st, 2 + i))))
                 rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
-    } else if (step == SQLITE_DONE) {
+    } else if (step == SDB_DONE) {
         rc = sw_fail(err, SW_ENOINPUT, _("case %s: not found"), case_id);
     } else {
         rc = db_fail(err, s->db, "read case");
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     st = NULL;
     /* the old station sees the note: it must not hold the person */
     for (int i = 0; !rc && i < 3; i++)
@@ -250,11 +249,11 @@ int transfer_case(struct store *s, const char *case_id, const char *to,
     rc = db_prepare(s->db, SQL_STATION_KNOWN, &st, err);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, to, -1, SQLITE_STATIC);
-    step = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (step != SQLITE_ROW)
-        return step == SQLITE_DONE
+    sdb_bind_text(st, 1, to, -1, SDB_STATIC);
+    step = sdb_step(st);
+    sdb_finalize(st);
+    if (step != SDB_ROW)
+        return step == SDB_DONE
                    ? sw_fail(err, SW_EUSAGE, _("transfer: no station %s"), to)
                    : db_fail(err, s->db, "read stations");
 
@@ -270,20 +269,20 @@ int transfer_case(struct store *s, const char *case_id, const char *to,
     rc = db_prepare(s->db, SQL_TRANSFER_ADD, &st, err);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, case_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, res->from, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, ver.hlc);
-    sqlite3_bind_text(st, 5, ver.site, -1, SQLITE_STATIC);
+    sdb_bind_text(st, 1, case_id, -1, SDB_STATIC);
+    sdb_bind_text(st, 2, res->from, -1, SDB_STATIC);
+    sdb_bind_text(st, 3, to, -1, SDB_STATIC);
+    sdb_bind_int64(st, 4, ver.hlc);
+    sdb_bind_text(st, 5, ver.site, -1, SDB_STATIC);
     if (cur.hlc) {
-        sqlite3_bind_int64(st, 6, cur.hlc);
-        sqlite3_bind_text(st, 7, cur.site, -1, SQLITE_STATIC);
+        sdb_bind_int64(st, 6, cur.hlc);
+        sdb_bind_text(st, 7, cur.site, -1, SDB_STATIC);
     }
-    sqlite3_bind_int64(st, 8, now);
-    sqlite3_bind_text(st, 9, admin, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 10, note, -1, SQLITE_STATIC);
+    sdb_bind_int64(st, 8, now);
+    sdb_bind_text(st, 9, admin, -1, SDB_STATIC);
+    sdb_bind_text(st, 10, note, -1, SDB_STATIC);
     if (request > 0)
-        sqlite3_bind_int64(st, 11, request);
+        sdb_bind_int64(st, 11, request);
     rc = run_done(s->db, st, "record the transfer", err);
 
     for (int t = 0; !rc && t < SW_NTABLES; t++) {
@@ -295,11 +294,11 @@ int transfer_case(struct store *s, const char *case_id, const char *to,
         rc = prepare_built(s->db, &sql, &st, err);
         if (rc)
             break;
-        sqlite3_bind_text(st, 1, case_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, to, -1, SQLITE_STATIC);
+        sdb_bind_text(st, 1, case_id, -1, SDB_STATIC);
+        sdb_bind_text(st, 2, to, -1, SDB_STATIC);
         rc = run_done(s->db, st, "move records", err);
         if (!rc)
-            res->records += sqlite3_changes(s->db);
+            res->records += sdb_changes(s->db);
     }
     if (!rc)
         rc = restamp_fields(s, case_id, rid, to, &res->fields, err);
@@ -310,40 +309,40 @@ int transfer_case(struct store *s, const char *case_id, const char *to,
         rc = prepare_built(s->db, &sql, &st, err);
     }
     if (!rc) {
-        sqlite3_bind_text(st, 1, case_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, to, -1, SQLITE_STATIC);
+        sdb_bind_text(st, 1, case_id, -1, SDB_STATIC);
+        sdb_bind_text(st, 2, to, -1, SDB_STATIC);
         rc = run_done(s->db, st, "move conflicts", err);
     }
     /* the old station's order to let go, after every re-stamped field */
     if (!rc)
         rc = db_prepare(s->db, SQL_MOVED_ADD, &st, err);
     if (!rc) {
-        sqlite3_bind_text(st, 1, case_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, res->from, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 4, m->next_seq++);
-        sqlite3_bind_int64(st, 5, now);
-        sqlite3_bind_text(st, 6, note, -1, SQLITE_STATIC);
+        sdb_bind_text(st, 1, case_id, -1, SDB_STATIC);
+        sdb_bind_text(st, 2, res->from, -1, SDB_STATIC);
+        sdb_bind_text(st, 3, to, -1, SDB_STATIC);
+        sdb_bind_int64(st, 4, m->next_seq++);
+        sdb_bind_int64(st, 5, now);
+        sdb_bind_text(st, 6, note, -1, SDB_STATIC);
         rc = run_done(s->db, st, "record the move", err);
     }
     if (!rc)
         rc = db_prepare(s->db, SQL_MOVED_BACK, &st, err);
     if (!rc) {
-        sqlite3_bind_text(st, 1, case_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, to, -1, SQLITE_STATIC);
+        sdb_bind_text(st, 1, case_id, -1, SDB_STATIC);
+        sdb_bind_text(st, 2, to, -1, SDB_STATIC);
         rc = run_done(s->db, st, "record the move", err);
     }
     if (!rc && request > 0) {
         rc = db_prepare(s->db, SQL_REQUEST_DONE, &st, err);
         if (!rc) {
-            sqlite3_bind_int64(st, 1, request);
-            sqlite3_bind_int64(st, 2, now);
-            sqlite3_bind_text(st, 3, admin, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 4, case_id, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 5, to, -1, SQLITE_STATIC);
+            sdb_bind_int64(st, 1, request);
+            sdb_bind_int64(st, 2, now);
+            sdb_bind_text(st, 3, admin, -1, SDB_STATIC);
+            sdb_bind_text(st, 4, case_id, -1, SDB_STATIC);
+            sdb_bind_text(st, 5, to, -1, SDB_STATIC);
             rc = run_done(s->db, st, "confirm the request", err);
         }
-        if (!rc && sqlite3_changes(s->db) != 1)
+        if (!rc && sdb_changes(s->db) != 1)
             rc = sw_fail(err, SW_EUSAGE,
                          _("transfer request %lld: not a pending request "
                            "for this case and station"),
@@ -360,7 +359,7 @@ static int record_owner(struct store *s, int tbl, const char *id,
                         char case_id[SW_UUID_LEN + 1], struct sw_err *err)
 {
     char sql[96];
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int rc, step;
 
     owner[0] = case_id[0] = '\0';
@@ -375,18 +374,18 @@ static int record_owner(struct store *s, int tbl, const char *id,
         rc = db_prepare(s->db, sql, &st, err);
         if (rc)
             return rc;
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        step = sqlite3_step(st);
-        if (step == SQLITE_ROW && sqlite3_column_text(st, 0) &&
-            sqlite3_column_text(st, 1)) {
+        sdb_bind_text(st, 1, id, -1, SDB_STATIC);
+        step = sdb_step(st);
+        if (step == SDB_ROW && sdb_column_text(st, 0) &&
+            sdb_column_text(st, 1)) {
             snprintf(owner, SW_CODE_MAX + 1, "%s",
-                     (const char *)sqlite3_column_text(st, 0));
+                     (const char *)sdb_column_text(st, 0));
             snprintf(case_id, SW_UUID_LEN + 1, "%s",
-                     (const char *)sqlite3_column_text(st, 1));
-        } else if (step != SQLITE_ROW && step != SQLITE_DONE) {
+                     (const char *)sdb_column_text(st, 1));
+        } else if (step != SDB_ROW && step != SDB_DONE) {
             rc = db_fail(err, s->db, "read record");
         }
-        sqlite3_finalize(st);
+        sdb_finalize(st);
         if (rc || owner[0] || k == 1 || tbl == SW_T_CASES || !ref ||
             !sw_uuid_valid(ref))
             return rc;
@@ -403,7 +402,7 @@ int transfer_admit(struct store *s, const char *station, struct sw_change *v,
 {
     static const char sql_any[] =
         "SELECT 1 FROM transfers WHERE from_station = ?1 LIMIT 1";
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int rc, step;
 
     memset(moved, 0, n);
@@ -413,12 +412,12 @@ int transfer_admit(struct store *s, const char *station, struct sw_change *v,
     rc = db_prepare(s->db, sql_any, &st, err);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, station, -1, SQLITE_STATIC);
-    step = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (step == SQLITE_DONE)
+    sdb_bind_text(st, 1, station, -1, SDB_STATIC);
+    step = sdb_step(st);
+    sdb_finalize(st);
+    if (step == SDB_DONE)
         return 0;
-    if (step != SQLITE_ROW)
+    if (step != SDB_ROW)
         return db_fail(err, s->db, "read transfers");
 
     for (size_t i = 0, k; !rc && i < n; i += k) {
@@ -495,10 +494,10 @@ static const char SQL_WAIT_DONE[] =
     "UPDATE moved_cases SET waiting = 0 WHERE case_id = ?1";
 
 /* Erase case id here unless it has unsent edits (*waiting = 1 then). */
-static int let_go(sqlite3 *db, const char *id, int *waiting, long *erased,
+static int let_go(sdb *db, const char *id, int *waiting, long *erased,
                   struct sw_err *err)
 {
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     long n = 0;
     struct sw_buf sql;
     int rc;
@@ -508,12 +507,12 @@ static int let_go(sqlite3 *db, const char *id, int *waiting, long *erased,
     rc = prepare_built(db, &sql, &st, err);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        *waiting = sqlite3_column_int(st, 0);
+    sdb_bind_text(st, 1, id, -1, SDB_STATIC);
+    if (sdb_step(st) == SDB_ROW)
+        *waiting = sdb_column_int(st, 0);
     else
         rc = db_fail(err, db, "read unsent edits");
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     if (!rc && !*waiting) {
         rc = purge_erase_local(db, SW_T_CASES, id, &n, err);
         *erased += n;
@@ -521,13 +520,13 @@ static int let_go(sqlite3 *db, const char *id, int *waiting, long *erased,
     return rc;
 }
 
-int transfer_apply_pull(sqlite3 *db, const struct sw_batch *b, long *erased,
+int transfer_apply_pull(sdb *db, const struct sw_batch *b, long *erased,
                         struct sw_err *err)
 {
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     char(*ids)[SW_UUID_LEN + 1] = NULL;
     size_t nids = 0, cap = 0;
-    int rc = 0, step = SQLITE_DONE;
+    int rc = 0, step = SDB_DONE;
 
     *erased = 0;
     /* a case that comes back (its rows in this answer) is no longer gone */
@@ -540,12 +539,12 @@ int transfer_apply_pull(sqlite3 *db, const struct sw_batch *b, long *erased,
             rc = db_prepare(db, SQL_CAME_BACK, &st, err);
         if (rc)
             break;
-        sqlite3_bind_text(st, 1, b->v[i].id, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_DONE)
+        sdb_bind_text(st, 1, b->v[i].id, -1, SDB_STATIC);
+        if (sdb_step(st) != SDB_DONE)
             rc = db_fail(err, db, "note a case back");
-        sqlite3_reset(st);
+        sdb_reset(st);
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     st = NULL;
 
     for (size_t i = 0; !rc && i < b->nerase; i++) {
@@ -557,14 +556,14 @@ int transfer_apply_pull(sqlite3 *db, const struct sw_batch *b, long *erased,
         if (!rc)
             rc = db_prepare(db, SQL_MOVED_LINE, &st, err);
         if (!rc) {
-            sqlite3_bind_text(st, 1, e->id, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 2, e->to, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(st, 3, e->at);
-            sqlite3_bind_text(st, 4, e->note, -1, SQLITE_STATIC);
-            sqlite3_bind_int(st, 5, waiting);
-            if (sqlite3_step(st) != SQLITE_DONE)
+            sdb_bind_text(st, 1, e->id, -1, SDB_STATIC);
+            sdb_bind_text(st, 2, e->to, -1, SDB_STATIC);
+            sdb_bind_int64(st, 3, e->at);
+            sdb_bind_text(st, 4, e->note, -1, SDB_STATIC);
+            sdb_bind_int(st, 5, waiting);
+            if (sdb_step(st) != SDB_DONE)
                 rc = db_fail(err, db, "note a moved case");
-            sqlite3_finalize(st);
+            sdb_finalize(st);
             st = NULL;
         }
     }
@@ -572,7 +571,7 @@ int transfer_apply_pull(sqlite3 *db, const struct sw_batch *b, long *erased,
     /* cases kept for their unsent edits: gone once those are pushed */
     if (!rc)
         rc = db_prepare(db, SQL_WAITING, &st, err);
-    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    while (!rc && (step = sdb_step(st)) == SDB_ROW) {
         if (nids == cap) {
             void *nv;
             cap = cap ? cap * 2 : 8;
@@ -584,11 +583,11 @@ int transfer_apply_pull(sqlite3 *db, const struct sw_batch *b, long *erased,
             ids = nv;
         }
         snprintf(ids[nids++], SW_UUID_LEN + 1, "%s",
-                 (const char *)sqlite3_column_text(st, 0));
+                 (const char *)sdb_column_text(st, 0));
     }
-    if (!rc && step != SQLITE_DONE)
+    if (!rc && step != SDB_DONE)
         rc = db_fail(err, db, "read moved cases");
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     st = NULL;
     for (size_t i = 0; !rc && i < nids; i++) {
         int waiting = 0;
@@ -596,10 +595,10 @@ int transfer_apply_pull(sqlite3 *db, const struct sw_batch *b, long *erased,
         if (!rc && !waiting)
             rc = db_prepare(db, SQL_WAIT_DONE, &st, err);
         if (!rc && !waiting) {
-            sqlite3_bind_text(st, 1, ids[i], -1, SQLITE_STATIC);
-            if (sqlite3_step(st) != SQLITE_DONE)
+            sdb_bind_text(st, 1, ids[i], -1, SDB_STATIC);
+            if (sdb_step(st) != SDB_DONE)
                 rc = db_fail(err, db, "note a moved case");
-            sqlite3_finalize(st);
+            sdb_finalize(st);
             st = NULL;
         }
     }
@@ -607,13 +606,13 @@ int transfer_apply_pull(sqlite3 *db, const struct sw_batch *b, long *erased,
     return rc;
 }
 
-int transfer_ask(sqlite3 *db, const char *station, const char *case_id,
+int transfer_ask(sdb *db, const char *station, const char *case_id,
                  const char *to, const char *note, const char *who,
                  struct sw_err *err)
 {
     static const char sql[] =
         "SELECT 1 FROM cases WHERE id = ?1 AND station = ?2";
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     struct sw_buf sb;
     int rc, step;
 
@@ -630,13 +629,13 @@ int transfer_ask(sqlite3 *db, const char *station, const char *case_id,
     rc = db_prepare(db, sql, &st, err);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, case_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, station, -1, SQLITE_STATIC);
-    step = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (step == SQLITE_DONE)
+    sdb_bind_text(st, 1, case_id, -1, SDB_STATIC);
+    sdb_bind_text(st, 2, station, -1, SDB_STATIC);
+    step = sdb_step(st);
+    sdb_finalize(st);
+    if (step == SDB_DONE)
         return sw_fail(err, SW_EUSAGE, _("case %s: not found"), case_id);
-    if (step != SQLITE_ROW)
+    if (step != SDB_ROW)
         return db_fail(err, db, "read case");
     sb_init(&sb);
     sb_addf(&sb, "%s %s %s", case_id, to, note);
@@ -646,22 +645,22 @@ int transfer_ask(sqlite3 *db, const char *station, const char *case_id,
     return rc;
 }
 
-int transfer_moved_list(sqlite3 *db, int json, FILE *out, struct sw_err *err)
+int transfer_moved_list(sdb *db, int json, FILE *out, struct sw_err *err)
 {
     static const char sql[] =
         "SELECT case_id, to_station, moved_at, note, waiting "
         "FROM moved_cases ORDER BY moved_at DESC, case_id";
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     cJSON *arr = json ? cJSON_CreateArray() : NULL;
-    int rc = db_prepare(db, sql, &st, err), step = SQLITE_DONE;
+    int rc = db_prepare(db, sql, &st, err), step = SDB_DONE;
 
     if (!rc && json && !arr)
         rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
-    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *id = (const char *)sqlite3_column_text(st, 0);
-        const char *to = (const char *)sqlite3_column_text(st, 1);
-        const char *note = (const char *)sqlite3_column_text(st, 3);
-        int64_t ms = sqlite3_column_int64(st, 2);
+    while (!rc && (step = sdb_step(st)) == SDB_ROW) {
+        const char *id = (const char *)sdb_column_text(st, 0);
+        const char *to = (const char *)sdb_column_text(st, 1);
+        const char *note = (const char *)sdb_column_text(st, 3);
+        int64_t ms = sdb_column_int64(st, 2);
         time_t t = (time_t)(ms / 1000);
         struct tm tm;
         char day[16] = "";
@@ -675,15 +674,15 @@ int transfer_moved_list(sqlite3 *db, int json, FILE *out, struct sw_err *err)
                 !cJSON_AddStringToObject(o, "date", day) ||
                 !cJSON_AddNumberToObject(o, "moved_at", (double)ms) ||
                 !cJSON_AddStringToObject(o, "note", note) ||
-                !cJSON_AddBoolToObject(o, "waiting", sqlite3_column_int(st, 4)))
+                !cJSON_AddBoolToObject(o, "waiting", sdb_column_int(st, 4)))
                 rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         } else {
             fprintf(out, "%s\t%s\t%s\t%s\n", id, to, day, note);
         }
     }
-    if (!rc && step != SQLITE_DONE)
+    if (!rc && step != SDB_DONE)
         rc = db_fail(err, db, "read moved cases");
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     if (!rc && json) {
         char *text = cJSON_Print(arr);
         if (!text)

@@ -14,7 +14,7 @@
 #ifndef SW_TRANSFER_H
 #define SW_TRANSFER_H
 
-#include <sqlite3.h>
+#include "sdb.h"
 #include <stdint.h>
 #include <stdio.h>
 
@@ -60,7 +60,7 @@ int transfer_admit(struct store *s, const char *station, struct sw_change *v,
 ** answer's rows that come back remove their moved line.  Then cases
 ** waiting without unsent edits are erased.  *erased: records erased.
 */
-int transfer_apply_pull(sqlite3 *db, const struct sw_batch *b, long *erased,
+int transfer_apply_pull(sdb *db, const struct sw_batch *b, long *erased,
                         struct sw_err *err);
 
 /*
@@ -72,7 +72,7 @@ int transfer_apply_pull(sqlite3 *db, const struct sw_batch *b, long *erased,
 ** bad station or note: SW_EUSAGE.
 */
 #define TRANSFER_ASK_ACTION "transfer_request"
-int transfer_ask(sqlite3 *db, const char *station, const char *case_id,
+int transfer_ask(sdb *db, const char *station, const char *case_id,
                  const char *to, const char *note, const char *who,
                  struct sw_err *err);
 
@@ -82,6 +82,6 @@ int transfer_note_ok(const char *note);
 
 /* Station: the moved cases, newest first, as text lines (case id, new
 ** station, date, note) or a JSON array to out. */
-int transfer_moved_list(sqlite3 *db, int json, FILE *out, struct sw_err *err);
+int transfer_moved_list(sdb *db, int json, FILE *out, struct sw_err *err);
 
 #endif

@@ -48,40 +48,39 @@ static int64_t lim_max(const struct acct_limits *lim)
 }
 
 /* The stored hash of a worker into *out (malloc'd; NULL: no such worker). */
-static int get_hash(sqlite3 *db, const char *name, char **out,
-                    struct sw_err *err)
+static int get_hash(sdb *db, const char *name, char **out, struct sw_err *err)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc = db_prepare(db, SQL_GET, &st, err);
 
     *out = NULL;
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *out = strdup((const char *)sqlite3_column_text(st, 0));
+    sdb_bind_text(st, 1, name, -1, SDB_STATIC);
+    rc = sdb_step(st);
+    if (rc == SDB_ROW) {
+        *out = strdup((const char *)sdb_column_text(st, 0));
         rc = *out ? 0 : sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     } else {
-        rc = rc == SQLITE_DONE ? 0 : db_fail(err, db, "look up worker");
+        rc = rc == SDB_DONE ? 0 : db_fail(err, db, "look up worker");
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     return rc;
 }
 
 /* Run a statement binding text a and b (b may be NULL: not bound). */
-static int exec_tt(sqlite3 *db, const char *sql, const char *a, const char *b,
+static int exec_tt(sdb *db, const char *sql, const char *a, const char *b,
                    struct sw_err *err)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc = db_prepare(db, sql, &st, err);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+    sdb_bind_text(st, 1, a, -1, SDB_STATIC);
     if (b)
-        sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(err, db, "workers");
-    sqlite3_finalize(st);
+        sdb_bind_text(st, 2, b, -1, SDB_STATIC);
+    rc = sdb_step(st) == SDB_DONE ? 0 : db_fail(err, db, "workers");
+    sdb_finalize(st);
     return rc;
 }
 
@@ -97,11 +96,10 @@ static int pw_ok(const char *pw, struct sw_err *err)
     return 0;
 }
 
-int workers_add(sqlite3 *db, const char *name, const char *pw,
-                struct sw_err *err)
+int workers_add(sdb *db, const char *name, const char *pw, struct sw_err *err)
 {
     char *hash = NULL, *have = NULL;
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int rc;
 
     if (!acct_name_valid(name))
@@ -122,10 +120,10 @@ int workers_add(sqlite3 *db, const char *name, const char *pw,
     if (!rc)
         rc = db_prepare(db, SQL_ADD, &st, err);
     if (!rc) {
-        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, sw_now_ms());
-        if (sqlite3_step(st) != SQLITE_DONE)
+        sdb_bind_text(st, 1, name, -1, SDB_STATIC);
+        sdb_bind_text(st, 2, hash, -1, SDB_STATIC);
+        sdb_bind_int64(st, 3, sw_now_ms());
+        if (sdb_step(st) != SDB_DONE)
             rc = db_fail(err, db, "add worker");
     }
     if (!rc)
@@ -133,19 +131,19 @@ int workers_add(sqlite3 *db, const char *name, const char *pw,
     else
         db_rollback(db);
 out:
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     free(hash);
     free(have);
     return rc;
 }
 
-int workers_remove(sqlite3 *db, const char *name, struct sw_err *err)
+int workers_remove(sdb *db, const char *name, struct sw_err *err)
 {
     int rc = db_begin(db, err);
     if (rc)
         return rc;
     rc = exec_tt(db, SQL_DEL, name, NULL, err);
-    if (!rc && sqlite3_changes(db) == 0)
+    if (!rc && sdb_changes(db) == 0)
         rc = sw_fail(err, SW_EDATA, _("no worker named %s"), name);
     if (!rc)
         rc = exec_tt(db, SQL_DEL_SESSIONS, name, NULL, err);
@@ -155,33 +153,33 @@ int workers_remove(sqlite3 *db, const char *name, struct sw_err *err)
     return rc;
 }
 
-int workers_each(sqlite3 *db,
+int workers_each(sdb *db,
                  int (*fn)(void *arg, const char *name, int64_t created_at,
                            int64_t sessions),
                  void *arg, struct sw_err *err)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int step, rc = db_prepare(db, SQL_LIST, &st, err);
     if (rc)
         return rc;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        rc = fn(arg, (const char *)sqlite3_column_text(st, 0),
-                sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2));
+    while ((step = sdb_step(st)) == SDB_ROW) {
+        rc = fn(arg, (const char *)sdb_column_text(st, 0),
+                sdb_column_int64(st, 1), sdb_column_int64(st, 2));
         if (rc)
             break;
     }
-    if (!rc && step != SQLITE_DONE)
+    if (!rc && step != SDB_DONE)
         rc = db_fail(err, db, "list workers");
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     return rc;
 }
 
-int workers_login(sqlite3 *db, const char *name, const char *pw,
+int workers_login(sdb *db, const char *name, const char *pw,
                   const struct acct_limits *lim, int *ok,
                   char cookie[ACCT_COOKIE_LEN + 1], struct sw_err *err)
 {
     char *hash = NULL, h[ACCT_HASH_HEX_LEN + 1];
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int64_t now;
     int rc;
 
@@ -207,22 +205,22 @@ int workers_login(sqlite3 *db, const char *name, const char *pw,
         goto fail;
     rc = db_prepare(db, SQL_PURGE, &st, err);
     if (!rc) {
-        sqlite3_bind_int64(st, 1, now - lim_max(lim));
-        sqlite3_bind_int64(st, 2, now - lim_idle(lim));
-        if (sqlite3_step(st) != SQLITE_DONE)
+        sdb_bind_int64(st, 1, now - lim_max(lim));
+        sdb_bind_int64(st, 2, now - lim_idle(lim));
+        if (sdb_step(st) != SDB_DONE)
             rc = db_fail(err, db, "purge sessions");
-        sqlite3_finalize(st);
+        sdb_finalize(st);
         st = NULL;
     }
     if (!rc)
         rc = db_prepare(db, SQL_SESSION_ADD, &st, err);
     if (!rc) {
-        sqlite3_bind_text(st, 1, h, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, now);
-        if (sqlite3_step(st) != SQLITE_DONE)
+        sdb_bind_text(st, 1, h, -1, SDB_STATIC);
+        sdb_bind_text(st, 2, name, -1, SDB_STATIC);
+        sdb_bind_int64(st, 3, now);
+        if (sdb_step(st) != SDB_DONE)
             rc = db_fail(err, db, "start session");
-        sqlite3_finalize(st);
+        sdb_finalize(st);
     }
     if (!rc)
         rc = db_commit(db, err);
@@ -236,13 +234,12 @@ fail:
     return rc;
 }
 
-int workers_session(sqlite3 *db, const char *cookie,
-                    const struct acct_limits *lim,
+int workers_session(sdb *db, const char *cookie, const struct acct_limits *lim,
                     char worker[ACCT_NAME_MAX + 1], enum workers_state *state,
                     struct sw_err *err)
 {
     char h[ACCT_HASH_HEX_LEN + 1];
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int64_t now = sw_now_ms(), created = 0, used = 0;
     int rc;
 
@@ -255,18 +252,18 @@ int workers_session(sqlite3 *db, const char *cookie,
         rc = db_prepare(db, SQL_SESSION_GET, &st, err);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, h, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        snprintf(worker, ACCT_NAME_MAX + 1, "%s", sqlite3_column_text(st, 0));
-        created = sqlite3_column_int64(st, 1);
-        used = sqlite3_column_int64(st, 2);
+    sdb_bind_text(st, 1, h, -1, SDB_STATIC);
+    rc = sdb_step(st);
+    if (rc == SDB_ROW) {
+        snprintf(worker, ACCT_NAME_MAX + 1, "%s", sdb_column_text(st, 0));
+        created = sdb_column_int64(st, 1);
+        used = sdb_column_int64(st, 2);
         *state = WORKERS_VALID;
         rc = 0;
     } else {
-        rc = rc == SQLITE_DONE ? 0 : db_fail(err, db, "read session");
+        rc = rc == SDB_DONE ? 0 : db_fail(err, db, "read session");
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     if (rc || *state != WORKERS_VALID)
         return rc;
     if (now - created > lim_max(lim) || now - used > lim_idle(lim)) {
@@ -277,15 +274,14 @@ int workers_session(sqlite3 *db, const char *cookie,
     rc = db_prepare(db, SQL_SESSION_TOUCH, &st, err);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, h, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, now);
-    rc = sqlite3_step(st) == SQLITE_DONE ? 0
-                                         : db_fail(err, db, "update session");
-    sqlite3_finalize(st);
+    sdb_bind_text(st, 1, h, -1, SDB_STATIC);
+    sdb_bind_int64(st, 2, now);
+    rc = sdb_step(st) == SDB_DONE ? 0 : db_fail(err, db, "update session");
+    sdb_finalize(st);
     return rc;
 }
 
-int workers_logout(sqlite3 *db, const char *cookie, struct sw_err *err)
+int workers_logout(sdb *db, const char *cookie, struct sw_err *err)
 {
     char h[ACCT_HASH_HEX_LEN + 1];
     int rc;
@@ -295,7 +291,7 @@ int workers_logout(sqlite3 *db, const char *cookie, struct sw_err *err)
     return rc ? rc : exec_tt(db, SQL_SESSION_DEL, h, NULL, err);
 }
 
-int workers_set_password(sqlite3 *db, const char *name, const char *old,
+int workers_set_password(sdb *db, const char *name, const char *old,
                          const char *pw, const char *keep_cookie, int *ok,
                          struct sw_err *err)
 {

@@ -28,7 +28,7 @@
 
 struct fx {
     char dir[64], spath[128];
-    sqlite3 *county, *station;
+    sdb *county, *station;
     struct store s;
     struct replica r;
     struct sw_err err;
@@ -115,39 +115,39 @@ static struct sw_batch pull_of(const struct sw_change *c, int n, int64_t cursor)
     return b;
 }
 
-static int64_t qint(sqlite3 *db, const char *sql)
+static int64_t qint(sdb *db, const char *sql)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int64_t v = -1;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    if (sdb_prepare_v2(db, sql, -1, &st, NULL) != SDB_OK)
+        fail_msg("%s: %s", sql, sdb_errmsg(db));
+    if (sdb_step(st) == SDB_ROW)
+        v = sdb_column_int64(st, 0);
+    sdb_finalize(st);
     return v;
 }
 
-static void assert_text(sqlite3 *db, const char *sql, const char *want)
+static void assert_text(sdb *db, const char *sql, const char *want)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     const char *got = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-    if (sqlite3_step(st) == SQLITE_ROW)
-        got = (const char *)sqlite3_column_text(st, 0);
+    if (sdb_prepare_v2(db, sql, -1, &st, NULL) != SDB_OK)
+        fail_msg("%s: %s", sql, sdb_errmsg(db));
+    if (sdb_step(st) == SDB_ROW)
+        got = (const char *)sdb_column_text(st, 0);
     if (!want)
         assert_null(got);
     else if (!got)
         fail_msg("%s: NULL, want %s", sql, want);
     else
         assert_string_equal(got, want);
-    sqlite3_finalize(st);
+    sdb_finalize(st);
 }
 
-static void exec(sqlite3 *db, const char *sql)
+static void exec(sdb *db, const char *sql)
 {
     char *emsg = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &emsg) != SQLITE_OK)
+    if (sdb_exec5(db, sql, NULL, NULL, &emsg) != SDB_OK)
         fail_msg("%s: %s", sql, emsg);
 }
 
@@ -175,7 +175,7 @@ static void test_capture_and_seal(void **state)
 {
     struct fx *f = *state;
     struct sw_batch b;
-    sqlite3 *other = NULL;
+    sdb *other = NULL;
     long n = 0;
 
     assert_int_equal(replica_set_author(f->station, "a\tb", &f->err), SW_EDATA);

@@ -14,7 +14,7 @@
 #include <cmocka.h>
 /* clang-format on */
 
-#include <sqlite3.h>
+#include "sdb.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +31,7 @@
 
 struct fx {
     char dir[256], path[512];
-    sqlite3 *db;
+    sdb *db;
 };
 
 static int setup(void **state)
@@ -64,14 +64,14 @@ static int teardown(void **state)
     return 0;
 }
 
-static int64_t q_int(sqlite3 *db, const char *sql)
+static int64_t q_int(sdb *db, const char *sql)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int64_t v = -1;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    if (sdb_prepare_v2(db, sql, -1, &st, NULL) == SDB_OK &&
+        sdb_step(st) == SDB_ROW)
+        v = sdb_column_int64(st, 0);
+    sdb_finalize(st);
     return v;
 }
 
@@ -114,10 +114,10 @@ static void test_workers(void **state)
     assert_string_equal(who, "li");
 
     /* idle for longer than the limit: expired, and stays so */
-    sqlite3_exec(f->db,
-                 "UPDATE worker_sessions SET last_used = last_used - "
-                 "61000",
-                 NULL, NULL, NULL);
+    sdb_exec5(f->db,
+              "UPDATE worker_sessions SET last_used = last_used - "
+              "61000",
+              NULL, NULL, NULL);
     assert_int_equal(workers_session(f->db, cookie, &lim, who, &st, &e), 0);
     assert_int_equal(st, WORKERS_EXPIRED);
     assert_string_equal(who, "");

@@ -19,6 +19,8 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sqlite3.h>
+
+#include "sdb.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +36,7 @@
 struct fx {
     char dir[256];
     char path[512];
-    sqlite3 *db;
+    sdb *db;
 };
 
 static const unsigned char KEY1[CRYPT_KEY_LEN] = {1, 2, 3, 4, 5, 6, 7, 8};
@@ -125,22 +127,22 @@ static void copy_file(const char *from, const char *to)
     assert_int_equal(fclose(b), 0);
 }
 
-static void exec_ok(sqlite3 *db, const char *sql)
+static void exec_ok(sdb *db, const char *sql)
 {
     char *msg = NULL;
-    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
-    if (rc != SQLITE_OK)
+    int rc = sdb_exec5(db, sql, NULL, NULL, &msg);
+    if (rc != SDB_OK)
         fail_msg("%s: %s", sql, msg ? msg : "?");
 }
 
-static int64_t one_int(sqlite3 *db, const char *sql)
+static int64_t one_int(sdb *db, const char *sql)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int64_t v;
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    assert_int_equal(sdb_prepare_v2(db, sql, -1, &st, NULL), SDB_OK);
+    assert_int_equal(sdb_step(st), SDB_ROW);
+    v = sdb_column_int64(st, 0);
+    sdb_finalize(st);
     return v;
 }
 
@@ -192,12 +194,12 @@ static void test_no_plaintext_in_db_or_wal(void **state)
     assert_int_equal(file_has(f->path, "CREATE TABLE"), 0); /* schema too */
     /* the control: a plain database does show it */
     {
-        sqlite3 *p;
+        sdb *p;
         char plain[600];
         snprintf(plain, sizeof(plain), "%s/plain.db", f->dir);
-        assert_int_equal(sqlite3_open(plain, &p), SQLITE_OK);
+        assert_int_equal(sdb_sqlite_open(plain, &p), SDB_OK);
         exec_ok(p, "CREATE TABLE t (v); INSERT INTO t VALUES ('" MARK "')");
-        sqlite3_close(p);
+        sdb_close(p);
         assert_int_equal(file_has(plain, "MARKER"), 1);
     }
 }
@@ -208,7 +210,7 @@ static void test_wal_recovery(void **state)
 {
     struct fx *f = *state;
     char wal[600], copy[600], copywal[600];
-    sqlite3 *db;
+    sdb *db;
     struct sw_err err;
     fill(f);
     snprintf(wal, sizeof(wal), "%s-wal", f->path);
@@ -227,8 +229,8 @@ static void test_wal_recovery(void **state)
 static void test_tamper_is_an_error(void **state)
 {
     struct fx *f = *state;
-    sqlite3 *db;
-    sqlite3_stmt *st;
+    sdb *db;
+    sdb_stmt *st;
     struct sw_err err;
     struct stat sb;
     unsigned char c;
@@ -247,15 +249,16 @@ static void test_tamper_is_an_error(void **state)
     assert_int_equal(pwrite(fd, &c, 1, at), 1);
     close(fd);
     assert_int_equal(db_open(f->path, SW_ROLE_STATION, &db, &err), 0);
-    assert_int_equal(sqlite3_prepare_v2(db,
-                                        "SELECT count(*), max(value) FROM "
-                                        "config",
-                                        -1, &st, NULL),
-                     SQLITE_OK);
-    rc = sqlite3_step(st);
-    assert_int_not_equal(rc, SQLITE_ROW);
-    assert_int_equal(sqlite3_extended_errcode(db), SQLITE_IOERR_DATA);
-    sqlite3_finalize(st);
+    assert_int_equal(sdb_prepare_v2(db,
+                                    "SELECT count(*), max(value) FROM "
+                                    "config",
+                                    -1, &st, NULL),
+                     SDB_OK);
+    rc = sdb_step(st);
+    assert_int_not_equal(rc, SDB_ROW);
+    assert_int_equal(sqlite3_extended_errcode(sdb_sqlite(db)),
+                     SQLITE_IOERR_DATA);
+    sdb_finalize(st);
     db_close(db);
 }
 
@@ -263,7 +266,7 @@ static void test_wrong_key(void **state)
 {
     struct fx *f = *state;
     struct sw_err err;
-    sqlite3 *db = NULL;
+    sdb *db = NULL;
     struct stat before, after;
     fill(f);
     exec_ok(f->db, "PRAGMA wal_checkpoint(TRUNCATE)");

@@ -19,6 +19,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
+
+#include "sdb.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +36,7 @@
 struct fx {
     char dir[256];
     char path[512]; /* dir/station.db, not created */
-    sqlite3 *db;    /* closed by teardown */
+    sdb *db;        /* closed by teardown */
 };
 
 static int setup(void **state)
@@ -123,7 +125,7 @@ static int file_exists(const char *path)
 
 /* Format SQL with sqlite3_mprintf (%Q quotes text); run it; return the
 ** primary sqlite result code. */
-static int exec_rc(sqlite3 *db, const char *fmt, ...)
+static int exec_rc(sdb *db, const char *fmt, ...)
 {
     va_list ap;
     char *sql;
@@ -132,55 +134,55 @@ static int exec_rc(sqlite3 *db, const char *fmt, ...)
     sql = sqlite3_vmprintf(fmt, ap);
     va_end(ap);
     assert_non_null(sql);
-    rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+    rc = sdb_exec5(db, sql, NULL, NULL, NULL);
     sqlite3_free(sql);
     return rc & 0xff; /* db.c turns on extended result codes */
 }
 
 #define must_exec(db, ...)                                                     \
     do {                                                                       \
-        if (exec_rc(db, __VA_ARGS__) != SQLITE_OK)                             \
-            fail_msg("sql failed: %s", sqlite3_errmsg(db));                    \
+        if (exec_rc(db, __VA_ARGS__) != SDB_OK)                                \
+            fail_msg("sql failed: %s", sdb_errmsg(db));                        \
     } while (0)
 
 /* One integer from a formatted query (the first column of the first row). */
-static int64_t q_int(sqlite3 *db, const char *fmt, ...)
+static int64_t q_int(sdb *db, const char *fmt, ...)
 {
     va_list ap;
     char *sql;
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int64_t v;
     va_start(ap, fmt);
     sql = sqlite3_vmprintf(fmt, ap);
     va_end(ap);
     assert_non_null(sql);
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-    if (sqlite3_step(st) != SQLITE_ROW)
-        fail_msg("%s: no row (%s)", sql, sqlite3_errmsg(db));
-    v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    if (sdb_prepare_v2(db, sql, -1, &st, NULL) != SDB_OK)
+        fail_msg("%s: %s", sql, sdb_errmsg(db));
+    if (sdb_step(st) != SDB_ROW)
+        fail_msg("%s: no row (%s)", sql, sdb_errmsg(db));
+    v = sdb_column_int64(st, 0);
+    sdb_finalize(st);
     sqlite3_free(sql);
     return v;
 }
 
 /* One text value (malloc'd, NULL for SQL NULL) from a formatted query. */
-static char *q_text(sqlite3 *db, const char *fmt, ...)
+static char *q_text(sdb *db, const char *fmt, ...)
 {
     va_list ap;
     char *sql, *out = NULL;
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     va_start(ap, fmt);
     sql = sqlite3_vmprintf(fmt, ap);
     va_end(ap);
     assert_non_null(sql);
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-    if (sqlite3_step(st) != SQLITE_ROW)
-        fail_msg("%s: no row (%s)", sql, sqlite3_errmsg(db));
-    if (sqlite3_column_type(st, 0) != SQLITE_NULL)
-        out = strdup((const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
+    if (sdb_prepare_v2(db, sql, -1, &st, NULL) != SDB_OK)
+        fail_msg("%s: %s", sql, sdb_errmsg(db));
+    if (sdb_step(st) != SDB_ROW)
+        fail_msg("%s: no row (%s)", sql, sdb_errmsg(db));
+    if (sdb_column_type(st, 0) != SDB_NULL)
+        out = strdup((const char *)sdb_column_text(st, 0));
+    sdb_finalize(st);
     sqlite3_free(sql);
     return out;
 }
@@ -195,7 +197,7 @@ static char *q_text(sqlite3 *db, const char *fmt, ...)
         free(got_);                                                            \
     } while (0)
 
-static int table_exists(sqlite3 *db, const char *name)
+static int table_exists(sdb *db, const char *name)
 {
     return (int)q_int(db,
                       "SELECT count(*) FROM sqlite_master WHERE type = "
@@ -204,16 +206,16 @@ static int table_exists(sqlite3 *db, const char *name)
 }
 
 /* A raw connection, without db.c. */
-static sqlite3 *raw_open(const char *path)
+static sdb *raw_open(const char *path)
 {
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL),
-                     SQLITE_OK);
+    sdb *db = NULL;
+    assert_int_equal(sdb_sqlite_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL),
+                     SDB_OK);
     return db;
 }
 
 /* A fresh station replica at f->path with config station = A01. */
-static sqlite3 *new_station(struct fx *f)
+static sdb *new_station(struct fx *f)
 {
     struct sw_err e;
     assert_int_equal(db_create(f->path, SW_ROLE_STATION, &f->db, &e), 0);
@@ -223,13 +225,13 @@ static sqlite3 *new_station(struct fx *f)
 
 #define COL(tbl, name) sw_col_index(&sw_tables[tbl], name)
 
-static int64_t outbox_count(sqlite3 *db)
+static int64_t outbox_count(sdb *db)
 {
     return q_int(db, "SELECT count(*) FROM outbox");
 }
 
 /* Insert a case with plain SQL, as another program would; returns rid. */
-static int64_t add_case(sqlite3 *db, const char *station)
+static int64_t add_case(sdb *db, const char *station)
 {
     if (station)
         must_exec(db,
@@ -241,7 +243,7 @@ static int64_t add_case(sqlite3 *db, const char *station)
         must_exec(db, "INSERT INTO cases (name, category, risk_level, "
                       "status, opened_on) VALUES ('\xe5\xbc\xa0\xe4\xb8\x89', "
                       "'other', 'low', 'open', '2026-01-05')");
-    return sqlite3_last_insert_rowid(db);
+    return sdb_last_insert_rowid(db);
 }
 
 /*
@@ -250,7 +252,7 @@ static int64_t add_case(sqlite3 *db, const char *station)
 ** the record's own row (ver_hlc, ver_site, ver_cols), written with
 ** capture off.
 */
-static void set_row_version(sqlite3 *db, int tbl, int64_t rid, int64_t hlc,
+static void set_row_version(sdb *db, int tbl, int64_t rid, int64_t hlc,
                             const char *site, int64_t cols)
 {
     struct sw_err e;
@@ -260,7 +262,7 @@ static void set_row_version(sqlite3 *db, int tbl, int64_t rid, int64_t hlc,
               "WHERE rid = %lld",
               sw_tables[tbl].name, (long long)hlc, site, (long long)cols,
               (long long)rid);
-    assert_int_equal(sqlite3_changes(db), 1);
+    assert_int_equal(sdb_changes(db), 1);
     assert_int_equal(db_set_capture(db, 1, &e), 0);
 }
 
@@ -307,7 +309,7 @@ static void test_create_refuses_existing(void **state)
     struct fx *f = *state;
     static const char junk[] = "not a database; swsync must not touch it\n";
     struct sw_err e;
-    sqlite3 *db = (sqlite3 *)1;
+    sdb *db = (sdb *)1;
     unsigned char *before, *after;
     size_t nb, na;
     char side[600], p2[600];
@@ -361,7 +363,7 @@ static void test_open_missing(void **state)
 {
     struct fx *f = *state;
     struct sw_err e;
-    sqlite3 *db = (sqlite3 *)1;
+    sdb *db = (sdb *)1;
 
     assert_int_equal(db_open(f->path, SW_ROLE_STATION, &db, &e), SW_ENOINPUT);
     assert_int_equal(e.code, SW_ENOINPUT);
@@ -379,7 +381,7 @@ static void test_open_not_sqlite(void **state)
 {
     struct fx *f = *state;
     struct sw_err e;
-    sqlite3 *db = (sqlite3 *)1;
+    sdb *db = (sdb *)1;
     char text[8192], p2[600];
     unsigned char *after;
     size_t na;
@@ -407,10 +409,10 @@ static void test_open_not_sqlite(void **state)
     /* nor is some other program's SQLite file */
     in_dir(f, "other.db", p2, sizeof(p2));
     {
-        sqlite3 *o = NULL;
-        assert_int_equal(sqlite3_open(p2, &o), SQLITE_OK);
+        sdb *o = NULL;
+        assert_int_equal(sdb_sqlite_open(p2, &o), SDB_OK);
         must_exec(o, "CREATE TABLE cases (name TEXT)");
-        sqlite3_close(o);
+        sdb_close(o);
     }
     assert_int_equal(db_open(p2, SW_ROLE_STATION, &db, &e), SW_ECONFIG);
     assert_null(db);
@@ -421,14 +423,14 @@ static void test_open_other_kind(void **state)
 {
     struct fx *f = *state;
     struct sw_err e;
-    sqlite3 *db = NULL;
+    sdb *db = NULL;
     char county[600];
 
     in_dir(f, "county.db", county, sizeof(county));
     assert_int_equal(db_create(county, SW_ROLE_COUNTY, &db, &e), 0);
     assert_int_equal(q_int(db, "PRAGMA application_id"), DB_APPID_COUNTY);
     db_close(db);
-    db = (sqlite3 *)1;
+    db = (sdb *)1;
     assert_int_equal(db_open(county, SW_ROLE_STATION, &db, &e), SW_ECONFIG);
     assert_null(db);
     assert_non_null(strstr(e.msg, "not a swsync station replica"));
@@ -436,7 +438,7 @@ static void test_open_other_kind(void **state)
 
     assert_int_equal(db_create(f->path, SW_ROLE_STATION, &db, &e), 0);
     db_close(db);
-    db = (sqlite3 *)1;
+    db = (sdb *)1;
     assert_int_equal(db_open(f->path, SW_ROLE_COUNTY, &db, &e), SW_ECONFIG);
     assert_null(db);
     assert_non_null(strstr(e.msg, "not a swsync county store"));
@@ -451,7 +453,7 @@ static void test_pragmas(void **state)
 {
     struct fx *f = *state;
     struct sw_err e;
-    sqlite3 *db = NULL;
+    sdb *db = NULL;
 
     assert_int_equal(db_create(f->path, SW_ROLE_STATION, &db, &e), 0);
     assert_text(db, "wal", "PRAGMA journal_mode");
@@ -465,9 +467,9 @@ static void test_pragmas(void **state)
     assert_int_equal(q_int(f->db, "PRAGMA trusted_schema"), 0);
     /* WAL is a property of the file: a plain connection sees it too */
     {
-        sqlite3 *raw = raw_open(f->path);
+        sdb *raw = raw_open(f->path);
         assert_text(raw, "wal", "PRAGMA journal_mode");
-        sqlite3_close(raw);
+        sdb_close(raw);
     }
 }
 
@@ -475,19 +477,19 @@ static void test_open_newer_refused(void **state)
 {
     struct fx *f = *state;
     struct sw_err e;
-    sqlite3 *db = NULL, *raw;
+    sdb *db = NULL, *raw;
 
     assert_int_equal(db_create(f->path, SW_ROLE_STATION, &db, &e), 0);
     must_exec(db, "PRAGMA user_version = %d", DB_SCHEMA_VERSION + 1);
     db_close(db);
-    db = (sqlite3 *)1;
+    db = (sdb *)1;
     sw_err_clear(&e);
     assert_int_equal(db_open(f->path, SW_ROLE_STATION, &db, &e), SW_ECONFIG);
     assert_null(db);
     assert_non_null(strstr(e.msg, "newer"));
     raw = raw_open(f->path);
     assert_int_equal(q_int(raw, "PRAGMA user_version"), DB_SCHEMA_VERSION + 1);
-    sqlite3_close(raw);
+    sdb_close(raw);
 }
 
 /* ---- migrations ------------------------------------------------------- */
@@ -505,7 +507,7 @@ static void test_migrate_steps(void **state)
         {v1 + 2, "CREATE TABLE m3 (y);", 0, 0, NULL},
     };
     struct sw_err e;
-    sqlite3 *db;
+    sdb *db;
 
     assert_int_equal(db_create(f->path, SW_ROLE_STATION, &f->db, &e), 0);
     db = f->db;
@@ -519,14 +521,14 @@ static void test_migrate_steps(void **state)
     assert_int_equal(q_int(db, "PRAGMA user_version"), v1);
     assert_false(table_exists(db, "m2"));
     assert_false(table_exists(db, "m3"));
-    assert_true(sqlite3_get_autocommit(db)); /* no transaction left open */
+    assert_true(sdb_get_autocommit(db)); /* no transaction left open */
 
     /* a good step bumps the version and does its work */
     assert_int_equal(db_migrate(db, SW_ROLE_STATION, steps, 2, v1 + 1, &e), 0);
     assert_int_equal(q_int(db, "PRAGMA user_version"), v1 + 1);
     assert_true(table_exists(db, "m2"));
     assert_int_equal(q_int(db, "SELECT x FROM m2"), 42);
-    assert_true(sqlite3_get_autocommit(db));
+    assert_true(sdb_get_autocommit(db));
 
     /* at the target: nothing runs again */
     assert_int_equal(db_migrate(db, SW_ROLE_STATION, steps, 2, v1 + 1, &e), 0);
@@ -565,7 +567,7 @@ static void test_migrate_triggers(void **state)
         {v1 + 1, "CREATE TABLE c2 (x);", 1, 0, NULL},
     };
     struct sw_err e;
-    sqlite3 *db = new_station(f), *county = NULL;
+    sdb *db = new_station(f), *county = NULL;
     char cpath[600];
     int64_t rid;
 
@@ -604,7 +606,7 @@ static void load_fixture(const char *path, const char *name)
     FILE *in;
     char *sql;
     long n;
-    sqlite3 *db = NULL;
+    sdb *db = NULL;
 
     snprintf(fp, sizeof(fp), "%s/data/%s.sql", src && *src ? src : "tests",
              name);
@@ -619,20 +621,20 @@ static void load_fixture(const char *path, const char *name)
     assert_int_equal(fread(sql, 1, (size_t)n, in), (size_t)n);
     sql[n] = 0;
     fclose(in);
-    assert_int_equal(sqlite3_open_v2(path, &db,
-                                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                                     NULL),
-                     SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(
+        sdb_sqlite_open_v2(path, &db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL),
+        SDB_OK);
+    assert_int_equal(sdb_exec5(db, sql, NULL, NULL, NULL), SDB_OK);
     free(sql);
-    sqlite3_close(db);
+    sdb_close(db);
 }
 
 /* Undo schema 2's step (sync/db.c) on a schema-2 station file: what a
 ** 1 file was (its triggers are made again by the step). */
 static void make_v1(const char *path)
 {
-    sqlite3 *db = raw_open(path);
+    sdb *db = raw_open(path);
     char *t;
     while ((t = q_text(db, "SELECT (SELECT name FROM sqlite_master WHERE "
                            "type = 'trigger' LIMIT 1)")) != NULL) {
@@ -650,7 +652,7 @@ static void make_v1(const char *path)
     must_exec(db, "ALTER TABLE conflicts DROP COLUMN loser_author");
     must_exec(db, "DROP TABLE tombstones");
     must_exec(db, "PRAGMA user_version = 1");
-    sqlite3_close(db);
+    sdb_close(db);
 }
 
 static void check_station_v3(struct fx *f, int64_t cursor)
@@ -671,16 +673,16 @@ static void check_station_v3(struct fx *f, int64_t cursor)
                                   "'guardian_relation', 'guardian_phone', "
                                   "'hukou_type')"),
                      4);
-    assert_int_not_equal(sqlite3_exec(f->db,
-                                      "UPDATE cases SET guardian_phone = "
-                                      "'abc' WHERE rid = 1",
-                                      NULL, NULL, NULL),
-                         SQLITE_OK);
-    assert_int_not_equal(sqlite3_exec(f->db,
-                                      "UPDATE cases SET hukou_type = 'x' "
-                                      "WHERE rid = 1",
-                                      NULL, NULL, NULL),
-                         SQLITE_OK);
+    assert_int_not_equal(sdb_exec5(f->db,
+                                   "UPDATE cases SET guardian_phone = "
+                                   "'abc' WHERE rid = 1",
+                                   NULL, NULL, NULL),
+                         SDB_OK);
+    assert_int_not_equal(sdb_exec5(f->db,
+                                   "UPDATE cases SET hukou_type = 'x' "
+                                   "WHERE rid = 1",
+                                   NULL, NULL, NULL),
+                         SDB_OK);
     /* `deleted` renumbered everywhere, nothing left at its old number */
     assert_int_equal(q_int(f->db,
                            "SELECT count(*) FROM field_versions WHERE tbl = "
@@ -739,7 +741,7 @@ static void check_station_v3(struct fx *f, int64_t cursor)
 ** (the fixture has an unsent delete, and an edit, in its outbox) */
 static int64_t prepare_station(struct fx *f)
 {
-    sqlite3 *db = raw_open(f->path);
+    sdb *db = raw_open(f->path);
     int64_t cursor;
     must_exec(db, "UPDATE cases SET ver_cols = ver_cols | (1 << 14) WHERE "
                   "rid = 1");
@@ -747,7 +749,7 @@ static int64_t prepare_station(struct fx *f)
                   "VALUES (0, 2, 14, 'fixture', 1, 'A-x')");
     cursor = q_int(db, "SELECT value FROM config WHERE key = 'cursor'");
     assert_true(cursor > 0);
-    sqlite3_close(db);
+    sdb_close(db);
     return cursor;
 }
 
@@ -774,7 +776,7 @@ static void migrate_county(struct fx *f, int v1)
 {
     const struct sw_table *ct = &sw_tables[SW_T_CASES];
     struct sw_err e;
-    sqlite3 *raw;
+    sdb *raw;
     int64_t n;
 
     load_fixture(f->path, "county-v2");
@@ -789,7 +791,7 @@ static void migrate_county(struct fx *f, int v1)
     n = q_int(raw, "SELECT count(*) FROM field_versions WHERE tbl = 0 AND "
                    "col = 14");
     assert_true(n > 0);
-    sqlite3_close(raw);
+    sdb_close(raw);
     sw_err_clear(&e);
     assert_int_equal(db_open(f->path, SW_ROLE_COUNTY, &f->db, &e), 0);
     assert_int_equal(q_int(f->db, "PRAGMA user_version"), DB_SCHEMA_VERSION);
@@ -809,10 +811,10 @@ static void migrate_county(struct fx *f, int v1)
                                   "LIKE 'backfill%%'"),
                      0);
     must_exec(f->db, "UPDATE cases SET guardian_phone = '13700001111'");
-    assert_int_not_equal(sqlite3_exec(f->db,
-                                      "UPDATE cases SET guardian_phone = 'x'",
-                                      NULL, NULL, NULL),
-                         SQLITE_OK);
+    assert_int_not_equal(sdb_exec5(f->db,
+                                   "UPDATE cases SET guardian_phone = 'x'",
+                                   NULL, NULL, NULL),
+                         SDB_OK);
     assert_int_equal(q_int(f->db, "SELECT count(*) FROM pragma_table_info("
                                   "'field_versions') WHERE name = 'author'"),
                      1);
@@ -836,14 +838,14 @@ static void test_migrate_to_3(void **state)
 {
     struct fx *f = *state;
     struct sw_err e;
-    sqlite3 *db = NULL, *county = NULL;
+    sdb *db = NULL, *county = NULL;
     char cpath[600];
 
     load_fixture(f->path, "station-v2");
     db = raw_open(f->path);
     must_exec(db, "INSERT OR REPLACE INTO config (key, value) "
                   "VALUES ('cursor', '42')");
-    sqlite3_close(db);
+    sdb_close(db);
     assert_int_equal(db_open(f->path, SW_ROLE_STATION, &f->db, &e), 0);
     db = f->db;
     assert_int_equal(q_int(db, "PRAGMA user_version"), 3);
@@ -881,7 +883,7 @@ static void test_migrate_to_3(void **state)
 static void test_capture_insert(void **state)
 {
     struct fx *f = *state;
-    sqlite3 *db = new_station(f);
+    sdb *db = new_station(f);
     int64_t t0 = sw_now_ms(), t1, rid;
     char want[128];
     char *id;
@@ -924,7 +926,7 @@ static void test_capture_insert(void **state)
               "((SELECT id FROM cases WHERE rid = %lld), '2026-03-01T09:30', "
               "'home')",
               (long long)rid);
-    rid = sqlite3_last_insert_rowid(db);
+    rid = sdb_last_insert_rowid(db);
     /* case_id, visited_at, mode, and follow_up: 0 filled as `add` does */
     assert_int_equal(q_int(db,
                            "SELECT count(*) FROM outbox WHERE tbl = %d AND "
@@ -939,7 +941,7 @@ static void test_capture_insert(void **state)
 static void test_capture_update(void **state)
 {
     struct fx *f = *state;
-    sqlite3 *db = new_station(f);
+    sdb *db = new_station(f);
     int phone = COL(SW_T_CASES, "phone");
     int64_t rid = add_case(db, NULL), at1, at2;
     char *s;
@@ -1013,7 +1015,7 @@ static void test_capture_update(void **state)
 static void test_capture_update_row_version(void **state)
 {
     struct fx *f = *state;
-    sqlite3 *db = new_station(f);
+    sdb *db = new_station(f);
     int64_t rid = add_case(db, NULL), other = add_case(db, NULL);
     int64_t all = ((int64_t)1 << sw_tables[SW_T_VISITS].ncols) - 1;
     char *s;
@@ -1101,7 +1103,7 @@ static void test_versions_view(void **state)
 {
     struct fx *f = *state;
     struct sw_err e;
-    sqlite3 *db = new_station(f), *county = NULL;
+    sdb *db = new_station(f), *county = NULL;
     int64_t r1 = add_case(db, NULL), r2 = add_case(db, NULL);
     int del = sw_col_deleted(&sw_tables[SW_T_CASES]);
     char want[128], cpath[600];
@@ -1162,7 +1164,7 @@ static void test_capture_off(void **state)
 {
     struct fx *f = *state;
     struct sw_err e;
-    sqlite3 *db = new_station(f);
+    sdb *db = new_station(f);
     int64_t rid;
 
     assert_int_equal(db_set_capture(db, 0, &e), 0);
@@ -1188,7 +1190,7 @@ static void test_capture_off(void **state)
 static void test_delete_is_tombstone(void **state)
 {
     struct fx *f = *state;
-    sqlite3 *db = new_station(f);
+    sdb *db = new_station(f);
     int64_t rid = add_case(db, NULL), vrid;
     int del = sw_col_deleted(&sw_tables[SW_T_CASES]);
 
@@ -1219,7 +1221,7 @@ static void test_delete_is_tombstone(void **state)
               "((SELECT id FROM cases WHERE rid = %lld), '2026-03-01', "
               "'office')",
               (long long)rid);
-    vrid = sqlite3_last_insert_rowid(db);
+    vrid = sdb_last_insert_rowid(db);
     must_exec(db, "DELETE FROM outbox");
     must_exec(db, "DELETE FROM visits WHERE rid = %lld", (long long)vrid);
     assert_int_equal(q_int(db, "SELECT deleted FROM visits WHERE rid = %lld",
@@ -1238,7 +1240,7 @@ static void test_identity_is_fixed(void **state)
 {
     struct fx *f = *state;
     struct sw_err e;
-    sqlite3 *db = new_station(f);
+    sdb *db = new_station(f);
     int64_t rid = add_case(db, NULL), other = add_case(db, "B02"), vrid, srid;
     char *id =
         q_text(db, "SELECT id FROM cases WHERE rid = %lld", (long long)rid);
@@ -1249,12 +1251,12 @@ static void test_identity_is_fixed(void **state)
               "INSERT INTO visits (case_id, visited_at, mode) VALUES (%Q, "
               "'2026-03-01', 'home')",
               id);
-    vrid = sqlite3_last_insert_rowid(db);
+    vrid = sdb_last_insert_rowid(db);
     must_exec(db,
               "INSERT INTO services (case_id, service_on, service_type) "
               "VALUES (%Q, '2026-03-02', 'food')",
               id);
-    srid = sqlite3_last_insert_rowid(db);
+    srid = sdb_last_insert_rowid(db);
     must_exec(db, "DELETE FROM outbox");
 
     assert_int_equal(exec_rc(db,
@@ -1263,7 +1265,7 @@ static void test_identity_is_fixed(void **state)
                              "rid = %lld",
                              (long long)rid),
                      SQLITE_CONSTRAINT);
-    assert_non_null(strstr(sqlite3_errmsg(db), "cannot change"));
+    assert_non_null(strstr(sdb_errmsg(db), "cannot change"));
     assert_int_equal(db_fail(&e, db, "update case"), SW_EDATA);
     assert_int_equal(strncmp(e.msg, "update case: ", 13), 0);
     assert_int_equal(exec_rc(db,
@@ -1314,7 +1316,7 @@ static void test_identity_is_fixed(void **state)
 static void test_station_fill(void **state)
 {
     struct fx *f = *state;
-    sqlite3 *db = new_station(f);
+    sdb *db = new_station(f);
     int64_t mine = add_case(db, NULL), theirs = add_case(db, "B02");
 
     /* a case without a station gets the replica's; one with keeps it */
@@ -1330,21 +1332,21 @@ static void test_station_fill(void **state)
               "'home')",
               (long long)theirs);
     assert_text(db, "B02", "SELECT station FROM visits WHERE rid = %lld",
-                (long long)sqlite3_last_insert_rowid(db));
+                (long long)sdb_last_insert_rowid(db));
     must_exec(db,
               "INSERT INTO services (case_id, service_on, service_type) "
               "VALUES ((SELECT id FROM cases WHERE rid = %lld), "
               "'2026-03-02', 'food')",
               (long long)theirs);
     assert_text(db, "B02", "SELECT station FROM services WHERE rid = %lld",
-                (long long)sqlite3_last_insert_rowid(db));
+                (long long)sdb_last_insert_rowid(db));
     must_exec(db,
               "INSERT INTO visits (case_id, visited_at, mode) VALUES "
               "((SELECT id FROM cases WHERE rid = %lld), '2026-03-01', "
               "'home')",
               (long long)mine);
     assert_text(db, "A01", "SELECT station FROM visits WHERE rid = %lld",
-                (long long)sqlite3_last_insert_rowid(db));
+                (long long)sdb_last_insert_rowid(db));
     /* station is identity, not a field: filling it is not a change (the
        4 of each visit: case_id, visited_at, mode and follow_up's default)
      */
@@ -1358,7 +1360,7 @@ static void test_checks_hold(void **state)
 {
     struct fx *f = *state;
     struct sw_err e;
-    sqlite3 *db = new_station(f);
+    sdb *db = new_station(f);
     int64_t rid = add_case(db, NULL);
     int64_t n = outbox_count(db);
 
@@ -1400,7 +1402,7 @@ static void test_config_and_clock(void **state)
 {
     struct fx *f = *state;
     struct sw_err e;
-    sqlite3 *db = new_station(f);
+    sdb *db = new_station(f);
     char *v = (char *)1;
     int64_t hlc = -1;
 
@@ -1439,14 +1441,14 @@ static void test_migrate_v3_conflicts(void **state)
     for (int k = 0; k < 2; k++) {
         const char *path = k ? county : f->path;
         enum sw_role role = k ? SW_ROLE_COUNTY : SW_ROLE_STATION;
-        sqlite3 *db = NULL, *raw;
+        sdb *db = NULL, *raw;
 
         /* a version 2 file (swsync 0.1.0's): the old CHECK, a conflict
            in it */
         load_fixture(path, k ? "county-v2" : "station-v2");
         raw = raw_open(path);
         assert_int_equal(
-            sqlite3_exec(
+            sdb_exec5(
                 raw,
                 "INSERT INTO conflicts (id, tbl, row_id, station, col, "
                 "kind, "
@@ -1457,16 +1459,16 @@ static void test_migrate_v3_conflicts(void **state)
                 "'A-1', "
                 "'l', 1, 'A-2', 5, '张三');",
                 NULL, NULL, NULL),
-            SQLITE_OK);
+            SDB_OK);
         assert_int_not_equal(
-            sqlite3_exec(raw,
-                         "INSERT INTO conflicts (tbl, row_id, col, kind, "
-                         "winner_hlc, winner_site, loser_hlc, loser_site, "
-                         "detected_at) VALUES ('cases', 'y', 'name', "
-                         "'edit_after_transfer', 2, 'a', 1, 'b', 1)",
-                         NULL, NULL, NULL),
-            SQLITE_OK);
-        sqlite3_close(raw);
+            sdb_exec5(raw,
+                      "INSERT INTO conflicts (tbl, row_id, col, kind, "
+                      "winner_hlc, winner_site, loser_hlc, loser_site, "
+                      "detected_at) VALUES ('cases', 'y', 'name', "
+                      "'edit_after_transfer', 2, 'a', 1, 'b', 1)",
+                      NULL, NULL, NULL),
+            SDB_OK);
+        sdb_close(raw);
 
         assert_int_equal(db_open(path, role, &db, &e), 0);
         assert_int_equal(q_int(db, "PRAGMA user_version"), DB_SCHEMA_VERSION);
@@ -1476,13 +1478,13 @@ static void test_migrate_v3_conflicts(void **state)
                       "winner_value = 'w'"),
             1);
         assert_int_equal(
-            sqlite3_exec(db,
-                         "INSERT INTO conflicts (tbl, row_id, col, kind, "
-                         "winner_hlc, winner_site, loser_hlc, loser_site, "
-                         "detected_at) VALUES ('cases', 'y', 'name', "
-                         "'edit_after_transfer', 2, 'a', 1, 'b', 1)",
-                         NULL, NULL, NULL),
-            SQLITE_OK);
+            sdb_exec5(db,
+                      "INSERT INTO conflicts (tbl, row_id, col, kind, "
+                      "winner_hlc, winner_site, loser_hlc, loser_site, "
+                      "detected_at) VALUES ('cases', 'y', 'name', "
+                      "'edit_after_transfer', 2, 'a', 1, 'b', 1)",
+                      NULL, NULL, NULL),
+            SDB_OK);
         assert_int_equal(q_int(db, "SELECT count(*) FROM sqlite_master WHERE "
                                    "name = 'conflicts_open'"),
                          1);

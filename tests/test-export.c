@@ -14,8 +14,8 @@
 #include <cmocka.h>
 /* clang-format on */
 
+#include "sdb.h"
 #include <iconv.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +37,7 @@
 struct fx {
     char dir[256];
     char path[512];
-    sqlite3 *db;
+    sdb *db;
 };
 
 static int setup(void **state)
@@ -79,14 +79,14 @@ static char *mem_text(FILE **fp, char **buf, size_t *len)
     return NULL;
 }
 
-static int q_int(sqlite3 *db, const char *sql)
+static int q_int(sdb *db, const char *sql)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int v;
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    v = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
+    assert_int_equal(sdb_prepare_v2(db, sql, -1, &st, NULL), SDB_OK);
+    assert_int_equal(sdb_step(st), SDB_ROW);
+    v = sdb_column_int(st, 0);
+    sdb_finalize(st);
     return v;
 }
 
@@ -231,15 +231,14 @@ static void test_audit_local(void **state)
                            "'export' AND detail = 'x y z' AND at > 0"),
                      1);
     assert_int_not_equal(
-        sqlite3_exec(f->db, "UPDATE local_audit SET who = 'x'", 0, 0, 0),
-        SQLITE_OK);
-    assert_int_not_equal(
-        sqlite3_exec(f->db, "DELETE FROM local_audit", 0, 0, 0), SQLITE_OK);
+        sdb_exec5(f->db, "UPDATE local_audit SET who = 'x'", 0, 0, 0), SDB_OK);
+    assert_int_not_equal(sdb_exec5(f->db, "DELETE FROM local_audit", 0, 0, 0),
+                         SDB_OK);
     assert_int_equal(q_int(f->db, "SELECT count(*) FROM local_audit"), 1);
 
     /* a replica made before the table existed gets it at its next open */
-    assert_int_equal(sqlite3_exec(f->db, "DROP TABLE local_audit", 0, 0, 0),
-                     SQLITE_OK);
+    assert_int_equal(sdb_exec5(f->db, "DROP TABLE local_audit", 0, 0, 0),
+                     SDB_OK);
     db_close(f->db);
     f->db = NULL;
     assert_int_equal(db_open(f->path, SW_ROLE_STATION, &f->db, &e), 0);
@@ -349,10 +348,10 @@ static void test_import_defaults_and_again(void **state)
 /* ---- export and the report
  * ---------------------------------------------------- */
 
-static void exec(sqlite3 *db, const char *sql)
+static void exec(sdb *db, const char *sql)
 {
     char *msg = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+    if (sdb_exec5(db, sql, NULL, NULL, &msg) != SDB_OK)
         fail_msg("%s: %s", sql, msg);
 }
 

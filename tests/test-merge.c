@@ -13,6 +13,7 @@
 #include <cmocka.h>
 /* clang-format on */
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,12 +31,12 @@
 
 struct fx {
     char dir[64];
-    sqlite3 *county, *station;
+    sdb *county, *station;
     struct store s;
     struct replica r;
     struct sw_err err;
     /* a second county and station, opened by the tests that compare */
-    sqlite3 *county2, *station2;
+    sdb *county2, *station2;
     struct store s2;
     struct replica r2;
 };
@@ -110,30 +111,30 @@ static struct sw_change chg(const char *id, const char *col, const char *val,
     return c;
 }
 
-static int64_t qint(sqlite3 *db, const char *sql)
+static int64_t qint(sdb *db, const char *sql)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int64_t v = -1;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    if (sdb_prepare_v2(db, sql, -1, &st, NULL) != SDB_OK)
+        fail_msg("%s: %s", sql, sdb_errmsg(db));
+    if (sdb_step(st) == SDB_ROW)
+        v = sdb_column_int64(st, 0);
+    sdb_finalize(st);
     return v;
 }
 
-static char *qtext(sqlite3 *db, const char *sql)
+static char *qtext(sdb *db, const char *sql)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     char *v = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-        v = strdup((const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
+    assert_int_equal(sdb_prepare_v2(db, sql, -1, &st, NULL), SDB_OK);
+    if (sdb_step(st) == SDB_ROW && sdb_column_text(st, 0))
+        v = strdup((const char *)sdb_column_text(st, 0));
+    sdb_finalize(st);
     return v;
 }
 
-static void assert_text(sqlite3 *db, const char *sql, const char *want)
+static void assert_text(sdb *db, const char *sql, const char *want)
 {
     char *got = qtext(db, sql);
     if (!want) {
@@ -415,7 +416,7 @@ static void test_other_station_refused(void **state)
 static void station_sql(struct fx *f, const char *sql)
 {
     char *emsg = NULL;
-    if (sqlite3_exec(f->station, sql, NULL, NULL, &emsg) != SQLITE_OK)
+    if (sdb_exec5(f->station, sql, NULL, NULL, &emsg) != SDB_OK)
         fail_msg("%s: %s", sql, emsg);
 }
 
@@ -774,11 +775,11 @@ static void test_seal_holds_back_bad_values(void **state)
     assert_int_equal(replica_seal(&f->r, &n, &f->err), 0);
     assert_int_equal(n, 5);
     /* another program cannot clear a required field: SQL refuses */
-    assert_int_not_equal(sqlite3_exec(f->station,
-                                      "UPDATE cases SET name = NULL, notes = "
-                                      "'ok'",
-                                      NULL, NULL, NULL),
-                         SQLITE_OK);
+    assert_int_not_equal(sdb_exec5(f->station,
+                                   "UPDATE cases SET name = NULL, notes = "
+                                   "'ok'",
+                                   NULL, NULL, NULL),
+                         SDB_OK);
     assert_int_equal(qint(f->station, "SELECT count(*) FROM outbox"), 0);
     /* unless it switches the CHECKs off: then sealing holds it back */
     station_sql(f, "PRAGMA ignore_check_constraints = 1");
@@ -803,19 +804,19 @@ static void test_outside_insert_incomplete_refused(void **state)
 {
     struct fx *f = *state;
     long n = 0;
-    assert_int_not_equal(sqlite3_exec(f->station,
-                                      "INSERT INTO cases (village) VALUES "
-                                      "('东村')",
-                                      NULL, NULL, NULL),
-                         SQLITE_OK);
-    assert_non_null(strstr(sqlite3_errmsg(f->station), "name IS NOT NULL"));
-    assert_int_not_equal(sqlite3_exec(f->station,
-                                      "INSERT INTO visits (case_id, "
-                                      "visited_at) VALUES ('" ID1 "', "
-                                      "'2026-11-20')",
-                                      NULL, NULL, NULL),
-                         SQLITE_OK);
-    assert_non_null(strstr(sqlite3_errmsg(f->station), "mode IS NOT NULL"));
+    assert_int_not_equal(sdb_exec5(f->station,
+                                   "INSERT INTO cases (village) VALUES "
+                                   "('东村')",
+                                   NULL, NULL, NULL),
+                         SDB_OK);
+    assert_non_null(strstr(sdb_errmsg(f->station), "name IS NOT NULL"));
+    assert_int_not_equal(sdb_exec5(f->station,
+                                   "INSERT INTO visits (case_id, "
+                                   "visited_at) VALUES ('" ID1 "', "
+                                   "'2026-11-20')",
+                                   NULL, NULL, NULL),
+                         SDB_OK);
+    assert_non_null(strstr(sdb_errmsg(f->station), "mode IS NOT NULL"));
     assert_int_equal(qint(f->station, "SELECT count(*) FROM cases"), 0);
     assert_int_equal(qint(f->station, "SELECT count(*) FROM outbox"), 0);
     assert_int_equal(replica_seal(&f->r, &n, &f->err), 0);
@@ -1076,7 +1077,7 @@ static int64_t col_bit(int tbl, const char *col)
 }
 
 /* One integer from a formatted query (%Q quotes text); -1: no row. */
-static int64_t qintf(sqlite3 *db, const char *fmt, ...)
+static int64_t qintf(sdb *db, const char *fmt, ...)
 {
     va_list ap;
     char *sql;
@@ -1096,36 +1097,36 @@ static int64_t qintf(sqlite3 *db, const char *fmt, ...)
 ** one, else 0.  Kept in the record's own row (ver_hlc, ver_site,
 ** ver_cols): the only place these tests look at how it is stored.
 */
-static int row_version(sqlite3 *db, int tbl, int64_t rid, struct sw_version *v,
+static int row_version(sdb *db, int tbl, int64_t rid, struct sw_version *v,
                        int64_t *cols)
 {
     char *sql;
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int found = 0;
 
     sql = sqlite3_mprintf("SELECT ver_hlc, ver_site, ver_cols FROM %s "
                           "WHERE rid = %lld AND ver_hlc IS NOT NULL",
                           sw_tables[tbl].name, (long long)rid);
     assert_non_null(sql);
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+    if (sdb_prepare_v2(db, sql, -1, &st, NULL) != SDB_OK)
+        fail_msg("%s: %s", sql, sdb_errmsg(db));
     memset(v, 0, sizeof(*v));
     *cols = 0;
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    if (sdb_step(st) == SDB_ROW) {
         found = 1;
-        v->hlc = sqlite3_column_int64(st, 0);
+        v->hlc = sdb_column_int64(st, 0);
         snprintf(v->site, sizeof(v->site), "%s",
-                 (const char *)sqlite3_column_text(st, 1));
-        *cols = sqlite3_column_int64(st, 2);
-        assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+                 (const char *)sdb_column_text(st, 1));
+        *cols = sdb_column_int64(st, 2);
+        assert_int_equal(sdb_step(st), SDB_DONE);
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     sqlite3_free(sql);
     return found;
 }
 
 /* How many records have a version kept once (see row_version). */
-static int64_t row_version_count(sqlite3 *db)
+static int64_t row_version_count(sdb *db)
 {
     int64_t n = 0;
     for (int t = 0; t < SW_NTABLES; t++)
@@ -1135,7 +1136,7 @@ static int64_t row_version_count(sqlite3 *db)
 }
 
 /* The county keeps no version a record: no ver_* columns. */
-static void assert_no_row_versions(sqlite3 *db)
+static void assert_no_row_versions(sdb *db)
 {
     for (int t = 0; t < SW_NTABLES; t++)
         assert_int_equal(qintf(db,
@@ -1145,41 +1146,41 @@ static void assert_no_row_versions(sqlite3 *db)
                          0);
 }
 
-static int64_t rid_of(sqlite3 *db, int tbl, const char *id)
+static int64_t rid_of(sdb *db, int tbl, const char *id)
 {
     return qintf(db, "SELECT rid FROM %s WHERE id = %Q", sw_tables[tbl].name,
                  id);
 }
 
 /* Run sql on db and return SQLite's primary result code. */
-static int sql_rc(sqlite3 *db, const char *sql)
+static int sql_rc(sdb *db, const char *sql)
 {
-    return sqlite3_exec(db, sql, NULL, NULL, NULL) & 0xff;
+    return sdb_exec5(db, sql, NULL, NULL, NULL) & 0xff;
 }
 
-static void sql_ok(sqlite3 *db, const char *sql)
+static void sql_ok(sdb *db, const char *sql)
 {
     char *emsg = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &emsg) != SQLITE_OK)
+    if (sdb_exec5(db, sql, NULL, NULL, &emsg) != SDB_OK)
         fail_msg("%s: %s", sql, emsg);
 }
 
 /* Every row of sql, '|' between columns and '\n' after each row. */
-static void dump_rows(sqlite3 *db, const char *sql, struct sw_buf *sb)
+static void dump_rows(sdb *db, const char *sql, struct sw_buf *sb)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        for (int i = 0; i < sqlite3_column_count(st); i++) {
-            const unsigned char *t = sqlite3_column_text(st, i);
+    if (sdb_prepare_v2(db, sql, -1, &st, NULL) != SDB_OK)
+        fail_msg("%s: %s", sql, sdb_errmsg(db));
+    while ((rc = sdb_step(st)) == SDB_ROW) {
+        for (int i = 0; i < sdb_column_count(st); i++) {
+            const unsigned char *t = sdb_column_text(st, i);
             sb_addf(sb, "%s%s", i ? "|" : "", t ? (const char *)t : "NULL");
         }
         sb_adds(sb, "\n");
     }
-    assert_int_equal(rc, SQLITE_DONE);
-    sqlite3_finalize(st);
+    assert_int_equal(rc, SDB_DONE);
+    sdb_finalize(st);
 }
 
 /*
@@ -1187,7 +1188,7 @@ static void dump_rows(sqlite3 *db, const char *sql, struct sw_buf *sb)
 ** (malloc'd): every record's fields, every field's version as the view
 ** `versions` gives it, every conflict.  Not rids, not detection times.
 */
-static char *replica_state(sqlite3 *db)
+static char *replica_state(sdb *db)
 {
     struct sw_buf sb, q;
     sb_init(&sb);
@@ -1221,7 +1222,7 @@ static char *replica_state(sqlite3 *db)
 }
 
 /* The county's own version columns, in write order. */
-static char *county_versions(sqlite3 *db)
+static char *county_versions(sdb *db)
 {
     struct sw_buf sb;
     sb_init(&sb);
@@ -1233,7 +1234,7 @@ static char *county_versions(sqlite3 *db)
     return sb_detach(&sb, NULL);
 }
 
-static void assert_same_state(sqlite3 *a, sqlite3 *b)
+static void assert_same_state(sdb *a, sdb *b)
 {
     char *sa = replica_state(a), *sb = replica_state(b);
     assert_string_equal(sa, sb);
@@ -1908,7 +1909,7 @@ static void test_row_tombstone_later(void **state)
 }
 
 /* Nothing of the replicated tables or their versions. */
-static void assert_nothing_written(sqlite3 *db, int station)
+static void assert_nothing_written(sdb *db, int station)
 {
     assert_int_equal(qint(db, "SELECT count(*) FROM cases"), 0);
     assert_int_equal(qint(db, "SELECT count(*) FROM visits"), 0);
@@ -1924,7 +1925,7 @@ static void refuse_everywhere(struct fx *f, struct sw_change *c, size_t n,
                               size_t bad, const char *msg)
 {
     struct merge_ctx *ms[2] = {&f->r.m, &f->s.m};
-    sqlite3 *dbs[2] = {f->station, f->county};
+    sdb *dbs[2] = {f->station, f->county};
     size_t used = 0;
 
     for (int k = 0; k < 2; k++) {
@@ -2047,21 +2048,23 @@ static void test_row_bad_push(void **state)
 }
 
 /* CHECK constraints and triggers of the connection: 1 if both are on. */
-static int guards_on(sqlite3 *db)
+static int guards_on(sdb *db)
 {
     int trig = -1;
-    assert_int_equal(
-        sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, -1, &trig),
-        SQLITE_OK);
+    assert_int_equal(sqlite3_db_config(sdb_sqlite(db),
+                                       SQLITE_DBCONFIG_ENABLE_TRIGGER, -1,
+                                       &trig),
+                     SDB_OK);
     return trig == 1 && qint(db, "PRAGMA ignore_check_constraints") == 0;
 }
 
-static int guards_off(sqlite3 *db)
+static int guards_off(sdb *db)
 {
     int trig = -1;
-    assert_int_equal(
-        sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, -1, &trig),
-        SQLITE_OK);
+    assert_int_equal(sqlite3_db_config(sdb_sqlite(db),
+                                       SQLITE_DBCONFIG_ENABLE_TRIGGER, -1,
+                                       &trig),
+                     SDB_OK);
     return trig == 0 && qint(db, "PRAGMA ignore_check_constraints") == 1;
 }
 
@@ -2103,7 +2106,7 @@ static void test_guards_back_on(void **state)
     struct fx *f = *state;
     struct sw_change c[15], bad;
     size_t n = new_case(c, ID1, T0, "C01");
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     struct sw_batch b;
     struct push_result res;
     int64_t gens;
@@ -2118,17 +2121,17 @@ static void test_guards_back_on(void **state)
     assert_int_equal(merge_begin(&f->r.m, &f->err), 0);
     assert_true(guards_off(f->station));
     /* a statement made while they are off is made again after */
-    assert_int_equal(sqlite3_prepare_v2(f->station,
-                                        "UPDATE cases SET notes = ?1 WHERE "
-                                        "id = '" ID2 "'",
-                                        -1, &st, NULL),
-                     SQLITE_OK);
+    assert_int_equal(sdb_prepare_v2(f->station,
+                                    "UPDATE cases SET notes = ?1 WHERE "
+                                    "id = '" ID2 "'",
+                                    -1, &st, NULL),
+                     SDB_OK);
     assert_int_equal(merge_commit(&f->r.m, &f->err), 0);
     assert_station_guarded(f);
     gens = qint(f->station, "SELECT coalesce(sum(gen), 0) FROM outbox");
-    sqlite3_bind_text(st, 1, "captured", -1, SQLITE_STATIC);
-    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-    sqlite3_finalize(st);
+    sdb_bind_text(st, 1, "captured", -1, SDB_STATIC);
+    assert_int_equal(sdb_step(st), SDB_DONE);
+    sdb_finalize(st);
     assert_int_equal(qint(f->station, "SELECT coalesce(sum(gen), 0) FROM "
                                       "outbox"),
                      gens + 1);
@@ -2180,7 +2183,7 @@ static void test_guards_back_on(void **state)
 /* A fixed field (a visit's case) is not moved by a merged change, with the
 ** triggers off all the same. */
 /* How many of the records' secondary indexes a station has (of 3). */
-static int64_t station_indexes(sqlite3 *db)
+static int64_t station_indexes(sdb *db)
 {
     return qint(db, "SELECT count(*) FROM sqlite_master WHERE type = "
                     "'index' AND name IN ('cases_name', 'visits_case_id', "
@@ -2241,17 +2244,17 @@ static void test_pull_bulk_indexes(void **state)
                      2);
     {
         /* SQLite's plan for it names the index */
-        sqlite3_stmt *st;
+        sdb_stmt *st;
         int used = 0;
-        assert_int_equal(sqlite3_prepare_v2(f->station,
-                                            "EXPLAIN QUERY PLAN SELECT rid "
-                                            "FROM visits WHERE case_id = 'x'",
-                                            -1, &st, NULL),
-                         SQLITE_OK);
-        while (sqlite3_step(st) == SQLITE_ROW)
-            used |= strstr((const char *)sqlite3_column_text(st, 3),
+        assert_int_equal(sdb_prepare_v2(f->station,
+                                        "EXPLAIN QUERY PLAN SELECT rid "
+                                        "FROM visits WHERE case_id = 'x'",
+                                        -1, &st, NULL),
+                         SDB_OK);
+        while (sdb_step(st) == SDB_ROW)
+            used |= strstr((const char *)sdb_column_text(st, 3),
                            "visits_case_id") != NULL;
-        sqlite3_finalize(st);
+        sdb_finalize(st);
         assert_true(used);
     }
     /* and again: nothing to do */
@@ -2670,10 +2673,9 @@ static void test_transfer_station(void **state)
     assert_int_equal(replica_apply_pull(&f->r, &b, NULL, &f->err), 0);
     batch_release(&b);
     /* an unsent edit */
-    assert_int_equal(sqlite3_exec(f->station,
-                                  "UPDATE cases SET village = '西村'", NULL,
-                                  NULL, NULL),
-                     SQLITE_OK);
+    assert_int_equal(sdb_exec5(f->station, "UPDATE cases SET village = '西村'",
+                               NULL, NULL, NULL),
+                     SDB_OK);
     batch_init(&b);
     b.cursor = 2;
     assert_int_equal(batch_add_move(&b, ID1, "B", T0, "搬家"), 0);

@@ -71,7 +71,7 @@ struct write {
 struct model {
     uint64_t rng;
     char dir[64];
-    sqlite3 *db[NREP], *county;
+    sdb *db[NREP], *county;
     struct replica rep[NREP];
     struct store store;
     struct write *w;
@@ -101,10 +101,10 @@ static void must(int rc, struct sw_err *err, const char *what)
         fail_msg("%s: %d %s", what, rc, err->msg);
 }
 
-static void sql_ok(sqlite3 *db, int rc, const char *what)
+static void sql_ok(sdb *db, int rc, const char *what)
 {
-    if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
-        fail_msg("%s: %s", what, sqlite3_errmsg(db));
+    if (rc != SDB_OK && rc != SDB_DONE && rc != SDB_ROW)
+        fail_msg("%s: %s", what, sdb_errmsg(db));
 }
 
 /* ---- hashing a whole database, for idempotence ------------------------- */
@@ -119,22 +119,22 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
     return h;
 }
 
-static uint64_t hash_query(sqlite3 *db, const char *sql, uint64_t h)
+static uint64_t hash_query(sdb *db, const char *sql, uint64_t h)
 {
-    sqlite3_stmt *st;
-    sql_ok(db, sqlite3_prepare_v2(db, sql, -1, &st, NULL), sql);
-    while (sqlite3_step(st) == SQLITE_ROW)
-        for (int i = 0; i < sqlite3_column_count(st); i++) {
-            const unsigned char *t = sqlite3_column_text(st, i);
+    sdb_stmt *st;
+    sql_ok(db, sdb_prepare_v2(db, sql, -1, &st, NULL), sql);
+    while (sdb_step(st) == SDB_ROW)
+        for (int i = 0; i < sdb_column_count(st); i++) {
+            const unsigned char *t = sdb_column_text(st, i);
             h = fnv(h, t ? (const char *)t : "\1",
                     t ? strlen((const char *)t) : 1);
             h = fnv(h, "|", 1);
         }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     return h;
 }
 
-static uint64_t db_hash(sqlite3 *db)
+static uint64_t db_hash(sdb *db)
 {
     uint64_t h = UINT64_C(14695981039346656037);
     h = hash_query(db, "SELECT * FROM cases ORDER BY id", h);
@@ -156,14 +156,14 @@ static uint64_t db_hash(sqlite3 *db)
 }
 
 /* One integer from a query without arguments. */
-static int count_rows_any(sqlite3 *db, const char *sql)
+static int count_rows_any(sdb *db, const char *sql)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int n = 0;
-    sql_ok(db, sqlite3_prepare_v2(db, sql, -1, &st, NULL), sql);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
+    sql_ok(db, sdb_prepare_v2(db, sql, -1, &st, NULL), sql);
+    if (sdb_step(st) == SDB_ROW)
+        n = sdb_column_int(st, 0);
+    sdb_finalize(st);
     return n;
 }
 
@@ -215,60 +215,60 @@ static void new_value(struct model *m, int r, char *buf, size_t n)
 /* A random live record of replica r's table tbl; 0 if none. */
 static int random_row(struct model *m, int r, int tbl, char *id)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     char sql[160];
     int found = 0;
     snprintf(sql, sizeof(sql),
              "SELECT id FROM %s WHERE deleted = 0 ORDER BY id LIMIT 1 "
              "OFFSET ?1",
              sw_tables[tbl].name);
-    sql_ok(m->db[r], sqlite3_prepare_v2(m->db[r], sql, -1, &st, NULL), sql);
+    sql_ok(m->db[r], sdb_prepare_v2(m->db[r], sql, -1, &st, NULL), sql);
     {
-        sqlite3_stmt *cnt;
+        sdb_stmt *cnt;
         char csql[120];
         int total;
         snprintf(csql, sizeof(csql),
                  "SELECT count(*) FROM %s WHERE deleted = 0",
                  sw_tables[tbl].name);
-        sqlite3_prepare_v2(m->db[r], csql, -1, &cnt, NULL);
-        sqlite3_step(cnt);
-        total = sqlite3_column_int(cnt, 0);
-        sqlite3_finalize(cnt);
+        sdb_prepare_v2(m->db[r], csql, -1, &cnt, NULL);
+        sdb_step(cnt);
+        total = sdb_column_int(cnt, 0);
+        sdb_finalize(cnt);
         if (total > 0) {
-            sqlite3_bind_int(st, 1, pick(m, total));
-            if (sqlite3_step(st) == SQLITE_ROW) {
+            sdb_bind_int(st, 1, pick(m, total));
+            if (sdb_step(st) == SDB_ROW) {
                 snprintf(id, SW_UUID_LEN + 1, "%s",
-                         (const char *)sqlite3_column_text(st, 0));
+                         (const char *)sdb_column_text(st, 0));
                 found = 1;
             }
         }
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     return found;
 }
 
 static void op_add(struct model *m, int r)
 {
     char id[SW_UUID_LEN + 1], val[40], caseid[SW_UUID_LEN + 1];
-    sqlite3_stmt *st;
-    sqlite3 *db = m->db[r];
+    sdb_stmt *st;
+    sdb *db = m->db[r];
 
     assert_int_equal(sw_uuid7(id), 0);
     new_value(m, r, val, sizeof(val));
     if (pick(m, 6) == 0 && random_row(m, r, SW_T_CASES, caseid)) {
         /* a referral of one of our cases */
         sql_ok(db,
-               sqlite3_prepare_v2(db,
-                                  "INSERT INTO referrals (id, case_id, need, "
-                                  "follow_up_on, notes) VALUES (?1, ?2, "
-                                  "'health', '2026-12-01', ?3)",
-                                  -1, &st, NULL),
+               sdb_prepare_v2(db,
+                              "INSERT INTO referrals (id, case_id, need, "
+                              "follow_up_on, notes) VALUES (?1, ?2, "
+                              "'health', '2026-12-01', ?3)",
+                              -1, &st, NULL),
                "prepare referral");
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, caseid, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, val, -1, SQLITE_STATIC);
-        sql_ok(db, sqlite3_step(st), "insert referral");
-        sqlite3_finalize(st);
+        sdb_bind_text(st, 1, id, -1, SDB_STATIC);
+        sdb_bind_text(st, 2, caseid, -1, SDB_STATIC);
+        sdb_bind_text(st, 3, val, -1, SDB_STATIC);
+        sql_ok(db, sdb_step(st), "insert referral");
+        sdb_finalize(st);
         note_write(m, id, SW_T_REFERRALS, "notes", val);
         return;
     }
@@ -276,33 +276,33 @@ static void op_add(struct model *m, int r)
         /* a visit of one of our cases, as another program would write it */
         sql_ok(
             db,
-            sqlite3_prepare_v2(
+            sdb_prepare_v2(
                 db,
                 "INSERT INTO visits (id, case_id, visited_at, mode, findings) "
                 "VALUES (?1, ?2, '2026-11-20T10:00', 'home', ?3)",
                 -1, &st, NULL),
             "prepare visit");
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, caseid, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, val, -1, SQLITE_STATIC);
-        sql_ok(db, sqlite3_step(st), "insert visit");
-        sqlite3_finalize(st);
+        sdb_bind_text(st, 1, id, -1, SDB_STATIC);
+        sdb_bind_text(st, 2, caseid, -1, SDB_STATIC);
+        sdb_bind_text(st, 3, val, -1, SDB_STATIC);
+        sql_ok(db, sdb_step(st), "insert visit");
+        sdb_finalize(st);
         note_write(m, id, SW_T_VISITS, "findings", val);
         return;
     }
     sql_ok(
         db,
-        sqlite3_prepare_v2(
+        sdb_prepare_v2(
             db,
             "INSERT INTO cases (id, name, category, risk_level, status, "
             "opened_on, village) VALUES (?1, '测试', 'other', 'low', 'open', "
             "'2026-01-01', ?2)",
             -1, &st, NULL),
         "prepare case");
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, val, -1, SQLITE_STATIC);
-    sql_ok(db, sqlite3_step(st), "insert case");
-    sqlite3_finalize(st);
+    sdb_bind_text(st, 1, id, -1, SDB_STATIC);
+    sdb_bind_text(st, 2, val, -1, SDB_STATIC);
+    sql_ok(db, sdb_step(st), "insert case");
+    sdb_finalize(st);
     note_write(m, id, SW_T_CASES, "village", val);
 }
 
@@ -317,8 +317,8 @@ static void op_edit(struct model *m, int r)
     int ncols = 0;
     char id[SW_UUID_LEN + 1], val[40], sql[200];
     const char *col;
-    sqlite3_stmt *st;
-    sqlite3 *db = m->db[r];
+    sdb_stmt *st;
+    sdb *db = m->db[r];
 
     if (!random_row(m, r, tbl, id))
         return;
@@ -337,20 +337,20 @@ static void op_edit(struct model *m, int r)
     /* the old value at this replica is overwritten knowingly */
     {
         char q[160];
-        sqlite3_stmt *old;
+        sdb_stmt *old;
         snprintf(q, sizeof(q), "SELECT %s FROM %s WHERE id = ?1", col,
                  sw_tables[tbl].name);
-        sqlite3_prepare_v2(db, q, -1, &old, NULL);
-        sqlite3_bind_text(old, 1, id, -1, SQLITE_STATIC);
-        if (sqlite3_step(old) == SQLITE_ROW)
-            note_overwrite(m, (const char *)sqlite3_column_text(old, 0));
-        sqlite3_finalize(old);
+        sdb_prepare_v2(db, q, -1, &old, NULL);
+        sdb_bind_text(old, 1, id, -1, SDB_STATIC);
+        if (sdb_step(old) == SDB_ROW)
+            note_overwrite(m, (const char *)sdb_column_text(old, 0));
+        sdb_finalize(old);
     }
-    sql_ok(db, sqlite3_prepare_v2(db, sql, -1, &st, NULL), sql);
-    sqlite3_bind_text(st, 1, val, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-    sql_ok(db, sqlite3_step(st), "update");
-    sqlite3_finalize(st);
+    sql_ok(db, sdb_prepare_v2(db, sql, -1, &st, NULL), sql);
+    sdb_bind_text(st, 1, val, -1, SDB_STATIC);
+    sdb_bind_text(st, 2, id, -1, SDB_STATIC);
+    sql_ok(db, sdb_step(st), "update");
+    sdb_finalize(st);
     if (strcmp(col, "phone") != 0)
         note_write(m, id, tbl, col, val);
 }
@@ -359,7 +359,7 @@ static void op_delete(struct model *m, int r)
 {
     int tbl = pick(m, 2) ? SW_T_CASES : SW_T_VISITS;
     char id[SW_UUID_LEN + 1], sql[120];
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     const char *const *cols = tbl == SW_T_CASES ? case_text : visit_text;
     if (!random_row(m, r, tbl, id))
         return;
@@ -367,25 +367,25 @@ static void op_delete(struct model *m, int r)
        it has not seen must not vanish with it */
     for (int k = 0; cols[k]; k++) {
         char q[160];
-        sqlite3_stmt *old;
+        sdb_stmt *old;
         snprintf(q, sizeof(q), "SELECT %s FROM %s WHERE id = ?1", cols[k],
                  sw_tables[tbl].name);
-        sqlite3_prepare_v2(m->db[r], q, -1, &old, NULL);
-        sqlite3_bind_text(old, 1, id, -1, SQLITE_STATIC);
-        if (sqlite3_step(old) == SQLITE_ROW)
-            note_deleted(m, (const char *)sqlite3_column_text(old, 0));
-        sqlite3_finalize(old);
+        sdb_prepare_v2(m->db[r], q, -1, &old, NULL);
+        sdb_bind_text(old, 1, id, -1, SDB_STATIC);
+        if (sdb_step(old) == SDB_ROW)
+            note_deleted(m, (const char *)sdb_column_text(old, 0));
+        sdb_finalize(old);
     }
     /* plain DELETE: the trigger turns it into a tombstone */
     snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE id = ?1",
              sw_tables[tbl].name);
-    sql_ok(m->db[r], sqlite3_prepare_v2(m->db[r], sql, -1, &st, NULL), sql);
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sql_ok(m->db[r], sqlite3_step(st), "delete");
-    sqlite3_finalize(st);
+    sql_ok(m->db[r], sdb_prepare_v2(m->db[r], sql, -1, &st, NULL), sql);
+    sdb_bind_text(st, 1, id, -1, SDB_STATIC);
+    sql_ok(m->db[r], sdb_step(st), "delete");
+    sdb_finalize(st);
 }
 
-static int count_rows(sqlite3 *db, const char *sql, const char *arg);
+static int count_rows(sdb *db, const char *sql, const char *arg);
 
 /* One field of a county-owned record, written at the county. */
 static void county_field(struct model *m, const char *id, const char *col,
@@ -415,22 +415,21 @@ static void op_county(struct model *m)
 {
     struct sw_err err = {0, ""};
     char id[SW_UUID_LEN + 1], val[40];
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int op = pick(m, 10), have = 0;
 
     snprintf(val, sizeof(val), "w%zu-county", m->nw);
     sql_ok(m->county,
-           sqlite3_prepare_v2(m->county,
-                              "SELECT id FROM resources WHERE deleted = 0 "
-                              "ORDER BY random() LIMIT 1",
-                              -1, &st, NULL),
+           sdb_prepare_v2(m->county,
+                          "SELECT id FROM resources WHERE deleted = 0 "
+                          "ORDER BY random() LIMIT 1",
+                          -1, &st, NULL),
            "pick resource");
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        snprintf(id, sizeof(id), "%s",
-                 (const char *)sqlite3_column_text(st, 0));
+    if (sdb_step(st) == SDB_ROW) {
+        snprintf(id, sizeof(id), "%s", (const char *)sdb_column_text(st, 0));
         have = 1;
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     must(store_begin(&m->store, &err), &err, "store begin");
     if (!have || op < 3) {
         assert_int_equal(sw_uuid7(id), 0);
@@ -443,11 +442,11 @@ static void op_county(struct model *m)
         char q[120];
         /* the county holds every value: it overwrites knowingly */
         snprintf(q, sizeof(q), "SELECT %s FROM resources WHERE id = ?1", col);
-        sqlite3_prepare_v2(m->county, q, -1, &st, NULL);
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW)
-            note_overwrite(m, (const char *)sqlite3_column_text(st, 0));
-        sqlite3_finalize(st);
+        sdb_prepare_v2(m->county, q, -1, &st, NULL);
+        sdb_bind_text(st, 1, id, -1, SDB_STATIC);
+        if (sdb_step(st) == SDB_ROW)
+            note_overwrite(m, (const char *)sdb_column_text(st, 0));
+        sdb_finalize(st);
         county_field(m, id, col, val, 0);
         note_write(m, id, SW_T_RESOURCES, col, val);
     } else {
@@ -455,11 +454,11 @@ static void op_county(struct model *m)
             char q[120];
             snprintf(q, sizeof(q), "SELECT %s FROM resources WHERE id = ?1",
                      resource_text[k]);
-            sqlite3_prepare_v2(m->county, q, -1, &st, NULL);
-            sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-            if (sqlite3_step(st) == SQLITE_ROW)
-                note_deleted(m, (const char *)sqlite3_column_text(st, 0));
-            sqlite3_finalize(st);
+            sdb_prepare_v2(m->county, q, -1, &st, NULL);
+            sdb_bind_text(st, 1, id, -1, SDB_STATIC);
+            if (sdb_step(st) == SDB_ROW)
+                note_deleted(m, (const char *)sdb_column_text(st, 0));
+            sdb_finalize(st);
         }
         county_field(m, id, "deleted", NULL, 0);
     }
@@ -471,7 +470,7 @@ static void op_county(struct model *m)
 ** noted in local_audit, and the replica keeps the county's values. */
 static void op_station_writes_resource(struct model *m, int r)
 {
-    sqlite3 *db = m->db[r];
+    sdb *db = m->db[r];
     char id[SW_UUID_LEN + 1], sql[160];
     uint64_t before;
     int audit = count_rows(db,
@@ -497,7 +496,7 @@ static void op_station_writes_resource(struct model *m, int r)
             snprintf(sql, sizeof(sql), "DELETE FROM resources WHERE id = '%s'",
                      id);
     }
-    sql_ok(db, sqlite3_exec(db, sql, NULL, NULL, NULL), sql);
+    sql_ok(db, sdb_exec5(db, sql, NULL, NULL, NULL), sql);
     if (db_hash(db) != before)
         fail_msg("replica %d: a refused write changed the directory", r);
     assert_int_equal(count_rows(db,
@@ -605,23 +604,22 @@ static void op_transfer(struct model *m)
     struct transfer_result res;
     char id[SW_UUID_LEN + 1], from[SW_CODE_MAX + 1];
     const char *to;
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int total = count_rows_any(m->county, "SELECT count(*) FROM cases");
 
     if (total == 0)
         return;
     sql_ok(m->county,
-           sqlite3_prepare_v2(m->county,
-                              "SELECT id, station FROM cases ORDER BY id "
-                              "LIMIT 1 OFFSET ?1",
-                              -1, &st, NULL),
+           sdb_prepare_v2(m->county,
+                          "SELECT id, station FROM cases ORDER BY id "
+                          "LIMIT 1 OFFSET ?1",
+                          -1, &st, NULL),
            "pick a case");
-    sqlite3_bind_int(st, 1, pick(m, total));
-    sql_ok(m->county, sqlite3_step(st), "pick a case");
-    snprintf(id, sizeof(id), "%s", (const char *)sqlite3_column_text(st, 0));
-    snprintf(from, sizeof(from), "%s",
-             (const char *)sqlite3_column_text(st, 1));
-    sqlite3_finalize(st);
+    sdb_bind_int(st, 1, pick(m, total));
+    sql_ok(m->county, sdb_step(st), "pick a case");
+    snprintf(id, sizeof(id), "%s", (const char *)sdb_column_text(st, 0));
+    snprintf(from, sizeof(from), "%s", (const char *)sdb_column_text(st, 1));
+    sdb_finalize(st);
     do
         to = stations[pick(m, 3)];
     while (strcmp(to, from) == 0);
@@ -648,7 +646,7 @@ static void model_open(struct model *m, uint64_t seed)
 
     snprintf(path, sizeof(path), "%s/county.db", m->dir);
     must(db_create(path, SW_ROLE_COUNTY, &m->county, &err), &err, "county");
-    sqlite3_exec(m->county, "PRAGMA synchronous = OFF", NULL, NULL, NULL);
+    sdb_exec5(m->county, "PRAGMA synchronous = OFF", NULL, NULL, NULL);
     must(db_config_set(m->county, "county", "C01", &err), &err, "county code");
     must(store_open(&m->store, m->county, &err), &err, "store");
 
@@ -657,7 +655,7 @@ static void model_open(struct model *m, uint64_t seed)
         snprintf(path, sizeof(path), "%s/r%d.db", m->dir, r);
         must(db_create(path, SW_ROLE_STATION, &m->db[r], &err), &err,
              "replica");
-        sqlite3_exec(m->db[r], "PRAGMA synchronous = OFF", NULL, NULL, NULL);
+        sdb_exec5(m->db[r], "PRAGMA synchronous = OFF", NULL, NULL, NULL);
         snprintf(site, sizeof(site), "%s-r%d", rep_station[r], r);
         must(db_config_set(m->db[r], "station", rep_station[r], &err), &err,
              "station");
@@ -696,14 +694,14 @@ static void model_close(struct model *m)
 }
 
 /* Rows of one station with every value and field version, as text. */
-static char *station_dump(sqlite3 *db, const char *station)
+static char *station_dump(sdb *db, const char *station)
 {
     struct sw_buf sb;
     sb_init(&sb);
     for (int t = 0; t < SW_NTABLES; t++) {
         const struct sw_table *tb = &sw_tables[t];
         struct sw_buf q;
-        sqlite3_stmt *st;
+        sdb_stmt *st;
         sb_init(&q);
         sb_adds(&q, "SELECT id, station");
         for (int c = 0; c < tb->ncols; c++)
@@ -712,32 +710,32 @@ static char *station_dump(sqlite3 *db, const char *station)
                     "versions WHERE tbl = %d AND rid = r.rid AND col = %d)",
                     tb->cols[c].name, t, c);
         sb_addf(&q, " FROM %s AS r WHERE station = ?1 ORDER BY id", tb->name);
-        sql_ok(db, sqlite3_prepare_v2(db, q.buf, -1, &st, NULL), q.buf);
-        sqlite3_bind_text(st, 1, station, -1, SQLITE_STATIC);
-        while (sqlite3_step(st) == SQLITE_ROW) {
+        sql_ok(db, sdb_prepare_v2(db, q.buf, -1, &st, NULL), q.buf);
+        sdb_bind_text(st, 1, station, -1, SDB_STATIC);
+        while (sdb_step(st) == SDB_ROW) {
             sb_addf(&sb, "%s:", tb->name);
-            for (int i = 0; i < sqlite3_column_count(st); i++) {
-                const unsigned char *v = sqlite3_column_text(st, i);
+            for (int i = 0; i < sdb_column_count(st); i++) {
+                const unsigned char *v = sdb_column_text(st, i);
                 sb_addf(&sb, "%s|", v ? (const char *)v : "-");
             }
             sb_adds(&sb, "\n");
         }
-        sqlite3_finalize(st);
+        sdb_finalize(st);
         sb_release(&q);
     }
     return sb_detach(&sb, NULL);
 }
 
-static int count_rows(sqlite3 *db, const char *sql, const char *arg)
+static int count_rows(sdb *db, const char *sql, const char *arg)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int n = 0;
-    sql_ok(db, sqlite3_prepare_v2(db, sql, -1, &st, NULL), sql);
+    sql_ok(db, sdb_prepare_v2(db, sql, -1, &st, NULL), sql);
     if (arg)
-        sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
+        sdb_bind_text(st, 1, arg, -1, SDB_STATIC);
+    if (sdb_step(st) == SDB_ROW)
+        n = sdb_column_int(st, 0);
+    sdb_finalize(st);
     return n;
 }
 
@@ -814,7 +812,7 @@ static long no_lost_write(struct model *m, int hide)
         if (hide)
             goto not_a_loser;
         for (int r = -1; r < NREP && !found; r++) {
-            sqlite3 *db = r < 0 ? m->county : m->db[r];
+            sdb *db = r < 0 ? m->county : m->db[r];
             snprintf(sql, sizeof(sql),
                      "SELECT count(*) FROM conflicts "
                      "WHERE row_id = ?1 AND loser_value = '%s'",
@@ -858,16 +856,16 @@ static void check_no_lost_write(struct model *m)
 static void check_moved(struct model *m)
 {
     for (int r = 0; r < NREP; r++) {
-        sqlite3_stmt *st;
+        sdb_stmt *st;
         sql_ok(m->county,
-               sqlite3_prepare_v2(m->county,
-                                  "SELECT case_id FROM moved WHERE "
-                                  "from_station = ?1",
-                                  -1, &st, NULL),
+               sdb_prepare_v2(m->county,
+                              "SELECT case_id FROM moved WHERE "
+                              "from_station = ?1",
+                              -1, &st, NULL),
                "moved");
-        sqlite3_bind_text(st, 1, m->rep[r].station, -1, SQLITE_STATIC);
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            const char *id = (const char *)sqlite3_column_text(st, 0);
+        sdb_bind_text(st, 1, m->rep[r].station, -1, SDB_STATIC);
+        while (sdb_step(st) == SDB_ROW) {
+            const char *id = (const char *)sdb_column_text(st, 0);
             if (count_rows(m->db[r],
                            "SELECT count(*) FROM moved_cases WHERE case_id = "
                            "?1 AND waiting = 0",
@@ -879,7 +877,7 @@ static void check_moved(struct model *m)
                            id) != 0)
                 fail_msg("replica %d still holds moved case %s", r, id);
         }
-        sqlite3_finalize(st);
+        sdb_finalize(st);
     }
 }
 

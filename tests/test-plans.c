@@ -20,6 +20,7 @@
 
 #include "config.h"
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +35,7 @@ static const char *const SMALL[] = {"config", "sync_state", NULL};
 
 struct fix {
     char dir[64], path[96];
-    sqlite3 *db;
+    sdb *db;
     struct store s;
     struct sw_err err;
 };
@@ -60,7 +61,7 @@ static int teardown(void **state)
     struct fix *f = *state;
     char p[128];
     store_close(&f->s);
-    sqlite3_close(f->db);
+    sdb_close(f->db);
     unlink(f->path);
     snprintf(p, sizeof(p), "%s-wal", f->path);
     unlink(p);
@@ -73,19 +74,19 @@ static int teardown(void **state)
 
 /* The first SCAN of a table not in SMALL in sql's plan, into bad (empty:
 ** none).  Returns the number of plan lines read. */
-static int plan_scan(sqlite3 *db, const char *sql, char *bad, size_t n)
+static int plan_scan(sdb *db, const char *sql, char *bad, size_t n)
 {
     char *q = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", sql);
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int lines = 0;
 
     bad[0] = '\0';
     assert_non_null(q);
-    if (sqlite3_prepare_v2(db, q, -1, &st, NULL) != SQLITE_OK)
-        fail_msg("cannot explain %s: %s", sql, sqlite3_errmsg(db));
+    if (sdb_prepare_v2(db, q, -1, &st, NULL) != SDB_OK)
+        fail_msg("cannot explain %s: %s", sql, sdb_errmsg(db));
     sqlite3_free(q);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *d = (const char *)sqlite3_column_text(st, 3);
+    while (sdb_step(st) == SDB_ROW) {
+        const char *d = (const char *)sdb_column_text(st, 3);
         char name[64];
         int small = 0;
         lines++;
@@ -109,7 +110,7 @@ static int plan_scan(sqlite3 *db, const char *sql, char *bad, size_t n)
         if (!small)
             snprintf(bad, n, "%s", d);
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     return lines;
 }
 
@@ -121,8 +122,8 @@ static void check_all(struct fix *f)
     int n = 0, fails = 0;
 
     /* the store's and the merge's prepared statements */
-    for (sqlite3_stmt *st = sqlite3_next_stmt(f->db, NULL); st;
-         st = sqlite3_next_stmt(f->db, st)) {
+    for (sqlite3_stmt *st = sqlite3_next_stmt(sdb_sqlite(f->db), NULL); st;
+         st = sqlite3_next_stmt(sdb_sqlite(f->db), st)) {
         const char *sql = sqlite3_sql(st);
         /* BEGIN, COMMIT and the like have no plan */
         plan_scan(f->db, sql, bad, sizeof(bad));
@@ -156,7 +157,7 @@ static void test_sync_path_analyzed(void **state)
 {
     struct fix *f = *state;
     char *e = NULL;
-    int rc = sqlite3_exec(
+    int rc = sdb_exec5(
         f->db,
         "BEGIN;"
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
@@ -172,7 +173,7 @@ static void test_sync_path_analyzed(void **state)
         "'y', i, CASE WHEN i % 10 THEN 'resolved' ELSE 'open' END FROM n;"
         "COMMIT; ANALYZE;",
         NULL, NULL, &e);
-    if (rc != SQLITE_OK)
+    if (rc != SDB_OK)
         fail_msg("fill: %s", e ? e : "?");
     sqlite3_free(e);
     check_all(f);

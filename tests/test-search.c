@@ -13,6 +13,8 @@
 /* clang-format on */
 
 #include <sqlite3.h>
+
+#include "sdb.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,7 +98,7 @@ static void test_initials_match(void **state)
 }
 
 /* A cases table with the columns search reads. */
-static sqlite3 *fixture(void)
+static sdb *fixture(void)
 {
     static const char *const rows[][7] = {
         /* station, name, id_number, phone, village, address, deleted */
@@ -108,35 +110,35 @@ static sqlite3 *fixture(void)
         {"A", "周七", NULL, "021 1101 0519", NULL, NULL, "0"},
         {"A", "张三", NULL, NULL, NULL, NULL, "1"}, /* deleted */
     };
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+    sdb *db;
+    sdb_stmt *st;
+    assert_int_equal(sdb_sqlite_open(":memory:", &db), SDB_OK);
     assert_int_equal(
-        sqlite3_exec(db,
-                     "CREATE TABLE cases (rid INTEGER PRIMARY KEY, station, "
-                     "name, id_number, phone, village, address, deleted)",
-                     NULL, NULL, NULL),
-        SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db,
-                                        "INSERT INTO cases (station, name, "
-                                        "id_number, phone, village, address, "
-                                        "deleted) VALUES (?,?,?,?,?,?,?)",
-                                        -1, &st, NULL),
-                     SQLITE_OK);
+        sdb_exec5(db,
+                  "CREATE TABLE cases (rid INTEGER PRIMARY KEY, station, "
+                  "name, id_number, phone, village, address, deleted)",
+                  NULL, NULL, NULL),
+        SDB_OK);
+    assert_int_equal(sdb_prepare_v2(db,
+                                    "INSERT INTO cases (station, name, "
+                                    "id_number, phone, village, address, "
+                                    "deleted) VALUES (?,?,?,?,?,?,?)",
+                                    -1, &st, NULL),
+                     SDB_OK);
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
         for (int c = 0; c < 6; c++)
-            sqlite3_bind_text(st, c + 1, rows[i][c], -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 7, atoi(rows[i][6]));
-        assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-        sqlite3_reset(st);
+            sdb_bind_text(st, c + 1, rows[i][c], -1, SDB_STATIC);
+        sdb_bind_int(st, 7, atoi(rows[i][6]));
+        assert_int_equal(sdb_step(st), SDB_DONE);
+        sdb_reset(st);
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     return db;
 }
 
 /* The rids found for text, as "rid:rank rid:rank ...". */
-static char *found(sqlite3 *db, const char *text, const char *station,
-                   int limit, int *total)
+static char *found(sdb *db, const char *text, const char *station, int limit,
+                   int *total)
 {
     struct search_hit *h = NULL;
     struct sw_err err;
@@ -156,7 +158,7 @@ static char *found(sqlite3 *db, const char *text, const char *station,
 
 static void test_ranking(void **state)
 {
-    sqlite3 *db = fixture();
+    sdb *db = fixture();
     struct search_hit *h = NULL;
     struct sw_err err;
     int n, total;
@@ -190,7 +192,7 @@ static void test_ranking(void **state)
     assert_int_equal(search_cases(db, "  ", NULL, 0, &h, &n, NULL, &err),
                      SW_EUSAGE);
     assert_null(h);
-    sqlite3_close(db);
+    sdb_close(db);
 }
 
 int main(void)

@@ -18,6 +18,8 @@
 
 #include <errno.h>
 #include <sqlite3.h>
+
+#include "sdb.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -782,14 +784,14 @@ static int canonical_int(const char *s, long long *out)
 */
 static int sql_accepts(const struct sw_column *c, const char *v)
 {
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
+    sdb *db = NULL;
+    sdb_stmt *st = NULL;
     struct sw_buf sb;
     char *sql;
     long long iv;
     int rc, ok = 0;
 
-    assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+    assert_int_equal(sdb_sqlite_open(":memory:", &db), SDB_OK);
     sb_init(&sb);
     sb_addf(&sb, "CREATE TABLE t(%s %s ", c->name,
             c->type == SW_INT ? "INTEGER" : "TEXT");
@@ -797,38 +799,35 @@ static int sql_accepts(const struct sw_column *c, const char *v)
     sb_adds(&sb, ")");
     sql = sb_detach(&sb, NULL);
     assert_non_null(sql);
-    rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-    if (rc != SQLITE_OK)
-        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+    rc = sdb_exec5(db, sql, NULL, NULL, NULL);
+    if (rc != SDB_OK)
+        fail_msg("%s: %s", sql, sdb_errmsg(db));
     free(sql);
     assert_int_equal(
-        sqlite3_prepare_v2(db, "INSERT INTO t VALUES (?1)", -1, &st, NULL),
-        SQLITE_OK);
+        sdb_prepare_v2(db, "INSERT INTO t VALUES (?1)", -1, &st, NULL), SDB_OK);
     if (!v)
-        sqlite3_bind_null(st, 1);
+        sdb_bind_null(st, 1);
     else if (c->type == SW_INT && canonical_int(v, &iv))
-        sqlite3_bind_int64(st, 1, iv);
+        sdb_bind_int64(st, 1, iv);
     else
-        sqlite3_bind_text(st, 1, v, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE)
+        sdb_bind_text(st, 1, v, -1, SDB_TRANSIENT);
+    rc = sdb_step(st);
+    if (rc == SDB_DONE)
         ok = 1;
     else if (rc == SQLITE_CONSTRAINT)
         ok = 0;
     else
-        fail_msg("%s '%s': sqlite error %d %s", c->name, v, rc,
-                 sqlite3_errmsg(db));
-    sqlite3_finalize(st);
+        fail_msg("%s '%s': sqlite error %d %s", c->name, v, rc, sdb_errmsg(db));
+    sdb_finalize(st);
     if (ok && v && c->type == SW_TEXT) {
         /* what went in is what is stored */
-        assert_int_equal(
-            sqlite3_prepare_v2(db, "SELECT * FROM t", -1, &st, NULL),
-            SQLITE_OK);
-        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-        assert_string_equal((const char *)sqlite3_column_text(st, 0), v);
-        sqlite3_finalize(st);
+        assert_int_equal(sdb_prepare_v2(db, "SELECT * FROM t", -1, &st, NULL),
+                         SDB_OK);
+        assert_int_equal(sdb_step(st), SDB_ROW);
+        assert_string_equal((const char *)sdb_column_text(st, 0), v);
+        sdb_finalize(st);
     }
-    sqlite3_close(db);
+    sdb_close(db);
     return ok;
 }
 

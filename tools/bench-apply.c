@@ -62,6 +62,8 @@
 
 #include <sqlite3.h>
 
+#include "sdb.h"
+
 #include "bench-gen.h"
 #include "codec.h"
 #include "crypt.h"
@@ -128,26 +130,26 @@ static void die(const char *what, const char *msg)
     exit(1);
 }
 
-static void sqlok(sqlite3 *db, int rc, const char *what)
+static void sqlok(sdb *db, int rc, const char *what)
 {
-    if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
-        die(what, sqlite3_errmsg(db));
+    if (rc != SDB_OK && rc != SDB_DONE && rc != SDB_ROW)
+        die(what, sdb_errmsg(db));
 }
 
-static void exec(sqlite3 *db, const char *sql)
+static void exec(sdb *db, const char *sql)
 {
     char *msg = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+    if (sdb_exec5(db, sql, NULL, NULL, &msg) != SDB_OK)
         die(sql, msg ? msg : "?");
 }
 
-static sqlite3 *open_plain(const char *path)
+static sdb *open_plain(const char *path)
 {
-    sqlite3 *db;
+    sdb *db;
     struct sw_buf sb;
 
-    if (sqlite3_open(path, &db) != SQLITE_OK)
-        die(path, sqlite3_errmsg(db));
+    if (sdb_sqlite_open(path, &db) != SDB_OK)
+        die(path, sdb_errmsg(db));
     exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
     sb_init(&sb);
     sb_addf(&sb,
@@ -165,10 +167,10 @@ static sqlite3 *open_plain(const char *path)
 }
 
 /* INSERT INTO visits (id, station, fields...) */
-static sqlite3_stmt *prep_insert(sqlite3 *db)
+static sdb_stmt *prep_insert(sdb *db)
 {
     struct sw_buf sb;
-    sqlite3_stmt *st;
+    sdb_stmt *st;
 
     sb_init(&sb);
     sb_addf(&sb, "INSERT INTO %s (id, station", T->name);
@@ -180,56 +182,56 @@ static sqlite3_stmt *prep_insert(sqlite3 *db)
         if (c != sw_col_deleted(T))
             sb_adds(&sb, ", ?");
     sb_adds(&sb, ")");
-    sqlok(db, sqlite3_prepare_v2(db, sb.buf, -1, &st, NULL), sb.buf);
+    sqlok(db, sdb_prepare_v2(db, sb.buf, -1, &st, NULL), sb.buf);
     sb_release(&sb);
     return st;
 }
 
-static void bind_val(sqlite3_stmt *st, int i, int col, const char *v)
+static void bind_val(sdb_stmt *st, int i, int col, const char *v)
 {
     if (!v)
-        sqlite3_bind_null(st, i);
+        sdb_bind_null(st, i);
     else if (T->cols[col].type == SW_INT)
-        sqlite3_bind_int64(st, i, strtoll(v, NULL, 10));
+        sdb_bind_int64(st, i, strtoll(v, NULL, 10));
     else
-        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+        sdb_bind_text(st, i, v, -1, SDB_STATIC);
 }
 
-static void insert_rows(sqlite3 *db, const struct vrec *vs, size_t n)
+static void insert_rows(sdb *db, const struct vrec *vs, size_t n)
 {
-    sqlite3_stmt *st = prep_insert(db);
+    sdb_stmt *st = prep_insert(db);
     for (size_t i = 0; i < n; i++) {
         int k = 3;
-        sqlite3_bind_text(st, 1, vs[i].id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, STATION, -1, SQLITE_STATIC);
+        sdb_bind_text(st, 1, vs[i].id, -1, SDB_STATIC);
+        sdb_bind_text(st, 2, STATION, -1, SDB_STATIC);
         for (int c = 0; c < T->ncols; c++)
             if (c != sw_col_deleted(T))
                 bind_val(st, k++, c, vs[i].val[c]);
-        sqlok(db, sqlite3_step(st), "insert");
-        sqlite3_reset(st);
+        sqlok(db, sdb_step(st), "insert");
+        sdb_reset(st);
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
 }
 
-static void update_rows(sqlite3 *db, const struct vrec *vs,
-                        const struct edit *es, size_t n)
+static void update_rows(sdb *db, const struct vrec *vs, const struct edit *es,
+                        size_t n)
 {
-    sqlite3_stmt *st[GEN_MAXCOLS] = {0};
+    sdb_stmt *st[GEN_MAXCOLS] = {0};
     for (size_t i = 0; i < n; i++) {
         int c = es[i].col;
         if (!st[c]) {
             char sql[200];
             snprintf(sql, sizeof(sql), "UPDATE %s SET %s = ?1 WHERE id = ?2",
                      T->name, T->cols[c].name);
-            sqlok(db, sqlite3_prepare_v2(db, sql, -1, &st[c], NULL), sql);
+            sqlok(db, sdb_prepare_v2(db, sql, -1, &st[c], NULL), sql);
         }
         bind_val(st[c], 1, c, es[i].val);
-        sqlite3_bind_text(st[c], 2, vs[es[i].idx].id, -1, SQLITE_STATIC);
-        sqlok(db, sqlite3_step(st[c]), "update");
-        sqlite3_reset(st[c]);
+        sdb_bind_text(st[c], 2, vs[es[i].idx].id, -1, SDB_STATIC);
+        sqlok(db, sdb_step(st[c]), "update");
+        sdb_reset(st[c]);
     }
     for (int c = 0; c < GEN_MAXCOLS; c++)
-        sqlite3_finalize(st[c]);
+        sdb_finalize(st[c]);
 }
 
 /* ---- session extension -------------------------------------------------- */
@@ -243,7 +245,7 @@ static int on_conflict(void *ctx, int why, sqlite3_changeset_iter *it)
 }
 
 /* Apply a changeset to dst in one call; returns the time it took. */
-static struct clk apply_changeset(sqlite3 *dst, int n, void *p)
+static struct clk apply_changeset(sdb *dst, int n, void *p)
 {
     struct clk t0 = clk_now();
     sqlok(dst, sqlite3changeset_apply(dst, n, p, NULL, on_conflict, NULL),
@@ -253,9 +255,9 @@ static struct clk apply_changeset(sqlite3 *dst, int n, void *p)
 
 /* ---- the replica -------------------------------------------------------- */
 
-static sqlite3 *new_replica(const char *path, struct replica *r)
+static sdb *new_replica(const char *path, struct replica *r)
 {
-    sqlite3 *db;
+    sdb *db;
     struct sw_err err;
 
     memset(&err, 0, sizeof(err));
@@ -434,7 +436,7 @@ static struct clk apply_store(const char *path, const struct vrec *cs,
     struct sw_err err;
     struct store s;
     struct sw_batch b;
-    sqlite3 *db;
+    sdb *db;
     int64_t seq = 0;
     struct clk t = {0, 0}, untimed = {0, 0};
 
@@ -486,7 +488,7 @@ static int nprof;
 ** are right, single calls are not. */
 static int on_profile(unsigned what, void *ctx, void *p, void *x)
 {
-    const char *sql = sqlite3_sql(p);
+    const char *sql = sdb_sql(p);
     int i;
     (void)what;
     (void)ctx;
@@ -528,7 +530,7 @@ static void prof_report(const char *title)
 
 /* ---- storage ------------------------------------------------------------ */
 
-static long long compact_size(sqlite3 *db, const char *path)
+static long long compact_size(sdb *db, const char *path)
 {
     struct stat st;
     exec(db, "PRAGMA wal_checkpoint(TRUNCATE); VACUUM; "
@@ -539,37 +541,37 @@ static long long compact_size(sqlite3 *db, const char *path)
 }
 
 /* {"table": bytes, ...} of db's b-trees (dbstat) into sb. */
-static void breakdown(sqlite3 *db, struct sw_buf *sb)
+static void breakdown(sdb *db, struct sw_buf *sb)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int first = 1;
     sqlok(db,
-          sqlite3_prepare_v2(db,
-                             "SELECT name, sum(pgsize) FROM dbstat "
-                             "GROUP BY name HAVING sum(pgsize) > 4096 "
-                             "ORDER BY 2 DESC",
-                             -1, &st, NULL),
+          sdb_prepare_v2(db,
+                         "SELECT name, sum(pgsize) FROM dbstat "
+                         "GROUP BY name HAVING sum(pgsize) > 4096 "
+                         "ORDER BY 2 DESC",
+                         -1, &st, NULL),
           "dbstat");
     sb_adds(sb, "{");
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    while (sdb_step(st) == SDB_ROW) {
         sb_addf(sb, "%s\"%s\": %lld", first ? "" : ", ",
-                (const char *)sqlite3_column_text(st, 0),
-                (long long)sqlite3_column_int64(st, 1));
+                (const char *)sdb_column_text(st, 0),
+                (long long)sdb_column_int64(st, 1));
         first = 0;
     }
     sb_adds(sb, "}");
-    sqlite3_finalize(st);
+    sdb_finalize(st);
 }
 
 /* ---- the baselines ------------------------------------------------------ */
 
 /* plain SQLite: INSERT in one transaction, UPDATE in one.  Returns the
 ** open database. */
-static sqlite3 *run_plain(const char *path, const struct vrec *vs, size_t n,
-                          const struct edit *es, size_t ne, struct clk *t_ins,
-                          struct clk *t_upd)
+static sdb *run_plain(const char *path, const struct vrec *vs, size_t n,
+                      const struct edit *es, size_t ne, struct clk *t_ins,
+                      struct clk *t_upd)
 {
-    sqlite3 *db = open_plain(path);
+    sdb *db = open_plain(path);
     struct clk t0 = clk_now();
     exec(db, "BEGIN");
     insert_rows(db, vs, n);
@@ -585,11 +587,11 @@ static sqlite3 *run_plain(const char *path, const struct vrec *vs, size_t n,
 
 /* The session extension: record changesets in memory, apply them to a
 ** file like the others.  Returns the open database. */
-static sqlite3 *run_session(const char *path, const struct vrec *vs, size_t n,
-                            const struct edit *es, size_t ne, struct clk *t_ins,
-                            struct clk *t_upd, int *cs_bytes)
+static sdb *run_session(const char *path, const struct vrec *vs, size_t n,
+                        const struct edit *es, size_t ne, struct clk *t_ins,
+                        struct clk *t_upd, int *cs_bytes)
 {
-    sqlite3 *src = open_plain(":memory:"), *dst;
+    sdb *src = open_plain(":memory:"), *dst;
     sqlite3_session *ss;
     int cs_ins_n = 0, cs_upd_n = 0;
     void *cs_ins = NULL, *cs_upd = NULL;
@@ -610,7 +612,7 @@ static sqlite3 *run_session(const char *path, const struct vrec *vs, size_t n,
     sqlok(src, sqlite3session_changeset(ss, &cs_upd_n, &cs_upd),
           "session_changeset");
     sqlite3session_delete(ss);
-    sqlite3_close(src);
+    sdb_close(src);
 
     dst = open_plain(path);
     *t_ins = apply_changeset(dst, cs_ins_n, cs_ins);
@@ -626,7 +628,7 @@ static sqlite3 *run_session(const char *path, const struct vrec *vs, size_t n,
 ** off.  Returns the time. */
 static struct clk run_schema(const char *path, const struct vrec *vs, size_t n)
 {
-    sqlite3 *db = new_replica(path, NULL);
+    sdb *db = new_replica(path, NULL);
     struct clk t0 = clk_now(), t;
     exec(db, "BEGIN IMMEDIATE; UPDATE sync_state SET capture = 0;");
     insert_rows(db, vs, n);
@@ -691,7 +693,7 @@ int main(int argc, char **argv)
     struct timing ta, te, tae, tee;
     struct clk tpa, tpe;
     int cs_ins_n = 0, reps = 5;
-    sqlite3 *plain = NULL, *sess = NULL, *rdb;
+    sdb *plain = NULL, *sess = NULL, *rdb;
     struct replica r;
     char *p_plain, *p_sess, *p_schema, *p_replica, *p_county, *p_enc, *p_pl2;
     long long sz_plain, sz_replica, sz_sess;
@@ -790,14 +792,15 @@ int main(int argc, char **argv)
     memset(&te, 0, sizeof(te));
     rdb = new_replica(p_replica, &r);
     if (getenv("BENCH_PROFILE"))
-        sqlite3_trace_v2(rdb, SQLITE_TRACE_PROFILE, on_profile, NULL);
+        sqlite3_trace_v2(sdb_sqlite(rdb), SQLITE_TRACE_PROFILE, on_profile,
+                         NULL);
     apply_visits(&r, vs, n, batch, &cursor, &ta);
     if (getenv("BENCH_PROFILE"))
         prof_report("new visits");
     apply_edits(&r, vs, es, ne, batch, &cursor, &te);
     if (getenv("BENCH_PROFILE")) {
         prof_report("edits");
-        sqlite3_trace_v2(rdb, 0, NULL, NULL);
+        sqlite3_trace_v2(sdb_sqlite(rdb), 0, NULL, NULL);
     }
     replica_close(&r);
 
@@ -815,7 +818,7 @@ int main(int argc, char **argv)
             for (int enc = 0; enc < 2; enc++) {
                 struct replica er;
                 struct timing x, y;
-                sqlite3 *edb;
+                sdb *edb;
                 int64_t ecur = 0;
                 const char *p = enc ? p_enc : p_pl2;
                 memset(&x, 0, sizeof(x));

@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
+#include "sdb.h"
 #include <zlib.h>
 
 #include "bench-gen.h"
@@ -34,13 +34,13 @@
 #include "replica.h"
 
 struct fill {
-    sqlite3 *db;
+    sdb *db;
     struct gen g;
     char (*cases)[SW_UUID_LEN + 1]; /* ids of the replica's cases */
     size_t ncases, capcases;
     long captured;
     struct sw_buf bare, bare_id;
-    sqlite3_stmt *ins[SW_NTABLES];
+    sdb_stmt *ins[SW_NTABLES];
 };
 
 static void die(const char *what, const char *msg)
@@ -49,10 +49,10 @@ static void die(const char *what, const char *msg)
     exit(1);
 }
 
-static void sqlok(sqlite3 *db, int rc, const char *what)
+static void sqlok(sdb *db, int rc, const char *what)
 {
-    if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
-        die(what, sqlite3_errmsg(db));
+    if (rc != SDB_OK && rc != SDB_DONE && rc != SDB_ROW)
+        die(what, sdb_errmsg(db));
 }
 
 static void add_case_id(struct fill *f, const char *id)
@@ -68,23 +68,23 @@ static void add_case_id(struct fill *f, const char *id)
 
 static void load_cases(struct fill *f)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     sqlok(f->db,
-          sqlite3_prepare_v2(f->db,
-                             "SELECT id FROM cases WHERE deleted = 0 "
-                             "ORDER BY rid",
-                             -1, &st, NULL),
+          sdb_prepare_v2(f->db,
+                         "SELECT id FROM cases WHERE deleted = 0 "
+                         "ORDER BY rid",
+                         -1, &st, NULL),
           "select cases");
-    while (sqlite3_step(st) == SQLITE_ROW)
-        add_case_id(f, (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
+    while (sdb_step(st) == SDB_ROW)
+        add_case_id(f, (const char *)sdb_column_text(st, 0));
+    sdb_finalize(st);
 }
 
-static sqlite3_stmt *prep_insert(sqlite3 *db, int tbl)
+static sdb_stmt *prep_insert(sdb *db, int tbl)
 {
     const struct sw_table *t = &sw_tables[tbl];
     struct sw_buf sb;
-    sqlite3_stmt *st;
+    sdb_stmt *st;
 
     sb_init(&sb);
     sb_addf(&sb, "INSERT INTO %s (id", t->name);
@@ -96,31 +96,31 @@ static sqlite3_stmt *prep_insert(sqlite3 *db, int tbl)
         if (c != sw_col_deleted(t))
             sb_adds(&sb, ", ?");
     sb_adds(&sb, ")");
-    sqlok(db, sqlite3_prepare_v2(db, sb.buf, -1, &st, NULL), sb.buf);
+    sqlok(db, sdb_prepare_v2(db, sb.buf, -1, &st, NULL), sb.buf);
     sb_release(&sb);
     return st;
 }
 
-static void bind_val(sqlite3_stmt *st, int i, const struct sw_column *c,
+static void bind_val(sdb_stmt *st, int i, const struct sw_column *c,
                      const char *v)
 {
     if (!v)
-        sqlite3_bind_null(st, i);
+        sdb_bind_null(st, i);
     else if (c->type == SW_INT)
-        sqlite3_bind_int64(st, i, strtoll(v, NULL, 10));
+        sdb_bind_int64(st, i, strtoll(v, NULL, 10));
     else
-        sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+        sdb_bind_text(st, i, v, -1, SDB_TRANSIENT);
 }
 
 static void insert(struct fill *f, const struct gen_rec *r)
 {
     const struct sw_table *t = &sw_tables[r->tbl];
-    sqlite3_stmt *st = f->ins[r->tbl];
+    sdb_stmt *st = f->ins[r->tbl];
     int k = 2;
 
     if (!st)
         st = f->ins[r->tbl] = prep_insert(f->db, r->tbl);
-    sqlite3_bind_text(st, 1, r->id, -1, SQLITE_TRANSIENT);
+    sdb_bind_text(st, 1, r->id, -1, SDB_TRANSIENT);
     for (int c = 0; c < t->ncols; c++) {
         if (c == sw_col_deleted(t))
             continue;
@@ -128,8 +128,8 @@ static void insert(struct fill *f, const struct gen_rec *r)
         if (r->v[c])
             f->captured++;
     }
-    sqlok(f->db, sqlite3_step(st), "insert");
-    sqlite3_reset(st);
+    sqlok(f->db, sdb_step(st), "insert");
+    sdb_reset(st);
     gen_bare(r, 0, &f->bare);
     gen_bare(r, 1, &f->bare_id);
 }
@@ -155,7 +155,7 @@ static void new_visit(struct fill *f)
 static long edit(struct fill *f, int tbl, long n)
 {
     const struct sw_table *t = &sw_tables[tbl];
-    sqlite3_stmt *ids, *st[GEN_MAXCOLS] = {0};
+    sdb_stmt *ids, *st[GEN_MAXCOLS] = {0};
     char(*pick)[SW_UUID_LEN + 1] = NULL;
     size_t np = 0, cap = 0;
     long done = 0;
@@ -163,8 +163,8 @@ static long edit(struct fill *f, int tbl, long n)
 
     snprintf(sql, sizeof(sql),
              "SELECT id FROM %s WHERE deleted = 0 ORDER BY rid", t->name);
-    sqlok(f->db, sqlite3_prepare_v2(f->db, sql, -1, &ids, NULL), sql);
-    while (sqlite3_step(ids) == SQLITE_ROW) {
+    sqlok(f->db, sdb_prepare_v2(f->db, sql, -1, &ids, NULL), sql);
+    while (sdb_step(ids) == SDB_ROW) {
         if (np == cap) {
             cap = cap ? cap * 2 : 256;
             pick = realloc(pick, cap * sizeof(*pick));
@@ -172,9 +172,9 @@ static long edit(struct fill *f, int tbl, long n)
                 die("realloc", "out of memory");
         }
         snprintf(pick[np++], SW_UUID_LEN + 1, "%s",
-                 (const char *)sqlite3_column_text(ids, 0));
+                 (const char *)sdb_column_text(ids, 0));
     }
-    sqlite3_finalize(ids);
+    sdb_finalize(ids);
     /* the first n of a seeded shuffle: distinct records, the same ones for
        the same seed and file */
     for (size_t i = 0; i < np && (long)i < n; i++) {
@@ -195,14 +195,13 @@ static long edit(struct fill *f, int tbl, long n)
                 snprintf(sql, sizeof(sql),
                          "UPDATE %s SET %s = ?1 WHERE id = ?2 AND %s IS NOT ?1",
                          t->name, t->cols[c].name, t->cols[c].name);
-                sqlok(f->db, sqlite3_prepare_v2(f->db, sql, -1, &st[c], NULL),
-                      sql);
+                sqlok(f->db, sdb_prepare_v2(f->db, sql, -1, &st[c], NULL), sql);
             }
             bind_val(st[c], 1, &t->cols[c], v);
-            sqlite3_bind_text(st[c], 2, pick[i], -1, SQLITE_STATIC);
-            sqlok(f->db, sqlite3_step(st[c]), "update");
-            sqlite3_reset(st[c]);
-            if (sqlite3_changes(f->db) > 0) {
+            sdb_bind_text(st[c], 2, pick[i], -1, SDB_STATIC);
+            sqlok(f->db, sdb_step(st[c]), "update");
+            sdb_reset(st[c]);
+            if (sdb_changes(f->db) > 0) {
                 sb_adds(&f->bare, v);
                 sb_add(&f->bare, "\n", 1);
                 sb_adds(&f->bare_id, pick[i]);
@@ -216,7 +215,7 @@ static long edit(struct fill *f, int tbl, long n)
         }
     }
     for (int c = 0; c < GEN_MAXCOLS; c++)
-        sqlite3_finalize(st[c]);
+        sdb_finalize(st[c]);
     free(pick);
     return done;
 }
@@ -308,7 +307,7 @@ int main(int argc, char **argv)
     if (vedits)
         done_ve = edit(&f, SW_T_VISITS, vedits);
     for (int t = 0; t < SW_NTABLES; t++)
-        sqlite3_finalize(f.ins[t]);
+        sdb_finalize(f.ins[t]);
     if (db_exec(f.db, "COMMIT", &err))
         die("commit", err.msg);
     printf("{\"cases\": %ld, \"visits\": %ld, \"case_edits\": %ld, "

@@ -53,10 +53,10 @@ static const char SQL_SESSION_DEL[] = "DELETE FROM sessions WHERE id_hash = ?1";
 
 /* ---- accounts ------------------------------------------------------------ */
 
-int acct_admin_add(sqlite3 *db, const char *name, const char *pw,
+int acct_admin_add(sdb *db, const char *name, const char *pw,
                    const struct audit_src *src, struct sw_err *err)
 {
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     char *hash = NULL;
     int rc;
 
@@ -83,23 +83,23 @@ int acct_admin_add(sqlite3 *db, const char *name, const char *pw,
         goto out;
     rc = db_prepare(db, SQL_ADMIN_GET, &st, err);
     if (!rc) {
-        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-        rc = sqlite3_step(st);
-        rc = rc == SQLITE_ROW    ? sw_fail(err, SW_ECANTCREAT,
-                                           _("admin %s: already exists"), name)
-             : rc == SQLITE_DONE ? 0
-                                 : db_fail(err, db, "look up admin");
-        sqlite3_finalize(st);
+        sdb_bind_text(st, 1, name, -1, SDB_STATIC);
+        rc = sdb_step(st);
+        rc = rc == SDB_ROW    ? sw_fail(err, SW_ECANTCREAT,
+                                        _("admin %s: already exists"), name)
+             : rc == SDB_DONE ? 0
+                              : db_fail(err, db, "look up admin");
+        sdb_finalize(st);
         st = NULL;
     }
     if (!rc)
         rc = db_prepare(db, SQL_ADMIN_ADD, &st, err);
     if (!rc) {
-        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, sw_now_ms());
-        sqlite3_bind_text(st, 4, src->actor, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_DONE)
+        sdb_bind_text(st, 1, name, -1, SDB_STATIC);
+        sdb_bind_text(st, 2, hash, -1, SDB_STATIC);
+        sdb_bind_int64(st, 3, sw_now_ms());
+        sdb_bind_text(st, 4, src->actor, -1, SDB_STATIC);
+        if (sdb_step(st) != SDB_DONE)
             rc = db_fail(err, db, "add admin");
     }
     if (!rc)
@@ -109,7 +109,7 @@ int acct_admin_add(sqlite3 *db, const char *name, const char *pw,
     else
         db_rollback(db);
 out:
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     if (hash) {
         OPENSSL_cleanse(hash, strlen(hash));
         free(hash);
@@ -117,21 +117,21 @@ out:
     return rc;
 }
 
-int acct_admin_remove(sqlite3 *db, const char *name,
-                      const struct audit_src *src, struct sw_err *err)
+int acct_admin_remove(sdb *db, const char *name, const struct audit_src *src,
+                      struct sw_err *err)
 {
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int rc = db_begin(db, err);
     if (rc)
         return rc;
     rc = db_prepare(db, SQL_ADMIN_DEL, &st, err);
     if (!rc) {
-        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_DONE)
+        sdb_bind_text(st, 1, name, -1, SDB_STATIC);
+        if (sdb_step(st) != SDB_DONE)
             rc = db_fail(err, db, "remove admin");
-        else if (sqlite3_changes(db) == 0)
+        else if (sdb_changes(db) == 0)
             rc = sw_fail(err, SW_EDATA, _("admin %s: no such admin"), name);
-        sqlite3_finalize(st);
+        sdb_finalize(st);
     }
     if (!rc)
         rc = audit_log(db, src, AUDIT_ADMIN_REMOVE, name, NULL, err);
@@ -141,7 +141,7 @@ int acct_admin_remove(sqlite3 *db, const char *name,
     return rc;
 }
 
-static cJSON *admin_row(sqlite3_stmt *st)
+static cJSON *admin_row(sdb_stmt *st)
 {
     cJSON *o = cJSON_CreateObject();
     if (!o)
@@ -154,9 +154,9 @@ static cJSON *admin_row(sqlite3_stmt *st)
     return o;
 }
 
-int acct_admins_json(sqlite3 *db, cJSON **out, struct sw_err *err)
+int acct_admins_json(sdb *db, cJSON **out, struct sw_err *err)
 {
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int rc = db_prepare(db, SQL_ADMINS, &st, err);
     *out = NULL;
     return rc ? rc : rows_json(db, st, admin_row, "list admins", out, err);
@@ -168,35 +168,35 @@ struct fail_row {
     int64_t count, last_at, locked_until;
 };
 
-static int fail_get(sqlite3 *db, const char *kind, const char *key,
+static int fail_get(sdb *db, const char *kind, const char *key,
                     struct fail_row *f, struct sw_err *err)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc = db_prepare(db, SQL_FAIL_GET, &st, err);
     memset(f, 0, sizeof(*f));
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        f->count = sqlite3_column_int64(st, 0);
-        f->last_at = sqlite3_column_int64(st, 1);
-        f->locked_until = sqlite3_column_int64(st, 2);
+    sdb_bind_text(st, 1, kind, -1, SDB_STATIC);
+    sdb_bind_text(st, 2, key, -1, SDB_STATIC);
+    rc = sdb_step(st);
+    if (rc == SDB_ROW) {
+        f->count = sdb_column_int64(st, 0);
+        f->last_at = sdb_column_int64(st, 1);
+        f->locked_until = sdb_column_int64(st, 2);
         rc = 0;
     } else {
-        rc = rc == SQLITE_DONE ? 0 : db_fail(err, db, "read login failures");
+        rc = rc == SDB_DONE ? 0 : db_fail(err, db, "read login failures");
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     return rc;
 }
 
 /* One more failure of (kind, key); max failures before the lock. */
-static int fail_count(sqlite3 *db, const char *kind, const char *key,
-                      int64_t max, int64_t now, struct sw_err *err)
+static int fail_count(sdb *db, const char *kind, const char *key, int64_t max,
+                      int64_t now, struct sw_err *err)
 {
     struct fail_row f;
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int64_t lock = 0;
     int rc = fail_get(db, kind, key, &f, err);
     if (rc)
@@ -213,43 +213,42 @@ static int fail_count(sqlite3 *db, const char *kind, const char *key,
     rc = db_prepare(db, SQL_FAIL_PUT, &st, err);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, f.count);
-    sqlite3_bind_int64(st, 4, now);
-    sqlite3_bind_int64(st, 5, lock);
-    rc = sqlite3_step(st) == SQLITE_DONE
-             ? 0
-             : db_fail(err, db, "count a login failure");
-    sqlite3_finalize(st);
+    sdb_bind_text(st, 1, kind, -1, SDB_STATIC);
+    sdb_bind_text(st, 2, key, -1, SDB_STATIC);
+    sdb_bind_int64(st, 3, f.count);
+    sdb_bind_int64(st, 4, now);
+    sdb_bind_int64(st, 5, lock);
+    rc = sdb_step(st) == SDB_DONE ? 0
+                                  : db_fail(err, db, "count a login failure");
+    sdb_finalize(st);
     return rc;
 }
 
-static int exec_kk(sqlite3 *db, const char *sql, const char *kind,
-                   const char *key, struct sw_err *err)
-{
-    sqlite3_stmt *st;
-    int rc = db_prepare(db, sql, &st, err);
-    if (rc)
-        return rc;
-    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(err, db, "login");
-    sqlite3_finalize(st);
-    return rc;
-}
-
-static int exec_ii(sqlite3 *db, const char *sql, int64_t a, int64_t b,
+static int exec_kk(sdb *db, const char *sql, const char *kind, const char *key,
                    struct sw_err *err)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc = db_prepare(db, sql, &st, err);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, a);
-    sqlite3_bind_int64(st, 2, b);
-    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(err, db, "login");
-    sqlite3_finalize(st);
+    sdb_bind_text(st, 1, kind, -1, SDB_STATIC);
+    sdb_bind_text(st, 2, key, -1, SDB_STATIC);
+    rc = sdb_step(st) == SDB_DONE ? 0 : db_fail(err, db, "login");
+    sdb_finalize(st);
+    return rc;
+}
+
+static int exec_ii(sdb *db, const char *sql, int64_t a, int64_t b,
+                   struct sw_err *err)
+{
+    sdb_stmt *st;
+    int rc = db_prepare(db, sql, &st, err);
+    if (rc)
+        return rc;
+    sdb_bind_int64(st, 1, a);
+    sdb_bind_int64(st, 2, b);
+    rc = sdb_step(st) == SDB_DONE ? 0 : db_fail(err, db, "login");
+    sdb_finalize(st);
     return rc;
 }
 
@@ -261,18 +260,17 @@ static const char DUMMY_HASH[] =
     "pbkdf2-sha256$600000$00000000000000000000000000000000$"
     "0000000000000000000000000000000000000000000000000000000000000000";
 
-int acct_login(sqlite3 *db, const char *name, const char *pw,
-               const char *client, const struct acct_limits *lim,
-               pthread_mutex_t *wlock, enum acct_outcome *outcome,
-               char cookie[ACCT_COOKIE_LEN + 1], int64_t *retry_after_s,
-               struct sw_err *err)
+int acct_login(sdb *db, const char *name, const char *pw, const char *client,
+               const struct acct_limits *lim, pthread_mutex_t *wlock,
+               enum acct_outcome *outcome, char cookie[ACCT_COOKIE_LEN + 1],
+               int64_t *retry_after_s, struct sw_err *err)
 {
     char ukey[ACCT_NAME_MAX + 2], hash_hex[AUTH_HASH_LEN + 1];
     char fkey[ACCT_NAME_MAX + AUDIT_SOURCE_MAX + 4];
     char *stored = NULL;
     struct fail_row fu, fa;
     struct audit_src src;
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int64_t now = sw_now_ms(), until;
     int rc, ok, known = 0;
 
@@ -302,16 +300,16 @@ int acct_login(sqlite3 *db, const char *name, const char *pw,
         rc = db_prepare(db, SQL_ADMIN_GET, &st, err);
         if (rc)
             return rc;
-        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
+        sdb_bind_text(st, 1, name, -1, SDB_STATIC);
+        rc = sdb_step(st);
+        if (rc == SDB_ROW) {
             known = 1;
-            stored = sw_strdup((const char *)sqlite3_column_text(st, 0));
+            stored = sw_strdup((const char *)sdb_column_text(st, 0));
             rc = stored ? 0 : sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         } else {
-            rc = rc == SQLITE_DONE ? 0 : db_fail(err, db, "look up admin");
+            rc = rc == SDB_DONE ? 0 : db_fail(err, db, "look up admin");
         }
-        sqlite3_finalize(st);
+        sdb_finalize(st);
         if (rc)
             return rc;
     }
@@ -359,13 +357,13 @@ int acct_login(sqlite3 *db, const char *name, const char *pw,
         if (!rc)
             rc = db_prepare(db, SQL_SESSION_ADD, &st, err);
         if (!rc) {
-            sqlite3_bind_text(st, 1, hash_hex, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(st, 3, now);
-            sqlite3_bind_text(st, 4, client, -1, SQLITE_STATIC);
-            if (sqlite3_step(st) != SQLITE_DONE)
+            sdb_bind_text(st, 1, hash_hex, -1, SDB_STATIC);
+            sdb_bind_text(st, 2, name, -1, SDB_STATIC);
+            sdb_bind_int64(st, 3, now);
+            sdb_bind_text(st, 4, client, -1, SDB_STATIC);
+            if (sdb_step(st) != SDB_DONE)
                 rc = db_fail(err, db, "add session");
-            sqlite3_finalize(st);
+            sdb_finalize(st);
         }
         if (!rc)
             rc = audit_log(db, &src, AUDIT_LOGIN, NULL, NULL, err);
@@ -385,12 +383,12 @@ int acct_login(sqlite3 *db, const char *name, const char *pw,
     return 0;
 }
 
-int acct_session_get(sqlite3 *db, const char *cookie,
-                     const struct acct_limits *lim, struct acct_session *s,
-                     enum acct_state *state, struct sw_err *err)
+int acct_session_get(sdb *db, const char *cookie, const struct acct_limits *lim,
+                     struct acct_session *s, enum acct_state *state,
+                     struct sw_err *err)
 {
     char h[AUTH_HASH_LEN + 1];
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int64_t now = sw_now_ms();
     int64_t idle =
         lim && lim->idle_ms > 0 ? lim->idle_ms : ACCT_DEFAULT_IDLE_MS;
@@ -406,18 +404,18 @@ int acct_session_get(sqlite3 *db, const char *cookie,
         rc = db_prepare(db, SQL_SESSION_GET, &st, err);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, h, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        snprintf(s->admin, sizeof(s->admin), "%s", sqlite3_column_text(st, 0));
-        s->created_at = sqlite3_column_int64(st, 1);
-        s->last_used = sqlite3_column_int64(st, 2);
+    sdb_bind_text(st, 1, h, -1, SDB_STATIC);
+    rc = sdb_step(st);
+    if (rc == SDB_ROW) {
+        snprintf(s->admin, sizeof(s->admin), "%s", sdb_column_text(st, 0));
+        s->created_at = sdb_column_int64(st, 1);
+        s->last_used = sdb_column_int64(st, 2);
         *state = ACCT_VALID;
         rc = 0;
     } else {
-        rc = rc == SQLITE_DONE ? 0 : db_fail(err, db, "read session");
+        rc = rc == SDB_DONE ? 0 : db_fail(err, db, "read session");
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     st = NULL;
     if (rc || *state != ACCT_VALID)
         return rc;
@@ -432,19 +430,18 @@ int acct_session_get(sqlite3 *db, const char *cookie,
     rc = db_prepare(db, SQL_SESSION_TOUCH, &st, err);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 2, now);
-    sqlite3_bind_text(st, 1, h, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st) == SQLITE_DONE ? 0
-                                         : db_fail(err, db, "update session");
-    sqlite3_finalize(st);
+    sdb_bind_int64(st, 2, now);
+    sdb_bind_text(st, 1, h, -1, SDB_STATIC);
+    rc = sdb_step(st) == SDB_DONE ? 0 : db_fail(err, db, "update session");
+    sdb_finalize(st);
     return rc;
 }
 
-int acct_logout(sqlite3 *db, const char *cookie, const struct audit_src *src,
+int acct_logout(sdb *db, const char *cookie, const struct audit_src *src,
                 struct sw_err *err)
 {
     char h[AUTH_HASH_LEN + 1];
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int rc;
 
     if (!acct_cookie_wellformed(cookie))
@@ -456,10 +453,10 @@ int acct_logout(sqlite3 *db, const char *cookie, const struct audit_src *src,
         return rc;
     rc = db_prepare(db, SQL_SESSION_DEL, &st, err);
     if (!rc) {
-        sqlite3_bind_text(st, 1, h, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_DONE)
+        sdb_bind_text(st, 1, h, -1, SDB_STATIC);
+        if (sdb_step(st) != SDB_DONE)
             rc = db_fail(err, db, "end session");
-        sqlite3_finalize(st);
+        sdb_finalize(st);
     }
     if (!rc)
         rc = audit_log(db, src, AUDIT_LOGOUT, NULL, NULL, err);

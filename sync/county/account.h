@@ -19,9 +19,9 @@
 #ifndef SW_ACCOUNT_H
 #define SW_ACCOUNT_H
 
+#include "sdb.h"
 #include <cjson/cJSON.h>
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdint.h>
 
 #include "audit.h"
@@ -38,16 +38,16 @@
 ** Add an admin (name valid, password ACCT_PW_MIN..ACCT_PW_MAX bytes) and
 ** its audit row, in one transaction.  A name in use: SW_ECANTCREAT.
 */
-int acct_admin_add(sqlite3 *db, const char *name, const char *pw,
+int acct_admin_add(sdb *db, const char *name, const char *pw,
                    const struct audit_src *src, struct sw_err *err);
 
 /* Remove an admin, its sessions and write the audit row, in one
 ** transaction.  An unknown name: SW_EDATA. */
-int acct_admin_remove(sqlite3 *db, const char *name,
-                      const struct audit_src *src, struct sw_err *err);
+int acct_admin_remove(sdb *db, const char *name, const struct audit_src *src,
+                      struct sw_err *err);
 
 /* [{name, created_at, created_by, sessions, last_login}], by name. */
-int acct_admins_json(sqlite3 *db, cJSON **out, struct sw_err *err);
+int acct_admins_json(sdb *db, cJSON **out, struct sw_err *err);
 
 enum acct_outcome { ACCT_OK, ACCT_DENIED, ACCT_THROTTLED };
 
@@ -61,11 +61,10 @@ enum acct_outcome { ACCT_OK, ACCT_DENIED, ACCT_THROTTLED };
 ** server's writer lock, or NULL) for its transaction only.  Returns 0
 ** (see *outcome) or an error code.
 */
-int acct_login(sqlite3 *db, const char *name, const char *pw,
-               const char *client, const struct acct_limits *lim,
-               pthread_mutex_t *wlock, enum acct_outcome *outcome,
-               char cookie[ACCT_COOKIE_LEN + 1], int64_t *retry_after_s,
-               struct sw_err *err);
+int acct_login(sdb *db, const char *name, const char *pw, const char *client,
+               const struct acct_limits *lim, pthread_mutex_t *wlock,
+               enum acct_outcome *outcome, char cookie[ACCT_COOKIE_LEN + 1],
+               int64_t *retry_after_s, struct sw_err *err);
 
 struct acct_session {
     char admin[ACCT_NAME_MAX + 1];
@@ -79,12 +78,12 @@ enum acct_state { ACCT_NONE, ACCT_EXPIRED, ACCT_VALID };
 ** ACCT_EXPIRED (its row stays until a login purges it) or ACCT_NONE.  Returns 0
 *or an error code.
 */
-int acct_session_get(sqlite3 *db, const char *cookie,
-                     const struct acct_limits *lim, struct acct_session *s,
-                     enum acct_state *state, struct sw_err *err);
+int acct_session_get(sdb *db, const char *cookie, const struct acct_limits *lim,
+                     struct acct_session *s, enum acct_state *state,
+                     struct sw_err *err);
 
 /* End the session of a cookie and write the audit row (one transaction). */
-int acct_logout(sqlite3 *db, const char *cookie, const struct audit_src *src,
+int acct_logout(sdb *db, const char *cookie, const struct audit_src *src,
                 struct sw_err *err);
 
 #endif

@@ -48,7 +48,7 @@ static const char SQL_RESOLVE_MARK[] =
 
 /* ---- JSON from result columns -------------------------------------------- */
 
-static cJSON *station_row(sqlite3_stmt *st)
+static cJSON *station_row(sdb_stmt *st)
 {
     cJSON *o = cJSON_CreateObject();
     if (!o)
@@ -66,28 +66,26 @@ static cJSON *station_row(sqlite3_stmt *st)
     rows_add_int(o, "skew_ms", st, 10);
     rows_add_int(o, "clamped", st, 11);
     rows_add_int(o, "acked", st, 12);
-    cJSON_AddBoolToObject(o, "revoked",
-                          sqlite3_column_type(st, 13) != SQLITE_NULL);
+    cJSON_AddBoolToObject(o, "revoked", sdb_column_type(st, 13) != SDB_NULL);
     rows_add_int(o, "revoked_at", st, 13);
     return o;
 }
 
-int admin_stations_json(sqlite3 *db, cJSON **out, struct sw_err *err)
+int admin_stations_json(sdb *db, cJSON **out, struct sw_err *err)
 {
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int rc = db_prepare(db, SQL_STATIONS, &st, err);
     *out = NULL;
     return rc ? rc : rows_json(db, st, station_row, "list stations", out, err);
 }
 
-static cJSON *conflict_obj(sqlite3_stmt *st)
+static cJSON *conflict_obj(sdb_stmt *st)
 {
     cJSON *o = cJSON_CreateObject();
     int resolved;
     if (!o)
         return NULL;
-    resolved =
-        strcmp((const char *)sqlite3_column_text(st, 15), "resolved") == 0;
+    resolved = strcmp((const char *)sdb_column_text(st, 15), "resolved") == 0;
     rows_add_int(o, "id", st, 0);
     rows_add_text(o, "table", st, 1);
     rows_add_text(o, "record", st, 2);
@@ -115,45 +113,44 @@ static cJSON *conflict_obj(sqlite3_stmt *st)
     return o;
 }
 
-int admin_conflicts_json(sqlite3 *db, const struct admin_conflict_filter *f,
+int admin_conflicts_json(sdb *db, const struct admin_conflict_filter *f,
                          cJSON **out, struct sw_err *err)
 {
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int rc = db_prepare(db, SQL_CONFLICTS, &st, err);
 
     *out = NULL;
     if (rc)
         return rc;
-    sqlite3_bind_int(st, 1, f->all ? 1 : 0);
+    sdb_bind_int(st, 1, f->all ? 1 : 0);
     if (f->station)
-        sqlite3_bind_text(st, 2, f->station, -1, SQLITE_STATIC);
+        sdb_bind_text(st, 2, f->station, -1, SDB_STATIC);
     if (f->table)
-        sqlite3_bind_text(st, 3, f->table, -1, SQLITE_STATIC);
+        sdb_bind_text(st, 3, f->table, -1, SDB_STATIC);
     return rows_json(db, st, conflict_obj, "list conflicts", out, err);
 }
 
-int admin_conflict_json(sqlite3 *db, int64_t id, cJSON **out,
-                        struct sw_err *err)
+int admin_conflict_json(sdb *db, int64_t id, cJSON **out, struct sw_err *err)
 {
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int rc;
 
     *out = NULL;
     rc = db_prepare(db, SQL_CONFLICT, &st, err);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, id);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    sdb_bind_int64(st, 1, id);
+    rc = sdb_step(st);
+    if (rc == SDB_ROW) {
         *out = conflict_obj(st);
         rc = *out ? 0 : sw_fail(err, SW_ESOFTWARE, _("out of memory"));
-    } else if (rc == SQLITE_DONE) {
+    } else if (rc == SDB_DONE) {
         rc = sw_fail(err, SW_EDATA, _("conflict %" PRId64 ": no such conflict"),
                      id);
     } else {
         rc = db_fail(err, db, "read conflict");
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     return rc;
 }
 
@@ -188,16 +185,16 @@ static int set_change_value(struct sw_change *c, const struct sw_table *t,
 
 /* The text form of a stored value (NULL for NULL) into buf or a pointer
 ** into the statement's row. */
-static const char *value_text(sqlite3_stmt *st, int i, char *buf, size_t n)
+static const char *value_text(sdb_stmt *st, int i, char *buf, size_t n)
 {
-    switch (sqlite3_column_type(st, i)) {
-    case SQLITE_NULL:
+    switch (sdb_column_type(st, i)) {
+    case SDB_NULL:
         return NULL;
-    case SQLITE_INTEGER:
-        snprintf(buf, n, "%" PRId64, (int64_t)sqlite3_column_int64(st, i));
+    case SDB_INTEGER:
+        snprintf(buf, n, "%" PRId64, (int64_t)sdb_column_int64(st, i));
         return buf;
     default:
-        return (const char *)sqlite3_column_text(st, i);
+        return (const char *)sdb_column_text(st, i);
     }
 }
 
@@ -215,7 +212,7 @@ int admin_resolve(struct store *s, int64_t id, enum admin_keep keep,
                   const struct audit_src *src, struct sw_err *err)
 {
     static const char *const how[] = {"winner", "loser", "value"};
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     struct sw_change c;
     const struct sw_table *t = NULL;
     const char *v = NULL;
@@ -239,38 +236,38 @@ int admin_resolve(struct store *s, int64_t id, enum admin_keep keep,
     rc = db_prepare(s->db, SQL_RESOLVE_READ, &st, err);
     if (rc)
         goto fail;
-    sqlite3_bind_int64(st, 1, id);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE) {
+    sdb_bind_int64(st, 1, id);
+    rc = sdb_step(st);
+    if (rc == SDB_DONE) {
         rc = sw_fail(err, SW_EDATA, _("conflict %" PRId64 ": no such conflict"),
                      id);
         goto fail;
     }
-    if (rc != SQLITE_ROW) {
+    if (rc != SDB_ROW) {
         rc = db_fail(err, s->db, "read conflict");
         goto fail;
     }
     rc = 0;
-    if (strcmp((const char *)sqlite3_column_text(st, 6), "open") != 0) {
+    if (strcmp((const char *)sdb_column_text(st, 6), "open") != 0) {
         rc = sw_fail(err, SW_EDATA,
                      _("conflict %" PRId64 ": already resolved (by %s)"), id,
-                     sqlite3_column_text(st, 7)
-                         ? (const char *)sqlite3_column_text(st, 7)
+                     sdb_column_text(st, 7)
+                         ? (const char *)sdb_column_text(st, 7)
                          : "?");
         goto fail;
     }
-    t = sw_table_by_name((const char *)sqlite3_column_text(st, 0));
+    t = sw_table_by_name((const char *)sdb_column_text(st, 0));
     if (t)
-        col = sw_col_index(t, (const char *)sqlite3_column_text(st, 2));
+        col = sw_col_index(t, (const char *)sdb_column_text(st, 2));
     if (!t || col < 0) {
         rc = sw_fail(err, SW_EDATA,
                      _("conflict %" PRId64 ": unknown table or field"), id);
         goto fail;
     }
-    edit_of_deleted = strcmp((const char *)sqlite3_column_text(st, 3),
-                             "edit_of_deleted") == 0;
+    edit_of_deleted =
+        strcmp((const char *)sdb_column_text(st, 3), "edit_of_deleted") == 0;
     c.tbl = sw_table_index(t);
-    snprintf(c.id, sizeof(c.id), "%s", sqlite3_column_text(st, 1));
+    snprintf(c.id, sizeof(c.id), "%s", sdb_column_text(st, 1));
 
     switch (keep) {
     case ADMIN_KEEP_WINNER:
@@ -292,7 +289,7 @@ int admin_resolve(struct store *s, int64_t id, enum admin_keep keep,
         rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         goto fail;
     }
-    sqlite3_finalize(st); /* v pointed into its row */
+    sdb_finalize(st); /* v pointed into its row */
     st = NULL;
 
     if (edit_of_deleted) {
@@ -317,17 +314,17 @@ int admin_resolve(struct store *s, int64_t id, enum admin_keep keep,
     rc = db_prepare(s->db, SQL_RESOLVE_MARK, &st, err);
     if (rc)
         goto fail;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int64(st, 2, sw_now_ms());
-    sqlite3_bind_text(st, 3, by && *by ? by : "cli", -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, how[keep], -1, SQLITE_STATIC);
+    sdb_bind_int64(st, 1, id);
+    sdb_bind_int64(st, 2, sw_now_ms());
+    sdb_bind_text(st, 3, by && *by ? by : "cli", -1, SDB_STATIC);
+    sdb_bind_text(st, 4, how[keep], -1, SDB_STATIC);
     if (note && *note)
-        sqlite3_bind_text(st, 5, note, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE) {
+        sdb_bind_text(st, 5, note, -1, SDB_STATIC);
+    if (sdb_step(st) != SDB_DONE) {
         rc = db_fail(err, s->db, "mark conflict resolved");
         goto fail;
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     st = NULL;
     if (src) {
         struct sw_buf d;
@@ -351,7 +348,7 @@ int admin_resolve(struct store *s, int64_t id, enum admin_keep keep,
     return store_commit(s, err);
 
 fail:
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     change_release(&c);
     free(vdup);
     store_abort(s);
@@ -360,7 +357,7 @@ fail:
 
 /* ---- a station's conflicts, for its replicas ---------------------------- */
 
-static cJSON *station_conflict_row(sqlite3_stmt *st)
+static cJSON *station_conflict_row(sdb_stmt *st)
 {
     cJSON *o = cJSON_CreateObject();
     if (!o)
@@ -386,19 +383,18 @@ static cJSON *station_conflict_row(sqlite3_stmt *st)
     return o;
 }
 
-int admin_station_conflicts_json(sqlite3 *db, const char *station,
-                                 int64_t since_ms, int limit, cJSON **out,
-                                 struct sw_err *err)
+int admin_station_conflicts_json(sdb *db, const char *station, int64_t since_ms,
+                                 int limit, cJSON **out, struct sw_err *err)
 {
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int rc = db_prepare(db, COUNTY_SQL_STATION_CONFLICTS, &st, err);
 
     *out = NULL;
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, station, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, since_ms);
-    sqlite3_bind_int(st, 3, limit);
+    sdb_bind_text(st, 1, station, -1, SDB_STATIC);
+    sdb_bind_int64(st, 2, since_ms);
+    sdb_bind_int(st, 3, limit);
     return rows_json(db, st, station_conflict_row, "list conflicts", out, err);
 }
 
@@ -415,48 +411,47 @@ static const char SQL_REVOKE[] =
     "AND (?2 IS NULL OR device = ?2) AND revoked_at IS NULL";
 
 /* 0 if station exists, SW_EDATA if not, or a database error. */
-static int station_exists(sqlite3 *db, const char *code, struct sw_err *err)
+static int station_exists(sdb *db, const char *code, struct sw_err *err)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc = db_prepare(db, SQL_STATION_GET, &st, err);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
+    sdb_bind_text(st, 1, code, -1, SDB_STATIC);
+    rc = sdb_step(st);
+    if (rc == SDB_ROW)
         rc = 0;
-    else if (rc == SQLITE_DONE)
+    else if (rc == SDB_DONE)
         rc = sw_fail(err, SW_EDATA,
                      _("station %s: not enrolled (see 'station add')"), code);
     else
         rc = db_fail(err, db, "look up station");
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     return rc;
 }
 
-static int device_used(sqlite3 *db, const char *code, const char *device,
-                       int *used, struct sw_err *err)
+static int device_used(sdb *db, const char *code, const char *device, int *used,
+                       struct sw_err *err)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc = db_prepare(db, SQL_DEVICE_USED, &st, err);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, device, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    *used = rc == SQLITE_ROW;
-    rc = rc == SQLITE_ROW || rc == SQLITE_DONE
-             ? 0
-             : db_fail(err, db, "look up replica");
-    sqlite3_finalize(st);
+    sdb_bind_text(st, 1, code, -1, SDB_STATIC);
+    sdb_bind_text(st, 2, device, -1, SDB_STATIC);
+    rc = sdb_step(st);
+    *used = rc == SDB_ROW;
+    rc = rc == SDB_ROW || rc == SDB_DONE ? 0
+                                         : db_fail(err, db, "look up replica");
+    sdb_finalize(st);
     return rc;
 }
 
-int admin_station_add(sqlite3 *db, const char *code, const char *name,
+int admin_station_add(sdb *db, const char *code, const char *name,
                       char tok[AUTH_TOKEN_LEN + 1], const struct audit_src *src,
                       struct sw_err *err)
 {
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     struct sw_buf d;
     int rc;
 
@@ -500,11 +495,11 @@ int admin_station_add(sqlite3 *db, const char *code, const char *name,
     rc = db_prepare(db, SQL_STATION_ADD, &st, err);
     if (rc)
         goto fail;
-    sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+    sdb_bind_text(st, 1, code, -1, SDB_STATIC);
     if (name && *name)
-        sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, sw_now_ms());
-    if (sqlite3_step(st) != SQLITE_DONE) {
+        sdb_bind_text(st, 2, name, -1, SDB_STATIC);
+    sdb_bind_int64(st, 3, sw_now_ms());
+    if (sdb_step(st) != SDB_DONE) {
         rc = db_fail(err, db, "add station");
         goto fail;
     }
@@ -522,16 +517,16 @@ int admin_station_add(sqlite3 *db, const char *code, const char *name,
         rc = db_commit(db, err);
     if (rc)
         goto fail;
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     return 0;
 fail:
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     db_rollback(db);
     memset(tok, 0, AUTH_TOKEN_LEN + 1);
     return rc;
 }
 
-int admin_station_token(sqlite3 *db, const char *code, const char *device,
+int admin_station_token(sdb *db, const char *code, const char *device,
                         char dev[AUTH_DEVICE_MAX + 1],
                         char tok[AUTH_TOKEN_LEN + 1],
                         const struct audit_src *src, struct sw_err *err)
@@ -582,11 +577,11 @@ fail:
     return rc;
 }
 
-int admin_station_revoke(sqlite3 *db, const char *code, const char *device,
+int admin_station_revoke(sdb *db, const char *code, const char *device,
                          int *count, const struct audit_src *src,
                          struct sw_err *err)
 {
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     char det[AUTH_DEVICE_MAX + 64];
     int rc, used = 0;
 
@@ -606,16 +601,16 @@ int admin_station_revoke(sqlite3 *db, const char *code, const char *device,
     if (!rc)
         rc = db_prepare(db, SQL_REVOKE, &st, err);
     if (!rc) {
-        sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+        sdb_bind_text(st, 1, code, -1, SDB_STATIC);
         if (device)
-            sqlite3_bind_text(st, 2, device, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, sw_now_ms());
-        if (sqlite3_step(st) != SQLITE_DONE)
+            sdb_bind_text(st, 2, device, -1, SDB_STATIC);
+        sdb_bind_int64(st, 3, sw_now_ms());
+        if (sdb_step(st) != SDB_DONE)
             rc = db_fail(err, db, "revoke");
         else
-            *count = sqlite3_changes(db);
+            *count = sdb_changes(db);
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     if (!rc) {
         snprintf(det, sizeof(det), "%s%s: %d replica%s revoked now",
                  device ? "device " : "every replica", device ? device : "",
@@ -631,11 +626,11 @@ int admin_station_revoke(sqlite3 *db, const char *code, const char *device,
 /* ---- county corrections -------------------------------------------------- */
 
 /* Is record id of t live (exists, not deleted)?  SW_EDATA if not. */
-static int live_record(sqlite3 *db, const struct sw_table *t, const char *id,
+static int live_record(sdb *db, const struct sw_table *t, const char *id,
                        struct sw_err *err)
 {
     struct sw_buf sql;
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int rc;
 
     sb_init(&sql);
@@ -645,17 +640,17 @@ static int live_record(sqlite3 *db, const struct sw_table *t, const char *id,
     sb_release(&sql);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE)
+    sdb_bind_text(st, 1, id, -1, SDB_STATIC);
+    rc = sdb_step(st);
+    if (rc == SDB_DONE)
         rc = sw_fail(err, SW_EDATA, _("%s %s: not found"), t->noun, id);
-    else if (rc != SQLITE_ROW)
+    else if (rc != SDB_ROW)
         rc = db_fail(err, db, t->noun);
-    else if (sqlite3_column_int(st, 0) != 0)
+    else if (sdb_column_int(st, 0) != 0)
         rc = sw_fail(err, SW_EDATA, _("%s %s: deleted"), t->noun, id);
     else
         rc = 0;
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     return rc;
 }
 
@@ -845,7 +840,7 @@ int admin_record_delete(struct store *s, const struct sw_table *t,
     return store_commit(s, err);
 }
 
-int admin_purge_case(sqlite3 *db, const char *id, const char *reason,
+int admin_purge_case(sdb *db, const char *id, const char *reason,
                      const struct audit_src *src, long *nrecords,
                      struct sw_err *err)
 {
@@ -916,37 +911,36 @@ int admin_transfer_case(struct store *s, const char *id, const char *to,
     return rc;
 }
 
-int admin_transfer_decline(sqlite3 *db, int64_t request,
+int admin_transfer_decline(sdb *db, int64_t request,
                            const struct audit_src *src, struct sw_err *err)
 {
     static const char sql[] =
         "UPDATE transfer_requests SET status = 'declined', decided_at = ?2, "
         "decided_by = ?3 WHERE id = ?1 AND status = 'pending' "
         "RETURNING case_id, station, to_station";
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     char target[64], details[128];
     int rc = db_begin(db, err);
 
     if (!rc)
         rc = db_prepare(db, sql, &st, err);
     if (!rc) {
-        sqlite3_bind_int64(st, 1, request);
-        sqlite3_bind_int64(st, 2, sw_now_ms());
-        sqlite3_bind_text(st, 3, src->actor, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW) {
+        sdb_bind_int64(st, 1, request);
+        sdb_bind_int64(st, 2, sw_now_ms());
+        sdb_bind_text(st, 3, src->actor, -1, SDB_STATIC);
+        if (sdb_step(st) == SDB_ROW) {
             snprintf(target, sizeof(target), "cases/%s",
-                     (const char *)sqlite3_column_text(st, 0));
+                     (const char *)sdb_column_text(st, 0));
             snprintf(details, sizeof(details), "request %lld: %s to %s",
-                     (long long)request,
-                     (const char *)sqlite3_column_text(st, 1),
-                     (const char *)sqlite3_column_text(st, 2));
-            sqlite3_step(st); /* RETURNING: to its end */
+                     (long long)request, (const char *)sdb_column_text(st, 1),
+                     (const char *)sdb_column_text(st, 2));
+            sdb_step(st); /* RETURNING: to its end */
         } else {
             rc = sw_fail(err, SW_EUSAGE,
                          _("transfer request %lld: not a pending request"),
                          (long long)request);
         }
-        sqlite3_finalize(st);
+        sdb_finalize(st);
     }
     if (!rc)
         rc = audit_log(db, src, AUDIT_TRANSFER_DECLINE, target, details, err);
@@ -957,7 +951,7 @@ int admin_transfer_decline(sqlite3 *db, int64_t request,
     return db_commit(db, err);
 }
 
-int admin_transfer_ask(sqlite3 *db, const char *station, const char *site,
+int admin_transfer_ask(sdb *db, const char *station, const char *site,
                        int64_t local_id, const char *case_id, const char *to,
                        const char *note, const char *asked_by, int64_t asked_at,
                        struct sw_err *err)
@@ -969,7 +963,7 @@ int admin_transfer_ask(sqlite3 *db, const char *station, const char *site,
         "to_station, note, asked_by, asked_at) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
         "ON CONFLICT (site, local_id) DO NOTHING";
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int rc, step;
 
     if (!sw_uuid_valid(case_id) || !sw_code_valid(to) || !note || !*note ||
@@ -982,29 +976,29 @@ int admin_transfer_ask(sqlite3 *db, const char *station, const char *site,
     rc = db_prepare(db, sql_own, &st, err);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, case_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, station, -1, SQLITE_STATIC);
-    step = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (step == SQLITE_DONE)
+    sdb_bind_text(st, 1, case_id, -1, SDB_STATIC);
+    sdb_bind_text(st, 2, station, -1, SDB_STATIC);
+    step = sdb_step(st);
+    sdb_finalize(st);
+    if (step == SDB_DONE)
         return sw_fail(err, SW_EUSAGE,
                        _("transfer request: station %s has no case %s"),
                        station, case_id);
-    if (step != SQLITE_ROW)
+    if (step != SDB_ROW)
         return db_fail(err, db, "read case");
     rc = db_prepare(db, sql_add, &st, err);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, site, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, local_id);
-    sqlite3_bind_text(st, 3, station, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, case_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, to, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, note, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 7, asked_by, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 8, asked_at);
-    if (sqlite3_step(st) != SQLITE_DONE)
+    sdb_bind_text(st, 1, site, -1, SDB_STATIC);
+    sdb_bind_int64(st, 2, local_id);
+    sdb_bind_text(st, 3, station, -1, SDB_STATIC);
+    sdb_bind_text(st, 4, case_id, -1, SDB_STATIC);
+    sdb_bind_text(st, 5, to, -1, SDB_STATIC);
+    sdb_bind_text(st, 6, note, -1, SDB_STATIC);
+    sdb_bind_text(st, 7, asked_by, -1, SDB_STATIC);
+    sdb_bind_int64(st, 8, asked_at);
+    if (sdb_step(st) != SDB_DONE)
         rc = db_fail(err, db, "store the request");
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     return rc;
 }

@@ -9,8 +9,8 @@
 #ifndef SW_ADMIN_H
 #define SW_ADMIN_H
 
+#include "sdb.h"
 #include <cjson/cJSON.h>
-#include <sqlite3.h>
 #include <stdint.h>
 
 #include "audit.h"
@@ -27,7 +27,7 @@
 ** clamped, acked, revoked, revoked_at}.  open_conflicts counts the
 ** station's open conflicts.
 */
-int admin_stations_json(sqlite3 *db, cJSON **out, struct sw_err *err);
+int admin_stations_json(sdb *db, cJSON **out, struct sw_err *err);
 
 struct admin_conflict_filter {
     int all;             /* resolved ones too */
@@ -42,12 +42,11 @@ struct admin_conflict_filter {
 ** detected_at, status, and when resolved: resolution, note,
 ** resolved_at, resolved_by.
 */
-int admin_conflicts_json(sqlite3 *db, const struct admin_conflict_filter *f,
+int admin_conflicts_json(sdb *db, const struct admin_conflict_filter *f,
                          cJSON **out, struct sw_err *err);
 
 /* One conflict as above; an unknown id is SW_EDATA. */
-int admin_conflict_json(sqlite3 *db, int64_t id, cJSON **out,
-                        struct sw_err *err);
+int admin_conflict_json(sdb *db, int64_t id, cJSON **out, struct sw_err *err);
 
 enum admin_keep { ADMIN_KEEP_WINNER, ADMIN_KEEP_LOSER, ADMIN_KEEP_VALUE };
 
@@ -74,9 +73,8 @@ int admin_resolve(struct store *s, int64_t id, enum admin_keep keep,
 ** kind, winner_value, winner_site, winner_hlc, loser_value, loser_site,
 ** loser_hlc, status, resolution, note, detected_at, resolved_at}.
 */
-int admin_station_conflicts_json(sqlite3 *db, const char *station,
-                                 int64_t since_ms, int limit, cJSON **out,
-                                 struct sw_err *err);
+int admin_station_conflicts_json(sdb *db, const char *station, int64_t since_ms,
+                                 int limit, cJSON **out, struct sw_err *err);
 
 #define ADMIN_NAME_MAX 200 /* bytes of a station's name */
 
@@ -85,7 +83,7 @@ int admin_station_conflicts_json(sqlite3 *db, const char *station,
 ** "main", whose token goes into tok (the only copy: show it once); with
 ** its audit row, in one transaction.  An enrolled code: SW_ECANTCREAT.
 */
-int admin_station_add(sqlite3 *db, const char *code, const char *name,
+int admin_station_add(sdb *db, const char *code, const char *name,
                       char tok[AUTH_TOKEN_LEN + 1], const struct audit_src *src,
                       struct sw_err *err);
 
@@ -94,7 +92,7 @@ int admin_station_add(sqlite3 *db, const char *code, const char *name,
 ** the first free "replica-N"); its name goes into dev, its token into tok.
 ** With its audit row, in one transaction.
 */
-int admin_station_token(sqlite3 *db, const char *code, const char *device,
+int admin_station_token(sdb *db, const char *code, const char *device,
                         char dev[AUTH_DEVICE_MAX + 1],
                         char tok[AUTH_TOKEN_LEN + 1],
                         const struct audit_src *src, struct sw_err *err);
@@ -104,7 +102,7 @@ int admin_station_token(sqlite3 *db, const char *code, const char *device,
 ** *count replicas were revoked now (may be 0: already revoked).  With its
 ** audit row, in one transaction.  Unknown station or device: SW_EDATA.
 */
-int admin_station_revoke(sqlite3 *db, const char *code, const char *device,
+int admin_station_revoke(sdb *db, const char *code, const char *device,
                          int *count, const struct audit_src *src,
                          struct sw_err *err);
 
@@ -139,7 +137,7 @@ int admin_record_delete(struct store *s, const struct sw_table *t,
                         const char *id, const struct audit_src *src,
                         struct sw_err *err);
 
-int admin_purge_case(sqlite3 *db, const char *id, const char *reason,
+int admin_purge_case(sdb *db, const char *id, const char *reason,
                      const struct audit_src *src, long *nrecords,
                      struct sw_err *err);
 
@@ -158,13 +156,13 @@ int admin_transfer_case(struct store *s, const char *id, const char *to,
 
 /* Decline a station's pending transfer request, audited
 ** (AUDIT_TRANSFER_DECLINE).  Not pending: SW_EUSAGE. */
-int admin_transfer_decline(sqlite3 *db, int64_t request,
+int admin_transfer_decline(sdb *db, int64_t request,
                            const struct audit_src *src, struct sw_err *err);
 
 /* A station's request to move a case (sync/transfer.h), sent by its
 ** sync: stored once per (site, local_id).  A case that is not the
 ** station's, a bad station code or note: SW_EUSAGE. */
-int admin_transfer_ask(sqlite3 *db, const char *station, const char *site,
+int admin_transfer_ask(sdb *db, const char *station, const char *site,
                        int64_t local_id, const char *case_id, const char *to,
                        const char *note, const char *asked_by, int64_t asked_at,
                        struct sw_err *err);

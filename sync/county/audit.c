@@ -44,32 +44,32 @@ static void one_line(char *out, size_t max, const char *s)
     out[i] = '\0';
 }
 
-int audit_log(sqlite3 *db, const struct audit_src *src, const char *action,
+int audit_log(sdb *db, const struct audit_src *src, const char *action,
               const char *target, const char *details, struct sw_err *err)
 {
     char det[AUDIT_DETAILS_MAX + 1], tgt[201];
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc = db_prepare(db, COUNTY_SQL_AUDIT_ADD, &st, err);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, sw_now_ms());
-    sqlite3_bind_text(st, 2, src->actor, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
+    sdb_bind_int64(st, 1, sw_now_ms());
+    sdb_bind_text(st, 2, src->actor, -1, SDB_STATIC);
+    sdb_bind_text(st, 3, action, -1, SDB_STATIC);
     if (target) {
         one_line(tgt, sizeof(tgt) - 1, target);
-        sqlite3_bind_text(st, 4, tgt, -1, SQLITE_STATIC);
+        sdb_bind_text(st, 4, tgt, -1, SDB_STATIC);
     }
     if (details && *details) {
         one_line(det, sizeof(det) - 1, details);
-        sqlite3_bind_text(st, 5, det, -1, SQLITE_STATIC);
+        sdb_bind_text(st, 5, det, -1, SDB_STATIC);
     }
-    sqlite3_bind_text(st, 6, src->source, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(err, db, "audit");
-    sqlite3_finalize(st);
+    sdb_bind_text(st, 6, src->source, -1, SDB_STATIC);
+    rc = sdb_step(st) == SDB_DONE ? 0 : db_fail(err, db, "audit");
+    sdb_finalize(st);
     return rc;
 }
 
-static cJSON *audit_row(sqlite3_stmt *st)
+static cJSON *audit_row(sdb_stmt *st)
 {
     static const char *const names[] = {"id",     "at",      "actor", "action",
                                         "target", "details", "source"};
@@ -81,20 +81,20 @@ static cJSON *audit_row(sqlite3_stmt *st)
     return o;
 }
 
-int audit_json(sqlite3 *db, int64_t limit, int64_t before, const char *actor,
+int audit_json(sdb *db, int64_t limit, int64_t before, const char *actor,
                const char *record, cJSON **out, struct sw_err *err)
 {
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int rc = db_prepare(db, SQL_AUDIT_LIST, &st, err);
 
     *out = NULL;
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, limit);
-    sqlite3_bind_int64(st, 2, before);
+    sdb_bind_int64(st, 1, limit);
+    sdb_bind_int64(st, 2, before);
     if (actor && *actor)
-        sqlite3_bind_text(st, 3, actor, -1, SQLITE_STATIC);
+        sdb_bind_text(st, 3, actor, -1, SDB_STATIC);
     if (record && *record)
-        sqlite3_bind_text(st, 4, record, -1, SQLITE_STATIC);
+        sdb_bind_text(st, 4, record, -1, SDB_STATIC);
     return rows_json(db, st, audit_row, "read the audit trail", out, err);
 }

@@ -11,8 +11,8 @@
 #ifndef SW_AUDIT_H
 #define SW_AUDIT_H
 
+#include "sdb.h"
 #include <cjson/cJSON.h>
-#include <sqlite3.h>
 #include <stdint.h>
 
 #include "sw.h"
@@ -64,7 +64,7 @@ void audit_cli_src(struct audit_src *src);
 ** characters become spaces.  Runs in the caller's transaction, if any.
 ** Returns 0 or db_fail().
 */
-int audit_log(sqlite3 *db, const struct audit_src *src, const char *action,
+int audit_log(sdb *db, const struct audit_src *src, const char *action,
               const char *target, const char *details, struct sw_err *err);
 
 /*
@@ -75,7 +75,7 @@ int audit_log(sqlite3 *db, const struct audit_src *src, const char *action,
 ** actor, action, target, details, source}; at in ms since the epoch.
 ** *out is the caller's.
 */
-int audit_json(sqlite3 *db, int64_t limit, int64_t before, const char *actor,
+int audit_json(sdb *db, int64_t limit, int64_t before, const char *actor,
                const char *record, cJSON **out, struct sw_err *err);
 
 #endif

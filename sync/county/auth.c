@@ -89,17 +89,17 @@ int auth_from_header(const char *hdr, char tok[AUTH_TOKEN_LEN + 1])
     return 1;
 }
 
-static void copy_col(sqlite3_stmt *st, int i, char *out, size_t n)
+static void copy_col(sdb_stmt *st, int i, char *out, size_t n)
 {
-    const unsigned char *s = sqlite3_column_text(st, i);
+    const unsigned char *s = sdb_column_text(st, i);
     snprintf(out, n, "%s", s ? (const char *)s : "");
 }
 
-int auth_lookup(sqlite3 *db, const char *tok, struct auth_replica *r,
-                int *found, struct sw_err *err)
+int auth_lookup(sdb *db, const char *tok, struct auth_replica *r, int *found,
+                struct sw_err *err)
 {
     char h[AUTH_HASH_LEN + 1];
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int rc;
 
     *found = 0;
@@ -109,30 +109,30 @@ int auth_lookup(sqlite3 *db, const char *tok, struct auth_replica *r,
         rc = db_prepare(db, COUNTY_SQL_AUTH_LOOKUP, &st, err);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, h, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    sdb_bind_text(st, 1, h, -1, SDB_STATIC);
+    rc = sdb_step(st);
+    if (rc == SDB_ROW) {
         *found = 1;
-        r->id = sqlite3_column_int64(st, 0);
+        r->id = sdb_column_int64(st, 0);
         copy_col(st, 1, r->station, sizeof(r->station));
         copy_col(st, 2, r->device, sizeof(r->device));
         copy_col(st, 3, r->site, sizeof(r->site));
-        r->acked = sqlite3_column_int64(st, 4);
+        r->acked = sdb_column_int64(st, 4);
         rc = 0;
-    } else if (rc == SQLITE_DONE) {
+    } else if (rc == SDB_DONE) {
         rc = 0;
     } else {
         rc = db_fail(err, db, "look up token");
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     return rc;
 }
 
-int auth_add_replica(sqlite3 *db, const char *station, const char *device,
+int auth_add_replica(sdb *db, const char *station, const char *device,
                      char tok[AUTH_TOKEN_LEN + 1], struct sw_err *err)
 {
     char h[AUTH_HASH_LEN + 1];
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int rc;
 
     tok[0] = '\0';
@@ -145,19 +145,19 @@ int auth_add_replica(sqlite3 *db, const char *station, const char *device,
     rc = db_prepare(db, SQL_DEVICE_USED, &st, err);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, station, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, device, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
+    sdb_bind_text(st, 1, station, -1, SDB_STATIC);
+    sdb_bind_text(st, 2, device, -1, SDB_STATIC);
+    rc = sdb_step(st);
+    if (rc == SDB_ROW)
         rc = sw_fail(err, SW_ECANTCREAT,
                      _("station %s already has a replica '%s' (choose another "
                        "--device name)"),
                      station, device);
-    else if (rc == SQLITE_DONE)
+    else if (rc == SDB_DONE)
         rc = 0;
     else
         rc = db_fail(err, db, "look up replica");
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     st = NULL;
     if (rc)
         return rc;
@@ -168,13 +168,13 @@ int auth_add_replica(sqlite3 *db, const char *station, const char *device,
     if (!rc)
         rc = db_prepare(db, SQL_ADD_REPLICA, &st, err);
     if (!rc) {
-        sqlite3_bind_text(st, 1, station, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, device, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, h, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 4, sw_now_ms());
-        if (sqlite3_step(st) != SQLITE_DONE)
+        sdb_bind_text(st, 1, station, -1, SDB_STATIC);
+        sdb_bind_text(st, 2, device, -1, SDB_STATIC);
+        sdb_bind_text(st, 3, h, -1, SDB_STATIC);
+        sdb_bind_int64(st, 4, sw_now_ms());
+        if (sdb_step(st) != SDB_DONE)
             rc = db_fail(err, db, "add replica");
-        sqlite3_finalize(st);
+        sdb_finalize(st);
     }
     if (rc) {
         OPENSSL_cleanse(tok, AUTH_TOKEN_LEN + 1);

@@ -10,7 +10,7 @@
 #ifndef SW_AUTH_H
 #define SW_AUTH_H
 
-#include <sqlite3.h>
+#include "sdb.h"
 #include <stdint.h>
 
 #include "change.h"
@@ -51,8 +51,8 @@ struct auth_replica {
 ** Look up the replica of a (well-formed) token that is not revoked.
 ** *found is 0 for an unknown or revoked token.  Returns 0 or db_fail().
 */
-int auth_lookup(sqlite3 *db, const char *tok, struct auth_replica *r,
-                int *found, struct sw_err *err);
+int auth_lookup(sdb *db, const char *tok, struct auth_replica *r, int *found,
+                struct sw_err *err);
 
 /*
 ** Enrol a new replica `device` of station `station` (which must exist)
@@ -60,7 +60,7 @@ int auth_lookup(sqlite3 *db, const char *tok, struct auth_replica *r,
 ** caller holds the transaction.  A device name already used by the
 ** station: SW_ECANTCREAT.
 */
-int auth_add_replica(sqlite3 *db, const char *station, const char *device,
+int auth_add_replica(sdb *db, const char *station, const char *device,
                      char tok[AUTH_TOKEN_LEN + 1], struct sw_err *err);
 
 #endif

@@ -43,10 +43,10 @@ static int years_of(const char *v, long *out)
     return !errno && end != v && !*end && *out >= 1 && *out <= 100;
 }
 
-static int load_due(sqlite3 *db, const char *today, long years,
-                    struct due **out, size_t *n, struct sw_err *err)
+static int load_due(sdb *db, const char *today, long years, struct due **out,
+                    size_t *n, struct sw_err *err)
 {
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     struct due *v = NULL;
     size_t cap = 0;
     int rc = db_prepare(db, SQL_DUE, &st, err), step;
@@ -55,9 +55,9 @@ static int load_due(sqlite3 *db, const char *today, long years,
     *n = 0;
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, today, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, years);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    sdb_bind_text(st, 1, today, -1, SDB_STATIC);
+    sdb_bind_int64(st, 2, years);
+    while ((step = sdb_step(st)) == SDB_ROW) {
         if (*n == cap) {
             struct due *nv;
             cap = cap ? cap * 2 : 32;
@@ -68,18 +68,17 @@ static int load_due(sqlite3 *db, const char *today, long years,
             v = nv;
         }
         snprintf(v[*n].id, sizeof(v[*n].id), "%s",
-                 (const char *)sqlite3_column_text(st, 0));
+                 (const char *)sdb_column_text(st, 0));
         snprintf(v[*n].station, sizeof(v[*n].station), "%s",
-                 sqlite3_column_text(st, 1)
-                     ? (const char *)sqlite3_column_text(st, 1)
-                     : "");
+                 sdb_column_text(st, 1) ? (const char *)sdb_column_text(st, 1)
+                                        : "");
         snprintf(v[*n].closed_on, sizeof(v[*n].closed_on), "%s",
-                 (const char *)sqlite3_column_text(st, 2));
+                 (const char *)sdb_column_text(st, 2));
         (*n)++;
     }
-    if (!rc && step != SQLITE_DONE)
+    if (!rc && step != SDB_DONE)
         rc = db_fail(err, db, "read closed cases");
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     if (rc) {
         free(v);
         *n = 0;

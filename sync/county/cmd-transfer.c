@@ -24,33 +24,32 @@ static const char SQL_REQUESTS[] =
 
 static int list_requests(struct county_ctx *ctx, int json, int all)
 {
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     cJSON *arr = json ? cJSON_CreateArray() : NULL;
     int rc = db_prepare(ctx->db, SQL_REQUESTS, &st, &ctx->err);
-    int step = SQLITE_DONE;
+    int step = SDB_DONE;
 
     if (!rc && json && !arr)
         rc = sw_fail(&ctx->err, SW_ESOFTWARE, _("out of memory"));
     if (!rc)
-        sqlite3_bind_int(st, 1, all);
-    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        sdb_bind_int(st, 1, all);
+    while (!rc && (step = sdb_step(st)) == SDB_ROW) {
         const char *v[9];
         for (int i = 0; i < 9; i++)
-            v[i] = sqlite3_column_text(st, i)
-                       ? (const char *)sqlite3_column_text(st, i)
-                       : "";
+            v[i] = sdb_column_text(st, i) ? (const char *)sdb_column_text(st, i)
+                                          : "";
         if (json) {
             cJSON *o = cJSON_CreateObject();
             if (!o || !cJSON_AddItemToArray(arr, o) ||
                 !cJSON_AddNumberToObject(o, "id",
-                                         (double)sqlite3_column_int64(st, 0)) ||
+                                         (double)sdb_column_int64(st, 0)) ||
                 !cJSON_AddStringToObject(o, "station", v[1]) ||
                 !cJSON_AddStringToObject(o, "case", v[2]) ||
                 !cJSON_AddStringToObject(o, "to_station", v[3]) ||
                 !cJSON_AddStringToObject(o, "note", v[4]) ||
                 !cJSON_AddStringToObject(o, "asked_by", v[5]) ||
                 !cJSON_AddNumberToObject(o, "asked_at",
-                                         (double)sqlite3_column_int64(st, 6)) ||
+                                         (double)sdb_column_int64(st, 6)) ||
                 !cJSON_AddStringToObject(o, "status", v[7]))
                 rc = sw_fail(&ctx->err, SW_ESOFTWARE, _("out of memory"));
         } else {
@@ -58,9 +57,9 @@ static int list_requests(struct county_ctx *ctx, int json, int all)
                    v[5], v[4]);
         }
     }
-    if (!rc && step != SQLITE_DONE)
+    if (!rc && step != SDB_DONE)
         rc = db_fail(&ctx->err, ctx->db, "read transfer requests");
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     if (!rc && json) {
         char *text = cJSON_Print(arr);
         if (!text)

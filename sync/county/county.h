@@ -7,8 +7,8 @@
 #ifndef SW_COUNTY_H
 #define SW_COUNTY_H
 
+#include "sdb.h"
 #include <cjson/cJSON.h>
-#include <sqlite3.h>
 
 #include "sw.h"
 
@@ -16,7 +16,7 @@ struct county_ctx {
     const char *db_path;
     const char *prog; /* "swsync-county" */
     int quiet;
-    sqlite3 *db;            /* opened by main() unless the command opens it */
+    sdb *db;                /* opened by main() unless the command opens it */
     const char *key_path;   /* the store's key file (--db-key) */
     int key_given;          /* --db-key or $SWSYNC_COUNTY_DB_KEY set */
     char key_default[4096]; /* "<db>.key" */

@@ -89,7 +89,7 @@ static const char SQL_CONTACT_DEL[] =
 static const char SQL_STATION_EXISTS[] =
     "SELECT 1 FROM stations WHERE code = ?1";
 
-static cJSON *case_obj(sqlite3_stmt *st, int i)
+static cJSON *case_obj(sdb_stmt *st, int i)
 {
     cJSON *o = cJSON_CreateObject();
     if (!o)
@@ -101,11 +101,11 @@ static cJSON *case_obj(sqlite3_stmt *st, int i)
     return o;
 }
 
-static cJSON *pair_row(sqlite3_stmt *st)
+static cJSON *pair_row(sdb_stmt *st)
 {
     cJSON *o = cJSON_CreateObject(), *a = case_obj(st, 0), *b = case_obj(st, 4);
-    const char *reason = (const char *)sqlite3_column_text(st, 8);
-    const char *state = (const char *)sqlite3_column_text(st, 9);
+    const char *reason = (const char *)sdb_column_text(st, 8);
+    const char *state = (const char *)sdb_column_text(st, 9);
 
     if (!o || !a || !b || !cJSON_AddItemToObject(o, "a", a)) {
         cJSON_Delete(o);
@@ -130,22 +130,22 @@ static cJSON *pair_row(sqlite3_stmt *st)
     return o;
 }
 
-int dups_list_json(sqlite3 *db, int all, cJSON **out, struct sw_err *err)
+int dups_list_json(sdb *db, int all, cJSON **out, struct sw_err *err)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc = db_prepare(db, SQL_LIST, &st, err);
     if (rc)
         return rc;
-    sqlite3_bind_int(st, 1, all != 0);
+    sdb_bind_int(st, 1, all != 0);
     return rows_json(db, st, pair_row, "list duplicates", out, err);
 }
 
 /* The station of case id (live only: a deleted case is not found) into
 ** station[SW_CODE_MAX + 1]. */
-static int case_station(sqlite3 *db, const char *id, int live, char *station,
+static int case_station(sdb *db, const char *id, int live, char *station,
                         struct sw_err *err)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc, step;
 
     if (!sw_uuid_valid(id))
@@ -153,41 +153,41 @@ static int case_station(sqlite3 *db, const char *id, int live, char *station,
     rc = db_prepare(db, SQL_CASE, &st, err);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, live);
-    step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
+    sdb_bind_text(st, 1, id, -1, SDB_STATIC);
+    sdb_bind_int(st, 2, live);
+    step = sdb_step(st);
+    if (step == SDB_ROW)
         snprintf(station, SW_CODE_MAX + 1, "%s",
-                 (const char *)sqlite3_column_text(st, 0));
-    else if (step == SQLITE_DONE)
+                 (const char *)sdb_column_text(st, 0));
+    else if (step == SDB_DONE)
         rc = sw_fail(err, SW_ENOINPUT, _("case %s: not found"), id);
     else
         rc = db_fail(err, db, "read case");
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     return rc;
 }
 
 /* The pair's current state into state[16] ("" when undecided). */
-static int pair_state(sqlite3 *db, const char *a, const char *b, char *state,
+static int pair_state(sdb *db, const char *a, const char *b, char *state,
                       struct sw_err *err)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc = db_prepare(db, SQL_PAIR_GET, &st, err), step;
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
-    step = sqlite3_step(st);
+    sdb_bind_text(st, 1, a, -1, SDB_STATIC);
+    sdb_bind_text(st, 2, b, -1, SDB_STATIC);
+    step = sdb_step(st);
     state[0] = '\0';
-    if (step == SQLITE_ROW)
-        snprintf(state, 16, "%s", (const char *)sqlite3_column_text(st, 0));
-    else if (step != SQLITE_DONE)
+    if (step == SDB_ROW)
+        snprintf(state, 16, "%s", (const char *)sdb_column_text(st, 0));
+    else if (step != SDB_DONE)
         rc = db_fail(err, db, "read pair");
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     return rc;
 }
 
-static int decide_txn(sqlite3 *db, const char *a, const char *b,
+static int decide_txn(sdb *db, const char *a, const char *b,
                       enum dups_decision d, const char *note,
                       const struct audit_src *src, struct sw_err *err)
 {
@@ -196,7 +196,7 @@ static int decide_txn(sqlite3 *db, const char *a, const char *b,
                                        AUDIT_DUP_UNDO};
     char sa[SW_CODE_MAX + 1], sb_[SW_CODE_MAX + 1], state[16];
     char target[SW_UUID_LEN + 8], details[DUPS_NOTE_MAX + 160];
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc;
 
     /* an undo also of a pair whose case was deleted or moved since */
@@ -225,17 +225,17 @@ static int decide_txn(sqlite3 *db, const char *a, const char *b,
     rc = db_prepare(db, d == DUPS_UNDO ? SQL_PAIR_DEL : SQL_PAIR_PUT, &st, err);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+    sdb_bind_text(st, 1, a, -1, SDB_STATIC);
+    sdb_bind_text(st, 2, b, -1, SDB_STATIC);
     if (d != DUPS_UNDO) {
-        sqlite3_bind_text(st, 3, words[d], -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, note, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 5, src->actor, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 6, sw_now_ms());
+        sdb_bind_text(st, 3, words[d], -1, SDB_STATIC);
+        sdb_bind_text(st, 4, note, -1, SDB_STATIC);
+        sdb_bind_text(st, 5, src->actor, -1, SDB_STATIC);
+        sdb_bind_int64(st, 6, sw_now_ms());
     }
-    if (sqlite3_step(st) != SQLITE_DONE)
+    if (sdb_step(st) != SDB_DONE)
         rc = db_fail(err, db, "save the decision");
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     if (rc)
         return rc;
     /* target and details name both cases: a purge of either blanks the
@@ -247,7 +247,7 @@ static int decide_txn(sqlite3 *db, const char *a, const char *b,
     return audit_log(db, src, acts[d], target, details, err);
 }
 
-int dups_decide(sqlite3 *db, const char *a, const char *b, enum dups_decision d,
+int dups_decide(sdb *db, const char *a, const char *b, enum dups_decision d,
                 const char *note, const struct audit_src *src,
                 struct sw_err *err)
 {
@@ -289,12 +289,12 @@ static int digest_hex(const struct sw_buf *text, char *out, struct sw_err *err)
     return 0;
 }
 
-int dups_pull_links(sqlite3 *db, const char *station, const char *known,
+int dups_pull_links(sdb *db, const char *station, const char *known,
                     struct sw_batch *b, struct sw_err *err)
 {
     struct sw_batch tmp;
     struct sw_buf text;
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc, step;
 
     rc = db_prepare(db, SQL_LINKS, &st, err);
@@ -303,20 +303,20 @@ int dups_pull_links(sqlite3 *db, const char *station, const char *known,
     batch_init(&tmp);
     sb_init(&text);
     sb_adds(&text, "links 1\n");
-    sqlite3_bind_text(st, 1, station, -1, SQLITE_STATIC);
-    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    sdb_bind_text(st, 1, station, -1, SDB_STATIC);
+    while (!rc && (step = sdb_step(st)) == SDB_ROW) {
         const char *v[4];
         for (int i = 0; i < 4; i++) {
-            v[i] = (const char *)sqlite3_column_text(st, i);
+            v[i] = (const char *)sdb_column_text(st, i);
             sb_addf(&text, "%s%s", i ? "\t" : "", v[i] ? v[i] : "");
         }
         sb_adds(&text, "\n");
         if (batch_add_link(&tmp, v[0], v[1], v[2], v[3]))
             rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     }
-    if (!rc && step != SQLITE_DONE)
+    if (!rc && step != SDB_DONE)
         rc = db_fail(err, db, "read link notices");
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     if (!rc && text.oom)
         rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
     if (!rc)
@@ -336,34 +336,34 @@ int dups_pull_links(sqlite3 *db, const char *station, const char *known,
     return rc;
 }
 
-static int station_set_txn(sqlite3 *db, const char *code, const char *name,
+static int station_set_txn(sdb *db, const char *code, const char *name,
                            const char *contact, const struct audit_src *src,
                            struct sw_err *err)
 {
     struct sw_buf d;
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int rc, step;
 
     rc = db_prepare(db, SQL_STATION_EXISTS, &st, err);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-    step = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (step == SQLITE_DONE)
+    sdb_bind_text(st, 1, code, -1, SDB_STATIC);
+    step = sdb_step(st);
+    sdb_finalize(st);
+    if (step == SDB_DONE)
         return sw_fail(err, SW_EDATA, _("station %s: not enrolled"), code);
-    if (step != SQLITE_ROW)
+    if (step != SDB_ROW)
         return db_fail(err, db, "read station");
     if (name) {
         rc = db_prepare(db, SQL_STATION_NAME, &st, err);
         if (rc)
             return rc;
-        sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+        sdb_bind_text(st, 1, code, -1, SDB_STATIC);
         if (*name)
-            sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_DONE)
+            sdb_bind_text(st, 2, name, -1, SDB_STATIC);
+        if (sdb_step(st) != SDB_DONE)
             rc = db_fail(err, db, "set station name");
-        sqlite3_finalize(st);
+        sdb_finalize(st);
         if (rc)
             return rc;
     }
@@ -372,12 +372,12 @@ static int station_set_txn(sqlite3 *db, const char *code, const char *name,
                         err);
         if (rc)
             return rc;
-        sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+        sdb_bind_text(st, 1, code, -1, SDB_STATIC);
         if (*contact)
-            sqlite3_bind_text(st, 2, contact, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_DONE)
+            sdb_bind_text(st, 2, contact, -1, SDB_STATIC);
+        if (sdb_step(st) != SDB_DONE)
             rc = db_fail(err, db, "set station contact");
-        sqlite3_finalize(st);
+        sdb_finalize(st);
         if (rc)
             return rc;
     }
@@ -392,7 +392,7 @@ static int station_set_txn(sqlite3 *db, const char *code, const char *name,
     return rc;
 }
 
-int dups_station_set(sqlite3 *db, const char *code, const char *name,
+int dups_station_set(sdb *db, const char *code, const char *name,
                      const char *contact, const struct audit_src *src,
                      struct sw_err *err)
 {

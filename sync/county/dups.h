@@ -9,8 +9,8 @@
 #ifndef SW_DUPS_H
 #define SW_DUPS_H
 
+#include "sdb.h"
 #include <cjson/cJSON.h>
-#include <sqlite3.h>
 
 #include "audit.h"
 #include "change.h"
@@ -29,7 +29,7 @@ enum dups_decision { DUPS_NOT_SAME, DUPS_LINK, DUPS_UNDO };
 ** "decided_at"}, each CASE {"id", "station", "station_name", "name"};
 ** a.id < b.id.  Pairs marked not the same person only when all != 0.
 */
-int dups_list_json(sqlite3 *db, int all, cJSON **out, struct sw_err *err);
+int dups_list_json(sdb *db, int all, cJSON **out, struct sw_err *err);
 
 /*
 ** Decide about the pair of cases a and b (any order; two cases of
@@ -38,7 +38,7 @@ int dups_list_json(sqlite3 *db, int all, cJSON **out, struct sw_err *err);
 ** Audited, in one transaction.  Unknown case: SW_ENOINPUT; the same
 ** decision again, or nothing to undo: SW_EDATA.
 */
-int dups_decide(sqlite3 *db, const char *a, const char *b, enum dups_decision d,
+int dups_decide(sdb *db, const char *a, const char *b, enum dups_decision d,
                 const char *note, const struct audit_src *src,
                 struct sw_err *err);
 
@@ -47,7 +47,7 @@ int dups_decide(sqlite3 *db, const char *a, const char *b, enum dups_decision d,
 ** station's code, name and contact) and their digest, into b; when the
 ** digest equals `known` (what the agent holds), b gets nothing.
 */
-int dups_pull_links(sqlite3 *db, const char *station, const char *known,
+int dups_pull_links(sdb *db, const char *station, const char *known,
                     struct sw_batch *b, struct sw_err *err);
 
 #define DUPS_CONTACT_MAX SW_LINK_TEXT_MAX
@@ -56,7 +56,7 @@ int dups_pull_links(sqlite3 *db, const char *station, const char *known,
 ** swsync-county station set CODE name=... contact=...: either may be NULL
 ** (unchanged) or "" (cleared).  Audited (station_set).
 */
-int dups_station_set(sqlite3 *db, const char *code, const char *name,
+int dups_station_set(sdb *db, const char *code, const char *name,
                      const char *contact, const struct audit_src *src,
                      struct sw_err *err);
 

@@ -41,7 +41,7 @@ static int code_key(const char norm[11], char key[80], struct sw_err *err)
     return rc;
 }
 
-int enrol_new_code(sqlite3 *db, const char *station, const char *device,
+int enrol_new_code(sdb *db, const char *station, const char *device,
                    int64_t ttl_ms, char code[ENROL_CODE_LEN + 1],
                    struct sw_err *err)
 {
@@ -71,14 +71,14 @@ static const char SQL_SET_TOKEN[] =
     "UPDATE replicas SET token_hash = ?3 WHERE station = ?1 AND device = ?2 "
     "AND revoked_at IS NULL AND site IS NULL";
 
-int enrol_redeem(sqlite3 *db, const char *code, int64_t now_ms,
-                 char station[64], char tok[AUTH_TOKEN_LEN + 1],
-                 enum enrol_refusal *why, struct sw_err *err)
+int enrol_redeem(sdb *db, const char *code, int64_t now_ms, char station[64],
+                 char tok[AUTH_TOKEN_LEN + 1], enum enrol_refusal *why,
+                 struct sw_err *err)
 {
     char norm[11], key[80], dev[64], used[64], hash[AUTH_HASH_LEN + 1];
     char *val = NULL;
     long long expires = 0;
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int rc;
 
     *why = ENROL_OK;
@@ -131,14 +131,14 @@ int enrol_redeem(sqlite3 *db, const char *code, int64_t now_ms,
         rc = db_prepare(db, SQL_SET_TOKEN, &st, err);
     if (rc)
         goto out;
-    sqlite3_bind_text(st, 1, station, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, dev, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, hash, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE) {
+    sdb_bind_text(st, 1, station, -1, SDB_STATIC);
+    sdb_bind_text(st, 2, dev, -1, SDB_STATIC);
+    sdb_bind_text(st, 3, hash, -1, SDB_STATIC);
+    if (sdb_step(st) != SDB_DONE) {
         rc = db_fail(err, db, "enrol");
         goto out;
     }
-    if (sqlite3_changes(db) != 1) {
+    if (sdb_changes(db) != 1) {
         *why = ENROL_USED;
         rc = sw_fail(err, SW_EPERM,
                      _("the replica of this code is revoked or has synced "
@@ -148,7 +148,7 @@ int enrol_redeem(sqlite3 *db, const char *code, int64_t now_ms,
     snprintf(used, sizeof(used), "used %" PRId64, now_ms);
     rc = db_config_set(db, key, used, err);
 out:
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     free(val);
     if (!rc)
         rc = db_commit(db, err);

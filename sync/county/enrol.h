@@ -10,7 +10,7 @@
 #ifndef SW_ENROL_H
 #define SW_ENROL_H
 
-#include <sqlite3.h>
+#include "sdb.h"
 #include <stdint.h>
 
 #include "auth.h"
@@ -26,7 +26,7 @@ enum enrol_refusal { ENROL_OK, ENROL_UNKNOWN, ENROL_USED, ENROL_EXPIRED };
 ** A new code for the replica (station, device), valid ttl_ms from now.
 ** The replica's token stays unknown to everyone until the code is used.
 */
-int enrol_new_code(sqlite3 *db, const char *station, const char *device,
+int enrol_new_code(sdb *db, const char *station, const char *device,
                    int64_t ttl_ms, char code[ENROL_CODE_LEN + 1],
                    struct sw_err *err);
 
@@ -36,8 +36,8 @@ int enrol_new_code(sqlite3 *db, const char *station, const char *device,
 ** the code marked used.  SW_EPERM with *why set when refused; the
 ** replica's station into station.
 */
-int enrol_redeem(sqlite3 *db, const char *code, int64_t now_ms,
-                 char station[64], char tok[AUTH_TOKEN_LEN + 1],
-                 enum enrol_refusal *why, struct sw_err *err);
+int enrol_redeem(sdb *db, const char *code, int64_t now_ms, char station[64],
+                 char tok[AUTH_TOKEN_LEN + 1], enum enrol_refusal *why,
+                 struct sw_err *err);
 
 #endif

@@ -104,7 +104,7 @@ struct conn {
 
 struct worker {
     struct http_server *srv;
-    sqlite3 *db;
+    sdb *db;
     struct store store;
     int store_ok;
     struct worker *next;
@@ -609,7 +609,7 @@ static enum MHD_Result respond_json(struct MHD_Connection *conn, struct req *r,
 /* A failed push is shown in `station list`. */
 static void note_push_error(struct req *r, unsigned status)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     char text[sizeof(r->errmsg) + 40];
 
     if (r->route != R_PUSH || !r->authed || !r->w || status == 503 ||
@@ -618,13 +618,13 @@ static void note_push_error(struct req *r, unsigned status)
     snprintf(text, sizeof(text), "%u %s: %s", status, r->errcode, r->errmsg);
     if (db_prepare(r->w->db, COUNTY_SQL_PUSH_ERROR, &st, NULL))
         return;
-    sqlite3_bind_int64(st, 1, r->rep.id);
-    sqlite3_bind_int64(st, 2, sw_now_ms());
-    sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
+    sdb_bind_int64(st, 1, r->rep.id);
+    sdb_bind_int64(st, 2, sw_now_ms());
+    sdb_bind_text(st, 3, text, -1, SDB_STATIC);
     pthread_mutex_lock(&r->srv->wlock);
-    sqlite3_step(st); /* best effort: the answer matters more */
+    sdb_step(st); /* best effort: the answer matters more */
     pthread_mutex_unlock(&r->srv->wlock);
-    sqlite3_finalize(st);
+    sdb_finalize(st);
 }
 
 /*
@@ -773,14 +773,14 @@ static enum MHD_Result do_enrol(struct MHD_Connection *conn, struct req *r)
 ** 0: never), so that an agent fetches them only then. */
 static int64_t conflicts_mark(struct req *r)
 {
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int64_t mark = -1;
     if (db_prepare(r->w->db, COUNTY_SQL_CONFLICTS_MARK, &st, NULL) == 0) {
-        sqlite3_bind_text(st, 1, r->rep.station, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW)
-            mark = sqlite3_column_int64(st, 0);
+        sdb_bind_text(st, 1, r->rep.station, -1, SDB_STATIC);
+        if (sdb_step(st) == SDB_ROW)
+            mark = sdb_column_int64(st, 0);
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     return mark;
 }
 
@@ -788,8 +788,8 @@ static int hello_update(struct req *r, const char *site, const char *agent,
                         int has_skew, int64_t skew, int64_t *acked,
                         struct sw_err *err)
 {
-    sqlite3 *db = r->w->db;
-    sqlite3_stmt *st = NULL;
+    sdb *db = r->w->db;
+    sdb_stmt *st = NULL;
     int rc, step;
 
     rc = db_begin(db, err);
@@ -798,16 +798,16 @@ static int hello_update(struct req *r, const char *site, const char *agent,
     rc = db_prepare(db, COUNTY_SQL_HELLO_READ, &st, err);
     if (rc)
         goto out;
-    sqlite3_bind_int64(st, 1, r->rep.id);
-    step = sqlite3_step(st);
-    if (step != SQLITE_ROW) {
-        rc = step == SQLITE_DONE ? sw_fail(err, SW_EPERM, "token revoked")
-                                 : db_fail(err, db, "read replica");
+    sdb_bind_int64(st, 1, r->rep.id);
+    step = sdb_step(st);
+    if (step != SDB_ROW) {
+        rc = step == SDB_DONE ? sw_fail(err, SW_EPERM, "token revoked")
+                              : db_fail(err, db, "read replica");
         goto out;
     }
-    *acked = sqlite3_column_int64(st, 1);
-    if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
-        const char *bound = (const char *)sqlite3_column_text(st, 0);
+    *acked = sdb_column_int64(st, 1);
+    if (sdb_column_type(st, 0) != SDB_NULL) {
+        const char *bound = (const char *)sdb_column_text(st, 0);
         if (strcmp(bound, site) != 0) {
             rc = sw_fail(err, SW_EPERM,
                          "this token is bound to site %s, not %s (a "
@@ -816,48 +816,48 @@ static int hello_update(struct req *r, const char *site, const char *agent,
             goto out;
         }
     } else {
-        sqlite3_finalize(st);
+        sdb_finalize(st);
         rc = db_prepare(db, COUNTY_SQL_SITE_OWNER, &st, err);
         if (rc)
             goto out;
-        sqlite3_bind_text(st, 1, site, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, r->rep.id);
-        step = sqlite3_step(st);
-        if (step == SQLITE_ROW) {
+        sdb_bind_text(st, 1, site, -1, SDB_STATIC);
+        sdb_bind_int64(st, 2, r->rep.id);
+        step = sdb_step(st);
+        if (step == SDB_ROW) {
             rc = sw_fail(err, SW_EPERM,
                          "site %s belongs to another replica (two replicas "
                          "must never share a site id)",
                          site);
             goto out;
         }
-        if (step != SQLITE_DONE) {
+        if (step != SDB_DONE) {
             rc = db_fail(err, db, "look up site");
             goto out;
         }
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     rc = db_prepare(db, COUNTY_SQL_HELLO_WRITE, &st, err);
     if (rc)
         goto out;
-    sqlite3_bind_int64(st, 1, r->rep.id);
-    sqlite3_bind_text(st, 2, site, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, sw_now_ms());
+    sdb_bind_int64(st, 1, r->rep.id);
+    sdb_bind_text(st, 2, site, -1, SDB_STATIC);
+    sdb_bind_int64(st, 3, sw_now_ms());
     if (agent)
-        sqlite3_bind_text(st, 4, agent, -1, SQLITE_STATIC);
+        sdb_bind_text(st, 4, agent, -1, SDB_STATIC);
     if (has_skew)
-        sqlite3_bind_int64(st, 5, skew);
-    if (sqlite3_step(st) != SQLITE_DONE) {
+        sdb_bind_int64(st, 5, skew);
+    if (sdb_step(st) != SDB_DONE) {
         rc = db_fail(err, db, "update replica");
         /* a full disk: a replica whose site is bound may still pull;
            last_seen and the rest are notes (nothing is written) */
         if (rc == SW_EFULL && strcmp(r->rep.site, site) == 0) {
-            sqlite3_finalize(st);
+            sdb_finalize(st);
             db_rollback(db);
             return 0;
         }
     }
 out:
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     if (rc) {
         db_rollback(db);
         return rc;
@@ -936,14 +936,14 @@ static enum MHD_Result do_hello(struct MHD_Connection *conn, struct req *r)
 static void push_done(struct store *s, const struct push_result *res, void *arg)
 {
     struct req *r = arg;
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     if (db_prepare(s->db, COUNTY_SQL_PUSH_DONE, &st, NULL))
         return;
-    sqlite3_bind_int64(st, 1, r->rep.id);
-    sqlite3_bind_int64(st, 2, sw_now_ms());
-    sqlite3_bind_int64(st, 3, res->clamped);
-    sqlite3_step(st);
-    sqlite3_finalize(st);
+    sdb_bind_int64(st, 1, r->rep.id);
+    sdb_bind_int64(st, 2, sw_now_ms());
+    sdb_bind_int64(st, 3, res->clamped);
+    sdb_step(st);
+    sdb_finalize(st);
 }
 
 static enum MHD_Result do_push(struct MHD_Connection *conn, struct req *r)
@@ -1120,10 +1120,9 @@ static enum MHD_Result do_conflicts(struct MHD_Connection *conn, struct req *r)
 ** kept as a pending request for the console.  One the county cannot take
 ** (not the station's case, a bad note) stays an audit line only.
 */
-static int station_transfer_ask(sqlite3 *db, const char *station,
-                                const char *site, int64_t local_id,
-                                const char *who, int64_t at, const char *det,
-                                struct sw_err *err)
+static int station_transfer_ask(sdb *db, const char *station, const char *site,
+                                int64_t local_id, const char *who, int64_t at,
+                                const char *det, struct sw_err *err)
 {
     char case_id[SW_UUID_LEN + 1], to[SW_CODE_MAX + 1];
     const char *sp = strchr(det, ' '), *sp2 = sp ? strchr(sp + 1, ' ') : NULL;
@@ -1145,9 +1144,9 @@ static int station_transfer_ask(sqlite3 *db, const char *station,
 }
 
 /* One station line into the county audit, once (docs/protocol.md). */
-static int station_audit_one(sqlite3 *db, const char *station, const char *site,
-                             const cJSON *e, sqlite3_stmt *seen,
-                             sqlite3_stmt *add, int64_t *id, struct sw_err *err)
+static int station_audit_one(sdb *db, const char *station, const char *site,
+                             const cJSON *e, sdb_stmt *seen, sdb_stmt *add,
+                             int64_t *id, struct sw_err *err)
 {
     const cJSON *jid = cJSON_GetObjectItemCaseSensitive(e, "id");
     const cJSON *at = cJSON_GetObjectItemCaseSensitive(e, "at");
@@ -1167,13 +1166,13 @@ static int station_audit_one(sqlite3 *db, const char *station, const char *site,
                        "audit: an entry is not {id, at, who, "
                        "action, detail}");
     *id = (int64_t)jid->valuedouble;
-    sqlite3_bind_text(seen, 1, site, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(seen, 2, *id);
-    step = sqlite3_step(seen);
-    sqlite3_reset(seen);
-    if (step == SQLITE_ROW)
+    sdb_bind_text(seen, 1, site, -1, SDB_STATIC);
+    sdb_bind_int64(seen, 2, *id);
+    step = sdb_step(seen);
+    sdb_reset(seen);
+    if (step == SDB_ROW)
         return 0; /* sent before */
-    if (step != SQLITE_DONE)
+    if (step != SDB_DONE)
         return db_fail(err, db, "station audit");
     /* who: the replica and its user; where from: the station's replica;
        when: the station's time is in the details (the row's is ours) */
@@ -1190,11 +1189,11 @@ static int station_audit_one(sqlite3 *db, const char *station, const char *site,
                                   (int64_t)at->valuedouble, det->valuestring,
                                   err);
     if (!rc) {
-        sqlite3_bind_text(add, 1, site, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(add, 2, *id);
-        if (sqlite3_step(add) != SQLITE_DONE)
+        sdb_bind_text(add, 1, site, -1, SDB_STATIC);
+        sdb_bind_int64(add, 2, *id);
+        if (sdb_step(add) != SDB_DONE)
             rc = db_fail(err, db, "station audit");
-        sqlite3_reset(add);
+        sdb_reset(add);
     }
     return rc;
 }
@@ -1202,8 +1201,8 @@ static int station_audit_one(sqlite3 *db, const char *station, const char *site,
 static enum MHD_Result do_station_audit(struct MHD_Connection *conn,
                                         struct req *r)
 {
-    sqlite3 *db = r->w->db;
-    sqlite3_stmt *seen = NULL, *add = NULL;
+    sdb *db = r->w->db;
+    sdb_stmt *seen = NULL, *add = NULL;
     struct sw_err err;
     cJSON *j, *ans;
     const cJSON *arr, *e;
@@ -1233,8 +1232,8 @@ static enum MHD_Result do_station_audit(struct MHD_Connection *conn,
         if (!rc && id > acked)
             acked = id;
     }
-    sqlite3_finalize(seen);
-    sqlite3_finalize(add);
+    sdb_finalize(seen);
+    sdb_finalize(add);
     if (!rc)
         rc = db_commit(db, &err);
     else
@@ -1724,7 +1723,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 
 static int check_store(struct http_server *srv, struct sw_err *err)
 {
-    sqlite3 *db = NULL;
+    sdb *db = NULL;
     struct store s;
     int rc = db_open(srv->cfg.db_path, SW_ROLE_COUNTY, &db, err);
     if (rc)

@@ -4,7 +4,7 @@
 #include "hlc.h"
 #include "rows.h"
 
-int rows_json(sqlite3 *db, sqlite3_stmt *st, cJSON *(*row)(sqlite3_stmt *st),
+int rows_json(sdb *db, sdb_stmt *st, cJSON *(*row)(sdb_stmt *st),
               const char *what, cJSON **out, struct sw_err *err)
 {
     cJSON *arr = cJSON_CreateArray();
@@ -12,10 +12,10 @@ int rows_json(sqlite3 *db, sqlite3_stmt *st, cJSON *(*row)(sqlite3_stmt *st),
 
     *out = NULL;
     if (!arr) {
-        sqlite3_finalize(st);
+        sdb_finalize(st);
         return sw_fail(err, SW_ESOFTWARE, "out of memory");
     }
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((step = sdb_step(st)) == SDB_ROW) {
         cJSON *o = row(st);
         if (!o || !cJSON_AddItemToArray(arr, o)) {
             cJSON_Delete(o);
@@ -23,9 +23,9 @@ int rows_json(sqlite3 *db, sqlite3_stmt *st, cJSON *(*row)(sqlite3_stmt *st),
             break;
         }
     }
-    if (!rc && step != SQLITE_DONE)
+    if (!rc && step != SDB_DONE)
         rc = db_fail(err, db, what);
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     if (rc) {
         cJSON_Delete(arr);
         return rc;
@@ -34,38 +34,37 @@ int rows_json(sqlite3 *db, sqlite3_stmt *st, cJSON *(*row)(sqlite3_stmt *st),
     return 0;
 }
 
-void rows_add_text(cJSON *o, const char *name, sqlite3_stmt *st, int i)
+void rows_add_text(cJSON *o, const char *name, sdb_stmt *st, int i)
 {
-    if (sqlite3_column_type(st, i) == SQLITE_NULL)
+    if (sdb_column_type(st, i) == SDB_NULL)
         cJSON_AddNullToObject(o, name);
     else
-        cJSON_AddStringToObject(o, name,
-                                (const char *)sqlite3_column_text(st, i));
+        cJSON_AddStringToObject(o, name, (const char *)sdb_column_text(st, i));
 }
 
-void rows_add_int(cJSON *o, const char *name, sqlite3_stmt *st, int i)
+void rows_add_int(cJSON *o, const char *name, sdb_stmt *st, int i)
 {
-    if (sqlite3_column_type(st, i) == SQLITE_NULL)
+    if (sdb_column_type(st, i) == SDB_NULL)
         cJSON_AddNullToObject(o, name);
     else
-        cJSON_AddNumberToObject(o, name, (double)sqlite3_column_int64(st, i));
+        cJSON_AddNumberToObject(o, name, (double)sdb_column_int64(st, i));
 }
 
-void rows_add_value(cJSON *o, const char *name, sqlite3_stmt *st, int i)
+void rows_add_value(cJSON *o, const char *name, sdb_stmt *st, int i)
 {
-    if (sqlite3_column_type(st, i) == SQLITE_INTEGER)
+    if (sdb_column_type(st, i) == SDB_INTEGER)
         rows_add_int(o, name, st, i);
     else
         rows_add_text(o, name, st, i);
 }
 
-void rows_add_hlc(cJSON *o, const char *name, sqlite3_stmt *st, int i)
+void rows_add_hlc(cJSON *o, const char *name, sdb_stmt *st, int i)
 {
     char buf[HLC_STR_MAX + 1];
-    if (sqlite3_column_type(st, i) == SQLITE_NULL) {
+    if (sdb_column_type(st, i) == SDB_NULL) {
         cJSON_AddNullToObject(o, name);
         return;
     }
-    hlc_format(sqlite3_column_int64(st, i), buf);
+    hlc_format(sdb_column_int64(st, i), buf);
     cJSON_AddStringToObject(o, name, buf);
 }

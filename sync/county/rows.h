@@ -5,8 +5,8 @@
 #ifndef SW_COUNTY_ROWS_H
 #define SW_COUNTY_ROWS_H
 
+#include "sdb.h"
 #include <cjson/cJSON.h>
-#include <sqlite3.h>
 
 #include "sw.h"
 
@@ -16,15 +16,15 @@
 ** new array (cJSON_Delete it), or NULL on failure; what names the listing
 ** in a database error.
 */
-int rows_json(sqlite3 *db, sqlite3_stmt *st, cJSON *(*row)(sqlite3_stmt *st),
+int rows_json(sdb *db, sdb_stmt *st, cJSON *(*row)(sdb_stmt *st),
               const char *what, cJSON **out, struct sw_err *err);
 
 /* Column i of st as a member of o; NULL becomes null. */
-void rows_add_text(cJSON *o, const char *name, sqlite3_stmt *st, int i);
-void rows_add_int(cJSON *o, const char *name, sqlite3_stmt *st, int i);
+void rows_add_text(cJSON *o, const char *name, sdb_stmt *st, int i);
+void rows_add_int(cJSON *o, const char *name, sdb_stmt *st, int i);
 /* a field value: integer or text, as stored */
-void rows_add_value(cJSON *o, const char *name, sqlite3_stmt *st, int i);
+void rows_add_value(cJSON *o, const char *name, sdb_stmt *st, int i);
 /* an hlc, as a decimal string (a JSON number would lose bits) */
-void rows_add_hlc(cJSON *o, const char *name, sqlite3_stmt *st, int i);
+void rows_add_hlc(cJSON *o, const char *name, sdb_stmt *st, int i);
 
 #endif

@@ -84,7 +84,7 @@ static const char SQL_FIND_ID[] =
 struct web {
     struct MHD_Connection *conn;
     const struct web_config *cfg;
-    sqlite3 *db;
+    sdb *db;
     struct store *store;
     const char *method;
     const char *path;
@@ -288,15 +288,15 @@ static void nav_link(struct web *w, struct sw_buf *b, const char *href,
     sb_adds(b, "</a>");
 }
 
-static int64_t query_count(sqlite3 *db, const char *sql)
+static int64_t query_count(sdb *db, const char *sql)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int64_t n = 0;
     if (db_prepare(db, sql, &st, NULL))
         return 0;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    if (sdb_step(st) == SDB_ROW)
+        n = sdb_column_int64(st, 0);
+    sdb_finalize(st);
     return n;
 }
 
@@ -577,16 +577,16 @@ static int64_t jint(const cJSON *o, const char *k)
 }
 
 /* The text form of column i of a row (NULL for NULL). */
-static const char *col_text(sqlite3_stmt *st, int i, char *buf, size_t n)
+static const char *col_text(sdb_stmt *st, int i, char *buf, size_t n)
 {
-    switch (sqlite3_column_type(st, i)) {
-    case SQLITE_NULL:
+    switch (sdb_column_type(st, i)) {
+    case SDB_NULL:
         return NULL;
-    case SQLITE_INTEGER:
-        snprintf(buf, n, "%" PRId64, (int64_t)sqlite3_column_int64(st, i));
+    case SDB_INTEGER:
+        snprintf(buf, n, "%" PRId64, (int64_t)sdb_column_int64(st, i));
         return buf;
     default:
-        return (const char *)sqlite3_column_text(st, i);
+        return (const char *)sdb_column_text(st, i);
     }
 }
 
@@ -610,7 +610,7 @@ static void put_author(struct sw_buf *b, const char *author)
 /* Who wrote a version: the county, or a station's replica. */
 static void put_site(struct web *w, struct sw_buf *b, const char *site)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     if (!site) {
         sb_adds(b, "-");
         return;
@@ -623,22 +623,22 @@ static void put_site(struct web *w, struct sw_buf *b, const char *site)
         return;
     }
     if (!db_prepare(w->db, SQL_SITE_OWNER, &st, NULL)) {
-        sqlite3_bind_text(st, 1, site, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW) {
+        sdb_bind_text(st, 1, site, -1, SDB_STATIC);
+        if (sdb_step(st) == SDB_ROW) {
             text(w, b, M_COL_STATION);
             sb_adds(b, " ");
-            html_esc(b, (const char *)sqlite3_column_text(st, 0));
+            html_esc(b, (const char *)sdb_column_text(st, 0));
             sb_adds(b, " · ");
             text(w, b, M_COL_DEVICE);
             sb_adds(b, " ");
-            html_esc(b, (const char *)sqlite3_column_text(st, 1));
+            html_esc(b, (const char *)sdb_column_text(st, 1));
             sb_adds(b, " <span class=\"sub\">");
             html_esc(b, site);
             sb_adds(b, "</span>");
-            sqlite3_finalize(st);
+            sdb_finalize(st);
             return;
         }
-        sqlite3_finalize(st);
+        sdb_finalize(st);
     }
     html_esc(b, site);
 }
@@ -647,18 +647,18 @@ static void put_site(struct web *w, struct sw_buf *b, const char *site)
 static void put_record_label(struct web *w, struct sw_buf *b, const char *table,
                              const char *id)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int is_case = strcmp(table, "cases") == 0;
     const char *name = NULL;
     int have =
         !db_prepare(w->db, is_case ? SQL_CASE_NAME : SQL_REF_CASE, &st, NULL);
     if (have) {
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW) {
+        sdb_bind_text(st, 1, id, -1, SDB_STATIC);
+        if (sdb_step(st) == SDB_ROW) {
             if (is_case) {
-                name = (const char *)sqlite3_column_text(st, 0);
+                name = (const char *)sdb_column_text(st, 0);
             } else {
-                name = (const char *)sqlite3_column_text(st, 1);
+                name = (const char *)sdb_column_text(st, 1);
             }
         }
     }
@@ -680,18 +680,18 @@ static void put_record_label(struct web *w, struct sw_buf *b, const char *table,
     sb_add(b, id, strlen(id) > 8 ? 8 : strlen(id));
     sb_adds(b, "…</span>");
     if (have)
-        sqlite3_finalize(st);
+        sdb_finalize(st);
 }
 
 /* <option>s of the enrolled stations, sel selected. */
 static void station_options(struct web *w, struct sw_buf *b, const char *sel)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     if (db_prepare(w->db, SQL_STATION_CODES, &st, NULL))
         return;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *code = (const char *)sqlite3_column_text(st, 0);
-        const char *name = (const char *)sqlite3_column_text(st, 1);
+    while (sdb_step(st) == SDB_ROW) {
+        const char *code = (const char *)sdb_column_text(st, 0);
+        const char *name = (const char *)sdb_column_text(st, 1);
         sb_adds(b, "<option value=\"");
         html_esc(b, code);
         sb_addf(b, "\"%s>", sel && strcmp(sel, code) == 0 ? " selected" : "");
@@ -702,7 +702,7 @@ static void station_options(struct web *w, struct sw_buf *b, const char *sel)
         }
         sb_adds(b, "</option>");
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
 }
 
 /* "+1.2s", "-3m", "+2d": a clock skew, short. */
@@ -1561,7 +1561,7 @@ static int record_table(struct web *w, struct sw_buf *b,
                         size_t stlen, int reveal)
 {
     struct sw_buf sql;
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     int found = 0;
 
     *deleted = 0;
@@ -1577,14 +1577,14 @@ static int record_table(struct web *w, struct sw_buf *b,
         return 1;
     }
     sb_release(&sql);
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    sdb_bind_text(st, 1, id, -1, SDB_STATIC);
+    if (sdb_step(st) == SDB_ROW) {
         found = 1;
-        *deleted = sqlite3_column_int(st, 2 + sw_col_deleted(t)) != 0;
+        *deleted = sdb_column_int(st, 2 + sw_col_deleted(t)) != 0;
         if (station)
             snprintf(station, stlen, "%s",
-                     sqlite3_column_text(st, 1)
-                         ? (const char *)sqlite3_column_text(st, 1)
+                     sdb_column_text(st, 1)
+                         ? (const char *)sdb_column_text(st, 1)
                          : "");
         sb_adds(b, "<table class=\"kv\" id=\"record\"><tbody><tr><th>ID</th>"
                    "<td>");
@@ -1592,7 +1592,7 @@ static int record_table(struct web *w, struct sw_buf *b,
         sb_adds(b, "</td></tr><tr><th>");
         text(w, b, M_COL_STATION);
         sb_adds(b, "</th><td>");
-        html_esc(b, (const char *)sqlite3_column_text(st, 1));
+        html_esc(b, (const char *)sdb_column_text(st, 1));
         sb_adds(b, "</td></tr>");
         for (int c = 0; c < sw_col_deleted(t); c++) {
             char num[32];
@@ -1626,7 +1626,7 @@ static int record_table(struct web *w, struct sw_buf *b,
         }
         sb_adds(b, "</tbody></table>");
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     return found ? 0 : 1;
 }
 
@@ -1925,22 +1925,22 @@ static int do_records(struct web *w)
 {
     const char *q = qarg(w, "q");
     struct sw_buf b;
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     cJSON *arr = NULL;
     int n = 0, step;
 
     if (q && sw_uuid_valid(q) && !w->api) {
         /* an id: straight to the record */
         if (!db_prepare(w->db, SQL_FIND_ID, &st, &w->err)) {
-            sqlite3_bind_text(st, 1, q, -1, SQLITE_STATIC);
-            if (sqlite3_step(st) == SQLITE_ROW) {
+            sdb_bind_text(st, 1, q, -1, SDB_STATIC);
+            if (sdb_step(st) == SDB_ROW) {
                 char loc[128];
                 snprintf(loc, sizeof(loc), "/admin/records/%s/%s",
-                         (const char *)sqlite3_column_text(st, 0), q);
-                sqlite3_finalize(st);
+                         (const char *)sdb_column_text(st, 0), q);
+                sdb_finalize(st);
                 return redirect(w, loc);
             }
-            sqlite3_finalize(st);
+            sdb_finalize(st);
             st = NULL;
         }
     }
@@ -1967,8 +1967,8 @@ static int do_records(struct web *w)
             cJSON_Delete(arr);
             return fail_err(w);
         }
-        sqlite3_bind_text(st, 1, q, -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 2, SEARCH_MAX + 1);
+        sdb_bind_text(st, 1, q, -1, SDB_STATIC);
+        sdb_bind_int(st, 2, SEARCH_MAX + 1);
         sb_adds(&b, "<table id=\"results\"><thead><tr>");
         th(w, &b, M_COL_NAME, NULL);
         th(w, &b, M_COL_STATION, NULL);
@@ -1981,8 +1981,8 @@ static int do_records(struct web *w)
         sb_adds(&b, "</th><th>");
         html_esc(&b, i18n_field(w->lang, &sw_tables[SW_T_CASES], "status"));
         sb_adds(&b, "</th><th>ID</th></tr></thead><tbody>");
-        while ((step = sqlite3_step(st)) == SQLITE_ROW && n < SEARCH_MAX) {
-            const char *id = (const char *)sqlite3_column_text(st, 0);
+        while ((step = sdb_step(st)) == SDB_ROW && n < SEARCH_MAX) {
+            const char *id = (const char *)sdb_column_text(st, 0);
             n++;
             if (arr) {
                 cJSON *o = cJSON_CreateObject();
@@ -1994,32 +1994,31 @@ static int do_records(struct web *w)
                     break;
                 }
                 for (int i = 0; i < 7; i++)
-                    if (sqlite3_column_type(st, i) == SQLITE_NULL)
+                    if (sdb_column_type(st, i) == SDB_NULL)
                         cJSON_AddNullToObject(o, k[i]);
                     else
                         cJSON_AddStringToObject(
-                            o, k[i], (const char *)sqlite3_column_text(st, i));
+                            o, k[i], (const char *)sdb_column_text(st, i));
                 continue;
             }
             sb_adds(&b, "<tr><td><a class=\"case-link\" "
                         "href=\"/admin/records/cases/");
             html_url(&b, id);
             sb_adds(&b, "\">");
-            html_esc(&b, (const char *)sqlite3_column_text(st, 2));
+            html_esc(&b, (const char *)sdb_column_text(st, 2));
             sb_adds(&b, "</a></td><td>");
-            html_esc(&b, (const char *)sqlite3_column_text(st, 1));
+            html_esc(&b, (const char *)sdb_column_text(st, 1));
             sb_adds(&b, "</td><td>");
-            put_value(w, &b, "village",
-                      (const char *)sqlite3_column_text(st, 3), 20);
+            put_value(w, &b, "village", (const char *)sdb_column_text(st, 3),
+                      20);
             sb_adds(&b, "</td><td>");
-            put_value(w, &b, "category",
-                      (const char *)sqlite3_column_text(st, 4), 0);
-            sb_adds(&b, "</td><td>");
-            put_value(w, &b, "risk_level",
-                      (const char *)sqlite3_column_text(st, 5), 0);
-            sb_adds(&b, "</td><td>");
-            put_value(w, &b, "status", (const char *)sqlite3_column_text(st, 6),
+            put_value(w, &b, "category", (const char *)sdb_column_text(st, 4),
                       0);
+            sb_adds(&b, "</td><td>");
+            put_value(w, &b, "risk_level", (const char *)sdb_column_text(st, 5),
+                      0);
+            sb_adds(&b, "</td><td>");
+            put_value(w, &b, "status", (const char *)sdb_column_text(st, 6), 0);
             sb_adds(&b, "</td><td class=\"sub\">");
             html_esc(&b, id);
             sb_adds(&b, "</td></tr>");
@@ -2029,12 +2028,12 @@ static int do_records(struct web *w)
             sb_adds(&b, "<p class=\"empty\" id=\"no-results\">");
             text(w, &b, M_NO_RESULTS);
             sb_adds(&b, "</p>");
-        } else if (step == SQLITE_ROW) {
+        } else if (step == SDB_ROW) {
             char num[16];
             snprintf(num, sizeof(num), "%d", SEARCH_MAX);
             flash_msg(w, &b, "warn", "more", M_RESULTS_MAX, num);
         }
-        sqlite3_finalize(st);
+        sdb_finalize(st);
     }
     if (q && *q && strlen(q) <= 100) {
         /* how many people the search showed (not the search text) */
@@ -2065,7 +2064,7 @@ static void visits_services(struct web *w, struct sw_buf *b, const char *id)
         const struct sw_table *t = sw_table_by_name(lists[k].table);
         const char *cols[4] = {lists[k].c1, lists[k].c2, lists[k].c3,
                                lists[k].c4};
-        sqlite3_stmt *st;
+        sdb_stmt *st;
         int n = 0;
         sb_adds(b, "<h2>");
         text(w, b, lists[k].title);
@@ -2077,8 +2076,8 @@ static void visits_services(struct web *w, struct sw_buf *b, const char *id)
         }
         sb_adds(b, "<th></th></tr></thead><tbody>");
         if (!db_prepare(w->db, lists[k].sql, &st, NULL)) {
-            sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-            while (sqlite3_step(st) == SQLITE_ROW) {
+            sdb_bind_text(st, 1, id, -1, SDB_STATIC);
+            while (sdb_step(st) == SDB_ROW) {
                 char num[32];
                 n++;
                 sb_adds(b, "<tr>");
@@ -2089,12 +2088,12 @@ static void visits_services(struct web *w, struct sw_buf *b, const char *id)
                     sb_adds(b, "</td>");
                 }
                 sb_addf(b, "<td><a href=\"/admin/records/%s/", lists[k].table);
-                html_url(b, (const char *)sqlite3_column_text(st, 0));
+                html_url(b, (const char *)sdb_column_text(st, 0));
                 sb_adds(b, "\">");
                 text(w, b, M_VIEW_LINK);
                 sb_adds(b, "</a></td></tr>");
             }
-            sqlite3_finalize(st);
+            sdb_finalize(st);
         }
         sb_adds(b, "</tbody></table>");
         if (!n) {
@@ -2108,16 +2107,15 @@ static void visits_services(struct web *w, struct sw_buf *b, const char *id)
 static void record_conflicts(struct web *w, struct sw_buf *b,
                              const struct sw_table *t, const char *id)
 {
-    sqlite3_stmt *st;
+    sdb_stmt *st;
     int n = 0;
     if (db_prepare(w->db, SQL_RECORD_CONFLICTS, &st, NULL))
         return;
-    sqlite3_bind_text(st, 1, t->name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        int64_t cid = sqlite3_column_int64(st, 0);
-        int open =
-            strcmp((const char *)sqlite3_column_text(st, 2), "open") == 0;
+    sdb_bind_text(st, 1, t->name, -1, SDB_STATIC);
+    sdb_bind_text(st, 2, id, -1, SDB_STATIC);
+    while (sdb_step(st) == SDB_ROW) {
+        int64_t cid = sdb_column_int64(st, 0);
+        int open = strcmp((const char *)sdb_column_text(st, 2), "open") == 0;
         if (!n++) {
             sb_adds(b, "<h2>");
             text(w, b, M_RECORD_CONFLICTS);
@@ -2126,17 +2124,17 @@ static void record_conflicts(struct web *w, struct sw_buf *b,
         sb_addf(
             b, "<li><a href=\"/admin/conflicts/%" PRId64 "\">#%" PRId64 "</a> ",
             cid, cid);
-        html_esc(b, i18n_field(w->lang, t,
-                               (const char *)sqlite3_column_text(st, 1)));
+        html_esc(b,
+                 i18n_field(w->lang, t, (const char *)sdb_column_text(st, 1)));
         sb_addf(b, " <span class=\"state %s\">", open ? "error" : "ok");
         text(w, b, open ? M_STATUS_OPEN : M_STATUS_RESOLVED);
         sb_adds(b, "</span> <span class=\"sub\">");
-        put_time(b, sqlite3_column_int64(st, 3));
+        put_time(b, sdb_column_int64(st, 3));
         sb_adds(b, "</span></li>");
     }
     if (n)
         sb_adds(b, "</ul>");
-    sqlite3_finalize(st);
+    sdb_finalize(st);
 }
 
 static int record_page(struct web *w, const struct sw_table *t, const char *id,
@@ -2282,23 +2280,23 @@ static int record_page(struct web *w, const struct sw_table *t, const char *id,
 static int do_purge(struct web *w, const char *id)
 {
     const char *confirm = farg(w, "confirm"), *reason = farg(w, "reason");
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     struct audit_src src;
     struct sw_buf e;
     int match = 0, rc;
 
     if (db_prepare(w->db, SQL_CASE_NAME, &st, &w->err))
         return fail_err(w);
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_finalize(st);
+    sdb_bind_text(st, 1, id, -1, SDB_STATIC);
+    if (sdb_step(st) != SDB_ROW) {
+        sdb_finalize(st);
         return fail(w, 404, "not_found", M_NOT_FOUND);
     }
     match = confirm &&
             (strcmp(confirm, "清除") == 0 ||
-             (sqlite3_column_text(st, 0) &&
-              strcmp(confirm, (const char *)sqlite3_column_text(st, 0)) == 0));
-    sqlite3_finalize(st);
+             (sdb_column_text(st, 0) &&
+              strcmp(confirm, (const char *)sdb_column_text(st, 0)) == 0));
+    sdb_finalize(st);
     if (!match || !reason || !*reason || strlen(reason) > 500) {
         note_error(w, "bad_request", "purge: confirmation or reason");
         sb_init(&e);
@@ -2389,7 +2387,7 @@ static void case_link(struct sw_buf *b, const char *id)
 static int do_transfers(struct web *w)
 {
     const char *msg = qarg(w, "msg");
-    sqlite3_stmt *st = NULL;
+    sdb_stmt *st = NULL;
     struct sw_buf b;
     int n = 0;
 
@@ -2414,12 +2412,12 @@ static int do_transfers(struct web *w)
     th(w, &b, M_COL_WHEN, NULL);
     th(w, &b, M_COL_NOTE, NULL);
     sb_adds(&b, "<th></th></tr></thead><tbody>");
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    while (sdb_step(st) == SDB_ROW) {
         char num[24], buf[64];
         const char *cid = col_text(st, 2, buf, sizeof(buf));
         char idc[SW_UUID_LEN + 1];
         snprintf(idc, sizeof(idc), "%s", cid);
-        snprintf(num, sizeof(num), "%lld", sqlite3_column_int64(st, 0));
+        snprintf(num, sizeof(num), "%lld", (long long)sdb_column_int64(st, 0));
         n++;
         sb_addf(&b, "<tr id=\"request-%s\"><td>%s</td><td>", num, num);
         html_esc(&b, col_text(st, 1, buf, sizeof(buf)));
@@ -2430,10 +2428,10 @@ static int do_transfers(struct web *w)
         sb_adds(&b, "</td><td>");
         html_esc(&b, col_text(st, 4, buf, sizeof(buf)));
         sb_adds(&b, "</td><td>");
-        put_time(&b, sqlite3_column_int64(st, 5));
+        put_time(&b, sdb_column_int64(st, 5));
         sb_adds(&b, "</td><td>");
-        if (sqlite3_column_text(st, 6))
-            html_esc(&b, (const char *)sqlite3_column_text(st, 6));
+        if (sdb_column_text(st, 6))
+            html_esc(&b, (const char *)sdb_column_text(st, 6));
         /* confirm: the transfer itself, with the station's note */
         sb_adds(&b, "</td><td><form method=\"post\" "
                     "action=\"/admin/records/cases/");
@@ -2445,8 +2443,8 @@ static int do_transfers(struct web *w)
         sb_adds(&b, "<input type=\"hidden\" name=\"to\" value=\"");
         html_esc(&b, col_text(st, 3, buf, sizeof(buf)));
         sb_adds(&b, "\"><input type=\"hidden\" name=\"note\" value=\"");
-        if (sqlite3_column_text(st, 6))
-            html_esc(&b, (const char *)sqlite3_column_text(st, 6));
+        if (sdb_column_text(st, 6))
+            html_esc(&b, (const char *)sdb_column_text(st, 6));
         sb_adds(&b, "\"><button type=\"submit\">");
         text(w, &b, M_TRANSFER_CONFIRM);
         sb_addf(&b,
@@ -2459,7 +2457,7 @@ static int do_transfers(struct web *w)
         text(w, &b, M_TRANSFER_DECLINE);
         sb_adds(&b, "</button></form></td></tr>");
     }
-    sqlite3_finalize(st);
+    sdb_finalize(st);
     sb_adds(&b, "</tbody></table>");
     if (n == 0) {
         sb_adds(&b, "<p class=\"sub\" id=\"no-requests\">");
@@ -2478,7 +2476,7 @@ static int do_transfers(struct web *w)
     th(w, &b, M_COL_NOTE, NULL);
     sb_adds(&b, "</tr></thead><tbody>");
     if (db_prepare(w->db, SQL_TRANSFERS_RECENT, &st, &w->err) == 0) {
-        while (sqlite3_step(st) == SQLITE_ROW) {
+        while (sdb_step(st) == SDB_ROW) {
             char buf[64], idc[SW_UUID_LEN + 1];
             snprintf(idc, sizeof(idc), "%s", col_text(st, 0, buf, sizeof(buf)));
             sb_adds(&b, "<tr><td>");
@@ -2486,13 +2484,13 @@ static int do_transfers(struct web *w)
             for (int i = 1; i <= 5; i++) {
                 sb_adds(&b, "</td><td>");
                 if (i == 3)
-                    put_time(&b, sqlite3_column_int64(st, 3));
-                else if (sqlite3_column_text(st, i))
-                    html_esc(&b, (const char *)sqlite3_column_text(st, i));
+                    put_time(&b, sdb_column_int64(st, 3));
+                else if (sdb_column_text(st, i))
+                    html_esc(&b, (const char *)sdb_column_text(st, i));
             }
             sb_adds(&b, "</td></tr>");
         }
-        sqlite3_finalize(st);
+        sdb_finalize(st);
     }
     sb_adds(&b, "</tbody></table>");
     return send_page(w, 200, M_TRANSFERS_TITLE, NULL, &b);
@@ -3608,9 +3606,8 @@ static int route_api(struct web *w, char segs[MAX_SEGS][SEG_MAX + 1], int n)
 }
 
 int web_handle(struct MHD_Connection *conn, const struct web_config *cfg,
-               sqlite3 *db, struct store *s, const char *method,
-               const char *url, const char *body, size_t len,
-               struct web_resp *out)
+               sdb *db, struct store *s, const char *method, const char *url,
+               const char *body, size_t len, struct web_resp *out)
 {
     char segs[MAX_SEGS][SEG_MAX + 1];
     struct web w;

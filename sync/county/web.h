@@ -26,9 +26,9 @@
 #ifndef SW_WEB_H
 #define SW_WEB_H
 
+#include "sdb.h"
 #include <microhttpd.h>
 #include <pthread.h>
-#include <sqlite3.h>
 
 #include "account.h"
 #include "change.h"
@@ -71,9 +71,8 @@ struct web_resp {
 ** filled, or -1 when memory ran out (drop the connection).
 */
 int web_handle(struct MHD_Connection *conn, const struct web_config *cfg,
-               sqlite3 *db, struct store *s, const char *method,
-               const char *url, const char *body, size_t len,
-               struct web_resp *out);
+               sdb *db, struct store *s, const char *method, const char *url,
+               const char *body, size_t len, struct web_resp *out);
 
 /* Free what web_handle() allocated.  NULL is fine. */
 void web_resp_release(struct web_resp *r);

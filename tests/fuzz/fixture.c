@@ -3,6 +3,7 @@
 */
 #include "config.h"
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,14 +59,15 @@ void fixture_open(struct fixture *f, enum sw_role role)
         fixture_die("station and site", &err);
     }
     /* a fuzz run is not about durability */
-    sqlite3_exec(f->db, "PRAGMA synchronous = OFF", NULL, NULL, NULL);
+    sdb_exec5(f->db, "PRAGMA synchronous = OFF", NULL, NULL, NULL);
 }
 
-static void copy(sqlite3 *to, sqlite3 *from)
+static void copy(sdb *to, sdb *from)
 {
-    sqlite3_backup *b = sqlite3_backup_init(to, "main", from, "main");
+    sqlite3_backup *b =
+        sqlite3_backup_init(sdb_sqlite(to), "main", sdb_sqlite(from), "main");
     if (!b || sqlite3_backup_step(b, -1) != SQLITE_DONE) {
-        fprintf(stderr, "fuzz fixture: backup: %s\n", sqlite3_errmsg(to));
+        fprintf(stderr, "fuzz fixture: backup: %s\n", sdb_errmsg(to));
         abort();
     }
     sqlite3_backup_finish(b);
@@ -73,22 +75,22 @@ static void copy(sqlite3 *to, sqlite3 *from)
 
 void fixture_snapshot(struct fixture *f)
 {
-    if (!f->snap && sqlite3_open(":memory:", &f->snap) != SQLITE_OK)
+    if (!f->snap && sdb_sqlite_open(":memory:", &f->snap) != SDB_OK)
         fixture_die("open the snapshot", NULL);
     copy(f->snap, f->db);
-    f->changes = sqlite3_total_changes(f->db);
+    f->changes = sqlite3_total_changes(sdb_sqlite(f->db));
 }
 
 void fixture_reset(struct fixture *f)
 {
     /* every write is one transaction, committed or rolled back whatever
        happened: one left open is a finding */
-    if (!sqlite3_get_autocommit(f->db)) {
+    if (!sdb_get_autocommit(f->db)) {
         fprintf(stderr, "fuzz: a transaction was left open\n");
         abort();
     }
-    if (sqlite3_total_changes(f->db) == f->changes)
+    if (sqlite3_total_changes(sdb_sqlite(f->db)) == f->changes)
         return; /* nothing written since */
     copy(f->db, f->snap);
-    f->changes = sqlite3_total_changes(f->db);
+    f->changes = sqlite3_total_changes(sdb_sqlite(f->db));
 }

@@ -9,16 +9,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <sqlite3.h>
+#include "sdb.h"
 
 #include "db.h"
 #include "sw.h"
 
 struct fixture {
     char dir[64];
-    sqlite3 *db;   /* the store the target works on */
-    sqlite3 *snap; /* its state after setup, in memory */
-    int changes;   /* sqlite3_total_changes() when it was last that */
+    sdb *db;     /* the store the target works on */
+    sdb *snap;   /* its state after setup, in memory */
+    int changes; /* sqlite3_total_changes() when it was last that */
 };
 
 /* Create a store of role (SW_ROLE_COUNTY with county C01, or a station's
