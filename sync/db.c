@@ -343,6 +343,45 @@ static char *schema_text(enum sw_role role)
     return sb_detach(&sb, NULL);
 }
 
+static const struct db_remote *remote;
+
+void db_set_remote(const struct db_remote *r)
+{
+    remote = r;
+}
+
+void db_target_name(const char *target, char *buf, size_t n)
+{
+    const char *scheme = strstr(target, "://"), *at, *colon;
+    if (!sdb_is_pg_target(target) || !scheme) {
+        snprintf(buf, n, "%s", target);
+        return;
+    }
+    scheme += 3;
+    at = strchr(scheme, '@');
+    colon = memchr(scheme, ':', at ? (size_t)(at - scheme) : 0);
+    if (at && colon) /* user:password@ -> user@ */
+        snprintf(buf, n, "%.*s%s", (int)(colon - target), target, at);
+    else
+        snprintf(buf, n, "%s", target);
+}
+
+/* A connection string: the registered backend's, the county's only. */
+static int remote_for(const char *target, enum sw_role role, struct sw_err *err)
+{
+    char name[512];
+    db_target_name(target, name, sizeof(name));
+    if (role != SW_ROLE_COUNTY)
+        return sw_fail(err, SW_EUSAGE,
+                       _("%s: a station's replica is a file, not a database "
+                         "server"),
+                       name);
+    if (!remote)
+        return sw_fail(err, SW_ECONFIG,
+                       _("%s: this program cannot use PostgreSQL"), name);
+    return 0;
+}
+
 int db_create(const char *path, enum sw_role role, sdb **out,
               struct sw_err *err)
 {
@@ -351,6 +390,10 @@ int db_create(const char *path, enum sw_role role, sdb **out,
     int fd, rc;
 
     *out = NULL;
+    if (sdb_is_pg_target(path)) {
+        rc = remote_for(path, role, err);
+        return rc ? rc : remote->create(path, out, err);
+    }
     db_forget(path);
     fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
@@ -588,6 +631,10 @@ int db_open(const char *path, enum sw_role role, sdb **out, struct sw_err *err)
         role == SW_ROLE_STATION ? _("station replica") : _("county store");
 
     *out = NULL;
+    if (sdb_is_pg_target(path)) {
+        rc = remote_for(path, role, err);
+        return rc ? rc : remote->open(path, out, err);
+    }
     if (stat(path, &stb) != 0) {
         if (errno == ENOENT)
             return sw_fail(err, SW_ENOINPUT, _("%s: no %s here (%s)"), path,

@@ -75,6 +75,22 @@ int db_migrate(sdb *db, enum sw_role role, const struct db_migration *steps,
 void db_close(sdb *db); /* NULL is fine */
 
 /*
+** A store that is not a file: the county's on PostgreSQL (pgstore.h).
+** db_create() and db_open() hand a target that sdb_is_pg_target() calls
+** a connection string to the registered backend (county role only);
+** without one it is SW_ECONFIG.
+*/
+struct db_remote {
+    int (*create)(const char *target, sdb **out, struct sw_err *err);
+    int (*open)(const char *target, sdb **out, struct sw_err *err);
+};
+void db_set_remote(const struct db_remote *r);
+
+/* target as it may be shown: a connection string without its password
+** (a file path as it is). */
+void db_target_name(const char *target, char *buf, size_t n);
+
+/*
 ** db_open() looks once a process at whether a path is encrypted (see
 ** pick_vfs in db.c); after replacing the file at path, forget it.
 */

@@ -18,6 +18,8 @@
 #include "county.h"
 #include "crypt.h"
 #include "db.h"
+#include "pgstore.h"
+#include "sdb.h"
 
 #define PROG "swsync-county"
 
@@ -486,6 +488,7 @@ int main(int argc, char **argv)
 
     sw_nls_init();
     umask(077);
+    db_use_pg(); /* --db postgresql://... (docs/storage.md) */
     memset(&ctx, 0, sizeof(ctx));
     ctx.prog = PROG;
     memset(&cf, 0, sizeof(cf));
@@ -578,8 +581,17 @@ int main(int argc, char **argv)
     }
     /* init, encrypt and restore --encrypt decide themselves whether to
        make a key */
-    if (c->fn != county_cmd_init && c->fn != county_cmd_encrypt &&
-        !restore_encrypt(c, argc, argv)) {
+    if (sdb_is_pg_target(ctx.db_path)) {
+        /* at rest, a PostgreSQL store is the server's to encrypt */
+        if (ctx.key_given) {
+            fprintf(stderr, "%s: %s\n", ctx.prog,
+                    _("--db-key: a store on PostgreSQL has no key file; "
+                      "encryption at rest is the database server's"));
+            rc = exit_code(SW_EUSAGE);
+            goto done;
+        }
+    } else if (c->fn != county_cmd_init && c->fn != county_cmd_encrypt &&
+               !restore_encrypt(c, argc, argv)) {
         rc = crypt_load(ctx.key_path, 0, ctx.key_given, &ctx.err);
         if (rc) {
             fprintf(stderr, _("swsync-county: %s\n"), ctx.err.msg);
