@@ -84,7 +84,7 @@ static int pg_open(const char *target, int create, sdb **out,
     char name[512];
     struct sw_buf sb;
     sdb *db = NULL;
-    int rc, have;
+    int rc, have = 0;
 
     *out = NULL;
     db_target_name(target, name, sizeof(name));
