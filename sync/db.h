@@ -14,6 +14,7 @@ enum sw_role { SW_ROLE_STATION, SW_ROLE_COUNTY };
 /* How long a command waits for another program's lock on the file before
 ** it gives up with SW_ETEMP (exit 75). */
 #define DB_BUSY_MS 10000
+#define DB_BUSY_TEXT "10s" /* the same, for PostgreSQL's lock_timeout */
 
 /* PRAGMA application_id of each kind of file ('SWST', 'SWCO'). */
 #define DB_APPID_STATION 0x53575354

@@ -92,7 +92,11 @@ static int pg_open(const char *target, int create, sdb **out,
     if (rc)
         return rc;
     sb_init(&sb);
-    rc = db_exec(db, "BEGIN", err);
+    /* a writer waits for the store's writer lock as long as SQLite waits
+       for its file's (DB_BUSY_MS), then it is SW_ETEMP: try again later */
+    rc = db_exec(db, "SET lock_timeout = '" DB_BUSY_TEXT "'", err);
+    if (!rc)
+        rc = db_exec(db, "BEGIN", err);
     if (!rc)
         rc = db_exec(db, PGSCHEMA_SQL_LOCK, err);
     if (!rc)

@@ -366,7 +366,24 @@ int purge_is_purged(sdb *db, const char *id, struct sw_err *err)
 
 int purge_checkpoint(sdb *db, struct sw_err *err)
 {
-    if (!sdb_sqlite(db))
-        return 0; /* PostgreSQL: VACUUM is the server's (docs/storage.md) */
-    return db_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", err);
+    struct sw_buf sb;
+    int rc;
+    if (sdb_sqlite(db))
+        return db_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", err);
+    /* PostgreSQL keeps the old version of an erased or blanked row until
+       VACUUM frees it: free it now in the tables a person's values are
+       in (the server's WAL and its backups are the DBA's: storage.md).
+       Not inside a transaction (VACUUM cannot be). */
+    if (!sdb_get_autocommit(db))
+        return 0;
+    sb_init(&sb);
+    sb_adds(&sb, "VACUUM conflicts, audit, station_audit, refused_changes, "
+                 "tombstones, transfers, dup_pairs");
+    for (int t = 0; t < SW_NTABLES; t++)
+        if (!sw_county_owned(&sw_tables[t]))
+            sb_addf(&sb, ", %s", sw_tables[t].name);
+    rc = sb.oom ? sw_fail(err, SW_ESOFTWARE, _("out of memory"))
+                : db_exec(db, sb.buf, err);
+    sb_release(&sb);
+    return rc;
 }

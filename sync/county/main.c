@@ -361,8 +361,8 @@ static int load_conf(struct conf *cf, const char *file, const char *db_flag,
 
 static void usage(FILE *f)
 {
-    fprintf(f, _("usage: swsync-county [--config FILE] [--db FILE] COMMAND "
-                 "[ARGS]\n"
+    fprintf(f, _("usage: swsync-county [--config FILE] [--db FILE|URI] "
+                 "COMMAND [ARGS]\n"
                  "\n"
                  "The county server of swsync: enrol stations, serve their "
                  "sync, correct\nrecords and resolve conflicts.\n"
@@ -376,7 +376,11 @@ static void usage(FILE *f)
               "  --db FILE    the county store (default: "
               "$SWSYNC_COUNTY_DB, else db in the\n"
               "               config file, else %s\n"
-              "               if %s exists, else ./county.db)\n"
+              "               if %s exists, else ./county.db);\n"
+              "               or a PostgreSQL store: postgresql://USER@HOST"
+              ":PORT/DB (the\n"
+              "               password from ~/.pgpass or $PGPASSFILE, "
+              "never the command line)\n"
               "  --config FILE  the settings file (default: "
               "$SWSYNC_COUNTY_CONFIG, else\n"
               "               %s if it exists)\n"
