@@ -352,18 +352,15 @@ void db_set_remote(const struct db_remote *r)
 
 void db_target_name(const char *target, char *buf, size_t n)
 {
-    const char *scheme = strstr(target, "://"), *at, *colon;
-    if (!sdb_is_pg_target(target) || !scheme) {
+    char *r;
+    if (!sdb_is_pg_target(target)) {
         snprintf(buf, n, "%s", target);
         return;
     }
-    scheme += 3;
-    at = strchr(scheme, '@');
-    colon = memchr(scheme, ':', at ? (size_t)(at - scheme) : 0);
-    if (at && colon) /* user:password@ -> user@ */
-        snprintf(buf, n, "%.*s%s", (int)(colon - target), target, at);
-    else
-        snprintf(buf, n, "%s", target);
+    /* the backend knows its strings' passwords; without one, say less */
+    r = remote && remote->redact ? remote->redact(target) : NULL;
+    snprintf(buf, n, "%s", r ? r : _("a PostgreSQL connection string"));
+    free(r);
 }
 
 /* A connection string: the registered backend's, the county's only. */

@@ -84,6 +84,8 @@ void db_close(sdb *db); /* NULL is fine */
 struct db_remote {
     int (*create)(const char *target, sdb **out, struct sw_err *err);
     int (*open)(const char *target, sdb **out, struct sw_err *err);
+    /* target without its password (malloc'd; NULL: no memory) */
+    char *(*redact)(const char *target);
 };
 void db_set_remote(const struct db_remote *r);
 

@@ -142,6 +142,7 @@ static int pg_open_existing(const char *target, sdb **out, struct sw_err *err)
 const struct db_remote pgstore_remote = {
     .create = pg_create,
     .open = pg_open_existing,
+    .redact = sdb_pg_redact,
 };
 
 void db_use_pg(void)
