@@ -47,6 +47,13 @@ static void one_line(char *out, size_t max, const char *s)
 int audit_log(sdb *db, const struct audit_src *src, const char *action,
               const char *target, const char *details, struct sw_err *err)
 {
+    return audit_log_id(db, src, action, target, details, NULL, err);
+}
+
+int audit_log_id(sdb *db, const struct audit_src *src, const char *action,
+                 const char *target, const char *details, int64_t *id,
+                 struct sw_err *err)
+{
     char det[AUDIT_DETAILS_MAX + 1], tgt[201];
     sdb_stmt *st;
     int rc = db_prepare(db, COUNTY_SQL_AUDIT_ADD, &st, err);
@@ -65,6 +72,8 @@ int audit_log(sdb *db, const struct audit_src *src, const char *action,
     }
     sdb_bind_text(st, 6, src->source, -1, SDB_STATIC);
     rc = sdb_step(st) == SDB_DONE ? 0 : db_fail(err, db, "audit");
+    if (!rc && id)
+        *id = sdb_last_insert_rowid(db);
     sdb_finalize(st);
     return rc;
 }
