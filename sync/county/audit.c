@@ -56,7 +56,7 @@ int audit_log_id(sdb *db, const struct audit_src *src, const char *action,
 {
     char det[AUDIT_DETAILS_MAX + 1], tgt[201];
     sdb_stmt *st;
-    int rc = db_prepare(db, COUNTY_SQL_AUDIT_ADD, &st, err);
+    int step, rc = db_prepare(db, COUNTY_SQL_AUDIT_ADD, &st, err);
     if (rc)
         return rc;
     sdb_bind_int64(st, 1, sw_now_ms());
@@ -71,9 +71,13 @@ int audit_log_id(sdb *db, const struct audit_src *src, const char *action,
         sdb_bind_text(st, 5, det, -1, SDB_STATIC);
     }
     sdb_bind_text(st, 6, src->source, -1, SDB_STATIC);
-    rc = sdb_step(st) == SDB_DONE ? 0 : db_fail(err, db, "audit");
-    if (!rc && id)
-        *id = sdb_last_insert_rowid(db);
+    step = sdb_step(st);
+    if (step == SDB_ROW) { /* RETURNING id, then the end */
+        if (id)
+            *id = sdb_column_int64(st, 0);
+        step = sdb_step(st);
+    }
+    rc = step == SDB_DONE ? 0 : db_fail(err, db, "audit");
     sdb_finalize(st);
     return rc;
 }

@@ -69,7 +69,7 @@ const char COUNTY_SQL_TRANSFER_ASK[] =
     "ON CONFLICT (site, local_id) DO NOTHING";
 const char COUNTY_SQL_AUDIT_ADD[] =
     "INSERT INTO audit (at, actor, action, target, details, source) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id";
 
 const char *const *county_sync_sql(void)
 {

@@ -21,7 +21,8 @@ extern const char COUNTY_SQL_PUSH_ERROR[];
 /* cs-admin.c (admin.c): GET /v1/conflicts */
 extern const char COUNTY_SQL_STATION_CONFLICTS[];
 /* cs-sync.c (http.c), audit.c: POST /v1/audit; SA_ADD's ?3 is the
-   audit row's id */
+   audit row's id (AUDIT_ADD returns it: RETURNING, not lastval()'s round
+   trips on PostgreSQL) */
 extern const char COUNTY_SQL_SA_SEEN[];
 extern const char COUNTY_SQL_SA_ADD[];
 extern const char COUNTY_SQL_CASE_OF_STATION[];
