@@ -15,9 +15,11 @@
 
 static const char SQL_AUDIT_LIST[] =
     "SELECT id, at, actor, action, target, details, source FROM audit "
-    "WHERE (?2 <= 0 OR id < ?2) AND (?3 IS NULL OR actor = ?3) "
-    "AND (?4 IS NULL OR target = ?4 OR target LIKE '%/' || ?4 "
-    "OR instr(details, ?4)) ORDER BY id DESC LIMIT ?1";
+    "WHERE (CAST(?2 AS BIGINT) <= 0 OR id < ?2) "
+    "AND (CAST(?3 AS TEXT) IS NULL OR actor = ?3) "
+    "AND (CAST(?4 AS TEXT) IS NULL OR target = ?4 "
+    "OR target LIKE '%/' || CAST(?4 AS TEXT) "
+    "OR replace(details, ?4, '') <> details) ORDER BY id DESC LIMIT ?1";
 
 void audit_cli_src(struct audit_src *src)
 {
