@@ -1042,6 +1042,7 @@ static int on_sqlite(void **state)
 {
     (void)state;
     use_pg = 0;
+    print_message("# the county store on SQLite\n");
     return 0;
 }
 
@@ -1049,6 +1050,7 @@ static int on_pg(void **state)
 {
     (void)state;
     use_pg = 1;
+    print_message("# the county store on PostgreSQL (SWSYNC_TEST_PG)\n");
     return 0;
 }
 
