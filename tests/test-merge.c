@@ -1,6 +1,12 @@
 /*
 ** test-merge.c — each branch of the merge rule, at the county and on a
 ** station; sealing; push deduplication, scope and clamping; pull echo.
+**
+** The county stores are SQLite files; with SWSYNC_TEST_PG set
+** (tests/pgtest.h) every test runs again with them in fresh PostgreSQL
+** databases.  The stations are SQLite on both: what only SQLite has
+** (sqlite3_db_config, PRAGMAs, EXPLAIN QUERY PLAN) is asked of a station
+** only.
 */
 #include "config.h"
 
@@ -17,10 +23,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "codec.h"
 #include "db.h"
+#include "pgtest.h"
 #include "replica.h"
 #include "store.h"
 #include "transfer.h"
@@ -29,8 +37,12 @@
 #define ID2 "01a20205-4404-795b-894e-13e0de0924cd"
 #define T0 INT64_C(1795330229253)
 
+/* The backend of the county stores in this group of tests: 1 PostgreSQL. */
+static int use_pg;
+
 struct fx {
     char dir[64];
+    char ctarget[512], ctarget2[512]; /* the county stores: paths or URIs */
     sdb *county, *station;
     struct store s;
     struct replica r;
@@ -47,8 +59,11 @@ static int setup(void **state)
     char path[128];
     snprintf(f->dir, sizeof(f->dir), "/tmp/swsync-merge-XXXXXX");
     assert_non_null(mkdtemp(f->dir));
-    snprintf(path, sizeof(path), "%s/county.db", f->dir);
-    assert_int_equal(db_create(path, SW_ROLE_COUNTY, &f->county, &f->err), 0);
+    assert_int_equal(pgtest_county_target(use_pg, f->dir, "merge", f->ctarget,
+                                          sizeof(f->ctarget)),
+                     0);
+    if (db_create(f->ctarget, SW_ROLE_COUNTY, &f->county, &f->err))
+        fail_msg("%s", f->err.msg);
     assert_int_equal(db_config_set(f->county, "county", "C01", &f->err), 0);
     assert_int_equal(store_open(&f->s, f->county, &f->err), 0);
     assert_int_equal(store_add_site(&f->s, "A", "A-one", &f->err), 0);
@@ -76,6 +91,9 @@ static int teardown(void **state)
         store_close(&f->s2);
     db_close(f->county2);
     db_close(f->station2);
+    pgtest_county_remove(f->ctarget);
+    if (f->ctarget2[0])
+        pgtest_county_remove(f->ctarget2);
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
     assert_int_equal(system(cmd), 0);
     free(f);
@@ -1257,9 +1275,15 @@ static void open_station2(struct fx *f)
 /* Another county store (C01, station A): s2 on county2. */
 static void open_county2(struct fx *f)
 {
-    char path[128];
-    snprintf(path, sizeof(path), "%s/county2.db", f->dir);
-    assert_int_equal(db_create(path, SW_ROLE_COUNTY, &f->county2, &f->err), 0);
+    char dir[128];
+    /* a directory of its own: the county store is dir/county.db */
+    snprintf(dir, sizeof(dir), "%s/c2", f->dir);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    assert_int_equal(pgtest_county_target(use_pg, dir, "merge", f->ctarget2,
+                                          sizeof(f->ctarget2)),
+                     0);
+    if (db_create(f->ctarget2, SW_ROLE_COUNTY, &f->county2, &f->err))
+        fail_msg("%s", f->err.msg);
     assert_int_equal(db_config_set(f->county2, "county", "C01", &f->err), 0);
     assert_int_equal(store_open(&f->s2, f->county2, &f->err), 0);
     assert_int_equal(store_add_site(&f->s2, "A", "A-one", &f->err), 0);
@@ -2705,6 +2729,22 @@ static void test_transfer_station(void **state)
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
+static int on_sqlite(void **state)
+{
+    (void)state;
+    use_pg = 0;
+    print_message("# the county store on SQLite\n");
+    return 0;
+}
+
+static int on_pg(void **state)
+{
+    (void)state;
+    use_pg = 1;
+    print_message("# the county store on PostgreSQL (SWSYNC_TEST_PG)\n");
+    return 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2765,5 +2805,10 @@ int main(void)
         T(test_row_grouping),
         T(test_row_other_station_refused),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests_name("county store on SQLite", tests,
+                                             on_sqlite, NULL);
+    if (pgtest_enabled())
+        failed += cmocka_run_group_tests_name("county store on PostgreSQL",
+                                              tests, on_pg, NULL);
+    return failed;
 }
