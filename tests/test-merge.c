@@ -1183,7 +1183,37 @@ static void sql_ok(sdb *db, const char *sql)
         fail_msg("%s: %s", sql, emsg);
 }
 
-/* Every row of sql, '|' between columns and '\n' after each row. */
+/* Column i of st's row onto sb as SQLite's quote() writes it (its type
+** shows), made here: quote() is not PostgreSQL's. */
+static void add_quoted(struct sw_buf *sb, sdb_stmt *st, int i)
+{
+    switch (sdb_column_type(st, i)) {
+    case SDB_NULL:
+        sb_adds(sb, "NULL");
+        break;
+    case SDB_INTEGER:
+        sb_addf(sb, "%lld", (long long)sdb_column_int64(st, i));
+        break;
+    case SDB_FLOAT:
+        sb_addf(sb, "%.17g", sdb_column_double(st, i));
+        break;
+    case SDB_BLOB: {
+        const unsigned char *p = sdb_column_blob(st, i);
+        int n = sdb_column_bytes(st, i);
+        sb_adds(sb, "X'");
+        for (int k = 0; k < n; k++)
+            sb_addf(sb, "%02X", p[k]);
+        sb_adds(sb, "'");
+        break;
+    }
+    default:
+        sb_addf(sb, "'%s'", (const char *)sdb_column_text(st, i));
+        break;
+    }
+}
+
+/* Every row of sql, each value quoted (add_quoted), '|' between columns
+** and '\n' after each row. */
 static void dump_rows(sdb *db, const char *sql, struct sw_buf *sb)
 {
     sdb_stmt *st;
@@ -1192,8 +1222,9 @@ static void dump_rows(sdb *db, const char *sql, struct sw_buf *sb)
         fail_msg("%s: %s", sql, sdb_errmsg(db));
     while ((rc = sdb_step(st)) == SDB_ROW) {
         for (int i = 0; i < sdb_column_count(st); i++) {
-            const unsigned char *t = sdb_column_text(st, i);
-            sb_addf(sb, "%s%s", i ? "|" : "", t ? (const char *)t : "NULL");
+            if (i)
+                sb_adds(sb, "|");
+            add_quoted(sb, st, i);
         }
         sb_adds(sb, "\n");
     }
@@ -1214,9 +1245,9 @@ static char *replica_state(sdb *db)
     for (int t = 0; t < SW_NTABLES; t++) {
         const struct sw_table *tb = &sw_tables[t];
         q.len = 0;
-        sb_addf(&q, "SELECT '%s', quote(id), quote(station)", tb->name);
+        sb_addf(&q, "SELECT '%s', id, station", tb->name);
         for (int c = 0; c < tb->ncols; c++)
-            sb_addf(&q, ", quote(%s)", tb->cols[c].name);
+            sb_addf(&q, ", %s", tb->cols[c].name);
         sb_addf(&q, " FROM %s ORDER BY id", tb->name);
         dump_rows(db, q.buf, &sb);
     }
@@ -1229,8 +1260,8 @@ static char *replica_state(sdb *db)
                 "ORDER BY 1, 2, 3");
     dump_rows(db, q.buf, &sb);
     dump_rows(db,
-              "SELECT tbl, row_id, station, col, kind, quote(winner_value), "
-              "winner_hlc, winner_site, quote(loser_value), loser_hlc, "
+              "SELECT tbl, row_id, station, col, kind, winner_value, "
+              "winner_hlc, winner_site, loser_value, loser_hlc, "
               "loser_site, base_hlc, base_site, status FROM conflicts "
               "ORDER BY tbl, row_id, col, loser_hlc, loser_site",
               &sb);
