@@ -7,6 +7,8 @@
 */
 #include "config.h"
 
+#include "pgtest.h" /* first: cmocka.h's prerequisites */
+
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +17,6 @@
 
 #include "db.h"
 #include "pgstore.h"
-#include "pgtest.h"
 
 int pgtest_enabled(void)
 {
@@ -235,4 +236,57 @@ void pgtest_county_remove(const char *target)
     unlink(path);
     snprintf(path, sizeof(path), "%s-shm", target);
     unlink(path);
+}
+
+int pgtest_pg;
+
+/* Between the two halves: the server is there and takes a new database;
+** from here on the tests run on PostgreSQL. */
+static void test_postgresql_reachable(void **state)
+{
+    char uri[512];
+    (void)state;
+    pgtest_pg = 1;
+    print_message("# from here on the county store is on PostgreSQL "
+                  "(SWSYNC_TEST_PG)\n");
+    assert_int_equal(pgtest_fresh("reach", uri, sizeof(uri)), 0);
+    assert_true(sdb_is_pg_target(uri));
+    assert_int_equal(pgtest_drop(uri), 0);
+}
+
+int pgtest_run(const char *group, const struct CMUnitTest *tests, size_t n)
+{
+    struct CMUnitTest *all = calloc(2 * n + 1, sizeof(*all));
+    char **names = calloc(n ? n : 1, sizeof(*names));
+    size_t k = 0;
+    int rc;
+
+    if (!all || !names) {
+        fprintf(stderr, "pgtest: out of memory\n");
+        free(all);
+        free(names);
+        return 1;
+    }
+    pgtest_pg = 0;
+    for (size_t i = 0; i < n; i++)
+        all[k++] = tests[i];
+    if (pgtest_enabled()) {
+        all[k].name = "postgresql_reachable";
+        all[k++].test_func = test_postgresql_reachable;
+        for (size_t i = 0; i < n; i++) {
+            size_t len = strlen(tests[i].name) + sizeof(" on PostgreSQL");
+            names[i] = malloc(len);
+            if (!names[i])
+                break;
+            snprintf(names[i], len, "%s on PostgreSQL", tests[i].name);
+            all[k] = tests[i];
+            all[k++].name = names[i];
+        }
+    }
+    rc = _cmocka_run_group_tests(group, all, k, NULL, NULL);
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    free(all);
+    return rc;
 }

@@ -11,9 +11,28 @@
 #ifndef SW_PGTEST_H
 #define SW_PGTEST_H
 
+/* cmocka.h needs these first, in this order */
+/* clang-format off */
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+/* clang-format on */
 
 #include "sdb.h"
+
+/* The backend of the test running now: 0 SQLite, 1 PostgreSQL (set by
+** pgtest_run). */
+extern int pgtest_pg;
+
+/*
+** Run tests[0..n-1] as one cmocka group (one TAP plan) with pgtest_pg 0;
+** with SWSYNC_TEST_PG set, then a test that the server takes a new
+** database (which sets pgtest_pg to 1) and every test again, named
+** "NAME on PostgreSQL".  cmocka's result: the number of failed tests.
+*/
+int pgtest_run(const char *group, const struct CMUnitTest *tests, size_t n);
 
 /* Is SWSYNC_TEST_PG set (and not empty)? */
 int pgtest_enabled(void);

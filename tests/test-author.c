@@ -31,9 +31,6 @@
 #define ID1 "01a20205-4404-795b-894e-13e0de0924cc"
 #define T0 INT64_C(1795330229253)
 
-/* The backend of the county store in this group of tests: 1 PostgreSQL. */
-static int use_pg;
-
 struct fx {
     char dir[64], spath[128];
     char ctarget[512]; /* the county store: a file path or a URI */
@@ -48,8 +45,8 @@ static int setup(void **state)
     struct fx *f = calloc(1, sizeof(*f));
     snprintf(f->dir, sizeof(f->dir), "/tmp/swsync-author-XXXXXX");
     assert_non_null(mkdtemp(f->dir));
-    assert_int_equal(pgtest_county_target(use_pg, f->dir, "author", f->ctarget,
-                                          sizeof(f->ctarget)),
+    assert_int_equal(pgtest_county_target(pgtest_pg, f->dir, "author",
+                                          f->ctarget, sizeof(f->ctarget)),
                      0);
     if (db_create(f->ctarget, SW_ROLE_COUNTY, &f->county, &f->err))
         fail_msg("%s", f->err.msg);
@@ -398,22 +395,6 @@ static void test_county_write_author(void **state)
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
-static int on_sqlite(void **state)
-{
-    (void)state;
-    use_pg = 0;
-    print_message("# the county store on SQLite\n");
-    return 0;
-}
-
-static int on_pg(void **state)
-{
-    (void)state;
-    use_pg = 1;
-    print_message("# the county store on PostgreSQL (SWSYNC_TEST_PG)\n");
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -422,10 +403,5 @@ int main(void)
         T(test_station_pull_authors),
         T(test_county_write_author),
     };
-    int failed = cmocka_run_group_tests_name("county store on SQLite", tests,
-                                             on_sqlite, NULL);
-    if (pgtest_enabled())
-        failed += cmocka_run_group_tests_name("county store on PostgreSQL",
-                                              tests, on_pg, NULL);
-    return failed;
+    return pgtest_run("test-author", tests, sizeof(tests) / sizeof(tests[0]));
 }

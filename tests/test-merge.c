@@ -37,9 +37,6 @@
 #define ID2 "01a20205-4404-795b-894e-13e0de0924cd"
 #define T0 INT64_C(1795330229253)
 
-/* The backend of the county stores in this group of tests: 1 PostgreSQL. */
-static int use_pg;
-
 struct fx {
     char dir[64];
     char ctarget[512], ctarget2[512]; /* the county stores: paths or URIs */
@@ -59,8 +56,8 @@ static int setup(void **state)
     char path[128];
     snprintf(f->dir, sizeof(f->dir), "/tmp/swsync-merge-XXXXXX");
     assert_non_null(mkdtemp(f->dir));
-    assert_int_equal(pgtest_county_target(use_pg, f->dir, "merge", f->ctarget,
-                                          sizeof(f->ctarget)),
+    assert_int_equal(pgtest_county_target(pgtest_pg, f->dir, "merge",
+                                          f->ctarget, sizeof(f->ctarget)),
                      0);
     if (db_create(f->ctarget, SW_ROLE_COUNTY, &f->county, &f->err))
         fail_msg("%s", f->err.msg);
@@ -1317,7 +1314,7 @@ static void open_county2(struct fx *f)
     /* a directory of its own: the county store is dir/county.db */
     snprintf(dir, sizeof(dir), "%s/c2", f->dir);
     assert_int_equal(mkdir(dir, 0700), 0);
-    assert_int_equal(pgtest_county_target(use_pg, dir, "merge", f->ctarget2,
+    assert_int_equal(pgtest_county_target(pgtest_pg, dir, "merge", f->ctarget2,
                                           sizeof(f->ctarget2)),
                      0);
     if (db_create(f->ctarget2, SW_ROLE_COUNTY, &f->county2, &f->err))
@@ -2773,22 +2770,6 @@ static void test_transfer_station(void **state)
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
-static int on_sqlite(void **state)
-{
-    (void)state;
-    use_pg = 0;
-    print_message("# the county store on SQLite\n");
-    return 0;
-}
-
-static int on_pg(void **state)
-{
-    (void)state;
-    use_pg = 1;
-    print_message("# the county store on PostgreSQL (SWSYNC_TEST_PG)\n");
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2849,10 +2830,5 @@ int main(void)
         T(test_row_grouping),
         T(test_row_other_station_refused),
     };
-    int failed = cmocka_run_group_tests_name("county store on SQLite", tests,
-                                             on_sqlite, NULL);
-    if (pgtest_enabled())
-        failed += cmocka_run_group_tests_name("county store on PostgreSQL",
-                                              tests, on_pg, NULL);
-    return failed;
+    return pgtest_run("test-merge", tests, sizeof(tests) / sizeof(tests[0]));
 }

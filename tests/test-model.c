@@ -942,9 +942,6 @@ static void check_moved(struct model *m)
     }
 }
 
-/* The backend of the county store in this group of tests: 1 PostgreSQL. */
-static int use_pg;
-
 static void run_model(uint64_t seed, long ops)
 {
     struct model m;
@@ -952,8 +949,8 @@ static void run_model(uint64_t seed, long ops)
 
     print_message("# model (county store on %s): seed=%" PRIu64
                   " ops=%ld (repeat with SWSYNC_MODEL_SEED=%" PRIu64 ")\n",
-                  use_pg ? "PostgreSQL" : "SQLite", seed, ops, seed);
-    model_open(&m, seed, use_pg);
+                  pgtest_pg ? "PostgreSQL" : "SQLite", seed, ops, seed);
+    model_open(&m, seed, pgtest_pg);
     for (long i = 0; i < ops; i++) {
         int r = pick(&m, NREP);
         int op = pick(&m, 100);
@@ -1038,38 +1035,17 @@ static void test_model_fixed_seeds(void **state)
     run_model(20261122, 1500);
 }
 
-static int on_sqlite(void **state)
-{
-    (void)state;
-    use_pg = 0;
-    print_message("# the county store on SQLite\n");
-    return 0;
-}
-
-static int on_pg(void **state)
-{
-    (void)state;
-    use_pg = 1;
-    print_message("# the county store on PostgreSQL (SWSYNC_TEST_PG)\n");
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_model_fixed_seeds),
         cmocka_unit_test(test_model_random),
     };
-    int failed;
 
     random_seed = env_u64("SWSYNC_MODEL_SEED", 0);
     if (!random_seed)
         random_seed = (uint64_t)sw_now_ms() ^ ((uint64_t)getpid() << 32);
-    failed =
-        cmocka_run_group_tests_name("model on SQLite", tests, on_sqlite, NULL);
-    /* the same tests with the county store on PostgreSQL */
-    if (pgtest_enabled())
-        failed += cmocka_run_group_tests_name("model on PostgreSQL", tests,
-                                              on_pg, NULL);
-    return failed;
+    /* with SWSYNC_TEST_PG, the same tests again with the county store on
+       PostgreSQL */
+    return pgtest_run("test-model", tests, sizeof(tests) / sizeof(tests[0]));
 }
