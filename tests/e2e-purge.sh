@@ -12,7 +12,7 @@
 . "$(dirname "$0")/county.sh"
 
 T=$TAP_TMP
-CDB=$T/county.db
+CDB=$(county_db county)
 C() { "$SWSYNC_COUNTY" --db "$CDB" "$@"; }
 S() { local r=$1; shift; "$SWSYNC" --db "$T/$r.db" "$@"; }
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
@@ -176,7 +176,7 @@ diag "county files while it serves: $live"
 # shellcheck disable=SC2086
 ok "the live county's files hold none of the person's values" nohits "$NEEDLES" $live
 county_stop
-sqlite3 "$CDB" ".backup '$T/county-backup.db'"
+csql "$CDB" ".backup '$T/county-backup.db'"
 sqlite3 "$T/a1.db" ".backup '$T/a1-backup.db'"
 files=$(ls "$T"/*.db "$T"/*.db-wal "$T"/*.db-shm 2>/dev/null | tr '\n' ' ')
 diag "files: $files"

@@ -14,7 +14,7 @@ for tool in python3 curl; do
 done
 
 T=$TAP_TMP
-CDB=$T/county.db
+CDB=$(county_db county)
 C() { "$SWSYNC_COUNTY" --db "$CDB" "$@"; }
 S() { local r=$1; shift; "$SWSYNC" --db "$T/$r.db" "$@"; }
 token() { local f=$T/$1.token; cat >"$f"; chmod 600 "$f"; }

@@ -14,7 +14,7 @@
 . "$(dirname "$0")/console.sh"
 
 T=$TAP_TMP
-CDB=$T/county.db
+CDB=$(county_db county)
 C() { "$SWSYNC_COUNTY" --db "$CDB" "$@"; }
 S() { local r=$1; shift; "$SWSYNC" --db "$T/$r.db" "$@"; }
 sync_ok() { exits 0 "$1 syncs${2:+ ($2)}" S "$1" sync --quiet; }
