@@ -4,9 +4,10 @@ A county store is a SQLite file (a path) or a PostgreSQL database (a
 postgresql:// or postgres:// URI; libpq finds the password in PGPASSFILE).
 A station's replica is always a SQLite file: open it with sqlite3.
 
-    db = connect(target)          autocommit; db.execute(sql, params)
-                                  returns a cursor (fetchone, fetchall);
-                                  parameters are written ? in both
+    db = connect(target)          autocommit (commit() does nothing);
+                                  db.execute(sql, params) returns a cursor
+                                  (fetchone, fetchall); parameters are
+                                  written ? for both
     columns(db, table)            the table's (or view's) column names, in
                                   their declared order
     tables(db)                    the names of its tables and views
@@ -42,6 +43,9 @@ class _Pg:
             cur.execute(sql)
         return cur
 
+    def commit(self):
+        pass  # autocommit
+
     def close(self):
         self.conn.close()
 
@@ -53,6 +57,9 @@ class _Lite:
 
     def execute(self, sql, params=()):
         return self.conn.execute(sql, params)
+
+    def commit(self):
+        pass  # autocommit
 
     def close(self):
         self.conn.close()

@@ -8,6 +8,7 @@
 # later writes back; a plain replica is encrypted in place.
 . "$(dirname "$0")/tap.sh"
 . "$(dirname "$0")/county.sh"
+county_sqlite_only "the encrypted county store is an encrypting SQLite VFS; a PostgreSQL store is not a file"
 
 T=$TAP_TMP
 CDB=$(county_db county)
