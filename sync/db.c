@@ -343,6 +343,42 @@ static char *schema_text(enum sw_role role)
     return sb_detach(&sb, NULL);
 }
 
+static const struct db_remote *remote;
+
+void db_set_remote(const struct db_remote *r)
+{
+    remote = r;
+}
+
+void db_target_name(const char *target, char *buf, size_t n)
+{
+    char *r;
+    if (!sdb_is_pg_target(target)) {
+        snprintf(buf, n, "%s", target);
+        return;
+    }
+    /* the backend knows its strings' passwords; without one, say less */
+    r = remote && remote->redact ? remote->redact(target) : NULL;
+    snprintf(buf, n, "%s", r ? r : _("a PostgreSQL connection string"));
+    free(r);
+}
+
+/* A connection string: the registered backend's, the county's only. */
+static int remote_for(const char *target, enum sw_role role, struct sw_err *err)
+{
+    char name[512];
+    db_target_name(target, name, sizeof(name));
+    if (role != SW_ROLE_COUNTY)
+        return sw_fail(err, SW_EUSAGE,
+                       _("%s: a station's replica is a file, not a database "
+                         "server"),
+                       name);
+    if (!remote)
+        return sw_fail(err, SW_ECONFIG,
+                       _("%s: this program cannot use PostgreSQL"), name);
+    return 0;
+}
+
 int db_create(const char *path, enum sw_role role, sdb **out,
               struct sw_err *err)
 {
@@ -351,6 +387,10 @@ int db_create(const char *path, enum sw_role role, sdb **out,
     int fd, rc;
 
     *out = NULL;
+    if (sdb_is_pg_target(path)) {
+        rc = remote_for(path, role, err);
+        return rc ? rc : remote->create(path, out, err);
+    }
     db_forget(path);
     fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
@@ -588,6 +628,10 @@ int db_open(const char *path, enum sw_role role, sdb **out, struct sw_err *err)
         role == SW_ROLE_STATION ? _("station replica") : _("county store");
 
     *out = NULL;
+    if (sdb_is_pg_target(path)) {
+        rc = remote_for(path, role, err);
+        return rc ? rc : remote->open(path, out, err);
+    }
     if (stat(path, &stb) != 0) {
         if (errno == ENOENT)
             return sw_fail(err, SW_ENOINPUT, _("%s: no %s here (%s)"), path,

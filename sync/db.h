@@ -14,6 +14,7 @@ enum sw_role { SW_ROLE_STATION, SW_ROLE_COUNTY };
 /* How long a command waits for another program's lock on the file before
 ** it gives up with SW_ETEMP (exit 75). */
 #define DB_BUSY_MS 10000
+#define DB_BUSY_TEXT "10s" /* the same, for PostgreSQL's lock_timeout */
 
 /* PRAGMA application_id of each kind of file ('SWST', 'SWCO'). */
 #define DB_APPID_STATION 0x53575354
@@ -73,6 +74,24 @@ int db_migrate(sdb *db, enum sw_role role, const struct db_migration *steps,
                int nsteps, int target, struct sw_err *err);
 
 void db_close(sdb *db); /* NULL is fine */
+
+/*
+** A store that is not a file: the county's on PostgreSQL (pgstore.h).
+** db_create() and db_open() hand a target that sdb_is_pg_target() calls
+** a connection string to the registered backend (county role only);
+** without one it is SW_ECONFIG.
+*/
+struct db_remote {
+    int (*create)(const char *target, sdb **out, struct sw_err *err);
+    int (*open)(const char *target, sdb **out, struct sw_err *err);
+    /* target without its password (malloc'd; NULL: no memory) */
+    char *(*redact)(const char *target);
+};
+void db_set_remote(const struct db_remote *r);
+
+/* target as it may be shown: a connection string without its password
+** (a file path as it is). */
+void db_target_name(const char *target, char *buf, size_t n);
 
 /*
 ** db_open() looks once a process at whether a path is encrypted (see

@@ -50,7 +50,8 @@ static const char SQL_REFERRALS[] =
     "r.follow_up_on < ?1))) "
     "ORDER BY r.referred_on DESC, r.rid DESC";
 
-/* The county's figures: every station's records (?1 today). */
+/* The county's figures: every station's records (?1 today, ?2 the day
+   DUE_STALE_DAYS before it). */
 static const char SQL_OVERDUE_BY_STATION[] =
     "SELECT s.code, "
     "(SELECT count(*) FROM cases AS c JOIN visits AS v ON v.rid = "
@@ -62,9 +63,9 @@ static const char SQL_OVERDUE_BY_STATION[] =
     "AND r.follow_up_on < ?1), "
     "(SELECT count(*) FROM cases AS c WHERE c.station = s.code "
     "AND c.deleted = 0 AND c.status = 'open' AND c.risk_level = 'high' "
-    "AND date(coalesce(substr((SELECT max(v.visited_at) FROM visits AS v "
-    "WHERE v.case_id = c.id AND v.deleted = 0), 1, 10), c.opened_on), ?2) "
-    "< ?1) FROM stations AS s ORDER BY s.code";
+    "AND coalesce(substr((SELECT max(v.visited_at) FROM visits AS v "
+    "WHERE v.case_id = c.id AND v.deleted = 0), 1, 10), c.opened_on) "
+    "< ?2) FROM stations AS s ORDER BY s.code";
 
 /* ?1 today, ?2 from, ?3 to: open and overdue now; completed and declined
    with closed_on (else referred_on) in the period */
@@ -94,7 +95,8 @@ int due_overdue_by_station(sdb *db, const char *today, struct desk_rows *out,
     rc = db_prepare(db, SQL_OVERDUE_BY_STATION, &st, err);
     if (rc)
         return rc;
-    snprintf(stale, sizeof(stale), "+%d days", DUE_STALE_DAYS);
+    /* last seen more than DUE_STALE_DAYS before today */
+    sw_day_add(today, -DUE_STALE_DAYS, stale);
     sdb_bind_text(st, 1, today, -1, SDB_TRANSIENT);
     sdb_bind_text(st, 2, stale, -1, SDB_TRANSIENT);
     return desk_collect(db, st, OVD_NCOLS, out, err);

@@ -68,9 +68,10 @@ static void export_sql(struct sw_buf *sql, const struct sw_table *t)
     else
         sb_addf(sql, " FROM %s AS x", t->name);
     sb_addf(sql,
-            " WHERE x.deleted = 0 AND (?1 IS NULL OR substr(x.%s,1,10) >= ?1)"
-            " AND (?2 IS NULL OR substr(x.%s,1,10) <= ?2)"
-            " AND (?3 IS NULL OR x.station = ?3) ORDER BY x.rid",
+            " WHERE x.deleted = 0 AND (CAST(?1 AS TEXT) IS NULL OR "
+            "substr(x.%s,1,10) >= ?1)"
+            " AND (CAST(?2 AS TEXT) IS NULL OR substr(x.%s,1,10) <= ?2)"
+            " AND (CAST(?3 AS TEXT) IS NULL OR x.station = ?3) ORDER BY x.rid",
             df, df);
 }
 

@@ -21,24 +21,40 @@ static const char SQL_DEL_PENDING[] =
 /* county: an admin's decisions about a case as a possible duplicate
    (schema/county-local.sql, sync/county/dups.c); ?1 is the table name */
 static const char SQL_DEL_DUP_PAIRS[] =
-    "DELETE FROM dup_pairs WHERE ?1 = 'cases' AND (case_a = ?2 OR "
-    "case_b = ?2)";
+    "DELETE FROM dup_pairs WHERE CAST(?1 AS TEXT) = 'cases' AND "
+    "(case_a = ?2 OR case_b = ?2)";
 /* audit details that name a record, or hold one of the person's values
-   (a value of fewer than 2 characters is not looked for) */
+   (a value of fewer than 2 characters is not looked for).  "x holds y"
+   is replace(x, y, '') <> x: the same on both engines (docs/storage.md) */
+#define HOLDS(x, p) "replace(" x ", CAST(" p " AS TEXT), '') <> " x
+#define LONG(p) "length(CAST(" p " AS TEXT)) > 1"
 static const char SQL_AUDIT_ERASE[] =
     "UPDATE audit SET details = '" PURGE_ERASED_TEXT "' "
-    "WHERE details IS NOT '" PURGE_ERASED_TEXT "' AND (target = ?1 "
-    "OR target LIKE '%/' || ?1 "
-    "OR instr(details, ?1) "
-    "OR (length(?2) > 1 AND instr(details, ?2)) "
-    "OR (length(?3) > 1 AND instr(details, ?3)) "
-    "OR (length(?4) > 1 AND instr(details, ?4)))";
+    "WHERE details IS DISTINCT FROM '" PURGE_ERASED_TEXT "' AND "
+    "(target = ?1 OR target LIKE '%/' || CAST(?1 AS TEXT) "
+    "OR " HOLDS("details",
+                "?1") " "
+                      "OR (" LONG("?2") " AND " HOLDS(
+                          "details",
+                          "?2") ") "
+                                "OR (" LONG("?3") " AND " HOLDS(
+                                    "details",
+                                    "?3") ") "
+                                          "OR (" LONG("?4") " AND " HOLDS(
+                                              "details", "?4") "))";
 static const char SQL_LOCAL_AUDIT_ERASE[] =
     "UPDATE local_audit SET detail = '" PURGE_ERASED_TEXT "' "
-    "WHERE detail IS NOT '" PURGE_ERASED_TEXT "' AND (instr(detail, ?1) "
-    "OR (length(?2) > 1 AND instr(detail, ?2)) "
-    "OR (length(?3) > 1 AND instr(detail, ?3)) "
-    "OR (length(?4) > 1 AND instr(detail, ?4)))";
+    "WHERE detail IS DISTINCT FROM '" PURGE_ERASED_TEXT "' AND "
+    "(" HOLDS("detail",
+              "?1") " "
+                    "OR (" LONG("?2") " AND " HOLDS(
+                        "detail",
+                        "?2") ") "
+                              "OR (" LONG("?3") " AND " HOLDS(
+                                  "detail",
+                                  "?3") ") "
+                                        "OR (" LONG("?4") " AND " HOLDS(
+                                            "detail", "?4") "))";
 static const char SQL_PURGED_ADD[] =
     "INSERT INTO purged (id, tbl, station, case_id, seq, purged_at, admin, "
     "reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
@@ -350,5 +366,24 @@ int purge_is_purged(sdb *db, const char *id, struct sw_err *err)
 
 int purge_checkpoint(sdb *db, struct sw_err *err)
 {
-    return db_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", err);
+    struct sw_buf sb;
+    int rc;
+    if (sdb_sqlite(db))
+        return db_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", err);
+    /* PostgreSQL keeps the old version of an erased or blanked row until
+       VACUUM frees it: free it now in the tables a person's values are
+       in (the server's WAL and its backups are the DBA's: storage.md).
+       Not inside a transaction (VACUUM cannot be). */
+    if (!sdb_get_autocommit(db))
+        return 0;
+    sb_init(&sb);
+    sb_adds(&sb, "VACUUM conflicts, audit, station_audit, refused_changes, "
+                 "tombstones, transfers, dup_pairs");
+    for (int t = 0; t < SW_NTABLES; t++)
+        if (!sw_county_owned(&sw_tables[t]))
+            sb_addf(&sb, ", %s", sw_tables[t].name);
+    rc = sb.oom ? sw_fail(err, SW_ESOFTWARE, _("out of memory"))
+                : db_exec(db, sb.buf, err);
+    sb_release(&sb);
+    return rc;
 }

@@ -110,6 +110,30 @@ void records_bind_value(sdb_stmt *st, int idx, const struct sw_column *c,
         sdb_bind_text(st, idx, v, -1, SDB_TRANSIENT);
 }
 
+/* "%v%" for LIKE, with % _ and \ in v escaped by \ (NULL: no memory,
+** and the statement binds NULL: matches nothing). */
+static char *like_pattern(const char *v)
+{
+    size_t n = strlen(v);
+    char *p = malloc(2 * n + 3), *o = p;
+    if (!p)
+        return NULL;
+    *o++ = '%';
+    for (; *v; v++) {
+        if (*v == '%' || *v == '_' || *v == '\\')
+            *o++ = '\\';
+        *o++ = *v;
+    }
+    *o++ = '%';
+    *o = '\0';
+    return p;
+}
+
+static void sdb_free_text(void *p)
+{
+    free(p);
+}
+
 /* SELECT id, station, <all fields but deleted> FROM t */
 static void select_cols(struct sw_buf *sql, const struct sw_table *t)
 {
@@ -358,10 +382,13 @@ int records_list(sdb *db, const struct sw_table *t, int argc, char **argv,
         const char *cn = wcol[i] == -1   ? "id"
                          : wcol[i] == -2 ? "station"
                                          : t->cols[wcol[i]].name;
-        if (wpart[i]) /* ASCII letters without regard to case */
-            sb_addf(&sql, " AND instr(lower(%s), lower(?)) > 0", cn);
+        if (wpart[i]) /* ASCII letters without regard to case; the value's
+                         % _ and \\ escaped (like_pattern) */
+            sb_addf(&sql,
+                    " AND lower(CAST(%s AS TEXT)) LIKE lower(?) ESCAPE '\\'",
+                    cn);
         else
-            sb_addf(&sql, " AND %s IS ?", cn);
+            sb_addf(&sql, " AND %s IS NOT DISTINCT FROM ?", cn);
     }
     sb_adds(&sql, " ORDER BY rid");
     rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, _("out of memory"))
@@ -372,7 +399,7 @@ int records_list(sdb *db, const struct sw_table *t, int argc, char **argv,
         if (!wval[i])
             sdb_bind_null(st, i + 1);
         else if (wpart[i])
-            sdb_bind_text(st, i + 1, wval[i], -1, SDB_STATIC);
+            sdb_bind_text(st, i + 1, like_pattern(wval[i]), -1, sdb_free_text);
         else if (wcol[i] >= 0 && t->cols[wcol[i]].type == SW_INT)
             sdb_bind_int64(st, i + 1, strtoll(wval[i], NULL, 10));
         else

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <cjson/cJSON.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -14,7 +15,7 @@
 #include "report.h"
 #include "table.h"
 
-#define STATION_WHERE "(?3 IS NULL OR station = ?3)"
+#define STATION_WHERE "(CAST(?3 AS TEXT) IS NULL OR station = ?3)"
 
 static const char SQL_NEW[] =
     "SELECT category, count(*) FROM cases WHERE deleted = 0 AND "
@@ -31,25 +32,28 @@ static const char SQL_VISITS[] =
    the point: as cents they are exact in a double */
 static const char SQL_SERVICES[] =
     "SELECT service_type, count(*), "
-    "coalesce(sum(CAST(round(CAST(amount AS REAL) * 100) AS INTEGER)), 0) "
+    "CAST(coalesce(sum(CAST(round(CAST(amount AS DOUBLE PRECISION) * 100) "
+    "AS BIGINT)), 0) AS BIGINT) "
     "FROM services WHERE deleted = 0 AND service_on BETWEEN ?1 AND ?2 "
     "AND " STATION_WHERE
     " GROUP BY service_type ORDER BY count(*) DESC, service_type";
 static const char SQL_FOLLOWUPS[] =
-    "SELECT count(*), coalesce(sum(EXISTS (SELECT 1 FROM visits AS w "
-    "WHERE w.case_id = v.case_id AND w.deleted = 0 AND "
-    "w.visited_at > v.visited_at AND substr(w.visited_at, 1, 10) <= ?2)), 0) "
+    "SELECT count(*), CAST(coalesce(sum(CASE WHEN EXISTS (SELECT 1 FROM "
+    "visits AS w WHERE w.case_id = v.case_id AND w.deleted = 0 AND "
+    "w.visited_at > v.visited_at AND substr(w.visited_at, 1, 10) <= ?2) "
+    "THEN 1 ELSE 0 END), 0) AS BIGINT) "
     "FROM visits AS v WHERE v.deleted = 0 AND "
-    "v.next_visit_on BETWEEN ?1 AND ?2 AND (?3 IS NULL OR v.station = ?3)";
+    "v.next_visit_on BETWEEN ?1 AND ?2 AND "
+    "(CAST(?3 AS TEXT) IS NULL OR v.station = ?3)";
 static const char SQL_UNVISITED[] =
     "SELECT c.id, c.name, c.village, (SELECT max(substr(w.visited_at, 1, 10)) "
     "FROM visits AS w WHERE w.case_id = c.id AND w.deleted = 0 AND "
     "substr(w.visited_at, 1, 10) <= ?1) "
     "FROM cases AS c WHERE c.deleted = 0 AND c.status = 'open' AND "
     "c.risk_level = 'high' AND c.opened_on <= ?1 AND "
-    "(?2 IS NULL OR c.station = ?2) AND NOT EXISTS (SELECT 1 FROM visits AS w "
-    "WHERE w.case_id = c.id AND w.deleted = 0 AND "
-    "substr(w.visited_at, 1, 10) > date(?1, '-30 days') AND "
+    "(CAST(?2 AS TEXT) IS NULL OR c.station = ?2) AND NOT EXISTS (SELECT 1 "
+    "FROM visits AS w WHERE w.case_id = c.id AND w.deleted = 0 AND "
+    "substr(w.visited_at, 1, 10) > ?3 AND "
     "substr(w.visited_at, 1, 10) <= ?1) ORDER BY c.name, c.id";
 
 static const struct sw_column *col_of(int t, const char *name)
@@ -172,12 +176,15 @@ static char *col_dup(sdb_stmt *st, int k, int *oom)
 static int list_unvisited(sdb *db, struct report *r, struct sw_err *err)
 {
     sdb_stmt *st;
+    char since[11];
     int rc = db_prepare(db, SQL_UNVISITED, &st, err), cap = 0, oom = 0;
     if (rc)
         return rc;
     sdb_bind_text(st, 1, r->ref_day, -1, SDB_STATIC);
     if (r->station[0])
         sdb_bind_text(st, 2, r->station, -1, SDB_STATIC);
+    sw_day_add(r->ref_day, -30, since);
+    sdb_bind_text(st, 3, since, -1, SDB_STATIC);
     while ((rc = sdb_step(st)) == SDB_ROW) {
         struct report_case *c;
         if (r->nunvisited == cap) {

@@ -144,6 +144,10 @@ static inline int sdb_sqlite_open(const char *path, sdb **out)
 */
 int sdb_pg_connect(const char *conninfo, sdb **out, struct sw_err *err);
 
+/* conninfo (URI or key=value text) with any password in it replaced by
+** "***", to show or log; malloc'd (NULL: out of memory). */
+char *sdb_pg_redact(const char *conninfo);
+
 /* Is target a PostgreSQL connection string rather than a file path? */
 int sdb_is_pg_target(const char *target);
 

@@ -33,15 +33,17 @@ static const char SQL_ERASE_PULL[] =
 ** another source than the pusher ?3: a push's own range
 ** (store_apply_push).  Both must see the whole stream a pull reads, or a
 ** county write between a station's pull and its push would be skipped. */
+/* (the largest of four: an aggregate over a union, as both engines have
+   it; SQLite's max(a, b) and PostgreSQL's greatest() are each one's) */
 const char STORE_SQL_STREAM_END[] =
-    "SELECT max(coalesce((SELECT max(seq) FROM field_versions "
-    "WHERE station = ?1), 0), coalesce((SELECT max(seq) FROM field_versions "
-    "WHERE station = ?2), 0), coalesce((SELECT max(seq) FROM purged "
-    "WHERE station = ?1), 0), coalesce((SELECT max(seq) FROM moved "
-    "WHERE from_station = ?1), 0))";
+    "SELECT coalesce(max(m), 0) FROM ("
+    "SELECT max(seq) AS m FROM field_versions WHERE station = ?1 "
+    "UNION ALL SELECT max(seq) FROM field_versions WHERE station = ?2 "
+    "UNION ALL SELECT max(seq) FROM purged WHERE station = ?1 "
+    "UNION ALL SELECT max(seq) FROM moved WHERE from_station = ?1) AS e";
 const char STORE_SQL_STREAM_OTHER[] =
     "SELECT 1 FROM field_versions WHERE station = ?1 AND seq > ?2 "
-    "AND src IS NOT ?3 "
+    "AND src IS DISTINCT FROM ?3 "
     "UNION ALL SELECT 1 FROM field_versions WHERE station = ?4 AND seq > ?2 "
     "UNION ALL SELECT 1 FROM purged WHERE station = ?1 AND seq > ?2 "
     "UNION ALL SELECT 1 FROM moved WHERE from_station = ?1 AND seq > ?2 "
@@ -64,18 +66,18 @@ static const char SQL_ADD_SITE[] =
 static const char SQL_PULL[] =
     "SELECT seq, tbl, col, hlc, site, base_hlc, base_site, src, author, rid "
     "FROM (SELECT * FROM (SELECT * FROM field_versions "
-    "WHERE station = ?1 AND seq > ?2 AND tbl < ?5 ORDER BY seq LIMIT ?3) "
+    "WHERE station = ?1 AND seq > ?2 AND tbl < ?5 ORDER BY seq LIMIT ?3) AS a "
     "UNION ALL SELECT * FROM (SELECT * FROM field_versions "
-    "WHERE station = ?4 AND seq > ?2 AND tbl < ?5 ORDER BY seq LIMIT ?3)) "
-    "ORDER BY seq LIMIT ?3";
+    "WHERE station = ?4 AND seq > ?2 AND tbl < ?5 ORDER BY seq LIMIT ?3) "
+    "AS b) AS p ORDER BY seq LIMIT ?3";
 static const char SQL_PULL_REST[] =
     "SELECT seq, tbl, col, hlc, site, base_hlc, base_site, src, author, rid "
     "FROM field_versions WHERE tbl = ?1 AND rid = ?2 AND seq > ?3 "
     "ORDER BY col";
 const char STORE_SQL_REMAINING[] =
     "SELECT count(*) FROM (SELECT 1 FROM field_versions "
-    "WHERE station IN (?1, ?5) AND seq > ?2 AND src IS NOT ?4 "
-    "AND tbl < ?6 LIMIT ?3)";
+    "WHERE station IN (?1, ?5) AND seq > ?2 AND src IS DISTINCT FROM ?4 "
+    "AND tbl < ?6 LIMIT ?3) AS r";
 
 /* A record's id and its columns in table order, by rid. */
 static char *row_sql(const struct sw_table *tb)

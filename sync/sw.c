@@ -253,3 +253,22 @@ void sw_copy(char *dst, size_t n, const char *src)
     memcpy(dst, src, len);
     dst[len] = '\0';
 }
+
+void sw_day_add(const char *day, int n, char out[11])
+{
+    struct tm tm;
+    time_t t;
+    int y, m, d;
+    out[0] = '\0';
+    if (!day || sscanf(day, "%4d-%2d-%2d", &y, &m, &d) != 3)
+        return;
+    memset(&tm, 0, sizeof(tm));
+    tm.tm_year = y - 1900;
+    tm.tm_mon = m - 1;
+    tm.tm_mday = d + n;
+    tm.tm_hour = 12;
+    t = timegm(&tm);
+    if (t == (time_t)-1 || !gmtime_r(&t, &tm))
+        return;
+    strftime(out, 11, "%Y-%m-%d", &tm);
+}

@@ -112,6 +112,11 @@ struct sw_buf {
     size_t cap;
     int oom; /* sticky: set when an allocation failed */
 };
+/* The date n days after day (YYYY-MM-DD; n may be negative) into out[11];
+** "" when day is not a date.  Date arithmetic is done in C, not in SQL:
+** the engines' date functions differ (docs/storage.md). */
+void sw_day_add(const char *day, int n, char out[11]);
+
 void sb_init(struct sw_buf *sb);
 void sb_release(struct sw_buf *sb);
 char *sb_detach(struct sw_buf *sb, size_t *len);

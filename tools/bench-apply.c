@@ -248,8 +248,10 @@ static int on_conflict(void *ctx, int why, sqlite3_changeset_iter *it)
 static struct clk apply_changeset(sdb *dst, int n, void *p)
 {
     struct clk t0 = clk_now();
-    sqlok(dst, sqlite3changeset_apply(dst, n, p, NULL, on_conflict, NULL),
-          "sqlite3changeset_apply");
+    sqlok(
+        dst,
+        sqlite3changeset_apply(sdb_sqlite(dst), n, p, NULL, on_conflict, NULL),
+        "sqlite3changeset_apply");
     return clk_add(NULL, t0);
 }
 
@@ -596,7 +598,8 @@ static sdb *run_session(const char *path, const struct vrec *vs, size_t n,
     int cs_ins_n = 0, cs_upd_n = 0;
     void *cs_ins = NULL, *cs_upd = NULL;
 
-    sqlok(src, sqlite3session_create(src, "main", &ss), "session_create");
+    sqlok(src, sqlite3session_create(sdb_sqlite(src), "main", &ss),
+          "session_create");
     sqlok(src, sqlite3session_attach(ss, T->name), "session_attach");
     exec(src, "BEGIN");
     insert_rows(src, vs, n);
@@ -604,7 +607,8 @@ static sdb *run_session(const char *path, const struct vrec *vs, size_t n,
     sqlok(src, sqlite3session_changeset(ss, &cs_ins_n, &cs_ins),
           "session_changeset");
     sqlite3session_delete(ss);
-    sqlok(src, sqlite3session_create(src, "main", &ss), "session_create");
+    sqlok(src, sqlite3session_create(sdb_sqlite(src), "main", &ss),
+          "session_create");
     sqlok(src, sqlite3session_attach(ss, T->name), "session_attach");
     exec(src, "BEGIN");
     update_rows(src, vs, es, ne);

@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bench-gen.h"
@@ -100,6 +101,12 @@ static int clause(struct gen *g, char *tmp, size_t n)
 
 void gen_init(struct gen *g, uint64_t seed, int64_t start_ms)
 {
+    for (int t = 0; t < SW_NTABLES; t++)
+        if (sw_tables[t].ncols > GEN_MAXCOLS) {
+            fprintf(stderr, "bench-gen: %s has %d columns; GEN_MAXCOLS is %d\n",
+                    sw_tables[t].name, sw_tables[t].ncols, GEN_MAXCOLS);
+            abort();
+        }
     g->s = seed ? seed * 0x9e3779b97f4a7c15ULL : 0x2545f4914f6cdd1dULL;
     g->ms = start_ms;
     g->day = 0;

@@ -16,7 +16,7 @@
 #include "sw.h"
 #include "table.h"
 
-#define GEN_MAXCOLS 16
+#define GEN_MAXCOLS 32 /* at least every table's ncols: checked in gen_init */
 #define GEN_BUF 4096
 
 struct gen {

@@ -10,6 +10,7 @@
 #include "county.h"
 #include "crypt.h"
 #include "db.h"
+#include "sdb.h"
 
 int county_cmd_init(struct county_ctx *ctx, int argc, char **argv)
 {
@@ -36,6 +37,10 @@ int county_cmd_init(struct county_ctx *ctx, int argc, char **argv)
                          "not starting with - or .): %s"),
                        SW_CODE_MAX, county);
 
+    if (encrypt && sdb_is_pg_target(ctx->db_path))
+        return sw_fail(&ctx->err, SW_EUSAGE,
+                       _("init: --encrypt is for a store in a file; a store "
+                         "on PostgreSQL is encrypted by its server"));
     if (encrypt) {
         if (access(ctx->db_path, F_OK) == 0)
             return sw_fail(&ctx->err, SW_ECANTCREAT,
@@ -57,11 +62,14 @@ int county_cmd_init(struct county_ctx *ctx, int argc, char **argv)
         /* a store without its code is of no use: do not leave it */
         db_close(ctx->db);
         ctx->db = NULL;
-        remove(ctx->db_path);
+        if (!sdb_is_pg_target(ctx->db_path))
+            remove(ctx->db_path);
         return rc;
     }
-    if (!ctx->quiet)
-        printf(_("created county store %s for county %s\n"), ctx->db_path,
-               county);
+    if (!ctx->quiet) {
+        char name[512];
+        db_target_name(ctx->db_path, name, sizeof(name));
+        printf(_("created county store %s for county %s\n"), name, county);
+    }
     return 0;
 }

@@ -18,16 +18,10 @@
 #include "admin.h"
 #include "audit.h"
 #include "county.h"
+#include "cs-cli.h"
 #include "db.h"
 
 #define RETENTION_KEY "retention_years"
-
-/* closed cases whose closed_on is at least ?2 years before ?1 */
-static const char SQL_DUE[] =
-    "SELECT id, station, closed_on FROM cases WHERE status = 'closed' "
-    "AND closed_on IS NOT NULL "
-    "AND closed_on <= date(?1, '-' || ?2 || ' years') "
-    "ORDER BY closed_on, id";
 
 struct due {
     char id[SW_UUID_LEN + 1];
@@ -43,48 +37,51 @@ static int years_of(const char *v, long *out)
     return !errno && end != v && !*end && *out >= 1 && *out <= 100;
 }
 
+struct due_list {
+    struct due *v;
+    size_t n, cap;
+    struct sw_err *err;
+};
+
+static int add_due(void *arg, const char *id, const char *station,
+                   const char *closed_on)
+{
+    struct due_list *l = arg;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 32;
+        struct due *nv = realloc(l->v, cap * sizeof(*nv));
+        if (!nv)
+            return sw_fail(l->err, SW_ESOFTWARE, _("out of memory"));
+        l->v = nv;
+        l->cap = cap;
+    }
+    snprintf(l->v[l->n].id, sizeof(l->v[l->n].id), "%s", id ? id : "");
+    snprintf(l->v[l->n].station, sizeof(l->v[l->n].station), "%s",
+             station ? station : "");
+    snprintf(l->v[l->n].closed_on, sizeof(l->v[l->n].closed_on), "%s",
+             closed_on ? closed_on : "");
+    l->n++;
+    return 0;
+}
+
+/* The closed cases due on today: closed at least years before it. */
 static int load_due(sdb *db, const char *today, long years, struct due **out,
                     size_t *n, struct sw_err *err)
 {
-    sdb_stmt *st = NULL;
-    struct due *v = NULL;
-    size_t cap = 0;
-    int rc = db_prepare(db, SQL_DUE, &st, err), step;
+    struct due_list l = {NULL, 0, 0, err};
+    char cutoff[11];
+    int rc;
 
-    *out = NULL;
-    *n = 0;
-    if (rc)
-        return rc;
-    sdb_bind_text(st, 1, today, -1, SDB_STATIC);
-    sdb_bind_int64(st, 2, years);
-    while ((step = sdb_step(st)) == SDB_ROW) {
-        if (*n == cap) {
-            struct due *nv;
-            cap = cap ? cap * 2 : 32;
-            if (!(nv = realloc(v, cap * sizeof(*v)))) {
-                rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
-                break;
-            }
-            v = nv;
-        }
-        snprintf(v[*n].id, sizeof(v[*n].id), "%s",
-                 (const char *)sdb_column_text(st, 0));
-        snprintf(v[*n].station, sizeof(v[*n].station), "%s",
-                 sdb_column_text(st, 1) ? (const char *)sdb_column_text(st, 1)
-                                        : "");
-        snprintf(v[*n].closed_on, sizeof(v[*n].closed_on), "%s",
-                 (const char *)sdb_column_text(st, 2));
-        (*n)++;
-    }
-    if (!rc && step != SDB_DONE)
-        rc = db_fail(err, db, "read closed cases");
-    sdb_finalize(st);
+    cs_years_before(today, years, cutoff);
+    rc = cs_closed_cases_due(db, cutoff, add_due, &l, err);
     if (rc) {
-        free(v);
+        free(l.v);
+        *out = NULL;
         *n = 0;
         return rc;
     }
-    *out = v;
+    *out = l.v;
+    *n = l.n;
     return 0;
 }
 

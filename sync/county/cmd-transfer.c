@@ -15,60 +15,59 @@
 #include "admin.h"
 #include "audit.h"
 #include "county.h"
-#include "db.h"
+#include "cs-console.h"
 
-static const char SQL_REQUESTS[] =
-    "SELECT id, station, case_id, to_station, note, asked_by, asked_at, "
-    "status, decided_by FROM transfer_requests "
-    "WHERE ?1 = 1 OR status = 'pending' ORDER BY id";
+struct list_arg {
+    cJSON *arr; /* --json: the requests, else NULL: printed */
+    struct sw_err *err;
+};
+
+static int list_request(void *arg, const struct cs_transfer_request *r)
+{
+    struct list_arg *a = arg;
+    char id[24];
+    const char *v[] = {id,      r->station,  r->case_id, r->to_station,
+                       r->note, r->asked_by, r->status,  r->decided_by};
+    snprintf(id, sizeof(id), "%lld", (long long)r->id);
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+        if (!v[i])
+            v[i] = "";
+    if (a->arr) {
+        cJSON *o = cJSON_CreateObject();
+        if (!o || !cJSON_AddItemToArray(a->arr, o) ||
+            !cJSON_AddNumberToObject(o, "id", (double)r->id) ||
+            !cJSON_AddStringToObject(o, "station", v[1]) ||
+            !cJSON_AddStringToObject(o, "case", v[2]) ||
+            !cJSON_AddStringToObject(o, "to_station", v[3]) ||
+            !cJSON_AddStringToObject(o, "note", v[4]) ||
+            !cJSON_AddStringToObject(o, "asked_by", v[5]) ||
+            !cJSON_AddNumberToObject(o, "asked_at", (double)r->asked_at) ||
+            !cJSON_AddStringToObject(o, "status", v[6]))
+            return sw_fail(a->err, SW_ESOFTWARE, _("out of memory"));
+    } else {
+        printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v[0], v[6], v[1], v[2], v[3],
+               v[5], v[4]);
+    }
+    return 0;
+}
 
 static int list_requests(struct county_ctx *ctx, int json, int all)
 {
-    sdb_stmt *st = NULL;
-    cJSON *arr = json ? cJSON_CreateArray() : NULL;
-    int rc = db_prepare(ctx->db, SQL_REQUESTS, &st, &ctx->err);
-    int step = SDB_DONE;
+    struct list_arg a = {json ? cJSON_CreateArray() : NULL, &ctx->err};
+    int rc = 0;
 
-    if (!rc && json && !arr)
-        rc = sw_fail(&ctx->err, SW_ESOFTWARE, _("out of memory"));
-    if (!rc)
-        sdb_bind_int(st, 1, all);
-    while (!rc && (step = sdb_step(st)) == SDB_ROW) {
-        const char *v[9];
-        for (int i = 0; i < 9; i++)
-            v[i] = sdb_column_text(st, i) ? (const char *)sdb_column_text(st, i)
-                                          : "";
-        if (json) {
-            cJSON *o = cJSON_CreateObject();
-            if (!o || !cJSON_AddItemToArray(arr, o) ||
-                !cJSON_AddNumberToObject(o, "id",
-                                         (double)sdb_column_int64(st, 0)) ||
-                !cJSON_AddStringToObject(o, "station", v[1]) ||
-                !cJSON_AddStringToObject(o, "case", v[2]) ||
-                !cJSON_AddStringToObject(o, "to_station", v[3]) ||
-                !cJSON_AddStringToObject(o, "note", v[4]) ||
-                !cJSON_AddStringToObject(o, "asked_by", v[5]) ||
-                !cJSON_AddNumberToObject(o, "asked_at",
-                                         (double)sdb_column_int64(st, 6)) ||
-                !cJSON_AddStringToObject(o, "status", v[7]))
-                rc = sw_fail(&ctx->err, SW_ESOFTWARE, _("out of memory"));
-        } else {
-            printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v[0], v[7], v[1], v[2], v[3],
-                   v[5], v[4]);
-        }
-    }
-    if (!rc && step != SDB_DONE)
-        rc = db_fail(&ctx->err, ctx->db, "read transfer requests");
-    sdb_finalize(st);
+    if (json && !a.arr)
+        return sw_fail(&ctx->err, SW_ESOFTWARE, _("out of memory"));
+    rc = cs_transfer_requests(ctx->db, all, list_request, &a, &ctx->err);
     if (!rc && json) {
-        char *text = cJSON_Print(arr);
+        char *text = cJSON_Print(a.arr);
         if (!text)
             rc = sw_fail(&ctx->err, SW_ESOFTWARE, _("out of memory"));
         else
             printf("%s\n", text);
         free(text);
     }
-    cJSON_Delete(arr);
+    cJSON_Delete(a.arr);
     return rc;
 }
 

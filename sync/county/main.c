@@ -18,6 +18,8 @@
 #include "county.h"
 #include "crypt.h"
 #include "db.h"
+#include "pgstore.h"
+#include "sdb.h"
 
 #define PROG "swsync-county"
 
@@ -359,8 +361,8 @@ static int load_conf(struct conf *cf, const char *file, const char *db_flag,
 
 static void usage(FILE *f)
 {
-    fprintf(f, _("usage: swsync-county [--config FILE] [--db FILE] COMMAND "
-                 "[ARGS]\n"
+    fprintf(f, _("usage: swsync-county [--config FILE] [--db FILE|URI] "
+                 "COMMAND [ARGS]\n"
                  "\n"
                  "The county server of swsync: enrol stations, serve their "
                  "sync, correct\nrecords and resolve conflicts.\n"
@@ -374,7 +376,11 @@ static void usage(FILE *f)
               "  --db FILE    the county store (default: "
               "$SWSYNC_COUNTY_DB, else db in the\n"
               "               config file, else %s\n"
-              "               if %s exists, else ./county.db)\n"
+              "               if %s exists, else ./county.db);\n"
+              "               or a PostgreSQL store: postgresql://USER@HOST"
+              ":PORT/DB (the\n"
+              "               password from ~/.pgpass or $PGPASSFILE, "
+              "never the command line)\n"
               "  --config FILE  the settings file (default: "
               "$SWSYNC_COUNTY_CONFIG, else\n"
               "               %s if it exists)\n"
@@ -486,6 +492,7 @@ int main(int argc, char **argv)
 
     sw_nls_init();
     umask(077);
+    db_use_pg(); /* --db postgresql://... (docs/storage.md) */
     memset(&ctx, 0, sizeof(ctx));
     ctx.prog = PROG;
     memset(&cf, 0, sizeof(cf));
@@ -578,8 +585,17 @@ int main(int argc, char **argv)
     }
     /* init, encrypt and restore --encrypt decide themselves whether to
        make a key */
-    if (c->fn != county_cmd_init && c->fn != county_cmd_encrypt &&
-        !restore_encrypt(c, argc, argv)) {
+    if (sdb_is_pg_target(ctx.db_path)) {
+        /* at rest, a PostgreSQL store is the server's to encrypt */
+        if (ctx.key_given) {
+            fprintf(stderr, "%s: %s\n", ctx.prog,
+                    _("--db-key: a store on PostgreSQL has no key file; "
+                      "encryption at rest is the database server's"));
+            rc = exit_code(SW_EUSAGE);
+            goto done;
+        }
+    } else if (c->fn != county_cmd_init && c->fn != county_cmd_encrypt &&
+               !restore_encrypt(c, argc, argv)) {
         rc = crypt_load(ctx.key_path, 0, ctx.key_given, &ctx.err);
         if (rc) {
             fprintf(stderr, _("swsync-county: %s\n"), ctx.err.msg);

@@ -22,7 +22,7 @@
 #include "admin.h"
 #include "assets.h"
 #include "audit.h"
-#include "db.h"
+#include "cs-console.h"
 #include "due.h"
 #include "dups.h"
 #include "enrol.h"
@@ -47,39 +47,6 @@
 static const char CT_HTML[] = "text/html; charset=utf-8";
 static const char CT_JSON[] = "application/json";
 static const char NO_STORE[] = "no-store";
-
-static const char SQL_OPEN_COUNT[] =
-    "SELECT count(*) FROM conflicts WHERE status = 'open'";
-static const char SQL_STATION_CODES[] =
-    "SELECT code, name FROM stations ORDER BY code";
-static const char SQL_SITE_OWNER[] =
-    "SELECT station, device FROM replicas WHERE site = ?1";
-static const char SQL_CASE_NAME[] = "SELECT name FROM cases WHERE id = ?1";
-static const char SQL_PENDING_TRANSFERS[] =
-    "SELECT count(*) FROM transfer_requests WHERE status = 'pending'";
-static const char SQL_REF_CASE[] =
-    "SELECT c.id, c.name FROM cases AS c WHERE c.id = "
-    "(SELECT case_id FROM visits WHERE id = ?1 UNION ALL "
-    " SELECT case_id FROM services WHERE id = ?1 LIMIT 1)";
-static const char SQL_SEARCH[] =
-    "SELECT id, station, name, village, category, risk_level, status "
-    "FROM cases WHERE deleted = 0 AND (id = ?1 OR instr(name, ?1) > 0) "
-    "ORDER BY name, id LIMIT ?2";
-static const char SQL_VISITS_OF[] =
-    "SELECT id, visited_at, mode, worker, findings FROM visits "
-    "WHERE case_id = ?1 AND deleted = 0 ORDER BY visited_at DESC, rid DESC "
-    "LIMIT 200";
-static const char SQL_SERVICES_OF[] =
-    "SELECT id, service_on, service_type, amount, outcome FROM services "
-    "WHERE case_id = ?1 AND deleted = 0 ORDER BY service_on DESC, rid DESC "
-    "LIMIT 200";
-static const char SQL_RECORD_CONFLICTS[] =
-    "SELECT id, col, status, detected_at FROM conflicts "
-    "WHERE tbl = ?1 AND row_id = ?2 ORDER BY id DESC LIMIT 100";
-static const char SQL_FIND_ID[] =
-    "SELECT 'cases' FROM cases WHERE id = ?1 UNION ALL "
-    "SELECT 'visits' FROM visits WHERE id = ?1 UNION ALL "
-    "SELECT 'services' FROM services WHERE id = ?1 LIMIT 1";
 
 struct web {
     struct MHD_Connection *conn;
@@ -288,18 +255,6 @@ static void nav_link(struct web *w, struct sw_buf *b, const char *href,
     sb_adds(b, "</a>");
 }
 
-static int64_t query_count(sdb *db, const char *sql)
-{
-    sdb_stmt *st;
-    int64_t n = 0;
-    if (db_prepare(db, sql, &st, NULL))
-        return 0;
-    if (sdb_step(st) == SDB_ROW)
-        n = sdb_column_int64(st, 0);
-    sdb_finalize(st);
-    return n;
-}
-
 /*
 ** Put main (taken over) into the layout and make it the answer.  title
 ** is a message, with arg for its "%s".
@@ -323,7 +278,7 @@ static int send_page(struct web *w, unsigned status, enum i18n_msg title,
     if (w->authed) {
         const char *p = w->path + 6; /* after "/admin" */
         char n[24];
-        int64_t open = query_count(w->db, SQL_OPEN_COUNT);
+        int64_t open = cs_open_conflicts(w->db);
         struct argbuf a = {&head, 0};
         snprintf(n, sizeof(n), "%" PRId64, open);
         sb_adds(&head, "<nav class=\"main\">");
@@ -343,7 +298,7 @@ static int send_page(struct web *w, unsigned status, enum i18n_msg title,
                  strncmp(p, "/resources", 10) == 0, NULL);
         {
             char tn[24];
-            int64_t asks = query_count(w->db, SQL_PENDING_TRANSFERS);
+            int64_t asks = cs_pending_transfers(w->db);
             snprintf(tn, sizeof(tn), "%" PRId64, asks);
             nav_link(w, &head, "/admin/transfers", M_NAV_TRANSFERS,
                      strncmp(p, "/transfers", 10) == 0, asks ? tn : NULL);
@@ -576,20 +531,6 @@ static int64_t jint(const cJSON *o, const char *k)
     return cJSON_IsNumber(j) ? (int64_t)j->valuedouble : 0;
 }
 
-/* The text form of column i of a row (NULL for NULL). */
-static const char *col_text(sdb_stmt *st, int i, char *buf, size_t n)
-{
-    switch (sdb_column_type(st, i)) {
-    case SDB_NULL:
-        return NULL;
-    case SDB_INTEGER:
-        snprintf(buf, n, "%" PRId64, (int64_t)sdb_column_int64(st, i));
-        return buf;
-    default:
-        return (const char *)sdb_column_text(st, i);
-    }
-}
-
 static void put_time(struct sw_buf *b, int64_t ms)
 {
     char t[20];
@@ -610,7 +551,7 @@ static void put_author(struct sw_buf *b, const char *author)
 /* Who wrote a version: the county, or a station's replica. */
 static void put_site(struct web *w, struct sw_buf *b, const char *site)
 {
-    sdb_stmt *st;
+    char *station, *device;
     if (!site) {
         sb_adds(b, "-");
         return;
@@ -622,23 +563,20 @@ static void put_site(struct web *w, struct sw_buf *b, const char *site)
         sb_adds(b, "</span>");
         return;
     }
-    if (!db_prepare(w->db, SQL_SITE_OWNER, &st, NULL)) {
-        sdb_bind_text(st, 1, site, -1, SDB_STATIC);
-        if (sdb_step(st) == SDB_ROW) {
-            text(w, b, M_COL_STATION);
-            sb_adds(b, " ");
-            html_esc(b, (const char *)sdb_column_text(st, 0));
-            sb_adds(b, " · ");
-            text(w, b, M_COL_DEVICE);
-            sb_adds(b, " ");
-            html_esc(b, (const char *)sdb_column_text(st, 1));
-            sb_adds(b, " <span class=\"sub\">");
-            html_esc(b, site);
-            sb_adds(b, "</span>");
-            sdb_finalize(st);
-            return;
-        }
-        sdb_finalize(st);
+    if (cs_site_owner(w->db, site, &station, &device, NULL) == 0) {
+        text(w, b, M_COL_STATION);
+        sb_adds(b, " ");
+        html_esc(b, station);
+        sb_adds(b, " · ");
+        text(w, b, M_COL_DEVICE);
+        sb_adds(b, " ");
+        html_esc(b, device);
+        sb_adds(b, " <span class=\"sub\">");
+        html_esc(b, site);
+        sb_adds(b, "</span>");
+        free(station);
+        free(device);
+        return;
     }
     html_esc(b, site);
 }
@@ -647,21 +585,10 @@ static void put_site(struct web *w, struct sw_buf *b, const char *site)
 static void put_record_label(struct web *w, struct sw_buf *b, const char *table,
                              const char *id)
 {
-    sdb_stmt *st;
     int is_case = strcmp(table, "cases") == 0;
-    const char *name = NULL;
-    int have =
-        !db_prepare(w->db, is_case ? SQL_CASE_NAME : SQL_REF_CASE, &st, NULL);
-    if (have) {
-        sdb_bind_text(st, 1, id, -1, SDB_STATIC);
-        if (sdb_step(st) == SDB_ROW) {
-            if (is_case) {
-                name = (const char *)sdb_column_text(st, 0);
-            } else {
-                name = (const char *)sdb_column_text(st, 1);
-            }
-        }
-    }
+    char *name = NULL;
+    /* no name (not found, or a failure): the table's name stands */
+    cs_case_name(w->db, is_case, id, &name, NULL);
     sb_adds(b, "<a href=\"/admin/records/");
     html_url(b, table);
     sb_adds(b, "/");
@@ -679,30 +606,35 @@ static void put_record_label(struct web *w, struct sw_buf *b, const char *table,
     sb_adds(b, "</a> <span class=\"sub\">");
     sb_add(b, id, strlen(id) > 8 ? 8 : strlen(id));
     sb_adds(b, "…</span>");
-    if (have)
-        sdb_finalize(st);
+    free(name);
+}
+
+struct options_arg {
+    struct sw_buf *b;
+    const char *sel;
+};
+
+static int station_option(void *arg, const char *code, const char *name)
+{
+    struct options_arg *o = arg;
+    sb_adds(o->b, "<option value=\"");
+    html_esc(o->b, code);
+    sb_addf(o->b, "\"%s>",
+            o->sel && code && strcmp(o->sel, code) == 0 ? " selected" : "");
+    html_esc(o->b, code);
+    if (name) {
+        sb_adds(o->b, " ");
+        esc_short(o->b, name, 16);
+    }
+    sb_adds(o->b, "</option>");
+    return 0;
 }
 
 /* <option>s of the enrolled stations, sel selected. */
 static void station_options(struct web *w, struct sw_buf *b, const char *sel)
 {
-    sdb_stmt *st;
-    if (db_prepare(w->db, SQL_STATION_CODES, &st, NULL))
-        return;
-    while (sdb_step(st) == SDB_ROW) {
-        const char *code = (const char *)sdb_column_text(st, 0);
-        const char *name = (const char *)sdb_column_text(st, 1);
-        sb_adds(b, "<option value=\"");
-        html_esc(b, code);
-        sb_addf(b, "\"%s>", sel && strcmp(sel, code) == 0 ? " selected" : "");
-        html_esc(b, code);
-        if (name) {
-            sb_adds(b, " ");
-            esc_short(b, name, 16);
-        }
-        sb_adds(b, "</option>");
-    }
-    sdb_finalize(st);
+    struct options_arg o = {b, sel};
+    cs_station_codes(w->db, station_option, &o, NULL);
 }
 
 /* "+1.2s", "-3m", "+2d": a clock skew, short. */
@@ -1560,74 +1492,56 @@ static int record_table(struct web *w, struct sw_buf *b,
                         const char *hl, int *deleted, char *station,
                         size_t stlen, int reveal)
 {
-    struct sw_buf sql;
-    sdb_stmt *st = NULL;
-    int found = 0;
+    struct cs_record r;
 
     *deleted = 0;
     if (station)
         station[0] = '\0';
-    sb_init(&sql);
-    sb_adds(&sql, "SELECT id, station");
-    for (int c = 0; c < t->ncols; c++)
-        sb_addf(&sql, ", %s", t->cols[c].name);
-    sb_addf(&sql, " FROM %s WHERE id = ?1", t->name);
-    if (sql.oom || db_prepare(w->db, sql.buf, &st, NULL)) {
-        sb_release(&sql);
+    if (cs_record_get(w->db, t, id, &r, NULL))
         return 1;
-    }
-    sb_release(&sql);
-    sdb_bind_text(st, 1, id, -1, SDB_STATIC);
-    if (sdb_step(st) == SDB_ROW) {
-        found = 1;
-        *deleted = sdb_column_int(st, 2 + sw_col_deleted(t)) != 0;
-        if (station)
-            snprintf(station, stlen, "%s",
-                     sdb_column_text(st, 1)
-                         ? (const char *)sdb_column_text(st, 1)
-                         : "");
-        sb_adds(b, "<table class=\"kv\" id=\"record\"><tbody><tr><th>ID</th>"
-                   "<td>");
-        html_esc(b, id);
-        sb_adds(b, "</td></tr><tr><th>");
-        text(w, b, M_COL_STATION);
+    *deleted = r.deleted;
+    if (station)
+        snprintf(station, stlen, "%s", r.station ? r.station : "");
+    sb_adds(b, "<table class=\"kv\" id=\"record\"><tbody><tr><th>ID</th>"
+               "<td>");
+    html_esc(b, id);
+    sb_adds(b, "</td></tr><tr><th>");
+    text(w, b, M_COL_STATION);
+    sb_adds(b, "</th><td>");
+    html_esc(b, r.station);
+    sb_adds(b, "</td></tr>");
+    for (int c = 0; c < sw_col_deleted(t); c++) {
+        const char *name = t->cols[c].name;
+        const char *v = r.v[c];
+        sb_addf(b, "<tr%s data-field=\"%s\"><th>",
+                hl && strcmp(hl, name) == 0 ? " class=\"hl\"" : "", name);
+        html_esc(b, i18n_field(w->lang, t, name));
         sb_adds(b, "</th><td>");
-        html_esc(b, (const char *)sdb_column_text(st, 1));
+        if (c == t->ref_col && v) {
+            sb_adds(b, "<a href=\"/admin/records/cases/");
+            html_url(b, v);
+            sb_adds(b, "\">");
+            html_esc(b, v);
+            sb_adds(b, "</a>");
+        } else if (v && !reveal && masked_col(t, name)) {
+            sb_adds(b, "<span class=\"masked\">");
+            put_masked(b, name, v);
+            sb_adds(b, "</span>");
+        } else {
+            put_value(w, b, name, v, 0);
+        }
         sb_adds(b, "</td></tr>");
-        for (int c = 0; c < sw_col_deleted(t); c++) {
-            char num[32];
-            const char *name = t->cols[c].name;
-            const char *v = col_text(st, c + 2, num, sizeof(num));
-            sb_addf(b, "<tr%s data-field=\"%s\"><th>",
-                    hl && strcmp(hl, name) == 0 ? " class=\"hl\"" : "", name);
-            html_esc(b, i18n_field(w->lang, t, name));
-            sb_adds(b, "</th><td>");
-            if (c == t->ref_col && v) {
-                sb_adds(b, "<a href=\"/admin/records/cases/");
-                html_url(b, v);
-                sb_adds(b, "\">");
-                html_esc(b, v);
-                sb_adds(b, "</a>");
-            } else if (v && !reveal && masked_col(t, name)) {
-                sb_adds(b, "<span class=\"masked\">");
-                put_masked(b, name, v);
-                sb_adds(b, "</span>");
-            } else {
-                put_value(w, b, name, v, 0);
-            }
-            sb_adds(b, "</td></tr>");
-        }
-        if (*deleted) {
-            sb_adds(b, "<tr class=\"hl\"><th>");
-            html_esc(b, i18n_field(w->lang, t, "deleted"));
-            sb_adds(b, "</th><td>");
-            text(w, b, M_DELETED_MARK);
-            sb_adds(b, "</td></tr>");
-        }
-        sb_adds(b, "</tbody></table>");
     }
-    sdb_finalize(st);
-    return found ? 0 : 1;
+    if (*deleted) {
+        sb_adds(b, "<tr class=\"hl\"><th>");
+        html_esc(b, i18n_field(w->lang, t, "deleted"));
+        sb_adds(b, "</th><td>");
+        text(w, b, M_DELETED_MARK);
+        sb_adds(b, "</td></tr>");
+    }
+    sb_adds(b, "</tbody></table>");
+    cs_record_release(&r);
+    return 0;
 }
 
 static void value_box(struct web *w, struct sw_buf *b, const cJSON *c,
@@ -1921,30 +1835,75 @@ static int do_resolve(struct web *w, int64_t id)
 
 /* ---- records ------------------------------------------------------------- */
 
+struct search_arg {
+    struct web *w;
+    struct sw_buf *b;
+    cJSON *arr;
+    int n;
+};
+
+/* One case found: a JSON object (the API) or a row of the results. */
+static int search_hit(void *arg, const struct cs_case_hit *h)
+{
+    struct search_arg *a = arg;
+    struct sw_buf *b = a->b;
+    a->n++;
+    if (a->arr) {
+        cJSON *o = cJSON_CreateObject();
+        static const char *const k[] = {"id",      "station",  "name",
+                                        "village", "category", "risk_level",
+                                        "status"};
+        const char *v[] = {h->id,       h->station,    h->name,  h->village,
+                           h->category, h->risk_level, h->status};
+        if (!o || !cJSON_AddItemToArray(a->arr, o)) {
+            cJSON_Delete(o);
+            return -1;
+        }
+        for (int i = 0; i < 7; i++)
+            if (!v[i])
+                cJSON_AddNullToObject(o, k[i]);
+            else
+                cJSON_AddStringToObject(o, k[i], v[i]);
+        return 0;
+    }
+    sb_adds(b, "<tr><td><a class=\"case-link\" "
+               "href=\"/admin/records/cases/");
+    html_url(b, h->id);
+    sb_adds(b, "\">");
+    html_esc(b, h->name);
+    sb_adds(b, "</a></td><td>");
+    html_esc(b, h->station);
+    sb_adds(b, "</td><td>");
+    put_value(a->w, b, "village", h->village, 20);
+    sb_adds(b, "</td><td>");
+    put_value(a->w, b, "category", h->category, 0);
+    sb_adds(b, "</td><td>");
+    put_value(a->w, b, "risk_level", h->risk_level, 0);
+    sb_adds(b, "</td><td>");
+    put_value(a->w, b, "status", h->status, 0);
+    sb_adds(b, "</td><td class=\"sub\">");
+    html_esc(b, h->id);
+    sb_adds(b, "</td></tr>");
+    return 0;
+}
+
 static int do_records(struct web *w)
 {
     const char *q = qarg(w, "q");
     struct sw_buf b;
-    sdb_stmt *st = NULL;
-    cJSON *arr = NULL;
-    int n = 0, step;
+    struct search_arg sa = {w, &b, NULL, 0};
+    int rc, more = 0;
 
     if (q && sw_uuid_valid(q) && !w->api) {
         /* an id: straight to the record */
-        if (!db_prepare(w->db, SQL_FIND_ID, &st, &w->err)) {
-            sdb_bind_text(st, 1, q, -1, SDB_STATIC);
-            if (sdb_step(st) == SDB_ROW) {
-                char loc[128];
-                snprintf(loc, sizeof(loc), "/admin/records/%s/%s",
-                         (const char *)sdb_column_text(st, 0), q);
-                sdb_finalize(st);
-                return redirect(w, loc);
-            }
-            sdb_finalize(st);
-            st = NULL;
+        char table[16];
+        if (cs_find_id(w->db, q, table, &w->err) == 0) {
+            char loc[128];
+            snprintf(loc, sizeof(loc), "/admin/records/%s/%s", table, q);
+            return redirect(w, loc);
         }
     }
-    if (w->api && !(arr = cJSON_CreateArray()))
+    if (w->api && !(sa.arr = cJSON_CreateArray()))
         return -1;
     sb_init(&b);
     sb_adds(&b, "<h1>");
@@ -1962,13 +1921,6 @@ static int do_records(struct web *w)
     text(w, &b, M_SEARCH_BUTTON);
     sb_adds(&b, "</button></form>");
     if (q && *q && strlen(q) <= 100) {
-        if (db_prepare(w->db, SQL_SEARCH, &st, &w->err)) {
-            sb_release(&b);
-            cJSON_Delete(arr);
-            return fail_err(w);
-        }
-        sdb_bind_text(st, 1, q, -1, SDB_STATIC);
-        sdb_bind_int(st, 2, SEARCH_MAX + 1);
         sb_adds(&b, "<table id=\"results\"><thead><tr>");
         th(w, &b, M_COL_NAME, NULL);
         th(w, &b, M_COL_STATION, NULL);
@@ -1981,91 +1933,85 @@ static int do_records(struct web *w)
         sb_adds(&b, "</th><th>");
         html_esc(&b, i18n_field(w->lang, &sw_tables[SW_T_CASES], "status"));
         sb_adds(&b, "</th><th>ID</th></tr></thead><tbody>");
-        while ((step = sdb_step(st)) == SDB_ROW && n < SEARCH_MAX) {
-            const char *id = (const char *)sdb_column_text(st, 0);
-            n++;
-            if (arr) {
-                cJSON *o = cJSON_CreateObject();
-                static const char *const k[] = {
-                    "id",       "station",    "name",  "village",
-                    "category", "risk_level", "status"};
-                if (!o || !cJSON_AddItemToArray(arr, o)) {
-                    cJSON_Delete(o);
-                    break;
-                }
-                for (int i = 0; i < 7; i++)
-                    if (sdb_column_type(st, i) == SDB_NULL)
-                        cJSON_AddNullToObject(o, k[i]);
-                    else
-                        cJSON_AddStringToObject(
-                            o, k[i], (const char *)sdb_column_text(st, i));
-                continue;
-            }
-            sb_adds(&b, "<tr><td><a class=\"case-link\" "
-                        "href=\"/admin/records/cases/");
-            html_url(&b, id);
-            sb_adds(&b, "\">");
-            html_esc(&b, (const char *)sdb_column_text(st, 2));
-            sb_adds(&b, "</a></td><td>");
-            html_esc(&b, (const char *)sdb_column_text(st, 1));
-            sb_adds(&b, "</td><td>");
-            put_value(w, &b, "village", (const char *)sdb_column_text(st, 3),
-                      20);
-            sb_adds(&b, "</td><td>");
-            put_value(w, &b, "category", (const char *)sdb_column_text(st, 4),
-                      0);
-            sb_adds(&b, "</td><td>");
-            put_value(w, &b, "risk_level", (const char *)sdb_column_text(st, 5),
-                      0);
-            sb_adds(&b, "</td><td>");
-            put_value(w, &b, "status", (const char *)sdb_column_text(st, 6), 0);
-            sb_adds(&b, "</td><td class=\"sub\">");
-            html_esc(&b, id);
-            sb_adds(&b, "</td></tr>");
+        rc = cs_search_cases(w->db, q, SEARCH_MAX, search_hit, &sa, &more,
+                             &w->err);
+        if (rc) {
+            sb_release(&b);
+            cJSON_Delete(sa.arr);
+            return rc < 0 ? -1 : fail_err(w);
         }
         sb_adds(&b, "</tbody></table>");
-        if (!n) {
+        if (!sa.n) {
             sb_adds(&b, "<p class=\"empty\" id=\"no-results\">");
             text(w, &b, M_NO_RESULTS);
             sb_adds(&b, "</p>");
-        } else if (step == SDB_ROW) {
+        } else if (more) {
             char num[16];
             snprintf(num, sizeof(num), "%d", SEARCH_MAX);
             flash_msg(w, &b, "warn", "more", M_RESULTS_MAX, num);
         }
-        sdb_finalize(st);
     }
     if (q && *q && strlen(q) <= 100) {
         /* how many people the search showed (not the search text) */
         char d[64];
-        snprintf(d, sizeof(d), "%s: %d cases", arr ? "api search" : "search",
-                 n);
+        snprintf(d, sizeof(d), "%s: %d cases", sa.arr ? "api search" : "search",
+                 sa.n);
         audit_view(w, AUDIT_SEARCH, "cases", d);
     }
-    if (arr) {
+    if (sa.arr) {
         sb_release(&b);
-        return send_wrapped(w, "cases", arr);
+        return send_wrapped(w, "cases", sa.arr);
     }
     return send_page(w, 200, M_RECORDS_TITLE, NULL, &b);
+}
+
+struct list_arg {
+    struct web *w;
+    struct sw_buf *b;
+    const char *table;
+    const char *const *cols;
+    const struct sw_table *t;
+    int n;
+};
+
+/* A visit's or service's row: its values and a link to it. */
+static int child_row(void *arg, const char *const v[5])
+{
+    struct list_arg *a = arg;
+    a->n++;
+    sb_adds(a->b, "<tr>");
+    for (int i = 0; i < 4; i++) {
+        sb_adds(a->b, "<td>");
+        put_value(a->w, a->b, a->cols[i], v[i + 1], 80);
+        sb_adds(a->b, "</td>");
+    }
+    sb_addf(a->b, "<td><a href=\"/admin/records/%s/", a->table);
+    html_url(a->b, v[0]);
+    sb_adds(a->b, "\">");
+    text(a->w, a->b, M_VIEW_LINK);
+    sb_adds(a->b, "</a></td></tr>");
+    return 0;
 }
 
 static void visits_services(struct web *w, struct sw_buf *b, const char *id)
 {
     static const struct {
-        const char *sql, *table, *c1, *c2, *c3, *c4;
+        int (*list)(sdb *db, const char *id,
+                    int (*fn)(void *arg, const char *const v[5]), void *arg,
+                    struct sw_err *err);
+        const char *table, *c1, *c2, *c3, *c4;
         enum i18n_msg title;
     } lists[] = {
-        {SQL_VISITS_OF, "visits", "visited_at", "mode", "worker", "findings",
+        {cs_case_visits, "visits", "visited_at", "mode", "worker", "findings",
          M_VISITS},
-        {SQL_SERVICES_OF, "services", "service_on", "service_type", "amount",
+        {cs_case_services, "services", "service_on", "service_type", "amount",
          "outcome", M_SERVICES},
     };
     for (int k = 0; k < 2; k++) {
         const struct sw_table *t = sw_table_by_name(lists[k].table);
         const char *cols[4] = {lists[k].c1, lists[k].c2, lists[k].c3,
                                lists[k].c4};
-        sdb_stmt *st;
-        int n = 0;
+        struct list_arg a = {w, b, lists[k].table, cols, t, 0};
         sb_adds(b, "<h2>");
         text(w, b, lists[k].title);
         sb_addf(b, "</h2><table id=\"%s\"><thead><tr>", lists[k].table);
@@ -2075,28 +2021,10 @@ static void visits_services(struct web *w, struct sw_buf *b, const char *id)
             sb_adds(b, "</th>");
         }
         sb_adds(b, "<th></th></tr></thead><tbody>");
-        if (!db_prepare(w->db, lists[k].sql, &st, NULL)) {
-            sdb_bind_text(st, 1, id, -1, SDB_STATIC);
-            while (sdb_step(st) == SDB_ROW) {
-                char num[32];
-                n++;
-                sb_adds(b, "<tr>");
-                for (int i = 0; i < 4; i++) {
-                    sb_adds(b, "<td>");
-                    put_value(w, b, cols[i],
-                              col_text(st, i + 1, num, sizeof(num)), 80);
-                    sb_adds(b, "</td>");
-                }
-                sb_addf(b, "<td><a href=\"/admin/records/%s/", lists[k].table);
-                html_url(b, (const char *)sdb_column_text(st, 0));
-                sb_adds(b, "\">");
-                text(w, b, M_VIEW_LINK);
-                sb_adds(b, "</a></td></tr>");
-            }
-            sdb_finalize(st);
-        }
+        /* a failure shows what was read (the server's log has it) */
+        lists[k].list(w->db, id, child_row, &a, NULL);
         sb_adds(b, "</tbody></table>");
-        if (!n) {
+        if (!a.n) {
             sb_adds(b, "<p class=\"empty\">");
             text(w, b, M_NONE);
             sb_adds(b, "</p>");
@@ -2104,37 +2032,35 @@ static void visits_services(struct web *w, struct sw_buf *b, const char *id)
     }
 }
 
+/* A conflict about the record shown: a link, its field, state and time. */
+static int record_conflict(void *arg, const struct cs_record_conflict *c)
+{
+    struct list_arg *a = arg;
+    struct sw_buf *b = a->b;
+    int open = c->status && strcmp(c->status, "open") == 0;
+    if (!a->n++) {
+        sb_adds(b, "<h2>");
+        text(a->w, b, M_RECORD_CONFLICTS);
+        sb_adds(b, "</h2><ul id=\"record-conflicts\">");
+    }
+    sb_addf(b, "<li><a href=\"/admin/conflicts/%" PRId64 "\">#%" PRId64 "</a> ",
+            c->id, c->id);
+    html_esc(b, i18n_field(a->w->lang, a->t, c->col));
+    sb_addf(b, " <span class=\"state %s\">", open ? "error" : "ok");
+    text(a->w, b, open ? M_STATUS_OPEN : M_STATUS_RESOLVED);
+    sb_adds(b, "</span> <span class=\"sub\">");
+    put_time(b, c->detected_at);
+    sb_adds(b, "</span></li>");
+    return 0;
+}
+
 static void record_conflicts(struct web *w, struct sw_buf *b,
                              const struct sw_table *t, const char *id)
 {
-    sdb_stmt *st;
-    int n = 0;
-    if (db_prepare(w->db, SQL_RECORD_CONFLICTS, &st, NULL))
-        return;
-    sdb_bind_text(st, 1, t->name, -1, SDB_STATIC);
-    sdb_bind_text(st, 2, id, -1, SDB_STATIC);
-    while (sdb_step(st) == SDB_ROW) {
-        int64_t cid = sdb_column_int64(st, 0);
-        int open = strcmp((const char *)sdb_column_text(st, 2), "open") == 0;
-        if (!n++) {
-            sb_adds(b, "<h2>");
-            text(w, b, M_RECORD_CONFLICTS);
-            sb_adds(b, "</h2><ul id=\"record-conflicts\">");
-        }
-        sb_addf(
-            b, "<li><a href=\"/admin/conflicts/%" PRId64 "\">#%" PRId64 "</a> ",
-            cid, cid);
-        html_esc(b,
-                 i18n_field(w->lang, t, (const char *)sdb_column_text(st, 1)));
-        sb_addf(b, " <span class=\"state %s\">", open ? "error" : "ok");
-        text(w, b, open ? M_STATUS_OPEN : M_STATUS_RESOLVED);
-        sb_adds(b, "</span> <span class=\"sub\">");
-        put_time(b, sdb_column_int64(st, 3));
-        sb_adds(b, "</span></li>");
-    }
-    if (n)
+    struct list_arg a = {w, b, t->name, NULL, t, 0};
+    cs_record_conflicts(w->db, t->name, id, record_conflict, &a, NULL);
+    if (a.n)
         sb_adds(b, "</ul>");
-    sdb_finalize(st);
 }
 
 static int record_page(struct web *w, const struct sw_table *t, const char *id,
@@ -2280,23 +2206,19 @@ static int record_page(struct web *w, const struct sw_table *t, const char *id,
 static int do_purge(struct web *w, const char *id)
 {
     const char *confirm = farg(w, "confirm"), *reason = farg(w, "reason");
-    sdb_stmt *st = NULL;
+    char *name = NULL;
     struct audit_src src;
     struct sw_buf e;
     int match = 0, rc;
 
-    if (db_prepare(w->db, SQL_CASE_NAME, &st, &w->err))
-        return fail_err(w);
-    sdb_bind_text(st, 1, id, -1, SDB_STATIC);
-    if (sdb_step(st) != SDB_ROW) {
-        sdb_finalize(st);
+    rc = cs_case_name(w->db, 1, id, &name, &w->err);
+    if (rc == 1)
         return fail(w, 404, "not_found", M_NOT_FOUND);
-    }
-    match = confirm &&
-            (strcmp(confirm, "清除") == 0 ||
-             (sdb_column_text(st, 0) &&
-              strcmp(confirm, (const char *)sdb_column_text(st, 0)) == 0));
-    sdb_finalize(st);
+    if (rc)
+        return fail_err(w);
+    match = confirm && (strcmp(confirm, "清除") == 0 ||
+                        (name && strcmp(confirm, name) == 0));
+    free(name);
     if (!match || !reason || !*reason || strlen(reason) > 500) {
         note_error(w, "bad_request", "purge: confirmation or reason");
         sb_init(&e);
@@ -2365,13 +2287,6 @@ static int do_transfer(struct web *w, const char *id)
     return redirect(w, loc);
 }
 
-static const char SQL_TRANSFER_ASKS[] =
-    "SELECT id, station, case_id, to_station, asked_by, asked_at, note "
-    "FROM transfer_requests WHERE status = 'pending' ORDER BY id";
-static const char SQL_TRANSFERS_RECENT[] =
-    "SELECT case_id, from_station, to_station, at, admin, note "
-    "FROM transfers ORDER BY id DESC LIMIT 20";
-
 /* A link to a case's page, its id shown short. */
 static void case_link(struct sw_buf *b, const char *id)
 {
@@ -2382,14 +2297,88 @@ static void case_link(struct sw_buf *b, const char *id)
     sb_adds(b, "</a>");
 }
 
+struct transfers_arg {
+    struct web *w;
+    struct sw_buf *b;
+    int n;
+};
+
+/* A pending request: its row, with a form to confirm and one to decline. */
+static int transfer_ask(void *arg, const struct cs_transfer_request *r)
+{
+    struct transfers_arg *a = arg;
+    struct sw_buf *b = a->b;
+    char num[24], idc[SW_UUID_LEN + 1];
+    snprintf(idc, sizeof(idc), "%s", r->case_id ? r->case_id : "");
+    snprintf(num, sizeof(num), "%lld", (long long)r->id);
+    a->n++;
+    sb_addf(b, "<tr id=\"request-%s\"><td>%s</td><td>", num, num);
+    html_esc(b, r->station);
+    sb_adds(b, "</td><td>");
+    case_link(b, idc);
+    sb_adds(b, "</td><td>");
+    html_esc(b, r->to_station);
+    sb_adds(b, "</td><td>");
+    html_esc(b, r->asked_by);
+    sb_adds(b, "</td><td>");
+    put_time(b, r->asked_at);
+    sb_adds(b, "</td><td>");
+    html_esc(b, r->note);
+    /* confirm: the transfer itself, with the station's note */
+    sb_adds(b, "</td><td><form method=\"post\" "
+               "action=\"/admin/records/cases/");
+    html_url(b, idc);
+    sb_addf(b, "/transfer\" class=\"inline\" id=\"confirm-%s\">", num);
+    hidden_csrf(a->w, b);
+    sb_addf(b, "<input type=\"hidden\" name=\"request\" value=\"%s\">", num);
+    sb_adds(b, "<input type=\"hidden\" name=\"to\" value=\"");
+    html_esc(b, r->to_station);
+    sb_adds(b, "\"><input type=\"hidden\" name=\"note\" value=\"");
+    html_esc(b, r->note);
+    sb_adds(b, "\"><button type=\"submit\">");
+    text(a->w, b, M_TRANSFER_CONFIRM);
+    sb_addf(b,
+            "</button></form><form method=\"post\" "
+            "action=\"/admin/transfers/%s/decline\" class=\"inline\" "
+            "id=\"decline-%s\">",
+            num, num);
+    hidden_csrf(a->w, b);
+    sb_adds(b, "<button type=\"submit\" class=\"danger\">");
+    text(a->w, b, M_TRANSFER_DECLINE);
+    sb_adds(b, "</button></form></td></tr>");
+    return 0;
+}
+
+/* A transfer done: who moved what where (no personal value). */
+static int transfer_done(void *arg, const struct cs_transfer *t)
+{
+    struct transfers_arg *a = arg;
+    struct sw_buf *b = a->b;
+    char idc[SW_UUID_LEN + 1];
+    snprintf(idc, sizeof(idc), "%s", t->case_id ? t->case_id : "");
+    sb_adds(b, "<tr><td>");
+    case_link(b, idc);
+    sb_adds(b, "</td><td>");
+    html_esc(b, t->from_station);
+    sb_adds(b, "</td><td>");
+    html_esc(b, t->to_station);
+    sb_adds(b, "</td><td>");
+    put_time(b, t->at);
+    sb_adds(b, "</td><td>");
+    html_esc(b, t->admin);
+    sb_adds(b, "</td><td>");
+    html_esc(b, t->note);
+    sb_adds(b, "</td></tr>");
+    return 0;
+}
+
 /* GET /admin/transfers: the stations' pending requests, each with a form
 ** to confirm (the transfer) and one to decline; the recent transfers. */
 static int do_transfers(struct web *w)
 {
     const char *msg = qarg(w, "msg");
-    sdb_stmt *st = NULL;
     struct sw_buf b;
-    int n = 0;
+    struct transfers_arg a = {w, &b, 0};
 
     sb_init(&b);
     sb_adds(&b, "<h1>");
@@ -2399,10 +2388,6 @@ static int do_transfers(struct web *w)
         flash_msg(w, &b, "ok", "done", M_TRANSFERRED, NULL);
     if (msg && strcmp(msg, "declined") == 0)
         flash_msg(w, &b, "ok", "done", M_TRANSFER_DECLINED, NULL);
-    if (db_prepare(w->db, SQL_TRANSFER_ASKS, &st, &w->err)) {
-        sb_release(&b);
-        return fail_err(w);
-    }
     sb_adds(&b, "<table id=\"transfer-requests\"><thead><tr>");
     th(w, &b, M_COL_REQUEST, NULL);
     th(w, &b, M_COL_FROM_STATION, NULL);
@@ -2412,54 +2397,12 @@ static int do_transfers(struct web *w)
     th(w, &b, M_COL_WHEN, NULL);
     th(w, &b, M_COL_NOTE, NULL);
     sb_adds(&b, "<th></th></tr></thead><tbody>");
-    while (sdb_step(st) == SDB_ROW) {
-        char num[24], buf[64];
-        const char *cid = col_text(st, 2, buf, sizeof(buf));
-        char idc[SW_UUID_LEN + 1];
-        snprintf(idc, sizeof(idc), "%s", cid);
-        snprintf(num, sizeof(num), "%lld", (long long)sdb_column_int64(st, 0));
-        n++;
-        sb_addf(&b, "<tr id=\"request-%s\"><td>%s</td><td>", num, num);
-        html_esc(&b, col_text(st, 1, buf, sizeof(buf)));
-        sb_adds(&b, "</td><td>");
-        case_link(&b, idc);
-        sb_adds(&b, "</td><td>");
-        html_esc(&b, col_text(st, 3, buf, sizeof(buf)));
-        sb_adds(&b, "</td><td>");
-        html_esc(&b, col_text(st, 4, buf, sizeof(buf)));
-        sb_adds(&b, "</td><td>");
-        put_time(&b, sdb_column_int64(st, 5));
-        sb_adds(&b, "</td><td>");
-        if (sdb_column_text(st, 6))
-            html_esc(&b, (const char *)sdb_column_text(st, 6));
-        /* confirm: the transfer itself, with the station's note */
-        sb_adds(&b, "</td><td><form method=\"post\" "
-                    "action=\"/admin/records/cases/");
-        html_url(&b, idc);
-        sb_addf(&b, "/transfer\" class=\"inline\" id=\"confirm-%s\">", num);
-        hidden_csrf(w, &b);
-        sb_addf(&b, "<input type=\"hidden\" name=\"request\" value=\"%s\">",
-                num);
-        sb_adds(&b, "<input type=\"hidden\" name=\"to\" value=\"");
-        html_esc(&b, col_text(st, 3, buf, sizeof(buf)));
-        sb_adds(&b, "\"><input type=\"hidden\" name=\"note\" value=\"");
-        if (sdb_column_text(st, 6))
-            html_esc(&b, (const char *)sdb_column_text(st, 6));
-        sb_adds(&b, "\"><button type=\"submit\">");
-        text(w, &b, M_TRANSFER_CONFIRM);
-        sb_addf(&b,
-                "</button></form><form method=\"post\" "
-                "action=\"/admin/transfers/%s/decline\" class=\"inline\" "
-                "id=\"decline-%s\">",
-                num, num);
-        hidden_csrf(w, &b);
-        sb_adds(&b, "<button type=\"submit\" class=\"danger\">");
-        text(w, &b, M_TRANSFER_DECLINE);
-        sb_adds(&b, "</button></form></td></tr>");
+    if (cs_transfer_requests(w->db, 0, transfer_ask, &a, &w->err)) {
+        sb_release(&b);
+        return fail_err(w);
     }
-    sdb_finalize(st);
     sb_adds(&b, "</tbody></table>");
-    if (n == 0) {
+    if (a.n == 0) {
         sb_adds(&b, "<p class=\"sub\" id=\"no-requests\">");
         text(w, &b, M_TRANSFERS_NONE);
         sb_adds(&b, "</p>");
@@ -2475,23 +2418,8 @@ static int do_transfers(struct web *w)
     th(w, &b, M_COL_ASKED_BY, NULL);
     th(w, &b, M_COL_NOTE, NULL);
     sb_adds(&b, "</tr></thead><tbody>");
-    if (db_prepare(w->db, SQL_TRANSFERS_RECENT, &st, &w->err) == 0) {
-        while (sdb_step(st) == SDB_ROW) {
-            char buf[64], idc[SW_UUID_LEN + 1];
-            snprintf(idc, sizeof(idc), "%s", col_text(st, 0, buf, sizeof(buf)));
-            sb_adds(&b, "<tr><td>");
-            case_link(&b, idc);
-            for (int i = 1; i <= 5; i++) {
-                sb_adds(&b, "</td><td>");
-                if (i == 3)
-                    put_time(&b, sdb_column_int64(st, 3));
-                else if (sdb_column_text(st, i))
-                    html_esc(&b, (const char *)sdb_column_text(st, i));
-            }
-            sb_adds(&b, "</td></tr>");
-        }
-        sdb_finalize(st);
-    }
+    /* a failure leaves the list as far as it was read */
+    cs_transfers_recent(w->db, 20, transfer_done, &a, NULL);
     sb_adds(&b, "</tbody></table>");
     return send_page(w, 200, M_TRANSFERS_TITLE, NULL, &b);
 }
