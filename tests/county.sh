@@ -45,10 +45,14 @@ pg)
     . "$_county_dir/pg-lib.sh"
     pg_need
     # Debian's python3-psycopg2 is for Debian's python3; another python3
-    # first on PATH (pyenv, a venv) may not have it
+    # first on PATH (pyenv, a venv) may not have it.  A program, not a
+    # shell function: `python3 ... &` must give the pid of python itself.
     if ! python3 -c 'import psycopg2' 2>/dev/null; then
         if /usr/bin/python3 -c 'import psycopg2' 2>/dev/null; then
-            python3() { /usr/bin/python3 "$@"; }
+            mkdir -p "$TAP_TMP/.bin" &&
+                ln -s /usr/bin/python3 "$TAP_TMP/.bin/python3" ||
+                bail_out "cannot make $TAP_TMP/.bin/python3"
+            PATH=$TAP_TMP/.bin:$PATH
         else
             bail_out "SWSYNC_TEST_COUNTY=pg needs python3's psycopg2 (python3-psycopg2, tools/install-deps)"
         fi

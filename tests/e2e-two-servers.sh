@@ -42,7 +42,7 @@ SERVER_PID=
 at_exit "kill $PID1 $PID2 2>/dev/null; wait $PID1 $PID2 2>/dev/null"
 isnt "$PORT1" "$PORT2" "two servers on two ports ($PORT1, $PORT2)"
 
-python3 "$PROXY_PY" "$T/proxy.port" "$T/proxy.log" "$PORT1" "$PORT2" \
+python3 "$PROXY_PY" "$T/proxy.port" "$T/proxy.log" "$PORT1" "$PORT2" >/dev/null \
     2>"$T/proxy.err" &
 PROXY_PID=$!
 at_exit "kill $PROXY_PID 2>/dev/null"
@@ -86,8 +86,8 @@ rcs() {
 
 # converge R: sync R until a sync succeeds (at most 10 times)
 converge() {
-    local k
-    for k in $(seq 10); do
+    local _
+    for _ in $(seq 10); do
         S "$1" sync --quiet --timeout 30 >"$T/$1.conv.out" 2>&1 && return 0
         sleep 0.2
     done
