@@ -1075,7 +1075,7 @@ int merge_left_after(struct merge_ctx *m, const char *case_id,
        none or a version one of station's own replicas wrote */
     static const char sql[] =
         "SELECT 1 FROM transfers WHERE case_id = ?1 AND from_station = ?2 "
-        "AND (?3 = 0 OR hlc > ?3 OR (hlc = ?3 AND site > ?4) "
+        "AND (CAST(?3 AS BIGINT) = 0 OR hlc > ?3 OR (hlc = ?3 AND site > ?4) "
         "OR EXISTS (SELECT 1 FROM replicas WHERE site = ?4 AND station = ?2)) "
         "LIMIT 1";
     sdb_stmt *st = NULL;

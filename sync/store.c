@@ -708,14 +708,15 @@ int store_read_pull_q(struct store *s, const char *station, const char *site,
 {
     int own = sdb_get_autocommit(s->db), rc;
 
-    if (own && sdb_exec5(s->db, "BEGIN", NULL, NULL, NULL) != SDB_OK)
-        return db_fail(err, s->db, "begin the pull's read");
+    if (own && (rc = db_begin_read(s->db, err)) != 0)
+        return rc;
     rc = read_pull(s, station, site, q, limit, b, err);
-    if (own &&
-        sdb_exec5(s->db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL) !=
-            SDB_OK &&
-        !rc)
-        rc = db_fail(err, s->db, "end the pull's read");
+    if (own) {
+        if (rc)
+            db_rollback(s->db);
+        else
+            rc = db_commit(s->db, err);
+    }
     return rc;
 }
 

@@ -2,6 +2,10 @@
 ** test-author.c — who wrote a change: replica_set_author and the capture
 ** triggers, sealing, the pending change, the versions at both ends, and
 ** the authors of a conflict's winner and loser.
+**
+** The county store is a SQLite file; with SWSYNC_TEST_PG set
+** (tests/pgtest.h) every test runs again with it in a fresh PostgreSQL
+** database.
 */
 #include "config.h"
 
@@ -20,6 +24,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "pgtest.h"
 #include "replica.h"
 #include "store.h"
 
@@ -28,6 +33,7 @@
 
 struct fx {
     char dir[64], spath[128];
+    char ctarget[512]; /* the county store: a file path or a URI */
     sdb *county, *station;
     struct store s;
     struct replica r;
@@ -37,11 +43,13 @@ struct fx {
 static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
-    char path[128];
     snprintf(f->dir, sizeof(f->dir), "/tmp/swsync-author-XXXXXX");
     assert_non_null(mkdtemp(f->dir));
-    snprintf(path, sizeof(path), "%s/county.db", f->dir);
-    assert_int_equal(db_create(path, SW_ROLE_COUNTY, &f->county, &f->err), 0);
+    assert_int_equal(pgtest_county_target(pgtest_pg, f->dir, "author",
+                                          f->ctarget, sizeof(f->ctarget)),
+                     0);
+    if (db_create(f->ctarget, SW_ROLE_COUNTY, &f->county, &f->err))
+        fail_msg("%s", f->err.msg);
     assert_int_equal(db_config_set(f->county, "county", "C01", &f->err), 0);
     assert_int_equal(store_open(&f->s, f->county, &f->err), 0);
     assert_int_equal(store_add_site(&f->s, "A", "A-one", &f->err), 0);
@@ -63,6 +71,7 @@ static int teardown(void **state)
     replica_close(&f->r);
     store_close(&f->s);
     db_close(f->county);
+    pgtest_county_remove(f->ctarget);
     db_close(f->station);
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
     assert_int_equal(system(cmd), 0);
@@ -394,5 +403,5 @@ int main(void)
         T(test_station_pull_authors),
         T(test_county_write_author),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return pgtest_run("test-author", tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -4,6 +4,9 @@
 ** another program writing the file would see them.
 **
 ** Every test works in its own mkdtemp() directory, removed afterwards.
+** SQLite only: its county stores are files (PRAGMA user_version and
+** application_id, the SQLite migrations); a county store on PostgreSQL
+** is made and migrated by sync/pgstore.c.
 */
 #include "config.h"
 

@@ -22,6 +22,12 @@
 **
 ** SWSYNC_MODEL_SEED=N repeats a run; SWSYNC_MODEL_OPS=N sets its length
 ** (default 3000; a soak: SWSYNC_MODEL_OPS=200000).  The seed is printed.
+**
+** The county store is a SQLite file; with SWSYNC_TEST_PG set (a server
+** where the role may create databases, tests/pgtest.h) every run is made
+** again with the county store in a fresh PostgreSQL database: the same
+** operations and checks, and the same seed gives the same operations on
+** both.  The stations' replicas are SQLite files on both.
 */
 #include "config.h"
 
@@ -43,6 +49,7 @@
 #include "codec.h"
 #include "db.h"
 #include "exchange.h"
+#include "pgtest.h"
 #include "replica.h"
 #include "store.h"
 #include "table.h"
@@ -71,6 +78,7 @@ struct write {
 struct model {
     uint64_t rng;
     char dir[64];
+    char ctarget[512]; /* the county store: a file path or a URI */
     sdb *db[NREP], *county;
     struct replica rep[NREP];
     struct store store;
@@ -149,7 +157,7 @@ static uint64_t db_hash(sdb *db)
     h = hash_query(db,
                    "SELECT tbl, row_id, col, kind, winner_value, "
                    "winner_hlc, loser_value, loser_hlc, status "
-                   "FROM conflicts ORDER BY 1, 2, 3, 6, 8",
+                   "FROM conflicts ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9",
                    h);
     h = hash_query(db, "SELECT value FROM config WHERE key = 'cursor'", h);
     return h;
@@ -416,15 +424,20 @@ static void op_county(struct model *m)
     struct sw_err err = {0, ""};
     char id[SW_UUID_LEN + 1], val[40];
     sdb_stmt *st;
-    int op = pick(m, 10), have = 0;
+    int op = pick(m, 10), have = 0, total;
 
     snprintf(val, sizeof(val), "w%zu-county", m->nw);
+    /* one of the live entries, by the model's own random numbers (a seed
+       repeats a run, on either backend) */
+    total = count_rows_any(m->county,
+                           "SELECT count(*) FROM resources WHERE deleted = 0");
     sql_ok(m->county,
            sdb_prepare_v2(m->county,
                           "SELECT id FROM resources WHERE deleted = 0 "
-                          "ORDER BY random() LIMIT 1",
+                          "ORDER BY id LIMIT 1 OFFSET ?1",
                           -1, &st, NULL),
            "pick resource");
+    sdb_bind_int(st, 1, total > 0 ? pick(m, total) : 0);
     if (sdb_step(st) == SDB_ROW) {
         snprintf(id, sizeof(id), "%s", (const char *)sdb_column_text(st, 0));
         have = 1;
@@ -634,7 +647,8 @@ static void op_transfer(struct model *m)
 
 /* ---- set-up and the final checks ---------------------------------------- */
 
-static void model_open(struct model *m, uint64_t seed)
+/* pg: the county store on PostgreSQL (SWSYNC_TEST_PG), else a file. */
+static void model_open(struct model *m, uint64_t seed, int pg)
 {
     struct sw_err err = {0, ""};
     char path[128];
@@ -644,9 +658,14 @@ static void model_open(struct model *m, uint64_t seed)
     snprintf(m->dir, sizeof(m->dir), "/tmp/swsync-model-XXXXXX");
     assert_non_null(mkdtemp(m->dir));
 
-    snprintf(path, sizeof(path), "%s/county.db", m->dir);
-    must(db_create(path, SW_ROLE_COUNTY, &m->county, &err), &err, "county");
-    sdb_exec5(m->county, "PRAGMA synchronous = OFF", NULL, NULL, NULL);
+    assert_int_equal(pgtest_county_target(pg, m->dir, "model", m->ctarget,
+                                          sizeof(m->ctarget)),
+                     0);
+    must(db_create(m->ctarget, SW_ROLE_COUNTY, &m->county, &err), &err,
+         "county");
+    assert_int_equal(sdb_kind(m->county), pg ? SDB_PG : SDB_SQLITE);
+    if (!pg) /* a pragma: SQLite only */
+        sdb_exec5(m->county, "PRAGMA synchronous = OFF", NULL, NULL, NULL);
     must(db_config_set(m->county, "county", "C01", &err), &err, "county code");
     must(store_open(&m->store, m->county, &err), &err, "store");
 
@@ -683,17 +702,45 @@ static void model_close(struct model *m)
     }
     store_close(&m->store);
     db_close(m->county);
-    snprintf(path, sizeof(path), "%s/county.db", m->dir);
-    unlink(path);
-    strcat(path, "-wal");
-    unlink(path);
-    snprintf(path, sizeof(path), "%s/county.db-shm", m->dir);
-    unlink(path);
+    pgtest_county_remove(m->ctarget);
     rmdir(m->dir);
     free(m->w);
 }
 
-/* Rows of one station with every value and field version, as text. */
+/* Column i of st's row onto sb as SQLite's quote() writes it, made here
+** from the value's type so that both backends write the same text. */
+static void add_quoted(struct sw_buf *sb, sdb_stmt *st, int i)
+{
+    switch (sdb_column_type(st, i)) {
+    case SDB_NULL:
+        sb_adds(sb, "NULL");
+        break;
+    case SDB_INTEGER:
+        sb_addf(sb, "%" PRId64, sdb_column_int64(st, i));
+        break;
+    case SDB_FLOAT:
+        sb_addf(sb, "%.17g", sdb_column_double(st, i));
+        break;
+    case SDB_BLOB: {
+        const unsigned char *p = sdb_column_blob(st, i);
+        int n = sdb_column_bytes(st, i);
+        sb_adds(sb, "X'");
+        for (int k = 0; k < n; k++)
+            sb_addf(sb, "%02X", p[k]);
+        sb_adds(sb, "'");
+        break;
+    }
+    default:
+        sb_addf(sb, "'%s'", (const char *)sdb_column_text(st, i));
+        break;
+    }
+}
+
+/*
+** Rows of one station with every value and field version, as text: the
+** same text from a replica and from the county on either backend (the
+** values are quoted in C, the query is in the common dialect).
+*/
 static char *station_dump(sdb *db, const char *station)
 {
     struct sw_buf sb;
@@ -706,7 +753,7 @@ static char *station_dump(sdb *db, const char *station)
         sb_adds(&q, "SELECT id, station");
         for (int c = 0; c < tb->ncols; c++)
             sb_addf(&q,
-                    ", quote(%s), (SELECT hlc || '@' || site FROM "
+                    ", %s, (SELECT hlc || '@' || site FROM "
                     "versions WHERE tbl = %d AND rid = r.rid AND col = %d)",
                     tb->cols[c].name, t, c);
         sb_addf(&q, " FROM %s AS r WHERE station = ?1 ORDER BY id", tb->name);
@@ -715,7 +762,13 @@ static char *station_dump(sdb *db, const char *station)
         while (sdb_step(st) == SDB_ROW) {
             sb_addf(&sb, "%s:", tb->name);
             for (int i = 0; i < sdb_column_count(st); i++) {
-                const unsigned char *v = sdb_column_text(st, i);
+                const unsigned char *v;
+                if (i >= 2 && i % 2 == 0) { /* a value */
+                    add_quoted(&sb, st, i);
+                    sb_adds(&sb, "|");
+                    continue;
+                }
+                v = sdb_column_text(st, i);
                 sb_addf(&sb, "%s|", v ? (const char *)v : "-");
             }
             sb_adds(&sb, "\n");
@@ -726,17 +779,26 @@ static char *station_dump(sdb *db, const char *station)
     return sb_detach(&sb, NULL);
 }
 
-static int count_rows(sdb *db, const char *sql, const char *arg)
+/* One integer from sql with ?1 = arg and ?2 = arg2 (NULL: not bound). */
+static int count_rows2(sdb *db, const char *sql, const char *arg,
+                       const char *arg2)
 {
     sdb_stmt *st;
     int n = 0;
     sql_ok(db, sdb_prepare_v2(db, sql, -1, &st, NULL), sql);
     if (arg)
         sdb_bind_text(st, 1, arg, -1, SDB_STATIC);
+    if (arg2)
+        sdb_bind_text(st, 2, arg2, -1, SDB_STATIC);
     if (sdb_step(st) == SDB_ROW)
         n = sdb_column_int(st, 0);
     sdb_finalize(st);
     return n;
+}
+
+static int count_rows(sdb *db, const char *sql, const char *arg)
+{
+    return count_rows2(db, sql, arg, NULL);
 }
 
 static void check_converged(struct model *m)
@@ -795,17 +857,17 @@ static long no_lost_write(struct model *m, int hide)
         int found = 0;
         snprintf(sql, sizeof(sql),
                  "SELECT count(*) FROM %s WHERE id = ?1 "
-                 "AND %s = '%s' AND deleted = 0",
-                 sw_tables[w->tbl].name, w->col, w->value);
-        if (count_rows(m->county, sql, w->id) > 0) {
+                 "AND %s = ?2 AND deleted = 0",
+                 sw_tables[w->tbl].name, w->col);
+        if (count_rows2(m->county, sql, w->id, w->value) > 0) {
             current++;
             continue;
         }
         snprintf(sql, sizeof(sql),
                  "SELECT count(*) FROM %s WHERE id = ?1 "
-                 "AND %s = '%s' AND deleted = 1",
-                 sw_tables[w->tbl].name, w->col, w->value);
-        if (w->deleted && count_rows(m->county, sql, w->id) > 0) {
+                 "AND %s = ?2 AND deleted = 1",
+                 sw_tables[w->tbl].name, w->col);
+        if (w->deleted && count_rows2(m->county, sql, w->id, w->value) > 0) {
             deleted++;
             continue;
         }
@@ -813,11 +875,10 @@ static long no_lost_write(struct model *m, int hide)
             goto not_a_loser;
         for (int r = -1; r < NREP && !found; r++) {
             sdb *db = r < 0 ? m->county : m->db[r];
-            snprintf(sql, sizeof(sql),
-                     "SELECT count(*) FROM conflicts "
-                     "WHERE row_id = ?1 AND loser_value = '%s'",
-                     w->value);
-            found = count_rows(db, sql, w->id) > 0;
+            found = count_rows2(db,
+                                "SELECT count(*) FROM conflicts "
+                                "WHERE row_id = ?1 AND loser_value = ?2",
+                                w->id, w->value) > 0;
         }
         if (found) {
             losers++;
@@ -886,10 +947,10 @@ static void run_model(uint64_t seed, long ops)
     struct model m;
     struct sw_err err = {0, ""};
 
-    print_message("# model: seed=%" PRIu64 " ops=%ld (repeat with "
-                  "SWSYNC_MODEL_SEED=%" PRIu64 ")\n",
-                  seed, ops, seed);
-    model_open(&m, seed);
+    print_message("# model (county store on %s): seed=%" PRIu64
+                  " ops=%ld (repeat with SWSYNC_MODEL_SEED=%" PRIu64 ")\n",
+                  pgtest_pg ? "PostgreSQL" : "SQLite", seed, ops, seed);
+    model_open(&m, seed, pgtest_pg);
     for (long i = 0; i < ops; i++) {
         int r = pick(&m, NREP);
         int op = pick(&m, 100);
@@ -956,14 +1017,15 @@ static uint64_t env_u64(const char *name, uint64_t dflt)
     return v && *v ? strtoull(v, NULL, 10) : dflt;
 }
 
+/* The random run's seed: one per process, so that both backends make the
+** same run. */
+static uint64_t random_seed;
+
 static void test_model_random(void **state)
 {
-    uint64_t seed = env_u64("SWSYNC_MODEL_SEED", 0);
     long ops = (long)env_u64("SWSYNC_MODEL_OPS", 3000);
     (void)state;
-    if (!seed)
-        seed = (uint64_t)sw_now_ms() ^ ((uint64_t)getpid() << 32);
-    run_model(seed, ops);
+    run_model(random_seed, ops);
 }
 
 static void test_model_fixed_seeds(void **state)
@@ -979,5 +1041,11 @@ int main(void)
         cmocka_unit_test(test_model_fixed_seeds),
         cmocka_unit_test(test_model_random),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+
+    random_seed = env_u64("SWSYNC_MODEL_SEED", 0);
+    if (!random_seed)
+        random_seed = (uint64_t)sw_now_ms() ^ ((uint64_t)getpid() << 32);
+    /* with SWSYNC_TEST_PG, the same tests again with the county store on
+       PostgreSQL */
+    return pgtest_run("test-model", tests, sizeof(tests) / sizeof(tests[0]));
 }

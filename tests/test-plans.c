@@ -8,6 +8,9 @@
 ** prepares (store.c, merge.c; read from the connection with
 ** sqlite3_next_stmt) and the routes' own (sync/county/syncsql.h).
 ** Checked on an empty store and again after ANALYZE of a filled one.
+** SQLite only: the plans are SQLite's (EXPLAIN QUERY PLAN,
+** sqlite3_next_stmt); that the routes' statements run on PostgreSQL is
+** tests/test-routesql.c's.
 */
 /* cmocka needs these first, in this order */
 /* clang-format off */

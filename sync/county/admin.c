@@ -10,147 +10,31 @@
 #include <time.h>
 
 #include "admin.h"
+#include "cs-admin.h"
+#include "cs-sync.h"
 #include "db.h"
 #include "hlc.h"
 #include "purge.h"
-#include "rows.h"
-#include "syncsql.h"
 #include "table.h"
 #include "transfer.h"
 
-static const char SQL_STATIONS[] =
-    "SELECT s.code, s.name, r.device, r.site, r.created_at, r.last_seen, "
-    "r.last_sync, r.last_error, "
-    "(SELECT count(*) FROM conflicts AS c "
-    " WHERE c.station = s.code AND c.status = 'open'), "
-    "r.agent_version, r.skew_ms, r.clamped, r.acked_seq, r.revoked_at "
-    "FROM stations AS s LEFT JOIN replicas AS r ON r.station = s.code "
-    "ORDER BY s.code, r.id";
-
-#define SQL_CONFLICT_COLS                                                      \
-    "SELECT id, tbl, row_id, col, kind, winner_value, winner_site, "           \
-    "winner_hlc, loser_value, loser_site, loser_hlc, base_site, base_hlc, "    \
-    "station, detected_at, status, resolution, note, resolved_at, "            \
-    "resolved_by, winner_author, loser_author FROM conflicts "
-
-static const char SQL_CONFLICTS[] =
-    SQL_CONFLICT_COLS "WHERE (?1 OR status = 'open') "
-                      "AND (?2 IS NULL OR station = ?2) "
-                      "AND (?3 IS NULL OR tbl = ?3) ORDER BY id";
-static const char SQL_CONFLICT[] = SQL_CONFLICT_COLS "WHERE id = ?1";
-static const char SQL_RESOLVE_READ[] =
-    "SELECT tbl, row_id, col, kind, winner_value, loser_value, status, "
-    "resolved_by FROM conflicts WHERE id = ?1";
-static const char SQL_RESOLVE_MARK[] =
-    "UPDATE conflicts SET status = 'resolved', resolved_at = ?2, "
-    "resolved_by = ?3, resolution = ?4, note = ?5 "
-    "WHERE id = ?1 AND status = 'open'";
-
-/* ---- JSON from result columns -------------------------------------------- */
-
-static cJSON *station_row(sdb_stmt *st)
-{
-    cJSON *o = cJSON_CreateObject();
-    if (!o)
-        return NULL;
-    rows_add_text(o, "code", st, 0);
-    rows_add_text(o, "name", st, 1);
-    rows_add_text(o, "device", st, 2);
-    rows_add_text(o, "site", st, 3);
-    rows_add_int(o, "created_at", st, 4);
-    rows_add_int(o, "last_seen", st, 5);
-    rows_add_int(o, "last_sync", st, 6);
-    rows_add_text(o, "last_error", st, 7);
-    rows_add_int(o, "open_conflicts", st, 8);
-    rows_add_text(o, "agent_version", st, 9);
-    rows_add_int(o, "skew_ms", st, 10);
-    rows_add_int(o, "clamped", st, 11);
-    rows_add_int(o, "acked", st, 12);
-    cJSON_AddBoolToObject(o, "revoked", sdb_column_type(st, 13) != SDB_NULL);
-    rows_add_int(o, "revoked_at", st, 13);
-    return o;
-}
-
 int admin_stations_json(sdb *db, cJSON **out, struct sw_err *err)
 {
-    sdb_stmt *st = NULL;
-    int rc = db_prepare(db, SQL_STATIONS, &st, err);
-    *out = NULL;
-    return rc ? rc : rows_json(db, st, station_row, "list stations", out, err);
-}
-
-static cJSON *conflict_obj(sdb_stmt *st)
-{
-    cJSON *o = cJSON_CreateObject();
-    int resolved;
-    if (!o)
-        return NULL;
-    resolved = strcmp((const char *)sdb_column_text(st, 15), "resolved") == 0;
-    rows_add_int(o, "id", st, 0);
-    rows_add_text(o, "table", st, 1);
-    rows_add_text(o, "record", st, 2);
-    rows_add_text(o, "field", st, 3);
-    rows_add_text(o, "kind", st, 4);
-    rows_add_value(o, "winner_value", st, 5);
-    rows_add_text(o, "winner_site", st, 6);
-    rows_add_hlc(o, "winner_hlc", st, 7);
-    rows_add_value(o, "loser_value", st, 8);
-    rows_add_text(o, "loser_site", st, 9);
-    rows_add_hlc(o, "loser_hlc", st, 10);
-    rows_add_text(o, "base_site", st, 11);
-    rows_add_hlc(o, "base_hlc", st, 12);
-    rows_add_text(o, "winner_author", st, 20);
-    rows_add_text(o, "loser_author", st, 21);
-    rows_add_text(o, "station", st, 13);
-    rows_add_int(o, "detected_at", st, 14);
-    rows_add_text(o, "status", st, 15);
-    if (resolved) {
-        rows_add_text(o, "resolution", st, 16);
-        rows_add_text(o, "note", st, 17);
-        rows_add_int(o, "resolved_at", st, 18);
-        rows_add_text(o, "resolved_by", st, 19);
-    }
-    return o;
+    return cs_stations_json(db, out, err);
 }
 
 int admin_conflicts_json(sdb *db, const struct admin_conflict_filter *f,
                          cJSON **out, struct sw_err *err)
 {
-    sdb_stmt *st = NULL;
-    int rc = db_prepare(db, SQL_CONFLICTS, &st, err);
-
-    *out = NULL;
-    if (rc)
-        return rc;
-    sdb_bind_int(st, 1, f->all ? 1 : 0);
-    if (f->station)
-        sdb_bind_text(st, 2, f->station, -1, SDB_STATIC);
-    if (f->table)
-        sdb_bind_text(st, 3, f->table, -1, SDB_STATIC);
-    return rows_json(db, st, conflict_obj, "list conflicts", out, err);
+    return cs_conflicts_json(db, f->all, f->station, f->table, out, err);
 }
 
 int admin_conflict_json(sdb *db, int64_t id, cJSON **out, struct sw_err *err)
 {
-    sdb_stmt *st = NULL;
-    int rc;
-
-    *out = NULL;
-    rc = db_prepare(db, SQL_CONFLICT, &st, err);
-    if (rc)
-        return rc;
-    sdb_bind_int64(st, 1, id);
-    rc = sdb_step(st);
-    if (rc == SDB_ROW) {
-        *out = conflict_obj(st);
-        rc = *out ? 0 : sw_fail(err, SW_ESOFTWARE, _("out of memory"));
-    } else if (rc == SDB_DONE) {
+    int rc = cs_conflict_json(db, id, out, err);
+    if (!rc && !*out)
         rc = sw_fail(err, SW_EDATA, _("conflict %" PRId64 ": no such conflict"),
                      id);
-    } else {
-        rc = db_fail(err, db, "read conflict");
-    }
-    sdb_finalize(st);
     return rc;
 }
 
@@ -183,21 +67,6 @@ static int set_change_value(struct sw_change *c, const struct sw_table *t,
     return 0;
 }
 
-/* The text form of a stored value (NULL for NULL) into buf or a pointer
-** into the statement's row. */
-static const char *value_text(sdb_stmt *st, int i, char *buf, size_t n)
-{
-    switch (sdb_column_type(st, i)) {
-    case SDB_NULL:
-        return NULL;
-    case SDB_INTEGER:
-        snprintf(buf, n, "%" PRId64, (int64_t)sdb_column_int64(st, i));
-        return buf;
-    default:
-        return (const char *)sdb_column_text(st, i);
-    }
-}
-
 static int text_ok(const char *what, const char *s, size_t max,
                    struct sw_err *err)
 {
@@ -212,14 +81,15 @@ int admin_resolve(struct store *s, int64_t id, enum admin_keep keep,
                   const struct audit_src *src, struct sw_err *err)
 {
     static const char *const how[] = {"winner", "loser", "value"};
-    sdb_stmt *st = NULL;
+    struct cs_conflict cf;
     struct sw_change c;
     const struct sw_table *t = NULL;
     const char *v = NULL;
-    char *vdup = NULL, num[32];
-    int col = -1, edit_of_deleted = 0, rc;
+    char *vdup = NULL;
+    int col = -1, edit_of_deleted = 0, found = 0, rc;
 
     memset(&c, 0, sizeof(c));
+    memset(&cf, 0, sizeof(cf));
     rc = text_ok("note", note, 1000, err);
     if (!rc)
         rc = text_ok("resolved by", by, 64, err);
@@ -233,48 +103,38 @@ int admin_resolve(struct store *s, int64_t id, enum admin_keep keep,
         rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         goto fail;
     }
-    rc = db_prepare(s->db, SQL_RESOLVE_READ, &st, err);
+    rc = cs_conflict_get(s->db, id, &found, &cf, err);
     if (rc)
         goto fail;
-    sdb_bind_int64(st, 1, id);
-    rc = sdb_step(st);
-    if (rc == SDB_DONE) {
+    if (!found) {
         rc = sw_fail(err, SW_EDATA, _("conflict %" PRId64 ": no such conflict"),
                      id);
         goto fail;
     }
-    if (rc != SDB_ROW) {
-        rc = db_fail(err, s->db, "read conflict");
-        goto fail;
-    }
-    rc = 0;
-    if (strcmp((const char *)sdb_column_text(st, 6), "open") != 0) {
+    if (strcmp(cf.status, "open") != 0) {
         rc = sw_fail(err, SW_EDATA,
                      _("conflict %" PRId64 ": already resolved (by %s)"), id,
-                     sdb_column_text(st, 7)
-                         ? (const char *)sdb_column_text(st, 7)
-                         : "?");
+                     cf.resolved_by ? cf.resolved_by : "?");
         goto fail;
     }
-    t = sw_table_by_name((const char *)sdb_column_text(st, 0));
+    t = sw_table_by_name(cf.tbl);
     if (t)
-        col = sw_col_index(t, (const char *)sdb_column_text(st, 2));
+        col = sw_col_index(t, cf.col);
     if (!t || col < 0) {
         rc = sw_fail(err, SW_EDATA,
                      _("conflict %" PRId64 ": unknown table or field"), id);
         goto fail;
     }
-    edit_of_deleted =
-        strcmp((const char *)sdb_column_text(st, 3), "edit_of_deleted") == 0;
+    edit_of_deleted = strcmp(cf.kind, "edit_of_deleted") == 0;
     c.tbl = sw_table_index(t);
-    snprintf(c.id, sizeof(c.id), "%s", sdb_column_text(st, 1));
+    snprintf(c.id, sizeof(c.id), "%s", cf.row_id);
 
     switch (keep) {
     case ADMIN_KEEP_WINNER:
-        v = value_text(st, 4, num, sizeof(num));
+        v = cf.winner;
         break;
     case ADMIN_KEEP_LOSER:
-        v = value_text(st, 5, num, sizeof(num));
+        v = cf.loser;
         break;
     default:
         if (t->cols[col].flags & SW_COL_FIXED) {
@@ -289,8 +149,6 @@ int admin_resolve(struct store *s, int64_t id, enum admin_keep keep,
         rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         goto fail;
     }
-    sdb_finalize(st); /* v pointed into its row */
-    st = NULL;
 
     if (edit_of_deleted) {
         /* the winner is the tombstone: keep it, or bring the record back */
@@ -311,21 +169,10 @@ int admin_resolve(struct store *s, int64_t id, enum admin_keep keep,
     if (rc)
         goto fail;
 
-    rc = db_prepare(s->db, SQL_RESOLVE_MARK, &st, err);
+    rc = cs_conflict_mark_resolved(
+        s->db, id, sw_now_ms(), by && *by ? by : "cli", how[keep], note, err);
     if (rc)
         goto fail;
-    sdb_bind_int64(st, 1, id);
-    sdb_bind_int64(st, 2, sw_now_ms());
-    sdb_bind_text(st, 3, by && *by ? by : "cli", -1, SDB_STATIC);
-    sdb_bind_text(st, 4, how[keep], -1, SDB_STATIC);
-    if (note && *note)
-        sdb_bind_text(st, 5, note, -1, SDB_STATIC);
-    if (sdb_step(st) != SDB_DONE) {
-        rc = db_fail(err, s->db, "mark conflict resolved");
-        goto fail;
-    }
-    sdb_finalize(st);
-    st = NULL;
     if (src) {
         struct sw_buf d;
         char target[40];
@@ -344,11 +191,12 @@ int admin_resolve(struct store *s, int64_t id, enum admin_keep keep,
             goto fail;
     }
     change_release(&c);
+    cs_conflict_release(&cf);
     free(vdup);
     return store_commit(s, err);
 
 fail:
-    sdb_finalize(st);
+    cs_conflict_release(&cf);
     change_release(&c);
     free(vdup);
     store_abort(s);
@@ -357,93 +205,21 @@ fail:
 
 /* ---- a station's conflicts, for its replicas ---------------------------- */
 
-static cJSON *station_conflict_row(sdb_stmt *st)
-{
-    cJSON *o = cJSON_CreateObject();
-    if (!o)
-        return NULL;
-    rows_add_int(o, "id", st, 0);
-    rows_add_text(o, "table", st, 1);
-    rows_add_text(o, "record", st, 2);
-    rows_add_text(o, "field", st, 3);
-    rows_add_text(o, "kind", st, 4);
-    rows_add_value(o, "winner_value", st, 5);
-    rows_add_text(o, "winner_site", st, 6);
-    rows_add_hlc(o, "winner_hlc", st, 7);
-    rows_add_value(o, "loser_value", st, 8);
-    rows_add_text(o, "loser_site", st, 9);
-    rows_add_hlc(o, "loser_hlc", st, 10);
-    rows_add_text(o, "status", st, 11);
-    rows_add_text(o, "resolution", st, 12);
-    rows_add_text(o, "note", st, 13);
-    rows_add_int(o, "detected_at", st, 14);
-    rows_add_int(o, "resolved_at", st, 15);
-    rows_add_text(o, "winner_author", st, 16);
-    rows_add_text(o, "loser_author", st, 17);
-    return o;
-}
-
 int admin_station_conflicts_json(sdb *db, const char *station, int64_t since_ms,
                                  int limit, cJSON **out, struct sw_err *err)
 {
-    sdb_stmt *st = NULL;
-    int rc = db_prepare(db, COUNTY_SQL_STATION_CONFLICTS, &st, err);
-
-    *out = NULL;
-    if (rc)
-        return rc;
-    sdb_bind_text(st, 1, station, -1, SDB_STATIC);
-    sdb_bind_int64(st, 2, since_ms);
-    sdb_bind_int(st, 3, limit);
-    return rows_json(db, st, station_conflict_row, "list conflicts", out, err);
+    return cs_station_conflicts_json(db, station, since_ms, limit, out, err);
 }
 
 /* ---- enrolment ----------------------------------------------------------- */
 
-static const char SQL_STATION_GET[] =
-    "SELECT code FROM stations WHERE code = ?1";
-static const char SQL_STATION_ADD[] =
-    "INSERT INTO stations (code, name, created_at) VALUES (?1, ?2, ?3)";
-static const char SQL_DEVICE_USED[] =
-    "SELECT 1 FROM replicas WHERE station = ?1 AND device = ?2";
-static const char SQL_REVOKE[] =
-    "UPDATE replicas SET revoked_at = ?3 WHERE station = ?1 "
-    "AND (?2 IS NULL OR device = ?2) AND revoked_at IS NULL";
-
 /* 0 if station exists, SW_EDATA if not, or a database error. */
 static int station_exists(sdb *db, const char *code, struct sw_err *err)
 {
-    sdb_stmt *st;
-    int rc = db_prepare(db, SQL_STATION_GET, &st, err);
-    if (rc)
-        return rc;
-    sdb_bind_text(st, 1, code, -1, SDB_STATIC);
-    rc = sdb_step(st);
-    if (rc == SDB_ROW)
-        rc = 0;
-    else if (rc == SDB_DONE)
+    int found = 0, rc = cs_station_found(db, code, &found, err);
+    if (!rc && !found)
         rc = sw_fail(err, SW_EDATA,
                      _("station %s: not enrolled (see 'station add')"), code);
-    else
-        rc = db_fail(err, db, "look up station");
-    sdb_finalize(st);
-    return rc;
-}
-
-static int device_used(sdb *db, const char *code, const char *device, int *used,
-                       struct sw_err *err)
-{
-    sdb_stmt *st;
-    int rc = db_prepare(db, SQL_DEVICE_USED, &st, err);
-    if (rc)
-        return rc;
-    sdb_bind_text(st, 1, code, -1, SDB_STATIC);
-    sdb_bind_text(st, 2, device, -1, SDB_STATIC);
-    rc = sdb_step(st);
-    *used = rc == SDB_ROW;
-    rc = rc == SDB_ROW || rc == SDB_DONE ? 0
-                                         : db_fail(err, db, "look up replica");
-    sdb_finalize(st);
     return rc;
 }
 
@@ -451,7 +227,6 @@ int admin_station_add(sdb *db, const char *code, const char *name,
                       char tok[AUTH_TOKEN_LEN + 1], const struct audit_src *src,
                       struct sw_err *err)
 {
-    sdb_stmt *st = NULL;
     struct sw_buf d;
     int rc;
 
@@ -492,17 +267,9 @@ int admin_station_add(sdb *db, const char *code, const char *name,
     if (rc != SW_EDATA)
         goto fail;
     sw_err_clear(err);
-    rc = db_prepare(db, SQL_STATION_ADD, &st, err);
+    rc = cs_station_add(db, code, name, sw_now_ms(), err);
     if (rc)
         goto fail;
-    sdb_bind_text(st, 1, code, -1, SDB_STATIC);
-    if (name && *name)
-        sdb_bind_text(st, 2, name, -1, SDB_STATIC);
-    sdb_bind_int64(st, 3, sw_now_ms());
-    if (sdb_step(st) != SDB_DONE) {
-        rc = db_fail(err, db, "add station");
-        goto fail;
-    }
     rc = auth_add_replica(db, code, "main", tok, err);
     if (rc)
         goto fail;
@@ -517,10 +284,8 @@ int admin_station_add(sdb *db, const char *code, const char *name,
         rc = db_commit(db, err);
     if (rc)
         goto fail;
-    sdb_finalize(st);
     return 0;
 fail:
-    sdb_finalize(st);
     db_rollback(db);
     memset(tok, 0, AUTH_TOKEN_LEN + 1);
     return rc;
@@ -545,8 +310,8 @@ int admin_station_token(sdb *db, const char *code, const char *device,
     if (!device || !*device) {
         /* main, else the first free replica-N */
         snprintf(d, sizeof(d), "main");
-        for (int n = 2;
-             !(rc = device_used(db, code, d, &used, err)) && used && n < 10000;
+        for (int n = 2; !(rc = cs_device_used(db, code, d, &used, err)) &&
+                        used && n < 10000;
              n++)
             snprintf(d, sizeof(d), "replica-%d", n);
         if (rc)
@@ -581,7 +346,6 @@ int admin_station_revoke(sdb *db, const char *code, const char *device,
                          int *count, const struct audit_src *src,
                          struct sw_err *err)
 {
-    sdb_stmt *st = NULL;
     char det[AUTH_DEVICE_MAX + 64];
     int rc, used = 0;
 
@@ -593,24 +357,13 @@ int admin_station_revoke(sdb *db, const char *code, const char *device,
         return rc;
     rc = station_exists(db, code, err);
     if (!rc && device) {
-        rc = device_used(db, code, device, &used, err);
+        rc = cs_device_used(db, code, device, &used, err);
         if (!rc && !used)
             rc = sw_fail(err, SW_EDATA, _("station %s has no replica '%s'"),
                          code, device);
     }
     if (!rc)
-        rc = db_prepare(db, SQL_REVOKE, &st, err);
-    if (!rc) {
-        sdb_bind_text(st, 1, code, -1, SDB_STATIC);
-        if (device)
-            sdb_bind_text(st, 2, device, -1, SDB_STATIC);
-        sdb_bind_int64(st, 3, sw_now_ms());
-        if (sdb_step(st) != SDB_DONE)
-            rc = db_fail(err, db, "revoke");
-        else
-            *count = sdb_changes(db);
-    }
-    sdb_finalize(st);
+        rc = cs_replicas_revoke(db, code, device, sw_now_ms(), count, err);
     if (!rc) {
         snprintf(det, sizeof(det), "%s%s: %d replica%s revoked now",
                  device ? "device " : "every replica", device ? device : "",
@@ -629,29 +382,14 @@ int admin_station_revoke(sdb *db, const char *code, const char *device,
 static int live_record(sdb *db, const struct sw_table *t, const char *id,
                        struct sw_err *err)
 {
-    struct sw_buf sql;
-    sdb_stmt *st = NULL;
-    int rc;
-
-    sb_init(&sql);
-    sb_addf(&sql, "SELECT deleted FROM %s WHERE id = ?1", t->name);
-    rc = sql.oom ? sw_fail(err, SW_ESOFTWARE, _("out of memory"))
-                 : db_prepare(db, sql.buf, &st, err);
-    sb_release(&sql);
+    int state = -1, rc = cs_record_state(db, t, id, &state, err);
     if (rc)
         return rc;
-    sdb_bind_text(st, 1, id, -1, SDB_STATIC);
-    rc = sdb_step(st);
-    if (rc == SDB_DONE)
-        rc = sw_fail(err, SW_EDATA, _("%s %s: not found"), t->noun, id);
-    else if (rc != SDB_ROW)
-        rc = db_fail(err, db, t->noun);
-    else if (sdb_column_int(st, 0) != 0)
-        rc = sw_fail(err, SW_EDATA, _("%s %s: deleted"), t->noun, id);
-    else
-        rc = 0;
-    sdb_finalize(st);
-    return rc;
+    if (state < 0)
+        return sw_fail(err, SW_EDATA, _("%s %s: not found"), t->noun, id);
+    if (state > 0)
+        return sw_fail(err, SW_EDATA, _("%s %s: deleted"), t->noun, id);
+    return 0;
 }
 
 int admin_record_set(struct store *s, const struct sw_table *t, const char *id,
@@ -914,33 +652,21 @@ int admin_transfer_case(struct store *s, const char *id, const char *to,
 int admin_transfer_decline(sdb *db, int64_t request,
                            const struct audit_src *src, struct sw_err *err)
 {
-    static const char sql[] =
-        "UPDATE transfer_requests SET status = 'declined', decided_at = ?2, "
-        "decided_by = ?3 WHERE id = ?1 AND status = 'pending' "
-        "RETURNING case_id, station, to_station";
-    sdb_stmt *st = NULL;
-    char target[64], details[128];
-    int rc = db_begin(db, err);
+    char target[64], details[128], case_id[SW_UUID_LEN + 1],
+        station[SW_CODE_MAX + 1], to[SW_CODE_MAX + 1];
+    int found = 0, rc = db_begin(db, err);
 
     if (!rc)
-        rc = db_prepare(db, sql, &st, err);
+        rc = cs_transfer_decline(db, request, sw_now_ms(), src->actor, &found,
+                                 case_id, station, to, err);
+    if (!rc && !found)
+        rc = sw_fail(err, SW_EUSAGE,
+                     _("transfer request %lld: not a pending request"),
+                     (long long)request);
     if (!rc) {
-        sdb_bind_int64(st, 1, request);
-        sdb_bind_int64(st, 2, sw_now_ms());
-        sdb_bind_text(st, 3, src->actor, -1, SDB_STATIC);
-        if (sdb_step(st) == SDB_ROW) {
-            snprintf(target, sizeof(target), "cases/%s",
-                     (const char *)sdb_column_text(st, 0));
-            snprintf(details, sizeof(details), "request %lld: %s to %s",
-                     (long long)request, (const char *)sdb_column_text(st, 1),
-                     (const char *)sdb_column_text(st, 2));
-            sdb_step(st); /* RETURNING: to its end */
-        } else {
-            rc = sw_fail(err, SW_EUSAGE,
-                         _("transfer request %lld: not a pending request"),
-                         (long long)request);
-        }
-        sdb_finalize(st);
+        snprintf(target, sizeof(target), "cases/%s", case_id);
+        snprintf(details, sizeof(details), "request %lld: %s to %s",
+                 (long long)request, station, to);
     }
     if (!rc)
         rc = audit_log(db, src, AUDIT_TRANSFER_DECLINE, target, details, err);
@@ -956,15 +682,7 @@ int admin_transfer_ask(sdb *db, const char *station, const char *site,
                        const char *note, const char *asked_by, int64_t asked_at,
                        struct sw_err *err)
 {
-    static const char sql_own[] =
-        "SELECT 1 FROM cases WHERE id = ?1 AND station = ?2";
-    static const char sql_add[] =
-        "INSERT INTO transfer_requests (site, local_id, station, case_id, "
-        "to_station, note, asked_by, asked_at) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
-        "ON CONFLICT (site, local_id) DO NOTHING";
-    sdb_stmt *st = NULL;
-    int rc, step;
+    int rc, own = 0;
 
     if (!sw_uuid_valid(case_id) || !sw_code_valid(to) || !note || !*note ||
         strlen(note) > SW_NOTE_MAX || !sw_utf8_valid(note) ||
@@ -973,32 +691,13 @@ int admin_transfer_ask(sdb *db, const char *station, const char *site,
         return sw_fail(err, SW_EUSAGE,
                        _("transfer request: a case, another station and a "
                          "note"));
-    rc = db_prepare(db, sql_own, &st, err);
-    if (rc)
-        return rc;
-    sdb_bind_text(st, 1, case_id, -1, SDB_STATIC);
-    sdb_bind_text(st, 2, station, -1, SDB_STATIC);
-    step = sdb_step(st);
-    sdb_finalize(st);
-    if (step == SDB_DONE)
-        return sw_fail(err, SW_EUSAGE,
-                       _("transfer request: station %s has no case %s"),
-                       station, case_id);
-    if (step != SDB_ROW)
-        return db_fail(err, db, "read case");
-    rc = db_prepare(db, sql_add, &st, err);
-    if (rc)
-        return rc;
-    sdb_bind_text(st, 1, site, -1, SDB_STATIC);
-    sdb_bind_int64(st, 2, local_id);
-    sdb_bind_text(st, 3, station, -1, SDB_STATIC);
-    sdb_bind_text(st, 4, case_id, -1, SDB_STATIC);
-    sdb_bind_text(st, 5, to, -1, SDB_STATIC);
-    sdb_bind_text(st, 6, note, -1, SDB_STATIC);
-    sdb_bind_text(st, 7, asked_by, -1, SDB_STATIC);
-    sdb_bind_int64(st, 8, asked_at);
-    if (sdb_step(st) != SDB_DONE)
-        rc = db_fail(err, db, "store the request");
-    sdb_finalize(st);
+    rc = cs_case_of_station(db, case_id, station, &own, err);
+    if (!rc && !own)
+        rc = sw_fail(err, SW_EUSAGE,
+                     _("transfer request: station %s has no case %s"), station,
+                     case_id);
+    if (!rc)
+        rc = cs_transfer_ask_add(db, site, local_id, station, case_id, to, note,
+                                 asked_by, asked_at, err);
     return rc;
 }

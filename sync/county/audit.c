@@ -15,9 +15,11 @@
 
 static const char SQL_AUDIT_LIST[] =
     "SELECT id, at, actor, action, target, details, source FROM audit "
-    "WHERE (?2 <= 0 OR id < ?2) AND (?3 IS NULL OR actor = ?3) "
-    "AND (?4 IS NULL OR target = ?4 OR target LIKE '%/' || ?4 "
-    "OR instr(details, ?4)) ORDER BY id DESC LIMIT ?1";
+    "WHERE (CAST(?2 AS BIGINT) <= 0 OR id < ?2) "
+    "AND (CAST(?3 AS TEXT) IS NULL OR actor = ?3) "
+    "AND (CAST(?4 AS TEXT) IS NULL OR target = ?4 "
+    "OR target LIKE '%/' || CAST(?4 AS TEXT) "
+    "OR replace(details, ?4, '') <> details) ORDER BY id DESC LIMIT ?1";
 
 void audit_cli_src(struct audit_src *src)
 {
@@ -47,9 +49,16 @@ static void one_line(char *out, size_t max, const char *s)
 int audit_log(sdb *db, const struct audit_src *src, const char *action,
               const char *target, const char *details, struct sw_err *err)
 {
+    return audit_log_id(db, src, action, target, details, NULL, err);
+}
+
+int audit_log_id(sdb *db, const struct audit_src *src, const char *action,
+                 const char *target, const char *details, int64_t *id,
+                 struct sw_err *err)
+{
     char det[AUDIT_DETAILS_MAX + 1], tgt[201];
     sdb_stmt *st;
-    int rc = db_prepare(db, COUNTY_SQL_AUDIT_ADD, &st, err);
+    int step, rc = db_prepare(db, COUNTY_SQL_AUDIT_ADD, &st, err);
     if (rc)
         return rc;
     sdb_bind_int64(st, 1, sw_now_ms());
@@ -64,7 +73,13 @@ int audit_log(sdb *db, const struct audit_src *src, const char *action,
         sdb_bind_text(st, 5, det, -1, SDB_STATIC);
     }
     sdb_bind_text(st, 6, src->source, -1, SDB_STATIC);
-    rc = sdb_step(st) == SDB_DONE ? 0 : db_fail(err, db, "audit");
+    step = sdb_step(st);
+    if (step == SDB_ROW) { /* RETURNING id, then the end */
+        if (id)
+            *id = sdb_column_int64(st, 0);
+        step = sdb_step(st);
+    }
+    rc = step == SDB_DONE ? 0 : db_fail(err, db, "audit");
     sdb_finalize(st);
     return rc;
 }

@@ -66,6 +66,10 @@ void audit_cli_src(struct audit_src *src);
 */
 int audit_log(sdb *db, const struct audit_src *src, const char *action,
               const char *target, const char *details, struct sw_err *err);
+/* The same, and the new row's id into *id (may be NULL). */
+int audit_log_id(sdb *db, const struct audit_src *src, const char *action,
+                 const char *target, const char *details, int64_t *id,
+                 struct sw_err *err);
 
 /*
 ** The newest rows first, at most limit (1..10000), only those with

@@ -36,13 +36,13 @@
 #include "audit.h"
 #include "auth.h"
 #include "codec.h"
+#include "cs-sync.h"
 #include "db.h"
 #include "dups.h"
 #include "enrol.h"
 #include "http.h"
 #include "proto.h"
 #include "store.h"
-#include "syncsql.h"
 #include "transfer.h"
 #include "web.h"
 
@@ -609,22 +609,15 @@ static enum MHD_Result respond_json(struct MHD_Connection *conn, struct req *r,
 /* A failed push is shown in `station list`. */
 static void note_push_error(struct req *r, unsigned status)
 {
-    sdb_stmt *st;
     char text[sizeof(r->errmsg) + 40];
 
     if (r->route != R_PUSH || !r->authed || !r->w || status == 503 ||
         status == 507)
         return;
     snprintf(text, sizeof(text), "%u %s: %s", status, r->errcode, r->errmsg);
-    if (db_prepare(r->w->db, COUNTY_SQL_PUSH_ERROR, &st, NULL))
-        return;
-    sdb_bind_int64(st, 1, r->rep.id);
-    sdb_bind_int64(st, 2, sw_now_ms());
-    sdb_bind_text(st, 3, text, -1, SDB_STATIC);
     pthread_mutex_lock(&r->srv->wlock);
-    sdb_step(st); /* best effort: the answer matters more */
+    cs_push_error(r->w->db, r->rep.id, sw_now_ms(), text);
     pthread_mutex_unlock(&r->srv->wlock);
-    sdb_finalize(st);
 }
 
 /*
@@ -773,96 +766,16 @@ static enum MHD_Result do_enrol(struct MHD_Connection *conn, struct req *r)
 ** 0: never), so that an agent fetches them only then. */
 static int64_t conflicts_mark(struct req *r)
 {
-    sdb_stmt *st = NULL;
-    int64_t mark = -1;
-    if (db_prepare(r->w->db, COUNTY_SQL_CONFLICTS_MARK, &st, NULL) == 0) {
-        sdb_bind_text(st, 1, r->rep.station, -1, SDB_STATIC);
-        if (sdb_step(st) == SDB_ROW)
-            mark = sdb_column_int64(st, 0);
-    }
-    sdb_finalize(st);
-    return mark;
+    return cs_conflicts_mark(r->w->db, r->rep.station);
 }
 
 static int hello_update(struct req *r, const char *site, const char *agent,
                         int has_skew, int64_t skew, int64_t *acked,
                         struct sw_err *err)
 {
-    sdb *db = r->w->db;
-    sdb_stmt *st = NULL;
-    int rc, step;
-
-    rc = db_begin(db, err);
-    if (rc)
-        return rc;
-    rc = db_prepare(db, COUNTY_SQL_HELLO_READ, &st, err);
-    if (rc)
-        goto out;
-    sdb_bind_int64(st, 1, r->rep.id);
-    step = sdb_step(st);
-    if (step != SDB_ROW) {
-        rc = step == SDB_DONE ? sw_fail(err, SW_EPERM, "token revoked")
-                              : db_fail(err, db, "read replica");
-        goto out;
-    }
-    *acked = sdb_column_int64(st, 1);
-    if (sdb_column_type(st, 0) != SDB_NULL) {
-        const char *bound = (const char *)sdb_column_text(st, 0);
-        if (strcmp(bound, site) != 0) {
-            rc = sw_fail(err, SW_EPERM,
-                         "this token is bound to site %s, not %s (a "
-                         "re-initialised replica needs a new token)",
-                         bound, site);
-            goto out;
-        }
-    } else {
-        sdb_finalize(st);
-        rc = db_prepare(db, COUNTY_SQL_SITE_OWNER, &st, err);
-        if (rc)
-            goto out;
-        sdb_bind_text(st, 1, site, -1, SDB_STATIC);
-        sdb_bind_int64(st, 2, r->rep.id);
-        step = sdb_step(st);
-        if (step == SDB_ROW) {
-            rc = sw_fail(err, SW_EPERM,
-                         "site %s belongs to another replica (two replicas "
-                         "must never share a site id)",
-                         site);
-            goto out;
-        }
-        if (step != SDB_DONE) {
-            rc = db_fail(err, db, "look up site");
-            goto out;
-        }
-    }
-    sdb_finalize(st);
-    rc = db_prepare(db, COUNTY_SQL_HELLO_WRITE, &st, err);
-    if (rc)
-        goto out;
-    sdb_bind_int64(st, 1, r->rep.id);
-    sdb_bind_text(st, 2, site, -1, SDB_STATIC);
-    sdb_bind_int64(st, 3, sw_now_ms());
-    if (agent)
-        sdb_bind_text(st, 4, agent, -1, SDB_STATIC);
-    if (has_skew)
-        sdb_bind_int64(st, 5, skew);
-    if (sdb_step(st) != SDB_DONE) {
-        rc = db_fail(err, db, "update replica");
-        /* a full disk: a replica whose site is bound may still pull;
-           last_seen and the rest are notes (nothing is written) */
-        if (rc == SW_EFULL && strcmp(r->rep.site, site) == 0) {
-            sdb_finalize(st);
-            db_rollback(db);
-            return 0;
-        }
-    }
-out:
-    sdb_finalize(st);
-    if (rc) {
-        db_rollback(db);
-        return rc;
-    }
-    rc = db_commit(db, err);
+    /* a full disk: a replica whose site is bound may still pull */
+    int rc = cs_hello(r->w->db, r->rep.id, site, agent, has_skew, skew,
+                      sw_now_ms(), strcmp(r->rep.site, site) == 0, acked, err);
     if (!rc)
         snprintf(r->rep.site, sizeof(r->rep.site), "%s", site);
     return rc;
@@ -936,14 +849,7 @@ static enum MHD_Result do_hello(struct MHD_Connection *conn, struct req *r)
 static void push_done(struct store *s, const struct push_result *res, void *arg)
 {
     struct req *r = arg;
-    sdb_stmt *st;
-    if (db_prepare(s->db, COUNTY_SQL_PUSH_DONE, &st, NULL))
-        return;
-    sdb_bind_int64(st, 1, r->rep.id);
-    sdb_bind_int64(st, 2, sw_now_ms());
-    sdb_bind_int64(st, 3, res->clamped);
-    sdb_step(st);
-    sdb_finalize(st);
+    cs_push_done(s->db, r->rep.id, sw_now_ms(), res->clamped);
 }
 
 static enum MHD_Result do_push(struct MHD_Connection *conn, struct req *r)
@@ -1145,8 +1051,7 @@ static int station_transfer_ask(sdb *db, const char *station, const char *site,
 
 /* One station line into the county audit, once (docs/protocol.md). */
 static int station_audit_one(sdb *db, const char *station, const char *site,
-                             const cJSON *e, sdb_stmt *seen, sdb_stmt *add,
-                             int64_t *id, struct sw_err *err)
+                             const cJSON *e, int64_t *id, struct sw_err *err)
 {
     const cJSON *jid = cJSON_GetObjectItemCaseSensitive(e, "id");
     const cJSON *at = cJSON_GetObjectItemCaseSensitive(e, "at");
@@ -1155,7 +1060,8 @@ static int station_audit_one(sdb *db, const char *station, const char *site,
     const cJSON *det = cJSON_GetObjectItemCaseSensitive(e, "detail");
     struct audit_src src;
     char action[64], details[AUDIT_DETAILS_MAX + 1];
-    int step, rc = 0;
+    int64_t audit_id = 0;
+    int seen = 0, rc = 0;
 
     if (!cJSON_IsNumber(jid) || jid->valuedouble < 1 ||
         jid->valuedouble > 9007199254740991.0 || !cJSON_IsNumber(at) ||
@@ -1166,14 +1072,9 @@ static int station_audit_one(sdb *db, const char *station, const char *site,
                        "audit: an entry is not {id, at, who, "
                        "action, detail}");
     *id = (int64_t)jid->valuedouble;
-    sdb_bind_text(seen, 1, site, -1, SDB_STATIC);
-    sdb_bind_int64(seen, 2, *id);
-    step = sdb_step(seen);
-    sdb_reset(seen);
-    if (step == SDB_ROW)
-        return 0; /* sent before */
-    if (step != SDB_DONE)
-        return db_fail(err, db, "station audit");
+    rc = cs_station_audit_seen(db, site, *id, &seen, err);
+    if (rc || seen)
+        return rc; /* seen: sent before */
     /* who: the replica and its user; where from: the station's replica;
        when: the station's time is in the details (the row's is ours) */
     snprintf(src.actor, sizeof(src.actor), "%s:%s", site, who->valuestring);
@@ -1182,19 +1083,14 @@ static int station_audit_one(sdb *db, const char *station, const char *site,
     snprintf(details, sizeof(details), "at %" PRId64 "; %s",
              (int64_t)at->valuedouble,
              cJSON_IsString(det) ? det->valuestring : "");
-    rc = audit_log(db, &src, action, NULL, details, err);
+    rc = audit_log_id(db, &src, action, NULL, details, &audit_id, err);
     if (!rc && strcmp(act->valuestring, TRANSFER_ASK_ACTION) == 0 &&
         cJSON_IsString(det))
         rc = station_transfer_ask(db, station, site, *id, who->valuestring,
                                   (int64_t)at->valuedouble, det->valuestring,
                                   err);
-    if (!rc) {
-        sdb_bind_text(add, 1, site, -1, SDB_STATIC);
-        sdb_bind_int64(add, 2, *id);
-        if (sdb_step(add) != SDB_DONE)
-            rc = db_fail(err, db, "station audit");
-        sdb_reset(add);
-    }
+    if (!rc)
+        rc = cs_station_audit_add(db, site, *id, audit_id, err);
     return rc;
 }
 
@@ -1202,7 +1098,6 @@ static enum MHD_Result do_station_audit(struct MHD_Connection *conn,
                                         struct req *r)
 {
     sdb *db = r->w->db;
-    sdb_stmt *seen = NULL, *add = NULL;
     struct sw_err err;
     cJSON *j, *ans;
     const cJSON *arr, *e;
@@ -1220,20 +1115,13 @@ static enum MHD_Result do_station_audit(struct MHD_Connection *conn,
     }
     pthread_mutex_lock(&r->srv->wlock);
     rc = db_begin(db, &err);
-    if (!rc)
-        rc = db_prepare(db, COUNTY_SQL_SA_SEEN, &seen, &err);
-    if (!rc)
-        rc = db_prepare(db, COUNTY_SQL_SA_ADD, &add, &err);
     cJSON_ArrayForEach (e, arr) {
         if (rc)
             break;
-        rc = station_audit_one(db, r->rep.station, r->rep.site, e, seen, add,
-                               &id, &err);
+        rc = station_audit_one(db, r->rep.station, r->rep.site, e, &id, &err);
         if (!rc && id > acked)
             acked = id;
     }
-    sdb_finalize(seen);
-    sdb_finalize(add);
     if (!rc)
         rc = db_commit(db, &err);
     else

@@ -17,20 +17,22 @@ const char COUNTY_SQL_HELLO_READ[] =
 const char COUNTY_SQL_SITE_OWNER[] =
     "SELECT 1 FROM replicas WHERE site = ?1 AND id <> ?2";
 const char COUNTY_SQL_HELLO_WRITE[] =
-    "UPDATE replicas SET site = coalesce(site, ?2), last_seen = ?3, "
-    "agent_version = coalesce(?4, agent_version), "
-    "skew_ms = coalesce(?5, skew_ms) WHERE id = ?1";
+    "UPDATE replicas SET site = coalesce(site, CAST(?2 AS TEXT)), "
+    "last_seen = ?3, agent_version = coalesce(CAST(?4 AS TEXT), "
+    "agent_version), skew_ms = coalesce(CAST(?5 AS BIGINT), skew_ms) "
+    "WHERE id = ?1";
 /* When the station's conflicts last changed (detected or resolved, ms;
-** 0: never): two index seeks (conflicts_station_detected and
-** conflicts_station_resolved, schema/county-local.sql), not a pass over
-** the conflicts (every hello of every station runs it). */
+** 0: never; the largest of the three columns, taken in C: no two-argument
+** max() in the common dialect): index seeks (conflicts_station_detected
+** and conflicts_station_resolved, schema/county-local.sql), not a pass
+** over the conflicts (every hello of every station runs it). */
 /* a case moved to the station brings its conflicts: the transfer moves
    the mark too */
 const char COUNTY_SQL_CONFLICTS_MARK[] =
-    "SELECT max(coalesce((SELECT max(detected_at) FROM conflicts "
+    "SELECT coalesce((SELECT max(detected_at) FROM conflicts "
     "WHERE station = ?1), 0), coalesce((SELECT max(resolved_at) FROM "
     "conflicts WHERE station = ?1), 0), coalesce((SELECT max(at) FROM "
-    "transfers WHERE to_station = ?1), 0))";
+    "transfers WHERE to_station = ?1), 0)";
 
 const char COUNTY_SQL_PUSH_DONE[] =
     "UPDATE replicas SET last_sync = ?2, last_seen = ?2, last_error = NULL, "
@@ -49,16 +51,25 @@ const char COUNTY_SQL_STATION_CONFLICTS[] =
     "THEN NULL ELSE loser_author END "
     "FROM conflicts WHERE station = ?1 AND (status = 'open' OR resolved_at >= "
     "?2) "
-    "ORDER BY status = 'open' DESC, id DESC LIMIT ?3";
+    "ORDER BY CASE WHEN status = 'open' THEN 0 ELSE 1 END, id DESC "
+    "LIMIT ?3";
 
 const char COUNTY_SQL_SA_SEEN[] =
     "SELECT 1 FROM station_audit WHERE site = ?1 AND local_id = ?2";
 const char COUNTY_SQL_SA_ADD[] =
     "INSERT INTO station_audit (site, local_id, audit_id) "
-    "VALUES (?1, ?2, last_insert_rowid())";
+    "VALUES (?1, ?2, ?3)";
+/* cs-sync.c: a station's transfer request, riding its audit lines */
+const char COUNTY_SQL_CASE_OF_STATION[] =
+    "SELECT 1 FROM cases WHERE id = ?1 AND station = ?2";
+const char COUNTY_SQL_TRANSFER_ASK[] =
+    "INSERT INTO transfer_requests (site, local_id, station, case_id, "
+    "to_station, note, asked_by, asked_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+    "ON CONFLICT (site, local_id) DO NOTHING";
 const char COUNTY_SQL_AUDIT_ADD[] =
     "INSERT INTO audit (at, actor, action, target, details, source) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id";
 
 const char *const *county_sync_sql(void)
 {
@@ -72,6 +83,8 @@ const char *const *county_sync_sql(void)
                                       COUNTY_SQL_STATION_CONFLICTS,
                                       COUNTY_SQL_SA_SEEN,
                                       COUNTY_SQL_SA_ADD,
+                                      COUNTY_SQL_CASE_OF_STATION,
+                                      COUNTY_SQL_TRANSFER_ASK,
                                       COUNTY_SQL_AUDIT_ADD,
                                       STORE_SQL_REMAINING,
                                       STORE_SQL_STREAM_END,

@@ -10,19 +10,23 @@
 
 /* auth.c: a request's token */
 extern const char COUNTY_SQL_AUTH_LOOKUP[];
-/* http.c: POST /v1/hello */
+/* cs-sync.c (http.c): POST /v1/hello */
 extern const char COUNTY_SQL_HELLO_READ[];
 extern const char COUNTY_SQL_SITE_OWNER[];
 extern const char COUNTY_SQL_HELLO_WRITE[];
 extern const char COUNTY_SQL_CONFLICTS_MARK[];
-/* http.c: POST /v1/push */
+/* cs-sync.c (http.c): POST /v1/push */
 extern const char COUNTY_SQL_PUSH_DONE[];
 extern const char COUNTY_SQL_PUSH_ERROR[];
-/* admin.c: GET /v1/conflicts */
+/* cs-admin.c (admin.c): GET /v1/conflicts */
 extern const char COUNTY_SQL_STATION_CONFLICTS[];
-/* http.c, audit.c: POST /v1/audit */
+/* cs-sync.c (http.c), audit.c: POST /v1/audit; SA_ADD's ?3 is the
+   audit row's id (AUDIT_ADD returns it: RETURNING, not lastval()'s round
+   trips on PostgreSQL) */
 extern const char COUNTY_SQL_SA_SEEN[];
 extern const char COUNTY_SQL_SA_ADD[];
+extern const char COUNTY_SQL_CASE_OF_STATION[];
+extern const char COUNTY_SQL_TRANSFER_ASK[];
 extern const char COUNTY_SQL_AUDIT_ADD[];
 
 /* All of the above and the store's statements prepared per request
