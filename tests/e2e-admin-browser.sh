@@ -33,7 +33,7 @@ for tool in python3 sqlite3 zbarimg; do
 done
 
 T=$TAP_TMP
-CDB=$T/county.db
+CDB=$(county_db county)
 C() { "$SWSYNC_COUNTY" --db "$CDB" "$@"; }
 S() {
     local r=$1
@@ -429,7 +429,7 @@ C station add B --name 西河镇社工站 | token b
 exits 0 "the office asks to move the case to B" \
     S office transfer-request "$X" --to B --note 搬到西河镇
 exits 0 "the office syncs (sends the request)" S office sync --quiet
-RQ=$(sqlite3 "$CDB" "SELECT id FROM transfer_requests WHERE status = 'pending'")
+RQ=$(csql "$CDB" "SELECT id FROM transfer_requests WHERE status = 'pending'")
 like "$RQ" '^[0-9]+$' "the county has the request"
 
 python3 - "$TESTS_SRCDIR" "$URL" "$T" "$RQ" "$X" >"$T/browser4.out" 2>"$T/browser4.err" <<'PY'
@@ -489,12 +489,12 @@ while IFS=$'\t' read -r res desc why; do
     fi
 done <"$T/browser4.out"
 [ -s "$T/browser4.err" ] && diag "$(head -c 3000 "$T/browser4.err")"
-is "$(sqlite3 "$CDB" "SELECT status FROM transfer_requests WHERE id = $RQ")" \
+is "$(csql "$CDB" "SELECT status FROM transfer_requests WHERE id = $RQ")" \
     confirmed "the request is confirmed"
-is "$(sqlite3 "$CDB" "SELECT group_concat(details, ' | ') FROM (SELECT details FROM audit WHERE action = 'transfer' AND actor = 'likz' ORDER BY id)")" \
+is "$(csql "$CDB" "SELECT details FROM audit WHERE action = 'transfer' AND actor = 'likz' ORDER BY id" | sed -z 's/\n$//; s/\n/ | /g')" \
     "from A to B; 2 records; request $RQ; 搬到西河镇 | from B to A; 2 records; 又搬回东风镇" \
     "both transfers are audited, by the admin"
-is "$(sqlite3 "$CDB" "SELECT station FROM cases WHERE id = '$X'")" A "the case is A's again"
+is "$(csql "$CDB" "SELECT station FROM cases WHERE id = '$X'")" A "the case is A's again"
 exits 0 "the office syncs" S office sync --quiet
 ok "the office holds the case" S office case show "$X"
 

@@ -18,7 +18,7 @@ for tool in python3 curl sqlite3 sha256sum openssl; do
 done
 
 T=$TAP_TMP
-CDB=$T/county.db
+CDB=$(county_db county)
 C() { "$SWSYNC_COUNTY" --db "$CDB" "$@"; }
 S() {
     local r=$1
@@ -32,7 +32,7 @@ token() {
     chmod 600 "$f"
 }
 field() { S "$1" case show "$2" --json | json "d['$3']"; }
-q() { sqlite3 "$CDB" "$1"; }
+q() { csql "$CDB" "$1"; }
 ME=cli:$(id -un)
 
 # cheap_admin NAME PASSWORD: an account whose stored hash has 1000 rounds.
@@ -41,16 +41,17 @@ ME=cli:$(id -un)
 # slows OpenSSL's 600 000 rounds down about sevenfold).
 cheap_admin() {
     python3 - "$CDB" "$1" "$2" <<'PY'
-import hashlib, os, sqlite3, sys, time
+import hashlib, os, sys, time
+import countydb
 db, name, pw = sys.argv[1:4]
 salt = os.urandom(16)
 h = hashlib.pbkdf2_hmac("sha256", pw.encode(), salt, 1000)
-c = sqlite3.connect(db)
+c = countydb.connect(db)
 c.execute("INSERT INTO admins (name, pw_hash, created_at, created_by) "
           "VALUES (?, ?, ?, 'test')",
           (name, "pbkdf2-sha256$1000$%s$%s" % (salt.hex(), h.hex()),
            int(time.time() * 1000)))
-c.commit()
+c.close()
 PY
 }
 
@@ -93,8 +94,9 @@ is "$(json '[a["name"] for a in d]' <<<"$OUT")" "['alice']" "alice is listed"
 like "$(q "SELECT pw_hash FROM admins WHERE name = 'alice'")" \
     '^pbkdf2-sha256\$600000\$[0-9a-f]{32}\$[0-9a-f]{64}$' \
     "the password is stored as PBKDF2-HMAC-SHA256, 600000 rounds, salted"
+county_bytes "$CDB" >"$T/store.bytes"
 ok "the password itself is nowhere in the store" \
-    bash -c "! grep -aq 'correct horse' '$CDB'*"
+    bash -c "! grep -aq 'correct horse' '$T/store.bytes'"
 cheap_admin bob "bob password 1"
 
 # ---- stations, and a conflict made by two real replicas ----------------------

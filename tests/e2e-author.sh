@@ -13,7 +13,7 @@
 command -v sqlite3 >/dev/null || bail_out "the sqlite3 shell is needed"
 
 T=$TAP_TMP
-CDB=$T/county.db
+CDB=$(county_db county)
 C() { "$SWSYNC_COUNTY" --db "$CDB" "$@"; }
 S() { local r=$1; shift; "$SWSYNC" --db "$T/$r.db" "$@"; }
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
@@ -47,7 +47,7 @@ is "$(json 'd.get("name"), d.get("village"), d.get("category")' <<<"$OUT")" \
 is "$(json '"notes" in d' <<<"$OUT")" False "... the CLI write carries nobody"
 exits 0 "show --authors in text" S a2 case show "$X" --authors
 like "$OUT" $'(^|\n)name: 张三(\n|$)' "... one FIELD: NAME line a field"
-is "$(sqlite3 "$CDB" "SELECT count(*) FROM field_versions WHERE author = '张三'")" 6 \
+is "$(csql "$CDB" "SELECT count(*) FROM field_versions WHERE author = '张三'")" 6 \
     "the county keeps the author of each field version (the three given, three defaults)"
 
 # ---- concurrent writes by two workers ------------------------------------
@@ -113,7 +113,7 @@ exits 0 "the office's authors" authors a1 "$X"
 is "$(json 'd.get("phone")' <<<"$OUT")" None \
     "the resolved value is the county's: the admin's name is not sent"
 is "$(json 'd.get("name")' <<<"$OUT")" 张三 "... the other fields by whom they were"
-is "$(sqlite3 "$CDB" "SELECT f.author FROM field_versions AS f JOIN cases AS c
+is "$(csql "$CDB" "SELECT f.author FROM field_versions AS f JOIN cases AS c
     ON c.rid = f.rid WHERE f.tbl = 0 AND f.col = 4 AND c.id = '$X'")" alice \
     "the county keeps that alice wrote it"
 
@@ -150,7 +150,7 @@ exits 0 "... deletes its case" S a3 --author 赵六 case delete "$Q"
 sync_ok a3 "... and sends the delete"
 is "$(sqlite3 "$T/a3.db" "SELECT count(*) FROM tombstones WHERE seen <> ''")" 1 \
     "... its tombstone keeps what it had seen (the tombstones table is there)"
-is "$(sqlite3 "$CDB" "SELECT count(*) FROM tombstones AS t JOIN cases AS c
+is "$(csql "$CDB" "SELECT count(*) FROM tombstones AS t JOIN cases AS c
     ON c.rid = t.rid WHERE t.tbl = 0 AND c.id = '$Q' AND t.seen <> ''")" 1 \
     "the county has the tombstone with what the replica had seen"
 

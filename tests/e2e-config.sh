@@ -11,11 +11,12 @@ cd "$D" || bail_out "no temp dir"
 unset SWSYNC_DB SWSYNC_COUNTY_DB SWSYNC_CONFIG SWSYNC_COUNTY_CONFIG
 
 # ---- county.conf ------------------------------------------------------------
-"$SWSYNC_COUNTY" --db "$D/county.db" init --county C1 >/dev/null || bail_out "init"
+CDB=$(county_db county)
+"$SWSYNC_COUNTY" --db "$CDB" init --county C1 >/dev/null || bail_out "init"
 PORT=$(free_port)
 cat >"$D/county.conf" <<CONF
 # a comment
-db = $D/county.db
+db = $CDB
 
 listen = 127.0.0.1:$PORT   ; an inline comment
 threads = 2

@@ -29,7 +29,7 @@ for tool in python3 sqlite3; do
 done
 
 T=$TAP_TMP
-CDB=$T/county.db
+CDB=$(county_db county)
 C() { "$SWSYNC_COUNTY" --db "$CDB" "$@"; }
 S() {
     local r=$1
@@ -245,7 +245,7 @@ report() {
 report "$T/b1.out" "$T/b1.err"
 
 X=$(sqlite3 "$T/office.db" "SELECT id FROM cases")
-is "$(sqlite3 "$CDB" "SELECT name || ' ' || id_number FROM cases WHERE id = '$X'")" \
+is "$(csql "$CDB" "SELECT name || ' ' || id_number FROM cases WHERE id = '$X'")" \
     "张三丰 $IDNUM" "the county holds the case the browser added"
 
 # ---- a concurrent edit from the laptop ----------------------------------------------

@@ -11,7 +11,7 @@
 . "$(dirname "$0")/console.sh"
 
 T=$TAP_TMP
-CDB=$T/county.db
+CDB=$(county_db county)
 C() { "$SWSYNC_COUNTY" --db "$CDB" "$@"; }
 S() { local r=$1; shift; "$SWSYNC" --db "$T/$r.db" "$@"; }
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
@@ -189,7 +189,7 @@ exits 0 "link again" C duplicates link "$X1" "$X2" --note "张叁 同一人"
 sync_ok a "linked again"
 like "$(S a case show "$X1")" "also served at 西河镇站" "A sees the link again"
 exits 0 "B's case is purged" C case purge "$X2" --reason 本人申请删除
-is "$(sqlite3 "$CDB" "SELECT count(*) FROM dup_pairs WHERE '$X2' IN (case_a, case_b)")" \
+is "$(csql "$CDB" "SELECT count(*) FROM dup_pairs WHERE '$X2' IN (case_a, case_b)")" \
     0 "its decisions are gone at the county"
 is "$(C audit --json | json 'len([a for a in d if a["action"].startswith("dup_") and "张叁" in (a["details"] or "")])')" \
     0 "audit details of its decisions are blanked"
@@ -204,6 +204,6 @@ exits 66 "a deleted case cannot be linked" C duplicates link "$Y1" "$Y2" \
     --note x
 exits 0 "... but its not-same decision can be undone" C duplicates unlink \
     "$Y1" "$Y2" --note 已删除
-is "$(sqlite3 "$CDB" "SELECT count(*) FROM dup_pairs")" 0 "no decision left"
+is "$(csql "$CDB" "SELECT count(*) FROM dup_pairs")" 0 "no decision left"
 
 done_testing

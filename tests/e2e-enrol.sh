@@ -16,7 +16,7 @@ for tool in curl python3 zbarimg; do
 done
 D=$TAP_TMP
 unset SWSYNC_DB SWSYNC_COUNTY_DB SWSYNC_CONFIG SWSYNC_COUNTY_CONFIG
-C=$D/county.db
+C=$(county_db county)
 "$SWSYNC_COUNTY" --db "$C" init --county C1 >/dev/null || bail_out "county init"
 
 exits 0 "station add --enrol-code" "$SWSYNC_COUNTY" --db "$C" station add A01 --enrol-code
@@ -24,9 +24,9 @@ CODE=$OUT
 like "$CODE" '^[A-HJ-NP-Z2-9]{5}-[A-HJ-NP-Z2-9]{5}$' "the code is XXXXX-XXXXX, no look-alikes"
 like "$ERR" "swsync init --enrol $CODE --server URL" "it says how to use it"
 unlike "$OUT$ERR" 'sw1_' "no token is printed"
-is "$(sqlite3 "$C" "SELECT count(*) FROM config WHERE key LIKE 'enrol:%' AND value LIKE 'A01 main %'")" 1 \
+is "$(csql "$C" "SELECT count(*) FROM config WHERE key LIKE 'enrol:%' AND value LIKE 'A01 main %'")" 1 \
     "the county keeps the code's hash, for A01's main replica"
-is "$(sqlite3 "$C" "SELECT count(*) FROM config WHERE key LIKE '%$CODE%' OR value LIKE '%$CODE%' OR key LIKE '%${CODE/-/}%'")" 0 \
+is "$(csql "$C" "SELECT count(*) FROM config WHERE key LIKE '%$CODE%' OR value LIKE '%$CODE%' OR key LIKE '%${CODE/-/}%'")" 0 \
     "the code itself is not stored"
 
 county_start "$C"
@@ -56,7 +56,7 @@ like "$ERR" 'not an enrolment code' "not a code: says so"
 exits 0 "station token --enrol-code" "$SWSYNC_COUNTY" --db "$C" station token A01 \
     --device laptop --enrol-code --expires 2h
 CODE2=$OUT
-sqlite3 "$C" "UPDATE config SET value = 'A01 laptop 1000' WHERE key LIKE 'enrol:%' AND value LIKE 'A01 laptop %'"
+csql "$C" "UPDATE config SET value = 'A01 laptop 1000' WHERE key LIKE 'enrol:%' AND value LIKE 'A01 laptop %'"
 exits 77 "an expired code: exit 77" "$SWSYNC" --db "$D/d.db" init --enrol "$CODE2" --server "$URL"
 like "$ERR" 'expired' "expired: says so"
 exits 64 "--expires 90d: usage error" "$SWSYNC_COUNTY" --db "$C" station token A01 --enrol-code --expires 90d
@@ -133,9 +133,9 @@ exits 0 "the QR code drawn as a PNG" python3 "$TESTS_SRCDIR/qr-svg-png.py" \
     "$D/body" enrol-qr "$D/qr.png"
 exits 0 "zbarimg decodes it" zbarimg --raw -q "$D/qr.png"
 is "$OUT" "$CMD" "the QR code holds exactly the command shown"
-is "$(sqlite3 "$C" "SELECT count(*) FROM config WHERE key LIKE 'enrol:%' AND value LIKE 'A01 tablet %'")" 1 \
+is "$(csql "$C" "SELECT count(*) FROM config WHERE key LIKE 'enrol:%' AND value LIKE 'A01 tablet %'")" 1 \
     "the county keeps the console's code's hash, for A01's tablet"
-is "$(sqlite3 "$C" "SELECT action || ' ' || target || ' ' || details FROM audit WHERE actor = 'kz' AND action = 'token_new'")" \
+is "$(csql "$C" "SELECT action || ' ' || target || ' ' || details FROM audit WHERE actor = 'kz' AND action = 'token_new'")" \
     "token_new A01 device tablet" "the new replica is audited, by the admin, like the CLI's"
 exits 0 "the station redeems the console's code" "$SWSYNC" --db "$D/w.db" init --enrol "$WCODE" --server "$URL"
 exits 0 "... and syncs" "$SWSYNC" --db "$D/w.db" sync
@@ -144,7 +144,7 @@ like "$ERR" 'used already' "... used already"
 web POST /admin/stations/code -d "csrf=$CSRF" -d code=A01
 is "$HC" 200 "a code with the default period (24 h)"
 WCODE2=$(sed -n 's/.*id="enrol-code-value">\([^<]*\)<.*/\1/p' "$D/body")
-sqlite3 "$C" "UPDATE config SET value = 'A01 replica-2 1000' WHERE key LIKE 'enrol:%' AND value LIKE 'A01 replica-2 %'"
+csql "$C" "UPDATE config SET value = 'A01 replica-2 1000' WHERE key LIKE 'enrol:%' AND value LIKE 'A01 replica-2 %'"
 exits 77 "an expired code from the console: exit 77" "$SWSYNC" --db "$D/w3.db" init --enrol "$WCODE2" --server "$URL"
 like "$ERR" 'expired' "... expired"
 unlike "$(cat "$LOG")" "$WCODE" "the server log holds no console code"

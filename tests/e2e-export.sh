@@ -16,7 +16,7 @@ command -v iconv >/dev/null || bail_out "iconv is needed"
 export TZ=CST-8
 
 T=$TAP_TMP
-CDB=$T/county.db
+CDB=$(county_db county)
 C() { "$SWSYNC_COUNTY" --db "$CDB" "$@"; }
 S() { local r=$1; shift; "$SWSYNC" --db "$T/$r.db" "$@"; }
 ZH() { LC_ALL=C.UTF-8 LANGUAGE=zh_CN "$@"; }

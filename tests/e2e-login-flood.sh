@@ -10,7 +10,7 @@
 . "$(dirname "$0")/county.sh"
 
 T=$TAP_TMP
-CDB=$T/county.db
+CDB=$(county_db county)
 C() { "$SWSYNC_COUNTY" --db "$CDB" "$@"; }
 S() { "$SWSYNC" --db "$T/a.db" "$@"; }
 ms() { date +%s%3N; }

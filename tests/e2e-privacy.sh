@@ -8,9 +8,10 @@
 # later writes back; a plain replica is encrypted in place.
 . "$(dirname "$0")/tap.sh"
 . "$(dirname "$0")/county.sh"
+county_sqlite_only "the encrypted county store is an encrypting SQLite VFS; a PostgreSQL store is not a file"
 
 T=$TAP_TMP
-CDB=$T/county.db
+CDB=$(county_db county)
 C() { "$SWSYNC_COUNTY" --db "$CDB" "$@"; }
 S() { local r=$1; shift; "$SWSYNC" --db "$T/$r.db" "$@"; }
 token() { local f=$T/$1.token; cat >"$f"; chmod 600 "$f"; }

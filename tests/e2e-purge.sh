@@ -12,13 +12,13 @@
 . "$(dirname "$0")/county.sh"
 
 T=$TAP_TMP
-CDB=$T/county.db
+CDB=$(county_db county)
 C() { "$SWSYNC_COUNTY" --db "$CDB" "$@"; }
 S() { local r=$1; shift; "$SWSYNC" --db "$T/$r.db" "$@"; }
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 sync_ok() { exits 0 "$1 syncs${2:+ ($2)}" S "$1" sync --quiet; }
 token() { local f=$T/$1.token; cat >"$f"; chmod 600 "$f"; }
-q() { python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$@"; }
+q() { python3 -c 'import countydb,sys; print(countydb.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$@"; }
 
 NAME=欧阳青松
 PHONE1=13911112222
@@ -170,15 +170,26 @@ PY
 is "$(q "$T/a1.db" "SELECT count(*) FROM local_audit WHERE detail = '(erased by purge)'")" \
     1 "the office's local audit line that named the person is blanked"
 NEEDLES="$NAME,$PHONE1,$PHONE2,$PHONE3,$PHONE4,$IDNUM,$VISIT_TEXT,赵六"
-# the county still serving: its -wal and -shm are there
-live=$(ls "$CDB" "$CDB"-wal "$CDB"-shm 2>/dev/null | tr '\n' ' ')
+if county_pg; then
+    # PostgreSQL's own files are the server's: what the database holds is
+    # what pg_dump reads from it
+    county_bytes "$CDB" >"$T/county-dump.sql"
+    live=$T/county-dump.sql
+else
+    # the county still serving: its -wal and -shm are there
+    live=$(ls "$CDB" "$CDB"-wal "$CDB"-shm 2>/dev/null | tr '\n' ' ')
+fi
 diag "county files while it serves: $live"
 # shellcheck disable=SC2086
 ok "the live county's files hold none of the person's values" nohits "$NEEDLES" $live
 county_stop
-sqlite3 "$CDB" ".backup '$T/county-backup.db'"
+if county_pg; then
+    county_bytes "$CDB" >"$T/county-dump.sql"
+else
+    sqlite3 "$CDB" ".backup '$T/county-backup.db'"
+fi
 sqlite3 "$T/a1.db" ".backup '$T/a1-backup.db'"
-files=$(ls "$T"/*.db "$T"/*.db-wal "$T"/*.db-shm 2>/dev/null | tr '\n' ' ')
+files=$(ls "$T"/*.db "$T"/*.db-wal "$T"/*.db-shm "$T"/county-dump.sql 2>/dev/null | tr '\n' ' ')
 diag "files: $files"
 # shellcheck disable=SC2086
 ok "no file holds the name, the phones, the ID number or the visit" \

@@ -14,11 +14,11 @@ for tool in python3 curl; do
 done
 
 T=$TAP_TMP
-CDB=$T/county.db
+CDB=$(county_db county)
 C() { "$SWSYNC_COUNTY" --db "$CDB" "$@"; }
 S() { local r=$1; shift; "$SWSYNC" --db "$T/$r.db" "$@"; }
 token() { local f=$T/$1.token; cat >"$f"; chmod 600 "$f"; }
-q() { python3 -c 'import sqlite3,sys; r=sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone(); print(r[0] if r else "")' "$CDB" "$1"; }
+q() { python3 -c 'import countydb,sys; r=countydb.connect(sys.argv[1]).execute(sys.argv[2]).fetchone(); print(r[0] if r else "")' "$CDB" "$1"; }
 ME=cli:$(id -un)
 JAR=$T/jar
 web() {
@@ -32,11 +32,12 @@ web() {
 }
 cheap_admin() {
     python3 - "$CDB" "$1" "$2" <<'PY'
-import hashlib, os, sqlite3, sys, time
+import hashlib, os, sys, time
+import countydb
 db, name, pw = sys.argv[1:4]
 salt = os.urandom(16)
 h = hashlib.pbkdf2_hmac("sha256", pw.encode(), salt, 1000)
-c = sqlite3.connect(db)
+c = countydb.connect(db)
 c.execute("INSERT INTO admins (name, pw_hash, created_at, created_by) "
           "VALUES (?, ?, ?, 'test')",
           (name, "pbkdf2-sha256$1000$%s$%s" % (salt.hex(), h.hex()),

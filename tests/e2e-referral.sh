@@ -10,13 +10,13 @@
 . "$(dirname "$0")/county.sh"
 
 T=$TAP_TMP
-CDB=$T/county.db
+CDB=$(county_db county)
 C() { "$SWSYNC_COUNTY" --db "$CDB" "$@"; }
 S() { local r=$1; shift; "$SWSYNC" --db "$T/$r.db" "$@"; }
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 sync_ok() { exits 0 "$1 syncs${2:+ ($2)}" S "$1" sync; }
 token() { local f=$T/$1.token; cat >"$f"; chmod 600 "$f"; }
-q() { python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$@"; }
+q() { python3 -c 'import countydb,sys; print(countydb.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$@"; }
 
 exits 0 "county init" C init --county C01
 C station add A --name 东风镇 | token a1

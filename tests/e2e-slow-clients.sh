@@ -13,7 +13,7 @@
 SRCDIR=${TESTS_SRCDIR:-$(cd "$(dirname "$0")" && pwd)}
 SLOW=$SRCDIR/slowclients.py
 T=$TAP_TMP
-CDB=$T/county.db
+CDB=$(county_db county)
 C() { "$SWSYNC_COUNTY" --db "$CDB" "$@"; }
 S() { "$SWSYNC" --db "$T/a.db" "$@"; }
 ms() { date +%s%3N; }

@@ -12,6 +12,7 @@
 # (sync/db.c, docs/design-notes.md): the database at PATH may grow by N pages.
 . "$(dirname "$0")/tap.sh"
 . "$(dirname "$0")/county.sh"
+county_sqlite_only "disk-full, integrity_check and kill -9 durability of the county FILE"
 
 T=$TAP_TMP
 CDB=$T/county.db

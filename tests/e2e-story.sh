@@ -10,7 +10,7 @@
 . "$(dirname "$0")/county.sh"
 
 T=$TAP_TMP
-CDB=$T/county.db
+CDB=$(county_db county)
 C() { "$SWSYNC_COUNTY" --db "$CDB" "$@"; }
 S() { local r=$1; shift; "$SWSYNC" --db "$T/$r.db" "$@"; }
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
@@ -171,14 +171,14 @@ county_stop KILL
 wait $SYNC_PID
 SYNC_RC=$?
 isnt "$SYNC_RC" 0 "the sync cut by kill -9 fails (status $SYNC_RC)"
-applied=$(sqlite3 "$CDB" "SELECT count(*) FROM cases WHERE name LIKE '批量%'")
+applied=$(csql "$CDB" "SELECT count(*) FROM cases WHERE name LIKE '批量%'")
 ok "part of the backlog reached the county before the kill ($applied)" test "$applied" -lt 3000
 county_start "$CDB"
 for r in a1 a2 a3 b; do S $r config set server "$URL"; done
 sync_ok a1 "after the restart"
-is "$(sqlite3 "$CDB" "SELECT count(*) FROM cases WHERE name LIKE '批量%'")" 3000 \
+is "$(csql "$CDB" "SELECT count(*) FROM cases WHERE name LIKE '批量%'")" 3000 \
     "every record arrived exactly once"
-is "$(sqlite3 "$CDB" "SELECT count(*) FROM conflicts WHERE status = 'open'")" 0 \
+is "$(csql "$CDB" "SELECT count(*) FROM conflicts WHERE status = 'open'")" 0 \
     "resending made no false conflicts"
 ok "a1 equals the county for A" scope_equal "$T/a1.db" "$CDB" A
 

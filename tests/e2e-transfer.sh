@@ -14,12 +14,12 @@
 . "$(dirname "$0")/console.sh"
 
 T=$TAP_TMP
-CDB=$T/county.db
+CDB=$(county_db county)
 C() { "$SWSYNC_COUNTY" --db "$CDB" "$@"; }
 S() { local r=$1; shift; "$SWSYNC" --db "$T/$r.db" "$@"; }
 sync_ok() { exits 0 "$1 syncs${2:+ ($2)}" S "$1" sync --quiet; }
 token() { local f=$T/$1.token; cat >"$f"; chmod 600 "$f"; }
-q() { python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$@"; }
+q() { python3 -c 'import countydb,sys; print(countydb.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$@"; }
 # no byte of the person in any of the station's files
 clean_of() {
     python3 - "$@" <<'PY'
@@ -107,7 +107,7 @@ exits 0 "the county moves the case to B" C case transfer "$X" --to B \
 like "$OUT" "3 records" "the case, its visit and service"
 is "$(q "$CDB" "SELECT count(*) FROM audit WHERE action = 'transfer' AND target = 'cases/$X' AND details LIKE 'from A to B;%'")" \
     1 "the transfer is audited"
-is "$(q "$CDB" "SELECT group_concat(DISTINCT station) FROM (SELECT station FROM cases WHERE id = '$X' UNION ALL SELECT station FROM visits WHERE case_id = '$X' UNION ALL SELECT station FROM services WHERE case_id = '$X')")" \
+is "$(csql "$CDB" "SELECT DISTINCT station FROM (SELECT station FROM cases WHERE id = '$X' UNION ALL SELECT station FROM visits WHERE case_id = '$X' UNION ALL SELECT station FROM services WHERE case_id = '$X') AS s ORDER BY station" | paste -sd,)" \
     B "at the county the records are B's"
 
 # B first: it gets the whole history

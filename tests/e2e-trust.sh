@@ -15,7 +15,7 @@ for tool in python3 curl sqlite3 openssl; do
 done
 
 D=$TAP_TMP
-DB=$D/county.db
+DB=$(county_db county)
 C() { "$SWSYNC_COUNTY" --db "$DB" "$@"; }
 A() { "$SWSYNC" --db "$D/$1.db" "${@:2}"; }
 
@@ -25,13 +25,13 @@ sys.stdout.buffer.write(zlib.compress(sys.stdin.buffer.read()))'
 }
 hlc() { echo $((($(date +%s%3N) << 16) + ${1:-0})); }
 newid() { python3 -c 'import uuid; print(uuid.uuid4())'; }
-count() { sqlite3 "$DB" "$1"; }
+count() { csql "$DB" "$1"; }
 # everything a push could change
 state() {
     count "select (select count(*) from cases) || '/' ||
         (select count(*) from visits) || '/' ||
-        (select count(*) from field_versions) || '/' ||
-        (select group_concat(acked_seq) from replicas)"
+        (select count(*) from field_versions)"
+    count "select acked_seq from replicas order by id" | paste -sd,
 }
 
 # req METHOD PATH TOKEN [CURL ARGS...]: sets CODE, BODY, HDRS
@@ -187,10 +187,11 @@ county_stop
 # ---- 8. HSTS under TLS, Secure cookies behind a proxy -------------------------
 
 python3 - "$DB" <<'PY'
-import hashlib, os, sqlite3, sys, time
+import hashlib, os, sys, time
+import countydb
 salt = os.urandom(16)
 h = hashlib.pbkdf2_hmac("sha256", b"tina password 1", salt, 1000)
-c = sqlite3.connect(sys.argv[1])
+c = countydb.connect(sys.argv[1])
 c.execute("INSERT INTO admins (name, pw_hash, created_at, created_by) "
           "VALUES ('tina', ?, ?, 'test')",
           ("pbkdf2-sha256$1000$%s$%s" % (salt.hex(), h.hex()),

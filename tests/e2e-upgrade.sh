@@ -16,6 +16,7 @@
 # SWSYNC_UPGRADE_REQUIRED=1 (tools/check) makes that a failure.
 . "$(dirname "$0")/tap.sh"
 . "$(dirname "$0")/county.sh"
+county_sqlite_only "the previous release (0.1.0) has only a SQLite county store"
 
 TOP_SRCDIR=${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 BUILD=$(dirname "$SWSYNC")

@@ -13,7 +13,7 @@
 
 T=$TAP_TMP
 DB=$T/station.db
-CDB=$T/county.db
+CDB=$(county_db county)
 S() { "$SWSYNC" --db "$DB" "$@"; }
 C() { "$SWSYNC_COUNTY" --db "$CDB" "$@"; }
 ZH() { LC_ALL=C.UTF-8 LANGUAGE=zh_CN "$@"; }

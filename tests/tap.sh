@@ -17,6 +17,10 @@
 #   fails DESC CMD [ARG...]
 #                          like exits, but passes on any non-zero status
 #   todo REASON            the next assertion is a TAP "# TODO"
+#   skip REASON [N]        N (default 1) assertions not run: "ok K # SKIP
+#                          REASON"
+#   skip_all REASON        the whole script is skipped ("1..0 # SKIP
+#                          REASON", exit 0): only before any assertion
 #   diag MSG...            a "# " comment (stdout, so it is in the log)
 #   bail_out MSG           "Bail out!" and stop
 #   free_port              a free TCP port on 127.0.0.1, from the kernel
@@ -111,6 +115,21 @@ plan() {
 
 todo() {
     _tap_todo=${1:-not done yet}
+}
+
+skip() {
+    local reason=${1//\#/\\#} n=${2:-1} i
+    for ((i = 0; i < n; i++)); do
+        _tap_n=$((_tap_n + 1))
+        echo "ok $_tap_n # SKIP $reason"
+    done
+}
+
+skip_all() {
+    [ "$_tap_n" -eq 0 ] || bail_out "skip_all after $_tap_n assertions: $1"
+    echo "1..0 # SKIP $1"
+    _tap_done=1
+    exit 0
 }
 
 pass() {
