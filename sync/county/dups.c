@@ -50,13 +50,14 @@ static const char SQL_LIST[] =
     "LEFT JOIN stations AS sa ON sa.code = ca.station "
     "LEFT JOIN stations AS sb ON sb.code = cb.station "
     "LEFT JOIN dup_pairs AS p ON p.case_a = q.a AND p.case_b = q.b "
-    "WHERE ?1 OR p.state IS NOT 'not_same' "
+    "WHERE CAST(?1 AS BIGINT) <> 0 OR p.state IS DISTINCT FROM 'not_same' "
     "ORDER BY q.reason IS NULL, q.reason <> 'id_number', ca.station, "
     "cb.station, q.a, q.b";
 
 /* ?2: 1 for a live case only (a decision), 0 for any (an undo) */
 static const char SQL_CASE[] =
-    "SELECT station FROM cases WHERE id = ?1 AND (deleted = 0 OR NOT ?2)";
+    "SELECT station FROM cases WHERE id = ?1 AND "
+    "(deleted = 0 OR CAST(?2 AS BIGINT) = 0)";
 static const char SQL_PAIR_GET[] =
     "SELECT state FROM dup_pairs WHERE case_a = ?1 AND case_b = ?2";
 static const char SQL_PAIR_PUT[] =
