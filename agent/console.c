@@ -460,6 +460,9 @@ static void sync_box(struct cw *w, struct sw_buf *b)
     struct console *c = w->c;
     char t[20], n[32];
 
+    /* reap a finished sync first: the state read below is then the one
+       it left (its last sync, what it sent), not one read while it ran */
+    sync_poll(c);
     if (desk_sync_state(c->db, &s, &w->err)) {
         sb_adds(b, "<section class=\"card sync\" id=\"sync\"><p "
                    "class=\"msg error\">");
@@ -515,7 +518,6 @@ static void sync_box(struct cw *w, struct sw_buf *b)
         i18n_fmt(b, w->lang, M_C_SKEW_WARN, n);
         sb_adds(b, "</p>");
     }
-    sync_poll(c);
     if (c->sync_pid > 0) {
         w->refresh = 1;
         snprintf(n, sizeof(n), "%" PRId64,
