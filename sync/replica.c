@@ -522,10 +522,12 @@ int replica_apply_pull_key(struct replica *r, const struct sw_batch *b,
         erased += n;
     }
     /* cases moved to another station (docs/design-notes.md, "Case
-       transfer"): noted, and erased unless edits of them wait unsent */
+       transfer"): noted, and erased unless edits of them wait unsent;
+       those that waited, at the end of the ordinary pull */
     if (!rc) {
         long n = 0;
-        rc = transfer_apply_pull(r->db, b, &n, err);
+        rc = transfer_apply_pull(
+            r->db, b, !b->more && strcmp(cursor_key, "cursor") == 0, &n, err);
         erased += n;
     }
     if (!rc)

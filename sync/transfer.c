@@ -520,8 +520,8 @@ static int let_go(sdb *db, const char *id, int *waiting, long *erased,
     return rc;
 }
 
-int transfer_apply_pull(sdb *db, const struct sw_batch *b, long *erased,
-                        struct sw_err *err)
+int transfer_apply_pull(sdb *db, const struct sw_batch *b, int at_end,
+                        long *erased, struct sw_err *err)
 {
     sdb_stmt *st = NULL;
     char(*ids)[SW_UUID_LEN + 1] = NULL;
@@ -568,7 +568,12 @@ int transfer_apply_pull(sdb *db, const struct sw_batch *b, long *erased,
         }
     }
 
-    /* cases kept for their unsent edits: gone once those are pushed */
+    /* cases kept for their unsent edits: gone once those are pushed, at
+       the end of a pull.  An answer that stops short may not have reached
+       the case's return, and the edits this replica pushed after it are
+       its own values, which no pull sends it back. */
+    if (!rc && !at_end)
+        return 0;
     if (!rc)
         rc = db_prepare(db, SQL_WAITING, &st, err);
     while (!rc && (step = sdb_step(st)) == SDB_ROW) {

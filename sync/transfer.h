@@ -57,11 +57,15 @@ int transfer_admit(struct store *s, const char *station, struct sw_change *v,
 ** orders with `to`) noted in moved_cases; each case erased with its
 ** children (purge_erase_local) unless this replica has unsent edits of
 ** it: then it waits (waiting = 1) until they are pushed.  Cases of the
-** answer's rows that come back remove their moved line.  Then cases
-** waiting without unsent edits are erased.  *erased: records erased.
+** answer's rows that come back remove their moved line.  Then, when
+** at_end (the answer ends an ordinary pull: b->more is 0, not a column
+** backfill), cases waiting without unsent edits are erased; before the
+** end of the stream the case may have come back, with edits this replica
+** pushed since that the county does not send back to it
+** (docs/design-notes.md, "Case transfer").  *erased: records erased.
 */
-int transfer_apply_pull(sdb *db, const struct sw_batch *b, long *erased,
-                        struct sw_err *err);
+int transfer_apply_pull(sdb *db, const struct sw_batch *b, int at_end,
+                        long *erased, struct sw_err *err);
 
 /*
 ** Station: ask the county to move case case_id (this station's) to

@@ -28,6 +28,7 @@
 
 #include "codec.h"
 #include "db.h"
+#include "exchange.h"
 #include "pgtest.h"
 #include "replica.h"
 #include "store.h"
@@ -2768,6 +2769,78 @@ static void test_transfer_station(void **state)
     assert_int_equal(qint(f->station, "SELECT count(*) FROM cases"), 1);
 }
 
+/* The county moves case id to station `to`, in its own transaction. */
+static void move_case(struct fx *f, const char *id, const char *to)
+{
+    struct transfer_result res;
+    assert_int_equal(store_begin(&f->s, &f->err), 0);
+    if (transfer_case(&f->s, id, to, "搬家", "admin", 0, &res, &f->err))
+        fail_msg("%s", f->err.msg);
+    assert_int_equal(store_commit(&f->s, &f->err), 0);
+}
+
+/* A case kept waiting (an unsent edit when the order to let go came)
+** comes back before the replica pulls that far; the replica then pushes
+** its edit, which the county holds as the replica's own value and so
+** does not send it back.  The first pull answer that does not reach the
+** return must not erase the case: its rows would come back without the
+** edit (the model test, seed 1). */
+static void test_transfer_waiting_comes_back(void **state)
+{
+    struct fx *f = *state;
+    struct sw_change c[6];
+    size_t n = new_case(c, ID2, T0, "A-two");
+    int more = 1;
+    char sql[200];
+
+    assert_int_equal(store_add_site(&f->s, "B", "B-one", &f->err), 0);
+    assert_int_equal(
+        sdb_exec5(f->station,
+                  "INSERT INTO cases (id, name, category, risk_level, status, "
+                  "opened_on, village) VALUES ('" ID1 "', '张三', 'other', "
+                  "'low', 'open', '2026-01-01', '东村')",
+                  NULL, NULL, NULL),
+        SDB_OK);
+    assert_int_equal(exchange_sync(&f->r, &f->s, &f->err), 0);
+    move_case(f, ID1, "B");
+    /* an edit made before the replica knew: it waits for its push */
+    assert_int_equal(sdb_exec5(f->station, "UPDATE cases SET notes = '新址'",
+                               NULL, NULL, NULL),
+                     SDB_OK);
+    assert_int_equal(exchange_pull(&f->s, &f->r, 100, 1, &more, NULL, &f->err),
+                     0);
+    assert_int_equal(more, 0);
+    assert_int_equal(qint(f->station, "SELECT waiting FROM moved_cases"), 1);
+    /* another replica's case comes into A's stream, then the case comes
+       back, then the replica pushes its edit: the case is A's again */
+    assert_int_equal(county_apply(f, c, (int)n), 0);
+    move_case(f, ID1, "A");
+    assert_int_equal(exchange_push(&f->r, &f->s, 100, 0, NULL, NULL, &f->err),
+                     0);
+    assert_text(f->county, "SELECT notes FROM cases WHERE id = '" ID1 "'",
+                "新址");
+    /* an answer that stops before the return: the case stays */
+    assert_int_equal(exchange_pull(&f->s, &f->r, 1, 1, &more, NULL, &f->err),
+                     0);
+    assert_int_equal(more, 1);
+    assert_int_equal(
+        qint(f->station, "SELECT count(*) FROM cases WHERE id = '" ID1 "'"), 1);
+    while (more)
+        assert_int_equal(
+            exchange_pull(&f->s, &f->r, 1, 1, &more, NULL, &f->err), 0);
+    /* the case is back whole: the edit, its version, no moved line */
+    assert_text(f->station, "SELECT notes FROM cases WHERE id = '" ID1 "'",
+                "新址");
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) FROM versions WHERE tbl = %d AND col = %d AND "
+             "site = 'A-one' AND rid = (SELECT rid FROM cases WHERE id = '" ID1
+             "')",
+             SW_T_CASES, sw_col_index(&sw_tables[SW_T_CASES], "notes"));
+    assert_int_equal(qint(f->station, sql), 1);
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM moved_cases"), 0);
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM cases"), 2);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -2779,6 +2852,7 @@ int main(void)
         T(test_transfer_admit),
         T(test_owner_at),
         T(test_transfer_station),
+        T(test_transfer_waiting_comes_back),
         T(test_same_version_skipped),
         T(test_base_equals_cur_taken),
         T(test_concurrent_incoming_wins),
