@@ -9,6 +9,7 @@
 
 #include "pgtest.h" /* first: cmocka.h's prerequisites */
 
+#include <inttypes.h>
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -289,4 +290,33 @@ int pgtest_run(const char *group, const struct CMUnitTest *tests, size_t n)
     free(names);
     free(all);
     return rc;
+}
+
+/* Column i of st's row onto sb as SQLite's quote() writes it, made here
+** from the value's type so that both backends write the same text. */
+void pgtest_add_quoted(struct sw_buf *sb, sdb_stmt *st, int i)
+{
+    switch (sdb_column_type(st, i)) {
+    case SDB_NULL:
+        sb_adds(sb, "NULL");
+        break;
+    case SDB_INTEGER:
+        sb_addf(sb, "%" PRId64, sdb_column_int64(st, i));
+        break;
+    case SDB_FLOAT:
+        sb_addf(sb, "%.17g", sdb_column_double(st, i));
+        break;
+    case SDB_BLOB: {
+        const unsigned char *p = sdb_column_blob(st, i);
+        int n = sdb_column_bytes(st, i);
+        sb_adds(sb, "X'");
+        for (int k = 0; k < n; k++)
+            sb_addf(sb, "%02X", p[k]);
+        sb_adds(sb, "'");
+        break;
+    }
+    default:
+        sb_addf(sb, "'%s'", (const char *)sdb_column_text(st, i));
+        break;
+    }
 }

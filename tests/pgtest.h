@@ -21,6 +21,7 @@
 /* clang-format on */
 
 #include "sdb.h"
+#include "sw.h"
 
 /* The backend of the test running now: 0 SQLite, 1 PostgreSQL (set by
 ** pgtest_run). */
@@ -66,5 +67,10 @@ int pgtest_county_target(int pg, const char *dir, const char *name,
 /* Remove the county store at target (a file path: the file and its -wal
 ** and -shm; a URI: the database).  Call it after db_close. */
 void pgtest_county_remove(const char *target);
+
+/* Column i of st's row onto sb as SQLite's quote() writes it, made from
+** the value's type so that both backends write the same text (quote()
+** is not PostgreSQL's). */
+void pgtest_add_quoted(struct sw_buf *sb, sdb_stmt *st, int i);
 
 #endif

@@ -1188,35 +1188,6 @@ static void sql_ok(sdb *db, const char *sql)
         fail_msg("%s: %s", sql, emsg);
 }
 
-/* Column i of st's row onto sb as SQLite's quote() writes it (its type
-** shows), made here: quote() is not PostgreSQL's. */
-static void add_quoted(struct sw_buf *sb, sdb_stmt *st, int i)
-{
-    switch (sdb_column_type(st, i)) {
-    case SDB_NULL:
-        sb_adds(sb, "NULL");
-        break;
-    case SDB_INTEGER:
-        sb_addf(sb, "%lld", (long long)sdb_column_int64(st, i));
-        break;
-    case SDB_FLOAT:
-        sb_addf(sb, "%.17g", sdb_column_double(st, i));
-        break;
-    case SDB_BLOB: {
-        const unsigned char *p = sdb_column_blob(st, i);
-        int n = sdb_column_bytes(st, i);
-        sb_adds(sb, "X'");
-        for (int k = 0; k < n; k++)
-            sb_addf(sb, "%02X", p[k]);
-        sb_adds(sb, "'");
-        break;
-    }
-    default:
-        sb_addf(sb, "'%s'", (const char *)sdb_column_text(st, i));
-        break;
-    }
-}
-
 /* Every row of sql, each value quoted (add_quoted), '|' between columns
 ** and '\n' after each row. */
 static void dump_rows(sdb *db, const char *sql, struct sw_buf *sb)
@@ -1229,7 +1200,7 @@ static void dump_rows(sdb *db, const char *sql, struct sw_buf *sb)
         for (int i = 0; i < sdb_column_count(st); i++) {
             if (i)
                 sb_adds(sb, "|");
-            add_quoted(sb, st, i);
+            pgtest_add_quoted(sb, st, i);
         }
         sb_adds(sb, "\n");
     }

@@ -707,35 +707,6 @@ static void model_close(struct model *m)
     free(m->w);
 }
 
-/* Column i of st's row onto sb as SQLite's quote() writes it, made here
-** from the value's type so that both backends write the same text. */
-static void add_quoted(struct sw_buf *sb, sdb_stmt *st, int i)
-{
-    switch (sdb_column_type(st, i)) {
-    case SDB_NULL:
-        sb_adds(sb, "NULL");
-        break;
-    case SDB_INTEGER:
-        sb_addf(sb, "%" PRId64, sdb_column_int64(st, i));
-        break;
-    case SDB_FLOAT:
-        sb_addf(sb, "%.17g", sdb_column_double(st, i));
-        break;
-    case SDB_BLOB: {
-        const unsigned char *p = sdb_column_blob(st, i);
-        int n = sdb_column_bytes(st, i);
-        sb_adds(sb, "X'");
-        for (int k = 0; k < n; k++)
-            sb_addf(sb, "%02X", p[k]);
-        sb_adds(sb, "'");
-        break;
-    }
-    default:
-        sb_addf(sb, "'%s'", (const char *)sdb_column_text(st, i));
-        break;
-    }
-}
-
 /*
 ** Rows of one station with every value and field version, as text: the
 ** same text from a replica and from the county on either backend (the
@@ -764,7 +735,7 @@ static char *station_dump(sdb *db, const char *station)
             for (int i = 0; i < sdb_column_count(st); i++) {
                 const unsigned char *v;
                 if (i >= 2 && i % 2 == 0) { /* a value */
-                    add_quoted(&sb, st, i);
+                    pgtest_add_quoted(&sb, st, i);
                     sb_adds(&sb, "|");
                     continue;
                 }
