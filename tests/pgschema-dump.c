@@ -42,7 +42,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "pgschema-dump: out of memory\n");
         rc = 70;
     }
-    if (!rc && fwrite(sb.buf, 1, sb.len, stdout) != sb.len)
+    if (!rc && sb.len && fwrite(sb.buf, 1, sb.len, stdout) != sb.len)
         rc = 74;
     sb_release(&sb);
     if (fflush(stdout) != 0)
