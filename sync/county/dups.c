@@ -55,9 +55,8 @@ static const char SQL_LIST[] =
     "cb.station, q.a, q.b";
 
 /* ?2: 1 for a live case only (a decision), 0 for any (an undo) */
-static const char SQL_CASE[] =
-    "SELECT station FROM cases WHERE id = ?1 AND "
-    "(deleted = 0 OR CAST(?2 AS BIGINT) = 0)";
+static const char SQL_CASE[] = "SELECT station FROM cases WHERE id = ?1 AND "
+                               "(deleted = 0 OR CAST(?2 AS BIGINT) = 0)";
 static const char SQL_PAIR_GET[] =
     "SELECT state FROM dup_pairs WHERE case_a = ?1 AND case_b = ?2";
 static const char SQL_PAIR_PUT[] =
