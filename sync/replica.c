@@ -11,7 +11,7 @@
 #include "transfer.h"
 
 static const char SQL_OUTBOX[] =
-    "SELECT tbl, rid, col, base_hlc, base_site, edited_at, gen, author "
+    "SELECT tbl, rid, col, base_hlc, base_site, edited_at, author "
     "FROM outbox "
     "ORDER BY edited_at, tbl, rid, col";
 static const char SQL_PEND_ADD[] =
@@ -23,8 +23,6 @@ static const char SQL_VER_PUT[] =
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
     "ON CONFLICT (tbl, rid, col) DO UPDATE "
     "SET hlc = excluded.hlc, site = excluded.site, author = excluded.author";
-static const char SQL_OUT_DEL[] =
-    "DELETE FROM outbox WHERE tbl = ?1 AND rid = ?2 AND col = ?3 AND gen = ?4";
 static const char SQL_ACK[] = "DELETE FROM pending WHERE seq <= ?1";
 static const char SQL_SEQ_FLOOR[] =
     "UPDATE sqlite_sequence SET seq = max(seq, ?1) WHERE name = 'pending'";
@@ -110,8 +108,6 @@ int replica_open(struct replica *r, sdb *db, struct sw_err *err)
         rc = db_prepare_keep(r->db, SQL_PEND_ADD, &r->pend_add, err);
     if (!rc)
         rc = db_prepare_keep(r->db, SQL_VER_PUT, &r->ver_put, err);
-    if (!rc)
-        rc = db_prepare_keep(r->db, SQL_OUT_DEL, &r->out_del, err);
     for (int t = 0; t < SW_NTABLES && !rc; t++) {
         char q[96];
         snprintf(q, sizeof(q), "SELECT station FROM %s WHERE rid = ?1",
@@ -138,7 +134,6 @@ void replica_close(struct replica *r)
     sdb_finalize(r->outbox);
     sdb_finalize(r->pend_add);
     sdb_finalize(r->ver_put);
-    sdb_finalize(r->out_del);
     sdb_finalize(r->pend_read);
     for (int t = 0; t < SW_NTABLES; t++) {
         sdb_finalize(r->row_station[t]);
@@ -146,7 +141,7 @@ void replica_close(struct replica *r)
     }
     sdb_finalize(r->case_station);
     r->case_station = NULL;
-    r->outbox = r->pend_add = r->ver_put = r->out_del = r->pend_read = NULL;
+    r->outbox = r->pend_add = r->ver_put = r->pend_read = NULL;
 }
 
 static int run(struct replica *r, sdb_stmt *st, const char *what,
@@ -174,36 +169,23 @@ static void station_of(sdb_stmt *st, int by_id, int64_t rid, const char *id,
 }
 
 /*
-** Could the county accept this field's value?  0, or SW_EDATA with msg
-** naming table, record and field.
+** Could the county accept a change of this record: is it this station's,
+** and, for a visit or service, is its case this station's?  0, or
+** SW_EDATA with msg naming table and record.  The same for every field
+** of the record in one seal (nothing else writes in its transaction), so
+** seal_in_txn asks once a record.
 */
-static int sealable(struct replica *r, int tbl, int col, int64_t rid,
-                    sdb_value *val, char *msg, size_t n)
+static int record_sealable(struct replica *r, int tbl, int64_t rid, char *msg,
+                           size_t n)
 {
     const struct sw_table *tb = &sw_tables[tbl];
-    const struct sw_column *c = &tb->cols[col];
     struct sw_err e;
-    char num[32], owner[SW_CODE_MAX + 1];
-    const char *text = NULL;
+    char owner[SW_CODE_MAX + 1];
 
     station_of(r->row_station[tbl], 0, rid, NULL, owner, sizeof(owner));
-    switch (sdb_value_type(val)) {
-    case SDB_NULL:
-        break;
-    case SDB_INTEGER:
-        snprintf(num, sizeof(num), "%lld", (long long)sdb_value_int64(val));
-        text = num;
-        break;
-    default:
-        text = (const char *)sdb_value_text(val);
-    }
     if (strcmp(owner, r->station) != 0) {
         snprintf(msg, n, _("%s record %lld: of station '%s', not this one's"),
                  tb->name, (long long)rid, owner);
-        return SW_EDATA;
-    }
-    if (sw_validate(tb, c, text, &e)) {
-        snprintf(msg, n, _("record %lld: %.400s"), (long long)rid, e.msg);
         return SW_EDATA;
     }
     if (tb->ref_col >= 0) {
@@ -233,6 +215,68 @@ static int sealable(struct replica *r, int tbl, int col, int64_t rid,
     return 0;
 }
 
+/* Could the county accept this field's value?  0, or SW_EDATA with msg
+** naming the record and the field. */
+static int value_sealable(int tbl, int col, int64_t rid, sdb_value *val,
+                          char *msg, size_t n)
+{
+    const struct sw_table *tb = &sw_tables[tbl];
+    struct sw_err e;
+    char num[32];
+    const char *text = NULL;
+
+    switch (sdb_value_type(val)) {
+    case SDB_NULL:
+        break;
+    case SDB_INTEGER:
+        snprintf(num, sizeof(num), "%lld", (long long)sdb_value_int64(val));
+        text = num;
+        break;
+    default:
+        text = (const char *)sdb_value_text(val);
+    }
+    if (sw_validate(tb, &tb->cols[col], text, &e)) {
+        snprintf(msg, n, _("record %lld: %.400s"), (long long)rid, e.msg);
+        return SW_EDATA;
+    }
+    return 0;
+}
+
+/* Fields held back by a seal, in a TEMP table (this connection's): the
+** sealed ones leave the outbox in one statement at the end. */
+static const char SQL_HELD_SETUP[] =
+    "CREATE TEMP TABLE IF NOT EXISTS sw_held (\n"
+    "    tbl INTEGER NOT NULL,\n"
+    "    rid INTEGER NOT NULL,\n"
+    "    col INTEGER NOT NULL,\n"
+    "    PRIMARY KEY (tbl, rid, col)) WITHOUT ROWID;\n"
+    "DELETE FROM temp.sw_held;\n";
+static const char SQL_HELD_ADD[] =
+    "INSERT OR IGNORE INTO temp.sw_held (tbl, rid, col) VALUES (?1, ?2, ?3)";
+static const char SQL_OUT_CLEAR[] = "DELETE FROM outbox";
+static const char SQL_OUT_CLEAR_HELD[] =
+    "DELETE FROM outbox WHERE NOT EXISTS (SELECT 1 FROM temp.sw_held AS h "
+    "WHERE h.tbl = outbox.tbl AND h.rid = outbox.rid AND h.col = outbox.col)";
+
+/* Note a held field (the first of a seal makes the table). */
+static int hold(struct replica *r, sdb_stmt **add, int tbl, int64_t rid,
+                int col, struct sw_err *err)
+{
+    int rc = 0;
+
+    if (!*add) {
+        rc = db_exec(r->db, SQL_HELD_SETUP, err);
+        if (!rc)
+            rc = db_prepare(r->db, SQL_HELD_ADD, add, err);
+        if (rc)
+            return rc;
+    }
+    sdb_bind_int(*add, 1, tbl);
+    sdb_bind_int64(*add, 2, rid);
+    sdb_bind_int(*add, 3, col);
+    return run(r, *add, "hold", err);
+}
+
 /* Seal inside an open write transaction, with the given clock. */
 static int seal_in_txn(struct replica *r, struct hlc_clock *clock, long *n,
                        struct sw_err *err)
@@ -242,7 +286,11 @@ static int seal_in_txn(struct replica *r, struct hlc_clock *clock, long *n,
     char last_author[SW_AUTHOR_MAX + 1] = "";
     int last_has_author = 0;
     int64_t now = sw_now_ms();
-    char why[SW_ERRMSG_MAX];
+    /* the last record checked (record_sealable) and its answer */
+    int64_t ck_tbl = -1, ck_rid = -1;
+    int ck_rc = 0;
+    char why[SW_ERRMSG_MAX], ck_why[SW_ERRMSG_MAX];
+    sdb_stmt *held = NULL, *clear = NULL;
     long count = 0;
     int rc = 0, step;
 
@@ -257,9 +305,8 @@ static int seal_in_txn(struct replica *r, struct hlc_clock *clock, long *n,
            did not happen in the future */
         int64_t at =
             sdb_column_int64(o, 5) < now ? sdb_column_int64(o, 5) : now;
-        int64_t gen = sdb_column_int64(o, 6);
         /* who wrote it; another program's garbage there is nobody */
-        const char *author = (const char *)sdb_column_text(o, 7);
+        const char *author = (const char *)sdb_column_text(o, 6);
         sdb_value *val = NULL;
         char *seen = NULL;
 
@@ -285,11 +332,18 @@ static int seal_in_txn(struct replica *r, struct hlc_clock *clock, long *n,
         rc = merge_get_value(&r->m, tbl, col, rid, &val, err);
         if (rc)
             break;
-        if (sealable(r, tbl, col, rid, val, why, sizeof(why))) {
+        if (tbl != ck_tbl || rid != ck_rid) {
+            ck_tbl = tbl;
+            ck_rid = rid;
+            ck_rc = record_sealable(r, tbl, rid, ck_why, sizeof(ck_why));
+        }
+        if (ck_rc || value_sealable(tbl, col, rid, val, why, sizeof(why))) {
             if (!r->held)
-                snprintf(r->held_msg, sizeof(r->held_msg), "%s", why);
+                snprintf(r->held_msg, sizeof(r->held_msg), "%s",
+                         ck_rc ? ck_why : why);
             r->held++; /* stays in the outbox until fixed */
             sdb_value_free(val);
+            rc = hold(r, &held, tbl, rid, col, err);
             continue;
         }
         sdb_bind_int(r->pend_add, 1, tbl);
@@ -330,18 +384,21 @@ static int seal_in_txn(struct replica *r, struct hlc_clock *clock, long *n,
         if (author)
             sdb_bind_text(r->ver_put, 6, author, -1, SDB_TRANSIENT);
         rc = run(r, r->ver_put, "seal version", err);
-        if (rc)
-            break;
-        sdb_bind_int(r->out_del, 1, tbl);
-        sdb_bind_int64(r->out_del, 2, rid);
-        sdb_bind_int(r->out_del, 3, col);
-        sdb_bind_int64(r->out_del, 4, gen);
-        rc = run(r, r->out_del, "clear outbox", err);
         count++;
     }
     if (!rc && step != SDB_DONE)
         rc = db_fail(err, r->db, "read outbox");
     sdb_reset(o);
+    /* what was sealed leaves the outbox, in one statement: every row was
+       read above in this write transaction, and nothing wrote to the
+       outbox since (its capture triggers are on the records' tables) */
+    if (!rc)
+        rc = db_prepare(r->db, held ? SQL_OUT_CLEAR_HELD : SQL_OUT_CLEAR,
+                        &clear, err);
+    if (!rc)
+        rc = run(r, clear, "clear outbox", err);
+    sdb_finalize(clear);
+    sdb_finalize(held);
     if (n)
         *n = count;
     return rc;

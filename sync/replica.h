@@ -23,7 +23,7 @@ struct replica {
     long clamped;
     int64_t clamped_ahead_ms; /* the furthest ahead, ms */
     struct merge_ctx m;
-    sdb_stmt *outbox, *pend_add, *ver_put, *out_del, *pend_read;
+    sdb_stmt *outbox, *pend_add, *ver_put, *pend_read;
     sdb_stmt *row_station[SW_NTABLES], *case_station;
     long held; /* last seal: fields held back in the outbox */
     char held_msg[SW_ERRMSG_MAX]; /* the first one's problem */

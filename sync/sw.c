@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <locale.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,36 +106,57 @@ int sw_code_valid(const char *s)
     return 1;
 }
 
+/* Whether the 8 bytes at p are all ASCII (none has its high bit). */
+static int ascii8(const unsigned char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, sizeof(w));
+    return (w & UINT64_C(0x8080808080808080)) == 0;
+}
+
+/*
+** Well-formed UTF-8 (The Unicode Standard, table 3-7): no overlong form,
+** no surrogate, nothing past U+10FFFF.  A run of ASCII goes 8 bytes at a
+** time, and each sequence's second byte is checked against the range its
+** first allows, so no code point is built (issue 14: this ran over every
+** text value twice on each side of a sync).
+*/
 int sw_utf8_valid(const char *str)
 {
     const unsigned char *s = (const unsigned char *)str;
-    while (*s) {
-        uint32_t cp;
-        int n;
-        if (s[0] < 0x80) {
+    const unsigned char *end = s + strlen(str);
+
+    while (s < end) {
+        unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+        size_t n;
+        if (c < 0x80) {
             s++;
+            while (end - s >= 8 && ascii8(s))
+                s += 8;
             continue;
-        } else if ((s[0] & 0xe0) == 0xc0) {
-            cp = s[0] & 0x1f;
-            n = 1;
-        } else if ((s[0] & 0xf0) == 0xe0) {
-            cp = s[0] & 0x0f;
-            n = 2;
-        } else if ((s[0] & 0xf8) == 0xf0) {
-            cp = s[0] & 0x07;
-            n = 3;
-        } else {
-            return 0;
         }
-        for (int i = 1; i <= n; i++) {
+        if (c >= 0xc2 && c <= 0xdf) {
+            n = 1;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            n = 2;
+            if (c == 0xe0)
+                lo = 0xa0; /* overlong below */
+            else if (c == 0xed)
+                hi = 0x9f; /* surrogates above */
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            n = 3;
+            if (c == 0xf0)
+                lo = 0x90;
+            else if (c == 0xf4)
+                hi = 0x8f; /* past U+10FFFF above */
+        } else {
+            return 0; /* a continuation byte, 0xc0, 0xc1 or 0xf5.. */
+        }
+        if ((size_t)(end - s) <= n || s[1] < lo || s[1] > hi)
+            return 0;
+        for (size_t i = 2; i <= n; i++)
             if ((s[i] & 0xc0) != 0x80)
                 return 0;
-            cp = (cp << 6) | (s[i] & 0x3f);
-        }
-        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
-            (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-            return 0;
         s += n + 1;
     }
     return 1;

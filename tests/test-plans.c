@@ -202,6 +202,60 @@ static void test_sync_path_analyzed(void **state)
     check_all(f);
 }
 
+/* Whether sql's plan has a line holding needle. */
+static int plan_has(sdb *db, const char *sql, const char *needle)
+{
+    char *q = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", sql);
+    sdb_stmt *st = NULL;
+    int found = 0;
+
+    assert_non_null(q);
+    if (sdb_prepare_v2(db, q, -1, &st, NULL) != SDB_OK)
+        fail_msg("cannot explain %s: %s", sql, sdb_errmsg(db));
+    sqlite3_free(q);
+    while (sdb_step(st) == SDB_ROW) {
+        const char *d = (const char *)sdb_column_text(st, 3);
+        found |= d && strstr(d, needle) != NULL;
+    }
+    sdb_finalize(st);
+    return found;
+}
+
+/* The pull reads the station's and the county's ranges of (station, seq)
+** merged in seq order as they are stepped: no sort of a page's rows into
+** a temporary B-tree (issue 14), on an empty and an analyzed store. */
+static void test_pull_merges_unsorted(void **state)
+{
+    struct fix *f = *state;
+    int pulls = 0;
+
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1)
+            assert_int_equal(sdb_exec5(f->db, "ANALYZE", NULL, NULL, NULL),
+                             SDB_OK);
+        for (sqlite3_stmt *st = sqlite3_next_stmt(sdb_sqlite(f->db), NULL); st;
+             st = sqlite3_next_stmt(sdb_sqlite(f->db), st)) {
+            const char *sql = sqlite3_sql(st);
+            if (strncmp(sql, "SELECT seq, tbl, col, hlc", 25) != 0 ||
+                !strstr(sql, "UNION ALL"))
+                continue; /* not the pull */
+            pulls++;
+            if (plan_has(f->db, sql, "TEMP B-TREE"))
+                fail_msg("the pull sorts: %s", sql);
+            assert_true(plan_has(f->db, sql, "MERGE"));
+        }
+    }
+    assert_int_equal(pulls, 2);
+    /* the check finds the sort where there is one */
+    assert_true(plan_has(
+        f->db,
+        "SELECT * FROM (SELECT seq FROM field_versions WHERE station = ?1 "
+        "ORDER BY seq LIMIT 5) AS a UNION ALL SELECT * FROM (SELECT seq "
+        "FROM field_versions WHERE station = ?2 ORDER BY seq LIMIT 5) AS b "
+        "ORDER BY seq LIMIT 5",
+        "TEMP B-TREE"));
+}
+
 /* The check itself finds a scan (so that a pass means something). */
 static void test_detects_scan(void **state)
 {
@@ -232,6 +286,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_detects_scan, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sync_path_empty, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sync_path_analyzed, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_pull_merges_unsorted, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -745,6 +745,82 @@ static void test_invalid_utf8(void **state)
     assert_valid("cases", "notes", "\xf0\x9f\x98\x80 \xe5\xbc\xa0");
 }
 
+/* The reference: decode each sequence to its code point and refuse an
+** overlong form, a surrogate or a point past U+10FFFF. */
+static int utf8_ref(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned long cp;
+        size_t n;
+        if (s[i] < 0x80) {
+            i++;
+            continue;
+        } else if ((s[i] & 0xe0) == 0xc0) {
+            cp = s[i] & 0x1f, n = 1;
+        } else if ((s[i] & 0xf0) == 0xe0) {
+            cp = s[i] & 0x0f, n = 2;
+        } else if ((s[i] & 0xf8) == 0xf0) {
+            cp = s[i] & 0x07, n = 3;
+        } else {
+            return 0;
+        }
+        if (len - i <= n)
+            return 0;
+        for (size_t k = 1; k <= n; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
+            (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+            return 0;
+        i += n + 1;
+    }
+    return 1;
+}
+
+/* sw_utf8_valid agrees with the reference on every sequence of up to
+** three bytes, on four-byte ones around each lead byte's bounds, and
+** wherever the sequence stands against its 8-byte ASCII runs. */
+static void test_utf8_exhaustive(void **state)
+{
+    unsigned char buf[64];
+    long checked = 0;
+    (void)state;
+    for (unsigned pre = 0; pre <= 9; pre++) {
+        memset(buf, 'a', pre);
+        for (unsigned b0 = 1; b0 < 256; b0++) {
+            for (unsigned b1 = 0; b1 < 256; b1++) {
+                unsigned b2lo = 0, b2hi = 0;
+                if (b0 >= 0xe0 && b1 >= 0x80 && b1 < 0xc0)
+                    b2lo = 1, b2hi = 255; /* a third byte matters */
+                if (b1 == 0)
+                    b2hi = 0;
+                for (unsigned b2 = b2lo; b2 <= b2hi; b2++) {
+                    size_t n = pre;
+                    buf[n++] = (unsigned char)b0;
+                    if (b1)
+                        buf[n++] = (unsigned char)b1;
+                    if (b1 && b2)
+                        buf[n++] = (unsigned char)b2;
+                    if (b0 >= 0xf0 && b2 >= 0x80 && b2 < 0xc0)
+                        buf[n++] = 0x80 + (unsigned char)(b2 & 0x3f);
+                    memset(buf + n, 'z', 9);
+                    n += (b0 + b1) % 10;
+                    buf[n] = '\0';
+                    if (sw_utf8_valid((const char *)buf) != utf8_ref(buf, n))
+                        fail_msg("%u ASCII, then %02x %02x %02x: %d", pre, b0,
+                                 b1, b2, sw_utf8_valid((const char *)buf));
+                    checked++;
+                }
+            }
+        }
+    }
+    assert_true(checked > 1000000);
+}
+
 /* The error struct is optional. */
 static void test_err_optional(void **state)
 {
@@ -1054,6 +1130,7 @@ int main(void)
         cmocka_unit_test(test_text_lengths),
         cmocka_unit_test(test_required_null),
         cmocka_unit_test(test_invalid_utf8),
+        cmocka_unit_test(test_utf8_exhaustive),
         cmocka_unit_test(test_err_optional),
         cmocka_unit_test(test_sql_check_agrees),
         cmocka_unit_test(test_normalize_rfc3339),
