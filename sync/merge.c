@@ -15,15 +15,17 @@ static const char SQL_PUT_VER_STATION[] =
     "VALUES (?1, ?2, ?3, ?4, ?5, ?11) "
     "ON CONFLICT (tbl, rid, col) DO UPDATE "
     "SET hlc = excluded.hlc, site = excluded.site, author = excluded.author";
+#define SQL_PUT_VER_COUNTY_SET                                                 \
+    " ON CONFLICT (tbl, rid, col) DO UPDATE "                                  \
+    "SET hlc = excluded.hlc, site = excluded.site, "                           \
+    "base_hlc = excluded.base_hlc, base_site = excluded.base_site, "           \
+    "seq = excluded.seq, src = excluded.src, author = excluded.author"
 static const char SQL_PUT_VER_COUNTY[] =
     "INSERT INTO field_versions "
     "(tbl, rid, col, hlc, site, base_hlc, base_site, seq, station, src, "
     "author) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
-    "ON CONFLICT (tbl, rid, col) DO UPDATE "
-    "SET hlc = excluded.hlc, site = excluded.site, "
-    "base_hlc = excluded.base_hlc, base_site = excluded.base_site, "
-    "seq = excluded.seq, src = excluded.src, author = excluded.author";
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+    "?11)" SQL_PUT_VER_COUNTY_SET;
 static const char SQL_UNSENT[] =
     "SELECT EXISTS (SELECT 1 FROM outbox "
     "               WHERE tbl = ?1 AND rid = ?2 AND col = ?3) "
@@ -161,6 +163,8 @@ void merge_close(struct merge_ctx *m)
         free(m->set_val[t]);
     }
     sdb_finalize(m->put_ver);
+    for (int k = 0; k <= MERGE_PUT_VERS; k++)
+        sdb_finalize(m->put_vers[k]);
     sdb_finalize(m->unsent);
     sdb_finalize(m->conflict);
     sdb_finalize(m->tomb_get);
@@ -480,6 +484,63 @@ static int put_version(struct merge_ctx *m, const struct sw_change *c,
         sdb_bind_text(st, 10, m->src ? m->src : c->ver.site, -1, SDB_STATIC);
     }
     return step_done(m, st, "write version", err);
+}
+
+/*
+** The county's versions of c[0..n-1], fields of one new record, k rows a
+** statement (issue 14: a statement a field was half of a push's work at
+** the county, much of it the statement's own cost, not the rows').  The
+** same rows, in the same order and with the same seqs, as put_version
+** one at a time.
+*/
+static int put_versions(struct merge_ctx *m, const struct sw_change *c,
+                        size_t n, int64_t rid, struct sw_err *err)
+{
+    while (n > 0) {
+        size_t k = n < MERGE_PUT_VERS ? n : MERGE_PUT_VERS;
+        sdb_stmt **slot = &m->put_vers[k];
+        int rc;
+        if (k == 1)
+            return put_version(m, c, rid, err);
+        if (!*slot) {
+            struct sw_buf sb;
+            sb_init(&sb);
+            sb_adds(&sb, "INSERT INTO field_versions (tbl, rid, col, hlc, "
+                         "site, base_hlc, base_site, seq, station, src, "
+                         "author) VALUES ");
+            for (size_t i = 0; i < k; i++) {
+                sb_adds(&sb, i ? ", (" : "(");
+                for (int j = 1; j <= 11; j++)
+                    sb_addf(&sb, "%s?%d", j > 1 ? ", " : "", (int)(11 * i) + j);
+                sb_adds(&sb, ")");
+            }
+            sb_adds(&sb, SQL_PUT_VER_COUNTY_SET);
+            rc = prep_sb(m, &sb, slot, err);
+            sb_release(&sb);
+            if (rc)
+                return rc;
+        }
+        for (size_t i = 0; i < k; i++) {
+            int b = (int)(11 * i);
+            sdb_bind_int(*slot, b + 1, c[i].tbl);
+            sdb_bind_int64(*slot, b + 2, rid);
+            sdb_bind_int(*slot, b + 3, c[i].col);
+            sdb_bind_int64(*slot, b + 4, c[i].ver.hlc);
+            sdb_bind_text(*slot, b + 5, c[i].ver.site, -1, SDB_STATIC);
+            bind_version(*slot, b + 6, &c[i].base);
+            sdb_bind_int64(*slot, b + 8, m->next_seq++);
+            sdb_bind_text(*slot, b + 9, c[i].station, -1, SDB_STATIC);
+            sdb_bind_text(*slot, b + 10, m->src ? m->src : c[i].ver.site, -1,
+                          SDB_STATIC);
+            bind_author(m, *slot, b + 11, &c[i]);
+        }
+        rc = step_done(m, *slot, "write versions", err);
+        if (rc)
+            return rc;
+        c += k;
+        n -= k;
+    }
+    return 0;
 }
 
 static int put_field(struct merge_ctx *m, const struct sw_change *c,
@@ -924,6 +985,8 @@ static int add_record(struct merge_ctx *m, const struct sw_change *c, size_t n,
         return rc;
     if (m->role == SW_ROLE_STATION && one_ver)
         return 0; /* in the row */
+    if (m->role == SW_ROLE_COUNTY)
+        return put_versions(m, c, n, rid, err);
     for (size_t i = 0; i < n && !rc; i++)
         rc = put_version(m, &c[i], rid, err);
     return rc;

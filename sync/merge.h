@@ -55,6 +55,8 @@ struct merge_stats {
     long rows_added; /* records created */
 };
 
+#define MERGE_PUT_VERS 16
+
 struct merge_ctx {
     sdb *db;
     enum sw_role role;
@@ -70,6 +72,10 @@ struct merge_ctx {
     sdb_stmt **get_val[SW_NTABLES];
     sdb_stmt **set_val[SW_NTABLES];
     sdb_stmt *put_ver, *unsent, *conflict;
+    /* county: the versions of a new record's first k fields in one
+       statement, put_vers[k] (2 <= k <= MERGE_PUT_VERS), made when first
+       used */
+    sdb_stmt *put_vers[MERGE_PUT_VERS + 1];
     char cur_author[SW_AUTHOR_MAX + 1]; /* the last version read's author */
     sdb_stmt *tomb_get, *tomb_put, *tomb_del, *row_vers;
 };
