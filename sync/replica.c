@@ -65,28 +65,15 @@ static const char SQL_AUTHOR_CLEAR[] = "DELETE FROM temp.sw_author";
 static const char SQL_UNSENT_COUNT[] =
     "SELECT (SELECT count(*) FROM outbox) + (SELECT count(*) FROM pending)";
 
-/* SELECT of pending changes with each one's record id and station. */
-static char *pending_sql(void)
-{
-    struct sw_buf sb;
-    sb_init(&sb);
-    sb_adds(&sb, "SELECT p.seq, p.tbl, p.col, p.value, p.hlc, p.site, "
-                 "p.base_hlc, p.base_site, p.author");
-    for (int k = 0; k < 2; k++) {
-        sb_adds(&sb, ", CASE p.tbl");
-        for (int t = 0; t < SW_NTABLES; t++)
-            sb_addf(&sb, " WHEN %d THEN (SELECT %s FROM %s WHERE rid = p.rid)",
-                    t, k ? "station" : "id", sw_tables[t].name);
-        sb_adds(&sb, " END");
-    }
-    sb_adds(&sb, ", p.seen FROM pending AS p WHERE p.seq > ?1 ORDER BY p.seq "
-                 "LIMIT ?2");
-    return sb_detach(&sb, NULL);
-}
+/* Pending changes in order; each one's record id and station are read
+** once a record (row_station), not by two subqueries a change. */
+static const char SQL_PEND_READ[] =
+    "SELECT seq, tbl, col, value, hlc, site, base_hlc, base_site, author, "
+    "rid, seen FROM pending WHERE seq > ?1 ORDER BY seq LIMIT ?2";
 
 int replica_open(struct replica *r, sdb *db, struct sw_err *err)
 {
-    char *site = NULL, *station = NULL, *sql = NULL;
+    char *site = NULL, *station = NULL;
     int rc;
 
     memset(r, 0, sizeof(*r));
@@ -110,19 +97,15 @@ int replica_open(struct replica *r, sdb *db, struct sw_err *err)
         rc = db_prepare_keep(r->db, SQL_VER_PUT, &r->ver_put, err);
     for (int t = 0; t < SW_NTABLES && !rc; t++) {
         char q[96];
-        snprintf(q, sizeof(q), "SELECT station FROM %s WHERE rid = ?1",
+        snprintf(q, sizeof(q), "SELECT station, id FROM %s WHERE rid = ?1",
                  sw_tables[t].name);
         rc = db_prepare_keep(r->db, q, &r->row_station[t], err);
     }
     if (!rc)
         rc = db_prepare_keep(r->db, "SELECT station FROM cases WHERE id = ?1",
                              &r->case_station, err);
-    if (!rc) {
-        sql = pending_sql();
-        rc = sql ? db_prepare_keep(r->db, sql, &r->pend_read, err)
-                 : sw_fail(err, SW_ESOFTWARE, _("out of memory"));
-    }
-    free(sql);
+    if (!rc)
+        rc = db_prepare_keep(r->db, SQL_PEND_READ, &r->pend_read, err);
     free(site);
     free(station);
     return rc;
@@ -425,43 +408,62 @@ int replica_seal(struct replica *r, long *n, struct sw_err *err)
     return db_commit(r->db, err);
 }
 
-int replica_read_pending(struct replica *r, int64_t after, size_t limit,
-                         struct sw_batch *b, struct sw_err *err)
+/* The pending changes after seq `after` (at most limit) into b; in one
+** read of the file (the changes and their records' ids agree). */
+static int read_pending(struct replica *r, int64_t after, size_t limit,
+                        struct sw_batch *b, struct sw_err *err)
 {
     sdb_stmt *st = r->pend_read;
-    int rc = 0, step;
+    /* the record of the change before: its id and station */
+    int64_t last_rid = -1;
+    int last_tbl = -1, rc = 0, step;
+    char id[SW_UUID_LEN + 1] = "", station[SW_CODE_MAX + 1] = "";
 
-    snprintf(b->site, sizeof(b->site), "%s", r->site);
-    b->from = b->to = 0;
     sdb_bind_int64(st, 1, after);
     sdb_bind_int64(st, 2, (int64_t)limit);
     while (!rc && (step = sdb_step(st)) == SDB_ROW) {
         struct sw_change c;
         const unsigned char *author = sdb_column_text(st, 8);
-        const unsigned char *id = sdb_column_text(st, 9);
-        const unsigned char *station = sdb_column_text(st, 10);
+        int64_t rid = sdb_column_int64(st, 9);
 
         memset(&c, 0, sizeof(c));
         c.seq = sdb_column_int64(st, 0);
         c.tbl = sdb_column_int(st, 1);
         c.col = sdb_column_int(st, 2);
-        if (!id || !station) {
+        if (c.tbl < 0 || c.tbl >= SW_NTABLES) {
+            id[0] = '\0'; /* no such table: no such record */
+            last_tbl = -1;
+        } else if (c.tbl != last_tbl || rid != last_rid) {
+            sdb_stmt *rs = r->row_station[c.tbl];
+            last_tbl = c.tbl;
+            last_rid = rid;
+            id[0] = station[0] = '\0';
+            sdb_bind_int64(rs, 1, rid);
+            if (sdb_step(rs) == SDB_ROW && sdb_column_text(rs, 0) &&
+                sdb_column_text(rs, 1)) {
+                sw_copy(station, sizeof(station),
+                        (const char *)sdb_column_text(rs, 0));
+                sw_copy(id, sizeof(id), (const char *)sdb_column_text(rs, 1));
+            }
+            sdb_reset(rs);
+        }
+        if (!id[0] || !station[0]) {
             rc = sw_fail(err, SW_EDATA,
                          _("pending change %lld: its record is "
                            "gone"),
                          (long long)c.seq);
             break;
         }
-        snprintf(c.id, sizeof(c.id), "%s", (const char *)id);
-        snprintf(c.station, sizeof(c.station), "%s", (const char *)station);
+        sw_copy(c.id, sizeof(c.id), id);
+        sw_copy(c.station, sizeof(c.station), station);
         rc = merge_set_value(&c, sdb_column_value(st, 3), err);
         merge_column_version(st, 4, &c.ver);
         merge_column_version(st, 6, &c.base);
         if (!rc && author && sw_author_valid((const char *)author) &&
             !(c.author = sw_strdup((const char *)author)))
             rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
-        if (!rc && sdb_column_text(st, 11)) {
-            c.seen = sw_strdup((const char *)sdb_column_text(st, 11));
+        if (!rc && sdb_column_text(st, 10)) {
+            c.seen = sw_strdup((const char *)sdb_column_text(st, 10));
             if (!c.seen)
                 rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         }
@@ -477,6 +479,25 @@ int replica_read_pending(struct replica *r, int64_t after, size_t limit,
     if (!rc && step != SDB_DONE)
         rc = db_fail(err, r->db, "read pending");
     sdb_reset(st);
+    return rc;
+}
+
+int replica_read_pending(struct replica *r, int64_t after, size_t limit,
+                         struct sw_batch *b, struct sw_err *err)
+{
+    int own = sdb_get_autocommit(r->db), rc;
+
+    snprintf(b->site, sizeof(b->site), "%s", r->site);
+    b->from = b->to = 0;
+    if (own && (rc = db_begin_read(r->db, err)) != 0)
+        return rc;
+    rc = read_pending(r, after, limit, b, err);
+    if (own) {
+        if (rc)
+            db_rollback(r->db);
+        else
+            rc = db_commit(r->db, err);
+    }
     return rc;
 }
 

@@ -864,6 +864,41 @@ static void test_seal_holds_back_foreign_case(void **state)
     assert_int_equal(qint(f->station, "SELECT count(*) FROM pending"), 0);
 }
 
+/* Pending changes are read with their record's id and station, looked
+** up once a record; one whose record is not there stops the read. */
+static void test_read_pending_ids(void **state)
+{
+    struct fx *f = *state;
+    struct sw_batch b;
+    long n = 0;
+
+    station_sql(f, "INSERT INTO cases (id, name, category) VALUES ('" ID1
+                   "', '王五', 'other')");
+    station_sql(f, "INSERT INTO visits (id, case_id, visited_at, mode) "
+                   "VALUES ('" ID2 "', '" ID1 "', '2026-11-20', 'home')");
+    assert_int_equal(replica_seal(&f->r, &n, &f->err), 0);
+    assert_int_equal(n, 9); /* 5 of the case, 4 of the visit */
+    batch_init(&b);
+    assert_int_equal(replica_read_pending(&f->r, 0, 100, &b, &f->err), 0);
+    assert_int_equal(b.n, 9);
+    for (size_t i = 0; i < b.n; i++) {
+        assert_string_equal(b.v[i].id, b.v[i].tbl == 0 ? ID1 : ID2);
+        assert_string_equal(b.v[i].station, "A");
+    }
+    assert_int_equal(b.from + 8, b.to);
+    batch_release(&b);
+    /* a change whose record is not there (another program's doing) */
+    station_sql(f, "INSERT INTO pending (tbl, rid, col, value, hlc, site) "
+                   "VALUES (0, 999, 0, 'x', 1, 'A-one')");
+    batch_init(&b);
+    assert_int_equal(replica_read_pending(&f->r, 0, 100, &b, &f->err),
+                     SW_EDATA);
+    assert_non_null(strstr(f->err.msg, "its record is gone"));
+    batch_release(&b);
+    /* and the read left no transaction open */
+    assert_int_not_equal(sdb_get_autocommit(f->station), 0);
+}
+
 static void test_county_fixed_field(void **state)
 {
     struct fx *f = *state;
@@ -2850,6 +2885,7 @@ int main(void)
         T(test_county_write),
         T(test_seal_holds_back_bad_values),
         T(test_seal_holds_back_foreign_case),
+        T(test_read_pending_ids),
         T(test_outside_insert_incomplete_refused),
         T(test_county_fixed_field),
         T(test_push_checks_sender),
