@@ -14,15 +14,18 @@ static const char SQL_OUTBOX[] =
     "SELECT tbl, rid, col, base_hlc, base_site, edited_at, author "
     "FROM outbox "
     "ORDER BY edited_at, tbl, rid, col";
+#define SQL_PEND_ADD_HEAD                                                      \
+    "INSERT INTO pending (tbl, rid, col, value, hlc, site, base_hlc, "         \
+    "base_site, author, seen) VALUES"
 static const char SQL_PEND_ADD[] =
-    "INSERT INTO pending (tbl, rid, col, value, hlc, site, base_hlc, "
-    "base_site, author, seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-    "?10)";
+    SQL_PEND_ADD_HEAD " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+#define SQL_VER_PUT_HEAD                                                       \
+    "INSERT INTO field_versions (tbl, rid, col, hlc, site, author) VALUES"
+#define SQL_VER_PUT_TAIL                                                       \
+    " ON CONFLICT (tbl, rid, col) DO UPDATE "                                  \
+    "SET hlc = excluded.hlc, site = excluded.site, author = excluded.author"
 static const char SQL_VER_PUT[] =
-    "INSERT INTO field_versions (tbl, rid, col, hlc, site, author) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
-    "ON CONFLICT (tbl, rid, col) DO UPDATE "
-    "SET hlc = excluded.hlc, site = excluded.site, author = excluded.author";
+    SQL_VER_PUT_HEAD " (?1, ?2, ?3, ?4, ?5, ?6)" SQL_VER_PUT_TAIL;
 static const char SQL_ACK[] = "DELETE FROM pending WHERE seq <= ?1";
 static const char SQL_SEQ_FLOOR[] =
     "UPDATE sqlite_sequence SET seq = max(seq, ?1) WHERE name = 'pending'";
@@ -118,6 +121,9 @@ void replica_close(struct replica *r)
     sdb_finalize(r->pend_add);
     sdb_finalize(r->ver_put);
     sdb_finalize(r->pend_read);
+    sdb_finalize(r->pend_add_n);
+    sdb_finalize(r->ver_put_n);
+    r->pend_add_n = r->ver_put_n = NULL;
     for (int t = 0; t < SW_NTABLES; t++) {
         sdb_finalize(r->row_station[t]);
         r->row_station[t] = NULL;
@@ -260,6 +266,108 @@ static int hold(struct replica *r, sdb_stmt **add, int tbl, int64_t rid,
     return run(r, *add, "hold", err);
 }
 
+/* A sealed field waiting to be written (seal_flush). */
+struct sealed {
+    int tbl, col;
+    int64_t rid, hlc;
+    sdb_value *val, *base_hlc, *base_site;
+    char *seen;                     /* a tombstone's */
+    char author[SW_AUTHOR_MAX + 1]; /* "" none */
+};
+
+static void sealed_free(struct sealed *x)
+{
+    sdb_value_free(x->val);
+    sdb_value_free(x->base_hlc);
+    sdb_value_free(x->base_site);
+    free(x->seen);
+    memset(x, 0, sizeof(*x));
+}
+
+/* The k-row forms of SQL_PEND_ADD and SQL_VER_PUT. */
+static char *rows_sql(const char *head, int per, const char *tail, int k)
+{
+    struct sw_buf sb;
+    sb_init(&sb);
+    sb_adds(&sb, head);
+    for (int i = 0; i < k; i++) {
+        sb_adds(&sb, i ? ", (" : " (");
+        for (int j = 1; j <= per; j++)
+            sb_addf(&sb, "%s?%d", j > 1 ? ", " : "", per * i + j);
+        sb_adds(&sb, ")");
+    }
+    sb_adds(&sb, tail);
+    return sb_detach(&sb, NULL);
+}
+
+/* Prepare the statements writing REPLICA_SEAL_ROWS sealed fields at once. */
+static int seal_prepare(struct replica *r, struct sw_err *err)
+{
+    char *a = NULL, *v = NULL;
+    int rc;
+
+    if (r->pend_add_n)
+        return 0;
+    a = rows_sql(SQL_PEND_ADD_HEAD, 10, "", REPLICA_SEAL_ROWS);
+    v = rows_sql(SQL_VER_PUT_HEAD, 6, SQL_VER_PUT_TAIL, REPLICA_SEAL_ROWS);
+    if (!a || !v)
+        rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
+    else
+        rc = db_prepare_keep(r->db, a, &r->pend_add_n, err);
+    if (!rc)
+        rc = db_prepare_keep(r->db, v, &r->ver_put_n, err);
+    free(a);
+    free(v);
+    return rc;
+}
+
+/* Write the k sealed fields of x (their pending changes, in order, then
+** their versions), REPLICA_SEAL_ROWS a statement when there are that
+** many (issue 14: a statement a field was most of a seal's work). */
+static int seal_flush(struct replica *r, struct sealed *x, int k,
+                      struct sw_err *err)
+{
+    int rc = 0, i = 0;
+
+    while (!rc && i < k) {
+        int many = k - i >= REPLICA_SEAL_ROWS;
+        int m = many ? REPLICA_SEAL_ROWS : 1;
+        sdb_stmt *pa = many ? r->pend_add_n : r->pend_add;
+        sdb_stmt *vp = many ? r->ver_put_n : r->ver_put;
+        for (int j = 0; j < m; j++) {
+            const struct sealed *y = &x[i + j];
+            int b = 10 * j;
+            sdb_bind_int(pa, b + 1, y->tbl);
+            sdb_bind_int64(pa, b + 2, y->rid);
+            sdb_bind_int(pa, b + 3, y->col);
+            sdb_bind_value(pa, b + 4, y->val);
+            sdb_bind_int64(pa, b + 5, y->hlc);
+            sdb_bind_text(pa, b + 6, r->site, -1, SDB_STATIC);
+            sdb_bind_value(pa, b + 7, y->base_hlc);
+            sdb_bind_value(pa, b + 8, y->base_site);
+            if (y->author[0])
+                sdb_bind_text(pa, b + 9, y->author, -1, SDB_STATIC);
+            if (y->seen)
+                sdb_bind_text(pa, b + 10, y->seen, -1, SDB_STATIC);
+            b = 6 * j;
+            sdb_bind_int(vp, b + 1, y->tbl);
+            sdb_bind_int64(vp, b + 2, y->rid);
+            sdb_bind_int(vp, b + 3, y->col);
+            sdb_bind_int64(vp, b + 4, y->hlc);
+            sdb_bind_text(vp, b + 5, r->site, -1, SDB_STATIC);
+            if (y->author[0])
+                sdb_bind_text(vp, b + 6, y->author, -1, SDB_STATIC);
+        }
+        rc = run(r, pa, "seal", err);
+        if (!rc)
+            rc = run(r, vp, "seal version", err);
+        i += m;
+    }
+    for (i = 0; i < k; i++)
+        sealed_free(&x[i]);
+    return rc;
+}
+
 /* Seal inside an open write transaction, with the given clock. */
 static int seal_in_txn(struct replica *r, struct hlc_clock *clock, long *n,
                        struct sw_err *err)
@@ -274,12 +382,16 @@ static int seal_in_txn(struct replica *r, struct hlc_clock *clock, long *n,
     int ck_rc = 0;
     char why[SW_ERRMSG_MAX], ck_why[SW_ERRMSG_MAX];
     sdb_stmt *held = NULL, *clear = NULL;
+    struct sealed buf[REPLICA_SEAL_ROWS];
+    int nbuf = 0;
     long count = 0;
-    int rc = 0, step;
+    int rc, step;
 
+    memset(buf, 0, sizeof(buf));
     clock->offset_ms = r->offset_ms;
     r->held = 0;
     r->held_msg[0] = '\0';
+    rc = seal_prepare(r, err);
     while (!rc && (step = sdb_step(o)) == SDB_ROW) {
         int tbl = sdb_column_int(o, 0);
         int64_t rid = sdb_column_int64(o, 1);
@@ -290,8 +402,8 @@ static int seal_in_txn(struct replica *r, struct hlc_clock *clock, long *n,
             sdb_column_int64(o, 5) < now ? sdb_column_int64(o, 5) : now;
         /* who wrote it; another program's garbage there is nobody */
         const char *author = (const char *)sdb_column_text(o, 6);
+        struct sealed *x;
         sdb_value *val = NULL;
-        char *seen = NULL;
 
         if (author && !sw_author_valid(author))
             author = NULL;
@@ -329,49 +441,50 @@ static int seal_in_txn(struct replica *r, struct hlc_clock *clock, long *n,
             rc = hold(r, &held, tbl, rid, col, err);
             continue;
         }
-        sdb_bind_int(r->pend_add, 1, tbl);
-        sdb_bind_int64(r->pend_add, 2, rid);
-        sdb_bind_int(r->pend_add, 3, col);
-        sdb_bind_value(r->pend_add, 4, val);
-        sdb_bind_int64(r->pend_add, 5, hlc);
-        sdb_bind_text(r->pend_add, 6, r->site, -1, SDB_STATIC);
-        sdb_bind_value(r->pend_add, 7, sdb_column_value(o, 3));
-        sdb_bind_value(r->pend_add, 8, sdb_column_value(o, 4));
-        if (author)
-            sdb_bind_text(r->pend_add, 9, author, -1, SDB_TRANSIENT);
-        if (col == sw_col_deleted(&sw_tables[tbl]) &&
+        x = &buf[nbuf++];
+        x->tbl = tbl;
+        x->col = col;
+        x->rid = rid;
+        x->hlc = hlc;
+        x->val = val;
+        x->base_hlc = sdb_value_dup(sdb_column_value(o, 3));
+        x->base_site = sdb_value_dup(sdb_column_value(o, 4));
+        if (!x->base_hlc || !x->base_site)
+            rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
+        sw_copy(x->author, sizeof(x->author), author ? author : "");
+        if (!rc && col == sw_col_deleted(&sw_tables[tbl]) &&
             sdb_value_type(val) == SDB_INTEGER && sdb_value_int64(val) == 1) {
-            /* a delete says which versions of the record it had seen */
+            /* a delete says which versions of the record it had seen:
+               those sealed before it too, so they are written first */
             struct sw_version tv;
             memset(&tv, 0, sizeof(tv));
             tv.hlc = hlc;
             snprintf(tv.site, sizeof(tv.site), "%s", r->site);
-            rc = merge_row_seen(&r->m, tbl, rid, &seen, err);
+            rc = seal_flush(r, buf, nbuf - 1, err);
+            buf[0] = *x;
+            if (x != &buf[0])
+                memset(x, 0, sizeof(*x));
+            x = &buf[0];
+            nbuf = 1;
             if (!rc)
-                rc = merge_put_tomb(&r->m, tbl, rid, &tv, seen, err);
+                rc = merge_row_seen(&r->m, tbl, rid, &x->seen, err);
             if (!rc)
-                sdb_bind_text(r->pend_add, 10, seen, -1, SDB_STATIC);
+                rc = merge_put_tomb(&r->m, tbl, rid, &tv, x->seen, err);
         }
-        if (!rc)
-            rc = run(r, r->pend_add, "seal", err);
-        sdb_value_free(val);
-        free(seen);
-        seen = NULL;
-        if (rc)
-            break;
-        sdb_bind_int(r->ver_put, 1, tbl);
-        sdb_bind_int64(r->ver_put, 2, rid);
-        sdb_bind_int(r->ver_put, 3, col);
-        sdb_bind_int64(r->ver_put, 4, hlc);
-        sdb_bind_text(r->ver_put, 5, r->site, -1, SDB_STATIC);
-        if (author)
-            sdb_bind_text(r->ver_put, 6, author, -1, SDB_TRANSIENT);
-        rc = run(r, r->ver_put, "seal version", err);
         count++;
+        if (!rc && nbuf == REPLICA_SEAL_ROWS) {
+            rc = seal_flush(r, buf, nbuf, err);
+            nbuf = 0;
+        }
     }
     if (!rc && step != SDB_DONE)
         rc = db_fail(err, r->db, "read outbox");
     sdb_reset(o);
+    if (!rc)
+        rc = seal_flush(r, buf, nbuf, err);
+    else
+        for (int i = 0; i < nbuf; i++)
+            sealed_free(&buf[i]);
     /* what was sealed leaves the outbox, in one statement: every row was
        read above in this write transaction, and nothing wrote to the
        outbox since (its capture triggers are on the records' tables) */

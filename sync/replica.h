@@ -24,6 +24,8 @@ struct replica {
     int64_t clamped_ahead_ms; /* the furthest ahead, ms */
     struct merge_ctx m;
     sdb_stmt *outbox, *pend_add, *ver_put, *pend_read;
+    /* REPLICA_SEAL_ROWS fields a statement (prepared at the first seal) */
+    sdb_stmt *pend_add_n, *ver_put_n;
     sdb_stmt *row_station[SW_NTABLES], *case_station;
     long held; /* last seal: fields held back in the outbox */
     char held_msg[SW_ERRMSG_MAX]; /* the first one's problem */
@@ -33,6 +35,9 @@ struct replica {
     long erased;     /* records erased by the county's orders (purge) */
     int bulk;        /* the indexes are dropped */
 };
+
+/* Sealed fields written a statement (the last few one at a time). */
+#define REPLICA_SEAL_ROWS 16
 
 /* What `swsync sync` sets bulk_after to. */
 #define REPLICA_BULK_AFTER 20000

@@ -899,6 +899,56 @@ static void test_read_pending_ids(void **state)
     assert_int_not_equal(sdb_get_autocommit(f->station), 0);
 }
 
+/* Sealing writes its fields REPLICA_SEAL_ROWS a statement: every field
+** still becomes one pending change, in the outbox's order, with its
+** version; a delete sealed after an edit of its record in the same seal
+** has seen that edit. */
+static void test_seal_batches(void **state)
+{
+    struct fx *f = *state;
+    long n = 0, phone_hlc;
+    char want[64];
+    char *seen = NULL;
+
+    station_sql(f, "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+                   "FROM k WHERE i < 7) INSERT INTO cases (id, name, "
+                   "category) SELECT printf('01a20205-4404-795b-894e-%012d', "
+                   "i), '王' || i, 'other' FROM k");
+    station_sql(f, "INSERT INTO cases (id, name, category) VALUES ('" ID1
+                   "', '王五', 'other')");
+    assert_int_equal(replica_seal(&f->r, &n, &f->err), 0);
+    assert_int_equal(n, 40); /* 8 cases of 5 fields: 2 full statements
+                                and 8 single ones */
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM pending"), 40);
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM field_versions "
+                                      "AS v JOIN pending AS p USING (tbl, "
+                                      "rid, col) WHERE v.hlc = p.hlc"),
+                     40);
+    assert_int_equal(qint(f->station, "SELECT count(*) FROM outbox"), 0);
+    /* in order: the seqs follow the outbox's order (edited_at, rid, col) */
+    assert_int_equal(qint(f->station,
+                          "SELECT count(*) FROM pending AS a JOIN pending AS "
+                          "b ON b.seq = a.seq + 1 WHERE b.rid < a.rid OR "
+                          "(b.rid = a.rid AND b.col < a.col)"),
+                     0);
+    /* an edit and a delete of one record, sealed together */
+    station_sql(f,
+                "UPDATE cases SET phone = '13800138000' WHERE id = '" ID1 "'");
+    station_sql(f, "UPDATE outbox SET edited_at = edited_at - 1000");
+    station_sql(f, "DELETE FROM cases WHERE id = '" ID1 "'");
+    assert_int_equal(replica_seal(&f->r, &n, &f->err), 0);
+    assert_int_equal(n, 2);
+    phone_hlc = qint(f->station, "SELECT hlc FROM pending WHERE seq = "
+                                 "(SELECT max(seq) - 1 FROM pending)");
+    seen = qtext(f->station, "SELECT seen FROM pending WHERE seq = "
+                             "(SELECT max(seq) FROM pending)");
+    assert_non_null(seen);
+    snprintf(want, sizeof(want), "%ld@A-one=", phone_hlc);
+    assert_non_null(strstr(seen, want));
+    assert_non_null(strstr(strstr(seen, want), "phone"));
+    free(seen);
+}
+
 static void test_county_fixed_field(void **state)
 {
     struct fx *f = *state;
@@ -2886,6 +2936,7 @@ int main(void)
         T(test_seal_holds_back_bad_values),
         T(test_seal_holds_back_foreign_case),
         T(test_read_pending_ids),
+        T(test_seal_batches),
         T(test_outside_insert_incomplete_refused),
         T(test_county_fixed_field),
         T(test_push_checks_sender),
