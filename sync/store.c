@@ -41,13 +41,18 @@ const char STORE_SQL_STREAM_END[] =
     "UNION ALL SELECT max(seq) FROM field_versions WHERE station = ?2 "
     "UNION ALL SELECT max(seq) FROM purged WHERE station = ?1 "
     "UNION ALL SELECT max(seq) FROM moved WHERE from_station = ?1) AS e";
+/* After a push: how many field versions station ?1's stream has past ?2
+** (read from the (station, seq) index alone), and whether the county's
+** stream (?3), the station's erase orders or its moved cases have
+** anything past ?2. */
 const char STORE_SQL_STREAM_OTHER[] =
-    "SELECT 1 FROM field_versions WHERE station = ?1 AND seq > ?2 "
-    "AND src IS DISTINCT FROM ?3 "
-    "UNION ALL SELECT 1 FROM field_versions WHERE station = ?4 AND seq > ?2 "
+    "SELECT (SELECT count(*) FROM field_versions WHERE station = ?1 "
+    "AND seq > ?2), "
+    "CASE WHEN EXISTS (SELECT 1 FROM field_versions WHERE station = ?3 "
+    "AND seq > ?2 "
     "UNION ALL SELECT 1 FROM purged WHERE station = ?1 AND seq > ?2 "
-    "UNION ALL SELECT 1 FROM moved WHERE from_station = ?1 AND seq > ?2 "
-    "LIMIT 1";
+    "UNION ALL SELECT 1 FROM moved WHERE from_station = ?1 AND seq > ?2) "
+    "THEN 1 ELSE 0 END";
 static const char SQL_ADD_STATION[] =
     "INSERT INTO stations (code, created_at) VALUES (?1, ?2) "
     "ON CONFLICT DO NOTHING";
@@ -257,27 +262,37 @@ static int stream_end(struct store *s, const char *station, int64_t *out,
 ** writer between): a replica whose cursor had reached stream_from may
 ** move it to stream_to without pulling its own changes back.  Otherwise
 ** both stay 0 (not offered).
+**
+** The push wrote `wrote` field versions (the seqs it took), each with
+** the pusher's site as its source unless clamped (batch_check: every
+** version of a push is the sender's).  So when nothing was clamped, the
+** station's range past `before` holds exactly that many versions, and
+** nothing else is in the county's stream, the erase orders or the moved
+** cases past it, the range is the pusher's own: anything else written
+** there (by a writer between, or a version taken twice) makes the count
+** differ.  Counted from the index alone: reading each version's source
+** was a seventh of the county's work in a push (issue 14).
 */
-static int stream_range(struct store *s, const char *station, const char *site,
-                        int64_t before, struct push_result *res,
+static int stream_range(struct store *s, const char *station, int64_t before,
+                        int64_t wrote, struct push_result *res,
                         struct sw_err *err)
 {
     int64_t after = 0;
     int rc = stream_end(s, station, &after, err), step;
-    if (rc)
+    if (rc || res->clamped)
         return rc;
     sdb_bind_text(s->stream_other, 1, station, -1, SDB_STATIC);
     sdb_bind_int64(s->stream_other, 2, before);
-    sdb_bind_text(s->stream_other, 3, site, -1, SDB_STATIC);
-    sdb_bind_text(s->stream_other, 4, s->county, -1, SDB_STATIC);
+    sdb_bind_text(s->stream_other, 3, s->county, -1, SDB_STATIC);
     step = sdb_step(s->stream_other);
-    sdb_reset(s->stream_other);
-    if (step == SDB_DONE && !res->clamped) {
+    if (step == SDB_ROW && sdb_column_int64(s->stream_other, 0) == wrote &&
+        sdb_column_int64(s->stream_other, 1) == 0) {
         res->stream_from = before;
         res->stream_to = after;
-    } else if (step != SDB_ROW && step != SDB_DONE) {
+    } else if (step != SDB_ROW) {
         rc = db_fail(err, s->db, "read the pull stream");
     }
+    sdb_reset(s->stream_other);
     return rc;
 }
 
@@ -363,7 +378,7 @@ int store_apply_push(struct store *s, const char *station, const char *site,
     struct sw_change *todo = NULL;
     char *moved = NULL;
     size_t ntodo = 0;
-    int64_t acked = 0, now = sw_now_ms(), before = 0;
+    int64_t acked = 0, now = sw_now_ms(), before = 0, seq0;
     int rc, step;
 
     memset(res, 0, sizeof(*res));
@@ -396,6 +411,7 @@ int store_apply_push(struct store *s, const char *station, const char *site,
     rc = merge_begin(m, err);
     if (rc)
         return rc;
+    seq0 = m->next_seq; /* the seqs this push takes follow */
     sdb_bind_text(s->acked_get, 1, site, -1, SDB_STATIC);
     sdb_bind_text(s->acked_get, 2, station, -1, SDB_STATIC);
     step = sdb_step(s->acked_get);
@@ -491,7 +507,7 @@ int store_apply_push(struct store *s, const char *station, const char *site,
         res->acked = b->to;
     }
     if (!rc)
-        rc = stream_range(s, station, site, before, res, err);
+        rc = stream_range(s, station, before, m->next_seq - seq0, res, err);
     if (rc) {
         merge_abort(m);
         memset(res, 0, sizeof(*res));

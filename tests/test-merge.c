@@ -1129,6 +1129,65 @@ static size_t new_visit(struct sw_change *c, const char *id,
     return 3;
 }
 
+/* Push c[0..n-1] as site's outbox seqs from+1.. (a fresh batch). */
+static void push_n(struct fx *f, const char *site, struct sw_change *c,
+                   size_t n, int64_t from, struct push_result *res)
+{
+    struct sw_batch b = pull_of(c, (int)n, 0);
+    snprintf(b.site, sizeof(b.site), "%s", site);
+    for (size_t i = 0; i < n; i++)
+        b.v[i].seq = from + 1 + (int64_t)i;
+    b.from = from + 1;
+    b.to = from + (int64_t)n;
+    if (store_apply_push(&f->s, "A", site, &b, res, &f->err))
+        fail_msg("%s", f->err.msg);
+    batch_release(&b);
+}
+
+/* A push's own range of the station's pull stream is offered (the agent
+** skips its own changes there) only when every version in it is the
+** pusher's: not with one clamped, not when one field was taken twice. */
+static void test_push_stream_range(void **state)
+{
+    struct fx *f = *state;
+    struct sw_change c[12];
+    struct push_result res;
+    int64_t end;
+    size_t n = new_case(c, ID1, T0, "A-one");
+
+    push_n(f, "A-one", c, n, 0, &res);
+    end = qint(f->county, "SELECT max(seq) FROM field_versions");
+    assert_int_equal(res.stream_to, end);
+    assert_int_equal(res.stream_to - res.stream_from, (int64_t)n);
+    /* the other replica's push: its own range, after the first */
+    n = new_visit(c, ID2, ID1, T0 + 1, "A-two");
+    push_n(f, "A-two", c, n, 0, &res);
+    assert_int_equal(res.stream_from, end);
+    assert_int_equal(res.stream_to - res.stream_from, (int64_t)n);
+    /* one field twice in a push (two seals before a sync): versions
+       taken, 2, and the range holds 1: not offered */
+    c[0] = chg(ID1, "village", "西村", T0 + 2, "A-one", 0, NULL);
+    c[1] = chg(ID1, "village", "北村", T0 + 3, "A-one", 0, NULL);
+    push_n(f, "A-one", c, 2, 6, &res);
+    assert_int_equal(res.applied, 2);
+    assert_int_equal(res.stream_from, 0);
+    assert_int_equal(res.stream_to, 0);
+    /* a clamped version is the county's: not offered */
+    c[0] = chg(ID1, "village", "南村",
+               hlc_pack(sw_now_ms() + INT64_C(86400000) * 1000, 0), "A-one", 0,
+               NULL);
+    push_n(f, "A-one", c, 1, 8, &res);
+    assert_int_equal(res.clamped, 1);
+    assert_int_equal(res.stream_to, 0);
+    /* and a plain one again is (newer than the clamped one, within the
+       drift allowed) */
+    c[0] = chg(ID1, "village", "东村", hlc_pack(sw_now_ms() + 60000, 0),
+               "A-one", 0, NULL);
+    push_n(f, "A-one", c, 1, 9, &res);
+    assert_int_equal(res.applied, 1);
+    assert_int_equal(res.stream_to - res.stream_from, 1);
+}
+
 /* Issue 18: an answer cut by its limit holds the whole of every record in
 ** it, so a station never shows one half made; what it sent early comes
 ** again in the next answer and changes nothing. */
@@ -2936,6 +2995,7 @@ int main(void)
         T(test_seal_holds_back_bad_values),
         T(test_seal_holds_back_foreign_case),
         T(test_read_pending_ids),
+        T(test_push_stream_range),
         T(test_seal_batches),
         T(test_outside_insert_incomplete_refused),
         T(test_county_fixed_field),
