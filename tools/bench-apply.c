@@ -490,7 +490,8 @@ static int nprof;
 ** are right, single calls are not. */
 static int on_profile(unsigned what, void *ctx, void *p, void *x)
 {
-    const char *sql = sdb_sql(p);
+    /* SQLite's own statement, not the seam's */
+    const char *sql = sqlite3_sql((sqlite3_stmt *)p);
     int i;
     (void)what;
     (void)ctx;
