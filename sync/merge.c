@@ -91,27 +91,6 @@ int merge_open(struct merge_ctx *m, sdb *db, enum sw_role role,
         rc = prep_sb(m, &sb, &m->find_row[t], err);
         if (rc)
             break;
-        sb.len = 0;
-        sb_addf(&sb, "INSERT INTO %s (id, station) VALUES (?1, ?2)", tb->name);
-        rc = prep_sb(m, &sb, &m->add_row[t], err);
-        if (rc)
-            break;
-        /* a new record with all its fields (?3 is column 0), on a
-           station with the version they share (?N+3..?N+5); nothing
-           when the id is taken */
-        sb.len = 0;
-        sb_addf(&sb, "INSERT INTO %s (id, station", tb->name);
-        for (int c = 0; c < tb->ncols; c++)
-            sb_addf(&sb, ", %s", tb->cols[c].name);
-        if (role == SW_ROLE_STATION)
-            sb_adds(&sb, ", ver_hlc, ver_site, ver_cols, ver_author");
-        sb_adds(&sb, ") VALUES (?1, ?2");
-        for (int c = 0; c < tb->ncols + (role == SW_ROLE_STATION ? 4 : 0); c++)
-            sb_addf(&sb, ", ?%d", c + 3);
-        sb_adds(&sb, ") ON CONFLICT (id) DO NOTHING");
-        rc = prep_sb(m, &sb, &m->add_full[t], err);
-        if (rc)
-            break;
         /* a field's own version; on a station, else its record's */
         sb.len = 0;
         sb_adds(&sb, SQL_GET_VER);
@@ -375,16 +354,63 @@ static int col_stmt(struct merge_ctx *m, int set, int t, int c, sdb_stmt **out,
     return rc;
 }
 
+/*
+** The INSERTs making a record of table t (whole: add_full; id and
+** station: add_row), prepared when first used: each compiles the
+** table's capture triggers, and preparing them at every open was a
+** quarter of a routine sync's work in the agent (issue 14).
+*/
+static int add_stmt(struct merge_ctx *m, int full, int t, sdb_stmt **out,
+                    struct sw_err *err)
+{
+    sdb_stmt **slot = full ? &m->add_full[t] : &m->add_row[t];
+    const struct sw_table *tb = &sw_tables[t];
+    int station = m->role == SW_ROLE_STATION;
+    struct sw_buf sb;
+    int rc;
+
+    if (*slot) {
+        *out = *slot;
+        return 0;
+    }
+    sb_init(&sb);
+    if (!full) {
+        sb_addf(&sb, "INSERT INTO %s (id, station) VALUES (?1, ?2)", tb->name);
+    } else {
+        /* a new record with all its fields (?3 is column 0), on a
+           station with the version they share (?N+3..?N+6); nothing
+           when the id is taken */
+        sb_addf(&sb, "INSERT INTO %s (id, station", tb->name);
+        for (int c = 0; c < tb->ncols; c++)
+            sb_addf(&sb, ", %s", tb->cols[c].name);
+        if (station)
+            sb_adds(&sb, ", ver_hlc, ver_site, ver_cols, ver_author");
+        sb_adds(&sb, ") VALUES (?1, ?2");
+        for (int c = 0; c < tb->ncols + (station ? 4 : 0); c++)
+            sb_addf(&sb, ", ?%d", c + 3);
+        sb_adds(&sb, ") ON CONFLICT (id) DO NOTHING");
+    }
+    rc = prep_sb(m, &sb, slot, err);
+    sb_release(&sb);
+    if (!rc)
+        *out = *slot;
+    return rc;
+}
+
 int merge_prepare_all(struct merge_ctx *m, struct sw_err *err)
 {
     sdb_stmt *st;
     int rc = 0;
-    for (int t = 0; t < SW_NTABLES && !rc; t++)
+    for (int t = 0; t < SW_NTABLES && !rc; t++) {
+        rc = add_stmt(m, 0, t, &st, err);
+        if (!rc)
+            rc = add_stmt(m, 1, t, &st, err);
         for (int c = 0; c < sw_tables[t].ncols && !rc; c++) {
             rc = col_stmt(m, 0, t, c, &st, err);
             if (!rc)
                 rc = col_stmt(m, 1, t, c, &st, err);
         }
+    }
     return rc;
 }
 
@@ -816,7 +842,9 @@ int merge_apply(struct merge_ctx *m, const struct sw_change *c, unsigned flags,
     }
     sdb_reset(st);
     if (!found) {
-        st = m->add_row[c->tbl];
+        rc = add_stmt(m, 0, c->tbl, &st, err);
+        if (rc)
+            return rc;
         sdb_bind_text(st, 1, c->id, -1, SDB_STATIC);
         sdb_bind_text(st, 2, c->station, -1, SDB_STATIC);
         rc = step_done(m, st, "create record", err);
@@ -944,7 +972,7 @@ static int add_record(struct merge_ctx *m, const struct sw_change *c, size_t n,
                       struct sw_err *err)
 {
     const struct sw_table *tb = &sw_tables[c->tbl];
-    sdb_stmt *st = m->add_full[c->tbl];
+    sdb_stmt *st = NULL;
     int64_t rid;
     int rc = 0;
 
@@ -957,6 +985,8 @@ static int add_record(struct merge_ctx *m, const struct sw_change *c, size_t n,
         if (!rc)
             rc = hlc_recv(&m->clock, c[i].ver.hlc, sw_now_ms(), err);
     }
+    if (!rc)
+        rc = add_stmt(m, 1, c->tbl, &st, err);
     if (rc)
         return rc;
     sdb_bind_text(st, 1, c->id, -1, SDB_STATIC);
