@@ -746,6 +746,27 @@ int db_exec_int(sdb *db, const char *sql, int64_t v, struct sw_err *err)
     return rc;
 }
 
+int db_exists(sdb *db, const char *sql, const char *a, const char *b, int64_t n,
+              const char *what, int *yes, struct sw_err *err)
+{
+    sdb_stmt *st;
+    int rc = db_prepare(db, sql, &st, err), step;
+
+    *yes = 0;
+    if (rc)
+        return rc;
+    sdb_bind_text(st, 1, a, -1, SDB_STATIC);
+    if (b)
+        sdb_bind_text(st, 2, b, -1, SDB_STATIC);
+    else if (n >= 0)
+        sdb_bind_int64(st, 2, n);
+    step = sdb_step(st);
+    *yes = step == SDB_ROW;
+    rc = step == SDB_ROW || step == SDB_DONE ? 0 : db_fail(err, db, what);
+    sdb_finalize(st);
+    return rc;
+}
+
 int db_set_capture(sdb *db, int on, struct sw_err *err)
 {
     return db_exec_int(db, SQL_SET_CAPTURE, on ? 1 : 0, err);

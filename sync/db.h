@@ -137,6 +137,14 @@ int db_prepare_keep(sdb *db, const char *sql, sdb_stmt **st,
 int db_exec_int(sdb *db, const char *sql, int64_t v, struct sw_err *err);
 
 /*
+** *yes: whether sql gives a row, with ?1 = a and ?2 = b, or, when b is
+** NULL, ?2 = n (n >= 0) or no ?2 (n < 0).  what names the look-up in an
+** error.  Returns 0 or db_fail().
+*/
+int db_exists(sdb *db, const char *sql, const char *a, const char *b, int64_t n,
+              const char *what, int *yes, struct sw_err *err);
+
+/*
 ** config table.  db_config_get: *out is malloc'd, or NULL when the key is
 ** absent (and 0 returned).
 */

@@ -302,30 +302,10 @@ int cs_conflict_mark_resolved(sdb *db, int64_t id, int64_t at_ms,
 
 /* ---- stations and replicas ----------------------------------------------- */
 
-/* Is there a row of sql bound with a and b (NULL: unbound)? */
-static int exists2(sdb *db, const char *sql, const char *a, const char *b,
-                   const char *what, int *yes, struct sw_err *err)
-{
-    sdb_stmt *st;
-    int rc = db_prepare(db, sql, &st, err), step;
-
-    *yes = 0;
-    if (rc)
-        return rc;
-    sdb_bind_text(st, 1, a, -1, SDB_STATIC);
-    if (b)
-        sdb_bind_text(st, 2, b, -1, SDB_STATIC);
-    step = sdb_step(st);
-    *yes = step == SDB_ROW;
-    rc = step == SDB_ROW || step == SDB_DONE ? 0 : db_fail(err, db, what);
-    sdb_finalize(st);
-    return rc;
-}
-
 int cs_station_found(sdb *db, const char *code, int *found, struct sw_err *err)
 {
-    return exists2(db, SQL_STATION_GET, code, NULL, "look up station", found,
-                   err);
+    return db_exists(db, SQL_STATION_GET, code, NULL, -1, "look up station",
+                     found, err);
 }
 
 int cs_station_add(sdb *db, const char *code, const char *name, int64_t at_ms,
@@ -348,8 +328,8 @@ int cs_station_add(sdb *db, const char *code, const char *name, int64_t at_ms,
 int cs_device_used(sdb *db, const char *code, const char *device, int *used,
                    struct sw_err *err)
 {
-    return exists2(db, SQL_DEVICE_USED, code, device, "look up replica", used,
-                   err);
+    return db_exists(db, SQL_DEVICE_USED, code, device, -1, "look up replica",
+                     used, err);
 }
 
 int cs_replicas_revoke(sdb *db, const char *code, const char *device,

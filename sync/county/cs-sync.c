@@ -140,33 +140,11 @@ void cs_push_done(sdb *db, int64_t id, int64_t now_ms, int64_t clamped)
     sdb_finalize(st);
 }
 
-/* Is there a row for sql bound with text a and b (b NULL: integer n)? */
-static int exists(sdb *db, const char *sql, const char *a, const char *b,
-                  int64_t n, const char *what, int *yes, struct sw_err *err)
-{
-    sdb_stmt *st;
-    int rc = db_prepare(db, sql, &st, err), step;
-
-    *yes = 0;
-    if (rc)
-        return rc;
-    sdb_bind_text(st, 1, a, -1, SDB_STATIC);
-    if (b)
-        sdb_bind_text(st, 2, b, -1, SDB_STATIC);
-    else
-        sdb_bind_int64(st, 2, n);
-    step = sdb_step(st);
-    *yes = step == SDB_ROW;
-    rc = step == SDB_ROW || step == SDB_DONE ? 0 : db_fail(err, db, what);
-    sdb_finalize(st);
-    return rc;
-}
-
 int cs_station_audit_seen(sdb *db, const char *site, int64_t local_id,
                           int *seen, struct sw_err *err)
 {
-    return exists(db, COUNTY_SQL_SA_SEEN, site, NULL, local_id, "station audit",
-                  seen, err);
+    return db_exists(db, COUNTY_SQL_SA_SEEN, site, NULL, local_id,
+                     "station audit", seen, err);
 }
 
 int cs_station_audit_add(sdb *db, const char *site, int64_t local_id,
@@ -188,8 +166,8 @@ int cs_station_audit_add(sdb *db, const char *site, int64_t local_id,
 int cs_case_of_station(sdb *db, const char *case_id, const char *station,
                        int *yes, struct sw_err *err)
 {
-    return exists(db, COUNTY_SQL_CASE_OF_STATION, case_id, station, 0,
-                  "read case", yes, err);
+    return db_exists(db, COUNTY_SQL_CASE_OF_STATION, case_id, station, 0,
+                     "read case", yes, err);
 }
 
 int cs_transfer_ask_add(sdb *db, const char *site, int64_t local_id,
