@@ -91,19 +91,27 @@ static int is_table(sdb *db, const char *name)
     return yes;
 }
 
-/* The first SCAN of a table not in SMALL in sql's plan, into bad (empty:
-** none).  Returns the number of plan lines read. */
-static int plan_scan(sdb *db, const char *sql, char *bad, size_t n)
+/* sql's EXPLAIN QUERY PLAN, prepared (a test failure if it cannot be). */
+static sdb_stmt *explain(sdb *db, const char *sql)
 {
     char *q = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", sql);
     sdb_stmt *st = NULL;
-    int lines = 0;
 
-    bad[0] = '\0';
     assert_non_null(q);
     if (sdb_prepare_v2(db, q, -1, &st, NULL) != SDB_OK)
         fail_msg("cannot explain %s: %s", sql, sdb_errmsg(db));
     sqlite3_free(q);
+    return st;
+}
+
+/* The first SCAN of a table not in SMALL in sql's plan, into bad (empty:
+** none).  Returns the number of plan lines read. */
+static int plan_scan(sdb *db, const char *sql, char *bad, size_t n)
+{
+    sdb_stmt *st = explain(db, sql);
+    int lines = 0;
+
+    bad[0] = '\0';
     while (sdb_step(st) == SDB_ROW) {
         const char *d = (const char *)sdb_column_text(st, 3);
         char name[64];
@@ -205,14 +213,9 @@ static void test_sync_path_analyzed(void **state)
 /* Whether sql's plan has a line holding needle. */
 static int plan_has(sdb *db, const char *sql, const char *needle)
 {
-    char *q = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", sql);
-    sdb_stmt *st = NULL;
+    sdb_stmt *st = explain(db, sql);
     int found = 0;
 
-    assert_non_null(q);
-    if (sdb_prepare_v2(db, q, -1, &st, NULL) != SDB_OK)
-        fail_msg("cannot explain %s: %s", sql, sdb_errmsg(db));
-    sqlite3_free(q);
     while (sdb_step(st) == SDB_ROW) {
         const char *d = (const char *)sdb_column_text(st, 3);
         found |= d && strstr(d, needle) != NULL;
