@@ -306,7 +306,7 @@ static int seal_prepare(struct replica *r, struct sw_err *err)
     char *a = NULL, *v = NULL;
     int rc;
 
-    if (r->pend_add_n)
+    if (r->pend_add_n && r->ver_put_n)
         return 0;
     a = rows_sql(SQL_PEND_ADD_HEAD, 10, "", REPLICA_SEAL_ROWS);
     v = rows_sql(SQL_VER_PUT_HEAD, 6, SQL_VER_PUT_TAIL, REPLICA_SEAL_ROWS);
@@ -316,6 +316,12 @@ static int seal_prepare(struct replica *r, struct sw_err *err)
         rc = db_prepare_keep(r->db, a, &r->pend_add_n, err);
     if (!rc)
         rc = db_prepare_keep(r->db, v, &r->ver_put_n, err);
+    if (rc) {
+        /* both or neither: the next seal tries again */
+        sdb_finalize(r->pend_add_n);
+        sdb_finalize(r->ver_put_n);
+        r->pend_add_n = r->ver_put_n = NULL;
+    }
     free(a);
     free(v);
     return rc;
@@ -548,17 +554,23 @@ static int read_pending(struct replica *r, int64_t after, size_t limit,
             last_tbl = -1;
         } else if (c.tbl != last_tbl || rid != last_rid) {
             sdb_stmt *rs = r->row_station[c.tbl];
+            int found;
             last_tbl = c.tbl;
             last_rid = rid;
             id[0] = station[0] = '\0';
             sdb_bind_int64(rs, 1, rid);
-            if (sdb_step(rs) == SDB_ROW && sdb_column_text(rs, 0) &&
+            found = sdb_step(rs);
+            if (found == SDB_ROW && sdb_column_text(rs, 0) &&
                 sdb_column_text(rs, 1)) {
                 sw_copy(station, sizeof(station),
                         (const char *)sdb_column_text(rs, 0));
                 sw_copy(id, sizeof(id), (const char *)sdb_column_text(rs, 1));
+            } else if (found != SDB_ROW && found != SDB_DONE) {
+                rc = db_fail(err, r->db, "read pending");
             }
             sdb_reset(rs);
+            if (rc)
+                break;
         }
         if (!id[0] || !station[0]) {
             rc = sw_fail(err, SW_EDATA,
