@@ -734,6 +734,27 @@ int db_config_set(sdb *db, const char *key, const char *value,
     return rc;
 }
 
+int db_prepare_rows(sdb *db, const char *head, int per, int k, const char *tail,
+                    sdb_stmt **st, struct sw_err *err)
+{
+    struct sw_buf sb;
+    int rc;
+
+    sb_init(&sb);
+    sb_adds(&sb, head);
+    for (int i = 0; i < k; i++) {
+        sb_adds(&sb, i ? ", (" : " (");
+        for (int j = 1; j <= per; j++)
+            sb_addf(&sb, "%s?%d", j > 1 ? ", " : "", per * i + j);
+        sb_adds(&sb, ")");
+    }
+    sb_adds(&sb, tail);
+    rc = sb.oom ? sw_fail(err, SW_ESOFTWARE, _("out of memory"))
+                : db_prepare_keep(db, sb.buf, st, err);
+    sb_release(&sb);
+    return rc;
+}
+
 int db_exec_int(sdb *db, const char *sql, int64_t v, struct sw_err *err)
 {
     sdb_stmt *st;

@@ -133,6 +133,13 @@ int db_prepare(sdb *db, const char *sql, sdb_stmt **st, struct sw_err *err);
 int db_prepare_keep(sdb *db, const char *sql, sdb_stmt **st,
                     struct sw_err *err);
 
+/*
+** Prepare and keep "HEAD (?1, ..., ?per), (?per+1, ...), ... TAIL": an
+** INSERT of k rows of per parameters each (head ends with VALUES).
+*/
+int db_prepare_rows(sdb *db, const char *head, int per, int k, const char *tail,
+                    sdb_stmt **st, struct sw_err *err);
+
 /* Run a statement that takes one integer (?1) and returns no row. */
 int db_exec_int(sdb *db, const char *sql, int64_t v, struct sw_err *err);
 

@@ -10,22 +10,20 @@
 static const char SQL_GET_VER[] =
     "SELECT hlc, site, author FROM field_versions "
     "WHERE tbl = ?1 AND rid = ?2 AND col = ?3";
-static const char SQL_PUT_VER_STATION[] =
-    "INSERT INTO field_versions (tbl, rid, col, hlc, site, author) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?11) "
-    "ON CONFLICT (tbl, rid, col) DO UPDATE "
-    "SET hlc = excluded.hlc, site = excluded.site, author = excluded.author";
+static const char SQL_PUT_VER_STATION[] = MERGE_SQL_VER_STATION_HEAD
+    " (?1, ?2, ?3, ?4, ?5, ?11)" MERGE_SQL_VER_STATION_TAIL;
+#define SQL_PUT_VER_COUNTY_HEAD                                                \
+    "INSERT INTO field_versions "                                              \
+    "(tbl, rid, col, hlc, site, base_hlc, base_site, seq, station, src, "      \
+    "author) VALUES"
 #define SQL_PUT_VER_COUNTY_SET                                                 \
     " ON CONFLICT (tbl, rid, col) DO UPDATE "                                  \
     "SET hlc = excluded.hlc, site = excluded.site, "                           \
     "base_hlc = excluded.base_hlc, base_site = excluded.base_site, "           \
     "seq = excluded.seq, src = excluded.src, author = excluded.author"
 static const char SQL_PUT_VER_COUNTY[] =
-    "INSERT INTO field_versions "
-    "(tbl, rid, col, hlc, site, base_hlc, base_site, seq, station, src, "
-    "author) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-    "?11)" SQL_PUT_VER_COUNTY_SET;
+    SQL_PUT_VER_COUNTY_HEAD " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+                            "?11)" SQL_PUT_VER_COUNTY_SET;
 static const char SQL_UNSENT[] =
     "SELECT EXISTS (SELECT 1 FROM outbox "
     "               WHERE tbl = ?1 AND rid = ?2 AND col = ?3) "
@@ -491,82 +489,61 @@ static int record_conflict(struct merge_ctx *m, const struct sw_change *c,
     return rc;
 }
 
+/* c's version as the row of put_ver at parameter offset b: ?b+1..?b+5
+** and ?b+11, and on the county ?b+6..?b+10 (the next seq taken). */
+static void bind_version_row(struct merge_ctx *m, sdb_stmt *st, int b,
+                             const struct sw_change *c, int64_t rid)
+{
+    sdb_bind_int(st, b + 1, c->tbl);
+    sdb_bind_int64(st, b + 2, rid);
+    sdb_bind_int(st, b + 3, c->col);
+    sdb_bind_int64(st, b + 4, c->ver.hlc);
+    sdb_bind_text(st, b + 5, c->ver.site, -1, SDB_STATIC);
+    bind_author(m, st, b + 11, c);
+    if (m->role == SW_ROLE_COUNTY) {
+        bind_version(st, b + 6, &c->base);
+        sdb_bind_int64(st, b + 8, m->next_seq++);
+        sdb_bind_text(st, b + 9, c->station, -1, SDB_STATIC);
+        sdb_bind_text(st, b + 10, m->src ? m->src : c->ver.site, -1,
+                      SDB_STATIC);
+    }
+}
+
 /* The field's own version: c's. */
 static int put_version(struct merge_ctx *m, const struct sw_change *c,
                        int64_t rid, struct sw_err *err)
 {
-    sdb_stmt *st = m->put_ver;
-
-    sdb_bind_int(st, 1, c->tbl);
-    sdb_bind_int64(st, 2, rid);
-    sdb_bind_int(st, 3, c->col);
-    sdb_bind_int64(st, 4, c->ver.hlc);
-    sdb_bind_text(st, 5, c->ver.site, -1, SDB_STATIC);
-    bind_author(m, st, 11, c);
-    if (m->role == SW_ROLE_COUNTY) {
-        bind_version(st, 6, &c->base);
-        sdb_bind_int64(st, 8, m->next_seq++);
-        sdb_bind_text(st, 9, c->station, -1, SDB_STATIC);
-        sdb_bind_text(st, 10, m->src ? m->src : c->ver.site, -1, SDB_STATIC);
-    }
-    return step_done(m, st, "write version", err);
+    bind_version_row(m, m->put_ver, 0, c, rid);
+    return step_done(m, m->put_ver, "write version", err);
 }
 
 /*
-** The county's versions of c[0..n-1], fields of one new record, k rows a
-** statement (issue 14: a statement a field was half of a push's work at
-** the county, much of it the statement's own cost, not the rows').  The
-** same rows, in the same order and with the same seqs, as put_version
-** one at a time.
+** The county's versions of c[0..n-1], fields of one new record, up to
+** MERGE_PUT_VERS rows a statement (issue 14: a statement a field was half
+** of a push's work at the county, much of it the statement's own cost,
+** not the rows').  The same rows, in the same order and with the same
+** seqs, as put_version one at a time.
 */
 static int put_versions(struct merge_ctx *m, const struct sw_change *c,
                         size_t n, int64_t rid, struct sw_err *err)
 {
-    while (n > 0) {
+    while (n > 1) {
         size_t k = n < MERGE_PUT_VERS ? n : MERGE_PUT_VERS;
         sdb_stmt **slot = &m->put_vers[k];
-        int rc;
-        if (k == 1)
-            return put_version(m, c, rid, err);
-        if (!*slot) {
-            struct sw_buf sb;
-            sb_init(&sb);
-            sb_adds(&sb, "INSERT INTO field_versions (tbl, rid, col, hlc, "
-                         "site, base_hlc, base_site, seq, station, src, "
-                         "author) VALUES ");
-            for (size_t i = 0; i < k; i++) {
-                sb_adds(&sb, i ? ", (" : "(");
-                for (int j = 1; j <= 11; j++)
-                    sb_addf(&sb, "%s?%d", j > 1 ? ", " : "", (int)(11 * i) + j);
-                sb_adds(&sb, ")");
-            }
-            sb_adds(&sb, SQL_PUT_VER_COUNTY_SET);
-            rc = prep_sb(m, &sb, slot, err);
-            sb_release(&sb);
-            if (rc)
-                return rc;
-        }
-        for (size_t i = 0; i < k; i++) {
-            int b = (int)(11 * i);
-            sdb_bind_int(*slot, b + 1, c[i].tbl);
-            sdb_bind_int64(*slot, b + 2, rid);
-            sdb_bind_int(*slot, b + 3, c[i].col);
-            sdb_bind_int64(*slot, b + 4, c[i].ver.hlc);
-            sdb_bind_text(*slot, b + 5, c[i].ver.site, -1, SDB_STATIC);
-            bind_version(*slot, b + 6, &c[i].base);
-            sdb_bind_int64(*slot, b + 8, m->next_seq++);
-            sdb_bind_text(*slot, b + 9, c[i].station, -1, SDB_STATIC);
-            sdb_bind_text(*slot, b + 10, m->src ? m->src : c[i].ver.site, -1,
-                          SDB_STATIC);
-            bind_author(m, *slot, b + 11, &c[i]);
-        }
-        rc = step_done(m, *slot, "write versions", err);
+        int rc = 0;
+        if (!*slot)
+            rc = db_prepare_rows(m->db, SQL_PUT_VER_COUNTY_HEAD, 11, (int)k,
+                                 SQL_PUT_VER_COUNTY_SET, slot, err);
+        for (size_t i = 0; i < k && !rc; i++)
+            bind_version_row(m, *slot, (int)(11 * i), &c[i], rid);
+        if (!rc)
+            rc = step_done(m, *slot, "write versions", err);
         if (rc)
             return rc;
         c += k;
         n -= k;
     }
-    return 0;
+    return n ? put_version(m, c, rid, err) : 0;
 }
 
 static int put_field(struct merge_ctx *m, const struct sw_change *c,

@@ -57,6 +57,14 @@ struct merge_stats {
 
 #define MERGE_PUT_VERS 16
 
+/* A station's version of a field: the INSERT's head and its upsert
+** (db_prepare_rows: tbl, rid, col, hlc, site, author a row). */
+#define MERGE_SQL_VER_STATION_HEAD                                             \
+    "INSERT INTO field_versions (tbl, rid, col, hlc, site, author) VALUES"
+#define MERGE_SQL_VER_STATION_TAIL                                             \
+    " ON CONFLICT (tbl, rid, col) DO UPDATE "                                  \
+    "SET hlc = excluded.hlc, site = excluded.site, author = excluded.author"
+
 struct merge_ctx {
     sdb *db;
     enum sw_role role;

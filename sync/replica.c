@@ -14,18 +14,11 @@ static const char SQL_OUTBOX[] =
     "SELECT tbl, rid, col, base_hlc, base_site, edited_at, author "
     "FROM outbox "
     "ORDER BY edited_at, tbl, rid, col";
+/* a pending change: tbl, rid, col, value, hlc, site, base_hlc, base_site,
+   author, seen a row (db_prepare_rows) */
 #define SQL_PEND_ADD_HEAD                                                      \
     "INSERT INTO pending (tbl, rid, col, value, hlc, site, base_hlc, "         \
     "base_site, author, seen) VALUES"
-static const char SQL_PEND_ADD[] =
-    SQL_PEND_ADD_HEAD " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
-#define SQL_VER_PUT_HEAD                                                       \
-    "INSERT INTO field_versions (tbl, rid, col, hlc, site, author) VALUES"
-#define SQL_VER_PUT_TAIL                                                       \
-    " ON CONFLICT (tbl, rid, col) DO UPDATE "                                  \
-    "SET hlc = excluded.hlc, site = excluded.site, author = excluded.author"
-static const char SQL_VER_PUT[] =
-    SQL_VER_PUT_HEAD " (?1, ?2, ?3, ?4, ?5, ?6)" SQL_VER_PUT_TAIL;
 static const char SQL_ACK[] = "DELETE FROM pending WHERE seq <= ?1";
 static const char SQL_SEQ_FLOOR[] =
     "UPDATE sqlite_sequence SET seq = max(seq, ?1) WHERE name = 'pending'";
@@ -95,9 +88,11 @@ int replica_open(struct replica *r, sdb *db, struct sw_err *err)
     if (!rc)
         rc = db_prepare_keep(r->db, SQL_OUTBOX, &r->outbox, err);
     if (!rc)
-        rc = db_prepare_keep(r->db, SQL_PEND_ADD, &r->pend_add, err);
+        rc = db_prepare_rows(r->db, SQL_PEND_ADD_HEAD, 10, 1, "", &r->pend_add,
+                             err);
     if (!rc)
-        rc = db_prepare_keep(r->db, SQL_VER_PUT, &r->ver_put, err);
+        rc = db_prepare_rows(r->db, MERGE_SQL_VER_STATION_HEAD, 6, 1,
+                             MERGE_SQL_VER_STATION_TAIL, &r->ver_put, err);
     for (int t = 0; t < SW_NTABLES && !rc; t++) {
         char q[96];
         snprintf(q, sizeof(q), "SELECT station, id FROM %s WHERE rid = ?1",
@@ -284,46 +279,25 @@ static void sealed_free(struct sealed *x)
     memset(x, 0, sizeof(*x));
 }
 
-/* The k-row forms of SQL_PEND_ADD and SQL_VER_PUT. */
-static char *rows_sql(const char *head, int per, const char *tail, int k)
-{
-    struct sw_buf sb;
-    sb_init(&sb);
-    sb_adds(&sb, head);
-    for (int i = 0; i < k; i++) {
-        sb_adds(&sb, i ? ", (" : " (");
-        for (int j = 1; j <= per; j++)
-            sb_addf(&sb, "%s?%d", j > 1 ? ", " : "", per * i + j);
-        sb_adds(&sb, ")");
-    }
-    sb_adds(&sb, tail);
-    return sb_detach(&sb, NULL);
-}
-
-/* Prepare the statements writing REPLICA_SEAL_ROWS sealed fields at once. */
+/* Prepare the statements writing REPLICA_SEAL_ROWS sealed fields at once
+** (both or neither: after a failure the next seal tries again). */
 static int seal_prepare(struct replica *r, struct sw_err *err)
 {
-    char *a = NULL, *v = NULL;
-    int rc;
+    int rc = 0;
 
     if (r->pend_add_n && r->ver_put_n)
         return 0;
-    a = rows_sql(SQL_PEND_ADD_HEAD, 10, "", REPLICA_SEAL_ROWS);
-    v = rows_sql(SQL_VER_PUT_HEAD, 6, SQL_VER_PUT_TAIL, REPLICA_SEAL_ROWS);
-    if (!a || !v)
-        rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
-    else
-        rc = db_prepare_keep(r->db, a, &r->pend_add_n, err);
+    rc = db_prepare_rows(r->db, SQL_PEND_ADD_HEAD, 10, REPLICA_SEAL_ROWS, "",
+                         &r->pend_add_n, err);
     if (!rc)
-        rc = db_prepare_keep(r->db, v, &r->ver_put_n, err);
+        rc = db_prepare_rows(r->db, MERGE_SQL_VER_STATION_HEAD, 6,
+                             REPLICA_SEAL_ROWS, MERGE_SQL_VER_STATION_TAIL,
+                             &r->ver_put_n, err);
     if (rc) {
-        /* both or neither: the next seal tries again */
         sdb_finalize(r->pend_add_n);
         sdb_finalize(r->ver_put_n);
         r->pend_add_n = r->ver_put_n = NULL;
     }
-    free(a);
-    free(v);
     return rc;
 }
 
@@ -410,6 +384,7 @@ static int seal_in_txn(struct replica *r, struct hlc_clock *clock, long *n,
         const char *author = (const char *)sdb_column_text(o, 6);
         struct sealed *x;
         sdb_value *val = NULL;
+        int del;
 
         if (author && !sw_author_valid(author))
             author = NULL;
@@ -447,6 +422,14 @@ static int seal_in_txn(struct replica *r, struct hlc_clock *clock, long *n,
             rc = hold(r, &held, tbl, rid, col, err);
             continue;
         }
+        /* a delete says which versions of the record it had seen: those
+           sealed before it in this seal too, so they are written first */
+        del = col == sw_col_deleted(&sw_tables[tbl]) &&
+              sdb_value_type(val) == SDB_INTEGER && sdb_value_int64(val) == 1;
+        if (del) {
+            rc = seal_flush(r, buf, nbuf, err);
+            nbuf = 0;
+        }
         x = &buf[nbuf++];
         x->tbl = tbl;
         x->col = col;
@@ -455,25 +438,15 @@ static int seal_in_txn(struct replica *r, struct hlc_clock *clock, long *n,
         x->val = val;
         x->base_hlc = sdb_value_dup(sdb_column_value(o, 3));
         x->base_site = sdb_value_dup(sdb_column_value(o, 4));
-        if (!x->base_hlc || !x->base_site)
+        if (!rc && (!x->base_hlc || !x->base_site))
             rc = sw_fail(err, SW_ESOFTWARE, _("out of memory"));
         sw_copy(x->author, sizeof(x->author), author ? author : "");
-        if (!rc && col == sw_col_deleted(&sw_tables[tbl]) &&
-            sdb_value_type(val) == SDB_INTEGER && sdb_value_int64(val) == 1) {
-            /* a delete says which versions of the record it had seen:
-               those sealed before it too, so they are written first */
+        if (!rc && del) {
             struct sw_version tv;
             memset(&tv, 0, sizeof(tv));
             tv.hlc = hlc;
             snprintf(tv.site, sizeof(tv.site), "%s", r->site);
-            rc = seal_flush(r, buf, nbuf - 1, err);
-            buf[0] = *x;
-            if (x != &buf[0])
-                memset(x, 0, sizeof(*x));
-            x = &buf[0];
-            nbuf = 1;
-            if (!rc)
-                rc = merge_row_seen(&r->m, tbl, rid, &x->seen, err);
+            rc = merge_row_seen(&r->m, tbl, rid, &x->seen, err);
             if (!rc)
                 rc = merge_put_tomb(&r->m, tbl, rid, &tv, x->seen, err);
         }

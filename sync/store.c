@@ -278,21 +278,25 @@ static int stream_range(struct store *s, const char *station, int64_t before,
                         struct sw_err *err)
 {
     int64_t after = 0;
-    int rc = stream_end(s, station, &after, err), step;
-    if (rc || res->clamped)
-        return rc;
+    int rc = 0, step, own;
+
+    if (res->clamped)
+        return 0;
     sdb_bind_text(s->stream_other, 1, station, -1, SDB_STATIC);
     sdb_bind_int64(s->stream_other, 2, before);
     sdb_bind_text(s->stream_other, 3, s->county, -1, SDB_STATIC);
     step = sdb_step(s->stream_other);
-    if (step == SDB_ROW && sdb_column_int64(s->stream_other, 0) == wrote &&
-        sdb_column_int64(s->stream_other, 1) == 0) {
+    own = step == SDB_ROW && sdb_column_int64(s->stream_other, 0) == wrote &&
+          sdb_column_int64(s->stream_other, 1) == 0;
+    if (step != SDB_ROW && step != SDB_DONE)
+        rc = db_fail(err, s->db, "read the pull stream");
+    sdb_reset(s->stream_other);
+    if (!rc && own)
+        rc = stream_end(s, station, &after, err);
+    if (!rc && own) {
         res->stream_from = before;
         res->stream_to = after;
-    } else if (step != SDB_ROW) {
-        rc = db_fail(err, s->db, "read the pull stream");
     }
-    sdb_reset(s->stream_other);
     return rc;
 }
 
